@@ -1,0 +1,321 @@
+/*
+ * gmtls.h - TLS 1.3 (RFC 8446) with the ShangMi suites of RFC 8998.
+ *
+ * Two objects:
+ *   gmtls_config  shared settings (certificates, algorithms, callbacks);
+ *                 immutable and thread-safe once the first connection uses it.
+ *   gmtls_conn    one TLS connection. The engine is I/O-agnostic: it consumes
+ *                 the bytes the peer sent and appends the bytes to send to a
+ *                 gmtls_buf. The socket layer (gmtls_io_*) drives it on a file
+ *                 descriptor.
+ *
+ * Errors are ints: 0 success; 1..255 a fatal alert this side sent (its
+ * record is in the output buffer: always send the output, even on error);
+ * 0x100 + a: alert a received from the peer; 0x200 + n: GMTLS_ERR_* below.
+ */
+#ifndef GMTLS_H
+#define GMTLS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gmtls/sm.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Everything declared here is exported from the shared library. */
+#pragma GCC visibility push(default)
+
+/* ---------------------------------------------------------------- errors */
+
+#define GMTLS_ERR_PEER_ALERT(a) (0x100 + (a)) /**< the peer sent fatal alert a */
+#define GMTLS_ERR_WANT_READ 0x201      /**< more input is needed */
+#define GMTLS_ERR_WANT_WRITE 0x202     /**< (socket layer) the fd is not writable now */
+#define GMTLS_ERR_NO_MEMORY 0x203
+#define GMTLS_ERR_CRYPTO 0x204         /**< a crypto library call failed */
+#define GMTLS_ERR_BAD_ARGUMENT 0x205
+#define GMTLS_ERR_CLOSED 0x206         /**< the peer sent close_notify */
+#define GMTLS_ERR_IO 0x207             /**< (socket layer) read/write failed; see errno */
+#define GMTLS_ERR_FAILED 0x208         /**< the connection failed earlier */
+#define GMTLS_ERR_EOF 0x209            /**< (socket layer) TCP EOF without close_notify */
+#define GMTLS_ERR_FILE 0x20a           /**< a file could not be read or parsed */
+#define GMTLS_ERR_UNKNOWN_NAME 0x20b   /**< an unknown algorithm or option name */
+#define GMTLS_ERR_NO_CERT 0x20c        /**< no certificate/key configured where one is needed */
+#define GMTLS_ERR_HANDSHAKE_DONE 0x20d /**< the operation needs a handshake in progress */
+#define GMTLS_ERR_NOT_READY 0x20e      /**< the operation needs a completed handshake */
+#define GMTLS_ERR_TIMEOUT 0x20f        /**< (socket layer) a deadline passed */
+
+/* TLS alert descriptions (RFC 8446 §6). */
+enum {
+    GMTLS_ALERT_CLOSE_NOTIFY = 0,
+    GMTLS_ALERT_UNEXPECTED_MESSAGE = 10,
+    GMTLS_ALERT_BAD_RECORD_MAC = 20,
+    GMTLS_ALERT_RECORD_OVERFLOW = 22,
+    GMTLS_ALERT_HANDSHAKE_FAILURE = 40,
+    GMTLS_ALERT_BAD_CERTIFICATE = 42,
+    GMTLS_ALERT_UNSUPPORTED_CERTIFICATE = 43,
+    GMTLS_ALERT_CERTIFICATE_REVOKED = 44,
+    GMTLS_ALERT_CERTIFICATE_EXPIRED = 45,
+    GMTLS_ALERT_CERTIFICATE_UNKNOWN = 46,
+    GMTLS_ALERT_ILLEGAL_PARAMETER = 47,
+    GMTLS_ALERT_UNKNOWN_CA = 48,
+    GMTLS_ALERT_ACCESS_DENIED = 49,
+    GMTLS_ALERT_DECODE_ERROR = 50,
+    GMTLS_ALERT_DECRYPT_ERROR = 51,
+    GMTLS_ALERT_PROTOCOL_VERSION = 70,
+    GMTLS_ALERT_INSUFFICIENT_SECURITY = 71,
+    GMTLS_ALERT_INTERNAL_ERROR = 80,
+    GMTLS_ALERT_INAPPROPRIATE_FALLBACK = 86,
+    GMTLS_ALERT_USER_CANCELED = 90,
+    GMTLS_ALERT_MISSING_EXTENSION = 109,
+    GMTLS_ALERT_UNSUPPORTED_EXTENSION = 110,
+    GMTLS_ALERT_UNRECOGNIZED_NAME = 112,
+    GMTLS_ALERT_BAD_CERTIFICATE_STATUS_RESPONSE = 113,
+    GMTLS_ALERT_UNKNOWN_PSK_IDENTITY = 115,
+    GMTLS_ALERT_CERTIFICATE_REQUIRED = 116,
+    GMTLS_ALERT_NO_APPLICATION_PROTOCOL = 120,
+};
+
+/** A human-readable description of an error code (never NULL). */
+const char *gmtls_strerror(int err);
+/** The RFC name of an alert ("handshake_failure"), or "unknown". */
+const char *gmtls_alert_name(int alert);
+
+/* ---------------------------------------------------------------- names */
+
+/* IANA code points. */
+enum {
+    GMTLS_TLS_AES_128_GCM_SHA256 = 0x1301,
+    GMTLS_TLS_AES_256_GCM_SHA384 = 0x1302,
+    GMTLS_TLS_CHACHA20_POLY1305_SHA256 = 0x1303,
+    GMTLS_TLS_SM4_GCM_SM3 = 0x00c6,
+    GMTLS_TLS_SM4_CCM_SM3 = 0x00c7,
+};
+enum {
+    GMTLS_GROUP_SECP256R1 = 0x0017,
+    GMTLS_GROUP_SECP384R1 = 0x0018,
+    GMTLS_GROUP_X25519 = 0x001d,
+    GMTLS_GROUP_CURVESM2 = 0x0029,
+};
+
+/** IANA name of a cipher suite / group / signature scheme, or NULL. */
+const char *gmtls_cipher_suite_name(uint16_t id);
+const char *gmtls_group_name(uint16_t id);
+const char *gmtls_sigalg_name(uint16_t id);
+
+/* ---------------------------------------------------------------- buffers */
+
+/** A growable output buffer: the engine appends at base[off]. */
+typedef struct {
+    uint8_t *base;
+    size_t off;
+    size_t capacity;
+} gmtls_buf;
+
+void gmtls_buf_init(gmtls_buf *buf);
+/** Wipes and frees the storage. */
+void gmtls_buf_dispose(gmtls_buf *buf);
+/** Drops the first n bytes (after the caller sent them). */
+void gmtls_buf_consume(gmtls_buf *buf, size_t n);
+
+/* ---------------------------------------------------------------- config */
+
+typedef struct gmtls_config gmtls_config;
+typedef struct gmtls_conn gmtls_conn;
+
+gmtls_config *gmtls_config_new(void);
+/** Drops a reference; the config is freed with its last connection. */
+void gmtls_config_free(gmtls_config *cfg);
+
+/** Adds a certificate chain (PEM, leaf first) and its private key (PEM,
+ *  PKCS#8 or traditional; RSA, ECDSA P-256/P-384, Ed25519 or SM2). A server
+ *  may hold several; it picks per connection by SNI and the client's
+ *  signature algorithms. A client uses one for client authentication. */
+int gmtls_config_add_cert_chain_file(gmtls_config *cfg, const char *chain_pem_file, const char *key_pem_file);
+int gmtls_config_add_cert_chain_mem(gmtls_config *cfg, const char *chain_pem, size_t chain_len, const char *key_pem,
+                                    size_t key_len);
+/** Attaches a DER OCSP response / an SCT list (RFC 6962 SignedCertificateTimestampList)
+ *  to the most recently added chain, sent when the client asks for it. */
+int gmtls_config_set_ocsp_staple(gmtls_config *cfg, const uint8_t *der, size_t len);
+int gmtls_config_set_scts(gmtls_config *cfg, const uint8_t *list, size_t len);
+
+/** Colon-separated IANA names, in preference order (server preference on
+ *  the server). Common OpenSSL aliases are accepted (X25519, P-256, P-384,
+ *  SM2). GMTLS_ERR_UNKNOWN_NAME for an unknown entry (see gmtls_config_last_error). */
+int gmtls_config_set_cipher_suites(gmtls_config *cfg, const char *list);
+int gmtls_config_set_groups(gmtls_config *cfg, const char *list);
+int gmtls_config_set_sigalgs(gmtls_config *cfg, const char *list);
+/** Colon- or comma-separated ALPN protocol names in preference order. */
+int gmtls_config_set_alpn(gmtls_config *cfg, const char *list);
+/** Restricts everything to the ShangMi profile of RFC 8998: TLS_SM4_GCM_SM3 /
+ *  TLS_SM4_CCM_SM3, curveSM2, sm2sig_sm3. */
+int gmtls_config_set_strict_sm(gmtls_config *cfg, int on);
+
+/** The text of the last configuration error ("unknown cipher suite 'X'"). */
+const char *gmtls_config_last_error(const gmtls_config *cfg);
+
+/** Trust anchors for verifying the peer (PEM file and/or hashed directory). */
+int gmtls_config_set_ca_file(gmtls_config *cfg, const char *file);
+int gmtls_config_set_ca_dir(gmtls_config *cfg, const char *dir);
+/** Adds the PEM certificates in pem[0..len) as trust anchors. */
+int gmtls_config_add_ca_mem(gmtls_config *cfg, const char *pem, size_t len);
+/** Client: verify the server's chain and name (default on). */
+void gmtls_config_set_verify_peer(gmtls_config *cfg, int on);
+/** Fixed verification time (seconds since the epoch; 0 = now), for tests. */
+void gmtls_config_set_verify_time(gmtls_config *cfg, int64_t t);
+
+/** Server: client authentication, the five modes of the reference. */
+typedef enum {
+    GMTLS_CLIENT_AUTH_NONE = 0,           /**< no CertificateRequest */
+    GMTLS_CLIENT_AUTH_REQUEST,            /**< request, accept anything (even none) */
+    GMTLS_CLIENT_AUTH_REQUIRE_ANY,        /**< a certificate is required, not verified */
+    GMTLS_CLIENT_AUTH_VERIFY_IF_GIVEN,    /**< verified when given */
+    GMTLS_CLIENT_AUTH_REQUIRE_AND_VERIFY, /**< required and verified */
+} gmtls_client_auth;
+void gmtls_config_set_client_auth(gmtls_config *cfg, gmtls_client_auth mode);
+
+/** SM2 IDs in CertificateVerify (sm2sig_sm3). RFC 8998 §3.2.1 fixes
+ *  "TLSv1.3+GM+Cipher+Suite"; some deployed stacks use "1234567812345678". */
+typedef enum {
+    GMTLS_SM2_ID_RFC8998 = 0,  /**< sign and verify with the RFC ID (default) */
+    GMTLS_SM2_ID_GBT_DEFAULT,  /**< sign and verify with 1234567812345678 */
+    GMTLS_SM2_ID_ACCEPT_BOTH,  /**< sign with the RFC ID, accept either */
+} gmtls_sm2_id_mode;
+void gmtls_config_set_sm2_id_mode(gmtls_config *cfg, gmtls_sm2_id_mode mode);
+
+/** Key log: called with one NSS key log line (no newline), e.g.
+ *  "CLIENT_HANDSHAKE_TRAFFIC_SECRET <random> <secret>". */
+typedef void gmtls_keylog_fn(void *ctx, const gmtls_conn *conn, const char *line);
+void gmtls_config_set_keylog(gmtls_config *cfg, gmtls_keylog_fn *fn, void *ctx);
+
+/** Information from the ClientHello, for certificate selection. */
+typedef struct {
+    const char *server_name;         /**< NULL when absent */
+    const uint16_t *sigalgs;         size_t num_sigalgs;
+    const uint16_t *sigalgs_cert;    size_t num_sigalgs_cert; /**< 0 when absent */
+    const uint16_t *cipher_suites;   size_t num_cipher_suites;
+    const uint16_t *groups;          size_t num_groups;
+    const char *const *alpn;         size_t num_alpn;
+} gmtls_client_hello_info;
+/** Certificate selection callback: returns the index (in the order added) of
+ *  the chain to use, or -1 when none applies (unrecognized_name is sent). */
+typedef int gmtls_select_cert_fn(void *ctx, const gmtls_client_hello_info *info);
+void gmtls_config_set_select_cert(gmtls_config *cfg, gmtls_select_cert_fn *fn, void *ctx);
+
+/** Runs after the peer's certificate was processed (and verified, where the
+ *  mode verifies), with the connection's state readable through the
+ *  gmtls_conn_* getters. Return 0 to continue, non-zero to abort with
+ *  bad_certificate. */
+typedef int gmtls_verify_conn_fn(void *ctx, const gmtls_conn *conn);
+void gmtls_config_set_verify_connection(gmtls_config *cfg, gmtls_verify_conn_fn *fn, void *ctx);
+
+/** Session tickets (server): number sent after the handshake (default 1;
+ *  0 disables tickets), lifetime in seconds (default and maximum 7 days). */
+void gmtls_config_set_tickets(gmtls_config *cfg, unsigned count, uint32_t lifetime);
+/** Replaces the ticket keys: nkeys 48-byte keys (16-byte name, 32-byte
+ *  secret); the first encrypts, all decrypt. Without it a random key is made. */
+int gmtls_config_set_ticket_keys(gmtls_config *cfg, const uint8_t *keys, size_t nkeys);
+/** Loads ticket keys from a file: one 96-hex-digit key per line, newest first. */
+int gmtls_config_load_ticket_keys(gmtls_config *cfg, const char *file);
+
+/** Pads each protected record to a multiple of this many bytes (0 = off). */
+void gmtls_config_set_record_padding(gmtls_config *cfg, uint16_t block);
+
+/* ---------------------------------------------------------------- connection */
+
+gmtls_conn *gmtls_conn_new(gmtls_config *cfg, int is_server);
+void gmtls_conn_free(gmtls_conn *conn);
+/** Client: the name to send as SNI and to check the certificate against. */
+int gmtls_conn_set_server_name(gmtls_conn *conn, const char *name);
+/** Client: a session from gmtls_conn_get_session() to resume. */
+int gmtls_conn_set_session(gmtls_conn *conn, const uint8_t *session, size_t len);
+/** Opaque pointer for the application. */
+void gmtls_conn_set_user_data(gmtls_conn *conn, void *p);
+void *gmtls_conn_get_user_data(const gmtls_conn *conn);
+
+/** Drives the handshake: consumes up to *inlen bytes of input (sets *inlen to
+ *  the bytes consumed) and appends output to out. Returns 0 when the
+ *  handshake is complete, GMTLS_ERR_WANT_READ when more input is needed, or
+ *  an error (a fatal alert is then in out). */
+int gmtls_handshake(gmtls_conn *conn, gmtls_buf *out, const uint8_t *in, size_t *inlen);
+
+/** After the handshake: consumes up to *inlen input bytes, appends decrypted
+ *  application data to app and any records to send (KeyUpdate answer,
+ *  alerts) to out. Returns 0 (maybe with no data: call again with more
+ *  input), GMTLS_ERR_CLOSED after close_notify, or an error. */
+int gmtls_receive(gmtls_conn *conn, gmtls_buf *out, gmtls_buf *app, const uint8_t *in, size_t *inlen);
+/** Encrypts application data into records appended to out. */
+int gmtls_send(gmtls_conn *conn, gmtls_buf *out, const void *data, size_t len);
+/** Sends close_notify (or another alert, e.g. user_canceled as a warning). */
+int gmtls_send_alert(gmtls_conn *conn, gmtls_buf *out, int is_fatal, uint8_t alert);
+int gmtls_close(gmtls_conn *conn, gmtls_buf *out);
+/** Sends KeyUpdate (request_peer: update_requested) and switches keys. */
+int gmtls_key_update(gmtls_conn *conn, gmtls_buf *out, int request_peer);
+/** RFC 8446 §7.5 exporter; context may be NULL (no context). */
+int gmtls_export(const gmtls_conn *conn, const char *label, const uint8_t *context, size_t context_len,
+                 int has_context, uint8_t *out, size_t outlen);
+
+/* State after (or during) the handshake. */
+int gmtls_conn_is_server(const gmtls_conn *conn);
+int gmtls_conn_handshake_done(const gmtls_conn *conn);
+uint16_t gmtls_conn_version(const gmtls_conn *conn);      /**< 0x0304 */
+uint16_t gmtls_conn_cipher_suite(const gmtls_conn *conn);
+uint16_t gmtls_conn_group(const gmtls_conn *conn);
+uint16_t gmtls_conn_sigalg(const gmtls_conn *conn);       /**< the server's CertificateVerify scheme */
+const char *gmtls_conn_alpn(const gmtls_conn *conn);      /**< NULL if none */
+const char *gmtls_conn_server_name(const gmtls_conn *conn); /**< SNI received / set */
+int gmtls_conn_is_resumed(const gmtls_conn *conn);
+int gmtls_conn_did_hrr(const gmtls_conn *conn);
+/** Peer certificate chain (DER), leaf first; NULL past the end. */
+const uint8_t *gmtls_conn_peer_cert(const gmtls_conn *conn, size_t i, size_t *len);
+/** One-line subject of the peer's leaf ("CN=..., O=..."), or NULL. */
+const char *gmtls_conn_peer_subject(const gmtls_conn *conn);
+/** "ok", or why verification of the peer failed / was skipped. */
+const char *gmtls_conn_verify_result(const gmtls_conn *conn);
+/** Stapled OCSP response / SCT list received from the server (NULL if none). */
+const uint8_t *gmtls_conn_ocsp_response(const gmtls_conn *conn, size_t *len);
+const uint8_t *gmtls_conn_scts(const gmtls_conn *conn, size_t *len);
+/** Client: serializes the newest session ticket for resumption into out. */
+int gmtls_conn_get_session(const gmtls_conn *conn, gmtls_buf *out);
+/** Bytes of application data sent / received so far. */
+uint64_t gmtls_conn_bytes_sent(const gmtls_conn *conn);
+uint64_t gmtls_conn_bytes_received(const gmtls_conn *conn);
+/** The last error and its detail text ("invalid client finished"). */
+const char *gmtls_conn_error_detail(const gmtls_conn *conn);
+
+/* ---------------------------------------------------------------- sockets */
+
+/** A connection bound to a connected socket. Works with blocking fds and
+ *  with non-blocking ones (GMTLS_ERR_WANT_READ / GMTLS_ERR_WANT_WRITE tell
+ *  the caller what to poll for). */
+typedef struct gmtls_io gmtls_io;
+
+gmtls_io *gmtls_io_new(gmtls_conn *conn, int fd);
+/** Frees the io object (not the conn, not the fd). */
+void gmtls_io_free(gmtls_io *io);
+gmtls_conn *gmtls_io_conn(const gmtls_io *io);
+int gmtls_io_handshake(gmtls_io *io);
+/** Reads application data: 0 with *nread > 0, GMTLS_ERR_CLOSED at
+ *  close_notify, GMTLS_ERR_EOF at a TCP EOF without it, WANT_* or error. */
+int gmtls_io_read(gmtls_io *io, void *buf, size_t len, size_t *nread);
+/** Writes all of buf (blocking), or queues it and returns WANT_WRITE with
+ *  *nwritten = len when the socket is full (non-blocking; call gmtls_io_flush). */
+int gmtls_io_write(gmtls_io *io, const void *buf, size_t len, size_t *nwritten);
+/** Sends queued output: 0 when all is sent, WANT_WRITE, or error. */
+int gmtls_io_flush(gmtls_io *io);
+/** Bytes waiting in the output queue. */
+size_t gmtls_io_pending_output(const gmtls_io *io);
+/** Decrypted bytes ready for gmtls_io_read without touching the socket. */
+size_t gmtls_io_pending_input(const gmtls_io *io);
+/** Sends close_notify (and flushes as far as the socket allows). */
+int gmtls_io_close(gmtls_io *io);
+int gmtls_io_key_update(gmtls_io *io, int request_peer);
+
+#pragma GCC visibility pop
+
+#ifdef __cplusplus
+}
+#endif
+#endif

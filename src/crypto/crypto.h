@@ -1,0 +1,177 @@
+/* src/crypto/crypto.h - the algorithm registry: const vtables for hashes,
+ * AEADs, key-exchange groups and signature schemes. openssl.c backs the
+ * standard algorithms with libcrypto; sm.c adapts the native src/sm/ code.
+ * The engine sees only these tables and never names an algorithm. */
+#ifndef GMTLS_CRYPTO_H
+#define GMTLS_CRYPTO_H
+
+#include "common/common.h"
+
+#define GMTLS_MAX_HASH_LEN 48
+#define GMTLS_MAX_KEY_LEN 32
+#define GMTLS_IV_LEN 12
+#define GMTLS_TAG_LEN 16
+#define GMTLS_MAX_KEX_PUB 133
+#define GMTLS_MAX_SIG_LEN 1024 /* RSA-8192 */
+
+/* ------------------------------------------------------------ hash */
+
+typedef struct gmtls_hash_alg gmtls_hash_alg;
+typedef struct {
+    const gmtls_hash_alg *alg;
+    union {
+        void *evp; /* EVP_MD_CTX */
+        gmtls_sm3_ctx sm3;
+    } u;
+} gmtls_hash_ctx;
+
+struct gmtls_hash_alg {
+    const char *name;
+    size_t digest_len;
+    size_t block_len;
+    GMTLS_MUST_CHECK int (*init)(gmtls_hash_ctx *ctx);
+    void (*update)(gmtls_hash_ctx *ctx, const void *p, size_t n);
+    /* Writes the digest; the context must be re-initialised before reuse. */
+    GMTLS_MUST_CHECK int (*final)(gmtls_hash_ctx *ctx, uint8_t *out);
+    /* dst must be uninitialised or disposed. */
+    GMTLS_MUST_CHECK int (*copy)(gmtls_hash_ctx *dst, const gmtls_hash_ctx *src);
+    void (*dispose)(gmtls_hash_ctx *ctx);
+};
+
+extern const gmtls_hash_alg gmtls_hash_sha256, gmtls_hash_sha384, gmtls_hash_sm3;
+
+/* One-shot digest of n parts. */
+GMTLS_MUST_CHECK int gmtls_hash(const gmtls_hash_alg *alg, const void *p, size_t n, uint8_t *out);
+/* HMAC (RFC 2104) over the concatenation of up to three parts (NULL = none). */
+GMTLS_MUST_CHECK int gmtls_hmac(const gmtls_hash_alg *alg, const uint8_t *key, size_t keylen, const uint8_t *p1,
+                                size_t n1, const uint8_t *p2, size_t n2, const uint8_t *p3, size_t n3,
+                                uint8_t *out);
+
+/* ------------------------------------------------------------ AEAD */
+
+typedef struct gmtls_aead_alg gmtls_aead_alg;
+typedef struct {
+    const gmtls_aead_alg *alg;
+    void *impl;
+    int is_enc;
+} gmtls_aead_ctx;
+
+struct gmtls_aead_alg {
+    const char *name;
+    size_t key_len;
+    /* RFC 8446 §5.5 / RFC 8998: records per key before a KeyUpdate is due. */
+    uint64_t max_records;
+    GMTLS_MUST_CHECK int (*init)(gmtls_aead_ctx *ctx, int is_enc, const uint8_t *key);
+    /* In place; tag is GMTLS_TAG_LEN bytes. */
+    GMTLS_MUST_CHECK int (*seal)(gmtls_aead_ctx *ctx, const uint8_t nonce[GMTLS_IV_LEN], const uint8_t *aad,
+                                 size_t aadlen, uint8_t *buf, size_t len, uint8_t *tag);
+    /* In place; 0 if authentic, -1 otherwise (buf then holds no plaintext). */
+    GMTLS_MUST_CHECK int (*open)(gmtls_aead_ctx *ctx, const uint8_t nonce[GMTLS_IV_LEN], const uint8_t *aad,
+                                 size_t aadlen, uint8_t *buf, size_t len, const uint8_t *tag);
+    void (*dispose)(gmtls_aead_ctx *ctx);
+};
+
+extern const gmtls_aead_alg gmtls_aead_aes128gcm, gmtls_aead_aes256gcm, gmtls_aead_chacha20poly1305,
+    gmtls_aead_sm4gcm, gmtls_aead_sm4ccm;
+
+/* ------------------------------------------------------------ suites */
+
+typedef struct {
+    uint16_t id;
+    const char *name;
+    const gmtls_aead_alg *aead;
+    const gmtls_hash_alg *hash;
+    int is_sm;
+    int is_aes_gcm;
+} gmtls_suite;
+
+const gmtls_suite *gmtls_suite_by_id(uint16_t id);
+const gmtls_suite *gmtls_suite_by_name(const char *name);
+extern const gmtls_suite gmtls_all_suites[];
+extern const size_t gmtls_num_suites;
+
+/* ------------------------------------------------------------ key exchange */
+
+typedef struct gmtls_kex_alg gmtls_kex_alg;
+struct gmtls_kex_alg {
+    uint16_t id;
+    const char *name;
+    const char *alias; /* OpenSSL's name, or NULL */
+    int is_sm;
+    /* Makes a key pair; pub gets the key_share bytes (<= GMTLS_MAX_KEX_PUB). */
+    GMTLS_MUST_CHECK int (*keygen)(void **state, uint8_t *pub, size_t *publen);
+    /* Validates the peer share and derives the shared secret (<= 66 bytes);
+     * illegal_parameter for an invalid share. */
+    GMTLS_MUST_CHECK int (*derive)(void *state, const uint8_t *peer, size_t peerlen, uint8_t *secret,
+                                   size_t *secretlen);
+    void (*free)(void *state);
+};
+
+const gmtls_kex_alg *gmtls_kex_by_id(uint16_t id);
+const gmtls_kex_alg *gmtls_kex_by_name(const char *name);
+extern const gmtls_kex_alg gmtls_kex_x25519, gmtls_kex_p256, gmtls_kex_p384, gmtls_kex_sm2;
+
+/* ------------------------------------------------------------ keys, signatures */
+
+typedef enum {
+    GMTLS_KEY_NONE = 0,
+    GMTLS_KEY_RSA,
+    GMTLS_KEY_RSA_PSS,
+    GMTLS_KEY_EC_P256,
+    GMTLS_KEY_EC_P384,
+    GMTLS_KEY_ED25519,
+    GMTLS_KEY_SM2,
+} gmtls_key_type;
+
+/* A public or private key. evp is an EVP_PKEY; SM2 keys also carry the
+ * native form used for signing and verification. */
+typedef struct {
+    gmtls_key_type type;
+    void *evp;
+    int has_private;
+    int rsa_bits;
+    gmtls_sm2_key *sm2;        /* private SM2 key (native), or NULL */
+    gmtls_sm2_pubkey sm2pub;   /* public SM2 key (native) when type == SM2 */
+    uint8_t sm2_z_rfc[32];     /* cached Z_A for the RFC 8998 ID (private keys) */
+    uint8_t sm2_z_gbt[32];     /* cached Z_A for 1234567812345678 */
+} gmtls_pkey;
+
+typedef struct {
+    uint16_t id;
+    const char *name;
+    gmtls_key_type key_type;
+    const char *md; /* OpenSSL digest name, NULL for Ed25519, "SM3" for SM2 */
+    int is_pss;
+    int in_cert_verify; /* 0: allowed in certificate signatures only */
+    int is_sm;
+} gmtls_sigalg;
+
+const gmtls_sigalg *gmtls_sigalg_by_id(uint16_t id);
+const gmtls_sigalg *gmtls_sigalg_by_name(const char *name);
+extern const gmtls_sigalg gmtls_all_sigalgs[];
+extern const size_t gmtls_num_sigalgs;
+/* 1 if key can produce/verify signatures of scheme alg. */
+int gmtls_sigalg_fits_key(const gmtls_sigalg *alg, const gmtls_pkey *key);
+
+/* SM2 IDs of RFC 8998 §3.2.1 and GB/T 32918 (the default). */
+#define GMTLS_SM2_ID_TLS13 "TLSv1.3+GM+Cipher+Suite"
+
+/* Signs msg (the whole content to be signed; hashing is part of the scheme).
+ * For SM2 the ID selects the Z value. */
+GMTLS_MUST_CHECK int gmtls_sign(const gmtls_pkey *key, const gmtls_sigalg *alg, const uint8_t *msg, size_t len,
+                                const uint8_t *sm2id, size_t sm2idlen, uint8_t *sig, size_t *siglen);
+/* 0 if sig is a valid signature of msg under key with scheme alg, else -1. */
+GMTLS_MUST_CHECK int gmtls_verify(const gmtls_pkey *key, const gmtls_sigalg *alg, const uint8_t *msg, size_t len,
+                                  const uint8_t *sm2id, size_t sm2idlen, const uint8_t *sig, size_t siglen);
+
+/* Takes ownership of an EVP_PKEY (private or public) and classifies it. */
+GMTLS_MUST_CHECK int gmtls_pkey_from_evp(gmtls_pkey *key, void *evp, int is_private);
+void gmtls_pkey_dispose(gmtls_pkey *key);
+
+/* Random bytes from the system RNG (libcrypto). 0 or GMTLS_ERR_CRYPTO. */
+GMTLS_MUST_CHECK int gmtls_random(uint8_t *out, size_t len);
+int gmtls_rng_cb(void *ctx, uint8_t *out, size_t len); /* gmtls_rng_fn shape */
+/* 1 when the CPU has AES instructions (AES-GCM preferred over ChaCha20). */
+int gmtls_cpu_has_aes(void);
+
+#endif

@@ -1,0 +1,448 @@
+/* The standard algorithms through OpenSSL libcrypto (EVP): SHA-256/384,
+ * AES-GCM, ChaCha20-Poly1305, X25519, P-256, P-384, ECDSA, RSA-PSS,
+ * Ed25519, RSA PKCS#1 v1.5 (certificate signatures only), and the RNG.
+ * Algorithms are fetched once; cipher contexts are made once per traffic key. */
+#include <pthread.h>
+#include <stdlib.h>
+
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/rsa.h>
+
+#include "crypto/crypto.h"
+
+static EVP_MD *md_sha256, *md_sha384;
+static EVP_CIPHER *c_aes128gcm, *c_aes256gcm, *c_chacha;
+static pthread_once_t fetch_once = PTHREAD_ONCE_INIT;
+
+static void fetch_all(void)
+{
+    md_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+    md_sha384 = EVP_MD_fetch(NULL, "SHA384", NULL);
+    c_aes128gcm = EVP_CIPHER_fetch(NULL, "AES-128-GCM", NULL);
+    c_aes256gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+    c_chacha = EVP_CIPHER_fetch(NULL, "ChaCha20-Poly1305", NULL);
+}
+
+static void fetch(void)
+{
+    pthread_once(&fetch_once, fetch_all);
+}
+
+int gmtls_random(uint8_t *out, size_t len)
+{
+    return RAND_bytes(out, (int)len) == 1 ? 0 : GMTLS_ERR_CRYPTO;
+}
+
+int gmtls_rng_cb(void *ctx, uint8_t *out, size_t len)
+{
+    (void)ctx;
+    return gmtls_random(out, len) == 0 ? 0 : -1;
+}
+
+int gmtls_cpu_has_aes(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    return __builtin_cpu_supports("aes") && __builtin_cpu_supports("pclmul");
+#elif defined(__aarch64__)
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+/* ------------------------------------------------------------ hashes */
+
+static const EVP_MD *md_of(const gmtls_hash_alg *alg)
+{
+    fetch();
+    return alg == &gmtls_hash_sha384 ? md_sha384 : md_sha256;
+}
+
+static int evp_hash_init(gmtls_hash_ctx *ctx)
+{
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    if (c == NULL || !EVP_DigestInit_ex2(c, md_of(ctx->alg), NULL)) {
+        EVP_MD_CTX_free(c);
+        ctx->u.evp = NULL;
+        return GMTLS_ERR_CRYPTO;
+    }
+    ctx->u.evp = c;
+    return 0;
+}
+
+static void evp_hash_update(gmtls_hash_ctx *ctx, const void *p, size_t n)
+{
+    if (ctx->u.evp != NULL && n > 0) {
+        EVP_DigestUpdate(ctx->u.evp, p, n);
+    }
+}
+
+static int evp_hash_final(gmtls_hash_ctx *ctx, uint8_t *out)
+{
+    int ok = ctx->u.evp != NULL && EVP_DigestFinal_ex(ctx->u.evp, out, NULL);
+    EVP_MD_CTX_free(ctx->u.evp);
+    ctx->u.evp = NULL;
+    return ok ? 0 : GMTLS_ERR_CRYPTO;
+}
+
+static int evp_hash_copy(gmtls_hash_ctx *dst, const gmtls_hash_ctx *src)
+{
+    dst->alg = src->alg;
+    dst->u.evp = EVP_MD_CTX_new();
+    if (dst->u.evp == NULL || !EVP_MD_CTX_copy_ex(dst->u.evp, src->u.evp)) {
+        EVP_MD_CTX_free(dst->u.evp);
+        dst->u.evp = NULL;
+        return GMTLS_ERR_CRYPTO;
+    }
+    return 0;
+}
+
+static void evp_hash_dispose(gmtls_hash_ctx *ctx)
+{
+    EVP_MD_CTX_free(ctx->u.evp);
+    ctx->u.evp = NULL;
+}
+
+const gmtls_hash_alg gmtls_hash_sha256 = {"SHA256", 32, 64, evp_hash_init, evp_hash_update, evp_hash_final,
+                                          evp_hash_copy, evp_hash_dispose};
+const gmtls_hash_alg gmtls_hash_sha384 = {"SHA384", 48, 128, evp_hash_init, evp_hash_update, evp_hash_final,
+                                          evp_hash_copy, evp_hash_dispose};
+
+/* ------------------------------------------------------------ AEADs */
+
+static const EVP_CIPHER *cipher_of(const gmtls_aead_alg *alg)
+{
+    fetch();
+    if (alg == &gmtls_aead_aes128gcm) {
+        return c_aes128gcm;
+    }
+    return alg == &gmtls_aead_aes256gcm ? c_aes256gcm : c_chacha;
+}
+
+static int evp_aead_init(gmtls_aead_ctx *ctx, int is_enc, const uint8_t *key)
+{
+    EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+    const EVP_CIPHER *cipher = cipher_of(ctx->alg);
+    if (c == NULL || cipher == NULL || !EVP_CipherInit_ex2(c, cipher, key, NULL, is_enc, NULL)) {
+        EVP_CIPHER_CTX_free(c);
+        return GMTLS_ERR_CRYPTO;
+    }
+    ctx->impl = c;
+    ctx->is_enc = is_enc;
+    return 0;
+}
+
+static int evp_aead_seal(gmtls_aead_ctx *ctx, const uint8_t nonce[GMTLS_IV_LEN], const uint8_t *aad, size_t aadlen,
+                         uint8_t *buf, size_t len, uint8_t *tag)
+{
+    EVP_CIPHER_CTX *c = ctx->impl;
+    int outl;
+    if (!EVP_CipherInit_ex2(c, NULL, NULL, nonce, 1, NULL) || !EVP_CipherUpdate(c, NULL, &outl, aad, (int)aadlen) ||
+        (len > 0 && !EVP_CipherUpdate(c, buf, &outl, buf, (int)len)) || !EVP_CipherFinal_ex(c, buf + len, &outl) ||
+        !EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_GET_TAG, GMTLS_TAG_LEN, tag)) {
+        return GMTLS_ERR_CRYPTO;
+    }
+    return 0;
+}
+
+static int evp_aead_open(gmtls_aead_ctx *ctx, const uint8_t nonce[GMTLS_IV_LEN], const uint8_t *aad, size_t aadlen,
+                         uint8_t *buf, size_t len, const uint8_t *tag)
+{
+    EVP_CIPHER_CTX *c = ctx->impl;
+    int outl;
+    if (!EVP_CipherInit_ex2(c, NULL, NULL, nonce, 0, NULL) || !EVP_CipherUpdate(c, NULL, &outl, aad, (int)aadlen) ||
+        (len > 0 && !EVP_CipherUpdate(c, buf, &outl, buf, (int)len)) ||
+        !EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_TAG, GMTLS_TAG_LEN, (void *)tag) ||
+        EVP_CipherFinal_ex(c, buf + len, &outl) <= 0) {
+        gmtls_wipe(buf, len);
+        return -1;
+    }
+    return 0;
+}
+
+static void evp_aead_dispose(gmtls_aead_ctx *ctx)
+{
+    EVP_CIPHER_CTX_free(ctx->impl); /* cleanses the key schedule */
+    ctx->impl = NULL;
+}
+
+/* RFC 8446 §5.5: AES-GCM keys protect at most 2^24.5 full-size records;
+ * ChaCha20-Poly1305 has no practical limit (we rekey at 2^60 anyway). */
+const gmtls_aead_alg gmtls_aead_aes128gcm = {"AES-128-GCM", 16, 23726566ULL, evp_aead_init, evp_aead_seal,
+                                             evp_aead_open, evp_aead_dispose};
+const gmtls_aead_alg gmtls_aead_aes256gcm = {"AES-256-GCM", 32, 23726566ULL, evp_aead_init, evp_aead_seal,
+                                             evp_aead_open, evp_aead_dispose};
+const gmtls_aead_alg gmtls_aead_chacha20poly1305 = {"ChaCha20-Poly1305", 32, 1ULL << 60, evp_aead_init,
+                                                    evp_aead_seal, evp_aead_open, evp_aead_dispose};
+
+/* ------------------------------------------------------------ key exchange */
+
+static int evp_keygen(const char *alg, const char *group, void **state, uint8_t *pub, size_t *publen)
+{
+    EVP_PKEY *k = group ? EVP_PKEY_Q_keygen(NULL, NULL, "EC", group) : EVP_PKEY_Q_keygen(NULL, NULL, alg);
+    if (k == NULL) {
+        return GMTLS_ERR_CRYPTO;
+    }
+    size_t n = 0;
+    int ok = group ? EVP_PKEY_get_octet_string_param(k, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, pub, GMTLS_MAX_KEX_PUB, &n)
+                   : EVP_PKEY_get_raw_public_key(k, pub, (n = GMTLS_MAX_KEX_PUB, &n));
+    if (!ok) {
+        EVP_PKEY_free(k);
+        return GMTLS_ERR_CRYPTO;
+    }
+    *publen = n;
+    *state = k;
+    return 0;
+}
+
+static int evp_derive(EVP_PKEY *mine, EVP_PKEY *peer, uint8_t *secret, size_t *secretlen)
+{
+    EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_from_pkey(NULL, mine, NULL);
+    size_t n = 66;
+    int ok = c != NULL && EVP_PKEY_derive_init(c) > 0 && EVP_PKEY_derive_set_peer_ex(c, peer, 1) > 0 &&
+             EVP_PKEY_derive(c, secret, &n) > 0;
+    EVP_PKEY_CTX_free(c);
+    if (!ok) {
+        return GMTLS_ALERT_ILLEGAL_PARAMETER;
+    }
+    *secretlen = n;
+    return 0;
+}
+
+static int x25519_keygen(void **state, uint8_t *pub, size_t *publen)
+{
+    return evp_keygen("X25519", NULL, state, pub, publen);
+}
+
+static int x25519_derive(void *state, const uint8_t *peer, size_t peerlen, uint8_t *secret, size_t *secretlen)
+{
+    /* RFC 8446 §4.2.8.2: X25519 public values are 32 bytes. */
+    if (peerlen != 32) {
+        return GMTLS_ALERT_ILLEGAL_PARAMETER;
+    }
+    EVP_PKEY *p = EVP_PKEY_new_raw_public_key_ex(NULL, "X25519", NULL, peer, peerlen);
+    if (p == NULL) {
+        return GMTLS_ALERT_ILLEGAL_PARAMETER;
+    }
+    int r = evp_derive(state, p, secret, secretlen);
+    EVP_PKEY_free(p);
+    if (r != 0) {
+        return r;
+    }
+    /* RFC 8446 §7.4.2: "MUST check whether the computed Diffie-Hellman shared
+     * secret is the all-zero value and abort if so". */
+    uint8_t acc = 0;
+    for (size_t i = 0; i < *secretlen; i++) {
+        acc |= secret[i];
+    }
+    return acc == 0 ? GMTLS_ALERT_ILLEGAL_PARAMETER : 0;
+}
+
+static int ec_derive(const char *group, size_t plen, void *state, const uint8_t *peer, size_t peerlen,
+                     uint8_t *secret, size_t *secretlen)
+{
+    /* RFC 8446 §4.2.8.2: ECDHE shares are UncompressedPointRepresentation
+     * (0x04 || X || Y); peers MUST validate the point. */
+    if (peerlen != plen || peer[0] != 4) {
+        return GMTLS_ALERT_ILLEGAL_PARAMETER;
+    }
+    OSSL_PARAM params[3] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)group, 0),
+        OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)peer, peerlen),
+        OSSL_PARAM_construct_end(),
+    };
+    EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+    EVP_PKEY *p = NULL;
+    int ok = c != NULL && EVP_PKEY_fromdata_init(c) > 0 && EVP_PKEY_fromdata(c, &p, EVP_PKEY_PUBLIC_KEY, params) > 0;
+    EVP_PKEY_CTX_free(c);
+    if (ok) {
+        c = EVP_PKEY_CTX_new_from_pkey(NULL, p, NULL);
+        ok = c != NULL && EVP_PKEY_public_check(c) > 0; /* on the curve, in range, not infinity */
+        EVP_PKEY_CTX_free(c);
+    }
+    int r = ok ? evp_derive(state, p, secret, secretlen) : GMTLS_ALERT_ILLEGAL_PARAMETER;
+    EVP_PKEY_free(p);
+    return r;
+}
+
+static int p256_keygen(void **state, uint8_t *pub, size_t *publen)
+{
+    return evp_keygen("EC", "P-256", state, pub, publen);
+}
+
+static int p256_derive(void *state, const uint8_t *peer, size_t peerlen, uint8_t *secret, size_t *secretlen)
+{
+    return ec_derive("P-256", 65, state, peer, peerlen, secret, secretlen);
+}
+
+static int p384_keygen(void **state, uint8_t *pub, size_t *publen)
+{
+    return evp_keygen("EC", "P-384", state, pub, publen);
+}
+
+static int p384_derive(void *state, const uint8_t *peer, size_t peerlen, uint8_t *secret, size_t *secretlen)
+{
+    return ec_derive("P-384", 97, state, peer, peerlen, secret, secretlen);
+}
+
+static void evp_kex_free(void *state)
+{
+    EVP_PKEY_free(state);
+}
+
+const gmtls_kex_alg gmtls_kex_x25519 = {GMTLS_GROUP_X25519, "x25519", "X25519", 0,
+                                        x25519_keygen, x25519_derive, evp_kex_free};
+const gmtls_kex_alg gmtls_kex_p256 = {GMTLS_GROUP_SECP256R1, "secp256r1", "P-256", 0,
+                                      p256_keygen, p256_derive, evp_kex_free};
+const gmtls_kex_alg gmtls_kex_p384 = {GMTLS_GROUP_SECP384R1, "secp384r1", "P-384", 0,
+                                      p384_keygen, p384_derive, evp_kex_free};
+
+/* ------------------------------------------------------------ keys */
+
+void gmtls_pkey_dispose(gmtls_pkey *key)
+{
+    EVP_PKEY_free(key->evp);
+    if (key->sm2 != NULL) {
+        gmtls_sm2_key_clear(key->sm2);
+        free(key->sm2);
+    }
+    gmtls_wipe(key, sizeof(*key));
+}
+
+int gmtls_pkey_from_evp(gmtls_pkey *key, void *evp, int is_private)
+{
+    EVP_PKEY *k = evp;
+    memset(key, 0, sizeof(*key));
+    key->evp = k;
+    key->has_private = is_private;
+    char group[64] = "";
+    if (EVP_PKEY_is_a(k, "EC") || EVP_PKEY_is_a(k, "SM2")) {
+        EVP_PKEY_get_utf8_string_param(k, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, NULL);
+    }
+    if (EVP_PKEY_is_a(k, "SM2") || strcmp(group, "SM2") == 0) {
+        key->type = GMTLS_KEY_SM2;
+        uint8_t pub[GMTLS_SM2_POINT_LEN];
+        size_t n = 0;
+        if (!EVP_PKEY_get_octet_string_param(k, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, pub, sizeof pub, &n) ||
+            gmtls_sm2_pubkey_from_bytes(&key->sm2pub, pub, n) != 0) {
+            return GMTLS_ERR_CRYPTO;
+        }
+        if (is_private) {
+            BIGNUM *d = NULL;
+            uint8_t raw[32];
+            key->sm2 = calloc(1, sizeof(*key->sm2));
+            int ok = key->sm2 != NULL && EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_PRIV_KEY, &d) &&
+                     BN_bn2binpad(d, raw, 32) == 32 && gmtls_sm2_key_from_private(key->sm2, raw) == 0;
+            BN_clear_free(d);
+            gmtls_wipe(raw, sizeof raw);
+            if (!ok) {
+                return GMTLS_ERR_CRYPTO;
+            }
+            if (gmtls_sm2_compute_z(&key->sm2pub, (const uint8_t *)GMTLS_SM2_ID_TLS13, strlen(GMTLS_SM2_ID_TLS13),
+                                    key->sm2_z_rfc) != 0 ||
+                gmtls_sm2_compute_z(&key->sm2pub, (const uint8_t *)GMTLS_SM2_DEFAULT_ID, GMTLS_SM2_DEFAULT_ID_LEN,
+                                    key->sm2_z_gbt) != 0) {
+                return GMTLS_ERR_CRYPTO;
+            }
+        }
+        return 0;
+    }
+    if (EVP_PKEY_is_a(k, "RSA-PSS")) {
+        key->type = GMTLS_KEY_RSA_PSS;
+    } else if (EVP_PKEY_is_a(k, "RSA")) {
+        key->type = GMTLS_KEY_RSA;
+    } else if (EVP_PKEY_is_a(k, "ED25519")) {
+        key->type = GMTLS_KEY_ED25519;
+    } else if (strcmp(group, "prime256v1") == 0 || strcmp(group, "P-256") == 0) {
+        key->type = GMTLS_KEY_EC_P256;
+    } else if (strcmp(group, "secp384r1") == 0 || strcmp(group, "P-384") == 0) {
+        key->type = GMTLS_KEY_EC_P384;
+    } else {
+        return GMTLS_ERR_CRYPTO; /* unsupported key type */
+    }
+    if (key->type == GMTLS_KEY_RSA || key->type == GMTLS_KEY_RSA_PSS) {
+        key->rsa_bits = EVP_PKEY_get_bits(k);
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------ signatures */
+
+static int evp_md_ctx_setup(EVP_MD_CTX *mctx, const gmtls_pkey *key, const gmtls_sigalg *alg, int sign)
+{
+    EVP_PKEY_CTX *pctx = NULL;
+    int ok = sign ? EVP_DigestSignInit_ex(mctx, &pctx, alg->md, NULL, NULL, key->evp, NULL)
+                  : EVP_DigestVerifyInit_ex(mctx, &pctx, alg->md, NULL, NULL, key->evp, NULL);
+    if (ok > 0 && alg->is_pss) {
+        /* RFC 8446 §4.2.3: RSASSA-PSS with salt length equal to the digest length. */
+        ok = EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) > 0 &&
+             EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) > 0;
+    } else if (ok > 0 && alg->key_type == GMTLS_KEY_RSA && !alg->is_pss) {
+        ok = EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) > 0;
+    }
+    return ok > 0;
+}
+
+static int sm2_sign_msg(const gmtls_pkey *key, const uint8_t *msg, size_t len, const uint8_t *id, size_t idlen,
+                        uint8_t *sig, size_t *siglen)
+{
+    uint8_t z[32], e[32], r[32], s[32];
+    if (key->sm2 == NULL) {
+        return GMTLS_ERR_NO_CERT;
+    }
+    if (idlen == strlen(GMTLS_SM2_ID_TLS13) && memcmp(id, GMTLS_SM2_ID_TLS13, idlen) == 0) {
+        memcpy(z, key->sm2_z_rfc, 32);
+    } else if (idlen == GMTLS_SM2_DEFAULT_ID_LEN && memcmp(id, GMTLS_SM2_DEFAULT_ID, idlen) == 0) {
+        memcpy(z, key->sm2_z_gbt, 32);
+    } else if (gmtls_sm2_compute_z(&key->sm2pub, id, idlen, z) != 0) {
+        return GMTLS_ERR_CRYPTO;
+    }
+    gmtls_sm3_ctx h;
+    gmtls_sm3_init(&h);
+    gmtls_sm3_update(&h, z, 32);
+    gmtls_sm3_update(&h, msg, len);
+    gmtls_sm3_final(&h, e);
+    int rc = gmtls_sm2_sign_digest(key->sm2, e, gmtls_rng_cb, NULL, r, s) == 0 &&
+                     gmtls_sm2_sig_to_der(r, s, sig, siglen) == 0
+                 ? 0
+                 : GMTLS_ERR_CRYPTO;
+    gmtls_wipe(e, sizeof e);
+    return rc;
+}
+
+int gmtls_sign(const gmtls_pkey *key, const gmtls_sigalg *alg, const uint8_t *msg, size_t len, const uint8_t *sm2id,
+               size_t sm2idlen, uint8_t *sig, size_t *siglen)
+{
+    if (!gmtls_sigalg_fits_key(alg, key) || !key->has_private) {
+        return GMTLS_ERR_BAD_ARGUMENT;
+    }
+    if (key->type == GMTLS_KEY_SM2) {
+        return sm2_sign_msg(key, msg, len, sm2id, sm2idlen, sig, siglen);
+    }
+    EVP_MD_CTX *mctx = EVP_MD_CTX_new();
+    size_t n = GMTLS_MAX_SIG_LEN;
+    int ok = mctx != NULL && evp_md_ctx_setup(mctx, key, alg, 1) && EVP_DigestSign(mctx, sig, &n, msg, len) > 0;
+    EVP_MD_CTX_free(mctx);
+    if (!ok) {
+        return GMTLS_ERR_CRYPTO;
+    }
+    *siglen = n;
+    return 0;
+}
+
+int gmtls_verify(const gmtls_pkey *key, const gmtls_sigalg *alg, const uint8_t *msg, size_t len,
+                 const uint8_t *sm2id, size_t sm2idlen, const uint8_t *sig, size_t siglen)
+{
+    if (!gmtls_sigalg_fits_key(alg, key)) {
+        return -1;
+    }
+    if (key->type == GMTLS_KEY_SM2) {
+        return gmtls_sm2_verify(&key->sm2pub, sm2id, sm2idlen, msg, len, sig, siglen) == 0 ? 0 : -1;
+    }
+    EVP_MD_CTX *mctx = EVP_MD_CTX_new();
+    int ok = mctx != NULL && evp_md_ctx_setup(mctx, key, alg, 0) && EVP_DigestVerify(mctx, sig, siglen, msg, len) == 1;
+    EVP_MD_CTX_free(mctx);
+    return ok ? 0 : -1;
+}

@@ -1,0 +1,179 @@
+/* The tables of cipher suites, groups and signature schemes, lookups by id
+ * and name, and the generic hash helpers (digest, HMAC) over the vtables. */
+#include <strings.h>
+
+#include "crypto/crypto.h"
+
+const gmtls_suite gmtls_all_suites[] = {
+    {GMTLS_TLS_AES_128_GCM_SHA256, "TLS_AES_128_GCM_SHA256", &gmtls_aead_aes128gcm, &gmtls_hash_sha256, 0, 1},
+    {GMTLS_TLS_AES_256_GCM_SHA384, "TLS_AES_256_GCM_SHA384", &gmtls_aead_aes256gcm, &gmtls_hash_sha384, 0, 1},
+    {GMTLS_TLS_CHACHA20_POLY1305_SHA256, "TLS_CHACHA20_POLY1305_SHA256", &gmtls_aead_chacha20poly1305,
+     &gmtls_hash_sha256, 0, 0},
+    {GMTLS_TLS_SM4_GCM_SM3, "TLS_SM4_GCM_SM3", &gmtls_aead_sm4gcm, &gmtls_hash_sm3, 1, 0},
+    {GMTLS_TLS_SM4_CCM_SM3, "TLS_SM4_CCM_SM3", &gmtls_aead_sm4ccm, &gmtls_hash_sm3, 1, 0},
+};
+const size_t gmtls_num_suites = GMTLS_ARRAY_LEN(gmtls_all_suites);
+
+const gmtls_suite *gmtls_suite_by_id(uint16_t id)
+{
+    for (size_t i = 0; i < gmtls_num_suites; i++) {
+        if (gmtls_all_suites[i].id == id) {
+            return &gmtls_all_suites[i];
+        }
+    }
+    return NULL;
+}
+
+const gmtls_suite *gmtls_suite_by_name(const char *name)
+{
+    for (size_t i = 0; i < gmtls_num_suites; i++) {
+        if (strcasecmp(gmtls_all_suites[i].name, name) == 0) {
+            return &gmtls_all_suites[i];
+        }
+    }
+    return NULL;
+}
+
+const char *gmtls_cipher_suite_name(uint16_t id)
+{
+    const gmtls_suite *s = gmtls_suite_by_id(id);
+    return s ? s->name : NULL;
+}
+
+static const gmtls_kex_alg *const all_kex[] = {&gmtls_kex_x25519, &gmtls_kex_p256, &gmtls_kex_p384, &gmtls_kex_sm2};
+
+const gmtls_kex_alg *gmtls_kex_by_id(uint16_t id)
+{
+    for (size_t i = 0; i < GMTLS_ARRAY_LEN(all_kex); i++) {
+        if (all_kex[i]->id == id) {
+            return all_kex[i];
+        }
+    }
+    return NULL;
+}
+
+const gmtls_kex_alg *gmtls_kex_by_name(const char *name)
+{
+    for (size_t i = 0; i < GMTLS_ARRAY_LEN(all_kex); i++) {
+        if (strcasecmp(all_kex[i]->name, name) == 0 ||
+            (all_kex[i]->alias != NULL && strcasecmp(all_kex[i]->alias, name) == 0)) {
+            return all_kex[i];
+        }
+    }
+    if (strcasecmp(name, "prime256v1") == 0) {
+        return &gmtls_kex_p256;
+    }
+    return NULL;
+}
+
+const char *gmtls_group_name(uint16_t id)
+{
+    const gmtls_kex_alg *k = gmtls_kex_by_id(id);
+    return k ? k->name : NULL;
+}
+
+/* RFC 8446 §4.2.3 and RFC 8998 §3.2.1 code points. */
+const gmtls_sigalg gmtls_all_sigalgs[] = {
+    {0x0708, "sm2sig_sm3", GMTLS_KEY_SM2, "SM3", 0, 1, 1},
+    {0x0807, "ed25519", GMTLS_KEY_ED25519, NULL, 0, 1, 0},
+    {0x0403, "ecdsa_secp256r1_sha256", GMTLS_KEY_EC_P256, "SHA256", 0, 1, 0},
+    {0x0503, "ecdsa_secp384r1_sha384", GMTLS_KEY_EC_P384, "SHA384", 0, 1, 0},
+    {0x0804, "rsa_pss_rsae_sha256", GMTLS_KEY_RSA, "SHA256", 1, 1, 0},
+    {0x0805, "rsa_pss_rsae_sha384", GMTLS_KEY_RSA, "SHA384", 1, 1, 0},
+    {0x0806, "rsa_pss_rsae_sha512", GMTLS_KEY_RSA, "SHA512", 1, 1, 0},
+    {0x0809, "rsa_pss_pss_sha256", GMTLS_KEY_RSA_PSS, "SHA256", 1, 1, 0},
+    {0x080a, "rsa_pss_pss_sha384", GMTLS_KEY_RSA_PSS, "SHA384", 1, 1, 0},
+    {0x080b, "rsa_pss_pss_sha512", GMTLS_KEY_RSA_PSS, "SHA512", 1, 1, 0},
+    /* RFC 8446 §4.2.3: rsa_pkcs1_* "refer solely to signatures which appear
+     * in certificates ... and are not defined for use in signed TLS handshake
+     * messages". */
+    {0x0401, "rsa_pkcs1_sha256", GMTLS_KEY_RSA, "SHA256", 0, 0, 0},
+    {0x0501, "rsa_pkcs1_sha384", GMTLS_KEY_RSA, "SHA384", 0, 0, 0},
+    {0x0601, "rsa_pkcs1_sha512", GMTLS_KEY_RSA, "SHA512", 0, 0, 0},
+};
+const size_t gmtls_num_sigalgs = GMTLS_ARRAY_LEN(gmtls_all_sigalgs);
+
+const gmtls_sigalg *gmtls_sigalg_by_id(uint16_t id)
+{
+    for (size_t i = 0; i < gmtls_num_sigalgs; i++) {
+        if (gmtls_all_sigalgs[i].id == id) {
+            return &gmtls_all_sigalgs[i];
+        }
+    }
+    return NULL;
+}
+
+const gmtls_sigalg *gmtls_sigalg_by_name(const char *name)
+{
+    for (size_t i = 0; i < gmtls_num_sigalgs; i++) {
+        if (strcasecmp(gmtls_all_sigalgs[i].name, name) == 0) {
+            return &gmtls_all_sigalgs[i];
+        }
+    }
+    return NULL;
+}
+
+const char *gmtls_sigalg_name(uint16_t id)
+{
+    const gmtls_sigalg *s = gmtls_sigalg_by_id(id);
+    return s ? s->name : NULL;
+}
+
+int gmtls_sigalg_fits_key(const gmtls_sigalg *alg, const gmtls_pkey *key)
+{
+    if (alg->key_type == key->type) {
+        return 1;
+    }
+    return 0;
+}
+
+int gmtls_hash(const gmtls_hash_alg *alg, const void *p, size_t n, uint8_t *out)
+{
+    gmtls_hash_ctx c = {.alg = alg};
+    GMTLS_TRY(alg->init(&c));
+    alg->update(&c, p, n);
+    return alg->final(&c, out);
+}
+
+int gmtls_hmac(const gmtls_hash_alg *alg, const uint8_t *key, size_t keylen, const uint8_t *p1, size_t n1,
+               const uint8_t *p2, size_t n2, const uint8_t *p3, size_t n3, uint8_t *out)
+{
+    uint8_t k[128], pad[128], inner[GMTLS_MAX_HASH_LEN];
+    size_t bl = alg->block_len;
+    int rc;
+    memset(k, 0, sizeof k);
+    /* RFC 2104 §2: keys longer than B bytes are first hashed. */
+    if (keylen > bl) {
+        GMTLS_TRY(gmtls_hash(alg, key, keylen, k));
+    } else if (keylen > 0) {
+        memcpy(k, key, keylen);
+    }
+    gmtls_hash_ctx c = {.alg = alg};
+    for (size_t i = 0; i < bl; i++) {
+        pad[i] = k[i] ^ 0x36;
+    }
+    if ((rc = alg->init(&c)) != 0) {
+        goto out;
+    }
+    alg->update(&c, pad, bl);
+    alg->update(&c, p1, n1);
+    alg->update(&c, p2, n2);
+    alg->update(&c, p3, n3);
+    if ((rc = alg->final(&c, inner)) != 0) {
+        goto out;
+    }
+    for (size_t i = 0; i < bl; i++) {
+        pad[i] = k[i] ^ 0x5c;
+    }
+    if ((rc = alg->init(&c)) != 0) {
+        goto out;
+    }
+    alg->update(&c, pad, bl);
+    alg->update(&c, inner, alg->digest_len);
+    rc = alg->final(&c, out);
+out:
+    gmtls_wipe(k, sizeof k);
+    gmtls_wipe(pad, sizeof pad);
+    gmtls_wipe(inner, sizeof inner);
+    return rc;
+}

@@ -1,0 +1,617 @@
+/* The client handshake (RFC 8446 §4): ClientHello (and the second one after
+ * a HelloRetryRequest), ServerHello checks, EncryptedExtensions,
+ * CertificateRequest, server Certificate/CertificateVerify/Finished, and the
+ * client's second flight. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "handshake/internal.h"
+
+extern const uint8_t gmtls_hrr_random[32];
+
+static int is_ip_literal(const char *name)
+{
+    uint8_t tmp[16];
+    return inet_pton(AF_INET, name, tmp) == 1 || inet_pton(AF_INET6, name, tmp) == 1;
+}
+
+static int build_client_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *cookie, size_t cookielen)
+{
+    const gmtls_config *cfg = c->cfg;
+    uint8_t pub[GMTLS_MAX_KEX_PUB];
+    size_t publen = 0;
+    if (c->kex_state != NULL) {
+        c->kex_offered->free(c->kex_state);
+        c->kex_state = NULL;
+    }
+    GMTLS_TRY(c->kex_offered->keygen(&c->kex_state, pub, &publen));
+
+    gmtls_buf tmp;
+    gmtls_wr w;
+    gmtls_buf_init(&tmp);
+    gmtls_hs_begin(&w, &tmp, GMTLS_HS_CLIENT_HELLO);
+    gmtls_wr_u16(&w, 0x0303);
+    gmtls_wr_bytes(&w, c->client_random, 32);
+    gmtls_wr_open(&w, 1);
+    gmtls_wr_bytes(&w, c->session_id, c->session_id_len);
+    gmtls_wr_close(&w);
+    gmtls_wr_open(&w, 2);
+    for (size_t i = 0; i < cfg->nsuites; i++) {
+        gmtls_wr_u16(&w, cfg->suites[i]);
+    }
+    gmtls_wr_close(&w);
+    gmtls_wr_u8(&w, 1);
+    gmtls_wr_u8(&w, 0);
+    gmtls_wr_open(&w, 2);
+    if (c->server_name[0] && !is_ip_literal(c->server_name)) {
+        /* RFC 6066 §3; RFC 8446 §9.2: clients SHOULD send server_name. */
+        size_t n = strlen(c->server_name);
+        gmtls_wr_u16(&w, GMTLS_EXT_SERVER_NAME);
+        gmtls_wr_open(&w, 2);
+        gmtls_wr_open(&w, 2);
+        gmtls_wr_u8(&w, 0);
+        gmtls_wr_u16(&w, (uint16_t)n);
+        gmtls_wr_bytes(&w, c->server_name, n);
+        gmtls_wr_close(&w);
+        gmtls_wr_close(&w);
+        c->sent_sni = 1;
+    }
+    gmtls_wr_u16(&w, GMTLS_EXT_SUPPORTED_VERSIONS);
+    gmtls_wr_u16(&w, 3);
+    gmtls_wr_u8(&w, 2);
+    gmtls_wr_u16(&w, GMTLS_TLS13);
+    gmtls_wr_u16(&w, GMTLS_EXT_SUPPORTED_GROUPS);
+    gmtls_wr_open(&w, 2);
+    gmtls_wr_open(&w, 2);
+    for (size_t i = 0; i < cfg->ngroups; i++) {
+        gmtls_wr_u16(&w, cfg->groups[i]);
+    }
+    gmtls_wr_close(&w);
+    gmtls_wr_close(&w);
+    gmtls_wr_u16(&w, GMTLS_EXT_SIGNATURE_ALGORITHMS);
+    gmtls_wr_open(&w, 2);
+    gmtls_wr_open(&w, 2);
+    for (size_t i = 0; i < cfg->nsigalgs; i++) {
+        gmtls_wr_u16(&w, cfg->sigalgs[i]);
+    }
+    gmtls_wr_close(&w);
+    gmtls_wr_close(&w);
+    gmtls_wr_u16(&w, GMTLS_EXT_KEY_SHARE);
+    gmtls_wr_open(&w, 2);
+    gmtls_wr_open(&w, 2);
+    gmtls_wr_u16(&w, c->kex_offered->id);
+    gmtls_wr_open(&w, 2);
+    gmtls_wr_bytes(&w, pub, publen);
+    gmtls_wr_close(&w);
+    gmtls_wr_close(&w);
+    gmtls_wr_close(&w);
+    if (cfg->alpn_len > 0) {
+        gmtls_wr_u16(&w, GMTLS_EXT_ALPN);
+        gmtls_wr_open(&w, 2);
+        gmtls_wr_open(&w, 2);
+        gmtls_wr_bytes(&w, cfg->alpn_wire, cfg->alpn_len);
+        gmtls_wr_close(&w);
+        gmtls_wr_close(&w);
+        c->offered_alpn = 1;
+    }
+    /* RFC 6066 §8: status_request for OCSP; RFC 6962: SCTs. */
+    gmtls_wr_u16(&w, GMTLS_EXT_STATUS_REQUEST);
+    gmtls_wr_u16(&w, 5);
+    gmtls_wr_u8(&w, 1);
+    gmtls_wr_u16(&w, 0);
+    gmtls_wr_u16(&w, 0);
+    gmtls_wr_u16(&w, GMTLS_EXT_SCT);
+    gmtls_wr_u16(&w, 0);
+    if (cookie != NULL) {
+        gmtls_wr_u16(&w, GMTLS_EXT_COOKIE);
+        gmtls_wr_open(&w, 2);
+        gmtls_wr_bytes(&w, cookie, cookielen);
+        gmtls_wr_close(&w);
+    }
+    gmtls_wr_u16(&w, GMTLS_EXT_PSK_KEY_EXCHANGE_MODES);
+    gmtls_wr_u16(&w, 2);
+    gmtls_wr_u8(&w, 1);
+    gmtls_wr_u8(&w, 1); /* psk_dhe_ke */
+    if (c->offered_psk) {
+        GMTLS_TRY(gmtls_psk_write_ext(c, &w));
+    }
+    gmtls_wr_close(&w);
+    gmtls_wr_close(&w);
+    int rc = gmtls_wr_finish(&w);
+    if (rc == 0 && c->offered_psk) {
+        /* The binder covers the transcript so far (message_hash and HRR after
+         * a retry) and this ClientHello truncated before the binders. */
+        rc = gmtls_psk_fill_binder(c, tmp.base, tmp.off);
+    }
+    if (rc == 0) {
+        if (c->ch1 == NULL) {
+            c->ch1 = malloc(tmp.off);
+            if (c->ch1 == NULL) {
+                rc = GMTLS_ERR_NO_MEMORY;
+            } else {
+                memcpy(c->ch1, tmp.base, tmp.off);
+                c->ch1_len = tmp.off;
+            }
+        } else {
+            gmtls_transcript_add(c, tmp.base, tmp.off);
+        }
+    }
+    if (rc == 0) {
+        gmtls_rec plain;
+        memset(&plain, 0, sizeof plain);
+        rc = gmtls_rec_write(&plain, out, GMTLS_CT_HANDSHAKE, tmp.base, tmp.off, 0);
+    }
+    gmtls_buf_dispose(&tmp);
+    return rc;
+}
+
+int gmtls_client_start(gmtls_conn *c, gmtls_buf *out)
+{
+    const gmtls_config *cfg = c->cfg;
+    uint16_t group = cfg->groups[0];
+    /* Without a configured group list, a ShangMi-first client offers its one
+     * key share on curveSM2 (RFC 8998 §3). */
+    const gmtls_suite *first = gmtls_suite_by_id(cfg->suites[0]);
+    if (!cfg->groups_custom && first != NULL && first->is_sm && gmtls_list_has(cfg->groups, cfg->ngroups,
+                                                                               GMTLS_GROUP_CURVESM2)) {
+        group = GMTLS_GROUP_CURVESM2;
+    }
+    c->kex_offered = gmtls_kex_by_id(group);
+    if (c->kex_offered == NULL) {
+        return GMTLS_ERR_BAD_ARGUMENT;
+    }
+    GMTLS_TRY(gmtls_random(c->client_random, 32));
+    /* RFC 8446 §D.4: middlebox compatibility mode, a non-empty session id. */
+    GMTLS_TRY(gmtls_random(c->session_id, 32));
+    c->session_id_len = 32;
+    if (c->offer.ticket != NULL) {
+        const gmtls_suite *s = gmtls_suite_by_id(c->offer.suite);
+        uint64_t age = gmtls_now_ms(c) - c->offer.received_ms;
+        c->offered_psk = s != NULL && age / 1000 < c->offer.lifetime;
+        for (size_t i = 0; c->offered_psk && i < cfg->nsuites; i++) {
+            const gmtls_suite *o = gmtls_suite_by_id(cfg->suites[i]);
+            if (o != NULL && o->hash == s->hash) {
+                break;
+            }
+            if (i + 1 == cfg->nsuites) {
+                c->offered_psk = 0;
+            }
+        }
+    }
+    GMTLS_TRY(build_client_hello(c, out, NULL, 0));
+    c->ccs_allowed = 1;
+    c->state = ST_C_WAIT_SH;
+    return 0;
+}
+
+static int offered_suite(const gmtls_config *cfg, uint16_t id)
+{
+    return gmtls_list_has(cfg->suites, cfg->nsuites, id);
+}
+
+static int handle_hello_retry(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg, size_t len, const gmtls_ext *exts,
+                              size_t nexts)
+{
+    uint16_t group = 0;
+    const uint8_t *cookie = NULL;
+    size_t cookielen = 0;
+    int has_version = 0;
+    /* RFC 8446 §4.1.4: "If a client receives a second HelloRetryRequest in the
+     * same connection ... it MUST abort the handshake with an
+     * "unexpected_message" alert." */
+    if (c->did_hrr) {
+        return gmtls_fail(c, GMTLS_ALERT_UNEXPECTED_MESSAGE, "second HelloRetryRequest");
+    }
+    for (size_t i = 0; i < nexts; i++) {
+        gmtls_rd r;
+        gmtls_rd_init(&r, exts[i].data, exts[i].len);
+        switch (exts[i].type) {
+        case GMTLS_EXT_SUPPORTED_VERSIONS:
+            has_version = gmtls_rd_u16(&r) == GMTLS_TLS13;
+            GMTLS_TRY(gmtls_fail(c, gmtls_rd_done(&r), "malformed supported_versions"));
+            break;
+        case GMTLS_EXT_KEY_SHARE:
+            group = gmtls_rd_u16(&r);
+            GMTLS_TRY(gmtls_fail(c, gmtls_rd_done(&r), "malformed HelloRetryRequest key_share"));
+            break;
+        case GMTLS_EXT_COOKIE: {
+            gmtls_rd v;
+            GMTLS_TRY(gmtls_fail(c, gmtls_rd_vec(&r, 2, 1, 0xffff, &v), "malformed cookie"));
+            GMTLS_TRY(gmtls_fail(c, gmtls_rd_done(&r), "malformed cookie"));
+            cookie = v.p;
+            cookielen = gmtls_rd_left(&v);
+            break;
+        }
+        default:
+            return gmtls_fail(c, GMTLS_ALERT_UNSUPPORTED_EXTENSION, "unexpected extension %u in HelloRetryRequest",
+                              exts[i].type);
+        }
+    }
+    if (!has_version) {
+        return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "HelloRetryRequest without TLS 1.3");
+    }
+    /* RFC 8446 §4.2.8: the selected_group must be one we support and not the
+     * group of the share we already sent -> illegal_parameter. A retry that
+     * would change nothing is illegal too. */
+    if (group == 0 && cookie == NULL) {
+        return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "HelloRetryRequest changes nothing");
+    }
+    if (group != 0) {
+        const gmtls_kex_alg *k = gmtls_kex_by_id(group);
+        if (k == NULL || !gmtls_list_has(c->cfg->groups, c->cfg->ngroups, group) || group == c->kex_offered->id) {
+            return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "HelloRetryRequest selects group 0x%04x", group);
+        }
+        c->kex_offered->free(c->kex_state);
+        c->kex_state = NULL;
+        c->kex_offered = k;
+    }
+    /* RFC 8446 §4.4.1: transcript = message_hash(CH1) || HelloRetryRequest. */
+    uint8_t h[GMTLS_MAX_HASH_LEN];
+    size_t hl = c->suite->hash->digest_len;
+    GMTLS_TRY(gmtls_transcript_init(c, c->suite->hash));
+    GMTLS_TRY(gmtls_hash(c->suite->hash, c->ch1, c->ch1_len, h));
+    uint8_t hdr[4] = {GMTLS_HS_MESSAGE_HASH, 0, 0, (uint8_t)hl};
+    gmtls_transcript_add(c, hdr, 4);
+    gmtls_transcript_add(c, h, hl);
+    gmtls_transcript_add(c, msg, len);
+    c->did_hrr = 1;
+    c->group = c->kex_offered->id;
+    /* A PSK whose hash differs from the selected suite's cannot be used. */
+    if (c->offered_psk) {
+        const gmtls_suite *s = gmtls_suite_by_id(c->offer.suite);
+        if (s == NULL || s->hash != c->suite->hash) {
+            c->offered_psk = 0;
+        }
+    }
+    GMTLS_TRY(gmtls_send_ccs(c, out));
+    return build_client_hello(c, out, cookie, cookielen);
+}
+
+static int handle_server_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg, size_t len)
+{
+    gmtls_rd r, sid;
+    gmtls_ext exts[16];
+    size_t nexts = 0;
+    gmtls_rd_init(&r, msg + 4, len - 4);
+    /* struct { ProtocolVersion legacy_version = 0x0303; Random random;
+     *   opaque legacy_session_id_echo<0..32>; CipherSuite cipher_suite;
+     *   uint8 legacy_compression_method = 0; Extension extensions<6..2^16-1>; } */
+    uint16_t legacy = gmtls_rd_u16(&r);
+    const uint8_t *random = gmtls_rd_bytes(&r, 32);
+    GMTLS_TRY(gmtls_fail(c, gmtls_rd_vec(&r, 1, 0, 32, &sid), "malformed ServerHello"));
+    uint16_t suite_id = gmtls_rd_u16(&r);
+    uint8_t comp = gmtls_rd_u8(&r);
+    if (r.err) {
+        return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "malformed ServerHello");
+    }
+    if (gmtls_rd_left(&r) == 0) {
+        return gmtls_fail(c, GMTLS_ALERT_PROTOCOL_VERSION, "server does not speak TLS 1.3 (no extensions)");
+    }
+    GMTLS_TRY(gmtls_fail(c, gmtls_exts_parse(&r, exts, GMTLS_ARRAY_LEN(exts), &nexts), "bad ServerHello extensions"));
+    GMTLS_TRY(gmtls_fail(c, gmtls_rd_done(&r), "trailing bytes in ServerHello"));
+    (void)legacy;
+    /* RFC 8446 §4.1.3: the echo must match what we sent, the suite must be
+     * one we offered, compression must be 0 -> illegal_parameter. */
+    if (gmtls_rd_left(&sid) != c->session_id_len || memcmp(sid.p, c->session_id, c->session_id_len) != 0) {
+        return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "legacy_session_id_echo does not match");
+    }
+    const gmtls_suite *suite = gmtls_suite_by_id(suite_id);
+    if (suite == NULL || !offered_suite(c->cfg, suite_id)) {
+        return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "server chose cipher suite 0x%04x we did not offer",
+                          suite_id);
+    }
+    if (comp != 0) {
+        return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "non-null compression");
+    }
+    /* RFC 8446 §4.1.4: the suite of the ServerHello must equal the HRR's. */
+    if (c->did_hrr && suite != c->suite) {
+        return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "cipher suite changed after HelloRetryRequest");
+    }
+    c->suite = suite;
+    if (memcmp(random, gmtls_hrr_random, 32) == 0) {
+        return handle_hello_retry(c, out, msg, len, exts, nexts);
+    }
+    memcpy(c->server_random, random, 32);
+
+    const uint8_t *share = NULL;
+    size_t sharelen = 0;
+    int has_version = 0, psk_selected = 0;
+    uint16_t group = 0;
+    for (size_t i = 0; i < nexts; i++) {
+        gmtls_rd e, v;
+        gmtls_rd_init(&e, exts[i].data, exts[i].len);
+        switch (exts[i].type) {
+        case GMTLS_EXT_SUPPORTED_VERSIONS:
+            /* RFC 8446 §4.2.1: a version we did not offer -> illegal_parameter. */
+            if (gmtls_rd_u16(&e) != GMTLS_TLS13 || gmtls_rd_done(&e) != 0) {
+                return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "server selected a version other than TLS 1.3");
+            }
+            has_version = 1;
+            break;
+        case GMTLS_EXT_KEY_SHARE:
+            group = gmtls_rd_u16(&e);
+            GMTLS_TRY(gmtls_fail(c, gmtls_rd_vec(&e, 2, 1, 0xffff, &v), "malformed key_share"));
+            GMTLS_TRY(gmtls_fail(c, gmtls_rd_done(&e), "malformed key_share"));
+            share = v.p;
+            sharelen = gmtls_rd_left(&v);
+            break;
+        case GMTLS_EXT_PRE_SHARED_KEY: {
+            uint16_t idx = gmtls_rd_u16(&e);
+            GMTLS_TRY(gmtls_fail(c, gmtls_rd_done(&e), "malformed pre_shared_key"));
+            /* RFC 8446 §4.2.11: an identity we did not offer, or a PSK whose
+             * hash differs from the suite's -> illegal_parameter. */
+            const gmtls_suite *ps = gmtls_suite_by_id(c->offer.suite);
+            if (!c->offered_psk || idx != 0 || ps == NULL || ps->hash != suite->hash) {
+                return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "server selected a PSK we did not offer");
+            }
+            psk_selected = 1;
+            break;
+        }
+        default:
+            /* RFC 8446 §4.2: unsolicited extensions -> unsupported_extension. */
+            return gmtls_fail(c, GMTLS_ALERT_UNSUPPORTED_EXTENSION, "unexpected extension %u in ServerHello",
+                              exts[i].type);
+        }
+    }
+    if (!has_version) {
+        return gmtls_fail(c, GMTLS_ALERT_PROTOCOL_VERSION, "server does not speak TLS 1.3");
+    }
+    if (share == NULL) {
+        return gmtls_fail(c, GMTLS_ALERT_MISSING_EXTENSION, "ServerHello without key_share");
+    }
+    if (group != c->kex_offered->id) {
+        return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "server key share for group 0x%04x we did not send",
+                          group);
+    }
+    uint8_t shared[66], th[GMTLS_MAX_HASH_LEN];
+    size_t sharedlen = 0;
+    int rc = c->kex_offered->derive(c->kex_state, share, sharelen, shared, &sharedlen);
+    c->kex_offered->free(c->kex_state);
+    c->kex_state = NULL;
+    if (rc != 0) {
+        return gmtls_fail(c, rc, "invalid key share from the server");
+    }
+    c->group = group;
+    if (!c->did_hrr) {
+        rc = gmtls_transcript_init(c, suite->hash);
+        if (rc == 0) {
+            gmtls_transcript_add(c, c->ch1, c->ch1_len);
+        }
+    }
+    gmtls_transcript_add(c, msg, len);
+    if (rc == 0 && psk_selected) {
+        c->resumed = 1;
+        rc = gmtls_ks_early(&c->ks, suite->hash, c->offer.psk, c->offer.psk_len);
+    } else if (rc == 0) {
+        rc = gmtls_ks_early(&c->ks, suite->hash, NULL, 0);
+    }
+    if (rc == 0) {
+        rc = gmtls_transcript_hash(c, th);
+    }
+    if (rc == 0) {
+        rc = gmtls_ks_handshake(&c->ks, shared, sharedlen, th);
+    }
+    gmtls_wipe(shared, sizeof shared);
+    GMTLS_TRY(rc);
+    GMTLS_TRY(gmtls_rec_set_secret(&c->rd, suite, 0, c->ks.s_hs));
+    GMTLS_TRY(gmtls_rec_set_secret(&c->wr, suite, 1, c->ks.c_hs));
+    gmtls_keylog(c, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", c->ks.c_hs);
+    gmtls_keylog(c, "SERVER_HANDSHAKE_TRAFFIC_SECRET", c->ks.s_hs);
+    c->state = ST_C_WAIT_EE;
+    return 0;
+}
+
+static int handle_encrypted_extensions(gmtls_conn *c, const uint8_t *msg, size_t len)
+{
+    gmtls_rd r;
+    gmtls_ext exts[16];
+    size_t nexts = 0;
+    gmtls_rd_init(&r, msg + 4, len - 4);
+    GMTLS_TRY(gmtls_fail(c, gmtls_exts_parse(&r, exts, GMTLS_ARRAY_LEN(exts), &nexts), "bad EncryptedExtensions"));
+    GMTLS_TRY(gmtls_fail(c, gmtls_rd_done(&r), "malformed EncryptedExtensions"));
+    for (size_t i = 0; i < nexts; i++) {
+        gmtls_rd e, l, p;
+        gmtls_rd_init(&e, exts[i].data, exts[i].len);
+        switch (exts[i].type) {
+        case GMTLS_EXT_ALPN: {
+            if (!c->offered_alpn) {
+                return gmtls_fail(c, GMTLS_ALERT_UNSUPPORTED_EXTENSION, "unsolicited ALPN");
+            }
+            /* RFC 7301 §3.1: exactly one protocol, one the client offered. */
+            GMTLS_TRY(gmtls_fail(c, gmtls_rd_vec(&e, 2, 2, 0xffff, &l), "malformed ALPN"));
+            GMTLS_TRY(gmtls_fail(c, gmtls_rd_vec(&l, 1, 1, 255, &p), "malformed ALPN"));
+            GMTLS_TRY(gmtls_fail(c, gmtls_rd_done(&l), "server sent several ALPN protocols"));
+            GMTLS_TRY(gmtls_fail(c, gmtls_rd_done(&e), "malformed ALPN"));
+            size_t n = gmtls_rd_left(&p);
+            int found = 0;
+            gmtls_rd o;
+            gmtls_rd_init(&o, c->cfg->alpn_wire, c->cfg->alpn_len);
+            while (gmtls_rd_left(&o) > 0 && !found) {
+                gmtls_rd op;
+                (void)gmtls_rd_vec(&o, 1, 1, 255, &op);
+                found = gmtls_rd_left(&op) == n && memcmp(op.p, p.p, n) == 0;
+            }
+            if (!found) {
+                return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "server selected an ALPN protocol we did not offer");
+            }
+            memcpy(c->alpn, p.p, n);
+            c->alpn[n] = '\0';
+            break;
+        }
+        case GMTLS_EXT_SERVER_NAME:
+            if (!c->sent_sni || exts[i].len != 0) {
+                return gmtls_fail(c, GMTLS_ALERT_UNSUPPORTED_EXTENSION, "unexpected server_name");
+            }
+            break;
+        case GMTLS_EXT_SUPPORTED_GROUPS:
+            /* RFC 8446 §4.2.7: informational; may be sent in EncryptedExtensions. */
+            break;
+        case GMTLS_EXT_SUPPORTED_VERSIONS:
+        case GMTLS_EXT_KEY_SHARE:
+        case GMTLS_EXT_PRE_SHARED_KEY:
+        case GMTLS_EXT_SIGNATURE_ALGORITHMS:
+        case GMTLS_EXT_PSK_KEY_EXCHANGE_MODES:
+        case GMTLS_EXT_COOKIE:
+        case GMTLS_EXT_STATUS_REQUEST:
+        case GMTLS_EXT_SCT:
+            /* RFC 8446 §4.2: known, but not allowed here -> illegal_parameter. */
+            return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "extension %u not allowed in EncryptedExtensions",
+                              exts[i].type);
+        default:
+            return gmtls_fail(c, GMTLS_ALERT_UNSUPPORTED_EXTENSION, "unsolicited extension %u", exts[i].type);
+        }
+    }
+    gmtls_transcript_add(c, msg, len);
+    c->state = c->resumed ? ST_C_WAIT_FINISHED : ST_C_WAIT_CERT_CR;
+    return 0;
+}
+
+static int handle_certificate_request(gmtls_conn *c, const uint8_t *msg, size_t len)
+{
+    gmtls_rd r, ctx;
+    gmtls_ext exts[32];
+    size_t nexts = 0;
+    int has_sigalgs = 0;
+    gmtls_rd_init(&r, msg + 4, len - 4);
+    GMTLS_TRY(gmtls_fail(c, gmtls_rd_vec(&r, 1, 0, 255, &ctx), "malformed CertificateRequest"));
+    /* RFC 8446 §4.3.2: in the main handshake the context SHALL be zero length. */
+    if (gmtls_rd_left(&ctx) != 0) {
+        return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "non-empty certificate_request_context");
+    }
+    GMTLS_TRY(gmtls_fail(c, gmtls_exts_parse(&r, exts, GMTLS_ARRAY_LEN(exts), &nexts), "bad CertificateRequest"));
+    GMTLS_TRY(gmtls_fail(c, gmtls_rd_done(&r), "malformed CertificateRequest"));
+    for (size_t i = 0; i < nexts; i++) {
+        if (exts[i].type == GMTLS_EXT_SIGNATURE_ALGORITHMS) {
+            gmtls_rd e, l;
+            gmtls_rd_init(&e, exts[i].data, exts[i].len);
+            GMTLS_TRY(gmtls_fail(c, gmtls_rd_vec(&e, 2, 2, 0xfffe, &l), "malformed signature_algorithms"));
+            c->ncr_sigalgs = 0;
+            while (gmtls_rd_left(&l) >= 2) {
+                uint16_t v = gmtls_rd_u16(&l);
+                if (c->ncr_sigalgs < GMTLS_ARRAY_LEN(c->cr_sigalgs)) {
+                    c->cr_sigalgs[c->ncr_sigalgs++] = v;
+                }
+            }
+            GMTLS_TRY(gmtls_fail(c, gmtls_rd_done(&l), "malformed signature_algorithms"));
+            has_sigalgs = 1;
+        }
+    }
+    /* RFC 8446 §4.3.2: "The "signature_algorithms" extension MUST be specified". */
+    if (!has_sigalgs) {
+        return gmtls_fail(c, GMTLS_ALERT_MISSING_EXTENSION, "CertificateRequest without signature_algorithms");
+    }
+    gmtls_transcript_add(c, msg, len);
+    c->cert_requested = 1;
+    c->state = ST_C_WAIT_CERT;
+    return 0;
+}
+
+static int send_second_flight(gmtls_conn *c, gmtls_buf *out)
+{
+    uint8_t th[GMTLS_MAX_HASH_LEN], fin[4 + GMTLS_MAX_HASH_LEN];
+    size_t hl = c->suite->hash->digest_len;
+    GMTLS_TRY(gmtls_send_ccs(c, out));
+    if (c->cert_requested) {
+        uint16_t sigalg = 0;
+        const gmtls_cert *cert = gmtls_cert_for_request(c, &sigalg);
+        GMTLS_TRY(gmtls_cert_msg_build(c, cert, NULL, 0, 0, 0));
+        if (cert != NULL) {
+            GMTLS_TRY(gmtls_cv_build(c, &cert->key, sigalg));
+        }
+    }
+    GMTLS_TRY(gmtls_transcript_hash(c, th));
+    fin[0] = GMTLS_HS_FINISHED;
+    fin[1] = fin[2] = 0;
+    fin[3] = (uint8_t)hl;
+    GMTLS_TRY(gmtls_finished_mac(c->suite->hash, c->ks.c_hs, th, fin + 4));
+    GMTLS_TRY(gmtls_hs_queue(c, fin, 4 + hl));
+    GMTLS_TRY(gmtls_hs_flush(c, out));
+    GMTLS_TRY(gmtls_rec_set_secret(&c->wr, c->suite, 1, c->ks.c_ap));
+    GMTLS_TRY(gmtls_transcript_hash(c, th));
+    return gmtls_ks_resumption(&c->ks, th);
+}
+
+static int handle_server_finished(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg, size_t len)
+{
+    uint8_t th[GMTLS_MAX_HASH_LEN], expect[GMTLS_MAX_HASH_LEN];
+    size_t hl = c->suite->hash->digest_len;
+    GMTLS_TRY(gmtls_transcript_hash(c, th));
+    GMTLS_TRY(gmtls_finished_mac(c->suite->hash, c->ks.s_hs, th, expect));
+    /* RFC 8446 §4.4.4: wrong length -> decode_error; mismatch -> decrypt_error. */
+    if (len - 4 != hl) {
+        return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "server Finished has the wrong length");
+    }
+    if (!gmtls_ct_memeq(msg + 4, expect, hl)) {
+        return gmtls_fail(c, GMTLS_ALERT_DECRYPT_ERROR, "invalid server Finished");
+    }
+    gmtls_transcript_add(c, msg, len);
+    GMTLS_TRY(gmtls_transcript_hash(c, th));
+    GMTLS_TRY(gmtls_ks_master(&c->ks, th));
+    GMTLS_TRY(gmtls_rec_set_secret(&c->rd, c->suite, 0, c->ks.s_ap));
+    gmtls_keylog(c, "CLIENT_TRAFFIC_SECRET_0", c->ks.c_ap);
+    gmtls_keylog(c, "SERVER_TRAFFIC_SECRET_0", c->ks.s_ap);
+    gmtls_keylog(c, "EXPORTER_SECRET", c->ks.exporter);
+    GMTLS_TRY(send_second_flight(c, out));
+    c->ccs_allowed = 0;
+    c->state = ST_DONE;
+    return 0;
+}
+
+int gmtls_client_handle(gmtls_conn *c, gmtls_buf *out, uint8_t type, const uint8_t *msg, size_t len)
+{
+    switch (c->state) {
+    case ST_C_WAIT_SH:
+        if (type == GMTLS_HS_SERVER_HELLO) {
+            return handle_server_hello(c, out, msg, len);
+        }
+        break;
+    case ST_C_WAIT_EE:
+        if (type == GMTLS_HS_ENCRYPTED_EXTENSIONS) {
+            return handle_encrypted_extensions(c, msg, len);
+        }
+        break;
+    case ST_C_WAIT_CERT_CR:
+        if (type == GMTLS_HS_CERTIFICATE_REQUEST) {
+            return handle_certificate_request(c, msg, len);
+        }
+        /* fall through */
+    case ST_C_WAIT_CERT:
+        if (type == GMTLS_HS_CERTIFICATE) {
+            int empty = 0;
+            GMTLS_TRY(gmtls_cert_msg_parse(c, msg + 4, len - 4, NULL, 0, &empty));
+            /* RFC 8446 §4.4.2.4: an empty server Certificate -> decode_error. */
+            if (empty) {
+                return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "server sent no certificate");
+            }
+            if (c->cfg->verify_peer) {
+                GMTLS_TRY(gmtls_cert_verify_chain(c, c->server_name[0] ? c->server_name : NULL));
+            } else {
+                snprintf(c->verify_result, sizeof c->verify_result, "not verified (verification disabled)");
+            }
+            gmtls_transcript_add(c, msg, len);
+            c->state = ST_C_WAIT_CV;
+            return 0;
+        }
+        break;
+    case ST_C_WAIT_CV:
+        if (type == GMTLS_HS_CERTIFICATE_VERIFY) {
+            GMTLS_TRY(gmtls_cv_check(c, msg + 4, len - 4, c->cfg->sigalgs, c->cfg->nsigalgs));
+            gmtls_transcript_add(c, msg, len);
+            if (c->cfg->verify_conn != NULL && c->cfg->verify_conn(c->cfg->verify_conn_ctx, c) != 0) {
+                return gmtls_fail(c, GMTLS_ALERT_BAD_CERTIFICATE, "connection rejected by the verify callback");
+            }
+            c->state = ST_C_WAIT_FINISHED;
+            return 0;
+        }
+        break;
+    case ST_C_WAIT_FINISHED:
+        if (type == GMTLS_HS_FINISHED) {
+            return handle_server_finished(c, out, msg, len);
+        }
+        break;
+    default:
+        break;
+    }
+    return gmtls_fail(c, GMTLS_ALERT_UNEXPECTED_MESSAGE, "unexpected handshake message %u", type);
+}

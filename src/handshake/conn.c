@@ -1,0 +1,659 @@
+/* The connection object and the engine driver: input buffering, record
+ * dispatch, handshake message reassembly, alerts, application data,
+ * post-handshake messages (KeyUpdate, NewSessionTicket), exporters. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "handshake/internal.h"
+
+gmtls_conn *gmtls_conn_new(gmtls_config *cfg, int is_server)
+{
+    if (cfg == NULL) {
+        return NULL;
+    }
+    gmtls_conn *c = calloc(1, sizeof(*c));
+    if (c == NULL) {
+        return NULL;
+    }
+    atomic_fetch_add(&cfg->refs, 1);
+    c->cfg = cfg;
+    c->is_server = is_server ? 1 : 0;
+    c->state = is_server ? ST_S_WAIT_CH : ST_START;
+    snprintf(c->verify_result, sizeof c->verify_result, "no peer certificate");
+    return c;
+}
+
+void gmtls_conn_free(gmtls_conn *c)
+{
+    if (c == NULL) {
+        return;
+    }
+    gmtls_buf_dispose(&c->rbuf);
+    gmtls_buf_dispose(&c->hsbuf);
+    gmtls_buf_dispose(&c->hsout);
+    gmtls_rec_dispose(&c->rd);
+    gmtls_rec_dispose(&c->wr);
+    if (c->transcript_ready) {
+        c->transcript.alg->dispose(&c->transcript);
+    }
+    gmtls_ks_wipe(&c->ks);
+    if (c->kex_state != NULL) {
+        c->kex_offered->free(c->kex_state);
+    }
+    free(c->ch1);
+    free(c->cr_context);
+    gmtls_session_clear(&c->offer);
+    for (size_t i = 0; i < c->nsessions; i++) {
+        gmtls_session_clear(&c->sessions[i]);
+    }
+    free(c->sessions);
+    gmtls_peer_clear(c);
+    gmtls_config *cfg = c->cfg;
+    gmtls_wipe(c, sizeof(*c));
+    free(c);
+    gmtls_config_free(cfg);
+}
+
+int gmtls_conn_set_server_name(gmtls_conn *c, const char *name)
+{
+    if (name == NULL || strlen(name) >= sizeof c->server_name || c->is_server) {
+        return GMTLS_ERR_BAD_ARGUMENT;
+    }
+    snprintf(c->server_name, sizeof c->server_name, "%s", name);
+    return 0;
+}
+
+void gmtls_conn_set_user_data(gmtls_conn *c, void *p)
+{
+    c->user_data = p;
+}
+
+void *gmtls_conn_get_user_data(const gmtls_conn *c)
+{
+    return c->user_data;
+}
+
+int gmtls_fail(gmtls_conn *c, int err, const char *fmt, ...)
+{
+    if (err != 0 && c->detail[0] == '\0') {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(c->detail, sizeof c->detail, fmt, ap);
+        va_end(ap);
+    }
+    return err;
+}
+
+uint64_t gmtls_now_ms(const gmtls_conn *c)
+{
+    (void)c;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+const char *gmtls_sm2_sign_id(const gmtls_conn *c, size_t *len)
+{
+    if (c->cfg->sm2_id_mode == GMTLS_SM2_ID_GBT_DEFAULT) {
+        *len = GMTLS_SM2_DEFAULT_ID_LEN;
+        return GMTLS_SM2_DEFAULT_ID;
+    }
+    *len = strlen(GMTLS_SM2_ID_TLS13);
+    return GMTLS_SM2_ID_TLS13;
+}
+
+/* ------------------------------------------------------------ transcript */
+
+int gmtls_transcript_init(gmtls_conn *c, const gmtls_hash_alg *h)
+{
+    if (c->transcript_ready) {
+        c->transcript.alg->dispose(&c->transcript);
+        c->transcript_ready = 0;
+    }
+    c->transcript.alg = h;
+    GMTLS_TRY(h->init(&c->transcript));
+    c->transcript_ready = 1;
+    return 0;
+}
+
+void gmtls_transcript_add(gmtls_conn *c, const uint8_t *p, size_t n)
+{
+    if (c->transcript_ready) {
+        c->transcript.alg->update(&c->transcript, p, n);
+    }
+}
+
+int gmtls_transcript_hash(gmtls_conn *c, uint8_t *out)
+{
+    gmtls_hash_ctx tmp;
+    GMTLS_TRY(c->transcript.alg->copy(&tmp, &c->transcript));
+    return tmp.alg->final(&tmp, out);
+}
+
+void gmtls_keylog(gmtls_conn *c, const char *label, const uint8_t *secret)
+{
+    if (c->cfg->keylog == NULL) {
+        return;
+    }
+    char line[64 + 1 + 64 + 1 + 2 * GMTLS_MAX_HASH_LEN + 1];
+    size_t n = (size_t)snprintf(line, sizeof line, "%s ", label);
+    for (int i = 0; i < 32; i++) {
+        n += (size_t)snprintf(line + n, sizeof line - n, "%02x", c->client_random[i]);
+    }
+    line[n++] = ' ';
+    for (size_t i = 0; i < c->ks.hash->digest_len; i++) {
+        n += (size_t)snprintf(line + n, sizeof line - n, "%02x", secret[i]);
+    }
+    c->cfg->keylog(c->cfg->keylog_ctx, c, line);
+    gmtls_wipe(line, sizeof line);
+}
+
+/* ------------------------------------------------------------ output */
+
+void gmtls_hs_begin(gmtls_wr *w, gmtls_buf *tmp, uint8_t type)
+{
+    gmtls_wr_init(w, tmp);
+    gmtls_wr_u8(w, type);
+    gmtls_wr_open(w, 3);
+}
+
+int gmtls_hs_queue(gmtls_conn *c, const uint8_t *msg, size_t len)
+{
+    GMTLS_TRY(gmtls_buf_reserve(&c->hsout, len));
+    memcpy(c->hsout.base + c->hsout.off, msg, len);
+    c->hsout.off += len;
+    gmtls_transcript_add(c, msg, len);
+    return 0;
+}
+
+int gmtls_hs_flush(gmtls_conn *c, gmtls_buf *out)
+{
+    if (c->hsout.off == 0) {
+        return 0;
+    }
+    int rc = gmtls_rec_write(&c->wr, out, GMTLS_CT_HANDSHAKE, c->hsout.base, c->hsout.off, c->cfg->record_padding);
+    gmtls_wipe(c->hsout.base, c->hsout.off);
+    c->hsout.off = 0;
+    return rc;
+}
+
+int gmtls_send_ccs(gmtls_conn *c, gmtls_buf *out)
+{
+    static const uint8_t one = 1;
+    /* RFC 8446 §D.4: middlebox compatibility mode sends one dummy
+     * change_cipher_spec; the reference server always does (once). */
+    if (c->sent_ccs) {
+        return 0;
+    }
+    c->sent_ccs = 1;
+    gmtls_rec plain;
+    memset(&plain, 0, sizeof plain);
+    return gmtls_rec_write(&plain, out, GMTLS_CT_CHANGE_CIPHER_SPEC, &one, 1, 0);
+}
+
+static void send_alert(gmtls_conn *c, gmtls_buf *out, uint8_t level, uint8_t desc)
+{
+    uint8_t a[2] = {level, desc};
+    if (out != NULL && gmtls_rec_write(&c->wr, out, GMTLS_CT_ALERT, a, 2, c->cfg->record_padding) != 0) {
+        c->closed_sent = 1; /* could not even queue the alert: nothing more to say */
+    }
+}
+
+/* Turns a handler error into the connection's sticky failure, sending the
+ * alert it names (or internal_error for an internal failure). */
+static int conn_fail(gmtls_conn *c, gmtls_buf *out, int rc)
+{
+    if (rc == 0 || rc == GMTLS_ERR_WANT_READ || c->failed) {
+        return c->failed ? c->failed : rc;
+    }
+    if (rc == GMTLS_ERR_CLOSED) {
+        return rc;
+    }
+    c->failed = rc;
+    c->hsout.off = 0;
+    if (GMTLS_IS_ALERT(rc)) {
+        send_alert(c, out, 2, (uint8_t)rc);
+        gmtls_fail(c, rc, "%s", gmtls_alert_name(rc));
+    } else if (rc > 0x100 && rc < 0x200) {
+        gmtls_fail(c, rc, "peer sent alert %s", gmtls_alert_name(rc - 0x100));
+    } else if (rc != GMTLS_ERR_BAD_ARGUMENT) {
+        send_alert(c, out, 2, GMTLS_ALERT_INTERNAL_ERROR);
+        gmtls_fail(c, rc, "%s", gmtls_strerror(rc));
+    }
+    return rc;
+}
+
+/* ------------------------------------------------------------ post-handshake */
+
+static int update_write_key(gmtls_conn *c, gmtls_buf *out, int request_peer)
+{
+    /* RFC 8446 §4.6.3: struct { KeyUpdateRequest request_update; } KeyUpdate;
+     * the sender switches its write key right after sending it. */
+    uint8_t msg[5] = {GMTLS_HS_KEY_UPDATE, 0, 0, 1, request_peer ? 1 : 0};
+    GMTLS_TRY(gmtls_rec_write(&c->wr, out, GMTLS_CT_HANDSHAKE, msg, sizeof msg, c->cfg->record_padding));
+    return gmtls_rec_update(&c->wr);
+}
+
+static int post_handshake(gmtls_conn *c, gmtls_buf *out, uint8_t type, const uint8_t *body, size_t len,
+                          int *key_changed)
+{
+    switch (type) {
+    case GMTLS_HS_KEY_UPDATE: {
+        gmtls_rd r;
+        gmtls_rd_init(&r, body, len);
+        uint8_t req = gmtls_rd_u8(&r);
+        GMTLS_TRY(gmtls_rd_done(&r));
+        /* RFC 8446 §4.6.3: any value other than 0 or 1 -> illegal_parameter. */
+        if (req > 1) {
+            return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "bad KeyUpdate request %u", req);
+        }
+        GMTLS_TRY(gmtls_rec_update(&c->rd));
+        *key_changed = 1;
+        /* "If the request_update field is set to update_requested, then the
+         * receiver MUST send a KeyUpdate of its own with request_update set to
+         * update_not_requested prior to sending its next Application Data". */
+        if (req == 1 && !c->closed_sent) {
+            GMTLS_TRY(update_write_key(c, out, 0));
+        }
+        return 0;
+    }
+    case GMTLS_HS_NEW_SESSION_TICKET:
+        if (c->is_server) {
+            break;
+        }
+        return gmtls_ticket_recv(c, body, len);
+    default:
+        break;
+    }
+    /* RFC 8446 §4: unexpected messages -> unexpected_message (we never offer
+     * post_handshake_auth, so CertificateRequest is unexpected too). */
+    return gmtls_fail(c, GMTLS_ALERT_UNEXPECTED_MESSAGE, "unexpected post-handshake message %u", type);
+}
+
+/* ------------------------------------------------------------ input */
+
+static int handle_handshake_bytes(gmtls_conn *c, gmtls_buf *out, const uint8_t *p, size_t n)
+{
+    /* RFC 8446 §5.1: "Implementations MUST NOT send zero-length fragments of
+     * Handshake types". */
+    if (n == 0) {
+        return gmtls_fail(c, GMTLS_ALERT_UNEXPECTED_MESSAGE, "empty handshake record");
+    }
+    GMTLS_TRY(gmtls_buf_reserve(&c->hsbuf, n));
+    memcpy(c->hsbuf.base + c->hsbuf.off, p, n);
+    c->hsbuf.off += n;
+    size_t pos = 0;
+    int rc = 0;
+    while (rc == 0 && c->hsbuf.off - pos >= 4) {
+        gmtls_rd r;
+        gmtls_rd_init(&r, c->hsbuf.base + pos, c->hsbuf.off - pos);
+        uint8_t type = gmtls_rd_u8(&r);
+        size_t len = gmtls_rd_u24(&r);
+        if (len > GMTLS_MAX_HS_MSG) {
+            rc = gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "handshake message too large (%zu bytes)", len);
+            break;
+        }
+        if (c->hsbuf.off - pos < 4 + len) {
+            break;
+        }
+        const uint8_t *msg = c->hsbuf.base + pos;
+        pos += 4 + len;
+        int key_changed = 0;
+        if (c->state == ST_DONE) {
+            rc = post_handshake(c, out, type, msg + 4, len, &key_changed);
+        } else {
+            gmtls_rec before = c->rd;
+            rc = c->is_server ? gmtls_server_handle(c, out, type, msg, 4 + len)
+                              : gmtls_client_handle(c, out, type, msg, 4 + len);
+            key_changed = memcmp(&before.secret, &c->rd.secret, sizeof before.secret) != 0 ||
+                          before.suite != c->rd.suite;
+            gmtls_wipe(&before, sizeof before);
+        }
+        /* RFC 8446 §5.1: "Handshake messages MUST NOT span key changes ...
+         * [else] terminate the connection with an unexpected_message alert". */
+        if (rc == 0 && key_changed && pos != c->hsbuf.off) {
+            rc = gmtls_fail(c, GMTLS_ALERT_UNEXPECTED_MESSAGE, "handshake data spans a key change");
+        }
+    }
+    if (pos > 0) {
+        gmtls_wipe(c->hsbuf.base, pos);
+        gmtls_buf_consume(&c->hsbuf, pos);
+    }
+    return rc;
+}
+
+static int handle_record(gmtls_conn *c, gmtls_buf *out, gmtls_buf *app, uint8_t *rec, size_t reclen)
+{
+    uint8_t type, *payload;
+    size_t len;
+    int rc = gmtls_rec_open(&c->rd, rec, reclen, &type, &payload, &len);
+    if (rc == GMTLS_ALERT_BAD_RECORD_MAC && c->skip_early_data) {
+        /* RFC 8446 §4.2.10: a server that rejects early data skips records it
+         * cannot decrypt with the handshake key, up to max_early_data_size. */
+        c->early_skipped += reclen;
+        if (c->early_skipped > 16 * GMTLS_MAX_CIPHERTEXT) {
+            return gmtls_fail(c, GMTLS_ALERT_BAD_RECORD_MAC, "too much early data to skip");
+        }
+        return 0;
+    }
+    if (rc != 0) {
+        return gmtls_fail(c, rc, "record: %s", gmtls_alert_name(rc));
+    }
+    if (c->rd.suite != NULL && rec[0] == GMTLS_CT_APPLICATION_DATA) {
+        c->skip_early_data = 0; /* the first record that decrypts ends the skipping */
+    }
+    switch (type) {
+    case GMTLS_CT_CHANGE_CIPHER_SPEC:
+        /* RFC 8446 §5: an unprotected change_cipher_spec of the single byte 1
+         * is dropped between the first ClientHello and the peer's Finished;
+         * any other value, or a protected one -> unexpected_message. */
+        if (rec[0] == GMTLS_CT_CHANGE_CIPHER_SPEC && len == 1 && payload[0] == 1 && c->ccs_allowed) {
+            return 0;
+        }
+        return gmtls_fail(c, GMTLS_ALERT_UNEXPECTED_MESSAGE, "unexpected change_cipher_spec");
+    case GMTLS_CT_ALERT: {
+        gmtls_rd r;
+        gmtls_rd_init(&r, payload, len);
+        uint8_t level = gmtls_rd_u8(&r), desc = gmtls_rd_u8(&r);
+        if (gmtls_rd_done(&r) != 0) {
+            return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "malformed alert");
+        }
+        (void)level;
+        if (desc == GMTLS_ALERT_CLOSE_NOTIFY) {
+            c->closed_recv = 1;
+            return GMTLS_ERR_CLOSED;
+        }
+        /* RFC 8446 §6.1: user_canceled is followed by close_notify; §6.2: every
+         * other alert is an error alert whatever its level. */
+        if (desc == GMTLS_ALERT_USER_CANCELED) {
+            return 0;
+        }
+        c->failed = GMTLS_ERR_PEER_ALERT(desc);
+        return gmtls_fail(c, c->failed, "peer sent alert %s (%u)", gmtls_alert_name(desc), desc);
+    }
+    case GMTLS_CT_HANDSHAKE:
+        return handle_handshake_bytes(c, out, payload, len);
+    case GMTLS_CT_APPLICATION_DATA:
+        if (c->state != ST_DONE || app == NULL || c->rd.suite == NULL) {
+            return gmtls_fail(c, GMTLS_ALERT_UNEXPECTED_MESSAGE, "application data before the handshake completed");
+        }
+        /* A handshake message cannot be interleaved with application data. */
+        if (c->hsbuf.off != 0) {
+            return gmtls_fail(c, GMTLS_ALERT_UNEXPECTED_MESSAGE, "application data inside a handshake message");
+        }
+        GMTLS_TRY(gmtls_buf_reserve(app, len));
+        memcpy(app->base + app->off, payload, len);
+        app->off += len;
+        c->bytes_received += len;
+        return 0;
+    default:
+        return gmtls_fail(c, GMTLS_ALERT_UNEXPECTED_MESSAGE, "unknown record type %u", type);
+    }
+}
+
+/* Buffers the input and processes every complete record; stops early when
+ * `until_done` and the handshake completes, handing back what it did not use. */
+static int process(gmtls_conn *c, gmtls_buf *out, gmtls_buf *app, const uint8_t *in, size_t *inlen, int until_done)
+{
+    size_t avail = *inlen, pos = 0;
+    int rc = 0;
+    if (avail > 0) {
+        GMTLS_TRY(gmtls_buf_reserve(&c->rbuf, avail));
+        memcpy(c->rbuf.base + c->rbuf.off, in, avail);
+        c->rbuf.off += avail;
+    }
+    while (!(until_done && c->state == ST_DONE) && !c->closed_recv) {
+        int err;
+        size_t rl = gmtls_rec_next_len(c->rbuf.base + pos, c->rbuf.off - pos, &err);
+        if (err != 0) {
+            rc = gmtls_fail(c, err, "record too long");
+            break;
+        }
+        if (rl == 0 || rl > c->rbuf.off - pos) {
+            break;
+        }
+        rc = handle_record(c, out, app, c->rbuf.base + pos, rl);
+        pos += rl;
+        if (rc != 0) {
+            break;
+        }
+    }
+    size_t left = c->rbuf.off - pos;
+    if (rc == 0 && (c->state == ST_DONE || c->closed_recv) && left > 0 && left <= avail) {
+        /* Give back bytes after the last record used: they belong to the
+         * caller's next call (gmtls_receive). */
+        *inlen = avail - left;
+        c->rbuf.off = pos;
+    }
+    gmtls_buf_consume(&c->rbuf, pos);
+    return rc;
+}
+
+int gmtls_handshake(gmtls_conn *c, gmtls_buf *out, const uint8_t *in, size_t *inlen)
+{
+    size_t zero = 0;
+    if (inlen == NULL) {
+        inlen = &zero;
+    }
+    if (c->failed) {
+        *inlen = 0;
+        return c->failed;
+    }
+    if (c->state == ST_DONE) {
+        *inlen = 0;
+        return 0;
+    }
+    int rc = 0;
+    if (c->state == ST_START) {
+        rc = gmtls_client_start(c, out);
+        if (rc != 0) {
+            *inlen = 0;
+            return conn_fail(c, out, rc);
+        }
+    }
+    rc = process(c, out, NULL, in, inlen, 1);
+    if (rc == 0) {
+        rc = c->state == ST_DONE ? 0 : GMTLS_ERR_WANT_READ;
+    }
+    return conn_fail(c, out, rc);
+}
+
+int gmtls_receive(gmtls_conn *c, gmtls_buf *out, gmtls_buf *app, const uint8_t *in, size_t *inlen)
+{
+    size_t zero = 0;
+    if (inlen == NULL) {
+        inlen = &zero;
+    }
+    if (c->failed) {
+        *inlen = 0;
+        return c->failed;
+    }
+    if (c->state != ST_DONE) {
+        *inlen = 0;
+        return GMTLS_ERR_NOT_READY;
+    }
+    if (c->closed_recv) {
+        *inlen = 0;
+        return GMTLS_ERR_CLOSED;
+    }
+    return conn_fail(c, out, process(c, out, app, in, inlen, 0));
+}
+
+int gmtls_send(gmtls_conn *c, gmtls_buf *out, const void *data, size_t len)
+{
+    if (c->failed) {
+        return c->failed;
+    }
+    if (c->state != ST_DONE) {
+        return GMTLS_ERR_NOT_READY;
+    }
+    if (c->closed_sent) {
+        return GMTLS_ERR_CLOSED;
+    }
+    const uint8_t *p = data;
+    do {
+        size_t n = len > GMTLS_MAX_PLAINTEXT ? GMTLS_MAX_PLAINTEXT : len;
+        /* RFC 8446 §5.5: rekey before the AEAD's record limit is reached. */
+        if (c->wr.seq >= c->wr.suite->aead->max_records - 1) {
+            int rc = update_write_key(c, out, 0);
+            if (rc != 0) {
+                return conn_fail(c, out, rc);
+            }
+        }
+        int rc = gmtls_rec_write(&c->wr, out, GMTLS_CT_APPLICATION_DATA, p, n, c->cfg->record_padding);
+        if (rc != 0) {
+            return conn_fail(c, out, rc);
+        }
+        p += n;
+        len -= n;
+        c->bytes_sent += n;
+    } while (len > 0);
+    return 0;
+}
+
+int gmtls_send_alert(gmtls_conn *c, gmtls_buf *out, int is_fatal, uint8_t alert)
+{
+    if (c->closed_sent) {
+        return 0;
+    }
+    send_alert(c, out, is_fatal ? 2 : 1, alert);
+    if (alert == GMTLS_ALERT_CLOSE_NOTIFY || is_fatal) {
+        c->closed_sent = 1;
+    }
+    if (is_fatal && !c->failed) {
+        c->failed = alert;
+    }
+    return 0;
+}
+
+int gmtls_close(gmtls_conn *c, gmtls_buf *out)
+{
+    /* RFC 8446 §6.1: close_notify is sent with level warning (1). */
+    return gmtls_send_alert(c, out, 0, GMTLS_ALERT_CLOSE_NOTIFY);
+}
+
+int gmtls_key_update(gmtls_conn *c, gmtls_buf *out, int request_peer)
+{
+    if (c->failed) {
+        return c->failed;
+    }
+    if (c->state != ST_DONE) {
+        return GMTLS_ERR_NOT_READY;
+    }
+    return conn_fail(c, out, update_write_key(c, out, request_peer));
+}
+
+int gmtls_export(const gmtls_conn *c, const char *label, const uint8_t *context, size_t context_len,
+                 int has_context, uint8_t *out, size_t outlen)
+{
+    if (c->state != ST_DONE || c->ks.hash == NULL) {
+        return GMTLS_ERR_NOT_READY;
+    }
+    if (label == NULL || strlen(label) > 249 || outlen > 255 * c->ks.hash->digest_len) {
+        return GMTLS_ERR_BAD_ARGUMENT;
+    }
+    /* RFC 8446 §7.5: no context and an empty context are the same. */
+    (void)has_context;
+    return gmtls_exporter(c->ks.hash, c->ks.exporter, label, context ? context : (const uint8_t *)"",
+                          context ? context_len : 0, out, outlen);
+}
+
+/* ------------------------------------------------------------ getters */
+
+int gmtls_conn_is_server(const gmtls_conn *c)
+{
+    return c->is_server;
+}
+
+int gmtls_conn_handshake_done(const gmtls_conn *c)
+{
+    return c->state == ST_DONE && !c->failed;
+}
+
+uint16_t gmtls_conn_version(const gmtls_conn *c)
+{
+    return c->suite != NULL ? GMTLS_TLS13 : 0;
+}
+
+uint16_t gmtls_conn_cipher_suite(const gmtls_conn *c)
+{
+    return c->suite != NULL ? c->suite->id : 0;
+}
+
+uint16_t gmtls_conn_group(const gmtls_conn *c)
+{
+    return c->group;
+}
+
+uint16_t gmtls_conn_sigalg(const gmtls_conn *c)
+{
+    return c->sigalg;
+}
+
+const char *gmtls_conn_alpn(const gmtls_conn *c)
+{
+    return c->alpn[0] ? c->alpn : NULL;
+}
+
+const char *gmtls_conn_server_name(const gmtls_conn *c)
+{
+    return c->server_name[0] ? c->server_name : NULL;
+}
+
+int gmtls_conn_is_resumed(const gmtls_conn *c)
+{
+    return c->resumed;
+}
+
+int gmtls_conn_did_hrr(const gmtls_conn *c)
+{
+    return c->did_hrr;
+}
+
+const uint8_t *gmtls_conn_peer_cert(const gmtls_conn *c, size_t i, size_t *len)
+{
+    if (i >= c->npeer) {
+        return NULL;
+    }
+    *len = c->peer_derlen[i];
+    return c->peer_der[i];
+}
+
+const char *gmtls_conn_peer_subject(const gmtls_conn *c)
+{
+    return c->peer_subject[0] ? c->peer_subject : NULL;
+}
+
+const char *gmtls_conn_verify_result(const gmtls_conn *c)
+{
+    return c->verify_result;
+}
+
+const uint8_t *gmtls_conn_ocsp_response(const gmtls_conn *c, size_t *len)
+{
+    *len = c->ocsp_len;
+    return c->ocsp;
+}
+
+const uint8_t *gmtls_conn_scts(const gmtls_conn *c, size_t *len)
+{
+    *len = c->scts_len;
+    return c->scts;
+}
+
+uint64_t gmtls_conn_bytes_sent(const gmtls_conn *c)
+{
+    return c->bytes_sent;
+}
+
+uint64_t gmtls_conn_bytes_received(const gmtls_conn *c)
+{
+    return c->bytes_received;
+}
+
+const char *gmtls_conn_error_detail(const gmtls_conn *c)
+{
+    return c->detail;
+}

@@ -1,0 +1,360 @@
+/* src/handshake/internal.h - the config and connection objects and the
+ * functions the handshake files share. */
+#ifndef GMTLS_HS_INTERNAL_H
+#define GMTLS_HS_INTERNAL_H
+
+#include <stdatomic.h>
+
+#include "crypto/crypto.h"
+#include "keysched/keysched.h"
+#include "record/record.h"
+
+/* Handshake message types (RFC 8446 §4). */
+enum {
+    GMTLS_HS_CLIENT_HELLO = 1,
+    GMTLS_HS_SERVER_HELLO = 2,
+    GMTLS_HS_NEW_SESSION_TICKET = 4,
+    GMTLS_HS_END_OF_EARLY_DATA = 5,
+    GMTLS_HS_ENCRYPTED_EXTENSIONS = 8,
+    GMTLS_HS_CERTIFICATE = 11,
+    GMTLS_HS_CERTIFICATE_REQUEST = 13,
+    GMTLS_HS_CERTIFICATE_VERIFY = 15,
+    GMTLS_HS_FINISHED = 20,
+    GMTLS_HS_KEY_UPDATE = 24,
+    GMTLS_HS_MESSAGE_HASH = 254,
+};
+
+/* Extension types. */
+enum {
+    GMTLS_EXT_SERVER_NAME = 0,
+    GMTLS_EXT_STATUS_REQUEST = 5,
+    GMTLS_EXT_SUPPORTED_GROUPS = 10,
+    GMTLS_EXT_SIGNATURE_ALGORITHMS = 13,
+    GMTLS_EXT_ALPN = 16,
+    GMTLS_EXT_SCT = 18,
+    GMTLS_EXT_PADDING = 21,
+    GMTLS_EXT_PRE_SHARED_KEY = 41,
+    GMTLS_EXT_EARLY_DATA = 42,
+    GMTLS_EXT_SUPPORTED_VERSIONS = 43,
+    GMTLS_EXT_COOKIE = 44,
+    GMTLS_EXT_PSK_KEY_EXCHANGE_MODES = 45,
+    GMTLS_EXT_CERTIFICATE_AUTHORITIES = 47,
+    GMTLS_EXT_POST_HANDSHAKE_AUTH = 49,
+    GMTLS_EXT_SIGNATURE_ALGORITHMS_CERT = 50,
+    GMTLS_EXT_KEY_SHARE = 51,
+    GMTLS_EXT_RENEGOTIATION_INFO = 0xff01,
+};
+
+#define GMTLS_TLS13 0x0304
+#define GMTLS_MAX_LIST 32
+#define GMTLS_MAX_CERTS 16
+#define GMTLS_MAX_CHAIN 10
+#define GMTLS_MAX_HS_MSG (256 * 1024)
+#define GMTLS_MAX_TICKET_KEYS 8
+#define GMTLS_TICKET_KEY_LEN 48
+#define GMTLS_MAX_TICKET_LIFETIME (7 * 24 * 3600)
+#define GMTLS_MAX_PSK_IDENTITIES 5 /* identities the server tries (as the reference) */
+
+/* One configured certificate chain with its key. */
+typedef struct {
+    uint8_t *der[GMTLS_MAX_CHAIN];
+    size_t derlen[GMTLS_MAX_CHAIN];
+    size_t n;
+    void *leaf;  /* X509 of der[0], for name matching */
+    uint16_t leaf_sigalg; /* scheme the leaf certificate is signed with (0 if unknown) */
+    gmtls_pkey key;
+    uint8_t *ocsp;
+    size_t ocsp_len;
+    uint8_t *scts;
+    size_t scts_len;
+} gmtls_cert;
+
+typedef struct {
+    uint8_t name[16];
+    uint8_t secret[32];
+} gmtls_ticket_key;
+
+struct gmtls_config {
+    atomic_int refs;
+    uint16_t suites[GMTLS_MAX_LIST];
+    size_t nsuites;
+    int suites_custom;
+    int groups_custom;
+    uint16_t groups[GMTLS_MAX_LIST];
+    size_t ngroups;
+    uint16_t sigalgs[GMTLS_MAX_LIST];
+    size_t nsigalgs;
+    uint8_t alpn_wire[512]; /* ProtocolNameList body */
+    size_t alpn_len;
+    gmtls_cert certs[GMTLS_MAX_CERTS];
+    size_t ncerts;
+    void *ca_store; /* X509_STORE */
+    uint8_t *ca_names; /* DistinguishedName list body for certificate_authorities */
+    size_t ca_names_len;
+    int verify_peer;
+    int64_t verify_time;
+    gmtls_client_auth client_auth;
+    gmtls_sm2_id_mode sm2_id_mode;
+    gmtls_keylog_fn *keylog;
+    void *keylog_ctx;
+    gmtls_select_cert_fn *select_cert;
+    void *select_cert_ctx;
+    gmtls_verify_conn_fn *verify_conn;
+    void *verify_conn_ctx;
+    unsigned tickets;
+    uint32_t ticket_lifetime;
+    gmtls_ticket_key ticket_keys[GMTLS_MAX_TICKET_KEYS];
+    size_t nticket_keys;
+    uint16_t record_padding;
+    int strict_sm;
+    char err[256];
+};
+
+/* A parsed extension, pointing into the message. */
+typedef struct {
+    uint16_t type;
+    const uint8_t *data;
+    size_t len;
+} gmtls_ext;
+
+typedef struct {
+    uint16_t group;
+    const uint8_t *data;
+    size_t len;
+} gmtls_key_share;
+
+typedef struct {
+    const uint8_t *id;
+    size_t id_len;
+    uint32_t obfuscated_age;
+    const uint8_t *binder;
+    size_t binder_len;
+} gmtls_psk_identity;
+
+/* A parsed ClientHello; pointers refer to the message bytes. */
+typedef struct {
+    const uint8_t *msg; /* the whole message, header included */
+    size_t msglen;
+    uint16_t legacy_version;
+    const uint8_t *random;
+    const uint8_t *session_id;
+    size_t session_id_len;
+    const uint8_t *suites;
+    size_t suites_len;
+    const uint8_t *comp;
+    size_t comp_len;
+    gmtls_ext exts[64];
+    size_t nexts;
+    /* decoded extensions */
+    int offers_tls13;
+    int has_supported_versions;
+    char sni[256];
+    int has_sni;
+    uint16_t groups[GMTLS_MAX_LIST];
+    size_t ngroups;
+    uint16_t sigalgs[64];
+    size_t nsigalgs;
+    uint16_t sigalgs_cert[64];
+    size_t nsigalgs_cert;
+    int has_sigalgs, has_sigalgs_cert;
+    gmtls_key_share shares[16];
+    size_t nshares;
+    int has_key_share;
+    const uint8_t *alpn; /* ProtocolNameList body */
+    size_t alpn_len;
+    int has_alpn;
+    int psk_dhe, psk_ke, has_psk_modes;
+    gmtls_psk_identity psks[16];
+    size_t npsks;
+    size_t binders_off; /* offset of the binders list in msg (for the truncated hash) */
+    int has_psk;
+    int early_data;
+    int status_request;
+    int sct;
+    int has_reneg;
+    size_t reneg_len;
+    int has_cookie;
+} gmtls_client_hello;
+
+/* Handshake states, one enum for both roles. */
+typedef enum {
+    ST_START = 0,
+    /* server */
+    ST_S_WAIT_CH,
+    ST_S_WAIT_CH2,
+    ST_S_WAIT_CERT,
+    ST_S_WAIT_CV,
+    ST_S_WAIT_FINISHED,
+    /* client */
+    ST_C_WAIT_SH,
+    ST_C_WAIT_EE,
+    ST_C_WAIT_CERT_CR,
+    ST_C_WAIT_CERT,
+    ST_C_WAIT_CV,
+    ST_C_WAIT_FINISHED,
+    /* both */
+    ST_DONE,
+} gmtls_state;
+
+/* A session the client can resume. */
+typedef struct {
+    uint16_t suite;
+    uint8_t psk[GMTLS_MAX_HASH_LEN];
+    size_t psk_len;
+    uint8_t *ticket;
+    size_t ticket_len;
+    uint32_t age_add;
+    uint32_t lifetime;
+    uint64_t received_ms; /* wall-clock milliseconds when received */
+    char alpn[256];
+    char server_name[256];
+} gmtls_session;
+
+struct gmtls_conn {
+    gmtls_config *cfg;
+    int is_server;
+    gmtls_state state;
+    int failed;        /* first fatal error, sticky */
+    int closed_recv;   /* close_notify received */
+    int closed_sent;
+    char detail[200];  /* why the connection failed */
+    void *user_data;
+
+    gmtls_buf rbuf;   /* incoming bytes not yet a complete record */
+    gmtls_buf hsbuf;  /* handshake bytes not yet a complete message */
+    gmtls_buf hsout;  /* handshake messages to send with the current write key */
+    gmtls_rec rd, wr;
+
+    const gmtls_suite *suite;
+    gmtls_hash_ctx transcript;
+    int transcript_ready;
+    gmtls_keysched ks;
+    uint8_t client_random[32];
+    uint8_t server_random[32];
+    uint8_t session_id[32];
+    size_t session_id_len;
+
+    /* negotiated */
+    uint16_t group;
+    uint16_t sigalg;       /* server's CertificateVerify scheme */
+    uint16_t peer_sigalg;  /* scheme of the peer's CertificateVerify */
+    char alpn[256];
+    char server_name[256];
+    int resumed;
+    int did_hrr;
+    int sent_ccs;
+    int ccs_allowed;    /* a dummy change_cipher_spec may still arrive */
+    int skip_early_data; /* server: drop undecryptable records (rejected 0-RTT) */
+    size_t early_skipped;
+    int cert_requested; /* server: sent CertificateRequest / client: received one */
+    int peer_psk_dhe;   /* server: the client offered psk_dhe_ke (tickets are useful) */
+    int has_client_cert_state; /* server: a resumed session carried a client chain */
+    int key_update_pending; /* must answer a KeyUpdate with update_requested */
+
+    /* server side */
+    const gmtls_cert *cert;
+    uint8_t client_finished[GMTLS_MAX_HASH_LEN]; /* expected client Finished */
+    int client_cert_empty;
+    uint8_t *cr_context; /* client: certificate_request_context received */
+    size_t cr_context_len;
+    uint16_t cr_sigalgs[64];
+    size_t ncr_sigalgs;
+
+    /* client side */
+    const gmtls_kex_alg *kex_offered;
+    void *kex_state;
+    uint8_t *ch1; /* first ClientHello (for HRR and binder recomputation) */
+    size_t ch1_len;
+    gmtls_session offer;  /* session offered for resumption */
+    int offered_psk;
+    gmtls_session *sessions; /* tickets received */
+    size_t nsessions;
+    int sent_sni;
+    int offered_alpn;
+
+    /* peer certificate chain */
+    uint8_t *peer_der[GMTLS_MAX_CHAIN];
+    size_t peer_derlen[GMTLS_MAX_CHAIN];
+    size_t npeer;
+    gmtls_pkey peer_key;
+    char peer_subject[512];
+    char verify_result[200];
+    uint8_t *ocsp;
+    size_t ocsp_len;
+    uint8_t *scts;
+    size_t scts_len;
+
+    uint64_t bytes_sent, bytes_received;
+    uint64_t tickets_sent;
+};
+
+/* ---------------------------------------------------------------- conn.c */
+
+/* Records why the connection is failing; returns err for chaining. */
+int gmtls_fail(gmtls_conn *c, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Appends a handshake message (type + body from a writer) to hsout and the transcript. */
+void gmtls_hs_begin(gmtls_wr *w, gmtls_buf *tmp, uint8_t type);
+GMTLS_MUST_CHECK int gmtls_hs_queue(gmtls_conn *c, const uint8_t *msg, size_t len);
+/* Writes hsout as handshake records under the current write key. */
+GMTLS_MUST_CHECK int gmtls_hs_flush(gmtls_conn *c, gmtls_buf *out);
+GMTLS_MUST_CHECK int gmtls_send_ccs(gmtls_conn *c, gmtls_buf *out);
+GMTLS_MUST_CHECK int gmtls_transcript_init(gmtls_conn *c, const gmtls_hash_alg *h);
+void gmtls_transcript_add(gmtls_conn *c, const uint8_t *p, size_t n);
+GMTLS_MUST_CHECK int gmtls_transcript_hash(gmtls_conn *c, uint8_t *out);
+void gmtls_keylog(gmtls_conn *c, const char *label, const uint8_t *secret);
+uint64_t gmtls_now_ms(const gmtls_conn *c);
+const char *gmtls_sm2_sign_id(const gmtls_conn *c, size_t *len);
+
+/* ---------------------------------------------------------------- hello.c */
+
+GMTLS_MUST_CHECK int gmtls_ch_parse(gmtls_client_hello *ch, const uint8_t *msg, size_t len);
+const gmtls_ext *gmtls_ch_find(const gmtls_client_hello *ch, uint16_t type);
+/* RFC 8446 §4.1.2: checks the second ClientHello against the first. */
+GMTLS_MUST_CHECK int gmtls_ch_compare(const gmtls_client_hello *ch1, const gmtls_client_hello *ch2);
+/* Generic extension block parsing with duplicate detection. */
+GMTLS_MUST_CHECK int gmtls_exts_parse(gmtls_rd *r, gmtls_ext *exts, size_t cap, size_t *n);
+int gmtls_list_has(const uint16_t *list, size_t n, uint16_t v);
+
+/* ---------------------------------------------------------------- cert.c */
+
+/* Certificate message body for a chain (with OCSP/SCT on the leaf if wanted). */
+GMTLS_MUST_CHECK int gmtls_cert_msg_build(gmtls_conn *c, const gmtls_cert *cert, const uint8_t *ctx, size_t ctxlen,
+                                          int with_ocsp, int with_scts);
+/* Parses a Certificate message body into the peer chain; empty -> *empty = 1. */
+GMTLS_MUST_CHECK int gmtls_cert_msg_parse(gmtls_conn *c, const uint8_t *body, size_t len, const uint8_t *ctx,
+                                          size_t ctxlen, int *empty);
+/* Verifies the peer chain against the CA store (and host name for a client). */
+GMTLS_MUST_CHECK int gmtls_cert_verify_chain(gmtls_conn *c, const char *host);
+/* Builds / checks CertificateVerify (RFC 8446 §4.4.3). */
+GMTLS_MUST_CHECK int gmtls_cv_build(gmtls_conn *c, const gmtls_pkey *key, uint16_t sigalg);
+GMTLS_MUST_CHECK int gmtls_cv_check(gmtls_conn *c, const uint8_t *body, size_t len, const uint16_t *allowed,
+                                    size_t nallowed);
+/* Picks a chain and scheme for the client's lists (server). */
+GMTLS_MUST_CHECK int gmtls_cert_select(gmtls_conn *c, const gmtls_client_hello *ch);
+/* Picks a client certificate for a CertificateRequest; NULL if none fits. */
+const gmtls_cert *gmtls_cert_for_request(gmtls_conn *c, uint16_t *sigalg);
+void gmtls_cert_dispose(gmtls_cert *cert);
+void gmtls_peer_clear(gmtls_conn *c);
+
+/* ---------------------------------------------------------------- server.c / client.c */
+
+GMTLS_MUST_CHECK int gmtls_server_handle(gmtls_conn *c, gmtls_buf *out, uint8_t type, const uint8_t *msg,
+                                         size_t len);
+GMTLS_MUST_CHECK int gmtls_client_start(gmtls_conn *c, gmtls_buf *out);
+GMTLS_MUST_CHECK int gmtls_client_handle(gmtls_conn *c, gmtls_buf *out, uint8_t type, const uint8_t *msg,
+                                         size_t len);
+
+/* ---------------------------------------------------------------- ticket.c */
+
+GMTLS_MUST_CHECK int gmtls_ticket_send(gmtls_conn *c, gmtls_buf *out);
+GMTLS_MUST_CHECK int gmtls_ticket_recv(gmtls_conn *c, const uint8_t *body, size_t len);
+/* Server: tries the offered PSKs; sets c->resumed and *selected on success. */
+GMTLS_MUST_CHECK int gmtls_psk_accept(gmtls_conn *c, const gmtls_client_hello *ch, int *selected);
+/* Client: writes the pre_shared_key extension (last) with a zero binder, then
+ * fills the binder in over the transcript so far and the ClientHello msg
+ * truncated before the binders (RFC 8446 §4.2.11.2). */
+GMTLS_MUST_CHECK int gmtls_psk_write_ext(gmtls_conn *c, gmtls_wr *w);
+GMTLS_MUST_CHECK int gmtls_psk_fill_binder(gmtls_conn *c, uint8_t *msg, size_t msglen);
+void gmtls_session_clear(gmtls_session *s);
+
+#endif

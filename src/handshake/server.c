@@ -1,0 +1,560 @@
+/* The server handshake (RFC 8446 §4), step by step as the reference Go
+ * gmtls server does it: processClientHello, checkForResumption,
+ * pickCertificate, sendServerParameters, sendServerCertificate,
+ * sendServerFinished, readClientCertificate, readClientFinished. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "handshake/internal.h"
+
+/* RFC 8446 §4.1.3: the HelloRetryRequest random, SHA-256("HelloRetryRequest"). */
+const uint8_t gmtls_hrr_random[32] = {0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c,
+                                      0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb,
+                                      0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c};
+
+#define TLS_FALLBACK_SCSV 0x5600
+
+static int client_offers_suite(const gmtls_client_hello *ch, uint16_t id)
+{
+    for (size_t i = 0; i + 1 < ch->suites_len; i += 2) {
+        if ((uint16_t)(ch->suites[i] << 8 | ch->suites[i + 1]) == id) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The client's most preferred suite that we know, or NULL. */
+static const gmtls_suite *client_first_known(const gmtls_client_hello *ch)
+{
+    for (size_t i = 0; i + 1 < ch->suites_len; i += 2) {
+        const gmtls_suite *s = gmtls_suite_by_id((uint16_t)(ch->suites[i] << 8 | ch->suites[i + 1]));
+        if (s != NULL) {
+            return s;
+        }
+    }
+    return NULL;
+}
+
+static const gmtls_suite *pick_suite(gmtls_conn *c, const gmtls_client_hello *ch)
+{
+    const gmtls_config *cfg = c->cfg;
+    uint16_t pref[GMTLS_MAX_LIST];
+    size_t n = 0;
+    if (cfg->suites_custom) {
+        /* A configured list is strict server preference. */
+        memcpy(pref, cfg->suites, cfg->nsuites * sizeof pref[0]);
+        n = cfg->nsuites;
+    } else {
+        /* As the reference: AES-GCM ahead of ChaCha20 only when the CPU has AES
+         * instructions and the client itself prefers an AES-GCM suite; and the
+         * ShangMi suites first when the client puts one first. */
+        const gmtls_suite *first = client_first_known(ch);
+        int aes_first = gmtls_cpu_has_aes() && first != NULL && first->is_aes_gcm;
+        int sm_first = first != NULL && first->is_sm;
+        static const uint16_t sm[] = {GMTLS_TLS_SM4_GCM_SM3, GMTLS_TLS_SM4_CCM_SM3};
+        static const uint16_t aes[] = {GMTLS_TLS_AES_128_GCM_SHA256, GMTLS_TLS_AES_256_GCM_SHA384,
+                                       GMTLS_TLS_CHACHA20_POLY1305_SHA256};
+        static const uint16_t noaes[] = {GMTLS_TLS_CHACHA20_POLY1305_SHA256, GMTLS_TLS_AES_128_GCM_SHA256,
+                                         GMTLS_TLS_AES_256_GCM_SHA384};
+        const uint16_t *std = aes_first ? aes : noaes;
+        if (sm_first) {
+            memcpy(pref, sm, sizeof sm);
+            memcpy(pref + 2, std, 3 * sizeof std[0]);
+        } else {
+            memcpy(pref, std, 3 * sizeof std[0]);
+            memcpy(pref + 3, sm, sizeof sm);
+        }
+        n = 5;
+        /* Only suites the config allows (strict SM mode narrows them). */
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (gmtls_list_has(cfg->suites, cfg->nsuites, pref[i])) {
+                pref[k++] = pref[i];
+            }
+        }
+        n = k;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (client_offers_suite(ch, pref[i])) {
+            return gmtls_suite_by_id(pref[i]);
+        }
+    }
+    return NULL;
+}
+
+static const gmtls_key_share *find_share(const gmtls_client_hello *ch, uint16_t group)
+{
+    for (size_t i = 0; i < ch->nshares; i++) {
+        if (ch->shares[i].group == group) {
+            return &ch->shares[i];
+        }
+    }
+    return NULL;
+}
+
+/* ServerHello / HelloRetryRequest (RFC 8446 §4.1.3, §4.1.4). */
+static int send_server_hello(gmtls_conn *c, int is_hrr, const uint8_t *share, size_t sharelen, int psk_index)
+{
+    gmtls_buf tmp;
+    gmtls_wr w;
+    gmtls_buf_init(&tmp);
+    gmtls_hs_begin(&w, &tmp, GMTLS_HS_SERVER_HELLO);
+    gmtls_wr_u16(&w, 0x0303); /* legacy_version */
+    gmtls_wr_bytes(&w, is_hrr ? gmtls_hrr_random : c->server_random, 32);
+    gmtls_wr_open(&w, 1);
+    gmtls_wr_bytes(&w, c->session_id, c->session_id_len); /* legacy_session_id_echo */
+    gmtls_wr_close(&w);
+    gmtls_wr_u16(&w, c->suite->id);
+    gmtls_wr_u8(&w, 0); /* legacy_compression_method */
+    gmtls_wr_open(&w, 2);
+    gmtls_wr_u16(&w, GMTLS_EXT_SUPPORTED_VERSIONS);
+    gmtls_wr_u16(&w, 2);
+    gmtls_wr_u16(&w, GMTLS_TLS13);
+    gmtls_wr_u16(&w, GMTLS_EXT_KEY_SHARE);
+    if (is_hrr) {
+        gmtls_wr_u16(&w, 2);
+        gmtls_wr_u16(&w, c->group); /* selected_group */
+    } else {
+        gmtls_wr_open(&w, 2);
+        gmtls_wr_u16(&w, c->group);
+        gmtls_wr_open(&w, 2);
+        gmtls_wr_bytes(&w, share, sharelen);
+        gmtls_wr_close(&w);
+        gmtls_wr_close(&w);
+    }
+    if (psk_index >= 0) {
+        gmtls_wr_u16(&w, GMTLS_EXT_PRE_SHARED_KEY);
+        gmtls_wr_u16(&w, 2);
+        gmtls_wr_u16(&w, (uint16_t)psk_index);
+    }
+    gmtls_wr_close(&w);
+    gmtls_wr_close(&w);
+    int rc = gmtls_wr_finish(&w);
+    if (rc == 0) {
+        rc = gmtls_hs_queue(c, tmp.base, tmp.off);
+    }
+    gmtls_buf_dispose(&tmp);
+    return rc;
+}
+
+static int do_hello_retry(gmtls_conn *c, gmtls_buf *out, const gmtls_client_hello *ch)
+{
+    uint8_t h[GMTLS_MAX_HASH_LEN];
+    size_t hl = c->suite->hash->digest_len;
+    /* RFC 8446 §4.4.1: after a HelloRetryRequest the transcript starts with
+     * message_hash(254) || 00 00 Hash.length || Hash(ClientHello1). */
+    GMTLS_TRY(gmtls_hash(c->suite->hash, ch->msg, ch->msglen, h));
+    GMTLS_TRY(gmtls_transcript_init(c, c->suite->hash));
+    uint8_t hdr[4] = {GMTLS_HS_MESSAGE_HASH, 0, 0, (uint8_t)hl};
+    gmtls_transcript_add(c, hdr, 4);
+    gmtls_transcript_add(c, h, hl);
+    GMTLS_TRY(send_server_hello(c, 1, NULL, 0, -1));
+    GMTLS_TRY(gmtls_hs_flush(c, out));
+    GMTLS_TRY(gmtls_send_ccs(c, out));
+    free(c->ch1);
+    c->ch1 = malloc(ch->msglen);
+    if (c->ch1 == NULL) {
+        return GMTLS_ERR_NO_MEMORY;
+    }
+    memcpy(c->ch1, ch->msg, ch->msglen);
+    c->ch1_len = ch->msglen;
+    c->did_hrr = 1;
+    c->state = ST_S_WAIT_CH2;
+    return 0;
+}
+
+/* EncryptedExtensions (RFC 8446 §4.3.1) with ALPN as the reference negotiates it. */
+static int send_encrypted_extensions(gmtls_conn *c, const gmtls_client_hello *ch)
+{
+    const gmtls_config *cfg = c->cfg;
+    if (cfg->alpn_len > 0 && ch->has_alpn) {
+        int http11_fallback = 0;
+        gmtls_rd s;
+        gmtls_rd_init(&s, cfg->alpn_wire, cfg->alpn_len);
+        while (gmtls_rd_left(&s) > 0 && c->alpn[0] == '\0') {
+            gmtls_rd sp, cl, cp;
+            (void)gmtls_rd_vec(&s, 1, 1, 255, &sp);
+            gmtls_rd_init(&cl, ch->alpn, ch->alpn_len);
+            while (gmtls_rd_left(&cl) > 0) {
+                (void)gmtls_rd_vec(&cl, 1, 1, 255, &cp);
+                size_t sl = gmtls_rd_left(&sp), clen = gmtls_rd_left(&cp);
+                if (sl == clen && memcmp(sp.p, cp.p, sl) == 0) {
+                    memcpy(c->alpn, sp.p, sl);
+                    c->alpn[sl] = '\0';
+                    break;
+                }
+                if (sl == 2 && memcmp(sp.p, "h2", 2) == 0 && clen == 8 && memcmp(cp.p, "http/1.1", 8) == 0) {
+                    http11_fallback = 1;
+                }
+            }
+        }
+        /* RFC 7301 §3.2: no overlap -> no_application_protocol; the reference
+         * lets an http/1.1 client of an h2 server in without ALPN. */
+        if (c->alpn[0] == '\0' && !http11_fallback) {
+            return gmtls_fail(c, GMTLS_ALERT_NO_APPLICATION_PROTOCOL, "no ALPN protocol in common");
+        }
+    }
+    gmtls_buf tmp;
+    gmtls_wr w;
+    gmtls_buf_init(&tmp);
+    gmtls_hs_begin(&w, &tmp, GMTLS_HS_ENCRYPTED_EXTENSIONS);
+    gmtls_wr_open(&w, 2);
+    if (c->alpn[0]) {
+        size_t n = strlen(c->alpn);
+        gmtls_wr_u16(&w, GMTLS_EXT_ALPN);
+        gmtls_wr_u16(&w, (uint16_t)(n + 3));
+        gmtls_wr_u16(&w, (uint16_t)(n + 1));
+        gmtls_wr_u8(&w, (uint8_t)n);
+        gmtls_wr_bytes(&w, c->alpn, n);
+    }
+    if (ch->has_sni && !c->resumed) {
+        /* RFC 6066 §3: an empty server_name acknowledges the name was used. */
+        gmtls_wr_u16(&w, GMTLS_EXT_SERVER_NAME);
+        gmtls_wr_u16(&w, 0);
+    }
+    gmtls_wr_close(&w);
+    gmtls_wr_close(&w);
+    int rc = gmtls_wr_finish(&w);
+    if (rc == 0) {
+        rc = gmtls_hs_queue(c, tmp.base, tmp.off);
+    }
+    gmtls_buf_dispose(&tmp);
+    return rc;
+}
+
+/* RFC 8446 §4.3.2: CertificateRequest with signature_algorithms and, when
+ * client CAs are configured, certificate_authorities. */
+static int send_certificate_request(gmtls_conn *c)
+{
+    const gmtls_config *cfg = c->cfg;
+    gmtls_buf tmp;
+    gmtls_wr w;
+    gmtls_buf_init(&tmp);
+    gmtls_hs_begin(&w, &tmp, GMTLS_HS_CERTIFICATE_REQUEST);
+    gmtls_wr_u8(&w, 0); /* certificate_request_context: empty */
+    gmtls_wr_open(&w, 2);
+    gmtls_wr_u16(&w, GMTLS_EXT_SIGNATURE_ALGORITHMS);
+    gmtls_wr_open(&w, 2);
+    gmtls_wr_open(&w, 2);
+    for (size_t i = 0; i < cfg->nsigalgs; i++) {
+        gmtls_wr_u16(&w, cfg->sigalgs[i]);
+    }
+    gmtls_wr_close(&w);
+    gmtls_wr_close(&w);
+    if (cfg->ca_names_len > 0 && cfg->ca_names_len <= 0xfffd) {
+        gmtls_wr_u16(&w, GMTLS_EXT_CERTIFICATE_AUTHORITIES);
+        gmtls_wr_open(&w, 2);
+        gmtls_wr_open(&w, 2);
+        gmtls_wr_bytes(&w, cfg->ca_names, cfg->ca_names_len);
+        gmtls_wr_close(&w);
+        gmtls_wr_close(&w);
+    }
+    gmtls_wr_close(&w);
+    gmtls_wr_close(&w);
+    int rc = gmtls_wr_finish(&w);
+    if (rc == 0) {
+        rc = gmtls_hs_queue(c, tmp.base, tmp.off);
+    }
+    gmtls_buf_dispose(&tmp);
+    return rc;
+}
+
+static int send_finished(gmtls_conn *c, const uint8_t *base_key)
+{
+    uint8_t th[GMTLS_MAX_HASH_LEN], msg[4 + GMTLS_MAX_HASH_LEN];
+    size_t hl = c->suite->hash->digest_len;
+    GMTLS_TRY(gmtls_transcript_hash(c, th));
+    msg[0] = GMTLS_HS_FINISHED;
+    msg[1] = 0;
+    msg[2] = 0;
+    msg[3] = (uint8_t)hl;
+    GMTLS_TRY(gmtls_finished_mac(c->suite->hash, base_key, th, msg + 4));
+    return gmtls_hs_queue(c, msg, 4 + hl);
+}
+
+/* Computes the client Finished we expect, adds it to the transcript, derives
+ * the resumption secret and sends the session tickets (the reference's
+ * sendSessionTickets). */
+static int expect_client_finished(gmtls_conn *c, gmtls_buf *out)
+{
+    uint8_t th[GMTLS_MAX_HASH_LEN], msg[4] = {GMTLS_HS_FINISHED, 0, 0, 0};
+    size_t hl = c->suite->hash->digest_len;
+    msg[3] = (uint8_t)hl;
+    GMTLS_TRY(gmtls_transcript_hash(c, th));
+    GMTLS_TRY(gmtls_finished_mac(c->suite->hash, c->ks.c_hs, th, c->client_finished));
+    gmtls_transcript_add(c, msg, 4);
+    gmtls_transcript_add(c, c->client_finished, hl);
+    GMTLS_TRY(gmtls_transcript_hash(c, th));
+    GMTLS_TRY(gmtls_ks_resumption(&c->ks, th));
+    c->state = ST_S_WAIT_FINISHED;
+    return gmtls_ticket_send(c, out);
+}
+
+static int request_client_cert(const gmtls_conn *c)
+{
+    return c->cfg->client_auth >= GMTLS_CLIENT_AUTH_REQUEST && !c->resumed;
+}
+
+static int run_verify_connection(gmtls_conn *c)
+{
+    if (c->cfg->verify_conn != NULL && c->cfg->verify_conn(c->cfg->verify_conn_ctx, c) != 0) {
+        return gmtls_fail(c, GMTLS_ALERT_BAD_CERTIFICATE, "connection rejected by the verify callback");
+    }
+    return 0;
+}
+
+static int process_client_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_client_hello *ch)
+{
+    const gmtls_config *cfg = c->cfg;
+
+    /* A client that negotiates with the legacy version field only (no
+     * supported_versions with 0x0304) speaks TLS 1.2 or older: we only do 1.3
+     * (RFC 8446 §4.2.1, §D.2) -> protocol_version. */
+    if (!ch->has_supported_versions || !ch->offers_tls13) {
+        return gmtls_fail(c, GMTLS_ALERT_PROTOCOL_VERSION, "client does not offer TLS 1.3");
+    }
+    /* RFC 7507 §3: TLS_FALLBACK_SCSV with a version below our highest ->
+     * inappropriate_fallback. We negotiate 1.3, our highest, whenever the
+     * client offers it, so the SCSV is accepted as the reference does. */
+    (void)client_offers_suite(ch, TLS_FALLBACK_SCSV);
+    /* RFC 8446 §4.1.2: "For every TLS 1.3 ClientHello, this vector MUST
+     * contain exactly one byte, set to zero" -> illegal_parameter. */
+    if (ch->comp_len != 1 || ch->comp[0] != 0) {
+        return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "compression methods are not exactly [null]");
+    }
+    GMTLS_TRY(gmtls_random(c->server_random, 32));
+    /* RFC 5746 §3.6 (initial handshake): a non-empty renegotiated_connection
+     * -> handshake_failure. */
+    if (ch->has_reneg && ch->reneg_len != 0) {
+        return gmtls_fail(c, GMTLS_ALERT_HANDSHAKE_FAILURE, "non-empty renegotiation_info");
+    }
+    /* RFC 8446 §4.2.10: we never accept 0-RTT; the records the client sends
+     * under its early traffic key are skipped (only with a PSK offer). */
+    c->skip_early_data = ch->early_data && ch->has_psk;
+    memcpy(c->client_random, ch->random, 32);
+    memcpy(c->session_id, ch->session_id, ch->session_id_len);
+    c->session_id_len = ch->session_id_len;
+
+    c->suite = pick_suite(c, ch);
+    if (c->suite == NULL) {
+        return gmtls_fail(c, GMTLS_ALERT_HANDSHAKE_FAILURE, "no cipher suite in common");
+    }
+    if (!c->did_hrr) {
+        GMTLS_TRY(gmtls_transcript_init(c, c->suite->hash));
+    }
+
+    /* RFC 8446 §9.2: supported_groups and key_share come together ->
+     * missing_extension otherwise. */
+    if (!ch->has_key_share || gmtls_ch_find(ch, GMTLS_EXT_SUPPORTED_GROUPS) == NULL) {
+        return gmtls_fail(c, GMTLS_ALERT_MISSING_EXTENSION, "key_share or supported_groups missing");
+    }
+    /* Server preference, but a group with a key share wins to avoid an HRR. */
+    uint16_t selected = 0;
+    const gmtls_key_share *share = NULL;
+    for (size_t i = 0; i < cfg->ngroups && share == NULL; i++) {
+        share = find_share(ch, cfg->groups[i]);
+        if (share != NULL) {
+            selected = cfg->groups[i];
+        } else if (selected == 0 && gmtls_list_has(ch->groups, ch->ngroups, cfg->groups[i])) {
+            selected = cfg->groups[i];
+        }
+    }
+    if (selected == 0) {
+        return gmtls_fail(c, GMTLS_ALERT_HANDSHAKE_FAILURE, "no key exchange group in common");
+    }
+    c->group = selected;
+    if (share == NULL) {
+        if (c->did_hrr) {
+            return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "no usable key share after HelloRetryRequest");
+        }
+        return do_hello_retry(c, out, ch);
+    }
+    c->peer_psk_dhe = ch->psk_dhe;
+
+    /* (EC)DHE: our share, and the shared secret from theirs. */
+    const gmtls_kex_alg *kex = gmtls_kex_by_id(selected);
+    void *st = NULL;
+    uint8_t pub[GMTLS_MAX_KEX_PUB], shared[66];
+    size_t publen = 0, sharedlen = 0;
+    GMTLS_TRY(kex->keygen(&st, pub, &publen));
+    int rc = kex->derive(st, share->data, share->len, shared, &sharedlen);
+    kex->free(st);
+    if (rc != 0) {
+        return gmtls_fail(c, rc, "invalid %s key share from the client", kex->name);
+    }
+    if (ch->has_sni) {
+        snprintf(c->server_name, sizeof c->server_name, "%s", ch->sni);
+    }
+
+    /* checkForResumption */
+    int psk_index = -1;
+    rc = gmtls_psk_accept(c, ch, &psk_index);
+    gmtls_transcript_add(c, ch->msg, ch->msglen);
+    if (rc == 0 && !c->resumed) {
+        GMTLS_TRY(gmtls_ks_early(&c->ks, c->suite->hash, NULL, 0));
+        /* pickCertificate: RFC 8446 §4.2.3 / §9.2 -> missing_extension. */
+        if (!ch->has_sigalgs) {
+            rc = gmtls_fail(c, GMTLS_ALERT_MISSING_EXTENSION, "signature_algorithms missing");
+        } else {
+            rc = gmtls_cert_select(c, ch);
+        }
+    }
+    if (rc != 0) {
+        gmtls_wipe(shared, sizeof shared);
+        return rc;
+    }
+
+    /* sendServerParameters */
+    rc = send_server_hello(c, 0, pub, publen, psk_index);
+    if (rc == 0) {
+        rc = gmtls_hs_flush(c, out);
+    }
+    if (rc == 0) {
+        rc = gmtls_send_ccs(c, out);
+    }
+    uint8_t th[GMTLS_MAX_HASH_LEN];
+    if (rc == 0) {
+        rc = gmtls_transcript_hash(c, th);
+    }
+    if (rc == 0) {
+        rc = gmtls_ks_handshake(&c->ks, shared, sharedlen, th);
+    }
+    gmtls_wipe(shared, sizeof shared);
+    GMTLS_TRY(rc);
+    GMTLS_TRY(gmtls_rec_set_secret(&c->rd, c->suite, 0, c->ks.c_hs));
+    GMTLS_TRY(gmtls_rec_set_secret(&c->wr, c->suite, 1, c->ks.s_hs));
+    gmtls_keylog(c, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", c->ks.c_hs);
+    gmtls_keylog(c, "SERVER_HANDSHAKE_TRAFFIC_SECRET", c->ks.s_hs);
+    GMTLS_TRY(send_encrypted_extensions(c, ch));
+
+    /* sendServerCertificate */
+    if (!c->resumed) {
+        if (request_client_cert(c)) {
+            GMTLS_TRY(send_certificate_request(c));
+            c->cert_requested = 1;
+        }
+        GMTLS_TRY(gmtls_cert_msg_build(c, c->cert, NULL, 0, ch->status_request, ch->sct));
+        GMTLS_TRY(gmtls_cv_build(c, &c->cert->key, c->sigalg));
+    }
+
+    /* sendServerFinished */
+    GMTLS_TRY(send_finished(c, c->ks.s_hs));
+    GMTLS_TRY(gmtls_hs_flush(c, out));
+    GMTLS_TRY(gmtls_transcript_hash(c, th));
+    GMTLS_TRY(gmtls_ks_master(&c->ks, th));
+    GMTLS_TRY(gmtls_rec_set_secret(&c->wr, c->suite, 1, c->ks.s_ap));
+    gmtls_keylog(c, "CLIENT_TRAFFIC_SECRET_0", c->ks.c_ap);
+    gmtls_keylog(c, "SERVER_TRAFFIC_SECRET_0", c->ks.s_ap);
+    gmtls_keylog(c, "EXPORTER_SECRET", c->ks.exporter);
+
+    if (!c->cert_requested) {
+        GMTLS_TRY(expect_client_finished(c, out));
+        return run_verify_connection(c);
+    }
+    c->state = ST_S_WAIT_CERT;
+    return 0;
+}
+
+static int handle_client_certificate(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg, size_t len)
+{
+    int empty = 0;
+    gmtls_client_auth mode = c->cfg->client_auth;
+    gmtls_transcript_add(c, msg, len);
+    GMTLS_TRY(gmtls_cert_msg_parse(c, msg + 4, len - 4, NULL, 0, &empty));
+    c->client_cert_empty = empty;
+    if (empty) {
+        /* RFC 8446 §4.4.2.4: no certificate where one is required ->
+         * certificate_required. */
+        if (mode == GMTLS_CLIENT_AUTH_REQUIRE_ANY || mode == GMTLS_CLIENT_AUTH_REQUIRE_AND_VERIFY) {
+            return gmtls_fail(c, GMTLS_ALERT_CERTIFICATE_REQUIRED, "client sent no certificate");
+        }
+        snprintf(c->verify_result, sizeof c->verify_result, "no client certificate");
+    } else if (mode >= GMTLS_CLIENT_AUTH_VERIFY_IF_GIVEN) {
+        GMTLS_TRY(gmtls_cert_verify_chain(c, NULL));
+    } else {
+        snprintf(c->verify_result, sizeof c->verify_result, "not verified (client auth mode)");
+    }
+    GMTLS_TRY(run_verify_connection(c));
+    if (empty) {
+        return expect_client_finished(c, out);
+    }
+    c->state = ST_S_WAIT_CV;
+    return 0;
+}
+
+int gmtls_server_handle(gmtls_conn *c, gmtls_buf *out, uint8_t type, const uint8_t *msg, size_t len)
+{
+    gmtls_client_hello ch;
+    switch (c->state) {
+    case ST_S_WAIT_CH:
+        if (type != GMTLS_HS_CLIENT_HELLO) {
+            break;
+        }
+        c->ccs_allowed = 1;
+        GMTLS_TRY(gmtls_fail(c, gmtls_ch_parse(&ch, msg, len), "malformed ClientHello"));
+        return process_client_hello(c, out, &ch);
+    case ST_S_WAIT_CH2: {
+        if (type != GMTLS_HS_CLIENT_HELLO) {
+            break;
+        }
+        gmtls_client_hello ch1;
+        GMTLS_TRY(gmtls_fail(c, gmtls_ch_parse(&ch, msg, len), "malformed second ClientHello"));
+        if (gmtls_ch_parse(&ch1, c->ch1, c->ch1_len) != 0) {
+            return GMTLS_ERR_BAD_ARGUMENT;
+        }
+        /* RFC 8446 §4.1.2 and the reference: exactly one key share, for the
+         * selected group; no early_data; nothing else changed. */
+        if (ch.nshares != 1 || ch.shares[0].group != c->group) {
+            return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "second ClientHello has the wrong key share");
+        }
+        if (ch.early_data) {
+            return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "early_data in the second ClientHello");
+        }
+        if (gmtls_ch_compare(&ch1, &ch) != 0) {
+            return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "second ClientHello changed illegally");
+        }
+        /* The suite must not change after HelloRetryRequest (RFC 8446 §4.1.4). */
+        const gmtls_suite *suite = c->suite;
+        int rc = process_client_hello(c, out, &ch);
+        if (rc == 0 && c->suite != suite) {
+            return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "cipher suite changed after HelloRetryRequest");
+        }
+        return rc;
+    }
+    case ST_S_WAIT_CERT:
+        if (type != GMTLS_HS_CERTIFICATE) {
+            break;
+        }
+        return handle_client_certificate(c, out, msg, len);
+    case ST_S_WAIT_CV:
+        if (type != GMTLS_HS_CERTIFICATE_VERIFY) {
+            break;
+        }
+        GMTLS_TRY(gmtls_cv_check(c, msg + 4, len - 4, c->cfg->sigalgs, c->cfg->nsigalgs));
+        gmtls_transcript_add(c, msg, len);
+        return expect_client_finished(c, out);
+    case ST_S_WAIT_FINISHED: {
+        if (type != GMTLS_HS_FINISHED) {
+            break;
+        }
+        size_t hl = c->suite->hash->digest_len;
+        /* RFC 8446 §4.4.4: verify_data is Hash.length bytes; a mismatch ->
+         * decrypt_error (compared in constant time). */
+        if (len - 4 != hl) {
+            return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "client Finished has the wrong length");
+        }
+        if (!gmtls_ct_memeq(msg + 4, c->client_finished, hl)) {
+            return gmtls_fail(c, GMTLS_ALERT_DECRYPT_ERROR, "invalid client Finished");
+        }
+        GMTLS_TRY(gmtls_rec_set_secret(&c->rd, c->suite, 0, c->ks.c_ap));
+        c->ccs_allowed = 0;
+        c->skip_early_data = 0;
+        c->state = ST_DONE;
+        return 0;
+    }
+    default:
+        break;
+    }
+    return gmtls_fail(c, GMTLS_ALERT_UNEXPECTED_MESSAGE, "unexpected handshake message %u", type);
+}

@@ -1,0 +1,479 @@
+/* Session tickets and PSK resumption (RFC 8446 §4.6.1, §4.2.11, §2.2).
+ *
+ * Server tickets are stateless: the session state sealed with AES-256-GCM
+ * under a ticket key (name || nonce || ciphertext || tag, the key name as
+ * additional data). The first configured key encrypts; every key decrypts,
+ * so keys rotate without invalidating recent tickets. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "handshake/internal.h"
+
+#define STATE_VERSION 1
+#define TICKET_OVERHEAD (16 + GMTLS_IV_LEN + GMTLS_TAG_LEN)
+
+void gmtls_session_clear(gmtls_session *s)
+{
+    free(s->ticket);
+    gmtls_wipe(s, sizeof(*s));
+}
+
+static uint64_t now_seconds(void)
+{
+    return (uint64_t)time(NULL);
+}
+
+/* ------------------------------------------------------------ server */
+
+/* Session state: version | suite | created | lifetime | age_add | psk<1> |
+ * alpn<1> | client chain (count, cert<3>...) | ocsp<3> | scts<2>. */
+static int seal_state(const gmtls_config *cfg, const uint8_t *state, size_t len, gmtls_buf *out)
+{
+    const gmtls_ticket_key *k = &cfg->ticket_keys[0];
+    uint8_t nonce[GMTLS_IV_LEN];
+    gmtls_aead_ctx a = {.alg = &gmtls_aead_aes256gcm};
+    GMTLS_TRY(gmtls_random(nonce, sizeof nonce));
+    GMTLS_TRY(gmtls_buf_reserve(out, len + TICKET_OVERHEAD));
+    uint8_t *p = out->base + out->off;
+    memcpy(p, k->name, 16);
+    memcpy(p + 16, nonce, GMTLS_IV_LEN);
+    memcpy(p + 16 + GMTLS_IV_LEN, state, len);
+    GMTLS_TRY(a.alg->init(&a, 1, k->secret));
+    int rc = a.alg->seal(&a, nonce, p, 16, p + 16 + GMTLS_IV_LEN, len, p + 16 + GMTLS_IV_LEN + len);
+    a.alg->dispose(&a);
+    if (rc == 0) {
+        out->off += len + TICKET_OVERHEAD;
+    }
+    return rc;
+}
+
+/* Opens a ticket in place into *state; -1 if no key opens it. */
+static int open_ticket(const gmtls_config *cfg, uint8_t *t, size_t len, uint8_t **state, size_t *statelen)
+{
+    if (len < TICKET_OVERHEAD + 1) {
+        return -1;
+    }
+    for (size_t i = 0; i < cfg->nticket_keys; i++) {
+        const gmtls_ticket_key *k = &cfg->ticket_keys[i];
+        if (!gmtls_ct_memeq(k->name, t, 16)) {
+            continue;
+        }
+        gmtls_aead_ctx a = {.alg = &gmtls_aead_aes256gcm};
+        if (a.alg->init(&a, 0, k->secret) != 0) {
+            return -1;
+        }
+        size_t clen = len - TICKET_OVERHEAD;
+        int rc = a.alg->open(&a, t + 16, t, 16, t + 16 + GMTLS_IV_LEN, clen, t + 16 + GMTLS_IV_LEN + clen);
+        a.alg->dispose(&a);
+        if (rc != 0) {
+            return -1;
+        }
+        *state = t + 16 + GMTLS_IV_LEN;
+        *statelen = clen;
+        return 0;
+    }
+    return -1;
+}
+
+int gmtls_ticket_send(gmtls_conn *c, gmtls_buf *out)
+{
+    const gmtls_config *cfg = c->cfg;
+    /* The reference sends tickets only when they are enabled and the client
+     * offered psk_dhe_ke. */
+    if (cfg->tickets == 0 || !c->peer_psk_dhe) {
+        return 0;
+    }
+    size_t hl = c->suite->hash->digest_len;
+    int rc = 0;
+    for (unsigned n = 0; n < cfg->tickets && rc == 0; n++) {
+        uint8_t nonce[8], psk[GMTLS_MAX_HASH_LEN];
+        uint32_t age_add;
+        gmtls_buf st, msg;
+        gmtls_wr w;
+        gmtls_buf_init(&st);
+        gmtls_buf_init(&msg);
+        for (int i = 0; i < 8; i++) {
+            nonce[i] = (uint8_t)(c->tickets_sent >> (56 - 8 * i));
+        }
+        rc = gmtls_random((uint8_t *)&age_add, sizeof age_add);
+        /* RFC 8446 §4.6.1: PSK = HKDF-Expand-Label(resumption_master_secret,
+         * "resumption", ticket_nonce, Hash.length). */
+        if (rc == 0) {
+            rc = gmtls_hkdf_expand_label(c->suite->hash, c->ks.resumption, "resumption", nonce, sizeof nonce, psk, hl);
+        }
+        if (rc == 0) {
+            gmtls_wr_init(&w, &st);
+            gmtls_wr_u8(&w, STATE_VERSION);
+            gmtls_wr_u16(&w, c->suite->id);
+            gmtls_wr_uint(&w, now_seconds(), 8);
+            gmtls_wr_u32(&w, cfg->ticket_lifetime);
+            gmtls_wr_u32(&w, age_add);
+            gmtls_wr_open(&w, 1);
+            gmtls_wr_bytes(&w, psk, hl);
+            gmtls_wr_close(&w);
+            gmtls_wr_open(&w, 1);
+            gmtls_wr_bytes(&w, c->alpn, strlen(c->alpn));
+            gmtls_wr_close(&w);
+            gmtls_wr_u8(&w, (uint8_t)c->npeer);
+            for (size_t i = 0; i < c->npeer; i++) {
+                gmtls_wr_open(&w, 3);
+                gmtls_wr_bytes(&w, c->peer_der[i], c->peer_derlen[i]);
+                gmtls_wr_close(&w);
+            }
+            gmtls_wr_close(&w);
+            rc = gmtls_wr_finish(&w);
+        }
+        gmtls_buf ticket;
+        gmtls_buf_init(&ticket);
+        if (rc == 0) {
+            rc = seal_state(cfg, st.base, st.off, &ticket);
+        }
+        if (rc == 0 && ticket.off > 0xffff) {
+            rc = GMTLS_ERR_BAD_ARGUMENT; /* client chain too large for a ticket: skip */
+        }
+        if (rc == 0) {
+            /* struct { uint32 ticket_lifetime; uint32 ticket_age_add;
+             *   opaque ticket_nonce<0..255>; opaque ticket<1..2^16-1>;
+             *   Extension extensions<0..2^16-2>; } NewSessionTicket; */
+            gmtls_hs_begin(&w, &msg, GMTLS_HS_NEW_SESSION_TICKET);
+            gmtls_wr_u32(&w, cfg->ticket_lifetime);
+            gmtls_wr_u32(&w, age_add);
+            gmtls_wr_open(&w, 1);
+            gmtls_wr_bytes(&w, nonce, sizeof nonce);
+            gmtls_wr_close(&w);
+            gmtls_wr_open(&w, 2);
+            gmtls_wr_bytes(&w, ticket.base, ticket.off);
+            gmtls_wr_close(&w);
+            gmtls_wr_u16(&w, 0);
+            gmtls_wr_close(&w);
+            rc = gmtls_wr_finish(&w);
+        }
+        if (rc == 0) {
+            rc = gmtls_rec_write(&c->wr, out, GMTLS_CT_HANDSHAKE, msg.base, msg.off, cfg->record_padding);
+            c->tickets_sent++;
+        }
+        gmtls_wipe(psk, sizeof psk);
+        gmtls_buf_dispose(&st);
+        gmtls_buf_dispose(&msg);
+        gmtls_buf_dispose(&ticket);
+    }
+    return rc == GMTLS_ERR_BAD_ARGUMENT ? 0 : rc;
+}
+
+typedef struct {
+    uint16_t suite;
+    uint64_t created;
+    uint32_t lifetime;
+    const uint8_t *psk;
+    size_t psk_len;
+    const uint8_t *alpn;
+    size_t alpn_len;
+    size_t ncerts;
+    const uint8_t *der[GMTLS_MAX_CHAIN];
+    size_t derlen[GMTLS_MAX_CHAIN];
+} ticket_state;
+
+static int parse_state(const uint8_t *p, size_t len, ticket_state *s)
+{
+    gmtls_rd r, v;
+    gmtls_rd_init(&r, p, len);
+    memset(s, 0, sizeof(*s));
+    if (gmtls_rd_u8(&r) != STATE_VERSION) {
+        return -1;
+    }
+    s->suite = gmtls_rd_u16(&r);
+    s->created = gmtls_rd_uint(&r, 8);
+    s->lifetime = gmtls_rd_u32(&r);
+    (void)gmtls_rd_u32(&r);
+    if (gmtls_rd_vec(&r, 1, 32, GMTLS_MAX_HASH_LEN, &v) != 0) {
+        return -1;
+    }
+    s->psk = v.p;
+    s->psk_len = gmtls_rd_left(&v);
+    if (gmtls_rd_vec(&r, 1, 0, 255, &v) != 0) {
+        return -1;
+    }
+    s->alpn = v.p;
+    s->alpn_len = gmtls_rd_left(&v);
+    s->ncerts = gmtls_rd_u8(&r);
+    if (s->ncerts > GMTLS_MAX_CHAIN) {
+        return -1;
+    }
+    for (size_t i = 0; i < s->ncerts; i++) {
+        if (gmtls_rd_vec(&r, 3, 1, 0xffffff, &v) != 0) {
+            return -1;
+        }
+        s->der[i] = v.p;
+        s->derlen[i] = gmtls_rd_left(&v);
+    }
+    return gmtls_rd_done(&r) == 0 ? 0 : -1;
+}
+
+int gmtls_psk_accept(gmtls_conn *c, const gmtls_client_hello *ch, int *selected)
+{
+    const gmtls_config *cfg = c->cfg;
+    *selected = -1;
+    if (!ch->has_psk) {
+        return 0;
+    }
+    /* RFC 8446 §4.2.9: a client offering pre_shared_key MUST also send
+     * psk_key_exchange_modes -> missing_extension otherwise. */
+    if (!ch->has_psk_modes) {
+        return gmtls_fail(c, GMTLS_ALERT_MISSING_EXTENSION, "pre_shared_key without psk_key_exchange_modes");
+    }
+    /* The reference: no resumption when tickets are off, or without psk_dhe_ke
+     * (psk_ke-only clients get a full handshake). */
+    if (cfg->tickets == 0 || !ch->psk_dhe) {
+        return 0;
+    }
+    const gmtls_hash_alg *h = c->suite->hash;
+    int need_certs = cfg->client_auth == GMTLS_CLIENT_AUTH_REQUIRE_ANY ||
+                     cfg->client_auth == GMTLS_CLIENT_AUTH_REQUIRE_AND_VERIFY;
+    uint64_t now = now_seconds();
+    for (size_t i = 0; i < ch->npsks && i < GMTLS_MAX_PSK_IDENTITIES; i++) {
+        uint8_t *copy = malloc(ch->psks[i].id_len);
+        if (copy == NULL) {
+            return GMTLS_ERR_NO_MEMORY;
+        }
+        memcpy(copy, ch->psks[i].id, ch->psks[i].id_len);
+        uint8_t *st;
+        size_t stlen;
+        ticket_state s;
+        int usable = open_ticket(cfg, copy, ch->psks[i].id_len, &st, &stlen) == 0 && parse_state(st, stlen, &s) == 0;
+        /* Skip expired tickets (lifetime, and never beyond 7 days), tickets of
+         * a suite with another hash, and tickets whose client-certificate
+         * presence does not fit the current client-auth mode. */
+        if (usable) {
+            const gmtls_suite *ps = gmtls_suite_by_id(s.suite);
+            usable = s.created <= now + 60 && now - s.created <= s.lifetime &&
+                     now - s.created <= GMTLS_MAX_TICKET_LIFETIME && ps != NULL && ps->hash == h &&
+                     s.psk_len == h->digest_len && !(need_certs && s.ncerts == 0) &&
+                     !(s.ncerts > 0 && cfg->client_auth == GMTLS_CLIENT_AUTH_NONE);
+        }
+        if (!usable) {
+            gmtls_wipe(copy, ch->psks[i].id_len);
+            free(copy);
+            continue;
+        }
+        uint8_t binder[GMTLS_MAX_HASH_LEN], th[GMTLS_MAX_HASH_LEN];
+        gmtls_hash_ctx t;
+        int rc = gmtls_ks_early(&c->ks, h, s.psk, s.psk_len);
+        /* RFC 8446 §4.2.11.2: the binder is the Finished MAC over the
+         * transcript through the ClientHello truncated before the binders. */
+        if (rc == 0) {
+            rc = c->transcript.alg->copy(&t, &c->transcript);
+        }
+        if (rc == 0) {
+            t.alg->update(&t, ch->msg, ch->binders_off);
+            rc = t.alg->final(&t, th);
+        }
+        if (rc == 0) {
+            rc = gmtls_finished_mac(h, c->ks.binder_key, th, binder);
+        }
+        int ok = rc == 0 && ch->psks[i].binder_len == h->digest_len &&
+                 gmtls_ct_memeq(binder, ch->psks[i].binder, h->digest_len);
+        if (rc == 0 && !ok) {
+            rc = gmtls_fail(c, GMTLS_ALERT_DECRYPT_ERROR, "invalid PSK binder");
+        }
+        if (rc == 0) {
+            /* Restore the session's client chain (processCertsFromClient). */
+            gmtls_peer_clear(c);
+            for (size_t k = 0; k < s.ncerts && rc == 0; k++) {
+                c->peer_der[k] = malloc(s.derlen[k]);
+                if (c->peer_der[k] == NULL) {
+                    rc = GMTLS_ERR_NO_MEMORY;
+                    break;
+                }
+                memcpy(c->peer_der[k], s.der[k], s.derlen[k]);
+                c->peer_derlen[k] = s.derlen[k];
+                c->npeer = k + 1;
+            }
+            c->resumed = 1;
+            *selected = (int)i;
+            snprintf(c->verify_result, sizeof c->verify_result, "%s",
+                     s.ncerts > 0 ? "ok (resumed session)" : "no client certificate");
+        }
+        gmtls_wipe(copy, ch->psks[i].id_len);
+        free(copy);
+        return rc;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------ client */
+
+int gmtls_ticket_recv(gmtls_conn *c, const uint8_t *body, size_t len)
+{
+    gmtls_rd r, nonce, ticket, exts;
+    gmtls_rd_init(&r, body, len);
+    uint32_t lifetime = gmtls_rd_u32(&r), age_add = gmtls_rd_u32(&r);
+    if (gmtls_rd_vec(&r, 1, 0, 255, &nonce) != 0 || gmtls_rd_vec(&r, 2, 1, 0xffff, &ticket) != 0 ||
+        gmtls_rd_vec(&r, 2, 0, 0xfffe, &exts) != 0 || gmtls_rd_done(&r) != 0) {
+        return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "malformed NewSessionTicket");
+    }
+    /* RFC 8446 §4.6.1: "Servers MUST NOT use any value greater than 604800
+     * seconds (7 days)"; a lifetime of 0 means discard at once. */
+    if (lifetime > GMTLS_MAX_TICKET_LIFETIME) {
+        return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "ticket lifetime over 7 days");
+    }
+    if (lifetime == 0) {
+        return 0;
+    }
+    gmtls_session s;
+    memset(&s, 0, sizeof s);
+    size_t hl = c->suite->hash->digest_len;
+    s.suite = c->suite->id;
+    s.psk_len = hl;
+    GMTLS_TRY(gmtls_hkdf_expand_label(c->suite->hash, c->ks.resumption, "resumption", nonce.p, gmtls_rd_left(&nonce),
+                                      s.psk, hl));
+    s.ticket_len = gmtls_rd_left(&ticket);
+    s.ticket = malloc(s.ticket_len);
+    if (s.ticket == NULL) {
+        gmtls_wipe(&s, sizeof s);
+        return GMTLS_ERR_NO_MEMORY;
+    }
+    memcpy(s.ticket, ticket.p, s.ticket_len);
+    s.age_add = age_add;
+    s.lifetime = lifetime;
+    s.received_ms = gmtls_now_ms(c);
+    snprintf(s.alpn, sizeof s.alpn, "%s", c->alpn);
+    snprintf(s.server_name, sizeof s.server_name, "%s", c->server_name);
+    /* Keep the newest few tickets. */
+    if (c->nsessions == 4) {
+        gmtls_session_clear(&c->sessions[0]);
+        memmove(&c->sessions[0], &c->sessions[1], 3 * sizeof(gmtls_session));
+        c->nsessions--;
+    }
+    if (c->sessions == NULL) {
+        c->sessions = calloc(4, sizeof(gmtls_session));
+        if (c->sessions == NULL) {
+            gmtls_session_clear(&s);
+            return GMTLS_ERR_NO_MEMORY;
+        }
+    }
+    c->sessions[c->nsessions++] = s;
+    return 0;
+}
+
+/* Serialized session: "GMS1" | suite | psk<1> | ticket<2> | age_add |
+ * lifetime | received_ms(8) | alpn<1> | server_name<1>. */
+int gmtls_conn_get_session(const gmtls_conn *c, gmtls_buf *out)
+{
+    if (c->nsessions == 0) {
+        return GMTLS_ERR_NOT_READY;
+    }
+    const gmtls_session *s = &c->sessions[c->nsessions - 1];
+    gmtls_wr w;
+    gmtls_wr_init(&w, out);
+    gmtls_wr_bytes(&w, "GMS1", 4);
+    gmtls_wr_u16(&w, s->suite);
+    gmtls_wr_open(&w, 1);
+    gmtls_wr_bytes(&w, s->psk, s->psk_len);
+    gmtls_wr_close(&w);
+    gmtls_wr_open(&w, 2);
+    gmtls_wr_bytes(&w, s->ticket, s->ticket_len);
+    gmtls_wr_close(&w);
+    gmtls_wr_u32(&w, s->age_add);
+    gmtls_wr_u32(&w, s->lifetime);
+    gmtls_wr_uint(&w, s->received_ms, 8);
+    gmtls_wr_open(&w, 1);
+    gmtls_wr_bytes(&w, s->alpn, strlen(s->alpn));
+    gmtls_wr_close(&w);
+    gmtls_wr_open(&w, 1);
+    gmtls_wr_bytes(&w, s->server_name, strlen(s->server_name));
+    gmtls_wr_close(&w);
+    return gmtls_wr_finish(&w);
+}
+
+int gmtls_conn_set_session(gmtls_conn *c, const uint8_t *data, size_t len)
+{
+    gmtls_rd r, v;
+    gmtls_session s;
+    memset(&s, 0, sizeof s);
+    if (c->is_server || c->state != ST_START) {
+        return GMTLS_ERR_BAD_ARGUMENT;
+    }
+    gmtls_rd_init(&r, data, len);
+    const uint8_t *magic = gmtls_rd_bytes(&r, 4);
+    if (magic == NULL || memcmp(magic, "GMS1", 4) != 0) {
+        return GMTLS_ERR_BAD_ARGUMENT;
+    }
+    s.suite = gmtls_rd_u16(&r);
+    if (gmtls_rd_vec(&r, 1, 32, GMTLS_MAX_HASH_LEN, &v) != 0) {
+        return GMTLS_ERR_BAD_ARGUMENT;
+    }
+    s.psk_len = gmtls_rd_left(&v);
+    memcpy(s.psk, v.p, s.psk_len);
+    if (gmtls_rd_vec(&r, 2, 1, 0xffff, &v) != 0) {
+        gmtls_wipe(&s, sizeof s);
+        return GMTLS_ERR_BAD_ARGUMENT;
+    }
+    s.ticket_len = gmtls_rd_left(&v);
+    s.ticket = malloc(s.ticket_len);
+    if (s.ticket == NULL) {
+        gmtls_wipe(&s, sizeof s);
+        return GMTLS_ERR_NO_MEMORY;
+    }
+    memcpy(s.ticket, v.p, s.ticket_len);
+    s.age_add = gmtls_rd_u32(&r);
+    s.lifetime = gmtls_rd_u32(&r);
+    s.received_ms = gmtls_rd_uint(&r, 8);
+    gmtls_rd a, n;
+    if (gmtls_rd_vec(&r, 1, 0, 255, &a) != 0 || gmtls_rd_vec(&r, 1, 0, 255, &n) != 0 || gmtls_rd_done(&r) != 0 ||
+        gmtls_suite_by_id(s.suite) == NULL || gmtls_suite_by_id(s.suite)->hash->digest_len != s.psk_len) {
+        gmtls_session_clear(&s);
+        return GMTLS_ERR_BAD_ARGUMENT;
+    }
+    memcpy(s.alpn, a.p, gmtls_rd_left(&a));
+    memcpy(s.server_name, n.p, gmtls_rd_left(&n));
+    gmtls_session_clear(&c->offer);
+    c->offer = s;
+    return 0;
+}
+
+int gmtls_psk_write_ext(gmtls_conn *c, gmtls_wr *w)
+{
+    const gmtls_suite *s = gmtls_suite_by_id(c->offer.suite);
+    /* RFC 8446 §4.2.11.1: obfuscated_ticket_age = (age in ms + ticket_age_add) mod 2^32. */
+    uint32_t age = (uint32_t)(gmtls_now_ms(c) - c->offer.received_ms) + c->offer.age_add;
+    gmtls_wr_u16(w, GMTLS_EXT_PRE_SHARED_KEY);
+    gmtls_wr_open(w, 2);
+    gmtls_wr_open(w, 2);
+    gmtls_wr_open(w, 2);
+    gmtls_wr_bytes(w, c->offer.ticket, c->offer.ticket_len);
+    gmtls_wr_close(w);
+    gmtls_wr_u32(w, age);
+    gmtls_wr_close(w);
+    gmtls_wr_open(w, 2);
+    gmtls_wr_open(w, 1);
+    for (size_t i = 0; i < s->hash->digest_len; i++) {
+        gmtls_wr_u8(w, 0);
+    }
+    gmtls_wr_close(w);
+    gmtls_wr_close(w);
+    gmtls_wr_close(w);
+    return w->err;
+}
+
+int gmtls_psk_fill_binder(gmtls_conn *c, uint8_t *msg, size_t msglen)
+{
+    const gmtls_suite *s = gmtls_suite_by_id(c->offer.suite);
+    const gmtls_hash_alg *h = s->hash;
+    size_t hl = h->digest_len, binders = 2 + 1 + hl;
+    uint8_t th[GMTLS_MAX_HASH_LEN];
+    gmtls_hash_ctx t;
+    if (msglen < 4 + binders) {
+        return GMTLS_ERR_BAD_ARGUMENT;
+    }
+    GMTLS_TRY(gmtls_ks_early(&c->ks, h, c->offer.psk, c->offer.psk_len));
+    if (c->did_hrr) {
+        GMTLS_TRY(c->transcript.alg->copy(&t, &c->transcript));
+    } else {
+        t.alg = h;
+        GMTLS_TRY(h->init(&t));
+    }
+    t.alg->update(&t, msg, msglen - binders);
+    GMTLS_TRY(t.alg->final(&t, th));
+    return gmtls_finished_mac(h, c->ks.binder_key, th, msg + msglen - hl);
+}

@@ -1,0 +1,51 @@
+/* src/keysched/keysched.h - HKDF (RFC 5869), HKDF-Expand-Label and
+ * Derive-Secret (RFC 8446 §7.1), Finished (§4.4.4), traffic keys (§7.3),
+ * KeyUpdate (§7.2), exporters (§7.5), resumption PSK (§4.6.1), key log. */
+#ifndef GMTLS_KEYSCHED_H
+#define GMTLS_KEYSCHED_H
+
+#include "crypto/crypto.h"
+
+GMTLS_MUST_CHECK int gmtls_hkdf_extract(const gmtls_hash_alg *h, const uint8_t *salt, size_t saltlen,
+                                        const uint8_t *ikm, size_t ikmlen, uint8_t *prk);
+GMTLS_MUST_CHECK int gmtls_hkdf_expand(const gmtls_hash_alg *h, const uint8_t *prk, const uint8_t *info,
+                                       size_t infolen, uint8_t *out, size_t outlen);
+/* HKDF-Expand-Label(Secret, Label, Context, Length) with the "tls13 " prefix. */
+GMTLS_MUST_CHECK int gmtls_hkdf_expand_label(const gmtls_hash_alg *h, const uint8_t *secret, const char *label,
+                                             const uint8_t *ctx, size_t ctxlen, uint8_t *out, size_t outlen);
+/* Derive-Secret(Secret, Label, Messages) given Transcript-Hash(Messages);
+ * thash NULL means the hash of the empty string. */
+GMTLS_MUST_CHECK int gmtls_derive_secret(const gmtls_hash_alg *h, const uint8_t *secret, const char *label,
+                                         const uint8_t *thash, uint8_t *out);
+
+/* The secrets of one handshake (RFC 8446 §7.1). */
+typedef struct {
+    const gmtls_hash_alg *hash;
+    uint8_t early[GMTLS_MAX_HASH_LEN];
+    uint8_t handshake[GMTLS_MAX_HASH_LEN];
+    uint8_t master[GMTLS_MAX_HASH_LEN];
+    uint8_t binder_key[GMTLS_MAX_HASH_LEN];
+    uint8_t c_hs[GMTLS_MAX_HASH_LEN], s_hs[GMTLS_MAX_HASH_LEN];
+    uint8_t c_ap[GMTLS_MAX_HASH_LEN], s_ap[GMTLS_MAX_HASH_LEN];
+    uint8_t exporter[GMTLS_MAX_HASH_LEN];
+    uint8_t resumption[GMTLS_MAX_HASH_LEN];
+} gmtls_keysched;
+
+/* Early Secret = HKDF-Extract(0, PSK or 0); binder_key (res binder). */
+GMTLS_MUST_CHECK int gmtls_ks_early(gmtls_keysched *ks, const gmtls_hash_alg *h, const uint8_t *psk, size_t psklen);
+/* Handshake Secret from (EC)DHE; c_hs/s_hs from Transcript-Hash(CH..SH). */
+GMTLS_MUST_CHECK int gmtls_ks_handshake(gmtls_keysched *ks, const uint8_t *dhe, size_t dhelen, const uint8_t *thash);
+/* Master Secret; c_ap/s_ap/exporter from Transcript-Hash(CH..server Finished). */
+GMTLS_MUST_CHECK int gmtls_ks_master(gmtls_keysched *ks, const uint8_t *thash);
+/* resumption_master_secret from Transcript-Hash(CH..client Finished). */
+GMTLS_MUST_CHECK int gmtls_ks_resumption(gmtls_keysched *ks, const uint8_t *thash);
+void gmtls_ks_wipe(gmtls_keysched *ks);
+
+/* verify_data = HMAC(HKDF-Expand-Label(base_key, "finished", "", Hash.length), thash). */
+GMTLS_MUST_CHECK int gmtls_finished_mac(const gmtls_hash_alg *h, const uint8_t *base_key, const uint8_t *thash,
+                                        uint8_t *out);
+/* RFC 8446 §7.5 TLS-Exporter. */
+GMTLS_MUST_CHECK int gmtls_exporter(const gmtls_hash_alg *h, const uint8_t *exporter_secret, const char *label,
+                                    const uint8_t *ctx, size_t ctxlen, uint8_t *out, size_t outlen);
+
+#endif

@@ -1,0 +1,200 @@
+/* Record protection (RFC 8446 §5.2-§5.5). */
+#include "record/record.h"
+#include "keysched/keysched.h"
+
+int gmtls_rec_set_secret(gmtls_rec *r, const gmtls_suite *suite, int is_enc, const uint8_t *secret)
+{
+    uint8_t key[GMTLS_MAX_KEY_LEN];
+    const gmtls_hash_alg *h = suite->hash;
+    gmtls_rec_dispose(r);
+    /* RFC 8446 §7.3: [sender]_write_key = HKDF-Expand-Label(Secret, "key", "", key_length)
+     *                [sender]_write_iv  = HKDF-Expand-Label(Secret, "iv", "", iv_length) */
+    int rc = gmtls_hkdf_expand_label(h, secret, "key", NULL, 0, key, suite->aead->key_len);
+    if (rc == 0) {
+        rc = gmtls_hkdf_expand_label(h, secret, "iv", NULL, 0, r->iv, GMTLS_IV_LEN);
+    }
+    if (rc == 0) {
+        r->aead.alg = suite->aead;
+        rc = suite->aead->init(&r->aead, is_enc, key);
+    }
+    gmtls_wipe(key, sizeof key);
+    if (rc != 0) {
+        gmtls_rec_dispose(r);
+        return rc;
+    }
+    memcpy(r->secret, secret, h->digest_len);
+    r->suite = suite;
+    r->is_enc = is_enc;
+    r->seq = 0;
+    return 0;
+}
+
+int gmtls_rec_update(gmtls_rec *r)
+{
+    uint8_t next[GMTLS_MAX_HASH_LEN];
+    const gmtls_suite *s = r->suite;
+    if (s == NULL) {
+        return GMTLS_ERR_BAD_ARGUMENT;
+    }
+    int rc = gmtls_hkdf_expand_label(s->hash, r->secret, "traffic upd", NULL, 0, next, s->hash->digest_len);
+    if (rc == 0) {
+        rc = gmtls_rec_set_secret(r, s, r->is_enc, next);
+    }
+    gmtls_wipe(next, sizeof next);
+    return rc;
+}
+
+void gmtls_rec_dispose(gmtls_rec *r)
+{
+    if (r->suite != NULL && r->aead.alg != NULL) {
+        r->aead.alg->dispose(&r->aead);
+    }
+    gmtls_wipe(r, sizeof(*r));
+}
+
+static void make_nonce(const gmtls_rec *r, uint8_t nonce[GMTLS_IV_LEN])
+{
+    /* RFC 8446 §5.3: the 64-bit sequence number, left-padded with zeros to
+     * iv_length, XORed with the static write IV. */
+    memcpy(nonce, r->iv, GMTLS_IV_LEN);
+    for (int i = 0; i < 8; i++) {
+        nonce[GMTLS_IV_LEN - 1 - i] ^= (uint8_t)(r->seq >> (8 * i));
+    }
+}
+
+static int seal_one(gmtls_rec *r, gmtls_buf *out, uint8_t type, const uint8_t *data, size_t len, size_t pad_block)
+{
+    size_t inner = len + 1, pad = 0;
+    if (pad_block > 1) {
+        pad = (pad_block - inner % pad_block) % pad_block;
+        if (inner + pad > GMTLS_MAX_PLAINTEXT + 1) {
+            pad = GMTLS_MAX_PLAINTEXT + 1 - inner;
+        }
+    }
+    size_t clen = inner + pad + GMTLS_TAG_LEN;
+    GMTLS_TRY(gmtls_buf_reserve(out, GMTLS_REC_HDR + clen));
+    /* RFC 8446 §7.2 / §5.5: a sequence number never wraps; the engine rekeys
+     * long before (AEAD limits), so this only guards against misuse. */
+    if (r->seq == UINT64_MAX) {
+        return GMTLS_ERR_BAD_ARGUMENT;
+    }
+    uint8_t *hdr = out->base + out->off, *body = hdr + GMTLS_REC_HDR, nonce[GMTLS_IV_LEN];
+    /* RFC 8446 §5.2: opaque_type = application_data(23), legacy_record_version = 0x0303. */
+    hdr[0] = GMTLS_CT_APPLICATION_DATA;
+    hdr[1] = 3;
+    hdr[2] = 3;
+    hdr[3] = (uint8_t)(clen >> 8);
+    hdr[4] = (uint8_t)clen;
+    if (len > 0) {
+        memmove(body, data, len);
+    }
+    body[len] = type;
+    memset(body + len + 1, 0, pad);
+    make_nonce(r, nonce);
+    GMTLS_TRY(r->aead.alg->seal(&r->aead, nonce, hdr, GMTLS_REC_HDR, body, inner + pad, body + inner + pad));
+    r->seq++;
+    out->off += GMTLS_REC_HDR + clen;
+    return 0;
+}
+
+int gmtls_rec_write(gmtls_rec *r, gmtls_buf *out, uint8_t type, const uint8_t *data, size_t len, size_t pad_block)
+{
+    do {
+        size_t n = len > GMTLS_MAX_PLAINTEXT ? GMTLS_MAX_PLAINTEXT : len;
+        if (r->suite != NULL) {
+            GMTLS_TRY(seal_one(r, out, type, data, n, pad_block));
+        } else {
+            GMTLS_TRY(gmtls_buf_reserve(out, GMTLS_REC_HDR + n));
+            uint8_t *hdr = out->base + out->off;
+            hdr[0] = type;
+            hdr[1] = 3;
+            hdr[2] = 3;
+            hdr[3] = (uint8_t)(n >> 8);
+            hdr[4] = (uint8_t)n;
+            memcpy(hdr + GMTLS_REC_HDR, data, n);
+            out->off += GMTLS_REC_HDR + n;
+        }
+        data += n;
+        len -= n;
+    } while (len > 0);
+    return 0;
+}
+
+size_t gmtls_rec_next_len(const uint8_t *buf, size_t n, int *err)
+{
+    gmtls_rd rd;
+    *err = 0;
+    if (n < GMTLS_REC_HDR) {
+        return 0;
+    }
+    gmtls_rd_init(&rd, buf, n);
+    (void)gmtls_rd_u8(&rd);
+    (void)gmtls_rd_u16(&rd); /* legacy_record_version: ignored (RFC 8446 §5.1) */
+    size_t len = gmtls_rd_u16(&rd);
+    /* RFC 8446 §5.2: "The length MUST NOT exceed 2^14 + 256 bytes. An endpoint
+     * that receives a record that exceeds this length MUST terminate the
+     * connection with a "record_overflow" alert." */
+    if (len > GMTLS_MAX_CIPHERTEXT) {
+        *err = GMTLS_ALERT_RECORD_OVERFLOW;
+        return 0;
+    }
+    return GMTLS_REC_HDR + len;
+}
+
+int gmtls_rec_open(gmtls_rec *r, uint8_t *rec, size_t reclen, uint8_t *type, uint8_t **payload, size_t *len)
+{
+    gmtls_rd rd;
+    gmtls_rd_init(&rd, rec, reclen);
+    uint8_t outer = gmtls_rd_u8(&rd);
+    (void)gmtls_rd_u16(&rd);
+    size_t n = gmtls_rd_u16(&rd);
+    uint8_t *body = rec + GMTLS_REC_HDR;
+    if (rd.err || n != reclen - GMTLS_REC_HDR) {
+        return GMTLS_ALERT_DECODE_ERROR;
+    }
+    /* RFC 8446 §5: a change_cipher_spec record passes unprotected at any time
+     * before the peer's Finished (the engine decides whether it is allowed). */
+    if (r->suite == NULL || outer == GMTLS_CT_CHANGE_CIPHER_SPEC) {
+        /* RFC 8446 §5.1: "The length MUST NOT exceed 2^14 bytes." */
+        if (n > GMTLS_MAX_PLAINTEXT) {
+            return GMTLS_ALERT_RECORD_OVERFLOW;
+        }
+        *type = outer;
+        *payload = body;
+        *len = n;
+        return 0;
+    }
+    /* RFC 8446 §5.2: protected records carry opaque_type application_data. */
+    if (outer != GMTLS_CT_APPLICATION_DATA) {
+        return GMTLS_ALERT_UNEXPECTED_MESSAGE;
+    }
+    if (n < GMTLS_TAG_LEN + 1) {
+        return GMTLS_ALERT_BAD_RECORD_MAC;
+    }
+    uint8_t nonce[GMTLS_IV_LEN];
+    make_nonce(r, nonce);
+    size_t clen = n - GMTLS_TAG_LEN;
+    /* RFC 8446 §5.2: "If the decryption fails, the receiver MUST terminate the
+     * connection with a "bad_record_mac" alert." */
+    if (r->aead.alg->open(&r->aead, nonce, rec, GMTLS_REC_HDR, body, clen, body + clen) != 0) {
+        return GMTLS_ALERT_BAD_RECORD_MAC;
+    }
+    r->seq++;
+    /* RFC 8446 §5.4: strip zero padding; no non-zero octet -> unexpected_message. */
+    size_t i = clen;
+    while (i > 0 && body[i - 1] == 0) {
+        i--;
+    }
+    if (i == 0) {
+        return GMTLS_ALERT_UNEXPECTED_MESSAGE;
+    }
+    /* RFC 8446 §5.2: "The length [of TLSInnerPlaintext] MUST NOT exceed 2^14 + 1
+     * octets"; the content itself at most 2^14 -> record_overflow. */
+    if (clen > GMTLS_MAX_PLAINTEXT + 1 || i - 1 > GMTLS_MAX_PLAINTEXT) {
+        return GMTLS_ALERT_RECORD_OVERFLOW;
+    }
+    *type = body[i - 1];
+    *payload = body;
+    *len = i - 1;
+    return 0;
+}

@@ -1,0 +1,54 @@
+/* src/record/record.h - TLS 1.3 record protection (RFC 8446 §5): framing,
+ * AEAD seal/open with per-record nonces, content-type hiding, padding,
+ * sequence numbers, size limits, KeyUpdate. One gmtls_rec per direction. */
+#ifndef GMTLS_RECORD_H
+#define GMTLS_RECORD_H
+
+#include "crypto/crypto.h"
+
+enum {
+    GMTLS_CT_CHANGE_CIPHER_SPEC = 20,
+    GMTLS_CT_ALERT = 21,
+    GMTLS_CT_HANDSHAKE = 22,
+    GMTLS_CT_APPLICATION_DATA = 23,
+};
+
+#define GMTLS_REC_HDR 5
+#define GMTLS_MAX_PLAINTEXT 16384                           /* 2^14 */
+#define GMTLS_MAX_CIPHERTEXT (GMTLS_MAX_PLAINTEXT + 256)    /* 2^14 + 256 */
+
+typedef struct {
+    const gmtls_suite *suite; /* NULL: no protection (plaintext records) */
+    gmtls_aead_ctx aead;
+    uint8_t iv[GMTLS_IV_LEN];
+    uint8_t secret[GMTLS_MAX_HASH_LEN]; /* current traffic secret, for KeyUpdate */
+    uint64_t seq;
+    int is_enc;
+} gmtls_rec;
+
+/* Installs the keys derived from a traffic secret (RFC 8446 §7.3), resetting
+ * the sequence number. */
+GMTLS_MUST_CHECK int gmtls_rec_set_secret(gmtls_rec *r, const gmtls_suite *suite, int is_enc, const uint8_t *secret);
+/* RFC 8446 §7.2: next secret = HKDF-Expand-Label(secret, "traffic upd", "", Hash.length). */
+GMTLS_MUST_CHECK int gmtls_rec_update(gmtls_rec *r);
+void gmtls_rec_dispose(gmtls_rec *r);
+
+/* Appends records of content type `type` carrying data (split at 2^14),
+ * protected when keys are installed; pad_block > 0 pads each protected
+ * record's inner plaintext to a multiple of pad_block. */
+GMTLS_MUST_CHECK int gmtls_rec_write(gmtls_rec *r, gmtls_buf *out, uint8_t type, const uint8_t *data, size_t len,
+                                     size_t pad_block);
+
+/* Given a complete record rec[0..reclen) (header included), checks the
+ * limits and, when keys are installed, decrypts it in place and strips the
+ * padding. On success type, payload and len describe the content. Errors are
+ * alerts: record_overflow, bad_record_mac, unexpected_message. */
+GMTLS_MUST_CHECK int gmtls_rec_open(gmtls_rec *r, uint8_t *rec, size_t reclen, uint8_t *type, uint8_t **payload,
+                                    size_t *len);
+
+/* Bytes of the next record in buf[0..n): 0 if the header is incomplete,
+ * the total length otherwise (may exceed n: wait for more). Records longer
+ * than the ciphertext limit return GMTLS_ALERT_RECORD_OVERFLOW via *err. */
+size_t gmtls_rec_next_len(const uint8_t *buf, size_t n, int *err);
+
+#endif

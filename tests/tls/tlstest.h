@@ -1,0 +1,33 @@
+/* tests/tls/tlstest.h - in-memory client/server plumbing for the handshake
+ * tests: two connections exchanging bytes through buffers, no sockets. */
+#ifndef GMTLS_TLSTEST_H
+#define GMTLS_TLSTEST_H
+
+#include "gmtls.h"
+#include "testcerts.h"
+
+typedef struct {
+    gmtls_conn *cli, *srv;
+    gmtls_buf c2s, s2c;       /* bytes in flight */
+    gmtls_buf cli_app, srv_app;
+    int cli_rc, srv_rc;       /* last results */
+} tt_pair;
+
+/* Makes a pair on the two configs (client sends server_name when sni != NULL). */
+int tt_pair_new(tt_pair *p, gmtls_config *ccfg, gmtls_config *scfg, const char *sni);
+void tt_pair_free(tt_pair *p);
+/* Runs both handshakes to completion or failure. Returns 0 when both
+ * completed; otherwise the first failure (client's or server's). */
+int tt_handshake(tt_pair *p);
+/* Sends data from one side and delivers it to the other's app buffer. 0 or error. */
+int tt_send(tt_pair *p, int from_client, const void *data, size_t len);
+/* Delivers whatever is in flight in both directions (gmtls_receive). */
+int tt_flush(tt_pair *p);
+
+/* A server config with the chain of alg; a client config trusting its CA. */
+gmtls_config *tt_server_config(const test_chain *chain);
+gmtls_config *tt_client_config(const test_chain *trust);
+/* A cached chain per algorithm (made once per process). */
+const test_chain *tt_chain(const char *alg);
+
+#endif
