@@ -121,7 +121,6 @@ int gmtls_ticket_send(gmtls_conn *c, gmtls_buf *out)
                 gmtls_wr_bytes(&w, c->peer_der[i], c->peer_derlen[i]);
                 gmtls_wr_close(&w);
             }
-            gmtls_wr_close(&w);
             rc = gmtls_wr_finish(&w);
         }
         gmtls_buf ticket;
@@ -129,10 +128,9 @@ int gmtls_ticket_send(gmtls_conn *c, gmtls_buf *out)
         if (rc == 0) {
             rc = seal_state(cfg, st.base, st.off, &ticket);
         }
-        if (rc == 0 && ticket.off > 0xffff) {
-            rc = GMTLS_ERR_BAD_ARGUMENT; /* client chain too large for a ticket: skip */
-        }
-        if (rc == 0) {
+        /* A client chain too large for a ticket<1..2^16-1>: send none. */
+        int fits = ticket.off <= 0xffff;
+        if (rc == 0 && fits) {
             /* struct { uint32 ticket_lifetime; uint32 ticket_age_add;
              *   opaque ticket_nonce<0..255>; opaque ticket<1..2^16-1>;
              *   Extension extensions<0..2^16-2>; } NewSessionTicket; */
@@ -149,7 +147,7 @@ int gmtls_ticket_send(gmtls_conn *c, gmtls_buf *out)
             gmtls_wr_close(&w);
             rc = gmtls_wr_finish(&w);
         }
-        if (rc == 0) {
+        if (rc == 0 && fits) {
             rc = gmtls_rec_write(&c->wr, out, GMTLS_CT_HANDSHAKE, msg.base, msg.off, cfg->record_padding);
             c->tickets_sent++;
         }
@@ -158,7 +156,7 @@ int gmtls_ticket_send(gmtls_conn *c, gmtls_buf *out)
         gmtls_buf_dispose(&msg);
         gmtls_buf_dispose(&ticket);
     }
-    return rc == GMTLS_ERR_BAD_ARGUMENT ? 0 : rc;
+    return rc;
 }
 
 typedef struct {

@@ -5,3 +5,6 @@ target_include_directories(gmtls_tlstest PUBLIC ${CMAKE_SOURCE_DIR}/tests ${CMAK
 
 gmtls_test(handshake_test handshake ${CMAKE_CURRENT_LIST_DIR}/handshake_test.c)
 target_link_libraries(handshake_test PRIVATE gmtls_tlstest)
+
+gmtls_test(features_test handshake ${CMAKE_CURRENT_LIST_DIR}/features_test.c)
+target_link_libraries(features_test PRIVATE gmtls_tlstest)

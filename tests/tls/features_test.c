@@ -1,0 +1,465 @@
+/* In-memory tests of the handshake features beyond a plain 1-RTT handshake:
+ * resumption with tickets (and each reason to refuse one), client
+ * authentication in the five modes, ALPN, SNI and certificate selection,
+ * key log, exporters, OCSP/SCT stapling, SM2 CertificateVerify IDs,
+ * dual-algorithm certificates, record padding, KeyUpdate. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test.h"
+#include "tlstest.h"
+
+static gmtls_config *server_cfg(const char *alg)
+{
+    return tt_server_config(tt_chain(alg));
+}
+
+static gmtls_config *client_cfg(const char *alg)
+{
+    return tt_client_config(tt_chain(alg));
+}
+
+/* Full handshake, returns the client's session (malloc'd) or NULL. */
+static uint8_t *get_session(gmtls_config *ccfg, gmtls_config *scfg, size_t *len)
+{
+    tt_pair p;
+    gmtls_buf s;
+    gmtls_buf_init(&s);
+    uint8_t *out = NULL;
+    if (tt_pair_new(&p, ccfg, scfg, "localhost") == 0 && tt_handshake(&p) == 0 &&
+        gmtls_conn_get_session(p.cli, &s) == 0) {
+        out = malloc(s.off);
+        memcpy(out, s.base, s.off);
+        *len = s.off;
+    }
+    gmtls_buf_dispose(&s);
+    tt_pair_free(&p);
+    return out;
+}
+
+static int resume(gmtls_config *ccfg, gmtls_config *scfg, const uint8_t *sess, size_t len, int *resumed)
+{
+    tt_pair p;
+    int rc = tt_pair_new(&p, ccfg, scfg, "localhost");
+    if (rc == 0) {
+        rc = gmtls_conn_set_session(p.cli, sess, len);
+    }
+    if (rc == 0) {
+        rc = tt_handshake(&p);
+    }
+    if (rc == 0) {
+        *resumed = gmtls_conn_is_resumed(p.cli);
+        if (gmtls_conn_is_resumed(p.srv) != *resumed) {
+            rc = -1;
+        }
+        if (tt_send(&p, 1, "ping", 4) != 0 || p.srv_app.off != 4) {
+            rc = -2;
+        }
+    }
+    tt_pair_free(&p);
+    return rc;
+}
+
+static void test_resumption(void)
+{
+    static const char *const suites[] = {"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_SM4_GCM_SM3",
+                                         "TLS_SM4_CCM_SM3"};
+    for (size_t i = 0; i < GMTLS_ARRAY_LEN_T(suites); i++) {
+        const char *alg = i >= 2 ? "SM2" : "P-256";
+        gmtls_config *scfg = server_cfg(alg), *ccfg = client_cfg(alg);
+        CHECK_OK(gmtls_config_set_cipher_suites(ccfg, suites[i]));
+        size_t len = 0;
+        uint8_t *sess = get_session(ccfg, scfg, &len);
+        CHECK(sess != NULL);
+        if (sess != NULL) {
+            int resumed = 0;
+            CHECK_OK(resume(ccfg, scfg, sess, len, &resumed));
+            CHECK(resumed);
+            /* A tampered ticket is refused: full handshake instead. */
+            sess[len / 2] ^= 1;
+            resumed = 1;
+            int rc = resume(ccfg, scfg, sess, len, &resumed);
+            CHECK(rc == 0 || rc == GMTLS_ALERT_DECRYPT_ERROR || rc == GMTLS_ERR_PEER_ALERT(GMTLS_ALERT_DECRYPT_ERROR));
+            free(sess);
+        }
+        gmtls_config_free(scfg);
+        gmtls_config_free(ccfg);
+    }
+
+    /* Another server (other ticket key) declines; a server sharing the key accepts. */
+    gmtls_config *s1 = server_cfg("P-256"), *s2 = server_cfg("P-256"), *s3 = server_cfg("P-256");
+    gmtls_config *ccfg = client_cfg("P-256");
+    uint8_t keys[2 * 48];
+    for (size_t i = 0; i < sizeof keys; i++) {
+        keys[i] = (uint8_t)(i * 13 + 1);
+    }
+    CHECK_OK(gmtls_config_set_ticket_keys(s1, keys, 1));
+    CHECK_OK(gmtls_config_set_ticket_keys(s3, keys + 48, 2)); /* rotated: new key first would be keys+48 */
+    uint8_t rot[2 * 48];
+    memcpy(rot, keys + 48, 48);
+    memcpy(rot + 48, keys, 48);
+    CHECK_OK(gmtls_config_set_ticket_keys(s3, rot, 2));
+    size_t len = 0;
+    uint8_t *sess = get_session(ccfg, s1, &len);
+    CHECK(sess != NULL);
+    int resumed = 1;
+    CHECK_OK(resume(ccfg, s2, sess, len, &resumed));
+    CHECK(!resumed);
+    resumed = 0;
+    CHECK_OK(resume(ccfg, s3, sess, len, &resumed));
+    CHECK(resumed);
+    /* Tickets off on the server: no resumption. */
+    gmtls_config_set_tickets(s1, 0, 0);
+    resumed = 1;
+    CHECK_OK(resume(ccfg, s1, sess, len, &resumed));
+    CHECK(!resumed);
+    free(sess);
+    /* A suite with another hash cannot use the ticket. */
+    gmtls_config_set_tickets(s1, 1, 0);
+    sess = get_session(ccfg, s1, &len);
+    gmtls_config *c384 = client_cfg("P-256");
+    CHECK_OK(gmtls_config_set_cipher_suites(c384, "TLS_AES_256_GCM_SHA384"));
+    resumed = 1;
+    CHECK_OK(resume(c384, s1, sess, len, &resumed));
+    CHECK(!resumed);
+    free(sess);
+    gmtls_config_free(c384);
+    gmtls_config_free(s1);
+    gmtls_config_free(s2);
+    gmtls_config_free(s3);
+    gmtls_config_free(ccfg);
+}
+
+/* Client authentication in the five modes of the reference. */
+static void test_client_auth(void)
+{
+    static const struct {
+        gmtls_client_auth mode;
+        int with_cert;
+        int want; /* expected server result */
+    } cases[] = {
+        {GMTLS_CLIENT_AUTH_NONE, 1, 0},
+        {GMTLS_CLIENT_AUTH_REQUEST, 0, 0},
+        {GMTLS_CLIENT_AUTH_REQUEST, 1, 0},
+        {GMTLS_CLIENT_AUTH_REQUIRE_ANY, 0, GMTLS_ALERT_CERTIFICATE_REQUIRED},
+        {GMTLS_CLIENT_AUTH_REQUIRE_ANY, 1, 0},
+        {GMTLS_CLIENT_AUTH_VERIFY_IF_GIVEN, 0, 0},
+        {GMTLS_CLIENT_AUTH_VERIFY_IF_GIVEN, 1, 0},
+        {GMTLS_CLIENT_AUTH_REQUIRE_AND_VERIFY, 0, GMTLS_ALERT_CERTIFICATE_REQUIRED},
+        {GMTLS_CLIENT_AUTH_REQUIRE_AND_VERIFY, 1, 0},
+    };
+    static const char *const algs[] = {"P-256", "SM2", "RSA", "ED25519"};
+    for (size_t a = 0; a < GMTLS_ARRAY_LEN_T(algs); a++) {
+        const test_chain *ch = tt_chain(algs[a]);
+        for (size_t i = 0; i < GMTLS_ARRAY_LEN_T(cases); i++) {
+            gmtls_config *scfg = tt_server_config(ch), *ccfg = tt_client_config(ch);
+            gmtls_config_set_client_auth(scfg, cases[i].mode);
+            CHECK_OK(gmtls_config_add_ca_mem(scfg, ch->ca_pem, strlen(ch->ca_pem)));
+            if (cases[i].with_cert) {
+                CHECK_OK(gmtls_config_add_cert_chain_mem(ccfg, ch->chain_pem, strlen(ch->chain_pem), ch->key_pem,
+                                                         strlen(ch->key_pem)));
+            }
+            tt_pair p;
+            CHECK_OK(tt_pair_new(&p, ccfg, scfg, "localhost"));
+            int rc = tt_handshake(&p);
+            int srv = p.srv_rc == GMTLS_ERR_WANT_READ ? 0 : p.srv_rc;
+            CHECK_ERR(srv, cases[i].want);
+            if (cases[i].want == 0) {
+                CHECK_OK(rc);
+                int got_cert = gmtls_conn_peer_subject(p.srv) != NULL;
+                CHECK(got_cert == (cases[i].with_cert && cases[i].mode != GMTLS_CLIENT_AUTH_NONE));
+                if (cases[i].with_cert && cases[i].mode >= GMTLS_CLIENT_AUTH_VERIFY_IF_GIVEN) {
+                    CHECK(strcmp(gmtls_conn_verify_result(p.srv), "ok") == 0);
+                }
+                CHECK_OK(tt_send(&p, 1, "x", 1));
+            } else {
+                /* The client completed its side; it learns why on its next read. */
+                int cli = p.cli_rc == 0 ? tt_flush(&p) : p.cli_rc;
+                CHECK_ERR(cli, GMTLS_ERR_PEER_ALERT(cases[i].want));
+            }
+            tt_pair_free(&p);
+            gmtls_config_free(scfg);
+            gmtls_config_free(ccfg);
+        }
+    }
+
+    /* A client chain from an unknown CA is refused where verified. */
+    const test_chain *ca1 = tt_chain("P-256");
+    test_chain other;
+    CHECK_OK(test_make_chain("P-256", "intruder", NULL, &other));
+    gmtls_config *scfg = tt_server_config(ca1), *ccfg = tt_client_config(ca1);
+    gmtls_config_set_client_auth(scfg, GMTLS_CLIENT_AUTH_REQUIRE_AND_VERIFY);
+    CHECK_OK(gmtls_config_add_ca_mem(scfg, ca1->ca_pem, strlen(ca1->ca_pem)));
+    CHECK_OK(gmtls_config_add_cert_chain_mem(ccfg, other.chain_pem, strlen(other.chain_pem), other.key_pem,
+                                             strlen(other.key_pem)));
+    tt_pair p;
+    CHECK_OK(tt_pair_new(&p, ccfg, scfg, "localhost"));
+    (void)tt_handshake(&p);
+    CHECK_ERR(p.srv_rc, GMTLS_ALERT_UNKNOWN_CA);
+    tt_pair_free(&p);
+    gmtls_config_free(scfg);
+    gmtls_config_free(ccfg);
+    test_free_chain(&other);
+
+    /* Resumption keeps the client identity; a mode that needs a certificate
+     * refuses a ticket from a session without one. */
+    const test_chain *ch = tt_chain("SM2");
+    scfg = tt_server_config(ch);
+    ccfg = tt_client_config(ch);
+    gmtls_config_set_client_auth(scfg, GMTLS_CLIENT_AUTH_REQUIRE_AND_VERIFY);
+    CHECK_OK(gmtls_config_add_ca_mem(scfg, ch->ca_pem, strlen(ch->ca_pem)));
+    CHECK_OK(gmtls_config_add_cert_chain_mem(ccfg, ch->chain_pem, strlen(ch->chain_pem), ch->key_pem,
+                                             strlen(ch->key_pem)));
+    size_t len = 0;
+    uint8_t *sess = get_session(ccfg, scfg, &len);
+    CHECK(sess != NULL);
+    CHECK_OK(tt_pair_new(&p, ccfg, scfg, "localhost"));
+    CHECK_OK(gmtls_conn_set_session(p.cli, sess, len));
+    CHECK_OK(tt_handshake(&p));
+    CHECK(gmtls_conn_is_resumed(p.srv) && gmtls_conn_peer_cert(p.srv, 0, &len) != NULL);
+    tt_pair_free(&p);
+    free(sess);
+    gmtls_config *plain = tt_server_config(ch);
+    gmtls_config *c2 = tt_client_config(ch);
+    sess = get_session(c2, plain, &len); /* no client certificate in this session */
+    uint8_t keys[48] = {1};
+    CHECK_OK(gmtls_config_set_ticket_keys(plain, keys, 1));
+    CHECK_OK(gmtls_config_set_ticket_keys(scfg, keys, 1));
+    free(sess);
+    sess = get_session(c2, plain, &len);
+    CHECK_OK(tt_pair_new(&p, ccfg, scfg, "localhost"));
+    CHECK_OK(gmtls_conn_set_session(p.cli, sess, len));
+    CHECK_OK(tt_handshake(&p));
+    CHECK(!gmtls_conn_is_resumed(p.srv));
+    tt_pair_free(&p);
+    free(sess);
+    gmtls_config_free(plain);
+    gmtls_config_free(c2);
+    gmtls_config_free(scfg);
+    gmtls_config_free(ccfg);
+}
+
+static int reject_all(void *ctx, const gmtls_conn *conn)
+{
+    (void)conn;
+    ++*(int *)ctx;
+    return 1;
+}
+
+static void test_verify_connection(void)
+{
+    int calls = 0;
+    gmtls_config *scfg = server_cfg("P-256"), *ccfg = client_cfg("P-256");
+    gmtls_config_set_verify_connection(scfg, reject_all, &calls);
+    tt_pair p;
+    CHECK_OK(tt_pair_new(&p, ccfg, scfg, "localhost"));
+    (void)tt_handshake(&p);
+    CHECK_ERR(p.srv_rc, GMTLS_ALERT_BAD_CERTIFICATE);
+    CHECK(calls == 1);
+    tt_pair_free(&p);
+    gmtls_config_free(scfg);
+    gmtls_config_free(ccfg);
+}
+
+static int alpn_case(const char *server, const char *client, const char *want, int want_rc)
+{
+    gmtls_config *scfg = server_cfg("P-256"), *ccfg = client_cfg("P-256");
+    if (server) {
+        CHECK_OK(gmtls_config_set_alpn(scfg, server));
+    }
+    if (client) {
+        CHECK_OK(gmtls_config_set_alpn(ccfg, client));
+    }
+    tt_pair p;
+    CHECK_OK(tt_pair_new(&p, ccfg, scfg, "localhost"));
+    int rc = tt_handshake(&p);
+    CHECK_ERR(p.srv_rc == GMTLS_ERR_WANT_READ ? 0 : p.srv_rc, want_rc);
+    if (want_rc == 0) {
+        CHECK_OK(rc);
+        const char *a = gmtls_conn_alpn(p.cli), *b = gmtls_conn_alpn(p.srv);
+        CHECK((want == NULL && a == NULL && b == NULL) ||
+              (want != NULL && a != NULL && b != NULL && strcmp(a, want) == 0 && strcmp(b, want) == 0));
+    }
+    tt_pair_free(&p);
+    gmtls_config_free(scfg);
+    gmtls_config_free(ccfg);
+    return 0;
+}
+
+static void test_alpn(void)
+{
+    alpn_case("h2,http/1.1", "http/1.1,h2", "h2", 0);        /* server preference */
+    alpn_case("http/1.1", "h2,http/1.1", "http/1.1", 0);
+    alpn_case(NULL, "h2", NULL, 0);                          /* server without ALPN */
+    alpn_case("h2", NULL, NULL, 0);                          /* client without ALPN */
+    alpn_case("h2", "http/1.1", NULL, 0);                    /* the reference's http/1.1 fallback */
+    alpn_case("h2", "spdy/3", NULL, GMTLS_ALERT_NO_APPLICATION_PROTOCOL);
+}
+
+static int pick_by_name(void *ctx, const gmtls_client_hello_info *info)
+{
+    (void)ctx;
+    if (info->server_name == NULL) {
+        return 0;
+    }
+    if (strcmp(info->server_name, "sm.example") == 0) {
+        return 1;
+    }
+    if (strcmp(info->server_name, "localhost") == 0) {
+        return 0;
+    }
+    return -1;
+}
+
+/* An SM2 and an ECDSA chain on one server: each client gets the chain it can use. */
+static void test_cert_selection(void)
+{
+    const test_chain *ec = tt_chain("P-256"), *sm = tt_chain("SM2");
+    gmtls_config *scfg = tt_server_config(ec);
+    CHECK_OK(gmtls_config_add_cert_chain_mem(scfg, sm->chain_pem, strlen(sm->chain_pem), sm->key_pem,
+                                             strlen(sm->key_pem)));
+    gmtls_config *std = tt_client_config(ec), *smc = tt_client_config(sm);
+    CHECK_OK(gmtls_config_set_sigalgs(std, "ecdsa_secp256r1_sha256:rsa_pss_rsae_sha256:ed25519"));
+    CHECK_OK(gmtls_config_set_strict_sm(smc, 1));
+    tt_pair p;
+    CHECK_OK(tt_pair_new(&p, std, scfg, "localhost"));
+    CHECK_OK(tt_handshake(&p));
+    CHECK(gmtls_conn_sigalg(p.cli) == 0x0403);
+    tt_pair_free(&p);
+    CHECK_OK(tt_pair_new(&p, smc, scfg, "localhost"));
+    CHECK_OK(tt_handshake(&p));
+    CHECK(gmtls_conn_sigalg(p.cli) == 0x0708 && gmtls_conn_cipher_suite(p.cli) == GMTLS_TLS_SM4_GCM_SM3 &&
+          gmtls_conn_group(p.cli) == GMTLS_GROUP_CURVESM2);
+    tt_pair_free(&p);
+
+    /* Selection callback: by SNI; unknown name -> unrecognized_name. */
+    gmtls_config_set_select_cert(scfg, pick_by_name, NULL);
+    gmtls_config *any = tt_client_config(ec);
+    CHECK_OK(gmtls_config_add_ca_mem(any, sm->ca_pem, strlen(sm->ca_pem)));
+    gmtls_config_set_verify_peer(any, 0);
+    CHECK_OK(tt_pair_new(&p, any, scfg, "sm.example"));
+    CHECK_OK(tt_handshake(&p));
+    CHECK(gmtls_conn_sigalg(p.cli) == 0x0708);
+    CHECK(strcmp(gmtls_conn_server_name(p.srv), "sm.example") == 0);
+    tt_pair_free(&p);
+    CHECK_OK(tt_pair_new(&p, any, scfg, "nobody.example"));
+    (void)tt_handshake(&p);
+    CHECK_ERR(p.srv_rc, GMTLS_ALERT_UNRECOGNIZED_NAME);
+    CHECK_ERR(p.cli_rc, GMTLS_ERR_PEER_ALERT(GMTLS_ALERT_UNRECOGNIZED_NAME));
+    tt_pair_free(&p);
+    gmtls_config_free(any);
+    gmtls_config_free(scfg);
+    gmtls_config_free(std);
+    gmtls_config_free(smc);
+}
+
+/* SM2 CertificateVerify IDs: RFC 8998 by default, the GB/T default ID as an
+ * option, and accept-both to talk to either camp. */
+static void test_sm2_ids(void)
+{
+    static const struct {
+        gmtls_sm2_id_mode server, client;
+        int ok;
+    } cases[] = {
+        {GMTLS_SM2_ID_RFC8998, GMTLS_SM2_ID_RFC8998, 1},
+        {GMTLS_SM2_ID_GBT_DEFAULT, GMTLS_SM2_ID_GBT_DEFAULT, 1},
+        {GMTLS_SM2_ID_GBT_DEFAULT, GMTLS_SM2_ID_RFC8998, 0},
+        {GMTLS_SM2_ID_RFC8998, GMTLS_SM2_ID_GBT_DEFAULT, 0},
+        {GMTLS_SM2_ID_GBT_DEFAULT, GMTLS_SM2_ID_ACCEPT_BOTH, 1},
+        {GMTLS_SM2_ID_RFC8998, GMTLS_SM2_ID_ACCEPT_BOTH, 1},
+    };
+    for (size_t i = 0; i < GMTLS_ARRAY_LEN_T(cases); i++) {
+        gmtls_config *scfg = server_cfg("SM2"), *ccfg = client_cfg("SM2");
+        gmtls_config_set_sm2_id_mode(scfg, cases[i].server);
+        gmtls_config_set_sm2_id_mode(ccfg, cases[i].client);
+        CHECK_OK(gmtls_config_set_cipher_suites(ccfg, "TLS_SM4_GCM_SM3"));
+        tt_pair p;
+        CHECK_OK(tt_pair_new(&p, ccfg, scfg, "localhost"));
+        int rc = tt_handshake(&p);
+        if (cases[i].ok) {
+            CHECK_OK(rc);
+        } else {
+            CHECK_ERR(p.cli_rc, GMTLS_ALERT_DECRYPT_ERROR);
+        }
+        tt_pair_free(&p);
+        gmtls_config_free(scfg);
+        gmtls_config_free(ccfg);
+    }
+}
+
+typedef struct {
+    char lines[16][200];
+    int n;
+} keylog_sink;
+
+static void keylog_cb(void *ctx, const gmtls_conn *conn, const char *line)
+{
+    (void)conn;
+    keylog_sink *k = ctx;
+    if (k->n < 16) {
+        snprintf(k->lines[k->n++], sizeof k->lines[0], "%s", line);
+    }
+}
+
+static void test_keylog(void)
+{
+    keylog_sink ks = {0}, kc = {0};
+    gmtls_config *scfg = server_cfg("P-256"), *ccfg = client_cfg("P-256");
+    gmtls_config_set_keylog(scfg, keylog_cb, &ks);
+    gmtls_config_set_keylog(ccfg, keylog_cb, &kc);
+    tt_pair p;
+    CHECK_OK(tt_pair_new(&p, ccfg, scfg, "localhost"));
+    CHECK_OK(tt_handshake(&p));
+    CHECK(ks.n == 5 && kc.n == 5);
+    static const char *const labels[] = {"CLIENT_HANDSHAKE_TRAFFIC_SECRET", "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+                                         "CLIENT_TRAFFIC_SECRET_0", "SERVER_TRAFFIC_SECRET_0", "EXPORTER_SECRET"};
+    for (int i = 0; i < 5 && i < ks.n && i < kc.n; i++) {
+        CHECK(strncmp(ks.lines[i], labels[i], strlen(labels[i])) == 0);
+        CHECK(strcmp(ks.lines[i], kc.lines[i]) == 0);
+        /* label, 64 hex digits of client random, 64 hex digits of secret */
+        CHECK(strlen(ks.lines[i]) == strlen(labels[i]) + 1 + 64 + 1 + 64);
+    }
+    tt_pair_free(&p);
+    gmtls_config_free(scfg);
+    gmtls_config_free(ccfg);
+}
+
+static void test_ocsp_scts_padding(void)
+{
+    static const uint8_t ocsp[] = {0x30, 0x03, 0x0a, 0x01, 0x00}; /* an OCSPResponse shape; content is opaque here */
+    static const uint8_t scts[] = {0x00, 0x04, 0x00, 0x02, 0xab, 0xcd};
+    gmtls_config *scfg = server_cfg("P-256"), *ccfg = client_cfg("P-256");
+    CHECK_OK(gmtls_config_set_ocsp_staple(scfg, ocsp, sizeof ocsp));
+    CHECK_OK(gmtls_config_set_scts(scfg, scts, sizeof scts));
+    gmtls_config_set_record_padding(scfg, 256);
+    gmtls_config_set_record_padding(ccfg, 64);
+    tt_pair p;
+    CHECK_OK(tt_pair_new(&p, ccfg, scfg, "localhost"));
+    CHECK_OK(tt_handshake(&p));
+    size_t n = 0;
+    const uint8_t *r = gmtls_conn_ocsp_response(p.cli, &n);
+    CHECK(r != NULL && n == sizeof ocsp && memcmp(r, ocsp, n) == 0);
+    r = gmtls_conn_scts(p.cli, &n);
+    CHECK(r != NULL && n == sizeof scts && memcmp(r, scts, n) == 0);
+    CHECK_OK(gmtls_send(p.srv, &p.s2c, "abc", 3));
+    CHECK(p.s2c.off == 5 + 256 + 16); /* padded to one 256-byte block + tag */
+    CHECK_OK(tt_flush(&p));
+    CHECK(p.cli_app.off == 3 && memcmp(p.cli_app.base, "abc", 3) == 0);
+    tt_pair_free(&p);
+    gmtls_config_free(scfg);
+    gmtls_config_free(ccfg);
+}
+
+int main(void)
+{
+    test_resumption();
+    test_client_auth();
+    test_verify_connection();
+    test_alpn();
+    test_cert_selection();
+    test_sm2_ids();
+    test_keylog();
+    test_ocsp_scts_padding();
+    return TEST_END("features_test");
+}
