@@ -472,9 +472,12 @@ int gmtls_cert_select(gmtls_conn *c, const gmtls_client_hello *ch)
             if (sig == 0) {
                 continue;
             }
-            /* Prefer a chain whose name matches the SNI, then one signed with a
-             * scheme the client accepts in certificates (RFC 8446 §4.4.2.2). */
-            int score = (!ch->has_sni || name_matches(cert, ch->sni)) * 2 +
+            /* Prefer a chain whose name matches the SNI; then one of the same
+             * family as the suite (an SM2 chain for a ShangMi suite, a
+             * standard one otherwise); then one signed with a scheme the
+             * client accepts in certificates (RFC 8446 §4.4.2.2). */
+            int same_family = (cert->key.type == GMTLS_KEY_SM2) == (c->suite != NULL && c->suite->is_sm);
+            int score = (!ch->has_sni || name_matches(cert, ch->sni)) * 4 + same_family * 2 +
                         (cert->leaf_sigalg == 0 || gmtls_list_has(chain_list, nchain, cert->leaf_sigalg));
             if (score > best_score) {
                 best = (int)i;

@@ -1,0 +1,116 @@
+/*
+ * src/sm/cpu.c - runtime selection of the ShangMi implementation path.
+ *
+ * Each path is a gmtls_sm_impl table (sm_internal.h). The best path the
+ * CPU supports is chosen on first use; GMTLS_CPU=<name> forces a path and
+ * falls back to "portable" when the CPU lacks it or the name is unknown.
+ * "portable" is always available. Faster paths (AES-NI/GFNI/AVX2/AVX-512
+ * SM4 and SM3) are added by appending a table to `paths` below with its
+ * CPU-feature predicate; members left NULL inherit the portable function.
+ */
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sm_internal.h"
+
+typedef struct {
+    gmtls_sm_impl impl;
+    int (*supported)(void);
+} sm_path;
+
+static int always(void)
+{
+    return 1;
+}
+
+#ifdef GMTLS_SM_HAVE_X86
+static int have_pclmul(void)
+{
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1") &&
+           __builtin_cpu_supports("ssse3");
+}
+#endif
+
+/* Ordered from least to most preferred; "portable" first. */
+static const sm_path paths[] = {
+    {{"portable", gmtls_sm4_portable_blocks, gmtls_sm4_portable_ctr, gmtls_ghash_portable_init,
+      gmtls_ghash_portable, gmtls_sm3_portable_blocks},
+     always},
+#ifdef GMTLS_SM_HAVE_X86
+    /* Portable bitsliced SM4 with PCLMULQDQ GHASH. */
+    {{"pclmul", gmtls_sm4_portable_blocks, gmtls_sm4_portable_ctr, gmtls_ghash_clmul_init,
+      gmtls_ghash_clmul, gmtls_sm3_portable_blocks},
+     have_pclmul},
+#endif
+};
+
+#define NPATHS (sizeof paths / sizeof paths[0])
+
+static _Atomic(const gmtls_sm_impl *) current;
+
+static const gmtls_sm_impl *select_impl(void)
+{
+    const char *want = getenv("GMTLS_CPU");
+    size_t best = 0;
+    for (size_t i = 0; i < NPATHS; i++) {
+        if (!paths[i].supported()) {
+            continue;
+        }
+        if (want != NULL && *want != '\0') {
+            if (strcmp(want, paths[i].impl.name) == 0) {
+                return &paths[i].impl;
+            }
+        } else {
+            best = i;
+        }
+    }
+    /* A forced path the CPU lacks (or an unknown name) falls back to portable. */
+    return &paths[want != NULL && *want != '\0' ? 0 : best].impl;
+}
+
+const gmtls_sm_impl *gmtls_sm_impl_get(void)
+{
+    const gmtls_sm_impl *p = atomic_load_explicit(&current, memory_order_acquire);
+    if (p == NULL) {
+        /* Racing first calls compute the same answer; any store wins. */
+        p = select_impl();
+        atomic_store_explicit(&current, p, memory_order_release);
+    }
+    return p;
+}
+
+void gmtls_sm_impl_reset(void)
+{
+    atomic_store_explicit(&current, (const gmtls_sm_impl *)NULL, memory_order_release);
+}
+
+const char *const *gmtls_sm_cpu_paths_available(void)
+{
+    static const char *names[NPATHS + 1];
+    size_t n = 0;
+    for (size_t i = 0; i < NPATHS; i++) {
+        if (paths[i].supported()) {
+            names[n++] = paths[i].impl.name;
+        }
+    }
+    names[n] = NULL;
+    return names;
+}
+
+/* Every GHASH key-material initialiser this CPU can run, so that a context
+ * set up under one path stays valid if the path is switched later. */
+void gmtls_sm_ghash_init_all(gmtls_sm4_gcm_ctx *ctx)
+{
+    for (size_t i = 0; i < NPATHS; i++) {
+        if (paths[i].supported()) {
+            paths[i].impl.ghash_init(ctx);
+        }
+    }
+}
+
+const char *gmtls_sm_cpu_path(void)
+{
+    return gmtls_sm_impl_get()->name;
+}

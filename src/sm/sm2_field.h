@@ -1,0 +1,761 @@
+/*
+ * src/sm/sm2_field.h - arithmetic for SM2 (GB/T 32918.5 curve sm2p256v1):
+ * the prime field GF(p), p = 2^256 - 2^224 - 2^96 + 2^64 - 1, in Montgomery
+ * form (R = 2^256), and the scalar field mod the group order n.
+ *
+ * Elements are four little-endian 64-bit limbs, always fully reduced.
+ * Everything here is constant-time: no branch and no memory index depends
+ * on an operand. The hot field operations are static inline so the point
+ * code can inline them; the rest lives in sm2_field.c.
+ */
+#ifndef GMTLS_SM2_FIELD_H
+#define GMTLS_SM2_FIELD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+__extension__ typedef unsigned __int128 sm2_u128;
+
+/* The limb loops below are short and fixed: have them unrolled. */
+#if defined(__clang__)
+#define SM2_UNROLL _Pragma("unroll")
+#elif defined(__GNUC__)
+#define SM2_UNROLL _Pragma("GCC unroll 8")
+#else
+#define SM2_UNROLL
+#endif
+
+/* p, and R mod p (the Montgomery form of 1). */
+static const uint64_t SM2_P[4] = {0xffffffffffffffffULL, 0xffffffff00000000ULL, 0xffffffffffffffffULL,
+                                  0xfffffffeffffffffULL};
+static const uint64_t SM2_FP_ONE[4] = {0x0000000000000001ULL, 0x00000000ffffffffULL, 0x0000000000000000ULL,
+                                       0x0000000100000000ULL};
+/* The group order n. */
+static const uint64_t SM2_N[4] = {0x53bbf40939d54123ULL, 0x7203df6b21c6052bULL, 0xffffffffffffffffULL,
+                                  0xfffffffeffffffffULL};
+
+/* Hide a value from the optimiser so mask arithmetic is not turned back
+ * into a branch. */
+static inline uint64_t sm2_barrier(uint64_t x)
+{
+    __asm__("" : "+r"(x));
+    return x;
+}
+
+/* All-ones if x != 0, else 0. */
+static inline uint64_t sm2_mask_nz(uint64_t x)
+{
+    x = sm2_barrier(x);
+    return (uint64_t)0 - ((x | ((uint64_t)0 - x)) >> 63);
+}
+
+/* All-ones if x == 0, else 0. */
+static inline uint64_t sm2_mask_z(uint64_t x)
+{
+    return ~sm2_mask_nz(x);
+}
+
+/* All-ones if a == b (4 limbs), else 0. */
+static inline uint64_t sm2_mask_eq4(const uint64_t a[4], const uint64_t b[4])
+{
+    return sm2_mask_z((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3]));
+}
+
+static inline uint64_t sm2_mask_zero4(const uint64_t a[4])
+{
+    return sm2_mask_z(a[0] | a[1] | a[2] | a[3]);
+}
+
+/* r = mask ? a : r (mask all-ones or zero). */
+static inline void sm2_cmov4(uint64_t r[4], const uint64_t a[4], uint64_t mask)
+{
+    SM2_UNROLL
+    for (int i = 0; i < 4; i++) {
+        r[i] ^= mask & (r[i] ^ a[i]);
+    }
+}
+
+/* Conditional swap of a and b when mask is all-ones. */
+static inline void sm2_cswap4(uint64_t a[4], uint64_t b[4], uint64_t mask)
+{
+    SM2_UNROLL
+    for (int i = 0; i < 4; i++) {
+        uint64_t t = mask & (a[i] ^ b[i]);
+        a[i] ^= t;
+        b[i] ^= t;
+    }
+}
+
+/* Returns the borrow (0 or 1) of a - b over 4 limbs, r = a - b mod 2^256. */
+static inline uint64_t sm2_sub4(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
+{
+    uint64_t borrow = 0;
+    SM2_UNROLL
+    for (int i = 0; i < 4; i++) {
+        sm2_u128 d = (sm2_u128)a[i] - b[i] - borrow;
+        r[i] = (uint64_t)d;
+        borrow = (uint64_t)(d >> 64) & 1;
+    }
+    return borrow;
+}
+
+/* Returns the carry (0 or 1) of a + b over 4 limbs. */
+static inline uint64_t sm2_add4(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
+{
+    uint64_t carry = 0;
+    SM2_UNROLL
+    for (int i = 0; i < 4; i++) {
+        sm2_u128 s = (sm2_u128)a[i] + b[i] + carry;
+        r[i] = (uint64_t)s;
+        carry = (uint64_t)(s >> 64);
+    }
+    return carry;
+}
+
+/* All-ones if a < b (as 256-bit integers), else 0. */
+static inline uint64_t sm2_mask_lt4(const uint64_t a[4], const uint64_t b[4])
+{
+    uint64_t t[4];
+    return (uint64_t)0 - sm2_sub4(t, a, b);
+}
+
+/* r = (hi:t) - m if that does not borrow, else t; hi is 0 or 1, (hi:t) < 2m. */
+static inline void sm2_final_sub(uint64_t r[4], const uint64_t t[4], uint64_t hi, const uint64_t m[4])
+{
+    uint64_t s[4];
+    uint64_t borrow = sm2_sub4(s, t, m);
+    /* keep t exactly when hi:t < m, i.e. the 5-limb subtraction borrows */
+    uint64_t keep = (uint64_t)0 - ((borrow & ~hi) & 1);
+    SM2_UNROLL
+    for (int i = 0; i < 4; i++) {
+        r[i] = (t[i] & keep) | (s[i] & ~keep);
+    }
+}
+
+/* ------------------------------------------------------------ mod p */
+
+/* clang-format off: the assembly is laid out one instruction a line */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(GMTLS_SM2_NO_ASM)
+#define GMTLS_SM2_X86_64_ASM 1
+/*
+ * x86-64 versions of the hot field operations (baseline x86-64: mul, adc,
+ * sbb, cmov; no BMI2/ADX needed). Same algorithm as the C code: operand
+ * scanning Montgomery multiplication where each reduction step adds
+ * m*p = m*2^256 - m*2^224 - m*2^96 + m*2^64 - m with m = the low limb,
+ * done as "+ (m, 0, 0, m) - (m<<32, m>>32, m<<32, m>>32)" on the limbs
+ * above it, then one conditional subtraction of p selected with cmov.
+ * Nothing branches; memory is touched only at fixed addresses.
+ */
+#define SM2_STR_(x) #x
+#define SM2_R(x) "%%" SM2_STR_(x)
+/* (u0..u5) += (x0..x3) * rcx, x* being memory operands */
+#define SM2_MACC(x0, x1, x2, x3, u0, u1, u2, u3, u4, u5)                                                               \
+    "movq " x0 ", %%rax\n\t"                                                                                           \
+    "mulq %%rcx\n\t"                                                                                                   \
+    "addq %%rax, " SM2_R(u0) "\n\t"                                                                                    \
+                             "adcq $0, %%rdx\n\t"                                                                      \
+                             "movq %%rdx, %%r14\n\t"                                                                   \
+                             "movq " x1 ", %%rax\n\t"                                                                  \
+                             "mulq %%rcx\n\t"                                                                          \
+                             "addq %%r14, %%rax\n\t"                                                                   \
+                             "adcq $0, %%rdx\n\t"                                                                      \
+                             "addq %%rax, " SM2_R(u1) "\n\t"                                                           \
+                                                      "adcq $0, %%rdx\n\t"                                             \
+                                                      "movq %%rdx, %%r14\n\t"                                          \
+                                                      "movq " x2 ", %%rax\n\t"                                         \
+                                                      "mulq %%rcx\n\t"                                                 \
+                                                      "addq %%r14, %%rax\n\t"                                          \
+                                                      "adcq $0, %%rdx\n\t"                                             \
+                                                      "addq %%rax, " SM2_R(u2) "\n\t"                                  \
+                                                                               "adcq $0, %%rdx\n\t"                    \
+                                                                               "movq %%rdx, %%r14\n\t"                 \
+                                                                               "movq " x3 ", %%rax\n\t"                \
+                                                                               "mulq %%rcx\n\t"                        \
+                                                                               "addq %%r14, %%rax\n\t"                 \
+                                                                               "adcq $0, %%rdx\n\t"                    \
+                                                                               "addq %%rax, " SM2_R(                   \
+                                                                                   u3) "\n\t"                          \
+                                                                                       "adcq $0, %%rdx\n\t"            \
+                                                                                       "addq %%rdx, " SM2_R(           \
+                                                                                           u4) "\n\t"                  \
+                                                                                               "adcq $0, " SM2_R(      \
+                                                                                                   u5) "\n\t"
+/* u5 = 0; (u0..u5) += a * bi */
+#define SM2_MULACC(bi, u0, u1, u2, u3, u4, u5)                                                                         \
+    "xorq " SM2_R(u5) ", " SM2_R(u5) "\n\t"                                                                            \
+                                     "movq " bi ", %%rcx\n\t" SM2_MACC("%[a0]", "%[a1]", "%[a2]", "%[a3]", u0, u1, u2, \
+                                                                       u3, u4, u5)
+/* (t0..t5) = (t0..t5 + t0 * p) / 2^64, result left in t1..t5 */
+#define SM2_REDUCE(t0, t1, t2, t3, t4, t5)                                                                             \
+    "movq " SM2_R(                                                                                                     \
+        t0) ", %%rax\n\t"                                                                                              \
+            "movq " SM2_R(                                                                                             \
+                t0) ", %%rdx\n\t"                                                                                      \
+                    "shlq $32, %%rax\n\t"                                                                              \
+                    "shrq $32, %%rdx\n\t"                                                                              \
+                    "addq " SM2_R(t0) ", " SM2_R(                                                                      \
+                        t1) "\n\t"                                                                                     \
+                            "adcq $0, " SM2_R(                                                                         \
+                                t2) "\n\t"                                                                             \
+                                    "adcq $0, " SM2_R(                                                                 \
+                                        t3) "\n\t"                                                                     \
+                                            "adcq " SM2_R(t0) ", " SM2_R(                                              \
+                                                t4) "\n\t"                                                             \
+                                                    "adcq $0, " SM2_R(                                                 \
+                                                        t5) "\n\t"                                                     \
+                                                            "subq %%rax, " SM2_R(                                      \
+                                                                t1) "\n\t"                                             \
+                                                                    "sbbq %%rdx, " SM2_R(                              \
+                                                                        t2) "\n\t"                                     \
+                                                                            "sbbq %%rax, " SM2_R(                      \
+                                                                                t3) "\n\t"                             \
+                                                                                    "sbbq %%rdx, " SM2_R(              \
+                                                                                        t4) "\n\t"                     \
+                                                                                            "sbbq $0, " SM2_R(         \
+                                                                                                t5) "\n\t"
+/* r = (u0..u3 with carry u4) - p if that does not borrow; k1, k3 scratch */
+#define SM2_FINAL(u0, u1, u2, u3, u4, k1, k3)                                                                          \
+    "movabsq $0xffffffff00000000, " SM2_R(                                                                             \
+        k1) "\n\t"                                                                                                     \
+            "movabsq $0xfffffffeffffffff, " SM2_R(                                                                     \
+                k3) "\n\t"                                                                                             \
+                    "movq " SM2_R(                                                                                     \
+                        u0) ", %%rax\n\t"                                                                              \
+                            "movq " SM2_R(                                                                             \
+                                u1) ", %%rdx\n\t"                                                                      \
+                                    "movq " SM2_R(                                                                     \
+                                        u2) ", %%rcx\n\t"                                                              \
+                                            "movq " SM2_R(                                                             \
+                                                u3) ", %%r14\n\t"                                                      \
+                                                    "subq $-1, %%rax\n\t"                                              \
+                                                    "sbbq " SM2_R(                                                     \
+                                                        k1) ", %%rdx\n\t"                                              \
+                                                            "sbbq $-1, %%rcx\n\t"                                      \
+                                                            "sbbq " SM2_R(                                             \
+                                                                k3) ", %%r14\n\t"                                      \
+                                                                    "sbbq $0, " SM2_R(                                 \
+                                                                        u4) "\n\t"                                     \
+                                                                            "cmovcq " SM2_R(                           \
+                                                                                u0) ", %%rax\n\t"                      \
+                                                                                    "cmovcq " SM2_R(                   \
+                                                                                        u1) ", %%rdx\n\t"              \
+                                                                                            "cmovcq " SM2_R(           \
+                                                                                                u2) ", %%rcx\n\t"      \
+                                                                                                    "cmovcq " SM2_R(   \
+                                                                                                        u3) ", "       \
+                                                                                                            "%%"       \
+                                                                                                            "r14\n\t"  \
+                                                                                                            "movq "    \
+                                                                                                            "%%rax, "  \
+                                                                                                            "%[r0]"    \
+                                                                                                            "\n\t"     \
+                                                                                                            "movq "    \
+                                                                                                            "%%rdx, "  \
+                                                                                                            "%[r1]"    \
+                                                                                                            "\n\t"     \
+                                                                                                            "movq "    \
+                                                                                                            "%%rcx, "  \
+                                                                                                            "%[r2]"    \
+                                                                                                            "\n\t"     \
+                                                                                                            "movq "    \
+                                                                                                            "%%r14, "  \
+                                                                                                            "%[r3]"    \
+                                                                                                            "\n\t"
+
+/* Non-zero when the CPU has BMI2 and ADX (mulx, adcx, adox): set once by
+ * a constructor in sm2_field.c before main; GMTLS_CPU=portable clears it. */
+extern int gmtls_sm2_cpu_adx;
+
+/* (t0..t5) = (t0..t4) + a * bi with mulx and two carry chains (CF through
+ * the low halves, OF through the high halves); r14 must be zero. */
+#define SM2_MULX_ACC(bi, t0, t1, t2, t3, t4, t5)                                                                       \
+    "xorq " SM2_R(t5) ", " SM2_R(                                                                                      \
+        t5) "\n\t"                                                                                                     \
+            "movq " bi ", %%rdx\n\t"                                                                                   \
+            "mulxq %[a0], %%rax, %%rcx\n\t"                                                                            \
+            "adcxq %%rax, " SM2_R(                                                                                     \
+                t0) "\n\t"                                                                                             \
+                    "adoxq %%rcx, " SM2_R(                                                                             \
+                        t1) "\n\t"                                                                                     \
+                            "mulxq %[a1], %%rax, %%rcx\n\t"                                                            \
+                            "adcxq %%rax, " SM2_R(                                                                     \
+                                t1) "\n\t"                                                                             \
+                                    "adoxq %%rcx, " SM2_R(                                                             \
+                                        t2) "\n\t"                                                                     \
+                                            "mulxq %[a2], %%rax, %%rcx\n\t"                                            \
+                                            "adcxq %%rax, " SM2_R(                                                     \
+                                                t2) "\n\t"                                                             \
+                                                    "adoxq %%rcx, " SM2_R(                                             \
+                                                        t3) "\n\t"                                                     \
+                                                            "mulxq %[a3], %%rax, %%rcx\n\t"                            \
+                                                            "adcxq %%rax, " SM2_R(                                     \
+                                                                t3) "\n\t"                                             \
+                                                                    "adoxq %%rcx, " SM2_R(                             \
+                                                                        t4) "\n\t"                                     \
+                                                                            "adcxq %%r14, " SM2_R(                     \
+                                                                                t4) "\n\t"                             \
+                                                                                    "adoxq %%r14, " SM2_R(             \
+                                                                                        t5) "\n\t"                     \
+                                                                                            "adcxq %%r14, " SM2_R(     \
+                                                                                                t5) "\n\t"
+
+/* sm2_fp_mul for CPUs with BMI2 + ADX. */
+static inline void sm2_fp_mul_adx(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
+{
+    __asm__("xorq %%r14, %%r14\n\t"
+            "xorq %%r8, %%r8\n\t"
+            "xorq %%r9, %%r9\n\t"
+            "xorq %%r10, %%r10\n\t"
+            "xorq %%r11, %%r11\n\t"
+            "xorq %%r12, %%r12\n\t" SM2_MULX_ACC("%[b0]", r8, r9, r10, r11, r12, r13)
+                SM2_REDUCE(r8, r9, r10, r11, r12, r13) SM2_MULX_ACC("%[b1]", r9, r10, r11, r12, r13, r8)
+                    SM2_REDUCE(r9, r10, r11, r12, r13, r8) SM2_MULX_ACC("%[b2]", r10, r11, r12, r13, r8, r9)
+                        SM2_REDUCE(r10, r11, r12, r13, r8, r9) SM2_MULX_ACC("%[b3]", r11, r12, r13, r8, r9, r10)
+                            SM2_REDUCE(r11, r12, r13, r8, r9, r10) SM2_FINAL(r12, r13, r8, r9, r10, r11, r15)
+            : [r0] "=m"(r[0]), [r1] "=m"(r[1]), [r2] "=m"(r[2]), [r3] "=m"(r[3])
+            : [a0] "m"(a[0]), [a1] "m"(a[1]), [a2] "m"(a[2]), [a3] "m"(a[3]), [b0] "m"(b[0]), [b1] "m"(b[1]),
+              [b2] "m"(b[2]), [b3] "m"(b[3])
+            : "rax", "rcx", "rdx", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "cc");
+}
+
+/* r = a * b * R^-1 mod p (a, b < p; r may alias a or b: all loads come
+ * before the stores). Baseline x86-64 (mulq). */
+static inline void sm2_fp_mul_mulq(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
+{
+    __asm__("xorq %%r8, %%r8\n\t"
+            "xorq %%r9, %%r9\n\t"
+            "xorq %%r10, %%r10\n\t"
+            "xorq %%r11, %%r11\n\t"
+            "xorq %%r12, %%r12\n\t" SM2_MULACC("%[b0]", r8, r9, r10, r11, r12, r13)
+                SM2_REDUCE(r8, r9, r10, r11, r12, r13) SM2_MULACC("%[b1]", r9, r10, r11, r12, r13, r8)
+                    SM2_REDUCE(r9, r10, r11, r12, r13, r8) SM2_MULACC("%[b2]", r10, r11, r12, r13, r8, r9)
+                        SM2_REDUCE(r10, r11, r12, r13, r8, r9) SM2_MULACC("%[b3]", r11, r12, r13, r8, r9, r10)
+                            SM2_REDUCE(r11, r12, r13, r8, r9, r10) SM2_FINAL(r12, r13, r8, r9, r10, r11, r15)
+            : [r0] "=m"(r[0]), [r1] "=m"(r[1]), [r2] "=m"(r[2]), [r3] "=m"(r[3])
+            : [a0] "m"(a[0]), [a1] "m"(a[1]), [a2] "m"(a[2]), [a3] "m"(a[3]), [b0] "m"(b[0]), [b1] "m"(b[1]),
+              [b2] "m"(b[2]), [b3] "m"(b[3])
+            : "rax", "rcx", "rdx", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "cc");
+}
+
+static inline void sm2_fp_mul(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
+{
+    /* the flag is fixed for the life of the process: not secret */
+    if (gmtls_sm2_cpu_adx) {
+        sm2_fp_mul_adx(r, a, b);
+    } else {
+        sm2_fp_mul_mulq(r, a, b);
+    }
+}
+
+/* One reduction step of the squaring: m = t[i]; add m*p to t[i..7] and the
+ * carry word rcx in two passes (+ (m, 0, 0, m), then - (m<<32, m>>32,
+ * m<<32, m>>32) one limb up), the running total staying non-negative. */
+#define SM2_SQRED_ADD(m, t1, t2, t3, t4)                                                                               \
+    "movq " SM2_R(m) ", %%rax\n\t"                                                                                     \
+                     "movq " SM2_R(m) ", %%rdx\n\t"                                                                    \
+                                      "shlq $32, %%rax\n\t"                                                            \
+                                      "shrq $32, %%rdx\n\t"                                                            \
+                                      "addq " SM2_R(m) ", " SM2_R(                                                     \
+                                          t1) "\n\t"                                                                   \
+                                              "adcq $0, " SM2_R(t2) "\n\t"                                             \
+                                                                    "adcq $0, " SM2_R(t3) "\n\t"                       \
+                                                                                          "adcq " SM2_R(m) ", " SM2_R( \
+                                                                                              t4) "\n\t"
+#define SM2_SQRED_SUB(t1, t2, t3, t4)                                                                                  \
+    "subq %%rax, " SM2_R(t1) "\n\t"                                                                                    \
+                             "sbbq %%rdx, " SM2_R(t2) "\n\t"                                                           \
+                                                      "sbbq %%rax, " SM2_R(t3) "\n\t"                                  \
+                                                                               "sbbq %%rdx, " SM2_R(t4) "\n\t"
+
+/* r = a^2 * R^-1 mod p: 6 cross products doubled plus 4 squares into
+ * r8..r15, four in-place reduction steps, one conditional subtraction. */
+static inline void sm2_fp_sqr(uint64_t r[4], const uint64_t a[4])
+{
+    __asm__(/* cross products a_i * a_j, i < j, into r9..r14 */
+            "movq %[a0], %%rcx\n\t"
+            "movq %[a1], %%rax\n\t"
+            "mulq %%rcx\n\t"
+            "movq %%rax, %%r9\n\t"
+            "movq %%rdx, %%r10\n\t"
+            "movq %[a2], %%rax\n\t"
+            "mulq %%rcx\n\t"
+            "addq %%rax, %%r10\n\t"
+            "adcq $0, %%rdx\n\t"
+            "movq %%rdx, %%r11\n\t"
+            "movq %[a3], %%rax\n\t"
+            "mulq %%rcx\n\t"
+            "addq %%rax, %%r11\n\t"
+            "adcq $0, %%rdx\n\t"
+            "movq %%rdx, %%r12\n\t"
+            "movq %[a1], %%rcx\n\t"
+            "movq %[a2], %%rax\n\t"
+            "mulq %%rcx\n\t"
+            "addq %%rax, %%r11\n\t"
+            "adcq $0, %%rdx\n\t"
+            "movq %%rdx, %%r14\n\t"
+            "movq %[a3], %%rax\n\t"
+            "mulq %%rcx\n\t"
+            "addq %%r14, %%rax\n\t"
+            "adcq $0, %%rdx\n\t"
+            "addq %%rax, %%r12\n\t"
+            "adcq $0, %%rdx\n\t"
+            "movq %%rdx, %%r13\n\t"
+            "movq %[a2], %%rcx\n\t"
+            "movq %[a3], %%rax\n\t"
+            "mulq %%rcx\n\t"
+            "addq %%rax, %%r13\n\t"
+            "adcq $0, %%rdx\n\t"
+            "movq %%rdx, %%r14\n\t"
+            /* double them; r15 takes the top bit */
+            "xorq %%r15, %%r15\n\t"
+            "addq %%r9, %%r9\n\t"
+            "adcq %%r10, %%r10\n\t"
+            "adcq %%r11, %%r11\n\t"
+            "adcq %%r12, %%r12\n\t"
+            "adcq %%r13, %%r13\n\t"
+            "adcq %%r14, %%r14\n\t"
+            "adcq $0, %%r15\n\t"
+            /* add the squares; the carry is parked in rcx across each mul */
+            "movq %[a0], %%rax\n\t"
+            "mulq %%rax\n\t"
+            "movq %%rax, %%r8\n\t"
+            "movq %%rdx, %%rcx\n\t"
+            "movq %[a1], %%rax\n\t"
+            "mulq %%rax\n\t"
+            "addq %%rcx, %%r9\n\t"
+            "adcq %%rax, %%r10\n\t"
+            "adcq %%rdx, %%r11\n\t"
+            "sbbq %%rcx, %%rcx\n\t"
+            "movq %[a2], %%rax\n\t"
+            "mulq %%rax\n\t"
+            "negq %%rcx\n\t"
+            "adcq %%rax, %%r12\n\t"
+            "adcq %%rdx, %%r13\n\t"
+            "sbbq %%rcx, %%rcx\n\t"
+            "movq %[a3], %%rax\n\t"
+            "mulq %%rax\n\t"
+            "negq %%rcx\n\t"
+            "adcq %%rax, %%r14\n\t"
+            "adcq %%rdx, %%r15\n\t"
+            /* reduce: rcx is the carry word above r15 */
+            "xorq %%rcx, %%rcx\n\t" SM2_SQRED_ADD(
+                r8, r9, r10, r11,
+                r12) "adcq $0, %%r13\n\t"
+                     "adcq $0, %%r14\n\t"
+                     "adcq $0, %%r15\n\t"
+                     "adcq $0, %%rcx\n\t" SM2_SQRED_SUB(
+                         r9, r10, r11,
+                         r12) "sbbq $0, %%r13\n\t"
+                              "sbbq $0, %%r14\n\t"
+                              "sbbq $0, %%r15\n\t"
+                              "sbbq $0, %%rcx\n\t" SM2_SQRED_ADD(
+                                  r9, r10, r11, r12,
+                                  r13) "adcq $0, %%r14\n\t"
+                                       "adcq $0, %%r15\n\t"
+                                       "adcq $0, %%rcx\n\t" SM2_SQRED_SUB(
+                                           r10, r11, r12,
+                                           r13) "sbbq $0, %%r14\n\t"
+                                                "sbbq $0, %%r15\n\t"
+                                                "sbbq $0, %%rcx\n\t" SM2_SQRED_ADD(
+                                                    r10, r11, r12, r13,
+                                                    r14) "adcq $0, %%r15\n\t"
+                                                         "adcq $0, %%rcx\n\t" SM2_SQRED_SUB(
+                                                             r11, r12, r13,
+                                                             r14) "sbbq $0, %%r15\n\t"
+                                                                  "sbbq $0, %%rcx\n\t" SM2_SQRED_ADD(
+                                                                      r11, r12, r13, r14,
+                                                                      r15) "adcq $0, %%rcx\n\t" SM2_SQRED_SUB(r12, r13,
+                                                                                                              r14,
+                                                                                                              r15) "sbb"
+                                                                                                                   "q "
+                                                                                                                   "$0,"
+                                                                                                                   " %%"
+                                                                                                                   "rcx"
+                                                                                                                   "\n"
+                                                                                                                   "\t"
+                                                                                                                   /* r12..r15
+                                                                                                                      +
+                                                                                                                      carry
+                                                                                                                      rcx
+                                                                                                                      <
+                                                                                                                      2p;
+                                                                                                                      move
+                                                                                                                      out
+                                                                                                                      of
+                                                                                                                      the
+                                                                                                                      scratch
+                                                                                                                      registers
+                                                                                                                    */
+                                                                                                                   "mov"
+                                                                                                                   "q "
+                                                                                                                   "%%"
+                                                                                                                   "r14"
+                                                                                                                   ", "
+                                                                                                                   "%%"
+                                                                                                                   "r11"
+                                                                                                                   "\n"
+                                                                                                                   "\t"
+                                                                                                                   "mov"
+                                                                                                                   "q "
+                                                                                                                   "%%"
+                                                                                                                   "rcx"
+                                                                                                                   ", "
+                                                                                                                   "%%"
+                                                                                                                   "r10"
+                                                                                                                   "\n"
+                                                                                                                   "\t" SM2_FINAL(
+                                                                                                                       r12,
+                                                                                                                       r13,
+                                                                                                                       r11,
+                                                                                                                       r15,
+                                                                                                                       r10,
+                                                                                                                       r8,
+                                                                                                                       r9)
+            : [r0] "=m"(r[0]), [r1] "=m"(r[1]), [r2] "=m"(r[2]), [r3] "=m"(r[3])
+            : [a0] "m"(a[0]), [a1] "m"(a[1]), [a2] "m"(a[2]), [a3] "m"(a[3])
+            : "rax", "rcx", "rdx", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "cc");
+}
+
+static inline void sm2_fp_add(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
+{
+    __asm__("xorq %%r12, %%r12\n\t"
+            "movq %[a0], %%r8\n\t"
+            "movq %[a1], %%r9\n\t"
+            "movq %[a2], %%r10\n\t"
+            "movq %[a3], %%r11\n\t"
+            "addq %[b0], %%r8\n\t"
+            "adcq %[b1], %%r9\n\t"
+            "adcq %[b2], %%r10\n\t"
+            "adcq %[b3], %%r11\n\t"
+            "adcq $0, %%r12\n\t" SM2_FINAL(r8, r9, r10, r11, r12, r13, r15)
+            : [r0] "=m"(r[0]), [r1] "=m"(r[1]), [r2] "=m"(r[2]), [r3] "=m"(r[3])
+            : [a0] "m"(a[0]), [a1] "m"(a[1]), [a2] "m"(a[2]), [a3] "m"(a[3]), [b0] "m"(b[0]), [b1] "m"(b[1]),
+              [b2] "m"(b[2]), [b3] "m"(b[3])
+            : "rax", "rcx", "rdx", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "cc");
+}
+
+static inline void sm2_fp_sub(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
+{
+    /* a - b, then + (p & borrow mask) */
+    __asm__("movq %[a0], %%r8\n\t"
+            "movq %[a1], %%r9\n\t"
+            "movq %[a2], %%r10\n\t"
+            "movq %[a3], %%r11\n\t"
+            "subq %[b0], %%r8\n\t"
+            "sbbq %[b1], %%r9\n\t"
+            "sbbq %[b2], %%r10\n\t"
+            "sbbq %[b3], %%r11\n\t"
+            "sbbq %%rax, %%rax\n\t"
+            "movabsq $0xffffffff00000000, %%rcx\n\t"
+            "movabsq $0xfffffffeffffffff, %%rdx\n\t"
+            "andq %%rax, %%rcx\n\t"
+            "andq %%rax, %%rdx\n\t"
+            "addq %%rax, %%r8\n\t"
+            "adcq %%rcx, %%r9\n\t"
+            "adcq %%rax, %%r10\n\t"
+            "adcq %%rdx, %%r11\n\t"
+            "movq %%r8, %[r0]\n\t"
+            "movq %%r9, %[r1]\n\t"
+            "movq %%r10, %[r2]\n\t"
+            "movq %%r11, %[r3]\n\t"
+            : [r0] "=m"(r[0]), [r1] "=m"(r[1]), [r2] "=m"(r[2]), [r3] "=m"(r[3])
+            : [a0] "m"(a[0]), [a1] "m"(a[1]), [a2] "m"(a[2]), [a3] "m"(a[3]), [b0] "m"(b[0]), [b1] "m"(b[1]),
+              [b2] "m"(b[2]), [b3] "m"(b[3])
+            : "rax", "rcx", "rdx", "r8", "r9", "r10", "r11", "cc");
+}
+
+/* clang-format on */
+#else /* portable C */
+static inline void sm2_fp_add(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
+{
+    uint64_t t[4];
+    uint64_t c = sm2_add4(t, a, b);
+    sm2_final_sub(r, t, c, SM2_P);
+}
+
+static inline void sm2_fp_sub(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
+{
+    uint64_t t[4], pm[4];
+    uint64_t mask = (uint64_t)0 - sm2_sub4(t, a, b);
+    SM2_UNROLL
+    for (int i = 0; i < 4; i++) {
+        pm[i] = SM2_P[i] & mask;
+    }
+    sm2_add4(r, t, pm);
+}
+
+/*
+ * Montgomery reduction of t[0..7] (t < p * 2^256) into r < p. Because
+ * p = -1 mod 2^64, the per-limb multiplier is m = t[i] itself, and
+ * m * p = m*2^256 - m*2^224 - m*2^96 + m*2^64 - m needs no multiplication:
+ * (t + m*p) / 2^64 = t/2^64 + c with c = m*(2^192 - 2^160 - 2^32 + 1) >= 0.
+ */
+static inline void sm2_fp_redc(uint64_t r[4], uint64_t t[8])
+{
+    uint64_t top = 0; /* carry out above t[7] */
+    SM2_UNROLL
+    for (int i = 0; i < 4; i++) {
+        uint64_t m = t[i];
+        uint64_t lo = m << 32, hi = m >> 32;
+        uint64_t c0, c1, c2, c3, br;
+        sm2_u128 d;
+        d = (sm2_u128)m - lo;
+        c0 = (uint64_t)d;
+        br = (uint64_t)(d >> 64) & 1;
+        d = (sm2_u128)0 - hi - br;
+        c1 = (uint64_t)d;
+        br = (uint64_t)(d >> 64) & 1;
+        d = (sm2_u128)0 - lo - br;
+        c2 = (uint64_t)d;
+        br = (uint64_t)(d >> 64) & 1;
+        c3 = m - hi - br;
+        sm2_u128 s;
+        s = (sm2_u128)t[i + 1] + c0;
+        t[i + 1] = (uint64_t)s;
+        s = (sm2_u128)t[i + 2] + c1 + (uint64_t)(s >> 64);
+        t[i + 2] = (uint64_t)s;
+        s = (sm2_u128)t[i + 3] + c2 + (uint64_t)(s >> 64);
+        t[i + 3] = (uint64_t)s;
+        s = (sm2_u128)t[i + 4] + c3 + (uint64_t)(s >> 64);
+        t[i + 4] = (uint64_t)s;
+        uint64_t carry = (uint64_t)(s >> 64);
+        SM2_UNROLL
+        for (int j = i + 5; j < 8; j++) {
+            s = (sm2_u128)t[j] + carry;
+            t[j] = (uint64_t)s;
+            carry = (uint64_t)(s >> 64);
+        }
+        top += carry;
+    }
+    sm2_final_sub(r, t + 4, top, SM2_P);
+}
+
+/* t[0..7] = a * b */
+static inline void sm2_mul_wide(uint64_t t[8], const uint64_t a[4], const uint64_t b[4])
+{
+    sm2_u128 acc;
+    uint64_t carry = 0;
+    SM2_UNROLL
+    for (int j = 0; j < 4; j++) {
+        acc = (sm2_u128)a[0] * b[j] + carry;
+        t[j] = (uint64_t)acc;
+        carry = (uint64_t)(acc >> 64);
+    }
+    t[4] = carry;
+    SM2_UNROLL
+    for (int i = 1; i < 4; i++) {
+        carry = 0;
+        SM2_UNROLL
+        for (int j = 0; j < 4; j++) {
+            acc = (sm2_u128)a[i] * b[j] + t[i + j] + carry;
+            t[i + j] = (uint64_t)acc;
+            carry = (uint64_t)(acc >> 64);
+        }
+        t[i + 4] = carry;
+    }
+}
+
+/* t[0..7] = a^2 (cross products once, doubled, plus the squares) */
+static inline void sm2_sqr_wide(uint64_t t[8], const uint64_t a[4])
+{
+    sm2_u128 acc;
+    uint64_t c;
+    acc = (sm2_u128)a[0] * a[1];
+    t[1] = (uint64_t)acc;
+    acc = (sm2_u128)a[0] * a[2] + (uint64_t)(acc >> 64);
+    t[2] = (uint64_t)acc;
+    acc = (sm2_u128)a[0] * a[3] + (uint64_t)(acc >> 64);
+    t[3] = (uint64_t)acc;
+    t[4] = (uint64_t)(acc >> 64);
+    acc = (sm2_u128)a[1] * a[2] + t[3];
+    t[3] = (uint64_t)acc;
+    acc = (sm2_u128)a[1] * a[3] + t[4] + (uint64_t)(acc >> 64);
+    t[4] = (uint64_t)acc;
+    t[5] = (uint64_t)(acc >> 64);
+    acc = (sm2_u128)a[2] * a[3] + t[5];
+    t[5] = (uint64_t)acc;
+    t[6] = (uint64_t)(acc >> 64);
+    /* double the cross products */
+    t[7] = t[6] >> 63;
+    t[6] = (t[6] << 1) | (t[5] >> 63);
+    t[5] = (t[5] << 1) | (t[4] >> 63);
+    t[4] = (t[4] << 1) | (t[3] >> 63);
+    t[3] = (t[3] << 1) | (t[2] >> 63);
+    t[2] = (t[2] << 1) | (t[1] >> 63);
+    t[1] = t[1] << 1;
+    /* add the squares */
+    acc = (sm2_u128)a[0] * a[0];
+    t[0] = (uint64_t)acc;
+    c = (uint64_t)(acc >> 64);
+    SM2_UNROLL
+    for (int i = 1; i < 4; i++) {
+        sm2_u128 sq = (sm2_u128)a[i] * a[i];
+        acc = (sm2_u128)t[2 * i - 1] + c;
+        t[2 * i - 1] = (uint64_t)acc;
+        acc = (sm2_u128)t[2 * i] + (uint64_t)sq + (uint64_t)(acc >> 64);
+        t[2 * i] = (uint64_t)acc;
+        c = (uint64_t)(sq >> 64) + (uint64_t)(acc >> 64);
+    }
+    t[7] += c;
+}
+
+/* r = a * b * R^-1 mod p */
+static inline void sm2_fp_mul(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
+{
+    uint64_t t[8];
+    sm2_mul_wide(t, a, b);
+    sm2_fp_redc(r, t);
+}
+
+/* r = a^2 * R^-1 mod p */
+static inline void sm2_fp_sqr(uint64_t r[4], const uint64_t a[4])
+{
+    uint64_t t[8];
+    sm2_sqr_wide(t, a);
+    sm2_fp_redc(r, t);
+}
+
+#endif
+
+static inline void sm2_fp_dbl(uint64_t r[4], const uint64_t a[4])
+{
+    sm2_fp_add(r, a, a);
+}
+
+/* r = -a mod p (0 stays 0). */
+static inline void sm2_fp_neg(uint64_t r[4], const uint64_t a[4])
+{
+    static const uint64_t zero[4] = {0, 0, 0, 0};
+    sm2_fp_sub(r, zero, a);
+}
+
+/* Non-inline entry points (sm2_field.c). */
+
+/* a (normal, < p) -> a*R mod p */
+void gmtls_sm2_fp_to_mont(uint64_t r[4], const uint64_t a[4]);
+/* a*R -> a */
+void gmtls_sm2_fp_from_mont(uint64_t r[4], const uint64_t a[4]);
+/* r = a^-1 (Montgomery in, Montgomery out); 0 maps to 0. Fermat, fixed chain. */
+void gmtls_sm2_fp_inv(uint64_t r[4], const uint64_t a[4]);
+
+/* Big-endian 32 bytes <-> limbs (no reduction). */
+void gmtls_sm2_from_be(uint64_t r[4], const uint8_t in[32]);
+void gmtls_sm2_to_be(uint8_t out[32], const uint64_t a[4]);
+
+/* ------------------------------------------------------------ mod n */
+
+/* r = a + b mod n, r = a - b mod n (inputs < n). */
+void gmtls_sm2_fn_add(uint64_t r[4], const uint64_t a[4], const uint64_t b[4]);
+void gmtls_sm2_fn_sub(uint64_t r[4], const uint64_t a[4], const uint64_t b[4]);
+/* r = a mod n for any 256-bit a (one conditional subtraction suffices). */
+void gmtls_sm2_fn_reduce(uint64_t r[4], const uint64_t a[4]);
+/* Montgomery multiplication mod n: r = a * b * R^-1 mod n (inputs < n). */
+void gmtls_sm2_fn_mont_mul(uint64_t r[4], const uint64_t a[4], const uint64_t b[4]);
+/* r = a^-1 * R^2 mod n for a in [1, n-1] (normal form in), constant time.
+ * (With this scaling, mont_mul(x, r) = x * a^-1 * R mod n.) */
+void gmtls_sm2_fn_inv_r2(uint64_t r[4], const uint64_t a[4]);
+/* Normal-form helpers: r = a * b mod n; r = a^-1 mod n. */
+void gmtls_sm2_fn_mul(uint64_t r[4], const uint64_t a[4], const uint64_t b[4]);
+void gmtls_sm2_fn_inv(uint64_t r[4], const uint64_t a[4]);
+
+#endif

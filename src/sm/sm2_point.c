@@ -1,0 +1,523 @@
+/*
+ * src/sm/sm2_point.c - SM2 curve arithmetic: Jacobian doubling and complete
+ * addition, constant-time fixed-base (comb) and variable-base (signed
+ * window) scalar multiplication, and variable-time u1*G + u2*P for
+ * signature verification.
+ */
+#include <pthread.h>
+#include <string.h>
+
+#include "sm2_field.h"
+#include "sm2_point.h"
+#include "sm_internal.h"
+
+/* GB/T 32918.5 §2 (sm2p256v1): Gx, Gy and b, here times R mod p. */
+const sm2_aff gmtls_sm2_g = {
+    {0x61328990f418029eULL, 0x3e7981eddca6c050ULL, 0xd6a1ed99ac24c3c3ULL, 0x91167a5ee1c13b05ULL},
+    {0xc1354e593c2d0dddULL, 0xc1f5e5788d3295faULL, 0x8d4cfb066e2a48f8ULL, 0x63cd65d481d735bdULL},
+};
+const uint64_t gmtls_sm2_b_mont[4] = {0x90d230632bc0dd42ULL, 0x71cf379ae9b537abULL, 0x527981505ea51c3cULL,
+                                      0x240fe188ba20e2c8ULL};
+
+static void jac_cmov(sm2_jac *r, const sm2_jac *a, uint64_t mask)
+{
+    sm2_cmov4(r->X, a->X, mask);
+    sm2_cmov4(r->Y, a->Y, mask);
+    sm2_cmov4(r->Z, a->Z, mask);
+}
+
+static void jac_set_inf(sm2_jac *r)
+{
+    memcpy(r->X, SM2_FP_ONE, sizeof r->X);
+    memcpy(r->Y, SM2_FP_ONE, sizeof r->Y);
+    memset(r->Z, 0, sizeof r->Z);
+}
+
+static void jac_from_aff(sm2_jac *r, const sm2_aff *a)
+{
+    memcpy(r->X, a->x, sizeof r->X);
+    memcpy(r->Y, a->y, sizeof r->Y);
+    memcpy(r->Z, SM2_FP_ONE, sizeof r->Z);
+}
+
+static int fp_is_zero_vt(const uint64_t a[4])
+{
+    return (a[0] | a[1] | a[2] | a[3]) == 0;
+}
+
+/*
+ * Doubling for a = -3 ("dbl-2001-b", Bernstein-Lange EFD): 3M + 5S.
+ * Infinity (Z = 0) maps to Z3 = 0; there is no point of order 2 (the
+ * group order n is odd), so no other special case exists.
+ */
+void gmtls_sm2_jac_dbl(sm2_jac *r, const sm2_jac *p)
+{
+    uint64_t delta[4], gamma[4], beta[4], alpha[4], t0[4], t1[4];
+    sm2_fp_sqr(delta, p->Z);
+    sm2_fp_sqr(gamma, p->Y);
+    sm2_fp_mul(beta, p->X, gamma);
+    sm2_fp_sub(t0, p->X, delta);
+    sm2_fp_add(t1, p->X, delta);
+    sm2_fp_mul(t0, t0, t1);
+    sm2_fp_dbl(alpha, t0);
+    sm2_fp_add(alpha, alpha, t0);
+    /* Z3 = 2*Y*Z (same as (Y+Z)^2 - gamma - delta) */
+    sm2_fp_mul(t1, p->Y, p->Z);
+    sm2_fp_dbl(r->Z, t1);
+    /* X3 = alpha^2 - 8*beta */
+    sm2_fp_dbl(beta, beta);
+    sm2_fp_dbl(beta, beta);
+    sm2_fp_sqr(t0, alpha);
+    sm2_fp_dbl(t1, beta);
+    sm2_fp_sub(r->X, t0, t1);
+    /* Y3 = alpha*(4*beta - X3) - 8*gamma^2 */
+    sm2_fp_sub(t0, beta, r->X);
+    sm2_fp_mul(t0, t0, alpha);
+    sm2_fp_sqr(t1, gamma);
+    sm2_fp_dbl(t1, t1);
+    sm2_fp_dbl(t1, t1);
+    sm2_fp_dbl(t1, t1);
+    sm2_fp_sub(r->Y, t0, t1);
+}
+
+/*
+ * Jacobian addition ("add-2007-bl"): computes the generic sum and reports
+ * through masks whether an operand was infinity or the two were equal
+ * (H = 0 and R = 0) so callers can select the right result. H = 0 with
+ * R != 0 (P = -Q) already yields Z3 = 0.
+ */
+static void jac_add_core(sm2_jac *r, const sm2_jac *p, const sm2_jac *q, uint64_t *is_equal)
+{
+    uint64_t z1z1[4], z2z2[4], u1[4], u2[4], s1[4], s2[4], h[4], i[4], j[4], rr[4], v[4];
+    sm2_fp_sqr(z1z1, p->Z);
+    sm2_fp_sqr(z2z2, q->Z);
+    sm2_fp_mul(u1, p->X, z2z2);
+    sm2_fp_mul(u2, q->X, z1z1);
+    sm2_fp_mul(s1, p->Y, q->Z);
+    sm2_fp_mul(s1, s1, z2z2);
+    sm2_fp_mul(s2, q->Y, p->Z);
+    sm2_fp_mul(s2, s2, z1z1);
+    sm2_fp_sub(h, u2, u1);
+    sm2_fp_sub(rr, s2, s1);
+    *is_equal = sm2_mask_zero4(h) & sm2_mask_zero4(rr);
+    sm2_fp_dbl(rr, rr);
+    sm2_fp_dbl(i, h);
+    sm2_fp_sqr(i, i);
+    sm2_fp_mul(j, h, i);
+    sm2_fp_mul(v, u1, i);
+    /* Z3 = 2*Z1*Z2*H */
+    sm2_fp_mul(z1z1, p->Z, q->Z);
+    sm2_fp_mul(z1z1, z1z1, h);
+    sm2_fp_dbl(r->Z, z1z1);
+    /* X3 = rr^2 - J - 2V */
+    sm2_fp_sqr(u2, rr);
+    sm2_fp_sub(u2, u2, j);
+    sm2_fp_sub(u2, u2, v);
+    sm2_fp_sub(r->X, u2, v);
+    /* Y3 = rr*(V - X3) - 2*S1*J */
+    sm2_fp_sub(v, v, r->X);
+    sm2_fp_mul(v, v, rr);
+    sm2_fp_mul(s1, s1, j);
+    sm2_fp_dbl(s1, s1);
+    sm2_fp_sub(r->Y, v, s1);
+}
+
+/*
+ * Constant-time addition handling infinity on either side. With
+ * may_double = 0 the caller guarantees p != q (the case is not detected);
+ * the flag is a property of the call site, never of secret data.
+ */
+static void jac_add_ct(sm2_jac *r, const sm2_jac *p, const sm2_jac *q, int may_double)
+{
+    sm2_jac sum, dbl;
+    uint64_t is_equal;
+    uint64_t p_inf = sm2_mask_zero4(p->Z), q_inf = sm2_mask_zero4(q->Z);
+    jac_add_core(&sum, p, q, &is_equal);
+    if (may_double) {
+        gmtls_sm2_jac_dbl(&dbl, p);
+        jac_cmov(&sum, &dbl, is_equal & ~p_inf & ~q_inf);
+    }
+    jac_cmov(&sum, q, p_inf);
+    jac_cmov(&sum, p, q_inf & ~p_inf);
+    *r = sum;
+}
+
+void gmtls_sm2_jac_add(sm2_jac *r, const sm2_jac *p, const sm2_jac *q)
+{
+    jac_add_ct(r, p, q, 1);
+}
+
+/*
+ * Mixed addition with an affine q ("madd-2007-bl"): q_inf marks q as the
+ * point at infinity; p may be infinity. p = q is handled when may_double
+ * is set (a property of the call site, as for jac_add_ct).
+ */
+static void jac_madd(sm2_jac *r, const sm2_jac *p, const sm2_aff *q, uint64_t q_inf, int may_double)
+{
+    uint64_t z1z1[4], u2[4], s2[4], h[4], hh[4], i[4], j[4], rr[4], v[4];
+    sm2_jac sum, dbl, qj;
+    uint64_t p_inf = sm2_mask_zero4(p->Z);
+    sm2_fp_sqr(z1z1, p->Z);
+    sm2_fp_mul(u2, q->x, z1z1);
+    sm2_fp_mul(s2, q->y, p->Z);
+    sm2_fp_mul(s2, s2, z1z1);
+    sm2_fp_sub(h, u2, p->X);
+    sm2_fp_sub(rr, s2, p->Y);
+    uint64_t is_equal = sm2_mask_zero4(h) & sm2_mask_zero4(rr);
+    sm2_fp_dbl(rr, rr);
+    sm2_fp_sqr(hh, h);
+    sm2_fp_dbl(i, hh);
+    sm2_fp_dbl(i, i);
+    sm2_fp_mul(j, h, i);
+    sm2_fp_mul(v, p->X, i);
+    /* Z3 = 2*Z1*H */
+    sm2_fp_mul(sum.Z, p->Z, h);
+    sm2_fp_dbl(sum.Z, sum.Z);
+    /* X3 = rr^2 - J - 2V */
+    sm2_fp_sqr(u2, rr);
+    sm2_fp_sub(u2, u2, j);
+    sm2_fp_sub(u2, u2, v);
+    sm2_fp_sub(sum.X, u2, v);
+    /* Y3 = rr*(V - X3) - 2*Y1*J */
+    sm2_fp_sub(v, v, sum.X);
+    sm2_fp_mul(v, v, rr);
+    sm2_fp_mul(s2, p->Y, j);
+    sm2_fp_dbl(s2, s2);
+    sm2_fp_sub(sum.Y, v, s2);
+
+    if (may_double) {
+        gmtls_sm2_jac_dbl(&dbl, p);
+        jac_cmov(&sum, &dbl, is_equal & ~p_inf & ~q_inf);
+    }
+    jac_from_aff(&qj, q);
+    jac_cmov(&sum, &qj, p_inf & ~q_inf);
+    jac_cmov(&sum, p, q_inf);
+    *r = sum;
+}
+
+/* Variable-time addition for public points. */
+static void jac_add_vt(sm2_jac *r, const sm2_jac *p, const sm2_jac *q)
+{
+    if (fp_is_zero_vt(p->Z)) {
+        *r = *q;
+        return;
+    }
+    if (fp_is_zero_vt(q->Z)) {
+        *r = *p;
+        return;
+    }
+    uint64_t is_equal;
+    sm2_jac sum;
+    jac_add_core(&sum, p, q, &is_equal);
+    if (is_equal) {
+        gmtls_sm2_jac_dbl(r, p);
+        return;
+    }
+    *r = sum;
+}
+
+static void jac_madd_vt(sm2_jac *r, const sm2_jac *p, const sm2_aff *q)
+{
+    if (fp_is_zero_vt(p->Z)) {
+        jac_from_aff(r, q);
+        return;
+    }
+    sm2_jac qj;
+    jac_from_aff(&qj, q);
+    jac_add_vt(r, p, &qj);
+}
+
+uint64_t gmtls_sm2_jac_to_affine(sm2_aff *r, const sm2_jac *p)
+{
+    uint64_t zi[4], zi2[4];
+    uint64_t inf = sm2_mask_zero4(p->Z);
+    gmtls_sm2_fp_inv(zi, p->Z); /* 0 -> 0, so infinity gives (0, 0) */
+    sm2_fp_sqr(zi2, zi);
+    sm2_fp_mul(r->x, p->X, zi2);
+    sm2_fp_mul(zi2, zi2, zi);
+    sm2_fp_mul(r->y, p->Y, zi2);
+    gmtls_sm_wipe(zi, sizeof zi);
+    gmtls_sm_wipe(zi2, sizeof zi2);
+    return inf;
+}
+
+uint64_t gmtls_sm2_aff_on_curve(const sm2_aff *p)
+{
+    uint64_t lhs[4], rhs[4], t[4];
+    sm2_fp_sqr(lhs, p->y);
+    sm2_fp_sqr(rhs, p->x);
+    sm2_fp_mul(rhs, rhs, p->x);
+    sm2_fp_dbl(t, p->x);
+    sm2_fp_add(t, t, p->x);
+    sm2_fp_sub(rhs, rhs, t);
+    sm2_fp_add(rhs, rhs, gmtls_sm2_b_mont);
+    return sm2_mask_eq4(lhs, rhs);
+}
+
+/* ---------------------------------------------------- signed windows */
+
+/* Bits [pos, pos + len) of k (pos may be -1: bit -1 reads as 0; bits at
+ * 256 and above read as 0). pos and len are public. */
+static uint64_t scalar_bits(const uint64_t k[4], int pos, int len)
+{
+    uint64_t v;
+    if (pos < 0) {
+        v = k[0] << 1;
+    } else {
+        int limb = pos / 64, off = pos % 64;
+        v = limb < 4 ? k[limb] >> off : 0;
+        if (off != 0 && limb + 1 < 4) {
+            v |= k[limb + 1] << (64 - off);
+        }
+    }
+    return v & (((uint64_t)1 << len) - 1);
+}
+
+/*
+ * Booth recoding of window `win` of width w: the digit is
+ *   b[w*win - 1] + sum_{t<w-1} 2^t b[w*win + t] - 2^(w-1) b[w*win + w - 1]
+ * in [-2^(w-1), 2^(w-1)], and k = sum digit_win * 2^(w*win). Returns the
+ * magnitude and sets *neg to all-ones for a negative digit, branch-free.
+ */
+static uint64_t booth_digit(const uint64_t k[4], int win, int w, uint64_t *neg)
+{
+    uint64_t v = scalar_bits(k, w * win - 1, w + 1);
+    uint64_t half = (uint64_t)1 << (w - 1);
+    uint64_t top = v >> w;
+    uint64_t low = (v & 1) + ((v >> 1) & (half - 1));
+    uint64_t nm = (uint64_t)0 - top;
+    *neg = nm;
+    return (low & ~nm) | ((half - low) & nm);
+}
+
+/* ---------------------------------------------------- fixed base k*G */
+
+#define SM2_COMB_W 7
+#define SM2_COMB_WINDOWS 37 /* 37 * 7 = 259 > 256 */
+#define SM2_COMB_ENTRIES 64 /* 2^(w-1) */
+
+/* g_table[j][i] = (i + 1) * 2^(7j) * G, affine, Montgomery form. */
+static sm2_aff g_table[SM2_COMB_WINDOWS][SM2_COMB_ENTRIES];
+static pthread_once_t g_table_once = PTHREAD_ONCE_INIT;
+
+/* Converts n Jacobian points (none at infinity) to affine with one
+ * inversion (Montgomery's trick). Public data only. */
+static void batch_to_affine(sm2_aff *out, const sm2_jac *in, size_t n, uint64_t (*acc)[4])
+{
+    uint64_t inv[4], t[4], zi[4], zi2[4];
+    memcpy(acc[0], in[0].Z, sizeof acc[0]);
+    for (size_t i = 1; i < n; i++) {
+        sm2_fp_mul(acc[i], acc[i - 1], in[i].Z);
+    }
+    gmtls_sm2_fp_inv(inv, acc[n - 1]);
+    for (size_t i = n; i-- > 0;) {
+        if (i > 0) {
+            sm2_fp_mul(zi, inv, acc[i - 1]);
+            sm2_fp_mul(inv, inv, in[i].Z);
+        } else {
+            memcpy(zi, inv, sizeof zi);
+        }
+        sm2_fp_sqr(zi2, zi);
+        sm2_fp_mul(out[i].x, in[i].X, zi2);
+        sm2_fp_mul(t, zi2, zi);
+        sm2_fp_mul(out[i].y, in[i].Y, t);
+    }
+}
+
+static void g_table_init(void)
+{
+    sm2_jac base, tmp[SM2_COMB_ENTRIES];
+    uint64_t acc[SM2_COMB_ENTRIES][4];
+    jac_from_aff(&base, &gmtls_sm2_g);
+    for (int j = 0; j < SM2_COMB_WINDOWS; j++) {
+        tmp[0] = base;
+        for (int i = 1; i < SM2_COMB_ENTRIES; i++) {
+            jac_add_vt(&tmp[i], &tmp[i - 1], &base);
+        }
+        batch_to_affine(g_table[j], tmp, SM2_COMB_ENTRIES, acc);
+        for (int d = 0; d < SM2_COMB_W; d++) {
+            gmtls_sm2_jac_dbl(&base, &base);
+        }
+    }
+}
+
+static const sm2_aff (*g_table_get(void))[SM2_COMB_ENTRIES]
+{
+    pthread_once(&g_table_once, g_table_init);
+    return (const sm2_aff(*)[SM2_COMB_ENTRIES])g_table;
+}
+
+/* Reads every entry of one window and keeps entry idx - 1 (idx in 0..64;
+ * 0 selects nothing and leaves r zero). */
+static void comb_select(sm2_aff *r, const sm2_aff *row, uint64_t idx)
+{
+    memset(r, 0, sizeof *r);
+    for (uint64_t i = 0; i < SM2_COMB_ENTRIES; i++) {
+        uint64_t m = sm2_mask_z((i + 1) ^ idx);
+        for (int l = 0; l < 4; l++) {
+            r->x[l] |= row[i].x[l] & m;
+            r->y[l] |= row[i].y[l] & m;
+        }
+    }
+}
+
+void gmtls_sm2_mul_g(sm2_jac *r, const uint64_t k[4])
+{
+    const sm2_aff(*tab)[SM2_COMB_ENTRIES] = g_table_get();
+    sm2_jac acc;
+    sm2_aff sel;
+    uint64_t ny[4];
+    jac_set_inf(&acc);
+    for (int j = 0; j < SM2_COMB_WINDOWS; j++) {
+        uint64_t neg;
+        uint64_t mag = booth_digit(k, j, SM2_COMB_W, &neg);
+        comb_select(&sel, tab[j], mag);
+        sm2_fp_neg(ny, sel.y);
+        sm2_cmov4(sel.y, ny, neg);
+        /* Before window j, acc = a*G with |a| < 2^(7j-1) * 128/127 and the
+         * entry is d*2^(7j)*G with 1 <= |d| <= 64, so a - d*2^(7j) is
+         * non-zero and below 2^(7j+7) in size: it can be a multiple of n
+         * (acc = entry, needing a doubling) only when 7j + 7 > 255, i.e. in
+         * the last window. */
+        jac_madd(&acc, &acc, &sel, sm2_mask_z(mag), j == SM2_COMB_WINDOWS - 1);
+    }
+    *r = acc;
+    gmtls_sm_wipe(&acc, sizeof acc);
+    gmtls_sm_wipe(&sel, sizeof sel);
+    gmtls_sm_wipe(ny, sizeof ny);
+}
+
+/* ------------------------------------------------- variable base k*P */
+
+#define SM2_VAR_W 5
+#define SM2_VAR_WINDOWS 52 /* 52 * 5 = 260 > 256 */
+#define SM2_VAR_ENTRIES 16
+
+void gmtls_sm2_mul_point(sm2_jac *r, const uint64_t k[4], const sm2_aff *p)
+{
+    sm2_jac tab[SM2_VAR_ENTRIES], acc, sel;
+    uint64_t ny[4];
+    /* tab[i] = (i + 1) * P */
+    jac_from_aff(&tab[0], p);
+    gmtls_sm2_jac_dbl(&tab[1], &tab[0]);
+    for (int i = 2; i < SM2_VAR_ENTRIES; i++) {
+        jac_add_ct(&tab[i], &tab[i - 1], &tab[0], 0); /* i*P != P */
+    }
+    jac_set_inf(&acc);
+    for (int j = SM2_VAR_WINDOWS - 1; j >= 0; j--) {
+        if (j != SM2_VAR_WINDOWS - 1) {
+            for (int d = 0; d < SM2_VAR_W; d++) {
+                gmtls_sm2_jac_dbl(&acc, &acc);
+            }
+        }
+        uint64_t neg;
+        uint64_t mag = booth_digit(k, j, SM2_VAR_W, &neg);
+        /* scan the whole table; mag = 0 leaves sel = (0, 0, 0) = infinity */
+        memset(&sel, 0, sizeof sel);
+        for (uint64_t i = 0; i < SM2_VAR_ENTRIES; i++) {
+            uint64_t m = sm2_mask_z((i + 1) ^ mag);
+            for (int l = 0; l < 4; l++) {
+                sel.X[l] |= tab[i].X[l] & m;
+                sel.Y[l] |= tab[i].Y[l] & m;
+                sel.Z[l] |= tab[i].Z[l] & m;
+            }
+        }
+        sm2_fp_neg(ny, sel.Y);
+        sm2_cmov4(sel.Y, ny, neg);
+        /* Before window j, acc = A*P with A = sum_{i>j} d_i 2^(5(i-j)), a
+         * multiple of 32 below n in size for j >= 1, and the entry is d_j*P
+         * with |d_j| <= 16: they coincide only if both are 0 (then the
+         * entry is infinity). Only the last window can need a doubling. */
+        jac_add_ct(&acc, &acc, &sel, j == 0);
+    }
+    *r = acc;
+    gmtls_sm_wipe(tab, sizeof tab);
+    gmtls_sm_wipe(&acc, sizeof acc);
+    gmtls_sm_wipe(&sel, sizeof sel);
+    gmtls_sm_wipe(ny, sizeof ny);
+}
+
+/* ------------------------------------------ u1*G + u2*P, variable time */
+
+/* Width-5 NAF of k (< 2^256): digits odd in [-15, 15] or 0; returns the
+ * number of digits (<= 257). */
+static int wnaf5(int8_t naf[258], const uint64_t k[4])
+{
+    uint64_t t[5] = {k[0], k[1], k[2], k[3], 0};
+    int len = 0;
+    while ((t[0] | t[1] | t[2] | t[3] | t[4]) != 0) {
+        int d = 0;
+        if (t[0] & 1) {
+            d = (int)(t[0] & 31);
+            if (d >= 16) {
+                d -= 32;
+            }
+            /* t -= d */
+            if (d > 0) {
+                uint64_t borrow = (uint64_t)d;
+                for (int i = 0; i < 5 && borrow; i++) {
+                    uint64_t old = t[i];
+                    t[i] -= borrow;
+                    borrow = old < borrow;
+                }
+            } else {
+                uint64_t carry = (uint64_t)(-d);
+                for (int i = 0; i < 5 && carry; i++) {
+                    t[i] += carry;
+                    carry = t[i] < carry;
+                }
+            }
+        }
+        naf[len++] = (int8_t)d;
+        for (int i = 0; i < 4; i++) {
+            t[i] = (t[i] >> 1) | (t[i + 1] << 63);
+        }
+        t[4] >>= 1;
+    }
+    return len;
+}
+
+void gmtls_sm2_mul_double_vt(sm2_jac *r, const uint64_t u1[4], const uint64_t u2[4], const sm2_aff *p)
+{
+    const sm2_aff(*tab)[SM2_COMB_ENTRIES] = g_table_get();
+    sm2_jac odd[8], p2, acc, gacc, q;
+    int8_t naf[258];
+    int len = wnaf5(naf, u2);
+
+    /* odd[i] = (2i + 1) * P */
+    jac_from_aff(&odd[0], p);
+    gmtls_sm2_jac_dbl(&p2, &odd[0]);
+    for (int i = 1; i < 8; i++) {
+        jac_add_vt(&odd[i], &odd[i - 1], &p2);
+    }
+    jac_set_inf(&acc);
+    for (int i = len - 1; i >= 0; i--) {
+        if (!fp_is_zero_vt(acc.Z)) {
+            gmtls_sm2_jac_dbl(&acc, &acc);
+        }
+        int d = naf[i];
+        if (d > 0) {
+            jac_add_vt(&acc, &acc, &odd[d / 2]);
+        } else if (d < 0) {
+            q = odd[(-d) / 2];
+            sm2_fp_neg(q.Y, q.Y);
+            jac_add_vt(&acc, &acc, &q);
+        }
+    }
+
+    /* u1*G from the comb table: no doublings needed */
+    jac_set_inf(&gacc);
+    for (int j = 0; j < SM2_COMB_WINDOWS; j++) {
+        uint64_t neg;
+        uint64_t mag = booth_digit(u1, j, SM2_COMB_W, &neg);
+        if (mag == 0) {
+            continue;
+        }
+        sm2_aff e = tab[j][mag - 1];
+        if (neg) {
+            sm2_fp_neg(e.y, e.y);
+        }
+        jac_madd_vt(&gacc, &gacc, &e);
+    }
+    jac_add_vt(r, &acc, &gacc);
+}

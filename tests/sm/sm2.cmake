@@ -1,0 +1,22 @@
+# SM2: arithmetic, known answers and negative tests; differential tests
+# against OpenSSL libcrypto; the gmtls CLI against the openssl CLI; a
+# constant-time check under valgrind.
+gmtls_test(sm2_test vectors sm/sm2_test.c)
+gmtls_test(sm2_diff_openssl_test unit sm/sm2_diff_openssl_test.c)
+gmtls_script_test(sm2_cli_test unit sm/sm2_cli_test.sh)
+
+# ctgrind: secrets are marked undefined and valgrind must see no branch or
+# address depending on them. The SM2 sources are compiled in again with
+# GMTLS_SM2_CTGRIND (declassification hooks); valgrind cannot run
+# sanitizer builds, so the test exists only in plain builds.
+find_program(GMTLS_VALGRIND valgrind)
+if(GMTLS_VALGRIND AND EXISTS /usr/include/valgrind/memcheck.h AND NOT GMTLS_SANITIZE AND NOT GMTLS_FUZZ)
+    add_executable(ct_sm2_test sm/ct_sm2_test.c ${CMAKE_SOURCE_DIR}/src/sm/sm2.c
+                               ${CMAKE_SOURCE_DIR}/src/sm/sm2_field.c ${CMAKE_SOURCE_DIR}/src/sm/sm2_point.c)
+    target_compile_definitions(ct_sm2_test PRIVATE GMTLS_SM2_CTGRIND=1)
+    target_link_libraries(ct_sm2_test PRIVATE gmtls_static OpenSSL::Crypto)
+    target_include_directories(ct_sm2_test PRIVATE ${CMAKE_SOURCE_DIR}/tests ${CMAKE_SOURCE_DIR}/src)
+    set_target_properties(ct_sm2_test PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+    add_test(NAME ct_sm2_test COMMAND ${GMTLS_VALGRIND} -q --error-exitcode=1 $<TARGET_FILE:ct_sm2_test>)
+    set_tests_properties(ct_sm2_test PROPERTIES LABELS "unit" ENVIRONMENT "${GMTLS_TEST_ENV}")
+endif()

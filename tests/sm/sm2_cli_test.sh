@@ -1,0 +1,137 @@
+#!/bin/bash
+# tests/sm/sm2_cli_test.sh - `gmtls sm2` against the openssl CLI: keys made
+# by gmtls load in openssl and the reverse, signatures made by either side
+# verify on the other (default ID and a custom one), wrong messages, IDs
+# and keys are refused, usage errors exit 2 naming the flag.
+# Env: GMTLS_BUILD (the build directory holding the gmtls binary).
+set -u
+GMTLS="${GMTLS_BUILD:?GMTLS_BUILD not set}/gmtls"
+if [ ! -x "$GMTLS" ]; then
+    echo "sm2_cli_test: $GMTLS not built" >&2
+    exit 1
+fi
+command -v openssl >/dev/null || { echo "sm2_cli_test: openssl not found" >&2; exit 1; }
+
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+# expect STATUS DESCRIPTION CMD...: CMD must exit with STATUS
+expect() {
+    local want=$1 what=$2
+    shift 2
+    "$@" >"$T/out" 2>"$T/err"
+    local got=$?
+    if [ "$got" -eq "$want" ]; then ok; else bad "$what: exit $got, want $want"; cat "$T/err" >&2; fi
+}
+DEFID=1234567812345678
+
+printf 'The quick brown fox jumps over the lazy dog\n' >"$T/msg"
+printf 'The quick brown fox jumps over the lazy cat\n' >"$T/msg2"
+head -c 100000 /dev/urandom >"$T/big"
+: >"$T/empty"
+
+# ---- keys made by gmtls: openssl reads them and finds the same public key
+expect 0 "gmtls keygen" "$GMTLS" sm2 keygen --out "$T/g.pem" --pubout "$T/g.pub"
+expect 0 "openssl reads the gmtls private key" openssl pkey -in "$T/g.pem" -noout
+grep -q "BEGIN PRIVATE KEY" "$T/g.pem" && ok || bad "keygen output is not PKCS#8 PEM"
+openssl pkey -in "$T/g.pem" -pubout -out "$T/g.pub.ossl" 2>/dev/null
+cmp -s "$T/g.pub" "$T/g.pub.ossl" && ok || bad "public key differs from openssl's derivation"
+[ "$(stat -c %a "$T/g.pem")" = 600 ] && ok || bad "private key file is not mode 600"
+
+# ---- gmtls signs, openssl verifies (default ID, custom ID, files and stdin)
+for m in msg big empty; do
+    expect 0 "gmtls sign $m" "$GMTLS" sm2 sign --key "$T/g.pem" --in "$T/$m" --out "$T/g.$m.sig"
+    expect 0 "openssl verifies gmtls signature over $m" openssl pkeyutl -verify -in "$T/$m" -rawin \
+        -digest sm3 -pubin -inkey "$T/g.pub" -sigfile "$T/g.$m.sig" -pkeyopt distid:$DEFID
+    expect 0 "gmtls verifies its own signature over $m" "$GMTLS" sm2 verify --pubkey "$T/g.pub" \
+        --sig "$T/g.$m.sig" --in "$T/$m"
+done
+"$GMTLS" sm2 sign --key "$T/g.pem" --out "$T/g.stdin.sig" <"$T/msg" && ok || bad "sign from stdin"
+expect 0 "openssl verifies the stdin signature" openssl pkeyutl -verify -in "$T/msg" -rawin \
+    -digest sm3 -pubin -inkey "$T/g.pub" -sigfile "$T/g.stdin.sig" -pkeyopt distid:$DEFID
+expect 0 "gmtls sign custom ID" "$GMTLS" sm2 sign --key "$T/g.pem" --id alice@example.com \
+    --in "$T/msg" --out "$T/g.id.sig"
+expect 0 "openssl verifies the custom-ID signature" openssl pkeyutl -verify -in "$T/msg" -rawin \
+    -digest sm3 -pubin -inkey "$T/g.pub" -sigfile "$T/g.id.sig" -pkeyopt distid:alice@example.com
+expect 1 "openssl refuses the custom-ID signature under the default ID" openssl pkeyutl -verify \
+    -in "$T/msg" -rawin -digest sm3 -pubin -inkey "$T/g.pub" -sigfile "$T/g.id.sig" \
+    -pkeyopt distid:$DEFID
+
+# ---- openssl keys and signatures, gmtls verifies
+openssl genpkey -algorithm SM2 -out "$T/o.pem" 2>/dev/null && ok || bad "openssl genpkey"
+openssl pkey -in "$T/o.pem" -pubout -out "$T/o.pub" 2>/dev/null && ok || bad "openssl pkey -pubout"
+for m in msg big empty; do
+    expect 0 "openssl sign $m" openssl pkeyutl -sign -in "$T/$m" -rawin -digest sm3 \
+        -inkey "$T/o.pem" -pkeyopt distid:$DEFID -out "$T/o.$m.sig"
+    expect 0 "gmtls verifies openssl signature over $m" "$GMTLS" sm2 verify --pubkey "$T/o.pub" \
+        --sig "$T/o.$m.sig" --in "$T/$m"
+done
+grep -qx verified "$T/out" && ok || bad "verify did not print 'verified'"
+expect 0 "openssl sign custom ID" openssl pkeyutl -sign -in "$T/msg" -rawin -digest sm3 \
+    -inkey "$T/o.pem" -pkeyopt distid:bob -out "$T/o.id.sig"
+expect 0 "gmtls verifies openssl custom-ID signature" "$GMTLS" sm2 verify --pubkey "$T/o.pub" \
+    --id bob --sig "$T/o.id.sig" --in "$T/msg"
+expect 1 "gmtls refuses it under the default ID" "$GMTLS" sm2 verify --pubkey "$T/o.pub" \
+    --sig "$T/o.id.sig" --in "$T/msg"
+"$GMTLS" sm2 verify --pubkey "$T/o.pub" --sig "$T/o.msg.sig" <"$T/msg" >"$T/out" 2>&1 && ok ||
+    bad "verify from stdin"
+
+# ---- an openssl private key signs through gmtls
+expect 0 "gmtls signs with an openssl key" "$GMTLS" sm2 sign --key "$T/o.pem" --in "$T/msg" \
+    --out "$T/go.sig"
+expect 0 "openssl verifies it" openssl pkeyutl -verify -in "$T/msg" -rawin -digest sm3 -pubin \
+    -inkey "$T/o.pub" -sigfile "$T/go.sig" -pkeyopt distid:$DEFID
+
+# ---- a certificate as the verification key
+if openssl req -x509 -new -key "$T/o.pem" -subj /CN=gmtls-sm2-test -sm3 \
+    -sigopt distid:$DEFID -days 2 -out "$T/o.crt" 2>"$T/err"; then
+    ok
+    expect 0 "gmtls verify --cert" "$GMTLS" sm2 verify --cert "$T/o.crt" --sig "$T/o.msg.sig" \
+        --in "$T/msg"
+    expect 1 "gmtls verify --cert, wrong message" "$GMTLS" sm2 verify --cert "$T/o.crt" \
+        --sig "$T/o.msg.sig" --in "$T/msg2"
+else
+    bad "openssl req -x509"
+    cat "$T/err" >&2
+fi
+
+# ---- refusals: wrong message, wrong key, corrupted signature, wrong ID
+expect 1 "wrong message" "$GMTLS" sm2 verify --pubkey "$T/o.pub" --sig "$T/o.msg.sig" --in "$T/msg2"
+grep -qx "verification failed" "$T/out" && ok || bad "did not print 'verification failed'"
+expect 1 "wrong key" "$GMTLS" sm2 verify --pubkey "$T/g.pub" --sig "$T/o.msg.sig" --in "$T/msg"
+expect 1 "wrong ID" "$GMTLS" sm2 verify --pubkey "$T/o.pub" --id x --sig "$T/o.msg.sig" --in "$T/msg"
+cp "$T/o.msg.sig" "$T/flip.sig"
+printf '\x00' | dd of="$T/flip.sig" bs=1 seek=10 conv=notrunc 2>/dev/null
+expect 1 "corrupted signature" "$GMTLS" sm2 verify --pubkey "$T/o.pub" --sig "$T/flip.sig" --in "$T/msg"
+expect 1 "empty signature" "$GMTLS" sm2 verify --pubkey "$T/o.pub" --sig "$T/empty" --in "$T/msg"
+expect 1 "openssl refuses a gmtls signature over another message" openssl pkeyutl -verify \
+    -in "$T/msg2" -rawin -digest sm3 -pubin -inkey "$T/g.pub" -sigfile "$T/g.msg.sig" \
+    -pkeyopt distid:$DEFID
+# a P-256 key is not an SM2 key
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/p256.pem" 2>/dev/null
+expect 1 "P-256 key refused" "$GMTLS" sm2 sign --key "$T/p256.pem" --in "$T/msg" --out "$T/x.sig"
+expect 1 "missing key file" "$GMTLS" sm2 sign --key "$T/nonexistent.pem" --in "$T/msg" --out "$T/x.sig"
+
+# ---- usage: exit 2, naming the flag
+expect 2 "sign without --key" "$GMTLS" sm2 sign --in "$T/msg" --out "$T/x.sig"
+grep -q -- "--key" "$T/err" && ok || bad "missing --key not named"
+expect 2 "sign without --out" "$GMTLS" sm2 sign --key "$T/g.pem" --in "$T/msg"
+grep -q -- "--out" "$T/err" && ok || bad "missing --out not named"
+expect 2 "keygen without --out" "$GMTLS" sm2 keygen
+expect 2 "unknown flag" "$GMTLS" sm2 sign --frobnicate x
+grep -q -- "--frobnicate" "$T/err" && ok || bad "unknown flag not named"
+expect 2 "verify without --sig" "$GMTLS" sm2 verify --pubkey "$T/o.pub" --in "$T/msg"
+grep -q -- "--sig" "$T/err" && ok || bad "missing --sig not named"
+expect 2 "verify with both --pubkey and --cert" "$GMTLS" sm2 verify --pubkey "$T/o.pub" \
+    --cert "$T/o.pub" --sig "$T/o.msg.sig"
+expect 2 "flag without value" "$GMTLS" sm2 sign --key
+expect 2 "unknown subcommand" "$GMTLS" sm2 frob
+expect 0 "--help" "$GMTLS" sm2 --help
+grep -q "usage: gmtls sm2" "$T/out" && ok || bad "--help prints no usage"
+expect 0 "sign --help" "$GMTLS" sm2 sign --help
+
+echo "sm2_cli_test: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,184 @@
+# tests/tls/interop_lib.sh - shared by the interop scripts (sourced, not run).
+# Loopback only; every peer runs under `timeout`, is recorded in PIDS and is
+# killed by the EXIT trap; certificates are made per run in a temp dir.
+
+GMTLS=${GMTLS_BUILD:?GMTLS_BUILD must name the build directory}/gmtls
+if [ ! -x "$GMTLS" ]; then
+    echo "FAIL: $GMTLS is not built" >&2
+    exit 1
+fi
+command -v openssl >/dev/null || { echo "FAIL: openssl not installed" >&2; exit 1; }
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/gmtls-interop.XXXXXX")
+PIDS=()
+FAILS=0
+CHECKS=0
+
+cleanup() {
+    local p
+    for p in "${PIDS[@]}"; do
+        kill "$p" 2>/dev/null
+    done
+    for p in "${PIDS[@]}"; do
+        wait "$p" 2>/dev/null
+    done
+    if [ "$FAILS" -ne 0 ] && [ -n "${KEEP_TMP:-}" ]; then
+        echo "logs kept in $TMP" >&2
+    else
+        rm -rf "$TMP"
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+fail() {
+    echo "FAIL: $*" >&2
+    FAILS=$((FAILS + 1))
+}
+
+pass() {
+    CHECKS=$((CHECKS + 1))
+    [ -n "${VERBOSE:-}" ] && echo "ok: $*"
+    return 0
+}
+
+# expect_grep FILE PATTERN WHAT: the extended regex must match a line of FILE.
+expect_grep() {
+    if grep -Eq -- "$2" "$1"; then
+        pass "$3"
+    else
+        fail "$3: no line matching '$2' in $1:"
+        sed 's/^/    | /' "$1" | tail -n 25 >&2
+    fi
+}
+
+finish() {
+    if [ "$FAILS" -ne 0 ]; then
+        echo "$(basename "$0"): $FAILS failed, $CHECKS passed" >&2
+        exit 1
+    fi
+    echo "$(basename "$0"): all $CHECKS checks passed"
+    exit 0
+}
+
+# make_chain NAME ALG: CA + leaf for localhost/127.0.0.1 in $TMP/NAME-{ca,leaf}.
+# ALG: ecdsa (P-256) | rsa (2048) | ed25519
+make_chain() {
+    local name=$1 alg=$2 d=$TMP
+    local -a newkey
+    case "$alg" in
+        ecdsa) newkey=(-newkey ec -pkeyopt ec_paramgen_curve:P-256) ;;
+        rsa) newkey=(-newkey rsa:2048) ;;
+        ed25519) newkey=(-newkey ed25519) ;;
+        *) echo "make_chain: unknown $alg" >&2; exit 1 ;;
+    esac
+    openssl req -x509 "${newkey[@]}" -nodes -keyout "$d/$name-ca.key" -out "$d/$name-ca.pem" -days 2 \
+        -subj "/O=gmtls interop/CN=$name test CA" \
+        -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+        >/dev/null 2>&1 || { echo "FAIL: CA generation ($alg)" >&2; exit 1; }
+    openssl req "${newkey[@]}" -nodes -keyout "$d/$name-leaf.key" -out "$d/$name-leaf.csr" \
+        -subj "/O=gmtls interop/CN=localhost" >/dev/null 2>&1 || { echo "FAIL: leaf key ($alg)" >&2; exit 1; }
+    printf '%s\n' "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature" \
+        "extendedKeyUsage=serverAuth,clientAuth" "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1" \
+        >"$d/$name.ext"
+    openssl x509 -req -in "$d/$name-leaf.csr" -CA "$d/$name-ca.pem" -CAkey "$d/$name-ca.key" \
+        -CAcreateserial -days 2 -extfile "$d/$name.ext" -out "$d/$name-leaf.pem" >/dev/null 2>&1 ||
+        { echo "FAIL: leaf certificate ($alg)" >&2; exit 1; }
+    cat "$d/$name-leaf.pem" "$d/$name-ca.pem" >"$d/$name-chain.pem"
+}
+
+# wait_line FILE REGEX PID: waits (10 s) for a line in FILE; prints it.
+wait_line() {
+    local i
+    for i in $(seq 1 100); do
+        if grep -Eq -- "$2" "$1" 2>/dev/null; then
+            grep -E -- "$2" "$1" | head -n 1
+            return 0
+        fi
+        if ! kill -0 "$3" 2>/dev/null; then
+            break
+        fi
+        sleep 0.1
+    done
+    return 1
+}
+
+# start_gmtls_server LOG ARGS...: sets SRV_PID and SRV_PORT (port picked by
+# the kernel: --listen 127.0.0.1:0).
+start_gmtls_server() {
+    local log=$1
+    shift
+    timeout 300 "$GMTLS" server --listen 127.0.0.1:0 --workers 1 "$@" >"$log" 2>&1 &
+    SRV_PID=$!
+    PIDS+=("$SRV_PID")
+    local line
+    if ! line=$(wait_line "$log" '^listening on ' "$SRV_PID"); then
+        echo "FAIL: gmtls server did not start: $*" >&2
+        sed 's/^/    | /' "$log" >&2
+        exit 1
+    fi
+    SRV_PORT=${line##*:}
+}
+
+# start_s_server LOG ARGS...: openssl s_server on a kernel-picked port;
+# sets SRV_PID and SRV_PORT. stdin comes from $S_SERVER_STDIN (default /dev/null).
+start_s_server() {
+    local log=$1
+    shift
+    timeout 300 openssl s_server -accept 127.0.0.1:0 "$@" <"${S_SERVER_STDIN:-/dev/null}" >"$log" 2>&1 &
+    SRV_PID=$!
+    PIDS+=("$SRV_PID")
+    local line
+    if ! line=$(wait_line "$log" '^ACCEPT ' "$SRV_PID"); then
+        echo "FAIL: openssl s_server did not start: $*" >&2
+        sed 's/^/    | /' "$log" >&2
+        exit 1
+    fi
+    SRV_PORT=${line##*:}
+}
+
+# hold_stdin SECONDS: sets HOLD_FIFO to a fifo that stays open, empty, for
+# SECONDS (s_server stops at EOF on stdin outside -www mode).
+hold_stdin() {
+    HOLD_FIFO=$(mktemp -u "$TMP/hold.XXXXXX")
+    mkfifo "$HOLD_FIFO"
+    sleep "$1" >"$HOLD_FIFO" &
+    PIDS+=($!)
+}
+
+stop_pid() {
+    kill "$1" 2>/dev/null
+    wait "$1" 2>/dev/null
+    return 0
+}
+
+# count_lines FILE REGEX
+count_lines() {
+    grep -Ec -- "$2" "$1" 2>/dev/null || true
+}
+
+# wait_count FILE REGEX N: waits (5 s) until FILE has at least N matching lines.
+wait_count() {
+    local i
+    for i in $(seq 1 50); do
+        [ "$(count_lines "$1" "$2")" -ge "$3" ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# Name maps: OpenSSL group name -> IANA name, and -> s_client's "Server Temp Key".
+iana_group() {
+    case "$1" in
+        X25519) echo x25519 ;;
+        P-256) echo secp256r1 ;;
+        P-384) echo secp384r1 ;;
+    esac
+}
+temp_key_name() {
+    case "$1" in
+        X25519) echo "X25519" ;;
+        P-256) echo "ECDH, prime256v1" ;;
+        P-384) echo "ECDH, secp384r1" ;;
+    esac
+}

@@ -1,0 +1,535 @@
+/* tools/cmd_server.c - `gmtls server`: options, the shared configuration
+ * (rebuilt on SIGHUP), listening sockets and worker threads, signals.
+ * The event loop is in server_loop.c, --www in server_http.c, development
+ * certificates in server_devcert.c. */
+#include <errno.h>
+#include <limits.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
+
+#include "cmd.h"
+#include "server.h"
+#include "tlsutil.h"
+
+#define MAX_CERTS 16
+#define MAX_WORKERS 256
+
+typedef struct {
+    const char *listen;
+    const char *certs[MAX_CERTS], *keys[MAX_CERTS];
+    size_t ncerts, nkeys;
+    const char *ciphers, *groups, *sigalgs, *alpn;
+    const char *verify_client;
+    const char *ca;
+    unsigned long tickets;
+    int has_tickets;
+    const char *ticket_keys;
+    const char *keylog;
+    const char *ocsp;
+    const char *sm2_id;
+    int strict_sm;
+    int www, echo;
+    const char *root;
+    const char *proxy;
+    unsigned long workers;
+    unsigned long max_conns;
+    unsigned long handshake_timeout, idle_timeout;
+    int quiet, verbose;
+    const char *dev_dir;
+} server_opts;
+
+static void server_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: gmtls server [options]\n"
+            "  --listen ADDR:PORT     address to listen on, [::1]:PORT for IPv6 (default: 127.0.0.1:8443)\n"
+            "  --cert FILE --key FILE certificate chain (PEM, leaf first) and key; repeatable pairs\n"
+            "                         (default: development certificates in --dev-dir)\n"
+            "  --dev-dir DIR          where development CAs/certificates live (default: ./gmtls-dev)\n"
+            "  --ciphers LIST         cipher suites, colon-separated IANA names (default: library's)\n"
+            "  --groups LIST          key exchange groups (default: library's)\n"
+            "  --sigalgs LIST         signature schemes (default: library's)\n"
+            "  --alpn LIST            ALPN protocols (default: none)\n"
+            "  --verify-client MODE   none | request | require | verify-if-given | require-and-verify\n"
+            "                         (default: none)\n"
+            "  --ca FILE|DIR          trust anchors for client certificates (default: none)\n"
+            "  --tickets N            session tickets per handshake, 0 = off (default: library's, 1)\n"
+            "  --ticket-keys FILE     ticket keys, one 96-hex-digit key per line (default: random,\n"
+            "                         kept across SIGHUP)\n"
+            "  --keylog FILE          append NSS key log lines (default: $SSLKEYLOGFILE if set)\n"
+            "  --ocsp FILE            DER OCSP response stapled with the first chain (default: none)\n"
+            "  --sm2-id MODE          rfc8998 | gbt-default | accept-both (default: rfc8998)\n"
+            "  --strict-sm            ShangMi only: TLS_SM4_*_SM3, curveSM2, sm2sig_sm3 (default: off)\n"
+            "  --www                  HTTP/1.1: status page at /, files with --root (default mode)\n"
+            "  --root DIR             serve the files under DIR (default: none)\n"
+            "  --echo                 echo the bytes received\n"
+            "  --proxy HOST:PORT      relay to a plaintext TCP backend\n"
+            "  --workers N            worker threads (default: number of cores)\n"
+            "  --max-conns N          concurrent connections, 0 = no limit (default: 10000)\n"
+            "  --handshake-timeout S  seconds to complete the handshake (default: 10)\n"
+            "  --idle-timeout S       seconds without traffic before closing (default: 60)\n"
+            "  --quiet                no access log (default: off)\n"
+            "  --verbose              also log each HTTP request (default: off)\n"
+            "  --help                 this text\n"
+            "signals: SIGINT/SIGTERM stop gracefully, SIGHUP reloads certificates and ticket keys\n");
+}
+
+static int parse_args(int argc, char **argv, server_opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->listen = "127.0.0.1:8443";
+    o->max_conns = 10000;
+    o->handshake_timeout = 10;
+    o->idle_timeout = 60;
+    o->dev_dir = "./gmtls-dev";
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    o->workers = ncpu > 0 ? (unsigned long)ncpu : 1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = NULL;
+        int m;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            server_usage(stdout);
+            return 1;
+        }
+        struct {
+            const char *name;
+            int *flag;
+        } flags[] = {{"--strict-sm", &o->strict_sm}, {"--www", &o->www},     {"--echo", &o->echo},
+                     {"--quiet", &o->quiet},         {"--verbose", &o->verbose}};
+        int matched = 0;
+        for (size_t k = 0; k < sizeof(flags) / sizeof(flags[0]) && !matched; k++) {
+            if (strcmp(a, flags[k].name) == 0) {
+                *flags[k].flag = 1;
+                matched = 1;
+            }
+        }
+        struct {
+            const char *name;
+            const char **dst;
+        } sopts[] = {
+            {"--listen", &o->listen},   {"--ciphers", &o->ciphers},     {"--groups", &o->groups},
+            {"--sigalgs", &o->sigalgs}, {"--alpn", &o->alpn},           {"--verify-client", &o->verify_client},
+            {"--ca", &o->ca},           {"--ticket-keys", &o->ticket_keys}, {"--keylog", &o->keylog},
+            {"--ocsp", &o->ocsp},       {"--sm2-id", &o->sm2_id},       {"--root", &o->root},
+            {"--proxy", &o->proxy},     {"--dev-dir", &o->dev_dir},
+        };
+        for (size_t k = 0; k < sizeof(sopts) / sizeof(sopts[0]) && !matched; k++) {
+            m = tool_opt_value(argc, argv, &i, sopts[k].name, &v);
+            if (m < 0) {
+                return -1;
+            }
+            if (m > 0) {
+                *sopts[k].dst = v;
+                matched = 1;
+            }
+        }
+        if (matched) {
+            continue;
+        }
+        if ((m = tool_opt_value(argc, argv, &i, "--cert", &v)) != 0) {
+            if (m < 0 || o->ncerts == MAX_CERTS) {
+                return -1;
+            }
+            o->certs[o->ncerts++] = v;
+            continue;
+        }
+        if ((m = tool_opt_value(argc, argv, &i, "--key", &v)) != 0) {
+            if (m < 0 || o->nkeys == MAX_CERTS) {
+                return -1;
+            }
+            o->keys[o->nkeys++] = v;
+            continue;
+        }
+        struct {
+            const char *name;
+            unsigned long *dst, min, max;
+        } nopts[] = {
+            {"--tickets", &o->tickets, 0, 16},
+            {"--workers", &o->workers, 1, MAX_WORKERS},
+            {"--max-conns", &o->max_conns, 0, 10000000},
+            {"--handshake-timeout", &o->handshake_timeout, 1, 86400},
+            {"--idle-timeout", &o->idle_timeout, 1, 86400},
+        };
+        for (size_t k = 0; k < sizeof(nopts) / sizeof(nopts[0]) && !matched; k++) {
+            m = tool_opt_value(argc, argv, &i, nopts[k].name, &v);
+            if (m < 0) {
+                return -1;
+            }
+            if (m > 0) {
+                if (tool_parse_uint(nopts[k].name, v, nopts[k].min, nopts[k].max, nopts[k].dst) != 0) {
+                    return -1;
+                }
+                if (nopts[k].dst == &o->tickets) {
+                    o->has_tickets = 1;
+                }
+                matched = 1;
+            }
+        }
+        if (matched) {
+            continue;
+        }
+        tool_err("server: unknown argument '%s' (see gmtls server --help)", a);
+        return -1;
+    }
+    if (o->ncerts != o->nkeys) {
+        tool_err("server: --cert and --key must come in pairs (%zu certificates, %zu keys)", o->ncerts, o->nkeys);
+        return -1;
+    }
+    if (o->www + o->echo + (o->proxy != NULL) > 1) {
+        tool_err("server: choose one of --www, --echo, --proxy");
+        return -1;
+    }
+    if (o->root != NULL && o->echo + (o->proxy != NULL) > 0) {
+        tool_err("server: --root goes with --www");
+        return -1;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- config */
+
+static const server_opts *g_opts;
+static const char *g_dev_dir; /* set when the development certificates are used */
+static uint8_t g_ticket_key[48];
+static pthread_mutex_t cfg_lock = PTHREAD_MUTEX_INITIALIZER;
+static gmtls_config *g_cfg;
+
+gmtls_conn *srv_conn_new(void)
+{
+    pthread_mutex_lock(&cfg_lock);
+    gmtls_conn *c = gmtls_conn_new(g_cfg, 1);
+    pthread_mutex_unlock(&cfg_lock);
+    return c;
+}
+
+static int parse_client_auth(const char *s, gmtls_client_auth *mode)
+{
+    static const struct {
+        const char *name;
+        gmtls_client_auth mode;
+    } modes[] = {
+        {"none", GMTLS_CLIENT_AUTH_NONE},
+        {"request", GMTLS_CLIENT_AUTH_REQUEST},
+        {"require", GMTLS_CLIENT_AUTH_REQUIRE_ANY},
+        {"verify-if-given", GMTLS_CLIENT_AUTH_VERIFY_IF_GIVEN},
+        {"require-and-verify", GMTLS_CLIENT_AUTH_REQUIRE_AND_VERIFY},
+    };
+    for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+        if (strcmp(s, modes[i].name) == 0) {
+            *mode = modes[i].mode;
+            return 0;
+        }
+    }
+    tool_err("--verify-client: unknown mode '%s' (none, request, require, verify-if-given, require-and-verify)",
+             s);
+    return -1;
+}
+
+static void config_error(gmtls_config *cfg, const char *what, int r)
+{
+    const char *d = gmtls_config_last_error(cfg);
+    tool_err("%s: %s%s%s", what, gmtls_strerror(r), d != NULL && d[0] ? ": " : "", d != NULL ? d : "");
+}
+
+/* Builds a complete config from the options. Returns 0, 1 (a file or
+ * library failure) or 2 (a usage error); *out is set on 0. */
+static int build_config(const server_opts *o, gmtls_config **out)
+{
+    gmtls_config *cfg = gmtls_config_new();
+    if (cfg == NULL) {
+        tool_err("out of memory");
+        return 1;
+    }
+    int rc = tool_config_lists(cfg, o->ciphers, o->groups, o->sigalgs, o->alpn);
+    if (rc != 0) {
+        goto fail;
+    }
+    rc = 2;
+    if (o->strict_sm) {
+        int r = gmtls_config_set_strict_sm(cfg, 1);
+        if (r != 0) {
+            config_error(cfg, "--strict-sm", r);
+            goto fail;
+        }
+    }
+    if (o->sm2_id != NULL) {
+        gmtls_sm2_id_mode mode;
+        if (tool_parse_sm2_id(o->sm2_id, &mode) != 0) {
+            goto fail;
+        }
+        gmtls_config_set_sm2_id_mode(cfg, mode);
+    }
+    if (o->verify_client != NULL) {
+        gmtls_client_auth mode;
+        if (parse_client_auth(o->verify_client, &mode) != 0) {
+            goto fail;
+        }
+        gmtls_config_set_client_auth(cfg, mode);
+    }
+    rc = 1;
+    if (o->ca != NULL && tool_config_ca(cfg, o->ca) != 0) {
+        goto fail;
+    }
+    for (size_t i = 0; i < o->ncerts; i++) {
+        int r = gmtls_config_add_cert_chain_file(cfg, o->certs[i], o->keys[i]);
+        if (r != 0) {
+            char what[PATH_MAX * 2 + 32];
+            snprintf(what, sizeof(what), "--cert %s / --key %s", o->certs[i], o->keys[i]);
+            config_error(cfg, what, r);
+            goto fail;
+        }
+        if (i == 0 && o->ocsp != NULL) {
+            uint8_t *der = NULL;
+            size_t len = 0;
+            if (tool_read_file(o->ocsp, &der, &len) != 0) {
+                goto fail;
+            }
+            r = gmtls_config_set_ocsp_staple(cfg, der, len);
+            free(der);
+            if (r != 0) {
+                config_error(cfg, o->ocsp, r);
+                goto fail;
+            }
+        }
+    }
+    if (o->ncerts == 0 && srv_devcert_load(cfg, g_dev_dir) != 0) {
+        goto fail;
+    }
+    if (o->has_tickets) {
+        gmtls_config_set_tickets(cfg, (unsigned)o->tickets, 7 * 24 * 3600);
+    }
+    if (o->ticket_keys != NULL) {
+        int r = gmtls_config_load_ticket_keys(cfg, o->ticket_keys);
+        if (r != 0) {
+            config_error(cfg, o->ticket_keys, r);
+            goto fail;
+        }
+    } else {
+        /* one random key for the life of the process, so tickets survive reloads */
+        int r = gmtls_config_set_ticket_keys(cfg, g_ticket_key, 1);
+        if (r != 0) {
+            config_error(cfg, "ticket key", r);
+            goto fail;
+        }
+    }
+    if (tool_keylog_setup(cfg, o->keylog) != 0) {
+        goto fail;
+    }
+    *out = cfg;
+    return 0;
+fail:
+    gmtls_config_free(cfg);
+    return rc;
+}
+
+static void reload_config(void)
+{
+    gmtls_config *cfg = NULL;
+    if (build_config(g_opts, &cfg) != 0) {
+        tool_err("SIGHUP: reload failed, keeping the current configuration");
+        return;
+    }
+    pthread_mutex_lock(&cfg_lock);
+    gmtls_config *old = g_cfg;
+    g_cfg = cfg;
+    pthread_mutex_unlock(&cfg_lock);
+    gmtls_config_free(old); /* connections still using it hold references */
+    if (!g_opts->quiet) {
+        srv_log("SIGHUP: reloaded certificates and ticket keys");
+    }
+}
+
+/* ---------------------------------------------------------------- sockets */
+
+static int listen_socket(const struct sockaddr *sa, socklen_t len)
+{
+    int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        return -1;
+    }
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+    if (sa->sa_family == AF_INET6) {
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+    }
+    if (bind(fd, sa, len) != 0 || listen(fd, 1024) != 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
+static int resolve(const char *spec, const char *default_port, int passive, struct sockaddr_storage *ss,
+                   socklen_t *len)
+{
+    char *host = NULL, *port = NULL;
+    if (tool_split_hostport(spec, default_port, &host, &port) != 0) {
+        tool_err("'%s' is not ADDR:PORT", spec);
+        return -1;
+    }
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = passive ? AI_PASSIVE : 0;
+    int r = getaddrinfo(host, port, &hints, &res);
+    if (r != 0) {
+        tool_err("%s: %s", spec, gai_strerror(r));
+        free(host);
+        free(port);
+        return -1;
+    }
+    memcpy(ss, res->ai_addr, res->ai_addrlen);
+    *len = res->ai_addrlen;
+    freeaddrinfo(res);
+    free(host);
+    free(port);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- main */
+
+int gmtls_cmd_server(int argc, char **argv)
+{
+    static server_opts o;
+    int pr = parse_args(argc, argv, &o);
+    if (pr != 0) {
+        return pr > 0 ? 0 : 2;
+    }
+    g_opts = &o;
+    static srv_settings st;
+    memset(&st, 0, sizeof(st));
+    st.mode = o.proxy != NULL ? SRV_MODE_PROXY : o.echo ? SRV_MODE_ECHO : SRV_MODE_WWW;
+    st.max_conns = (unsigned)o.max_conns;
+    st.handshake_timeout_s = (unsigned)o.handshake_timeout;
+    st.idle_timeout_s = (unsigned)o.idle_timeout;
+    st.quiet = o.quiet;
+    st.verbose = o.verbose;
+    static char root[PATH_MAX];
+    if (o.root != NULL) {
+        if (realpath(o.root, root) == NULL) {
+            tool_err("--root %s: %s", o.root, strerror(errno));
+            return 2;
+        }
+        st.root = root;
+    }
+    if (o.proxy != NULL && resolve(o.proxy, NULL, 0, &st.backend, &st.backend_len) != 0) {
+        return 2;
+    }
+    char ca_path[PATH_MAX + 16] = "";
+    if (o.ncerts == 0) {
+        if (srv_devcert_setup(o.dev_dir, ca_path, sizeof(ca_path), o.quiet) != 0) {
+            return 1;
+        }
+        g_dev_dir = o.dev_dir;
+    }
+    if (RAND_bytes(g_ticket_key, sizeof(g_ticket_key)) != 1) {
+        tool_err("no randomness for the ticket key");
+        return 1;
+    }
+    int rc = build_config(&o, &g_cfg);
+    if (rc != 0) {
+        return rc;
+    }
+
+    struct sockaddr_storage la;
+    socklen_t llen;
+    if (resolve(o.listen, "8443", 1, &la, &llen) != 0) {
+        gmtls_config_free(g_cfg);
+        return 2;
+    }
+    static int lfds[MAX_WORKERS];
+    size_t nw = o.workers;
+    for (size_t i = 0; i < nw; i++) {
+        lfds[i] = listen_socket((const struct sockaddr *)&la, llen);
+        if (lfds[i] < 0) {
+            tool_err("listen on %s: %s", o.listen, strerror(errno));
+            for (size_t k = 0; k < i; k++) {
+                close(lfds[k]);
+            }
+            gmtls_config_free(g_cfg);
+            return 1;
+        }
+        if (i == 0) {
+            /* port 0: the others share the port the kernel picked */
+            llen = sizeof(la);
+            getsockname(lfds[0], (struct sockaddr *)&la, &llen);
+        }
+    }
+
+    /* Signals go to this thread only (sigwait below); workers never see them. */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    static srv_worker *workers[MAX_WORKERS];
+    static pthread_t threads[MAX_WORKERS];
+    size_t started = 0;
+    for (size_t i = 0; i < nw; i++) {
+        workers[i] = srv_worker_new(lfds[i], &st);
+        if (workers[i] == NULL || pthread_create(&threads[i], NULL, srv_worker_run, workers[i]) != 0) {
+            tool_err("cannot start worker %zu", i);
+            srv_worker_free(workers[i]);
+            for (size_t k = i + 1; k < nw; k++) {
+                close(lfds[k]);
+            }
+            break;
+        }
+        started++;
+    }
+    char addr[80];
+    tool_format_addr((const struct sockaddr *)&la, addr, sizeof(addr));
+    if (started == nw) {
+        if (ca_path[0] != '\0' && !o.quiet) {
+            const char *colon = strrchr(addr, ':');
+            const char *port = colon != NULL ? colon + 1 : "8443";
+            printf("development certificates: %s (CA: %s)\n"
+                   "try:\n"
+                   "  gmtls client %s --ca %s --ciphers TLS_SM4_GCM_SM3\n"
+                   "  curl --cacert %s https://localhost:%s/\n",
+                   o.dev_dir, ca_path, addr, ca_path, ca_path, port);
+        }
+        printf("listening on %s\n", addr);
+        fflush(stdout);
+    }
+    rc = started == nw ? 0 : 1;
+    while (started == nw) {
+        int sig = 0;
+        if (sigwait(&sigs, &sig) != 0) {
+            continue;
+        }
+        if (sig == SIGHUP) {
+            reload_config();
+            continue;
+        }
+        if (!o.quiet) {
+            srv_log("%s: stopping (finishing open connections)", sig == SIGINT ? "SIGINT" : "SIGTERM");
+        }
+        break;
+    }
+    for (size_t i = 0; i < started; i++) {
+        srv_worker_stop(workers[i]);
+    }
+    for (size_t i = 0; i < started; i++) {
+        pthread_join(threads[i], NULL);
+        srv_worker_free(workers[i]);
+    }
+    gmtls_config_free(g_cfg);
+    g_cfg = NULL;
+    return rc;
+}

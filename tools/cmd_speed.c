@@ -1,0 +1,419 @@
+/* tools/cmd_speed.c - `gmtls speed [ITEM...] [--seconds S] [--json]`:
+ * throughput of the ShangMi primitives next to OpenSSL libcrypto (and
+ * libgcrypt for SM4-GCM/CCM when built with it), in the same run. Bulk
+ * ciphers and SM3 run on 16 KiB buffers; SM2 rows are operations/second.
+ * OpenSSL AES-128-GCM is printed as a ceiling row. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+
+#ifdef GMTLS_HAVE_GCRYPT
+#include <gcrypt.h>
+#endif
+
+#include "cmd.h"
+#include "gmtls/sm.h"
+
+#define SPEED_BUF 16384
+
+typedef struct {
+    const char *name, *impl, *unit;
+    double value;
+} speed_rec;
+
+typedef struct {
+    uint8_t key[16], iv[16], tag[64];
+    uint8_t *buf;
+    gmtls_sm4_key ks;
+    gmtls_sm4_gcm_ctx *gcm;
+    gmtls_sm4_ccm_ctx ccm;
+    EVP_CIPHER_CTX *evp;
+    gmtls_sm2_key sm2, sm2peer;
+    uint8_t sig[GMTLS_SM2_MAX_DER_SIG_LEN];
+    size_t siglen;
+    EVP_PKEY *pk, *ek, *pkpeer;
+    EVP_MD_CTX *mdctx;
+    uint8_t osig[128];
+    size_t osiglen;
+#ifdef GMTLS_HAVE_GCRYPT
+    gcry_cipher_hd_t gc;
+#endif
+    int fail;
+} speed_ctx;
+
+typedef void (*speed_op)(speed_ctx *c);
+
+static double now_sec(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Operations per second of op over at least `seconds`. */
+static double measure(speed_op op, speed_ctx *c, double seconds)
+{
+    op(c); /* warm-up */
+    double start = now_sec(), el;
+    unsigned long n = 0, batch = 1;
+    do {
+        for (unsigned long i = 0; i < batch; i++) {
+            op(c);
+        }
+        n += batch;
+        el = now_sec() - start;
+        if (el < seconds / 8) {
+            batch *= 2;
+        }
+    } while (el < seconds);
+    return (double)n / el;
+}
+
+/* ---- gmtls ops */
+static void g_sm3(speed_ctx *c)
+{
+    gmtls_sm3(c->buf, SPEED_BUF, c->tag);
+    c->buf[0] ^= c->tag[0];
+}
+static void g_ecb(speed_ctx *c)
+{
+    gmtls_sm4_ecb_encrypt(&c->ks, c->buf, c->buf, SPEED_BUF / 16);
+}
+static void g_ctr(speed_ctx *c)
+{
+    gmtls_sm4_ctr_xor(&c->ks, c->iv, c->buf, c->buf, SPEED_BUF);
+}
+static void g_gcm(speed_ctx *c)
+{
+    c->fail |= gmtls_sm4_gcm_seal(c->gcm, c->iv, 12, NULL, 0, c->buf, SPEED_BUF, c->tag, 16);
+}
+static void g_ccm(speed_ctx *c)
+{
+    c->fail |= gmtls_sm4_ccm_seal(&c->ccm, c->iv, 12, NULL, 0, c->buf, SPEED_BUF, c->tag, 16);
+}
+static void g_sign(speed_ctx *c)
+{
+    c->siglen = sizeof c->sig;
+    c->fail |= gmtls_sm2_sign(&c->sm2, NULL, 0, c->buf, 32, tool_rng, NULL, c->sig, &c->siglen);
+}
+static void g_verify(speed_ctx *c)
+{
+    c->fail |= gmtls_sm2_verify(&c->sm2.pub, NULL, 0, c->buf, 32, c->sig, c->siglen);
+}
+static void g_ecdh(speed_ctx *c)
+{
+    c->fail |= gmtls_sm2_ecdh(&c->sm2, &c->sm2peer.pub, c->tag);
+}
+
+/* ---- OpenSSL ops */
+static void o_sm3(speed_ctx *c)
+{
+    unsigned len;
+    c->fail |= EVP_Digest(c->buf, SPEED_BUF, c->tag, &len, EVP_sm3(), NULL) != 1;
+}
+static void o_cipher(speed_ctx *c)
+{
+    int len;
+    c->fail |= EVP_EncryptUpdate(c->evp, c->buf, &len, c->buf, SPEED_BUF) != 1;
+}
+static void o_aesgcm(speed_ctx *c)
+{
+    int len;
+    c->fail |= EVP_EncryptInit_ex(c->evp, NULL, NULL, NULL, c->iv) != 1 ||
+               EVP_EncryptUpdate(c->evp, c->buf, &len, c->buf, SPEED_BUF) != 1 ||
+               EVP_EncryptFinal_ex(c->evp, c->buf, &len) != 1 ||
+               EVP_CIPHER_CTX_ctrl(c->evp, EVP_CTRL_GCM_GET_TAG, 16, c->tag) != 1;
+}
+static void o_sign(speed_ctx *c)
+{
+    c->osiglen = sizeof c->osig;
+    c->fail |= EVP_DigestSignInit(c->mdctx, NULL, EVP_sm3(), NULL, c->pk) != 1 ||
+               EVP_DigestSign(c->mdctx, c->osig, &c->osiglen, c->buf, 32) != 1;
+}
+static void o_verify(speed_ctx *c)
+{
+    c->fail |= EVP_DigestVerifyInit(c->mdctx, NULL, EVP_sm3(), NULL, c->pk) != 1 ||
+               EVP_DigestVerify(c->mdctx, c->osig, c->osiglen, c->buf, 32) != 1;
+}
+static void o_ecdh(speed_ctx *c)
+{
+    EVP_PKEY_CTX *d = EVP_PKEY_CTX_new_from_pkey(NULL, c->ek, NULL);
+    size_t len = 32;
+    c->fail |= d == NULL || EVP_PKEY_derive_init(d) != 1 || EVP_PKEY_derive_set_peer(d, c->pkpeer) != 1 ||
+               EVP_PKEY_derive(d, c->tag, &len) != 1;
+    EVP_PKEY_CTX_free(d);
+}
+
+#ifdef GMTLS_HAVE_GCRYPT
+static void gc_aead(speed_ctx *c, int ccm)
+{
+    int bad = gcry_cipher_setiv(c->gc, c->iv, 12) != 0;
+    if (ccm) {
+        uint64_t params[3] = {SPEED_BUF, 0, 16};
+        bad |= gcry_cipher_ctl(c->gc, GCRYCTL_SET_CCM_LENGTHS, params, sizeof params) != 0;
+    }
+    bad |= gcry_cipher_encrypt(c->gc, c->buf, SPEED_BUF, NULL, 0) != 0;
+    bad |= gcry_cipher_gettag(c->gc, c->tag, 16) != 0;
+    c->fail |= bad;
+}
+static void gc_gcm(speed_ctx *c)
+{
+    gc_aead(c, 0);
+}
+static void gc_ccm(speed_ctx *c)
+{
+    gc_aead(c, 1);
+}
+#endif
+
+/* ---- driver */
+
+static const char *const speed_items[] = {"sm3", "sm4-ecb", "sm4-ctr", "sm4-gcm", "sm4-ccm",
+                                          "sm2-sign", "sm2-verify", "sm2-ecdh"};
+#define NITEMS (sizeof speed_items / sizeof speed_items[0])
+
+static void speed_usage(FILE *f)
+{
+    fputs("usage: gmtls speed [sm3|sm4-ecb|sm4-ctr|sm4-gcm|sm4-ccm|sm2-sign|sm2-verify|sm2-ecdh|all]...\n"
+          "                   [--seconds S] [--json]\n"
+          "  --seconds S  time per measurement (default 0.5)\n"
+          "  --json       one JSON array of {name, impl, unit, value, cpu_path, size}\n",
+          f);
+}
+
+static int run_item(const char *item, speed_ctx *c, double secs, speed_rec *recs, size_t *nrec)
+{
+    const int bulk = strncmp(item, "sm2", 3) != 0;
+    const char *unit = bulk ? "MB/s" : "ops/s";
+    const double scale = bulk ? (double)SPEED_BUF / 1e6 : 1.0;
+    speed_op ours = NULL, ossl = NULL, gcry = NULL;
+    const EVP_CIPHER *cipher = NULL;
+    int rc = 0;
+    c->fail = 0;
+    if (strcmp(item, "sm3") == 0) {
+        ours = g_sm3;
+        ossl = o_sm3;
+    } else if (strcmp(item, "sm4-ecb") == 0) {
+        ours = g_ecb;
+        ossl = o_cipher;
+        cipher = EVP_sm4_ecb();
+    } else if (strcmp(item, "sm4-ctr") == 0) {
+        ours = g_ctr;
+        ossl = o_cipher;
+        cipher = EVP_sm4_ctr();
+    } else if (strcmp(item, "sm4-gcm") == 0) {
+        ours = g_gcm;
+#ifdef GMTLS_HAVE_GCRYPT
+        gcry = gc_gcm;
+#endif
+    } else if (strcmp(item, "sm4-ccm") == 0) {
+        ours = g_ccm;
+#ifdef GMTLS_HAVE_GCRYPT
+        gcry = gc_ccm;
+#endif
+    } else if (strcmp(item, "sm2-sign") == 0) {
+        ours = g_sign;
+        ossl = o_sign;
+    } else if (strcmp(item, "sm2-verify") == 0) {
+        ours = g_verify;
+        ossl = o_verify;
+        g_sign(c);
+        o_sign(c);
+    } else if (strcmp(item, "sm2-ecdh") == 0) {
+        ours = g_ecdh;
+        ossl = o_ecdh;
+    }
+    recs[*nrec] = (speed_rec){item, "gmtls", unit, measure(ours, c, secs) * scale};
+    (*nrec)++;
+    if (ossl != NULL) {
+        if (cipher != NULL) {
+            c->fail |= EVP_EncryptInit_ex(c->evp, cipher, NULL, c->key, c->iv) != 1;
+        }
+        recs[*nrec] = (speed_rec){item, "openssl", unit, measure(ossl, c, secs) * scale};
+        (*nrec)++;
+    }
+#ifdef GMTLS_HAVE_GCRYPT
+    if (gcry != NULL) {
+        int mode = strcmp(item, "sm4-gcm") == 0 ? GCRY_CIPHER_MODE_GCM : GCRY_CIPHER_MODE_CCM;
+        if (gcry_cipher_open(&c->gc, GCRY_CIPHER_SM4, mode, 0) == 0) {
+            c->fail |= gcry_cipher_setkey(c->gc, c->key, 16) != 0;
+            recs[*nrec] = (speed_rec){item, "libgcrypt", unit, measure(gcry, c, secs) * scale};
+            (*nrec)++;
+            gcry_cipher_close(c->gc);
+        }
+    }
+#else
+    (void)gcry;
+#endif
+    if (strcmp(item, "sm4-gcm") == 0) {
+        /* ceiling: OpenSSL AES-128-GCM (AES-NI/CLMUL when present) */
+        c->fail |= EVP_EncryptInit_ex(c->evp, EVP_aes_128_gcm(), NULL, c->key, NULL) != 1;
+        recs[*nrec] = (speed_rec){"aes-128-gcm", "openssl", unit, measure(o_aesgcm, c, secs) * scale};
+        (*nrec)++;
+    }
+    if (c->fail) {
+        tool_err("speed: %s: an operation failed", item);
+        rc = -1;
+    }
+    return rc;
+}
+
+int gmtls_cmd_speed(int argc, char **argv)
+{
+    double secs = 0.5;
+    int json = 0, want[NITEMS] = {0}, any = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            speed_usage(stdout);
+            return 0;
+        } else if (strcmp(argv[i], "--json") == 0) {
+            json = 1;
+        } else if (strcmp(argv[i], "--seconds") == 0) {
+            char *end;
+            if (i + 1 >= argc || (secs = strtod(argv[++i], &end)) <= 0 || *end != '\0' || secs > 600) {
+                tool_err("speed: --seconds needs a positive number of seconds");
+                return 2;
+            }
+        } else if (strcmp(argv[i], "all") == 0) {
+            for (size_t k = 0; k < NITEMS; k++) {
+                want[k] = 1;
+            }
+            any = 1;
+        } else {
+            size_t k = 0;
+            while (k < NITEMS && strcmp(argv[i], speed_items[k]) != 0) {
+                k++;
+            }
+            if (k == NITEMS) {
+                tool_err("speed: unknown item %s", argv[i]);
+                speed_usage(stderr);
+                return 2;
+            }
+            want[k] = 1;
+            any = 1;
+        }
+    }
+    if (!any) {
+        for (size_t k = 0; k < NITEMS; k++) {
+            want[k] = 1;
+        }
+    }
+#ifdef GMTLS_HAVE_GCRYPT
+    if (!gcry_check_version(NULL)) {
+        tool_err("speed: libgcrypt initialisation failed");
+        return 1;
+    }
+    gcry_control(GCRYCTL_DISABLE_SECMEM, 0);
+    gcry_control(GCRYCTL_INITIALIZATION_FINISHED, 0);
+#endif
+    speed_ctx *c = calloc(1, sizeof *c);
+    speed_rec recs[64];
+    size_t nrec = 0;
+    int status = 0;
+    if (c == NULL || (c->buf = calloc(1, SPEED_BUF)) == NULL || (c->gcm = malloc(sizeof *c->gcm)) == NULL ||
+        (c->evp = EVP_CIPHER_CTX_new()) == NULL || (c->mdctx = EVP_MD_CTX_new()) == NULL) {
+        tool_err("speed: out of memory");
+        status = 1;
+        goto done;
+    }
+    if (tool_rng(NULL, c->key, 16) != 0 || tool_rng(NULL, c->iv, 16) != 0 ||
+        tool_rng(NULL, c->buf, SPEED_BUF) != 0) {
+        tool_err("speed: RNG failure");
+        status = 1;
+        goto done;
+    }
+    gmtls_sm4_set_key(&c->ks, c->key);
+    gmtls_sm4_gcm_init(c->gcm, c->key);
+    gmtls_sm4_ccm_init(&c->ccm, c->key);
+    if (want[5] || want[6] || want[7]) {
+        if (gmtls_sm2_keygen(&c->sm2, tool_rng, NULL) != 0 || gmtls_sm2_keygen(&c->sm2peer, tool_rng, NULL) != 0) {
+            tool_err("speed: SM2 key generation failed");
+            status = 1;
+            goto done;
+        }
+        /* OpenSSL: an SM2 key for sign/verify (SM3 with Z over the default
+         * ID), and EC keys on the SM2 curve for ECDH. */
+        c->pk = EVP_PKEY_Q_keygen(NULL, NULL, "SM2");
+        c->ek = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "SM2");
+        c->pkpeer = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "SM2");
+        if (c->pk == NULL || c->ek == NULL || c->pkpeer == NULL) {
+            tool_err("speed: OpenSSL SM2 key generation failed");
+            status = 1;
+            goto done;
+        }
+    }
+    for (size_t k = 0; k < NITEMS; k++) {
+        if (want[k] && run_item(speed_items[k], c, secs, recs, &nrec) != 0) {
+            status = 1;
+        }
+    }
+
+    const char *path = gmtls_sm_cpu_path();
+    if (json) {
+        printf("[");
+        for (size_t i = 0; i < nrec; i++) {
+            printf("%s\n  {\"name\": \"%s\", \"impl\": \"%s\", \"unit\": \"%s\", \"value\": %.2f, "
+                   "\"cpu_path\": \"%s\", \"size\": %d}",
+                   i ? "," : "", recs[i].name, recs[i].impl, recs[i].unit, recs[i].value, path,
+                   SPEED_BUF);
+        }
+        printf("\n]\n");
+    } else {
+        printf("cpu path: %s; bulk rows on %d-byte buffers, %.2f s per measurement\n", path, SPEED_BUF, secs);
+        printf("%-12s %16s %16s %16s  %s\n", "name", "gmtls", "openssl", "libgcrypt", "ratio (gmtls/other)");
+        for (size_t i = 0; i < nrec;) {
+            const char *name = recs[i].name;
+            double g = -1, o = -1, l = -1;
+            const char *unit = recs[i].unit;
+            for (; i < nrec && strcmp(recs[i].name, name) == 0; i++) {
+                if (strcmp(recs[i].impl, "gmtls") == 0) {
+                    g = recs[i].value;
+                } else if (strcmp(recs[i].impl, "openssl") == 0) {
+                    o = recs[i].value;
+                } else {
+                    l = recs[i].value;
+                }
+            }
+            char gs[32] = "-", os[32] = "-", ls[32] = "-", ratio[64] = "";
+            if (g >= 0) {
+                snprintf(gs, sizeof gs, "%.1f %s", g, unit);
+            }
+            if (o >= 0) {
+                snprintf(os, sizeof os, "%.1f %s", o, unit);
+            }
+            if (l >= 0) {
+                snprintf(ls, sizeof ls, "%.1f %s", l, unit);
+            }
+            if (g >= 0 && o > 0) {
+                snprintf(ratio, sizeof ratio, "%.2fx openssl", g / o);
+            } else if (g >= 0 && l > 0) {
+                snprintf(ratio, sizeof ratio, "%.2fx libgcrypt", g / l);
+            } else if (g < 0) {
+                snprintf(ratio, sizeof ratio, "(ceiling)");
+            }
+            printf("%-12s %16s %16s %16s  %s\n", name, gs, os, ls, ratio);
+        }
+    }
+done:
+    if (c != NULL) {
+        gmtls_sm4_key_clear(&c->ks);
+        if (c->gcm != NULL) {
+            gmtls_sm4_gcm_clear(c->gcm);
+        }
+        gmtls_sm4_ccm_clear(&c->ccm);
+        gmtls_sm2_key_clear(&c->sm2);
+        gmtls_sm2_key_clear(&c->sm2peer);
+        EVP_PKEY_free(c->pk);
+        EVP_PKEY_free(c->ek);
+        EVP_PKEY_free(c->pkpeer);
+        EVP_CIPHER_CTX_free(c->evp);
+        EVP_MD_CTX_free(c->mdctx);
+        free(c->gcm);
+        free(c->buf);
+        free(c);
+    }
+    return status;
+}

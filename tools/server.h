@@ -1,0 +1,71 @@
+/* tools/server.h - the pieces of `gmtls server`:
+ *   cmd_server.c      options, configuration (and SIGHUP reload), workers, signals
+ *   server_loop.c     the epoll event loop of one worker: accept, handshake,
+ *                     timers, echo and proxy modes, the access log
+ *   server_http.c     --www: HTTP/1.1 requests, the status page, files
+ *   server_devcert.c  development CAs and certificates made with libcrypto */
+#ifndef GMTLS_TOOLS_SERVER_H
+#define GMTLS_TOOLS_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include "gmtls.h"
+
+typedef enum { SRV_MODE_WWW, SRV_MODE_ECHO, SRV_MODE_PROXY } srv_mode;
+
+typedef struct {
+    srv_mode mode;
+    const char *root;              /* --root (realpath'd), or NULL */
+    struct sockaddr_storage backend;
+    socklen_t backend_len;
+    unsigned max_conns;
+    unsigned handshake_timeout_s;
+    unsigned idle_timeout_s;
+    int quiet;
+    int verbose;
+} srv_settings;
+
+/* A server connection on the current config (SIGHUP may replace the config;
+ * each connection keeps a reference to the one it started with). */
+gmtls_conn *srv_conn_new(void);
+
+/* One worker: runs until shutdown. */
+typedef struct srv_worker srv_worker;
+srv_worker *srv_worker_new(int listen_fd, const srv_settings *st);
+/* Thread entry point (void *srv_worker). */
+void *srv_worker_run(void *arg);
+/* Asks the worker to stop accepting and finish (async-signal-safe). */
+void srv_worker_stop(srv_worker *w);
+void srv_worker_free(srv_worker *w);
+
+/* --www: one connection's HTTP state. */
+typedef struct srv_http srv_http;
+srv_http *srv_http_new(void);
+void srv_http_free(srv_http *h);
+/* Feeds decrypted bytes; writes responses through io. Returns 0 to go on,
+ * 1 when the connection should be closed after the output is flushed, or
+ * -1 on a TLS error (already logged by the caller). */
+int srv_http_input(srv_http *h, gmtls_io *io, const srv_settings *st, const uint8_t *data, size_t len);
+/* Continues a file being sent once output drained. Same results. */
+int srv_http_resume(srv_http *h, gmtls_io *io, const srv_settings *st);
+/* 1 while a request is half-received or a response is being produced. */
+int srv_http_busy(const srv_http *h);
+/* 1 while a file is being sent (the caller stops feeding input). */
+int srv_http_sending(const srv_http *h);
+/* 1 when the connection should close once idle (Connection: close seen). */
+int srv_http_wants_close(const srv_http *h);
+void srv_http_set_peer(srv_http *h, const char *peer);
+
+/* Dev certificates: makes (once) or reuses them in dir; adds both chains to
+ * cfg. Fills ca_path (dir/ca.pem). 0 or -1 (message printed). */
+int srv_devcert_setup(const char *dir, char *ca_path, size_t ca_path_len, int quiet);
+/* Adds the dev chains from dir to cfg. 0 or -1. */
+int srv_devcert_load(gmtls_config *cfg, const char *dir);
+
+/* Access log (stderr, one line, whole lines under a lock). */
+void srv_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,877 @@
+/* tools/server_loop.c - one worker of `gmtls server`: an epoll loop over
+ * non-blocking sockets driven through gmtls_io_*.
+ *
+ * A connection lives on exactly one of three FIFO lists, each with one
+ * timeout, so expiring timers is a walk from the head:
+ *   handshaking  deadline = accepted + --handshake-timeout (slowloris)
+ *   open         deadline = last activity + --idle-timeout (moved to the
+ *                tail on activity)
+ *   lingering    close_notify sent and our side shut down; we drain the
+ *                peer briefly so closing does not reset unread data */
+#include <errno.h>
+#include <pthread.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "server.h"
+#include "tlsutil.h"
+
+#define OUT_HIGH (256 * 1024) /* stop producing while this much is queued */
+#define PROXY_BUF (64 * 1024) /* client->backend bytes in flight */
+#define IO_CHUNK 16384
+#define LINGER_MS 2000
+#define SHUTDOWN_GRACE_MS 30000
+
+enum { TAG_LISTEN, TAG_WAKE, TAG_CLIENT, TAG_BACKEND };
+enum { LIST_HANDSHAKE, LIST_OPEN, LIST_LINGER, LIST_COUNT };
+typedef enum { CS_HANDSHAKE, CS_OPEN, CS_CLOSING, CS_LINGER } conn_state;
+
+typedef struct srv_conn srv_conn;
+typedef struct {
+    int kind;
+    srv_conn *c;
+} ep_tag;
+
+struct srv_conn {
+    srv_conn *prev, *next;
+    int list;
+    srv_worker *w;
+    int fd;
+    uint32_t ev;
+    ep_tag tag;
+    gmtls_conn *tls;
+    gmtls_io *io;
+    conn_state state;
+    uint64_t start_ms, last_ms;
+    char peer[64];
+    char result[192];
+    int dead;            /* freed at the end of the event batch */
+    int got_close;       /* close_notify or EOF from the client */
+    int requests;        /* --www: requests answered */
+    srv_http *http;
+    /* --proxy */
+    int bfd;
+    uint32_t bev;
+    ep_tag btag;
+    int b_connecting, b_eof, b_shut_wr;
+    uint8_t *to_b;
+    size_t to_b_len;
+};
+
+struct srv_worker {
+    int epfd, lfd, wakefd;
+    const srv_settings *st;
+    srv_conn lists[LIST_COUNT]; /* circular sentinels */
+    unsigned nconns;
+    srv_conn *dead;      /* singly linked through next */
+    int stopping;
+    uint64_t hard_deadline;
+    ep_tag ltag, wtag;
+};
+
+static atomic_uint total_conns;
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void srv_log(const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    pthread_mutex_lock(&log_lock);
+    fprintf(stderr, "%s\n", line);
+    fflush(stderr);
+    pthread_mutex_unlock(&log_lock);
+}
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* ---------------------------------------------------------------- lists */
+
+static void list_unlink(srv_conn *c)
+{
+    c->prev->next = c->next;
+    c->next->prev = c->prev;
+    c->prev = c->next = c;
+}
+
+static void list_append(srv_worker *w, srv_conn *c, int list)
+{
+    srv_conn *head = &w->lists[list];
+    c->list = list;
+    c->prev = head->prev;
+    c->next = head;
+    head->prev->next = c;
+    head->prev = c;
+}
+
+static void list_move(srv_conn *c, int list)
+{
+    list_unlink(c);
+    list_append(c->w, c, list);
+}
+
+static uint64_t list_timeout_ms(const srv_worker *w, int list)
+{
+    switch (list) {
+    case LIST_HANDSHAKE: return (uint64_t)w->st->handshake_timeout_s * 1000;
+    case LIST_OPEN: return (uint64_t)w->st->idle_timeout_s * 1000;
+    default: return LINGER_MS;
+    }
+}
+
+static void touch(srv_conn *c)
+{
+    c->last_ms = now_ms();
+    if (c->list == LIST_OPEN) {
+        list_move(c, LIST_OPEN);
+    }
+}
+
+/* ---------------------------------------------------------------- epoll */
+
+static void set_events(srv_conn *c, int fd, uint32_t *cur, ep_tag *tag, uint32_t want)
+{
+    if (fd < 0 || *cur == want) {
+        return;
+    }
+    struct epoll_event ev = {.events = want, .data.ptr = tag};
+    if (epoll_ctl(c->w->epfd, EPOLL_CTL_MOD, fd, &ev) == 0) {
+        *cur = want;
+    }
+}
+
+/* ---------------------------------------------------------------- finish */
+
+static void log_conn(const srv_conn *c)
+{
+    if (c->w->st->quiet) {
+        return;
+    }
+    const gmtls_conn *t = c->tls;
+    const char *sni = gmtls_conn_server_name(t), *alpn = gmtls_conn_alpn(t);
+    int done = gmtls_conn_handshake_done(t);
+    srv_log("%s sni=%s suite=%s group=%s sigalg=%s alpn=%s resumed=%s in=%llu out=%llu duration=%llums result=%s",
+            c->peer, sni != NULL ? sni : "-", done ? tool_suite_name(gmtls_conn_cipher_suite(t)) : "none",
+            done ? tool_group_name(gmtls_conn_group(t)) : "none",
+            done ? tool_sigalg_name(gmtls_conn_sigalg(t)) : "none", alpn != NULL ? alpn : "-",
+            gmtls_conn_is_resumed(t) ? "yes" : "no", (unsigned long long)gmtls_conn_bytes_received(t),
+            (unsigned long long)gmtls_conn_bytes_sent(t), (unsigned long long)(now_ms() - c->start_ms),
+            c->result[0] != '\0' ? c->result : "ok");
+}
+
+static void close_backend(srv_conn *c)
+{
+    if (c->bfd >= 0) {
+        epoll_ctl(c->w->epfd, EPOLL_CTL_DEL, c->bfd, NULL);
+        close(c->bfd);
+        c->bfd = -1;
+    }
+    c->b_eof = 1;
+    c->to_b_len = 0;
+}
+
+/* Ends a connection now; the memory goes at the end of the event batch,
+ * since later events of the same batch may still point at it. */
+static void conn_free(srv_conn *c)
+{
+    srv_worker *w = c->w;
+    if (c->dead) {
+        return;
+    }
+    c->dead = 1;
+    log_conn(c);
+    list_unlink(c);
+    close_backend(c);
+    epoll_ctl(w->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+    close(c->fd);
+    c->next = w->dead;
+    w->dead = c;
+    w->nconns--;
+    atomic_fetch_sub(&total_conns, 1);
+}
+
+static void reap(srv_worker *w)
+{
+    while (w->dead != NULL) {
+        srv_conn *c = w->dead;
+        w->dead = c->next;
+        gmtls_io_free(c->io);
+        gmtls_conn_free(c->tls);
+        srv_http_free(c->http);
+        free(c->to_b);
+        free(c);
+    }
+}
+
+static void set_result(srv_conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_result(srv_conn *c, const char *fmt, ...)
+{
+    if (c->result[0] != '\0') {
+        return; /* the first reason wins */
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->result, sizeof(c->result), fmt, ap);
+    va_end(ap);
+}
+
+static void set_tls_result(srv_conn *c, const char *what, int err)
+{
+    const char *d = gmtls_conn_error_detail(c->tls);
+    if (d != NULL && d[0] != '\0') {
+        set_result(c, "%s: %s (%s)", what, gmtls_strerror(err), d);
+    } else {
+        set_result(c, "%s: %s", what, gmtls_strerror(err));
+    }
+}
+
+/* Our side is done: shut down writing and drain the peer for a moment. */
+static void start_linger(srv_conn *c)
+{
+    shutdown(c->fd, SHUT_WR);
+    c->state = CS_LINGER;
+    c->last_ms = now_ms();
+    list_move(c, LIST_LINGER);
+    close_backend(c);
+    set_events(c, c->fd, &c->ev, &c->tag, EPOLLIN);
+}
+
+/* Queues close_notify; the connection ends once the output is out. */
+static void start_close(srv_conn *c)
+{
+    if (c->state == CS_CLOSING || c->state == CS_LINGER) {
+        return;
+    }
+    (void)gmtls_io_close(c->io);
+    c->state = CS_CLOSING;
+}
+
+/* A fatal error: push out whatever alert is queued, then close. */
+static void fail_conn(srv_conn *c)
+{
+    (void)gmtls_io_flush(c->io);
+    conn_free(c);
+}
+
+/* ---------------------------------------------------------------- modes */
+
+/* Returns 0 to go on, -1 when c was freed. */
+static int echo_progress(srv_conn *c)
+{
+    uint8_t buf[IO_CHUNK];
+    while (c->state == CS_OPEN && gmtls_io_pending_output(c->io) < OUT_HIGH) {
+        size_t n = 0;
+        int r = gmtls_io_read(c->io, buf, sizeof(buf), &n);
+        if (r == 0) {
+            size_t wn = 0;
+            r = gmtls_io_write(c->io, buf, n, &wn);
+            if (r != 0 && r != GMTLS_ERR_WANT_WRITE) {
+                set_tls_result(c, "send", r);
+                fail_conn(c);
+                return -1;
+            }
+            touch(c);
+            continue;
+        }
+        if (r == GMTLS_ERR_WANT_READ) {
+            break;
+        }
+        if (r == GMTLS_ERR_CLOSED) {
+            c->got_close = 1;
+            start_close(c);
+            break;
+        }
+        if (r == GMTLS_ERR_EOF) {
+            set_result(c, "eof without close_notify");
+            conn_free(c);
+            return -1;
+        }
+        set_tls_result(c, "receive", r);
+        fail_conn(c);
+        return -1;
+    }
+    if (c->state == CS_OPEN && c->w->stopping && gmtls_io_pending_output(c->io) == 0) {
+        set_result(c, "ok (shutdown)");
+        start_close(c);
+    }
+    return 0;
+}
+
+static int www_progress(srv_conn *c)
+{
+    const srv_settings *st = c->w->st;
+    if (srv_http_sending(c->http)) {
+        int hr = srv_http_resume(c->http, c->io, st);
+        if (hr < 0) {
+            set_result(c, "send failed");
+            fail_conn(c);
+            return -1;
+        }
+    }
+    uint8_t buf[IO_CHUNK];
+    while (c->state == CS_OPEN && !srv_http_sending(c->http) && !srv_http_wants_close(c->http) &&
+           gmtls_io_pending_output(c->io) < OUT_HIGH) {
+        size_t n = 0;
+        int r = gmtls_io_read(c->io, buf, sizeof(buf), &n);
+        if (r == 0) {
+            touch(c);
+            int hr = srv_http_input(c->http, c->io, st, buf, n);
+            if (hr < 0) {
+                set_result(c, "send failed");
+                fail_conn(c);
+                return -1;
+            }
+            if (!srv_http_busy(c->http)) {
+                c->requests++;
+            }
+            continue;
+        }
+        if (r == GMTLS_ERR_WANT_READ) {
+            break;
+        }
+        if (r == GMTLS_ERR_CLOSED) {
+            c->got_close = 1;
+            start_close(c);
+            break;
+        }
+        if (r == GMTLS_ERR_EOF) {
+            if (srv_http_busy(c->http)) {
+                set_result(c, "eof without close_notify");
+            }
+            conn_free(c);
+            return -1;
+        }
+        set_tls_result(c, "receive", r);
+        fail_conn(c);
+        return -1;
+    }
+    if (c->state == CS_OPEN && !srv_http_sending(c->http) && srv_http_wants_close(c->http)) {
+        start_close(c);
+    }
+    if (c->state == CS_OPEN && c->w->stopping && c->requests > 0 && !srv_http_busy(c->http) &&
+        gmtls_io_pending_output(c->io) == 0) {
+        start_close(c);
+    }
+    return 0;
+}
+
+static int backend_connect(srv_conn *c)
+{
+    const srv_settings *st = c->w->st;
+    c->bfd = socket(st->backend.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (c->bfd < 0) {
+        return -1;
+    }
+    int one = 1;
+    setsockopt(c->bfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    if (connect(c->bfd, (const struct sockaddr *)&st->backend, st->backend_len) != 0 && errno != EINPROGRESS) {
+        close(c->bfd);
+        c->bfd = -1;
+        return -1;
+    }
+    c->b_connecting = 1;
+    c->btag.kind = TAG_BACKEND;
+    c->btag.c = c;
+    c->bev = EPOLLOUT;
+    struct epoll_event ev = {.events = EPOLLOUT, .data.ptr = &c->btag};
+    if (epoll_ctl(c->w->epfd, EPOLL_CTL_ADD, c->bfd, &ev) != 0) {
+        close(c->bfd);
+        c->bfd = -1;
+        return -1;
+    }
+    c->to_b = malloc(PROXY_BUF);
+    return c->to_b != NULL ? 0 : -1;
+}
+
+static int proxy_progress(srv_conn *c)
+{
+    /* client -> buffer */
+    while (c->state == CS_OPEN && !c->got_close && c->to_b_len < PROXY_BUF) {
+        size_t n = 0;
+        int r = gmtls_io_read(c->io, c->to_b + c->to_b_len, PROXY_BUF - c->to_b_len, &n);
+        if (r == 0) {
+            if (c->bfd < 0) {
+                continue; /* backend gone: discard */
+            }
+            c->to_b_len += n;
+            touch(c);
+            continue;
+        }
+        if (r == GMTLS_ERR_WANT_READ) {
+            break;
+        }
+        if (r == GMTLS_ERR_CLOSED || r == GMTLS_ERR_EOF) {
+            c->got_close = 1;
+            if (r == GMTLS_ERR_EOF) {
+                set_result(c, "client eof without close_notify");
+            }
+            break;
+        }
+        set_tls_result(c, "receive", r);
+        fail_conn(c);
+        return -1;
+    }
+    if (c->bfd >= 0 && c->b_connecting) {
+        return 0;
+    }
+    /* buffer -> backend */
+    while (c->bfd >= 0 && c->to_b_len > 0) {
+        ssize_t n = send(c->bfd, c->to_b, c->to_b_len, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                break;
+            }
+            set_result(c, "backend write: %s", strerror(errno));
+            close_backend(c);
+            break;
+        }
+        memmove(c->to_b, c->to_b + n, c->to_b_len - (size_t)n);
+        c->to_b_len -= (size_t)n;
+        touch(c);
+    }
+    if (c->got_close && c->to_b_len == 0 && c->bfd >= 0 && !c->b_shut_wr) {
+        shutdown(c->bfd, SHUT_WR); /* half-close follows the client's close_notify */
+        c->b_shut_wr = 1;
+    }
+    /* backend -> client */
+    uint8_t buf[IO_CHUNK];
+    while (c->bfd >= 0 && !c->b_eof && c->state == CS_OPEN && gmtls_io_pending_output(c->io) < OUT_HIGH) {
+        ssize_t n = read(c->bfd, buf, sizeof(buf));
+        if (n > 0) {
+            size_t wn = 0;
+            int r = gmtls_io_write(c->io, buf, (size_t)n, &wn);
+            if (r != 0 && r != GMTLS_ERR_WANT_WRITE) {
+                set_tls_result(c, "send", r);
+                fail_conn(c);
+                return -1;
+            }
+            touch(c);
+            continue;
+        }
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            break;
+        }
+        if (n < 0) {
+            set_result(c, "backend read: %s", strerror(errno));
+        }
+        c->b_eof = 1;
+    }
+    if (c->state == CS_OPEN && (c->b_eof || c->bfd < 0)) {
+        /* the backend finished: close_notify goes after the data already
+         * queued; keep relaying the client's side until it closes too */
+        (void)gmtls_io_close(c->io);
+        if (c->bfd < 0 || (c->got_close && c->to_b_len == 0)) {
+            c->state = CS_CLOSING;
+        }
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- driver */
+
+static void update_interest(srv_conn *c)
+{
+    uint32_t want = 0;
+    size_t pend = gmtls_io_pending_output(c->io);
+    if (pend > 0) {
+        want |= EPOLLOUT;
+    }
+    switch (c->state) {
+    case CS_HANDSHAKE: want |= EPOLLIN; break;
+    case CS_OPEN:
+        if (!c->got_close && pend < OUT_HIGH) {
+            if (c->http != NULL) {
+                if (!srv_http_sending(c->http)) {
+                    want |= EPOLLIN;
+                }
+            } else if (c->to_b == NULL || c->to_b_len < PROXY_BUF) {
+                want |= EPOLLIN;
+            }
+        }
+        break;
+    case CS_CLOSING: break;
+    case CS_LINGER: want = EPOLLIN; break;
+    }
+    set_events(c, c->fd, &c->ev, &c->tag, want);
+    if (c->bfd >= 0) {
+        uint32_t bw = 0;
+        if (c->b_connecting || c->to_b_len > 0) {
+            bw |= EPOLLOUT;
+        }
+        if (!c->b_connecting && !c->b_eof && pend < OUT_HIGH) {
+            bw |= EPOLLIN;
+        }
+        set_events(c, c->bfd, &c->bev, &c->btag, bw);
+    }
+}
+
+static void progress(srv_conn *c)
+{
+    const srv_settings *st = c->w->st;
+    if (c->state == CS_LINGER) {
+        char buf[4096];
+        ssize_t n;
+        while ((n = read(c->fd, buf, sizeof(buf))) > 0) {
+        }
+        if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+            conn_free(c);
+        }
+        return;
+    }
+    if (c->state == CS_HANDSHAKE) {
+        int r = gmtls_io_handshake(c->io);
+        if (r == GMTLS_ERR_WANT_READ || r == GMTLS_ERR_WANT_WRITE) {
+            update_interest(c);
+            return;
+        }
+        if (r != 0) {
+            set_tls_result(c, "handshake failed", r);
+            fail_conn(c);
+            return;
+        }
+        c->state = CS_OPEN;
+        c->last_ms = now_ms();
+        list_move(c, LIST_OPEN);
+        if (st->mode == SRV_MODE_WWW) {
+            c->http = srv_http_new();
+            if (c->http == NULL) {
+                set_result(c, "out of memory");
+                fail_conn(c);
+                return;
+            }
+            srv_http_set_peer(c->http, c->peer);
+        } else if (st->mode == SRV_MODE_PROXY && backend_connect(c) != 0) {
+            set_result(c, "backend connect: %s", strerror(errno));
+            close_backend(c);
+            start_close(c);
+        }
+    }
+    if (gmtls_io_pending_output(c->io) > 0) {
+        int r = gmtls_io_flush(c->io);
+        if (r != 0 && r != GMTLS_ERR_WANT_WRITE) {
+            set_tls_result(c, "send", r);
+            conn_free(c);
+            return;
+        }
+        if (r == 0) {
+            touch(c);
+        }
+    }
+    if (c->state == CS_OPEN) {
+        int r = st->mode == SRV_MODE_WWW ? www_progress(c) : st->mode == SRV_MODE_ECHO ? echo_progress(c)
+                                                                                   : proxy_progress(c);
+        if (r < 0) {
+            return;
+        }
+        if (gmtls_io_pending_output(c->io) > 0) {
+            int fr = gmtls_io_flush(c->io);
+            if (fr != 0 && fr != GMTLS_ERR_WANT_WRITE) {
+                set_tls_result(c, "send", fr);
+                conn_free(c);
+                return;
+            }
+        }
+    }
+    if (c->state == CS_CLOSING && gmtls_io_pending_output(c->io) == 0) {
+        start_linger(c);
+    }
+    update_interest(c);
+}
+
+static void on_backend_event(srv_conn *c, uint32_t events)
+{
+    if (c->b_connecting) {
+        int err = 0;
+        socklen_t len = sizeof(err);
+        if (getsockopt(c->bfd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) {
+            err = errno;
+        }
+        if (err != 0) {
+            set_result(c, "backend connect: %s", strerror(err));
+            close_backend(c);
+            start_close(c);
+            progress(c);
+            return;
+        }
+        c->b_connecting = 0;
+    } else if ((events & EPOLLERR) != 0) {
+        set_result(c, "backend socket error");
+        close_backend(c);
+    }
+    progress(c);
+}
+
+static void on_client_event(srv_conn *c, uint32_t events)
+{
+    if ((events & EPOLLERR) != 0 || ((events & EPOLLHUP) != 0 && (c->ev & EPOLLIN) == 0)) {
+        if (c->state != CS_LINGER) {
+            set_result(c, "connection reset");
+        }
+        conn_free(c);
+        return;
+    }
+    progress(c);
+}
+
+static void accept_all(srv_worker *w)
+{
+    for (;;) {
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof(ss);
+        int fd = accept4(w->lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED) {
+                continue;
+            }
+            if (errno != EAGAIN && errno != EWOULDBLOCK && !w->st->quiet) {
+                srv_log("accept: %s", strerror(errno));
+            }
+            return;
+        }
+        char peer[64];
+        tool_format_addr((const struct sockaddr *)&ss, peer, sizeof(peer));
+        if (w->st->max_conns > 0 && atomic_load(&total_conns) >= w->st->max_conns) {
+            if (!w->st->quiet) {
+                srv_log("%s result=refused (--max-conns %u reached)", peer, w->st->max_conns);
+            }
+            close(fd);
+            continue;
+        }
+        srv_conn *c = calloc(1, sizeof(*c));
+        if (c == NULL) {
+            close(fd);
+            continue;
+        }
+        c->tls = srv_conn_new();
+        c->io = c->tls != NULL ? gmtls_io_new(c->tls, fd) : NULL;
+        if (c->io == NULL) {
+            gmtls_conn_free(c->tls);
+            free(c);
+            close(fd);
+            continue;
+        }
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        c->w = w;
+        c->fd = fd;
+        c->bfd = -1;
+        c->tag.kind = TAG_CLIENT;
+        c->tag.c = c;
+        c->ev = EPOLLIN;
+        c->state = CS_HANDSHAKE;
+        c->start_ms = c->last_ms = now_ms();
+        snprintf(c->peer, sizeof(c->peer), "%s", peer);
+        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &c->tag};
+        if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+            gmtls_io_free(c->io);
+            gmtls_conn_free(c->tls);
+            free(c);
+            close(fd);
+            continue;
+        }
+        c->prev = c->next = c;
+        list_append(w, c, LIST_HANDSHAKE);
+        w->nconns++;
+        atomic_fetch_add(&total_conns, 1);
+    }
+}
+
+static void expire(srv_worker *w)
+{
+    uint64_t now = now_ms();
+    for (int l = 0; l < LIST_COUNT; l++) {
+        uint64_t to = list_timeout_ms(w, l);
+        srv_conn *head = &w->lists[l];
+        while (head->next != head) {
+            srv_conn *c = head->next;
+            uint64_t base = l == LIST_HANDSHAKE ? c->start_ms : c->last_ms;
+            if (base + to > now && !(w->stopping && now >= w->hard_deadline)) {
+                break;
+            }
+            if (l == LIST_HANDSHAKE) {
+                set_result(c, "handshake timeout");
+            } else if (l == LIST_OPEN) {
+                set_result(c, w->stopping && now >= w->hard_deadline ? "shutdown" : "idle timeout");
+                (void)gmtls_io_close(c->io);
+                (void)gmtls_io_flush(c->io);
+            }
+            conn_free(c);
+        }
+    }
+}
+
+static int next_timeout(const srv_worker *w)
+{
+    uint64_t now = now_ms(), next = now + 1000;
+    for (int l = 0; l < LIST_COUNT; l++) {
+        const srv_conn *head = &w->lists[l];
+        if (head->next != head) {
+            const srv_conn *c = head->next;
+            uint64_t d = (l == LIST_HANDSHAKE ? c->start_ms : c->last_ms) + list_timeout_ms(w, l);
+            if (d < next) {
+                next = d;
+            }
+        }
+    }
+    return next > now ? (int)(next - now) : 0;
+}
+
+static void begin_stop(srv_worker *w)
+{
+    if (w->stopping) {
+        return;
+    }
+    w->stopping = 1;
+    w->hard_deadline = now_ms() + SHUTDOWN_GRACE_MS;
+    if (w->lfd >= 0) {
+        epoll_ctl(w->epfd, EPOLL_CTL_DEL, w->lfd, NULL);
+        close(w->lfd);
+        w->lfd = -1;
+    }
+    /* let idle connections notice: each runs its mode's idle check */
+    srv_conn *head = &w->lists[LIST_OPEN];
+    size_t n = 0;
+    for (srv_conn *c = head->next; c != head; c = c->next) {
+        n++;
+    }
+    srv_conn **all = calloc(n + 1, sizeof(*all));
+    if (all == NULL) {
+        return; /* the idle timeout ends them instead */
+    }
+    n = 0;
+    for (srv_conn *c = head->next; c != head; c = c->next) {
+        all[n++] = c;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!all[i]->dead) {
+            progress(all[i]); /* may end it or move it to another list */
+        }
+    }
+    free(all);
+}
+
+srv_worker *srv_worker_new(int listen_fd, const srv_settings *st)
+{
+    srv_worker *w = calloc(1, sizeof(*w));
+    if (w == NULL) {
+        return NULL;
+    }
+    w->st = st;
+    w->lfd = listen_fd;
+    w->epfd = epoll_create1(EPOLL_CLOEXEC);
+    w->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    for (int l = 0; l < LIST_COUNT; l++) {
+        w->lists[l].next = w->lists[l].prev = &w->lists[l];
+    }
+    w->ltag.kind = TAG_LISTEN;
+    w->wtag.kind = TAG_WAKE;
+    struct epoll_event lev = {.events = EPOLLIN, .data.ptr = &w->ltag};
+    struct epoll_event wev = {.events = EPOLLIN, .data.ptr = &w->wtag};
+    if (w->epfd < 0 || w->wakefd < 0 || epoll_ctl(w->epfd, EPOLL_CTL_ADD, listen_fd, &lev) != 0 ||
+        epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->wakefd, &wev) != 0) {
+        if (w->epfd >= 0) {
+            close(w->epfd);
+        }
+        if (w->wakefd >= 0) {
+            close(w->wakefd);
+        }
+        free(w);
+        return NULL;
+    }
+    return w;
+}
+
+void srv_worker_stop(srv_worker *w)
+{
+    uint64_t one = 1;
+    ssize_t n = write(w->wakefd, &one, sizeof(one));
+    (void)n;
+}
+
+void srv_worker_free(srv_worker *w)
+{
+    if (w == NULL) {
+        return;
+    }
+    if (w->lfd >= 0) {
+        close(w->lfd);
+    }
+    close(w->epfd);
+    close(w->wakefd);
+    free(w);
+}
+
+void *srv_worker_run(void *arg)
+{
+    srv_worker *w = arg;
+    struct epoll_event evs[128];
+    while (!(w->stopping && w->nconns == 0)) {
+        int n = epoll_wait(w->epfd, evs, 128, next_timeout(w));
+        if (n < 0 && errno != EINTR) {
+            srv_log("epoll_wait: %s", strerror(errno));
+            break;
+        }
+        for (int i = 0; i < n; i++) {
+            ep_tag *t = evs[i].data.ptr;
+            switch (t->kind) {
+            case TAG_LISTEN:
+                if (w->lfd >= 0) {
+                    accept_all(w);
+                }
+                break;
+            case TAG_WAKE: {
+                uint64_t v;
+                ssize_t rn = read(w->wakefd, &v, sizeof(v));
+                (void)rn;
+                begin_stop(w);
+                break;
+            }
+            case TAG_CLIENT:
+                if (!t->c->dead) {
+                    on_client_event(t->c, evs[i].events);
+                }
+                break;
+            case TAG_BACKEND:
+                if (!t->c->dead) {
+                    on_backend_event(t->c, evs[i].events);
+                }
+                break;
+            }
+        }
+        expire(w);
+        reap(w);
+    }
+    /* whatever is left at the hard deadline */
+    for (int l = 0; l < LIST_COUNT; l++) {
+        while (w->lists[l].next != &w->lists[l]) {
+            srv_conn *c = w->lists[l].next;
+            set_result(c, "shutdown");
+            conn_free(c);
+        }
+    }
+    reap(w);
+    return NULL;
+}

@@ -1,0 +1,47 @@
+/* tools/tlsutil.h - helpers shared by `gmtls client` and `gmtls server`:
+ * option parsing, addresses, key log files, config setup. */
+#ifndef GMTLS_TOOLS_TLSUTIL_H
+#define GMTLS_TOOLS_TLSUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "gmtls.h"
+
+/* Matches argv[*i] against "--name" (taking the value from argv[*i+1]) or
+ * "--name=value". Returns 1 and sets *val on a match, 0 when the option is a
+ * different one, -1 (message printed) when the value is missing. */
+int tool_opt_value(int argc, char **argv, int *i, const char *name, const char **val);
+/* Parses a decimal number in [min, max]; 0 or -1 (message printed). */
+int tool_parse_uint(const char *opt, const char *s, unsigned long min, unsigned long max, unsigned long *out);
+
+/* Splits "host:port", "[v6]:port" into malloc'd host and port strings.
+ * With default_port != NULL a bare host is accepted. 0 or -1. */
+int tool_split_hostport(const char *s, const char *default_port, char **host, char **port);
+/* "1.2.3.4:5" / "[::1]:5" for a socket address. */
+void tool_format_addr(const struct sockaddr *sa, char *buf, size_t len);
+/* 1 if s is an IPv4 or IPv6 literal. */
+int tool_is_ip_literal(const char *s);
+
+/* Key log: appends NSS key log lines to path (SSLKEYLOGFILE when path is
+ * NULL and the variable is set). 0 (also when there is nothing to do) or -1. */
+int tool_keylog_setup(gmtls_config *cfg, const char *path);
+
+/* Applies the algorithm lists (NULL = keep defaults). On an unknown name
+ * prints "gmtls: <last error>" and returns 2; other failures 1; else 0. */
+int tool_config_lists(gmtls_config *cfg, const char *ciphers, const char *groups, const char *sigalgs,
+                      const char *alpn);
+/* Parses rfc8998 | gbt-default | accept-both. 0 or -1 (message printed). */
+int tool_parse_sm2_id(const char *s, gmtls_sm2_id_mode *mode);
+/* Loads trust anchors from a PEM file or a hashed directory. 0 or -1. */
+int tool_config_ca(gmtls_config *cfg, const char *path);
+
+/* Names for the report / access log, never NULL ("none" for 0). */
+const char *tool_suite_name(uint16_t id);
+const char *tool_group_name(uint16_t id);
+const char *tool_sigalg_name(uint16_t id);
+/* "gmtls_strerror text" plus the conn detail when there is one. */
+void tool_print_tls_error(const char *what, int err, const gmtls_conn *conn);
+
+#endif
