@@ -220,6 +220,10 @@ int gmtls_config_set_ticket_keys(gmtls_config *cfg, const uint8_t *keys, size_t 
 /** Loads ticket keys from a file: one 96-hex-digit key per line, newest first. */
 int gmtls_config_load_ticket_keys(gmtls_config *cfg, const char *file);
 
+/** Sends a KeyUpdate after this many records under one key (0 = the AEAD's
+ *  RFC 8446 §5.5 limit, the default). */
+void gmtls_config_set_key_update_limit(gmtls_config *cfg, uint64_t records);
+
 /** Pads each protected record to a multiple of this many bytes (0 = off). */
 void gmtls_config_set_record_padding(gmtls_config *cfg, uint16_t block);
 

@@ -479,6 +479,11 @@ void gmtls_config_set_verify_connection(gmtls_config *cfg, gmtls_verify_conn_fn 
     cfg->verify_conn_ctx = ctx;
 }
 
+void gmtls_config_set_key_update_limit(gmtls_config *cfg, uint64_t records)
+{
+    cfg->key_update_records = records;
+}
+
 void gmtls_config_set_record_padding(gmtls_config *cfg, uint16_t block)
 {
     cfg->record_padding = block;

@@ -495,8 +495,13 @@ int gmtls_send(gmtls_conn *c, gmtls_buf *out, const void *data, size_t len)
     const uint8_t *p = data;
     do {
         size_t n = len > GMTLS_MAX_PLAINTEXT ? GMTLS_MAX_PLAINTEXT : len;
-        /* RFC 8446 §5.5: rekey before the AEAD's record limit is reached. */
-        if (c->wr.seq >= c->wr.suite->aead->max_records - 1) {
+        /* RFC 8446 §5.5: rekey before the AEAD's record limit is reached
+         * (or the configured, smaller limit). */
+        uint64_t limit = c->wr.suite->aead->max_records - 1;
+        if (c->cfg->key_update_records != 0 && c->cfg->key_update_records < limit) {
+            limit = c->cfg->key_update_records;
+        }
+        if (c->wr.seq >= limit) {
             int rc = update_write_key(c, out, 0);
             if (rc != 0) {
                 return conn_fail(c, out, rc);

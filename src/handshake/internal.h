@@ -106,6 +106,7 @@ struct gmtls_config {
     gmtls_ticket_key ticket_keys[GMTLS_MAX_TICKET_KEYS];
     size_t nticket_keys;
     uint16_t record_padding;
+    uint64_t key_update_records;
     int strict_sm;
     char err[256];
 };

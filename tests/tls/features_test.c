@@ -9,6 +9,7 @@
 
 #include "test.h"
 #include "tlstest.h"
+#include "handshake/internal.h"
 
 static gmtls_config *server_cfg(const char *alg)
 {
@@ -451,8 +452,78 @@ static void test_ocsp_scts_padding(void)
     gmtls_config_free(ccfg);
 }
 
+/* Automatic KeyUpdate before the record limit, on every suite. */
+static void test_auto_key_update(void)
+{
+    static const char *const suites[] = {"TLS_AES_128_GCM_SHA256", "TLS_CHACHA20_POLY1305_SHA256", "TLS_SM4_GCM_SM3",
+                                         "TLS_SM4_CCM_SM3"};
+    for (size_t i = 0; i < GMTLS_ARRAY_LEN_T(suites); i++) {
+        gmtls_config *scfg = server_cfg("P-256"), *ccfg = client_cfg("P-256");
+        CHECK_OK(gmtls_config_set_cipher_suites(ccfg, suites[i]));
+        gmtls_config_set_key_update_limit(ccfg, 3);
+        tt_pair p;
+        CHECK_OK(tt_pair_new(&p, ccfg, scfg, "localhost"));
+        CHECK_OK(tt_handshake(&p));
+        uint8_t before[GMTLS_MAX_HASH_LEN];
+        memcpy(before, p.cli->wr.secret, sizeof before);
+        for (int k = 0; k < 10; k++) {
+            CHECK_OK(tt_send(&p, 1, "0123456789", 10));
+        }
+        CHECK(p.srv_app.off == 100);
+        /* Three KeyUpdates later the client's write secret changed and both
+         * sides agree on it. */
+        CHECK(memcmp(before, p.cli->wr.secret, sizeof before) != 0);
+        CHECK_MEM(p.cli->wr.secret, p.srv->rd.secret, sizeof before);
+        CHECK(p.cli->wr.seq <= 3);
+        tt_pair_free(&p);
+        gmtls_config_free(scfg);
+        gmtls_config_free(ccfg);
+    }
+}
+
+/* A server chain from a CA the client does not trust -> unknown_ca. */
+static void test_unknown_ca(void)
+{
+    static const char *const algs[] = {"SM2", "P-256"};
+    for (size_t i = 0; i < GMTLS_ARRAY_LEN_T(algs); i++) {
+        test_chain other;
+        CHECK_OK(test_make_chain(algs[i], "localhost", "1234567812345678", &other));
+        gmtls_config *scfg = tt_server_config(&other), *ccfg = client_cfg(algs[i]);
+        tt_pair p;
+        CHECK_OK(tt_pair_new(&p, ccfg, scfg, "localhost"));
+        (void)tt_handshake(&p);
+        CHECK_ERR(p.cli_rc, GMTLS_ALERT_UNKNOWN_CA);
+        CHECK_ERR(p.srv_rc, GMTLS_ERR_PEER_ALERT(GMTLS_ALERT_UNKNOWN_CA));
+        tt_pair_free(&p);
+        /* The right CA but another host name -> bad_certificate. */
+        gmtls_config *c2 = tt_client_config(&other);
+        CHECK_OK(tt_pair_new(&p, c2, scfg, "other.example"));
+        (void)tt_handshake(&p);
+        CHECK_ERR(p.cli_rc, GMTLS_ALERT_BAD_CERTIFICATE);
+        tt_pair_free(&p);
+        gmtls_config_free(c2);
+        gmtls_config_free(scfg);
+        gmtls_config_free(ccfg);
+        test_free_chain(&other);
+    }
+    /* SM2 chains signed with the empty ID (OpenSSL 3.0's default) verify too. */
+    test_chain empty_id;
+    CHECK_OK(test_make_chain("SM2", "localhost", NULL, &empty_id));
+    gmtls_config *scfg = tt_server_config(&empty_id), *ccfg = tt_client_config(&empty_id);
+    tt_pair p;
+    CHECK_OK(tt_pair_new(&p, ccfg, scfg, "localhost"));
+    CHECK_OK(tt_handshake(&p));
+    CHECK(strcmp(gmtls_conn_verify_result(p.cli), "ok") == 0);
+    tt_pair_free(&p);
+    gmtls_config_free(scfg);
+    gmtls_config_free(ccfg);
+    test_free_chain(&empty_id);
+}
+
 int main(void)
 {
+    test_auto_key_update();
+    test_unknown_ca();
     test_resumption();
     test_client_auth();
     test_verify_connection();
