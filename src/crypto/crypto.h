@@ -69,6 +69,15 @@ struct gmtls_aead_alg {
     GMTLS_MUST_CHECK int (*open)(gmtls_aead_ctx *ctx, const uint8_t nonce[GMTLS_IV_LEN], const uint8_t *aad,
                                  size_t aadlen, uint8_t *buf, size_t len, const uint8_t *tag);
     void (*dispose)(gmtls_aead_ctx *ctx);
+    /* Optional out-of-place forms (NULL: the record layer copies, then works
+     * in place). seal_to encrypts in[0..inlen) || tail[0..taillen) into out;
+     * open_to decrypts in[0..len) into out (nothing authentic is left in out
+     * on failure). */
+    GMTLS_MUST_CHECK int (*seal_to)(gmtls_aead_ctx *ctx, const uint8_t nonce[GMTLS_IV_LEN], const uint8_t *aad,
+                                    size_t aadlen, const uint8_t *in, size_t inlen, const uint8_t *tail,
+                                    size_t taillen, uint8_t *out, uint8_t *tag);
+    GMTLS_MUST_CHECK int (*open_to)(gmtls_aead_ctx *ctx, const uint8_t nonce[GMTLS_IV_LEN], const uint8_t *aad,
+                                    size_t aadlen, const uint8_t *in, size_t len, const uint8_t *tag, uint8_t *out);
 };
 
 extern const gmtls_aead_alg gmtls_aead_aes128gcm, gmtls_aead_aes256gcm, gmtls_aead_chacha20poly1305,

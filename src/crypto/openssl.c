@@ -162,6 +162,37 @@ static int evp_aead_open(gmtls_aead_ctx *ctx, const uint8_t nonce[GMTLS_IV_LEN],
     return 0;
 }
 
+static int evp_aead_seal_to(gmtls_aead_ctx *ctx, const uint8_t nonce[GMTLS_IV_LEN], const uint8_t *aad,
+                            size_t aadlen, const uint8_t *in, size_t inlen, const uint8_t *tail, size_t taillen,
+                            uint8_t *out, uint8_t *tag)
+{
+    EVP_CIPHER_CTX *c = ctx->impl;
+    int outl;
+    if (!EVP_CipherInit_ex2(c, NULL, NULL, nonce, 1, NULL) || !EVP_CipherUpdate(c, NULL, &outl, aad, (int)aadlen) ||
+        (inlen > 0 && !EVP_CipherUpdate(c, out, &outl, in, (int)inlen)) ||
+        (taillen > 0 && !EVP_CipherUpdate(c, out + inlen, &outl, tail, (int)taillen)) ||
+        !EVP_CipherFinal_ex(c, out + inlen + taillen, &outl) ||
+        !EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_GET_TAG, GMTLS_TAG_LEN, tag)) {
+        return GMTLS_ERR_CRYPTO;
+    }
+    return 0;
+}
+
+static int evp_aead_open_to(gmtls_aead_ctx *ctx, const uint8_t nonce[GMTLS_IV_LEN], const uint8_t *aad,
+                            size_t aadlen, const uint8_t *in, size_t len, const uint8_t *tag, uint8_t *out)
+{
+    EVP_CIPHER_CTX *c = ctx->impl;
+    int outl;
+    if (!EVP_CipherInit_ex2(c, NULL, NULL, nonce, 0, NULL) || !EVP_CipherUpdate(c, NULL, &outl, aad, (int)aadlen) ||
+        (len > 0 && !EVP_CipherUpdate(c, out, &outl, in, (int)len)) ||
+        !EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_TAG, GMTLS_TAG_LEN, (void *)tag) ||
+        EVP_CipherFinal_ex(c, out + len, &outl) <= 0) {
+        gmtls_wipe(out, len);
+        return -1;
+    }
+    return 0;
+}
+
 static void evp_aead_dispose(gmtls_aead_ctx *ctx)
 {
     EVP_CIPHER_CTX_free(ctx->impl); /* cleanses the key schedule */
@@ -171,11 +202,11 @@ static void evp_aead_dispose(gmtls_aead_ctx *ctx)
 /* RFC 8446 §5.5: AES-GCM keys protect at most 2^24.5 full-size records;
  * ChaCha20-Poly1305 has no practical limit (we rekey at 2^60 anyway). */
 const gmtls_aead_alg gmtls_aead_aes128gcm = {"AES-128-GCM", 16, 23726566ULL, evp_aead_init, evp_aead_seal,
-                                             evp_aead_open, evp_aead_dispose};
+                                             evp_aead_open, evp_aead_dispose, evp_aead_seal_to, evp_aead_open_to};
 const gmtls_aead_alg gmtls_aead_aes256gcm = {"AES-256-GCM", 32, 23726566ULL, evp_aead_init, evp_aead_seal,
-                                             evp_aead_open, evp_aead_dispose};
+                                             evp_aead_open, evp_aead_dispose, evp_aead_seal_to, evp_aead_open_to};
 const gmtls_aead_alg gmtls_aead_chacha20poly1305 = {"ChaCha20-Poly1305", 32, 1ULL << 60, evp_aead_init,
-                                                    evp_aead_seal, evp_aead_open, evp_aead_dispose};
+                                                    evp_aead_seal, evp_aead_open, evp_aead_dispose, evp_aead_seal_to, evp_aead_open_to};
 
 /* ------------------------------------------------------------ key exchange */
 

@@ -114,9 +114,9 @@ static void sm4ccm_dispose(gmtls_aead_ctx *ctx)
 /* RFC 8998 defers to RFC 8446 §5.5; SM4 has AES's 128-bit block, so the same
  * 2^24.5-record bound applies to both SM4 modes. */
 const gmtls_aead_alg gmtls_aead_sm4gcm = {"SM4-GCM", 16, 23726566ULL, sm4gcm_init, sm4gcm_seal, sm4gcm_open,
-                                          sm4gcm_dispose};
+                                          sm4gcm_dispose, NULL, NULL};
 const gmtls_aead_alg gmtls_aead_sm4ccm = {"SM4-CCM", 16, 23726566ULL, sm4ccm_init, sm4ccm_seal, sm4ccm_open,
-                                          sm4ccm_dispose};
+                                          sm4ccm_dispose, NULL, NULL};
 
 /* ------------------------------------------------------------ curveSM2 */
 

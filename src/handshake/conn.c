@@ -324,15 +324,17 @@ static int handle_handshake_bytes(gmtls_conn *c, gmtls_buf *out, const uint8_t *
     return rc;
 }
 
-static int handle_record(gmtls_conn *c, gmtls_buf *out, gmtls_buf *app, uint8_t *rec, size_t reclen)
+/* Opens one record (header hdr, body in place) and acts on its content. */
+static int handle_record(gmtls_conn *c, gmtls_buf *out, gmtls_buf *app, const uint8_t *hdr, const uint8_t *in,
+                         uint8_t *body, size_t bodylen)
 {
     uint8_t type, *payload;
     size_t len;
-    int rc = gmtls_rec_open(&c->rd, rec, reclen, &type, &payload, &len);
+    int rc = gmtls_rec_open_split(&c->rd, hdr, in, body, bodylen, &type, &payload, &len);
     if (rc == GMTLS_ALERT_BAD_RECORD_MAC && c->skip_early_data) {
         /* RFC 8446 §4.2.10: a server that rejects early data skips records it
          * cannot decrypt with the handshake key, up to max_early_data_size. */
-        c->early_skipped += reclen;
+        c->early_skipped += GMTLS_REC_HDR + bodylen;
         if (c->early_skipped > 16 * GMTLS_MAX_CIPHERTEXT) {
             return gmtls_fail(c, GMTLS_ALERT_BAD_RECORD_MAC, "too much early data to skip");
         }
@@ -341,7 +343,7 @@ static int handle_record(gmtls_conn *c, gmtls_buf *out, gmtls_buf *app, uint8_t 
     if (rc != 0) {
         return gmtls_fail(c, rc, "record: %s", gmtls_alert_name(rc));
     }
-    if (c->rd.suite != NULL && rec[0] == GMTLS_CT_APPLICATION_DATA) {
+    if (c->rd.suite != NULL && hdr[0] == GMTLS_CT_APPLICATION_DATA) {
         c->skip_early_data = 0; /* the first record that decrypts ends the skipping */
     }
     switch (type) {
@@ -349,7 +351,7 @@ static int handle_record(gmtls_conn *c, gmtls_buf *out, gmtls_buf *app, uint8_t 
         /* RFC 8446 §5: an unprotected change_cipher_spec of the single byte 1
          * is dropped between the first ClientHello and the peer's Finished;
          * any other value, or a protected one -> unexpected_message. */
-        if (rec[0] == GMTLS_CT_CHANGE_CIPHER_SPEC && len == 1 && payload[0] == 1 && c->ccs_allowed) {
+        if (hdr[0] == GMTLS_CT_CHANGE_CIPHER_SPEC && len == 1 && payload[0] == 1 && c->ccs_allowed) {
             return 0;
         }
         return gmtls_fail(c, GMTLS_ALERT_UNEXPECTED_MESSAGE, "unexpected change_cipher_spec");
@@ -383,8 +385,10 @@ static int handle_record(gmtls_conn *c, gmtls_buf *out, gmtls_buf *app, uint8_t 
         if (c->hsbuf.off != 0) {
             return gmtls_fail(c, GMTLS_ALERT_UNEXPECTED_MESSAGE, "application data inside a handshake message");
         }
-        GMTLS_TRY(gmtls_buf_reserve(app, len));
-        memcpy(app->base + app->off, payload, len);
+        if (payload != app->base + app->off) {
+            GMTLS_TRY(gmtls_buf_reserve(app, len));
+            memcpy(app->base + app->off, payload, len);
+        }
         app->off += len;
         c->bytes_received += len;
         return 0;
@@ -399,6 +403,31 @@ static int process(gmtls_conn *c, gmtls_buf *out, gmtls_buf *app, const uint8_t 
 {
     size_t avail = *inlen, pos = 0;
     int rc = 0;
+    /* Fast path for application data: whole records straight from the input,
+     * each body copied once to the end of app and decrypted there, so the
+     * plaintext lands where the caller reads it. */
+    while (app != NULL && c->rbuf.off == 0 && c->state == ST_DONE && !c->closed_recv && avail - pos >= 5) {
+        int err;
+        size_t rl = gmtls_rec_next_len(in + pos, avail - pos, &err);
+        if (err != 0) {
+            *inlen = pos;
+            return gmtls_fail(c, err, "record too long");
+        }
+        if (rl == 0 || rl > avail - pos) {
+            break;
+        }
+        GMTLS_TRY(gmtls_buf_reserve(app, rl));
+        rc = handle_record(c, out, app, in + pos, in + pos + GMTLS_REC_HDR, app->base + app->off, rl - GMTLS_REC_HDR);
+        pos += rl;
+        if (rc != 0) {
+            *inlen = pos;
+            return rc;
+        }
+    }
+    in += pos;
+    avail -= pos;
+    size_t fast = pos;
+    pos = 0;
     if (avail > 0) {
         GMTLS_TRY(gmtls_buf_reserve(&c->rbuf, avail));
         memcpy(c->rbuf.base + c->rbuf.off, in, avail);
@@ -414,7 +443,8 @@ static int process(gmtls_conn *c, gmtls_buf *out, gmtls_buf *app, const uint8_t 
         if (rl == 0 || rl > c->rbuf.off - pos) {
             break;
         }
-        rc = handle_record(c, out, app, c->rbuf.base + pos, rl);
+        uint8_t *body = c->rbuf.base + pos + GMTLS_REC_HDR;
+        rc = handle_record(c, out, app, c->rbuf.base + pos, body, body, rl - GMTLS_REC_HDR);
         pos += rl;
         if (rc != 0) {
             break;
@@ -424,7 +454,7 @@ static int process(gmtls_conn *c, gmtls_buf *out, gmtls_buf *app, const uint8_t 
     if (rc == 0 && (c->state == ST_DONE || c->closed_recv) && left > 0 && left <= avail) {
         /* Give back bytes after the last record used: they belong to the
          * caller's next call (gmtls_receive). */
-        *inlen = avail - left;
+        *inlen = fast + avail - left;
         c->rbuf.off = pos;
     }
     gmtls_buf_consume(&c->rbuf, pos);

@@ -85,13 +85,22 @@ static int seal_one(gmtls_rec *r, gmtls_buf *out, uint8_t type, const uint8_t *d
     hdr[2] = 3;
     hdr[3] = (uint8_t)(clen >> 8);
     hdr[4] = (uint8_t)clen;
-    if (len > 0) {
-        memmove(body, data, len);
-    }
-    body[len] = type;
-    memset(body + len + 1, 0, pad);
     make_nonce(r, nonce);
-    GMTLS_TRY(r->aead.alg->seal(&r->aead, nonce, hdr, GMTLS_REC_HDR, body, inner + pad, body + inner + pad));
+    uint8_t tail[1 + 255];
+    if (r->aead.alg->seal_to != NULL && pad < sizeof tail && (data + len <= body || data >= body + clen)) {
+        /* Encrypt straight from the caller's data into the record. */
+        tail[0] = type;
+        memset(tail + 1, 0, pad);
+        GMTLS_TRY(r->aead.alg->seal_to(&r->aead, nonce, hdr, GMTLS_REC_HDR, data, len, tail, 1 + pad, body,
+                                       body + inner + pad));
+    } else {
+        if (len > 0) {
+            memmove(body, data, len);
+        }
+        body[len] = type;
+        memset(body + len + 1, 0, pad);
+        GMTLS_TRY(r->aead.alg->seal(&r->aead, nonce, hdr, GMTLS_REC_HDR, body, inner + pad, body + inner + pad));
+    }
     r->seq++;
     out->off += GMTLS_REC_HDR + clen;
     return 0;
@@ -143,13 +152,22 @@ size_t gmtls_rec_next_len(const uint8_t *buf, size_t n, int *err)
 
 int gmtls_rec_open(gmtls_rec *r, uint8_t *rec, size_t reclen, uint8_t *type, uint8_t **payload, size_t *len)
 {
+    if (reclen < GMTLS_REC_HDR) {
+        return GMTLS_ALERT_DECODE_ERROR;
+    }
+    return gmtls_rec_open_split(r, rec, rec + GMTLS_REC_HDR, rec + GMTLS_REC_HDR, reclen - GMTLS_REC_HDR, type,
+                                payload, len);
+}
+
+int gmtls_rec_open_split(gmtls_rec *r, const uint8_t hdr[GMTLS_REC_HDR], const uint8_t *in, uint8_t *body,
+                         size_t bodylen, uint8_t *type, uint8_t **payload, size_t *len)
+{
     gmtls_rd rd;
-    gmtls_rd_init(&rd, rec, reclen);
+    gmtls_rd_init(&rd, hdr, GMTLS_REC_HDR);
     uint8_t outer = gmtls_rd_u8(&rd);
     (void)gmtls_rd_u16(&rd);
     size_t n = gmtls_rd_u16(&rd);
-    uint8_t *body = rec + GMTLS_REC_HDR;
-    if (rd.err || n != reclen - GMTLS_REC_HDR) {
+    if (rd.err || n != bodylen) {
         return GMTLS_ALERT_DECODE_ERROR;
     }
     /* RFC 8446 §5: a change_cipher_spec record passes unprotected at any time
@@ -158,6 +176,9 @@ int gmtls_rec_open(gmtls_rec *r, uint8_t *rec, size_t reclen, uint8_t *type, uin
         /* RFC 8446 §5.1: "The length MUST NOT exceed 2^14 bytes." */
         if (n > GMTLS_MAX_PLAINTEXT) {
             return GMTLS_ALERT_RECORD_OVERFLOW;
+        }
+        if (body != in && n > 0) {
+            memcpy(body, in, n);
         }
         *type = outer;
         *payload = body;
@@ -176,7 +197,16 @@ int gmtls_rec_open(gmtls_rec *r, uint8_t *rec, size_t reclen, uint8_t *type, uin
     size_t clen = n - GMTLS_TAG_LEN;
     /* RFC 8446 §5.2: "If the decryption fails, the receiver MUST terminate the
      * connection with a "bad_record_mac" alert." */
-    if (r->aead.alg->open(&r->aead, nonce, rec, GMTLS_REC_HDR, body, clen, body + clen) != 0) {
+    int bad;
+    if (body == in) {
+        bad = r->aead.alg->open(&r->aead, nonce, hdr, GMTLS_REC_HDR, body, clen, body + clen);
+    } else if (r->aead.alg->open_to != NULL) {
+        bad = r->aead.alg->open_to(&r->aead, nonce, hdr, GMTLS_REC_HDR, in, clen, in + clen, body);
+    } else {
+        memcpy(body, in, n);
+        bad = r->aead.alg->open(&r->aead, nonce, hdr, GMTLS_REC_HDR, body, clen, body + clen);
+    }
+    if (bad != 0) {
         return GMTLS_ALERT_BAD_RECORD_MAC;
     }
     r->seq++;

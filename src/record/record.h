@@ -46,6 +46,13 @@ GMTLS_MUST_CHECK int gmtls_rec_write(gmtls_rec *r, gmtls_buf *out, uint8_t type,
 GMTLS_MUST_CHECK int gmtls_rec_open(gmtls_rec *r, uint8_t *rec, size_t reclen, uint8_t *type, uint8_t **payload,
                                     size_t *len);
 
+/* The same with the 5-byte header and the body in separate places, the
+ * body read from in and its plaintext written to out (out may equal in), so
+ * the plaintext lands where the caller wants it without another copy. */
+GMTLS_MUST_CHECK int gmtls_rec_open_split(gmtls_rec *r, const uint8_t hdr[GMTLS_REC_HDR], const uint8_t *in,
+                                          uint8_t *out, size_t bodylen, uint8_t *type, uint8_t **payload,
+                                          size_t *len);
+
 /* Bytes of the next record in buf[0..n): 0 if the header is incomplete,
  * the total length otherwise (may exceed n: wait for more). Records longer
  * than the ciphertext limit return GMTLS_ALERT_RECORD_OVERFLOW via *err. */
