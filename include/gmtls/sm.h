@@ -148,6 +148,7 @@ GMTLS_API int gmtls_sm4_ccm_open(const gmtls_sm4_ccm_ctx *ctx, const uint8_t *no
 typedef struct {
     uint64_t x[4], y[4]; /* private representation */
     uint8_t bytes[GMTLS_SM2_POINT_LEN];
+    uint8_t z_default[GMTLS_SM3_DIGEST_LEN]; /* Z_A for the default ID, cached */
 } gmtls_sm2_pubkey;
 
 /** A private key with its public key and cached signing values. */

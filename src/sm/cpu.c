@@ -31,18 +31,34 @@ static int have_pclmul(void)
     return __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1") &&
            __builtin_cpu_supports("ssse3");
 }
+
+/* libgcc/compiler-rt also check (XGETBV) that the OS saves the ymm/zmm state. */
+static int have_gfni_avx512(void)
+{
+    return have_pclmul() && __builtin_cpu_supports("avx2") &&
+           __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
+           __builtin_cpu_supports("gfni") && __builtin_cpu_supports("vpclmulqdq");
+}
 #endif
 
 /* Ordered from least to most preferred; "portable" first. */
 static const sm_path paths[] = {
     {{"portable", gmtls_sm4_portable_blocks, gmtls_sm4_portable_ctr, gmtls_ghash_portable_init,
-      gmtls_ghash_portable, gmtls_sm3_portable_blocks},
+      gmtls_ghash_portable, gmtls_sm3_portable_blocks, gmtls_sm4_portable_ctr32,
+      gmtls_sm4_portable_mac_ctr},
      always},
 #ifdef GMTLS_SM_HAVE_X86
     /* Portable bitsliced SM4 with PCLMULQDQ GHASH. */
     {{"pclmul", gmtls_sm4_portable_blocks, gmtls_sm4_portable_ctr, gmtls_ghash_clmul_init,
-      gmtls_ghash_clmul, gmtls_sm3_portable_blocks},
+      gmtls_ghash_clmul, gmtls_sm3_portable_blocks, gmtls_sm4_portable_ctr32,
+      gmtls_sm4_portable_mac_ctr},
      have_pclmul},
+    /* GFNI + AVX-512 SM4 (32 blocks per pass), VPCLMULQDQ zmm GHASH. */
+    {{"gfni-avx512", gmtls_sm4_gfni512_blocks, gmtls_sm4_gfni512_ctr, gmtls_ghash_clmul_init,
+      gmtls_ghash_vpclmul512, gmtls_sm3_portable_blocks, gmtls_sm4_gfni512_ctr32,
+      gmtls_sm4_gfni512_mac_ctr},
+     have_gfni_avx512},
 #endif
 };
 

@@ -164,38 +164,38 @@ void gmtls_sm2_fn_mont_mul(uint64_t r[4], const uint64_t a[4], const uint64_t b[
 #ifdef GMTLS_SM2_X86_64_ASM
     static const uint64_t n0inv = SM2_N0;
     /* per round: acc += a * b[i]; m = acc0 * n0inv; acc = (acc + m * n) / 2^64 */
-    __asm__("xorq %%r8, %%r8\n\t"
-            "xorq %%r9, %%r9\n\t"
-            "xorq %%r10, %%r10\n\t"
-            "xorq %%r11, %%r11\n\t"
-            "xorq %%r12, %%r12\n\t"
-            SM2_FN_ROUND("%[b0]", r8, r9, r10, r11, r12, r13)
-            SM2_FN_ROUND("%[b1]", r9, r10, r11, r12, r13, r8)
-            SM2_FN_ROUND("%[b2]", r10, r11, r12, r13, r8, r9)
-            SM2_FN_ROUND("%[b3]", r11, r12, r13, r8, r9, r10)
-            /* acc = r12, r13, r8, r9 (+ r10) < 2n: subtract n unless that borrows */
-            "movq %%r12, %%rax\n\t"
-            "movq %%r13, %%rdx\n\t"
-            "movq %%r8, %%rcx\n\t"
-            "movq %%r9, %%r14\n\t"
-            "subq %[n0], %%rax\n\t"
-            "sbbq %[n1], %%rdx\n\t"
-            "sbbq %[n2], %%rcx\n\t"
-            "sbbq %[n3], %%r14\n\t"
-            "sbbq $0, %%r10\n\t"
-            "cmovcq %%r12, %%rax\n\t"
-            "cmovcq %%r13, %%rdx\n\t"
-            "cmovcq %%r8, %%rcx\n\t"
-            "cmovcq %%r9, %%r14\n\t"
-            "movq %%rax, %[r0]\n\t"
-            "movq %%rdx, %[r1]\n\t"
-            "movq %%rcx, %[r2]\n\t"
-            "movq %%r14, %[r3]\n\t"
-            : [r0] "=m"(r[0]), [r1] "=m"(r[1]), [r2] "=m"(r[2]), [r3] "=m"(r[3])
-            : [a0] "m"(a[0]), [a1] "m"(a[1]), [a2] "m"(a[2]), [a3] "m"(a[3]), [b0] "m"(b[0]), [b1] "m"(b[1]),
-              [b2] "m"(b[2]), [b3] "m"(b[3]), [n0] "m"(SM2_N[0]), [n1] "m"(SM2_N[1]), [n2] "m"(SM2_N[2]),
-              [n3] "m"(SM2_N[3]), [k0] "m"(n0inv)
-            : "rax", "rcx", "rdx", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "cc");
+    __asm__ volatile(
+        "xorq %%r8, %%r8\n\t"
+        "xorq %%r9, %%r9\n\t"
+        "xorq %%r10, %%r10\n\t"
+        "xorq %%r11, %%r11\n\t"
+        "xorq %%r12, %%r12\n\t"
+        SM2_FN_ROUND("0(%[pb])", r8, r9, r10, r11, r12, r13)
+        SM2_FN_ROUND("8(%[pb])", r9, r10, r11, r12, r13, r8)
+        SM2_FN_ROUND("16(%[pb])", r10, r11, r12, r13, r8, r9)
+        SM2_FN_ROUND("24(%[pb])", r11, r12, r13, r8, r9, r10)
+        /* acc = r12, r13, r8, r9 (+ r10) < 2n: subtract n unless that borrows */
+        "movq %%r12, %%rax\n\t"
+        "movq %%r13, %%rdx\n\t"
+        "movq %%r8, %%rcx\n\t"
+        "movq %%r9, %%r14\n\t"
+        "subq %[n0], %%rax\n\t"
+        "sbbq %[n1], %%rdx\n\t"
+        "sbbq %[n2], %%rcx\n\t"
+        "sbbq %[n3], %%r14\n\t"
+        "sbbq $0, %%r10\n\t"
+        "cmovcq %%r12, %%rax\n\t"
+        "cmovcq %%r13, %%rdx\n\t"
+        "cmovcq %%r8, %%rcx\n\t"
+        "cmovcq %%r9, %%r14\n\t"
+        "movq %%rax, 0(%[pr])\n\t"
+        "movq %%rdx, 8(%[pr])\n\t"
+        "movq %%rcx, 16(%[pr])\n\t"
+        "movq %%r14, 24(%[pr])\n\t"
+        :
+        : [pr] "r"(r), [pa] "r"(a), [pb] "r"(b), [n0] "m"(SM2_N[0]), [n1] "m"(SM2_N[1]),
+          [n2] "m"(SM2_N[2]), [n3] "m"(SM2_N[3]), [k0] "m"(n0inv)
+        : SM2_ASM_CLOBBERS);
 /* clang-format on */
 #else
     uint64_t t[6] = {0, 0, 0, 0, 0, 0};

@@ -134,133 +134,102 @@ static inline void sm2_final_sub(uint64_t r[4], const uint64_t t[4], uint64_t hi
 
 /* ------------------------------------------------------------ mod p */
 
-/* clang-format off: the assembly is laid out one instruction a line */
+/* clang-format off */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(GMTLS_SM2_NO_ASM)
 #define GMTLS_SM2_X86_64_ASM 1
 /*
- * x86-64 versions of the hot field operations (baseline x86-64: mul, adc,
- * sbb, cmov; no BMI2/ADX needed). Same algorithm as the C code: operand
- * scanning Montgomery multiplication where each reduction step adds
- * m*p = m*2^256 - m*2^224 - m*2^96 + m*2^64 - m with m = the low limb,
- * done as "+ (m, 0, 0, m) - (m<<32, m>>32, m<<32, m>>32)" on the limbs
- * above it, then one conditional subtraction of p selected with cmov.
- * Nothing branches; memory is touched only at fixed addresses.
+ * x86-64 versions of the hot field operations. Same algorithm as the C
+ * code below: operand-scanning Montgomery multiplication in which each
+ * reduction step adds m*p = m*2^256 - m*2^224 - m*2^96 + m*2^64 - m, with
+ * m the low limb, as "+ (m, 0, 0, m) - (m<<32, m>>32, m<<32, m>>32)" on
+ * the limbs above it; then one conditional subtraction of p done with
+ * cmov. Nothing branches, and memory is only read and written at the
+ * fixed offsets of the operands. The pointers travel in registers
+ * ("r" operands, hence the "memory" clobber): every other general
+ * register but rbx/rsi/rdi/rbp is used, so naming each limb as a memory
+ * operand would run out of registers in -O0 builds.
  */
 #define SM2_STR_(x) #x
 #define SM2_R(x) "%%" SM2_STR_(x)
-/* (u0..u5) += (x0..x3) * rcx, x* being memory operands */
-#define SM2_MACC(x0, x1, x2, x3, u0, u1, u2, u3, u4, u5)                                                               \
-    "movq " x0 ", %%rax\n\t"                                                                                           \
-    "mulq %%rcx\n\t"                                                                                                   \
-    "addq %%rax, " SM2_R(u0) "\n\t"                                                                                    \
-                             "adcq $0, %%rdx\n\t"                                                                      \
-                             "movq %%rdx, %%r14\n\t"                                                                   \
-                             "movq " x1 ", %%rax\n\t"                                                                  \
-                             "mulq %%rcx\n\t"                                                                          \
-                             "addq %%r14, %%rax\n\t"                                                                   \
-                             "adcq $0, %%rdx\n\t"                                                                      \
-                             "addq %%rax, " SM2_R(u1) "\n\t"                                                           \
-                                                      "adcq $0, %%rdx\n\t"                                             \
-                                                      "movq %%rdx, %%r14\n\t"                                          \
-                                                      "movq " x2 ", %%rax\n\t"                                         \
-                                                      "mulq %%rcx\n\t"                                                 \
-                                                      "addq %%r14, %%rax\n\t"                                          \
-                                                      "adcq $0, %%rdx\n\t"                                             \
-                                                      "addq %%rax, " SM2_R(u2) "\n\t"                                  \
-                                                                               "adcq $0, %%rdx\n\t"                    \
-                                                                               "movq %%rdx, %%r14\n\t"                 \
-                                                                               "movq " x3 ", %%rax\n\t"                \
-                                                                               "mulq %%rcx\n\t"                        \
-                                                                               "addq %%r14, %%rax\n\t"                 \
-                                                                               "adcq $0, %%rdx\n\t"                    \
-                                                                               "addq %%rax, " SM2_R(                   \
-                                                                                   u3) "\n\t"                          \
-                                                                                       "adcq $0, %%rdx\n\t"            \
-                                                                                       "addq %%rdx, " SM2_R(           \
-                                                                                           u4) "\n\t"                  \
-                                                                                               "adcq $0, " SM2_R(      \
-                                                                                                   u5) "\n\t"
+
+/* (u0..u5) += (x0..x3) * rcx, x* being memory references */
+#define SM2_MACC(x0, x1, x2, x3, u0, u1, u2, u3, u4, u5)  \
+    "movq " x0 ", %%rax\n\t"                              \
+    "mulq %%rcx\n\t"                                      \
+    "addq %%rax, " SM2_R(u0) "\n\t"                       \
+    "adcq $0, %%rdx\n\t"                                  \
+    "movq %%rdx, %%r14\n\t"                               \
+    "movq " x1 ", %%rax\n\t"                              \
+    "mulq %%rcx\n\t"                                      \
+    "addq %%r14, %%rax\n\t"                               \
+    "adcq $0, %%rdx\n\t"                                  \
+    "addq %%rax, " SM2_R(u1) "\n\t"                       \
+    "adcq $0, %%rdx\n\t"                                  \
+    "movq %%rdx, %%r14\n\t"                               \
+    "movq " x2 ", %%rax\n\t"                              \
+    "mulq %%rcx\n\t"                                      \
+    "addq %%r14, %%rax\n\t"                               \
+    "adcq $0, %%rdx\n\t"                                  \
+    "addq %%rax, " SM2_R(u2) "\n\t"                       \
+    "adcq $0, %%rdx\n\t"                                  \
+    "movq %%rdx, %%r14\n\t"                               \
+    "movq " x3 ", %%rax\n\t"                              \
+    "mulq %%rcx\n\t"                                      \
+    "addq %%r14, %%rax\n\t"                               \
+    "adcq $0, %%rdx\n\t"                                  \
+    "addq %%rax, " SM2_R(u3) "\n\t"                       \
+    "adcq $0, %%rdx\n\t"                                  \
+    "addq %%rdx, " SM2_R(u4) "\n\t"                       \
+    "adcq $0, " SM2_R(u5) "\n\t"
+
 /* u5 = 0; (u0..u5) += a * bi */
-#define SM2_MULACC(bi, u0, u1, u2, u3, u4, u5)                                                                         \
-    "xorq " SM2_R(u5) ", " SM2_R(u5) "\n\t"                                                                            \
-                                     "movq " bi ", %%rcx\n\t" SM2_MACC("%[a0]", "%[a1]", "%[a2]", "%[a3]", u0, u1, u2, \
-                                                                       u3, u4, u5)
-/* (t0..t5) = (t0..t5 + t0 * p) / 2^64, result left in t1..t5 */
-#define SM2_REDUCE(t0, t1, t2, t3, t4, t5)                                                                             \
-    "movq " SM2_R(                                                                                                     \
-        t0) ", %%rax\n\t"                                                                                              \
-            "movq " SM2_R(                                                                                             \
-                t0) ", %%rdx\n\t"                                                                                      \
-                    "shlq $32, %%rax\n\t"                                                                              \
-                    "shrq $32, %%rdx\n\t"                                                                              \
-                    "addq " SM2_R(t0) ", " SM2_R(                                                                      \
-                        t1) "\n\t"                                                                                     \
-                            "adcq $0, " SM2_R(                                                                         \
-                                t2) "\n\t"                                                                             \
-                                    "adcq $0, " SM2_R(                                                                 \
-                                        t3) "\n\t"                                                                     \
-                                            "adcq " SM2_R(t0) ", " SM2_R(                                              \
-                                                t4) "\n\t"                                                             \
-                                                    "adcq $0, " SM2_R(                                                 \
-                                                        t5) "\n\t"                                                     \
-                                                            "subq %%rax, " SM2_R(                                      \
-                                                                t1) "\n\t"                                             \
-                                                                    "sbbq %%rdx, " SM2_R(                              \
-                                                                        t2) "\n\t"                                     \
-                                                                            "sbbq %%rax, " SM2_R(                      \
-                                                                                t3) "\n\t"                             \
-                                                                                    "sbbq %%rdx, " SM2_R(              \
-                                                                                        t4) "\n\t"                     \
-                                                                                            "sbbq $0, " SM2_R(         \
-                                                                                                t5) "\n\t"
-/* r = (u0..u3 with carry u4) - p if that does not borrow; k1, k3 scratch */
-#define SM2_FINAL(u0, u1, u2, u3, u4, k1, k3)                                                                          \
-    "movabsq $0xffffffff00000000, " SM2_R(                                                                             \
-        k1) "\n\t"                                                                                                     \
-            "movabsq $0xfffffffeffffffff, " SM2_R(                                                                     \
-                k3) "\n\t"                                                                                             \
-                    "movq " SM2_R(                                                                                     \
-                        u0) ", %%rax\n\t"                                                                              \
-                            "movq " SM2_R(                                                                             \
-                                u1) ", %%rdx\n\t"                                                                      \
-                                    "movq " SM2_R(                                                                     \
-                                        u2) ", %%rcx\n\t"                                                              \
-                                            "movq " SM2_R(                                                             \
-                                                u3) ", %%r14\n\t"                                                      \
-                                                    "subq $-1, %%rax\n\t"                                              \
-                                                    "sbbq " SM2_R(                                                     \
-                                                        k1) ", %%rdx\n\t"                                              \
-                                                            "sbbq $-1, %%rcx\n\t"                                      \
-                                                            "sbbq " SM2_R(                                             \
-                                                                k3) ", %%r14\n\t"                                      \
-                                                                    "sbbq $0, " SM2_R(                                 \
-                                                                        u4) "\n\t"                                     \
-                                                                            "cmovcq " SM2_R(                           \
-                                                                                u0) ", %%rax\n\t"                      \
-                                                                                    "cmovcq " SM2_R(                   \
-                                                                                        u1) ", %%rdx\n\t"              \
-                                                                                            "cmovcq " SM2_R(           \
-                                                                                                u2) ", %%rcx\n\t"      \
-                                                                                                    "cmovcq " SM2_R(   \
-                                                                                                        u3) ", "       \
-                                                                                                            "%%"       \
-                                                                                                            "r14\n\t"  \
-                                                                                                            "movq "    \
-                                                                                                            "%%rax, "  \
-                                                                                                            "%[r0]"    \
-                                                                                                            "\n\t"     \
-                                                                                                            "movq "    \
-                                                                                                            "%%rdx, "  \
-                                                                                                            "%[r1]"    \
-                                                                                                            "\n\t"     \
-                                                                                                            "movq "    \
-                                                                                                            "%%rcx, "  \
-                                                                                                            "%[r2]"    \
-                                                                                                            "\n\t"     \
-                                                                                                            "movq "    \
-                                                                                                            "%%r14, "  \
-                                                                                                            "%[r3]"    \
-                                                                                                            "\n\t"
+#define SM2_MULACC(bi, u0, u1, u2, u3, u4, u5)            \
+    "xorq " SM2_R(u5) ", " SM2_R(u5) "\n\t"               \
+    "movq " bi ", %%rcx\n\t"                              \
+    SM2_MACC("0(%[pa])", "8(%[pa])", "16(%[pa])", "24(%[pa])", u0, u1, u2, u3, u4, u5)
+
+/* (t0..t5) = (t0..t5 + t0 * p) / 2^64, the result left in t1..t5 */
+#define SM2_REDUCE(t0, t1, t2, t3, t4, t5)                \
+    "movq " SM2_R(t0) ", %%rax\n\t"                       \
+    "movq " SM2_R(t0) ", %%rdx\n\t"                       \
+    "shlq $32, %%rax\n\t"                                 \
+    "shrq $32, %%rdx\n\t"                                 \
+    "addq " SM2_R(t0) ", " SM2_R(t1) "\n\t"               \
+    "adcq $0, " SM2_R(t2) "\n\t"                          \
+    "adcq $0, " SM2_R(t3) "\n\t"                          \
+    "adcq " SM2_R(t0) ", " SM2_R(t4) "\n\t"               \
+    "adcq $0, " SM2_R(t5) "\n\t"                          \
+    "subq %%rax, " SM2_R(t1) "\n\t"                       \
+    "sbbq %%rdx, " SM2_R(t2) "\n\t"                       \
+    "sbbq %%rax, " SM2_R(t3) "\n\t"                       \
+    "sbbq %%rdx, " SM2_R(t4) "\n\t"                       \
+    "sbbq $0, " SM2_R(t5) "\n\t"
+
+/* r = (u0..u3, carry u4) - p unless that borrows, stored through pr;
+ * k1, k3 are scratch; u* must not be rax, rcx, rdx or r14 */
+#define SM2_FINAL(u0, u1, u2, u3, u4, k1, k3)             \
+    "movabsq $0xffffffff00000000, " SM2_R(k1) "\n\t"      \
+    "movabsq $0xfffffffeffffffff, " SM2_R(k3) "\n\t"      \
+    "movq " SM2_R(u0) ", %%rax\n\t"                       \
+    "movq " SM2_R(u1) ", %%rdx\n\t"                       \
+    "movq " SM2_R(u2) ", %%rcx\n\t"                       \
+    "movq " SM2_R(u3) ", %%r14\n\t"                       \
+    "subq $-1, %%rax\n\t"                                 \
+    "sbbq " SM2_R(k1) ", %%rdx\n\t"                       \
+    "sbbq $-1, %%rcx\n\t"                                 \
+    "sbbq " SM2_R(k3) ", %%r14\n\t"                       \
+    "sbbq $0, " SM2_R(u4) "\n\t"                          \
+    "cmovcq " SM2_R(u0) ", %%rax\n\t"                     \
+    "cmovcq " SM2_R(u1) ", %%rdx\n\t"                     \
+    "cmovcq " SM2_R(u2) ", %%rcx\n\t"                     \
+    "cmovcq " SM2_R(u3) ", %%r14\n\t"                     \
+    "movq %%rax, 0(%[pr])\n\t"                            \
+    "movq %%rdx, 8(%[pr])\n\t"                            \
+    "movq %%rcx, 16(%[pr])\n\t"                           \
+    "movq %%r14, 24(%[pr])\n\t"
+
+#define SM2_ASM_CLOBBERS \
+    "rax", "rcx", "rdx", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "cc", "memory"
 
 /* Non-zero when the CPU has BMI2 and ADX (mulx, adcx, adox): set once by
  * a constructor in sm2_field.c before main; GMTLS_CPU=portable clears it. */
@@ -268,73 +237,71 @@ extern int gmtls_sm2_cpu_adx;
 
 /* (t0..t5) = (t0..t4) + a * bi with mulx and two carry chains (CF through
  * the low halves, OF through the high halves); r14 must be zero. */
-#define SM2_MULX_ACC(bi, t0, t1, t2, t3, t4, t5)                                                                       \
-    "xorq " SM2_R(t5) ", " SM2_R(                                                                                      \
-        t5) "\n\t"                                                                                                     \
-            "movq " bi ", %%rdx\n\t"                                                                                   \
-            "mulxq %[a0], %%rax, %%rcx\n\t"                                                                            \
-            "adcxq %%rax, " SM2_R(                                                                                     \
-                t0) "\n\t"                                                                                             \
-                    "adoxq %%rcx, " SM2_R(                                                                             \
-                        t1) "\n\t"                                                                                     \
-                            "mulxq %[a1], %%rax, %%rcx\n\t"                                                            \
-                            "adcxq %%rax, " SM2_R(                                                                     \
-                                t1) "\n\t"                                                                             \
-                                    "adoxq %%rcx, " SM2_R(                                                             \
-                                        t2) "\n\t"                                                                     \
-                                            "mulxq %[a2], %%rax, %%rcx\n\t"                                            \
-                                            "adcxq %%rax, " SM2_R(                                                     \
-                                                t2) "\n\t"                                                             \
-                                                    "adoxq %%rcx, " SM2_R(                                             \
-                                                        t3) "\n\t"                                                     \
-                                                            "mulxq %[a3], %%rax, %%rcx\n\t"                            \
-                                                            "adcxq %%rax, " SM2_R(                                     \
-                                                                t3) "\n\t"                                             \
-                                                                    "adoxq %%rcx, " SM2_R(                             \
-                                                                        t4) "\n\t"                                     \
-                                                                            "adcxq %%r14, " SM2_R(                     \
-                                                                                t4) "\n\t"                             \
-                                                                                    "adoxq %%r14, " SM2_R(             \
-                                                                                        t5) "\n\t"                     \
-                                                                                            "adcxq %%r14, " SM2_R(     \
-                                                                                                t5) "\n\t"
+#define SM2_MULX_ACC(bi, t0, t1, t2, t3, t4, t5)          \
+    "xorq " SM2_R(t5) ", " SM2_R(t5) "\n\t"               \
+    "movq " bi ", %%rdx\n\t"                              \
+    "mulxq 0(%[pa]), %%rax, %%rcx\n\t"                    \
+    "adcxq %%rax, " SM2_R(t0) "\n\t"                      \
+    "adoxq %%rcx, " SM2_R(t1) "\n\t"                      \
+    "mulxq 8(%[pa]), %%rax, %%rcx\n\t"                    \
+    "adcxq %%rax, " SM2_R(t1) "\n\t"                      \
+    "adoxq %%rcx, " SM2_R(t2) "\n\t"                      \
+    "mulxq 16(%[pa]), %%rax, %%rcx\n\t"                   \
+    "adcxq %%rax, " SM2_R(t2) "\n\t"                      \
+    "adoxq %%rcx, " SM2_R(t3) "\n\t"                      \
+    "mulxq 24(%[pa]), %%rax, %%rcx\n\t"                   \
+    "adcxq %%rax, " SM2_R(t3) "\n\t"                      \
+    "adoxq %%rcx, " SM2_R(t4) "\n\t"                      \
+    "adcxq %%r14, " SM2_R(t4) "\n\t"                      \
+    "adoxq %%r14, " SM2_R(t5) "\n\t"                      \
+    "adcxq %%r14, " SM2_R(t5) "\n\t"
 
 /* sm2_fp_mul for CPUs with BMI2 + ADX. */
 static inline void sm2_fp_mul_adx(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
 {
-    __asm__("xorq %%r14, %%r14\n\t"
-            "xorq %%r8, %%r8\n\t"
-            "xorq %%r9, %%r9\n\t"
-            "xorq %%r10, %%r10\n\t"
-            "xorq %%r11, %%r11\n\t"
-            "xorq %%r12, %%r12\n\t" SM2_MULX_ACC("%[b0]", r8, r9, r10, r11, r12, r13)
-                SM2_REDUCE(r8, r9, r10, r11, r12, r13) SM2_MULX_ACC("%[b1]", r9, r10, r11, r12, r13, r8)
-                    SM2_REDUCE(r9, r10, r11, r12, r13, r8) SM2_MULX_ACC("%[b2]", r10, r11, r12, r13, r8, r9)
-                        SM2_REDUCE(r10, r11, r12, r13, r8, r9) SM2_MULX_ACC("%[b3]", r11, r12, r13, r8, r9, r10)
-                            SM2_REDUCE(r11, r12, r13, r8, r9, r10) SM2_FINAL(r12, r13, r8, r9, r10, r11, r15)
-            : [r0] "=m"(r[0]), [r1] "=m"(r[1]), [r2] "=m"(r[2]), [r3] "=m"(r[3])
-            : [a0] "m"(a[0]), [a1] "m"(a[1]), [a2] "m"(a[2]), [a3] "m"(a[3]), [b0] "m"(b[0]), [b1] "m"(b[1]),
-              [b2] "m"(b[2]), [b3] "m"(b[3])
-            : "rax", "rcx", "rdx", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "cc");
+    __asm__ volatile(
+        "xorq %%r14, %%r14\n\t"
+        "xorq %%r8, %%r8\n\t"
+        "xorq %%r9, %%r9\n\t"
+        "xorq %%r10, %%r10\n\t"
+        "xorq %%r11, %%r11\n\t"
+        "xorq %%r12, %%r12\n\t"
+        SM2_MULX_ACC("0(%[pb])", r8, r9, r10, r11, r12, r13)
+        SM2_REDUCE(r8, r9, r10, r11, r12, r13)
+        SM2_MULX_ACC("8(%[pb])", r9, r10, r11, r12, r13, r8)
+        SM2_REDUCE(r9, r10, r11, r12, r13, r8)
+        SM2_MULX_ACC("16(%[pb])", r10, r11, r12, r13, r8, r9)
+        SM2_REDUCE(r10, r11, r12, r13, r8, r9)
+        SM2_MULX_ACC("24(%[pb])", r11, r12, r13, r8, r9, r10)
+        SM2_REDUCE(r11, r12, r13, r8, r9, r10)
+        SM2_FINAL(r12, r13, r8, r9, r10, r11, r15)
+        :
+        : [pr] "r"(r), [pa] "r"(a), [pb] "r"(b)
+        : SM2_ASM_CLOBBERS);
 }
 
-/* r = a * b * R^-1 mod p (a, b < p; r may alias a or b: all loads come
+/* r = a * b * R^-1 mod p (a, b < p; r may alias a or b: every load comes
  * before the stores). Baseline x86-64 (mulq). */
 static inline void sm2_fp_mul_mulq(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
 {
-    __asm__("xorq %%r8, %%r8\n\t"
-            "xorq %%r9, %%r9\n\t"
-            "xorq %%r10, %%r10\n\t"
-            "xorq %%r11, %%r11\n\t"
-            "xorq %%r12, %%r12\n\t" SM2_MULACC("%[b0]", r8, r9, r10, r11, r12, r13)
-                SM2_REDUCE(r8, r9, r10, r11, r12, r13) SM2_MULACC("%[b1]", r9, r10, r11, r12, r13, r8)
-                    SM2_REDUCE(r9, r10, r11, r12, r13, r8) SM2_MULACC("%[b2]", r10, r11, r12, r13, r8, r9)
-                        SM2_REDUCE(r10, r11, r12, r13, r8, r9) SM2_MULACC("%[b3]", r11, r12, r13, r8, r9, r10)
-                            SM2_REDUCE(r11, r12, r13, r8, r9, r10) SM2_FINAL(r12, r13, r8, r9, r10, r11, r15)
-            : [r0] "=m"(r[0]), [r1] "=m"(r[1]), [r2] "=m"(r[2]), [r3] "=m"(r[3])
-            : [a0] "m"(a[0]), [a1] "m"(a[1]), [a2] "m"(a[2]), [a3] "m"(a[3]), [b0] "m"(b[0]), [b1] "m"(b[1]),
-              [b2] "m"(b[2]), [b3] "m"(b[3])
-            : "rax", "rcx", "rdx", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "cc");
+    __asm__ volatile(
+        "xorq %%r8, %%r8\n\t"
+        "xorq %%r9, %%r9\n\t"
+        "xorq %%r10, %%r10\n\t"
+        "xorq %%r11, %%r11\n\t"
+        "xorq %%r12, %%r12\n\t"
+        SM2_MULACC("0(%[pb])", r8, r9, r10, r11, r12, r13)
+        SM2_REDUCE(r8, r9, r10, r11, r12, r13)
+        SM2_MULACC("8(%[pb])", r9, r10, r11, r12, r13, r8)
+        SM2_REDUCE(r9, r10, r11, r12, r13, r8)
+        SM2_MULACC("16(%[pb])", r10, r11, r12, r13, r8, r9)
+        SM2_REDUCE(r10, r11, r12, r13, r8, r9)
+        SM2_MULACC("24(%[pb])", r11, r12, r13, r8, r9, r10)
+        SM2_REDUCE(r11, r12, r13, r8, r9, r10)
+        SM2_FINAL(r12, r13, r8, r9, r10, r11, r15)
+        :
+        : [pr] "r"(r), [pa] "r"(a), [pb] "r"(b)
+        : SM2_ASM_CLOBBERS);
 }
 
 static inline void sm2_fp_mul(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
@@ -347,221 +314,183 @@ static inline void sm2_fp_mul(uint64_t r[4], const uint64_t a[4], const uint64_t
     }
 }
 
-/* One reduction step of the squaring: m = t[i]; add m*p to t[i..7] and the
- * carry word rcx in two passes (+ (m, 0, 0, m), then - (m<<32, m>>32,
- * m<<32, m>>32) one limb up), the running total staying non-negative. */
-#define SM2_SQRED_ADD(m, t1, t2, t3, t4)                                                                               \
-    "movq " SM2_R(m) ", %%rax\n\t"                                                                                     \
-                     "movq " SM2_R(m) ", %%rdx\n\t"                                                                    \
-                                      "shlq $32, %%rax\n\t"                                                            \
-                                      "shrq $32, %%rdx\n\t"                                                            \
-                                      "addq " SM2_R(m) ", " SM2_R(                                                     \
-                                          t1) "\n\t"                                                                   \
-                                              "adcq $0, " SM2_R(t2) "\n\t"                                             \
-                                                                    "adcq $0, " SM2_R(t3) "\n\t"                       \
-                                                                                          "adcq " SM2_R(m) ", " SM2_R( \
-                                                                                              t4) "\n\t"
-#define SM2_SQRED_SUB(t1, t2, t3, t4)                                                                                  \
-    "subq %%rax, " SM2_R(t1) "\n\t"                                                                                    \
-                             "sbbq %%rdx, " SM2_R(t2) "\n\t"                                                           \
-                                                      "sbbq %%rax, " SM2_R(t3) "\n\t"                                  \
-                                                                               "sbbq %%rdx, " SM2_R(t4) "\n\t"
+/* One reduction step of the squaring, in two passes: m = t[i]; add
+ * (m, 0, 0, m) to t[i+1..i+4], then subtract (m<<32, m>>32, m<<32, m>>32)
+ * (the caller propagates each pass's carry up to the carry word rcx; the
+ * running total stays non-negative). */
+#define SM2_SQRED_ADD(m, t1, t2, t3, t4)                  \
+    "movq " SM2_R(m) ", %%rax\n\t"                        \
+    "movq " SM2_R(m) ", %%rdx\n\t"                        \
+    "shlq $32, %%rax\n\t"                                 \
+    "shrq $32, %%rdx\n\t"                                 \
+    "addq " SM2_R(m) ", " SM2_R(t1) "\n\t"                \
+    "adcq $0, " SM2_R(t2) "\n\t"                          \
+    "adcq $0, " SM2_R(t3) "\n\t"                          \
+    "adcq " SM2_R(m) ", " SM2_R(t4) "\n\t"
+#define SM2_SQRED_SUB(t1, t2, t3, t4)                     \
+    "subq %%rax, " SM2_R(t1) "\n\t"                       \
+    "sbbq %%rdx, " SM2_R(t2) "\n\t"                       \
+    "sbbq %%rax, " SM2_R(t3) "\n\t"                       \
+    "sbbq %%rdx, " SM2_R(t4) "\n\t"
 
-/* r = a^2 * R^-1 mod p: 6 cross products doubled plus 4 squares into
- * r8..r15, four in-place reduction steps, one conditional subtraction. */
+/* r = a^2 * R^-1 mod p: the 6 cross products doubled plus the 4 squares
+ * into r8..r15, four in-place reduction steps, one conditional
+ * subtraction. */
 static inline void sm2_fp_sqr(uint64_t r[4], const uint64_t a[4])
 {
-    __asm__(/* cross products a_i * a_j, i < j, into r9..r14 */
-            "movq %[a0], %%rcx\n\t"
-            "movq %[a1], %%rax\n\t"
-            "mulq %%rcx\n\t"
-            "movq %%rax, %%r9\n\t"
-            "movq %%rdx, %%r10\n\t"
-            "movq %[a2], %%rax\n\t"
-            "mulq %%rcx\n\t"
-            "addq %%rax, %%r10\n\t"
-            "adcq $0, %%rdx\n\t"
-            "movq %%rdx, %%r11\n\t"
-            "movq %[a3], %%rax\n\t"
-            "mulq %%rcx\n\t"
-            "addq %%rax, %%r11\n\t"
-            "adcq $0, %%rdx\n\t"
-            "movq %%rdx, %%r12\n\t"
-            "movq %[a1], %%rcx\n\t"
-            "movq %[a2], %%rax\n\t"
-            "mulq %%rcx\n\t"
-            "addq %%rax, %%r11\n\t"
-            "adcq $0, %%rdx\n\t"
-            "movq %%rdx, %%r14\n\t"
-            "movq %[a3], %%rax\n\t"
-            "mulq %%rcx\n\t"
-            "addq %%r14, %%rax\n\t"
-            "adcq $0, %%rdx\n\t"
-            "addq %%rax, %%r12\n\t"
-            "adcq $0, %%rdx\n\t"
-            "movq %%rdx, %%r13\n\t"
-            "movq %[a2], %%rcx\n\t"
-            "movq %[a3], %%rax\n\t"
-            "mulq %%rcx\n\t"
-            "addq %%rax, %%r13\n\t"
-            "adcq $0, %%rdx\n\t"
-            "movq %%rdx, %%r14\n\t"
-            /* double them; r15 takes the top bit */
-            "xorq %%r15, %%r15\n\t"
-            "addq %%r9, %%r9\n\t"
-            "adcq %%r10, %%r10\n\t"
-            "adcq %%r11, %%r11\n\t"
-            "adcq %%r12, %%r12\n\t"
-            "adcq %%r13, %%r13\n\t"
-            "adcq %%r14, %%r14\n\t"
-            "adcq $0, %%r15\n\t"
-            /* add the squares; the carry is parked in rcx across each mul */
-            "movq %[a0], %%rax\n\t"
-            "mulq %%rax\n\t"
-            "movq %%rax, %%r8\n\t"
-            "movq %%rdx, %%rcx\n\t"
-            "movq %[a1], %%rax\n\t"
-            "mulq %%rax\n\t"
-            "addq %%rcx, %%r9\n\t"
-            "adcq %%rax, %%r10\n\t"
-            "adcq %%rdx, %%r11\n\t"
-            "sbbq %%rcx, %%rcx\n\t"
-            "movq %[a2], %%rax\n\t"
-            "mulq %%rax\n\t"
-            "negq %%rcx\n\t"
-            "adcq %%rax, %%r12\n\t"
-            "adcq %%rdx, %%r13\n\t"
-            "sbbq %%rcx, %%rcx\n\t"
-            "movq %[a3], %%rax\n\t"
-            "mulq %%rax\n\t"
-            "negq %%rcx\n\t"
-            "adcq %%rax, %%r14\n\t"
-            "adcq %%rdx, %%r15\n\t"
-            /* reduce: rcx is the carry word above r15 */
-            "xorq %%rcx, %%rcx\n\t" SM2_SQRED_ADD(
-                r8, r9, r10, r11,
-                r12) "adcq $0, %%r13\n\t"
-                     "adcq $0, %%r14\n\t"
-                     "adcq $0, %%r15\n\t"
-                     "adcq $0, %%rcx\n\t" SM2_SQRED_SUB(
-                         r9, r10, r11,
-                         r12) "sbbq $0, %%r13\n\t"
-                              "sbbq $0, %%r14\n\t"
-                              "sbbq $0, %%r15\n\t"
-                              "sbbq $0, %%rcx\n\t" SM2_SQRED_ADD(
-                                  r9, r10, r11, r12,
-                                  r13) "adcq $0, %%r14\n\t"
-                                       "adcq $0, %%r15\n\t"
-                                       "adcq $0, %%rcx\n\t" SM2_SQRED_SUB(
-                                           r10, r11, r12,
-                                           r13) "sbbq $0, %%r14\n\t"
-                                                "sbbq $0, %%r15\n\t"
-                                                "sbbq $0, %%rcx\n\t" SM2_SQRED_ADD(
-                                                    r10, r11, r12, r13,
-                                                    r14) "adcq $0, %%r15\n\t"
-                                                         "adcq $0, %%rcx\n\t" SM2_SQRED_SUB(
-                                                             r11, r12, r13,
-                                                             r14) "sbbq $0, %%r15\n\t"
-                                                                  "sbbq $0, %%rcx\n\t" SM2_SQRED_ADD(
-                                                                      r11, r12, r13, r14,
-                                                                      r15) "adcq $0, %%rcx\n\t" SM2_SQRED_SUB(r12, r13,
-                                                                                                              r14,
-                                                                                                              r15) "sbb"
-                                                                                                                   "q "
-                                                                                                                   "$0,"
-                                                                                                                   " %%"
-                                                                                                                   "rcx"
-                                                                                                                   "\n"
-                                                                                                                   "\t"
-                                                                                                                   /* r12..r15
-                                                                                                                      +
-                                                                                                                      carry
-                                                                                                                      rcx
-                                                                                                                      <
-                                                                                                                      2p;
-                                                                                                                      move
-                                                                                                                      out
-                                                                                                                      of
-                                                                                                                      the
-                                                                                                                      scratch
-                                                                                                                      registers
-                                                                                                                    */
-                                                                                                                   "mov"
-                                                                                                                   "q "
-                                                                                                                   "%%"
-                                                                                                                   "r14"
-                                                                                                                   ", "
-                                                                                                                   "%%"
-                                                                                                                   "r11"
-                                                                                                                   "\n"
-                                                                                                                   "\t"
-                                                                                                                   "mov"
-                                                                                                                   "q "
-                                                                                                                   "%%"
-                                                                                                                   "rcx"
-                                                                                                                   ", "
-                                                                                                                   "%%"
-                                                                                                                   "r10"
-                                                                                                                   "\n"
-                                                                                                                   "\t" SM2_FINAL(
-                                                                                                                       r12,
-                                                                                                                       r13,
-                                                                                                                       r11,
-                                                                                                                       r15,
-                                                                                                                       r10,
-                                                                                                                       r8,
-                                                                                                                       r9)
-            : [r0] "=m"(r[0]), [r1] "=m"(r[1]), [r2] "=m"(r[2]), [r3] "=m"(r[3])
-            : [a0] "m"(a[0]), [a1] "m"(a[1]), [a2] "m"(a[2]), [a3] "m"(a[3])
-            : "rax", "rcx", "rdx", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "cc");
+    __asm__ volatile(
+        /* cross products a_i * a_j, i < j, into r9..r14 */
+        "movq 0(%[pa]), %%rcx\n\t"
+        "movq 8(%[pa]), %%rax\n\t"
+        "mulq %%rcx\n\t"
+        "movq %%rax, %%r9\n\t"
+        "movq %%rdx, %%r10\n\t"
+        "movq 16(%[pa]), %%rax\n\t"
+        "mulq %%rcx\n\t"
+        "addq %%rax, %%r10\n\t"
+        "adcq $0, %%rdx\n\t"
+        "movq %%rdx, %%r11\n\t"
+        "movq 24(%[pa]), %%rax\n\t"
+        "mulq %%rcx\n\t"
+        "addq %%rax, %%r11\n\t"
+        "adcq $0, %%rdx\n\t"
+        "movq %%rdx, %%r12\n\t"
+        "movq 8(%[pa]), %%rcx\n\t"
+        "movq 16(%[pa]), %%rax\n\t"
+        "mulq %%rcx\n\t"
+        "addq %%rax, %%r11\n\t"
+        "adcq $0, %%rdx\n\t"
+        "movq %%rdx, %%r14\n\t"
+        "movq 24(%[pa]), %%rax\n\t"
+        "mulq %%rcx\n\t"
+        "addq %%r14, %%rax\n\t"
+        "adcq $0, %%rdx\n\t"
+        "addq %%rax, %%r12\n\t"
+        "adcq $0, %%rdx\n\t"
+        "movq %%rdx, %%r13\n\t"
+        "movq 16(%[pa]), %%rcx\n\t"
+        "movq 24(%[pa]), %%rax\n\t"
+        "mulq %%rcx\n\t"
+        "addq %%rax, %%r13\n\t"
+        "adcq $0, %%rdx\n\t"
+        "movq %%rdx, %%r14\n\t"
+        /* double them; r15 takes the top bit */
+        "xorq %%r15, %%r15\n\t"
+        "addq %%r9, %%r9\n\t"
+        "adcq %%r10, %%r10\n\t"
+        "adcq %%r11, %%r11\n\t"
+        "adcq %%r12, %%r12\n\t"
+        "adcq %%r13, %%r13\n\t"
+        "adcq %%r14, %%r14\n\t"
+        "adcq $0, %%r15\n\t"
+        /* add the squares; the carry is parked in rcx across each mul */
+        "movq 0(%[pa]), %%rax\n\t"
+        "mulq %%rax\n\t"
+        "movq %%rax, %%r8\n\t"
+        "movq %%rdx, %%rcx\n\t"
+        "movq 8(%[pa]), %%rax\n\t"
+        "mulq %%rax\n\t"
+        "addq %%rcx, %%r9\n\t"
+        "adcq %%rax, %%r10\n\t"
+        "adcq %%rdx, %%r11\n\t"
+        "sbbq %%rcx, %%rcx\n\t"
+        "movq 16(%[pa]), %%rax\n\t"
+        "mulq %%rax\n\t"
+        "negq %%rcx\n\t"
+        "adcq %%rax, %%r12\n\t"
+        "adcq %%rdx, %%r13\n\t"
+        "sbbq %%rcx, %%rcx\n\t"
+        "movq 24(%[pa]), %%rax\n\t"
+        "mulq %%rax\n\t"
+        "negq %%rcx\n\t"
+        "adcq %%rax, %%r14\n\t"
+        "adcq %%rdx, %%r15\n\t"
+        /* reduce; rcx is the carry word above r15 */
+        "xorq %%rcx, %%rcx\n\t"
+        SM2_SQRED_ADD(r8, r9, r10, r11, r12)
+        "adcq $0, %%r13\n\t"
+        "adcq $0, %%r14\n\t"
+        "adcq $0, %%r15\n\t"
+        "adcq $0, %%rcx\n\t"
+        SM2_SQRED_SUB(r9, r10, r11, r12)
+        "sbbq $0, %%r13\n\t"
+        "sbbq $0, %%r14\n\t"
+        "sbbq $0, %%r15\n\t"
+        "sbbq $0, %%rcx\n\t"
+        SM2_SQRED_ADD(r9, r10, r11, r12, r13)
+        "adcq $0, %%r14\n\t"
+        "adcq $0, %%r15\n\t"
+        "adcq $0, %%rcx\n\t"
+        SM2_SQRED_SUB(r10, r11, r12, r13)
+        "sbbq $0, %%r14\n\t"
+        "sbbq $0, %%r15\n\t"
+        "sbbq $0, %%rcx\n\t"
+        SM2_SQRED_ADD(r10, r11, r12, r13, r14)
+        "adcq $0, %%r15\n\t"
+        "adcq $0, %%rcx\n\t"
+        SM2_SQRED_SUB(r11, r12, r13, r14)
+        "sbbq $0, %%r15\n\t"
+        "sbbq $0, %%rcx\n\t"
+        SM2_SQRED_ADD(r11, r12, r13, r14, r15)
+        "adcq $0, %%rcx\n\t"
+        SM2_SQRED_SUB(r12, r13, r14, r15)
+        "sbbq $0, %%rcx\n\t"
+        /* r12..r15 + carry rcx < 2p; move out of SM2_FINAL's scratch */
+        "movq %%r14, %%r11\n\t"
+        "movq %%rcx, %%r10\n\t"
+        SM2_FINAL(r12, r13, r11, r15, r10, r8, r9)
+        :
+        : [pr] "r"(r), [pa] "r"(a)
+        : SM2_ASM_CLOBBERS);
 }
 
 static inline void sm2_fp_add(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
 {
-    __asm__("xorq %%r12, %%r12\n\t"
-            "movq %[a0], %%r8\n\t"
-            "movq %[a1], %%r9\n\t"
-            "movq %[a2], %%r10\n\t"
-            "movq %[a3], %%r11\n\t"
-            "addq %[b0], %%r8\n\t"
-            "adcq %[b1], %%r9\n\t"
-            "adcq %[b2], %%r10\n\t"
-            "adcq %[b3], %%r11\n\t"
-            "adcq $0, %%r12\n\t" SM2_FINAL(r8, r9, r10, r11, r12, r13, r15)
-            : [r0] "=m"(r[0]), [r1] "=m"(r[1]), [r2] "=m"(r[2]), [r3] "=m"(r[3])
-            : [a0] "m"(a[0]), [a1] "m"(a[1]), [a2] "m"(a[2]), [a3] "m"(a[3]), [b0] "m"(b[0]), [b1] "m"(b[1]),
-              [b2] "m"(b[2]), [b3] "m"(b[3])
-            : "rax", "rcx", "rdx", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "cc");
+    __asm__ volatile(
+        "xorq %%r12, %%r12\n\t"
+        "movq 0(%[pa]), %%r8\n\t"
+        "movq 8(%[pa]), %%r9\n\t"
+        "movq 16(%[pa]), %%r10\n\t"
+        "movq 24(%[pa]), %%r11\n\t"
+        "addq 0(%[pb]), %%r8\n\t"
+        "adcq 8(%[pb]), %%r9\n\t"
+        "adcq 16(%[pb]), %%r10\n\t"
+        "adcq 24(%[pb]), %%r11\n\t"
+        "adcq $0, %%r12\n\t"
+        SM2_FINAL(r8, r9, r10, r11, r12, r13, r15)
+        :
+        : [pr] "r"(r), [pa] "r"(a), [pb] "r"(b)
+        : SM2_ASM_CLOBBERS);
 }
 
 static inline void sm2_fp_sub(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
 {
     /* a - b, then + (p & borrow mask) */
-    __asm__("movq %[a0], %%r8\n\t"
-            "movq %[a1], %%r9\n\t"
-            "movq %[a2], %%r10\n\t"
-            "movq %[a3], %%r11\n\t"
-            "subq %[b0], %%r8\n\t"
-            "sbbq %[b1], %%r9\n\t"
-            "sbbq %[b2], %%r10\n\t"
-            "sbbq %[b3], %%r11\n\t"
-            "sbbq %%rax, %%rax\n\t"
-            "movabsq $0xffffffff00000000, %%rcx\n\t"
-            "movabsq $0xfffffffeffffffff, %%rdx\n\t"
-            "andq %%rax, %%rcx\n\t"
-            "andq %%rax, %%rdx\n\t"
-            "addq %%rax, %%r8\n\t"
-            "adcq %%rcx, %%r9\n\t"
-            "adcq %%rax, %%r10\n\t"
-            "adcq %%rdx, %%r11\n\t"
-            "movq %%r8, %[r0]\n\t"
-            "movq %%r9, %[r1]\n\t"
-            "movq %%r10, %[r2]\n\t"
-            "movq %%r11, %[r3]\n\t"
-            : [r0] "=m"(r[0]), [r1] "=m"(r[1]), [r2] "=m"(r[2]), [r3] "=m"(r[3])
-            : [a0] "m"(a[0]), [a1] "m"(a[1]), [a2] "m"(a[2]), [a3] "m"(a[3]), [b0] "m"(b[0]), [b1] "m"(b[1]),
-              [b2] "m"(b[2]), [b3] "m"(b[3])
-            : "rax", "rcx", "rdx", "r8", "r9", "r10", "r11", "cc");
+    __asm__ volatile(
+        "movq 0(%[pa]), %%r8\n\t"
+        "movq 8(%[pa]), %%r9\n\t"
+        "movq 16(%[pa]), %%r10\n\t"
+        "movq 24(%[pa]), %%r11\n\t"
+        "subq 0(%[pb]), %%r8\n\t"
+        "sbbq 8(%[pb]), %%r9\n\t"
+        "sbbq 16(%[pb]), %%r10\n\t"
+        "sbbq 24(%[pb]), %%r11\n\t"
+        "sbbq %%rax, %%rax\n\t"
+        "movabsq $0xffffffff00000000, %%rcx\n\t"
+        "movabsq $0xfffffffeffffffff, %%rdx\n\t"
+        "andq %%rax, %%rcx\n\t"
+        "andq %%rax, %%rdx\n\t"
+        "addq %%rax, %%r8\n\t"
+        "adcq %%rcx, %%r9\n\t"
+        "adcq %%rax, %%r10\n\t"
+        "adcq %%rdx, %%r11\n\t"
+        "movq %%r8, 0(%[pr])\n\t"
+        "movq %%r9, 8(%[pr])\n\t"
+        "movq %%r10, 16(%[pr])\n\t"
+        "movq %%r11, 24(%[pr])\n\t"
+        :
+        : [pr] "r"(r), [pa] "r"(a), [pb] "r"(b)
+        : "rax", "rcx", "rdx", "r8", "r9", "r10", "r11", "cc", "memory");
 }
 
 /* clang-format on */

@@ -152,18 +152,18 @@ void gmtls_sm2_jac_add(sm2_jac *r, const sm2_jac *p, const sm2_jac *q)
  * point at infinity; p may be infinity. p = q is handled when may_double
  * is set (a property of the call site, as for jac_add_ct).
  */
-static void jac_madd(sm2_jac *r, const sm2_jac *p, const sm2_aff *q, uint64_t q_inf, int may_double)
+/* The generic part of the mixed addition into sum (not aliasing p);
+ * *is_equal gets an all-ones mask when p = q (H = 0 and R = 0). */
+static void jac_madd_core(sm2_jac *sum, const sm2_jac *p, const sm2_aff *q, uint64_t *is_equal)
 {
     uint64_t z1z1[4], u2[4], s2[4], h[4], hh[4], i[4], j[4], rr[4], v[4];
-    sm2_jac sum, dbl, qj;
-    uint64_t p_inf = sm2_mask_zero4(p->Z);
     sm2_fp_sqr(z1z1, p->Z);
     sm2_fp_mul(u2, q->x, z1z1);
     sm2_fp_mul(s2, q->y, p->Z);
     sm2_fp_mul(s2, s2, z1z1);
     sm2_fp_sub(h, u2, p->X);
     sm2_fp_sub(rr, s2, p->Y);
-    uint64_t is_equal = sm2_mask_zero4(h) & sm2_mask_zero4(rr);
+    *is_equal = sm2_mask_zero4(h) & sm2_mask_zero4(rr);
     sm2_fp_dbl(rr, rr);
     sm2_fp_sqr(hh, h);
     sm2_fp_dbl(i, hh);
@@ -171,20 +171,27 @@ static void jac_madd(sm2_jac *r, const sm2_jac *p, const sm2_aff *q, uint64_t q_
     sm2_fp_mul(j, h, i);
     sm2_fp_mul(v, p->X, i);
     /* Z3 = 2*Z1*H */
-    sm2_fp_mul(sum.Z, p->Z, h);
-    sm2_fp_dbl(sum.Z, sum.Z);
+    sm2_fp_mul(sum->Z, p->Z, h);
+    sm2_fp_dbl(sum->Z, sum->Z);
     /* X3 = rr^2 - J - 2V */
     sm2_fp_sqr(u2, rr);
     sm2_fp_sub(u2, u2, j);
     sm2_fp_sub(u2, u2, v);
-    sm2_fp_sub(sum.X, u2, v);
+    sm2_fp_sub(sum->X, u2, v);
     /* Y3 = rr*(V - X3) - 2*Y1*J */
-    sm2_fp_sub(v, v, sum.X);
+    sm2_fp_sub(v, v, sum->X);
     sm2_fp_mul(v, v, rr);
     sm2_fp_mul(s2, p->Y, j);
     sm2_fp_dbl(s2, s2);
-    sm2_fp_sub(sum.Y, v, s2);
+    sm2_fp_sub(sum->Y, v, s2);
+}
 
+static void jac_madd(sm2_jac *r, const sm2_jac *p, const sm2_aff *q, uint64_t q_inf, int may_double)
+{
+    sm2_jac sum, dbl, qj;
+    uint64_t is_equal;
+    uint64_t p_inf = sm2_mask_zero4(p->Z);
+    jac_madd_core(&sum, p, q, &is_equal);
     if (may_double) {
         gmtls_sm2_jac_dbl(&dbl, p);
         jac_cmov(&sum, &dbl, is_equal & ~p_inf & ~q_inf);
@@ -222,9 +229,14 @@ static void jac_madd_vt(sm2_jac *r, const sm2_jac *p, const sm2_aff *q)
         jac_from_aff(r, q);
         return;
     }
-    sm2_jac qj;
-    jac_from_aff(&qj, q);
-    jac_add_vt(r, p, &qj);
+    sm2_jac sum;
+    uint64_t is_equal;
+    jac_madd_core(&sum, p, q, &is_equal);
+    if (is_equal) {
+        gmtls_sm2_jac_dbl(r, p);
+        return;
+    }
+    *r = sum;
 }
 
 uint64_t gmtls_sm2_jac_to_affine(sm2_aff *r, const sm2_jac *p)
@@ -378,7 +390,8 @@ void gmtls_sm2_mul_g(sm2_jac *r, const uint64_t k[4])
          * entry is d*2^(7j)*G with 1 <= |d| <= 64, so a - d*2^(7j) is
          * non-zero and below 2^(7j+7) in size: it can be a multiple of n
          * (acc = entry, needing a doubling) only when 7j + 7 > 255, i.e. in
-         * the last window. */
+         * the last window. (A search over that window finds no 256-bit k
+         * reaching it either; the doubling there is a cheap guard.) */
         jac_madd(&acc, &acc, &sel, sm2_mask_z(mag), j == SM2_COMB_WINDOWS - 1);
     }
     *r = acc;

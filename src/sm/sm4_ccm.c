@@ -6,7 +6,8 @@
 
 #include "sm_internal.h"
 
-#define CCM_CHUNK 256
+/* Blocks per MAC + CTR step. */
+#define CCM_CHUNK_BLOCKS 64
 
 void gmtls_sm4_ccm_init(gmtls_sm4_ccm_ctx *ctx, const uint8_t key[GMTLS_SM4_KEY_LEN])
 {
@@ -27,6 +28,14 @@ typedef struct {
     size_t pend;
 } ccm_mac;
 
+/* y = CIPH(y) (the data was already XORed into y). */
+static void mac_block(ccm_mac *m)
+{
+    static const uint8_t zero[16];
+    m->impl->sm4_mac_ctr(m->rk, m->y, zero, 1, NULL, NULL, 0);
+    m->pend = 0;
+}
+
 static void mac_feed(ccm_mac *m, const uint8_t *data, size_t len)
 {
     while (len > 0) {
@@ -38,8 +47,7 @@ static void mac_feed(ccm_mac *m, const uint8_t *data, size_t len)
         data += take;
         len -= take;
         if (m->pend == 16) {
-            m->impl->sm4_blocks(m->rk, m->y, m->y, 1);
-            m->pend = 0;
+            mac_block(m);
         }
     }
 }
@@ -48,8 +56,7 @@ static void mac_feed(ccm_mac *m, const uint8_t *data, size_t len)
 static void mac_flush(ccm_mac *m)
 {
     if (m->pend > 0) {
-        m->impl->sm4_blocks(m->rk, m->y, m->y, 1);
-        m->pend = 0;
+        mac_block(m);
     }
 }
 
@@ -73,19 +80,18 @@ static int ccm_args_ok(const uint8_t *nonce, size_t noncelen, const uint8_t *aad
     return 1;
 }
 
-/* CBC-MAC T over B_0 || encoded A || P (P = plaintext), into t[16]. */
-static void ccm_mac_compute(const gmtls_sm_impl *impl, const gmtls_sm4_ccm_ctx *ctx,
-                            const uint8_t *nonce, size_t noncelen, const uint8_t *aad,
-                            size_t aadlen, const uint8_t *p, size_t len, size_t taglen,
-                            uint8_t t[16])
+/* CBC-MAC over B_0 || encoded A (SP 800-38C A.2.1, A.2.2), into m; the
+ * payload blocks follow (ccm_payload). */
+static void ccm_mac_header(ccm_mac *m, const gmtls_sm_impl *impl, const gmtls_sm4_ccm_ctx *ctx,
+                           const uint8_t *nonce, size_t noncelen, const uint8_t *aad,
+                           size_t aadlen, size_t len, size_t taglen)
 {
-    ccm_mac m;
     uint8_t b0[16], enc[10];
     size_t q = 15 - noncelen, enclen;
-    m.impl = impl;
-    m.rk = ctx->ks.rk_enc;
-    memset(m.y, 0, 16);
-    m.pend = 0;
+    m->impl = impl;
+    m->rk = ctx->ks.rk_enc;
+    memset(m->y, 0, 16);
+    m->pend = 0;
     /* SP 800-38C A.2.1: Flags = 64*Adata + 8*[(t-2)/2] + [q-1], then N, then [Q]_8q */
     b0[0] = (uint8_t)((aadlen > 0 ? 64 : 0) | (((taglen - 2) / 2) << 3) | (q - 1));
     memcpy(b0 + 1, nonce, noncelen);
@@ -93,7 +99,7 @@ static void ccm_mac_compute(const gmtls_sm_impl *impl, const gmtls_sm4_ccm_ctx *
     for (size_t i = 0; i < q; i++) {
         b0[15 - i] = (uint8_t)(i < 8 ? ql >> (8 * i) : 0);
     }
-    mac_feed(&m, b0, 16);
+    mac_feed(m, b0, 16);
     if (aadlen > 0) {
         uint64_t a = (uint64_t)aadlen;
         /* SP 800-38C A.2.2: 0 < a < 2^16-2^8: [a]_16; 2^16-2^8 <= a < 2^32: 0xff||0xfe||[a]_32;
@@ -113,14 +119,11 @@ static void ccm_mac_compute(const gmtls_sm_impl *impl, const gmtls_sm4_ccm_ctx *
             gmtls_sm_store_be64(enc + 2, a);
             enclen = 10;
         }
-        mac_feed(&m, enc, enclen);
-        mac_feed(&m, aad, aadlen);
-        mac_flush(&m);
+        mac_feed(m, enc, enclen);
+        mac_feed(m, aad, aadlen);
+        /* SP 800-38C A.2.2: the associated data is padded with zeros to a block boundary */
+        mac_flush(m);
     }
-    mac_feed(&m, p, len);
-    mac_flush(&m);
-    memcpy(t, m.y, 16);
-    gmtls_sm_wipe(&m, sizeof m);
 }
 
 /* SP 800-38C A.3: Ctr_i = Flags || N || [i]_8q with Flags = q - 1. */
@@ -134,26 +137,64 @@ static void ccm_ctr_block(uint8_t ctr[16], const uint8_t *nonce, size_t noncelen
     }
 }
 
-/* buf ^= S_1 || S_2 || ... (SP 800-38C §6.1 steps 6-8) */
-static void ccm_ctr(const gmtls_sm_impl *impl, const gmtls_sm4_ccm_ctx *ctx, const uint8_t *nonce,
-                    size_t noncelen, uint8_t *buf, size_t len)
+/*
+ * The payload: the CBC-MAC over P (SP 800-38C A.2.3, zero-padded) and
+ * the CTR encryption with Ctr_1, Ctr_2, ... (§6.1 steps 6-8), in one pass
+ * through impl->sm4_mac_ctr, which runs the serial MAC chain and the
+ * (parallel) counter blocks side by side. Sealing MACs each plaintext
+ * chunk while computing its key stream; opening computes the key stream
+ * of chunk k while MACing the already decrypted chunk k-1.
+ */
+static void ccm_payload(ccm_mac *m, int seal, const uint8_t *nonce, size_t noncelen, uint8_t *buf,
+                        size_t len)
 {
-    uint8_t ks[CCM_CHUNK];
+    uint8_t ctr[16 * CCM_CHUNK_BLOCKS], ks[16 * CCM_CHUNK_BLOCKS], last[16];
+    size_t full = len / 16, rest = len % 16, done = 0, prev = 0;
     uint64_t i = 1;
-    while (len > 0) {
-        size_t n = len < CCM_CHUNK ? len : CCM_CHUNK;
-        size_t nb = (n + 15) / 16;
-        for (size_t b = 0; b < nb; b++) {
-            ccm_ctr_block(ks + 16 * b, nonce, noncelen, i++);
-        }
-        impl->sm4_blocks(ctx->ks.rk_enc, ks, ks, nb);
+    const uint8_t *prev_p = NULL;
+    while (done < full) {
+        size_t n = full - done < CCM_CHUNK_BLOCKS ? full - done : CCM_CHUNK_BLOCKS;
+        uint8_t *p = buf + 16 * done;
         for (size_t b = 0; b < n; b++) {
-            buf[b] ^= ks[b];
+            ccm_ctr_block(ctr + 16 * b, nonce, noncelen, i++);
         }
-        buf += n;
-        len -= n;
+        if (seal) {
+            m->impl->sm4_mac_ctr(m->rk, m->y, p, n, ctr, ks, n);
+        } else {
+            m->impl->sm4_mac_ctr(m->rk, m->y, prev_p, prev, ctr, ks, n);
+        }
+        for (size_t b = 0; b < 16 * n; b++) {
+            p[b] ^= ks[b];
+        }
+        prev_p = p;
+        prev = seal ? 0 : n;
+        done += n;
+    }
+    if (rest > 0) {
+        uint8_t *p = buf + 16 * full;
+        ccm_ctr_block(ctr, nonce, noncelen, i);
+        memset(last, 0, sizeof last);
+        if (seal) {
+            /* MAC the zero-padded final plaintext block with its counter block */
+            memcpy(last, p, rest);
+            m->impl->sm4_mac_ctr(m->rk, m->y, last, 1, ctr, ks, 1);
+        } else {
+            m->impl->sm4_mac_ctr(m->rk, m->y, prev_p, prev, ctr, ks, 1);
+            prev = 0;
+        }
+        for (size_t b = 0; b < rest; b++) {
+            p[b] ^= ks[b];
+        }
+        if (!seal) {
+            memcpy(last, p, rest);
+            m->impl->sm4_mac_ctr(m->rk, m->y, last, 1, NULL, NULL, 0);
+        }
+    }
+    if (prev > 0) {
+        m->impl->sm4_mac_ctr(m->rk, m->y, prev_p, prev, NULL, NULL, 0);
     }
     gmtls_sm_wipe(ks, sizeof ks);
+    gmtls_sm_wipe(last, sizeof last);
 }
 
 /* tagout = MSB_Tlen(T) ^ MSB_Tlen(S_0) (SP 800-38C §6.1 step 9) */
@@ -177,12 +218,13 @@ int gmtls_sm4_ccm_seal(const gmtls_sm4_ccm_ctx *ctx, const uint8_t *nonce, size_
         return -1;
     }
     const gmtls_sm_impl *impl = gmtls_sm_impl_get();
-    uint8_t t[16];
-    ccm_mac_compute(impl, ctx, nonce, noncelen, aad, aadlen, buf, len, taglen, t);
-    ccm_ctr(impl, ctx, nonce, noncelen, buf, len);
-    ccm_s0_xor(impl, ctx, nonce, noncelen, t);
-    memcpy(tag, t, taglen);
-    gmtls_sm_wipe(t, sizeof t);
+    ccm_mac m;
+    /* SP 800-38C §6.1: T = MSB_Tlen(CBC-MAC(B)), C = (P ^ MSB_Plen(S)) || (T ^ MSB_Tlen(S_0)) */
+    ccm_mac_header(&m, impl, ctx, nonce, noncelen, aad, aadlen, len, taglen);
+    ccm_payload(&m, 1, nonce, noncelen, buf, len);
+    ccm_s0_xor(impl, ctx, nonce, noncelen, m.y);
+    memcpy(tag, m.y, taglen);
+    gmtls_sm_wipe(&m, sizeof m);
     return 0;
 }
 
@@ -197,14 +239,14 @@ int gmtls_sm4_ccm_open(const gmtls_sm4_ccm_ctx *ctx, const uint8_t *nonce, size_
         return -1;
     }
     const gmtls_sm_impl *impl = gmtls_sm_impl_get();
-    uint8_t t[16];
-    /* SP 800-38C §6.2 steps 5-8: decrypt, then recompute the MAC over the plaintext */
-    ccm_ctr(impl, ctx, nonce, noncelen, buf, len);
-    ccm_mac_compute(impl, ctx, nonce, noncelen, aad, aadlen, buf, len, taglen, t);
-    ccm_s0_xor(impl, ctx, nonce, noncelen, t);
+    ccm_mac m;
+    /* SP 800-38C §6.2 steps 5-9: decrypt, and recompute the MAC over the plaintext */
+    ccm_mac_header(&m, impl, ctx, nonce, noncelen, aad, aadlen, len, taglen);
+    ccm_payload(&m, 0, nonce, noncelen, buf, len);
+    ccm_s0_xor(impl, ctx, nonce, noncelen, m.y);
     /* SP 800-38C §6.2 step 10: if T != MSB_Tlen(Y_r) return INVALID (constant-time compare) */
-    int ok = gmtls_sm_ct_memeq(t, tag, taglen);
-    gmtls_sm_wipe(t, sizeof t);
+    int ok = gmtls_sm_ct_memeq(m.y, tag, taglen);
+    gmtls_sm_wipe(&m, sizeof m);
     if (!ok) {
         if (len > 0) {
             gmtls_sm_wipe(buf, len);

@@ -145,15 +145,26 @@ CLMUL_TARGET static inline void clmul_acc(__m128i a, __m128i b, __m128i *hi, __m
     *hi = _mm_xor_si128(*hi, _mm_xor_si128(t1, _mm_srli_si128(t2, 8)));
 }
 
+/* 128-bit logical right shift of x by n (0 < n < 64). */
+#define SHR128(x, n)                                                                           \
+    _mm_or_si128(_mm_srli_epi64((x), (n)), _mm_srli_si128(_mm_slli_epi64((x), 64 - (n)), 8))
+
+/* The vector form of ghash_reduce(): shift the 256-bit product (hi:lo)
+ * left by one, then fold lo = [X1:X0] into hi with the polynomial
+ * x^128 + x^7 + x^2 + x + 1 in this bit order (SP 800-38D §6.3):
+ * D = X1 ^ X0<<63 ^ X0<<62 ^ X0<<57, result = hi ^ [D:X0] ^ [D:X0]>>1
+ * ^ [D:X0]>>2 ^ [D:X0]>>7 (128-bit shifts). */
 CLMUL_TARGET static inline __m128i clmul_reduce(__m128i hi, __m128i lo)
 {
-    uint64_t z[4], rh, rl;
-    z[0] = (uint64_t)_mm_cvtsi128_si64(lo);
-    z[1] = (uint64_t)_mm_extract_epi64(lo, 1);
-    z[2] = (uint64_t)_mm_cvtsi128_si64(hi);
-    z[3] = (uint64_t)_mm_extract_epi64(hi, 1);
-    ghash_reduce(z, &rh, &rl);
-    return _mm_set_epi64x((long long)rh, (long long)rl);
+    __m128i clo = _mm_srli_epi64(lo, 63), chi = _mm_srli_epi64(hi, 63);
+    lo = _mm_or_si128(_mm_slli_epi64(lo, 1), _mm_slli_si128(clo, 8));
+    hi = _mm_or_si128(_mm_or_si128(_mm_slli_epi64(hi, 1), _mm_slli_si128(chi, 8)),
+                      _mm_srli_si128(clo, 8));
+    __m128i a = _mm_xor_si128(_mm_xor_si128(_mm_slli_epi64(lo, 63), _mm_slli_epi64(lo, 62)),
+                              _mm_slli_epi64(lo, 57));
+    lo = _mm_xor_si128(lo, _mm_slli_si128(a, 8));
+    __m128i e = _mm_xor_si128(_mm_xor_si128(lo, SHR128(lo, 1)), _mm_xor_si128(SHR128(lo, 2), SHR128(lo, 7)));
+    return _mm_xor_si128(hi, e);
 }
 
 CLMUL_TARGET static inline __m128i clmul_mul(__m128i a, __m128i b)
@@ -163,14 +174,16 @@ CLMUL_TARGET static inline __m128i clmul_mul(__m128i a, __m128i b)
     return clmul_reduce(hi, lo);
 }
 
-/* opaque layout (private): offsets 0, 16, 32, 48 hold H, H^2, H^3, H^4 as
- * big-endian 128-bit integers (byte-reversed blocks). */
+/* opaque layout (sm_internal.h): H^1..H^16 ascending at 0, descending at
+ * 256, as big-endian 128-bit integers (byte-reversed blocks). Every
+ * (V)PCLMULQDQ path reads this one table. */
 CLMUL_TARGET void gmtls_ghash_clmul_init(gmtls_sm4_gcm_ctx *ctx)
 {
     __m128i h = bswap128(_mm_loadu_si128((const __m128i *)(const void *)ctx->h));
     __m128i p = h;
-    for (int i = 0; i < 4; i++) {
-        _mm_storeu_si128((__m128i *)(void *)(ctx->opaque + 16 * i), p);
+    for (int i = 1; i <= GMTLS_GHASH_POWERS; i++) {
+        _mm_storeu_si128((__m128i *)(void *)(ctx->opaque + 16 * (i - 1)), p);
+        _mm_storeu_si128((__m128i *)(void *)(ctx->opaque + 256 + 16 * (GMTLS_GHASH_POWERS - i)), p);
         p = clmul_mul(p, h);
     }
 }
@@ -178,25 +191,22 @@ CLMUL_TARGET void gmtls_ghash_clmul_init(gmtls_sm4_gcm_ctx *ctx)
 CLMUL_TARGET void gmtls_ghash_clmul(const gmtls_sm4_gcm_ctx *ctx, uint8_t y[16], const uint8_t *in,
                                     size_t nblocks)
 {
+    const uint8_t *desc8 = ctx->opaque + 256 + 16 * 8; /* H^8, H^7, ..., H^1 */
     const __m128i h1 = _mm_loadu_si128((const __m128i *)(const void *)ctx->opaque);
-    const __m128i h2 = _mm_loadu_si128((const __m128i *)(const void *)(ctx->opaque + 16));
-    const __m128i h3 = _mm_loadu_si128((const __m128i *)(const void *)(ctx->opaque + 32));
-    const __m128i h4 = _mm_loadu_si128((const __m128i *)(const void *)(ctx->opaque + 48));
     __m128i acc = bswap128(_mm_loadu_si128((const __m128i *)(const void *)y));
-    /* SP 800-38D §6.4 unrolled: Y_4 = (Y_0^X_1)H^4 ^ X_2 H^3 ^ X_3 H^2 ^ X_4 H */
-    while (nblocks >= 4) {
-        __m128i x0 = bswap128(_mm_loadu_si128((const __m128i *)(const void *)in));
-        __m128i x1 = bswap128(_mm_loadu_si128((const __m128i *)(const void *)(in + 16)));
-        __m128i x2 = bswap128(_mm_loadu_si128((const __m128i *)(const void *)(in + 32)));
-        __m128i x3 = bswap128(_mm_loadu_si128((const __m128i *)(const void *)(in + 48)));
+    /* SP 800-38D §6.4 unrolled: Y_8 = (Y_0^X_1)H^8 ^ X_2 H^7 ^ ... ^ X_8 H */
+    while (nblocks >= 8) {
         __m128i hi = _mm_setzero_si128(), lo = _mm_setzero_si128();
-        clmul_acc(_mm_xor_si128(acc, x0), h4, &hi, &lo);
-        clmul_acc(x1, h3, &hi, &lo);
-        clmul_acc(x2, h2, &hi, &lo);
-        clmul_acc(x3, h1, &hi, &lo);
+        for (int j = 0; j < 8; j++) {
+            __m128i x = bswap128(_mm_loadu_si128((const __m128i *)(const void *)(in + 16 * j)));
+            if (j == 0) {
+                x = _mm_xor_si128(x, acc);
+            }
+            clmul_acc(x, _mm_loadu_si128((const __m128i *)(const void *)(desc8 + 16 * j)), &hi, &lo);
+        }
         acc = clmul_reduce(hi, lo);
-        in += 64;
-        nblocks -= 4;
+        in += 128;
+        nblocks -= 8;
     }
     while (nblocks--) {
         __m128i x = bswap128(_mm_loadu_si128((const __m128i *)(const void *)in));
@@ -209,8 +219,9 @@ CLMUL_TARGET void gmtls_ghash_clmul(const gmtls_sm4_gcm_ctx *ctx, uint8_t y[16],
 
 /* ------------------------------------------------------------- SM4-GCM */
 
-/* Bytes handed to the block core per call (16 blocks). */
-#define GCM_CHUNK 256
+/* Bytes per fused CTR + GHASH step (64 blocks: a multiple of every
+ * path's block group and of the 16-block GHASH aggregation). */
+#define GCM_CHUNK 1024
 
 /* y = GHASH_H(y || data padded with zeros to a block boundary). */
 static void ghash_pad(const gmtls_sm_impl *impl, const gmtls_sm4_gcm_ctx *ctx, uint8_t y[16],
@@ -262,33 +273,22 @@ static void gcm_j0(const gmtls_sm_impl *impl, const gmtls_sm4_gcm_ctx *ctx, cons
     impl->ghash(ctx, j0, lenblk, 1);
 }
 
-/* SP 800-38D §6.5 GCTR with inc32: buf ^= CIPH(cb), CIPH(inc32(cb)), ...;
- * cb's low 32 bits are advanced past the blocks used. */
+/* SP 800-38D §6.5 GCTR with inc32 over len bytes (a partial final block
+ * uses the leading bytes of the last key-stream block); cb advances. */
 static void gcm_ctr32(const gmtls_sm_impl *impl, const gmtls_sm4_gcm_ctx *ctx, uint8_t cb[16],
                       uint8_t *buf, size_t len)
 {
-    uint8_t ks[GCM_CHUNK];
-    uint32_t c = gmtls_sm_load_be32(cb + 12);
-    while (len > 0) {
-        size_t n = len < GCM_CHUNK ? len : GCM_CHUNK;
-        size_t nb = (n + 15) / 16;
-        /* The barrier keeps the exit test on the public index i: otherwise
-         * the compiler may rewrite it as a compare of the IV-derived counter. */
-        for (size_t i = 0; i < nb; i++) {
-            memcpy(ks + 16 * i, cb, 12);
-            /* SP 800-38D §6.2: inc_32 increments the rightmost 32 bits mod 2^32 */
-            gmtls_sm_store_be32(ks + 16 * i + 12, gmtls_sm_value_barrier_u32(c) + (uint32_t)i);
-        }
-        c += (uint32_t)nb;
-        impl->sm4_blocks(ctx->ks.rk_enc, ks, ks, nb);
-        for (size_t i = 0; i < n; i++) {
-            buf[i] ^= ks[i];
-        }
-        buf += n;
-        len -= n;
+    size_t full = len / 16, rest = len % 16;
+    if (full > 0) {
+        impl->sm4_ctr32(ctx->ks.rk_enc, cb, buf, full);
     }
-    gmtls_sm_store_be32(cb + 12, c);
-    gmtls_sm_wipe(ks, sizeof ks);
+    if (rest > 0) {
+        uint8_t last[16] = {0};
+        memcpy(last, buf + 16 * full, rest);
+        impl->sm4_ctr32(ctx->ks.rk_enc, cb, last, 1);
+        memcpy(buf + 16 * full, last, rest);
+        gmtls_sm_wipe(last, sizeof last);
+    }
 }
 
 /* SP 800-38D §5.2.1.1: len(P) <= 2^39 - 256 bits, len(A) and len(IV) <= 2^64 - 1 bits, len(IV) >= 1 */
@@ -340,7 +340,8 @@ int gmtls_sm4_gcm_seal(const gmtls_sm4_gcm_ctx *ctx, const uint8_t *iv, size_t i
     if (aadlen > 0) {
         ghash_pad(impl, ctx, s, aad, aadlen);
     }
-    /* SP 800-38D §7.1 step 3: C = GCTR_K(inc32(J0), P) */
+    /* SP 800-38D §7.1 steps 3-5: C = GCTR_K(inc32(J0), P), S = GHASH(... C ...);
+     * fused per chunk: the chunk is GHASHed while it is still in L1. */
     memcpy(cb, j0, 16);
     gmtls_sm_store_be32(cb + 12, gmtls_sm_load_be32(j0 + 12) + 1);
     for (size_t off = 0; off < len; off += GCM_CHUNK) {
@@ -370,12 +371,19 @@ int gmtls_sm4_gcm_open(const gmtls_sm4_gcm_ctx *ctx, const uint8_t *iv, size_t i
     const gmtls_sm_impl *impl = gmtls_sm_impl_get();
     uint8_t j0[16], cb[16], s[16] = {0};
     gcm_j0(impl, ctx, iv, ivlen, j0);
-    /* SP 800-38D §7.2 steps 5-8: the tag is recomputed over A and C first */
+    /* SP 800-38D §7.2 steps 3-7 in one pass: S = GHASH(A pad || C pad || lengths)
+     * and P = GCTR_K(inc32(J0), C), chunk by chunk (each chunk is hashed
+     * before it is decrypted in place). P is released only if the tag
+     * verifies; otherwise buf is wiped. */
+    memcpy(cb, j0, 16);
+    gmtls_sm_store_be32(cb + 12, gmtls_sm_load_be32(j0 + 12) + 1);
     if (aadlen > 0) {
         ghash_pad(impl, ctx, s, aad, aadlen);
     }
-    if (len > 0) {
-        ghash_pad(impl, ctx, s, buf, len);
+    for (size_t off = 0; off < len; off += GCM_CHUNK) {
+        size_t n = len - off < GCM_CHUNK ? len - off : GCM_CHUNK;
+        ghash_pad(impl, ctx, s, buf + off, n);
+        gcm_ctr32(impl, ctx, cb, buf + off, n);
     }
     gcm_tag(impl, ctx, j0, s, aadlen, len);
     /* SP 800-38D §7.2 step 8: if T = T' return P, else FAIL (compared in constant time) */
@@ -383,15 +391,12 @@ int gmtls_sm4_gcm_open(const gmtls_sm4_gcm_ctx *ctx, const uint8_t *iv, size_t i
     gmtls_sm_wipe(s, sizeof s);
     if (!ok) {
         gmtls_sm_wipe(j0, sizeof j0);
+        gmtls_sm_wipe(cb, sizeof cb);
         if (len > 0) {
             gmtls_sm_wipe(buf, len);
         }
         return -1;
     }
-    /* SP 800-38D §7.2 step 3: P = GCTR_K(inc32(J0), C) */
-    memcpy(cb, j0, 16);
-    gmtls_sm_store_be32(cb + 12, gmtls_sm_load_be32(j0 + 12) + 1);
-    gcm_ctr32(impl, ctx, cb, buf, len);
     gmtls_sm_wipe(cb, sizeof cb);
     gmtls_sm_wipe(j0, sizeof j0);
     return 0;

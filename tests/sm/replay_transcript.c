@@ -1382,8 +1382,10 @@ static void replay_record(size_t idx, const char *dir)
     if (err != 0 || want != rc->len) {
         fatal("record length field says %zu bytes, the line has %zu", want, rc->len);
     }
-    uint8_t outer = rc->rec[0];
-    uint16_t version = (uint16_t)(rc->rec[1] << 8 | rc->rec[2]);
+    gmtls_rd hdr;
+    gmtls_rd_init(&hdr, rc->rec, rc->len);
+    uint8_t outer = gmtls_rd_u8(&hdr);
+    uint16_t version = gmtls_rd_u16(&hdr);
     s->records++;
     if (s->close_notify) {
         fail("%s sent a record after its close_notify", side_name[who]);

@@ -1,0 +1,104 @@
+/* fuzz/fuzz_server.c - libFuzzer target: the whole server handshake.
+ *
+ * Input layout: k = data[0] % 4 split lengths (u16 each, big-endian) follow,
+ * then the bytes a client would send. The bytes are fed to a fresh server
+ * connection in k + 1 calls (chunks of the given lengths, the rest last), so
+ * that partial records, partial messages and several flights are exercised;
+ * once the handshake completes the rest goes to gmtls_receive. Every result
+ * is acceptable (alerts, WANT_READ) except a crash, a leak, or an alert
+ * result without its alert record in the output. The certificate (P-256)
+ * is made once. The engine's randomness is the system RNG. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gmtls.h"
+#include "testcerts.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static gmtls_config *server_config(void)
+{
+    static gmtls_config *cfg;
+    static test_chain chain;
+    if (cfg != NULL) {
+        return cfg;
+    }
+    if (test_make_chain("P-256", "localhost", NULL, &chain) != 0) {
+        abort();
+    }
+    cfg = gmtls_config_new();
+    if (cfg == NULL ||
+        gmtls_config_add_cert_chain_mem(cfg, chain.chain_pem, strlen(chain.chain_pem), chain.key_pem,
+                                        strlen(chain.key_pem)) != 0 ||
+        gmtls_config_set_alpn(cfg, "h2,http/1.1") != 0) {
+        abort();
+    }
+    return cfg;
+}
+
+static int is_alert(int rc)
+{
+    return rc > 0 && rc < 0x100;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 1) {
+        return 0;
+    }
+    size_t k = data[0] % 4, chunk[4];
+    data++;
+    size--;
+    if (size < 2 * k) {
+        return 0;
+    }
+    for (size_t i = 0; i < k; i++) {
+        chunk[i] = (size_t)data[2 * i] << 8 | data[2 * i + 1];
+    }
+    data += 2 * k;
+    size -= 2 * k;
+
+    gmtls_conn *c = gmtls_conn_new(server_config(), 1);
+    gmtls_buf out, app;
+    if (c == NULL) {
+        abort();
+    }
+    gmtls_buf_init(&out);
+    gmtls_buf_init(&app);
+    size_t pos = 0;
+    int rc = GMTLS_ERR_WANT_READ;
+    for (size_t i = 0; i <= k && pos <= size; i++) {
+        size_t n = i < k ? chunk[i] : size - pos;
+        if (n > size - pos) {
+            n = size - pos;
+        }
+        size_t before = out.off, len = n;
+        if (!gmtls_conn_handshake_done(c)) {
+            rc = gmtls_handshake(c, &out, data + pos, &len);
+        } else {
+            rc = gmtls_receive(c, &out, &app, data + pos, &len);
+        }
+        if (len > n) {
+            abort(); /* consumed more than it was given */
+        }
+        /* An alert result leaves its record in the output (sent once). */
+        if (is_alert(rc) && !(out.off > before)) {
+            abort();
+        }
+        pos += len;
+        if (rc != 0 && rc != GMTLS_ERR_WANT_READ) {
+            break;
+        }
+        if (len < n && rc == 0 && gmtls_conn_handshake_done(c)) {
+            /* Bytes after the handshake: give them to gmtls_receive. */
+            size_t rest = n - len;
+            rc = gmtls_receive(c, &out, &app, data + pos, &rest);
+            pos += rest;
+        }
+    }
+    gmtls_buf_dispose(&out);
+    gmtls_buf_dispose(&app);
+    gmtls_conn_free(c);
+    return 0;
+}
