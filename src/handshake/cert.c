@@ -129,13 +129,14 @@ int gmtls_cert_msg_parse(gmtls_conn *c, const uint8_t *body, size_t len, const u
         }
         memcpy(c->peer_der[c->npeer], der.p, n);
         c->peer_derlen[c->npeer] = n;
+        size_t index = c->npeer++; /* owned by c from here on, whatever follows */
         gmtls_ext e[8];
         size_t ne = 0;
         GMTLS_TRY(gmtls_fail(c, gmtls_exts_parse(&list, e, GMTLS_ARRAY_LEN(e), &ne), "bad CertificateEntry extensions"));
         for (size_t i = 0; i < ne; i++) {
             gmtls_rd er;
             gmtls_rd_init(&er, e[i].data, e[i].len);
-            if (e[i].type == GMTLS_EXT_STATUS_REQUEST && c->npeer == 0 && !c->is_server) {
+            if (e[i].type == GMTLS_EXT_STATUS_REQUEST && index == 0 && !c->is_server) {
                 gmtls_rd resp;
                 if (gmtls_rd_u8(&er) != 1 || gmtls_rd_vec(&er, 3, 1, 0xffffff, &resp) != 0 || gmtls_rd_done(&er) != 0) {
                     return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "malformed OCSP status");
@@ -146,7 +147,7 @@ int gmtls_cert_msg_parse(gmtls_conn *c, const uint8_t *body, size_t len, const u
                 }
                 c->ocsp_len = gmtls_rd_left(&resp);
                 memcpy(c->ocsp, resp.p, c->ocsp_len);
-            } else if (e[i].type == GMTLS_EXT_SCT && c->npeer == 0 && !c->is_server) {
+            } else if (e[i].type == GMTLS_EXT_SCT && index == 0 && !c->is_server) {
                 c->scts = malloc(e[i].len + 1);
                 if (c->scts == NULL) {
                     return GMTLS_ERR_NO_MEMORY;
@@ -159,7 +160,6 @@ int gmtls_cert_msg_parse(gmtls_conn *c, const uint8_t *body, size_t len, const u
                                   e[i].type);
             }
         }
-        c->npeer++;
     }
     *empty = c->npeer == 0;
     if (c->npeer == 0) {

@@ -185,6 +185,36 @@ int gmtls_client_start(gmtls_conn *c, gmtls_buf *out)
     return 0;
 }
 
+/* The extensions this client put in its ClientHello. */
+static int client_offered_ext(const gmtls_conn *c, uint16_t type)
+{
+    switch (type) {
+    case GMTLS_EXT_SERVER_NAME:
+        return c->sent_sni;
+    case GMTLS_EXT_ALPN:
+        return c->offered_alpn;
+    case GMTLS_EXT_PRE_SHARED_KEY:
+        return c->offered_psk;
+    case GMTLS_EXT_SUPPORTED_VERSIONS:
+    case GMTLS_EXT_SUPPORTED_GROUPS:
+    case GMTLS_EXT_SIGNATURE_ALGORITHMS:
+    case GMTLS_EXT_KEY_SHARE:
+    case GMTLS_EXT_STATUS_REQUEST:
+    case GMTLS_EXT_SCT:
+    case GMTLS_EXT_PSK_KEY_EXCHANGE_MODES:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* RFC 8446 §4.2: an extension we offered but that is not specified for this
+ * message -> illegal_parameter; one we never offered -> unsupported_extension. */
+static int misplaced_ext_alert(const gmtls_conn *c, uint16_t type)
+{
+    return client_offered_ext(c, type) ? GMTLS_ALERT_ILLEGAL_PARAMETER : GMTLS_ALERT_UNSUPPORTED_EXTENSION;
+}
+
 static int offered_suite(const gmtls_config *cfg, uint16_t id)
 {
     return gmtls_list_has(cfg->suites, cfg->nsuites, id);
@@ -224,7 +254,7 @@ static int handle_hello_retry(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg,
             break;
         }
         default:
-            return gmtls_fail(c, GMTLS_ALERT_UNSUPPORTED_EXTENSION, "unexpected extension %u in HelloRetryRequest",
+            return gmtls_fail(c, misplaced_ext_alert(c, exts[i].type), "unexpected extension %u in HelloRetryRequest",
                               exts[i].type);
         }
     }
@@ -349,8 +379,10 @@ static int handle_server_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg
             break;
         }
         default:
-            /* RFC 8446 §4.2: unsolicited extensions -> unsupported_extension. */
-            return gmtls_fail(c, GMTLS_ALERT_UNSUPPORTED_EXTENSION, "unexpected extension %u in ServerHello",
+            /* RFC 8446 §4.2: a recognised extension not specified for this
+             * message -> illegal_parameter; an unsolicited one ->
+             * unsupported_extension. */
+            return gmtls_fail(c, misplaced_ext_alert(c, exts[i].type), "unexpected extension %u in ServerHello",
                               exts[i].type);
         }
     }
@@ -447,19 +479,9 @@ static int handle_encrypted_extensions(gmtls_conn *c, const uint8_t *msg, size_t
         case GMTLS_EXT_SUPPORTED_GROUPS:
             /* RFC 8446 §4.2.7: informational; may be sent in EncryptedExtensions. */
             break;
-        case GMTLS_EXT_SUPPORTED_VERSIONS:
-        case GMTLS_EXT_KEY_SHARE:
-        case GMTLS_EXT_PRE_SHARED_KEY:
-        case GMTLS_EXT_SIGNATURE_ALGORITHMS:
-        case GMTLS_EXT_PSK_KEY_EXCHANGE_MODES:
-        case GMTLS_EXT_COOKIE:
-        case GMTLS_EXT_STATUS_REQUEST:
-        case GMTLS_EXT_SCT:
-            /* RFC 8446 §4.2: known, but not allowed here -> illegal_parameter. */
-            return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "extension %u not allowed in EncryptedExtensions",
-                              exts[i].type);
         default:
-            return gmtls_fail(c, GMTLS_ALERT_UNSUPPORTED_EXTENSION, "unsolicited extension %u", exts[i].type);
+            return gmtls_fail(c, misplaced_ext_alert(c, exts[i].type),
+                              "extension %u not allowed in EncryptedExtensions", exts[i].type);
         }
     }
     gmtls_transcript_add(c, msg, len);

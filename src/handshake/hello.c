@@ -251,6 +251,9 @@ int gmtls_ch_parse(gmtls_client_hello *ch, const uint8_t *msg, size_t len)
 {
     gmtls_rd r, v;
     memset(ch, 0, sizeof(*ch));
+    if (len < 4) {
+        return GMTLS_ALERT_DECODE_ERROR;
+    }
     ch->msg = msg;
     ch->msglen = len;
     gmtls_rd_init(&r, msg + 4, len - 4);

@@ -1,0 +1,2827 @@
+/* Negative handshake tests: a real gmtls server (and client) driven in
+ * memory with crafted or mutated input. Every case asserts the precise alert
+ * the engine returns, the plaintext alert record it appends while the record
+ * layer is unprotected (15 03 03 00 02 02 <alert>) or the protected alert
+ * decrypted with the key-log secrets, and that the failure is sticky. Ends
+ * with a fixed-seed random-mutation loop over real flights.
+ *
+ * The RFC 8446 rule each group checks is quoted above it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "handshake/internal.h"
+#include "record/record.h"
+#include "test.h"
+#include "tlstest.h"
+
+/* "The handshake goes on": the server answered with its flight. */
+#define PROCEEDS (-1)
+
+/* ================================================================ bytes */
+
+typedef struct {
+    uint8_t *b;
+    size_t n, cap;
+} bb;
+
+static void bb_reserve(bb *x, size_t n)
+{
+    if (x->n + n > x->cap) {
+        size_t cap = (x->n + n) * 2 + 64;
+        uint8_t *nb = realloc(x->b, cap);
+        if (nb == NULL) {
+            abort();
+        }
+        x->b = nb;
+        x->cap = cap;
+    }
+}
+
+static void bb_put(bb *x, const void *p, size_t n)
+{
+    bb_reserve(x, n);
+    if (n > 0) {
+        memcpy(x->b + x->n, p, n);
+    }
+    x->n += n;
+}
+
+static void bb_u8(bb *x, unsigned v)
+{
+    uint8_t b = (uint8_t)v;
+    bb_put(x, &b, 1);
+}
+
+static void bb_u16(bb *x, unsigned v)
+{
+    uint8_t b[2] = {(uint8_t)(v >> 8), (uint8_t)v};
+    bb_put(x, b, 2);
+}
+
+static void bb_u24(bb *x, size_t v)
+{
+    uint8_t b[3] = {(uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
+    bb_put(x, b, 3);
+}
+
+static void bb_set(bb *x, const void *p, size_t n)
+{
+    x->n = 0;
+    bb_put(x, p, n);
+}
+
+static void bb_insert(bb *x, size_t off, const void *p, size_t n)
+{
+    bb_reserve(x, n);
+    memmove(x->b + off + n, x->b + off, x->n - off);
+    memcpy(x->b + off, p, n);
+    x->n += n;
+}
+
+static void bb_erase(bb *x, size_t off, size_t n)
+{
+    memmove(x->b + off, x->b + off + n, x->n - off - n);
+    x->n -= n;
+}
+
+static void bb_free(bb *x)
+{
+    free(x->b);
+    memset(x, 0, sizeof(*x));
+}
+
+static unsigned get16(const uint8_t *p)
+{
+    return (unsigned)p[0] << 8 | p[1];
+}
+
+static size_t get24(const uint8_t *p)
+{
+    return (size_t)p[0] << 16 | (size_t)p[1] << 8 | p[2];
+}
+
+static void set16(uint8_t *p, size_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+static void set24(uint8_t *p, size_t v)
+{
+    p[0] = (uint8_t)(v >> 16);
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)v;
+}
+
+/* Plaintext records of `type` carrying p[0..n), split at 2^14. */
+static void rec_plain(bb *out, uint8_t type, const uint8_t *p, size_t n)
+{
+    do {
+        size_t k = n > GMTLS_MAX_PLAINTEXT ? GMTLS_MAX_PLAINTEXT : n;
+        bb_u8(out, type);
+        bb_u16(out, 0x0303);
+        bb_u16(out, (unsigned)k);
+        bb_put(out, p, k);
+        p += k;
+        n -= k;
+    } while (n > 0);
+}
+
+/* ================================================================ key log */
+
+typedef struct {
+    uint8_t c_hs[GMTLS_MAX_HASH_LEN], s_hs[GMTLS_MAX_HASH_LEN];
+    uint8_t c_ap[GMTLS_MAX_HASH_LEN], s_ap[GMTLS_MAX_HASH_LEN];
+} keylog_t;
+
+static void keylog_cb(void *ctx, const gmtls_conn *conn, const char *line)
+{
+    keylog_t *k = ctx;
+    uint8_t *dst = NULL;
+    const char *secret = strrchr(line, ' ');
+    (void)conn;
+    if (strncmp(line, "CLIENT_HANDSHAKE_TRAFFIC_SECRET ", 32) == 0) {
+        dst = k->c_hs;
+    } else if (strncmp(line, "SERVER_HANDSHAKE_TRAFFIC_SECRET ", 32) == 0) {
+        dst = k->s_hs;
+    } else if (strncmp(line, "CLIENT_TRAFFIC_SECRET_0 ", 24) == 0) {
+        dst = k->c_ap;
+    } else if (strncmp(line, "SERVER_TRAFFIC_SECRET_0 ", 24) == 0) {
+        dst = k->s_ap;
+    }
+    if (dst != NULL && secret != NULL && test_unhex(secret + 1, dst, GMTLS_MAX_HASH_LEN) < 32) {
+        abort();
+    }
+}
+
+/* ================================================================ record protection from the test side */
+
+static void rec_keys(gmtls_rec *r, const gmtls_suite *s, int is_enc, const uint8_t *secret, uint64_t seq)
+{
+    memset(r, 0, sizeof(*r));
+    if (gmtls_rec_set_secret(r, s, is_enc, secret) != 0) {
+        abort();
+    }
+    r->seq = seq;
+}
+
+/* One protected record whose TLSInnerPlaintext is exactly inner[0..n)
+ * (content || type || zeros), sealed under secret at sequence seq with the
+ * outer type `outer` (23 in every legitimate record). */
+static void seal_inner(bb *out, const gmtls_suite *s, const uint8_t *secret, uint64_t seq, uint8_t outer,
+                       const uint8_t *inner, size_t n)
+{
+    gmtls_rec r;
+    uint8_t hdr[5] = {outer, 3, 3, (uint8_t)((n + GMTLS_TAG_LEN) >> 8), (uint8_t)(n + GMTLS_TAG_LEN)};
+    uint8_t nonce[GMTLS_IV_LEN];
+    uint8_t *buf = malloc(n + GMTLS_TAG_LEN);
+    if (buf == NULL) {
+        abort();
+    }
+    rec_keys(&r, s, 1, secret, seq);
+    /* RFC 8446 §5.3: nonce = write_iv XOR (64-bit sequence number, left-padded). */
+    memcpy(nonce, r.iv, GMTLS_IV_LEN);
+    for (int i = 0; i < 8; i++) {
+        nonce[GMTLS_IV_LEN - 1 - i] ^= (uint8_t)(seq >> (8 * i));
+    }
+    memcpy(buf, inner, n);
+    if (r.aead.alg->seal(&r.aead, nonce, hdr, sizeof hdr, buf, n, buf + n) != 0) {
+        abort();
+    }
+    bb_put(out, hdr, sizeof hdr);
+    bb_put(out, buf, n + GMTLS_TAG_LEN);
+    free(buf);
+    gmtls_rec_dispose(&r);
+}
+
+/* Protected records of `type` carrying p[0..n) (split at 2^14), from seq on. */
+static void seal_typed(bb *out, const gmtls_suite *s, const uint8_t *secret, uint64_t seq, uint8_t type,
+                       const uint8_t *p, size_t n)
+{
+    bb inner = {0};
+    do {
+        size_t k = n > GMTLS_MAX_PLAINTEXT ? GMTLS_MAX_PLAINTEXT : n;
+        bb_set(&inner, p, k);
+        bb_u8(&inner, type);
+        seal_inner(out, s, secret, seq++, GMTLS_CT_APPLICATION_DATA, inner.b, inner.n);
+        p += k;
+        n -= k;
+    } while (n > 0);
+    bb_free(&inner);
+}
+
+/* Walks the records in buf[0..n): plaintext ones as they are; protected
+ * ones decrypted in order under `secret` (when given) from sequence 0.
+ * Handshake content goes to hs (if not NULL); returns the description of
+ * the last alert seen, -1 if none, -2 if a record did not decrypt. */
+static int walk_records(const uint8_t *buf, size_t n, const gmtls_suite *s, const uint8_t *secret, bb *hs)
+{
+    gmtls_rec r;
+    int alert = -1, have_keys = s != NULL && secret != NULL;
+    if (have_keys) {
+        rec_keys(&r, s, 0, secret, 0);
+    }
+    size_t pos = 0;
+    while (n - pos >= GMTLS_REC_HDR) {
+        size_t len = get16(buf + pos + 3);
+        if (n - pos < GMTLS_REC_HDR + len) {
+            break;
+        }
+        uint8_t *copy = malloc(GMTLS_REC_HDR + len + 1);
+        if (copy == NULL) {
+            abort();
+        }
+        uint8_t type = buf[pos], *payload = copy + GMTLS_REC_HDR;
+        size_t plen = len;
+        memcpy(copy, buf + pos, GMTLS_REC_HDR + len);
+        if (type == GMTLS_CT_APPLICATION_DATA) {
+            if (!have_keys || gmtls_rec_open(&r, copy, GMTLS_REC_HDR + len, &type, &payload, &plen) != 0) {
+                free(copy);
+                alert = -2;
+                break;
+            }
+        }
+        if (type == GMTLS_CT_ALERT && plen == 2) {
+            alert = payload[1];
+        } else if (type == GMTLS_CT_HANDSHAKE && hs != NULL) {
+            bb_put(hs, payload, plen);
+        }
+        free(copy);
+        pos += GMTLS_REC_HDR + len;
+    }
+    if (have_keys) {
+        gmtls_rec_dispose(&r);
+    }
+    return alert;
+}
+
+/* ================================================================ reporting */
+
+static const char *err_name(int e)
+{
+    static char buf[64];
+    if (e == PROCEEDS) {
+        return "handshake proceeds";
+    }
+    if (GMTLS_IS_ALERT(e)) {
+        snprintf(buf, sizeof buf, "alert %s(%d)", gmtls_alert_name(e), e);
+        return buf;
+    }
+    return gmtls_strerror(e);
+}
+
+static void verdict(int ok, const char *name, const char *what, int got, int want, const gmtls_conn *c)
+{
+    if (ok) {
+        test_passed_++;
+        return;
+    }
+    test_failed_++;
+    fprintf(stderr, "FAIL %s: %s: got %s", name, what, err_name(got));
+    fprintf(stderr, ", expected %s", err_name(want));
+    fprintf(stderr, " [detail: %s]\n", c != NULL ? gmtls_conn_error_detail(c) : "-");
+}
+
+/* rc must be `want`; when an alert, the failure must stick: a second call
+ * returns it again and writes nothing more. */
+static void expect_rc(const char *name, gmtls_conn *c, gmtls_buf *out, int rc, int want)
+{
+    verdict(rc == want, name, "result", rc, want, c);
+    if (GMTLS_IS_ALERT(want) && rc == want) {
+        static const uint8_t more[6] = {0x16, 3, 3, 0, 1, 1};
+        size_t before = out->off, n = sizeof more;
+        int again = gmtls_handshake(c, out, more, &n);
+        verdict(again == want && out->off == before, name, "second call (sticky)", again, want, c);
+        n = sizeof more;
+        gmtls_buf app;
+        gmtls_buf_init(&app);
+        again = gmtls_receive(c, out, &app, more, &n);
+        verdict(again == want && out->off == before && app.off == 0, name, "receive after failure", again, want, c);
+        gmtls_buf_dispose(&app);
+    }
+}
+
+/* The alert must be the last record in out, in plaintext. */
+static void expect_plain_alert_record(const char *name, const gmtls_conn *c, const gmtls_buf *out, int want)
+{
+    const uint8_t rec[7] = {GMTLS_CT_ALERT, 3, 3, 0, 2, 2, (uint8_t)want};
+    int ok = out->off >= 7 && memcmp(out->base + out->off - 7, rec, 7) == 0;
+    verdict(ok, name, "plaintext alert record 15 03 03 00 02 02 xx at the end of the output",
+            out->off >= 1 ? out->base[out->off - 1] : -1, want, c);
+}
+
+/* The alert must be the last record of out[from..), protected under secret. */
+static void expect_sealed_alert_record(const char *name, const gmtls_conn *c, const gmtls_buf *out, size_t from,
+                                       const gmtls_suite *s, const uint8_t *secret, int want)
+{
+    int got = walk_records(out->base + from, out->off - from, s, secret, NULL);
+    verdict(got == want, name, "protected alert record (decrypted)", got, want, c);
+}
+
+/* ================================================================ ClientHello builder */
+
+typedef struct {
+    uint16_t type;
+    bb data;
+} ch_ext;
+
+typedef struct {
+    uint16_t legacy_version;
+    uint8_t random[32];
+    uint8_t sid[40];
+    size_t sid_len;
+    bb suites; /* cipher_suites body */
+    bb comp;   /* legacy_compression_methods body */
+    ch_ext ext[40];
+    size_t next;
+    int no_exts; /* omit the extensions block */
+    bb trailing; /* bytes after the extensions block */
+} chspec;
+
+static bb *ext_add(chspec *s, uint16_t type)
+{
+    ch_ext *e = &s->ext[s->next++];
+    e->type = type;
+    e->data.n = 0;
+    return &e->data;
+}
+
+static bb *ext_set(chspec *s, uint16_t type)
+{
+    for (size_t i = 0; i < s->next; i++) {
+        if (s->ext[i].type == type) {
+            s->ext[i].data.n = 0;
+            return &s->ext[i].data;
+        }
+    }
+    return ext_add(s, type);
+}
+
+static void ext_del(chspec *s, uint16_t type)
+{
+    for (size_t i = 0; i < s->next; i++) {
+        if (s->ext[i].type == type) {
+            bb_free(&s->ext[i].data);
+            memmove(&s->ext[i], &s->ext[i + 1], (s->next - i - 1) * sizeof s->ext[0]);
+            s->next--;
+            memset(&s->ext[s->next], 0, sizeof s->ext[0]);
+            return;
+        }
+    }
+}
+
+static void chspec_free(chspec *s)
+{
+    for (size_t i = 0; i < GMTLS_ARRAY_LEN_T(s->ext); i++) {
+        bb_free(&s->ext[i].data);
+    }
+    bb_free(&s->suites);
+    bb_free(&s->comp);
+    bb_free(&s->trailing);
+    memset(s, 0, sizeof(*s));
+}
+
+static void chspec_copy(chspec *dst, const chspec *src)
+{
+    memcpy(dst, src, sizeof(*dst));
+    memset(&dst->suites, 0, sizeof dst->suites);
+    memset(&dst->comp, 0, sizeof dst->comp);
+    memset(&dst->trailing, 0, sizeof dst->trailing);
+    bb_put(&dst->suites, src->suites.b, src->suites.n);
+    bb_put(&dst->comp, src->comp.b, src->comp.n);
+    bb_put(&dst->trailing, src->trailing.b, src->trailing.n);
+    for (size_t i = 0; i < GMTLS_ARRAY_LEN_T(dst->ext); i++) {
+        memset(&dst->ext[i].data, 0, sizeof dst->ext[i].data);
+        bb_put(&dst->ext[i].data, src->ext[i].data.b, src->ext[i].data.n);
+    }
+}
+
+/* A fresh, valid public key for group. */
+static void make_share(uint16_t group, bb *out)
+{
+    const gmtls_kex_alg *k = gmtls_kex_by_id(group);
+    void *st = NULL;
+    uint8_t pub[GMTLS_MAX_KEX_PUB];
+    size_t n = 0;
+    if (k == NULL || k->keygen(&st, pub, &n) != 0) {
+        abort();
+    }
+    k->free(st);
+    bb_put(out, pub, n);
+}
+
+/* key_share with the given entries (groups[i], keys[i]). */
+static void set_key_share(chspec *s, size_t n, const uint16_t *groups, const bb *keys)
+{
+    bb list = {0};
+    for (size_t i = 0; i < n; i++) {
+        bb_u16(&list, groups[i]);
+        bb_u16(&list, (unsigned)keys[i].n);
+        bb_put(&list, keys[i].b, keys[i].n);
+    }
+    bb *d = ext_set(s, GMTLS_EXT_KEY_SHARE);
+    bb_u16(d, (unsigned)list.n);
+    bb_put(d, list.b, list.n);
+    bb_free(&list);
+}
+
+static void set_one_share(chspec *s, uint16_t group, const uint8_t *key, size_t len)
+{
+    bb k = {0};
+    bb_put(&k, key, len);
+    set_key_share(s, 1, &group, &k);
+    bb_free(&k);
+}
+
+static void set_u16_list(chspec *s, uint16_t type, const uint16_t *v, size_t n)
+{
+    bb *d = ext_set(s, type);
+    bb_u16(d, (unsigned)(2 * n));
+    for (size_t i = 0; i < n; i++) {
+        bb_u16(d, v[i]);
+    }
+}
+
+static void set_versions(chspec *s, const uint16_t *v, size_t n)
+{
+    bb *d = ext_set(s, GMTLS_EXT_SUPPORTED_VERSIONS);
+    bb_u8(d, (unsigned)(2 * n));
+    for (size_t i = 0; i < n; i++) {
+        bb_u16(d, v[i]);
+    }
+}
+
+static void set_suites(chspec *s, const uint16_t *v, size_t n)
+{
+    s->suites.n = 0;
+    for (size_t i = 0; i < n; i++) {
+        bb_u16(&s->suites, v[i]);
+    }
+}
+
+/* A valid TLS 1.3 ClientHello offering a key share for `group` (0: an
+ * empty key_share, which makes the server send a HelloRetryRequest). */
+static void ch_default(chspec *s, uint16_t group)
+{
+    static const uint16_t suites[] = {0x1301, 0x1302, 0x1303, 0x00c6, 0x00c7};
+    static const uint16_t versions[] = {0x0304};
+    static const uint16_t groups[] = {0x001d, 0x0017, 0x0018, 0x0029};
+    static const uint16_t sigalgs[] = {0x0403, 0x0804, 0x0807, 0x0708};
+    memset(s, 0, sizeof(*s));
+    s->legacy_version = 0x0303;
+    for (int i = 0; i < 32; i++) {
+        s->random[i] = (uint8_t)(i * 7 + 1);
+        s->sid[i] = (uint8_t)(0xa0 + i);
+    }
+    s->sid_len = 32;
+    set_suites(s, suites, GMTLS_ARRAY_LEN_T(suites));
+    bb_u8(&s->comp, 0);
+    bb *d = ext_add(s, GMTLS_EXT_SERVER_NAME);
+    bb_u16(d, 12);
+    bb_u8(d, 0);
+    bb_u16(d, 9);
+    bb_put(d, "localhost", 9);
+    set_versions(s, versions, 1);
+    set_u16_list(s, GMTLS_EXT_SUPPORTED_GROUPS, groups, GMTLS_ARRAY_LEN_T(groups));
+    set_u16_list(s, GMTLS_EXT_SIGNATURE_ALGORITHMS, sigalgs, GMTLS_ARRAY_LEN_T(sigalgs));
+    if (group != 0) {
+        bb key = {0};
+        make_share(group, &key);
+        set_key_share(s, 1, &group, &key);
+        bb_free(&key);
+    } else {
+        set_key_share(s, 0, NULL, NULL);
+    }
+}
+
+/* The handshake message (header included). */
+static void ch_encode(const chspec *s, bb *msg)
+{
+    bb body = {0}, exts = {0};
+    bb_u16(&body, s->legacy_version);
+    bb_put(&body, s->random, 32);
+    bb_u8(&body, (unsigned)s->sid_len);
+    bb_put(&body, s->sid, s->sid_len);
+    bb_u16(&body, (unsigned)s->suites.n);
+    bb_put(&body, s->suites.b, s->suites.n);
+    bb_u8(&body, (unsigned)s->comp.n);
+    bb_put(&body, s->comp.b, s->comp.n);
+    for (size_t i = 0; i < s->next; i++) {
+        bb_u16(&exts, s->ext[i].type);
+        bb_u16(&exts, (unsigned)s->ext[i].data.n);
+        bb_put(&exts, s->ext[i].data.b, s->ext[i].data.n);
+    }
+    if (!s->no_exts) {
+        bb_u16(&body, (unsigned)exts.n);
+        bb_put(&body, exts.b, exts.n);
+    }
+    bb_put(&body, s->trailing.b, s->trailing.n);
+    msg->n = 0;
+    bb_u8(msg, GMTLS_HS_CLIENT_HELLO);
+    bb_u24(msg, body.n);
+    bb_put(msg, body.b, body.n);
+    bb_free(&body);
+    bb_free(&exts);
+}
+
+/* Offset (in a ClientHello message) of the extensions length field. */
+static size_t ch_exts_off(const uint8_t *m)
+{
+    size_t p = 4 + 2 + 32;
+    p += 1 + m[p];
+    p += 2 + get16(m + p);
+    p += 1 + m[p];
+    return p;
+}
+
+/* ================================================================ server driver */
+
+static gmtls_config *g_scfg; /* P-256 server, tickets off (nothing is sent after its flight) */
+static keylog_t g_skl;
+
+static gmtls_conn *new_server(void)
+{
+    gmtls_conn *c = gmtls_conn_new(g_scfg, 1);
+    if (c == NULL) {
+        abort();
+    }
+    return c;
+}
+
+/* Did the server answer with a ServerHello (or HelloRetryRequest)? */
+static int server_answered(const gmtls_buf *out)
+{
+    return out->off > 9 && out->base[0] == GMTLS_CT_HANDSHAKE && out->base[5] == GMTLS_HS_SERVER_HELLO;
+}
+
+/* Checks the outcome of feeding a fresh server: an alert (result, plaintext
+ * alert record, stickiness), WANT_READ with nothing sent, or PROCEEDS. */
+static void check_server_outcome(const char *name, gmtls_conn *c, gmtls_buf *out, int rc, int want)
+{
+    if (want == PROCEEDS) {
+        int ok = rc == GMTLS_ERR_WANT_READ && server_answered(out);
+        verdict(ok, name, "server answers with its flight", rc, PROCEEDS, c);
+    } else if (want == GMTLS_ERR_WANT_READ) {
+        verdict(rc == want && out->off == 0, name, "incomplete input: wait, send nothing", rc, want, c);
+    } else {
+        expect_rc(name, c, out, rc, want);
+        if (GMTLS_IS_ALERT(want)) {
+            expect_plain_alert_record(name, c, out, want);
+        }
+    }
+}
+
+static void server_bytes(const char *name, const uint8_t *in, size_t n, int want)
+{
+    gmtls_conn *c = new_server();
+    gmtls_buf out;
+    gmtls_buf_init(&out);
+    size_t len = n;
+    int rc = gmtls_handshake(c, &out, in, &len);
+    check_server_outcome(name, c, &out, rc, want);
+    gmtls_buf_dispose(&out);
+    gmtls_conn_free(c);
+}
+
+static void server_msg(const char *name, const bb *msg, int want)
+{
+    bb rec = {0};
+    rec_plain(&rec, GMTLS_CT_HANDSHAKE, msg->b, msg->n);
+    server_bytes(name, rec.b, rec.n, want);
+    bb_free(&rec);
+}
+
+/* Encodes s, frees it, and runs the case. */
+static void server_spec(const char *name, chspec *s, int want)
+{
+    bb msg = {0};
+    ch_encode(s, &msg);
+    server_msg(name, &msg, want);
+    bb_free(&msg);
+    chspec_free(s);
+}
+
+/* ================================================================ ClientHello framing */
+
+static void test_ch_truncation(void)
+{
+    chspec s;
+    bb msg = {0}, rec = {0}, m2 = {0};
+    char name[96];
+    ch_default(&s, GMTLS_GROUP_X25519);
+    ch_encode(&s, &msg);
+    rec_plain(&rec, GMTLS_CT_HANDSHAKE, msg.b, msg.n);
+
+    /* RFC 8446 §5.1: records are a framing layer; a record that has not fully
+     * arrived is not an error: wait for the rest (nothing sent), then go on. */
+    for (size_t l = 0; l < rec.n; l++) {
+        gmtls_conn *c = new_server();
+        gmtls_buf out;
+        gmtls_buf_init(&out);
+        size_t n = l;
+        int rc = gmtls_handshake(c, &out, rec.b, &n);
+        snprintf(name, sizeof name, "record truncated to %zu bytes", l);
+        verdict(rc == GMTLS_ERR_WANT_READ && out.off == 0, name, "wait", rc, GMTLS_ERR_WANT_READ, c);
+        n = rec.n - l;
+        rc = gmtls_handshake(c, &out, rec.b + l, &n);
+        snprintf(name, sizeof name, "record completed after %zu bytes", l);
+        verdict(rc == GMTLS_ERR_WANT_READ && server_answered(&out), name, "proceeds", rc, PROCEEDS, c);
+        gmtls_buf_dispose(&out);
+        gmtls_conn_free(c);
+    }
+
+    /* RFC 8446 §5.1: "Handshake messages MAY be fragmented across multiple
+     * TLSPlaintext records": a message cut over two records is reassembled;
+     * the first part alone means "wait". */
+    for (size_t k = 1; k < msg.n; k++) {
+        bb two = {0};
+        rec_plain(&two, GMTLS_CT_HANDSHAKE, msg.b, k);
+        size_t first = two.n;
+        rec_plain(&two, GMTLS_CT_HANDSHAKE, msg.b + k, msg.n - k);
+        snprintf(name, sizeof name, "message split at %zu: first record only", k);
+        server_bytes(name, two.b, first, GMTLS_ERR_WANT_READ);
+        if (k % 7 == 1 || k < 8 || k + 8 > msg.n) {
+            snprintf(name, sizeof name, "message split at %zu over two records", k);
+            server_bytes(name, two.b, two.n, PROCEEDS);
+        }
+        bb_free(&two);
+    }
+
+    /* A complete message whose body ends early: the inner vectors overrun it.
+     * RFC 8446 §6.2 decode_error: "A message could not be decoded because
+     * some field was out of the specified range or the length of the message
+     * was incorrect." Cut right after legacy_compression_methods it is a
+     * well-formed pre-1.3 ClientHello without supported_versions; RFC 8446
+     * §4.2.1: "If the "supported_versions" extension in the ClientHello
+     * contains no versions acceptable to the server, the server MUST abort
+     * the handshake with a "protocol_version" alert" (§D.2: a 1.3-only server
+     * refuses a ClientHello that negotiates via legacy_version). */
+    size_t comp_end = ch_exts_off(msg.b) - 4;
+    for (size_t k = 0; k + 4 < msg.n; k++) {
+        m2.n = 0;
+        bb_u8(&m2, GMTLS_HS_CLIENT_HELLO);
+        bb_u24(&m2, k);
+        bb_put(&m2, msg.b + 4, k);
+        snprintf(name, sizeof name, "ClientHello body cut to %zu bytes", k);
+        server_msg(name, &m2, k == comp_end ? GMTLS_ALERT_PROTOCOL_VERSION : GMTLS_ALERT_DECODE_ERROR);
+    }
+    bb_free(&msg);
+    bb_free(&rec);
+    bb_free(&m2);
+    chspec_free(&s);
+}
+
+static void test_ch_lengths(void)
+{
+    chspec s;
+    bb msg = {0};
+    size_t e;
+
+    /* RFC 8446 §6.2 decode_error (a length that is incorrect) and §4:
+     * the message must be exactly the declared structure: trailing bytes
+     * after the extensions are an error. */
+    ch_default(&s, GMTLS_GROUP_X25519);
+    bb_u8(&s.trailing, 0);
+    server_spec("trailing byte after the extensions", &s, GMTLS_ALERT_DECODE_ERROR);
+    ch_default(&s, GMTLS_GROUP_X25519);
+    bb_put(&s.trailing, "\x00\x00\x00\x00", 4);
+    server_spec("trailing empty extension block after the extensions", &s, GMTLS_ALERT_DECODE_ERROR);
+    ch_default(&s, GMTLS_GROUP_X25519);
+    bb_put(ext_set(&s, GMTLS_EXT_SUPPORTED_VERSIONS), "\x02\x03\x04\x00", 4);
+    server_spec("trailing byte inside supported_versions", &s, GMTLS_ALERT_DECODE_ERROR);
+    ch_default(&s, GMTLS_GROUP_X25519);
+    bb_u8(&s.ext[4].data, 0); /* key_share is the 5th extension */
+    server_spec("trailing byte inside key_share", &s, GMTLS_ALERT_DECODE_ERROR);
+    ch_default(&s, GMTLS_GROUP_X25519);
+    bb_u8(&s.ext[3].data, 0); /* signature_algorithms */
+    server_spec("trailing byte inside signature_algorithms", &s, GMTLS_ALERT_DECODE_ERROR);
+
+    /* Overlong and out-of-range vector lengths (RFC 8446 §4.1.2 ranges:
+     * legacy_session_id<0..32>, cipher_suites<2..2^16-2>,
+     * legacy_compression_methods<1..2^8-1>) -> decode_error. */
+    ch_default(&s, GMTLS_GROUP_X25519);
+    s.sid_len = 33;
+    server_spec("legacy_session_id of 33 bytes", &s, GMTLS_ALERT_DECODE_ERROR);
+    ch_default(&s, GMTLS_GROUP_X25519);
+    s.suites.n = 0;
+    server_spec("empty cipher_suites", &s, GMTLS_ALERT_DECODE_ERROR);
+    ch_default(&s, GMTLS_GROUP_X25519);
+    bb_u8(&s.suites, 0x13);
+    server_spec("odd-length cipher_suites", &s, GMTLS_ALERT_DECODE_ERROR);
+    ch_default(&s, GMTLS_GROUP_X25519);
+    s.comp.n = 0;
+    server_spec("empty legacy_compression_methods", &s, GMTLS_ALERT_DECODE_ERROR);
+
+    static const struct {
+        const char *name;
+        int field; /* 0 sid, 1 suites, 2 comp, 3 extensions, 4 first extension, 5 last extension */
+        int delta;
+    } over[] = {
+        {"session id length overruns", 0, 200},   {"cipher_suites length overruns", 1, 0x1000},
+        {"cipher_suites length 0xffff", 1, -1},   {"compression length overruns", 2, 250},
+        {"extensions length +1", 3, 1},           {"extensions length 0xffff", 3, -1},
+        {"extensions length -1", 3, -2},          {"first extension length +1", 4, 1},
+        {"first extension length 0xffff", 4, -1}, {"last extension length +1", 5, 1},
+        {"last extension length -1", 5, -2},
+    };
+    for (size_t i = 0; i < GMTLS_ARRAY_LEN_T(over); i++) {
+        ch_default(&s, GMTLS_GROUP_X25519);
+        ch_encode(&s, &msg);
+        size_t p = 4 + 2 + 32;
+        uint8_t *m = msg.b;
+        if (over[i].field >= 1) {
+            p += 1 + m[p];
+        }
+        if (over[i].field >= 2) {
+            p += 2 + get16(m + p);
+        }
+        if (over[i].field >= 3) {
+            p += 1 + m[p];
+        }
+        if (over[i].field == 4) {
+            p += 2 + 2;
+        }
+        if (over[i].field == 5) {
+            size_t end = p + 2 + get16(m + p);
+            p += 2;
+            while (p + 4 + get16(m + p + 2) < end) {
+                p += 4 + get16(m + p + 2);
+            }
+            p += 2;
+        }
+        if (over[i].field == 0 || over[i].field == 2) {
+            m[p] = (uint8_t)(over[i].delta < 0 ? 0xff : m[p] + over[i].delta);
+        } else {
+            size_t v = get16(m + p);
+            v = over[i].delta == -1 ? 0xffff : over[i].delta == -2 ? v - 1 : v + (size_t)over[i].delta;
+            set16(m + p, v);
+        }
+        server_msg(over[i].name, &msg, GMTLS_ALERT_DECODE_ERROR);
+        chspec_free(&s);
+    }
+
+    /* The handshake header's own length says more than the record and the
+     * message carry: that is only an incomplete message (wait). */
+    ch_default(&s, GMTLS_GROUP_X25519);
+    ch_encode(&s, &msg);
+    set24(msg.b + 1, get24(msg.b + 1) + 10);
+    server_msg("handshake length +10 (message incomplete)", &msg, GMTLS_ERR_WANT_READ);
+    chspec_free(&s);
+    /* ... and less than the body: the body overruns its declared length. */
+    ch_default(&s, GMTLS_GROUP_X25519);
+    ch_encode(&s, &msg);
+    e = get24(msg.b + 1);
+    set24(msg.b + 1, e - 1);
+    msg.n--;
+    server_msg("handshake length -1 (last byte dropped)", &msg, GMTLS_ALERT_DECODE_ERROR);
+    chspec_free(&s);
+    bb_free(&msg);
+}
+
+/* ================================================================ ClientHello contents */
+
+static void test_ch_extensions(void)
+{
+    chspec s;
+
+    /* RFC 8446 §4.2: "There MUST NOT be more than one extension of the same
+     * type in a given extension block." gmtls (as the reference) answers
+     * illegal_parameter. */
+    static const uint16_t dups[] = {GMTLS_EXT_SUPPORTED_GROUPS, GMTLS_EXT_SUPPORTED_VERSIONS, GMTLS_EXT_KEY_SHARE,
+                                    GMTLS_EXT_SERVER_NAME, 0x1234};
+    for (size_t i = 0; i < GMTLS_ARRAY_LEN_T(dups); i++) {
+        char name[64];
+        ch_default(&s, GMTLS_GROUP_X25519);
+        const ch_ext *src = NULL;
+        for (size_t j = 0; j < s.next; j++) {
+            if (s.ext[j].type == dups[i]) {
+                src = &s.ext[j];
+            }
+        }
+        bb copy = {0};
+        if (src != NULL) {
+            bb_put(&copy, src->data.b, src->data.n);
+        } else {
+            bb_put(ext_add(&s, dups[i]), "x", 1);
+            bb_put(&copy, "y", 1);
+        }
+        bb_put(ext_add(&s, dups[i]), copy.b, copy.n);
+        bb_free(&copy);
+        snprintf(name, sizeof name, "duplicated extension %u", dups[i]);
+        server_spec(name, &s, GMTLS_ALERT_ILLEGAL_PARAMETER);
+    }
+
+    /* RFC 8446 §4.1.2 / §4.2: servers ignore extensions they do not
+     * recognize (a full handshake with one is in test_full_mutated). */
+    ch_default(&s, GMTLS_GROUP_X25519);
+    bb_put(ext_add(&s, 0x1234), "unknown", 7);
+    bb_put(ext_add(&s, 0xfafa), "", 0); /* GREASE */
+    server_spec("unknown extensions are ignored", &s, PROCEEDS);
+    ch_default(&s, GMTLS_GROUP_X25519);
+    {
+        bb pad = {0};
+        bb_reserve(&pad, 512);
+        memset(pad.b, 0, 512);
+        pad.n = 512;
+        bb_put(ext_add(&s, GMTLS_EXT_PADDING), pad.b, pad.n);
+        bb_free(&pad);
+    }
+    server_spec("padding extension is ignored", &s, PROCEEDS);
+
+    /* RFC 8446 §4.2.1: "If this extension is present in the ClientHello,
+     * servers MUST NOT use the ClientHello.legacy_version value for version
+     * negotiation and MUST use only the "supported_versions" extension". */
+    static const uint16_t legacy[] = {0x0303, 0x0301, 0x0300, 0x0304, 0x0002, 0xffff, 0x0000};
+    for (size_t i = 0; i < GMTLS_ARRAY_LEN_T(legacy); i++) {
+        char name[64];
+        ch_default(&s, GMTLS_GROUP_X25519);
+        s.legacy_version = legacy[i];
+        snprintf(name, sizeof name, "legacy_version 0x%04x with supported_versions", legacy[i]);
+        server_spec(name, &s, PROCEEDS);
+    }
+    {
+        static const uint16_t v[] = {0x7f1c, 0x0a0a, 0x0303, 0x0304, 0x0302};
+        ch_default(&s, GMTLS_GROUP_X25519);
+        set_versions(&s, v, GMTLS_ARRAY_LEN_T(v));
+        server_spec("supported_versions with GREASE, drafts and older versions", &s, PROCEEDS);
+    }
+
+    /* RFC 8446 §4.2.1: "If the "supported_versions" extension in the
+     * ClientHello contains no versions acceptable to the server, the server
+     * MUST abort the handshake with a "protocol_version" alert." Without the
+     * extension the client negotiates TLS 1.2 or older (§4.2.1, §D.2), which
+     * a 1.3-only server refuses the same way. */
+    ch_default(&s, GMTLS_GROUP_X25519);
+    ext_del(&s, GMTLS_EXT_SUPPORTED_VERSIONS);
+    server_spec("supported_versions missing", &s, GMTLS_ALERT_PROTOCOL_VERSION);
+    ch_default(&s, GMTLS_GROUP_X25519);
+    ext_del(&s, GMTLS_EXT_SUPPORTED_VERSIONS);
+    s.legacy_version = 0x0304;
+    server_spec("supported_versions missing, legacy_version 0x0304", &s, GMTLS_ALERT_PROTOCOL_VERSION);
+    {
+        static const uint16_t v12[] = {0x0303, 0x0302};
+        static const uint16_t draft[] = {0x7f1c};
+        ch_default(&s, GMTLS_GROUP_X25519);
+        set_versions(&s, v12, 2);
+        server_spec("supported_versions without 0x0304", &s, GMTLS_ALERT_PROTOCOL_VERSION);
+        ch_default(&s, GMTLS_GROUP_X25519);
+        set_versions(&s, draft, 1);
+        server_spec("supported_versions with a draft version only", &s, GMTLS_ALERT_PROTOCOL_VERSION);
+    }
+    ch_default(&s, GMTLS_GROUP_X25519);
+    s.no_exts = 1;
+    server_spec("no extensions at all (TLS 1.2 ClientHello)", &s, GMTLS_ALERT_PROTOCOL_VERSION);
+
+    /* RFC 8446 §9.2: "If containing a "supported_groups" extension, it MUST
+     * also contain a "key_share" extension, and vice versa. ... If not
+     * containing a "pre_shared_key" extension, it MUST contain both a
+     * "signature_algorithms" extension and a "supported_groups" extension.
+     * ... Servers receiving a ClientHello which does not conform to these
+     * requirements MUST abort the handshake with a "missing_extension"
+     * alert." */
+    ch_default(&s, GMTLS_GROUP_X25519);
+    ext_del(&s, GMTLS_EXT_KEY_SHARE);
+    server_spec("key_share missing", &s, GMTLS_ALERT_MISSING_EXTENSION);
+    ch_default(&s, GMTLS_GROUP_X25519);
+    ext_del(&s, GMTLS_EXT_SUPPORTED_GROUPS);
+    server_spec("supported_groups missing", &s, GMTLS_ALERT_MISSING_EXTENSION);
+    ch_default(&s, GMTLS_GROUP_X25519);
+    ext_del(&s, GMTLS_EXT_SIGNATURE_ALGORITHMS);
+    server_spec("signature_algorithms missing", &s, GMTLS_ALERT_MISSING_EXTENSION);
+
+    /* RFC 8446 §4.1.2: "For every TLS 1.3 ClientHello, this vector MUST
+     * contain exactly one byte, set to zero ... If a TLS 1.3 ClientHello is
+     * received with any other value in this field, the server MUST abort the
+     * handshake with an "illegal_parameter" alert." */
+    static const char *const comps[] = {"\x01", "\x00\x01", "\x01\x00", "\x00\x00", "\x40"};
+    static const size_t comp_len[] = {1, 2, 2, 2, 1};
+    for (size_t i = 0; i < GMTLS_ARRAY_LEN_T(comps); i++) {
+        char name[64];
+        ch_default(&s, GMTLS_GROUP_X25519);
+        bb_set(&s.comp, comps[i], comp_len[i]);
+        snprintf(name, sizeof name, "compression methods variant %zu", i);
+        server_spec(name, &s, GMTLS_ALERT_ILLEGAL_PARAMETER);
+    }
+
+    /* RFC 5746 §3.6 (initial handshake): the server "MUST then verify that
+     * the length of the "renegotiated_connection" field is zero, and if it
+     * is not, MUST abort the handshake" (the reference: handshake_failure). */
+    ch_default(&s, GMTLS_GROUP_X25519);
+    bb_put(ext_add(&s, GMTLS_EXT_RENEGOTIATION_INFO), "\x04\x01\x02\x03\x04", 5);
+    server_spec("non-empty renegotiation_info", &s, GMTLS_ALERT_HANDSHAKE_FAILURE);
+    ch_default(&s, GMTLS_GROUP_X25519);
+    bb_put(ext_add(&s, GMTLS_EXT_RENEGOTIATION_INFO), "\x00", 1);
+    server_spec("empty renegotiation_info", &s, PROCEEDS);
+
+    /* RFC 8446 §4.1.1: "If the server is unable to negotiate a supported set
+     * of parameters (i.e., there is no overlap between the client and server
+     * parameters), it MUST abort the handshake with either a
+     * "handshake_failure" or an "insufficient_security" fatal alert"; gmtls
+     * and the reference use handshake_failure. */
+    {
+        static const uint16_t old[] = {0x002f, 0xc02f, 0x00ff, 0x1305};
+        static const uint16_t nogroups[] = {0x0019, 0x001e, 0x0100};
+        ch_default(&s, GMTLS_GROUP_X25519);
+        set_suites(&s, old, GMTLS_ARRAY_LEN_T(old));
+        server_spec("no cipher suite in common", &s, GMTLS_ALERT_HANDSHAKE_FAILURE);
+        ch_default(&s, 0);
+        set_u16_list(&s, GMTLS_EXT_SUPPORTED_GROUPS, nogroups, GMTLS_ARRAY_LEN_T(nogroups));
+        {
+            uint8_t x448[56];
+            memset(x448, 0x55, sizeof x448);
+            set_one_share(&s, 0x001e, x448, sizeof x448);
+        }
+        server_spec("no group in common", &s, GMTLS_ALERT_HANDSHAKE_FAILURE);
+    }
+
+    /* RFC 8446 §4.2.11: "The "pre_shared_key" extension MUST be the last
+     * extension in the ClientHello ... Servers MUST check that it is the
+     * last extension and otherwise fail the handshake with an
+     * "illegal_parameter" alert." */
+    {
+        static const uint8_t psk[] = {0x00, 0x0a, 0x00, 0x04, 'a', 'b', 'c', 'd', 0,  0,  0,  1,  0x00, 0x21, 0x20, 1,
+                                      2,    3,    4,    5,    6,   7,   8,   9,   10, 11, 12, 13, 14,   15,   16,   17,
+                                      18,   19,   20,   21,   22,  23,  24,  25,  26, 27, 28, 29, 30,   31,   32};
+        ch_default(&s, GMTLS_GROUP_X25519);
+        bb_put(ext_add(&s, GMTLS_EXT_PSK_KEY_EXCHANGE_MODES), "\x01\x01", 2);
+        bb_put(ext_add(&s, GMTLS_EXT_PRE_SHARED_KEY), psk, sizeof psk);
+        bb_put(ext_add(&s, 0x1234), "", 0);
+        server_spec("pre_shared_key not last", &s, GMTLS_ALERT_ILLEGAL_PARAMETER);
+        ch_default(&s, GMTLS_GROUP_X25519);
+        bb_put(ext_add(&s, GMTLS_EXT_PRE_SHARED_KEY), psk, sizeof psk);
+        bb_put(ext_add(&s, GMTLS_EXT_PSK_KEY_EXCHANGE_MODES), "\x01\x01", 2);
+        server_spec("pre_shared_key before psk_key_exchange_modes", &s, GMTLS_ALERT_ILLEGAL_PARAMETER);
+        /* An unknown ticket is not an error: a full handshake follows
+         * (RFC 8446 §4.2.11: the server picks none of the identities). */
+        ch_default(&s, GMTLS_GROUP_X25519);
+        bb_put(ext_add(&s, GMTLS_EXT_PSK_KEY_EXCHANGE_MODES), "\x01\x01", 2);
+        bb_put(ext_add(&s, GMTLS_EXT_PRE_SHARED_KEY), psk, sizeof psk);
+        server_spec("pre_shared_key last with an unknown ticket", &s, PROCEEDS);
+        /* RFC 8446 §4.2.9: "A client MUST provide a "psk_key_exchange_modes"
+         * extension if it offers a "pre_shared_key" extension" (servers
+         * abort with missing_extension, §9.2's rule). */
+        ch_default(&s, GMTLS_GROUP_X25519);
+        bb_put(ext_add(&s, GMTLS_EXT_PRE_SHARED_KEY), psk, sizeof psk);
+        server_spec("pre_shared_key without psk_key_exchange_modes", &s, GMTLS_ALERT_MISSING_EXTENSION);
+        /* Identities and binders differ in number (the reference:
+         * illegal_parameter). */
+        ch_default(&s, GMTLS_GROUP_X25519);
+        bb_put(ext_add(&s, GMTLS_EXT_PSK_KEY_EXCHANGE_MODES), "\x01\x01", 2);
+        {
+            bb *d = ext_add(&s, GMTLS_EXT_PRE_SHARED_KEY);
+            bb_put(d, psk, 12);
+            bb_put(d, "\x00\x42\x20", 3);
+            for (int i = 0; i < 32; i++) {
+                bb_u8(d, (unsigned)i);
+            }
+            bb_u8(d, 0x20);
+            for (int i = 0; i < 32; i++) {
+                bb_u8(d, (unsigned)i);
+            }
+        }
+        server_spec("pre_shared_key with 1 identity and 2 binders", &s, GMTLS_ALERT_ILLEGAL_PARAMETER);
+    }
+}
+
+/* ================================================================ key shares */
+
+static void test_key_shares(void)
+{
+    chspec s;
+    bb key = {0};
+    char name[96];
+
+    /* RFC 8446 §4.2.8.2: "For the curves secp256r1, secp384r1, and secp521r1
+     * ... UncompressedPointRepresentation ... legacy_form ... MUST be 4";
+     * "Peers MUST validate each other's public value Q by ensuring that the
+     * point is a valid point on the elliptic curve." §7.4.2 (X25519): "For
+     * X25519 and X448, ... implementations ... MUST check whether the
+     * computed Diffie-Hellman shared secret is the all-zero value and abort
+     * if so". RFC 8998 §3.2.1 applies the same to curveSM2. The reference
+     * answers an invalid key share with illegal_parameter. */
+    static const struct {
+        uint16_t group;
+        size_t len; /* valid length */
+    } g[] = {
+        {GMTLS_GROUP_SECP256R1, 65}, {GMTLS_GROUP_SECP384R1, 97}, {GMTLS_GROUP_CURVESM2, 65}, {GMTLS_GROUP_X25519, 32}};
+    for (size_t i = 0; i < GMTLS_ARRAY_LEN_T(g); i++) {
+        const char *gn = gmtls_group_name(g[i].group);
+        key.n = 0;
+        make_share(g[i].group, &key);
+        /* Control: the valid share works. */
+        ch_default(&s, 0);
+        set_one_share(&s, g[i].group, key.b, key.n);
+        snprintf(name, sizeof name, "%s valid key share", gn);
+        server_spec(name, &s, PROCEEDS);
+        /* Wrong lengths: one short, one long, and (NIST/SM2) the compressed form. */
+        ch_default(&s, 0);
+        set_one_share(&s, g[i].group, key.b, key.n - 1);
+        snprintf(name, sizeof name, "%s key share one byte short", gn);
+        server_spec(name, &s, GMTLS_ALERT_ILLEGAL_PARAMETER);
+        ch_default(&s, 0);
+        bb_u8(&key, 0);
+        set_one_share(&s, g[i].group, key.b, key.n);
+        key.n--;
+        snprintf(name, sizeof name, "%s key share one byte long", gn);
+        server_spec(name, &s, GMTLS_ALERT_ILLEGAL_PARAMETER);
+        ch_default(&s, 0);
+        set_one_share(&s, g[i].group, key.b, 1);
+        snprintf(name, sizeof name, "%s key share of one byte", gn);
+        server_spec(name, &s, GMTLS_ALERT_ILLEGAL_PARAMETER);
+        if (g[i].group != GMTLS_GROUP_X25519) {
+            size_t half = (g[i].len - 1) / 2;
+            uint8_t comp[1 + 66];
+            comp[0] = (uint8_t)(2 | (key.b[key.n - 1] & 1));
+            memcpy(comp + 1, key.b + 1, half);
+            ch_default(&s, 0);
+            set_one_share(&s, g[i].group, comp, 1 + half);
+            snprintf(name, sizeof name, "%s compressed point", gn);
+            server_spec(name, &s, GMTLS_ALERT_ILLEGAL_PARAMETER);
+            /* Right length, wrong legacy_form byte. */
+            for (unsigned form = 0; form < 8; form += 3) {
+                uint8_t k2[1 + 132];
+                memcpy(k2, key.b, key.n);
+                k2[0] = (uint8_t)form;
+                ch_default(&s, 0);
+                set_one_share(&s, g[i].group, k2, key.n);
+                snprintf(name, sizeof name, "%s point with legacy_form %u", gn, form);
+                server_spec(name, &s, GMTLS_ALERT_ILLEGAL_PARAMETER);
+            }
+            /* Off the curve: y changed. */
+            {
+                uint8_t k2[1 + 132];
+                memcpy(k2, key.b, key.n);
+                k2[key.n - 1] ^= 1;
+                ch_default(&s, 0);
+                set_one_share(&s, g[i].group, k2, key.n);
+                snprintf(name, sizeof name, "%s point off the curve (y^1)", gn);
+                server_spec(name, &s, GMTLS_ALERT_ILLEGAL_PARAMETER);
+                memset(k2 + 1, 0, key.n - 1);
+                ch_default(&s, 0);
+                set_one_share(&s, g[i].group, k2, key.n);
+                snprintf(name, sizeof name, "%s point (0, 0)", gn);
+                server_spec(name, &s, GMTLS_ALERT_ILLEGAL_PARAMETER);
+                memset(k2 + 1, 0xff, key.n - 1);
+                ch_default(&s, 0);
+                set_one_share(&s, g[i].group, k2, key.n);
+                snprintf(name, sizeof name, "%s coordinates all 0xff (>= p)", gn);
+                server_spec(name, &s, GMTLS_ALERT_ILLEGAL_PARAMETER);
+            }
+        } else {
+            /* Low-order points give the all-zero shared secret: 0 and 1
+             * (RFC 7748 §6.1 / RFC 8446 §7.4.2). */
+            uint8_t z[32] = {0};
+            ch_default(&s, 0);
+            set_one_share(&s, g[i].group, z, 32);
+            server_spec("x25519 all-zero key share", &s, GMTLS_ALERT_ILLEGAL_PARAMETER);
+            z[0] = 1;
+            ch_default(&s, 0);
+            set_one_share(&s, g[i].group, z, 32);
+            server_spec("x25519 key share u=1 (low order)", &s, GMTLS_ALERT_ILLEGAL_PARAMETER);
+        }
+    }
+    bb_free(&key);
+
+    /* RFC 8446 §4.2.8: "Clients MUST NOT offer multiple KeyShareEntry values
+     * for the same group. ... Servers MAY check for violations of these rules
+     * and abort the handshake with an "illegal_parameter" alert" (gmtls does). */
+    {
+        uint16_t two[2] = {GMTLS_GROUP_X25519, GMTLS_GROUP_X25519};
+        bb keys[2] = {{0}, {0}};
+        make_share(GMTLS_GROUP_X25519, &keys[0]);
+        make_share(GMTLS_GROUP_X25519, &keys[1]);
+        ch_default(&s, 0);
+        set_key_share(&s, 2, two, keys);
+        server_spec("two key shares for x25519", &s, GMTLS_ALERT_ILLEGAL_PARAMETER);
+        bb_free(&keys[0]);
+        bb_free(&keys[1]);
+    }
+    /* A KeyShareEntry's key_exchange<1..2^16-1> must not be empty (decode_error). */
+    ch_default(&s, 0);
+    set_one_share(&s, GMTLS_GROUP_X25519, NULL, 0);
+    server_spec("empty key_exchange", &s, GMTLS_ALERT_DECODE_ERROR);
+}
+
+/* ================================================================ HelloRetryRequest */
+
+/* CH1 without a usable share (-> HRR for x25519), then CH2 from `ch2`. */
+static void hrr_case(const char *name, const chspec *ch1, chspec *ch2, int ccs_between, int want)
+{
+    gmtls_conn *c = new_server();
+    gmtls_buf out;
+    bb msg = {0}, rec = {0};
+    gmtls_buf_init(&out);
+    ch_encode(ch1, &msg);
+    rec_plain(&rec, GMTLS_CT_HANDSHAKE, msg.b, msg.n);
+    size_t n = rec.n;
+    int rc = gmtls_handshake(c, &out, rec.b, &n);
+    int hrr = rc == GMTLS_ERR_WANT_READ && server_answered(&out) && out.off > 11 + 32 &&
+              memcmp(out.base + 5 + 6, "\xcf\x21\xad\x74", 4) == 0;
+    verdict(hrr, name, "first ClientHello gets a HelloRetryRequest", rc, GMTLS_ERR_WANT_READ, c);
+    size_t after_hrr = out.off;
+    rec.n = 0;
+    if (ccs_between) {
+        rec_plain(&rec, GMTLS_CT_CHANGE_CIPHER_SPEC, (const uint8_t *)"\x01", 1);
+    }
+    ch_encode(ch2, &msg);
+    rec_plain(&rec, GMTLS_CT_HANDSHAKE, msg.b, msg.n);
+    n = rec.n;
+    rc = gmtls_handshake(c, &out, rec.b, &n);
+    if (want == PROCEEDS) {
+        int ok = rc == GMTLS_ERR_WANT_READ && out.off > after_hrr + 6 && out.base[after_hrr] == GMTLS_CT_HANDSHAKE &&
+                 out.base[after_hrr + 5] == GMTLS_HS_SERVER_HELLO;
+        verdict(ok, name, "second ClientHello accepted", rc, PROCEEDS, c);
+    } else {
+        expect_rc(name, c, &out, rc, want);
+        expect_plain_alert_record(name, c, &out, want);
+    }
+    chspec_free(ch2);
+    bb_free(&msg);
+    bb_free(&rec);
+    gmtls_buf_dispose(&out);
+    gmtls_conn_free(c);
+}
+
+static void test_hrr(void)
+{
+    chspec ch1, ch2;
+    bb key = {0};
+    ch_default(&ch1, 0);
+    make_share(GMTLS_GROUP_X25519, &key);
+
+    /* Control: the correct second ClientHello, with and without the
+     * middlebox-compatibility change_cipher_spec (RFC 8446 §D.4) between. */
+    chspec_copy(&ch2, &ch1);
+    set_one_share(&ch2, GMTLS_GROUP_X25519, key.b, key.n);
+    hrr_case("HRR: correct second ClientHello", &ch1, &ch2, 0, PROCEEDS);
+    chspec_copy(&ch2, &ch1);
+    set_one_share(&ch2, GMTLS_GROUP_X25519, key.b, key.n);
+    hrr_case("HRR: correct second ClientHello after CCS", &ch1, &ch2, 1, PROCEEDS);
+
+    /* RFC 8446 §4.1.2: after a HelloRetryRequest "the client MUST send the
+     * same ClientHello without modification, except as follows: If a
+     * "key_share" extension was supplied in the HelloRetryRequest, replacing
+     * the list of shares with a list containing a single KeyShareEntry from
+     * the indicated group. Removing the "early_data" extension ... Including
+     * a "cookie" extension ... Updating the "pre_shared_key" extension ...
+     * Optionally adding, removing, or changing the length of the "padding"
+     * extension". §4.2.8: the server checks the new share is for the
+     * selected group. The reference: illegal_parameter for all of these. */
+    {
+        bb k2 = {0};
+        make_share(GMTLS_GROUP_SECP256R1, &k2);
+        chspec_copy(&ch2, &ch1);
+        set_one_share(&ch2, GMTLS_GROUP_SECP256R1, k2.b, k2.n);
+        hrr_case("HRR: second ClientHello shares the wrong group", &ch1, &ch2, 0, GMTLS_ALERT_ILLEGAL_PARAMETER);
+        uint16_t groups[2] = {GMTLS_GROUP_X25519, GMTLS_GROUP_SECP256R1};
+        bb keys[2] = {{0}, {0}};
+        bb_put(&keys[0], key.b, key.n);
+        bb_put(&keys[1], k2.b, k2.n);
+        chspec_copy(&ch2, &ch1);
+        set_key_share(&ch2, 2, groups, keys);
+        hrr_case("HRR: second ClientHello with two shares", &ch1, &ch2, 0, GMTLS_ALERT_ILLEGAL_PARAMETER);
+        chspec_copy(&ch2, &ch1);
+        set_key_share(&ch2, 0, NULL, NULL);
+        hrr_case("HRR: second ClientHello still without a share", &ch1, &ch2, 0, GMTLS_ALERT_ILLEGAL_PARAMETER);
+        bb_free(&keys[0]);
+        bb_free(&keys[1]);
+        bb_free(&k2);
+    }
+    {
+        static const uint16_t suites[] = {0x1302, 0x1301, 0x1303, 0x00c6, 0x00c7};
+        static const uint16_t fewer[] = {0x1301};
+        static const uint16_t groups[] = {0x001d, 0x0017};
+        chspec_copy(&ch2, &ch1);
+        set_one_share(&ch2, GMTLS_GROUP_X25519, key.b, key.n);
+        set_suites(&ch2, suites, GMTLS_ARRAY_LEN_T(suites));
+        hrr_case("HRR: cipher suites reordered", &ch1, &ch2, 0, GMTLS_ALERT_ILLEGAL_PARAMETER);
+        chspec_copy(&ch2, &ch1);
+        set_one_share(&ch2, GMTLS_GROUP_X25519, key.b, key.n);
+        set_suites(&ch2, fewer, 1);
+        hrr_case("HRR: cipher suites reduced", &ch1, &ch2, 0, GMTLS_ALERT_ILLEGAL_PARAMETER);
+        chspec_copy(&ch2, &ch1);
+        set_one_share(&ch2, GMTLS_GROUP_X25519, key.b, key.n);
+        set_u16_list(&ch2, GMTLS_EXT_SUPPORTED_GROUPS, groups, 2);
+        hrr_case("HRR: supported_groups changed", &ch1, &ch2, 0, GMTLS_ALERT_ILLEGAL_PARAMETER);
+    }
+    /* RFC 8446 §4.2.10: "A client MUST NOT include the "early_data"
+     * extension in its followup ClientHello." */
+    chspec_copy(&ch2, &ch1);
+    set_one_share(&ch2, GMTLS_GROUP_X25519, key.b, key.n);
+    bb_put(ext_add(&ch2, GMTLS_EXT_EARLY_DATA), "", 0);
+    hrr_case("HRR: early_data in the second ClientHello", &ch1, &ch2, 0, GMTLS_ALERT_ILLEGAL_PARAMETER);
+    chspec_copy(&ch2, &ch1);
+    set_one_share(&ch2, GMTLS_GROUP_X25519, key.b, key.n);
+    ch2.random[0] ^= 1;
+    hrr_case("HRR: random changed", &ch1, &ch2, 0, GMTLS_ALERT_ILLEGAL_PARAMETER);
+    chspec_copy(&ch2, &ch1);
+    set_one_share(&ch2, GMTLS_GROUP_X25519, key.b, key.n);
+    ch2.sid[3] ^= 1;
+    hrr_case("HRR: session id changed", &ch1, &ch2, 0, GMTLS_ALERT_ILLEGAL_PARAMETER);
+    chspec_copy(&ch2, &ch1);
+    set_one_share(&ch2, GMTLS_GROUP_X25519, key.b, key.n);
+    ext_del(&ch2, GMTLS_EXT_SERVER_NAME);
+    hrr_case("HRR: server_name removed", &ch1, &ch2, 0, GMTLS_ALERT_ILLEGAL_PARAMETER);
+    chspec_copy(&ch2, &ch1);
+    set_one_share(&ch2, GMTLS_GROUP_X25519, key.b, key.n);
+    bb_put(ext_add(&ch2, 0x1234), "new", 3);
+    hrr_case("HRR: extension added", &ch1, &ch2, 0, GMTLS_ALERT_ILLEGAL_PARAMETER);
+    /* Padding may change (§4.1.2). */
+    chspec_copy(&ch2, &ch1);
+    set_one_share(&ch2, GMTLS_GROUP_X25519, key.b, key.n);
+    bb_put(ext_add(&ch2, GMTLS_EXT_PADDING), "\0\0\0\0\0\0\0\0", 8);
+    hrr_case("HRR: padding added", &ch1, &ch2, 0, PROCEEDS);
+    /* RFC 8446 §4.1.2: the second message must be a ClientHello: anything
+     * else (here a ServerHello-typed copy) -> unexpected_message. */
+    {
+        gmtls_conn *c = new_server();
+        gmtls_buf out;
+        bb msg = {0}, rec = {0};
+        gmtls_buf_init(&out);
+        ch_encode(&ch1, &msg);
+        rec_plain(&rec, GMTLS_CT_HANDSHAKE, msg.b, msg.n);
+        msg.b[0] = GMTLS_HS_FINISHED;
+        rec_plain(&rec, GMTLS_CT_HANDSHAKE, msg.b, msg.n);
+        size_t n = rec.n;
+        int rc = gmtls_handshake(c, &out, rec.b, &n);
+        expect_rc("HRR: Finished instead of the second ClientHello", c, &out, rc, GMTLS_ALERT_UNEXPECTED_MESSAGE);
+        expect_plain_alert_record("HRR: Finished instead of the second ClientHello", c, &out,
+                                  GMTLS_ALERT_UNEXPECTED_MESSAGE);
+        bb_free(&msg);
+        bb_free(&rec);
+        gmtls_buf_dispose(&out);
+        gmtls_conn_free(c);
+    }
+    chspec_free(&ch1);
+    bb_free(&key);
+}
+
+/* ================================================================ wrong messages and records before the handshake */
+
+static void test_wrong_first(void)
+{
+    chspec s;
+    bb msg = {0}, rec = {0};
+    char name[96];
+
+    /* RFC 8446 §4: "Protocol messages MUST be sent in the order defined in
+     * Section 4.4.1 ... A peer which receives a handshake message in an
+     * unexpected order MUST abort the handshake with an
+     * "unexpected_message" alert." */
+    static const uint8_t types[] = {GMTLS_HS_SERVER_HELLO,
+                                    GMTLS_HS_NEW_SESSION_TICKET,
+                                    GMTLS_HS_END_OF_EARLY_DATA,
+                                    GMTLS_HS_ENCRYPTED_EXTENSIONS,
+                                    GMTLS_HS_CERTIFICATE,
+                                    GMTLS_HS_CERTIFICATE_REQUEST,
+                                    GMTLS_HS_CERTIFICATE_VERIFY,
+                                    GMTLS_HS_FINISHED,
+                                    GMTLS_HS_KEY_UPDATE,
+                                    GMTLS_HS_MESSAGE_HASH,
+                                    0,
+                                    99};
+    ch_default(&s, GMTLS_GROUP_X25519);
+    ch_encode(&s, &msg);
+    for (size_t i = 0; i < GMTLS_ARRAY_LEN_T(types); i++) {
+        msg.b[0] = types[i];
+        snprintf(name, sizeof name, "handshake type %u as the first message", types[i]);
+        server_msg(name, &msg, GMTLS_ALERT_UNEXPECTED_MESSAGE);
+    }
+    /* A real ServerHello sent to the server. */
+    {
+        static const uint8_t sh[] = {2,  0,  0,  0x28, 3,  3,    1,  2,  3,  4,  5,  6,    7,  8,  9,  10, 11,
+                                     12, 13, 14, 15,   16, 17,   18, 19, 20, 21, 22, 23,   24, 25, 26, 27, 28,
+                                     29, 30, 31, 32,   0,  0x13, 1,  0,  0,  0,  0,  0x2b, 0,  2,  3,  4};
+        bb m = {0};
+        bb_put(&m, sh, sizeof sh);
+        set24(m.b + 1, m.n - 4);
+        server_msg("ServerHello sent to the server", &m, GMTLS_ALERT_UNEXPECTED_MESSAGE);
+        bb_free(&m);
+    }
+
+    /* RFC 8446 §5: "If a TLS implementation receives an unexpected record
+     * type, it MUST terminate the connection with an "unexpected_message"
+     * alert." Application data before the handshake, unknown record types,
+     * and (§5) "If an implementation detects a change_cipher_spec record
+     * received before the first ClientHello message ... it MUST be treated as
+     * an unexpected record type". */
+    static const uint8_t rtypes[] = {GMTLS_CT_APPLICATION_DATA, GMTLS_CT_CHANGE_CIPHER_SPEC, 0, 19, 24, 25, 0x80, 0xff};
+    for (size_t i = 0; i < GMTLS_ARRAY_LEN_T(rtypes); i++) {
+        rec.n = 0;
+        rec_plain(&rec, rtypes[i], (const uint8_t *)"\x01", 1);
+        snprintf(name, sizeof name, "record type %u before the ClientHello", rtypes[i]);
+        server_bytes(name, rec.b, rec.n, GMTLS_ALERT_UNEXPECTED_MESSAGE);
+    }
+    /* A valid ClientHello followed by plaintext application data in the same
+     * input: once the server has installed the client's handshake key, an
+     * application_data record is a protected record (RFC 8446 §5.2) that
+     * does not decrypt: "If the decryption fails, the receiver MUST terminate
+     * the connection with a "bad_record_mac" alert." */
+    rec.n = 0;
+    chspec_free(&s);
+    ch_default(&s, GMTLS_GROUP_X25519);
+    ch_encode(&s, &msg);
+    rec_plain(&rec, GMTLS_CT_HANDSHAKE, msg.b, msg.n);
+    {
+        size_t chlen = rec.n;
+        rec_plain(&rec, GMTLS_CT_APPLICATION_DATA, (const uint8_t *)"GET / HTTP/1.0\r\n\r\n", 18);
+        gmtls_conn *c = new_server();
+        gmtls_buf out;
+        gmtls_buf_init(&out);
+        size_t n = chlen;
+        int rc = gmtls_handshake(c, &out, rec.b, &n);
+        size_t flight = out.off;
+        n = rec.n - chlen;
+        rc = gmtls_handshake(c, &out, rec.b + chlen, &n);
+        expect_rc("plaintext application data after the ClientHello", c, &out, rc, GMTLS_ALERT_BAD_RECORD_MAC);
+        expect_sealed_alert_record("plaintext application data after the ClientHello", c, &out, flight, c->suite,
+                                   g_skl.s_ap, GMTLS_ALERT_BAD_RECORD_MAC);
+        gmtls_buf_dispose(&out);
+        gmtls_conn_free(c);
+    }
+
+    /* RFC 8446 §5: "An implementation may receive an unencrypted record of
+     * type change_cipher_spec consisting of the single byte value 0x01 at any
+     * time after the first ClientHello message has been sent or received and
+     * before the peer's Finished message has been received and MUST simply
+     * drop it without further processing. ... An implementation which
+     * receives any other change_cipher_spec value or which receives a
+     * protected change_cipher_spec record MUST abort the handshake with an
+     * "unexpected_message" alert." */
+    static const struct {
+        const char *name;
+        const char *body;
+        size_t len;
+        int want;
+    } ccs[] = {
+        {"CCS 01 after the ClientHello (dropped)", "\x01", 1, PROCEEDS},
+        {"CCS value 2", "\x02", 1, GMTLS_ALERT_UNEXPECTED_MESSAGE},
+        {"CCS value 0", "\x00", 1, GMTLS_ALERT_UNEXPECTED_MESSAGE},
+        {"CCS of length 2", "\x01\x01", 2, GMTLS_ALERT_UNEXPECTED_MESSAGE},
+        {"CCS of length 0", "", 0, GMTLS_ALERT_UNEXPECTED_MESSAGE},
+    };
+    for (size_t i = 0; i < GMTLS_ARRAY_LEN_T(ccs); i++) {
+        gmtls_conn *c = new_server();
+        gmtls_buf out;
+        gmtls_buf_init(&out);
+        rec.n = 0;
+        rec_plain(&rec, GMTLS_CT_HANDSHAKE, msg.b, msg.n);
+        size_t n = rec.n;
+        int rc = gmtls_handshake(c, &out, rec.b, &n);
+        size_t flight = out.off;
+        rec.n = 0;
+        rec_plain(&rec, GMTLS_CT_CHANGE_CIPHER_SPEC, (const uint8_t *)ccs[i].body, ccs[i].len);
+        n = rec.n;
+        rc = gmtls_handshake(c, &out, rec.b, &n);
+        if (ccs[i].want == PROCEEDS) {
+            verdict(rc == GMTLS_ERR_WANT_READ && out.off == flight, ccs[i].name, "dropped", rc, GMTLS_ERR_WANT_READ, c);
+        } else {
+            /* The server's write key is on now: the alert is protected. */
+            expect_rc(ccs[i].name, c, &out, rc, ccs[i].want);
+            expect_sealed_alert_record(ccs[i].name, c, &out, flight, c->suite, g_skl.s_ap, ccs[i].want);
+        }
+        gmtls_buf_dispose(&out);
+        gmtls_conn_free(c);
+    }
+    /* Two ClientHellos back to back (no HelloRetryRequest was sent):
+     * RFC 8446 §4.1.2: "if a server has negotiated TLS 1.3 and receives a
+     * ClientHello at any other time, it MUST terminate the connection with an
+     * "unexpected_message" alert." The second one arrives in plaintext while
+     * the server expects protected records; as a plaintext handshake record
+     * it is an unexpected record (§5.2: records after the key change are
+     * protected, outer type application_data). */
+    rec.n = 0;
+    rec_plain(&rec, GMTLS_CT_HANDSHAKE, msg.b, msg.n);
+    rec_plain(&rec, GMTLS_CT_HANDSHAKE, msg.b, msg.n);
+    {
+        gmtls_conn *c = new_server();
+        gmtls_buf out;
+        gmtls_buf_init(&out);
+        size_t n = rec.n;
+        int rc = gmtls_handshake(c, &out, rec.b, &n);
+        expect_rc("second plaintext ClientHello", c, &out, rc, GMTLS_ALERT_UNEXPECTED_MESSAGE);
+        gmtls_buf_dispose(&out);
+        gmtls_conn_free(c);
+    }
+    /* A ClientHello record whose content was corrupted into a peer alert:
+     * a fatal alert from the peer is reported as 0x100 + alert. */
+    rec.n = 0;
+    rec_plain(&rec, GMTLS_CT_ALERT, (const uint8_t *)"\x02\x28", 2);
+    {
+        gmtls_conn *c = new_server();
+        gmtls_buf out;
+        gmtls_buf_init(&out);
+        size_t n = rec.n;
+        int rc = gmtls_handshake(c, &out, rec.b, &n);
+        verdict(rc == GMTLS_ERR_PEER_ALERT(40) && out.off == 0, "peer alert before the ClientHello", "result", rc,
+                GMTLS_ERR_PEER_ALERT(40), c);
+        gmtls_buf_dispose(&out);
+        gmtls_conn_free(c);
+    }
+    /* RFC 8446 §6: struct { AlertLevel level; AlertDescription description; }
+     * -> a malformed alert is decode_error. */
+    rec.n = 0;
+    rec_plain(&rec, GMTLS_CT_ALERT, (const uint8_t *)"\x02\x28\x00", 3);
+    server_bytes("alert record of 3 bytes", rec.b, rec.n, GMTLS_ALERT_DECODE_ERROR);
+    chspec_free(&s);
+    bb_free(&msg);
+    bb_free(&rec);
+}
+
+static void test_record_limits(void)
+{
+    bb rec = {0}, body = {0};
+    chspec s;
+    bb msg = {0};
+
+    /* RFC 8446 §5.2: "The length MUST NOT exceed 2^14 + 256 bytes. An
+     * endpoint that receives a record that exceeds this length MUST terminate
+     * the connection with a "record_overflow" alert." The header alone tells. */
+    server_bytes("record header length 2^14+257", (const uint8_t *)"\x16\x03\x03\x41\x01", 5,
+                 GMTLS_ALERT_RECORD_OVERFLOW);
+    server_bytes("record header length 0xffff", (const uint8_t *)"\x16\x03\x03\xff\xff", 5,
+                 GMTLS_ALERT_RECORD_OVERFLOW);
+    server_bytes("record header 2^14+256 (header only: wait)", (const uint8_t *)"\x16\x03\x03\x41\x00", 5,
+                 GMTLS_ERR_WANT_READ);
+
+    /* RFC 8446 §5.1: "The length MUST NOT exceed 2^14 bytes. An endpoint
+     * that receives a record that exceeds this length MUST terminate the
+     * connection with a "record_overflow" alert." (plaintext records) */
+    ch_default(&s, GMTLS_GROUP_X25519);
+    ch_encode(&s, &msg);
+    static const size_t sizes[] = {GMTLS_MAX_PLAINTEXT + 1, GMTLS_MAX_PLAINTEXT + 256};
+    for (size_t i = 0; i < GMTLS_ARRAY_LEN_T(sizes); i++) {
+        char name[64];
+        body.n = 0;
+        bb_put(&body, msg.b, msg.n);
+        bb_reserve(&body, sizes[i]);
+        memset(body.b + body.n, 0, sizes[i] - body.n);
+        body.n = sizes[i];
+        set24(body.b + 1, sizes[i] + 100); /* the message goes on beyond */
+        rec.n = 0;
+        bb_u8(&rec, GMTLS_CT_HANDSHAKE);
+        bb_u16(&rec, 0x0303);
+        bb_u16(&rec, (unsigned)body.n);
+        bb_put(&rec, body.b, body.n);
+        snprintf(name, sizeof name, "plaintext record of %zu bytes", sizes[i]);
+        server_bytes(name, rec.b, rec.n, GMTLS_ALERT_RECORD_OVERFLOW);
+    }
+    /* Exactly 2^14 is allowed: the (longer) message is just incomplete. */
+    body.n = 0;
+    bb_put(&body, msg.b, msg.n);
+    bb_reserve(&body, GMTLS_MAX_PLAINTEXT);
+    memset(body.b + body.n, 0, GMTLS_MAX_PLAINTEXT - body.n);
+    body.n = GMTLS_MAX_PLAINTEXT;
+    set24(body.b + 1, GMTLS_MAX_PLAINTEXT + 100);
+    rec.n = 0;
+    rec_plain(&rec, GMTLS_CT_HANDSHAKE, body.b, body.n);
+    server_bytes("plaintext record of exactly 2^14 bytes", rec.b, rec.n, GMTLS_ERR_WANT_READ);
+    /* A ClientHello padded beyond 2^14 spread over two records works. */
+    {
+        bb pad = {0};
+        bb_reserve(&pad, 20000);
+        memset(pad.b, 0, 20000);
+        pad.n = 20000;
+        chspec_free(&s);
+        ch_default(&s, GMTLS_GROUP_X25519);
+        bb_put(ext_add(&s, GMTLS_EXT_PADDING), pad.b, pad.n);
+        server_spec("ClientHello of 20 kB over two records", &s, PROCEEDS);
+        bb_free(&pad);
+    }
+    /* RFC 8446 §5.1: "Handshake messages MUST NOT span key changes.
+     * Implementations MUST verify that all messages immediately preceding a
+     * key change align with a record boundary; if not, then they MUST
+     * terminate the connection with an "unexpected_message" alert." The
+     * ClientHello is followed by the start of another message in its record;
+     * the server's write key has changed, so the alert is protected. */
+    chspec_free(&s);
+    ch_default(&s, GMTLS_GROUP_X25519);
+    ch_encode(&s, &msg);
+    bb_put(&msg, "\x14\x00", 2);
+    rec.n = 0;
+    rec_plain(&rec, GMTLS_CT_HANDSHAKE, msg.b, msg.n);
+    {
+        gmtls_conn *c = new_server();
+        gmtls_buf out;
+        gmtls_buf_init(&out);
+        size_t n = rec.n;
+        int rc = gmtls_handshake(c, &out, rec.b, &n);
+        const char *name = "ClientHello and more handshake bytes in one record";
+        expect_rc(name, c, &out, rc, GMTLS_ALERT_UNEXPECTED_MESSAGE);
+        /* The output: ServerHello, CCS, the protected flight, then the alert. */
+        size_t pos = 0, last = 0;
+        while (pos + 5 <= out.off) {
+            last = pos;
+            pos += 5 + get16(out.base + pos + 3);
+        }
+        int a = walk_records(out.base + last, out.off - last, c->suite, g_skl.s_ap, NULL);
+        verdict(a == GMTLS_ALERT_UNEXPECTED_MESSAGE, name, "protected alert record", a, GMTLS_ALERT_UNEXPECTED_MESSAGE,
+                c);
+        gmtls_buf_dispose(&out);
+        gmtls_conn_free(c);
+    }
+    chspec_free(&s);
+    bb_free(&rec);
+    bb_free(&body);
+    bb_free(&msg);
+}
+
+/* ================================================================ full handshakes with real peers */
+
+typedef struct {
+    gmtls_config *ccfg, *scfg;
+    keylog_t ckl, skl;
+    tt_pair p;
+    bb ch;     /* the client's ClientHello record */
+    bb sh;     /* the server's ServerHello message */
+    bb ccs;    /* the server's change_cipher_spec record */
+    bb flight; /* the server's protected handshake messages, decrypted */
+    const gmtls_suite *suite;
+} duo;
+
+/* Client and server configs for a P-256 server; tickets off. */
+static void duo_configs(duo *d, const char *trust)
+{
+    memset(d, 0, sizeof(*d));
+    const test_chain *chain = tt_chain("P-256");
+    d->scfg = tt_server_config(chain);
+    d->ccfg = tt_client_config(tt_chain(trust));
+    if (d->scfg == NULL || d->ccfg == NULL) {
+        abort();
+    }
+    gmtls_config_set_tickets(d->scfg, 0, 0);
+    gmtls_config_set_keylog(d->scfg, keylog_cb, &d->skl);
+    gmtls_config_set_keylog(d->ccfg, keylog_cb, &d->ckl);
+}
+
+/* Client ClientHello -> server; splits the server's answer. */
+static int duo_start(duo *d, const char *sni)
+{
+    size_t z = 0;
+    if (tt_pair_new(&d->p, d->ccfg, d->scfg, sni) != 0) {
+        abort();
+    }
+    int rc = gmtls_handshake(d->p.cli, &d->p.c2s, NULL, &z);
+    if (rc != GMTLS_ERR_WANT_READ) {
+        return rc;
+    }
+    bb_set(&d->ch, d->p.c2s.base, d->p.c2s.off);
+    size_t n = d->p.c2s.off;
+    rc = gmtls_handshake(d->p.srv, &d->p.s2c, d->p.c2s.base, &n);
+    d->p.c2s.off = 0;
+    if (rc != GMTLS_ERR_WANT_READ) {
+        return rc;
+    }
+    d->suite = gmtls_suite_by_id(gmtls_conn_cipher_suite(d->p.srv));
+    const uint8_t *b = d->p.s2c.base;
+    size_t len = d->p.s2c.off, pos = 0;
+    /* [ServerHello][CCS][protected records...] */
+    if (len < 5 || b[0] != GMTLS_CT_HANDSHAKE) {
+        return -1;
+    }
+    bb_set(&d->sh, b + 5, get16(b + 3));
+    pos = 5 + get16(b + 3);
+    if (pos + 6 > len || b[pos] != GMTLS_CT_CHANGE_CIPHER_SPEC) {
+        return -1;
+    }
+    bb_set(&d->ccs, b + pos, 6);
+    pos += 6;
+    d->flight.n = 0;
+    if (walk_records(b + pos, len - pos, d->suite, d->skl.s_hs, &d->flight) != -1) {
+        return -1;
+    }
+    d->p.s2c.off = 0;
+    return 0;
+}
+
+/* The server's flight rebuilt from sh and flight (re-protected). */
+static void duo_server_bytes(const duo *d, const bb *sh, const bb *flight, bb *out)
+{
+    out->n = 0;
+    rec_plain(out, GMTLS_CT_HANDSHAKE, sh->b, sh->n);
+    bb_put(out, d->ccs.b, d->ccs.n);
+    seal_typed(out, d->suite, d->skl.s_hs, 0, GMTLS_CT_HANDSHAKE, flight->b, flight->n);
+}
+
+static int duo_to_client(duo *d, const uint8_t *in, size_t n)
+{
+    size_t len = n;
+    return gmtls_handshake(d->p.cli, &d->p.c2s, in, &len);
+}
+
+static void duo_free(duo *d)
+{
+    tt_pair_free(&d->p);
+    gmtls_config_free(d->scfg);
+    gmtls_config_free(d->ccfg);
+    bb_free(&d->ch);
+    bb_free(&d->sh);
+    bb_free(&d->ccs);
+    bb_free(&d->flight);
+}
+
+/* Client-side expectation: the result, stickiness, and the alert record
+ * (plaintext before the ServerHello was accepted, else under c_hs). */
+static void expect_client_alert(const char *name, duo *d, int rc, int want, int is_protected)
+{
+    expect_rc(name, d->p.cli, &d->p.c2s, rc, want);
+    if (is_protected) {
+        expect_sealed_alert_record(name, d->p.cli, &d->p.c2s, 0, d->suite, d->ckl.c_hs, want);
+    } else {
+        expect_plain_alert_record(name, d->p.cli, &d->p.c2s, want);
+    }
+}
+
+/* Offsets in a ServerHello message. */
+static size_t sh_sid_off(void)
+{
+    return 4 + 2 + 32;
+}
+
+static size_t sh_suite_off(const bb *sh)
+{
+    return sh_sid_off() + 1 + sh->b[sh_sid_off()];
+}
+
+static size_t sh_exts_off(const bb *sh)
+{
+    return sh_suite_off(sh) + 3;
+}
+
+/* Offset of extension `type`'s data in the extension block at `exts` (its
+ * length field) of msg, or 0. */
+static size_t find_ext(const bb *msg, size_t exts, uint16_t type, size_t *len)
+{
+    size_t end = exts + 2 + get16(msg->b + exts), p = exts + 2;
+    while (p + 4 <= end) {
+        size_t l = get16(msg->b + p + 2);
+        if (get16(msg->b + p) == type) {
+            *len = l;
+            return p + 4;
+        }
+        p += 4 + l;
+    }
+    return 0;
+}
+
+/* Appends an extension to the block at `exts` of the handshake message at
+ * msg_off in buf, fixing both lengths. */
+static void add_ext(bb *buf, size_t msg_off, size_t exts, uint16_t type, const void *data, size_t len)
+{
+    size_t end = exts + 2 + get16(buf->b + exts);
+    uint8_t hdr[4] = {(uint8_t)(type >> 8), (uint8_t)type, (uint8_t)(len >> 8), (uint8_t)len};
+    bb_insert(buf, end, data, len);
+    bb_insert(buf, end, hdr, 4);
+    set16(buf->b + exts, get16(buf->b + exts) + 4 + len);
+    set24(buf->b + msg_off + 1, get24(buf->b + msg_off + 1) + 4 + len);
+}
+
+/* Offset of the first handshake message of `type` in a flight, or SIZE_MAX. */
+static size_t find_msg(const bb *flight, uint8_t type)
+{
+    size_t p = 0;
+    while (p + 4 <= flight->n) {
+        if (flight->b[p] == type) {
+            return p;
+        }
+        p += 4 + get24(flight->b + p + 1);
+    }
+    return (size_t)-1;
+}
+
+typedef void sh_mut_fn(bb *sh);
+typedef void flight_mut_fn(bb *flight);
+
+static void mut_sh_unknown_ext(bb *sh)
+{
+    add_ext(sh, 0, sh_exts_off(sh), 0x1234, "x", 1);
+}
+
+static void mut_sh_alpn(bb *sh)
+{
+    add_ext(sh, 0, sh_exts_off(sh), GMTLS_EXT_ALPN, "\x00\x03\x02h2", 5);
+}
+
+static void mut_sh_server_name(bb *sh)
+{
+    add_ext(sh, 0, sh_exts_off(sh), GMTLS_EXT_SERVER_NAME, "", 0);
+}
+
+static void mut_sh_status_request(bb *sh)
+{
+    add_ext(sh, 0, sh_exts_off(sh), GMTLS_EXT_STATUS_REQUEST, "", 0);
+}
+
+static void mut_sh_suite_1302(bb *sh)
+{
+    set16(sh->b + sh_suite_off(sh), 0x1302);
+}
+
+static void mut_sh_suite_sm4(bb *sh)
+{
+    set16(sh->b + sh_suite_off(sh), 0x00c6);
+}
+
+static void mut_sh_suite_unknown(bb *sh)
+{
+    set16(sh->b + sh_suite_off(sh), 0x1305);
+}
+
+static void mut_sh_sid_flip(bb *sh)
+{
+    sh->b[sh_sid_off() + 1 + 5] ^= 0x40;
+}
+
+static void mut_sh_sid_empty(bb *sh)
+{
+    size_t l = sh->b[sh_sid_off()];
+    bb_erase(sh, sh_sid_off() + 1, l);
+    sh->b[sh_sid_off()] = 0;
+    set24(sh->b + 1, sh->n - 4);
+}
+
+static void mut_sh_version_12(bb *sh)
+{
+    size_t len, off = find_ext(sh, sh_exts_off(sh), GMTLS_EXT_SUPPORTED_VERSIONS, &len);
+    if (off != 0) {
+        set16(sh->b + off, 0x0303);
+    }
+}
+
+static void mut_sh_share_group(bb *sh)
+{
+    size_t len, off = find_ext(sh, sh_exts_off(sh), GMTLS_EXT_KEY_SHARE, &len);
+    if (off != 0) {
+        set16(sh->b + off, GMTLS_GROUP_SECP256R1);
+    }
+}
+
+static void mut_sh_share_zero(bb *sh)
+{
+    size_t len, off = find_ext(sh, sh_exts_off(sh), GMTLS_EXT_KEY_SHARE, &len);
+    if (off != 0) {
+        memset(sh->b + off + 4, 0, len - 4);
+    }
+}
+
+static void mut_sh_share_short(bb *sh)
+{
+    size_t len, off = find_ext(sh, sh_exts_off(sh), GMTLS_EXT_KEY_SHARE, &len);
+    if (off != 0) {
+        /* key_exchange one byte short: fix its length, the extension's, the
+         * block's and the message's. */
+        bb_erase(sh, off + 4, 1);
+        set16(sh->b + off + 2, len - 5);
+        set16(sh->b + off - 2, len - 1);
+        set16(sh->b + sh_exts_off(sh), get16(sh->b + sh_exts_off(sh)) - 1);
+        set24(sh->b + 1, sh->n - 4);
+    }
+}
+
+static void mut_ee_ext(bb *fl, uint16_t type, const void *data, size_t len)
+{
+    size_t m = find_msg(fl, GMTLS_HS_ENCRYPTED_EXTENSIONS);
+    if (m != (size_t)-1) {
+        add_ext(fl, m, m + 4, type, data, len);
+    }
+}
+
+static void mut_ee_unknown(bb *fl)
+{
+    mut_ee_ext(fl, 0x1234, "x", 1);
+}
+
+static void mut_ee_alpn(bb *fl)
+{
+    mut_ee_ext(fl, GMTLS_EXT_ALPN, "\x00\x03\x02h2", 5);
+}
+
+static void mut_ee_key_share(bb *fl)
+{
+    mut_ee_ext(fl, GMTLS_EXT_KEY_SHARE, "\x00\x1d\x00\x01\x01", 5);
+}
+
+static void mut_ee_versions(bb *fl)
+{
+    mut_ee_ext(fl, GMTLS_EXT_SUPPORTED_VERSIONS, "\x03\x04", 2);
+}
+
+static void mut_cert_empty(bb *fl)
+{
+    size_t m = find_msg(fl, GMTLS_HS_CERTIFICATE);
+    if (m != (size_t)-1) {
+        size_t len = get24(fl->b + m + 1);
+        bb_erase(fl, m + 4, len);
+        bb_insert(fl, m + 4, "\x00\x00\x00\x00", 4);
+        set24(fl->b + m + 1, 4);
+    }
+}
+
+/* Adds an extension to the first CertificateEntry (fixing the entry's
+ * extension block, the certificate_list and the message lengths); with
+ * `overrun` the extension's length says one byte more than it carries. */
+static void cert_entry_ext(bb *fl, uint16_t type, int overrun)
+{
+    size_t m = find_msg(fl, GMTLS_HS_CERTIFICATE);
+    if (m == (size_t)-1) {
+        return;
+    }
+    size_t list = m + 4 + 1 + fl->b[m + 4];
+    size_t entry = list + 3, exts = entry + 3 + get24(fl->b + entry);
+    uint8_t e[5] = {(uint8_t)(type >> 8), (uint8_t)type, 0, (uint8_t)(1 + overrun), 0x00};
+    bb_insert(fl, exts + 2 + get16(fl->b + exts), e, sizeof e);
+    set16(fl->b + exts, get16(fl->b + exts) + sizeof e);
+    set24(fl->b + list, get24(fl->b + list) + sizeof e);
+    set24(fl->b + m + 1, get24(fl->b + m + 1) + sizeof e);
+}
+
+static void mut_cert_entry_unknown(bb *fl)
+{
+    cert_entry_ext(fl, 0x1234, 0);
+}
+
+static void mut_cert_entry_overrun(bb *fl)
+{
+    cert_entry_ext(fl, GMTLS_EXT_SCT, 1);
+}
+
+static void mut_cv_sig(bb *fl)
+{
+    size_t m = find_msg(fl, GMTLS_HS_CERTIFICATE_VERIFY);
+    if (m != (size_t)-1) {
+        fl->b[m + 4 + get24(fl->b + m + 1) - 3] ^= 0x10;
+    }
+}
+
+static void mut_cv_scheme(bb *fl)
+{
+    size_t m = find_msg(fl, GMTLS_HS_CERTIFICATE_VERIFY);
+    if (m != (size_t)-1) {
+        set16(fl->b + m + 4, 0x0503); /* ecdsa_secp384r1_sha384 on a P-256 key */
+    }
+}
+
+static void mut_fin_value(bb *fl)
+{
+    size_t m = find_msg(fl, GMTLS_HS_FINISHED);
+    if (m != (size_t)-1) {
+        fl->b[m + 4 + 7] ^= 0x01;
+    }
+}
+
+static void mut_fin_short(bb *fl)
+{
+    size_t m = find_msg(fl, GMTLS_HS_FINISHED);
+    if (m != (size_t)-1) {
+        fl->n--;
+        set24(fl->b + m + 1, get24(fl->b + m + 1) - 1);
+    }
+}
+
+static void mut_drop_cert(bb *fl)
+{
+    size_t m = find_msg(fl, GMTLS_HS_CERTIFICATE);
+    if (m != (size_t)-1) {
+        bb_erase(fl, m, 4 + get24(fl->b + m + 1));
+    }
+}
+
+static void client_sh_case(const char *name, sh_mut_fn *mut, const char *suites, int want)
+{
+    duo d;
+    bb sh = {0}, in = {0};
+    duo_configs(&d, "P-256");
+    if (suites != NULL && gmtls_config_set_cipher_suites(d.ccfg, suites) != 0) {
+        abort();
+    }
+    int rc = duo_start(&d, "localhost");
+    verdict(rc == 0, name, "setup", rc, 0, d.p.srv);
+    if (rc == 0) {
+        bb_put(&sh, d.sh.b, d.sh.n);
+        mut(&sh);
+        duo_server_bytes(&d, &sh, &d.flight, &in);
+        rc = duo_to_client(&d, in.b, in.n);
+        expect_client_alert(name, &d, rc, want, 0);
+    }
+    bb_free(&sh);
+    bb_free(&in);
+    duo_free(&d);
+}
+
+static void client_flight_case(const char *name, flight_mut_fn *mut, int want)
+{
+    duo d;
+    bb fl = {0}, in = {0};
+    duo_configs(&d, "P-256");
+    int rc = duo_start(&d, "localhost");
+    verdict(rc == 0, name, "setup", rc, 0, d.p.srv);
+    if (rc == 0) {
+        bb_put(&fl, d.flight.b, d.flight.n);
+        if (mut != NULL) {
+            mut(&fl);
+        }
+        duo_server_bytes(&d, &d.sh, &fl, &in);
+        rc = duo_to_client(&d, in.b, in.n);
+        if (want == 0) {
+            verdict(rc == 0, name, "client completes", rc, 0, d.p.cli);
+        } else {
+            expect_client_alert(name, &d, rc, want, 1);
+        }
+    }
+    bb_free(&fl);
+    bb_free(&in);
+    duo_free(&d);
+}
+
+static void test_client_side(void)
+{
+    /* Control: the re-protected, unmodified flight is accepted. */
+    client_flight_case("client: unmodified re-sealed flight", NULL, 0);
+
+    /* RFC 8446 §4.2: "Implementations MUST NOT send extension responses if
+     * the remote endpoint did not send the corresponding extension requests,
+     * with the exception of the "cookie" extension in the HelloRetryRequest.
+     * Upon receiving such an extension, an endpoint MUST abort the handshake
+     * with an "unsupported_extension" alert." */
+    client_sh_case("client: unknown extension in ServerHello", mut_sh_unknown_ext, NULL,
+                   GMTLS_ALERT_UNSUPPORTED_EXTENSION);
+    client_sh_case("client: unrequested ALPN in ServerHello", mut_sh_alpn, NULL, GMTLS_ALERT_UNSUPPORTED_EXTENSION);
+    client_flight_case("client: unknown extension in EncryptedExtensions", mut_ee_unknown,
+                       GMTLS_ALERT_UNSUPPORTED_EXTENSION);
+    client_flight_case("client: unrequested ALPN in EncryptedExtensions", mut_ee_alpn,
+                       GMTLS_ALERT_UNSUPPORTED_EXTENSION);
+    /* RFC 8446 §4.2: "If an implementation receives an extension which it
+     * recognizes and which is not specified for the message in which it
+     * appears, it MUST abort the handshake with an "illegal_parameter"
+     * alert." server_name and status_request were requested by the client
+     * but belong to EncryptedExtensions / Certificate, not ServerHello. */
+    client_sh_case("client: server_name in ServerHello", mut_sh_server_name, NULL, GMTLS_ALERT_ILLEGAL_PARAMETER);
+    client_sh_case("client: status_request in ServerHello", mut_sh_status_request, NULL, GMTLS_ALERT_ILLEGAL_PARAMETER);
+    client_flight_case("client: key_share in EncryptedExtensions", mut_ee_key_share, GMTLS_ALERT_ILLEGAL_PARAMETER);
+    client_flight_case("client: supported_versions in EncryptedExtensions", mut_ee_versions,
+                       GMTLS_ALERT_ILLEGAL_PARAMETER);
+
+    /* RFC 8446 §4.1.3: "A client which receives a cipher suite that was not
+     * offered MUST abort the handshake with an "illegal_parameter" alert." */
+    client_sh_case("client: ServerHello suite not offered (AES-256)", mut_sh_suite_1302, "TLS_AES_128_GCM_SHA256",
+                   GMTLS_ALERT_ILLEGAL_PARAMETER);
+    client_sh_case("client: ServerHello suite not offered (SM4-GCM)", mut_sh_suite_sm4, "TLS_AES_128_GCM_SHA256",
+                   GMTLS_ALERT_ILLEGAL_PARAMETER);
+    client_sh_case("client: ServerHello unknown suite", mut_sh_suite_unknown, NULL, GMTLS_ALERT_ILLEGAL_PARAMETER);
+    /* RFC 8446 §4.1.3: "A client which receives a legacy_session_id_echo
+     * field that does not match what it sent in the ClientHello MUST abort
+     * the handshake with an "illegal_parameter" alert." */
+    client_sh_case("client: session id echo changed", mut_sh_sid_flip, NULL, GMTLS_ALERT_ILLEGAL_PARAMETER);
+    client_sh_case("client: session id echo empty", mut_sh_sid_empty, NULL, GMTLS_ALERT_ILLEGAL_PARAMETER);
+    /* RFC 8446 §4.2.1: "If the "supported_versions" extension in the
+     * ServerHello contains a version not offered by the client or contains a
+     * version prior to TLS 1.3, the client MUST abort the handshake with an
+     * "illegal_parameter" alert." */
+    client_sh_case("client: ServerHello selects TLS 1.2", mut_sh_version_12, NULL, GMTLS_ALERT_ILLEGAL_PARAMETER);
+    /* RFC 8446 §4.2.8: the server's share "MUST be in the same group as the
+     * KeyShareEntry value offered by the client"; §4.2.8.2 / §7.4.2: invalid
+     * shares and an all-zero X25519 secret abort (illegal_parameter as the
+     * reference). */
+    client_sh_case("client: ServerHello share for another group", mut_sh_share_group, NULL,
+                   GMTLS_ALERT_ILLEGAL_PARAMETER);
+    client_sh_case("client: ServerHello all-zero x25519 share", mut_sh_share_zero, NULL, GMTLS_ALERT_ILLEGAL_PARAMETER);
+    client_sh_case("client: ServerHello x25519 share of 31 bytes", mut_sh_share_short, NULL,
+                   GMTLS_ALERT_ILLEGAL_PARAMETER);
+
+    /* RFC 8446 §4.4.2.4: "If the server supplies an empty Certificate
+     * message, the client MUST abort the handshake with a "decode_error"
+     * alert." */
+    client_flight_case("client: empty server Certificate", mut_cert_empty, GMTLS_ALERT_DECODE_ERROR);
+    /* RFC 8446 §4.4.2: "If an extension applies to the entire chain, it
+     * SHOULD be included in the first CertificateEntry" and the extensions
+     * "MUST correspond to ones from the ClientHello message"; §4.2: an
+     * unrequested extension -> unsupported_extension. A CertificateEntry
+     * extension block that overruns -> decode_error. (Under ASan both also
+     * check that the certificate copied before the failure is freed.) */
+    client_flight_case("client: unsolicited CertificateEntry extension", mut_cert_entry_unknown,
+                       GMTLS_ALERT_UNSUPPORTED_EXTENSION);
+    client_flight_case("client: CertificateEntry extension overruns", mut_cert_entry_overrun, GMTLS_ALERT_DECODE_ERROR);
+    /* RFC 8446 §4.4: the server's flight is EE, Certificate, CV, Finished in
+     * that order; a missing Certificate -> unexpected_message. */
+    client_flight_case("client: server Certificate missing", mut_drop_cert, GMTLS_ALERT_UNEXPECTED_MESSAGE);
+    /* RFC 8446 §4.4.3: "If the verification fails, the receiver MUST
+     * terminate the handshake with a "decrypt_error" alert." */
+    client_flight_case("client: bad CertificateVerify signature", mut_cv_sig, GMTLS_ALERT_DECRYPT_ERROR);
+    /* RFC 8446 §4.4.3: the scheme must be one the client offered and fit the
+     * key (ecdsa_secp384r1_sha384 on a P-256 key) -> illegal_parameter. */
+    client_flight_case("client: CertificateVerify scheme does not fit the key", mut_cv_scheme,
+                       GMTLS_ALERT_ILLEGAL_PARAMETER);
+    /* RFC 8446 §4.4.4: "Recipients of Finished messages MUST verify that the
+     * contents are correct and if incorrect MUST terminate the connection
+     * with a "decrypt_error" alert." A verify_data of the wrong length does
+     * not decode (decode_error). */
+    client_flight_case("client: bad server Finished", mut_fin_value, GMTLS_ALERT_DECRYPT_ERROR);
+    client_flight_case("client: short server Finished", mut_fin_short, GMTLS_ALERT_DECODE_ERROR);
+
+    /* RFC 8446 §6.2: "unknown_ca: A valid certificate chain or partial chain
+     * was received, but the certificate was not accepted because the CA
+     * certificate could not be located or could not be matched with a known
+     * trust anchor." "bad_certificate: A certificate was corrupt, contained
+     * signatures that did not verify correctly, etc." (a name mismatch; the
+     * reference and OpenSSL use bad_certificate). */
+    {
+        duo d;
+        bb in = {0};
+        duo_configs(&d, "P-384"); /* trusts another CA */
+        int rc = duo_start(&d, "localhost");
+        verdict(rc == 0, "client: unknown CA", "setup", rc, 0, d.p.srv);
+        duo_server_bytes(&d, &d.sh, &d.flight, &in);
+        rc = duo_to_client(&d, in.b, in.n);
+        expect_client_alert("client: server certificate from an unknown CA", &d, rc, GMTLS_ALERT_UNKNOWN_CA, 1);
+        duo_free(&d);
+        duo_configs(&d, "P-256");
+        rc = duo_start(&d, "wrong.example");
+        verdict(rc == 0, "client: wrong host", "setup", rc, 0, d.p.srv);
+        duo_server_bytes(&d, &d.sh, &d.flight, &in);
+        rc = duo_to_client(&d, in.b, in.n);
+        expect_client_alert("client: certificate for another host name", &d, rc, GMTLS_ALERT_BAD_CERTIFICATE, 1);
+        duo_free(&d);
+        bb_free(&in);
+    }
+
+    /* RFC 8446 §5.1 (as above, on the client): the ServerHello precedes a
+     * key change, so it must end its record. */
+    {
+        duo d;
+        bb in = {0}, m = {0};
+        duo_configs(&d, "P-256");
+        int rc = duo_start(&d, "localhost");
+        verdict(rc == 0, "client: ServerHello + more", "setup", rc, 0, d.p.srv);
+        bb_put(&m, d.sh.b, d.sh.n);
+        bb_put(&m, "\x08\x00", 2);
+        rec_plain(&in, GMTLS_CT_HANDSHAKE, m.b, m.n);
+        rc = duo_to_client(&d, in.b, in.n);
+        expect_client_alert("client: ServerHello and more handshake bytes in one record", &d, rc,
+                            GMTLS_ALERT_UNEXPECTED_MESSAGE, 1);
+        bb_free(&m);
+        bb_free(&in);
+        duo_free(&d);
+    }
+    /* RFC 8446 §4: messages out of order -> unexpected_message; a
+     * ServerHello is expected first. */
+    {
+        duo d;
+        bb in = {0};
+        duo_configs(&d, "P-256");
+        int rc = duo_start(&d, "localhost");
+        verdict(rc == 0, "client: wrong first", "setup", rc, 0, d.p.srv);
+        bb m = {0};
+        bb_put(&m, d.sh.b, d.sh.n);
+        m.b[0] = GMTLS_HS_ENCRYPTED_EXTENSIONS;
+        rec_plain(&in, GMTLS_CT_HANDSHAKE, m.b, m.n);
+        rc = duo_to_client(&d, in.b, in.n);
+        expect_client_alert("client: EncryptedExtensions before ServerHello", &d, rc, GMTLS_ALERT_UNEXPECTED_MESSAGE,
+                            0);
+        bb_free(&m);
+        bb_free(&in);
+        duo_free(&d);
+    }
+}
+
+/* HelloRetryRequest seen by the client: client offers x25519 first, the
+ * server only secp256r1 (or the HRR is rewritten). */
+static void test_client_hrr(void)
+{
+    static const char *const names[] = {
+        "client: second HelloRetryRequest", "client: HRR selects the group already offered",
+        "client: HRR selects a group not offered", "client: HRR with an unknown extension"};
+    /* RFC 8446 §4.1.4: "If a client receives a second HelloRetryRequest in
+     * the same connection (i.e., where the ClientHello was itself in response
+     * to a HelloRetryRequest), it MUST abort the handshake with an
+     * "unexpected_message" alert." §4.2.8: "Upon receipt of this extension
+     * in a HelloRetryRequest, the client MUST verify that (1) the
+     * selected_group field corresponds to a group which was provided in the
+     * "supported_groups" extension in the original ClientHello and (2) the
+     * selected_group field does not correspond to a group which was provided
+     * in the "key_share" extension in the original ClientHello. If either of
+     * these checks fails, then the client MUST abort the handshake with an
+     * "illegal_parameter" alert." §4.2 for the unsolicited extension ->
+     * unsupported_extension. */
+    static const int want[] = {GMTLS_ALERT_UNEXPECTED_MESSAGE, GMTLS_ALERT_ILLEGAL_PARAMETER,
+                               GMTLS_ALERT_ILLEGAL_PARAMETER, GMTLS_ALERT_UNSUPPORTED_EXTENSION};
+    for (size_t i = 0; i < GMTLS_ARRAY_LEN_T(names); i++) {
+        gmtls_config *scfg = tt_server_config(tt_chain("P-256")), *ccfg = tt_client_config(tt_chain("P-256"));
+        tt_pair p;
+        size_t z = 0, n;
+        bb hrr = {0}, rec = {0};
+        if (gmtls_config_set_groups(ccfg, "x25519:secp256r1") != 0 || gmtls_config_set_groups(scfg, "secp256r1") != 0 ||
+            tt_pair_new(&p, ccfg, scfg, "localhost") != 0) {
+            abort();
+        }
+        int rc = gmtls_handshake(p.cli, &p.c2s, NULL, &z);
+        n = p.c2s.off;
+        rc = gmtls_handshake(p.srv, &p.s2c, p.c2s.base, &n);
+        p.c2s.off = 0;
+        /* The HRR record, then the CCS. */
+        bb_set(&hrr, p.s2c.base + 5, get16(p.s2c.base + 3));
+        verdict(rc == GMTLS_ERR_WANT_READ && hrr.n > 40 && memcmp(hrr.b + 6, "\xcf\x21\xad\x74", 4) == 0, names[i],
+                "server sends HelloRetryRequest", rc, GMTLS_ERR_WANT_READ, p.srv);
+        if (i == 0) {
+            n = p.s2c.off;
+            rc = gmtls_handshake(p.cli, &p.c2s, p.s2c.base, &n);
+            verdict(rc == GMTLS_ERR_WANT_READ, names[i], "client answers the first HRR", rc, GMTLS_ERR_WANT_READ,
+                    p.cli);
+            p.c2s.off = 0;
+        } else {
+            size_t len, off = find_ext(&hrr, sh_exts_off(&hrr), GMTLS_EXT_KEY_SHARE, &len);
+            if (i == 1 && off != 0) {
+                set16(hrr.b + off, GMTLS_GROUP_X25519);
+            } else if (i == 2 && off != 0) {
+                set16(hrr.b + off, GMTLS_GROUP_SECP384R1);
+            } else if (i == 3) {
+                add_ext(&hrr, 0, sh_exts_off(&hrr), 0x1234, "", 0);
+            }
+        }
+        rec_plain(&rec, GMTLS_CT_HANDSHAKE, hrr.b, hrr.n);
+        n = rec.n;
+        rc = gmtls_handshake(p.cli, &p.c2s, rec.b, &n);
+        expect_rc(names[i], p.cli, &p.c2s, rc, want[i]);
+        expect_plain_alert_record(names[i], p.cli, &p.c2s, want[i]);
+        bb_free(&hrr);
+        bb_free(&rec);
+        tt_pair_free(&p);
+        gmtls_config_free(scfg);
+        gmtls_config_free(ccfg);
+    }
+}
+
+/* ================================================================ server: the client's second flight */
+
+typedef struct {
+    duo d;
+    bb fin; /* the client's Finished message, decrypted */
+} duo2;
+
+/* Runs to the point where the server waits for the client's Finished. */
+static int duo2_start(duo2 *x)
+{
+    memset(x, 0, sizeof(*x));
+    duo_configs(&x->d, "P-256");
+    int rc = duo_start(&x->d, "localhost");
+    if (rc != 0) {
+        return rc;
+    }
+    bb in = {0};
+    duo_server_bytes(&x->d, &x->d.sh, &x->d.flight, &in);
+    rc = duo_to_client(&x->d, in.b, in.n);
+    bb_free(&in);
+    if (rc != 0) {
+        return rc;
+    }
+    /* [CCS][Finished under c_hs] */
+    const uint8_t *b = x->d.p.c2s.base;
+    size_t n = x->d.p.c2s.off;
+    if (n < 6 || b[0] != GMTLS_CT_CHANGE_CIPHER_SPEC) {
+        return -1;
+    }
+    if (walk_records(b + 6, n - 6, x->d.suite, x->d.ckl.c_hs, &x->fin) != -1) {
+        return -1;
+    }
+    x->d.p.c2s.off = 0;
+    return 0;
+}
+
+static void duo2_free(duo2 *x)
+{
+    duo_free(&x->d);
+    bb_free(&x->fin);
+}
+
+/* Feeds in to the server; checks the result and the alert under s_ap. */
+static void server_second_case(const char *name, duo2 *x, const bb *in, int want)
+{
+    gmtls_conn *srv = x->d.p.srv;
+    gmtls_buf *out = &x->d.p.s2c;
+    size_t n = in->n, from = out->off;
+    int rc = gmtls_handshake(srv, out, in->b, &n);
+    if (want == 0 || want == GMTLS_ERR_WANT_READ) {
+        verdict(rc == want && out->off == from, name, "result", rc, want, srv);
+        return;
+    }
+    expect_rc(name, srv, out, rc, want);
+    expect_sealed_alert_record(name, srv, out, from, x->d.suite, x->d.skl.s_ap, want);
+}
+
+typedef void second_fn(duo2 *x, bb *in);
+
+static void sec_fin_value(duo2 *x, bb *in)
+{
+    x->fin.b[4 + 3] ^= 0x80;
+    seal_typed(in, x->d.suite, x->d.ckl.c_hs, 0, GMTLS_CT_HANDSHAKE, x->fin.b, x->fin.n);
+}
+
+static void sec_fin_long(duo2 *x, bb *in)
+{
+    bb_u8(&x->fin, 0);
+    set24(x->fin.b + 1, x->fin.n - 4);
+    seal_typed(in, x->d.suite, x->d.ckl.c_hs, 0, GMTLS_CT_HANDSHAKE, x->fin.b, x->fin.n);
+}
+
+static void sec_ciphertext_flip(duo2 *x, bb *in)
+{
+    seal_typed(in, x->d.suite, x->d.ckl.c_hs, 0, GMTLS_CT_HANDSHAKE, x->fin.b, x->fin.n);
+    in->b[5 + 2] ^= 0x01;
+}
+
+static void sec_tag_flip(duo2 *x, bb *in)
+{
+    seal_typed(in, x->d.suite, x->d.ckl.c_hs, 0, GMTLS_CT_HANDSHAKE, x->fin.b, x->fin.n);
+    in->b[in->n - 1] ^= 0x01;
+}
+
+static void sec_header_flip(duo2 *x, bb *in)
+{
+    /* The record header is the AEAD's additional data (RFC 8446 §5.2). */
+    seal_typed(in, x->d.suite, x->d.ckl.c_hs, 0, GMTLS_CT_HANDSHAKE, x->fin.b, x->fin.n);
+    in->b[2] ^= 0x01;
+}
+
+static void sec_wrong_seq(duo2 *x, bb *in)
+{
+    seal_typed(in, x->d.suite, x->d.ckl.c_hs, 1, GMTLS_CT_HANDSHAKE, x->fin.b, x->fin.n);
+}
+
+static void sec_short_record(duo2 *x, bb *in)
+{
+    (void)x;
+    rec_plain(in, GMTLS_CT_APPLICATION_DATA, (const uint8_t *)"0123456789abcde", 15);
+}
+
+static void sec_all_zero(duo2 *x, bb *in)
+{
+    uint8_t z[24] = {0};
+    seal_inner(in, x->d.suite, x->d.ckl.c_hs, 0, GMTLS_CT_APPLICATION_DATA, z, sizeof z);
+}
+
+static void sec_unknown_inner(duo2 *x, bb *in)
+{
+    seal_typed(in, x->d.suite, x->d.ckl.c_hs, 0, 0x30, x->fin.b, x->fin.n);
+}
+
+static void sec_inner_appdata(duo2 *x, bb *in)
+{
+    seal_typed(in, x->d.suite, x->d.ckl.c_hs, 0, GMTLS_CT_APPLICATION_DATA, (const uint8_t *)"early", 5);
+}
+
+static void sec_inner_ccs(duo2 *x, bb *in)
+{
+    seal_typed(in, x->d.suite, x->d.ckl.c_hs, 0, GMTLS_CT_CHANGE_CIPHER_SPEC, (const uint8_t *)"\x01", 1);
+}
+
+static void sec_outer_handshake(duo2 *x, bb *in)
+{
+    bb inner = {0};
+    bb_put(&inner, x->fin.b, x->fin.n);
+    bb_u8(&inner, GMTLS_CT_HANDSHAKE);
+    seal_inner(in, x->d.suite, x->d.ckl.c_hs, 0, GMTLS_CT_HANDSHAKE, inner.b, inner.n);
+    bb_free(&inner);
+}
+
+static void sec_inner_too_long(duo2 *x, bb *in)
+{
+    bb inner = {0};
+    bb_reserve(&inner, GMTLS_MAX_PLAINTEXT + 2);
+    memset(inner.b, 0x16, GMTLS_MAX_PLAINTEXT + 2);
+    inner.n = GMTLS_MAX_PLAINTEXT + 2; /* 2^14 + 1 content bytes + type */
+    seal_inner(in, x->d.suite, x->d.ckl.c_hs, 0, GMTLS_CT_APPLICATION_DATA, inner.b, inner.n);
+    bb_free(&inner);
+}
+
+static void sec_padding_too_long(duo2 *x, bb *in)
+{
+    bb inner = {0};
+    bb_put(&inner, x->fin.b, x->fin.n);
+    bb_u8(&inner, GMTLS_CT_HANDSHAKE);
+    bb_reserve(&inner, GMTLS_MAX_PLAINTEXT + 2);
+    memset(inner.b + inner.n, 0, GMTLS_MAX_PLAINTEXT + 2 - inner.n);
+    inner.n = GMTLS_MAX_PLAINTEXT + 2; /* TLSInnerPlaintext of 2^14 + 2 bytes */
+    seal_inner(in, x->d.suite, x->d.ckl.c_hs, 0, GMTLS_CT_APPLICATION_DATA, inner.b, inner.n);
+    bb_free(&inner);
+}
+
+static void sec_fin_then_keyupdate(duo2 *x, bb *in)
+{
+    bb_put(&x->fin, "\x18\x00\x00\x01\x00", 5);
+    seal_typed(in, x->d.suite, x->d.ckl.c_hs, 0, GMTLS_CT_HANDSHAKE, x->fin.b, x->fin.n);
+}
+
+static void sec_keyupdate(duo2 *x, bb *in)
+{
+    seal_typed(in, x->d.suite, x->d.ckl.c_hs, 0, GMTLS_CT_HANDSHAKE, (const uint8_t *)"\x18\x00\x00\x01\x00", 5);
+}
+
+static void sec_client_hello(duo2 *x, bb *in)
+{
+    seal_typed(in, x->d.suite, x->d.ckl.c_hs, 0, GMTLS_CT_HANDSHAKE, x->d.ch.b + 5, x->d.ch.n - 5);
+}
+
+static void sec_plain_ccs_then_fin(duo2 *x, bb *in)
+{
+    rec_plain(in, GMTLS_CT_CHANGE_CIPHER_SPEC, (const uint8_t *)"\x01", 1);
+    seal_typed(in, x->d.suite, x->d.ckl.c_hs, 0, GMTLS_CT_HANDSHAKE, x->fin.b, x->fin.n);
+}
+
+static void sec_plain_ccs2(duo2 *x, bb *in)
+{
+    (void)x;
+    rec_plain(in, GMTLS_CT_CHANGE_CIPHER_SPEC, (const uint8_t *)"\x02", 1);
+}
+
+static void sec_fin_fragmented(duo2 *x, bb *in)
+{
+    /* RFC 8446 §5.1: a Finished split over two records is legal. */
+    seal_typed(in, x->d.suite, x->d.ckl.c_hs, 0, GMTLS_CT_HANDSHAKE, x->fin.b, 3);
+    seal_typed(in, x->d.suite, x->d.ckl.c_hs, 1, GMTLS_CT_HANDSHAKE, x->fin.b + 3, x->fin.n - 3);
+}
+
+static void sec_fin_padded(duo2 *x, bb *in)
+{
+    /* RFC 8446 §5.4: padding zeros after the content type are stripped. */
+    bb inner = {0};
+    bb_put(&inner, x->fin.b, x->fin.n);
+    bb_u8(&inner, GMTLS_CT_HANDSHAKE);
+    bb_put(&inner, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 20);
+    seal_inner(in, x->d.suite, x->d.ckl.c_hs, 0, GMTLS_CT_APPLICATION_DATA, inner.b, inner.n);
+    bb_free(&inner);
+}
+
+static void run_second(const char *name, second_fn *fn, int want)
+{
+    duo2 x;
+    bb in = {0};
+    int rc = duo2_start(&x);
+    verdict(rc == 0, name, "setup", rc, 0, x.d.p.cli);
+    if (rc == 0) {
+        fn(&x, &in);
+        server_second_case(name, &x, &in, want);
+    }
+    bb_free(&in);
+    duo2_free(&x);
+}
+
+static void test_server_second_flight(void)
+{
+    /* Controls: the real Finished, fragmented, padded, after a CCS 01. */
+    run_second("server: client Finished fragmented over two records", sec_fin_fragmented, 0);
+    run_second("server: client Finished with padding", sec_fin_padded, 0);
+    run_second("server: CCS 01 then client Finished", sec_plain_ccs_then_fin, 0);
+    /* RFC 8446 §4.4.4: "Recipients of Finished messages MUST verify that the
+     * contents are correct and if incorrect MUST terminate the connection
+     * with a "decrypt_error" alert." */
+    run_second("server: bad client Finished", sec_fin_value, GMTLS_ALERT_DECRYPT_ERROR);
+    /* verify_data is opaque[Hash.length]: another length does not decode. */
+    run_second("server: client Finished one byte long", sec_fin_long, GMTLS_ALERT_DECODE_ERROR);
+    /* RFC 8446 §5.2: "If the decryption fails, the receiver MUST terminate
+     * the connection with a "bad_record_mac" alert." */
+    run_second("server: ciphertext byte flipped", sec_ciphertext_flip, GMTLS_ALERT_BAD_RECORD_MAC);
+    run_second("server: tag byte flipped", sec_tag_flip, GMTLS_ALERT_BAD_RECORD_MAC);
+    run_second("server: record header (AAD) changed", sec_header_flip, GMTLS_ALERT_BAD_RECORD_MAC);
+    run_second("server: record sealed with the wrong sequence number", sec_wrong_seq, GMTLS_ALERT_BAD_RECORD_MAC);
+    run_second("server: protected record shorter than the tag", sec_short_record, GMTLS_ALERT_BAD_RECORD_MAC);
+    /* RFC 8446 §5.4: "If a receiving implementation does not find a non-zero
+     * octet in the cleartext, it MUST terminate the connection with an
+     * "unexpected_message" alert." */
+    run_second("server: inner plaintext all zeros", sec_all_zero, GMTLS_ALERT_UNEXPECTED_MESSAGE);
+    /* RFC 8446 §5: "If a TLS implementation receives an unexpected record
+     * type, it MUST terminate the connection with an "unexpected_message"
+     * alert." (unknown inner type; application data before the handshake
+     * completed; a protected change_cipher_spec; a protected record whose
+     * outer type is not application_data, §5.2). */
+    run_second("server: unknown inner content type", sec_unknown_inner, GMTLS_ALERT_UNEXPECTED_MESSAGE);
+    run_second("server: application data before the client Finished", sec_inner_appdata,
+               GMTLS_ALERT_UNEXPECTED_MESSAGE);
+    run_second("server: protected change_cipher_spec", sec_inner_ccs, GMTLS_ALERT_UNEXPECTED_MESSAGE);
+    run_second("server: protected record with outer type handshake", sec_outer_handshake,
+               GMTLS_ALERT_UNEXPECTED_MESSAGE);
+    run_second("server: change_cipher_spec value 2 during the handshake", sec_plain_ccs2,
+               GMTLS_ALERT_UNEXPECTED_MESSAGE);
+    /* RFC 8446 §5.2: "The length [of TLSInnerPlaintext] MUST NOT exceed 2^14
+     * + 1 octets. An endpoint that receives a record that exceeds this length
+     * MUST terminate the connection with a "record_overflow" alert." */
+    run_second("server: inner content of 2^14+1 bytes", sec_inner_too_long, GMTLS_ALERT_RECORD_OVERFLOW);
+    run_second("server: TLSInnerPlaintext of 2^14+2 bytes (padding)", sec_padding_too_long,
+               GMTLS_ALERT_RECORD_OVERFLOW);
+    /* RFC 8446 §5.1: "Handshake messages MUST NOT span key changes.
+     * Implementations MUST verify that all messages immediately preceding a
+     * key change align with a record boundary; if not, then they MUST
+     * terminate the connection with an "unexpected_message" alert." */
+    run_second("server: Finished and KeyUpdate in one record", sec_fin_then_keyupdate, GMTLS_ALERT_UNEXPECTED_MESSAGE);
+    /* RFC 8446 §4: out-of-order messages -> unexpected_message; §4.1.2: a
+     * ClientHello "at any other time" -> unexpected_message. */
+    run_second("server: KeyUpdate before the client Finished", sec_keyupdate, GMTLS_ALERT_UNEXPECTED_MESSAGE);
+    run_second("server: ClientHello instead of the client Finished", sec_client_hello, GMTLS_ALERT_UNEXPECTED_MESSAGE);
+}
+
+/* ================================================================ after the handshake */
+
+static int done_start(duo *d)
+{
+    duo_configs(d, "P-256");
+    if (tt_pair_new(&d->p, d->ccfg, d->scfg, "localhost") != 0) {
+        abort();
+    }
+    int rc = tt_handshake(&d->p);
+    if (rc == 0) {
+        d->suite = gmtls_suite_by_id(gmtls_conn_cipher_suite(d->p.srv));
+    }
+    d->p.c2s.off = d->p.s2c.off = 0;
+    return rc;
+}
+
+static void test_post_handshake(void)
+{
+    static const struct {
+        const char *name;
+        int to_server;
+        int kind; /* 0 plaintext CCS 01, 1 KeyUpdate 2, 2 KeyUpdate len 2, 3 all zeros, 4 ClientHello,
+                     5 valid KeyUpdate(1), 6 Finished again, 7 plaintext handshake record,
+                     8 NewSessionTicket */
+        int want;
+    } cases[] = {
+        /* RFC 8446 §5: a change_cipher_spec "after the peer's Finished message
+         * ... MUST be treated as an unexpected record type" -> unexpected_message. */
+        {"server: CCS after the handshake", 1, 0, GMTLS_ALERT_UNEXPECTED_MESSAGE},
+        {"client: CCS after the handshake", 0, 0, GMTLS_ALERT_UNEXPECTED_MESSAGE},
+        /* RFC 8446 §4.6.3: "If an implementation receives any other value
+         * [than update_not_requested(0) or update_requested(1)], it MUST
+         * terminate the connection with an "illegal_parameter" alert." */
+        {"server: KeyUpdate value 2", 1, 1, GMTLS_ALERT_ILLEGAL_PARAMETER},
+        {"client: KeyUpdate value 2", 0, 1, GMTLS_ALERT_ILLEGAL_PARAMETER},
+        /* struct { KeyUpdateRequest request_update; } KeyUpdate -> decode_error. */
+        {"server: KeyUpdate of 2 bytes", 1, 2, GMTLS_ALERT_DECODE_ERROR},
+        /* RFC 8446 §5.4: no non-zero octet -> unexpected_message. */
+        {"server: inner plaintext all zeros after the handshake", 1, 3, GMTLS_ALERT_UNEXPECTED_MESSAGE},
+        {"client: inner plaintext all zeros after the handshake", 0, 3, GMTLS_ALERT_UNEXPECTED_MESSAGE},
+        /* RFC 8446 §4.1.2: a ClientHello "at any other time" -> unexpected_message. */
+        {"server: ClientHello after the handshake", 1, 4, GMTLS_ALERT_UNEXPECTED_MESSAGE},
+        /* RFC 8446 §4: an unexpected handshake message -> unexpected_message. */
+        {"server: Finished after the handshake", 1, 6, GMTLS_ALERT_UNEXPECTED_MESSAGE},
+        /* RFC 8446 §5 / §5.2: after the key change records are protected; a
+         * plaintext handshake record is an unexpected record. */
+        {"server: plaintext handshake record after the handshake", 1, 7, GMTLS_ALERT_UNEXPECTED_MESSAGE},
+        /* A NewSessionTicket is only sent by servers (RFC 8446 §4.6.1). */
+        {"server: NewSessionTicket from the client", 1, 8, GMTLS_ALERT_UNEXPECTED_MESSAGE},
+        /* Control: a valid KeyUpdate(update_requested) is answered. */
+        {"server: valid KeyUpdate", 1, 5, 0},
+    };
+    for (size_t i = 0; i < GMTLS_ARRAY_LEN_T(cases); i++) {
+        duo d;
+        bb in = {0};
+        int rc = done_start(&d);
+        const char *name = cases[i].name;
+        verdict(rc == 0, name, "setup", rc, 0, d.p.srv);
+        if (rc != 0) {
+            duo_free(&d);
+            continue;
+        }
+        gmtls_conn *rx = cases[i].to_server ? d.p.srv : d.p.cli;
+        gmtls_buf *out = cases[i].to_server ? &d.p.s2c : &d.p.c2s;
+        const uint8_t *peer_secret = cases[i].to_server ? d.ckl.c_ap : d.skl.s_ap;
+        const uint8_t *rx_secret = cases[i].to_server ? d.skl.s_ap : d.ckl.c_ap;
+        switch (cases[i].kind) {
+        case 0:
+            rec_plain(&in, GMTLS_CT_CHANGE_CIPHER_SPEC, (const uint8_t *)"\x01", 1);
+            break;
+        case 1:
+            seal_typed(&in, d.suite, peer_secret, 0, GMTLS_CT_HANDSHAKE, (const uint8_t *)"\x18\x00\x00\x01\x02", 5);
+            break;
+        case 2:
+            seal_typed(&in, d.suite, peer_secret, 0, GMTLS_CT_HANDSHAKE, (const uint8_t *)"\x18\x00\x00\x02\x00\x00",
+                       6);
+            break;
+        case 3: {
+            uint8_t z[32] = {0};
+            seal_inner(&in, d.suite, peer_secret, 0, GMTLS_CT_APPLICATION_DATA, z, sizeof z);
+            break;
+        }
+        case 4: {
+            chspec s;
+            bb msg = {0};
+            ch_default(&s, GMTLS_GROUP_X25519);
+            ch_encode(&s, &msg);
+            seal_typed(&in, d.suite, peer_secret, 0, GMTLS_CT_HANDSHAKE, msg.b, msg.n);
+            bb_free(&msg);
+            chspec_free(&s);
+            break;
+        }
+        case 5:
+            seal_typed(&in, d.suite, peer_secret, 0, GMTLS_CT_HANDSHAKE, (const uint8_t *)"\x18\x00\x00\x01\x01", 5);
+            break;
+        case 6: {
+            uint8_t fin[4 + 48] = {GMTLS_HS_FINISHED, 0, 0, 32};
+            seal_typed(&in, d.suite, peer_secret, 0, GMTLS_CT_HANDSHAKE, fin, 4 + 32);
+            break;
+        }
+        case 8:
+            seal_typed(&in, d.suite, peer_secret, 0, GMTLS_CT_HANDSHAKE,
+                       (const uint8_t *)"\x04\x00\x00\x0e\x00\x00\x00\x3c\x00\x00\x00\x01\x00\x00\x01\x41\x00\x00", 18);
+            break;
+        default:
+            rec_plain(&in, GMTLS_CT_HANDSHAKE, (const uint8_t *)"\x18\x00\x00\x01\x00", 5);
+            break;
+        }
+        gmtls_buf app;
+        gmtls_buf_init(&app);
+        size_t n = in.n;
+        rc = gmtls_receive(rx, out, &app, in.b, &n);
+        if (cases[i].want == 0) {
+            /* The answer is a KeyUpdate(update_not_requested) under s_ap. */
+            bb hs = {0};
+            int a = walk_records(out->base, out->off, d.suite, rx_secret, &hs);
+            int ok = rc == 0 && a == -1 && hs.n == 5 && memcmp(hs.b, "\x18\x00\x00\x01\x00", 5) == 0;
+            verdict(ok, name, "KeyUpdate answered", rc, 0, rx);
+            bb_free(&hs);
+        } else {
+            expect_rc(name, rx, out, rc, cases[i].want);
+            expect_sealed_alert_record(name, rx, out, 0, d.suite, rx_secret, cases[i].want);
+        }
+        gmtls_buf_dispose(&app);
+        bb_free(&in);
+        duo_free(&d);
+    }
+}
+
+/* ================================================================ full handshakes with a mutated ClientHello */
+
+typedef void ch_mut_fn(bb *msg);
+
+static void chm_unknown_first(bb *m)
+{
+    add_ext(m, 0, ch_exts_off(m->b), 0x1234, "hello", 5);
+    /* move it to the front: rebuild by rotating the block */
+    size_t e = ch_exts_off(m->b), len = get16(m->b + e);
+    bb tmp = {0};
+    bb_put(&tmp, m->b + e + 2 + len - 9, 9);
+    bb_erase(m, e + 2 + len - 9, 9);
+    bb_insert(m, e + 2, tmp.b, tmp.n);
+    bb_free(&tmp);
+}
+
+static void chm_grease(bb *m)
+{
+    add_ext(m, 0, ch_exts_off(m->b), 0x0a0a, "", 0);
+    add_ext(m, 0, ch_exts_off(m->b), 0xfafa, "\x00", 1);
+}
+
+static void chm_legacy_0301(bb *m)
+{
+    set16(m->b + 4, 0x0301);
+}
+
+static void chm_legacy_0304(bb *m)
+{
+    set16(m->b + 4, 0x0304);
+}
+
+static void chm_legacy_ffff(bb *m)
+{
+    set16(m->b + 4, 0xffff);
+}
+
+static void test_full_mutated(void)
+{
+    static const struct {
+        const char *name;
+        ch_mut_fn *fn;
+    } muts[] = {
+        /* RFC 8446 §4.2 / §9.3: "servers MUST ignore unrecognized extensions"
+         * (GREASE relies on it); §4.2.1: legacy_version is not used when
+         * supported_versions is present. */
+        {"full handshake: unknown extension first", chm_unknown_first},
+        {"full handshake: GREASE extensions", chm_grease},
+        {"full handshake: legacy_version 0x0301", chm_legacy_0301},
+        {"full handshake: legacy_version 0x0304", chm_legacy_0304},
+        {"full handshake: legacy_version 0xffff", chm_legacy_ffff},
+    };
+    for (size_t i = 0; i < GMTLS_ARRAY_LEN_T(muts); i++) {
+        gmtls_config *scfg = tt_server_config(tt_chain("P-256")), *ccfg = tt_client_config(tt_chain("P-256"));
+        tt_pair p;
+        size_t z = 0;
+        bb msg = {0};
+        if (scfg == NULL || ccfg == NULL || tt_pair_new(&p, ccfg, scfg, "localhost") != 0) {
+            abort();
+        }
+        int rc = gmtls_handshake(p.cli, &p.c2s, NULL, &z);
+        bb_set(&msg, p.c2s.base + 5, p.c2s.off - 5);
+        muts[i].fn(&msg);
+        /* The client's transcript follows the mutation (its ClientHello copy
+         * is replaced), so only the server's view of the message changes. */
+        uint8_t *copy = malloc(msg.n);
+        if (copy == NULL) {
+            abort();
+        }
+        memcpy(copy, msg.b, msg.n);
+        free(p.cli->ch1);
+        p.cli->ch1 = copy;
+        p.cli->ch1_len = msg.n;
+        p.c2s.off = 0;
+        bb rec = {0};
+        rec_plain(&rec, GMTLS_CT_HANDSHAKE, msg.b, msg.n);
+        if (gmtls_buf_reserve(&p.c2s, rec.n) != 0) {
+            abort();
+        }
+        memcpy(p.c2s.base, rec.b, rec.n);
+        p.c2s.off = rec.n;
+        rc = tt_handshake(&p);
+        verdict(rc == 0, muts[i].name, "handshake completes", rc, 0, rc == 0 ? p.cli : p.srv);
+        if (rc == 0) {
+            rc = tt_send(&p, 1, "ping", 4);
+            verdict(rc == 0 && p.srv_app.off == 4, muts[i].name, "data flows", rc, 0, p.srv);
+        }
+        bb_free(&rec);
+        bb_free(&msg);
+        tt_pair_free(&p);
+        gmtls_config_free(scfg);
+        gmtls_config_free(ccfg);
+    }
+}
+
+/* ================================================================ random mutation */
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+
+static uint64_t rng(void)
+{
+    /* xorshift64*: fixed seed, reproducible runs. */
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return rng_state * 0x2545f4914f6cdd1dull;
+}
+
+static size_t rnd(size_t n)
+{
+    return n == 0 ? 0 : (size_t)(rng() % n);
+}
+
+static void mutate(bb *x)
+{
+    size_t k = 1 + rnd(4);
+    for (size_t i = 0; i < k && x->n > 0; i++) {
+        size_t pos = rnd(x->n);
+        switch (rnd(6)) {
+        case 0:
+            x->b[pos] ^= (uint8_t)(1u << rnd(8));
+            break;
+        case 1:
+            x->b[pos] = (uint8_t)rng();
+            break;
+        case 2: {
+            uint8_t b = (uint8_t)rng();
+            bb_insert(x, pos, &b, 1);
+            break;
+        }
+        case 3:
+            bb_erase(x, pos, 1);
+            break;
+        case 4:
+            x->n = pos;
+            break;
+        default: {
+            /* Interesting values at a random spot (lengths). */
+            static const uint8_t vals[] = {0x00, 0x01, 0x7f, 0x80, 0xff, 0x20, 0x21};
+            x->b[pos] = vals[rnd(sizeof vals)];
+            break;
+        }
+        }
+    }
+}
+
+static int acceptable(int rc)
+{
+    return rc == 0 || rc == GMTLS_ERR_WANT_READ || GMTLS_IS_ALERT(rc);
+}
+
+static void test_random_mutation(void)
+{
+    bb in = {0};
+    int bad = 0;
+    /* A real ClientHello against fresh servers, fed whole or in two parts. */
+    {
+        duo d;
+        duo_configs(&d, "P-256");
+        if (duo_start(&d, "localhost") != 0) {
+            abort();
+        }
+        for (int it = 0; it < 3000; it++) {
+            bb_set(&in, d.ch.b, d.ch.n);
+            mutate(&in);
+            gmtls_conn *c = new_server();
+            gmtls_buf out;
+            gmtls_buf_init(&out);
+            size_t cut = rnd(2) ? in.n : rnd(in.n + 1), n = cut;
+            int rc = gmtls_handshake(c, &out, in.b, &n);
+            if (rc == GMTLS_ERR_WANT_READ && cut < in.n) {
+                n = in.n - cut;
+                rc = gmtls_handshake(c, &out, in.b + cut, &n);
+            }
+            int ok = acceptable(rc) && rc != 0;
+            if (ok && GMTLS_IS_ALERT(rc) && !server_answered(&out)) {
+                ok = out.off >= 7 && out.base[out.off - 7] == GMTLS_CT_ALERT && out.base[out.off - 1] == rc;
+            }
+            if (!ok && bad++ < 10) {
+                fprintf(stderr, "mutated ClientHello %d: %s (%s)\n", it, err_name(rc), gmtls_conn_error_detail(c));
+                test_hexdump_("input", in.b, in.n);
+            }
+            CHECK(ok);
+            gmtls_buf_dispose(&out);
+            gmtls_conn_free(c);
+        }
+        duo_free(&d);
+    }
+    /* The server's flight against the client: raw bytes, or its decrypted
+     * messages mutated and re-protected (so the parsers behind the AEAD see
+     * the damage). */
+    for (int it = 0; it < 600; it++) {
+        duo d;
+        duo_configs(&d, "P-256");
+        if (duo_start(&d, "localhost") != 0) {
+            abort();
+        }
+        if (it % 2 == 0) {
+            duo_server_bytes(&d, &d.sh, &d.flight, &in);
+            mutate(&in);
+        } else {
+            bb fl = {0}, sh = {0};
+            bb_put(&fl, d.flight.b, d.flight.n);
+            bb_put(&sh, d.sh.b, d.sh.n);
+            mutate(it % 3 == 0 ? &sh : &fl);
+            duo_server_bytes(&d, &sh, &fl, &in);
+            bb_free(&fl);
+            bb_free(&sh);
+        }
+        int rc = duo_to_client(&d, in.b, in.n);
+        if (!acceptable(rc) && bad++ < 10) {
+            fprintf(stderr, "mutated server flight %d: %s (%s)\n", it, err_name(rc), gmtls_conn_error_detail(d.p.cli));
+            test_hexdump_("input", in.b, in.n);
+        }
+        CHECK(acceptable(rc));
+        duo_free(&d);
+    }
+    /* The client's second flight against the server. */
+    for (int it = 0; it < 400; it++) {
+        duo2 x;
+        if (duo2_start(&x) != 0) {
+            abort();
+        }
+        in.n = 0;
+        if (it % 2 == 0) {
+            rec_plain(&in, GMTLS_CT_CHANGE_CIPHER_SPEC, (const uint8_t *)"\x01", 1);
+            seal_typed(&in, x.d.suite, x.d.ckl.c_hs, 0, GMTLS_CT_HANDSHAKE, x.fin.b, x.fin.n);
+            mutate(&in);
+        } else {
+            mutate(&x.fin);
+            seal_typed(&in, x.d.suite, x.d.ckl.c_hs, 0, GMTLS_CT_HANDSHAKE, x.fin.b, x.fin.n);
+        }
+        size_t n = in.n;
+        int rc = gmtls_handshake(x.d.p.srv, &x.d.p.s2c, in.b, &n);
+        if (!acceptable(rc) && bad++ < 10) {
+            fprintf(stderr, "mutated client Finished %d: %s (%s)\n", it, err_name(rc),
+                    gmtls_conn_error_detail(x.d.p.srv));
+            test_hexdump_("input", in.b, in.n);
+        }
+        CHECK(acceptable(rc));
+        duo2_free(&x);
+    }
+    bb_free(&in);
+}
+
+int main(void)
+{
+    const test_chain *chain = tt_chain("P-256");
+    if (chain == NULL || tt_chain("P-384") == NULL) {
+        fprintf(stderr, "cannot make test certificates\n");
+        return 1;
+    }
+    g_scfg = tt_server_config(chain);
+    if (g_scfg == NULL) {
+        return 1;
+    }
+    gmtls_config_set_tickets(g_scfg, 0, 0);
+    gmtls_config_set_keylog(g_scfg, keylog_cb, &g_skl);
+
+    test_ch_truncation();
+    test_ch_lengths();
+    test_ch_extensions();
+    test_key_shares();
+    test_hrr();
+    test_wrong_first();
+    test_record_limits();
+    test_client_side();
+    test_client_hrr();
+    test_server_second_flight();
+    test_post_handshake();
+    test_full_mutated();
+    test_random_mutation();
+
+    gmtls_config_free(g_scfg);
+    int rc = TEST_END("negative_test");
+    fflush(stdout); /* before LeakSanitizer's exit-time report */
+    return rc;
+}
