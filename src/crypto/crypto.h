@@ -20,7 +20,7 @@ typedef struct gmtls_hash_alg gmtls_hash_alg;
 typedef struct {
     const gmtls_hash_alg *alg;
     union {
-        void *evp; /* EVP_MD_CTX */
+        uint64_t sha2[28]; /* SHA256_CTX / SHA512_CTX (openssl.c checks the size) */
         gmtls_sm3_ctx sm3;
     } u;
 } gmtls_hash_ctx;

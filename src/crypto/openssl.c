@@ -5,6 +5,12 @@
 #include <pthread.h>
 #include <stdlib.h>
 
+/* SHA-256/384 through the plain-struct interface: no allocation and no
+ * provider lookup per hash, which the key schedule does dozens of times per
+ * handshake. The functions are deprecated in OpenSSL 3 but fully supported. */
+#define OPENSSL_SUPPRESS_DEPRECATED 1
+#include <openssl/sha.h>
+
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -12,14 +18,11 @@
 
 #include "crypto/crypto.h"
 
-static EVP_MD *md_sha256, *md_sha384;
 static EVP_CIPHER *c_aes128gcm, *c_aes256gcm, *c_chacha;
 static pthread_once_t fetch_once = PTHREAD_ONCE_INIT;
 
 static void fetch_all(void)
 {
-    md_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
-    md_sha384 = EVP_MD_fetch(NULL, "SHA384", NULL);
     c_aes128gcm = EVP_CIPHER_fetch(NULL, "AES-128-GCM", NULL);
     c_aes256gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
     c_chacha = EVP_CIPHER_fetch(NULL, "ChaCha20-Poly1305", NULL);
@@ -54,61 +57,58 @@ int gmtls_cpu_has_aes(void)
 
 /* ------------------------------------------------------------ hashes */
 
-static const EVP_MD *md_of(const gmtls_hash_alg *alg)
+_Static_assert(sizeof(SHA512_CTX) <= sizeof(((gmtls_hash_ctx *)0)->u.sha2), "hash context too small");
+_Static_assert(sizeof(SHA256_CTX) <= sizeof(((gmtls_hash_ctx *)0)->u.sha2), "hash context too small");
+
+static int sha256_init(gmtls_hash_ctx *ctx)
 {
-    fetch();
-    return alg == &gmtls_hash_sha384 ? md_sha384 : md_sha256;
+    return SHA256_Init((SHA256_CTX *)ctx->u.sha2) == 1 ? 0 : GMTLS_ERR_CRYPTO;
 }
 
-static int evp_hash_init(gmtls_hash_ctx *ctx)
+static void sha256_update(gmtls_hash_ctx *ctx, const void *p, size_t n)
 {
-    EVP_MD_CTX *c = EVP_MD_CTX_new();
-    if (c == NULL || !EVP_DigestInit_ex2(c, md_of(ctx->alg), NULL)) {
-        EVP_MD_CTX_free(c);
-        ctx->u.evp = NULL;
-        return GMTLS_ERR_CRYPTO;
-    }
-    ctx->u.evp = c;
+    SHA256_Update((SHA256_CTX *)ctx->u.sha2, p, n);
+}
+
+static int sha256_final(gmtls_hash_ctx *ctx, uint8_t *out)
+{
+    int ok = SHA256_Final(out, (SHA256_CTX *)ctx->u.sha2);
+    gmtls_wipe(ctx->u.sha2, sizeof ctx->u.sha2);
+    return ok == 1 ? 0 : GMTLS_ERR_CRYPTO;
+}
+
+static int sha384_init(gmtls_hash_ctx *ctx)
+{
+    return SHA384_Init((SHA512_CTX *)ctx->u.sha2) == 1 ? 0 : GMTLS_ERR_CRYPTO;
+}
+
+static void sha384_update(gmtls_hash_ctx *ctx, const void *p, size_t n)
+{
+    SHA384_Update((SHA512_CTX *)ctx->u.sha2, p, n);
+}
+
+static int sha384_final(gmtls_hash_ctx *ctx, uint8_t *out)
+{
+    int ok = SHA384_Final(out, (SHA512_CTX *)ctx->u.sha2);
+    gmtls_wipe(ctx->u.sha2, sizeof ctx->u.sha2);
+    return ok == 1 ? 0 : GMTLS_ERR_CRYPTO;
+}
+
+static int sha2_copy(gmtls_hash_ctx *dst, const gmtls_hash_ctx *src)
+{
+    *dst = *src;
     return 0;
 }
 
-static void evp_hash_update(gmtls_hash_ctx *ctx, const void *p, size_t n)
+static void sha2_dispose(gmtls_hash_ctx *ctx)
 {
-    if (ctx->u.evp != NULL && n > 0) {
-        EVP_DigestUpdate(ctx->u.evp, p, n);
-    }
+    gmtls_wipe(ctx->u.sha2, sizeof ctx->u.sha2);
 }
 
-static int evp_hash_final(gmtls_hash_ctx *ctx, uint8_t *out)
-{
-    int ok = ctx->u.evp != NULL && EVP_DigestFinal_ex(ctx->u.evp, out, NULL);
-    EVP_MD_CTX_free(ctx->u.evp);
-    ctx->u.evp = NULL;
-    return ok ? 0 : GMTLS_ERR_CRYPTO;
-}
-
-static int evp_hash_copy(gmtls_hash_ctx *dst, const gmtls_hash_ctx *src)
-{
-    dst->alg = src->alg;
-    dst->u.evp = EVP_MD_CTX_new();
-    if (dst->u.evp == NULL || !EVP_MD_CTX_copy_ex(dst->u.evp, src->u.evp)) {
-        EVP_MD_CTX_free(dst->u.evp);
-        dst->u.evp = NULL;
-        return GMTLS_ERR_CRYPTO;
-    }
-    return 0;
-}
-
-static void evp_hash_dispose(gmtls_hash_ctx *ctx)
-{
-    EVP_MD_CTX_free(ctx->u.evp);
-    ctx->u.evp = NULL;
-}
-
-const gmtls_hash_alg gmtls_hash_sha256 = {"SHA256", 32, 64, evp_hash_init, evp_hash_update, evp_hash_final,
-                                          evp_hash_copy, evp_hash_dispose};
-const gmtls_hash_alg gmtls_hash_sha384 = {"SHA384", 48, 128, evp_hash_init, evp_hash_update, evp_hash_final,
-                                          evp_hash_copy, evp_hash_dispose};
+const gmtls_hash_alg gmtls_hash_sha256 = {"SHA256", 32, 64, sha256_init, sha256_update, sha256_final, sha2_copy,
+                                          sha2_dispose};
+const gmtls_hash_alg gmtls_hash_sha384 = {"SHA384", 48, 128, sha384_init, sha384_update, sha384_final, sha2_copy,
+                                          sha2_dispose};
 
 /* ------------------------------------------------------------ AEADs */
 

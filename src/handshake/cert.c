@@ -18,6 +18,8 @@ void gmtls_peer_clear(gmtls_conn *c)
         c->peer_der[i] = NULL;
     }
     c->npeer = 0;
+    X509_free(c->peer_leaf);
+    c->peer_leaf = NULL;
     if (c->peer_key.evp != NULL) {
         gmtls_pkey_dispose(&c->peer_key);
     }
@@ -173,7 +175,7 @@ int gmtls_cert_msg_parse(gmtls_conn *c, const uint8_t *body, size_t len, const u
     }
     set_subject(c, leaf);
     EVP_PKEY *pk = X509_get_pubkey(leaf);
-    X509_free(leaf);
+    c->peer_leaf = leaf; /* kept for chain verification */
     if (pk == NULL || gmtls_pkey_from_evp(&c->peer_key, pk, 0) != 0) {
         if (c->peer_key.evp == NULL) {
             EVP_PKEY_free(pk);
@@ -245,7 +247,8 @@ int gmtls_cert_verify_chain(gmtls_conn *c, const char *host)
     int rc = 0, verr = 0;
     for (size_t i = 0; i < c->npeer && chain != NULL; i++) {
         const uint8_t *p = c->peer_der[i];
-        X509 *x = d2i_X509(NULL, &p, (long)c->peer_derlen[i]);
+        X509 *x = (i == 0 && c->peer_leaf != NULL && X509_up_ref(c->peer_leaf)) ? c->peer_leaf
+                                                                                 : d2i_X509(NULL, &p, (long)c->peer_derlen[i]);
         if (x == NULL) {
             rc = gmtls_fail(c, GMTLS_ALERT_BAD_CERTIFICATE, "certificate %zu does not parse", i);
             break;

@@ -277,6 +277,7 @@ struct gmtls_conn {
     uint8_t *peer_der[GMTLS_MAX_CHAIN];
     size_t peer_derlen[GMTLS_MAX_CHAIN];
     size_t npeer;
+    void *peer_leaf; /* X509 of peer_der[0], parsed once */
     gmtls_pkey peer_key;
     char peer_subject[512];
     char verify_result[200];
