@@ -400,17 +400,16 @@ static int backend_connect(srv_conn *c)
     return c->to_b != NULL ? 0 : -1;
 }
 
-static int proxy_progress(srv_conn *c)
+/* client -> to_b; 0, or -1 when c was freed. */
+static int proxy_from_client(srv_conn *c)
 {
-    /* client -> buffer */
     while (c->state == CS_OPEN && !c->got_close && c->to_b_len < PROXY_BUF) {
         size_t n = 0;
         int r = gmtls_io_read(c->io, c->to_b + c->to_b_len, PROXY_BUF - c->to_b_len, &n);
         if (r == 0) {
-            if (c->bfd < 0) {
-                continue; /* backend gone: discard */
+            if (c->bfd >= 0) {
+                c->to_b_len += n; /* else the backend is gone: discard */
             }
-            c->to_b_len += n;
             touch(c);
             continue;
         }
@@ -428,26 +427,44 @@ static int proxy_progress(srv_conn *c)
         fail_conn(c);
         return -1;
     }
-    if (c->bfd >= 0 && c->b_connecting) {
-        return 0;
-    }
-    /* buffer -> backend */
-    while (c->bfd >= 0 && c->to_b_len > 0) {
+    return 0;
+}
+
+/* to_b -> backend; returns 1 if the buffer shrank. */
+static int proxy_to_backend(srv_conn *c)
+{
+    int moved = 0;
+    while (c->bfd >= 0 && !c->b_connecting && c->to_b_len > 0) {
         ssize_t n = send(c->bfd, c->to_b, c->to_b_len, MSG_NOSIGNAL);
         if (n < 0) {
             if (errno == EINTR) {
                 continue;
             }
-            if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                break;
+            if (errno != EAGAIN && errno != EWOULDBLOCK) {
+                set_result(c, "backend write: %s", strerror(errno));
+                close_backend(c);
             }
-            set_result(c, "backend write: %s", strerror(errno));
-            close_backend(c);
             break;
         }
         memmove(c->to_b, c->to_b + n, c->to_b_len - (size_t)n);
         c->to_b_len -= (size_t)n;
+        moved = 1;
         touch(c);
+    }
+    return moved;
+}
+
+static int proxy_progress(srv_conn *c)
+{
+    /* Alternate until stuck: decrypted input may already sit in the io
+     * buffers, where no epoll event would announce it again. */
+    do {
+        if (proxy_from_client(c) != 0) {
+            return -1;
+        }
+    } while (proxy_to_backend(c) && c->to_b_len < PROXY_BUF);
+    if (c->bfd >= 0 && c->b_connecting) {
+        return 0;
     }
     if (c->got_close && c->to_b_len == 0 && c->bfd >= 0 && !c->b_shut_wr) {
         shutdown(c->bfd, SHUT_WR); /* half-close follows the client's close_notify */

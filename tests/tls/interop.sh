@@ -229,4 +229,31 @@ expect_grep "$out" '^ping-1$' "echo first line"
 expect_grep "$out" '^ping-2$' "echo second line"
 stop_pid "$SRV_PID"
 
+# ---------------------------------------------------------------- proxy (half-close)
+# The backend answers only after EOF: the answer can reach the client only if
+# the client's close_notify became a shutdown(SHUT_WR) towards the backend and
+# the connection kept relaying the other way.
+BACKEND=${GMTLS_BUILD}/tests/interop_backend
+if [ -x "$BACKEND" ]; then
+    timeout 60 "$BACKEND" >"$TMP/backend.out" 2>&1 &
+    BPID=$!
+    PIDS+=("$BPID")
+    if line=$(wait_line "$TMP/backend.out" '^port ' "$BPID"); then
+        log=$TMP/proxy.log
+        start_gmtls_server "$log" --proxy "127.0.0.1:${line#port }" --cert "$TMP/ecdsa-chain.pem" \
+            --key "$TMP/ecdsa-leaf.key"
+        out=$TMP/proxy.out
+        head -c 200000 /dev/zero | timeout 20 "$GMTLS" client "127.0.0.1:$SRV_PORT" --servername localhost \
+            --ca "$TMP/ecdsa-ca.pem" --quiet >"$out" 2>&1 || fail "gmtls client through --proxy: exit status $?"
+        expect_grep "$out" '^backend got 200000 bytes$' "proxy relays 200 kB and the half-close"
+        wait_count "$log" ' result=' 1
+        expect_grep "$log" ' in=200000 out=25 .*result=ok' "proxy access log"
+        stop_pid "$SRV_PID"
+    else
+        fail "interop_backend did not start"
+    fi
+else
+    fail "$BACKEND is not built"
+fi
+
 finish
