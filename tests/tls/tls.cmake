@@ -8,3 +8,6 @@ target_link_libraries(handshake_test PRIVATE gmtls_tlstest)
 
 gmtls_test(features_test handshake ${CMAKE_CURRENT_LIST_DIR}/features_test.c)
 target_link_libraries(features_test PRIVATE gmtls_tlstest)
+
+gmtls_test(psk_test handshake ${CMAKE_CURRENT_LIST_DIR}/psk_test.c)
+target_link_libraries(psk_test PRIVATE gmtls_tlstest)

@@ -1,0 +1,283 @@
+/* Resumption failure paths (RFC 8446 §4.2.11 and the reference server's
+ * checkForResumption): the server tries at most 5 identities, skips tickets it
+ * cannot open, expired ones and ones of another hash, checks each binder in
+ * constant time (decrypt_error), and refuses identities/binders that differ in
+ * number (illegal_parameter). ClientHellos are rebuilt here around a real one
+ * from the gmtls client, with binders computed from the session's PSK. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "handshake/internal.h"
+#include "test.h"
+#include "tlstest.h"
+
+typedef struct {
+    uint8_t *sess;
+    size_t sess_len;
+    gmtls_session s; /* decoded */
+} session;
+
+static int get_session(gmtls_config *ccfg, gmtls_config *scfg, session *out)
+{
+    tt_pair p;
+    gmtls_buf b;
+    gmtls_buf_init(&b);
+    memset(out, 0, sizeof(*out));
+    int rc = tt_pair_new(&p, ccfg, scfg, "localhost");
+    if (rc == 0) {
+        rc = tt_handshake(&p);
+    }
+    if (rc == 0) {
+        rc = gmtls_conn_get_session(p.cli, &b);
+    }
+    if (rc == 0) {
+        out->sess = malloc(b.off);
+        memcpy(out->sess, b.base, b.off);
+        out->sess_len = b.off;
+        gmtls_conn *tmp = gmtls_conn_new(ccfg, 0);
+        rc = gmtls_conn_set_session(tmp, out->sess, out->sess_len);
+        out->s = tmp->offer;
+        out->s.ticket = malloc(tmp->offer.ticket_len);
+        memcpy(out->s.ticket, tmp->offer.ticket, tmp->offer.ticket_len);
+        gmtls_conn_free(tmp);
+    }
+    gmtls_buf_dispose(&b);
+    tt_pair_free(&p);
+    return rc;
+}
+
+static void free_session(session *s)
+{
+    free(s->sess);
+    gmtls_session_clear(&s->s);
+}
+
+/* The ClientHello a gmtls client sends when offering `s` (message bytes). */
+static size_t client_hello(gmtls_config *ccfg, const session *s, uint8_t *msg, size_t cap)
+{
+    gmtls_conn *c = gmtls_conn_new(ccfg, 0);
+    gmtls_buf out;
+    gmtls_buf_init(&out);
+    size_t n = 0, len = 0;
+    CHECK_OK(gmtls_conn_set_server_name(c, "localhost"));
+    CHECK_OK(gmtls_conn_set_session(c, s->sess, s->sess_len));
+    CHECK_ERR(gmtls_handshake(c, &out, NULL, &n), GMTLS_ERR_WANT_READ);
+    if (out.off > 5 && out.off - 5 <= cap) {
+        len = out.off - 5;
+        memcpy(msg, out.base + 5, len);
+    }
+    gmtls_buf_dispose(&out);
+    gmtls_conn_free(c);
+    return len;
+}
+
+typedef struct {
+    const uint8_t *ticket;
+    size_t ticket_len;
+    const uint8_t *psk; /* NULL: a bogus binder */
+    int bad_binder;
+} identity;
+
+/* Replaces the pre_shared_key extension of ch with the given identities
+ * (binders computed over the truncated hello); extra_binders adds binders
+ * beyond the identities. Returns the new message length. */
+static size_t rebuild(const uint8_t *ch, size_t chlen, const identity *ids, size_t nids, int extra_binders,
+                      const gmtls_hash_alg *h, uint8_t *out)
+{
+    gmtls_client_hello p;
+    if (gmtls_ch_parse(&p, ch, chlen) != 0 || p.nexts == 0 || p.exts[p.nexts - 1].type != GMTLS_EXT_PRE_SHARED_KEY) {
+        return 0;
+    }
+    size_t ext_start = (size_t)(p.exts[p.nexts - 1].data - 4 - ch);
+    gmtls_buf b;
+    gmtls_wr w;
+    gmtls_buf_init(&b);
+    gmtls_wr_init(&w, &b);
+    gmtls_wr_bytes(&w, ch, ext_start);
+    gmtls_wr_u16(&w, GMTLS_EXT_PRE_SHARED_KEY);
+    gmtls_wr_open(&w, 2);
+    gmtls_wr_open(&w, 2);
+    for (size_t i = 0; i < nids; i++) {
+        gmtls_wr_open(&w, 2);
+        gmtls_wr_bytes(&w, ids[i].ticket, ids[i].ticket_len);
+        gmtls_wr_close(&w);
+        gmtls_wr_u32(&w, 1000);
+    }
+    gmtls_wr_close(&w);
+    size_t binders_off = b.off;
+    gmtls_wr_open(&w, 2);
+    for (size_t i = 0; i < nids + (size_t)extra_binders; i++) {
+        gmtls_wr_open(&w, 1);
+        for (size_t k = 0; k < h->digest_len; k++) {
+            gmtls_wr_u8(&w, 0xaa);
+        }
+        gmtls_wr_close(&w);
+    }
+    gmtls_wr_close(&w);
+    gmtls_wr_close(&w);
+    if (gmtls_wr_finish(&w) != 0) {
+        gmtls_buf_dispose(&b);
+        return 0;
+    }
+    /* Fix the message and extensions-block lengths. */
+    size_t total = b.off, body = total - 4;
+    b.base[1] = (uint8_t)(body >> 16);
+    b.base[2] = (uint8_t)(body >> 8);
+    b.base[3] = (uint8_t)body;
+    size_t exts_len_off = (size_t)(p.exts[0].data - 4 - ch) - 2;
+    size_t exts_len = total - exts_len_off - 2;
+    b.base[exts_len_off] = (uint8_t)(exts_len >> 8);
+    b.base[exts_len_off + 1] = (uint8_t)exts_len;
+    /* Binders over the truncated hello. */
+    uint8_t th[GMTLS_MAX_HASH_LEN];
+    CHECK_OK(gmtls_hash(h, b.base, binders_off, th));
+    size_t at = binders_off + 2;
+    for (size_t i = 0; i < nids; i++) {
+        if (ids[i].psk != NULL) {
+            gmtls_keysched ks;
+            CHECK_OK(gmtls_ks_early(&ks, h, ids[i].psk, h->digest_len));
+            CHECK_OK(gmtls_finished_mac(h, ks.binder_key, th, b.base + at + 1));
+            if (ids[i].bad_binder) {
+                b.base[at + 1] ^= 0x01;
+            }
+        }
+        at += 1 + h->digest_len;
+    }
+    memcpy(out, b.base, total);
+    gmtls_buf_dispose(&b);
+    return total;
+}
+
+/* Feeds a ClientHello to a fresh server: returns its result, sets *resumed. */
+static int serve(gmtls_config *scfg, const uint8_t *msg, size_t len, int *resumed)
+{
+    gmtls_conn *s = gmtls_conn_new(scfg, 1);
+    gmtls_buf out, in;
+    gmtls_buf_init(&out);
+    gmtls_buf_init(&in);
+    gmtls_wr w;
+    gmtls_wr_init(&w, &in);
+    gmtls_wr_u8(&w, GMTLS_CT_HANDSHAKE);
+    gmtls_wr_u16(&w, 0x0301);
+    gmtls_wr_open(&w, 2);
+    gmtls_wr_bytes(&w, msg, len);
+    gmtls_wr_close(&w);
+    CHECK_OK(gmtls_wr_finish(&w));
+    size_t n = in.off;
+    int rc = gmtls_handshake(s, &out, in.base, &n);
+    *resumed = gmtls_conn_is_resumed(s);
+    gmtls_buf_dispose(&out);
+    gmtls_buf_dispose(&in);
+    gmtls_conn_free(s);
+    return rc;
+}
+
+int main(void)
+{
+    const test_chain *chain = tt_chain("P-256");
+    gmtls_config *scfg = tt_server_config(chain), *ccfg = tt_client_config(chain);
+    CHECK_OK(gmtls_config_set_cipher_suites(ccfg, "TLS_AES_128_GCM_SHA256"));
+    session s;
+    CHECK_OK(get_session(ccfg, scfg, &s));
+    const gmtls_hash_alg *h = &gmtls_hash_sha256;
+    static uint8_t ch[8192], msg[16384];
+    size_t chlen = client_hello(ccfg, &s, ch, sizeof ch);
+    CHECK(chlen > 0);
+    static const uint8_t junk[80] = {1, 2, 3};
+    identity good = {s.s.ticket, s.s.ticket_len, s.s.psk, 0};
+    identity bogus = {junk, sizeof junk, NULL, 0};
+    int resumed = 0;
+    size_t n;
+
+    /* The unmodified hello resumes; rebuilt with one good identity, too. */
+    CHECK_ERR(serve(scfg, ch, chlen, &resumed), GMTLS_ERR_WANT_READ);
+    CHECK(resumed);
+    n = rebuild(ch, chlen, &good, 1, 0, h, msg);
+    CHECK(n > 0);
+    CHECK_ERR(serve(scfg, msg, n, &resumed), GMTLS_ERR_WANT_READ);
+    CHECK(resumed);
+
+    /* The good identity fifth (after four unknown ones): still tried. */
+    identity five[5] = {bogus, bogus, bogus, bogus, good};
+    n = rebuild(ch, chlen, five, 5, 0, h, msg);
+    CHECK_ERR(serve(scfg, msg, n, &resumed), GMTLS_ERR_WANT_READ);
+    CHECK(resumed);
+    /* Sixth: beyond the 5 identities the server tries -> full handshake. */
+    identity six[6] = {bogus, bogus, bogus, bogus, bogus, good};
+    n = rebuild(ch, chlen, six, 6, 0, h, msg);
+    CHECK_ERR(serve(scfg, msg, n, &resumed), GMTLS_ERR_WANT_READ);
+    CHECK(!resumed);
+
+    /* A wrong binder on an identity the server can open -> decrypt_error. */
+    identity badb = good;
+    badb.bad_binder = 1;
+    n = rebuild(ch, chlen, &badb, 1, 0, h, msg);
+    CHECK_ERR(serve(scfg, msg, n, &resumed), GMTLS_ALERT_DECRYPT_ERROR);
+
+    /* Identities and binders differing in number -> illegal_parameter. */
+    n = rebuild(ch, chlen, &good, 1, 1, h, msg);
+    CHECK_ERR(serve(scfg, msg, n, &resumed), GMTLS_ALERT_ILLEGAL_PARAMETER);
+
+    /* A tampered ticket cannot be opened: full handshake, no alert. */
+    uint8_t tampered[1024];
+    memcpy(tampered, s.s.ticket, s.s.ticket_len);
+    tampered[s.s.ticket_len / 2] ^= 0x40;
+    identity badt = {tampered, s.s.ticket_len, s.s.psk, 0};
+    n = rebuild(ch, chlen, &badt, 1, 0, h, msg);
+    CHECK_ERR(serve(scfg, msg, n, &resumed), GMTLS_ERR_WANT_READ);
+    CHECK(!resumed);
+
+    /* Ticket keys from a file shared by two servers; rotation keeps the old
+     * key for decryption only. */
+    char dir[] = "/tmp/gmtls-psk-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    const char *k1 = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n";
+    const char *k2 = "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100\n";
+    char both[256];
+    snprintf(both, sizeof both, "# newest first\n%s%s", k2, k1);
+    char f1[4096], f2[4096], fbad[4096];
+    snprintf(f1, sizeof f1, "%s", test_write_file(dir, "k1", k1));
+    snprintf(f2, sizeof f2, "%s", test_write_file(dir, "k21", both));
+    snprintf(fbad, sizeof fbad, "%s", test_write_file(dir, "bad", "0011zz\n"));
+    gmtls_config *a = tt_server_config(chain), *b = tt_server_config(chain), *c = tt_server_config(chain);
+    CHECK_OK(gmtls_config_load_ticket_keys(a, f1));
+    CHECK_OK(gmtls_config_load_ticket_keys(b, f1));
+    CHECK_OK(gmtls_config_load_ticket_keys(c, f2));
+    CHECK_ERR(gmtls_config_load_ticket_keys(c, fbad), GMTLS_ERR_FILE);
+    session sa;
+    CHECK_OK(get_session(ccfg, a, &sa));
+    chlen = client_hello(ccfg, &sa, ch, sizeof ch);
+    CHECK_ERR(serve(b, ch, chlen, &resumed), GMTLS_ERR_WANT_READ);
+    CHECK(resumed); /* another server with the same key file */
+    CHECK_ERR(serve(c, ch, chlen, &resumed), GMTLS_ERR_WANT_READ);
+    CHECK(resumed); /* rotated: k1 still decrypts */
+    session sc;
+    CHECK_OK(get_session(ccfg, c, &sc));
+    chlen = client_hello(ccfg, &sc, ch, sizeof ch);
+    CHECK_ERR(serve(a, ch, chlen, &resumed), GMTLS_ERR_WANT_READ);
+    CHECK(!resumed); /* a ticket under k2 means nothing to a server with k1 only */
+
+    /* An expired ticket (lifetime 1 s) is skipped. */
+    gmtls_config_set_tickets(a, 1, 1);
+    session se;
+    CHECK_OK(get_session(ccfg, a, &se));
+    chlen = client_hello(ccfg, &se, ch, sizeof ch);
+    CHECK_ERR(serve(a, ch, chlen, &resumed), GMTLS_ERR_WANT_READ);
+    CHECK(resumed);
+    sleep(2);
+    CHECK_ERR(serve(a, ch, chlen, &resumed), GMTLS_ERR_WANT_READ);
+    CHECK(!resumed);
+
+    free_session(&s);
+    free_session(&sa);
+    free_session(&sc);
+    free_session(&se);
+    gmtls_config_free(a);
+    gmtls_config_free(b);
+    gmtls_config_free(c);
+    gmtls_config_free(scfg);
+    gmtls_config_free(ccfg);
+    return TEST_END("psk_test");
+}
