@@ -11,3 +11,5 @@ target_link_libraries(features_test PRIVATE gmtls_tlstest)
 
 gmtls_test(psk_test handshake ${CMAKE_CURRENT_LIST_DIR}/psk_test.c)
 target_link_libraries(psk_test PRIVATE gmtls_tlstest)
+
+gmtls_test(common_test unit ${CMAKE_CURRENT_LIST_DIR}/common_test.c)
