@@ -321,6 +321,19 @@ static int handle_handshake_bytes(gmtls_conn *c, gmtls_buf *out, const uint8_t *
         gmtls_wipe(c->hsbuf.base, pos);
         gmtls_buf_consume(&c->hsbuf, pos);
     }
+    if (c->state == ST_DONE) {
+        /* Handshake-only memory goes once the handshake is over; a rare
+         * post-handshake message allocates again. */
+        if (c->hsbuf.off == 0) {
+            gmtls_buf_dispose(&c->hsbuf);
+        }
+        if (c->hsout.off == 0) {
+            gmtls_buf_dispose(&c->hsout);
+        }
+        free(c->ch1);
+        c->ch1 = NULL;
+        c->ch1_len = 0;
+    }
     return rc;
 }
 
