@@ -79,13 +79,7 @@ int gmtls_cert_msg_build(gmtls_conn *c, const gmtls_cert *cert, const uint8_t *c
         gmtls_wr_close(&w);
     }
     gmtls_wr_close(&w);
-    gmtls_wr_close(&w);
-    int rc = gmtls_wr_finish(&w);
-    if (rc == 0) {
-        rc = gmtls_hs_queue(c, tmp.base, tmp.off);
-    }
-    gmtls_buf_dispose(&tmp);
-    return rc;
+    return gmtls_hs_end(c, &w);
 }
 
 static void set_subject(gmtls_conn *c, X509 *x)
@@ -344,13 +338,7 @@ int gmtls_cv_build(gmtls_conn *c, const gmtls_pkey *key, uint16_t sigalg)
     gmtls_wr_open(&w, 2);
     gmtls_wr_bytes(&w, sig, siglen);
     gmtls_wr_close(&w);
-    gmtls_wr_close(&w);
-    rc = gmtls_wr_finish(&w);
-    if (rc == 0) {
-        rc = gmtls_hs_queue(c, tmp.base, tmp.off);
-    }
-    gmtls_buf_dispose(&tmp);
-    return rc;
+    return gmtls_hs_end(c, &w);
 }
 
 int gmtls_cv_check(gmtls_conn *c, const uint8_t *body, size_t len, const uint16_t *allowed, size_t nallowed)

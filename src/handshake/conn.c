@@ -159,6 +159,17 @@ void gmtls_hs_begin(gmtls_wr *w, gmtls_buf *tmp, uint8_t type)
     gmtls_wr_open(w, 3);
 }
 
+int gmtls_hs_end(gmtls_conn *c, gmtls_wr *w)
+{
+    gmtls_wr_close(w);
+    int rc = gmtls_wr_finish(w);
+    if (rc == 0) {
+        rc = gmtls_hs_queue(c, w->buf->base, w->buf->off);
+    }
+    gmtls_buf_dispose(w->buf);
+    return rc;
+}
+
 int gmtls_hs_queue(gmtls_conn *c, const uint8_t *msg, size_t len)
 {
     GMTLS_TRY(gmtls_buf_reserve(&c->hsout, len));

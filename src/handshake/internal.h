@@ -296,6 +296,9 @@ struct gmtls_conn {
 int gmtls_fail(gmtls_conn *c, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Appends a handshake message (type + body from a writer) to hsout and the transcript. */
 void gmtls_hs_begin(gmtls_wr *w, gmtls_buf *tmp, uint8_t type);
+/* Closes the message begun with gmtls_hs_begin, queues it (gmtls_hs_queue)
+ * and disposes of its buffer. */
+GMTLS_MUST_CHECK int gmtls_hs_end(gmtls_conn *c, gmtls_wr *w);
 GMTLS_MUST_CHECK int gmtls_hs_queue(gmtls_conn *c, const uint8_t *msg, size_t len);
 /* Writes hsout as handshake records under the current write key. */
 GMTLS_MUST_CHECK int gmtls_hs_flush(gmtls_conn *c, gmtls_buf *out);

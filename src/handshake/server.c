@@ -129,13 +129,7 @@ static int send_server_hello(gmtls_conn *c, int is_hrr, const uint8_t *share, si
         gmtls_wr_u16(&w, (uint16_t)psk_index);
     }
     gmtls_wr_close(&w);
-    gmtls_wr_close(&w);
-    int rc = gmtls_wr_finish(&w);
-    if (rc == 0) {
-        rc = gmtls_hs_queue(c, tmp.base, tmp.off);
-    }
-    gmtls_buf_dispose(&tmp);
-    return rc;
+    return gmtls_hs_end(c, &w);
 }
 
 static int do_hello_retry(gmtls_conn *c, gmtls_buf *out, const gmtls_client_hello *ch)
@@ -214,13 +208,7 @@ static int send_encrypted_extensions(gmtls_conn *c, const gmtls_client_hello *ch
         gmtls_wr_u16(&w, 0);
     }
     gmtls_wr_close(&w);
-    gmtls_wr_close(&w);
-    int rc = gmtls_wr_finish(&w);
-    if (rc == 0) {
-        rc = gmtls_hs_queue(c, tmp.base, tmp.off);
-    }
-    gmtls_buf_dispose(&tmp);
-    return rc;
+    return gmtls_hs_end(c, &w);
 }
 
 /* RFC 8446 §4.3.2: CertificateRequest with signature_algorithms and, when
@@ -251,13 +239,7 @@ static int send_certificate_request(gmtls_conn *c)
         gmtls_wr_close(&w);
     }
     gmtls_wr_close(&w);
-    gmtls_wr_close(&w);
-    int rc = gmtls_wr_finish(&w);
-    if (rc == 0) {
-        rc = gmtls_hs_queue(c, tmp.base, tmp.off);
-    }
-    gmtls_buf_dispose(&tmp);
-    return rc;
+    return gmtls_hs_end(c, &w);
 }
 
 static int send_finished(gmtls_conn *c, const uint8_t *base_key)
