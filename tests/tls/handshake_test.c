@@ -113,8 +113,55 @@ static void hello_retry(void)
     }
 }
 
+/* Every signature scheme, forced through the client's list. */
+static void sigalg_sweep(void)
+{
+    static const char *const cases[][2] = {
+        {"RSA", "rsa_pss_rsae_sha256"},     {"RSA", "rsa_pss_rsae_sha384"},     {"RSA", "rsa_pss_rsae_sha512"},
+        {"RSA-PSS", "rsa_pss_pss_sha256"},  {"RSA-PSS", "rsa_pss_pss_sha384"},  {"RSA-PSS", "rsa_pss_pss_sha512"},
+        {"P-256", "ecdsa_secp256r1_sha256"}, {"P-384", "ecdsa_secp384r1_sha384"}, {"ED25519", "ed25519"},
+        {"SM2", "sm2sig_sm3"},
+    };
+    for (size_t i = 0; i < GMTLS_ARRAY_LEN_T(cases); i++) {
+        const test_chain *chain = tt_chain(cases[i][0]);
+        gmtls_config *scfg = tt_server_config(chain), *ccfg = tt_client_config(chain);
+        /* The certificate itself may be signed with another scheme. */
+        char list[256];
+        snprintf(list, sizeof list, "%s:rsa_pkcs1_sha256:rsa_pss_rsae_sha256:rsa_pss_pss_sha256:sm2sig_sm3:"
+                                    "ecdsa_secp256r1_sha256:ecdsa_secp384r1_sha384:ed25519", cases[i][1]);
+        CHECK_OK(gmtls_config_set_sigalgs(ccfg, list));
+        CHECK_OK(gmtls_config_set_sigalgs(scfg, cases[i][1]));
+        tt_pair p;
+        CHECK_OK(tt_pair_new(&p, ccfg, scfg, "localhost"));
+        int rc = tt_handshake(&p);
+        CHECK_OK(rc);
+        if (rc == 0) {
+            CHECK(strcmp(gmtls_sigalg_name(gmtls_conn_sigalg(p.cli)), cases[i][1]) == 0);
+            CHECK_OK(tt_send(&p, 1, "x", 1));
+        } else {
+            fprintf(stderr, "  %s: %s / %s\n", cases[i][1], gmtls_conn_error_detail(p.cli),
+                    gmtls_conn_error_detail(p.srv));
+        }
+        tt_pair_free(&p);
+        gmtls_config_free(scfg);
+        gmtls_config_free(ccfg);
+    }
+    /* rsa_pkcs1_* is for certificates only: never chosen for CertificateVerify. */
+    const test_chain *rsa = tt_chain("RSA");
+    gmtls_config *scfg = tt_server_config(rsa), *ccfg = tt_client_config(rsa);
+    CHECK_OK(gmtls_config_set_sigalgs(ccfg, "rsa_pkcs1_sha256:rsa_pkcs1_sha384"));
+    tt_pair p;
+    CHECK_OK(tt_pair_new(&p, ccfg, scfg, "localhost"));
+    (void)tt_handshake(&p);
+    CHECK_ERR(p.srv_rc, GMTLS_ALERT_HANDSHAKE_FAILURE);
+    tt_pair_free(&p);
+    gmtls_config_free(scfg);
+    gmtls_config_free(ccfg);
+}
+
 int main(void)
 {
+    sigalg_sweep();
     matrix();
     hello_retry();
     return TEST_END("handshake_test");
