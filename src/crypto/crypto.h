@@ -107,6 +107,7 @@ struct gmtls_kex_alg {
     const char *name;
     const char *alias; /* OpenSSL's name, or NULL */
     int is_sm;
+    int is_legacy; /* a non-IANA code point of a deployed stack: offered only when listed explicitly */
     /* Makes a key pair; pub gets the key_share bytes (<= GMTLS_MAX_KEX_PUB). */
     GMTLS_MUST_CHECK int (*keygen)(void **state, uint8_t *pub, size_t *publen);
     /* Validates the peer share and derives the shared secret (<= 66 bytes);
@@ -118,7 +119,7 @@ struct gmtls_kex_alg {
 
 const gmtls_kex_alg *gmtls_kex_by_id(uint16_t id);
 const gmtls_kex_alg *gmtls_kex_by_name(const char *name);
-extern const gmtls_kex_alg gmtls_kex_x25519, gmtls_kex_p256, gmtls_kex_p384, gmtls_kex_sm2;
+extern const gmtls_kex_alg gmtls_kex_x25519, gmtls_kex_p256, gmtls_kex_p384, gmtls_kex_sm2, gmtls_kex_sm2_legacy;
 
 /* ------------------------------------------------------------ keys, signatures */
 
@@ -153,6 +154,7 @@ typedef struct {
     int is_pss;
     int in_cert_verify; /* 0: allowed in certificate signatures only */
     int is_sm;
+    int is_legacy; /* a non-IANA code point of a deployed stack: offered only when listed explicitly */
 } gmtls_sigalg;
 
 const gmtls_sigalg *gmtls_sigalg_by_id(uint16_t id);

@@ -323,11 +323,11 @@ static void evp_kex_free(void *state)
     EVP_PKEY_free(state);
 }
 
-const gmtls_kex_alg gmtls_kex_x25519 = {GMTLS_GROUP_X25519, "x25519", "X25519", 0,
+const gmtls_kex_alg gmtls_kex_x25519 = {GMTLS_GROUP_X25519, "x25519", "X25519", 0, 0,
                                         x25519_keygen, x25519_derive, evp_kex_free};
-const gmtls_kex_alg gmtls_kex_p256 = {GMTLS_GROUP_SECP256R1, "secp256r1", "P-256", 0,
+const gmtls_kex_alg gmtls_kex_p256 = {GMTLS_GROUP_SECP256R1, "secp256r1", "P-256", 0, 0,
                                       p256_keygen, p256_derive, evp_kex_free};
-const gmtls_kex_alg gmtls_kex_p384 = {GMTLS_GROUP_SECP384R1, "secp384r1", "P-384", 0,
+const gmtls_kex_alg gmtls_kex_p384 = {GMTLS_GROUP_SECP384R1, "secp384r1", "P-384", 0, 0,
                                       p384_keygen, p384_derive, evp_kex_free};
 
 /* ------------------------------------------------------------ keys */
@@ -423,6 +423,10 @@ static int sm2_sign_msg(const gmtls_pkey *key, const uint8_t *msg, size_t len, c
     if (key->sm2 == NULL) {
         return GMTLS_ERR_NO_CERT;
     }
+    if (id == NULL || idlen == 0) {
+        id = (const uint8_t *)GMTLS_SM2_DEFAULT_ID;
+        idlen = GMTLS_SM2_DEFAULT_ID_LEN;
+    }
     if (idlen == strlen(GMTLS_SM2_ID_TLS13) && memcmp(id, GMTLS_SM2_ID_TLS13, idlen) == 0) {
         memcpy(z, key->sm2_z_rfc, 32);
     } else if (idlen == GMTLS_SM2_DEFAULT_ID_LEN && memcmp(id, GMTLS_SM2_DEFAULT_ID, idlen) == 0) {
@@ -450,6 +454,12 @@ int gmtls_sign(const gmtls_pkey *key, const gmtls_sigalg *alg, const uint8_t *ms
         return GMTLS_ERR_BAD_ARGUMENT;
     }
     if (key->type == GMTLS_KEY_SM2) {
+        uint8_t digest[32];
+        if (alg->is_legacy) {
+            /* The Go gmtls family's 0x0204: SM2 (default ID) over SM3(content). */
+            gmtls_sm3(msg, len, digest);
+            return sm2_sign_msg(key, digest, sizeof digest, NULL, 0, sig, siglen);
+        }
         return sm2_sign_msg(key, msg, len, sm2id, sm2idlen, sig, siglen);
     }
     EVP_MD_CTX *mctx = EVP_MD_CTX_new();
@@ -470,6 +480,11 @@ int gmtls_verify(const gmtls_pkey *key, const gmtls_sigalg *alg, const uint8_t *
         return -1;
     }
     if (key->type == GMTLS_KEY_SM2) {
+        uint8_t digest[32];
+        if (alg->is_legacy) {
+            gmtls_sm3(msg, len, digest);
+            return gmtls_sm2_verify(&key->sm2pub, NULL, 0, digest, sizeof digest, sig, siglen) == 0 ? 0 : -1;
+        }
         return gmtls_sm2_verify(&key->sm2pub, sm2id, sm2idlen, msg, len, sig, siglen) == 0 ? 0 : -1;
     }
     EVP_MD_CTX *mctx = EVP_MD_CTX_new();

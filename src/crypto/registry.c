@@ -40,7 +40,8 @@ const char *gmtls_cipher_suite_name(uint16_t id)
     return s ? s->name : NULL;
 }
 
-static const gmtls_kex_alg *const all_kex[] = {&gmtls_kex_x25519, &gmtls_kex_p256, &gmtls_kex_p384, &gmtls_kex_sm2};
+static const gmtls_kex_alg *const all_kex[] = {&gmtls_kex_x25519, &gmtls_kex_p256, &gmtls_kex_p384, &gmtls_kex_sm2,
+                                               &gmtls_kex_sm2_legacy};
 
 const gmtls_kex_alg *gmtls_kex_by_id(uint16_t id)
 {
@@ -74,22 +75,26 @@ const char *gmtls_group_name(uint16_t id)
 
 /* RFC 8446 §4.2.3 and RFC 8998 §3.2.1 code points. */
 const gmtls_sigalg gmtls_all_sigalgs[] = {
-    {0x0708, "sm2sig_sm3", GMTLS_KEY_SM2, "SM3", 0, 1, 1},
-    {0x0807, "ed25519", GMTLS_KEY_ED25519, NULL, 0, 1, 0},
-    {0x0403, "ecdsa_secp256r1_sha256", GMTLS_KEY_EC_P256, "SHA256", 0, 1, 0},
-    {0x0503, "ecdsa_secp384r1_sha384", GMTLS_KEY_EC_P384, "SHA384", 0, 1, 0},
-    {0x0804, "rsa_pss_rsae_sha256", GMTLS_KEY_RSA, "SHA256", 1, 1, 0},
-    {0x0805, "rsa_pss_rsae_sha384", GMTLS_KEY_RSA, "SHA384", 1, 1, 0},
-    {0x0806, "rsa_pss_rsae_sha512", GMTLS_KEY_RSA, "SHA512", 1, 1, 0},
-    {0x0809, "rsa_pss_pss_sha256", GMTLS_KEY_RSA_PSS, "SHA256", 1, 1, 0},
-    {0x080a, "rsa_pss_pss_sha384", GMTLS_KEY_RSA_PSS, "SHA384", 1, 1, 0},
-    {0x080b, "rsa_pss_pss_sha512", GMTLS_KEY_RSA_PSS, "SHA512", 1, 1, 0},
+    {0x0708, "sm2sig_sm3", GMTLS_KEY_SM2, "SM3", 0, 1, 1, 0},
+    {0x0807, "ed25519", GMTLS_KEY_ED25519, NULL, 0, 1, 0, 0},
+    {0x0403, "ecdsa_secp256r1_sha256", GMTLS_KEY_EC_P256, "SHA256", 0, 1, 0, 0},
+    {0x0503, "ecdsa_secp384r1_sha384", GMTLS_KEY_EC_P384, "SHA384", 0, 1, 0, 0},
+    {0x0804, "rsa_pss_rsae_sha256", GMTLS_KEY_RSA, "SHA256", 1, 1, 0, 0},
+    {0x0805, "rsa_pss_rsae_sha384", GMTLS_KEY_RSA, "SHA384", 1, 1, 0, 0},
+    {0x0806, "rsa_pss_rsae_sha512", GMTLS_KEY_RSA, "SHA512", 1, 1, 0, 0},
+    {0x0809, "rsa_pss_pss_sha256", GMTLS_KEY_RSA_PSS, "SHA256", 1, 1, 0, 0},
+    {0x080a, "rsa_pss_pss_sha384", GMTLS_KEY_RSA_PSS, "SHA384", 1, 1, 0, 0},
+    {0x080b, "rsa_pss_pss_sha512", GMTLS_KEY_RSA_PSS, "SHA512", 1, 1, 0, 0},
     /* RFC 8446 §4.2.3: rsa_pkcs1_* "refer solely to signatures which appear
      * in certificates ... and are not defined for use in signed TLS handshake
      * messages". */
-    {0x0401, "rsa_pkcs1_sha256", GMTLS_KEY_RSA, "SHA256", 0, 0, 0},
-    {0x0501, "rsa_pkcs1_sha384", GMTLS_KEY_RSA, "SHA384", 0, 0, 0},
-    {0x0601, "rsa_pkcs1_sha512", GMTLS_KEY_RSA, "SHA512", 0, 0, 0},
+    {0x0401, "rsa_pkcs1_sha256", GMTLS_KEY_RSA, "SHA256", 0, 0, 0, 0},
+    {0x0501, "rsa_pkcs1_sha384", GMTLS_KEY_RSA, "SHA384", 0, 0, 0, 0},
+    {0x0601, "rsa_pkcs1_sha512", GMTLS_KEY_RSA, "SHA512", 0, 0, 0, 0},
+    /* The Go gmtls family's SM2-with-SM3 (0x0204): SM2 with the default ID
+     * over SM3(CertificateVerify content). Accepted for interoperability,
+     * offered only when listed. */
+    {0x0204, "sm2sig_sm3_legacy", GMTLS_KEY_SM2, "SM3", 0, 1, 1, 1},
 };
 const size_t gmtls_num_sigalgs = GMTLS_ARRAY_LEN(gmtls_all_sigalgs);
 

@@ -159,4 +159,8 @@ static void sm2_free(void *state)
     }
 }
 
-const gmtls_kex_alg gmtls_kex_sm2 = {GMTLS_GROUP_CURVESM2, "curveSM2", "SM2", 1, sm2_keygen, sm2_derive, sm2_free};
+const gmtls_kex_alg gmtls_kex_sm2 = {GMTLS_GROUP_CURVESM2, "curveSM2", "SM2", 1, 0, sm2_keygen, sm2_derive, sm2_free};
+/* The Go gmtls family (the reference's stack) numbers the same curveSM2 key
+ * exchange 26 (0x001a), a code point IANA gives to brainpoolP256r1 for TLS
+ * 1.2 only; accepted for interoperability, offered only when listed. */
+const gmtls_kex_alg gmtls_kex_sm2_legacy = {0x001a, "curveSM2_legacy", NULL, 1, 1, sm2_keygen, sm2_derive, sm2_free};

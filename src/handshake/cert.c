@@ -354,7 +354,8 @@ int gmtls_cv_check(gmtls_conn *c, const uint8_t *body, size_t len, const uint16_
     const gmtls_sigalg *alg = gmtls_sigalg_by_id(scheme);
     /* RFC 8446 §4.4.3: the scheme must be one we offered; the reference also
      * rejects PKCS#1 v1.5 and SHA-1 schemes -> illegal_parameter. */
-    if (alg == NULL || !alg->in_cert_verify || !gmtls_list_has(allowed, nallowed, scheme)) {
+    if (alg == NULL || !alg->in_cert_verify || !gmtls_list_has(allowed, nallowed, scheme) ||
+        (alg->is_legacy && !c->is_server && !c->cfg->sigalgs_custom)) {
         return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "CertificateVerify uses scheme 0x%04x we did not offer",
                           scheme);
     }

@@ -65,7 +65,10 @@ static int build_client_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *cook
     gmtls_wr_open(&w, 2);
     gmtls_wr_open(&w, 2);
     for (size_t i = 0; i < cfg->ngroups; i++) {
-        gmtls_wr_u16(&w, cfg->groups[i]);
+        const gmtls_kex_alg *k = gmtls_kex_by_id(cfg->groups[i]);
+        if (k != NULL && (!k->is_legacy || cfg->groups_custom)) {
+            gmtls_wr_u16(&w, cfg->groups[i]);
+        }
     }
     gmtls_wr_close(&w);
     gmtls_wr_close(&w);
@@ -73,7 +76,10 @@ static int build_client_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *cook
     gmtls_wr_open(&w, 2);
     gmtls_wr_open(&w, 2);
     for (size_t i = 0; i < cfg->nsigalgs; i++) {
-        gmtls_wr_u16(&w, cfg->sigalgs[i]);
+        const gmtls_sigalg *a = gmtls_sigalg_by_id(cfg->sigalgs[i]);
+        if (a != NULL && (!a->is_legacy || cfg->sigalgs_custom)) {
+            gmtls_wr_u16(&w, cfg->sigalgs[i]);
+        }
     }
     gmtls_wr_close(&w);
     gmtls_wr_close(&w);
@@ -269,7 +275,8 @@ static int handle_hello_retry(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg,
     }
     if (group != 0) {
         const gmtls_kex_alg *k = gmtls_kex_by_id(group);
-        if (k == NULL || !gmtls_list_has(c->cfg->groups, c->cfg->ngroups, group) || group == c->kex_offered->id) {
+        if (k == NULL || !gmtls_list_has(c->cfg->groups, c->cfg->ngroups, group) || group == c->kex_offered->id ||
+            (k->is_legacy && !c->cfg->groups_custom)) {
             return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "HelloRetryRequest selects group 0x%04x", group);
         }
         c->kex_offered->free(c->kex_state);

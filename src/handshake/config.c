@@ -16,10 +16,13 @@
 static const uint16_t default_suites[] = {GMTLS_TLS_AES_128_GCM_SHA256, GMTLS_TLS_AES_256_GCM_SHA384,
                                           GMTLS_TLS_CHACHA20_POLY1305_SHA256, GMTLS_TLS_SM4_GCM_SM3,
                                           GMTLS_TLS_SM4_CCM_SM3};
+/* The legacy code points of the Go gmtls family (curveSM2 as 0x001a,
+ * SM2-with-SM3 as 0x0204) come last: a server accepts them, a client offers
+ * them only when they are listed explicitly. */
 static const uint16_t default_groups[] = {GMTLS_GROUP_X25519, GMTLS_GROUP_SECP256R1, GMTLS_GROUP_CURVESM2,
-                                          GMTLS_GROUP_SECP384R1};
+                                          GMTLS_GROUP_SECP384R1, 0x001a};
 static const uint16_t default_sigalgs[] = {0x0403, 0x0503, 0x0807, 0x0708, 0x0804, 0x0805, 0x0806,
-                                           0x0809, 0x080a, 0x080b, 0x0401, 0x0501, 0x0601};
+                                           0x0809, 0x080a, 0x080b, 0x0401, 0x0501, 0x0601, 0x0204};
 
 static int cfg_err(gmtls_config *cfg, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int cfg_err(gmtls_config *cfg, int err, const char *fmt, ...)
@@ -320,7 +323,9 @@ int gmtls_config_set_groups(gmtls_config *cfg, const char *list)
 
 int gmtls_config_set_sigalgs(gmtls_config *cfg, const char *list)
 {
-    return parse_list(cfg, list, sigalg_lookup, "signature scheme", cfg->sigalgs, &cfg->nsigalgs);
+    GMTLS_TRY(parse_list(cfg, list, sigalg_lookup, "signature scheme", cfg->sigalgs, &cfg->nsigalgs));
+    cfg->sigalgs_custom = 1;
+    return 0;
 }
 
 int gmtls_config_set_alpn(gmtls_config *cfg, const char *list)
@@ -361,6 +366,7 @@ int gmtls_config_set_strict_sm(gmtls_config *cfg, int on)
         cfg->groups_custom = 1;
         cfg->sigalgs[0] = 0x0708;
         cfg->nsigalgs = 1;
+        cfg->sigalgs_custom = 1;
     }
     return 0;
 }

@@ -80,6 +80,7 @@ struct gmtls_config {
     size_t nsuites;
     int suites_custom;
     int groups_custom;
+    int sigalgs_custom;
     uint16_t groups[GMTLS_MAX_LIST];
     size_t ngroups;
     uint16_t sigalgs[GMTLS_MAX_LIST];

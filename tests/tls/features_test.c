@@ -520,8 +520,47 @@ static void test_unknown_ca(void)
     test_free_chain(&empty_id);
 }
 
+/* The Go gmtls family's code points: curveSM2 as 0x001a, SM2-with-SM3 as
+ * 0x0204 over SM3(content) with the default ID. A gmtls server accepts them
+ * by default; a gmtls client speaks them only when they are listed. */
+static void test_go_gmtls_camp(void)
+{
+    gmtls_config *scfg = server_cfg("SM2"), *go = client_cfg("SM2");
+    CHECK_OK(gmtls_config_set_cipher_suites(go, "TLS_SM4_GCM_SM3"));
+    CHECK_OK(gmtls_config_set_groups(go, "curveSM2_legacy"));
+    CHECK_OK(gmtls_config_set_sigalgs(go, "sm2sig_sm3_legacy"));
+    tt_pair p;
+    CHECK_OK(tt_pair_new(&p, go, scfg, "localhost"));
+    CHECK_OK(tt_handshake(&p));
+    CHECK(gmtls_conn_group(p.srv) == 0x001a && gmtls_conn_sigalg(p.cli) == 0x0204);
+    CHECK_OK(tt_send(&p, 1, "go", 2));
+    tt_pair_free(&p);
+    /* Client authentication with the legacy scheme too. */
+    const test_chain *ch = tt_chain("SM2");
+    gmtls_config_set_client_auth(scfg, GMTLS_CLIENT_AUTH_REQUIRE_AND_VERIFY);
+    CHECK_OK(gmtls_config_add_ca_mem(scfg, ch->ca_pem, strlen(ch->ca_pem)));
+    CHECK_OK(gmtls_config_add_cert_chain_mem(go, ch->chain_pem, strlen(ch->chain_pem), ch->key_pem,
+                                             strlen(ch->key_pem)));
+    CHECK_OK(tt_pair_new(&p, go, scfg, "localhost"));
+    CHECK_OK(tt_handshake(&p));
+    CHECK(p.srv->peer_sigalg == 0x0204);
+    tt_pair_free(&p);
+    /* A default client never offers the legacy code points. */
+    gmtls_config *legacy_only = server_cfg("SM2"), *def = client_cfg("SM2");
+    CHECK_OK(gmtls_config_set_groups(legacy_only, "curveSM2_legacy"));
+    CHECK_OK(tt_pair_new(&p, def, legacy_only, "localhost"));
+    (void)tt_handshake(&p);
+    CHECK_ERR(p.srv_rc, GMTLS_ALERT_HANDSHAKE_FAILURE);
+    tt_pair_free(&p);
+    gmtls_config_free(legacy_only);
+    gmtls_config_free(def);
+    gmtls_config_free(scfg);
+    gmtls_config_free(go);
+}
+
 int main(void)
 {
+    test_go_gmtls_camp();
     test_auto_key_update();
     test_unknown_ca();
     test_resumption();
