@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "crypto/crypto.h"
+#include "sm/sm2_internal.h"
 
 /* ------------------------------------------------------------ SM3 */
 
@@ -126,7 +127,8 @@ static int sm2_keygen(void **state, uint8_t *pub, size_t *publen)
     if (k == NULL) {
         return GMTLS_ERR_NO_MEMORY;
     }
-    if (gmtls_sm2_keygen(k, gmtls_rng_cb, NULL) != 0) {
+    /* an ephemeral key only ever does ECDH: skip (1 + d)^-1 and Z_A */
+    if (gmtls_sm2_keygen_ecdh(k, gmtls_rng_cb, NULL) != 0) {
         free(k);
         return GMTLS_ERR_CRYPTO;
     }
@@ -141,7 +143,7 @@ static int sm2_derive(void *state, const uint8_t *peer, size_t peerlen, uint8_t 
     gmtls_sm2_pubkey p;
     /* RFC 8998 §3.2.1: the key share is an uncompressed SM2 point (65 bytes),
      * validated as for the NIST curves (RFC 8446 §4.2.8.2). */
-    if (peerlen != GMTLS_SM2_POINT_LEN || gmtls_sm2_pubkey_from_bytes(&p, peer, peerlen) != 0) {
+    if (peerlen != GMTLS_SM2_POINT_LEN || gmtls_sm2_pubkey_from_bytes_ecdh(&p, peer, peerlen) != 0) {
         return GMTLS_ALERT_ILLEGAL_PARAMETER;
     }
     if (gmtls_sm2_ecdh(state, &p, secret) != 0) {

@@ -67,8 +67,8 @@ static void pub_cache_z(gmtls_sm2_pubkey *pub)
     gmtls_sm2_compute_z(pub, (const uint8_t *)GMTLS_SM2_DEFAULT_ID, GMTLS_SM2_DEFAULT_ID_LEN, pub->z_default);
 }
 
-/* Fills pub from an affine point in Montgomery form. */
-static void pub_set(gmtls_sm2_pubkey *pub, const sm2_aff *a)
+/* Fills pub from an affine point in Montgomery form, without Z_A. */
+static void pub_set_point(gmtls_sm2_pubkey *pub, const sm2_aff *a)
 {
     uint64_t t[4];
     memcpy(pub->x, a->x, sizeof pub->x);
@@ -78,7 +78,7 @@ static void pub_set(gmtls_sm2_pubkey *pub, const sm2_aff *a)
     gmtls_sm2_to_be(pub->bytes + 1, t);
     gmtls_sm2_fp_from_mont(t, a->y);
     gmtls_sm2_to_be(pub->bytes + 33, t);
-    pub_cache_z(pub);
+    memset(pub->z_default, 0, sizeof pub->z_default);
 }
 
 static void pub_aff(sm2_aff *a, const gmtls_sm2_pubkey *pub)
@@ -87,29 +87,41 @@ static void pub_aff(sm2_aff *a, const gmtls_sm2_pubkey *pub)
     memcpy(a->y, pub->y, sizeof a->y);
 }
 
-/* d must already lie in [1, n-2]. Derives P = dG and (1 + d)^-1. */
-static void key_set(gmtls_sm2_key *key, const uint64_t d[4])
+/* d must already lie in [1, n-2]. Sets d and P = dG (no Z_A, no
+ * (1 + d)^-1: dinv1 is left zero). */
+static void key_set_ecdh(gmtls_sm2_key *key, const uint64_t d[4])
 {
     sm2_jac pj;
     sm2_aff pa;
-    uint64_t d1[4];
     memcpy(key->d, d, sizeof key->d);
-    /* d + 1 <= n - 1: no carry, no reduction. Stored as (1+d)^-1 * R^2 so
-     * one Montgomery multiplication by it yields a normal-form product. */
-    sm2_add4(d1, d, ONE);
-    gmtls_sm2_fn_inv_r2(key->dinv1, d1);
+    memset(key->dinv1, 0, sizeof key->dinv1);
     /* GB/T 32918.1-2016 §6.1: P = [d]G */
     gmtls_sm2_mul_g(&pj, d);
     gmtls_sm2_jac_to_affine(&pa, &pj);
     /* the public key is public */
     SM2_DECLASSIFY(&pa, sizeof pa);
-    pub_set(&key->pub, &pa);
+    pub_set_point(&key->pub, &pa);
     gmtls_sm_wipe(&pj, sizeof pj);
     gmtls_sm_wipe(&pa, sizeof pa);
+}
+
+/* d must already lie in [1, n-2]. Derives P = dG, Z_A for the default ID
+ * and (1 + d)^-1. */
+static void key_set(gmtls_sm2_key *key, const uint64_t d[4])
+{
+    uint64_t d1[4];
+    key_set_ecdh(key, d);
+    /* d + 1 <= n - 1: no carry, no reduction. Stored as (1+d)^-1 * R^2 so
+     * one Montgomery multiplication by it yields a normal-form product. */
+    sm2_add4(d1, d, ONE);
+    gmtls_sm2_fn_inv_r2(key->dinv1, d1);
+    pub_cache_z(&key->pub);
     gmtls_sm_wipe(d1, sizeof d1);
 }
 
-int gmtls_sm2_keygen(gmtls_sm2_key *key, gmtls_rng_fn rng, void *rng_ctx)
+/* Draws d in [1, n-2] and sets the key with set(). */
+static int keygen_with(gmtls_sm2_key *key, gmtls_rng_fn rng, void *rng_ctx,
+                       void (*set)(gmtls_sm2_key *, const uint64_t *))
 {
     uint8_t buf[32];
     uint64_t d[4];
@@ -126,7 +138,7 @@ int gmtls_sm2_keygen(gmtls_sm2_key *key, gmtls_rng_fn rng, void *rng_ctx)
         /* whether a draw is rejected reveals nothing about the kept one */
         SM2_DECLASSIFY(&ok, sizeof ok);
         if (ok) {
-            key_set(key, d);
+            set(key, d);
             gmtls_sm_wipe(buf, sizeof buf);
             gmtls_sm_wipe(d, sizeof d);
             return 0;
@@ -136,6 +148,16 @@ int gmtls_sm2_keygen(gmtls_sm2_key *key, gmtls_rng_fn rng, void *rng_ctx)
     gmtls_sm_wipe(d, sizeof d);
     gmtls_sm_wipe(key, sizeof *key);
     return -1;
+}
+
+int gmtls_sm2_keygen(gmtls_sm2_key *key, gmtls_rng_fn rng, void *rng_ctx)
+{
+    return keygen_with(key, rng, rng_ctx, key_set);
+}
+
+int gmtls_sm2_keygen_ecdh(gmtls_sm2_key *key, gmtls_rng_fn rng, void *rng_ctx)
+{
+    return keygen_with(key, rng, rng_ctx, key_set_ecdh);
 }
 
 int gmtls_sm2_key_from_private(gmtls_sm2_key *key, const uint8_t d_bytes[GMTLS_SM2_SCALAR_LEN])
@@ -170,7 +192,7 @@ void gmtls_sm2_key_clear(gmtls_sm2_key *key)
     }
 }
 
-int gmtls_sm2_pubkey_from_bytes(gmtls_sm2_pubkey *pub, const uint8_t *in, size_t inlen)
+int gmtls_sm2_pubkey_from_bytes_ecdh(gmtls_sm2_pubkey *pub, const uint8_t *in, size_t inlen)
 {
     uint64_t x[4], y[4];
     sm2_aff a;
@@ -199,6 +221,15 @@ int gmtls_sm2_pubkey_from_bytes(gmtls_sm2_pubkey *pub, const uint8_t *in, size_t
     memcpy(pub->x, a.x, sizeof pub->x);
     memcpy(pub->y, a.y, sizeof pub->y);
     memcpy(pub->bytes, in, GMTLS_SM2_POINT_LEN);
+    memset(pub->z_default, 0, sizeof pub->z_default);
+    return 0;
+}
+
+int gmtls_sm2_pubkey_from_bytes(gmtls_sm2_pubkey *pub, const uint8_t *in, size_t inlen)
+{
+    if (gmtls_sm2_pubkey_from_bytes_ecdh(pub, in, inlen) != 0) {
+        return -1;
+    }
     pub_cache_z(pub);
     return 0;
 }
@@ -529,7 +560,7 @@ int gmtls_sm2_verify(const gmtls_sm2_pubkey *pub, const uint8_t *id, size_t idle
 
 int gmtls_sm2_ecdh(const gmtls_sm2_key *key, const gmtls_sm2_pubkey *peer, uint8_t out[GMTLS_SM2_SCALAR_LEN])
 {
-    sm2_aff pa, res;
+    sm2_aff pa;
     sm2_jac j;
     uint64_t x[4];
     if (key == NULL || peer == NULL || out == NULL) {
@@ -538,11 +569,10 @@ int gmtls_sm2_ecdh(const gmtls_sm2_key *key, const gmtls_sm2_pubkey *peer, uint8
     /* RFC 8998 §3.2.1: the shared secret is the x-coordinate of d * Q */
     pub_aff(&pa, peer);
     gmtls_sm2_mul_point(&j, key->d, &pa);
-    uint64_t inf = gmtls_sm2_jac_to_affine(&res, &j);
-    gmtls_sm2_fp_from_mont(x, res.x);
+    uint64_t inf = gmtls_sm2_jac_affine_x(x, &j);
+    gmtls_sm2_fp_from_mont(x, x);
     gmtls_sm2_to_be(out, x);
     gmtls_sm_wipe(&j, sizeof j);
-    gmtls_sm_wipe(&res, sizeof res);
     gmtls_sm_wipe(x, sizeof x);
     /* an infinite result is an error, and public as such */
     SM2_DECLASSIFY(&inf, sizeof inf);

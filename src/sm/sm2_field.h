@@ -234,12 +234,76 @@ static inline void sm2_final_sub(uint64_t r[4], const uint64_t t[4], uint64_t hi
 /* Non-zero when the CPU has BMI2 and ADX (mulx, adcx, adox): set once by
  * a constructor in sm2_field.c before main; GMTLS_CPU=portable clears it. */
 extern int gmtls_sm2_cpu_adx;
+/* Non-zero when AVX2 is usable (table scans in sm2_point.c); same rules. */
+extern int gmtls_sm2_cpu_avx2;
 
-/* (t0..t5) = (t0..t4) + a * bi with mulx and two carry chains (CF through
- * the low halves, OF through the high halves); r14 must be zero. */
-#define SM2_MULX_ACC(bi, t0, t1, t2, t3, t4, t5)          \
-    "xorq " SM2_R(t5) ", " SM2_R(t5) "\n\t"               \
+/*
+ * The ADX path multiplies first and reduces afterwards. For the low half
+ * L = (t0..t3) of the product, four Montgomery steps each add m * p with
+ * m the lowest live limb (p = -1 mod 2^64); relative to that limb, m * p
+ * contributes (m - lo, -hi, -lo, m - hi) to the four limbs above it, with
+ * lo = m << 32 and hi = m >> 32, i.e. m * (2^192 - 2^160 - 2^32 + 1) < 2^256
+ * - 2^224. The fourth of those limbs is fresh, and the three below it hold
+ * less than 2^192, so nothing carries further: SM2_REDC_STEP below is one
+ * step, done as "+ (m, 0, 0, m)" then "- (lo, hi, lo, hi)" over the window,
+ * whose top limb w4 is created here (wrap-arounds in w4 cancel: the true
+ * value fits). After four steps Q = (L + M*p) / 2^256 <= p, and the result
+ * is H + Q < 2p with H = (t4..t7) < p: one conditional subtraction.
+ */
+#define SM2_REDC_STEP(m, w1, w2, w3, w4)                  \
+    "movq " m ", %%rax\n\t"                               \
+    "movq " m ", %%rdx\n\t"                               \
+    "shlq $32, %%rax\n\t"                                 \
+    "shrq $32, %%rdx\n\t"                                 \
+    "movq " m ", " w4 "\n\t"                              \
+    "addq " m ", " w1 "\n\t"                              \
+    "adcq $0, " w2 "\n\t"                                 \
+    "adcq $0, " w3 "\n\t"                                 \
+    "adcq $0, " w4 "\n\t"                                 \
+    "subq %%rax, " w1 "\n\t"                              \
+    "sbbq %%rdx, " w2 "\n\t"                              \
+    "sbbq %%rax, " w3 "\n\t"                              \
+    "sbbq %%rdx, " w4 "\n\t"
+
+/* The 512-bit product in r8..r15 (low to high) -> r: four reduction steps
+ * (Q ends in rcx, r8, r9, r10), H + Q into r12..r15 with the carry in
+ * r11, then subtract p unless that borrows, and store. */
+#define SM2_REDC8_STORE                                   \
+    SM2_REDC_STEP("%%r8", "%%r9", "%%r10", "%%r11", "%%rcx") \
+    SM2_REDC_STEP("%%r9", "%%r10", "%%r11", "%%rcx", "%%r8") \
+    SM2_REDC_STEP("%%r10", "%%r11", "%%rcx", "%%r8", "%%r9") \
+    SM2_REDC_STEP("%%r11", "%%rcx", "%%r8", "%%r9", "%%r10") \
+    "xorl %%r11d, %%r11d\n\t"                             \
+    "addq %%rcx, %%r12\n\t"                               \
+    "adcq %%r8, %%r13\n\t"                                \
+    "adcq %%r9, %%r14\n\t"                                \
+    "adcq %%r10, %%r15\n\t"                               \
+    "adcq $0, %%r11\n\t"                                  \
+    "movabsq $0xffffffff00000000, %%r9\n\t"               \
+    "movabsq $0xfffffffeffffffff, %%r10\n\t"              \
+    "movq %%r12, %%rax\n\t"                               \
+    "movq %%r13, %%rdx\n\t"                               \
+    "movq %%r14, %%rcx\n\t"                               \
+    "movq %%r15, %%r8\n\t"                                \
+    "subq $-1, %%rax\n\t"                                 \
+    "sbbq %%r9, %%rdx\n\t"                                \
+    "sbbq $-1, %%rcx\n\t"                                 \
+    "sbbq %%r10, %%r8\n\t"                                \
+    "sbbq $0, %%r11\n\t"                                  \
+    "cmovcq %%r12, %%rax\n\t"                             \
+    "cmovcq %%r13, %%rdx\n\t"                             \
+    "cmovcq %%r14, %%rcx\n\t"                             \
+    "cmovcq %%r15, %%r8\n\t"                              \
+    "movq %%rax, 0(%[pr])\n\t"                            \
+    "movq %%rdx, 8(%[pr])\n\t"                            \
+    "movq %%rcx, 16(%[pr])\n\t"                           \
+    "movq %%r8, 24(%[pr])\n\t"
+
+/* One row i >= 1 of the ADX product: (t0..t4) += a * bi with t4 fresh,
+ * the low halves through CF (adcx), the high halves through OF (adox). */
+#define SM2_MULX_ROW(bi, t0, t1, t2, t3, t4)              \
     "movq " bi ", %%rdx\n\t"                              \
+    "xorl %%eax, %%eax\n\t"                               \
     "mulxq 0(%[pa]), %%rax, %%rcx\n\t"                    \
     "adcxq %%rax, " SM2_R(t0) "\n\t"                      \
     "adoxq %%rcx, " SM2_R(t1) "\n\t"                      \
@@ -249,34 +313,88 @@ extern int gmtls_sm2_cpu_adx;
     "mulxq 16(%[pa]), %%rax, %%rcx\n\t"                   \
     "adcxq %%rax, " SM2_R(t2) "\n\t"                      \
     "adoxq %%rcx, " SM2_R(t3) "\n\t"                      \
-    "mulxq 24(%[pa]), %%rax, %%rcx\n\t"                   \
+    "mulxq 24(%[pa]), %%rax, " SM2_R(t4) "\n\t"           \
     "adcxq %%rax, " SM2_R(t3) "\n\t"                      \
-    "adoxq %%rcx, " SM2_R(t4) "\n\t"                      \
-    "adcxq %%r14, " SM2_R(t4) "\n\t"                      \
-    "adoxq %%r14, " SM2_R(t5) "\n\t"                      \
-    "adcxq %%r14, " SM2_R(t5) "\n\t"
+    "movl $0, %%eax\n\t"                                  \
+    "adoxq %%rax, " SM2_R(t4) "\n\t"                      \
+    "adcxq %%rax, " SM2_R(t4) "\n\t"
 
-/* sm2_fp_mul for CPUs with BMI2 + ADX. */
+/* sm2_fp_mul for CPUs with BMI2 + ADX (r may alias a or b: the stores
+ * come last). */
 static inline void sm2_fp_mul_adx(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
 {
     __asm__ volatile(
-        "xorq %%r14, %%r14\n\t"
-        "xorq %%r8, %%r8\n\t"
-        "xorq %%r9, %%r9\n\t"
-        "xorq %%r10, %%r10\n\t"
-        "xorq %%r11, %%r11\n\t"
-        "xorq %%r12, %%r12\n\t"
-        SM2_MULX_ACC("0(%[pb])", r8, r9, r10, r11, r12, r13)
-        SM2_REDUCE(r8, r9, r10, r11, r12, r13)
-        SM2_MULX_ACC("8(%[pb])", r9, r10, r11, r12, r13, r8)
-        SM2_REDUCE(r9, r10, r11, r12, r13, r8)
-        SM2_MULX_ACC("16(%[pb])", r10, r11, r12, r13, r8, r9)
-        SM2_REDUCE(r10, r11, r12, r13, r8, r9)
-        SM2_MULX_ACC("24(%[pb])", r11, r12, r13, r8, r9, r10)
-        SM2_REDUCE(r11, r12, r13, r8, r9, r10)
-        SM2_FINAL(r12, r13, r8, r9, r10, r11, r15)
+        /* row 0: (r8..r12) = a * b0 */
+        "movq 0(%[pb]), %%rdx\n\t"
+        "mulxq 0(%[pa]), %%r8, %%r9\n\t"
+        "mulxq 8(%[pa]), %%rax, %%r10\n\t"
+        "addq %%rax, %%r9\n\t"
+        "mulxq 16(%[pa]), %%rax, %%r11\n\t"
+        "adcq %%rax, %%r10\n\t"
+        "mulxq 24(%[pa]), %%rax, %%r12\n\t"
+        "adcq %%rax, %%r11\n\t"
+        "adcq $0, %%r12\n\t"
+        SM2_MULX_ROW("8(%[pb])", r9, r10, r11, r12, r13)
+        SM2_MULX_ROW("16(%[pb])", r10, r11, r12, r13, r14)
+        SM2_MULX_ROW("24(%[pb])", r11, r12, r13, r14, r15)
+        SM2_REDC8_STORE
         :
         : [pr] "r"(r), [pa] "r"(a), [pb] "r"(b)
+        : SM2_ASM_CLOBBERS);
+}
+
+/* sm2_fp_sqr for CPUs with BMI2 + ADX: the six cross products, doubled
+ * (CF chain) while the four squares go in (OF chain), then the same
+ * reduction as the multiplication. */
+static inline void sm2_fp_sqr_adx(uint64_t r[4], const uint64_t a[4])
+{
+    __asm__ volatile(
+        /* a0 * (a1, a2, a3) into r9..r12, a1 * a3 into r12, r13 */
+        "movq 0(%[pa]), %%rdx\n\t"
+        "mulxq 8(%[pa]), %%r9, %%r10\n\t"
+        "mulxq 16(%[pa]), %%rax, %%r11\n\t"
+        "addq %%rax, %%r10\n\t"
+        "mulxq 24(%[pa]), %%rax, %%r12\n\t"
+        "adcq %%rax, %%r11\n\t"
+        "movq 8(%[pa]), %%rdx\n\t"
+        "mulxq 24(%[pa]), %%rax, %%r13\n\t"
+        "adcq %%rax, %%r12\n\t"
+        "adcq $0, %%r13\n\t"
+        /* a1 * a2 into r11, r12; a2 * a3 into r13, r14 */
+        "mulxq 16(%[pa]), %%rax, %%rcx\n\t"
+        "movq 16(%[pa]), %%rdx\n\t"
+        "mulxq 24(%[pa]), %%rdx, %%r14\n\t"
+        "addq %%rax, %%r11\n\t"
+        "adcq %%rcx, %%r12\n\t"
+        "adcq %%rdx, %%r13\n\t"
+        "adcq $0, %%r14\n\t"
+        /* double (CF) and add the squares (OF) */
+        "xorl %%r15d, %%r15d\n\t"
+        "movq 0(%[pa]), %%rdx\n\t"
+        "mulxq %%rdx, %%r8, %%rax\n\t"
+        "adcxq %%r9, %%r9\n\t"
+        "adoxq %%rax, %%r9\n\t"
+        "movq 8(%[pa]), %%rdx\n\t"
+        "mulxq %%rdx, %%rax, %%rcx\n\t"
+        "adcxq %%r10, %%r10\n\t"
+        "adoxq %%rax, %%r10\n\t"
+        "adcxq %%r11, %%r11\n\t"
+        "adoxq %%rcx, %%r11\n\t"
+        "movq 16(%[pa]), %%rdx\n\t"
+        "mulxq %%rdx, %%rax, %%rcx\n\t"
+        "adcxq %%r12, %%r12\n\t"
+        "adoxq %%rax, %%r12\n\t"
+        "adcxq %%r13, %%r13\n\t"
+        "adoxq %%rcx, %%r13\n\t"
+        "movq 24(%[pa]), %%rdx\n\t"
+        "mulxq %%rdx, %%rax, %%rcx\n\t"
+        "adcxq %%r14, %%r14\n\t"
+        "adoxq %%rax, %%r14\n\t"
+        "adcxq %%r15, %%r15\n\t"
+        "adoxq %%rcx, %%r15\n\t"
+        SM2_REDC8_STORE
+        :
+        : [pr] "r"(r), [pa] "r"(a)
         : SM2_ASM_CLOBBERS);
 }
 
@@ -336,7 +454,7 @@ static inline void sm2_fp_mul(uint64_t r[4], const uint64_t a[4], const uint64_t
 /* r = a^2 * R^-1 mod p: the 6 cross products doubled plus the 4 squares
  * into r8..r15, four in-place reduction steps, one conditional
  * subtraction. */
-static inline void sm2_fp_sqr(uint64_t r[4], const uint64_t a[4])
+static inline void sm2_fp_sqr_mulq(uint64_t r[4], const uint64_t a[4])
 {
     __asm__ volatile(
         /* cross products a_i * a_j, i < j, into r9..r14 */
@@ -442,6 +560,15 @@ static inline void sm2_fp_sqr(uint64_t r[4], const uint64_t a[4])
         :
         : [pr] "r"(r), [pa] "r"(a)
         : SM2_ASM_CLOBBERS);
+}
+
+static inline void sm2_fp_sqr(uint64_t r[4], const uint64_t a[4])
+{
+    if (gmtls_sm2_cpu_adx) {
+        sm2_fp_sqr_adx(r, a);
+    } else {
+        sm2_fp_sqr_mulq(r, a);
+    }
 }
 
 static inline void sm2_fp_add(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
@@ -649,6 +776,23 @@ static inline void sm2_fp_sqr(uint64_t r[4], const uint64_t a[4])
 static inline void sm2_fp_dbl(uint64_t r[4], const uint64_t a[4])
 {
     sm2_fp_add(r, a, a);
+}
+
+/* r = a / 2 mod p: add p when a is odd (a mask, no branch), then shift
+ * the 257-bit sum right by one. */
+static inline void sm2_fp_half(uint64_t r[4], const uint64_t a[4])
+{
+    uint64_t t[4], pm[4];
+    uint64_t mask = (uint64_t)0 - (sm2_barrier(a[0]) & 1);
+    SM2_UNROLL
+    for (int i = 0; i < 4; i++) {
+        pm[i] = SM2_P[i] & mask;
+    }
+    uint64_t c = sm2_add4(t, a, pm);
+    r[0] = (t[0] >> 1) | (t[1] << 63);
+    r[1] = (t[1] >> 1) | (t[2] << 63);
+    r[2] = (t[2] >> 1) | (t[3] << 63);
+    r[3] = (t[3] >> 1) | (c << 63);
 }
 
 /* r = -a mod p (0 stays 0). */

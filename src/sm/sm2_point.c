@@ -46,38 +46,36 @@ static int fp_is_zero_vt(const uint64_t a[4])
 }
 
 /*
- * Doubling for a = -3 ("dbl-2001-b", Bernstein-Lange EFD): 3M + 5S.
- * Infinity (Z = 0) maps to Z3 = 0; there is no point of order 2 (the
- * group order n is odd), so no other special case exists.
+ * Doubling for a = -3: 3(X - Z^2)(X + Z^2) replaces 3X^2 + aZ^4, written
+ * with S = 4Y^2 so that 8Y^4 is a halving of S^2 and 8XY^2 = 2U, U = S*X:
+ *   M = 3(X - Z^2)(X + Z^2), U = 4XY^2,
+ *   X3 = M^2 - 2U, Y3 = M(U - X3) - 8Y^4, Z3 = 2YZ.
+ * 4M + 4S. Infinity (Z = 0) maps to Z3 = 0; there is no point of order 2
+ * (the group order n is odd), so no other special case exists. r may
+ * alias p: each input coordinate is read before r's copy of it is written.
  */
 void gmtls_sm2_jac_dbl(sm2_jac *r, const sm2_jac *p)
 {
-    uint64_t delta[4], gamma[4], beta[4], alpha[4], t0[4], t1[4];
-    sm2_fp_sqr(delta, p->Z);
-    sm2_fp_sqr(gamma, p->Y);
-    sm2_fp_mul(beta, p->X, gamma);
-    sm2_fp_sub(t0, p->X, delta);
-    sm2_fp_add(t1, p->X, delta);
-    sm2_fp_mul(t0, t0, t1);
-    sm2_fp_dbl(alpha, t0);
-    sm2_fp_add(alpha, alpha, t0);
-    /* Z3 = 2*Y*Z (same as (Y+Z)^2 - gamma - delta) */
-    sm2_fp_mul(t1, p->Y, p->Z);
-    sm2_fp_dbl(r->Z, t1);
-    /* X3 = alpha^2 - 8*beta */
-    sm2_fp_dbl(beta, beta);
-    sm2_fp_dbl(beta, beta);
-    sm2_fp_sqr(t0, alpha);
-    sm2_fp_dbl(t1, beta);
-    sm2_fp_sub(r->X, t0, t1);
-    /* Y3 = alpha*(4*beta - X3) - 8*gamma^2 */
-    sm2_fp_sub(t0, beta, r->X);
-    sm2_fp_mul(t0, t0, alpha);
-    sm2_fp_sqr(t1, gamma);
-    sm2_fp_dbl(t1, t1);
-    sm2_fp_dbl(t1, t1);
-    sm2_fp_dbl(t1, t1);
-    sm2_fp_sub(r->Y, t0, t1);
+    uint64_t s[4], zz[4], m[4], t[4], u[4];
+    sm2_fp_dbl(s, p->Y);
+    sm2_fp_sqr(zz, p->Z);
+    sm2_fp_sqr(s, s); /* S = 4Y^2 */
+    sm2_fp_mul(t, p->Y, p->Z);
+    sm2_fp_dbl(r->Z, t); /* last use of Y and Z */
+    sm2_fp_add(m, p->X, zz);
+    sm2_fp_sub(zz, p->X, zz);
+    sm2_fp_mul(m, m, zz);
+    sm2_fp_dbl(t, m);
+    sm2_fp_add(m, m, t);    /* M */
+    sm2_fp_mul(u, s, p->X); /* U = 4XY^2; last use of X */
+    sm2_fp_sqr(s, s);
+    sm2_fp_half(s, s); /* 8Y^4 */
+    sm2_fp_sqr(t, m);
+    sm2_fp_sub(t, t, u);
+    sm2_fp_sub(r->X, t, u); /* X3 = M^2 - 2U */
+    sm2_fp_sub(u, u, r->X);
+    sm2_fp_mul(u, u, m);
+    sm2_fp_sub(r->Y, u, s); /* Y3 = M(U - X3) - 8Y^4 */
 }
 
 /*
@@ -253,6 +251,17 @@ uint64_t gmtls_sm2_jac_to_affine(sm2_aff *r, const sm2_jac *p)
     return inf;
 }
 
+uint64_t gmtls_sm2_jac_affine_x(uint64_t x[4], const sm2_jac *p)
+{
+    uint64_t zi[4];
+    uint64_t inf = sm2_mask_zero4(p->Z);
+    gmtls_sm2_fp_inv(zi, p->Z);
+    sm2_fp_sqr(zi, zi);
+    sm2_fp_mul(x, p->X, zi);
+    gmtls_sm_wipe(zi, sizeof zi);
+    return inf;
+}
+
 uint64_t gmtls_sm2_aff_on_curve(const sm2_aff *p)
 {
     uint64_t lhs[4], rhs[4], t[4];
@@ -300,6 +309,70 @@ static uint64_t booth_digit(const uint64_t k[4], int win, int w, uint64_t *neg)
     uint64_t nm = (uint64_t)0 - top;
     *neg = nm;
     return (low & ~nm) | ((half - low) & nm);
+}
+
+/* ------------------------------------------- constant-time selection */
+
+#ifdef GMTLS_SM2_X86_64_ASM
+#include <immintrin.h>
+
+/*
+ * Table scans with AVX2: every entry is loaded and masked, the mask coming
+ * from a vector compare of the entry number with idx (no branch, no
+ * secret-dependent address); idx = 0 matches nothing and yields zero.
+ */
+__attribute__((target("avx2"))) static void sm2_select_aff_avx2(sm2_aff *r, const sm2_aff *tab, size_t n, uint64_t idx)
+{
+    __m256i x = _mm256_setzero_si256(), y = _mm256_setzero_si256();
+    const __m256i want = _mm256_set1_epi64x((long long)idx), one = _mm256_set1_epi64x(1);
+    __m256i ctr = one;
+    for (size_t i = 0; i < n; i++) {
+        __m256i m = _mm256_cmpeq_epi64(ctr, want);
+        x = _mm256_or_si256(x, _mm256_and_si256(m, _mm256_loadu_si256((const __m256i *)tab[i].x)));
+        y = _mm256_or_si256(y, _mm256_and_si256(m, _mm256_loadu_si256((const __m256i *)tab[i].y)));
+        ctr = _mm256_add_epi64(ctr, one);
+    }
+    _mm256_storeu_si256((__m256i *)r->x, x);
+    _mm256_storeu_si256((__m256i *)r->y, y);
+}
+
+__attribute__((target("avx2"))) static void sm2_select_jac_avx2(sm2_jac *r, const sm2_jac *tab, size_t n, uint64_t idx)
+{
+    __m256i x = _mm256_setzero_si256(), y = _mm256_setzero_si256(), z = _mm256_setzero_si256();
+    const __m256i want = _mm256_set1_epi64x((long long)idx), one = _mm256_set1_epi64x(1);
+    __m256i ctr = one;
+    for (size_t i = 0; i < n; i++) {
+        __m256i m = _mm256_cmpeq_epi64(ctr, want);
+        x = _mm256_or_si256(x, _mm256_and_si256(m, _mm256_loadu_si256((const __m256i *)tab[i].X)));
+        y = _mm256_or_si256(y, _mm256_and_si256(m, _mm256_loadu_si256((const __m256i *)tab[i].Y)));
+        z = _mm256_or_si256(z, _mm256_and_si256(m, _mm256_loadu_si256((const __m256i *)tab[i].Z)));
+        ctr = _mm256_add_epi64(ctr, one);
+    }
+    _mm256_storeu_si256((__m256i *)r->X, x);
+    _mm256_storeu_si256((__m256i *)r->Y, y);
+    _mm256_storeu_si256((__m256i *)r->Z, z);
+}
+#endif
+
+/* r = tab[idx - 1] for idx in 1..n, all-zero (infinity) for idx = 0,
+ * reading every entry. */
+static void jac_select(sm2_jac *r, const sm2_jac *tab, size_t n, uint64_t idx)
+{
+#ifdef GMTLS_SM2_X86_64_ASM
+    if (gmtls_sm2_cpu_avx2) {
+        sm2_select_jac_avx2(r, tab, n, idx);
+        return;
+    }
+#endif
+    memset(r, 0, sizeof *r);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t m = sm2_mask_z((uint64_t)(i + 1) ^ idx);
+        for (int l = 0; l < 4; l++) {
+            r->X[l] |= tab[i].X[l] & m;
+            r->Y[l] |= tab[i].Y[l] & m;
+            r->Z[l] |= tab[i].Z[l] & m;
+        }
+    }
 }
 
 /* ---------------------------------------------------- fixed base k*G */
@@ -363,6 +436,12 @@ static const sm2_aff (*g_table_get(void))[SM2_COMB_ENTRIES]
  * 0 selects nothing and leaves r zero). */
 static void comb_select(sm2_aff *r, const sm2_aff *row, uint64_t idx)
 {
+#ifdef GMTLS_SM2_X86_64_ASM
+    if (gmtls_sm2_cpu_avx2) {
+        sm2_select_aff_avx2(r, row, SM2_COMB_ENTRIES, idx);
+        return;
+    }
+#endif
     memset(r, 0, sizeof *r);
     for (uint64_t i = 0; i < SM2_COMB_ENTRIES; i++) {
         uint64_t m = sm2_mask_z((i + 1) ^ idx);
@@ -409,32 +488,30 @@ void gmtls_sm2_mul_g(sm2_jac *r, const uint64_t k[4])
 void gmtls_sm2_mul_point(sm2_jac *r, const uint64_t k[4], const sm2_aff *p)
 {
     sm2_jac tab[SM2_VAR_ENTRIES], acc, sel;
-    uint64_t ny[4];
-    /* tab[i] = (i + 1) * P */
+    uint64_t ny[4], neg, mag, dummy;
+    /* tab[i] = (i + 1) * P: the even multiples by doubling, the odd ones by
+     * a mixed addition of P to the entry below (i*P + P with 2 <= i <= 14
+     * is never a doubling or infinity; P is a finite point). */
     jac_from_aff(&tab[0], p);
-    gmtls_sm2_jac_dbl(&tab[1], &tab[0]);
-    for (int i = 2; i < SM2_VAR_ENTRIES; i++) {
-        jac_add_ct(&tab[i], &tab[i - 1], &tab[0], 0); /* i*P != P */
+    for (int i = 1; i < SM2_VAR_ENTRIES; i += 2) {
+        gmtls_sm2_jac_dbl(&tab[i], &tab[i / 2]); /* (i + 1) P = 2 * ((i + 1) / 2) P */
+        if (i + 1 < SM2_VAR_ENTRIES) {
+            jac_madd_core(&tab[i + 1], &tab[i], p, &dummy);
+        }
     }
-    jac_set_inf(&acc);
-    for (int j = SM2_VAR_WINDOWS - 1; j >= 0; j--) {
-        if (j != SM2_VAR_WINDOWS - 1) {
-            for (int d = 0; d < SM2_VAR_W; d++) {
-                gmtls_sm2_jac_dbl(&acc, &acc);
-            }
+    /* the top window starts the accumulator (a zero digit gives (0, 0, 0),
+     * which is infinity) */
+    mag = booth_digit(k, SM2_VAR_WINDOWS - 1, SM2_VAR_W, &neg);
+    jac_select(&acc, tab, SM2_VAR_ENTRIES, mag);
+    sm2_fp_neg(ny, acc.Y);
+    sm2_cmov4(acc.Y, ny, neg);
+    for (int j = SM2_VAR_WINDOWS - 2; j >= 0; j--) {
+        for (int d = 0; d < SM2_VAR_W; d++) {
+            gmtls_sm2_jac_dbl(&acc, &acc);
         }
-        uint64_t neg;
-        uint64_t mag = booth_digit(k, j, SM2_VAR_W, &neg);
+        mag = booth_digit(k, j, SM2_VAR_W, &neg);
         /* scan the whole table; mag = 0 leaves sel = (0, 0, 0) = infinity */
-        memset(&sel, 0, sizeof sel);
-        for (uint64_t i = 0; i < SM2_VAR_ENTRIES; i++) {
-            uint64_t m = sm2_mask_z((i + 1) ^ mag);
-            for (int l = 0; l < 4; l++) {
-                sel.X[l] |= tab[i].X[l] & m;
-                sel.Y[l] |= tab[i].Y[l] & m;
-                sel.Z[l] |= tab[i].Z[l] & m;
-            }
-        }
+        jac_select(&sel, tab, SM2_VAR_ENTRIES, mag);
         sm2_fp_neg(ny, sel.Y);
         sm2_cmov4(sel.Y, ny, neg);
         /* Before window j, acc = A*P with A = sum_{i>j} d_i 2^(5(i-j)), a
@@ -448,6 +525,8 @@ void gmtls_sm2_mul_point(sm2_jac *r, const uint64_t k[4], const sm2_aff *p)
     gmtls_sm_wipe(&acc, sizeof acc);
     gmtls_sm_wipe(&sel, sizeof sel);
     gmtls_sm_wipe(ny, sizeof ny);
+    gmtls_sm_wipe(&mag, sizeof mag);
+    gmtls_sm_wipe(&neg, sizeof neg);
 }
 
 /* ------------------------------------------ u1*G + u2*P, variable time */

@@ -42,6 +42,10 @@ void gmtls_sm2_mul_double_vt(sm2_jac *r, const uint64_t u1[4], const uint64_t u2
  * all-ones mask if p is the point at infinity (r is then (0, 0)). */
 uint64_t gmtls_sm2_jac_to_affine(sm2_aff *r, const sm2_jac *p);
 
+/* The affine x-coordinate only (Montgomery form), constant time; returns
+ * an all-ones mask if p is the point at infinity (x is then 0). */
+uint64_t gmtls_sm2_jac_affine_x(uint64_t x[4], const sm2_jac *p);
+
 /* All-ones if (x, y) (Montgomery form) satisfies the curve equation. */
 uint64_t gmtls_sm2_aff_on_curve(const sm2_aff *p);
 

@@ -3,6 +3,12 @@
 # constant-time check under valgrind.
 gmtls_test(sm2_test vectors sm/sm2_test.c)
 gmtls_test(sm2_diff_openssl_test unit sm/sm2_diff_openssl_test.c)
+# The same tests on the portable C field arithmetic: the SM2 sources are
+# compiled in again with GMTLS_SM2_NO_ASM (no inline asm, no AVX2 scans),
+# so the fallback every non-x86-64 build uses is covered here too.
+gmtls_test(sm2_portable_test vectors sm/sm2_test.c ${CMAKE_SOURCE_DIR}/src/sm/sm2.c
+           ${CMAKE_SOURCE_DIR}/src/sm/sm2_field.c ${CMAKE_SOURCE_DIR}/src/sm/sm2_point.c)
+target_compile_definitions(sm2_portable_test PRIVATE GMTLS_SM2_NO_ASM=1)
 gmtls_script_test(sm2_cli_test unit sm/sm2_cli_test.sh)
 
 # ctgrind: secrets are marked undefined and valgrind must see no branch or

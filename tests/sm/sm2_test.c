@@ -680,6 +680,150 @@ static void test_keys(void)
     }
 }
 
+/* k*P for a point P other than G, edge scalars first, against OpenSSL's
+ * EC_POINT_mul; the x-only conversion against the full one. */
+static void test_mul_point_edges(void)
+{
+    BIGNUM *bk = BN_new(), *bq = BN_new();
+    EC_POINT *q = EC_POINT_new(grp), *res = EC_POINT_new(grp);
+    int bad = 0;
+    for (int i = 0; i < 40; i++) {
+        uint8_t qb[65], want[65], got[64];
+        uint64_t k[4], t[4], x[4];
+        sm2_aff pa;
+        sm2_jac r;
+        /* P = q*G for a random q */
+        BN_rand_range(bq, bn_n);
+        if (BN_is_zero(bq)) {
+            BN_one(bq);
+        }
+        EC_POINT_mul(grp, q, bq, NULL, NULL, bnctx);
+        EC_POINT_point2oct(grp, q, POINT_CONVERSION_UNCOMPRESSED, qb, sizeof qb, bnctx);
+        gmtls_sm2_from_be(t, qb + 1);
+        gmtls_sm2_fp_to_mont(pa.x, t);
+        gmtls_sm2_from_be(t, qb + 33);
+        gmtls_sm2_fp_to_mont(pa.y, t);
+        switch (i) {
+        case 0:
+            BN_one(bk);
+            break;
+        case 1:
+            BN_set_word(bk, 2);
+            break;
+        case 2:
+            BN_sub(bk, bn_n, BN_value_one());
+            break;
+        case 3:
+            BN_sub(bk, bn_n, BN_value_one());
+            BN_sub(bk, bk, BN_value_one());
+            break;
+        case 4:
+            BN_set_word(bk, 16);
+            break;
+        case 5:
+            BN_set_word(bk, 17);
+            break;
+        default:
+            BN_rand_range(bk, bn_n);
+            if (BN_is_zero(bk)) {
+                BN_one(bk);
+            }
+            break;
+        }
+        bn_to_limbs(k, bk);
+        EC_POINT_mul(grp, res, NULL, q, bk, bnctx);
+        EC_POINT_point2oct(grp, res, POINT_CONVERSION_UNCOMPRESSED, want, sizeof want, bnctx);
+        gmtls_sm2_mul_point(&r, k, &pa);
+        if (jac_bytes(got, &r) != 1 || memcmp(got, want + 1, 64) != 0) {
+            bad++;
+            fprintf(stderr, "k*P mismatch at case %d\n", i);
+        }
+        if (gmtls_sm2_jac_affine_x(x, &r) != 0) {
+            bad++;
+        }
+        gmtls_sm2_fp_from_mont(x, x);
+        gmtls_sm2_to_be(got, x);
+        if (memcmp(got, want + 1, 32) != 0) {
+            bad++;
+            fprintf(stderr, "x-only mismatch at case %d\n", i);
+        }
+    }
+    /* x-only of infinity: mask set, x = 0 */
+    {
+        sm2_jac inf;
+        uint64_t x[4], zero[4] = {0, 0, 0, 0};
+        memset(&inf, 0, sizeof inf);
+        CHECK(gmtls_sm2_jac_affine_x(x, &inf) == ~(uint64_t)0);
+        CHECK_MEM(x, zero, sizeof x);
+    }
+    CHECK(bad == 0);
+    EC_POINT_free(q);
+    EC_POINT_free(res);
+    BN_free(bk);
+    BN_free(bq);
+}
+
+/* The light ECDH key generation and point import (curveSM2) against the
+ * full ones: same d, same public key, same shared secret; the light key
+ * refuses to sign. */
+static void test_light_paths(void)
+{
+    for (int i = 0; i < 20; i++) {
+        gmtls_sm2_key full, light, peer;
+        gmtls_sm2_pubkey pf, pl;
+        uint8_t d[32], dl[32], s1[32], s2[32], s3[32], r[32], s[32], e[32] = {7};
+        RAND_bytes(d, sizeof d);
+        d[0] &= 0x7f; /* below n - 1 */
+        if (i == 0) {
+            memset(d, 0, sizeof d);
+            d[31] = 1;
+        }
+        CHECK_OK(gmtls_sm2_keygen(&full, rng_fixed, d));
+        CHECK_OK(gmtls_sm2_keygen_ecdh(&light, rng_fixed, d));
+        gmtls_sm2_key_export_private(&light, dl);
+        CHECK_MEM(dl, d, 32);
+        CHECK_MEM(light.pub.bytes, full.pub.bytes, 65);
+        CHECK_MEM(light.pub.x, full.pub.x, sizeof full.pub.x);
+        CHECK_MEM(light.pub.y, full.pub.y, sizeof full.pub.y);
+        CHECK_OK(gmtls_sm2_keygen(&peer, rng_openssl, NULL));
+        CHECK_OK(gmtls_sm2_pubkey_from_bytes(&pf, peer.pub.bytes, 65));
+        CHECK_OK(gmtls_sm2_pubkey_from_bytes_ecdh(&pl, peer.pub.bytes, 65));
+        CHECK_MEM(pl.bytes, pf.bytes, 65);
+        CHECK_MEM(pl.x, pf.x, sizeof pf.x);
+        CHECK_MEM(pl.y, pf.y, sizeof pf.y);
+        CHECK_OK(gmtls_sm2_ecdh(&full, &pf, s1));
+        CHECK_OK(gmtls_sm2_ecdh(&light, &pl, s2));
+        CHECK_OK(gmtls_sm2_ecdh(&peer, &light.pub, s3));
+        CHECK_MEM(s1, s2, 32);
+        CHECK_MEM(s1, s3, 32);
+        CHECK_ERR(gmtls_sm2_sign_digest(&light, e, rng_openssl, NULL, r, s), -1);
+        gmtls_sm2_key_clear(&full);
+        gmtls_sm2_key_clear(&light);
+        gmtls_sm2_key_clear(&peer);
+    }
+    /* the light import validates exactly like the full one */
+    {
+        gmtls_sm2_pubkey pub;
+        uint8_t pt[65];
+        memcpy(pt, kat_key.pub.bytes, 65);
+        CHECK_OK(gmtls_sm2_pubkey_from_bytes_ecdh(&pub, pt, 65));
+        CHECK_ERR(gmtls_sm2_pubkey_from_bytes_ecdh(&pub, pt, 64), -1);
+        CHECK_ERR(gmtls_sm2_pubkey_from_bytes_ecdh(NULL, pt, 65), -1);
+        pt[0] = 0x02;
+        CHECK_ERR(gmtls_sm2_pubkey_from_bytes_ecdh(&pub, pt, 65), -1);
+        pt[0] = 0x04;
+        pt[64] ^= 1; /* off the curve */
+        CHECK_ERR(gmtls_sm2_pubkey_from_bytes_ecdh(&pub, pt, 65), -1);
+        memset(pt + 1, 0xff, 32); /* x >= p */
+        CHECK_ERR(gmtls_sm2_pubkey_from_bytes_ecdh(&pub, pt, 65), -1);
+    }
+    CHECK_ERR(gmtls_sm2_keygen_ecdh(NULL, rng_openssl, NULL), -1);
+    {
+        gmtls_sm2_key k;
+        CHECK_ERR(gmtls_sm2_keygen_ecdh(&k, rng_fail, NULL), -1);
+    }
+}
+
 static void test_bad_points(void)
 {
     gmtls_sm2_pubkey pub;
@@ -955,16 +1099,26 @@ int main(void)
     test_field_p();
     test_field_n();
     test_points();
+    test_mul_point_edges();
 #ifdef GMTLS_SM2_X86_64_ASM
     /* with ADX in use, run the baseline (mulq) multiplication too */
     if (gmtls_sm2_cpu_adx) {
         gmtls_sm2_cpu_adx = 0;
         test_field_p();
         test_points();
+        test_mul_point_edges();
         gmtls_sm2_cpu_adx = 1;
+    }
+    /* and the scalar table scans when AVX2 is in use */
+    if (gmtls_sm2_cpu_avx2) {
+        gmtls_sm2_cpu_avx2 = 0;
+        test_points();
+        test_mul_point_edges();
+        gmtls_sm2_cpu_avx2 = 1;
     }
 #endif
     test_kat();
+    test_light_paths();
     test_keys();
     test_bad_points();
     test_bad_sigs();
@@ -973,5 +1127,9 @@ int main(void)
     BN_free(bn_p);
     BN_free(bn_n);
     BN_CTX_free(bnctx);
+#ifdef GMTLS_SM2_NO_ASM
+    return TEST_END("sm2_test (portable C arithmetic)");
+#else
     return TEST_END("sm2_test");
+#endif
 }
