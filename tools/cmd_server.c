@@ -498,11 +498,22 @@ int gmtls_cmd_server(int argc, char **argv)
         if (ca_path[0] != '\0' && !o.quiet) {
             const char *colon = strrchr(addr, ':');
             const char *port = colon != NULL ? colon + 1 : "8443";
+            /* Name the binary as it can be run from here (build/gmtls after
+             * `make run`), not as if it were installed on the PATH. */
+            char self[4096];
+            ssize_t sl = readlink("/proc/self/exe", self, sizeof self - 1);
+            self[sl > 0 ? sl : 0] = '\0';
+            const char *prog = sl > 0 ? self : "gmtls";
+            char cwd[4096];
+            size_t cl = getcwd(cwd, sizeof cwd) != NULL ? strlen(cwd) : 0;
+            if (cl > 0 && strncmp(prog, cwd, cl) == 0 && prog[cl] == '/') {
+                prog += cl + 1; /* relative to the current directory */
+            }
             printf("development certificates: %s (CA: %s)\n"
                    "try:\n"
-                   "  gmtls client %s --ca %s --ciphers TLS_SM4_GCM_SM3\n"
+                   "  %s client %s --ca %s --ciphers TLS_SM4_GCM_SM3\n"
                    "  curl --cacert %s https://localhost:%s/\n",
-                   o.dev_dir, ca_path, addr, ca_path, ca_path, port);
+                   o.dev_dir, ca_path, prog, addr, ca_path, ca_path, port);
         }
         printf("listening on %s\n", addr);
         fflush(stdout);

@@ -58,6 +58,9 @@ struct srv_conn {
     int dead;            /* freed at the end of the event batch */
     int got_close;       /* close_notify or EOF from the client */
     int requests;        /* --www: requests answered */
+    int more;            /* the mode stopped at the output high-water mark with
+                          * work left (a file, buffered input): if the output
+                          * then drains at once, no read event will come */
     srv_http *http;
     /* --proxy */
     int bfd;
@@ -307,6 +310,7 @@ static int echo_progress(srv_conn *c)
         fail_conn(c);
         return -1;
     }
+    c->more = c->state == CS_OPEN && gmtls_io_pending_output(c->io) >= OUT_HIGH;
     if (c->state == CS_OPEN && c->w->stopping && gmtls_io_pending_output(c->io) == 0) {
         set_result(c, "ok (shutdown)");
         start_close(c);
@@ -362,6 +366,8 @@ static int www_progress(srv_conn *c)
         fail_conn(c);
         return -1;
     }
+    c->more = c->state == CS_OPEN &&
+              (srv_http_sending(c->http) || gmtls_io_pending_output(c->io) >= OUT_HIGH);
     if (c->state == CS_OPEN && !srv_http_sending(c->http) && srv_http_wants_close(c->http)) {
         start_close(c);
     }
@@ -527,6 +533,9 @@ static void update_interest(srv_conn *c)
             } else if (c->to_b == NULL || c->to_b_len < PROXY_BUF) {
                 want |= EPOLLIN;
             }
+        }
+        if (c->more && pend == 0) {
+            want |= EPOLLOUT; /* writable at once: progress() continues the work */
         }
         break;
     case CS_CLOSING: break;

@@ -1,0 +1,17 @@
+# The gmtls tool as people use it (tests/cli/*.sh, helpers in tests/tools/):
+# loopback only, every process under `timeout`, kernel-picked ports.
+#   cli_www        dev certificates, the --www status page vs gmtls client/curl, HTTP details, big files
+#   cli_proxy      --echo and --proxy with 20 MB each way (checksums) and the half-close
+#   cli_lifecycle  handshake/idle timeouts, SIGTERM drain, SIGHUP certificate reload
+#   cli_browser    headless Chromium renders the --www page (screenshot in build/artifacts/)
+#   cli_load       loadgen: 500 concurrent connections, thousands of handshakes, no fd/RSS growth
+#   cli_bench      gmtls bench --json: gmtls and OpenSSL figures; --svg is well-formed
+# Labels: cli, plus interop (external programs: curl, openssl, chromium) or slow.
+gmtls_script_test(cli_www "cli;interop" cli/cli_www.sh)
+gmtls_script_test(cli_proxy "cli;interop" cli/cli_proxy.sh)
+gmtls_script_test(cli_lifecycle "cli;interop" cli/cli_lifecycle.sh)
+gmtls_script_test(cli_browser "cli;interop" cli/cli_browser.sh)
+gmtls_script_test(cli_load "cli;slow" cli/cli_load.sh)
+gmtls_script_test(cli_bench "cli;slow" cli/cli_bench.sh)
+set_tests_properties(cli_www cli_proxy cli_lifecycle cli_browser PROPERTIES TIMEOUT 300)
+set_tests_properties(cli_load cli_bench PROPERTIES TIMEOUT 300 RUN_SERIAL TRUE)

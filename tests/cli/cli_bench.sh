@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# tests/cli/cli_bench.sh - `gmtls bench`:
+#   --quick --seconds 1 --json --svg: one JSON array that Python's json
+#     module parses; every record has the documented fields and a positive
+#     value; gmtls AND openssl records for full-handshake (server side),
+#     resumed-handshake, record-throughput and memory-per-connection; the
+#     ShangMi rows are gmtls's (OpenSSL's stand-ins are marked); the SVG is
+#     well-formed XML with a bar per figure (kept in build/artifacts/)
+#   one custom configuration (--ciphers/--groups/--cert-type) for P-384 and
+#     RSA-2048: both libraries negotiate what was asked
+#   the table; bad arguments exit 2
+. "$(dirname "$0")/cli_lib.sh"
+
+ART=$GMTLS_BUILD/artifacts
+mkdir -p "$ART"
+json=$ART/bench.json
+svg=$ART/bench.svg
+rm -f "$json" "$svg"
+
+t0=$(now_ms)
+if timeout 120 "$GMTLS" bench --quick --seconds 1 --json --svg "$svg" >"$json" 2>"$TMP/bench.err"; then
+    pass "gmtls bench --quick --seconds 1 --json exits 0 ($(($(now_ms) - t0)) ms)"
+else
+    fail "gmtls bench --json: exit status $?"
+    tail -n 20 "$TMP/bench.err" | sed 's/^/    | /' >&2
+fi
+expect_grep "$TMP/bench.err" '^gmtls bench: \[[0-9]+/[0-9]+\] ' "progress lines on stderr"
+
+if python3 - "$json" >"$TMP/json.out" 2>&1 <<'PY'; then
+import json, sys
+recs = json.load(open(sys.argv[1]))
+assert isinstance(recs, list) and recs, "not a non-empty JSON array"
+fields = ["name", "impl", "unit", "value", "suite", "group", "sigalg", "side", "record_size", "cpu_path"]
+units = {"full-handshake": "handshakes/s", "resumed-handshake": "handshakes/s",
+         "record-throughput": "MB/s", "memory-per-connection": "bytes"}
+for r in recs:
+    for f in fields:
+        assert f in r, "record without %s: %r" % (f, r)
+    assert r["impl"] in ("gmtls", "openssl", "libgcrypt"), r
+    assert r["side"] in ("server", "client"), r
+    assert units.get(r["name"]) == r["unit"], r
+    assert isinstance(r["value"], (int, float)) and r["value"] > 0, r
+    if r["name"] == "record-throughput":
+        assert r["record_size"] == 16384, r
+def have(name, impl, side=None, suite=None):
+    return [r for r in recs if r["name"] == name and r["impl"] == impl and (side is None or r["side"] == side)
+            and (suite is None or r["suite"] == suite)]
+for name in units:
+    for impl in ("gmtls", "openssl"):
+        for side in ("server", "client"):
+            assert have(name, impl, side), "no %s record for %s, %s side" % (name, impl, side)
+# ShangMi rows: gmtls's own figures, and OpenSSL's marked stand-in beside them
+for name in ("full-handshake", "resumed-handshake", "memory-per-connection"):
+    sm = have(name, "gmtls", "server", "TLS_SM4_GCM_SM3")
+    assert sm and sm[0]["group"] == "curveSM2", "no gmtls SM %s record" % name
+    if name == "full-handshake":
+        assert sm[0]["sigalg"] == "sm2sig_sm3", sm[0]
+    stand = [r for r in have(name, "openssl", "server") if r.get("stand_in_for") == "TLS_SM4_GCM_SM3"]
+    assert stand and stand[0]["suite"].startswith("TLS_AES"), "no OpenSSL stand-in for SM in %s" % name
+assert have("record-throughput", "gmtls", "server", "TLS_SM4_GCM_SM3"), "no SM4-GCM record throughput"
+assert not [r for r in recs if r["impl"] == "openssl" and "SM4" in r["suite"]], "OpenSSL SM figures?"
+full = have("full-handshake", "gmtls", "server", "TLS_AES_128_GCM_SHA256")[0]
+assert full["group"] == "x25519" and full["sigalg"] == "ecdsa_secp256r1_sha256", full
+for r in have("memory-per-connection", "gmtls") + have("memory-per-connection", "openssl"):
+    assert 500 < r["value"] < 1e6, "implausible memory figure %r" % r
+print("%d records; full-handshake server: gmtls %.0f/s, openssl %.0f/s; memory server: gmtls %.0f B, openssl %.0f B"
+      % (len(recs), full["value"], have("full-handshake", "openssl", "server", "TLS_AES_128_GCM_SHA256")[0]["value"],
+         have("memory-per-connection", "gmtls", "server")[0]["value"],
+         have("memory-per-connection", "openssl", "server")[0]["value"]))
+PY
+    pass "bench JSON: $(tail -n 1 "$TMP/json.out")"
+else
+    fail "bench JSON: $(tail -n 3 "$TMP/json.out" | tr '\n' ' ')"
+fi
+
+if python3 - "$svg" >"$TMP/svg.out" 2>&1 <<'PY'; then
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+ns = "{http://www.w3.org/2000/svg}"
+assert root.tag == ns + "svg", root.tag
+rects = root.findall(".//" + ns + "rect")
+texts = "".join(t.text or "" for t in root.iter(ns + "text"))
+# quick run: 4 metrics x 2 sides x 2 rows x 2 bars, plus background and legend
+assert len(rects) >= 4 * 2 * 2 * 2, "only %d bars" % len(rects)
+for word in ("gmtls", "OpenSSL", "Full handshakes/s", "Memory per connection", "TLS_SM4_GCM_SM3"):
+    assert word in texts, "no '%s' in the chart" % word
+print("%d rects" % len(rects))
+PY
+    pass "bench SVG is well-formed with bars and labels ($(cat "$TMP/svg.out"))"
+else
+    fail "bench SVG: $(tail -n 3 "$TMP/svg.out" | tr '\n' ' ')"
+fi
+
+# custom configurations: both libraries negotiate what was asked
+for spec in "TLS_AES_256_GCM_SHA384 secp384r1 ecdsa-p384 ecdsa_secp384r1_sha384" \
+    "TLS_CHACHA20_POLY1305_SHA256 x25519 rsa2048 rsa_pss_rsae_sha256" \
+    "TLS_AES_128_GCM_SHA256 secp256r1 ed25519 ed25519"; do
+    read -r suite group cert sig <<<"$spec"
+    out=$TMP/custom-$cert.json
+    if timeout 60 "$GMTLS" bench --ciphers "$suite" --groups "$group" --cert-type "$cert" --only full,bulk \
+        --seconds 0.2 --json >"$out" 2>"$TMP/custom.err"; then
+        n=$(python3 -c '
+import json, sys
+suite, group, sig = sys.argv[2:5]
+recs = json.load(open(sys.argv[1]))
+ok = [r for r in recs if r["name"] == "full-handshake" and r["suite"] == suite and r["group"] == group
+      and r["sigalg"] == sig]
+bulk = [r for r in recs if r["name"] == "record-throughput" and r["suite"] == suite]
+print(len(set(r["impl"] for r in ok)) + len(set(r["impl"] for r in bulk)))' "$out" "$suite" "$group" "$sig")
+        expect_eq "bench --ciphers $suite --groups $group --cert-type $cert: both libraries, handshake and records" "$n" 4
+    else
+        fail "bench --cert-type $cert: exit status $?"
+        tail -n 10 "$TMP/custom.err" | sed 's/^/    | /' >&2
+    fi
+done
+
+# the table
+if timeout 60 "$GMTLS" bench --quick --only full --seconds 0.2 >"$TMP/table.out" 2>&1; then
+    expect_grep "$TMP/table.out" '^x25519 ECDSA P-256 TLS_AES_128_GCM_SHA256 +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9.]+ +[0-9.]+$' \
+        "table: a standard row with both libraries and the ratios"
+    expect_grep "$TMP/table.out" '^curveSM2 SM2 TLS_SM4_GCM_SM3 +[0-9]+ +[0-9]+ +\*[0-9]+ +\*[0-9]+ .*\*openssl: TLS_AES_128_GCM_SHA256' \
+        "table: the SM row beside OpenSSL's starred standard figures"
+else
+    fail "gmtls bench table: exit status $?"
+fi
+timeout 10 "$GMTLS" bench --cert-type bogus >/dev/null 2>&1
+expect_eq "bench --cert-type bogus exits 2" "$?" 2
+timeout 10 "$GMTLS" bench --seconds 0 >/dev/null 2>&1
+expect_eq "bench --seconds 0 exits 2" "$?" 2
+
+finish
