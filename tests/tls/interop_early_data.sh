@@ -9,7 +9,7 @@ set -euo pipefail
 B=${GMTLS_BUILD:?}
 T=$(mktemp -d)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$T"; }
+cleanup() { exec 7>&- 2>/dev/null; for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$T"; }
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; echo "early_data: 0 passed, 1 failed"; exit 1; }
 
@@ -19,9 +19,13 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T
 wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 
 p1=$((20000 + RANDOM % 20000)); p2=$((p1 + 1))
-sleep 60 | openssl s_server -accept "$p1" -cert "$T/cert.pem" -key "$T/key.pem" -early_data -tls1_3 \
-    >"$T/s_server.log" 2>&1 &
+# s_server relays its stdin to the client: give it a FIFO we hold open (and
+# close at exit) rather than a pipe from a process that would outlive us.
+mkfifo "$T/in"
+openssl s_server -accept "$p1" -cert "$T/cert.pem" -key "$T/key.pem" -early_data -tls1_3 \
+    <"$T/in" >"$T/s_server.log" 2>&1 &
 pids+=($!)
+exec 7>"$T/in"
 "$B/gmtls" server --listen "127.0.0.1:$p2" --cert "$T/cert.pem" --key "$T/key.pem" --www --workers 1 \
     >"$T/gmtls.log" 2>&1 &
 pids+=($!)
