@@ -1,8 +1,12 @@
-/* tools/cmd_speed.c - `gmtls speed [ITEM...] [--seconds S] [--json]`:
+/* tools/cmd_speed.c - `gmtls speed [ITEM...] [--seconds S] [--repeat N] [--json]`:
  * throughput of the ShangMi primitives next to OpenSSL libcrypto (and
  * libgcrypt for SM4-GCM/CCM when built with it), in the same run. Bulk
  * ciphers and SM3 run on 16 KiB buffers; SM2 rows are operations/second.
- * OpenSSL AES-128-GCM is printed as a ceiling row. */
+ * OpenSSL AES-128-GCM is printed as a ceiling row. With --repeat N each
+ * figure is the median of N measurements, the implementations of a row
+ * taking turns (gmtls, OpenSSL, libgcrypt, gmtls, ...) so that they see
+ * the same load on a shared machine. The active ShangMi CPU path
+ * (GMTLS_CPU selects one) is printed. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,8 +57,10 @@ static double now_sec(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static int speed_repeat = 1;
+
 /* Operations per second of op over at least `seconds`. */
-static double measure(speed_op op, speed_ctx *c, double seconds)
+static double measure_once(speed_op op, speed_ctx *c, double seconds)
 {
     op(c); /* warm-up */
     double start = now_sec(), el;
@@ -70,6 +76,28 @@ static double measure(speed_op op, speed_ctx *c, double seconds)
         }
     } while (el < seconds);
     return (double)n / el;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof v[0], cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Median over speed_repeat runs of measure_once. */
+static double measure(speed_op op, speed_ctx *c, double seconds)
+{
+    double v[64];
+    for (int i = 0; i < speed_repeat; i++) {
+        v[i] = measure_once(op, c, seconds);
+    }
+    return median(v, speed_repeat);
 }
 
 /* ---- gmtls ops */
@@ -178,8 +206,12 @@ static const char *const speed_items[] = {"sm3", "sm4-ecb", "sm4-ctr", "sm4-gcm"
 static void speed_usage(FILE *f)
 {
     fputs("usage: gmtls speed [sm3|sm4-ecb|sm4-ctr|sm4-gcm|sm4-ccm|sm2-sign|sm2-verify|sm2-ecdh|all]...\n"
-          "                   [--seconds S] [--json]\n"
+          "                   [--seconds S] [--repeat N] [--json]\n"
           "  --seconds S  time per measurement (default 0.5)\n"
+          "  --repeat N   median of N measurements, implementations taking turns\n"
+          "               (default 1, max 63)\n"
+          "  GMTLS_CPU=<path> selects the ShangMi implementation (portable, pclmul,\n"
+          "               aesni-avx2, gfni-avx2, gfni-avx512; see `cpu path` in the output)\n"
           "  --json       one JSON array of {name, impl, unit, value, cpu_path, size}\n",
           f);
 }
@@ -226,27 +258,48 @@ static int run_item(const char *item, speed_ctx *c, double secs, speed_rec *recs
         ours = g_ecdh;
         ossl = o_ecdh;
     }
-    recs[*nrec] = (speed_rec){item, "gmtls", unit, measure(ours, c, secs) * scale};
-    (*nrec)++;
-    if (ossl != NULL) {
-        if (cipher != NULL) {
-            c->fail |= EVP_EncryptInit_ex(c->evp, cipher, NULL, c->key, c->iv) != 1;
-        }
-        recs[*nrec] = (speed_rec){item, "openssl", unit, measure(ossl, c, secs) * scale};
-        (*nrec)++;
+    /* Set up every implementation, then measure them in turn, speed_repeat
+     * rounds, so that all of a row's columns see the same machine load. */
+    if (ossl != NULL && cipher != NULL) {
+        c->fail |= EVP_EncryptInit_ex(c->evp, cipher, NULL, c->key, c->iv) != 1;
     }
 #ifdef GMTLS_HAVE_GCRYPT
+    int have_gc = 0;
     if (gcry != NULL) {
         int mode = strcmp(item, "sm4-gcm") == 0 ? GCRY_CIPHER_MODE_GCM : GCRY_CIPHER_MODE_CCM;
         if (gcry_cipher_open(&c->gc, GCRY_CIPHER_SM4, mode, 0) == 0) {
             c->fail |= gcry_cipher_setkey(c->gc, c->key, 16) != 0;
-            recs[*nrec] = (speed_rec){item, "libgcrypt", unit, measure(gcry, c, secs) * scale};
-            (*nrec)++;
-            gcry_cipher_close(c->gc);
+            have_gc = 1;
         }
+    }
+#endif
+    double v_ours[64], v_ossl[64], v_gcry[64];
+    for (int r = 0; r < speed_repeat; r++) {
+        v_ours[r] = measure_once(ours, c, secs);
+        if (ossl != NULL) {
+            v_ossl[r] = measure_once(ossl, c, secs);
+        }
+#ifdef GMTLS_HAVE_GCRYPT
+        if (have_gc) {
+            v_gcry[r] = measure_once(gcry, c, secs);
+        }
+#endif
+    }
+    recs[*nrec] = (speed_rec){item, "gmtls", unit, median(v_ours, speed_repeat) * scale};
+    (*nrec)++;
+    if (ossl != NULL) {
+        recs[*nrec] = (speed_rec){item, "openssl", unit, median(v_ossl, speed_repeat) * scale};
+        (*nrec)++;
+    }
+#ifdef GMTLS_HAVE_GCRYPT
+    if (have_gc) {
+        recs[*nrec] = (speed_rec){item, "libgcrypt", unit, median(v_gcry, speed_repeat) * scale};
+        (*nrec)++;
+        gcry_cipher_close(c->gc);
     }
 #else
     (void)gcry;
+    (void)v_gcry;
 #endif
     if (strcmp(item, "sm4-gcm") == 0) {
         /* ceiling: OpenSSL AES-128-GCM (AES-NI/CLMUL when present) */
@@ -277,6 +330,14 @@ int gmtls_cmd_speed(int argc, char **argv)
                 tool_err("speed: --seconds needs a positive number of seconds");
                 return 2;
             }
+        } else if (strcmp(argv[i], "--repeat") == 0) {
+            char *end;
+            long r;
+            if (i + 1 >= argc || (r = strtol(argv[++i], &end, 10)) < 1 || r > 63 || *end != '\0') {
+                tool_err("speed: --repeat needs a count from 1 to 63");
+                return 2;
+            }
+            speed_repeat = (int)r;
         } else if (strcmp(argv[i], "all") == 0) {
             for (size_t k = 0; k < NITEMS; k++) {
                 want[k] = 1;
@@ -362,7 +423,8 @@ int gmtls_cmd_speed(int argc, char **argv)
         }
         printf("\n]\n");
     } else {
-        printf("cpu path: %s; bulk rows on %d-byte buffers, %.2f s per measurement\n", path, SPEED_BUF, secs);
+        printf("cpu path: %s; bulk rows on %d-byte buffers, %.2f s per measurement%s\n", path,
+               SPEED_BUF, secs, speed_repeat > 1 ? ", median of repeats" : "");
         printf("%-12s %16s %16s %16s  %s\n", "name", "gmtls", "openssl", "libgcrypt", "ratio (gmtls/other)");
         for (size_t i = 0; i < nrec;) {
             const char *name = recs[i].name;

@@ -4,9 +4,10 @@
  * Each path is a gmtls_sm_impl table (sm_internal.h). The best path the
  * CPU supports is chosen on first use; GMTLS_CPU=<name> forces a path and
  * falls back to "portable" when the CPU lacks it or the name is unknown.
- * "portable" is always available. Faster paths (AES-NI/GFNI/AVX2/AVX-512
- * SM4 and SM3) are added by appending a table to `paths` below with its
- * CPU-feature predicate; members left NULL inherit the portable function.
+ * "portable" is always available. The x86-64 paths, least to most
+ * preferred: "pclmul" (PCLMULQDQ GHASH), "aesni-avx2" (AES-NI S-box,
+ * BMI2 SM3), "gfni-avx2" (GFNI S-box) and "gfni-avx512" (GFNI on zmm,
+ * VPCLMULQDQ GHASH); each table names a function for every member.
  */
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -32,13 +33,29 @@ static int have_pclmul(void)
            __builtin_cpu_supports("ssse3");
 }
 
+static int have_avx2_common(void)
+{
+    return have_pclmul() && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2");
+}
+
+static int have_aesni_avx2(void)
+{
+    return have_avx2_common() && __builtin_cpu_supports("aes");
+}
+
+static int have_gfni_avx2(void)
+{
+    return have_avx2_common() && __builtin_cpu_supports("gfni");
+}
+
 /* libgcc/compiler-rt also check (XGETBV) that the OS saves the ymm/zmm state. */
 static int have_gfni_avx512(void)
 {
     return have_pclmul() && __builtin_cpu_supports("avx2") &&
            __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
            __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
-           __builtin_cpu_supports("gfni") && __builtin_cpu_supports("vpclmulqdq");
+           __builtin_cpu_supports("gfni") && __builtin_cpu_supports("vpclmulqdq") &&
+           __builtin_cpu_supports("bmi2");
 }
 #endif
 
@@ -54,9 +71,20 @@ static const sm_path paths[] = {
       gmtls_ghash_clmul, gmtls_sm3_portable_blocks, gmtls_sm4_portable_ctr32,
       gmtls_sm4_portable_mac_ctr},
      have_pclmul},
-    /* GFNI + AVX-512 SM4 (32 blocks per pass), VPCLMULQDQ zmm GHASH. */
+    /* AES-NI + AVX2 SM4 (S-box via AESENCLAST, 64 blocks per pass), PCLMULQDQ GHASH,
+     * BMI2 SM3. */
+    {{"aesni-avx2", gmtls_sm4_aesni256_blocks, gmtls_sm4_aesni256_ctr, gmtls_ghash_clmul_init,
+      gmtls_ghash_clmul, gmtls_sm3_bmi2_blocks, gmtls_sm4_aesni256_ctr32,
+      gmtls_sm4_aesni256_mac_ctr},
+     have_aesni_avx2},
+    /* GFNI + AVX2 SM4 (64 blocks per pass), PCLMULQDQ GHASH, BMI2 SM3. */
+    {{"gfni-avx2", gmtls_sm4_gfni256_blocks, gmtls_sm4_gfni256_ctr, gmtls_ghash_clmul_init,
+      gmtls_ghash_clmul, gmtls_sm3_bmi2_blocks, gmtls_sm4_gfni256_ctr32,
+      gmtls_sm4_gfni256_mac_ctr},
+     have_gfni_avx2},
+    /* GFNI + AVX-512 SM4 (64 blocks per pass), VPCLMULQDQ zmm GHASH, BMI2 SM3. */
     {{"gfni-avx512", gmtls_sm4_gfni512_blocks, gmtls_sm4_gfni512_ctr, gmtls_ghash_clmul_init,
-      gmtls_ghash_vpclmul512, gmtls_sm3_portable_blocks, gmtls_sm4_gfni512_ctr32,
+      gmtls_ghash_vpclmul512, gmtls_sm3_bmi2_blocks, gmtls_sm4_gfni512_ctr32,
       gmtls_sm4_gfni512_mac_ctr},
      have_gfni_avx512},
 #endif

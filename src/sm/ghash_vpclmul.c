@@ -85,6 +85,8 @@ VP_TARGET void gmtls_ghash_vpclmul512(const gmtls_sm4_gcm_ctx *ctx, uint8_t y[16
             nblocks -= 16;
         }
         _mm_storeu_si128((__m128i *)(void *)y, _mm_shuffle_epi8(acc, rev));
+        /* the powers of H (key material) sit in zmm registers: clear them */
+        _mm256_zeroall();
     }
     if (nblocks > 0) {
         gmtls_ghash_clmul(ctx, y, in, nblocks);

@@ -362,8 +362,10 @@ void gmtls_sm4_portable_ctr(const uint32_t rk[32], uint8_t ctr[16], const uint8_
     gmtls_sm_wipe(rkb, sizeof rkb);
 }
 
-void gmtls_sm4_portable_ctr32(const uint32_t rk[32], uint8_t cb[16], uint8_t *buf, size_t nblocks)
+void gmtls_sm4_portable_ctr32(const uint32_t rk[32], uint8_t cb[16], uint8_t *buf, size_t nblocks,
+                              uint32_t keep)
 {
+    const uint8_t keep8 = (uint8_t)gmtls_sm_value_barrier_u32(keep);
     uint64_t rkb[32][8];
     uint8_t ks[256];
     uint32_t c = gmtls_sm_load_be32(cb + 12);
@@ -380,7 +382,7 @@ void gmtls_sm4_portable_ctr32(const uint32_t rk[32], uint8_t cb[16], uint8_t *bu
         c += (uint32_t)n;
         bs_crypt16(rkb, ks, ks);
         for (size_t i = 0; i < 16 * n; i++) {
-            buf[i] ^= ks[i];
+            buf[i] = (uint8_t)((buf[i] ^ ks[i]) & keep8);
         }
         buf += 16 * n;
         nblocks -= n;
@@ -407,17 +409,21 @@ void gmtls_sm4_portable_mac_ctr(const uint32_t rk[32], uint8_t y[16], const uint
                 blk[i] = (uint8_t)(y[i] ^ mac_in[i]);
             }
         }
-        memcpy(blk + 16 * lane, ctr_in, 16 * take);
+        if (take > 0) {
+            memcpy(blk + 16 * lane, ctr_in, 16 * take);
+        }
         bs_crypt16(rkb, blk, blk);
         if (lane) {
             memcpy(y, blk, 16);
             mac_in += 16;
             nmac--;
         }
-        memcpy(ks_out, blk + 16 * lane, 16 * take);
-        ctr_in += 16 * take;
-        ks_out += 16 * take;
-        nctr -= take;
+        if (take > 0) {
+            memcpy(ks_out, blk + 16 * lane, 16 * take);
+            ctr_in += 16 * take;
+            ks_out += 16 * take;
+            nctr -= take;
+        }
     }
     gmtls_sm_wipe(blk, sizeof blk);
     gmtls_sm_wipe(rkb, sizeof rkb);

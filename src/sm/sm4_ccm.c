@@ -244,14 +244,16 @@ int gmtls_sm4_ccm_open(const gmtls_sm4_ccm_ctx *ctx, const uint8_t *nonce, size_
     ccm_mac_header(&m, impl, ctx, nonce, noncelen, aad, aadlen, len, taglen);
     ccm_payload(&m, 0, nonce, noncelen, buf, len);
     ccm_s0_xor(impl, ctx, nonce, noncelen, m.y);
-    /* SP 800-38C §6.2 step 10: if T != MSB_Tlen(Y_r) return INVALID (constant-time compare) */
-    int ok = gmtls_sm_ct_memeq(m.y, tag, taglen);
+    /* SP 800-38C §6.2 step 10: if T != MSB_Tlen(Y_r) return INVALID. The tags
+     * are compared in constant time and the outcome is not branched on: buf
+     * is ANDed with an all-ones or all-zero mask, so a forged message leaves
+     * zeros and the same instruction trace as an authentic one. */
+    uint32_t ok = (uint32_t)gmtls_sm_ct_memeq(m.y, tag, taglen);
+    const uint8_t keep = (uint8_t)gmtls_sm_value_barrier_u32(0u - ok);
     gmtls_sm_wipe(&m, sizeof m);
-    if (!ok) {
-        if (len > 0) {
-            gmtls_sm_wipe(buf, len);
-        }
-        return -1;
+    for (size_t i = 0; i < len; i++) {
+        buf[i] &= keep;
     }
-    return 0;
+    /* 0 when authentic, -1 otherwise */
+    return (int)ok - 1;
 }

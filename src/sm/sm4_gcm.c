@@ -6,8 +6,15 @@
  *    integer multiplications of operands "with holes" (only every fourth
  *    bit kept, so carries never reach a kept bit), Karatsuba over 64-bit
  *    halves, and bit reversal to obtain the upper half of each product;
- *  - pclmul:   PCLMULQDQ with four-block aggregated reduction, compiled
- *    with a target attribute so the file needs no -march flags.
+ *  - pclmul:   PCLMULQDQ with eight-block aggregated reduction (H^1..H^8
+ *    from a table of 16 powers that ghash_vpclmul.c's 16-block zmm
+ *    version shares), compiled with a target attribute so the file needs
+ *    no -march flags.
+ *
+ * Seal runs CTR (the path's sm4_ctr32) and GHASH chunk by chunk, 1 KiB at
+ * a time, so each chunk is hashed while in L1; open hashes first, then
+ * decrypts through an all-ones/all-zero mask set by the constant-time tag
+ * comparison (no branch on the outcome).
  *
  * Both work on blocks loaded as big-endian 128-bit integers, where the
  * coefficient of x^k (SP 800-38D's bit k) sits at integer bit 127-k. A
@@ -274,18 +281,19 @@ static void gcm_j0(const gmtls_sm_impl *impl, const gmtls_sm4_gcm_ctx *ctx, cons
 }
 
 /* SP 800-38D §6.5 GCTR with inc32 over len bytes (a partial final block
- * uses the leading bytes of the last key-stream block); cb advances. */
+ * uses the leading bytes of the last key-stream block); cb advances. The
+ * output is ANDed with keep (all ones, or 0 to release nothing). */
 static void gcm_ctr32(const gmtls_sm_impl *impl, const gmtls_sm4_gcm_ctx *ctx, uint8_t cb[16],
-                      uint8_t *buf, size_t len)
+                      uint8_t *buf, size_t len, uint32_t keep)
 {
     size_t full = len / 16, rest = len % 16;
     if (full > 0) {
-        impl->sm4_ctr32(ctx->ks.rk_enc, cb, buf, full);
+        impl->sm4_ctr32(ctx->ks.rk_enc, cb, buf, full, keep);
     }
     if (rest > 0) {
         uint8_t last[16] = {0};
         memcpy(last, buf + 16 * full, rest);
-        impl->sm4_ctr32(ctx->ks.rk_enc, cb, last, 1);
+        impl->sm4_ctr32(ctx->ks.rk_enc, cb, last, 1, keep);
         memcpy(buf + 16 * full, last, rest);
         gmtls_sm_wipe(last, sizeof last);
     }
@@ -346,7 +354,7 @@ int gmtls_sm4_gcm_seal(const gmtls_sm4_gcm_ctx *ctx, const uint8_t *iv, size_t i
     gmtls_sm_store_be32(cb + 12, gmtls_sm_load_be32(j0 + 12) + 1);
     for (size_t off = 0; off < len; off += GCM_CHUNK) {
         size_t n = len - off < GCM_CHUNK ? len - off : GCM_CHUNK;
-        gcm_ctr32(impl, ctx, cb, buf + off, n);
+        gcm_ctr32(impl, ctx, cb, buf + off, n, 0xffffffffu);
         ghash_pad(impl, ctx, s, buf + off, n);
     }
     gcm_tag(impl, ctx, j0, s, aadlen, len);
@@ -371,33 +379,27 @@ int gmtls_sm4_gcm_open(const gmtls_sm4_gcm_ctx *ctx, const uint8_t *iv, size_t i
     const gmtls_sm_impl *impl = gmtls_sm_impl_get();
     uint8_t j0[16], cb[16], s[16] = {0};
     gcm_j0(impl, ctx, iv, ivlen, j0);
-    /* SP 800-38D §7.2 steps 3-7 in one pass: S = GHASH(A pad || C pad || lengths)
-     * and P = GCTR_K(inc32(J0), C), chunk by chunk (each chunk is hashed
-     * before it is decrypted in place). P is released only if the tag
-     * verifies; otherwise buf is wiped. */
-    memcpy(cb, j0, 16);
-    gmtls_sm_store_be32(cb + 12, gmtls_sm_load_be32(j0 + 12) + 1);
+    /* SP 800-38D §7.2 steps 5-8: S = GHASH(A pad || C pad || lengths), T' = CIPH(J0) ^ S */
     if (aadlen > 0) {
         ghash_pad(impl, ctx, s, aad, aadlen);
     }
-    for (size_t off = 0; off < len; off += GCM_CHUNK) {
-        size_t n = len - off < GCM_CHUNK ? len - off : GCM_CHUNK;
-        ghash_pad(impl, ctx, s, buf + off, n);
-        gcm_ctr32(impl, ctx, cb, buf + off, n);
+    if (len > 0) {
+        ghash_pad(impl, ctx, s, buf, len);
     }
     gcm_tag(impl, ctx, j0, s, aadlen, len);
-    /* SP 800-38D §7.2 step 8: if T = T' return P, else FAIL (compared in constant time) */
-    int ok = gmtls_sm_ct_memeq(s, tag, taglen);
+    /* SP 800-38D §7.2 step 8: if T = T' return P, else FAIL. The tags are
+     * compared in constant time and the outcome is not branched on: step 3,
+     * P = GCTR_K(inc32(J0), C), always runs, its output ANDed with an
+     * all-ones or all-zero mask, so a forged message yields zeros in buf
+     * and the same instruction trace as an authentic one. */
+    uint32_t ok = (uint32_t)gmtls_sm_ct_memeq(s, tag, taglen);
+    uint32_t keep = gmtls_sm_value_barrier_u32(0u - ok);
     gmtls_sm_wipe(s, sizeof s);
-    if (!ok) {
-        gmtls_sm_wipe(j0, sizeof j0);
-        gmtls_sm_wipe(cb, sizeof cb);
-        if (len > 0) {
-            gmtls_sm_wipe(buf, len);
-        }
-        return -1;
-    }
+    memcpy(cb, j0, 16);
+    gmtls_sm_store_be32(cb + 12, gmtls_sm_load_be32(j0 + 12) + 1);
+    gcm_ctr32(impl, ctx, cb, buf, len, keep);
     gmtls_sm_wipe(cb, sizeof cb);
     gmtls_sm_wipe(j0, sizeof j0);
-    return 0;
+    /* 0 when authentic, -1 otherwise */
+    return (int)ok - 1;
 }

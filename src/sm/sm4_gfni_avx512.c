@@ -18,10 +18,12 @@
  *
  * Constant time: no branch or memory index depends on keys or data; the
  * S-box is arithmetic in GF(2^8) inside the vector unit, block counts and
- * lengths (public) are the only loop controls. Two groups (32 blocks) are
- * processed per pass for instruction-level parallelism. The few-block
- * cases (single blocks, CBC encryption, CCM's CBC-MAC) use a 4-lane xmm
- * variant of the same round, which is latency- rather than width-bound.
+ * lengths (public) are the only loop controls. Four groups (64 blocks)
+ * are processed per pass for instruction-level parallelism (tails: 32, 16,
+ * then masked loads/stores). The few-block cases (single blocks, CBC
+ * encryption, CCM's CBC-MAC) use a 4-lane xmm kernel with a latency-
+ * optimised form of the round (see below). GCM's GHASH is in
+ * ghash_vpclmul.c; sm4_gcm.c runs the two chunk by chunk.
  *
  * Every function carries a target attribute, so this file compiles
  * without -march flags; cpu.c only calls it on CPUs with the features.
@@ -181,6 +183,22 @@ Z_TARGET static inline void z_store(uint8_t *out, const uint8_t *xin, const __m5
     }
 }
 
+/* Store nb (1..16) blocks of key stream applied to buf: buf = (buf ^ ks) & keep. */
+Z_TARGET static inline void z_store_keep(uint8_t *buf, const __m512i x[4], size_t nb, __m512i keep)
+{
+    __m512i o[4];
+    z_unslice(o, x);
+    for (size_t j = 0; j < 4; j++) {
+        __mmask64 m = z_mask(16 * nb, j);
+        if (m == 0) {
+            break;
+        }
+        /* (o ^ in) & keep */
+        o[j] = _mm512_ternarylogic_epi32(o[j], _mm512_maskz_loadu_epi8(m, buf + 64 * j), keep, 0x28);
+        _mm512_mask_storeu_epi8(buf + 64 * j, m, o[j]);
+    }
+}
+
 /* dword i of a sliced register belongs to block 4*(i%4) + i/4 */
 static const uint32_t z_lane_block[16] = {0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15};
 
@@ -191,7 +209,7 @@ static const uint32_t z_lane_block[16] = {0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14
  * encryption, CCM's CBC-MAC chain), where one block's 32 dependent rounds
  * set the speed. Two changes shorten the per-round chain from
  * GFNI, GFNI, VPROLD, VPTERNLOGD, VPXOR, VPXOR to GFNI, VPROLD, VPTERNLOGD,
- * VPTERNLOGD:
+ * VPTERNLOGD (and the round to 3 GFNI, 3 VPROLD, 4 VPTERNLOGD, 1 VPXOR):
  *
  * 1. The state is kept as Y = A1*X (A1 applied to every byte, one
  *    GF2P8AFFINEQB in and one out per block; round keys become
@@ -204,33 +222,41 @@ static const uint32_t z_lane_block[16] = {0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14
  *      A1*L(s) = a ^ R24 a ^ b ^ R8 b ^ R16 b ^ R8 c ^ R16 c ^ R24 c.
  *    a, b, c are GF2P8AFFINEINVQB with matrices A1*A2, A1*Shl2*A2,
  *    A1*Shr6*A2 and constants A1*c2, A1*Shl2*c2, A1*Shr6*c2 (derived
- *    offline like the S-box maps; tests cover every path that uses it).
+ *    offline like the S-box maps, in sm_internal.h; sm4_test.c checks the
+ *    identity with a model of the instructions).
  * 2. The next round's input is X_{i+2} ^ X_{i+3} ^ X_{i+4} ^ rk_{i+1} with
  *    X_{i+4} = X_i ^ L(s): the part P = X_i ^ X_{i+2} ^ X_{i+3} ^ rk_{i+1} is
  *    ready early, so only P ^ L(s) is on the chain; X_{i+4} is formed beside.
  */
-#define Y_A1 0x4c287db91a22505dull
-#define Y_A1INV 0xb3a4f5863284728bull
-#define Y_MA 0x280f0901760dc1afull
-#define Y_CA 0xad
-#define Y_MB 0x2c02b1909fa94018ull
-#define Y_CB 0xdf
-#define Y_MC 0x0000b5b5898900b5ull
-#define Y_CC 0xbc
+#define Y_A1 GMTLS_SM4_GFNI_PRE
+#define Y_A1INV GMTLS_SM4_Y_A1INV
+#define Y_MA GMTLS_SM4_Y_MA
+#define Y_CA GMTLS_SM4_Y_CA
+#define Y_MB GMTLS_SM4_Y_MB
+#define Y_CB GMTLS_SM4_Y_CB
+#define Y_MC GMTLS_SM4_Y_MC
+#define Y_CC GMTLS_SM4_Y_CC
+
+/* The three GF2P8AFFINEINVQB give sums of a, b, c directly (affine maps
+ * add): g = a ^ b, e = b ^ c, f = a ^ c, so that
+ * A1*L(s) = g ^ R8 e ^ R16 e ^ R24 f: three rotations instead of six. */
+#define Y_MG (Y_MA ^ Y_MB)
+#define Y_CG (Y_CA ^ Y_CB)
+#define Y_ME (Y_MB ^ Y_MC)
+#define Y_CE (Y_CB ^ Y_CC)
+#define Y_MF (Y_MA ^ Y_MC)
+#define Y_CF (Y_CA ^ Y_CC)
 
 #define Y_ROUND(y0, y1, y2, y3, in, knext)                                                     \
     do {                                                                                       \
-        __m128i a_ = _mm_gf2p8affineinv_epi64_epi8((in), ma, Y_CA);                            \
-        __m128i b_ = _mm_gf2p8affineinv_epi64_epi8((in), mb, Y_CB);                            \
-        __m128i c_ = _mm_gf2p8affineinv_epi64_epi8((in), mc, Y_CC);                            \
+        __m128i g_ = _mm_gf2p8affineinv_epi64_epi8((in), mg, Y_CG);                            \
+        __m128i e_ = _mm_gf2p8affineinv_epi64_epi8((in), me, Y_CE);                            \
+        __m128i f_ = _mm_gf2p8affineinv_epi64_epi8((in), mf, Y_CF);                            \
         __m128i p_ = _mm_xor_si128(_mm_ternarylogic_epi32((y0), (y2), (y3), 0x96), (knext));   \
-        __m128i t2_ = _mm_ternarylogic_epi32(_mm_rol_epi32(a_, 24), _mm_rol_epi32(b_, 8),      \
-                                             _mm_rol_epi32(b_, 16), 0x96);                     \
-        __m128i t3_ = _mm_ternarylogic_epi32(_mm_rol_epi32(c_, 8), _mm_rol_epi32(c_, 16),      \
-                                             _mm_rol_epi32(c_, 24), 0x96);                     \
-        (in) = _mm_ternarylogic_epi32(_mm_ternarylogic_epi32(p_, a_, b_, 0x96), t2_, t3_, 0x96); \
-        (y0) = _mm_ternarylogic_epi32(_mm_ternarylogic_epi32((y0), a_, b_, 0x96), t2_, t3_,      \
-                                      0x96);                                                   \
+        __m128i t_ = _mm_ternarylogic_epi32(_mm_rol_epi32(e_, 8), _mm_rol_epi32(e_, 16),       \
+                                            _mm_rol_epi32(f_, 24), 0x96);                      \
+        (in) = _mm_ternarylogic_epi32(p_, g_, t_, 0x96);                                       \
+        (y0) = _mm_ternarylogic_epi32((y0), g_, t_, 0x96);                                     \
     } while (0)
 
 /* The round keys in the Y domain: A1*rk ^ c1 in every byte. */
@@ -245,8 +271,8 @@ Z_TARGET static inline void y_keys(__m128i yk[32], const uint32_t rk[32])
 /* 32 rounds on Y-domain state; afterwards y[3-w] is output word w. */
 Z_TARGET static inline void y_rounds(const __m128i yk[32], __m128i y[4])
 {
-    const __m128i ma = _mm_set1_epi64x((long long)Y_MA), mb = _mm_set1_epi64x((long long)Y_MB);
-    const __m128i mc = _mm_set1_epi64x((long long)Y_MC);
+    const __m128i mg = _mm_set1_epi64x((long long)Y_MG), me = _mm_set1_epi64x((long long)Y_ME);
+    const __m128i mf = _mm_set1_epi64x((long long)Y_MF);
     __m128i in = _mm_xor_si128(_mm_ternarylogic_epi32(y[1], y[2], y[3], 0x96), yk[0]);
     for (int i = 0; i < 32; i += 4) {
         __m128i k4 = i + 4 < 32 ? yk[i + 4] : _mm_setzero_si128();
@@ -291,12 +317,12 @@ Z_TARGET static void x_crypt4(const uint32_t rk[32], const uint8_t *in, uint8_t 
         x[k] = k < nb ? x_bswap32(_mm_loadu_si128((const __m128i *)(const void *)(in + 16 * k)))
                       : _mm_setzero_si128();
     }
-    x_transpose(&x[0], &x[1], &x[2], &x[3]);
-    __m128i yk[32];
-    y_keys(yk, rk);
     for (int w = 0; w < 4; w++) {
         x[w] = y_in(x[w]);
     }
+    x_transpose(&x[0], &x[1], &x[2], &x[3]);
+    __m128i yk[32];
+    y_keys(yk, rk);
     y_rounds(yk, x);
     gmtls_sm_wipe(yk, sizeof yk);
     __m128i o0 = y_out(x[3]), o1 = y_out(x[2]), o2 = y_out(x[1]), o3 = y_out(x[0]);
@@ -447,8 +473,9 @@ Z_TARGET static inline void z_ctr32(__m512i x[4], const uint32_t w[3], uint32_t 
 }
 
 Z_TARGET void gmtls_sm4_gfni512_ctr32(const uint32_t rk[32], uint8_t cb[16], uint8_t *buf,
-                                      size_t nblocks)
+                                      size_t nblocks, uint32_t keep)
 {
+    const __m512i kv = _mm512_set1_epi32((int)keep);
     __m512i x[4], y[4];
     uint32_t w[3];
     uint32_t c = gmtls_sm_load_be32(cb + 12);
@@ -462,7 +489,7 @@ Z_TARGET void gmtls_sm4_gfni512_ctr32(const uint32_t rk[32], uint8_t cb[16], uin
         }
         z_roundsG(rk, xg);
         for (int g = 0; g < ZG; g++) {
-            z_store(buf + 256 * g, buf + 256 * g, xg[g], 16);
+            z_store_keep(buf + 256 * g, xg[g], 16, kv);
         }
         c += 16 * ZG;
         buf += 256 * ZG;
@@ -472,8 +499,8 @@ Z_TARGET void gmtls_sm4_gfni512_ctr32(const uint32_t rk[32], uint8_t cb[16], uin
         z_ctr32(x, w, c);
         z_ctr32(y, w, c + 16);
         z_rounds32(rk, x, y);
-        z_store(buf, buf, x, 16);
-        z_store(buf + 256, buf + 256, y, 16);
+        z_store_keep(buf, x, 16, kv);
+        z_store_keep(buf + 256, y, 16, kv);
         c += 32;
         buf += 512;
         nblocks -= 32;
@@ -482,12 +509,12 @@ Z_TARGET void gmtls_sm4_gfni512_ctr32(const uint32_t rk[32], uint8_t cb[16], uin
         z_ctr32(x, w, c);
         z_ctr32(y, w, c + 16);
         z_rounds32(rk, x, y);
-        z_store(buf, buf, x, 16);
-        z_store(buf + 256, buf + 256, y, nblocks - 16);
+        z_store_keep(buf, x, 16, kv);
+        z_store_keep(buf + 256, y, nblocks - 16, kv);
     } else if (nblocks > 0) {
         z_ctr32(x, w, c);
         z_rounds16(rk, x);
-        z_store(buf, buf, x, nblocks);
+        z_store_keep(buf, x, nblocks, kv);
     }
     c += (uint32_t)nblocks;
     gmtls_sm_store_be32(cb + 12, c);
@@ -515,41 +542,45 @@ Z_TARGET void gmtls_sm4_gfni512_mac_ctr(const uint32_t rk[32], uint8_t y[16], co
     __m128i x[4], yk[32];
     y_keys(yk, rk);
     /* x[3-w] = word w of the chaining value, in the Y domain, lane 0 */
-    __m128i s0 = x_bswap32(_mm_loadu_si128((const __m128i *)(const void *)y)), s1 = z, s2 = z,
-            s3 = z;
+    __m128i s0 = y_in(x_bswap32(_mm_loadu_si128((const __m128i *)(const void *)y))), s1 = z,
+            s2 = z, s3 = z;
     x_transpose(&s0, &s1, &s2, &s3);
-    x[3] = y_in(s0);
-    x[2] = y_in(s1);
-    x[1] = y_in(s2);
-    x[0] = y_in(s3);
+    x[3] = s0;
+    x[2] = s1;
+    x[1] = s2;
+    x[0] = s3;
     size_t i = 0;
     for (; i < nmac; i++) {
-        __m128i d0 = x_bswap32(_mm_loadu_si128((const __m128i *)(const void *)(mac_in + 16 * i)));
-        __m128i d1 = i < nctr ? x_bswap32(_mm_loadu_si128((const __m128i *)(const void *)(ctr_in + 16 * i)))
-                              : z;
+        /* A1 is bytewise, so it commutes with the byte swap and the transpose:
+         * apply it to the two live blocks before slicing (2 GFNI, not 4) */
+        __m128i d0 = y_in(x_bswap32(_mm_loadu_si128((const __m128i *)(const void *)(mac_in + 16 * i))));
+        __m128i d1 = z;
+        if (i < nctr) {
+            d1 = y_in(x_bswap32(_mm_loadu_si128((const __m128i *)(const void *)(ctr_in + 16 * i))));
+        }
         __m128i d2 = z, d3 = z;
         x_transpose(&d0, &d1, &d2, &d3);
         /* SP 800-38C A.2 / §6.1 step 4: Y_i = CIPH_K(B_i ^ Y_{i-1}) in lane 0, Ctr
          * block in lane 1; A1 is linear, so A1*(Y ^ B) = A1*Y ^ A1*B. */
-        __m128i n0 = _mm_ternarylogic_epi32(x[3], lane0, y_in(d0), 0x6a);
-        __m128i n1 = _mm_ternarylogic_epi32(x[2], lane0, y_in(d1), 0x6a);
-        __m128i n2 = _mm_ternarylogic_epi32(x[1], lane0, y_in(d2), 0x6a);
-        __m128i n3 = _mm_ternarylogic_epi32(x[0], lane0, y_in(d3), 0x6a);
+        __m128i n0 = _mm_ternarylogic_epi32(x[3], lane0, d0, 0x6a);
+        __m128i n1 = _mm_ternarylogic_epi32(x[2], lane0, d1, 0x6a);
+        __m128i n2 = _mm_ternarylogic_epi32(x[1], lane0, d2, 0x6a);
+        __m128i n3 = _mm_ternarylogic_epi32(x[0], lane0, d3, 0x6a);
         x[0] = n0;
         x[1] = n1;
         x[2] = n2;
         x[3] = n3;
         y_rounds(yk, x);
         if (i < nctr) {
-            __m128i o0 = y_out(x[3]), o1 = y_out(x[2]), o2 = y_out(x[1]), o3 = y_out(x[0]);
+            __m128i o0 = x[3], o1 = x[2], o2 = x[1], o3 = x[0];
             x_transpose(&o0, &o1, &o2, &o3);
-            _mm_storeu_si128((__m128i *)(void *)(ks_out + 16 * i), x_bswap32(o1));
+            _mm_storeu_si128((__m128i *)(void *)(ks_out + 16 * i), x_bswap32(y_out(o1)));
         }
     }
     {
-        __m128i o0 = y_out(x[3]), o1 = y_out(x[2]), o2 = y_out(x[1]), o3 = y_out(x[0]);
+        __m128i o0 = x[3], o1 = x[2], o2 = x[1], o3 = x[0];
         x_transpose(&o0, &o1, &o2, &o3);
-        _mm_storeu_si128((__m128i *)(void *)y, x_bswap32(o0));
+        _mm_storeu_si128((__m128i *)(void *)y, x_bswap32(y_out(o0)));
     }
     gmtls_sm_wipe(yk, sizeof yk);
     if (nctr > i) {

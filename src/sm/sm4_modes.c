@@ -6,8 +6,9 @@
 
 #include "sm_internal.h"
 
-/* Blocks handed to the core per call in CBC decryption. */
-#define CHUNK_BLOCKS 16
+/* Blocks handed to the core per call in CBC decryption: 64 = one full
+ * pass of the widest SIMD cores (4 x 16 blocks AVX-512, 8 x 8 AVX2). */
+#define CHUNK_BLOCKS 64
 
 void gmtls_sm4_ecb_encrypt(const gmtls_sm4_key *ks, const uint8_t *in, uint8_t *out, size_t nblocks)
 {

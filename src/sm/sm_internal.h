@@ -76,7 +76,8 @@ static inline uint32_t gmtls_sm_rotl32(uint32_t x, unsigned n)
  * One implementation path: a name (what gmtls_sm_cpu_path() returns and
  * what GMTLS_CPU selects) and function pointers for the bulk primitives.
  * Faster implementations (AES-NI/GFNI/AVX2/AVX-512) add a table of their
- * own in cpu.c; a NULL member means "use the portable function".
+ * own in cpu.c, naming a function (possibly a portable one) for every
+ * member.
  *
  *  sm4_blocks: encrypt (rk = rk_enc) or decrypt (rk = rk_dec) nblocks
  *              independent 16-byte blocks (ECB core; in may equal out).
@@ -87,8 +88,10 @@ static inline uint32_t gmtls_sm_rotl32(uint32_t x, unsigned n)
  *  ghash:      Y = (Y ^ X_i) * H over nblocks 16-byte blocks.
  *  sm3_blocks: compress nblocks 64-byte blocks into h.
  *  sm4_ctr32:  GCM's GCTR (SP 800-38D §6.5) over nblocks whole blocks in
- *              place: buf ^= CIPH(cb), CIPH(inc32(cb)), ...; the low 32
- *              bits of cb (big-endian) advance by nblocks, mod 2^32.
+ *              place: buf = (buf ^ CIPH(cb), CIPH(inc32(cb)), ...) & keep
+ *              (keep = 0xffffffff, or 0 to output zeros: open releases
+ *              no plaintext for a bad tag without branching on it); the
+ *              low 32 bits of cb (big-endian) advance by nblocks, mod 2^32.
  *  sm4_mac_ctr: CCM's two halves at once: the CBC-MAC chain
  *              y = CIPH(y ^ B_i) over the nmac blocks at mac_in, and,
  *              independently, ks_out[j] = CIPH(ctr_in[j]) for nctr blocks
@@ -103,7 +106,8 @@ typedef struct gmtls_sm_impl {
     void (*ghash_init)(gmtls_sm4_gcm_ctx *ctx);
     void (*ghash)(const gmtls_sm4_gcm_ctx *ctx, uint8_t y[16], const uint8_t *in, size_t nblocks);
     void (*sm3_blocks)(uint32_t h[8], const uint8_t *in, size_t nblocks);
-    void (*sm4_ctr32)(const uint32_t rk[32], uint8_t cb[16], uint8_t *buf, size_t nblocks);
+    void (*sm4_ctr32)(const uint32_t rk[32], uint8_t cb[16], uint8_t *buf, size_t nblocks,
+                      uint32_t keep);
     void (*sm4_mac_ctr)(const uint32_t rk[32], uint8_t y[16], const uint8_t *mac_in, size_t nmac,
                         const uint8_t *ctr_in, uint8_t *ks_out, size_t nctr);
 } gmtls_sm_impl;
@@ -130,7 +134,8 @@ void gmtls_ghash_portable_init(gmtls_sm4_gcm_ctx *ctx);
 void gmtls_ghash_portable(const gmtls_sm4_gcm_ctx *ctx, uint8_t y[16], const uint8_t *in,
                           size_t nblocks);
 void gmtls_sm3_portable_blocks(uint32_t h[8], const uint8_t *in, size_t nblocks);
-void gmtls_sm4_portable_ctr32(const uint32_t rk[32], uint8_t cb[16], uint8_t *buf, size_t nblocks);
+void gmtls_sm4_portable_ctr32(const uint32_t rk[32], uint8_t cb[16], uint8_t *buf, size_t nblocks,
+                             uint32_t keep);
 void gmtls_sm4_portable_mac_ctr(const uint32_t rk[32], uint8_t y[16], const uint8_t *mac_in,
                                 size_t nmac, const uint8_t *ctr_in, uint8_t *ks_out, size_t nctr);
 
@@ -163,6 +168,17 @@ static inline void gmtls_sm_ctr128_add(uint8_t c[16], uint64_t n)
 #define GMTLS_SM4_GFNI_PRE_C 0x3e
 #define GMTLS_SM4_GFNI_POST 0xf3ab34a974a6b589ull
 #define GMTLS_SM4_GFNI_POST_C 0xd3
+/* The same maps for the latency-optimised rounds of sm4_gfni_avx512.c,
+ * which keep the state as Y = A1*X: A1^-1, and the GF2P8AFFINEINVQB
+ * matrices/constants giving A1*s, A1*Shl2*s and A1*Shr6*s for s = S(x)
+ * from inv(A1*x + c1) (Shl2/Shr6: bytewise shifts left 2 / right 6). */
+#define GMTLS_SM4_Y_A1INV 0xb3a4f5863284728bull
+#define GMTLS_SM4_Y_MA 0x280f0901760dc1afull
+#define GMTLS_SM4_Y_CA 0xad
+#define GMTLS_SM4_Y_MB 0x2c02b1909fa94018ull
+#define GMTLS_SM4_Y_CB 0xdf
+#define GMTLS_SM4_Y_MC 0x0000b5b5898900b5ull
+#define GMTLS_SM4_Y_CC 0xbc
 /* AES-NI form: AESENCLAST computes Aaes*inv(x) + 0x63 (after ShiftRows),
  * so the output map is P = A2*Aaes^-1 with constant P*0x63 + c2. Each affine
  * map is applied as two 16-entry nibble tables (VPSHUFB, a register-only
@@ -197,8 +213,8 @@ void gmtls_sm4_gfni512_blocks(const uint32_t rk[32], const uint8_t *in, uint8_t 
                               size_t nblocks);
 void gmtls_sm4_gfni512_ctr(const uint32_t rk[32], uint8_t ctr[16], const uint8_t *in,
                            uint8_t *out, size_t nblocks);
-void gmtls_sm4_gfni512_ctr32(const uint32_t rk[32], uint8_t cb[16], uint8_t *buf,
-                             size_t nblocks);
+void gmtls_sm4_gfni512_ctr32(const uint32_t rk[32], uint8_t cb[16], uint8_t *buf, size_t nblocks,
+                             uint32_t keep);
 void gmtls_sm4_gfni512_mac_ctr(const uint32_t rk[32], uint8_t y[16], const uint8_t *mac_in,
                                size_t nmac, const uint8_t *ctr_in, uint8_t *ks_out, size_t nctr);
 
@@ -207,21 +223,21 @@ void gmtls_sm4_gfni256_blocks(const uint32_t rk[32], const uint8_t *in, uint8_t 
                               size_t nblocks);
 void gmtls_sm4_gfni256_ctr(const uint32_t rk[32], uint8_t ctr[16], const uint8_t *in,
                            uint8_t *out, size_t nblocks);
-void gmtls_sm4_gfni256_ctr32(const uint32_t rk[32], uint8_t cb[16], uint8_t *buf,
-                             size_t nblocks);
+void gmtls_sm4_gfni256_ctr32(const uint32_t rk[32], uint8_t cb[16], uint8_t *buf, size_t nblocks,
+                             uint32_t keep);
 void gmtls_sm4_gfni256_mac_ctr(const uint32_t rk[32], uint8_t y[16], const uint8_t *mac_in,
                                size_t nmac, const uint8_t *ctr_in, uint8_t *ks_out, size_t nctr);
 void gmtls_sm4_aesni256_blocks(const uint32_t rk[32], const uint8_t *in, uint8_t *out,
                                size_t nblocks);
 void gmtls_sm4_aesni256_ctr(const uint32_t rk[32], uint8_t ctr[16], const uint8_t *in,
                             uint8_t *out, size_t nblocks);
-void gmtls_sm4_aesni256_ctr32(const uint32_t rk[32], uint8_t cb[16], uint8_t *buf,
-                              size_t nblocks);
+void gmtls_sm4_aesni256_ctr32(const uint32_t rk[32], uint8_t cb[16], uint8_t *buf, size_t nblocks,
+                             uint32_t keep);
 void gmtls_sm4_aesni256_mac_ctr(const uint32_t rk[32], uint8_t y[16], const uint8_t *mac_in,
                                 size_t nmac, const uint8_t *ctr_in, uint8_t *ks_out, size_t nctr);
 
-/* SM3 with BMI2 rounds and SIMD message expansion (sm3_avx2.c). */
-void gmtls_sm3_avx2_blocks(uint32_t h[8], const uint8_t *in, size_t nblocks);
+/* SM3 with unrolled BMI2 rounds (sm3_bmi2.c). */
+void gmtls_sm3_bmi2_blocks(uint32_t h[8], const uint8_t *in, size_t nblocks);
 #endif
 
 /* The SM4 S-box as specified (GB/T 32907-2016 Table 1). For tests and the

@@ -1,5 +1,7 @@
 /* tests/sm/sm4_test.c - SM4 block cipher, modes and AEAD known answers,
- * the S-box circuit, tamper detection; once per CPU path. */
+ * the S-box circuit and its GFNI / AES-NI affine forms, tamper detection,
+ * and every dispatched primitive against the portable one; once per CPU
+ * path. */
 #include "gmtls/sm.h"
 #include "sm/sm_internal.h"
 #include "sm_paths.h"
@@ -87,6 +89,106 @@ static void test_sbox(void)
 /* --------------------------------------------------------- block */
 
 static const void *million_done[8];
+
+/* The GFNI and AES-NI forms of the S-box (sm_internal.h), evaluated with a
+ * software model of the instructions, against the standard's table. */
+static uint8_t aes_mul(uint8_t a, uint8_t b)
+{
+    unsigned r = 0, x = a;
+    for (int i = 0; i < 8; i++) {
+        if (b >> i & 1) {
+            r ^= x;
+        }
+        x <<= 1;
+        if (x & 0x100) {
+            x ^= 0x11b;
+        }
+    }
+    return (uint8_t)r;
+}
+static uint8_t aes_inv(uint8_t a)
+{
+    uint8_t r = 1;
+    for (int i = 0; i < 254; i++) {
+        r = aes_mul(r, a);
+    }
+    return a ? r : 0;
+}
+/* GF2P8AFFINEQB on one byte: bit i = parity(byte (7-i) of m & x) ^ bit i of c */
+static uint8_t gfni_affine(uint64_t m, uint8_t x, uint8_t c)
+{
+    uint8_t y = 0;
+    for (int i = 0; i < 8; i++) {
+        uint8_t row = (uint8_t)(m >> (8 * (7 - i)));
+        y |= (uint8_t)((__builtin_popcount(row & x) & 1) << i);
+    }
+    return (uint8_t)(y ^ c);
+}
+/* FIPS 197 §5.1.1 SubBytes: inverse in GF(2^8), then the affine map with 0x63 */
+static uint8_t aes_subbyte(uint8_t x)
+{
+    uint8_t b = aes_inv(x), r = 0x63;
+    for (int i = 0; i < 8; i++) {
+        int bit = (b >> i ^ b >> ((i + 4) & 7) ^ b >> ((i + 5) & 7) ^ b >> ((i + 6) & 7) ^
+                   b >> ((i + 7) & 7)) & 1;
+        r ^= (uint8_t)(bit << i);
+    }
+    return r;
+}
+static void test_sbox_simd_forms(void)
+{
+    static const uint8_t pre_lo[16] = {GMTLS_SM4_AESNI_PRE_LO}, pre_hi[16] = {GMTLS_SM4_AESNI_PRE_HI};
+    static const uint8_t post_lo[16] = {GMTLS_SM4_AESNI_POST_LO},
+                         post_hi[16] = {GMTLS_SM4_AESNI_POST_HI};
+    int gfni_ok = 1, aesni_ok = 1;
+    CHECK(aes_subbyte(0x00) == 0x63 && aes_subbyte(0x53) == 0xed); /* FIPS 197 §5.1.1 example */
+    for (int x = 0; x < 256; x++) {
+        uint8_t s = gmtls_sm4_sbox_table[x];
+        /* GF2P8AFFINEINVQB(GF2P8AFFINEQB(x, PRE, c1), POST, c2) */
+        uint8_t g = gfni_affine(GMTLS_SM4_GFNI_PRE, (uint8_t)x, GMTLS_SM4_GFNI_PRE_C);
+        g = gfni_affine(GMTLS_SM4_GFNI_POST, aes_inv(g), GMTLS_SM4_GFNI_POST_C);
+        gfni_ok &= g == s;
+        /* nibble tables around AESENCLAST's SubBytes */
+        uint8_t a = (uint8_t)(pre_lo[x & 15] ^ pre_hi[x >> 4]);
+        a = aes_subbyte(a);
+        a = (uint8_t)(post_lo[a & 15] ^ post_hi[a >> 4]);
+        aesni_ok &= a == s;
+    }
+    CHECK(gfni_ok);
+    CHECK(aesni_ok);
+
+    /* The Y-domain round of sm4_gfni_avx512.c: for words x,
+     * A1*L(tau(x)) = a ^ R24 a ^ b ^ R8 b ^ R16 b ^ R8 c ^ R16 c ^ R24 c with
+     * a, b, c = GF2P8AFFINEINVQB(A1*x + c1) under MA, MB, MC; and A1^-1*A1 = I. */
+    int y_ok = 1, inv_ok = 1;
+    for (int i = 0; i < 4096; i++) {
+        uint32_t x = (uint32_t)rnd(), lx, ya = 0, a = 0, b = 0, c = 0;
+        x = (x & ~(0xffu << (8 * (i & 3)))) | (uint32_t)(i >> 2 & 0xff) << (8 * (i & 3));
+        uint32_t t = 0;
+        for (int j = 0; j < 4; j++) {
+            t |= (uint32_t)gmtls_sm4_sbox_table[x >> (8 * j) & 0xff] << (8 * j);
+        }
+        lx = t ^ gmtls_sm_rotl32(t, 2) ^ gmtls_sm_rotl32(t, 10) ^ gmtls_sm_rotl32(t, 18) ^
+             gmtls_sm_rotl32(t, 24);
+        for (int j = 0; j < 4; j++) {
+            uint8_t xb = (uint8_t)(x >> (8 * j)), lb = (uint8_t)(lx >> (8 * j));
+            uint8_t u = aes_inv(gfni_affine(GMTLS_SM4_GFNI_PRE, xb, GMTLS_SM4_GFNI_PRE_C));
+            ya |= (uint32_t)gfni_affine(GMTLS_SM4_GFNI_PRE, lb, 0) << (8 * j);
+            a |= (uint32_t)gfni_affine(GMTLS_SM4_Y_MA, u, GMTLS_SM4_Y_CA) << (8 * j);
+            b |= (uint32_t)gfni_affine(GMTLS_SM4_Y_MB, u, GMTLS_SM4_Y_CB) << (8 * j);
+            c |= (uint32_t)gfni_affine(GMTLS_SM4_Y_MC, u, GMTLS_SM4_Y_CC) << (8 * j);
+        }
+        uint32_t got = a ^ gmtls_sm_rotl32(a, 24) ^ b ^ gmtls_sm_rotl32(b, 8) ^
+                       gmtls_sm_rotl32(b, 16) ^ gmtls_sm_rotl32(c, 8) ^ gmtls_sm_rotl32(c, 16) ^
+                       gmtls_sm_rotl32(c, 24);
+        y_ok &= got == ya;
+    }
+    for (int v = 0; v < 256; v++) {
+        inv_ok &= gfni_affine(GMTLS_SM4_Y_A1INV, gfni_affine(GMTLS_SM4_GFNI_PRE, (uint8_t)v, 0), 0) == v;
+    }
+    CHECK(y_ok);
+    CHECK(inv_ok);
+}
 
 static void test_block(void)
 {
@@ -393,15 +495,197 @@ static void test_ccm(void)
     CHECK(all_zero((const uint8_t *)&ctx, sizeof ctx));
 }
 
+/* ------------------------------------------- each path against portable */
+
+/* The dispatched primitives of the current path against the portable ones,
+ * over lengths that reach every main loop and tail (1..140 blocks) and
+ * counters that carry across 32-, 64- and 128-bit boundaries. */
+static void test_cross_path(void)
+{
+    const gmtls_sm_impl *impl = gmtls_sm_impl_get();
+    enum { NB = 140 };
+    uint8_t key[16], *in = malloc(16 * NB), *a = malloc(16 * NB), *b = malloc(16 * NB);
+    gmtls_sm4_key ks;
+    CHECK(in != NULL && a != NULL && b != NULL);
+    if (in == NULL || a == NULL || b == NULL) {
+        free(in);
+        free(a);
+        free(b);
+        return;
+    }
+    rnd_bytes(key, 16);
+    rnd_bytes(in, 16 * NB);
+    gmtls_sm4_set_key(&ks, key);
+    static const size_t ns[] = {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 48, 63, 64,
+                                65, 95, 96, 97, 127, 128, 129, 140};
+    int ok_ecb = 1, ok_ctr = 1, ok_ctr32 = 1, ok_mac = 1, ok_gh = 1;
+    for (size_t t = 0; t < sizeof ns / sizeof ns[0]; t++) {
+        size_t n = ns[t];
+        impl->sm4_blocks(ks.rk_enc, in, a, n);
+        gmtls_sm4_portable_blocks(ks.rk_enc, in, b, n);
+        ok_ecb &= memcmp(a, b, 16 * n) == 0;
+        impl->sm4_blocks(ks.rk_dec, a, a, n);
+        ok_ecb &= memcmp(a, in, 16 * n) == 0;
+        /* CTR: 128-bit counters near word boundaries */
+        static const char *ctrs[] = {"000102030405060708090a0bfffffff0",
+                                     "0001020304050607fffffffffffffff7",
+                                     "00010203fffffffffffffffffffffff9",
+                                     "ffffffffffffffffffffffffffffffc0"};
+        for (size_t c = 0; c < 4; c++) {
+            uint8_t ca[16], cb[16];
+            test_unhex(ctrs[c], ca, 16);
+            memcpy(cb, ca, 16);
+            impl->sm4_ctr(ks.rk_enc, ca, in, a, n);
+            gmtls_sm4_portable_ctr(ks.rk_enc, cb, in, b, n);
+            ok_ctr &= memcmp(a, b, 16 * n) == 0 && memcmp(ca, cb, 16) == 0;
+            /* GCM's inc32 (wraps mod 2^32, upper 96 bits fixed) */
+            test_unhex(ctrs[c], ca, 16);
+            memcpy(cb, ca, 16);
+            memcpy(a, in, 16 * n);
+            memcpy(b, in, 16 * n);
+            impl->sm4_ctr32(ks.rk_enc, ca, a, n, 0xffffffffu);
+            gmtls_sm4_portable_ctr32(ks.rk_enc, cb, b, n, 0xffffffffu);
+            ok_ctr32 &= memcmp(a, b, 16 * n) == 0 && memcmp(ca, cb, 16) == 0;
+            /* keep = 0: zeros out, counter still advances */
+            impl->sm4_ctr32(ks.rk_enc, ca, a, n, 0);
+            ok_ctr32 &= all_zero(a, 16 * n);
+            gmtls_sm4_portable_ctr32(ks.rk_enc, cb, b, n, 0);
+            ok_ctr32 &= memcmp(ca, cb, 16) == 0;
+        }
+        /* CCM kernel: MAC chain and independent counter blocks, all count mixes */
+        static const size_t mixes[][2] = {{0, 1}, {1, 0}, {1, 1}, {1, 3}, {3, 1}, {2, 2}};
+        for (size_t m = 0; m < 6; m++) {
+            size_t nm = mixes[m][0] ? n * mixes[m][0] / (mixes[m][1] > 1 ? mixes[m][1] : 1) : 0;
+            size_t nc = mixes[m][1] ? n * mixes[m][1] / (mixes[m][0] > 1 ? mixes[m][0] : 1) : 0;
+            nm = nm > NB / 2 ? NB / 2 : nm;
+            nc = nc > NB / 2 ? NB / 2 : nc;
+            uint8_t ya[16], yb[16];
+            rnd_bytes(ya, 16);
+            memcpy(yb, ya, 16);
+            impl->sm4_mac_ctr(ks.rk_enc, ya, in, nm, in + 16 * (NB / 2), a, nc);
+            gmtls_sm4_portable_mac_ctr(ks.rk_enc, yb, in, nm, in + 16 * (NB / 2), b, nc);
+            ok_mac &= memcmp(ya, yb, 16) == 0 && memcmp(a, b, 16 * nc) == 0;
+        }
+    }
+    /* GHASH (the path's key material) against the portable multiplication */
+    gmtls_sm4_gcm_ctx *g = malloc(sizeof *g);
+    CHECK(g != NULL);
+    if (g != NULL) {
+        gmtls_sm4_gcm_init(g, key);
+        for (size_t n = 0; n <= 70; n++) {
+            uint8_t ya[16], yb[16];
+            rnd_bytes(ya, 16);
+            memcpy(yb, ya, 16);
+            impl->ghash(g, ya, in, n);
+            gmtls_ghash_portable(g, yb, in, n);
+            ok_gh &= memcmp(ya, yb, 16) == 0;
+        }
+        gmtls_sm4_gcm_clear(g);
+        free(g);
+    }
+    CHECK(ok_ecb);
+    CHECK(ok_ctr);
+    CHECK(ok_ctr32);
+    CHECK(ok_mac);
+    CHECK(ok_gh);
+    gmtls_sm4_key_clear(&ks);
+    free(in);
+    free(a);
+    free(b);
+}
+
+/* Long AEAD messages: the portable path (first in the loop) records
+ * SM3(ciphertext || tag) per case, every later path must match, and each
+ * sealed message must open again (and fail, wiped, with a flipped bit). */
+static void test_long_aead(const char *path)
+{
+    static const size_t lens[] = {0, 1, 15, 16, 17, 255, 256, 257, 511, 512, 1023, 1024, 1025,
+                                  2047, 4109, 16384, 16397};
+    enum { NL = sizeof lens / sizeof lens[0], NCASE = 3 * NL };
+    static uint8_t ref[NCASE][32];
+    static int have_ref;
+    const int record = strcmp(path, "portable") == 0;
+    uint8_t key[16], iv[13], aad[37], tag[16], h[32];
+    uint8_t *buf = malloc(16397), *pt = malloc(16397);
+    gmtls_sm4_gcm_ctx *g = malloc(sizeof *g);
+    gmtls_sm4_ccm_ctx c;
+    CHECK(buf != NULL && pt != NULL && g != NULL);
+    if (buf == NULL || pt == NULL || g == NULL) {
+        free(buf);
+        free(pt);
+        free(g);
+        return;
+    }
+    uint64_t save = rng_state;
+    rng_state = 0x9e3779b97f4a7c15ull;
+    rnd_bytes(key, 16);
+    rnd_bytes(iv, 13);
+    rnd_bytes(aad, sizeof aad);
+    rnd_bytes(pt, 16397);
+    rng_state = save;
+    gmtls_sm4_gcm_init(g, key);
+    gmtls_sm4_ccm_init(&c, key);
+    int ok_ref = 1, ok_open = 1, ok_bad = 1;
+    for (size_t k = 0; k < NCASE; k++) {
+        size_t len = lens[k % NL];
+        int mode = (int)(k / NL); /* 0: GCM 12-byte IV, 1: GCM 13-byte IV, 2: CCM */
+        memcpy(buf, pt, len);
+        if (mode < 2) {
+            CHECK_OK(gmtls_sm4_gcm_seal(g, iv, mode ? 13 : 12, aad, sizeof aad, buf, len, tag, 16));
+        } else {
+            CHECK_OK(gmtls_sm4_ccm_seal(&c, iv, 12, aad, sizeof aad, buf, len, tag, 16));
+        }
+        gmtls_sm3_ctx sc;
+        gmtls_sm3_init(&sc);
+        gmtls_sm3_update(&sc, buf, len);
+        gmtls_sm3_update(&sc, tag, 16);
+        gmtls_sm3_final(&sc, h);
+        if (record) {
+            memcpy(ref[k], h, 32);
+        } else if (have_ref) {
+            ok_ref &= memcmp(ref[k], h, 32) == 0;
+        }
+        int r = mode < 2 ? gmtls_sm4_gcm_open(g, iv, mode ? 13 : 12, aad, sizeof aad, buf, len, tag, 16)
+                         : gmtls_sm4_ccm_open(&c, iv, 12, aad, sizeof aad, buf, len, tag, 16);
+        ok_open &= r == 0 && memcmp(buf, pt, len) == 0;
+        if (len > 0) {
+            memcpy(buf, pt, len);
+            if (mode < 2) {
+                gmtls_sm4_gcm_seal(g, iv, mode ? 13 : 12, aad, sizeof aad, buf, len, tag, 16);
+            } else {
+                gmtls_sm4_ccm_seal(&c, iv, 12, aad, sizeof aad, buf, len, tag, 16);
+            }
+            buf[len / 2] ^= 0x20;
+            r = mode < 2 ? gmtls_sm4_gcm_open(g, iv, mode ? 13 : 12, aad, sizeof aad, buf, len, tag, 16)
+                         : gmtls_sm4_ccm_open(&c, iv, 12, aad, sizeof aad, buf, len, tag, 16);
+            ok_bad &= r == -1 && all_zero(buf, len);
+        }
+    }
+    if (record) {
+        have_ref = 1;
+    }
+    CHECK(ok_ref);
+    CHECK(ok_open);
+    CHECK(ok_bad);
+    gmtls_sm4_gcm_clear(g);
+    gmtls_sm4_ccm_clear(&c);
+    free(g);
+    free(buf);
+    free(pt);
+}
+
 int main(void)
 {
     test_sbox();
+    test_sbox_simd_forms();
     SM_FOR_EACH_PATH(path) {
         printf("sm4_test: cpu path %s\n", path);
         test_block();
         test_cbc_ctr();
         test_gcm();
         test_ccm();
+        test_cross_path();
+        test_long_aead(path);
     }
     return TEST_END("sm4_test");
 }
