@@ -558,8 +558,58 @@ static void test_go_gmtls_camp(void)
     gmtls_config_free(go);
 }
 
+/* Each ShangMi suite x {curveSM2, x25519} x {SM2, ECDSA server chain} x
+ * {no client certificate, an SM2 client certificate}. */
+static void test_sm_client_auth_matrix(void)
+{
+    static const char *const suites[] = {"TLS_SM4_GCM_SM3", "TLS_SM4_CCM_SM3"};
+    static const char *const groups[] = {"curveSM2", "x25519"};
+    static const char *const certs[] = {"SM2", "P-256"};
+    const test_chain *client = tt_chain("SM2");
+    for (size_t s = 0; s < 2; s++) {
+        for (size_t g = 0; g < 2; g++) {
+            for (size_t k = 0; k < 2; k++) {
+                for (int auth = 0; auth < 2; auth++) {
+                    const test_chain *server = tt_chain(certs[k]);
+                    gmtls_config *scfg = tt_server_config(server), *ccfg = tt_client_config(server);
+                    CHECK_OK(gmtls_config_set_cipher_suites(ccfg, suites[s]));
+                    CHECK_OK(gmtls_config_set_groups(ccfg, groups[g]));
+                    if (auth) {
+                        gmtls_config_set_client_auth(scfg, GMTLS_CLIENT_AUTH_REQUIRE_AND_VERIFY);
+                        CHECK_OK(gmtls_config_add_ca_mem(scfg, client->ca_pem, strlen(client->ca_pem)));
+                        CHECK_OK(gmtls_config_add_cert_chain_mem(ccfg, client->chain_pem, strlen(client->chain_pem),
+                                                                 client->key_pem, strlen(client->key_pem)));
+                    }
+                    tt_pair p;
+                    CHECK_OK(tt_pair_new(&p, ccfg, scfg, "localhost"));
+                    int rc = tt_handshake(&p);
+                    CHECK_OK(rc);
+                    if (rc == 0) {
+                        CHECK(strcmp(gmtls_cipher_suite_name(gmtls_conn_cipher_suite(p.srv)), suites[s]) == 0);
+                        CHECK(strcmp(gmtls_group_name(gmtls_conn_group(p.srv)), groups[g]) == 0);
+                        CHECK(gmtls_conn_sigalg(p.cli) == (k == 0 ? 0x0708 : 0x0403));
+                        CHECK((gmtls_conn_peer_subject(p.srv) != NULL) == auth);
+                        if (auth) {
+                            CHECK(p.srv->peer_sigalg == 0x0708);
+                            CHECK(strcmp(gmtls_conn_verify_result(p.srv), "ok") == 0);
+                        }
+                        CHECK_OK(tt_send(&p, 1, "sm", 2));
+                        CHECK_OK(gmtls_key_update(p.cli, &p.c2s, 1));
+                        CHECK_OK(tt_send(&p, 1, "after", 5));
+                        CHECK(p.srv_app.off == 7);
+                    }
+                    tt_pair_free(&p);
+                    gmtls_config_free(scfg);
+                    gmtls_config_free(ccfg);
+                }
+            }
+        }
+    }
+}
+
 int main(void)
 {
+    test_sm_client_auth_matrix();
     test_go_gmtls_camp();
     test_auto_key_update();
     test_unknown_ca();

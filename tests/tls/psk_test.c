@@ -210,6 +210,24 @@ int main(void)
     CHECK_ERR(serve(scfg, msg, n, &resumed), GMTLS_ERR_WANT_READ);
     CHECK(!resumed);
 
+    /* A client that offers only psk_ke (no (EC)DHE with the PSK) gets a full
+     * handshake: the reference resumes only with psk_dhe_ke. */
+    {
+        static uint8_t ke[8192];
+        gmtls_client_hello parsed;
+        memcpy(ke, ch, chlen);
+        CHECK_OK(gmtls_ch_parse(&parsed, ke, chlen));
+        const gmtls_ext *modes = gmtls_ch_find(&parsed, GMTLS_EXT_PSK_KEY_EXCHANGE_MODES);
+        CHECK(modes != NULL && modes->len == 2 && modes->data[1] == 1);
+        if (modes != NULL) {
+            ke[(size_t)(modes->data - ke) + 1] = 0; /* psk_ke */
+        }
+        n = rebuild(ke, chlen, &good, 1, 0, h, msg);
+        CHECK(n > 0);
+        CHECK_ERR(serve(scfg, msg, n, &resumed), GMTLS_ERR_WANT_READ);
+        CHECK(!resumed);
+    }
+
     /* A wrong binder on an identity the server can open -> decrypt_error. */
     identity badb = good;
     badb.bad_binder = 1;
