@@ -9,7 +9,7 @@ what=${1:-test}
 need=(cmake make gcc pkg-config libssl-dev openssl)
 case "$what" in
     build|run) ;;
-    test) need+=(gnutls-bin curl clang libclang-rt-14-dev libgcrypt20-dev valgrind chromium python3) ;;
+    test) need+=(gnutls-bin curl clang libclang-rt-14-dev libgcrypt20-dev valgrind chromium python3 tshark) ;;
     *) echo "setup.sh: unknown target '$what' (build|run|test)" >&2; exit 2 ;;
 esac
 if [ -n "${GMTLS_EXTRA_PACKAGES:-}" ]; then
