@@ -258,7 +258,9 @@ stop_pid "$SRV_PID"
 # ---------------------------------------------------------------- HTTP details (--root)
 root=$TMP/www
 mkdir -p "$root/sub" "$root/noindex"
-head -c 25165824 /dev/urandom >"$root/big.bin"
+BIG=$((GMTLS_ASAN ? 4194304 : 25165824)) # 24 MB (4 MB under ASan)
+BIGP=${BIG:0:$((${#BIG} - 4))}      # the access log counts BIG + a few header bytes
+head -c "$BIG" /dev/urandom >"$root/big.bin"
 printf 'spaced\n' >"$root/with space.txt"
 printf 'hello\n' >"$root/hello.txt"
 : >"$root/empty.txt"
@@ -321,15 +323,19 @@ else
     fail "24 MB file by gmtls client --get: exit status $?"
     sed 's/^/    | /' "$TMP/big.gm.err" >&2
 fi
-wait_count "$log" ' out=2516[0-9]{4} ' 2
-expect_eq "access log: both big downloads ok" "$(grep -Ec ' out=2516[0-9]{4} .*result=ok$' "$log")" 2
+wait_count "$log" " out=${BIGP}[0-9]{4} " 2
+expect_eq "access log: both big downloads ok" "$(grep -Ec " out=${BIGP}[0-9]{4} .*result=ok\$" "$log")" 2
 stop_pid "$SRV_PID"
 
 # the same downloads while send() now and then says EAGAIN for a moment
 # (tests/tools/eagain_shim.so: a run of 16 EAGAINs, then the socket takes
 # everything): the server must not wait for an event that never comes
+# Release build only: an LD_PRELOAD shim cannot go ahead of the ASan
+# runtime, and this checks the event loop's logic, which ASan does not change.
 SHIM=$HELPERS/eagain_shim.so
-if [ -f "$SHIM" ]; then
+if [ "$GMTLS_ASAN" = 1 ]; then
+    echo "note: the momentary-EAGAIN downloads run in the release build only"
+elif [ -f "$SHIM" ]; then
     log=$TMP/shim.log
     LD_PRELOAD=$SHIM start_server "$log" --www --root "$root" --dev-dir "$DEV" --idle-timeout 3
     ok=0
