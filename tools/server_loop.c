@@ -371,7 +371,9 @@ static int www_progress(srv_conn *c)
     if (c->state == CS_OPEN && !srv_http_sending(c->http) && srv_http_wants_close(c->http)) {
         start_close(c);
     }
-    if (c->state == CS_OPEN && c->w->stopping && c->requests > 0 && !srv_http_busy(c->http) &&
+    /* Stopping: a connection between requests (none begun, nothing left to
+     * send) closes now; one with a request under way finishes it first. */
+    if (c->state == CS_OPEN && c->w->stopping && !srv_http_busy(c->http) &&
         gmtls_io_pending_output(c->io) == 0) {
         start_close(c);
     }

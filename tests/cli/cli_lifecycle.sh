@@ -107,6 +107,10 @@ timeout 60 "$GMTLS" client "127.0.0.1:$SRV_PORT" --ca "$DEV/ca.pem" --quiet >"$T
     < <(printf 'GET /hello.txt HTTP/1.1\r\nHost: localhost\r\n\r\n'; sleep 40) &
 ka=$!
 PIDS+=("$ka")
+# a connection that completed its handshake but has not sent a request
+timeout 60 "$GMTLS" client "127.0.0.1:$SRV_PORT" --ca "$DEV/ca.pem" >"$TMP/noreq.out" 2>&1 < <(sleep 40) &
+noreq=$!
+PIDS+=("$noreq")
 for i in $(seq 1 100); do
     [ "$(stat -c %s "$TMP/slow.bin" 2>/dev/null || echo 0)" -gt 2000000 ] && grep -q '^hello$' "$TMP/ka.out" && break
     sleep 0.1
@@ -127,6 +131,11 @@ wait_exit "$ka" 10
 t_ka=$(now_ms)
 expect_eq "idle keep-alive connection ends cleanly at SIGTERM" "$EXIT_RC" 0
 in_range "... promptly" $((t_ka - t_sig)) 0 3000
+wait_exit "$noreq" 10
+t_nr=$(now_ms)
+expect_grep "$TMP/noreq.out" '^protocol: TLSv1.3$' "the request-less connection had completed its handshake"
+expect_eq "a connection without a request ends cleanly at SIGTERM" "$EXIT_RC" 0
+in_range "... promptly (not at the idle timeout)" $((t_nr - t_sig)) 0 3000
 wait_exit "$slow" 40
 t_dl=$(now_ms)
 expect_eq "the in-flight download completes (curl exit 0)" "$EXIT_RC" 0
