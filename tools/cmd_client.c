@@ -103,28 +103,18 @@ static int parse_args(int argc, char **argv, client_opts *o)
             o->showcerts = 1;
             continue;
         }
-        struct {
-            const char *name;
-            const char **dst;
-        } sopts[] = {
+        const tool_str_opt sopts[] = {
             {"--servername", &o->servername}, {"--ca", &o->ca},         {"--ciphers", &o->ciphers},
             {"--groups", &o->groups},         {"--sigalgs", &o->sigalgs}, {"--alpn", &o->alpn},
             {"--cert", &o->cert},             {"--key", &o->key},       {"--sess-out", &o->sess_out},
             {"--sess-in", &o->sess_in},       {"--keylog", &o->keylog}, {"--export", &o->export_spec},
             {"--sm2-id", &o->sm2_id},         {"--get", &o->get_path},
         };
-        int matched = 0;
-        for (size_t k = 0; k < sizeof(sopts) / sizeof(sopts[0]) && !matched; k++) {
-            m = tool_opt_value(argc, argv, &i, sopts[k].name, &v);
-            if (m < 0) {
-                return -1;
-            }
-            if (m > 0) {
-                *sopts[k].dst = v;
-                matched = 1;
-            }
+        m = tool_opt_strings(argc, argv, &i, sopts, sizeof(sopts) / sizeof(sopts[0]));
+        if (m < 0) {
+            return -1;
         }
-        if (matched) {
+        if (m > 0) {
             continue;
         }
         if ((m = tool_opt_value(argc, argv, &i, "--connect-timeout", &v)) != 0) {

@@ -111,27 +111,21 @@ static int parse_args(int argc, char **argv, server_opts *o)
                 matched = 1;
             }
         }
-        struct {
-            const char *name;
-            const char **dst;
-        } sopts[] = {
+        if (matched) {
+            continue;
+        }
+        const tool_str_opt sopts[] = {
             {"--listen", &o->listen},   {"--ciphers", &o->ciphers},     {"--groups", &o->groups},
             {"--sigalgs", &o->sigalgs}, {"--alpn", &o->alpn},           {"--verify-client", &o->verify_client},
             {"--ca", &o->ca},           {"--ticket-keys", &o->ticket_keys}, {"--keylog", &o->keylog},
             {"--ocsp", &o->ocsp},       {"--sm2-id", &o->sm2_id},       {"--root", &o->root},
             {"--proxy", &o->proxy},     {"--dev-dir", &o->dev_dir},
         };
-        for (size_t k = 0; k < sizeof(sopts) / sizeof(sopts[0]) && !matched; k++) {
-            m = tool_opt_value(argc, argv, &i, sopts[k].name, &v);
-            if (m < 0) {
-                return -1;
-            }
-            if (m > 0) {
-                *sopts[k].dst = v;
-                matched = 1;
-            }
+        m = tool_opt_strings(argc, argv, &i, sopts, sizeof(sopts) / sizeof(sopts[0]));
+        if (m < 0) {
+            return -1;
         }
-        if (matched) {
+        if (m > 0) {
             continue;
         }
         if ((m = tool_opt_value(argc, argv, &i, "--cert", &v)) != 0) {

@@ -34,6 +34,21 @@ int tool_opt_value(int argc, char **argv, int *i, const char *name, const char *
     return 1;
 }
 
+int tool_opt_strings(int argc, char **argv, int *i, const tool_str_opt *opts, size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        const char *v;
+        int m = tool_opt_value(argc, argv, i, opts[k].name, &v);
+        if (m != 0) {
+            if (m > 0) {
+                *opts[k].dst = v;
+            }
+            return m < 0 ? -1 : 1;
+        }
+    }
+    return 0;
+}
+
 int tool_parse_uint(const char *opt, const char *s, unsigned long min, unsigned long max, unsigned long *out)
 {
     char *end = NULL;

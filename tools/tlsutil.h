@@ -13,6 +13,14 @@
  * "--name=value". Returns 1 and sets *val on a match, 0 when the option is a
  * different one, -1 (message printed) when the value is missing. */
 int tool_opt_value(int argc, char **argv, int *i, const char *name, const char **val);
+/* A string option and where its value goes. */
+typedef struct {
+    const char *name;
+    const char **dst;
+} tool_str_opt;
+/* Tries argv[*i] against each option of the table: 1 when one matched (its
+ * value stored), 0 when none did, -1 on a usage error (message printed). */
+int tool_opt_strings(int argc, char **argv, int *i, const tool_str_opt *opts, size_t n);
 /* Parses a decimal number in [min, max]; 0 or -1 (message printed). */
 int tool_parse_uint(const char *opt, const char *s, unsigned long min, unsigned long max, unsigned long *out);
 
