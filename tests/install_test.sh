@@ -26,7 +26,11 @@ flags=$(pkg-config --cflags --libs gmtls 2>&1) && ok "pkg-config gmtls: $flags" 
 # shellcheck disable=SC2086
 if cc -std=c11 -Wall -Werror "$S/examples/client.c" $flags -Wl,-rpath,"$(dirname "$lib")" -o "$T/client" 2>"$T/cc.log"; then
     ok "examples/client.c builds against the installed library"
-    ldd "$T/client" | grep -q "$(dirname "$lib")/libgmtls.so.0" && ok "links the installed shared library" || bad "ldd: $(ldd "$T/client")"
+    deps=$(ldd "$T/client")
+    case "$deps" in
+    *"$(dirname "$lib")/libgmtls.so.0"*) ok "links the installed shared library" ;;
+    *) bad "ldd: $deps" ;;
+    esac
     "$T/client" 2>/dev/null
     [ $? -eq 2 ] && ok "runs (usage exit 2 without arguments)" || bad "example did not run"
 else

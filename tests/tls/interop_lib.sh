@@ -5,7 +5,11 @@
 GMTLS=${GMTLS_BUILD:?GMTLS_BUILD must name the build directory}/gmtls
 # An ASan+UBSan build (make test runs the suites twice) is several times
 # slower: scripts scale their bulk transfers down with this flag.
-if ldd "$GMTLS" 2>/dev/null | grep -q libasan; then GMTLS_ASAN=1; else GMTLS_ASAN=0; fi
+# (No `ldd | grep -q` under pipefail: grep -q may exit first and the pipe fail.)
+case "$(ldd "$GMTLS" 2>/dev/null)" in
+*libasan*) GMTLS_ASAN=1 ;;
+*) GMTLS_ASAN=0 ;;
+esac
 if [ ! -x "$GMTLS" ]; then
     echo "FAIL: $GMTLS is not built" >&2
     exit 1
