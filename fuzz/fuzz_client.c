@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "handshake/internal.h"
+#include "fuzz_chunks.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -33,20 +34,10 @@ static gmtls_config *client_config(void)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (size < 1) {
+    size_t k, chunk[4];
+    if (fuzz_chunks(&data, &size, chunk, &k) != 0) {
         return 0;
     }
-    size_t k = data[0] % 4, chunk[4];
-    data++;
-    size--;
-    if (size < 2 * k) {
-        return 0;
-    }
-    for (size_t i = 0; i < k; i++) {
-        chunk[i] = (size_t)data[2 * i] << 8 | data[2 * i + 1];
-    }
-    data += 2 * k;
-    size -= 2 * k;
 
     gmtls_conn *c = gmtls_conn_new(client_config(), 0);
     gmtls_buf out, app;
