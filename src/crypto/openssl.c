@@ -242,13 +242,108 @@ static int evp_derive(EVP_PKEY *mine, EVP_PKEY *peer, uint8_t *secret, size_t *s
     return 0;
 }
 
+/*
+ * X25519 without EVP_PKEY_keygen. OpenSSL 3.0 derives an X25519 public key
+ * with its generic fixed-base code, which is slower (~40 us here) than the
+ * assembly Montgomery ladder behind EVP_PKEY_derive (~31 us). So the key
+ * pair is made as RFC 7748 §6.1 defines it -- 32 random bytes k and the
+ * public value X25519(k, 9) -- computed through the ladder: the private key
+ * is imported together with the base point u = 9 as a placeholder public
+ * value (import does not recompute it), X25519(k, 9) is derived against the
+ * base point, and the same context then derives the shared secret. The
+ * placeholder never leaves this file: only the private half of the EVP_PKEY
+ * is ever used.
+ */
+typedef struct {
+    EVP_PKEY *key;
+    EVP_PKEY_CTX *ctx; /* derive context on key */
+} x25519_state;
+
+/* RFC 7748 §4.1: the base point has u = 9. */
+static const uint8_t x25519_base_u[32] = {9};
+static EVP_PKEY *x25519_base;
+static pthread_once_t x25519_base_once = PTHREAD_ONCE_INIT;
+
+static void x25519_base_init(void)
+{
+    x25519_base = EVP_PKEY_new_raw_public_key_ex(NULL, "X25519", NULL, x25519_base_u, 32);
+}
+
+static void x25519_state_free(void *state)
+{
+    x25519_state *st = state;
+    if (st != NULL) {
+        EVP_PKEY_CTX_free(st->ctx);
+        EVP_PKEY_free(st->key);
+        free(st);
+    }
+}
+
+/* The key pair through EVP_PKEY_Q_keygen: used if the fast path is refused. */
+static int x25519_keygen_evp(x25519_state *st, uint8_t *pub, size_t *publen)
+{
+    size_t n = 32;
+    st->key = EVP_PKEY_Q_keygen(NULL, NULL, "X25519");
+    if (st->key == NULL || !EVP_PKEY_get_raw_public_key(st->key, pub, &n) || n != 32) {
+        return GMTLS_ERR_CRYPTO;
+    }
+    st->ctx = EVP_PKEY_CTX_new_from_pkey(NULL, st->key, NULL);
+    if (st->ctx == NULL || EVP_PKEY_derive_init(st->ctx) <= 0) {
+        return GMTLS_ERR_CRYPTO;
+    }
+    *publen = 32;
+    return 0;
+}
+
 static int x25519_keygen(void **state, uint8_t *pub, size_t *publen)
 {
-    return evp_keygen("X25519", NULL, state, pub, publen);
+    x25519_state *st = calloc(1, sizeof(*st));
+    uint8_t k[32];
+    int rc = GMTLS_ERR_CRYPTO;
+    if (st == NULL) {
+        return GMTLS_ERR_NO_MEMORY;
+    }
+    pthread_once(&x25519_base_once, x25519_base_init);
+    /* RFC 7748 §6.1: "Alice generates 32 random bytes in a[0] to a[31]". */
+    if (x25519_base != NULL && RAND_priv_bytes(k, sizeof k) == 1) {
+        OSSL_PARAM params[3] = {
+            OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PRIV_KEY, k, sizeof k),
+            OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)x25519_base_u, 32),
+            OSSL_PARAM_construct_end(),
+        };
+        EVP_PKEY_CTX *fc = EVP_PKEY_CTX_new_from_name(NULL, "X25519", NULL);
+        int ok = fc != NULL && EVP_PKEY_fromdata_init(fc) > 0 &&
+                 EVP_PKEY_fromdata(fc, &st->key, EVP_PKEY_KEYPAIR, params) > 0;
+        EVP_PKEY_CTX_free(fc);
+        size_t n = 32;
+        /* RFC 7748 §6.1: "...and computes X25519(a, 9)". */
+        ok = ok && (st->ctx = EVP_PKEY_CTX_new_from_pkey(NULL, st->key, NULL)) != NULL &&
+             EVP_PKEY_derive_init(st->ctx) > 0 && EVP_PKEY_derive_set_peer_ex(st->ctx, x25519_base, 0) > 0 &&
+             EVP_PKEY_derive(st->ctx, pub, &n) > 0 && n == 32;
+        if (ok) {
+            *publen = 32;
+            rc = 0;
+        }
+    }
+    gmtls_wipe(k, sizeof k);
+    if (rc != 0) {
+        EVP_PKEY_CTX_free(st->ctx);
+        EVP_PKEY_free(st->key);
+        st->ctx = NULL;
+        st->key = NULL;
+        rc = x25519_keygen_evp(st, pub, publen);
+    }
+    if (rc != 0) {
+        x25519_state_free(st);
+        return rc;
+    }
+    *state = st;
+    return 0;
 }
 
 static int x25519_derive(void *state, const uint8_t *peer, size_t peerlen, uint8_t *secret, size_t *secretlen)
 {
+    x25519_state *st = state;
     /* RFC 8446 §4.2.8.2: X25519 public values are 32 bytes. */
     if (peerlen != 32) {
         return GMTLS_ALERT_ILLEGAL_PARAMETER;
@@ -257,15 +352,19 @@ static int x25519_derive(void *state, const uint8_t *peer, size_t peerlen, uint8
     if (p == NULL) {
         return GMTLS_ALERT_ILLEGAL_PARAMETER;
     }
-    int r = evp_derive(state, p, secret, secretlen);
+    size_t n = 32;
+    /* Every 32-byte string is an acceptable u-coordinate (RFC 7748 §5); the
+     * check that matters is the all-zero result below. */
+    int ok = EVP_PKEY_derive_set_peer_ex(st->ctx, p, 0) > 0 && EVP_PKEY_derive(st->ctx, secret, &n) > 0 && n == 32;
     EVP_PKEY_free(p);
-    if (r != 0) {
-        return r;
+    if (!ok) {
+        return GMTLS_ALERT_ILLEGAL_PARAMETER;
     }
+    *secretlen = n;
     /* RFC 8446 §7.4.2: "MUST check whether the computed Diffie-Hellman shared
      * secret is the all-zero value and abort if so". */
     uint8_t acc = 0;
-    for (size_t i = 0; i < *secretlen; i++) {
+    for (size_t i = 0; i < n; i++) {
         acc |= secret[i];
     }
     return acc == 0 ? GMTLS_ALERT_ILLEGAL_PARAMETER : 0;
@@ -324,7 +423,7 @@ static void evp_kex_free(void *state)
 }
 
 const gmtls_kex_alg gmtls_kex_x25519 = {GMTLS_GROUP_X25519, "x25519", "X25519", 0, 0,
-                                        x25519_keygen, x25519_derive, evp_kex_free};
+                                        x25519_keygen, x25519_derive, x25519_state_free};
 const gmtls_kex_alg gmtls_kex_p256 = {GMTLS_GROUP_SECP256R1, "secp256r1", "P-256", 0, 0,
                                       p256_keygen, p256_derive, evp_kex_free};
 const gmtls_kex_alg gmtls_kex_p384 = {GMTLS_GROUP_SECP384R1, "secp384r1", "P-384", 0, 0,
@@ -462,10 +561,23 @@ int gmtls_sign(const gmtls_pkey *key, const gmtls_sigalg *alg, const uint8_t *ms
         }
         return sm2_sign_msg(key, msg, len, sm2id, sm2idlen, sig, siglen);
     }
-    EVP_MD_CTX *mctx = EVP_MD_CTX_new();
     size_t n = GMTLS_MAX_SIG_LEN;
-    int ok = mctx != NULL && evp_md_ctx_setup(mctx, key, alg, 1) && EVP_DigestSign(mctx, sig, &n, msg, len) > 0;
-    EVP_MD_CTX_free(mctx);
+    int ok;
+    if (key->type == GMTLS_KEY_EC_P256 || key->type == GMTLS_KEY_EC_P384) {
+        /* ECDSA signs the digest (FIPS 186-4 §6.4): hashing here with the
+         * low-level SHA-2 and signing through EVP_PKEY_sign skips the
+         * digest fetch and the EVP_MD_CTX of EVP_DigestSign. */
+        const gmtls_hash_alg *h = key->type == GMTLS_KEY_EC_P256 ? &gmtls_hash_sha256 : &gmtls_hash_sha384;
+        uint8_t digest[GMTLS_MAX_HASH_LEN];
+        EVP_PKEY_CTX *pctx = NULL;
+        ok = gmtls_hash(h, msg, len, digest) == 0 && (pctx = EVP_PKEY_CTX_new_from_pkey(NULL, key->evp, NULL)) != NULL &&
+             EVP_PKEY_sign_init(pctx) > 0 && EVP_PKEY_sign(pctx, sig, &n, digest, h->digest_len) > 0;
+        EVP_PKEY_CTX_free(pctx);
+    } else {
+        EVP_MD_CTX *mctx = EVP_MD_CTX_new();
+        ok = mctx != NULL && evp_md_ctx_setup(mctx, key, alg, 1) && EVP_DigestSign(mctx, sig, &n, msg, len) > 0;
+        EVP_MD_CTX_free(mctx);
+    }
     if (!ok) {
         return GMTLS_ERR_CRYPTO;
     }

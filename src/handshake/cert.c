@@ -2,6 +2,7 @@
  * CertificateVerify (§4.4.3), the server's choice of chain and scheme, the
  * client's choice for a CertificateRequest, and peer chain verification
  * through libcrypto (X509_verify_cert, host and IP checks). */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -29,12 +30,77 @@ void gmtls_peer_clear(gmtls_conn *c)
     c->ocsp_len = c->scts_len = 0;
 }
 
+/*
+ * X509_check_host decodes the subjectAltName extension on every call (a few
+ * microseconds, 2% of a full handshake). Servers see few distinct names, so
+ * each certificate remembers its last answers: the match itself stays
+ * libcrypto's (RFC 6125 rules), only repeated questions are skipped.
+ */
+#define NAME_MEMO_SLOTS 8
+struct gmtls_name_memo {
+    pthread_mutex_t lock;
+    unsigned next;
+    struct {
+        uint8_t len; /* 0: empty slot */
+        uint8_t match;
+        char name[255];
+    } slot[NAME_MEMO_SLOTS];
+};
+
+static void name_memo_free(struct gmtls_name_memo *m)
+{
+    if (m != NULL) {
+        pthread_mutex_destroy(&m->lock);
+        free(m);
+    }
+}
+
+/* -1 if name is not remembered, else whether it matched. */
+static int name_memo_get(struct gmtls_name_memo *m, const char *name, size_t len)
+{
+    int r = -1;
+    pthread_mutex_lock(&m->lock);
+    for (size_t i = 0; i < NAME_MEMO_SLOTS; i++) {
+        if (m->slot[i].len == len && memcmp(m->slot[i].name, name, len) == 0) {
+            r = m->slot[i].match;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&m->lock);
+    return r;
+}
+
+static void name_memo_put(struct gmtls_name_memo *m, const char *name, size_t len, int match)
+{
+    pthread_mutex_lock(&m->lock);
+    unsigned i = m->next++ % NAME_MEMO_SLOTS;
+    memcpy(m->slot[i].name, name, len);
+    m->slot[i].len = (uint8_t)len;
+    m->slot[i].match = (uint8_t)(match != 0);
+    pthread_mutex_unlock(&m->lock);
+}
+
+int gmtls_cert_names_init(gmtls_cert *cert)
+{
+    cert->names = calloc(1, sizeof(*cert->names));
+    if (cert->names == NULL) {
+        return GMTLS_ERR_NO_MEMORY;
+    }
+    if (pthread_mutex_init(&cert->names->lock, NULL) != 0) {
+        free(cert->names);
+        cert->names = NULL;
+        return GMTLS_ERR_NO_MEMORY;
+    }
+    return 0;
+}
+
 void gmtls_cert_dispose(gmtls_cert *cert)
 {
     for (size_t i = 0; i < cert->n; i++) {
         free(cert->der[i]);
     }
     X509_free(cert->leaf);
+    name_memo_free(cert->names);
     gmtls_pkey_dispose(&cert->key);
     free(cert->ocsp);
     free(cert->scts);
@@ -407,7 +473,16 @@ static uint16_t pick_sigalg(const gmtls_config *cfg, const gmtls_pkey *key, cons
 
 static int name_matches(const gmtls_cert *cert, const char *name)
 {
-    return X509_check_host(cert->leaf, name, 0, 0, NULL) == 1 || X509_check_ip_asc(cert->leaf, name, 0) == 1;
+    size_t len = strlen(name);
+    int r = len > 0 && len <= 255 && cert->names != NULL ? name_memo_get(cert->names, name, len) : -1;
+    if (r >= 0) {
+        return r;
+    }
+    r = X509_check_host(cert->leaf, name, len, 0, NULL) == 1 || X509_check_ip_asc(cert->leaf, name, 0) == 1;
+    if (len > 0 && len <= 255 && cert->names != NULL) {
+        name_memo_put(cert->names, name, len, r);
+    }
+    return r;
 }
 
 int gmtls_cert_select(gmtls_conn *c, const gmtls_client_hello *ch)

@@ -157,6 +157,10 @@ static int add_chain(gmtls_config *cfg, BIO *chain_bio, BIO *key_bio, const char
                        what);
     }
     cert->leaf_sigalg = cert_sigalg(cert->leaf);
+    if (gmtls_cert_names_init(cert) != 0) {
+        gmtls_cert_dispose(cert);
+        return cfg_err(cfg, GMTLS_ERR_NO_MEMORY, "%s: out of memory", what);
+    }
     cfg->ncerts++;
     return 0;
 }

@@ -61,6 +61,7 @@ typedef struct {
     size_t derlen[GMTLS_MAX_CHAIN];
     size_t n;
     void *leaf;  /* X509 of der[0], for name matching */
+    struct gmtls_name_memo *names; /* recent server names checked against leaf (cert.c) */
     uint16_t leaf_sigalg; /* scheme the leaf certificate is signed with (0 if unknown) */
     gmtls_pkey key;
     uint8_t *ocsp;
@@ -340,6 +341,8 @@ GMTLS_MUST_CHECK int gmtls_cert_select(gmtls_conn *c, const gmtls_client_hello *
 /* Picks a client certificate for a CertificateRequest; NULL if none fits. */
 const gmtls_cert *gmtls_cert_for_request(gmtls_conn *c, uint16_t *sigalg);
 void gmtls_cert_dispose(gmtls_cert *cert);
+/* Sets up the memo of server names checked against the leaf. */
+GMTLS_MUST_CHECK int gmtls_cert_names_init(gmtls_cert *cert);
 void gmtls_peer_clear(gmtls_conn *c);
 
 /* ---------------------------------------------------------------- server.c / client.c */
