@@ -97,9 +97,13 @@ static const char *const metric_names[M_COUNT] = {"full-handshake", "resumed-han
 static const char *const metric_units[M_COUNT] = {"handshakes/s", "handshakes/s", "MB/s", "bytes"};
 
 /* One measurement: both sides of one metric, one implementation, one config. */
+/* result.is_openssl: who is measured */
+enum { IMPL_GMTLS, IMPL_LIBSSL, IMPL_EVP };
+static const char *const impl_names[] = {"gmtls", "openssl", "openssl-evp"};
+
 typedef struct {
     int metric;
-    int is_openssl;
+    int is_openssl; /* IMPL_* */
     int is_reference;      /* OpenSSL stand-in for a ShangMi row (row = the SM row) */
     char stand_in_for[64]; /* the ShangMi suite it stands in for */
     int row;               /* index into the metric's row list */
@@ -871,6 +875,87 @@ static int os_memory(const os_pair *p, const bench_cfg *cfg, unsigned long n, re
     return 0;
 }
 
+/* The EVP cipher behind a standard suite, or NULL (CCM, ShangMi). */
+static const char *evp_aead_name(const char *suite)
+{
+    if (strcmp(suite, "TLS_AES_128_GCM_SHA256") == 0) {
+        return "AES-128-GCM";
+    }
+    if (strcmp(suite, "TLS_AES_256_GCM_SHA384") == 0) {
+        return "AES-256-GCM";
+    }
+    if (strcmp(suite, "TLS_CHACHA20_POLY1305_SHA256") == 0) {
+        return "ChaCha20-Poly1305";
+    }
+    return NULL;
+}
+
+/* One AEAD operation as a TLS 1.3 record needs it (RFC 8446 §5.2): a fresh
+ * 12-byte nonce, the 5-byte header as AAD, the 16 KiB payload plus the
+ * content-type byte, the 16-byte tag. */
+static int evp_record(EVP_CIPHER_CTX *ctx, int enc, uint8_t nonce[12], const uint8_t *in, uint8_t *out, uint8_t tag[16])
+{
+    static const uint8_t aad[5] = {23, 3, 3, (BENCH_RECORD + 17) >> 8, (BENCH_RECORD + 17) & 0xff};
+    int n = 0;
+    nonce[11]++;
+    if (!EVP_CipherInit_ex2(ctx, NULL, NULL, nonce, enc, NULL) || !EVP_CipherUpdate(ctx, NULL, &n, aad, sizeof aad) ||
+        !EVP_CipherUpdate(ctx, out, &n, in, BENCH_RECORD + 1)) {
+        return 0;
+    }
+    if (enc) {
+        return EVP_CipherFinal_ex(ctx, out + n, &n) && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, 16, tag);
+    }
+    return EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, 16, tag) && EVP_CipherFinal_ex(ctx, out + n, &n) > 0;
+}
+
+/* The ceiling for a record layer: raw EVP AEAD over the same 16 KiB records,
+ * with no TLS around it (server = open, client = seal, as the record rows). */
+static int evp_bulk(const bench_cfg *cfg, double seconds, result *res)
+{
+    static uint8_t plain[BENCH_RECORD + 1], sealed[BENCH_RECORD + 1], opened[BENCH_RECORD + 1];
+    uint8_t key[32] = {1}, seal_nonce[12] = {2}, open_nonce[12] = {2}, tag[16];
+    double scpu = 0, ccpu = 0;
+    unsigned long long bytes = 0;
+    const char *name = evp_aead_name(cfg->suite);
+    EVP_CIPHER *cipher = name != NULL ? EVP_CIPHER_fetch(NULL, name, NULL) : NULL;
+    EVP_CIPHER_CTX *ec = EVP_CIPHER_CTX_new(), *dc = EVP_CIPHER_CTX_new();
+    int ok = cipher != NULL && ec != NULL && dc != NULL && EVP_CipherInit_ex2(ec, cipher, key, NULL, 1, NULL) &&
+             EVP_CipherInit_ex2(dc, cipher, key, NULL, 0, NULL);
+    if (ok) {
+        snprintf(res->group, sizeof(res->group), "%s", "");
+        double start = now_wall();
+        do {
+            /* seal a batch, then open the last record of it a batch of times
+             * (each open is checked against the nonce it was sealed with) */
+            CPU_TIMED(ccpu, {
+                for (int i = 0; i < BULK_BATCH && ok; i++) {
+                    ok = evp_record(ec, 1, seal_nonce, plain, sealed, tag);
+                }
+            });
+            CPU_TIMED(scpu, {
+                for (int i = 0; i < BULK_BATCH && ok; i++) {
+                    memcpy(open_nonce, seal_nonce, sizeof open_nonce);
+                    open_nonce[11]--;
+                    ok = evp_record(dc, 0, open_nonce, sealed, opened, tag);
+                }
+            });
+            bytes += (unsigned long long)BULK_BATCH * BENCH_RECORD;
+        } while (ok && now_wall() - start < seconds);
+        ok = ok && memcmp(opened, plain, sizeof plain) == 0;
+    }
+    EVP_CIPHER_CTX_free(ec);
+    EVP_CIPHER_CTX_free(dc);
+    EVP_CIPHER_free(cipher);
+    if (!ok) {
+        tool_err("bench: EVP %s failed", name != NULL ? name : cfg->suite);
+        ERR_print_errors_fp(stderr);
+        return -1;
+    }
+    res->server = scpu > 0 ? (double)bytes / scpu / 1e6 : 0;
+    res->client = ccpu > 0 ? (double)bytes / ccpu / 1e6 : 0;
+    return 0;
+}
+
 /* ---------------------------------------------------------------- driver */
 
 static result *new_result(bench_state *b, int metric, int row, int is_openssl, const bench_cfg *cfg)
@@ -894,8 +979,8 @@ static result *new_result(bench_state *b, int metric, int row, int is_openssl, c
 static int run_one(bench_state *b, int metric, int row, int is_openssl, const char *stand_in_for, const bench_cfg *cfg)
 {
     char what[200];
-    snprintf(what, sizeof(what), "%s %s %.60s/%.30s/%s", metric_names[metric], is_openssl ? "openssl" : "gmtls",
-             cfg->suite, cfg->group, cfg->cert->name);
+    snprintf(what, sizeof(what), "%s %s %.60s/%.30s/%s", metric_names[metric], impl_names[is_openssl], cfg->suite,
+             cfg->group, cfg->cert->name);
     progress(b, what);
     result *res = new_result(b, metric, row, is_openssl, cfg);
     if (res == NULL) {
@@ -907,7 +992,9 @@ static int run_one(bench_state *b, int metric, int row, int is_openssl, const ch
     }
     unsigned tickets = metric == M_RESUMED ? 1 : 0;
     int rc = -1;
-    if (!is_openssl) {
+    if (is_openssl == IMPL_EVP) {
+        rc = evp_bulk(cfg, b->seconds, res);
+    } else if (!is_openssl) {
         gm_pair p = {NULL, NULL};
         if (gm_setup(&p, b->dir, cfg, tickets) != 0) {
             tool_err("bench: gmtls setup failed for %s", what);
@@ -1020,6 +1107,30 @@ static void print_table(const bench_state *b)
             printf("\n");
         }
     }
+    int have_evp = 0;
+    for (size_t row = 0; row < b->nrows[M_BULK]; row++) {
+        have_evp |= find(b, M_BULK, (int)row, IMPL_EVP) != NULL;
+    }
+    if (have_evp) {
+        printf("\nrecord layer against raw EVP AEAD on the same 16 KiB records (no TLS around it), MB/s\n");
+        printf("%-50s  %-19s  %-19s  %-17s\n", "", "------ gmtls ------", "---- OpenSSL EVP --", "--- gmtls/EVP ---");
+        printf("%-50s  %9s %9s  %9s %9s  %8s %8s\n", "", "open", "seal", "open", "seal", "open", "seal");
+        for (size_t row = 0; row < b->nrows[M_BULK]; row++) {
+            const result *g = find(b, M_BULK, (int)row, IMPL_GMTLS), *e = find(b, M_BULK, (int)row, IMPL_EVP);
+            if (e == NULL) {
+                continue;
+            }
+            char g0[24], g1[24], e0[24], e1[24], r0[16], r1[16];
+            fmt_num(g0, sizeof(g0), g, g != NULL ? g->server : 0);
+            fmt_num(g1, sizeof(g1), g, g != NULL ? g->client : 0);
+            fmt_num(e0, sizeof(e0), e, e->server);
+            fmt_num(e1, sizeof(e1), e, e->client);
+            fmt_ratio(r0, sizeof(r0), g, e, g != NULL ? g->server : 0, e->server);
+            fmt_ratio(r1, sizeof(r1), g, e, g != NULL ? g->client : 0, e->client);
+            printf("%-50s  %9s %9s  %9s %9s  %8s %8s  (%s)\n", b->row_label[M_BULK][row], g0, g1, e0, e1, r0, r1,
+                   evp_aead_name(e->suite));
+        }
+    }
     if (starred) {
         printf("\n* OpenSSL has no ShangMi TLS suites: a starred figure is OpenSSL's for the standard\n"
                "  configuration named at the end of the line, measured in the same run.\n");
@@ -1050,6 +1161,11 @@ static void print_json(const bench_state *b)
                    metric_names[r->metric], r->is_openssl ? "openssl" : "gmtls", metric_units[r->metric],
                    side == 0 ? r->server : r->client);
             first = 0;
+            /* which interface was measured: gmtls, OpenSSL's libssl, or raw EVP (no TLS) */
+            json_str("api", r->is_openssl == IMPL_EVP ? "evp" : r->is_openssl ? "libssl" : "gmtls");
+            if (r->is_openssl == IMPL_EVP) {
+                json_str("aead", evp_aead_name(r->suite));
+            }
             json_str("suite", r->suite);
             json_str("group", r->metric == M_BULK ? NULL : r->group);
             json_str("sigalg", r->metric == M_BULK ? NULL : r->sigalg);
@@ -1373,7 +1489,7 @@ int gmtls_cmd_bench(int argc, char **argv)
                          list[k].cert->label, list[k].suite);
             }
             b.row_label[m][k] = b.row_buf[m][k];
-            b.steps += 1 + (b.do_ossl ? 1 : 0);
+            b.steps += 1 + (b.do_ossl ? 1 : 0) + (b.do_ossl && m == M_BULK && evp_aead_name(list[k].suite) != NULL);
         }
         b.nrows[m] = n;
     }
@@ -1412,6 +1528,9 @@ int gmtls_cmd_bench(int argc, char **argv)
             }
             if (!is_sm_cfg(c)) {
                 if (run_one(&b, m, (int)k, 1, NULL, c) != 0) {
+                    rc = 1;
+                }
+                if (m == M_BULK && evp_aead_name(c->suite) != NULL && run_one(&b, m, (int)k, IMPL_EVP, NULL, c) != 0) {
                     rc = 1;
                 }
                 continue;

@@ -4,7 +4,8 @@
 #     module parses; every record has the documented fields and a positive
 #     value; gmtls AND openssl records for full-handshake (server side),
 #     resumed-handshake, record-throughput and memory-per-connection; the
-#     ShangMi rows are gmtls's (OpenSSL's stand-ins are marked); the SVG is
+#     ShangMi rows are gmtls's (OpenSSL's stand-ins are marked); raw EVP
+#     AES-128-GCM records (api "evp") beside the record rows; the SVG is
 #     well-formed XML with a bar per figure (kept in build/artifacts/)
 #   one custom configuration (--ciphers/--groups/--cert-type) for P-384 and
 #     RSA-2048: both libraries negotiate what was asked
@@ -59,6 +60,11 @@ for name in ("full-handshake", "resumed-handshake", "memory-per-connection"):
     assert stand and stand[0]["suite"].startswith("TLS_AES"), "no OpenSSL stand-in for SM in %s" % name
 assert have("record-throughput", "gmtls", "server", "TLS_SM4_GCM_SM3"), "no SM4-GCM record throughput"
 assert not [r for r in recs if r["impl"] == "openssl" and "SM4" in r["suite"]], "OpenSSL SM figures?"
+# the record layer's ceiling: raw EVP AES-128-GCM over the same records, both directions
+evp = [r for r in recs if r.get("api") == "evp"]
+assert {r["side"] for r in evp if r["suite"] == "TLS_AES_128_GCM_SHA256" and r["aead"] == "AES-128-GCM"
+        and r["name"] == "record-throughput" and r["impl"] == "openssl"} == {"server", "client"}, "no raw EVP rows"
+assert not [r for r in evp if "SM4" in r["suite"]], "EVP rows for a ShangMi suite?"
 full = have("full-handshake", "gmtls", "server", "TLS_AES_128_GCM_SHA256")[0]
 assert full["group"] == "x25519" and full["sigalg"] == "ecdsa_secp256r1_sha256", full
 for r in have("memory-per-connection", "gmtls") + have("memory-per-connection", "openssl"):
@@ -122,6 +128,12 @@ if timeout 60 "$GMTLS" bench --quick --only full --seconds 0.2 >"$TMP/table.out"
         "table: the SM row beside OpenSSL's starred standard figures"
 else
     fail "gmtls bench table: exit status $?"
+fi
+if timeout 60 "$GMTLS" bench --quick --only bulk --seconds 0.2 >"$TMP/bulk.out" 2>&1; then
+    expect_grep "$TMP/bulk.out" '^TLS_AES_128_GCM_SHA256 +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9.]+ +[0-9.]+  \(AES-128-GCM\)$' \
+        "table: gmtls records beside raw EVP AES-128-GCM with the ratios"
+else
+    fail "gmtls bench --only bulk: exit status $?"
 fi
 timeout 10 "$GMTLS" bench --cert-type bogus >/dev/null 2>&1
 expect_eq "bench --cert-type bogus exits 2" "$?" 2
