@@ -348,7 +348,16 @@ static int x25519_derive(void *state, const uint8_t *peer, size_t peerlen, uint8
     if (peerlen != 32) {
         return GMTLS_ALERT_ILLEGAL_PARAMETER;
     }
-    EVP_PKEY *p = EVP_PKEY_new_raw_public_key_ex(NULL, "X25519", NULL, peer, peerlen);
+    /* A copy of the base point's key with the peer's value set is half the
+     * cost of a new key object (no method fetch). */
+    EVP_PKEY *p = x25519_base != NULL ? EVP_PKEY_dup(x25519_base) : NULL;
+    if (p != NULL && EVP_PKEY_set1_encoded_public_key(p, peer, peerlen) != 1) {
+        EVP_PKEY_free(p);
+        p = NULL;
+    }
+    if (p == NULL) {
+        p = EVP_PKEY_new_raw_public_key_ex(NULL, "X25519", NULL, peer, peerlen);
+    }
     if (p == NULL) {
         return GMTLS_ALERT_ILLEGAL_PARAMETER;
     }
