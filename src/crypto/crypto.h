@@ -42,6 +42,18 @@ extern const gmtls_hash_alg gmtls_hash_sha256, gmtls_hash_sha384, gmtls_hash_sm3
 
 /* One-shot digest of n parts. */
 GMTLS_MUST_CHECK int gmtls_hash(const gmtls_hash_alg *alg, const void *p, size_t n, uint8_t *out);
+/* An HMAC key with its padded blocks already absorbed (RFC 2104 §4: "the
+ * intermediate results ... may be precomputed"), for a key used more than
+ * once: each use then costs two compressions fewer. */
+typedef struct {
+    gmtls_hash_ctx inner, outer;
+} gmtls_hmac_key;
+GMTLS_MUST_CHECK int gmtls_hmac_key_init(gmtls_hmac_key *hk, const gmtls_hash_alg *alg, const uint8_t *key,
+                                         size_t keylen);
+/* HMAC under hk of the concatenation of up to three parts (NULL = none). */
+GMTLS_MUST_CHECK int gmtls_hmac_keyed(const gmtls_hmac_key *hk, const uint8_t *p1, size_t n1, const uint8_t *p2,
+                                      size_t n2, const uint8_t *p3, size_t n3, uint8_t *out);
+void gmtls_hmac_key_wipe(gmtls_hmac_key *hk);
 /* HMAC (RFC 2104) over the concatenation of up to three parts (NULL = none). */
 GMTLS_MUST_CHECK int gmtls_hmac(const gmtls_hash_alg *alg, const uint8_t *key, size_t keylen, const uint8_t *p1,
                                 size_t n1, const uint8_t *p2, size_t n2, const uint8_t *p3, size_t n3,

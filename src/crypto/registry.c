@@ -140,12 +140,12 @@ int gmtls_hash(const gmtls_hash_alg *alg, const void *p, size_t n, uint8_t *out)
     return alg->final(&c, out);
 }
 
-int gmtls_hmac(const gmtls_hash_alg *alg, const uint8_t *key, size_t keylen, const uint8_t *p1, size_t n1,
-               const uint8_t *p2, size_t n2, const uint8_t *p3, size_t n3, uint8_t *out)
+int gmtls_hmac_key_init(gmtls_hmac_key *hk, const gmtls_hash_alg *alg, const uint8_t *key, size_t keylen)
 {
-    uint8_t k[128], pad[128], inner[GMTLS_MAX_HASH_LEN];
+    uint8_t k[128], pad[128];
     size_t bl = alg->block_len;
     int rc;
+    memset(hk, 0, sizeof(*hk));
     memset(k, 0, sizeof k);
     /* RFC 2104 §2: keys longer than B bytes are first hashed. */
     if (keylen > bl) {
@@ -153,32 +153,63 @@ int gmtls_hmac(const gmtls_hash_alg *alg, const uint8_t *key, size_t keylen, con
     } else if (keylen > 0) {
         memcpy(k, key, keylen);
     }
-    gmtls_hash_ctx c = {.alg = alg};
+    /* RFC 2104 §2: H(K XOR opad, H(K XOR ipad, text)), ipad = 0x36, opad = 0x5c repeated B times. */
     for (size_t i = 0; i < bl; i++) {
         pad[i] = k[i] ^ 0x36;
     }
-    if ((rc = alg->init(&c)) != 0) {
-        goto out;
+    hk->inner.alg = hk->outer.alg = alg;
+    if ((rc = alg->init(&hk->inner)) == 0) {
+        alg->update(&hk->inner, pad, bl);
+        for (size_t i = 0; i < bl; i++) {
+            pad[i] = k[i] ^ 0x5c;
+        }
+        if ((rc = alg->init(&hk->outer)) == 0) {
+            alg->update(&hk->outer, pad, bl);
+        }
     }
-    alg->update(&c, pad, bl);
-    alg->update(&c, p1, n1);
-    alg->update(&c, p2, n2);
-    alg->update(&c, p3, n3);
-    if ((rc = alg->final(&c, inner)) != 0) {
-        goto out;
-    }
-    for (size_t i = 0; i < bl; i++) {
-        pad[i] = k[i] ^ 0x5c;
-    }
-    if ((rc = alg->init(&c)) != 0) {
-        goto out;
-    }
-    alg->update(&c, pad, bl);
-    alg->update(&c, inner, alg->digest_len);
-    rc = alg->final(&c, out);
-out:
     gmtls_wipe(k, sizeof k);
     gmtls_wipe(pad, sizeof pad);
+    if (rc != 0) {
+        gmtls_hmac_key_wipe(hk);
+    }
+    return rc;
+}
+
+int gmtls_hmac_keyed(const gmtls_hmac_key *hk, const uint8_t *p1, size_t n1, const uint8_t *p2, size_t n2,
+                     const uint8_t *p3, size_t n3, uint8_t *out)
+{
+    const gmtls_hash_alg *alg = hk->inner.alg;
+    uint8_t inner[GMTLS_MAX_HASH_LEN];
+    gmtls_hash_ctx c;
+    int rc = alg->copy(&c, &hk->inner);
+    if (rc == 0) {
+        alg->update(&c, p1, n1);
+        alg->update(&c, p2, n2);
+        alg->update(&c, p3, n3);
+        rc = alg->final(&c, inner);
+    }
+    if (rc == 0 && (rc = alg->copy(&c, &hk->outer)) == 0) {
+        alg->update(&c, inner, alg->digest_len);
+        rc = alg->final(&c, out);
+    }
+    gmtls_wipe(&c, sizeof c);
     gmtls_wipe(inner, sizeof inner);
+    return rc;
+}
+
+void gmtls_hmac_key_wipe(gmtls_hmac_key *hk)
+{
+    gmtls_wipe(hk, sizeof(*hk));
+}
+
+int gmtls_hmac(const gmtls_hash_alg *alg, const uint8_t *key, size_t keylen, const uint8_t *p1, size_t n1,
+               const uint8_t *p2, size_t n2, const uint8_t *p3, size_t n3, uint8_t *out)
+{
+    gmtls_hmac_key hk;
+    int rc = gmtls_hmac_key_init(&hk, alg, key, keylen);
+    if (rc == 0) {
+        rc = gmtls_hmac_keyed(&hk, p1, n1, p2, n2, p3, n3, out);
+    }
+    gmtls_hmac_key_wipe(&hk);
     return rc;
 }

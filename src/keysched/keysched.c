@@ -1,4 +1,6 @@
 /* The TLS 1.3 key schedule (RFC 8446 §7.1) over any hash of the registry. */
+#include <pthread.h>
+
 #include "keysched/keysched.h"
 
 int gmtls_hkdf_extract(const gmtls_hash_alg *h, const uint8_t *salt, size_t saltlen, const uint8_t *ikm,
@@ -20,17 +22,19 @@ int gmtls_hkdf_extract(const gmtls_hash_alg *h, const uint8_t *salt, size_t salt
     return gmtls_hmac(h, salt, saltlen, ikm, ikmlen, NULL, 0, NULL, 0, prk);
 }
 
-int gmtls_hkdf_expand(const gmtls_hash_alg *h, const uint8_t *prk, const uint8_t *info, size_t infolen,
-                      uint8_t *out, size_t outlen)
+/* HKDF-Expand (RFC 5869 §2.3) with the PRK as a precomputed HMAC key. */
+static int hkdf_expand_keyed(const gmtls_hmac_key *prk, const uint8_t *info, size_t infolen, uint8_t *out,
+                             size_t outlen)
 {
     uint8_t t[GMTLS_MAX_HASH_LEN];
-    size_t tlen = 0, hl = h->digest_len;
+    size_t tlen = 0, hl = prk->inner.alg->digest_len;
     /* RFC 5869 §2.3: L <= 255*HashLen. */
     if (outlen > 255 * hl) {
         return GMTLS_ERR_BAD_ARGUMENT;
     }
+    /* RFC 5869 §2.3: T(i) = HMAC-Hash(PRK, T(i-1) | info | i), T(0) empty. */
     for (uint8_t i = 1; outlen > 0; i++) {
-        int rc = gmtls_hmac(h, prk, hl, t, tlen, info, infolen, &i, 1, t);
+        int rc = gmtls_hmac_keyed(prk, t, tlen, info, infolen, &i, 1, t);
         if (rc != 0) {
             gmtls_wipe(t, sizeof t);
             return rc;
@@ -45,8 +49,20 @@ int gmtls_hkdf_expand(const gmtls_hash_alg *h, const uint8_t *prk, const uint8_t
     return 0;
 }
 
-int gmtls_hkdf_expand_label(const gmtls_hash_alg *h, const uint8_t *secret, const char *label, const uint8_t *ctx,
-                            size_t ctxlen, uint8_t *out, size_t outlen)
+int gmtls_hkdf_expand(const gmtls_hash_alg *h, const uint8_t *prk, const uint8_t *info, size_t infolen,
+                      uint8_t *out, size_t outlen)
+{
+    gmtls_hmac_key k;
+    int rc = gmtls_hmac_key_init(&k, h, prk, h->digest_len);
+    if (rc == 0) {
+        rc = hkdf_expand_keyed(&k, info, infolen, out, outlen);
+    }
+    gmtls_hmac_key_wipe(&k);
+    return rc;
+}
+
+int gmtls_hkdf_expand_label_keyed(const gmtls_hmac_key *secret, const char *label, const uint8_t *ctx,
+                                  size_t ctxlen, uint8_t *out, size_t outlen)
 {
     /* struct { uint16 length; opaque label<7..255> = "tls13 " + Label;
      *          opaque context<0..255>; } HkdfLabel; */
@@ -67,7 +83,67 @@ int gmtls_hkdf_expand_label(const gmtls_hash_alg *h, const uint8_t *secret, cons
         memcpy(info + n, ctx, ctxlen);
         n += ctxlen;
     }
-    return gmtls_hkdf_expand(h, secret, info, n, out, outlen);
+    return hkdf_expand_keyed(secret, info, n, out, outlen);
+}
+
+int gmtls_hkdf_expand_label(const gmtls_hash_alg *h, const uint8_t *secret, const char *label, const uint8_t *ctx,
+                            size_t ctxlen, uint8_t *out, size_t outlen)
+{
+    gmtls_hmac_key k;
+    int rc = gmtls_hmac_key_init(&k, h, secret, h->digest_len);
+    if (rc == 0) {
+        rc = gmtls_hkdf_expand_label_keyed(&k, label, ctx, ctxlen, out, outlen);
+    }
+    gmtls_hmac_key_wipe(&k);
+    return rc;
+}
+
+/*
+ * Values that are the same in every connection, per hash: Hash("") (the
+ * context of Derive-Secret(., "derived", "")), and, for handshakes without a
+ * PSK, Early Secret = HKDF-Extract(0, 0) and Derive-Secret(Early Secret,
+ * "derived", "") (RFC 8446 §7.1). Computed once.
+ */
+static const gmtls_hash_alg *const const_hashes[] = {&gmtls_hash_sha256, &gmtls_hash_sha384, &gmtls_hash_sm3};
+static struct {
+    uint8_t empty[GMTLS_MAX_HASH_LEN];
+    uint8_t early[GMTLS_MAX_HASH_LEN];
+    uint8_t derived[GMTLS_MAX_HASH_LEN];
+    int ok;
+} consts[sizeof const_hashes / sizeof const_hashes[0]];
+static pthread_once_t consts_once = PTHREAD_ONCE_INIT;
+
+static void consts_init(void)
+{
+    for (size_t i = 0; i < GMTLS_ARRAY_LEN(const_hashes); i++) {
+        const gmtls_hash_alg *h = const_hashes[i];
+        consts[i].ok = gmtls_hash(h, "", 0, consts[i].empty) == 0 &&
+                       gmtls_hkdf_extract(h, NULL, 0, NULL, 0, consts[i].early) == 0 &&
+                       gmtls_hkdf_expand_label(h, consts[i].early, "derived", consts[i].empty, h->digest_len,
+                                               consts[i].derived, h->digest_len) == 0;
+    }
+}
+
+/* The constants of h, or NULL (another hash, or a failure). */
+static int consts_of(const gmtls_hash_alg *h)
+{
+    pthread_once(&consts_once, consts_init);
+    for (size_t i = 0; i < GMTLS_ARRAY_LEN(const_hashes); i++) {
+        if (const_hashes[i] == h && consts[i].ok) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+static int empty_hash(const gmtls_hash_alg *h, uint8_t *out)
+{
+    int i = consts_of(h);
+    if (i >= 0) {
+        memcpy(out, consts[i].empty, h->digest_len);
+        return 0;
+    }
+    return gmtls_hash(h, "", 0, out);
 }
 
 int gmtls_derive_secret(const gmtls_hash_alg *h, const uint8_t *secret, const char *label, const uint8_t *thash,
@@ -75,16 +151,38 @@ int gmtls_derive_secret(const gmtls_hash_alg *h, const uint8_t *secret, const ch
 {
     uint8_t empty[GMTLS_MAX_HASH_LEN];
     if (thash == NULL) {
-        GMTLS_TRY(gmtls_hash(h, "", 0, empty));
+        GMTLS_TRY(empty_hash(h, empty));
         thash = empty;
     }
     return gmtls_hkdf_expand_label(h, secret, label, thash, h->digest_len, out, h->digest_len);
+}
+
+/* Derive-Secret with the secret as a precomputed HMAC key. */
+static int derive_secret_keyed(const gmtls_hmac_key *secret, const char *label, const uint8_t *thash, uint8_t *out)
+{
+    const gmtls_hash_alg *h = secret->inner.alg;
+    uint8_t empty[GMTLS_MAX_HASH_LEN];
+    if (thash == NULL) {
+        GMTLS_TRY(empty_hash(h, empty));
+        thash = empty;
+    }
+    return gmtls_hkdf_expand_label_keyed(secret, label, thash, h->digest_len, out, h->digest_len);
 }
 
 int gmtls_ks_early(gmtls_keysched *ks, const gmtls_hash_alg *h, const uint8_t *psk, size_t psklen)
 {
     gmtls_ks_wipe(ks);
     ks->hash = h;
+    if (psk == NULL || psklen == 0) {
+        /* no PSK: the Early Secret is a constant, and no binder is made */
+        int i = consts_of(h);
+        if (i >= 0) {
+            memcpy(ks->early, consts[i].early, h->digest_len);
+            ks->early_is_const = 1;
+            return 0;
+        }
+        return gmtls_hkdf_extract(h, NULL, 0, NULL, 0, ks->early);
+    }
     GMTLS_TRY(gmtls_hkdf_extract(h, NULL, 0, psk, psklen, ks->early));
     return gmtls_derive_secret(h, ks->early, "res binder", NULL, ks->binder_key);
 }
@@ -93,15 +191,23 @@ int gmtls_ks_handshake(gmtls_keysched *ks, const uint8_t *dhe, size_t dhelen, co
 {
     uint8_t derived[GMTLS_MAX_HASH_LEN];
     const gmtls_hash_alg *h = ks->hash;
-    int rc = gmtls_derive_secret(h, ks->early, "derived", NULL, derived);
+    gmtls_hmac_key hk;
+    int rc = 0, i = ks->early_is_const ? consts_of(h) : -1;
+    if (i >= 0) {
+        memcpy(derived, consts[i].derived, h->digest_len);
+    } else {
+        rc = gmtls_derive_secret(h, ks->early, "derived", NULL, derived);
+    }
     if (rc == 0) {
         rc = gmtls_hkdf_extract(h, derived, h->digest_len, dhe, dhelen, ks->handshake);
     }
-    if (rc == 0) {
-        rc = gmtls_derive_secret(h, ks->handshake, "c hs traffic", thash, ks->c_hs);
-    }
-    if (rc == 0) {
-        rc = gmtls_derive_secret(h, ks->handshake, "s hs traffic", thash, ks->s_hs);
+    /* the Handshake Secret keys both traffic secrets */
+    if (rc == 0 && (rc = gmtls_hmac_key_init(&hk, h, ks->handshake, h->digest_len)) == 0) {
+        rc = derive_secret_keyed(&hk, "c hs traffic", thash, ks->c_hs);
+        if (rc == 0) {
+            rc = derive_secret_keyed(&hk, "s hs traffic", thash, ks->s_hs);
+        }
+        gmtls_hmac_key_wipe(&hk);
     }
     gmtls_wipe(derived, sizeof derived);
     return rc;
@@ -111,18 +217,21 @@ int gmtls_ks_master(gmtls_keysched *ks, const uint8_t *thash)
 {
     uint8_t derived[GMTLS_MAX_HASH_LEN];
     const gmtls_hash_alg *h = ks->hash;
+    gmtls_hmac_key hk;
     int rc = gmtls_derive_secret(h, ks->handshake, "derived", NULL, derived);
     if (rc == 0) {
         rc = gmtls_hkdf_extract(h, derived, h->digest_len, NULL, 0, ks->master);
     }
-    if (rc == 0) {
-        rc = gmtls_derive_secret(h, ks->master, "c ap traffic", thash, ks->c_ap);
-    }
-    if (rc == 0) {
-        rc = gmtls_derive_secret(h, ks->master, "s ap traffic", thash, ks->s_ap);
-    }
-    if (rc == 0) {
-        rc = gmtls_derive_secret(h, ks->master, "exp master", thash, ks->exporter);
+    /* the Master Secret keys three secrets here */
+    if (rc == 0 && (rc = gmtls_hmac_key_init(&hk, h, ks->master, h->digest_len)) == 0) {
+        rc = derive_secret_keyed(&hk, "c ap traffic", thash, ks->c_ap);
+        if (rc == 0) {
+            rc = derive_secret_keyed(&hk, "s ap traffic", thash, ks->s_ap);
+        }
+        if (rc == 0) {
+            rc = derive_secret_keyed(&hk, "exp master", thash, ks->exporter);
+        }
+        gmtls_hmac_key_wipe(&hk);
     }
     gmtls_wipe(derived, sizeof derived);
     return rc;

@@ -13,6 +13,9 @@ GMTLS_MUST_CHECK int gmtls_hkdf_expand(const gmtls_hash_alg *h, const uint8_t *p
 /* HKDF-Expand-Label(Secret, Label, Context, Length) with the "tls13 " prefix. */
 GMTLS_MUST_CHECK int gmtls_hkdf_expand_label(const gmtls_hash_alg *h, const uint8_t *secret, const char *label,
                                              const uint8_t *ctx, size_t ctxlen, uint8_t *out, size_t outlen);
+/* The same with Secret as a precomputed HMAC key (for a secret used more than once). */
+GMTLS_MUST_CHECK int gmtls_hkdf_expand_label_keyed(const gmtls_hmac_key *secret, const char *label,
+                                                   const uint8_t *ctx, size_t ctxlen, uint8_t *out, size_t outlen);
 /* Derive-Secret(Secret, Label, Messages) given Transcript-Hash(Messages);
  * thash NULL means the hash of the empty string. */
 GMTLS_MUST_CHECK int gmtls_derive_secret(const gmtls_hash_alg *h, const uint8_t *secret, const char *label,
@@ -29,6 +32,7 @@ typedef struct {
     uint8_t c_ap[GMTLS_MAX_HASH_LEN], s_ap[GMTLS_MAX_HASH_LEN];
     uint8_t exporter[GMTLS_MAX_HASH_LEN];
     uint8_t resumption[GMTLS_MAX_HASH_LEN];
+    int early_is_const; /* Early Secret = HKDF-Extract(0, 0) (no PSK) */
 } gmtls_keysched;
 
 /* Early Secret = HKDF-Extract(0, PSK or 0); binder_key (res binder). */

@@ -9,10 +9,15 @@ int gmtls_rec_set_secret(gmtls_rec *r, const gmtls_suite *suite, int is_enc, con
     gmtls_rec_dispose(r);
     /* RFC 8446 §7.3: [sender]_write_key = HKDF-Expand-Label(Secret, "key", "", key_length)
      *                [sender]_write_iv  = HKDF-Expand-Label(Secret, "iv", "", iv_length) */
-    int rc = gmtls_hkdf_expand_label(h, secret, "key", NULL, 0, key, suite->aead->key_len);
+    gmtls_hmac_key hk;
+    int rc = gmtls_hmac_key_init(&hk, h, secret, h->digest_len);
     if (rc == 0) {
-        rc = gmtls_hkdf_expand_label(h, secret, "iv", NULL, 0, r->iv, GMTLS_IV_LEN);
+        rc = gmtls_hkdf_expand_label_keyed(&hk, "key", NULL, 0, key, suite->aead->key_len);
     }
+    if (rc == 0) {
+        rc = gmtls_hkdf_expand_label_keyed(&hk, "iv", NULL, 0, r->iv, GMTLS_IV_LEN);
+    }
+    gmtls_hmac_key_wipe(&hk);
     if (rc == 0) {
         r->aead.alg = suite->aead;
         rc = suite->aead->init(&r->aead, is_enc, key);
