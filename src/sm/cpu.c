@@ -9,6 +9,7 @@
  * BMI2 SM3), "gfni-avx2" (GFNI S-box) and "gfni-avx512" (GFNI on zmm,
  * VPCLMULQDQ GHASH); each table names a function for every member.
  */
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,16 @@ static int have_gfni_avx512(void)
 }
 #endif
 
+/* SM3 on the AVX2 and AVX-512 paths: the assembly where it is built,
+ * else the C BMI2 code. */
+#ifdef GMTLS_SM3_HAVE_X64_ASM
+#define SM3_AVX2 gmtls_sm3_x64_avx2_blocks
+#define SM3_AVX512 gmtls_sm3_x64_avx512_blocks
+#elif defined(GMTLS_SM_HAVE_X86)
+#define SM3_AVX2 gmtls_sm3_bmi2_blocks
+#define SM3_AVX512 gmtls_sm3_bmi2_blocks
+#endif
+
 /* Ordered from least to most preferred; "portable" first. */
 static const sm_path paths[] = {
     {{"portable", gmtls_sm4_portable_blocks, gmtls_sm4_portable_ctr, gmtls_ghash_portable_init,
@@ -74,17 +85,18 @@ static const sm_path paths[] = {
     /* AES-NI + AVX2 SM4 (S-box via AESENCLAST, 64 blocks per pass), PCLMULQDQ GHASH,
      * BMI2 SM3. */
     {{"aesni-avx2", gmtls_sm4_aesni256_blocks, gmtls_sm4_aesni256_ctr, gmtls_ghash_clmul_init,
-      gmtls_ghash_clmul, gmtls_sm3_bmi2_blocks, gmtls_sm4_aesni256_ctr32,
+      gmtls_ghash_clmul, SM3_AVX2, gmtls_sm4_aesni256_ctr32,
       gmtls_sm4_aesni256_mac_ctr},
      have_aesni_avx2},
     /* GFNI + AVX2 SM4 (64 blocks per pass), PCLMULQDQ GHASH, BMI2 SM3. */
     {{"gfni-avx2", gmtls_sm4_gfni256_blocks, gmtls_sm4_gfni256_ctr, gmtls_ghash_clmul_init,
-      gmtls_ghash_clmul, gmtls_sm3_bmi2_blocks, gmtls_sm4_gfni256_ctr32,
+      gmtls_ghash_clmul, SM3_AVX2, gmtls_sm4_gfni256_ctr32,
       gmtls_sm4_gfni256_mac_ctr},
      have_gfni_avx2},
-    /* GFNI + AVX-512 SM4 (64 blocks per pass), VPCLMULQDQ zmm GHASH, BMI2 SM3. */
+    /* GFNI + AVX-512 SM4 (64 blocks per pass), VPCLMULQDQ zmm GHASH, BMI2 SM3 with
+     * AVX-512VL message expansion. */
     {{"gfni-avx512", gmtls_sm4_gfni512_blocks, gmtls_sm4_gfni512_ctr, gmtls_ghash_clmul_init,
-      gmtls_ghash_vpclmul512, gmtls_sm3_bmi2_blocks, gmtls_sm4_gfni512_ctr32,
+      gmtls_ghash_vpclmul512, SM3_AVX512, gmtls_sm4_gfni512_ctr32,
       gmtls_sm4_gfni512_mac_ctr},
      have_gfni_avx512},
 #endif
@@ -147,10 +159,29 @@ const char *const *gmtls_sm_cpu_paths_available(void)
  * set up under one path stays valid if the path is switched later. */
 void gmtls_sm_ghash_init_all(gmtls_sm4_gcm_ctx *ctx)
 {
-    for (size_t i = 0; i < NPATHS; i++) {
-        if (paths[i].supported()) {
-            paths[i].impl.ghash_init(ctx);
+    static _Atomic int inits_known;
+    static void (*inits[NPATHS])(gmtls_sm4_gcm_ctx *);
+    static size_t ninits;
+    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    /* the distinct initialisers (several paths share one), found once */
+    if (!atomic_load(&inits_known)) {
+        pthread_mutex_lock(&lock);
+        if (!atomic_load(&inits_known)) {
+            for (size_t i = 0; i < NPATHS; i++) {
+                int seen = 0;
+                for (size_t j = 0; j < ninits; j++) {
+                    seen |= inits[j] == paths[i].impl.ghash_init;
+                }
+                if (!seen && paths[i].supported()) {
+                    inits[ninits++] = paths[i].impl.ghash_init;
+                }
+            }
+            atomic_store(&inits_known, 1);
         }
+        pthread_mutex_unlock(&lock);
+    }
+    for (size_t j = 0; j < ninits; j++) {
+        inits[j](ctx);
     }
 }
 

@@ -11,7 +11,8 @@
  *
  * Like the portable code it has no branches or memory indexes that
  * depend on the data. Compiled with a target attribute (no -march flag);
- * cpu.c selects it only on CPUs with BMI2.
+ * cpu.c selects it on CPUs with BMI2 only where the faster hand-scheduled
+ * sm3_x86_64.S is not built (32-bit x86, non-ELF targets).
  */
 #include "sm_internal.h"
 

@@ -238,6 +238,14 @@ void gmtls_sm4_aesni256_mac_ctr(const uint32_t rk[32], uint8_t y[16], const uint
 
 /* SM3 with unrolled BMI2 rounds (sm3_bmi2.c). */
 void gmtls_sm3_bmi2_blocks(uint32_t h[8], const uint8_t *in, size_t nblocks);
+
+/* Hand-scheduled SM3 (sm3_x86_64.S; x86-64 ELF only, BMI2): message
+ * expansion with AVX2, or with AVX-512F+VL. */
+#if defined(__x86_64__) && defined(__ELF__)
+#define GMTLS_SM3_HAVE_X64_ASM 1
+void gmtls_sm3_x64_avx2_blocks(uint32_t h[8], const uint8_t *in, size_t nblocks);
+void gmtls_sm3_x64_avx512_blocks(uint32_t h[8], const uint8_t *in, size_t nblocks);
+#endif
 #endif
 
 /* The SM4 S-box as specified (GB/T 32907-2016 Table 1). For tests and the
