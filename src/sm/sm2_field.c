@@ -78,62 +78,211 @@ void gmtls_sm2_fp_from_mont(uint64_t r[4], const uint64_t a[4])
     sm2_fp_mul(r, a, one);
 }
 
-static void fp_sqr_n(uint64_t r[4], const uint64_t a[4], int n)
+/*
+ * Inversion mod p by the constant-time "divstep" gcd of Bernstein and Yang
+ * ("Fast constant-time gcd computation and modular inversion", 2019), in
+ * the "half-delta" form of P. Wuille ("Bounds on divsteps iterations in
+ * safegcd", github.com/sipa/safegcd-bounds):
+ *
+ *   hddivstep(delta, f, g) = (2 - delta, g, (g - f)/2)          if delta > 0, g odd
+ *                            (2 + delta, f, (g + (g mod 2) f)/2) otherwise
+ *
+ * Started from (1, p, a) with 0 <= a < p, g reaches 0 within 590 steps for
+ * any odd f below 2^256 (a bound proven in Coq, doc/ in libsecp256k1), and
+ * then f = +-gcd(p, a) = +-1 for a != 0. Alongside, d and e with d*a = f
+ * and e*a = g (mod p) are kept, so that a^-1 = +-d at the end.
+ *
+ * The steps run in 10 batches of 62 on the low 64 bits of f and g only,
+ * recording their effect as a matrix of 64-bit integers; each batch is
+ * then applied to the full f, g, d and e. Every batch does the same
+ * operations whatever the values: no branch and no memory index depends
+ * on a, and a = 0 gives 0.
+ *
+ * Numbers are "signed62": five limbs, value = sum l[i] * 2^(62 i), limbs
+ * 0..3 in [0, 2^62) and limb 4 signed.
+ */
+#define SM2_DIVSTEP_BATCHES 10 /* 10 * 62 = 620 >= 590 */
+#define SM2_M62 (((uint64_t)1 << 62) - 1)
+
+__extension__ typedef __int128 sm2_i128;
+
+typedef struct {
+    int64_t l[5];
+} sm2_s62;
+
+/* p in signed62 */
+static const sm2_s62 SM2_P_S62 = {
+    {0x3fffffffffffffffLL, 0x3ffffffc00000003LL, 0x3fffffffffffffffLL, 0x3fffffbfffffffffLL, 0xffLL}};
+/* R^3 mod p: Montgomery-multiplying a plain a^-1 by it gives a^-1 R^2,
+ * which is the Montgomery form of x^-1 when a = x R. */
+static const uint64_t SM2_P_RRR[4] = {0x0000001200000016ULL, 0x0000000efffffff8ULL, 0x0000000a0000000cULL,
+                                      0x0000001b00000009ULL};
+
+/* A batch's transition matrix: after it, 2^62 (f', g') = (u f + v g, q f + r g).
+ * Kept as uint64_t (two's complement) so shifts and sums wrap without
+ * undefined behaviour; |u| + |v| <= 2^62 and |q| + |r| <= 2^62. */
+typedef struct {
+    uint64_t u, v, q, r;
+} sm2_trans;
+
+/*
+ * 62 hddivsteps on the low 64 bits of f and g (enough: each step consumes
+ * one low bit, and only the parity of g decides). zeta = -(delta + 1)/2
+ * (delta is odd), so the "delta > 0" mask is zeta's sign, 2 - delta is
+ * ~zeta - 1 and 2 + delta is zeta - 1. With c1 = [delta > 0], c2 = [g odd]:
+ * g += (c1 ? -f : f) if c2, which is g - f on a swap and g + f otherwise;
+ * on a swap f then becomes the old g, i.e. f += the new g; g is halved.
+ * The matrix rows follow f and g, the row of f doubled instead of g
+ * halved. Returns the new zeta.
+ */
+static int64_t sm2_divsteps_62(int64_t zeta, uint64_t f, uint64_t g, sm2_trans *t)
 {
-    sm2_fp_sqr(r, a);
-    for (int i = 1; i < n; i++) {
-        sm2_fp_sqr(r, r);
+    uint64_t u = 1, v = 0, q = 0, r = 1;
+    for (int i = 0; i < 62; i++) {
+        uint64_t c1 = (uint64_t)(zeta >> 63); /* all-ones if delta > 0 */
+        uint64_t c2 = (uint64_t)0 - (g & 1);  /* all-ones if g odd */
+        uint64_t x = (f ^ c1) - c1, y = (u ^ c1) - c1, z = (v ^ c1) - c1;
+        g += x & c2;
+        q += y & c2;
+        r += z & c2;
+        c1 &= c2; /* swap */
+        zeta = (int64_t)(((uint64_t)zeta ^ c1) - 1);
+        f += g & c1;
+        u += q & c1;
+        v += r & c1;
+        g >>= 1;
+        u <<= 1;
+        v <<= 1;
+    }
+    t->u = u;
+    t->v = v;
+    t->q = q;
+    t->r = r;
+    return zeta;
+}
+
+/* (f, g) = (u f + v g, q f + r g) / 2^62; both sums are exact multiples
+ * of 2^62 by construction. */
+static void sm2_update_fg(sm2_s62 *f, sm2_s62 *g, const sm2_trans *t)
+{
+    const int64_t u = (int64_t)t->u, v = (int64_t)t->v, q = (int64_t)t->q, r = (int64_t)t->r;
+    sm2_i128 cf = (sm2_i128)u * f->l[0] + (sm2_i128)v * g->l[0];
+    sm2_i128 cg = (sm2_i128)q * f->l[0] + (sm2_i128)r * g->l[0];
+    cf >>= 62;
+    cg >>= 62;
+    for (int i = 1; i < 5; i++) {
+        cf += (sm2_i128)u * f->l[i] + (sm2_i128)v * g->l[i];
+        cg += (sm2_i128)q * f->l[i] + (sm2_i128)r * g->l[i];
+        f->l[i - 1] = (int64_t)((uint64_t)cf & SM2_M62);
+        g->l[i - 1] = (int64_t)((uint64_t)cg & SM2_M62);
+        cf >>= 62;
+        cg >>= 62;
+    }
+    f->l[4] = (int64_t)cf;
+    g->l[4] = (int64_t)cg;
+}
+
+/* a += p & mask, limbs renormalised (|limbs| < 2^62: no overflow) */
+static void sm2_s62_add_p_masked(sm2_s62 *a, int64_t mask)
+{
+    int64_t c = 0;
+    for (int i = 0; i < 4; i++) {
+        c += a->l[i] + (SM2_P_S62.l[i] & mask);
+        a->l[i] = (int64_t)((uint64_t)c & SM2_M62);
+        c >>= 62;
+    }
+    a->l[4] += c + (SM2_P_S62.l[4] & mask);
+}
+
+/* -p < a < 2p -> -p < a < p: subtract p unless that makes a negative */
+static void sm2_s62_reduce_above(sm2_s62 *a)
+{
+    sm2_s62 t;
+    int64_t c = 0;
+    for (int i = 0; i < 4; i++) {
+        c += a->l[i] - SM2_P_S62.l[i];
+        t.l[i] = (int64_t)((uint64_t)c & SM2_M62);
+        c >>= 62;
+    }
+    t.l[4] = a->l[4] - SM2_P_S62.l[4] + c;
+    uint64_t keep = (uint64_t)(t.l[4] >> 63); /* all-ones if a < p */
+    for (int i = 0; i < 5; i++) {
+        a->l[i] = (int64_t)(((uint64_t)a->l[i] & keep) | ((uint64_t)t.l[i] & ~keep));
     }
 }
 
 /*
- * a^(p-2) with a fixed addition chain. From the top, p - 2 is
- * 31 ones, a zero, 128 ones, 32 zeros, 32 ones, 30 ones, a zero, a one.
- * xK below is a^(2^K - 1). The sequence of operations is the same for every
- * input, so the time does not depend on a.
+ * (d, e) = (u d + v e, q d + r e) / 2^62 mod p, for -p < d, e < p. Adding
+ * m p with m in [0, 2^62) makes each sum divisible by 2^62; since
+ * p = -1 mod 2^62, m is just the sum mod 2^62. As |u| + |v| <= 2^62, the
+ * quotient lies in (-p, 2p); one conditional subtraction brings it back
+ * into (-p, p).
  */
+static void sm2_update_de(sm2_s62 *d, sm2_s62 *e, const sm2_trans *t)
+{
+    const int64_t u = (int64_t)t->u, v = (int64_t)t->v, q = (int64_t)t->q, r = (int64_t)t->r;
+    sm2_i128 cd = (sm2_i128)u * d->l[0] + (sm2_i128)v * e->l[0];
+    sm2_i128 ce = (sm2_i128)q * d->l[0] + (sm2_i128)r * e->l[0];
+    const int64_t md = (int64_t)((uint64_t)cd & SM2_M62), me = (int64_t)((uint64_t)ce & SM2_M62);
+    cd += (sm2_i128)md * SM2_P_S62.l[0];
+    ce += (sm2_i128)me * SM2_P_S62.l[0];
+    cd >>= 62;
+    ce >>= 62;
+    for (int i = 1; i < 5; i++) {
+        cd += (sm2_i128)u * d->l[i] + (sm2_i128)v * e->l[i] + (sm2_i128)md * SM2_P_S62.l[i];
+        ce += (sm2_i128)q * d->l[i] + (sm2_i128)r * e->l[i] + (sm2_i128)me * SM2_P_S62.l[i];
+        d->l[i - 1] = (int64_t)((uint64_t)cd & SM2_M62);
+        e->l[i - 1] = (int64_t)((uint64_t)ce & SM2_M62);
+        cd >>= 62;
+        ce >>= 62;
+    }
+    d->l[4] = (int64_t)cd;
+    e->l[4] = (int64_t)ce;
+    sm2_s62_reduce_above(d);
+    sm2_s62_reduce_above(e);
+}
+
+/* r = a^-1 (Montgomery in, Montgomery out); 0 maps to 0 */
 void gmtls_sm2_fp_inv(uint64_t r[4], const uint64_t a[4])
 {
-    uint64_t x2[4], x3[4], x6[4], x12[4], x15[4], x30[4], x31[4], x32[4], t[4];
-    sm2_fp_sqr(x2, a);
-    sm2_fp_mul(x2, x2, a);
-    sm2_fp_sqr(x3, x2);
-    sm2_fp_mul(x3, x3, a);
-    fp_sqr_n(x6, x3, 3);
-    sm2_fp_mul(x6, x6, x3);
-    fp_sqr_n(x12, x6, 6);
-    sm2_fp_mul(x12, x12, x6);
-    fp_sqr_n(x15, x12, 3);
-    sm2_fp_mul(x15, x15, x3);
-    fp_sqr_n(x30, x15, 15);
-    sm2_fp_mul(x30, x30, x15);
-    sm2_fp_sqr(x31, x30);
-    sm2_fp_mul(x31, x31, a);
-    sm2_fp_sqr(x32, x31);
-    sm2_fp_mul(x32, x32, a);
+    sm2_s62 f = SM2_P_S62, g, d = {{0, 0, 0, 0, 0}}, e = {{1, 0, 0, 0, 0}};
+    sm2_trans t;
+    uint64_t x[4];
+    int64_t zeta = -1; /* delta = 1 */
 
-    fp_sqr_n(t, x31, 33); /* 31 ones, 0, then room for 32 */
-    sm2_fp_mul(t, t, x32);
-    for (int i = 0; i < 3; i++) { /* 3 more groups of 32 ones: 128 in all */
-        fp_sqr_n(t, t, 32);
-        sm2_fp_mul(t, t, x32);
+    g.l[0] = (int64_t)(a[0] & SM2_M62);
+    g.l[1] = (int64_t)(((a[0] >> 62) | (a[1] << 2)) & SM2_M62);
+    g.l[2] = (int64_t)(((a[1] >> 60) | (a[2] << 4)) & SM2_M62);
+    g.l[3] = (int64_t)(((a[2] >> 58) | (a[3] << 6)) & SM2_M62);
+    g.l[4] = (int64_t)(a[3] >> 56);
+    for (int i = 0; i < SM2_DIVSTEP_BATCHES; i++) {
+        uint64_t flo = (uint64_t)f.l[0] | ((uint64_t)f.l[1] << 62);
+        uint64_t glo = (uint64_t)g.l[0] | ((uint64_t)g.l[1] << 62);
+        zeta = sm2_divsteps_62(zeta, flo, glo, &t);
+        sm2_update_fg(&f, &g, &t);
+        sm2_update_de(&d, &e, &t);
     }
-    fp_sqr_n(t, t, 64); /* 32 zeros, 32 ones */
-    sm2_fp_mul(t, t, x32);
-    fp_sqr_n(t, t, 30); /* 30 ones */
-    sm2_fp_mul(t, t, x30);
-    fp_sqr_n(t, t, 2); /* 0, 1 */
-    sm2_fp_mul(r, t, a);
+    /* g = 0 and f = +-1 (or f = p for a = 0, with d = 0): a^-1 = d * sign(f);
+     * -p < d < p, so negating (or not) and adding p if negative gives
+     * the result in [0, p) */
+    uint64_t neg = (uint64_t)(f.l[4] >> 63);
+    for (int i = 0; i < 5; i++) {
+        d.l[i] = (int64_t)(((uint64_t)d.l[i] ^ neg) - neg);
+    }
+    sm2_s62_add_p_masked(&d, 0); /* renormalise the limbs: the sign is in l[4] */
+    sm2_s62_add_p_masked(&d, d.l[4] >> 63);
+    x[0] = (uint64_t)d.l[0] | ((uint64_t)d.l[1] << 62);
+    x[1] = ((uint64_t)d.l[1] >> 2) | ((uint64_t)d.l[2] << 60);
+    x[2] = ((uint64_t)d.l[2] >> 4) | ((uint64_t)d.l[3] << 58);
+    x[3] = ((uint64_t)d.l[3] >> 6) | ((uint64_t)d.l[4] << 56);
+    sm2_fp_mul(r, x, SM2_P_RRR);
 
-    gmtls_sm_wipe(x2, sizeof x2);
-    gmtls_sm_wipe(x3, sizeof x3);
-    gmtls_sm_wipe(x6, sizeof x6);
-    gmtls_sm_wipe(x12, sizeof x12);
-    gmtls_sm_wipe(x15, sizeof x15);
-    gmtls_sm_wipe(x30, sizeof x30);
-    gmtls_sm_wipe(x31, sizeof x31);
-    gmtls_sm_wipe(x32, sizeof x32);
-    gmtls_sm_wipe(t, sizeof t);
+    gmtls_sm_wipe(&f, sizeof f);
+    gmtls_sm_wipe(&g, sizeof g);
+    gmtls_sm_wipe(&d, sizeof d);
+    gmtls_sm_wipe(&e, sizeof e);
+    gmtls_sm_wipe(&t, sizeof t);
+    gmtls_sm_wipe(x, sizeof x);
 }
 
 /* ------------------------------------------------------------ mod n */

@@ -16,6 +16,11 @@
 
 __extension__ typedef unsigned __int128 sm2_u128;
 
+/* The hot x86-64 field operations are inlined into the point code. */
+#define SM2_ALWAYS_INLINE static inline __attribute__((always_inline))
+/* ... and the baseline (pre-ADX) ones called. */
+#define SM2_NOINLINE static __attribute__((noinline, unused))
+
 /* The limb loops below are short and fixed: have them unrolled. */
 #if defined(__clang__)
 #define SM2_UNROLL _Pragma("unroll")
@@ -147,10 +152,98 @@ static inline void sm2_final_sub(uint64_t r[4], const uint64_t t[4], uint64_t hi
  * fixed offsets of the operands. The pointers travel in registers
  * ("r" operands, hence the "memory" clobber): every other general
  * register but rbx/rsi/rdi/rbp is used, so naming each limb as a memory
- * operand would run out of registers in -O0 builds.
+ * operand would run out of registers in -O0 builds, and no block takes
+ * more than three pointers (operands that go together are passed as one
+ * array, e.g. bc[2][4]).
  */
 #define SM2_STR_(x) #x
 #define SM2_R(x) "%%" SM2_STR_(x)
+
+/*
+ * The additive operations. A conditional correction by p is done without
+ * a branch through an all-ones-or-zero mask m: p & m is (m, m << 32, m,
+ * m + (m << 32)) because p = (2^64 - 1, 2^64 - 2^32, 2^64 - 1,
+ * 2^64 - 2^32 - 1); lea forms the last limb without touching the carry.
+ * Inputs are fully reduced (< p) and so are all results.
+ */
+
+/* (t0..t3) += p & m; k is scratch. Leaves the carry out in CF. */
+#define SM2_ADDBACK_(m, k, t0, t1, t2, t3)                 \
+    "movq " m ", " k "\n\t"                               \
+    "shlq $32, " k "\n\t"                                 \
+    "addq " m ", " t0 "\n\t"                              \
+    "adcq " k ", " t1 "\n\t"                              \
+    "leaq (" m ", " k "), " k "\n\t"                      \
+    "adcq " m ", " t2 "\n\t"                              \
+    "adcq " k ", " t3 "\n\t"
+#define SM2_ADDBACK(...) SM2_ADDBACK_(__VA_ARGS__)
+
+/* The borrow of the subtraction just done -> m; then (t0..t3) += p & m. */
+#define SM2_SUBFIX_(m, k, t0, t1, t2, t3)                  \
+    "sbbq " m ", " m "\n\t"                               \
+    SM2_ADDBACK(m, k, t0, t1, t2, t3)
+#define SM2_SUBFIX(...) SM2_SUBFIX_(__VA_ARGS__)
+
+/* (c:t0..t3) < 2p with c in {0, 1}: subtract p, and add it back if that
+ * borrows (the mask re-uses c); k is scratch. */
+#define SM2_CONDSUB_(c, k, t0, t1, t2, t3)                 \
+    "subq $-1, " t0 "\n\t"                                \
+    "sbbq %[p1], " t1 "\n\t"                              \
+    "sbbq $-1, " t2 "\n\t"                                \
+    "sbbq %[p3], " t3 "\n\t"                              \
+    "sbbq $0, " c "\n\t"                                  \
+    SM2_SUBFIX(c, k, t0, t1, t2, t3)
+#define SM2_CONDSUB(...) SM2_CONDSUB_(__VA_ARGS__)
+
+#define SM2_LOAD4_(p, t0, t1, t2, t3)                      \
+    "movq 0(" p "), " t0 "\n\t"                           \
+    "movq 8(" p "), " t1 "\n\t"                           \
+    "movq 16(" p "), " t2 "\n\t"                          \
+    "movq 24(" p "), " t3 "\n\t"
+#define SM2_LOAD4(...) SM2_LOAD4_(__VA_ARGS__)
+#define SM2_STORE4_(p, t0, t1, t2, t3)                     \
+    "movq " t0 ", 0(" p ")\n\t"                           \
+    "movq " t1 ", 8(" p ")\n\t"                           \
+    "movq " t2 ", 16(" p ")\n\t"                          \
+    "movq " t3 ", 24(" p ")\n\t"
+#define SM2_STORE4(...) SM2_STORE4_(__VA_ARGS__)
+/* (t0..t3) -= the four limbs at p (op sub/sbb) or += (add/adc) */
+#define SM2_SUBM4_(p, t0, t1, t2, t3)                      \
+    "subq 0(" p "), " t0 "\n\t"                           \
+    "sbbq 8(" p "), " t1 "\n\t"                           \
+    "sbbq 16(" p "), " t2 "\n\t"                          \
+    "sbbq 24(" p "), " t3 "\n\t"
+#define SM2_SUBM4(...) SM2_SUBM4_(__VA_ARGS__)
+#define SM2_ADDM4_(p, t0, t1, t2, t3)                      \
+    "addq 0(" p "), " t0 "\n\t"                           \
+    "adcq 8(" p "), " t1 "\n\t"                           \
+    "adcq 16(" p "), " t2 "\n\t"                          \
+    "adcq 24(" p "), " t3 "\n\t"
+#define SM2_ADDM4(...) SM2_ADDM4_(__VA_ARGS__)
+/* the same at a byte offset off (a number) from p: the assembler reads
+ * "32+8(%rdi)" */
+#define SM2_LOAD4O_(off, p, t0, t1, t2, t3)               \
+    "movq " SM2_STR_(off) "+0(" p "), " t0 "\n\t"         \
+    "movq " SM2_STR_(off) "+8(" p "), " t1 "\n\t"         \
+    "movq " SM2_STR_(off) "+16(" p "), " t2 "\n\t"        \
+    "movq " SM2_STR_(off) "+24(" p "), " t3 "\n\t"
+#define SM2_LOAD4O(...) SM2_LOAD4O_(__VA_ARGS__)
+#define SM2_STORE4O_(off, p, t0, t1, t2, t3)              \
+    "movq " t0 ", " SM2_STR_(off) "+0(" p ")\n\t"         \
+    "movq " t1 ", " SM2_STR_(off) "+8(" p ")\n\t"         \
+    "movq " t2 ", " SM2_STR_(off) "+16(" p ")\n\t"        \
+    "movq " t3 ", " SM2_STR_(off) "+24(" p ")\n\t"
+#define SM2_STORE4O(...) SM2_STORE4O_(__VA_ARGS__)
+#define SM2_SUBM4O_(off, p, t0, t1, t2, t3)               \
+    "subq " SM2_STR_(off) "+0(" p "), " t0 "\n\t"         \
+    "sbbq " SM2_STR_(off) "+8(" p "), " t1 "\n\t"         \
+    "sbbq " SM2_STR_(off) "+16(" p "), " t2 "\n\t"        \
+    "sbbq " SM2_STR_(off) "+24(" p "), " t3 "\n\t"
+#define SM2_SUBM4O(...) SM2_SUBM4O_(__VA_ARGS__)
+#define SM2_T4 "%%r8", "%%r9", "%%r10", "%%r11"
+#define SM2_R4 "%%rax", "%%rdx", "%%rcx", "%%r8"
+#define SM2_U4 "%%r12", "%%r13", "%%r14", "%%r15"
+#define SM2_P13 [p1] "m"(SM2_P[1]), [p3] "m"(SM2_P[3])
 
 /* (u0..u5) += (x0..x3) * rcx, x* being memory references */
 #define SM2_MACC(x0, x1, x2, x3, u0, u1, u2, u3, u4, u5)  \
@@ -250,11 +343,9 @@ extern int gmtls_sm2_cpu_avx2;
  * value fits). After four steps Q = (L + M*p) / 2^256 <= p, and the result
  * is H + Q < 2p with H = (t4..t7) < p: one conditional subtraction.
  */
-#define SM2_REDC_STEP(m, w1, w2, w3, w4)                  \
-    "movq " m ", %%rax\n\t"                               \
-    "movq " m ", %%rdx\n\t"                               \
-    "shlq $32, %%rax\n\t"                                 \
-    "shrq $32, %%rdx\n\t"                                 \
+#define SM2_REDC_STEP(c, m, w1, w2, w3, w4)               \
+    "shlxq " c ", " m ", %%rax\n\t"                        \
+    "shrxq " c ", " m ", %%rdx\n\t"                        \
     "movq " m ", " w4 "\n\t"                              \
     "addq " m ", " w1 "\n\t"                              \
     "adcq $0, " w2 "\n\t"                                 \
@@ -265,39 +356,36 @@ extern int gmtls_sm2_cpu_avx2;
     "sbbq %%rax, " w3 "\n\t"                              \
     "sbbq %%rdx, " w4 "\n\t"
 
-/* The 512-bit product in r8..r15 (low to high) -> r: four reduction steps
- * (Q ends in rcx, r8, r9, r10), H + Q into r12..r15 with the carry in
- * r11, then subtract p unless that borrows, and store. */
-#define SM2_REDC8_STORE                                   \
-    SM2_REDC_STEP("%%r8", "%%r9", "%%r10", "%%r11", "%%rcx") \
-    SM2_REDC_STEP("%%r9", "%%r10", "%%r11", "%%rcx", "%%r8") \
-    SM2_REDC_STEP("%%r10", "%%r11", "%%rcx", "%%r8", "%%r9") \
-    SM2_REDC_STEP("%%r11", "%%rcx", "%%r8", "%%r9", "%%r10") \
+/* The 512-bit product in r8..r15 (low to high) -> (rax, rdx, rcx, r8):
+ * four reduction steps (Q ends in rcx, r8, r9, r10), H + Q into r12..r15
+ * with the carry in r11, then p subtracted unless that borrows. The
+ * shift count 32 goes into the operand c, a pointer register no longer
+ * needed. r9..r15 are free afterwards. */
+#define SM2_REDC8(c)                                      \
+    "movl $32, %k" c "\n\t"                               \
+    SM2_REDC_STEP("%" c, "%%r8", "%%r9", "%%r10", "%%r11", "%%rcx") \
+    SM2_REDC_STEP("%" c, "%%r9", "%%r10", "%%r11", "%%rcx", "%%r8") \
+    SM2_REDC_STEP("%" c, "%%r10", "%%r11", "%%rcx", "%%r8", "%%r9") \
+    SM2_REDC_STEP("%" c, "%%r11", "%%rcx", "%%r8", "%%r9", "%%r10") \
     "xorl %%r11d, %%r11d\n\t"                             \
     "addq %%rcx, %%r12\n\t"                               \
     "adcq %%r8, %%r13\n\t"                                \
     "adcq %%r9, %%r14\n\t"                                \
     "adcq %%r10, %%r15\n\t"                               \
     "adcq $0, %%r11\n\t"                                  \
-    "movabsq $0xffffffff00000000, %%r9\n\t"               \
-    "movabsq $0xfffffffeffffffff, %%r10\n\t"              \
     "movq %%r12, %%rax\n\t"                               \
     "movq %%r13, %%rdx\n\t"                               \
     "movq %%r14, %%rcx\n\t"                               \
     "movq %%r15, %%r8\n\t"                                \
     "subq $-1, %%rax\n\t"                                 \
-    "sbbq %%r9, %%rdx\n\t"                                \
+    "sbbq %[p1], %%rdx\n\t"                               \
     "sbbq $-1, %%rcx\n\t"                                 \
-    "sbbq %%r10, %%r8\n\t"                                \
+    "sbbq %[p3], %%r8\n\t"                                \
     "sbbq $0, %%r11\n\t"                                  \
     "cmovcq %%r12, %%rax\n\t"                             \
     "cmovcq %%r13, %%rdx\n\t"                             \
     "cmovcq %%r14, %%rcx\n\t"                             \
-    "cmovcq %%r15, %%r8\n\t"                              \
-    "movq %%rax, 0(%[pr])\n\t"                            \
-    "movq %%rdx, 8(%[pr])\n\t"                            \
-    "movq %%rcx, 16(%[pr])\n\t"                           \
-    "movq %%r8, 24(%[pr])\n\t"
+    "cmovcq %%r15, %%r8\n\t"
 
 /* One row i >= 1 of the ADX product: (t0..t4) += a * bi with t4 fresh,
  * the low halves through CF (adcx), the high halves through OF (adox). */
@@ -319,88 +407,278 @@ extern int gmtls_sm2_cpu_avx2;
     "adoxq %%rax, " SM2_R(t4) "\n\t"                      \
     "adcxq %%rax, " SM2_R(t4) "\n\t"
 
-/* sm2_fp_mul for CPUs with BMI2 + ADX (r may alias a or b: the stores
- * come last). */
-static inline void sm2_fp_mul_adx(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
+/* a * b (operands pa, pb) into r8..r15, then reduced into SM2_R4; pa is
+ * overwritten (it holds the shift count), pb is left intact. */
+#define SM2_MULX_MONT                                     \
+    "movq 0(%[pb]), %%rdx\n\t"                            \
+    "mulxq 0(%[pa]), %%r8, %%r9\n\t"                      \
+    "mulxq 8(%[pa]), %%rax, %%r10\n\t"                    \
+    "addq %%rax, %%r9\n\t"                                \
+    "mulxq 16(%[pa]), %%rax, %%r11\n\t"                   \
+    "adcq %%rax, %%r10\n\t"                               \
+    "mulxq 24(%[pa]), %%rax, %%r12\n\t"                   \
+    "adcq %%rax, %%r11\n\t"                               \
+    "adcq $0, %%r12\n\t"                                  \
+    SM2_MULX_ROW("8(%[pb])", r9, r10, r11, r12, r13)      \
+    SM2_MULX_ROW("16(%[pb])", r10, r11, r12, r13, r14)    \
+    SM2_MULX_ROW("24(%[pb])", r11, r12, r13, r14, r15)    \
+    SM2_REDC8("[pa]")
+
+/* a^2 (operand pa): the six cross products, doubled (CF chain) while the
+ * four squares go in (OF chain), into r8..r15; then reduced into SM2_R4,
+ * pa overwritten. */
+#define SM2_SQRX_MONT                                     \
+    /* a0 * (a1, a2, a3) into r9..r12, a1 * a3 into r12, r13 */ \
+    "movq 0(%[pa]), %%rdx\n\t"                            \
+    "mulxq 8(%[pa]), %%r9, %%r10\n\t"                     \
+    "mulxq 16(%[pa]), %%rax, %%r11\n\t"                   \
+    "addq %%rax, %%r10\n\t"                               \
+    "mulxq 24(%[pa]), %%rax, %%r12\n\t"                   \
+    "adcq %%rax, %%r11\n\t"                               \
+    "movq 8(%[pa]), %%rdx\n\t"                            \
+    "mulxq 24(%[pa]), %%rax, %%r13\n\t"                   \
+    "adcq %%rax, %%r12\n\t"                               \
+    "adcq $0, %%r13\n\t"                                  \
+    /* a1 * a2 into r11, r12; a2 * a3 into r13, r14 */    \
+    "mulxq 16(%[pa]), %%rax, %%rcx\n\t"                   \
+    "movq 16(%[pa]), %%rdx\n\t"                           \
+    "mulxq 24(%[pa]), %%rdx, %%r14\n\t"                   \
+    "addq %%rax, %%r11\n\t"                               \
+    "adcq %%rcx, %%r12\n\t"                               \
+    "adcq %%rdx, %%r13\n\t"                               \
+    "adcq $0, %%r14\n\t"                                  \
+    /* double (CF) and add the squares (OF) */            \
+    "xorl %%r15d, %%r15d\n\t"                             \
+    "movq 0(%[pa]), %%rdx\n\t"                            \
+    "mulxq %%rdx, %%r8, %%rax\n\t"                        \
+    "adcxq %%r9, %%r9\n\t"                                \
+    "adoxq %%rax, %%r9\n\t"                               \
+    "movq 8(%[pa]), %%rdx\n\t"                            \
+    "mulxq %%rdx, %%rax, %%rcx\n\t"                       \
+    "adcxq %%r10, %%r10\n\t"                              \
+    "adoxq %%rax, %%r10\n\t"                              \
+    "adcxq %%r11, %%r11\n\t"                              \
+    "adoxq %%rcx, %%r11\n\t"                              \
+    "movq 16(%[pa]), %%rdx\n\t"                           \
+    "mulxq %%rdx, %%rax, %%rcx\n\t"                       \
+    "adcxq %%r12, %%r12\n\t"                              \
+    "adoxq %%rax, %%r12\n\t"                              \
+    "adcxq %%r13, %%r13\n\t"                              \
+    "adoxq %%rcx, %%r13\n\t"                              \
+    "movq 24(%[pa]), %%rdx\n\t"                           \
+    "mulxq %%rdx, %%rax, %%rcx\n\t"                       \
+    "adcxq %%r14, %%r14\n\t"                              \
+    "adoxq %%rax, %%r14\n\t"                              \
+    "adcxq %%r15, %%r15\n\t"                              \
+    "adoxq %%rcx, %%r15\n\t"                              \
+    SM2_REDC8("[pa]")
+
+/*
+ * Epilogues applied to a product in SM2_R4 before it is stored, saving a
+ * store, reload and call for the additive step that follows a
+ * multiplication in the point formulas. Scratch: r9..r15.
+ */
+/* R4 = 2 R4 */
+#define SM2_EP_DBL                                        \
+    "xorl %%r9d, %%r9d\n\t"                               \
+    "addq %%rax, %%rax\n\t"                               \
+    "adcq %%rdx, %%rdx\n\t"                               \
+    "adcq %%rcx, %%rcx\n\t"                               \
+    "adcq %%r8, %%r8\n\t"                                 \
+    "adcq $0, %%r9\n\t"                                   \
+    SM2_CONDSUB("%%r9", "%%r10", SM2_R4)
+/* R4 = 3 R4 */
+#define SM2_EP_TRIPLE                                     \
+    "movq %%rax, %%r12\n\t"                               \
+    "movq %%rdx, %%r13\n\t"                               \
+    "movq %%rcx, %%r14\n\t"                               \
+    "movq %%r8, %%r15\n\t"                                \
+    SM2_EP_DBL                                            \
+    "xorl %%r9d, %%r9d\n\t"                               \
+    "addq %%r12, %%rax\n\t"                               \
+    "adcq %%r13, %%rdx\n\t"                               \
+    "adcq %%r14, %%rcx\n\t"                               \
+    "adcq %%r15, %%r8\n\t"                                \
+    "adcq $0, %%r9\n\t"                                   \
+    SM2_CONDSUB("%%r9", "%%r10", SM2_R4)
+/* U4 -= R4, reduced */
+#define SM2_EP_U4_SUB_R4                                  \
+    "subq %%rax, %%r12\n\t"                               \
+    "sbbq %%rdx, %%r13\n\t"                               \
+    "sbbq %%rcx, %%r14\n\t"                               \
+    "sbbq %%r8, %%r15\n\t"                                \
+    SM2_SUBFIX("%%r9", "%%r10", SM2_U4)
+
+/* r = a * b * R^-1 mod p for CPUs with BMI2 + ADX (a, b < p; r may alias
+ * a or b: the stores come last). */
+SM2_ALWAYS_INLINE void sm2_fp_mul_adx(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
 {
-    __asm__ volatile(
-        /* row 0: (r8..r12) = a * b0 */
-        "movq 0(%[pb]), %%rdx\n\t"
-        "mulxq 0(%[pa]), %%r8, %%r9\n\t"
-        "mulxq 8(%[pa]), %%rax, %%r10\n\t"
-        "addq %%rax, %%r9\n\t"
-        "mulxq 16(%[pa]), %%rax, %%r11\n\t"
-        "adcq %%rax, %%r10\n\t"
-        "mulxq 24(%[pa]), %%rax, %%r12\n\t"
-        "adcq %%rax, %%r11\n\t"
-        "adcq $0, %%r12\n\t"
-        SM2_MULX_ROW("8(%[pb])", r9, r10, r11, r12, r13)
-        SM2_MULX_ROW("16(%[pb])", r10, r11, r12, r13, r14)
-        SM2_MULX_ROW("24(%[pb])", r11, r12, r13, r14, r15)
-        SM2_REDC8_STORE
-        :
-        : [pr] "r"(r), [pa] "r"(a), [pb] "r"(b)
-        : SM2_ASM_CLOBBERS);
+    const uint64_t *pa = a;
+    __asm__ volatile(SM2_MULX_MONT SM2_STORE4("%[pr]", SM2_R4)
+                     : [pa] "+&r"(pa)
+                     : [pr] "r"(r), [pb] "r"(b), SM2_P13
+                     : SM2_ASM_CLOBBERS);
 }
 
-/* sm2_fp_sqr for CPUs with BMI2 + ADX: the six cross products, doubled
- * (CF chain) while the four squares go in (OF chain), then the same
- * reduction as the multiplication. */
-static inline void sm2_fp_sqr_adx(uint64_t r[4], const uint64_t a[4])
+/* r = a^2 * R^-1 mod p, BMI2 + ADX */
+SM2_ALWAYS_INLINE void sm2_fp_sqr_adx(uint64_t r[4], const uint64_t a[4])
 {
-    __asm__ volatile(
-        /* a0 * (a1, a2, a3) into r9..r12, a1 * a3 into r12, r13 */
-        "movq 0(%[pa]), %%rdx\n\t"
-        "mulxq 8(%[pa]), %%r9, %%r10\n\t"
-        "mulxq 16(%[pa]), %%rax, %%r11\n\t"
-        "addq %%rax, %%r10\n\t"
-        "mulxq 24(%[pa]), %%rax, %%r12\n\t"
-        "adcq %%rax, %%r11\n\t"
-        "movq 8(%[pa]), %%rdx\n\t"
-        "mulxq 24(%[pa]), %%rax, %%r13\n\t"
-        "adcq %%rax, %%r12\n\t"
-        "adcq $0, %%r13\n\t"
-        /* a1 * a2 into r11, r12; a2 * a3 into r13, r14 */
-        "mulxq 16(%[pa]), %%rax, %%rcx\n\t"
-        "movq 16(%[pa]), %%rdx\n\t"
-        "mulxq 24(%[pa]), %%rdx, %%r14\n\t"
-        "addq %%rax, %%r11\n\t"
-        "adcq %%rcx, %%r12\n\t"
-        "adcq %%rdx, %%r13\n\t"
-        "adcq $0, %%r14\n\t"
-        /* double (CF) and add the squares (OF) */
-        "xorl %%r15d, %%r15d\n\t"
-        "movq 0(%[pa]), %%rdx\n\t"
-        "mulxq %%rdx, %%r8, %%rax\n\t"
-        "adcxq %%r9, %%r9\n\t"
-        "adoxq %%rax, %%r9\n\t"
-        "movq 8(%[pa]), %%rdx\n\t"
-        "mulxq %%rdx, %%rax, %%rcx\n\t"
-        "adcxq %%r10, %%r10\n\t"
-        "adoxq %%rax, %%r10\n\t"
-        "adcxq %%r11, %%r11\n\t"
-        "adoxq %%rcx, %%r11\n\t"
-        "movq 16(%[pa]), %%rdx\n\t"
-        "mulxq %%rdx, %%rax, %%rcx\n\t"
-        "adcxq %%r12, %%r12\n\t"
-        "adoxq %%rax, %%r12\n\t"
-        "adcxq %%r13, %%r13\n\t"
-        "adoxq %%rcx, %%r13\n\t"
-        "movq 24(%[pa]), %%rdx\n\t"
-        "mulxq %%rdx, %%rax, %%rcx\n\t"
-        "adcxq %%r14, %%r14\n\t"
-        "adoxq %%rax, %%r14\n\t"
-        "adcxq %%r15, %%r15\n\t"
-        "adoxq %%rcx, %%r15\n\t"
-        SM2_REDC8_STORE
-        :
-        : [pr] "r"(r), [pa] "r"(a)
-        : SM2_ASM_CLOBBERS);
+    const uint64_t *pa = a;
+    __asm__ volatile(SM2_SQRX_MONT SM2_STORE4("%[pr]", SM2_R4)
+                     : [pa] "+&r"(pa)
+                     : [pr] "r"(r), SM2_P13
+                     : SM2_ASM_CLOBBERS);
+}
+
+/* r = 2ab (Montgomery), BMI2 + ADX */
+SM2_ALWAYS_INLINE void sm2_fp_mul_x2_adx(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
+{
+    const uint64_t *pa = a;
+    __asm__ volatile(SM2_MULX_MONT SM2_EP_DBL SM2_STORE4("%[pr]", SM2_R4)
+                     : [pa] "+&r"(pa)
+                     : [pr] "r"(r), [pb] "r"(b), SM2_P13
+                     : SM2_ASM_CLOBBERS);
+}
+
+/* r = 3ab, BMI2 + ADX */
+SM2_ALWAYS_INLINE void sm2_fp_mul_x3_adx(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
+{
+    const uint64_t *pa = a;
+    __asm__ volatile(SM2_MULX_MONT SM2_EP_TRIPLE SM2_STORE4("%[pr]", SM2_R4)
+                     : [pa] "+&r"(pa)
+                     : [pr] "r"(r), [pb] "r"(b), SM2_P13
+                     : SM2_ASM_CLOBBERS);
+}
+
+/* r = 4a^2, BMI2 + ADX */
+SM2_ALWAYS_INLINE void sm2_fp_sqr_x4_adx(uint64_t r[4], const uint64_t a[4])
+{
+    const uint64_t *pa = a;
+    __asm__ volatile(SM2_SQRX_MONT SM2_EP_DBL SM2_EP_DBL SM2_STORE4("%[pr]", SM2_R4)
+                     : [pa] "+&r"(pa)
+                     : [pr] "r"(r), SM2_P13
+                     : SM2_ASM_CLOBBERS);
+}
+
+/* sd[0] = x + a^2, sd[1] = x - a^2, BMI2 + ADX (sd must not alias x) */
+SM2_ALWAYS_INLINE void sm2_fp_sqr_addsub_adx(uint64_t sd[2][4], const uint64_t a[4], const uint64_t x[4])
+{
+    const uint64_t *pa = a;
+    __asm__ volatile(SM2_SQRX_MONT
+                     SM2_LOAD4("%[px]", SM2_U4)
+                     "xorl %%r9d, %%r9d\n\t"
+                     "addq %%rax, %%r12\n\t"
+                     "adcq %%rdx, %%r13\n\t"
+                     "adcq %%rcx, %%r14\n\t"
+                     "adcq %%r8, %%r15\n\t"
+                     "adcq $0, %%r9\n\t"
+                     SM2_CONDSUB("%%r9", "%%r10", SM2_U4)
+                     SM2_STORE4("%[pr]", SM2_U4)
+                     SM2_LOAD4("%[px]", SM2_U4)
+                     SM2_EP_U4_SUB_R4
+                     SM2_STORE4O(32, "%[pr]", SM2_U4)
+                     : [pa] "+&r"(pa)
+                     : [pr] "r"(sd), [px] "r"(x), SM2_P13
+                     : SM2_ASM_CLOBBERS);
+}
+
+/* r = a^2 - 2u and then ud[1] = u - r, where u = ud[0], BMI2 + ADX (r
+ * must not alias ud) */
+SM2_ALWAYS_INLINE void sm2_fp_sqr_sub2sub_adx(uint64_t r[4], const uint64_t a[4], uint64_t ud[2][4])
+{
+    const uint64_t *pa = a;
+    __asm__ volatile(SM2_SQRX_MONT
+                     SM2_SUBM4("%[pu]", SM2_R4)
+                     SM2_SUBFIX("%%r9", "%%r10", SM2_R4)
+                     SM2_SUBM4("%[pu]", SM2_R4)
+                     SM2_SUBFIX("%%r9", "%%r10", SM2_R4)
+                     SM2_STORE4("%[pr]", SM2_R4)
+                     SM2_LOAD4("%[pu]", SM2_U4)
+                     SM2_EP_U4_SUB_R4
+                     SM2_STORE4O(32, "%[pu]", SM2_U4)
+                     : [pa] "+&r"(pa)
+                     : [pr] "r"(r), [pu] "r"(ud), SM2_P13
+                     : SM2_ASM_CLOBBERS);
+}
+
+/* r = a * b - s/2 with b = bs[0], s = bs[1], BMI2 + ADX (r may alias any
+ * operand). s/2 is (s + (p if s is odd)) >> 1: the mask adds p without a
+ * branch, and the 257-bit sum is shifted right through the carry (rcr). */
+SM2_ALWAYS_INLINE void sm2_fp_mul_subhalf_adx(uint64_t r[4], const uint64_t a[4], const uint64_t bs[2][4])
+{
+    const uint64_t *pa = a;
+    __asm__ volatile(SM2_MULX_MONT
+                     SM2_LOAD4O(32, "%[pb]", SM2_U4)
+                     "movl %%r12d, %%r9d\n\t"
+                     "andl $1, %%r9d\n\t"
+                     "negq %%r9\n\t"
+                     SM2_ADDBACK("%%r9", "%%r10", SM2_U4)
+                     "rcrq $1, %%r15\n\t"
+                     "rcrq $1, %%r14\n\t"
+                     "rcrq $1, %%r13\n\t"
+                     "rcrq $1, %%r12\n\t"
+                     "subq %%r12, %%rax\n\t"
+                     "sbbq %%r13, %%rdx\n\t"
+                     "sbbq %%r14, %%rcx\n\t"
+                     "sbbq %%r15, %%r8\n\t"
+                     SM2_SUBFIX("%%r9", "%%r10", SM2_R4)
+                     SM2_STORE4("%[pr]", SM2_R4)
+                     : [pa] "+&r"(pa)
+                     : [pr] "r"(r), [pb] "r"(bs), SM2_P13
+                     : SM2_ASM_CLOBBERS);
+}
+
+/* r = a * bc[0] - bc[1], BMI2 + ADX (r may alias any operand) */
+SM2_ALWAYS_INLINE void sm2_fp_mul_sub_adx(uint64_t r[4], const uint64_t a[4], const uint64_t bc[2][4])
+{
+    const uint64_t *pa = a;
+    __asm__ volatile(SM2_MULX_MONT
+                     SM2_SUBM4O(32, "%[pb]", SM2_R4)
+                     SM2_SUBFIX("%%r9", "%%r10", SM2_R4)
+                     SM2_STORE4("%[pr]", SM2_R4)
+                     : [pa] "+&r"(pa)
+                     : [pr] "r"(r), [pb] "r"(bc), SM2_P13
+                     : SM2_ASM_CLOBBERS);
+}
+
+/* r = 2 (a * bc[0] - bc[1]), BMI2 + ADX (r may alias any operand) */
+SM2_ALWAYS_INLINE void sm2_fp_mul_sub_x2_adx(uint64_t r[4], const uint64_t a[4], const uint64_t bc[2][4])
+{
+    const uint64_t *pa = a;
+    __asm__ volatile(SM2_MULX_MONT
+                     SM2_SUBM4O(32, "%[pb]", SM2_R4)
+                     SM2_SUBFIX("%%r9", "%%r10", SM2_R4)
+                     SM2_EP_DBL
+                     SM2_STORE4("%[pr]", SM2_R4)
+                     : [pa] "+&r"(pa)
+                     : [pr] "r"(r), [pb] "r"(bc), SM2_P13
+                     : SM2_ASM_CLOBBERS);
+}
+
+/* r = a^2 - j - 2v and then jvd[2] = v - r, where j = jvd[0] and
+ * v = jvd[1], BMI2 + ADX (r must not alias jvd) */
+SM2_ALWAYS_INLINE void sm2_fp_sqr_subsub2sub_adx(uint64_t r[4], const uint64_t a[4], uint64_t jvd[3][4])
+{
+    const uint64_t *pa = a;
+    __asm__ volatile(SM2_SQRX_MONT
+                     SM2_SUBM4O(0, "%[pu]", SM2_R4)
+                     SM2_SUBFIX("%%r9", "%%r10", SM2_R4)
+                     SM2_SUBM4O(32, "%[pu]", SM2_R4)
+                     SM2_SUBFIX("%%r9", "%%r10", SM2_R4)
+                     SM2_SUBM4O(32, "%[pu]", SM2_R4)
+                     SM2_SUBFIX("%%r9", "%%r10", SM2_R4)
+                     SM2_STORE4("%[pr]", SM2_R4)
+                     SM2_LOAD4O(32, "%[pu]", SM2_U4)
+                     SM2_EP_U4_SUB_R4
+                     SM2_STORE4O(64, "%[pu]", SM2_U4)
+                     : [pa] "+&r"(pa)
+                     : [pr] "r"(r), [pu] "r"(jvd), SM2_P13
+                     : SM2_ASM_CLOBBERS);
 }
 
 /* r = a * b * R^-1 mod p (a, b < p; r may alias a or b: every load comes
  * before the stores). Baseline x86-64 (mulq). */
-static inline void sm2_fp_mul_mulq(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
+SM2_NOINLINE void sm2_fp_mul_mulq(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
 {
     __asm__ volatile(
         "xorq %%r8, %%r8\n\t"
@@ -422,10 +700,10 @@ static inline void sm2_fp_mul_mulq(uint64_t r[4], const uint64_t a[4], const uin
         : SM2_ASM_CLOBBERS);
 }
 
-static inline void sm2_fp_mul(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
+SM2_ALWAYS_INLINE void sm2_fp_mul(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
 {
     /* the flag is fixed for the life of the process: not secret */
-    if (gmtls_sm2_cpu_adx) {
+    if (__builtin_expect(gmtls_sm2_cpu_adx, 1)) {
         sm2_fp_mul_adx(r, a, b);
     } else {
         sm2_fp_mul_mulq(r, a, b);
@@ -454,7 +732,7 @@ static inline void sm2_fp_mul(uint64_t r[4], const uint64_t a[4], const uint64_t
 /* r = a^2 * R^-1 mod p: the 6 cross products doubled plus the 4 squares
  * into r8..r15, four in-place reduction steps, one conditional
  * subtraction. */
-static inline void sm2_fp_sqr_mulq(uint64_t r[4], const uint64_t a[4])
+SM2_NOINLINE void sm2_fp_sqr_mulq(uint64_t r[4], const uint64_t a[4])
 {
     __asm__ volatile(
         /* cross products a_i * a_j, i < j, into r9..r14 */
@@ -562,62 +840,149 @@ static inline void sm2_fp_sqr_mulq(uint64_t r[4], const uint64_t a[4])
         : SM2_ASM_CLOBBERS);
 }
 
-static inline void sm2_fp_sqr(uint64_t r[4], const uint64_t a[4])
+SM2_ALWAYS_INLINE void sm2_fp_sqr(uint64_t r[4], const uint64_t a[4])
 {
-    if (gmtls_sm2_cpu_adx) {
+    if (__builtin_expect(gmtls_sm2_cpu_adx, 1)) {
         sm2_fp_sqr_adx(r, a);
     } else {
         sm2_fp_sqr_mulq(r, a);
     }
 }
 
-static inline void sm2_fp_add(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
+/* r = a + b (r may alias a or b) */
+SM2_ALWAYS_INLINE void sm2_fp_add(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
 {
     __asm__ volatile(
-        "xorq %%r12, %%r12\n\t"
-        "movq 0(%[pa]), %%r8\n\t"
-        "movq 8(%[pa]), %%r9\n\t"
-        "movq 16(%[pa]), %%r10\n\t"
-        "movq 24(%[pa]), %%r11\n\t"
-        "addq 0(%[pb]), %%r8\n\t"
-        "adcq 8(%[pb]), %%r9\n\t"
-        "adcq 16(%[pb]), %%r10\n\t"
-        "adcq 24(%[pb]), %%r11\n\t"
-        "adcq $0, %%r12\n\t"
-        SM2_FINAL(r8, r9, r10, r11, r12, r13, r15)
+        "xorl %%eax, %%eax\n\t"
+        SM2_LOAD4("%[pa]", SM2_T4)
+        SM2_ADDM4("%[pb]", SM2_T4)
+        "adcq $0, %%rax\n\t"
+        SM2_CONDSUB("%%rax", "%%rcx", SM2_T4)
+        SM2_STORE4("%[pr]", SM2_T4)
         :
-        : [pr] "r"(r), [pa] "r"(a), [pb] "r"(b)
-        : SM2_ASM_CLOBBERS);
+        : [pr] "r"(r), [pa] "r"(a), [pb] "r"(b), SM2_P13
+        : "rax", "rcx", "r8", "r9", "r10", "r11", "cc", "memory");
 }
 
-static inline void sm2_fp_sub(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
+/* r = 2a (r may alias a) */
+SM2_ALWAYS_INLINE void sm2_fp_dbl(uint64_t r[4], const uint64_t a[4])
 {
-    /* a - b, then + (p & borrow mask) */
     __asm__ volatile(
-        "movq 0(%[pa]), %%r8\n\t"
-        "movq 8(%[pa]), %%r9\n\t"
-        "movq 16(%[pa]), %%r10\n\t"
-        "movq 24(%[pa]), %%r11\n\t"
-        "subq 0(%[pb]), %%r8\n\t"
-        "sbbq 8(%[pb]), %%r9\n\t"
-        "sbbq 16(%[pb]), %%r10\n\t"
-        "sbbq 24(%[pb]), %%r11\n\t"
-        "sbbq %%rax, %%rax\n\t"
-        "movabsq $0xffffffff00000000, %%rcx\n\t"
-        "movabsq $0xfffffffeffffffff, %%rdx\n\t"
-        "andq %%rax, %%rcx\n\t"
-        "andq %%rax, %%rdx\n\t"
-        "addq %%rax, %%r8\n\t"
-        "adcq %%rcx, %%r9\n\t"
-        "adcq %%rax, %%r10\n\t"
-        "adcq %%rdx, %%r11\n\t"
-        "movq %%r8, 0(%[pr])\n\t"
-        "movq %%r9, 8(%[pr])\n\t"
-        "movq %%r10, 16(%[pr])\n\t"
-        "movq %%r11, 24(%[pr])\n\t"
+        "xorl %%eax, %%eax\n\t"
+        SM2_LOAD4("%[pa]", SM2_T4)
+        "addq %%r8, %%r8\n\t"
+        "adcq %%r9, %%r9\n\t"
+        "adcq %%r10, %%r10\n\t"
+        "adcq %%r11, %%r11\n\t"
+        "adcq $0, %%rax\n\t"
+        SM2_CONDSUB("%%rax", "%%rcx", SM2_T4)
+        SM2_STORE4("%[pr]", SM2_T4)
+        :
+        : [pr] "r"(r), [pa] "r"(a), SM2_P13
+        : "rax", "rcx", "r8", "r9", "r10", "r11", "cc", "memory");
+}
+
+/* r = 3a (r may alias a): 2a, reduced, plus a, reduced */
+SM2_ALWAYS_INLINE void sm2_fp_mul3(uint64_t r[4], const uint64_t a[4])
+{
+    __asm__ volatile(
+        "xorl %%eax, %%eax\n\t"
+        SM2_LOAD4("%[pa]", SM2_T4)
+        "addq %%r8, %%r8\n\t"
+        "adcq %%r9, %%r9\n\t"
+        "adcq %%r10, %%r10\n\t"
+        "adcq %%r11, %%r11\n\t"
+        "adcq $0, %%rax\n\t"
+        SM2_CONDSUB("%%rax", "%%rcx", SM2_T4)
+        "xorl %%eax, %%eax\n\t"
+        SM2_ADDM4("%[pa]", SM2_T4)
+        "adcq $0, %%rax\n\t"
+        SM2_CONDSUB("%%rax", "%%rcx", SM2_T4)
+        SM2_STORE4("%[pr]", SM2_T4)
+        :
+        : [pr] "r"(r), [pa] "r"(a), SM2_P13
+        : "rax", "rcx", "r8", "r9", "r10", "r11", "cc", "memory");
+}
+
+/* r = a - b (r may alias a or b) */
+SM2_ALWAYS_INLINE void sm2_fp_sub(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
+{
+    __asm__ volatile(
+        SM2_LOAD4("%[pa]", SM2_T4)
+        SM2_SUBM4("%[pb]", SM2_T4)
+        SM2_SUBFIX("%%rax", "%%rcx", SM2_T4)
+        SM2_STORE4("%[pr]", SM2_T4)
         :
         : [pr] "r"(r), [pa] "r"(a), [pb] "r"(b)
-        : "rax", "rcx", "rdx", "r8", "r9", "r10", "r11", "cc", "memory");
+        : "rax", "rcx", "r8", "r9", "r10", "r11", "cc", "memory");
+}
+
+/* s = a + b and d = a - b; s must not alias a or b (as in the C version) */
+SM2_ALWAYS_INLINE void sm2_fp_add_sub(uint64_t s[4], uint64_t d[4], const uint64_t a[4], const uint64_t b[4])
+{
+    __asm__ volatile(
+        SM2_LOAD4("%[pa]", SM2_T4)
+        SM2_LOAD4("%[pa]", SM2_U4)
+        SM2_SUBM4("%[pb]", SM2_U4)
+        SM2_SUBFIX("%%rax", "%%rcx", SM2_U4)
+        "xorl %%eax, %%eax\n\t"
+        SM2_ADDM4("%[pb]", SM2_T4)
+        "adcq $0, %%rax\n\t"
+        SM2_CONDSUB("%%rax", "%%rcx", SM2_T4)
+        SM2_STORE4("%[ps]", SM2_T4)
+        SM2_STORE4("%[pd]", SM2_U4)
+        :
+        : [ps] "r"(s), [pd] "r"(d), [pa] "r"(a), [pb] "r"(b), SM2_P13
+        : "rax", "rcx", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "cc", "memory");
+}
+
+/* x = t - 2u, then d = u - x; x may alias t, d may alias any, but x
+ * must not alias u */
+SM2_ALWAYS_INLINE void sm2_fp_sub2_sub(uint64_t x[4], uint64_t d[4], const uint64_t t[4], const uint64_t u[4])
+{
+    __asm__ volatile(
+        SM2_LOAD4("%[pt]", SM2_T4)
+        SM2_SUBM4("%[pu]", SM2_T4)
+        SM2_SUBFIX("%%rax", "%%rcx", SM2_T4)
+        SM2_SUBM4("%[pu]", SM2_T4)
+        SM2_SUBFIX("%%rax", "%%rcx", SM2_T4)
+        SM2_LOAD4("%[pu]", SM2_U4)
+        SM2_STORE4("%[px]", SM2_T4)
+        "subq %%r8, %%r12\n\t"
+        "sbbq %%r9, %%r13\n\t"
+        "sbbq %%r10, %%r14\n\t"
+        "sbbq %%r11, %%r15\n\t"
+        SM2_SUBFIX("%%rax", "%%rcx", SM2_U4)
+        SM2_STORE4("%[pd]", SM2_U4)
+        :
+        : [px] "r"(x), [pd] "r"(d), [pt] "r"(t), [pu] "r"(u)
+        : "rax", "rcx", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "cc", "memory");
+}
+
+/* r = a - b/2 (r may alias a or b). b/2 is (b + (p if b is odd)) >> 1,
+ * the 257-bit sum shifted right through the carry (rcr). */
+SM2_ALWAYS_INLINE void sm2_fp_sub_half(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
+{
+    __asm__ volatile(
+        SM2_LOAD4("%[pb]", SM2_T4)
+        "movl %%r8d, %%eax\n\t"
+        "andl $1, %%eax\n\t"
+        "negq %%rax\n\t"
+        SM2_ADDBACK("%%rax", "%%rcx", SM2_T4)
+        "rcrq $1, %%r11\n\t"
+        "rcrq $1, %%r10\n\t"
+        "rcrq $1, %%r9\n\t"
+        "rcrq $1, %%r8\n\t"
+        SM2_LOAD4("%[pa]", SM2_U4)
+        "subq %%r8, %%r12\n\t"
+        "sbbq %%r9, %%r13\n\t"
+        "sbbq %%r10, %%r14\n\t"
+        "sbbq %%r11, %%r15\n\t"
+        SM2_SUBFIX("%%rax", "%%rcx", SM2_U4)
+        SM2_STORE4("%[pr]", SM2_U4)
+        :
+        : [pr] "r"(r), [pa] "r"(a), [pb] "r"(b)
+        : "rax", "rcx", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "cc", "memory");
 }
 
 /* clang-format on */
@@ -771,28 +1136,150 @@ static inline void sm2_fp_sqr(uint64_t r[4], const uint64_t a[4])
     sm2_fp_redc(r, t);
 }
 
-#endif
-
 static inline void sm2_fp_dbl(uint64_t r[4], const uint64_t a[4])
 {
     sm2_fp_add(r, a, a);
 }
 
-/* r = a / 2 mod p: add p when a is odd (a mask, no branch), then shift
- * the 257-bit sum right by one. */
-static inline void sm2_fp_half(uint64_t r[4], const uint64_t a[4])
+static inline void sm2_fp_mul3(uint64_t r[4], const uint64_t a[4])
+{
+    uint64_t t[4];
+    sm2_fp_add(t, a, a);
+    sm2_fp_add(r, t, a);
+}
+
+/* s = a + b and d = a - b; s must not alias a or b */
+static inline void sm2_fp_add_sub(uint64_t s[4], uint64_t d[4], const uint64_t a[4], const uint64_t b[4])
+{
+    sm2_fp_add(s, a, b);
+    sm2_fp_sub(d, a, b);
+}
+
+/* x = t - 2u, then d = u - x; x must not alias u */
+static inline void sm2_fp_sub2_sub(uint64_t x[4], uint64_t d[4], const uint64_t t[4], const uint64_t u[4])
+{
+    sm2_fp_sub(x, t, u);
+    sm2_fp_sub(x, x, u);
+    sm2_fp_sub(d, u, x);
+}
+
+/* r = a - b/2: b/2 is (b + (p if b is odd)) >> 1, the mask adding p
+ * without a branch, the 257-bit sum shifted right by one. */
+static inline void sm2_fp_sub_half(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
 {
     uint64_t t[4], pm[4];
-    uint64_t mask = (uint64_t)0 - (sm2_barrier(a[0]) & 1);
+    uint64_t mask = (uint64_t)0 - (sm2_barrier(b[0]) & 1);
     SM2_UNROLL
     for (int i = 0; i < 4; i++) {
         pm[i] = SM2_P[i] & mask;
     }
-    uint64_t c = sm2_add4(t, a, pm);
-    r[0] = (t[0] >> 1) | (t[1] << 63);
-    r[1] = (t[1] >> 1) | (t[2] << 63);
-    r[2] = (t[2] >> 1) | (t[3] << 63);
-    r[3] = (t[3] >> 1) | (c << 63);
+    uint64_t c = sm2_add4(t, b, pm);
+    t[0] = (t[0] >> 1) | (t[1] << 63);
+    t[1] = (t[1] >> 1) | (t[2] << 63);
+    t[2] = (t[2] >> 1) | (t[3] << 63);
+    t[3] = (t[3] >> 1) | (c << 63);
+    sm2_fp_sub(r, a, t);
+}
+
+#endif
+
+/*
+ * A multiplication fused with the additive step that follows it in the
+ * point formulas. The BMI2 + ADX code does the step on the product while
+ * it is still in registers; elsewhere it is the two operations in turn.
+ */
+/* clang-format off */
+#ifdef GMTLS_SM2_X86_64_ASM
+#define SM2_IF_ADX(call)                                  \
+    if (__builtin_expect(gmtls_sm2_cpu_adx, 1)) {         \
+        call;                                             \
+        return;                                           \
+    }
+#else
+#define SM2_IF_ADX(call)
+#endif
+/* clang-format on */
+
+/* r = 2ab */
+SM2_ALWAYS_INLINE void sm2_fp_mul_x2(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
+{
+    SM2_IF_ADX(sm2_fp_mul_x2_adx(r, a, b))
+    sm2_fp_mul(r, a, b);
+    sm2_fp_dbl(r, r);
+}
+
+/* r = 3ab */
+SM2_ALWAYS_INLINE void sm2_fp_mul_x3(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
+{
+    SM2_IF_ADX(sm2_fp_mul_x3_adx(r, a, b))
+    sm2_fp_mul(r, a, b);
+    sm2_fp_mul3(r, r);
+}
+
+/* r = 4a^2 */
+SM2_ALWAYS_INLINE void sm2_fp_sqr_x4(uint64_t r[4], const uint64_t a[4])
+{
+    SM2_IF_ADX(sm2_fp_sqr_x4_adx(r, a))
+    sm2_fp_sqr(r, a);
+    sm2_fp_dbl(r, r);
+    sm2_fp_dbl(r, r);
+}
+
+/* sd[0] = x + a^2, sd[1] = x - a^2 (sd must not alias x) */
+SM2_ALWAYS_INLINE void sm2_fp_sqr_addsub(uint64_t sd[2][4], const uint64_t a[4], const uint64_t x[4])
+{
+    uint64_t t[4];
+    SM2_IF_ADX(sm2_fp_sqr_addsub_adx(sd, a, x))
+    sm2_fp_sqr(t, a);
+    sm2_fp_add_sub(sd[0], sd[1], x, t);
+}
+
+/* r = a^2 - 2u, then ud[1] = u - r, where u = ud[0] (r must not alias ud) */
+SM2_ALWAYS_INLINE void sm2_fp_sqr_sub2sub(uint64_t r[4], const uint64_t a[4], uint64_t ud[2][4])
+{
+    uint64_t t[4];
+    SM2_IF_ADX(sm2_fp_sqr_sub2sub_adx(r, a, ud))
+    sm2_fp_sqr(t, a);
+    sm2_fp_sub2_sub(r, ud[1], t, ud[0]);
+}
+
+/* r = a * b - s/2 with b = bs[0], s = bs[1] */
+SM2_ALWAYS_INLINE void sm2_fp_mul_subhalf(uint64_t r[4], const uint64_t a[4], const uint64_t bs[2][4])
+{
+    uint64_t t[4];
+    SM2_IF_ADX(sm2_fp_mul_subhalf_adx(r, a, bs))
+    sm2_fp_mul(t, a, bs[0]);
+    sm2_fp_sub_half(r, t, bs[1]);
+}
+
+/* r = a * bc[0] - bc[1] */
+SM2_ALWAYS_INLINE void sm2_fp_mul_sub(uint64_t r[4], const uint64_t a[4], const uint64_t bc[2][4])
+{
+    uint64_t t[4];
+    SM2_IF_ADX(sm2_fp_mul_sub_adx(r, a, bc))
+    sm2_fp_mul(t, a, bc[0]);
+    sm2_fp_sub(r, t, bc[1]);
+}
+
+/* r = 2 (a * bc[0] - bc[1]) */
+SM2_ALWAYS_INLINE void sm2_fp_mul_sub_x2(uint64_t r[4], const uint64_t a[4], const uint64_t bc[2][4])
+{
+    uint64_t t[4];
+    SM2_IF_ADX(sm2_fp_mul_sub_x2_adx(r, a, bc))
+    sm2_fp_mul(t, a, bc[0]);
+    sm2_fp_sub(t, t, bc[1]);
+    sm2_fp_dbl(r, t);
+}
+
+/* r = a^2 - j - 2v, then jvd[2] = v - r, where j = jvd[0], v = jvd[1]
+ * (r must not alias jvd) */
+SM2_ALWAYS_INLINE void sm2_fp_sqr_subsub2sub(uint64_t r[4], const uint64_t a[4], uint64_t jvd[3][4])
+{
+    uint64_t t[4];
+    SM2_IF_ADX(sm2_fp_sqr_subsub2sub_adx(r, a, jvd))
+    sm2_fp_sqr(t, a);
+    sm2_fp_sub(t, t, jvd[0]);
+    sm2_fp_sub2_sub(r, jvd[2], t, jvd[1]);
 }
 
 /* r = -a mod p (0 stays 0). */

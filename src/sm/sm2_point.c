@@ -46,78 +46,71 @@ static int fp_is_zero_vt(const uint64_t a[4])
 }
 
 /*
- * Doubling for a = -3: 3(X - Z^2)(X + Z^2) replaces 3X^2 + aZ^4, written
- * with S = 4Y^2 so that 8Y^4 is a halving of S^2 and 8XY^2 = 2U, U = S*X:
- *   M = 3(X - Z^2)(X + Z^2), U = 4XY^2,
- *   X3 = M^2 - 2U, Y3 = M(U - X3) - 8Y^4, Z3 = 2YZ.
- * 4M + 4S. Infinity (Z = 0) maps to Z3 = 0; there is no point of order 2
- * (the group order n is odd), so no other special case exists. r may
- * alias p: each input coordinate is read before r's copy of it is written.
+ * Doubling for a = -3, from "dbl-2001-b" (Bernstein-Lange, Explicit-Formulas
+ * Database, Jacobian coordinates with a = -3):
+ *   delta = Z1^2, gamma = Y1^2, beta = X1*gamma,
+ *   alpha = 3*(X1-delta)*(X1+delta),
+ *   X3 = alpha^2-8*beta, Y3 = alpha*(4*beta-X3)-8*gamma^2, Z3 = 2*Y1*Z1.
+ * Here with S = (2Y1)^2 = 4*gamma and U = S*X1 = 4*beta, so that
+ * X3 = alpha^2 - 2U, Y3 = alpha*(U - X3) - S^2/2 and Z3 = (2Y1)*Z1:
+ * 4M + 4S, each additive step fused with the multiplication before it.
+ * Infinity (Z = 0) maps to Z3 = 0; there is no point of order 2 (the group
+ * order n is odd), so no other special case exists. r may alias p: each
+ * input coordinate is read before r's copy of it is written.
  */
 void gmtls_sm2_jac_dbl(sm2_jac *r, const sm2_jac *p)
 {
-    uint64_t s[4], zz[4], m[4], t[4], u[4];
-    sm2_fp_dbl(s, p->Y);
-    sm2_fp_sqr(zz, p->Z);
-    sm2_fp_sqr(s, s); /* S = 4Y^2 */
-    sm2_fp_mul(t, p->Y, p->Z);
-    sm2_fp_dbl(r->Z, t); /* last use of Y and Z */
-    sm2_fp_add(m, p->X, zz);
-    sm2_fp_sub(zz, p->X, zz);
-    sm2_fp_mul(m, m, zz);
-    sm2_fp_dbl(t, m);
-    sm2_fp_add(m, m, t);    /* M */
-    sm2_fp_mul(u, s, p->X); /* U = 4XY^2; last use of X */
-    sm2_fp_sqr(s, s);
-    sm2_fp_half(s, s); /* 8Y^4 */
-    sm2_fp_sqr(t, m);
-    sm2_fp_sub(t, t, u);
-    sm2_fp_sub(r->X, t, u); /* X3 = M^2 - 2U */
-    sm2_fp_sub(u, u, r->X);
-    sm2_fp_mul(u, u, m);
-    sm2_fp_sub(r->Y, u, s); /* Y3 = M(U - X3) - 8Y^4 */
+    uint64_t am[2][4]; /* X + delta, X - delta */
+    uint64_t ms[2][4]; /* alpha, S^2 = 16 gamma^2 */
+    uint64_t ud[2][4]; /* U, U - X3 */
+    uint64_t S[4], z3[4];
+    /* the order lets independent multiplications overlap (measured) */
+    sm2_fp_sqr_addsub(am, p->Z, p->X);
+    sm2_fp_sqr_x4(S, p->Y);             /* S = 4 gamma */
+    sm2_fp_mul_x3(ms[0], am[0], am[1]); /* alpha */
+    sm2_fp_mul(ud[0], S, p->X);         /* U = 4 beta; last use of X */
+    sm2_fp_sqr(ms[1], S);
+    sm2_fp_sqr_sub2sub(r->X, ms[0], ud); /* X3 = alpha^2 - 2U; U - X3 */
+    sm2_fp_mul_x2(z3, p->Y, p->Z);       /* 2YZ; last use of Y and Z */
+    sm2_fp_mul_subhalf(r->Y, ud[1], ms); /* Y3 = alpha (U - X3) - 8 gamma^2 */
+    memcpy(r->Z, z3, sizeof z3);
 }
 
 /*
- * Jacobian addition ("add-2007-bl"): computes the generic sum and reports
- * through masks whether an operand was infinity or the two were equal
- * (H = 0 and R = 0) so callers can select the right result. H = 0 with
- * R != 0 (P = -Q) already yields Z3 = 0.
+ * Jacobian addition, "add-2007-bl" (Explicit-Formulas Database):
+ *   Z1Z1 = Z1^2, Z2Z2 = Z2^2, U1 = X1*Z2Z2, U2 = X2*Z1Z1,
+ *   S1 = Y1*Z2*Z2Z2, S2 = Y2*Z1*Z1Z1, H = U2-U1, I = (2*H)^2, J = H*I,
+ *   r = 2*(S2-S1), V = U1*I, X3 = r^2-J-2*V, Y3 = r*(V-X3)-2*S1*J,
+ * with Z3 = 2*Z1*Z2*H in place of ((Z1+Z2)^2-Z1Z1-Z2Z2)*H. Computes the
+ * generic sum and reports through a mask whether the two were equal
+ * (H = 0 and r = 0) so callers can select the right result. H = 0 with
+ * r != 0 (P = -Q) already yields Z3 = 0.
  */
 static void jac_add_core(sm2_jac *r, const sm2_jac *p, const sm2_jac *q, uint64_t *is_equal)
 {
-    uint64_t z1z1[4], z2z2[4], u1[4], u2[4], s1[4], s2[4], h[4], i[4], j[4], rr[4], v[4];
-    sm2_fp_sqr(z1z1, p->Z);
+    uint64_t zu[2][4];  /* Z1Z1, U1 */
+    uint64_t ts[2][4];  /* Y2*Z1, S1 */
+    uint64_t rw[2][4];  /* R, 2*S1*J */
+    uint64_t jvd[3][4]; /* J, V, V - X3 */
+    uint64_t z2z2[4], h[4], i[4], t[4], t2[4];
+    /* the order lets independent multiplications overlap (measured) */
     sm2_fp_sqr(z2z2, q->Z);
-    sm2_fp_mul(u1, p->X, z2z2);
-    sm2_fp_mul(u2, q->X, z1z1);
-    sm2_fp_mul(s1, p->Y, q->Z);
-    sm2_fp_mul(s1, s1, z2z2);
-    sm2_fp_mul(s2, q->Y, p->Z);
-    sm2_fp_mul(s2, s2, z1z1);
-    sm2_fp_sub(h, u2, u1);
-    sm2_fp_sub(rr, s2, s1);
-    *is_equal = sm2_mask_zero4(h) & sm2_mask_zero4(rr);
-    sm2_fp_dbl(rr, rr);
-    sm2_fp_dbl(i, h);
-    sm2_fp_sqr(i, i);
-    sm2_fp_mul(j, h, i);
-    sm2_fp_mul(v, u1, i);
-    /* Z3 = 2*Z1*Z2*H */
-    sm2_fp_mul(z1z1, p->Z, q->Z);
-    sm2_fp_mul(z1z1, z1z1, h);
-    sm2_fp_dbl(r->Z, z1z1);
-    /* X3 = rr^2 - J - 2V */
-    sm2_fp_sqr(u2, rr);
-    sm2_fp_sub(u2, u2, j);
-    sm2_fp_sub(u2, u2, v);
-    sm2_fp_sub(r->X, u2, v);
-    /* Y3 = rr*(V - X3) - 2*S1*J */
-    sm2_fp_sub(v, v, r->X);
-    sm2_fp_mul(v, v, rr);
-    sm2_fp_mul(s1, s1, j);
-    sm2_fp_dbl(s1, s1);
-    sm2_fp_sub(r->Y, v, s1);
+    sm2_fp_mul(ts[0], q->Y, p->Z);
+    sm2_fp_sqr(zu[0], p->Z);
+    sm2_fp_mul(zu[1], p->X, z2z2); /* U1 = X1*Z2Z2 */
+    sm2_fp_mul_sub(h, q->X, zu);   /* H = X2*Z1Z1 - U1 */
+    sm2_fp_mul(t, p->Y, q->Z);
+    sm2_fp_sqr_x4(i, h);                 /* I = (2H)^2 */
+    sm2_fp_mul(ts[1], t, z2z2);          /* S1 = Y1*Z2*Z2Z2 */
+    sm2_fp_mul_sub_x2(rw[0], zu[0], ts); /* R = 2*(Y2*Z1*Z1Z1 - S1) */
+    sm2_fp_mul(t2, p->Z, q->Z);
+    sm2_fp_mul(jvd[0], h, i);                /* J = H*I */
+    sm2_fp_mul(jvd[1], zu[1], i);            /* V = U1*I */
+    sm2_fp_sqr_subsub2sub(r->X, rw[0], jvd); /* X3 = R^2 - J - 2V; V - X3 */
+    sm2_fp_mul_x2(rw[1], ts[1], jvd[0]);     /* 2*S1*J */
+    sm2_fp_mul_x2(r->Z, t2, h);              /* Z3 = 2*Z1*Z2*H */
+    *is_equal = sm2_mask_zero4(h) & sm2_mask_zero4(rw[0]);
+    sm2_fp_mul_sub(r->Y, jvd[2], rw); /* Y3 = R*(V - X3) - 2*S1*J */
 }
 
 /*
@@ -146,44 +139,41 @@ void gmtls_sm2_jac_add(sm2_jac *r, const sm2_jac *p, const sm2_jac *q)
 }
 
 /*
- * Mixed addition with an affine q ("madd-2007-bl"): q_inf marks q as the
- * point at infinity; p may be infinity. p = q is handled when may_double
- * is set (a property of the call site, as for jac_add_ct).
+ * Mixed addition with an affine q, "madd-2007-bl" (Explicit-Formulas
+ * Database):
+ *   Z1Z1 = Z1^2, U2 = X2*Z1Z1, S2 = Y2*Z1*Z1Z1, H = U2-X1, I = 4*H^2,
+ *   J = H*I, r = 2*(S2-Y1), V = X1*I, X3 = r^2-J-2*V, Y3 = r*(V-X3)-2*Y1*J,
+ * with Z3 = 2*Z1*H in place of (Z1+H)^2-Z1Z1-H^2. The generic part goes
+ * into sum (not aliasing p); *is_equal gets an all-ones mask when p = q
+ * (H = 0 and r = 0).
  */
-/* The generic part of the mixed addition into sum (not aliasing p);
- * *is_equal gets an all-ones mask when p = q (H = 0 and R = 0). */
 static void jac_madd_core(sm2_jac *sum, const sm2_jac *p, const sm2_aff *q, uint64_t *is_equal)
 {
-    uint64_t z1z1[4], u2[4], s2[4], h[4], hh[4], i[4], j[4], rr[4], v[4];
-    sm2_fp_sqr(z1z1, p->Z);
-    sm2_fp_mul(u2, q->x, z1z1);
-    sm2_fp_mul(s2, q->y, p->Z);
-    sm2_fp_mul(s2, s2, z1z1);
-    sm2_fp_sub(h, u2, p->X);
-    sm2_fp_sub(rr, s2, p->Y);
-    *is_equal = sm2_mask_zero4(h) & sm2_mask_zero4(rr);
-    sm2_fp_dbl(rr, rr);
-    sm2_fp_sqr(hh, h);
-    sm2_fp_dbl(i, hh);
-    sm2_fp_dbl(i, i);
-    sm2_fp_mul(j, h, i);
-    sm2_fp_mul(v, p->X, i);
-    /* Z3 = 2*Z1*H */
-    sm2_fp_mul(sum->Z, p->Z, h);
-    sm2_fp_dbl(sum->Z, sum->Z);
-    /* X3 = rr^2 - J - 2V */
-    sm2_fp_sqr(u2, rr);
-    sm2_fp_sub(u2, u2, j);
-    sm2_fp_sub(u2, u2, v);
-    sm2_fp_sub(sum->X, u2, v);
-    /* Y3 = rr*(V - X3) - 2*Y1*J */
-    sm2_fp_sub(v, v, sum->X);
-    sm2_fp_mul(v, v, rr);
-    sm2_fp_mul(s2, p->Y, j);
-    sm2_fp_dbl(s2, s2);
-    sm2_fp_sub(sum->Y, v, s2);
+    uint64_t zx[2][4];  /* Z1Z1, X1 */
+    uint64_t ty[2][4];  /* Y2*Z1, Y1 */
+    uint64_t rw[2][4];  /* R, 2*Y1*J */
+    uint64_t jvd[3][4]; /* J, V, V - X3 */
+    uint64_t h[4], i[4];
+    memcpy(zx[1], p->X, sizeof zx[1]);
+    memcpy(ty[1], p->Y, sizeof ty[1]);
+    /* the order lets independent multiplications overlap (measured) */
+    sm2_fp_sqr(zx[0], p->Z);
+    sm2_fp_mul(ty[0], q->y, p->Z);
+    sm2_fp_mul_sub(h, q->x, zx);               /* H = X2*Z1Z1 - X1 */
+    sm2_fp_mul_sub_x2(rw[0], zx[0], ty);       /* R = 2*(Y2*Z1*Z1Z1 - Y1) */
+    sm2_fp_sqr_x4(i, h);                       /* I = 4*H^2 */
+    sm2_fp_mul(jvd[1], p->X, i);               /* V = X1*I */
+    sm2_fp_mul(jvd[0], h, i);                  /* J = H*I */
+    sm2_fp_sqr_subsub2sub(sum->X, rw[0], jvd); /* X3 = R^2 - J - 2V; V - X3 */
+    sm2_fp_mul_x2(sum->Z, p->Z, h);            /* Z3 = 2*Z1*H */
+    sm2_fp_mul_x2(rw[1], p->Y, jvd[0]);        /* 2*Y1*J */
+    *is_equal = sm2_mask_zero4(h) & sm2_mask_zero4(rw[0]);
+    sm2_fp_mul_sub(sum->Y, jvd[2], rw); /* Y3 = R*(V - X3) - 2*Y1*J */
 }
 
+/* q_inf marks q as the point at infinity; p may be infinity. p = q is
+ * handled when may_double is set (a property of the call site, as for
+ * jac_add_ct). */
 static void jac_madd(sm2_jac *r, const sm2_jac *p, const sm2_aff *q, uint64_t q_inf, int may_double)
 {
     sm2_jac sum, dbl, qj;
@@ -506,14 +496,16 @@ void gmtls_sm2_mul_point(sm2_jac *r, const uint64_t k[4], const sm2_aff *p)
     sm2_fp_neg(ny, acc.Y);
     sm2_cmov4(acc.Y, ny, neg);
     for (int j = SM2_VAR_WINDOWS - 2; j >= 0; j--) {
-        for (int d = 0; d < SM2_VAR_W; d++) {
-            gmtls_sm2_jac_dbl(&acc, &acc);
-        }
+        /* the entry first: it does not depend on acc, so the processor
+         * can fetch it while the doublings wait on each other */
         mag = booth_digit(k, j, SM2_VAR_W, &neg);
         /* scan the whole table; mag = 0 leaves sel = (0, 0, 0) = infinity */
         jac_select(&sel, tab, SM2_VAR_ENTRIES, mag);
         sm2_fp_neg(ny, sel.Y);
         sm2_cmov4(sel.Y, ny, neg);
+        for (int d = 0; d < SM2_VAR_W; d++) {
+            gmtls_sm2_jac_dbl(&acc, &acc);
+        }
         /* Before window j, acc = A*P with A = sum_{i>j} d_i 2^(5(i-j)), a
          * multiple of 32 below n in size for j >= 1, and the entry is d_j*P
          * with |d_j| <= 16: they coincide only if both are 0 (then the

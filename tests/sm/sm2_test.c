@@ -147,6 +147,226 @@ static void test_field_p(void)
     BN_free(want);
 }
 
+/* want = a * b * R^-1 mod p (the Montgomery product) */
+static void bn_mont_mul(BIGNUM *want, const BIGNUM *a, const BIGNUM *b, const BIGNUM *rinv)
+{
+    BN_mod_mul(want, a, b, bn_p, bnctx);
+    BN_mod_mul(want, want, rinv, bn_p, bnctx);
+}
+
+/* want = k*x + l*y + m*z mod p for small signed k, l, m */
+static void bn_lin3(BIGNUM *want, int k, const BIGNUM *x, int l, const BIGNUM *y, int m, const BIGNUM *z)
+{
+    BIGNUM *t = BN_new();
+    BN_zero(want);
+    const BIGNUM *v[3] = {x, y, z};
+    int c[3] = {k, l, m};
+    for (int i = 0; i < 3; i++) {
+        if (c[i] == 0) {
+            continue;
+        }
+        BN_copy(t, v[i]);
+        BN_mul_word(t, (BN_ULONG)(c[i] < 0 ? -c[i] : c[i]));
+        if (c[i] < 0) {
+            BN_mod_sub(want, want, t, bn_p, bnctx);
+        } else {
+            BN_mod_add(want, want, t, bn_p, bnctx);
+        }
+    }
+    BN_free(t);
+}
+
+/* Values in [0, p) for the fused-operation test: the edges of [0, p),
+ * powers of two and their neighbours, then random ones. */
+static void pick_edge(BIGNUM *v, int i)
+{
+    static const int shifts[] = {0, 1, 32, 63, 64, 96, 128, 160, 192, 223, 224, 225, 255};
+    int n = (int)GMTLS_ARRAY_LEN_T(shifts);
+    if (i < 9) {
+        pick_value(v, bn_p, i);
+    } else if (i < 9 + n) {
+        BN_one(v);
+        BN_lshift(v, v, shifts[i - 9]);
+    } else if (i < 9 + 2 * n) {
+        BN_one(v);
+        BN_lshift(v, v, shifts[i - 9 - n]);
+        BN_sub(v, bn_p, v);
+    } else if (i < 9 + 3 * n) {
+        BN_one(v);
+        BN_lshift(v, v, shifts[i - 9 - 2 * n]);
+        BN_sub(v, v, BN_value_one());
+        BN_nnmod(v, v, bn_p, bnctx);
+    } else {
+        BN_rand_range(v, bn_p);
+    }
+}
+
+/*
+ * The multiplications fused with an additive step, and the additive steps
+ * themselves, against BIGNUM. With b = R mod p the product is exactly a,
+ * so the edges of a reach the additive part; every result must be fully
+ * reduced (limbs_eq_bn compares the exact value).
+ */
+static void test_field_fused(void)
+{
+    BIGNUM *a = BN_new(), *b = BN_new(), *c = BN_new(), *d = BN_new(), *pr = BN_new(), *sq = BN_new();
+    BIGNUM *want = BN_new(), *want2 = BN_new(), *rinv = BN_new(), *r = BN_new(), *inv2 = BN_new();
+    int bad = 0, bad_small = 0;
+    BN_one(r);
+    BN_lshift(r, r, 256);
+    BN_mod_inverse(rinv, r, bn_p, bnctx);
+    BN_set_word(inv2, 2);
+    BN_mod_inverse(inv2, inv2, bn_p, bnctx);
+    for (int i = 0; i < 6000; i++) {
+        uint64_t x[4], y[4], z[4], w[4], t[4], t2[4], pk[2][4], pk3[3][4];
+        pick_edge(a, i % 48);
+        pick_edge(b, (i / 48) % 48);
+        pick_edge(c, (i * 7 + 3) % 48);
+        pick_edge(d, (i * 13 + 5) % 48);
+        if (i % 3 == 1) {
+            BN_mod(b, r, bn_p, bnctx); /* R mod p: the product is a */
+        }
+        bn_to_limbs(x, a);
+        bn_to_limbs(y, b);
+        bn_to_limbs(z, c);
+        bn_to_limbs(w, d);
+        bn_mont_mul(pr, a, b, rinv);
+        bn_mont_mul(sq, a, a, rinv);
+
+        sm2_fp_mul_x2(t, x, y);
+        bn_lin3(want, 2, pr, 0, pr, 0, pr);
+        bad += !limbs_eq_bn(t, want);
+        sm2_fp_mul_x3(t, x, y);
+        bn_lin3(want, 3, pr, 0, pr, 0, pr);
+        bad += !limbs_eq_bn(t, want);
+        sm2_fp_sqr_x4(t, x);
+        bn_lin3(want, 4, sq, 0, sq, 0, sq);
+        bad += !limbs_eq_bn(t, want);
+
+        sm2_fp_sqr_addsub(pk, x, z);
+        bn_lin3(want, 1, c, 1, sq, 0, sq);
+        bn_lin3(want2, 1, c, -1, sq, 0, sq);
+        bad += !limbs_eq_bn(pk[0], want) + !limbs_eq_bn(pk[1], want2);
+
+        memcpy(pk[0], z, sizeof z);
+        sm2_fp_sqr_sub2sub(t, x, pk);
+        bn_lin3(want, 1, sq, -2, c, 0, c);
+        bn_lin3(want2, 1, c, -1, want, 0, c);
+        bad += !limbs_eq_bn(t, want) + !limbs_eq_bn(pk[1], want2);
+
+        memcpy(pk[0], y, sizeof y);
+        memcpy(pk[1], z, sizeof z);
+        sm2_fp_mul_subhalf(t, x, (const uint64_t(*)[4])pk);
+        BN_mod_mul(want2, c, inv2, bn_p, bnctx);
+        bn_lin3(want, 1, pr, -1, want2, 0, c);
+        bad += !limbs_eq_bn(t, want);
+
+        sm2_fp_mul_sub(t, x, (const uint64_t(*)[4])pk);
+        bn_lin3(want, 1, pr, -1, c, 0, c);
+        bad += !limbs_eq_bn(t, want);
+        sm2_fp_mul_sub_x2(t, x, (const uint64_t(*)[4])pk);
+        bn_lin3(want, 2, pr, -2, c, 0, c);
+        bad += !limbs_eq_bn(t, want);
+
+        memcpy(pk3[0], z, sizeof z);
+        memcpy(pk3[1], w, sizeof w);
+        sm2_fp_sqr_subsub2sub(t, x, pk3);
+        bn_lin3(want, 1, sq, -1, c, -2, d);
+        bn_lin3(want2, 1, d, -1, want, 0, d);
+        bad += !limbs_eq_bn(t, want) + !limbs_eq_bn(pk3[2], want2);
+
+        /* the additive steps alone, also in place */
+        sm2_fp_dbl(t, x);
+        bn_lin3(want, 2, a, 0, a, 0, a);
+        bad_small += !limbs_eq_bn(t, want);
+        memcpy(t, x, sizeof t);
+        sm2_fp_mul3(t, t);
+        bn_lin3(want, 3, a, 0, a, 0, a);
+        bad_small += !limbs_eq_bn(t, want);
+        sm2_fp_add_sub(t, t2, x, z);
+        bn_lin3(want, 1, a, 1, c, 0, c);
+        bn_lin3(want2, 1, a, -1, c, 0, c);
+        bad_small += !limbs_eq_bn(t, want) + !limbs_eq_bn(t2, want2);
+        memcpy(t, x, sizeof t);
+        sm2_fp_sub2_sub(t, t2, t, z);
+        bn_lin3(want, 1, a, -2, c, 0, c);
+        bn_lin3(want2, 1, c, -1, want, 0, c);
+        bad_small += !limbs_eq_bn(t, want) + !limbs_eq_bn(t2, want2);
+        memcpy(t, x, sizeof t);
+        sm2_fp_sub_half(t, t, z);
+        BN_mod_mul(want2, c, inv2, bn_p, bnctx);
+        bn_lin3(want, 1, a, -1, want2, 0, c);
+        bad_small += !limbs_eq_bn(t, want);
+        memcpy(t, z, sizeof t);
+        sm2_fp_sub(t, x, t);
+        bn_lin3(want, 1, a, -1, c, 0, c);
+        bad_small += !limbs_eq_bn(t, want);
+        memcpy(t, z, sizeof t);
+        sm2_fp_add(t, x, t);
+        bn_lin3(want, 1, a, 1, c, 0, c);
+        bad_small += !limbs_eq_bn(t, want);
+    }
+    CHECK(bad == 0);
+    CHECK(bad_small == 0);
+    BN_free(a);
+    BN_free(b);
+    BN_free(c);
+    BN_free(d);
+    BN_free(pr);
+    BN_free(sq);
+    BN_free(want);
+    BN_free(want2);
+    BN_free(rinv);
+    BN_free(r);
+    BN_free(inv2);
+}
+
+/* Inversion mod p (constant-time divsteps) on edge and random values,
+ * including ones whose binary gcd runs long (powers of two, 2^k - 1,
+ * p - 2^k) and 0, which maps to 0. */
+static void test_field_inv(void)
+{
+    BIGNUM *a = BN_new(), *want = BN_new();
+    int bad = 0;
+    for (int i = 0; i < 4000; i++) {
+        uint64_t x[4], xm[4], r[4], rn[4];
+        if (i < 256) {
+            BN_one(a);
+            BN_lshift(a, a, i);
+            BN_nnmod(a, a, bn_p, bnctx);
+        } else if (i < 512) {
+            BN_one(a);
+            BN_lshift(a, a, i - 256);
+            BN_sub(a, bn_p, a);
+        } else if (i < 768) {
+            BN_one(a);
+            BN_lshift(a, a, i - 512);
+            BN_sub(a, a, BN_value_one());
+            BN_nnmod(a, a, bn_p, bnctx);
+        } else if (i < 816) {
+            pick_edge(a, i - 768);
+        } else {
+            BN_rand_range(a, bn_p);
+            if (i % 4 == 0) {
+                BN_rshift(a, a, (i / 4) % 250); /* small values */
+            }
+        }
+        bn_to_limbs(x, a);
+        gmtls_sm2_fp_to_mont(xm, x);
+        gmtls_sm2_fp_inv(r, xm);
+        gmtls_sm2_fp_from_mont(rn, r);
+        if (BN_is_zero(a)) {
+            BN_zero(want);
+        } else {
+            BN_mod_inverse(want, a, bn_p, bnctx);
+        }
+        bad += !limbs_eq_bn(rn, want);
+    }
+    CHECK(bad == 0);
+    BN_free(a);
+    BN_free(want);
+}
+
 static void test_field_n(void)
 {
     BIGNUM *a = BN_new(), *b = BN_new(), *want = BN_new(), *big = BN_new();
@@ -1097,6 +1317,8 @@ int main(void)
         return 1;
     }
     test_field_p();
+    test_field_fused();
+    test_field_inv();
     test_field_n();
     test_points();
     test_mul_point_edges();
@@ -1105,6 +1327,7 @@ int main(void)
     if (gmtls_sm2_cpu_adx) {
         gmtls_sm2_cpu_adx = 0;
         test_field_p();
+        test_field_fused();
         test_points();
         test_mul_point_edges();
         gmtls_sm2_cpu_adx = 1;
