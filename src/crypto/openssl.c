@@ -398,7 +398,11 @@ static int ec_derive(const char *group, size_t plen, void *state, const uint8_t 
     EVP_PKEY_CTX_free(c);
     if (ok) {
         c = EVP_PKEY_CTX_new_from_pkey(NULL, p, NULL);
-        ok = c != NULL && EVP_PKEY_public_check(c) > 0; /* on the curve, in range, not infinity */
+        /* NIST SP 800-56A rev 3 §5.6.2.3.4 partial validation: coordinates in
+         * range, on the curve, not the point at infinity. P-256 and P-384 have
+         * cofactor 1, so that is full validation; EVP_PKEY_public_check would
+         * add an n*Q = O scalar multiplication per handshake. */
+        ok = c != NULL && EVP_PKEY_public_check_quick(c) > 0;
         EVP_PKEY_CTX_free(c);
     }
     int r = ok ? evp_derive(state, p, secret, secretlen) : GMTLS_ALERT_ILLEGAL_PARAMETER;
