@@ -2,7 +2,9 @@
  * throughput of the ShangMi primitives next to OpenSSL libcrypto (and
  * libgcrypt for SM4-GCM/CCM when built with it), in the same run. Bulk
  * ciphers and SM3 run on 16 KiB buffers; SM2 rows are operations/second.
- * OpenSSL AES-128-GCM is printed as a ceiling row. With --repeat N each
+ * OpenSSL AES-128-GCM is printed as a ceiling row, and OpenSSL's ECDH on
+ * P-256 (the same work as sm2-ecdh: key pair, peer import, shared secret)
+ * as a reference row. With --repeat N each
  * figure is the median of N measurements, the implementations of a row
  * taking turns (gmtls, OpenSSL, libgcrypt, gmtls, ...) so that they see
  * the same load on a shared machine. The active ShangMi CPU path
@@ -12,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
 
 #ifdef GMTLS_HAVE_GCRYPT
@@ -38,7 +41,12 @@ typedef struct {
     gmtls_sm2_key sm2, sm2peer;
     uint8_t sig[GMTLS_SM2_MAX_DER_SIG_LEN];
     size_t siglen;
-    EVP_PKEY *pk, *ek, *pkpeer;
+    EVP_PKEY *pk;
+    gmtls_sm2_key eph;                 /* the ephemeral key of an sm2-ecdh run */
+    uint8_t share[65], peer_share[65]; /* our public share; the peer's, as received */
+    uint8_t p256_peer[65];             /* a P-256 peer share, for OpenSSL's P-256 row */
+    EVP_PKEY_CTX *kg_sm2, *kg_p256;    /* OpenSSL EC key generation on each curve */
+    EVP_PKEY *tmpl_sm2, *tmpl_p256;    /* an EC key on each curve, copied for peer imports */
     EVP_MD_CTX *mdctx;
     uint8_t osig[128];
     size_t osiglen;
@@ -131,9 +139,15 @@ static void g_verify(speed_ctx *c)
 {
     c->fail |= gmtls_sm2_verify(&c->sm2.pub, NULL, 0, c->buf, 32, c->sig, c->siglen);
 }
+/* sm2-ecdh is one side of a curveSM2 exchange as a TLS server does it: the
+ * peer's share imported and validated, an ephemeral key pair, the shared
+ * secret, our share encoded. */
 static void g_ecdh(speed_ctx *c)
 {
-    c->fail |= gmtls_sm2_ecdh(&c->sm2, &c->sm2peer.pub, c->tag);
+    gmtls_sm2_pubkey peer;
+    c->fail |= gmtls_sm2_pubkey_from_bytes_ecdh(&peer, c->peer_share, sizeof c->peer_share) != 0 ||
+               gmtls_sm2_ecdh_ephemeral(&c->eph, &peer, tool_rng, NULL, c->tag) != 0;
+    gmtls_sm2_pubkey_to_bytes(&c->eph.pub, c->share);
 }
 
 /* ---- OpenSSL ops */
@@ -166,13 +180,32 @@ static void o_verify(speed_ctx *c)
     c->fail |= EVP_DigestVerifyInit(c->mdctx, NULL, EVP_sm3(), NULL, c->pk) != 1 ||
                EVP_DigestVerify(c->mdctx, c->osig, c->osiglen, c->buf, 32) != 1;
 }
+/* The same through EVP: key generation on the curve, our share encoded, the
+ * peer's share imported (EVP_PKEY_set1_encoded_public_key checks that it is
+ * on the curve; OpenSSL 3.0 imports no SM2-curve EC point through
+ * EVP_PKEY_fromdata, so the peer key object is a copy of a template) and the
+ * derivation. */
+static void o_ecdh_on(speed_ctx *c, EVP_PKEY_CTX *kg, EVP_PKEY *tmpl, const uint8_t *peer_share)
+{
+    EVP_PKEY *k = NULL, *p = EVP_PKEY_dup(tmpl);
+    size_t len = 32, n = 0;
+    int ok = p != NULL && EVP_PKEY_set1_encoded_public_key(p, peer_share, 65) == 1 && EVP_PKEY_generate(kg, &k) == 1 &&
+             EVP_PKEY_get_octet_string_param(k, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, c->share, sizeof c->share, &n);
+    EVP_PKEY_CTX *d = ok ? EVP_PKEY_CTX_new_from_pkey(NULL, k, NULL) : NULL;
+    ok = ok && d != NULL && EVP_PKEY_derive_init(d) == 1 && EVP_PKEY_derive_set_peer(d, p) == 1 &&
+         EVP_PKEY_derive(d, c->tag, &len) == 1;
+    EVP_PKEY_CTX_free(d);
+    EVP_PKEY_free(k);
+    EVP_PKEY_free(p);
+    c->fail |= !ok;
+}
 static void o_ecdh(speed_ctx *c)
 {
-    EVP_PKEY_CTX *d = EVP_PKEY_CTX_new_from_pkey(NULL, c->ek, NULL);
-    size_t len = 32;
-    c->fail |= d == NULL || EVP_PKEY_derive_init(d) != 1 || EVP_PKEY_derive_set_peer(d, c->pkpeer) != 1 ||
-               EVP_PKEY_derive(d, c->tag, &len) != 1;
-    EVP_PKEY_CTX_free(d);
+    o_ecdh_on(c, c->kg_sm2, c->tmpl_sm2, c->peer_share);
+}
+static void o_ecdh_p256(speed_ctx *c)
+{
+    o_ecdh_on(c, c->kg_p256, c->tmpl_p256, c->p256_peer);
 }
 
 #ifdef GMTLS_HAVE_GCRYPT
@@ -301,6 +334,11 @@ static int run_item(const char *item, speed_ctx *c, double secs, speed_rec *recs
     (void)gcry;
     (void)v_gcry;
 #endif
+    if (strcmp(item, "sm2-ecdh") == 0) {
+        /* reference: the same exchange on P-256 (OpenSSL's nistz256 code) */
+        recs[*nrec] = (speed_rec){"ecdh-p256", "openssl", unit, measure(o_ecdh_p256, c, secs) * scale};
+        (*nrec)++;
+    }
     if (strcmp(item, "sm4-gcm") == 0) {
         /* ceiling: OpenSSL AES-128-GCM (AES-NI/CLMUL when present) */
         c->fail |= EVP_EncryptInit_ex(c->evp, EVP_aes_128_gcm(), NULL, c->key, NULL) != 1;
@@ -396,11 +434,23 @@ int gmtls_cmd_speed(int argc, char **argv)
             goto done;
         }
         /* OpenSSL: an SM2 key for sign/verify (SM3 with Z over the default
-         * ID), and EC keys on the SM2 curve for ECDH. */
+         * ID); EC key generation on the SM2 curve and on P-256 for ECDH. */
         c->pk = EVP_PKEY_Q_keygen(NULL, NULL, "SM2");
-        c->ek = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "SM2");
-        c->pkpeer = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "SM2");
-        if (c->pk == NULL || c->ek == NULL || c->pkpeer == NULL) {
+        EVP_PKEY *p256 = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+        size_t n1 = 0;
+        c->tmpl_sm2 = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "SM2");
+        c->tmpl_p256 = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+        c->kg_sm2 = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+        c->kg_p256 = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+        gmtls_sm2_pubkey_to_bytes(&c->sm2peer.pub, c->peer_share);
+        int ok = p256 != NULL && c->tmpl_sm2 != NULL && c->tmpl_p256 != NULL && c->kg_sm2 != NULL && c->kg_p256 != NULL &&
+                 EVP_PKEY_keygen_init(c->kg_sm2) == 1 && EVP_PKEY_CTX_set_group_name(c->kg_sm2, "SM2") == 1 &&
+                 EVP_PKEY_keygen_init(c->kg_p256) == 1 && EVP_PKEY_CTX_set_group_name(c->kg_p256, "P-256") == 1 &&
+                 EVP_PKEY_get_octet_string_param(p256, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, c->p256_peer,
+                                                 sizeof c->p256_peer, &n1) &&
+                 n1 == 65;
+        EVP_PKEY_free(p256);
+        if (c->pk == NULL || !ok) {
             tool_err("speed: OpenSSL SM2 key generation failed");
             status = 1;
             goto done;
@@ -453,6 +503,13 @@ int gmtls_cmd_speed(int argc, char **argv)
                 snprintf(ratio, sizeof ratio, "%.2fx openssl", g / o);
             } else if (g >= 0 && l > 0) {
                 snprintf(ratio, sizeof ratio, "%.2fx libgcrypt", g / l);
+            } else if (g < 0 && strcmp(name, "ecdh-p256") == 0) {
+                /* the same exchange on P-256, beside gmtls's curveSM2 */
+                for (size_t j = 0; j < nrec; j++) {
+                    if (strcmp(recs[j].name, "sm2-ecdh") == 0 && strcmp(recs[j].impl, "gmtls") == 0 && o > 0) {
+                        snprintf(ratio, sizeof ratio, "(reference: gmtls sm2-ecdh %.2fx)", recs[j].value / o);
+                    }
+                }
             } else if (g < 0) {
                 snprintf(ratio, sizeof ratio, "(ceiling)");
             }
@@ -469,8 +526,11 @@ done:
         gmtls_sm2_key_clear(&c->sm2);
         gmtls_sm2_key_clear(&c->sm2peer);
         EVP_PKEY_free(c->pk);
-        EVP_PKEY_free(c->ek);
-        EVP_PKEY_free(c->pkpeer);
+        EVP_PKEY_free(c->tmpl_sm2);
+        EVP_PKEY_free(c->tmpl_p256);
+        EVP_PKEY_CTX_free(c->kg_sm2);
+        EVP_PKEY_CTX_free(c->kg_p256);
+        gmtls_sm2_key_clear(&c->eph);
         EVP_CIPHER_CTX_free(c->evp);
         EVP_MD_CTX_free(c->mdctx);
         free(c->gcm);

@@ -203,6 +203,22 @@ GMTLS_API int gmtls_sm2_sig_from_der(const uint8_t *der, size_t derlen, uint8_t 
 GMTLS_API int gmtls_sm2_ecdh(const gmtls_sm2_key *key, const gmtls_sm2_pubkey *peer,
                              uint8_t out[GMTLS_SM2_SCALAR_LEN]);
 
+/** Key generation for ECDH only: d and P = dG as gmtls_sm2_keygen draws
+ *  and computes them, without (1 + d)^-1 and Z_A (only signing needs them).
+ *  The key serves gmtls_sm2_ecdh and gmtls_sm2_pubkey_to_bytes and must
+ *  not sign (signing with it fails). Returns 0, or -1 if the RNG fails. */
+GMTLS_API int gmtls_sm2_keygen_ecdh(gmtls_sm2_key *key, gmtls_rng_fn rng, void *rng_ctx);
+/** gmtls_sm2_pubkey_from_bytes without Z_A (the same validation: 65-byte
+ *  uncompressed encoding, coordinates < p, on the curve), for ECDH peers;
+ *  such a key must not verify signatures. Returns 0 or -1. */
+GMTLS_API int gmtls_sm2_pubkey_from_bytes_ecdh(gmtls_sm2_pubkey *pub, const uint8_t *in, size_t inlen);
+/** The responder's side of an ephemeral exchange (a TLS server's curveSM2
+ *  share) in one call: an ECDH-only key as gmtls_sm2_keygen_ecdh makes
+ *  it, and out = x-coordinate of d * peer, sharing one field inversion.
+ *  Returns 0, or -1 (RNG failure or infinite result; key is then wiped). */
+GMTLS_API int gmtls_sm2_ecdh_ephemeral(gmtls_sm2_key *key, const gmtls_sm2_pubkey *peer, gmtls_rng_fn rng,
+                                       void *rng_ctx, uint8_t out[GMTLS_SM2_SCALAR_LEN]);
+
 #ifdef __cplusplus
 }
 #endif

@@ -127,6 +127,10 @@ struct gmtls_kex_alg {
     GMTLS_MUST_CHECK int (*derive)(void *state, const uint8_t *peer, size_t peerlen, uint8_t *secret,
                                    size_t *secretlen);
     void (*free)(void *state);
+    /* Optional (NULL: keygen, derive, free): the server's side in one call,
+     * the peer share validated first, then our share and the secret. */
+    GMTLS_MUST_CHECK int (*respond)(const uint8_t *peer, size_t peerlen, uint8_t *pub, size_t *publen,
+                                    uint8_t *secret, size_t *secretlen);
 };
 
 const gmtls_kex_alg *gmtls_kex_by_id(uint16_t id);

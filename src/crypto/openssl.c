@@ -436,11 +436,11 @@ static void evp_kex_free(void *state)
 }
 
 const gmtls_kex_alg gmtls_kex_x25519 = {GMTLS_GROUP_X25519, "x25519", "X25519", 0, 0,
-                                        x25519_keygen, x25519_derive, x25519_state_free};
+                                        x25519_keygen, x25519_derive, x25519_state_free, NULL};
 const gmtls_kex_alg gmtls_kex_p256 = {GMTLS_GROUP_SECP256R1, "secp256r1", "P-256", 0, 0,
-                                      p256_keygen, p256_derive, evp_kex_free};
+                                      p256_keygen, p256_derive, evp_kex_free, NULL};
 const gmtls_kex_alg gmtls_kex_p384 = {GMTLS_GROUP_SECP384R1, "secp384r1", "P-384", 0, 0,
-                                      p384_keygen, p384_derive, evp_kex_free};
+                                      p384_keygen, p384_derive, evp_kex_free, NULL};
 
 /* ------------------------------------------------------------ keys */
 

@@ -153,6 +153,26 @@ static int sm2_derive(void *state, const uint8_t *peer, size_t peerlen, uint8_t 
     return 0;
 }
 
+static int sm2_respond(const uint8_t *peer, size_t peerlen, uint8_t *pub, size_t *publen, uint8_t *secret,
+                       size_t *secretlen)
+{
+    gmtls_sm2_pubkey p;
+    gmtls_sm2_key k;
+    /* RFC 8998 §3.2.1, as sm2_derive */
+    if (peerlen != GMTLS_SM2_POINT_LEN || gmtls_sm2_pubkey_from_bytes_ecdh(&p, peer, peerlen) != 0) {
+        return GMTLS_ALERT_ILLEGAL_PARAMETER;
+    }
+    /* one inversion for both our public point and the shared x */
+    int rc = gmtls_sm2_ecdh_ephemeral(&k, &p, gmtls_rng_cb, NULL, secret) == 0 ? 0 : GMTLS_ERR_CRYPTO;
+    if (rc == 0) {
+        gmtls_sm2_pubkey_to_bytes(&k.pub, pub);
+        *publen = GMTLS_SM2_POINT_LEN;
+        *secretlen = 32;
+    }
+    gmtls_sm2_key_clear(&k);
+    return rc;
+}
+
 static void sm2_free(void *state)
 {
     if (state != NULL) {
@@ -161,8 +181,10 @@ static void sm2_free(void *state)
     }
 }
 
-const gmtls_kex_alg gmtls_kex_sm2 = {GMTLS_GROUP_CURVESM2, "curveSM2", "SM2", 1, 0, sm2_keygen, sm2_derive, sm2_free};
+const gmtls_kex_alg gmtls_kex_sm2 = {GMTLS_GROUP_CURVESM2, "curveSM2", "SM2", 1, 0, sm2_keygen, sm2_derive, sm2_free,
+                                     sm2_respond};
 /* The Go gmtls family (the reference's stack) numbers the same curveSM2 key
  * exchange 26 (0x001a), a code point IANA gives to brainpoolP256r1 for TLS
  * 1.2 only; accepted for interoperability, offered only when listed. */
-const gmtls_kex_alg gmtls_kex_sm2_legacy = {0x001a, "curveSM2_legacy", NULL, 1, 1, sm2_keygen, sm2_derive, sm2_free};
+const gmtls_kex_alg gmtls_kex_sm2_legacy = {0x001a, "curveSM2_legacy", NULL, 1, 1, sm2_keygen, sm2_derive, sm2_free,
+                                            sm2_respond};

@@ -359,9 +359,14 @@ static int process_client_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_clien
     void *st = NULL;
     uint8_t pub[GMTLS_MAX_KEX_PUB], shared[66];
     size_t publen = 0, sharedlen = 0;
-    GMTLS_TRY(kex->keygen(&st, pub, &publen));
-    int rc = kex->derive(st, share->data, share->len, shared, &sharedlen);
-    kex->free(st);
+    int rc;
+    if (kex->respond != NULL) {
+        rc = kex->respond(share->data, share->len, pub, &publen, shared, &sharedlen);
+    } else {
+        GMTLS_TRY(kex->keygen(&st, pub, &publen));
+        rc = kex->derive(st, share->data, share->len, shared, &sharedlen);
+        kex->free(st);
+    }
     if (rc != 0) {
         return gmtls_fail(c, rc, "invalid %s key share from the client", kex->name);
     }

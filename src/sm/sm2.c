@@ -119,15 +119,10 @@ static void key_set(gmtls_sm2_key *key, const uint64_t d[4])
     gmtls_sm_wipe(d1, sizeof d1);
 }
 
-/* Draws d in [1, n-2] and sets the key with set(). */
-static int keygen_with(gmtls_sm2_key *key, gmtls_rng_fn rng, void *rng_ctx,
-                       void (*set)(gmtls_sm2_key *, const uint64_t *))
+/* Draws d in [1, n-2] from rng. Returns 0, or -1 if the RNG fails. */
+static int draw_scalar(uint64_t d[4], gmtls_rng_fn rng, void *rng_ctx)
 {
     uint8_t buf[32];
-    uint64_t d[4];
-    if (key == NULL || rng == NULL) {
-        return -1;
-    }
     for (int draw = 0; draw < SM2_MAX_DRAWS; draw++) {
         if (rng(rng_ctx, buf, sizeof buf) != 0) {
             break;
@@ -138,16 +133,30 @@ static int keygen_with(gmtls_sm2_key *key, gmtls_rng_fn rng, void *rng_ctx,
         /* whether a draw is rejected reveals nothing about the kept one */
         SM2_DECLASSIFY(&ok, sizeof ok);
         if (ok) {
-            set(key, d);
             gmtls_sm_wipe(buf, sizeof buf);
-            gmtls_sm_wipe(d, sizeof d);
             return 0;
         }
     }
     gmtls_sm_wipe(buf, sizeof buf);
-    gmtls_sm_wipe(d, sizeof d);
-    gmtls_sm_wipe(key, sizeof *key);
+    gmtls_sm_wipe(d, 4 * sizeof d[0]);
     return -1;
+}
+
+/* Draws d in [1, n-2] and sets the key with set(). */
+static int keygen_with(gmtls_sm2_key *key, gmtls_rng_fn rng, void *rng_ctx,
+                       void (*set)(gmtls_sm2_key *, const uint64_t *))
+{
+    uint64_t d[4];
+    if (key == NULL || rng == NULL) {
+        return -1;
+    }
+    if (draw_scalar(d, rng, rng_ctx) != 0) {
+        gmtls_sm_wipe(key, sizeof *key);
+        return -1;
+    }
+    set(key, d);
+    gmtls_sm_wipe(d, sizeof d);
+    return 0;
 }
 
 int gmtls_sm2_keygen(gmtls_sm2_key *key, gmtls_rng_fn rng, void *rng_ctx)
@@ -557,6 +566,68 @@ int gmtls_sm2_verify(const gmtls_sm2_pubkey *pub, const uint8_t *id, size_t idle
 }
 
 /* ----------------------------------------------------------------- ECDH */
+
+/*
+ * The responder's side of an ephemeral exchange in one call: d, P = dG and
+ * the shared x-coordinate of dQ, with one field inversion for both affine
+ * conversions (Montgomery's simultaneous inversion: with t = (Z_P Z_Q)^-1,
+ * Z_P^-1 = t Z_Q and Z_Q^-1 = t Z_P) instead of one each.
+ */
+int gmtls_sm2_ecdh_ephemeral(gmtls_sm2_key *key, const gmtls_sm2_pubkey *peer, gmtls_rng_fn rng, void *rng_ctx,
+                             uint8_t out[GMTLS_SM2_SCALAR_LEN])
+{
+    uint64_t d[4], t[4], zpi[4], zqi[4], x[4];
+    sm2_jac pj, qj;
+    sm2_aff pa, qa;
+    if (key == NULL || peer == NULL || rng == NULL || out == NULL) {
+        return -1;
+    }
+    if (draw_scalar(d, rng, rng_ctx) != 0) {
+        gmtls_sm_wipe(key, sizeof *key);
+        return -1;
+    }
+    /* GB/T 32918.1-2016 §6.1: P = [d]G; RFC 8998 §3.2.1: the shared secret
+     * is the x-coordinate of [d]Q */
+    pub_aff(&qa, peer);
+    gmtls_sm2_mul_g(&pj, d);
+    gmtls_sm2_mul_point(&qj, d, &qa);
+    /* [d]Q is infinity only for an invalid peer (validated on import); the
+     * product is then 0 and the call fails below */
+    uint64_t inf = sm2_mask_zero4(qj.Z);
+    sm2_fp_mul(t, pj.Z, qj.Z);
+    gmtls_sm2_fp_inv(t, t);
+    sm2_fp_mul(zpi, t, qj.Z);
+    sm2_fp_mul(zqi, t, pj.Z);
+    /* (X/Z^2, Y/Z^3) */
+    sm2_fp_sqr(t, zpi);
+    sm2_fp_mul(pa.x, pj.X, t);
+    sm2_fp_mul(t, t, zpi);
+    sm2_fp_mul(pa.y, pj.Y, t);
+    sm2_fp_sqr(t, zqi);
+    sm2_fp_mul(x, qj.X, t);
+    gmtls_sm2_fp_from_mont(x, x);
+    gmtls_sm2_to_be(out, x);
+    memcpy(key->d, d, sizeof key->d);
+    memset(key->dinv1, 0, sizeof key->dinv1);
+    SM2_DECLASSIFY(&pa, sizeof pa); /* the public key is public */
+    pub_set_point(&key->pub, &pa);
+    gmtls_sm_wipe(d, sizeof d);
+    gmtls_sm_wipe(t, sizeof t);
+    gmtls_sm_wipe(zpi, sizeof zpi);
+    gmtls_sm_wipe(zqi, sizeof zqi);
+    gmtls_sm_wipe(x, sizeof x);
+    gmtls_sm_wipe(&pj, sizeof pj);
+    gmtls_sm_wipe(&qj, sizeof qj);
+    gmtls_sm_wipe(&pa, sizeof pa);
+    /* an infinite result is an error, and public as such */
+    SM2_DECLASSIFY(&inf, sizeof inf);
+    if (inf) {
+        gmtls_sm_wipe(out, GMTLS_SM2_SCALAR_LEN);
+        gmtls_sm_wipe(key, sizeof *key);
+        return -1;
+    }
+    return 0;
+}
 
 int gmtls_sm2_ecdh(const gmtls_sm2_key *key, const gmtls_sm2_pubkey *peer, uint8_t out[GMTLS_SM2_SCALAR_LEN])
 {

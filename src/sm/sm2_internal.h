@@ -20,22 +20,7 @@
 int gmtls_sm2_sign_digest_with_k(const gmtls_sm2_key *key, const uint8_t e[32], const uint8_t k[32], uint8_t r[32],
                                  uint8_t s[32]);
 
-/*
- * Key generation for ECDH only: d and P = dG as gmtls_sm2_keygen draws and
- * computes them, but neither (1 + d)^-1 (only signing needs it) nor Z_A
- * for the default ID. The key serves gmtls_sm2_ecdh and
- * gmtls_sm2_pubkey_to_bytes; it must not sign (with dinv1 = 0 every
- * attempt gives s = 0, which is rejected, so signing fails rather than
- * producing a bad signature). Returns 0, or -1 if the RNG fails.
- */
-int gmtls_sm2_keygen_ecdh(gmtls_sm2_key *key, gmtls_rng_fn rng, void *rng_ctx);
-
-/*
- * gmtls_sm2_pubkey_from_bytes without Z_A for the default ID (the same
- * validation: 65-byte uncompressed encoding, coordinates < p, on the
- * curve). The key serves gmtls_sm2_ecdh; z_default is left zero, so it
- * must not be used to verify signatures. Returns 0 or -1.
- */
-int gmtls_sm2_pubkey_from_bytes_ecdh(gmtls_sm2_pubkey *pub, const uint8_t *in, size_t inlen);
+/* gmtls_sm2_keygen_ecdh, gmtls_sm2_pubkey_from_bytes_ecdh and
+ * gmtls_sm2_ecdh_ephemeral are declared in include/gmtls/sm.h. */
 
 #endif

@@ -10,6 +10,8 @@
 #   one custom configuration (--ciphers/--groups/--cert-type) for P-384 and
 #     RSA-2048: both libraries negotiate what was asked
 #   the table; bad arguments exit 2
+#   gmtls speed all --json (GMTLS_CPU=portable): every item for gmtls and its
+#     OpenSSL reference (aes-128-gcm ceiling, ecdh-p256), the path reported
 . "$(dirname "$0")/cli_lib.sh"
 
 ART=$GMTLS_BUILD/artifacts
@@ -135,6 +137,34 @@ if timeout 60 "$GMTLS" bench --quick --only bulk --seconds 0.2 >"$TMP/bulk.out" 
 else
     fail "gmtls bench --only bulk: exit status $?"
 fi
+# gmtls speed: every item with its references, from one run
+if GMTLS_CPU=portable timeout 120 "$GMTLS" speed all --seconds 0.05 --json >"$TMP/speed.json" 2>"$TMP/speed.err" &&
+    python3 - "$TMP/speed.json" >"$TMP/speed.out" 2>&1 <<'PY'; then
+import json, sys
+recs = json.load(open(sys.argv[1]))
+have = {(r["name"], r["impl"]) for r in recs}
+for r in recs:
+    assert {"name", "impl", "unit", "value", "cpu_path", "size"} <= set(r), r
+    assert r["value"] > 0 and r["cpu_path"] == "portable", r
+    assert r["unit"] == ("ops/s" if "ecdh" in r["name"] or r["name"].startswith("sm2") else "MB/s"), r
+want = [("sm3", "openssl"), ("sm4-ecb", "openssl"), ("sm4-ctr", "openssl"), ("sm2-sign", "openssl"),
+        ("sm2-verify", "openssl"), ("sm2-ecdh", "openssl"), ("aes-128-gcm", "openssl"), ("ecdh-p256", "openssl")]
+want += [(n, "gmtls") for n in ("sm3", "sm4-ecb", "sm4-ctr", "sm4-gcm", "sm4-ccm", "sm2-sign", "sm2-verify", "sm2-ecdh")]
+missing = [w for w in want if w not in have]
+assert not missing, "missing %r" % missing
+print("%d records" % len(recs))
+PY
+    pass "speed all --json: every item beside its OpenSSL reference, cpu path forced ($(cat "$TMP/speed.out"))"
+else
+    fail "speed all --json: $(tail -n 3 "$TMP/speed.out" "$TMP/speed.err" 2>/dev/null | tr '\n' ' ')"
+fi
+if timeout 60 "$GMTLS" speed sm2-ecdh --seconds 0.05 >"$TMP/speed.txt" 2>&1; then
+    expect_grep "$TMP/speed.txt" '^ecdh-p256 .*\(reference: gmtls sm2-ecdh [0-9.]+x\)$' \
+        "speed table: OpenSSL's P-256 exchange beside sm2-ecdh with the ratio"
+else
+    fail "speed sm2-ecdh: exit status $?"
+fi
+
 timeout 10 "$GMTLS" bench --cert-type bogus >/dev/null 2>&1
 expect_eq "bench --cert-type bogus exits 2" "$?" 2
 timeout 10 "$GMTLS" bench --seconds 0 >/dev/null 2>&1

@@ -124,6 +124,13 @@ static void run_all(void)
         PUBLIC(e1, 32);
         PUBLIC(e2, 32);
         CHECK_MEM(e1, e2, 32);
+        /* the responder's one-call form (TLS server): both scalar
+         * multiplications and the shared inversion under the secret d */
+        CHECK_OK(gmtls_sm2_ecdh_ephemeral(&eph, &peer, secret_rng, &ctr, e1));
+        CHECK_OK(gmtls_sm2_ecdh(&key2, &eph.pub, e2));
+        PUBLIC(e1, 32);
+        PUBLIC(e2, 32);
+        CHECK_MEM(e1, e2, 32);
         gmtls_sm2_key_clear(&eph);
     }
 

@@ -128,7 +128,7 @@ int main(void)
     static const uint8_t custom_id[] = "gmtls-differential@example.org";
     const size_t custom_idlen = sizeof custom_id - 1;
     const uint8_t *defid = (const uint8_t *)GMTLS_SM2_DEFAULT_ID;
-    int bad_pub = 0, bad_g2o = 0, bad_o2g = 0, bad_cid = 0, bad_neg = 0, bad_dh = 0, bad_ekey = 0;
+    int bad_pub = 0, bad_g2o = 0, bad_o2g = 0, bad_cid = 0, bad_neg = 0, bad_dh = 0, bad_ekey = 0, bad_eph = 0;
 
     for (int i = 0; i < ROUNDS; i++) {
         uint8_t msg[300], d[32], pub[65], sig[80], odpub[65], od[32];
@@ -206,6 +206,25 @@ int main(void)
             bad_dh += EVP_PKEY_set1_encoded_public_key(peer, pub, 65) != 1;
             bad_dh += ossl_derive(eo, peer, s3) != 0 || memcmp(s1, s3, 32) != 0;
             bad_dh += ossl_ecdh_raw(d, epub, s4) != 0 || memcmp(s1, s4, 32) != 0;
+            /* the responder's one-call form (shared inversion): its public
+             * point is d*G for its d, and OpenSSL derives the same secret
+             * from the other side */
+            gmtls_sm2_key eph, again;
+            gmtls_sm2_pubkey eph_pub;
+            uint8_t s5[32], s6[32], s7[32], d5[32];
+            CHECK_OK(gmtls_sm2_ecdh_ephemeral(&eph, &epub_g, rng, NULL, s5));
+            CHECK_OK(gmtls_sm2_pubkey_from_bytes(&eph_pub, eph.pub.bytes, 65));
+            gmtls_sm2_key_export_private(&eph, d5);
+            CHECK_OK(gmtls_sm2_key_from_private(&again, d5));
+            bad_eph += memcmp(again.pub.bytes, eph.pub.bytes, 65) != 0;
+            CHECK_OK(gmtls_sm2_ecdh(&eph, &epub_g, s6));
+            bad_eph += memcmp(s5, s6, 32) != 0;
+            EVP_PKEY *ephp = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "SM2");
+            bad_eph += EVP_PKEY_set1_encoded_public_key(ephp, eph.pub.bytes, 65) != 1;
+            bad_eph += ossl_derive(eo, ephp, s7) != 0 || memcmp(s5, s7, 32) != 0;
+            EVP_PKEY_free(ephp);
+            gmtls_sm2_key_clear(&eph);
+            gmtls_sm2_key_clear(&again);
             EVP_PKEY_free(peer);
             EVP_PKEY_free(eo);
             gmtls_sm2_key_clear(&ekey_g);
@@ -222,9 +241,10 @@ int main(void)
     CHECK(bad_cid == 0);
     CHECK(bad_neg == 0);
     CHECK(bad_dh == 0);
-    if (bad_pub | bad_ekey | bad_g2o | bad_o2g | bad_cid | bad_neg | bad_dh) {
-        fprintf(stderr, "pub %d ekey %d g2o %d o2g %d cid %d neg %d dh %d (of %d)\n", bad_pub, bad_ekey, bad_g2o,
-                bad_o2g, bad_cid, bad_neg, bad_dh, ROUNDS);
+    CHECK(bad_eph == 0);
+    if (bad_pub | bad_ekey | bad_g2o | bad_o2g | bad_cid | bad_neg | bad_dh | bad_eph) {
+        fprintf(stderr, "pub %d ekey %d g2o %d o2g %d cid %d neg %d dh %d eph %d (of %d)\n", bad_pub, bad_ekey,
+                bad_g2o, bad_o2g, bad_cid, bad_neg, bad_dh, bad_eph, ROUNDS);
     }
     return TEST_END("sm2_diff_openssl_test");
 }
