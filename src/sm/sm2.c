@@ -598,11 +598,8 @@ int gmtls_sm2_ecdh_ephemeral(gmtls_sm2_key *key, const gmtls_sm2_pubkey *peer, g
     gmtls_sm2_fp_inv(t, t);
     sm2_fp_mul(zpi, t, qj.Z);
     sm2_fp_mul(zqi, t, pj.Z);
-    /* (X/Z^2, Y/Z^3) */
-    sm2_fp_sqr(t, zpi);
-    sm2_fp_mul(pa.x, pj.X, t);
-    sm2_fp_mul(t, t, zpi);
-    sm2_fp_mul(pa.y, pj.Y, t);
+    gmtls_sm2_jac_to_affine_zi(&pa, &pj, zpi);
+    /* X/Z^2 */
     sm2_fp_sqr(t, zqi);
     sm2_fp_mul(x, qj.X, t);
     gmtls_sm2_fp_from_mont(x, x);

@@ -227,17 +227,24 @@ static void jac_madd_vt(sm2_jac *r, const sm2_jac *p, const sm2_aff *q)
     *r = sum;
 }
 
-uint64_t gmtls_sm2_jac_to_affine(sm2_aff *r, const sm2_jac *p)
+void gmtls_sm2_jac_to_affine_zi(sm2_aff *r, const sm2_jac *p, const uint64_t zi[4])
 {
-    uint64_t zi[4], zi2[4];
-    uint64_t inf = sm2_mask_zero4(p->Z);
-    gmtls_sm2_fp_inv(zi, p->Z); /* 0 -> 0, so infinity gives (0, 0) */
+    uint64_t zi2[4];
+    /* (X/Z^2, Y/Z^3) */
     sm2_fp_sqr(zi2, zi);
     sm2_fp_mul(r->x, p->X, zi2);
     sm2_fp_mul(zi2, zi2, zi);
     sm2_fp_mul(r->y, p->Y, zi2);
-    gmtls_sm_wipe(zi, sizeof zi);
     gmtls_sm_wipe(zi2, sizeof zi2);
+}
+
+uint64_t gmtls_sm2_jac_to_affine(sm2_aff *r, const sm2_jac *p)
+{
+    uint64_t zi[4];
+    uint64_t inf = sm2_mask_zero4(p->Z);
+    gmtls_sm2_fp_inv(zi, p->Z); /* 0 -> 0, so infinity gives (0, 0) */
+    gmtls_sm2_jac_to_affine_zi(r, p, zi);
+    gmtls_sm_wipe(zi, sizeof zi);
     return inf;
 }
 

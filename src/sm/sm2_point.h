@@ -41,6 +41,8 @@ void gmtls_sm2_mul_double_vt(sm2_jac *r, const uint64_t u1[4], const uint64_t u2
 /* Affine coordinates of p (Montgomery form), constant time. Returns an
  * all-ones mask if p is the point at infinity (r is then (0, 0)). */
 uint64_t gmtls_sm2_jac_to_affine(sm2_aff *r, const sm2_jac *p);
+/* The same with zi = Z^-1 given (a shared inversion). */
+void gmtls_sm2_jac_to_affine_zi(sm2_aff *r, const sm2_jac *p, const uint64_t zi[4]);
 
 /* The affine x-coordinate only (Montgomery form), constant time; returns
  * an all-ones mask if p is the point at infinity (x is then 0). */
