@@ -16,7 +16,7 @@
 int main(int argc, char **argv)
 {
     if (argc < 4 || argc % 2 != 0) {
-        fprintf(stderr, "usage: %s PORT CHAIN.pem KEY.pem [CHAIN2.pem KEY2.pem ...]\n", argv[0]);
+        fprintf(stderr, "usage: %s PORT (0: any, printed) CHAIN.pem KEY.pem [CHAIN2.pem KEY2.pem ...]\n", argv[0]);
         return 2;
     }
     gmtls_config *cfg = gmtls_config_new();
@@ -34,7 +34,9 @@ int main(int argc, char **argv)
         perror("bind/listen");
         return 1;
     }
-    printf("listening on 127.0.0.1:%s\n", argv[1]);
+    socklen_t salen = sizeof sa;
+    getsockname(ls, (struct sockaddr *)&sa, &salen); /* the port the kernel chose for port 0 */
+    printf("listening on 127.0.0.1:%u\n", (unsigned)ntohs(sa.sin_port));
     fflush(stdout);
     for (;;) {
         int fd = accept(ls, NULL, NULL);

@@ -22,10 +22,17 @@ mkcert() { # alg-args... prefix
 mkcert ec -algorithm EC -pkeyopt ec_paramgen_curve:P-256
 mkcert sm2 -algorithm SM2
 
-port=$((20000 + RANDOM % 20000))
-"$B/examples/example_server" "$port" "$T/ec.pem" "$T/ec.key" "$T/sm2.pem" "$T/sm2.key" > "$T/server.log" 2>&1 &
+# port 0: the kernel picks one, and the server prints it
+port=0
+"$B/examples/example_server" 0 "$T/ec.pem" "$T/ec.key" "$T/sm2.pem" "$T/sm2.key" > "$T/server.log" 2>&1 &
 pid=$!
-for _ in $(seq 50); do grep -q listening "$T/server.log" && break; sleep 0.1; done
+for _ in $(seq 50); do
+    if line=$(grep -m1 '^listening on ' "$T/server.log"); then
+        port=${line##*:}
+        break
+    fi
+    sleep 0.1
+done
 
 out=$(timeout 20 "$B/examples/example_client" "$port" "$T/ec-ca.pem" TLS_AES_128_GCM_SHA256)
 echo "$out"

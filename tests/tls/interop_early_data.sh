@@ -16,21 +16,33 @@ fail() { echo "FAIL: $*"; echo "early_data: 0 passed, 1 failed"; exit 1; }
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/key.pem" -out "$T/cert.pem" \
     -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -days 2 2>/dev/null
 
-wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+# wait_port VAR LOG REGEX: the kernel-picked port printed on a LOG line matching
+# REGEX ("...:PORT"), stored in VAR.
+wait_port() {
+    local line
+    for _ in $(seq 100); do
+        if line=$(grep -m1 -E -- "$3" "$2" 2>/dev/null); then
+            printf -v "$1" '%s' "${line##*:}"
+            return 0
+        fi
+        sleep 0.1
+    done
+    return 1
+}
 
-p1=$((20000 + RANDOM % 20000)); p2=$((p1 + 1))
+p1=0 p2=0
 # s_server relays its stdin to the client: give it a FIFO we hold open (and
 # close at exit) rather than a pipe from a process that would outlive us.
 mkfifo "$T/in"
-openssl s_server -accept "$p1" -cert "$T/cert.pem" -key "$T/key.pem" -early_data -tls1_3 \
+openssl s_server -accept 127.0.0.1:0 -cert "$T/cert.pem" -key "$T/key.pem" -early_data -tls1_3 \
     <"$T/in" >"$T/s_server.log" 2>&1 &
 pids+=($!)
 exec 7>"$T/in"
-"$B/gmtls" server --listen "127.0.0.1:$p2" --cert "$T/cert.pem" --key "$T/key.pem" --www --workers 1 \
+"$B/gmtls" server --listen "127.0.0.1:0" --cert "$T/cert.pem" --key "$T/key.pem" --www --workers 1 \
     >"$T/gmtls.log" 2>&1 &
 pids+=($!)
-wait_port "$p1" || fail "openssl s_server did not start"
-wait_port "$p2" || fail "gmtls server did not start"
+wait_port p1 "$T/s_server.log" '^ACCEPT ' || fail "openssl s_server did not start"
+wait_port p2 "$T/gmtls.log" '^listening on ' || fail "gmtls server did not start"
 
 # 1. A session that allows early data.
 sleep 1 | timeout 20 openssl s_client -connect "127.0.0.1:$p1" -servername localhost \

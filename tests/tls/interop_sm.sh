@@ -34,17 +34,23 @@ mkchain ec -algorithm EC -pkeyopt ec_paramgen_curve:P-256
 mkchain sm2 -algorithm SM2
 cat "$T/ec-ca.pem" "$T/sm2-ca.pem" >"$T/both-ca.pem"
 
-start_server() { # port args...
-    local port=$1; shift
-    "$G" server --listen "127.0.0.1:$port" --workers 1 "$@" >"$T/server-$port.log" 2>&1 &
+start_server() { # var args...: a server on a kernel-picked port, stored in $var
+    local var=$1 line; shift
+    "$G" server --listen "127.0.0.1:0" --workers 1 "$@" >"$T/server-$var.log" 2>&1 &
     pids+=($!)
-    for _ in $(seq 100); do grep -q "listening on" "$T/server-$port.log" 2>/dev/null && return 0; sleep 0.1; done
-    fail "server on $port did not start: $(cat "$T/server-$port.log")"
+    for _ in $(seq 100); do
+        if line=$(grep -m1 "^listening on " "$T/server-$var.log" 2>/dev/null); then
+            printf -v "$var" '%s' "${line##*:}"
+            return 0
+        fi
+        sleep 0.1
+    done
+    fail "server $var did not start: $(cat "$T/server-$var.log")"
     return 1
 }
 
-port=$((20000 + RANDOM % 20000))
-start_server "$port" --cert "$T/sm2.pem" --key "$T/sm2.key" --cert "$T/ec.pem" --key "$T/ec.key" --echo
+port=0 port2=0
+start_server port --cert "$T/sm2.pem" --key "$T/sm2.key" --cert "$T/ec.pem" --key "$T/ec.key" --echo
 
 # 1. A standard client (OpenSSL has no ShangMi suites) gets the ECDSA chain.
 out=$(echo hello | timeout 20 openssl s_client -connect "127.0.0.1:$port" -servername localhost \
@@ -75,8 +81,7 @@ check "strict ShangMi client: curveSM2 + sm2sig_sm3" "$(grep -E '^(group|signatu
     "group: curveSM2 signature: sm2sig_sm3"
 
 # 4. The SM2 ID camps: a server signing CertificateVerify with 1234567812345678.
-port2=$((port + 1))
-start_server "$port2" --cert "$T/sm2.pem" --key "$T/sm2.key" --echo --sm2-id gbt-default
+start_server port2 --cert "$T/sm2.pem" --key "$T/sm2.key" --echo --sm2-id gbt-default
 out=$(echo x | timeout 20 "$G" client "127.0.0.1:$port2" --servername localhost --ca "$T/sm2-ca.pem" \
     --ciphers TLS_SM4_GCM_SM3 2>&1)
 rc=$?

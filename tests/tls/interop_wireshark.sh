@@ -17,10 +17,18 @@ command -v tshark >/dev/null || { echo "FAIL tshark is not installed (scripts/se
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/key.pem" -out "$T/cert.pem" \
     -subj /CN=localhost -days 2 2>/dev/null
-port=$((20000 + RANDOM % 20000))
-openssl s_server -accept "$port" -cert "$T/cert.pem" -key "$T/key.pem" -www -tls1_3 -quiet >"$T/s.log" 2>&1 &
+# a kernel-picked port, read from s_server's "ACCEPT 127.0.0.1:PORT" line
+port=0
+openssl s_server -accept 127.0.0.1:0 -cert "$T/cert.pem" -key "$T/key.pem" -www -tls1_3 >"$T/s.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 100); do
+    if line=$(grep -m1 '^ACCEPT ' "$T/s.log" 2>/dev/null); then
+        port=${line##*:}
+        break
+    fi
+    sleep 0.1
+done
+[ "$port" != 0 ] || bad "openssl s_server did not start: $(cat "$T/s.log")"
 
 for suite in TLS_AES_128_GCM_SHA256 TLS_AES_256_GCM_SHA384 TLS_CHACHA20_POLY1305_SHA256; do
     cap=$T/$suite.pcapng
