@@ -478,22 +478,21 @@ extern int gmtls_sm2_cpu_avx2;
  * store, reload and call for the additive step that follows a
  * multiplication in the point formulas. Scratch: r9..r15.
  */
-/* R4 = 2 R4 */
-#define SM2_EP_DBL                                        \
-    "xorl %%r9d, %%r9d\n\t"                               \
-    "addq %%rax, %%rax\n\t"                               \
-    "adcq %%rdx, %%rdx\n\t"                               \
-    "adcq %%rcx, %%rcx\n\t"                               \
-    "adcq %%r8, %%r8\n\t"                                 \
-    "adcq $0, %%r9\n\t"                                   \
-    SM2_CONDSUB("%%r9", "%%r10", SM2_R4)
-/* R4 = 3 R4 */
-#define SM2_EP_TRIPLE                                     \
+/* R4 = 3 R4 / 2: R4 kept in U4, halved (p added first when R4 is odd, the
+ * 257-bit sum shifted right through the carry), then U4 added back. */
+#define SM2_EP_X3HALF                                     \
     "movq %%rax, %%r12\n\t"                               \
     "movq %%rdx, %%r13\n\t"                               \
     "movq %%rcx, %%r14\n\t"                               \
     "movq %%r8, %%r15\n\t"                                \
-    SM2_EP_DBL                                            \
+    "movl %%eax, %%r9d\n\t"                               \
+    "andl $1, %%r9d\n\t"                                  \
+    "negq %%r9\n\t"                                       \
+    SM2_ADDBACK("%%r9", "%%r10", SM2_R4)                  \
+    "rcrq $1, %%r8\n\t"                                   \
+    "rcrq $1, %%rcx\n\t"                                  \
+    "rcrq $1, %%rdx\n\t"                                  \
+    "rcrq $1, %%rax\n\t"                                  \
     "xorl %%r9d, %%r9d\n\t"                               \
     "addq %%r12, %%rax\n\t"                               \
     "adcq %%r13, %%rdx\n\t"                               \
@@ -530,33 +529,13 @@ SM2_ALWAYS_INLINE void sm2_fp_sqr_adx(uint64_t r[4], const uint64_t a[4])
                      : SM2_ASM_CLOBBERS);
 }
 
-/* r = 2ab (Montgomery), BMI2 + ADX */
-SM2_ALWAYS_INLINE void sm2_fp_mul_x2_adx(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
+/* r = 3ab/2, BMI2 + ADX */
+SM2_ALWAYS_INLINE void sm2_fp_mul_x3half_adx(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
 {
     const uint64_t *pa = a;
-    __asm__ volatile(SM2_MULX_MONT SM2_EP_DBL SM2_STORE4("%[pr]", SM2_R4)
+    __asm__ volatile(SM2_MULX_MONT SM2_EP_X3HALF SM2_STORE4("%[pr]", SM2_R4)
                      : [pa] "+&r"(pa)
                      : [pr] "r"(r), [pb] "r"(b), SM2_P13
-                     : SM2_ASM_CLOBBERS);
-}
-
-/* r = 3ab, BMI2 + ADX */
-SM2_ALWAYS_INLINE void sm2_fp_mul_x3_adx(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
-{
-    const uint64_t *pa = a;
-    __asm__ volatile(SM2_MULX_MONT SM2_EP_TRIPLE SM2_STORE4("%[pr]", SM2_R4)
-                     : [pa] "+&r"(pa)
-                     : [pr] "r"(r), [pb] "r"(b), SM2_P13
-                     : SM2_ASM_CLOBBERS);
-}
-
-/* r = 4a^2, BMI2 + ADX */
-SM2_ALWAYS_INLINE void sm2_fp_sqr_x4_adx(uint64_t r[4], const uint64_t a[4])
-{
-    const uint64_t *pa = a;
-    __asm__ volatile(SM2_SQRX_MONT SM2_EP_DBL SM2_EP_DBL SM2_STORE4("%[pr]", SM2_R4)
-                     : [pa] "+&r"(pa)
-                     : [pr] "r"(r), SM2_P13
                      : SM2_ASM_CLOBBERS);
 }
 
@@ -601,33 +580,6 @@ SM2_ALWAYS_INLINE void sm2_fp_sqr_sub2sub_adx(uint64_t r[4], const uint64_t a[4]
                      : SM2_ASM_CLOBBERS);
 }
 
-/* r = a * b - s/2 with b = bs[0], s = bs[1], BMI2 + ADX (r may alias any
- * operand). s/2 is (s + (p if s is odd)) >> 1: the mask adds p without a
- * branch, and the 257-bit sum is shifted right through the carry (rcr). */
-SM2_ALWAYS_INLINE void sm2_fp_mul_subhalf_adx(uint64_t r[4], const uint64_t a[4], const uint64_t bs[2][4])
-{
-    const uint64_t *pa = a;
-    __asm__ volatile(SM2_MULX_MONT
-                     SM2_LOAD4O(32, "%[pb]", SM2_U4)
-                     "movl %%r12d, %%r9d\n\t"
-                     "andl $1, %%r9d\n\t"
-                     "negq %%r9\n\t"
-                     SM2_ADDBACK("%%r9", "%%r10", SM2_U4)
-                     "rcrq $1, %%r15\n\t"
-                     "rcrq $1, %%r14\n\t"
-                     "rcrq $1, %%r13\n\t"
-                     "rcrq $1, %%r12\n\t"
-                     "subq %%r12, %%rax\n\t"
-                     "sbbq %%r13, %%rdx\n\t"
-                     "sbbq %%r14, %%rcx\n\t"
-                     "sbbq %%r15, %%r8\n\t"
-                     SM2_SUBFIX("%%r9", "%%r10", SM2_R4)
-                     SM2_STORE4("%[pr]", SM2_R4)
-                     : [pa] "+&r"(pa)
-                     : [pr] "r"(r), [pb] "r"(bs), SM2_P13
-                     : SM2_ASM_CLOBBERS);
-}
-
 /* r = a * bc[0] - bc[1], BMI2 + ADX (r may alias any operand) */
 SM2_ALWAYS_INLINE void sm2_fp_mul_sub_adx(uint64_t r[4], const uint64_t a[4], const uint64_t bc[2][4])
 {
@@ -635,20 +587,6 @@ SM2_ALWAYS_INLINE void sm2_fp_mul_sub_adx(uint64_t r[4], const uint64_t a[4], co
     __asm__ volatile(SM2_MULX_MONT
                      SM2_SUBM4O(32, "%[pb]", SM2_R4)
                      SM2_SUBFIX("%%r9", "%%r10", SM2_R4)
-                     SM2_STORE4("%[pr]", SM2_R4)
-                     : [pa] "+&r"(pa)
-                     : [pr] "r"(r), [pb] "r"(bc), SM2_P13
-                     : SM2_ASM_CLOBBERS);
-}
-
-/* r = 2 (a * bc[0] - bc[1]), BMI2 + ADX (r may alias any operand) */
-SM2_ALWAYS_INLINE void sm2_fp_mul_sub_x2_adx(uint64_t r[4], const uint64_t a[4], const uint64_t bc[2][4])
-{
-    const uint64_t *pa = a;
-    __asm__ volatile(SM2_MULX_MONT
-                     SM2_SUBM4O(32, "%[pb]", SM2_R4)
-                     SM2_SUBFIX("%%r9", "%%r10", SM2_R4)
-                     SM2_EP_DBL
                      SM2_STORE4("%[pr]", SM2_R4)
                      : [pa] "+&r"(pa)
                      : [pr] "r"(r), [pb] "r"(bc), SM2_P13
@@ -874,28 +812,6 @@ SM2_ALWAYS_INLINE void sm2_fp_dbl(uint64_t r[4], const uint64_t a[4])
         "adcq %%r9, %%r9\n\t"
         "adcq %%r10, %%r10\n\t"
         "adcq %%r11, %%r11\n\t"
-        "adcq $0, %%rax\n\t"
-        SM2_CONDSUB("%%rax", "%%rcx", SM2_T4)
-        SM2_STORE4("%[pr]", SM2_T4)
-        :
-        : [pr] "r"(r), [pa] "r"(a), SM2_P13
-        : "rax", "rcx", "r8", "r9", "r10", "r11", "cc", "memory");
-}
-
-/* r = 3a (r may alias a): 2a, reduced, plus a, reduced */
-SM2_ALWAYS_INLINE void sm2_fp_mul3(uint64_t r[4], const uint64_t a[4])
-{
-    __asm__ volatile(
-        "xorl %%eax, %%eax\n\t"
-        SM2_LOAD4("%[pa]", SM2_T4)
-        "addq %%r8, %%r8\n\t"
-        "adcq %%r9, %%r9\n\t"
-        "adcq %%r10, %%r10\n\t"
-        "adcq %%r11, %%r11\n\t"
-        "adcq $0, %%rax\n\t"
-        SM2_CONDSUB("%%rax", "%%rcx", SM2_T4)
-        "xorl %%eax, %%eax\n\t"
-        SM2_ADDM4("%[pa]", SM2_T4)
         "adcq $0, %%rax\n\t"
         SM2_CONDSUB("%%rax", "%%rcx", SM2_T4)
         SM2_STORE4("%[pr]", SM2_T4)
@@ -1141,13 +1057,6 @@ static inline void sm2_fp_dbl(uint64_t r[4], const uint64_t a[4])
     sm2_fp_add(r, a, a);
 }
 
-static inline void sm2_fp_mul3(uint64_t r[4], const uint64_t a[4])
-{
-    uint64_t t[4];
-    sm2_fp_add(t, a, a);
-    sm2_fp_add(r, t, a);
-}
-
 /* s = a + b and d = a - b; s must not alias a or b */
 static inline void sm2_fp_add_sub(uint64_t s[4], uint64_t d[4], const uint64_t a[4], const uint64_t b[4])
 {
@@ -1183,6 +1092,13 @@ static inline void sm2_fp_sub_half(uint64_t r[4], const uint64_t a[4], const uin
 
 #endif
 
+/* r = -a mod p (0 stays 0). */
+static inline void sm2_fp_neg(uint64_t r[4], const uint64_t a[4])
+{
+    static const uint64_t zero[4] = {0, 0, 0, 0};
+    sm2_fp_sub(r, zero, a);
+}
+
 /*
  * A multiplication fused with the additive step that follows it in the
  * point formulas. The BMI2 + ADX code does the step on the product while
@@ -1200,29 +1116,14 @@ static inline void sm2_fp_sub_half(uint64_t r[4], const uint64_t a[4], const uin
 #endif
 /* clang-format on */
 
-/* r = 2ab */
-SM2_ALWAYS_INLINE void sm2_fp_mul_x2(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
+/* r = 3ab/2, elsewhere as t + t/2 = t - (-t)/2 with t = ab */
+SM2_ALWAYS_INLINE void sm2_fp_mul_x3half(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
 {
-    SM2_IF_ADX(sm2_fp_mul_x2_adx(r, a, b))
-    sm2_fp_mul(r, a, b);
-    sm2_fp_dbl(r, r);
-}
-
-/* r = 3ab */
-SM2_ALWAYS_INLINE void sm2_fp_mul_x3(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
-{
-    SM2_IF_ADX(sm2_fp_mul_x3_adx(r, a, b))
-    sm2_fp_mul(r, a, b);
-    sm2_fp_mul3(r, r);
-}
-
-/* r = 4a^2 */
-SM2_ALWAYS_INLINE void sm2_fp_sqr_x4(uint64_t r[4], const uint64_t a[4])
-{
-    SM2_IF_ADX(sm2_fp_sqr_x4_adx(r, a))
-    sm2_fp_sqr(r, a);
-    sm2_fp_dbl(r, r);
-    sm2_fp_dbl(r, r);
+    uint64_t t[4], n[4];
+    SM2_IF_ADX(sm2_fp_mul_x3half_adx(r, a, b))
+    sm2_fp_mul(t, a, b);
+    sm2_fp_neg(n, t);
+    sm2_fp_sub_half(r, t, n);
 }
 
 /* sd[0] = x + a^2, sd[1] = x - a^2 (sd must not alias x) */
@@ -1243,15 +1144,6 @@ SM2_ALWAYS_INLINE void sm2_fp_sqr_sub2sub(uint64_t r[4], const uint64_t a[4], ui
     sm2_fp_sub2_sub(r, ud[1], t, ud[0]);
 }
 
-/* r = a * b - s/2 with b = bs[0], s = bs[1] */
-SM2_ALWAYS_INLINE void sm2_fp_mul_subhalf(uint64_t r[4], const uint64_t a[4], const uint64_t bs[2][4])
-{
-    uint64_t t[4];
-    SM2_IF_ADX(sm2_fp_mul_subhalf_adx(r, a, bs))
-    sm2_fp_mul(t, a, bs[0]);
-    sm2_fp_sub_half(r, t, bs[1]);
-}
-
 /* r = a * bc[0] - bc[1] */
 SM2_ALWAYS_INLINE void sm2_fp_mul_sub(uint64_t r[4], const uint64_t a[4], const uint64_t bc[2][4])
 {
@@ -1259,16 +1151,6 @@ SM2_ALWAYS_INLINE void sm2_fp_mul_sub(uint64_t r[4], const uint64_t a[4], const 
     SM2_IF_ADX(sm2_fp_mul_sub_adx(r, a, bc))
     sm2_fp_mul(t, a, bc[0]);
     sm2_fp_sub(r, t, bc[1]);
-}
-
-/* r = 2 (a * bc[0] - bc[1]) */
-SM2_ALWAYS_INLINE void sm2_fp_mul_sub_x2(uint64_t r[4], const uint64_t a[4], const uint64_t bc[2][4])
-{
-    uint64_t t[4];
-    SM2_IF_ADX(sm2_fp_mul_sub_x2_adx(r, a, bc))
-    sm2_fp_mul(t, a, bc[0]);
-    sm2_fp_sub(t, t, bc[1]);
-    sm2_fp_dbl(r, t);
 }
 
 /* r = a^2 - j - 2v, then jvd[2] = v - r, where j = jvd[0], v = jvd[1]
@@ -1280,13 +1162,6 @@ SM2_ALWAYS_INLINE void sm2_fp_sqr_subsub2sub(uint64_t r[4], const uint64_t a[4],
     sm2_fp_sqr(t, a);
     sm2_fp_sub(t, t, jvd[0]);
     sm2_fp_sub2_sub(r, jvd[2], t, jvd[1]);
-}
-
-/* r = -a mod p (0 stays 0). */
-static inline void sm2_fp_neg(uint64_t r[4], const uint64_t a[4])
-{
-    static const uint64_t zero[4] = {0, 0, 0, 0};
-    sm2_fp_sub(r, zero, a);
 }
 
 /* Non-inline entry points (sm2_field.c). */

@@ -50,49 +50,51 @@ static int fp_is_zero_vt(const uint64_t a[4])
  * Database, Jacobian coordinates with a = -3):
  *   delta = Z1^2, gamma = Y1^2, beta = X1*gamma,
  *   alpha = 3*(X1-delta)*(X1+delta),
- *   X3 = alpha^2-8*beta, Y3 = alpha*(4*beta-X3)-8*gamma^2, Z3 = 2*Y1*Z1.
- * Here with S = (2Y1)^2 = 4*gamma and U = S*X1 = 4*beta, so that
- * X3 = alpha^2 - 2U, Y3 = alpha*(U - X3) - S^2/2 and Z3 = (2Y1)*Z1:
- * 4M + 4S, each additive step fused with the multiplication before it.
- * Infinity (Z = 0) maps to Z3 = 0; there is no point of order 2 (the group
- * order n is odd), so no other special case exists. r may alias p: each
- * input coordinate is read before r's copy of it is written.
+ *   X3 = alpha^2-8*beta, Y3 = alpha*(4*beta-X3)-8*gamma^2, Z3 = 2*Y1*Z1,
+ * returned as the same point scaled by lambda = 1/2, (X3/4, Y3/8, Z3/2)
+ * ((X:Y:Z) and (l^2 X:l^3 Y:l Z) are one point): with A = alpha/2,
+ *   X3' = A^2 - 2*beta, Y3' = A*(beta - X3') - gamma^2, Z3' = Y1*Z1.
+ * 4M + 4S, and three fewer additive steps than the unscaled form (no 4*gamma,
+ * no 2*Y1*Z1, no halving of 8*gamma^2); each remaining one is fused with the
+ * multiplication before it. Infinity (Z = 0) maps to Z3' = 0; there is no
+ * point of order 2 (the group order n is odd), so no other special case
+ * exists. r may alias p: each input coordinate is read before r's copy of
+ * it is written.
  */
 void gmtls_sm2_jac_dbl(sm2_jac *r, const sm2_jac *p)
 {
     uint64_t am[2][4]; /* X + delta, X - delta */
-    uint64_t ms[2][4]; /* alpha, S^2 = 16 gamma^2 */
-    uint64_t ud[2][4]; /* U, U - X3 */
-    uint64_t S[4], z3[4];
+    uint64_t w[3][4];  /* beta, beta - X3', gamma^2 */
+    uint64_t g[4], a[4], z3[4];
     /* the order lets independent multiplications overlap (measured) */
     sm2_fp_sqr_addsub(am, p->Z, p->X);
-    sm2_fp_sqr_x4(S, p->Y);             /* S = 4 gamma */
-    sm2_fp_mul_x3(ms[0], am[0], am[1]); /* alpha */
-    sm2_fp_mul(ud[0], S, p->X);         /* U = 4 beta; last use of X */
-    sm2_fp_sqr(ms[1], S);
-    sm2_fp_sqr_sub2sub(r->X, ms[0], ud); /* X3 = alpha^2 - 2U; U - X3 */
-    sm2_fp_mul_x2(z3, p->Y, p->Z);       /* 2YZ; last use of Y and Z */
-    sm2_fp_mul_subhalf(r->Y, ud[1], ms); /* Y3 = alpha (U - X3) - 8 gamma^2 */
+    sm2_fp_sqr(g, p->Y);                /* gamma */
+    sm2_fp_mul_x3half(a, am[0], am[1]); /* A = alpha/2 */
+    sm2_fp_mul(w[0], g, p->X);          /* beta; last use of X */
+    sm2_fp_sqr(w[2], g);                /* gamma^2 */
+    sm2_fp_sqr_sub2sub(r->X, a, w);     /* X3' = A^2 - 2 beta; beta - X3' */
+    sm2_fp_mul(z3, p->Y, p->Z);         /* Y1*Z1; last use of Y and Z */
+    sm2_fp_mul_sub(r->Y, a, (const uint64_t(*)[4])(w + 1)); /* A (beta - X3') - gamma^2 */
     memcpy(r->Z, z3, sizeof z3);
 }
 
 /*
- * Jacobian addition, "add-2007-bl" (Explicit-Formulas Database):
+ * Jacobian addition, "add-1998-cmo-2" (Explicit-Formulas Database):
  *   Z1Z1 = Z1^2, Z2Z2 = Z2^2, U1 = X1*Z2Z2, U2 = X2*Z1Z1,
- *   S1 = Y1*Z2*Z2Z2, S2 = Y2*Z1*Z1Z1, H = U2-U1, I = (2*H)^2, J = H*I,
- *   r = 2*(S2-S1), V = U1*I, X3 = r^2-J-2*V, Y3 = r*(V-X3)-2*S1*J,
- * with Z3 = 2*Z1*Z2*H in place of ((Z1+Z2)^2-Z1Z1-Z2Z2)*H. Computes the
- * generic sum and reports through a mask whether the two were equal
- * (H = 0 and r = 0) so callers can select the right result. H = 0 with
- * r != 0 (P = -Q) already yields Z3 = 0.
+ *   S1 = Y1*Z2*Z2Z2, S2 = Y2*Z1*Z1Z1, H = U2-U1, HH = H^2, J = H*HH,
+ *   R = S2-S1, V = U1*HH, X3 = R^2-J-2*V, Y3 = R*(V-X3)-S1*J, Z3 = Z1*Z2*H:
+ * 12M + 4S, no doublings of intermediate values ("add-2007-bl" is this
+ * point scaled by 2). Computes the generic sum and reports through a mask
+ * whether the two were equal (H = 0 and R = 0) so callers can select the
+ * right result. H = 0 with R != 0 (P = -Q) already yields Z3 = 0.
  */
 static void jac_add_core(sm2_jac *r, const sm2_jac *p, const sm2_jac *q, uint64_t *is_equal)
 {
     uint64_t zu[2][4];  /* Z1Z1, U1 */
     uint64_t ts[2][4];  /* Y2*Z1, S1 */
-    uint64_t rw[2][4];  /* R, 2*S1*J */
+    uint64_t rw[2][4];  /* R, S1*J */
     uint64_t jvd[3][4]; /* J, V, V - X3 */
-    uint64_t z2z2[4], h[4], i[4], t[4], t2[4];
+    uint64_t z2z2[4], h[4], hh[4], t[4], t2[4];
     /* the order lets independent multiplications overlap (measured) */
     sm2_fp_sqr(z2z2, q->Z);
     sm2_fp_mul(ts[0], q->Y, p->Z);
@@ -100,17 +102,17 @@ static void jac_add_core(sm2_jac *r, const sm2_jac *p, const sm2_jac *q, uint64_
     sm2_fp_mul(zu[1], p->X, z2z2); /* U1 = X1*Z2Z2 */
     sm2_fp_mul_sub(h, q->X, zu);   /* H = X2*Z1Z1 - U1 */
     sm2_fp_mul(t, p->Y, q->Z);
-    sm2_fp_sqr_x4(i, h);                 /* I = (2H)^2 */
-    sm2_fp_mul(ts[1], t, z2z2);          /* S1 = Y1*Z2*Z2Z2 */
-    sm2_fp_mul_sub_x2(rw[0], zu[0], ts); /* R = 2*(Y2*Z1*Z1Z1 - S1) */
+    sm2_fp_sqr(hh, h);                    /* HH = H^2 */
+    sm2_fp_mul(ts[1], t, z2z2);           /* S1 = Y1*Z2*Z2Z2 */
+    sm2_fp_mul_sub(rw[0], zu[0], ts);     /* R = Y2*Z1*Z1Z1 - S1 */
     sm2_fp_mul(t2, p->Z, q->Z);
-    sm2_fp_mul(jvd[0], h, i);                /* J = H*I */
-    sm2_fp_mul(jvd[1], zu[1], i);            /* V = U1*I */
+    sm2_fp_mul(jvd[0], h, hh);               /* J = H*HH */
+    sm2_fp_mul(jvd[1], zu[1], hh);           /* V = U1*HH */
     sm2_fp_sqr_subsub2sub(r->X, rw[0], jvd); /* X3 = R^2 - J - 2V; V - X3 */
-    sm2_fp_mul_x2(rw[1], ts[1], jvd[0]);     /* 2*S1*J */
-    sm2_fp_mul_x2(r->Z, t2, h);              /* Z3 = 2*Z1*Z2*H */
+    sm2_fp_mul(rw[1], ts[1], jvd[0]);        /* S1*J */
+    sm2_fp_mul(r->Z, t2, h);                 /* Z3 = Z1*Z2*H */
     *is_equal = sm2_mask_zero4(h) & sm2_mask_zero4(rw[0]);
-    sm2_fp_mul_sub(r->Y, jvd[2], rw); /* Y3 = R*(V - X3) - 2*S1*J */
+    sm2_fp_mul_sub(r->Y, jvd[2], (const uint64_t(*)[4])rw); /* Y3 = R*(V - X3) - S1*J */
 }
 
 /*
@@ -139,36 +141,36 @@ void gmtls_sm2_jac_add(sm2_jac *r, const sm2_jac *p, const sm2_jac *q)
 }
 
 /*
- * Mixed addition with an affine q, "madd-2007-bl" (Explicit-Formulas
- * Database):
- *   Z1Z1 = Z1^2, U2 = X2*Z1Z1, S2 = Y2*Z1*Z1Z1, H = U2-X1, I = 4*H^2,
- *   J = H*I, r = 2*(S2-Y1), V = X1*I, X3 = r^2-J-2*V, Y3 = r*(V-X3)-2*Y1*J,
- * with Z3 = 2*Z1*H in place of (Z1+H)^2-Z1Z1-H^2. The generic part goes
- * into sum (not aliasing p); *is_equal gets an all-ones mask when p = q
- * (H = 0 and r = 0).
+ * Mixed addition with an affine q, add-1998-cmo-2 with Z2 = 1:
+ *   Z1Z1 = Z1^2, U2 = X2*Z1Z1, S2 = Y2*Z1*Z1Z1, H = U2-X1, HH = H^2,
+ *   J = H*HH, R = S2-Y1, V = X1*HH, X3 = R^2-J-2*V, Y3 = R*(V-X3)-Y1*J,
+ *   Z3 = Z1*H
+ * (8M + 3S; "madd-2007-bl" is this point scaled by 2). The generic part
+ * goes into sum (not aliasing p); *is_equal gets an all-ones mask when
+ * p = q (H = 0 and R = 0).
  */
 static void jac_madd_core(sm2_jac *sum, const sm2_jac *p, const sm2_aff *q, uint64_t *is_equal)
 {
     uint64_t zx[2][4];  /* Z1Z1, X1 */
     uint64_t ty[2][4];  /* Y2*Z1, Y1 */
-    uint64_t rw[2][4];  /* R, 2*Y1*J */
+    uint64_t rw[2][4];  /* R, Y1*J */
     uint64_t jvd[3][4]; /* J, V, V - X3 */
-    uint64_t h[4], i[4];
+    uint64_t h[4], hh[4];
     memcpy(zx[1], p->X, sizeof zx[1]);
     memcpy(ty[1], p->Y, sizeof ty[1]);
     /* the order lets independent multiplications overlap (measured) */
     sm2_fp_sqr(zx[0], p->Z);
     sm2_fp_mul(ty[0], q->y, p->Z);
     sm2_fp_mul_sub(h, q->x, zx);               /* H = X2*Z1Z1 - X1 */
-    sm2_fp_mul_sub_x2(rw[0], zx[0], ty);       /* R = 2*(Y2*Z1*Z1Z1 - Y1) */
-    sm2_fp_sqr_x4(i, h);                       /* I = 4*H^2 */
-    sm2_fp_mul(jvd[1], p->X, i);               /* V = X1*I */
-    sm2_fp_mul(jvd[0], h, i);                  /* J = H*I */
+    sm2_fp_mul_sub(rw[0], zx[0], ty);          /* R = Y2*Z1*Z1Z1 - Y1 */
+    sm2_fp_sqr(hh, h);                         /* HH = H^2 */
+    sm2_fp_mul(jvd[1], p->X, hh);              /* V = X1*HH */
+    sm2_fp_mul(jvd[0], h, hh);                 /* J = H*HH */
     sm2_fp_sqr_subsub2sub(sum->X, rw[0], jvd); /* X3 = R^2 - J - 2V; V - X3 */
-    sm2_fp_mul_x2(sum->Z, p->Z, h);            /* Z3 = 2*Z1*H */
-    sm2_fp_mul_x2(rw[1], p->Y, jvd[0]);        /* 2*Y1*J */
+    sm2_fp_mul(sum->Z, p->Z, h);               /* Z3 = Z1*H */
+    sm2_fp_mul(rw[1], p->Y, jvd[0]);           /* Y1*J */
     *is_equal = sm2_mask_zero4(h) & sm2_mask_zero4(rw[0]);
-    sm2_fp_mul_sub(sum->Y, jvd[2], rw); /* Y3 = R*(V - X3) - 2*Y1*J */
+    sm2_fp_mul_sub(sum->Y, jvd[2], (const uint64_t(*)[4])rw); /* Y3 = R*(V - X3) - Y1*J */
 }
 
 /* q_inf marks q as the point at infinity; p may be infinity. p = q is
