@@ -1099,6 +1099,42 @@ static inline void sm2_fp_neg(uint64_t r[4], const uint64_t a[4])
     sm2_fp_sub(r, zero, a);
 }
 
+/* a = -a mod p when mask is all-ones, a unchanged when it is zero (0 stays
+ * 0 either way). The x86-64 code keeps a in registers from load to store:
+ * a separate negation and select would store four limbs and reload them
+ * as two 128-bit words, which the store buffer cannot forward. */
+static inline void sm2_fp_cneg(uint64_t a[4], uint64_t mask)
+{
+#ifdef GMTLS_SM2_X86_64_ASM
+    /* clang-format off */
+    __asm__ volatile(
+        SM2_LOAD4("%[pa]", SM2_T4)
+        "xorl %%r12d, %%r12d\n\t"
+        "xorl %%r13d, %%r13d\n\t"
+        "xorl %%r14d, %%r14d\n\t"
+        "xorl %%r15d, %%r15d\n\t"
+        "subq %%r8, %%r12\n\t"
+        "sbbq %%r9, %%r13\n\t"
+        "sbbq %%r10, %%r14\n\t"
+        "sbbq %%r11, %%r15\n\t"
+        SM2_SUBFIX("%%rax", "%%rcx", SM2_U4)
+        "testq %[m], %[m]\n\t"
+        "cmovnzq %%r12, %%r8\n\t"
+        "cmovnzq %%r13, %%r9\n\t"
+        "cmovnzq %%r14, %%r10\n\t"
+        "cmovnzq %%r15, %%r11\n\t"
+        SM2_STORE4("%[pa]", SM2_T4)
+        :
+        : [pa] "r"(a), [m] "r"(mask)
+        : "rax", "rcx", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "cc", "memory");
+    /* clang-format on */
+#else
+    uint64_t n[4];
+    sm2_fp_neg(n, a);
+    sm2_cmov4(a, n, mask);
+#endif
+}
+
 /*
  * A multiplication fused with the additive step that follows it in the
  * point formulas. The BMI2 + ADX code does the step on the product while

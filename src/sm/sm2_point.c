@@ -456,14 +456,12 @@ void gmtls_sm2_mul_g(sm2_jac *r, const uint64_t k[4])
     const sm2_aff(*tab)[SM2_COMB_ENTRIES] = g_table_get();
     sm2_jac acc;
     sm2_aff sel;
-    uint64_t ny[4];
     jac_set_inf(&acc);
     for (int j = 0; j < SM2_COMB_WINDOWS; j++) {
         uint64_t neg;
         uint64_t mag = booth_digit(k, j, SM2_COMB_W, &neg);
         comb_select(&sel, tab[j], mag);
-        sm2_fp_neg(ny, sel.y);
-        sm2_cmov4(sel.y, ny, neg);
+        sm2_fp_cneg(sel.y, neg);
         /* Before window j, acc = a*G with |a| < 2^(7j-1) * 128/127 and the
          * entry is d*2^(7j)*G with 1 <= |d| <= 64, so a - d*2^(7j) is
          * non-zero and below 2^(7j+7) in size: it can be a multiple of n
@@ -475,7 +473,6 @@ void gmtls_sm2_mul_g(sm2_jac *r, const uint64_t k[4])
     *r = acc;
     gmtls_sm_wipe(&acc, sizeof acc);
     gmtls_sm_wipe(&sel, sizeof sel);
-    gmtls_sm_wipe(ny, sizeof ny);
 }
 
 /* ------------------------------------------------- variable base k*P */
@@ -487,7 +484,7 @@ void gmtls_sm2_mul_g(sm2_jac *r, const uint64_t k[4])
 void gmtls_sm2_mul_point(sm2_jac *r, const uint64_t k[4], const sm2_aff *p)
 {
     sm2_jac tab[SM2_VAR_ENTRIES], acc, sel;
-    uint64_t ny[4], neg, mag, dummy;
+    uint64_t neg, mag, dummy;
     /* tab[i] = (i + 1) * P: the even multiples by doubling, the odd ones by
      * a mixed addition of P to the entry below (i*P + P with 2 <= i <= 14
      * is never a doubling or infinity; P is a finite point). */
@@ -502,16 +499,14 @@ void gmtls_sm2_mul_point(sm2_jac *r, const uint64_t k[4], const sm2_aff *p)
      * which is infinity) */
     mag = booth_digit(k, SM2_VAR_WINDOWS - 1, SM2_VAR_W, &neg);
     jac_select(&acc, tab, SM2_VAR_ENTRIES, mag);
-    sm2_fp_neg(ny, acc.Y);
-    sm2_cmov4(acc.Y, ny, neg);
+    sm2_fp_cneg(acc.Y, neg);
     for (int j = SM2_VAR_WINDOWS - 2; j >= 0; j--) {
         /* the entry first: it does not depend on acc, so the processor
          * can fetch it while the doublings wait on each other */
         mag = booth_digit(k, j, SM2_VAR_W, &neg);
         /* scan the whole table; mag = 0 leaves sel = (0, 0, 0) = infinity */
         jac_select(&sel, tab, SM2_VAR_ENTRIES, mag);
-        sm2_fp_neg(ny, sel.Y);
-        sm2_cmov4(sel.Y, ny, neg);
+        sm2_fp_cneg(sel.Y, neg);
         for (int d = 0; d < SM2_VAR_W; d++) {
             gmtls_sm2_jac_dbl(&acc, &acc);
         }
@@ -525,7 +520,6 @@ void gmtls_sm2_mul_point(sm2_jac *r, const uint64_t k[4], const sm2_aff *p)
     gmtls_sm_wipe(tab, sizeof tab);
     gmtls_sm_wipe(&acc, sizeof acc);
     gmtls_sm_wipe(&sel, sizeof sel);
-    gmtls_sm_wipe(ny, sizeof ny);
     gmtls_sm_wipe(&mag, sizeof mag);
     gmtls_sm_wipe(&neg, sizeof neg);
 }

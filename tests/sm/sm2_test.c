@@ -281,6 +281,11 @@ static void test_field_fused(void)
         BN_mod_mul(want2, c, inv2, bn_p, bnctx);
         bn_lin3(want, 1, a, -1, want2, 0, c);
         bad_small += !limbs_eq_bn(t, want);
+        /* conditional negation, both masks (0 stays 0) */
+        memcpy(t, x, sizeof t);
+        sm2_fp_cneg(t, (uint64_t)0 - (uint64_t)(i & 1));
+        bn_lin3(want, (i & 1) ? -1 : 1, a, 0, a, 0, a);
+        bad_small += !limbs_eq_bn(t, want);
         memcpy(t, z, sizeof t);
         sm2_fp_sub(t, x, t);
         bn_lin3(want, 1, a, -1, c, 0, c);
