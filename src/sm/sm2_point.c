@@ -140,6 +140,62 @@ void gmtls_sm2_jac_add(sm2_jac *r, const sm2_jac *p, const sm2_jac *q)
     jac_add_ct(r, p, q, 1);
 }
 
+/* A Jacobian point with Z^2 and Z^3 alongside: the entries of the k*P
+ * table, each added 51 times, so the two products are made once. */
+typedef struct {
+    sm2_jac p;
+    uint64_t zz[4], zzz[4];
+} sm2_jacz;
+
+static void jacz_set(sm2_jacz *r, const sm2_jac *p)
+{
+    r->p = *p;
+    sm2_fp_sqr(r->zz, p->Z);
+    sm2_fp_mul(r->zzz, r->zz, p->Z);
+}
+
+/* jac_add_core with Z2^2 and Z2^3 taken from q: 11M + 3S. */
+static void jacz_add_core(sm2_jac *r, const sm2_jac *p, const sm2_jacz *q, uint64_t *is_equal)
+{
+    uint64_t zu[2][4];  /* Z1Z1, U1 */
+    uint64_t ts[2][4];  /* Y2*Z1, S1 */
+    uint64_t rw[2][4];  /* R, S1*J */
+    uint64_t jvd[3][4]; /* J, V, V - X3 */
+    uint64_t h[4], hh[4], t2[4];
+    /* the order lets independent multiplications overlap (measured) */
+    sm2_fp_mul(ts[0], q->p.Y, p->Z);
+    sm2_fp_sqr(zu[0], p->Z);
+    sm2_fp_mul(zu[1], p->X, q->zz);   /* U1 = X1*Z2Z2 */
+    sm2_fp_mul_sub(h, q->p.X, zu);    /* H = X2*Z1Z1 - U1 */
+    sm2_fp_mul(ts[1], p->Y, q->zzz);  /* S1 = Y1*Z2^3 */
+    sm2_fp_sqr(hh, h);                /* HH = H^2 */
+    sm2_fp_mul_sub(rw[0], zu[0], ts); /* R = Y2*Z1*Z1Z1 - S1 */
+    sm2_fp_mul(t2, p->Z, q->p.Z);
+    sm2_fp_mul(jvd[0], h, hh);               /* J = H*HH */
+    sm2_fp_mul(jvd[1], zu[1], hh);           /* V = U1*HH */
+    sm2_fp_sqr_subsub2sub(r->X, rw[0], jvd); /* X3 = R^2 - J - 2V; V - X3 */
+    sm2_fp_mul(rw[1], ts[1], jvd[0]);        /* S1*J */
+    sm2_fp_mul(r->Z, t2, h);                 /* Z3 = Z1*Z2*H */
+    *is_equal = sm2_mask_zero4(h) & sm2_mask_zero4(rw[0]);
+    sm2_fp_mul_sub(r->Y, jvd[2], (const uint64_t(*)[4])rw); /* Y3 = R*(V - X3) - S1*J */
+}
+
+/* jac_add_ct for a cached-Z q (infinity being all-zero there too). */
+static void jacz_add_ct(sm2_jac *r, const sm2_jac *p, const sm2_jacz *q, int may_double)
+{
+    sm2_jac sum, dbl;
+    uint64_t is_equal;
+    uint64_t p_inf = sm2_mask_zero4(p->Z), q_inf = sm2_mask_zero4(q->p.Z);
+    jacz_add_core(&sum, p, q, &is_equal);
+    if (may_double) {
+        gmtls_sm2_jac_dbl(&dbl, p);
+        jac_cmov(&sum, &dbl, is_equal & ~p_inf & ~q_inf);
+    }
+    jac_cmov(&sum, &q->p, p_inf);
+    jac_cmov(&sum, p, q_inf & ~p_inf);
+    *r = sum;
+}
+
 /*
  * Mixed addition with an affine q, add-1998-cmo-2 with Z2 = 1:
  *   Z1Z1 = Z1^2, U2 = X2*Z1Z1, S2 = Y2*Z1*Z1Z1, H = U2-X1, HH = H^2,
@@ -335,31 +391,37 @@ __attribute__((target("avx2"))) static void sm2_select_aff_avx2(sm2_aff *r, cons
     _mm256_storeu_si256((__m256i *)r->y, y);
 }
 
-__attribute__((target("avx2"))) static void sm2_select_jac_avx2(sm2_jac *r, const sm2_jac *tab, size_t n, uint64_t idx)
+__attribute__((target("avx2"))) static void sm2_select_jacz_avx2(sm2_jacz *r, const sm2_jacz *tab, size_t n,
+                                                                   uint64_t idx)
 {
     __m256i x = _mm256_setzero_si256(), y = _mm256_setzero_si256(), z = _mm256_setzero_si256();
+    __m256i zz = _mm256_setzero_si256(), zzz = _mm256_setzero_si256();
     const __m256i want = _mm256_set1_epi64x((long long)idx), one = _mm256_set1_epi64x(1);
     __m256i ctr = one;
     for (size_t i = 0; i < n; i++) {
         __m256i m = _mm256_cmpeq_epi64(ctr, want);
-        x = _mm256_or_si256(x, _mm256_and_si256(m, _mm256_loadu_si256((const __m256i *)tab[i].X)));
-        y = _mm256_or_si256(y, _mm256_and_si256(m, _mm256_loadu_si256((const __m256i *)tab[i].Y)));
-        z = _mm256_or_si256(z, _mm256_and_si256(m, _mm256_loadu_si256((const __m256i *)tab[i].Z)));
+        x = _mm256_or_si256(x, _mm256_and_si256(m, _mm256_loadu_si256((const __m256i *)tab[i].p.X)));
+        y = _mm256_or_si256(y, _mm256_and_si256(m, _mm256_loadu_si256((const __m256i *)tab[i].p.Y)));
+        z = _mm256_or_si256(z, _mm256_and_si256(m, _mm256_loadu_si256((const __m256i *)tab[i].p.Z)));
+        zz = _mm256_or_si256(zz, _mm256_and_si256(m, _mm256_loadu_si256((const __m256i *)tab[i].zz)));
+        zzz = _mm256_or_si256(zzz, _mm256_and_si256(m, _mm256_loadu_si256((const __m256i *)tab[i].zzz)));
         ctr = _mm256_add_epi64(ctr, one);
     }
-    _mm256_storeu_si256((__m256i *)r->X, x);
-    _mm256_storeu_si256((__m256i *)r->Y, y);
-    _mm256_storeu_si256((__m256i *)r->Z, z);
+    _mm256_storeu_si256((__m256i *)r->p.X, x);
+    _mm256_storeu_si256((__m256i *)r->p.Y, y);
+    _mm256_storeu_si256((__m256i *)r->p.Z, z);
+    _mm256_storeu_si256((__m256i *)r->zz, zz);
+    _mm256_storeu_si256((__m256i *)r->zzz, zzz);
 }
 #endif
 
 /* r = tab[idx - 1] for idx in 1..n, all-zero (infinity) for idx = 0,
  * reading every entry. */
-static void jac_select(sm2_jac *r, const sm2_jac *tab, size_t n, uint64_t idx)
+static void jacz_select(sm2_jacz *r, const sm2_jacz *tab, size_t n, uint64_t idx)
 {
 #ifdef GMTLS_SM2_X86_64_ASM
     if (gmtls_sm2_cpu_avx2) {
-        sm2_select_jac_avx2(r, tab, n, idx);
+        sm2_select_jacz_avx2(r, tab, n, idx);
         return;
     }
 #endif
@@ -367,9 +429,11 @@ static void jac_select(sm2_jac *r, const sm2_jac *tab, size_t n, uint64_t idx)
     for (size_t i = 0; i < n; i++) {
         uint64_t m = sm2_mask_z((uint64_t)(i + 1) ^ idx);
         for (int l = 0; l < 4; l++) {
-            r->X[l] |= tab[i].X[l] & m;
-            r->Y[l] |= tab[i].Y[l] & m;
-            r->Z[l] |= tab[i].Z[l] & m;
+            r->p.X[l] |= tab[i].p.X[l] & m;
+            r->p.Y[l] |= tab[i].p.Y[l] & m;
+            r->p.Z[l] |= tab[i].p.Z[l] & m;
+            r->zz[l] |= tab[i].zz[l] & m;
+            r->zzz[l] |= tab[i].zzz[l] & m;
         }
     }
 }
@@ -378,9 +442,9 @@ static void jac_select(sm2_jac *r, const sm2_jac *tab, size_t n, uint64_t idx)
 
 #define SM2_COMB_W 7
 #define SM2_COMB_WINDOWS 37 /* 37 * 7 = 259 > 256 */
-#define SM2_COMB_ENTRIES 64 /* 2^(w-1) */
+#define SM2_COMB_ENTRIES 64 /* 2^(w-1) odd digits 1, 3, ..., 127 */
 
-/* g_table[j][i] = (i + 1) * 2^(7j) * G, affine, Montgomery form. */
+/* g_table[j][i] = (2i + 1) * 2^(7j) * G, affine, Montgomery form. */
 static sm2_aff g_table[SM2_COMB_WINDOWS][SM2_COMB_ENTRIES];
 static pthread_once_t g_table_once = PTHREAD_ONCE_INIT;
 
@@ -414,9 +478,11 @@ static void g_table_init(void)
     uint64_t acc[SM2_COMB_ENTRIES][4];
     jac_from_aff(&base, &gmtls_sm2_g);
     for (int j = 0; j < SM2_COMB_WINDOWS; j++) {
+        sm2_jac base2;
+        gmtls_sm2_jac_dbl(&base2, &base);
         tmp[0] = base;
         for (int i = 1; i < SM2_COMB_ENTRIES; i++) {
-            jac_add_vt(&tmp[i], &tmp[i - 1], &base);
+            jac_add_vt(&tmp[i], &tmp[i - 1], &base2);
         }
         batch_to_affine(g_table[j], tmp, SM2_COMB_ENTRIES, acc);
         for (int d = 0; d < SM2_COMB_W; d++) {
@@ -451,28 +517,97 @@ static void comb_select(sm2_aff *r, const sm2_aff *row, uint64_t idx)
     }
 }
 
+/*
+ * Odd-digit ("regular") recoding for the comb: for odd k < 2^256,
+ *   k = sum_{j<37} d_j 2^(7j) with every d_j odd in [-127, 127],
+ * taking d_j = 2 e_j - 127 where e_j is the j-th 7-bit window of
+ * E = (k - 1)/2 + 2^258 (then sum (2 e_j - 127) 2^(7j) = 2E - (2^259 - 1)
+ * = k). No digit is zero, so no window selects the point at infinity.
+ * Each window gets the table index (|d_j| - 1)/2 and a negation mask, both
+ * computed without branches. e[] is left holding both for the caller.
+ */
+typedef struct {
+    uint64_t idx[SM2_COMB_WINDOWS]; /* (|d_j| - 1)/2, 0..63 */
+    uint64_t neg[SM2_COMB_WINDOWS]; /* all-ones when d_j < 0 */
+} sm2_comb_digits;
+
+static void comb_recode(sm2_comb_digits *dg, const uint64_t k[4])
+{
+    uint64_t e5[5];
+    /* E = (k >> 1) + 2^258 (k odd), five limbs */
+    for (int i = 0; i < 4; i++) {
+        e5[i] = (k[i] >> 1) | (i < 3 ? k[i + 1] << 63 : 0);
+    }
+    e5[4] = (uint64_t)1 << 2;
+    for (int j = 0; j < SM2_COMB_WINDOWS; j++) {
+        int pos = SM2_COMB_W * j, limb = pos / 64, off = pos % 64;
+        uint64_t v = e5[limb] >> off;
+        if (off > 64 - SM2_COMB_W && limb < 4) {
+            v |= e5[limb + 1] << (64 - off);
+        }
+        v &= (1u << SM2_COMB_W) - 1;
+        /* d = 2v - 127 is negative exactly when v < 64 */
+        uint64_t neg = (v >> 6) - 1;
+        dg->idx[j] = (v & 63) ^ (neg & 63);
+        dg->neg[j] = neg;
+    }
+    gmtls_sm_wipe(e5, sizeof e5);
+}
+
+/* (k mod n) made odd: k itself when odd, else n - k, with *flip all-ones in
+ * the second case ((n - k) G = -(k G)); k < 2^256 < 2n. */
+static void comb_odd_scalar(uint64_t out[4], uint64_t *flip, const uint64_t k[4])
+{
+    uint64_t t[4], nk[4];
+    uint64_t borrow = sm2_sub4(t, k, SM2_N);
+    /* k mod n: t when k >= n (no borrow) */
+    sm2_cmov4(t, k, (uint64_t)0 - borrow);
+    sm2_sub4(nk, SM2_N, t);
+    uint64_t even = (t[0] & 1) - 1;
+    sm2_cmov4(t, nk, even);
+    memcpy(out, t, sizeof t);
+    *flip = even;
+    gmtls_sm_wipe(t, sizeof t);
+    gmtls_sm_wipe(nk, sizeof nk);
+}
+
 void gmtls_sm2_mul_g(sm2_jac *r, const uint64_t k[4])
 {
     const sm2_aff(*tab)[SM2_COMB_ENTRIES] = g_table_get();
-    sm2_jac acc;
+    sm2_comb_digits dg;
+    sm2_jac acc, sum;
     sm2_aff sel;
-    jac_set_inf(&acc);
-    for (int j = 0; j < SM2_COMB_WINDOWS; j++) {
-        uint64_t neg;
-        uint64_t mag = booth_digit(k, j, SM2_COMB_W, &neg);
-        comb_select(&sel, tab[j], mag);
-        sm2_fp_cneg(sel.y, neg);
-        /* Before window j, acc = a*G with |a| < 2^(7j-1) * 128/127 and the
-         * entry is d*2^(7j)*G with 1 <= |d| <= 64, so a - d*2^(7j) is
-         * non-zero and below 2^(7j+7) in size: it can be a multiple of n
-         * (acc = entry, needing a doubling) only when 7j + 7 > 255, i.e. in
-         * the last window. (A search over that window finds no 256-bit k
-         * reaching it either; the doubling there is a cheap guard.) */
-        jac_madd(&acc, &acc, &sel, sm2_mask_z(mag), j == SM2_COMB_WINDOWS - 1);
+    uint64_t ko[4], flip, dummy;
+    comb_odd_scalar(ko, &flip, k);
+    comb_recode(&dg, ko);
+    comb_select(&sel, tab[0], dg.idx[0] + 1);
+    sm2_fp_cneg(sel.y, dg.neg[0]);
+    jac_from_aff(&acc, &sel);
+    for (int j = 1; j < SM2_COMB_WINDOWS; j++) {
+        comb_select(&sel, tab[j], dg.idx[j] + 1);
+        sm2_fp_cneg(sel.y, dg.neg[j]);
+        /* Before window j, acc = A*G with A = sum_{i<j} d_i 2^(7i): odd, so
+         * non-zero, and |A| <= 2^(7j) - 1. The entry is d_j 2^(7j) G with
+         * |d_j| >= 1, so A -/+ d_j 2^(7j) is non-zero and below 2^(7j+7)
+         * in size: below n for j <= 35, where acc is neither infinity nor
+         * +-entry and the plain addition formula holds. Only the last window
+         * can meet acc = entry (doubling) or acc = -entry (k = 0 mod n,
+         * infinity, which the formula gives as Z3 = 0). */
+        if (j < SM2_COMB_WINDOWS - 1) {
+            jac_madd_core(&sum, &acc, &sel, &dummy);
+            acc = sum;
+        } else {
+            jac_madd(&acc, &acc, &sel, 0, 1);
+        }
     }
+    sm2_fp_cneg(acc.Y, flip);
     *r = acc;
     gmtls_sm_wipe(&acc, sizeof acc);
+    gmtls_sm_wipe(&sum, sizeof sum);
     gmtls_sm_wipe(&sel, sizeof sel);
+    gmtls_sm_wipe(&dg, sizeof dg);
+    gmtls_sm_wipe(ko, sizeof ko);
+    gmtls_sm_wipe(&flip, sizeof flip);
 }
 
 /* ------------------------------------------------- variable base k*P */
@@ -483,7 +618,8 @@ void gmtls_sm2_mul_g(sm2_jac *r, const uint64_t k[4])
 
 void gmtls_sm2_mul_point(sm2_jac *r, const uint64_t k[4], const sm2_aff *p)
 {
-    sm2_jac tab[SM2_VAR_ENTRIES], acc, sel;
+    sm2_jac tab[SM2_VAR_ENTRIES], acc;
+    sm2_jacz tabz[SM2_VAR_ENTRIES], sel;
     uint64_t neg, mag, dummy;
     /* tab[i] = (i + 1) * P: the even multiples by doubling, the odd ones by
      * a mixed addition of P to the entry below (i*P + P with 2 <= i <= 14
@@ -495,18 +631,22 @@ void gmtls_sm2_mul_point(sm2_jac *r, const uint64_t k[4], const sm2_aff *p)
             jac_madd_core(&tab[i + 1], &tab[i], p, &dummy);
         }
     }
+    for (int i = 0; i < SM2_VAR_ENTRIES; i++) {
+        jacz_set(&tabz[i], &tab[i]);
+    }
     /* the top window starts the accumulator (a zero digit gives (0, 0, 0),
      * which is infinity) */
     mag = booth_digit(k, SM2_VAR_WINDOWS - 1, SM2_VAR_W, &neg);
-    jac_select(&acc, tab, SM2_VAR_ENTRIES, mag);
+    jacz_select(&sel, tabz, SM2_VAR_ENTRIES, mag);
+    acc = sel.p;
     sm2_fp_cneg(acc.Y, neg);
     for (int j = SM2_VAR_WINDOWS - 2; j >= 0; j--) {
         /* the entry first: it does not depend on acc, so the processor
          * can fetch it while the doublings wait on each other */
         mag = booth_digit(k, j, SM2_VAR_W, &neg);
         /* scan the whole table; mag = 0 leaves sel = (0, 0, 0) = infinity */
-        jac_select(&sel, tab, SM2_VAR_ENTRIES, mag);
-        sm2_fp_cneg(sel.Y, neg);
+        jacz_select(&sel, tabz, SM2_VAR_ENTRIES, mag);
+        sm2_fp_cneg(sel.p.Y, neg);
         for (int d = 0; d < SM2_VAR_W; d++) {
             gmtls_sm2_jac_dbl(&acc, &acc);
         }
@@ -514,10 +654,11 @@ void gmtls_sm2_mul_point(sm2_jac *r, const uint64_t k[4], const sm2_aff *p)
          * multiple of 32 below n in size for j >= 1, and the entry is d_j*P
          * with |d_j| <= 16: they coincide only if both are 0 (then the
          * entry is infinity). Only the last window can need a doubling. */
-        jac_add_ct(&acc, &acc, &sel, j == 0);
+        jacz_add_ct(&acc, &acc, &sel, j == 0);
     }
     *r = acc;
     gmtls_sm_wipe(tab, sizeof tab);
+    gmtls_sm_wipe(tabz, sizeof tabz);
     gmtls_sm_wipe(&acc, sizeof acc);
     gmtls_sm_wipe(&sel, sizeof sel);
     gmtls_sm_wipe(&mag, sizeof mag);
@@ -592,19 +733,22 @@ void gmtls_sm2_mul_double_vt(sm2_jac *r, const uint64_t u1[4], const uint64_t u2
         }
     }
 
-    /* u1*G from the comb table: no doublings needed */
+    /* u1*G from the comb table: no doublings needed (public data, so the
+     * entries are read directly) */
+    sm2_comb_digits dg;
+    uint64_t uo[4], flip;
+    comb_odd_scalar(uo, &flip, u1);
+    comb_recode(&dg, uo);
     jac_set_inf(&gacc);
     for (int j = 0; j < SM2_COMB_WINDOWS; j++) {
-        uint64_t neg;
-        uint64_t mag = booth_digit(u1, j, SM2_COMB_W, &neg);
-        if (mag == 0) {
-            continue;
-        }
-        sm2_aff e = tab[j][mag - 1];
-        if (neg) {
+        sm2_aff e = tab[j][dg.idx[j]];
+        if (dg.neg[j]) {
             sm2_fp_neg(e.y, e.y);
         }
         jac_madd_vt(&gacc, &gacc, &e);
+    }
+    if (flip) {
+        sm2_fp_neg(gacc.Y, gacc.Y);
     }
     jac_add_vt(r, &acc, &gacc);
 }
