@@ -119,12 +119,15 @@ static void key_set(gmtls_sm2_key *key, const uint64_t d[4])
     gmtls_sm_wipe(d1, sizeof d1);
 }
 
-/* Draws d in [1, n-2] from rng. Returns 0, or -1 if the RNG fails. */
-static int draw_scalar(uint64_t d[4], gmtls_rng_fn rng, void *rng_ctx)
+/* Draws d in [1, n-2] from rng and, when blind is not NULL, a non-zero
+ * field element from the same call (the RNG's cost is mostly per call).
+ * Returns 0, or -1 if the RNG fails. */
+static int draw_scalar(uint64_t d[4], uint64_t blind[4], gmtls_rng_fn rng, void *rng_ctx)
 {
-    uint8_t buf[32];
+    uint8_t buf[64];
+    size_t len = blind != NULL ? 64 : 32;
     for (int draw = 0; draw < SM2_MAX_DRAWS; draw++) {
-        if (rng(rng_ctx, buf, sizeof buf) != 0) {
+        if (rng(rng_ctx, buf, len) != 0) {
             break;
         }
         gmtls_sm2_from_be(d, buf);
@@ -133,6 +136,13 @@ static int draw_scalar(uint64_t d[4], gmtls_rng_fn rng, void *rng_ctx)
         /* whether a draw is rejected reveals nothing about the kept one */
         SM2_DECLASSIFY(&ok, sizeof ok);
         if (ok) {
+            if (blind != NULL) {
+                /* any value below 2^256, reduced below p, 0 made 1: uniform
+                 * enough for a blinding factor (bias ~2^-32) */
+                gmtls_sm2_from_be(blind, buf + 32);
+                sm2_final_sub(blind, blind, 0, SM2_P);
+                blind[0] |= sm2_mask_zero4(blind) & 1;
+            }
             gmtls_sm_wipe(buf, sizeof buf);
             return 0;
         }
@@ -150,7 +160,7 @@ static int keygen_with(gmtls_sm2_key *key, gmtls_rng_fn rng, void *rng_ctx,
     if (key == NULL || rng == NULL) {
         return -1;
     }
-    if (draw_scalar(d, rng, rng_ctx) != 0) {
+    if (draw_scalar(d, NULL, rng, rng_ctx) != 0) {
         gmtls_sm_wipe(key, sizeof *key);
         return -1;
     }
@@ -576,13 +586,13 @@ int gmtls_sm2_verify(const gmtls_sm2_pubkey *pub, const uint8_t *id, size_t idle
 int gmtls_sm2_ecdh_ephemeral(gmtls_sm2_key *key, const gmtls_sm2_pubkey *peer, gmtls_rng_fn rng, void *rng_ctx,
                              uint8_t out[GMTLS_SM2_SCALAR_LEN])
 {
-    uint64_t d[4], t[4], zpi[4], zqi[4], x[4];
+    uint64_t d[4], blind[4], t[4], zpi[4], zqi[4], x[4];
     sm2_jac pj, qj;
     sm2_aff pa, qa;
     if (key == NULL || peer == NULL || rng == NULL || out == NULL) {
         return -1;
     }
-    if (draw_scalar(d, rng, rng_ctx) != 0) {
+    if (draw_scalar(d, blind, rng, rng_ctx) != 0) {
         gmtls_sm_wipe(key, sizeof *key);
         return -1;
     }
@@ -595,7 +605,14 @@ int gmtls_sm2_ecdh_ephemeral(gmtls_sm2_key *key, const gmtls_sm2_pubkey *peer, g
      * product is then 0 and the call fails below */
     uint64_t inf = sm2_mask_zero4(qj.Z);
     sm2_fp_mul(t, pj.Z, qj.Z);
-    gmtls_sm2_fp_inv(t, t);
+    /* (t b)^-1 b = t^-1 for the random non-zero b drawn with d: t b is
+     * uniform over the non-zero elements whatever t is (or 0 when t is 0,
+     * an invalid peer, which fails below anyway), so the faster
+     * variable-time inversion reveals nothing about t */
+    sm2_fp_mul(t, t, blind);
+    SM2_DECLASSIFY(t, sizeof t);
+    gmtls_sm2_fp_inv_vt(t, t);
+    sm2_fp_mul(t, t, blind);
     sm2_fp_mul(zpi, t, qj.Z);
     sm2_fp_mul(zqi, t, pj.Z);
     gmtls_sm2_jac_to_affine_zi(&pa, &pj, zpi);
@@ -609,6 +626,7 @@ int gmtls_sm2_ecdh_ephemeral(gmtls_sm2_key *key, const gmtls_sm2_pubkey *peer, g
     SM2_DECLASSIFY(&pa, sizeof pa); /* the public key is public */
     pub_set_point(&key->pub, &pa);
     gmtls_sm_wipe(d, sizeof d);
+    gmtls_sm_wipe(blind, sizeof blind);
     gmtls_sm_wipe(t, sizeof t);
     gmtls_sm_wipe(zpi, sizeof zpi);
     gmtls_sm_wipe(zqi, sizeof zqi);

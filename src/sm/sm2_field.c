@@ -161,6 +161,48 @@ static int64_t sm2_divsteps_62(int64_t zeta, uint64_t f, uint64_t g, sm2_trans *
     return zeta;
 }
 
+/*
+ * The same 62 hddivsteps for inputs that are not secret (gmtls_sm2_fp_inv_vt):
+ * a run of z steps with g even is one shift by z (each such step only
+ * halves g, doubles the row of f and decrements zeta), found with a count
+ * of trailing zeros; the odd steps are sm2_divsteps_62's with c2 = -1,
+ * still without a branch (a branch on zeta's sign mispredicts too often to
+ * pay, measured). Same matrix, same bounds, about 40% of the work.
+ */
+static int64_t sm2_divsteps_62_vt(int64_t zeta, uint64_t f, uint64_t g, sm2_trans *t)
+{
+    uint64_t u = 1, v = 0, q = 0, r = 1;
+    int i = 62;
+    for (;;) {
+        int z = __builtin_ctzll(g | ((uint64_t)1 << i)); /* at most i */
+        g >>= z;
+        u <<= z;
+        v <<= z;
+        zeta -= z;
+        i -= z;
+        if (i == 0) {
+            break;
+        }
+        uint64_t c1 = (uint64_t)(zeta >> 63); /* all-ones if delta > 0: swap */
+        g += (f ^ c1) - c1;
+        q += (u ^ c1) - c1;
+        r += (v ^ c1) - c1;
+        zeta = (int64_t)(((uint64_t)zeta ^ c1) - 1);
+        f += g & c1;
+        u += q & c1;
+        v += r & c1;
+        g >>= 1;
+        u <<= 1;
+        v <<= 1;
+        i--;
+    }
+    t->u = u;
+    t->v = v;
+    t->q = q;
+    t->r = r;
+    return zeta;
+}
+
 /* (f, g) = (u f + v g, q f + r g) / 2^62; both sums are exact multiples
  * of 2^62 by construction. */
 static void sm2_update_fg(sm2_s62 *f, sm2_s62 *g, const sm2_trans *t)
@@ -242,8 +284,10 @@ static void sm2_update_de(sm2_s62 *d, sm2_s62 *e, const sm2_trans *t)
     sm2_s62_reduce_above(e);
 }
 
-/* r = a^-1 (Montgomery in, Montgomery out); 0 maps to 0 */
-void gmtls_sm2_fp_inv(uint64_t r[4], const uint64_t a[4])
+/* r = a^-1 (Montgomery in, Montgomery out); 0 maps to 0. With vt set, the
+ * batches use sm2_divsteps_62_vt and stop once g is 0 (time then depends
+ * on a). */
+static void sm2_fp_inv_with(uint64_t r[4], const uint64_t a[4], int vt)
 {
     sm2_s62 f = SM2_P_S62, g, d = {{0, 0, 0, 0, 0}}, e = {{1, 0, 0, 0, 0}};
     sm2_trans t;
@@ -258,9 +302,13 @@ void gmtls_sm2_fp_inv(uint64_t r[4], const uint64_t a[4])
     for (int i = 0; i < SM2_DIVSTEP_BATCHES; i++) {
         uint64_t flo = (uint64_t)f.l[0] | ((uint64_t)f.l[1] << 62);
         uint64_t glo = (uint64_t)g.l[0] | ((uint64_t)g.l[1] << 62);
-        zeta = sm2_divsteps_62(zeta, flo, glo, &t);
+        zeta = vt ? sm2_divsteps_62_vt(zeta, flo, glo, &t) : sm2_divsteps_62(zeta, flo, glo, &t);
         sm2_update_fg(&f, &g, &t);
         sm2_update_de(&d, &e, &t);
+        /* g = 0 stays 0: the remaining batches would leave f and d as they are */
+        if (vt && (g.l[0] | g.l[1] | g.l[2] | g.l[3] | g.l[4]) == 0) {
+            break;
+        }
     }
     /* g = 0 and f = +-1 (or f = p for a = 0, with d = 0): a^-1 = d * sign(f);
      * -p < d < p, so negating (or not) and adding p if negative gives
@@ -283,6 +331,16 @@ void gmtls_sm2_fp_inv(uint64_t r[4], const uint64_t a[4])
     gmtls_sm_wipe(&e, sizeof e);
     gmtls_sm_wipe(&t, sizeof t);
     gmtls_sm_wipe(x, sizeof x);
+}
+
+void gmtls_sm2_fp_inv(uint64_t r[4], const uint64_t a[4])
+{
+    sm2_fp_inv_with(r, a, 0);
+}
+
+void gmtls_sm2_fp_inv_vt(uint64_t r[4], const uint64_t a[4])
+{
+    sm2_fp_inv_with(r, a, 1);
 }
 
 /* ------------------------------------------------------------ mod n */

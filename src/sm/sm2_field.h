@@ -1206,8 +1206,12 @@ SM2_ALWAYS_INLINE void sm2_fp_sqr_subsub2sub(uint64_t r[4], const uint64_t a[4],
 void gmtls_sm2_fp_to_mont(uint64_t r[4], const uint64_t a[4]);
 /* a*R -> a */
 void gmtls_sm2_fp_from_mont(uint64_t r[4], const uint64_t a[4]);
-/* r = a^-1 (Montgomery in, Montgomery out); 0 maps to 0. Fermat, fixed chain. */
+/* r = a^-1 (Montgomery in, Montgomery out); 0 maps to 0. Constant time
+ * (Bernstein-Yang divsteps, sm2_field.c). */
 void gmtls_sm2_fp_inv(uint64_t r[4], const uint64_t a[4]);
+/* The same in variable time, about twice as fast: only for values that are
+ * public or blinded by a random factor. */
+void gmtls_sm2_fp_inv_vt(uint64_t r[4], const uint64_t a[4]);
 
 /* Big-endian 32 bytes <-> limbs (no reduction). */
 void gmtls_sm2_from_be(uint64_t r[4], const uint8_t in[32]);

@@ -147,13 +147,6 @@ typedef struct {
     uint64_t zz[4], zzz[4];
 } sm2_jacz;
 
-static void jacz_set(sm2_jacz *r, const sm2_jac *p)
-{
-    r->p = *p;
-    sm2_fp_sqr(r->zz, p->Z);
-    sm2_fp_mul(r->zzz, r->zz, p->Z);
-}
-
 /* jac_add_core with Z2^2 and Z2^3 taken from q: 11M + 3S. */
 static void jacz_add_core(sm2_jac *r, const sm2_jac *p, const sm2_jacz *q, uint64_t *is_equal)
 {
@@ -618,29 +611,53 @@ void gmtls_sm2_mul_g(sm2_jac *r, const uint64_t k[4])
 
 void gmtls_sm2_mul_point(sm2_jac *r, const uint64_t k[4], const sm2_aff *p)
 {
-    sm2_jac tab[SM2_VAR_ENTRIES], acc;
+    sm2_jac acc;
     sm2_jacz tabz[SM2_VAR_ENTRIES], sel;
     uint64_t neg, mag, dummy;
-    /* tab[i] = (i + 1) * P: the even multiples by doubling, the odd ones by
+    /* tabz[i] = (i + 1) * P: the even multiples by doubling, the odd ones by
      * a mixed addition of P to the entry below (i*P + P with 2 <= i <= 14
-     * is never a doubling or infinity; P is a finite point). */
-    jac_from_aff(&tab[0], p);
+     * is never a doubling or infinity; P is a finite point); then each
+     * entry's Z^2 and Z^3 (1 for P itself). */
+    jac_from_aff(&tabz[0].p, p);
     for (int i = 1; i < SM2_VAR_ENTRIES; i += 2) {
-        gmtls_sm2_jac_dbl(&tab[i], &tab[i / 2]); /* (i + 1) P = 2 * ((i + 1) / 2) P */
+        gmtls_sm2_jac_dbl(&tabz[i].p, &tabz[i / 2].p); /* (i + 1) P = 2 * ((i + 1) / 2) P */
         if (i + 1 < SM2_VAR_ENTRIES) {
-            jac_madd_core(&tab[i + 1], &tab[i], p, &dummy);
+            jac_madd_core(&tabz[i + 1].p, &tabz[i].p, p, &dummy);
         }
     }
-    for (int i = 0; i < SM2_VAR_ENTRIES; i++) {
-        jacz_set(&tabz[i], &tab[i]);
+    memcpy(tabz[0].zz, SM2_FP_ONE, sizeof tabz[0].zz);
+    memcpy(tabz[0].zzz, SM2_FP_ONE, sizeof tabz[0].zzz);
+    for (int i = 1; i < SM2_VAR_ENTRIES; i++) {
+        sm2_fp_sqr(tabz[i].zz, tabz[i].p.Z);
+        sm2_fp_mul(tabz[i].zzz, tabz[i].zz, tabz[i].p.Z);
     }
-    /* the top window starts the accumulator (a zero digit gives (0, 0, 0),
-     * which is infinity) */
-    mag = booth_digit(k, SM2_VAR_WINDOWS - 1, SM2_VAR_W, &neg);
-    jacz_select(&sel, tabz, SM2_VAR_ENTRIES, mag);
-    acc = sel.p;
-    sm2_fp_cneg(acc.Y, neg);
-    for (int j = SM2_VAR_WINDOWS - 2; j >= 0; j--) {
+    /* The top two windows start the accumulator. The top digit is
+     * b255 + b254 in {0, 1, 2} (no bits above 255): instead of selecting it
+     * and doubling five times, it selects among infinity, 32P and 64P (two
+     * doublings of 16P), and the next window's entry is added to that. The
+     * two sums' terms are d*32*P with d in {0, 1, 2} and e*P with
+     * |e| <= 16: equal only when both are zero (infinity, handled). A zero
+     * digit selects (0, 0, 0), which is infinity. */
+    {
+        sm2_jac big[2]; /* 32P, 64P */
+        uint64_t top = scalar_bits(k, 254, 2), d1 = top & 1, d2 = top >> 1;
+        gmtls_sm2_jac_dbl(&big[0], &tabz[SM2_VAR_ENTRIES - 1].p);
+        gmtls_sm2_jac_dbl(&big[1], &big[0]);
+        /* b255 + b254: 2 when both are set, else 1 when either is */
+        uint64_t is2 = (uint64_t)0 - (d1 & d2), is1 = (uint64_t)0 - (d1 ^ d2);
+        jac_set_inf(&acc);
+        jac_cmov(&acc, &big[0], is1);
+        jac_cmov(&acc, &big[1], is2);
+        mag = booth_digit(k, SM2_VAR_WINDOWS - 2, SM2_VAR_W, &neg);
+        jacz_select(&sel, tabz, SM2_VAR_ENTRIES, mag);
+        sm2_fp_cneg(sel.p.Y, neg);
+        jacz_add_ct(&acc, &acc, &sel, 0);
+        gmtls_sm_wipe(big, sizeof big);
+        gmtls_sm_wipe(&top, sizeof top);
+        gmtls_sm_wipe(&d1, sizeof d1);
+        gmtls_sm_wipe(&d2, sizeof d2);
+    }
+    for (int j = SM2_VAR_WINDOWS - 3; j >= 0; j--) {
         /* the entry first: it does not depend on acc, so the processor
          * can fetch it while the doublings wait on each other */
         mag = booth_digit(k, j, SM2_VAR_W, &neg);
@@ -657,7 +674,6 @@ void gmtls_sm2_mul_point(sm2_jac *r, const uint64_t k[4], const sm2_aff *p)
         jacz_add_ct(&acc, &acc, &sel, j == 0);
     }
     *r = acc;
-    gmtls_sm_wipe(tab, sizeof tab);
     gmtls_sm_wipe(tabz, sizeof tabz);
     gmtls_sm_wipe(&acc, sizeof acc);
     gmtls_sm_wipe(&sel, sizeof sel);

@@ -316,7 +316,7 @@ static void test_field_fused(void)
 static void test_field_inv(void)
 {
     BIGNUM *a = BN_new(), *want = BN_new();
-    int bad = 0;
+    int bad = 0, bad_vt = 0;
     for (int i = 0; i < 4000; i++) {
         uint64_t x[4], xm[4], r[4], rn[4];
         if (i < 256) {
@@ -350,8 +350,13 @@ static void test_field_inv(void)
             BN_mod_inverse(want, a, bn_p, bnctx);
         }
         bad += !limbs_eq_bn(rn, want);
+        /* the variable-time version on the same values */
+        gmtls_sm2_fp_inv_vt(r, xm);
+        gmtls_sm2_fp_from_mont(rn, r);
+        bad_vt += !limbs_eq_bn(rn, want);
     }
     CHECK(bad == 0);
+    CHECK(bad_vt == 0);
     BN_free(a);
     BN_free(want);
 }
