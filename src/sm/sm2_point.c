@@ -78,68 +78,6 @@ void gmtls_sm2_jac_dbl(sm2_jac *r, const sm2_jac *p)
     memcpy(r->Z, z3, sizeof z3);
 }
 
-/*
- * Jacobian addition, "add-1998-cmo-2" (Explicit-Formulas Database):
- *   Z1Z1 = Z1^2, Z2Z2 = Z2^2, U1 = X1*Z2Z2, U2 = X2*Z1Z1,
- *   S1 = Y1*Z2*Z2Z2, S2 = Y2*Z1*Z1Z1, H = U2-U1, HH = H^2, J = H*HH,
- *   R = S2-S1, V = U1*HH, X3 = R^2-J-2*V, Y3 = R*(V-X3)-S1*J, Z3 = Z1*Z2*H:
- * 12M + 4S, no doublings of intermediate values ("add-2007-bl" is this
- * point scaled by 2). Computes the generic sum and reports through a mask
- * whether the two were equal (H = 0 and R = 0) so callers can select the
- * right result. H = 0 with R != 0 (P = -Q) already yields Z3 = 0.
- */
-static void jac_add_core(sm2_jac *r, const sm2_jac *p, const sm2_jac *q, uint64_t *is_equal)
-{
-    uint64_t zu[2][4];  /* Z1Z1, U1 */
-    uint64_t ts[2][4];  /* Y2*Z1, S1 */
-    uint64_t rw[2][4];  /* R, S1*J */
-    uint64_t jvd[3][4]; /* J, V, V - X3 */
-    uint64_t z2z2[4], h[4], hh[4], t[4], t2[4];
-    /* the order lets independent multiplications overlap (measured) */
-    sm2_fp_sqr(z2z2, q->Z);
-    sm2_fp_mul(ts[0], q->Y, p->Z);
-    sm2_fp_sqr(zu[0], p->Z);
-    sm2_fp_mul(zu[1], p->X, z2z2); /* U1 = X1*Z2Z2 */
-    sm2_fp_mul_sub(h, q->X, zu);   /* H = X2*Z1Z1 - U1 */
-    sm2_fp_mul(t, p->Y, q->Z);
-    sm2_fp_sqr(hh, h);                    /* HH = H^2 */
-    sm2_fp_mul(ts[1], t, z2z2);           /* S1 = Y1*Z2*Z2Z2 */
-    sm2_fp_mul_sub(rw[0], zu[0], ts);     /* R = Y2*Z1*Z1Z1 - S1 */
-    sm2_fp_mul(t2, p->Z, q->Z);
-    sm2_fp_mul(jvd[0], h, hh);               /* J = H*HH */
-    sm2_fp_mul(jvd[1], zu[1], hh);           /* V = U1*HH */
-    sm2_fp_sqr_subsub2sub(r->X, rw[0], jvd); /* X3 = R^2 - J - 2V; V - X3 */
-    sm2_fp_mul(rw[1], ts[1], jvd[0]);        /* S1*J */
-    sm2_fp_mul(r->Z, t2, h);                 /* Z3 = Z1*Z2*H */
-    *is_equal = sm2_mask_zero4(h) & sm2_mask_zero4(rw[0]);
-    sm2_fp_mul_sub(r->Y, jvd[2], (const uint64_t(*)[4])rw); /* Y3 = R*(V - X3) - S1*J */
-}
-
-/*
- * Constant-time addition handling infinity on either side. With
- * may_double = 0 the caller guarantees p != q (the case is not detected);
- * the flag is a property of the call site, never of secret data.
- */
-static void jac_add_ct(sm2_jac *r, const sm2_jac *p, const sm2_jac *q, int may_double)
-{
-    sm2_jac sum, dbl;
-    uint64_t is_equal;
-    uint64_t p_inf = sm2_mask_zero4(p->Z), q_inf = sm2_mask_zero4(q->Z);
-    jac_add_core(&sum, p, q, &is_equal);
-    if (may_double) {
-        gmtls_sm2_jac_dbl(&dbl, p);
-        jac_cmov(&sum, &dbl, is_equal & ~p_inf & ~q_inf);
-    }
-    jac_cmov(&sum, q, p_inf);
-    jac_cmov(&sum, p, q_inf & ~p_inf);
-    *r = sum;
-}
-
-void gmtls_sm2_jac_add(sm2_jac *r, const sm2_jac *p, const sm2_jac *q)
-{
-    jac_add_ct(r, p, q, 1);
-}
-
 /* A Jacobian point with Z^2 and Z^3 alongside: the entries of the k*P
  * table, each added 51 times, so the two products are made once. */
 typedef struct {
@@ -147,7 +85,24 @@ typedef struct {
     uint64_t zz[4], zzz[4];
 } sm2_jacz;
 
-/* jac_add_core with Z2^2 and Z2^3 taken from q: 11M + 3S. */
+/* r->zz, r->zzz from r->p.Z */
+static void jacz_fill(sm2_jacz *r)
+{
+    sm2_fp_sqr(r->zz, r->p.Z);
+    sm2_fp_mul(r->zzz, r->zz, r->p.Z);
+}
+
+/*
+ * Jacobian addition, "add-1998-cmo-2" (Explicit-Formulas Database):
+ *   Z1Z1 = Z1^2, Z2Z2 = Z2^2, U1 = X1*Z2Z2, U2 = X2*Z1Z1,
+ *   S1 = Y1*Z2*Z2Z2, S2 = Y2*Z1*Z1Z1, H = U2-U1, HH = H^2, J = H*HH,
+ *   R = S2-S1, V = U1*HH, X3 = R^2-J-2*V, Y3 = R*(V-X3)-S1*J, Z3 = Z1*Z2*H,
+ * with Z2^2 and Z2^3 taken from q: 11M + 3S (12M + 4S with them), no
+ * doublings of intermediate values ("add-2007-bl" is this point scaled by
+ * 2). Computes the generic sum and reports through a mask whether the two
+ * were equal (H = 0 and R = 0) so callers can select the right result.
+ * H = 0 with R != 0 (P = -Q) already yields Z3 = 0.
+ */
 static void jacz_add_core(sm2_jac *r, const sm2_jac *p, const sm2_jacz *q, uint64_t *is_equal)
 {
     uint64_t zu[2][4];  /* Z1Z1, U1 */
@@ -173,7 +128,12 @@ static void jacz_add_core(sm2_jac *r, const sm2_jac *p, const sm2_jacz *q, uint6
     sm2_fp_mul_sub(r->Y, jvd[2], (const uint64_t(*)[4])rw); /* Y3 = R*(V - X3) - S1*J */
 }
 
-/* jac_add_ct for a cached-Z q (infinity being all-zero there too). */
+/*
+ * Constant-time addition handling infinity on either side (all-zero
+ * coordinates). With may_double = 0 the caller guarantees p != q (the case
+ * is not detected); the flag is a property of the call site, never of
+ * secret data.
+ */
 static void jacz_add_ct(sm2_jac *r, const sm2_jac *p, const sm2_jacz *q, int may_double)
 {
     sm2_jac sum, dbl;
@@ -187,6 +147,14 @@ static void jacz_add_ct(sm2_jac *r, const sm2_jac *p, const sm2_jacz *q, int may
     jac_cmov(&sum, &q->p, p_inf);
     jac_cmov(&sum, p, q_inf & ~p_inf);
     *r = sum;
+}
+
+void gmtls_sm2_jac_add(sm2_jac *r, const sm2_jac *p, const sm2_jac *q)
+{
+    sm2_jacz qz = {*q, {0}, {0}};
+    jacz_fill(&qz);
+    jacz_add_ct(r, p, &qz, 1);
+    gmtls_sm_wipe(&qz, sizeof qz);
 }
 
 /*
@@ -224,7 +192,7 @@ static void jac_madd_core(sm2_jac *sum, const sm2_jac *p, const sm2_aff *q, uint
 
 /* q_inf marks q as the point at infinity; p may be infinity. p = q is
  * handled when may_double is set (a property of the call site, as for
- * jac_add_ct). */
+ * jacz_add_ct). */
 static void jac_madd(sm2_jac *r, const sm2_jac *p, const sm2_aff *q, uint64_t q_inf, int may_double)
 {
     sm2_jac sum, dbl, qj;
@@ -254,7 +222,9 @@ static void jac_add_vt(sm2_jac *r, const sm2_jac *p, const sm2_jac *q)
     }
     uint64_t is_equal;
     sm2_jac sum;
-    jac_add_core(&sum, p, q, &is_equal);
+    sm2_jacz qz = {*q, {0}, {0}};
+    jacz_fill(&qz);
+    jacz_add_core(&sum, p, &qz, &is_equal);
     if (is_equal) {
         gmtls_sm2_jac_dbl(r, p);
         return;
@@ -628,8 +598,7 @@ void gmtls_sm2_mul_point(sm2_jac *r, const uint64_t k[4], const sm2_aff *p)
     memcpy(tabz[0].zz, SM2_FP_ONE, sizeof tabz[0].zz);
     memcpy(tabz[0].zzz, SM2_FP_ONE, sizeof tabz[0].zzz);
     for (int i = 1; i < SM2_VAR_ENTRIES; i++) {
-        sm2_fp_sqr(tabz[i].zz, tabz[i].p.Z);
-        sm2_fp_mul(tabz[i].zzz, tabz[i].zz, tabz[i].p.Z);
+        jacz_fill(&tabz[i]);
     }
     /* The top two windows start the accumulator. The top digit is
      * b255 + b254 in {0, 1, 2} (no bits above 255): instead of selecting it
