@@ -37,10 +37,10 @@ else
     bad "build against the installed library: $(cat "$T/cc.log")"
 fi
 syms=$(nm -D --defined-only "$lib" | awk '{print $3}')
-for s in gmtls_config_new gmtls_handshake gmtls_receive gmtls_send gmtls_io_read gmtls_sm3 gmtls_sm4_gcm_seal gmtls_sm2_sign; do
+for s in gmtls_config_new gmtls_handshake gmtls_receive gmtls_send gmtls_io_read gmtls_sm3 gmtls_sm4_gcm_seal gmtls_sm2_sign gmtls_rng; do
     grep -qx "$s" <<<"$syms" && ok "exports $s" || bad "does not export $s"
 done
-for s in gmtls_rec_open gmtls_hkdf_expand_label gmtls_server_handle gmtls_sm2_fp_inv; do
+for s in gmtls_rec_open gmtls_hkdf_expand_label gmtls_server_handle gmtls_sm2_fp_inv gmtls_random gmtls_rng_cb; do
     grep -qx "$s" <<<"$syms" && bad "exports internal $s" || ok "hides $s"
 done
 echo "install_test: $passed passed, $failed failed"

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/rand.h>
+#include "gmtls/sm.h"
 
 #include "cmd.h"
 
@@ -112,8 +112,8 @@ void tool_print_hex(const uint8_t *buf, size_t len)
     }
 }
 
+/* the library's generator, as its TLS code uses it */
 int tool_rng(void *ctx, uint8_t *buf, size_t len)
 {
-    (void)ctx;
-    return RAND_bytes(buf, (int)len) == 1 ? 0 : -1;
+    return gmtls_rng(ctx, buf, len);
 }

@@ -30,6 +30,11 @@ extern "C" {
  *  unpredictable bytes; return 0 on success, non-zero on failure. */
 typedef int (*gmtls_rng_fn)(void *ctx, uint8_t *out, size_t len);
 
+/** The library's own random source in that shape (ctx unused): OpenSSL's
+ *  private DRBG, buffered per thread and wiped as it is handed out; safe
+ *  across fork. Returns 0 on success. */
+GMTLS_API int gmtls_rng(void *ctx, uint8_t *out, size_t len);
+
 /** Name of the implementation path in use ("portable", "aesni-avx2",
  *  "gfni-avx2", "gfni-avx512", ...). GMTLS_CPU=<name> in the environment
  *  forces a path (falling back to "portable" when the CPU lacks it). */

@@ -196,8 +196,12 @@ GMTLS_MUST_CHECK int gmtls_pkey_from_evp(gmtls_pkey *key, void *evp, int is_priv
 void gmtls_pkey_dispose(gmtls_pkey *key);
 
 /* Random bytes from the system RNG (libcrypto). 0 or GMTLS_ERR_CRYPTO. */
+/* Random bytes for public values (randoms, nonces, session ids) and for
+ * secret ones (keys, ticket keys, signature nonces): OpenSSL's public and
+ * private DRBGs, buffered per thread (openssl.c). */
 GMTLS_MUST_CHECK int gmtls_random(uint8_t *out, size_t len);
-int gmtls_rng_cb(void *ctx, uint8_t *out, size_t len); /* gmtls_rng_fn shape */
+GMTLS_MUST_CHECK int gmtls_random_secret(uint8_t *out, size_t len);
+int gmtls_rng_cb(void *ctx, uint8_t *out, size_t len); /* gmtls_rng_fn shape, secret bytes */
 /* 1 when the CPU has AES instructions (AES-GCM preferred over ChaCha20). */
 int gmtls_cpu_has_aes(void);
 

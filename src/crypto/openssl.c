@@ -2,8 +2,12 @@
  * AES-GCM, ChaCha20-Poly1305, X25519, P-256, P-384, ECDSA, RSA-PSS,
  * Ed25519, RSA PKCS#1 v1.5 (certificate signatures only), and the RNG.
  * Algorithms are fetched once; cipher contexts are made once per traffic key. */
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 /* SHA-256/384 through the plain-struct interface: no allocation and no
  * provider lookup per hash, which the key schedule does dozens of times per
@@ -17,6 +21,7 @@
 #include <openssl/rsa.h>
 
 #include "crypto/crypto.h"
+#include "gmtls/sm.h"
 
 static EVP_CIPHER *c_aes128gcm, *c_aes256gcm, *c_chacha;
 static pthread_once_t fetch_once = PTHREAD_ONCE_INIT;
@@ -33,15 +38,105 @@ static void fetch(void)
     pthread_once(&fetch_once, fetch_all);
 }
 
+/*
+ * Randomness. OpenSSL 3.0's RAND_bytes costs ~0.65 us even for 32 bytes
+ * (its CTR-DRBG re-keys after every request) and several us when its code
+ * is cold, as between the connections of a busy server; a handshake draws
+ * three or four times. So each thread keeps 512 bytes from one request and
+ * hands them out, wiping each byte from the buffer as it leaves: public
+ * values (randoms, nonces) from OpenSSL's public DRBG, secret ones (keys,
+ * signature nonces) from its private DRBG, in two buffers, as OpenSSL
+ * separates them. The buffers live in a page mapped MADV_WIPEONFORK: a child
+ * process, however created, sees the page zeroed, which reads as empty, so
+ * parent and child never hand out the same bytes. Where the kernel refuses
+ * that (before Linux 4.14), or for requests above 128 bytes, OpenSSL is
+ * called directly.
+ */
+#define RNG_BUF 512
+typedef struct {
+    uint8_t buf[2][RNG_BUF];
+    size_t avail[2]; /* bytes left at the end of buf[i]; 0 (a wiped page) is empty */
+} rng_page;
+
+#define RNG_PAGE_BYTES ((sizeof(rng_page) + 4095) & ~(size_t)4095)
+
+static pthread_key_t rng_key;
+static pthread_once_t rng_once = PTHREAD_ONCE_INIT;
+static int rng_key_ok;
+static __thread rng_page *rng_tls;
+static __thread int rng_tls_tried;
+
+/* thread exit: the unused bytes are wiped with the page */
+static void rng_page_free(void *p)
+{
+    OPENSSL_cleanse(p, sizeof(rng_page));
+    munmap(p, RNG_PAGE_BYTES);
+}
+
+static void rng_key_init(void)
+{
+    rng_key_ok = pthread_key_create(&rng_key, rng_page_free) == 0;
+}
+
+static rng_page *rng_page_get(void)
+{
+    if (!rng_tls_tried) {
+        rng_tls_tried = 1;
+        pthread_once(&rng_once, rng_key_init);
+        void *p = mmap(NULL, RNG_PAGE_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p != MAP_FAILED) {
+            if (rng_key_ok && madvise(p, RNG_PAGE_BYTES, MADV_WIPEONFORK) == 0 && pthread_setspecific(rng_key, p) == 0) {
+                rng_tls = p;
+            } else {
+                munmap(p, RNG_PAGE_BYTES);
+            }
+        }
+    }
+    return rng_tls;
+}
+
+static int rng_draw(int secret, uint8_t *out, size_t len)
+{
+    int (*fill)(unsigned char *, int) = secret ? RAND_priv_bytes : RAND_bytes;
+    rng_page *pg = len <= RNG_BUF / 4 ? rng_page_get() : NULL;
+    if (pg == NULL) {
+        return len <= INT_MAX && fill(out, (int)len) == 1 ? 0 : GMTLS_ERR_CRYPTO;
+    }
+    if (pg->avail[secret] < len) {
+        /* the few bytes left over are overwritten unused */
+        if (fill(pg->buf[secret], RNG_BUF) != 1) {
+            OPENSSL_cleanse(pg->buf[secret], RNG_BUF);
+            pg->avail[secret] = 0;
+            return GMTLS_ERR_CRYPTO;
+        }
+        pg->avail[secret] = RNG_BUF;
+    }
+    uint8_t *src = pg->buf[secret] + (RNG_BUF - pg->avail[secret]);
+    memcpy(out, src, len);
+    OPENSSL_cleanse(src, len);
+    pg->avail[secret] -= len;
+    return 0;
+}
+
 int gmtls_random(uint8_t *out, size_t len)
 {
-    return RAND_bytes(out, (int)len) == 1 ? 0 : GMTLS_ERR_CRYPTO;
+    return rng_draw(0, out, len);
+}
+
+int gmtls_random_secret(uint8_t *out, size_t len)
+{
+    return rng_draw(1, out, len);
 }
 
 int gmtls_rng_cb(void *ctx, uint8_t *out, size_t len)
 {
     (void)ctx;
-    return gmtls_random(out, len) == 0 ? 0 : -1;
+    return gmtls_random_secret(out, len) == 0 ? 0 : -1;
+}
+
+GMTLS_API int gmtls_rng(void *ctx, uint8_t *out, size_t len)
+{
+    return gmtls_rng_cb(ctx, out, len);
 }
 
 int gmtls_cpu_has_aes(void)

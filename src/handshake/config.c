@@ -51,7 +51,7 @@ gmtls_config *gmtls_config_new(void)
     cfg->tickets = 1;
     cfg->ticket_lifetime = GMTLS_MAX_TICKET_LIFETIME;
     cfg->sm2_id_mode = GMTLS_SM2_ID_RFC8998;
-    if (gmtls_random((uint8_t *)&cfg->ticket_keys[0], sizeof cfg->ticket_keys[0]) != 0) {
+    if (gmtls_random_secret((uint8_t *)&cfg->ticket_keys[0], sizeof cfg->ticket_keys[0]) != 0) {
         free(cfg);
         return NULL;
     }

@@ -15,3 +15,4 @@ target_link_libraries(psk_test PRIVATE gmtls_tlstest)
 gmtls_test(common_test unit ${CMAKE_CURRENT_LIST_DIR}/common_test.c)
 
 gmtls_test(hmac_test unit ${CMAKE_CURRENT_LIST_DIR}/hmac_test.c)
+gmtls_test(rng_test unit ${CMAKE_CURRENT_LIST_DIR}/rng_test.c)
