@@ -47,8 +47,8 @@ static void fetch(void)
  * values (randoms, nonces) from OpenSSL's public DRBG, secret ones (keys,
  * signature nonces) from its private DRBG, in two buffers, as OpenSSL
  * separates them. The buffers live in a page mapped MADV_WIPEONFORK: a child
- * process, however created, sees the page zeroed, which reads as empty, so
- * parent and child never hand out the same bytes. Where the kernel refuses
+ * process (fork, or clone without shared memory) sees the page zeroed, which
+ * reads as empty, so parent and child never hand out the same bytes. Where the kernel refuses
  * that (before Linux 4.14), or for requests above 128 bytes, OpenSSL is
  * called directly.
  */
@@ -76,6 +76,17 @@ static void rng_page_free(void *p)
 static void rng_key_init(void)
 {
     rng_key_ok = pthread_key_create(&rng_key, rng_page_free) == 0;
+}
+
+/* When the library is unloaded (dlclose), threads that outlive it must not
+ * call rng_page_free, which goes with it: their pages are then simply
+ * unmapped at process exit. */
+__attribute__((destructor)) static void rng_fini(void)
+{
+    if (rng_key_ok) {
+        rng_key_ok = 0;
+        pthread_key_delete(rng_key);
+    }
 }
 
 static rng_page *rng_page_get(void)
