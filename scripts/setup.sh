@@ -9,7 +9,10 @@ what=${1:-test}
 need=(cmake make gcc pkg-config libssl-dev openssl)
 case "$what" in
     build|run) ;;
-    test) need+=(gnutls-bin curl clang libclang-rt-14-dev libgcrypt20-dev valgrind chromium python3 tshark) ;;
+    # golang-go builds the BoGo runner and the Go-family peer; iproute2 and
+    # util-linux give `ip`, `unshare` and `flock` for the peer tests (tests/peers/).
+    test) need+=(gnutls-bin curl clang libclang-rt-14-dev libgcrypt20-dev valgrind chromium python3 tshark
+                 golang-go iproute2 util-linux xz-utils) ;;
     *) echo "setup.sh: unknown target '$what' (build|run|test)" >&2; exit 2 ;;
 esac
 if [ -n "${GMTLS_EXTRA_PACKAGES:-}" ]; then

@@ -102,12 +102,13 @@ static inline long test_unhex(const char *hex, uint8_t *out, size_t cap)
     return (long)n;
 }
 
-/* Path of a file under the shared vectors directory (env GMTLS_VECTORS). */
+/* Path of a file under the test vectors directory (env GMTLS_VECTORS, set by CTest
+ * to the repository's tests/vectors). */
 static inline const char *test_vector_path(const char *rel)
 {
     static char buf[4096];
     const char *dir = getenv("GMTLS_VECTORS");
-    snprintf(buf, sizeof buf, "%s/%s", dir ? dir : "../shared/vectors", rel);
+    snprintf(buf, sizeof buf, "%s/%s", dir ? dir : "tests/vectors", rel);
     return buf;
 }
 

@@ -1,5 +1,5 @@
 /* tests/sm/wycheproof_test.c - Project Wycheproof SM4-GCM, SM4-CCM and
- * HMAC-SM3 vectors, read as shipped (JSON) from the shared vectors
+ * HMAC-SM3 vectors, read as shipped (JSON) from the test vectors
  * directory; every valid and invalid case, once per CPU path. */
 #include "gmtls/sm.h"
 #include "json.h"
