@@ -50,7 +50,9 @@ typedef struct {
 static inline void gmtls_rd_init(gmtls_rd *r, const uint8_t *p, size_t len)
 {
     r->p = p;
-    r->end = p + len;
+    /* C11 §6.5.6: arithmetic on a null pointer is undefined, even + 0 (an
+     * empty or failed sub-reader has p == NULL). */
+    r->end = len != 0 ? p + len : p;
     r->err = 0;
 }
 

@@ -448,8 +448,10 @@ static int process(gmtls_conn *c, gmtls_buf *out, gmtls_buf *app, const uint8_t 
             return rc;
         }
     }
-    in += pos;
-    avail -= pos;
+    if (pos != 0) { /* in may be NULL when there is no input (NULL + 0 is undefined) */
+        in += pos;
+        avail -= pos;
+    }
     size_t fast = pos;
     pos = 0;
     if (avail > 0) {
@@ -457,7 +459,7 @@ static int process(gmtls_conn *c, gmtls_buf *out, gmtls_buf *app, const uint8_t 
         memcpy(c->rbuf.base + c->rbuf.off, in, avail);
         c->rbuf.off += avail;
     }
-    while (!(until_done && c->state == ST_DONE) && !c->closed_recv) {
+    while (!(until_done && c->state == ST_DONE) && !c->closed_recv && c->rbuf.off - pos >= GMTLS_REC_HDR) {
         int err;
         size_t rl = gmtls_rec_next_len(c->rbuf.base + pos, c->rbuf.off - pos, &err);
         if (err != 0) {

@@ -24,3 +24,10 @@ if(GMTLS_REPLAY_COUNT EQUAL 0)
     add_test(NAME replay_no_recordings COMMAND replay_transcript ${GMTLS_VECTORS_DIR}/sm-tls13)
     set_tests_properties(replay_no_recordings PROPERTIES LABELS "vectors" ENVIRONMENT "${GMTLS_TEST_ENV}")
 endif()
+
+# Recording-format tests (tests/vectors/format/<case>/): the loader alone
+# (--load-only), e.g. a PSK identity longer than any fixed buffer.
+add_test(NAME replay_format_psk-long-identity
+         COMMAND replay_transcript --load-only ${GMTLS_VECTORS_DIR}/format/psk-long-identity)
+set_tests_properties(replay_format_psk-long-identity PROPERTIES LABELS "vectors" ENVIRONMENT "${GMTLS_TEST_ENV}"
+                     PASS_REGULAR_EXPRESSION "psk.txt: identity 300 bytes, psk 32 bytes")

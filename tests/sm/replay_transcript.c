@@ -253,9 +253,11 @@ typedef struct {
 static keylog_line g_keylog[16];
 static size_t g_nkeylog;
 
+/* A named hex value: any length (a ticket identity can be far longer than
+ * any secret), allocated by load_named, released by free_named. */
 typedef struct {
     char name[64];
-    uint8_t v[64];
+    uint8_t *v;
     size_t len;
     int used;
 } named_value;
@@ -264,7 +266,8 @@ static named_value g_ksfile[32]; /* gmssl-key-schedule.txt */
 static size_t g_nksfile;
 static int g_have_ksfile;
 
-static uint8_t g_psk[GMTLS_MAX_HASH_LEN], g_psk_id[1024];
+/* RFC 8446 §4.2.11: opaque identity<1..2^16-1> */
+static uint8_t g_psk[GMTLS_MAX_HASH_LEN], g_psk_id[65535];
 static size_t g_psk_len, g_psk_id_len;
 static int g_have_psk;
 
@@ -403,7 +406,8 @@ static int load_named(const char *dir, const char *file, named_value *out, size_
             sp++;
         }
         size_t hl = strlen(sp);
-        if (unhex(sp, hl, v->v, sizeof v->v) != 0) {
+        v->v = malloc(hl / 2 + 1);
+        if (v->v == NULL || unhex(sp, hl, v->v, hl / 2) != 0) {
             fatal("%s:%zu: bad hex for %s", file, lineno, v->name);
         }
         v->len = hl / 2;
@@ -411,6 +415,14 @@ static int load_named(const char *dir, const char *file, named_value *out, size_
     }
     free(text);
     return 1;
+}
+
+static void free_named(named_value *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(v[i].v);
+        v[i].v = NULL;
+    }
 }
 
 static const named_value *ksfile_find(const char *name)
@@ -433,11 +445,17 @@ static void load_psk(const char *dir)
     }
     int have_id = 0, have_psk = 0;
     for (size_t i = 0; i < n; i++) {
-        if (strcmp(v[i].name, "identity") == 0 && v[i].len <= sizeof g_psk_id) {
+        if (strcmp(v[i].name, "identity") == 0) {
+            if (v[i].len == 0 || v[i].len > sizeof g_psk_id) {
+                fatal("psk.txt: identity of %zu bytes (RFC 8446 allows 1..65535)", v[i].len);
+            }
             memcpy(g_psk_id, v[i].v, v[i].len);
             g_psk_id_len = v[i].len;
             have_id = 1;
-        } else if (strcmp(v[i].name, "psk") == 0 && v[i].len <= sizeof g_psk) {
+        } else if (strcmp(v[i].name, "psk") == 0) {
+            if (v[i].len == 0 || v[i].len > sizeof g_psk) {
+                fatal("psk.txt: psk of %zu bytes (at most %zu)", v[i].len, sizeof g_psk);
+            }
             memcpy(g_psk, v[i].v, v[i].len);
             g_psk_len = v[i].len;
             have_psk = 1;
@@ -445,6 +463,7 @@ static void load_psk(const char *dir)
             note("psk.txt: ignoring \"%s\"", v[i].name);
         }
     }
+    free_named(v, n);
     if (!have_id || !have_psk) {
         fatal("psk.txt: needs both \"identity <hex>\" and \"psk <hex>\"");
     }
@@ -1472,11 +1491,14 @@ static int summary(void)
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s <folder of sm-tls13>\n", argv[0]);
+    /* --load-only: read and check the folder's files (the recording format)
+     * without replaying the connection; tests/vectors/format/ uses it. */
+    int load_only = argc == 3 && strcmp(argv[1], "--load-only") == 0;
+    if (argc != 2 && !load_only) {
+        fprintf(stderr, "usage: %s [--load-only] <folder of sm-tls13>\n", argv[0]);
         return 2;
     }
-    const char *dir = argv[1];
+    const char *dir = argv[argc - 1];
     const char *slash = strrchr(dir, '/');
     g_case = slash && slash[1] ? slash + 1 : dir;
 
@@ -1485,6 +1507,16 @@ int main(int argc, char **argv)
     g_have_ksfile = load_named(dir, "gmssl-key-schedule.txt", g_ksfile, GMTLS_ARRAY_LEN(g_ksfile), &g_nksfile);
     load_psk(dir);
     load_readme(dir);
+    if (load_only) {
+        printf("%s: %zu records, %zu key log lines, %zu key-schedule values", g_case, g_nrecords, g_nkeylog,
+               g_nksfile);
+        if (g_have_psk) {
+            printf(", psk.txt: identity %zu bytes, psk %zu bytes", g_psk_id_len, g_psk_len);
+        }
+        printf("\n");
+        free_named(g_ksfile, g_nksfile);
+        return 0;
+    }
 
     for (size_t i = 0; i < g_nrecords; i++) {
         replay_record(i, dir);
@@ -1535,6 +1567,7 @@ int main(int argc, char **argv)
     }
 
     int rc = summary();
+    free_named(g_ksfile, g_nksfile);
     for (int w = 0; w < 2; w++) {
         gmtls_rec_dispose(&g_side[w].rec);
         bytes_free(&g_side[w].hs);
