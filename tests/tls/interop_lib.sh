@@ -96,10 +96,12 @@ make_chain() {
     cat "$d/$name-leaf.pem" "$d/$name-ca.pem" >"$d/$name-chain.pem"
 }
 
-# wait_line FILE REGEX PID: waits (10 s) for a line in FILE; prints it.
+# wait_line FILE REGEX PID: waits (up to 60 s, or until PID is gone: a loaded
+# machine can be slow, and the wait ends as soon as the line is there) for a
+# line in FILE; prints it.
 wait_line() {
     local i
-    for i in $(seq 1 100); do
+    for i in $(seq 1 600); do
         if grep -Eq -- "$2" "$1" 2>/dev/null; then
             grep -E -- "$2" "$1" | head -n 1
             return 0
@@ -166,10 +168,10 @@ count_lines() {
     grep -Ec -- "$2" "$1" 2>/dev/null || true
 }
 
-# wait_count FILE REGEX N: waits (5 s) until FILE has at least N matching lines.
+# wait_count FILE REGEX N: waits (up to 60 s) until FILE has at least N matching lines.
 wait_count() {
     local i
-    for i in $(seq 1 50); do
+    for i in $(seq 1 600); do
         [ "$(count_lines "$1" "$2")" -ge "$3" ] && return 0
         sleep 0.1
     done

@@ -21,7 +21,7 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T
 port=0
 openssl s_server -accept 127.0.0.1:0 -cert "$T/cert.pem" -key "$T/key.pem" -www -tls1_3 >"$T/s.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 100); do
+for _ in $(seq 600); do
     if line=$(grep -m1 '^ACCEPT ' "$T/s.log" 2>/dev/null); then
         port=${line##*:}
         break
@@ -29,17 +29,33 @@ for _ in $(seq 100); do
     sleep 0.1
 done
 [ "$port" != 0 ] || bad "openssl s_server did not start: $(cat "$T/s.log")"
+# a port nobody listens on, for the capture probes: one the kernel gave out and took back
+probe=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
 for suite in TLS_AES_128_GCM_SHA256 TLS_AES_256_GCM_SHA384 TLS_CHACHA20_POLY1305_SHA256; do
     cap=$T/$suite.pcapng
     kl=$T/$suite.keys
-    timeout 30 tshark -i lo -f "tcp port $port" -w "$cap" >"$T/tshark.log" 2>&1 &
+    # No timing assumption: the capture is known to be running once a probe
+    # (a SYN to a closed port, answered by RST) is in the file, and complete
+    # once both FINs of the client's connection are.
+    timeout 120 tshark -i lo -f "tcp port $port or tcp port $probe" -w "$cap" >"$T/tshark.log" 2>&1 &
     tp=$!
-    for _ in $(seq 100); do grep -q "Capturing on" "$T/tshark.log" 2>/dev/null && break; sleep 0.1; done
-    sleep 0.3
-    SSLKEYLOGFILE=$kl timeout 20 "$B/gmtls" client "127.0.0.1:$port" --insecure --ciphers "$suite" \
+    running=0
+    for _ in $(seq 300); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$probe") 2>/dev/null
+        if [ "$(tshark -r "$cap" -Y "tcp.port == $probe" 2>/dev/null | wc -l)" -gt 0 ]; then
+            running=1
+            break
+        fi
+        sleep 0.2
+    done
+    [ "$running" = 1 ] || bad "$suite: tshark did not start capturing: $(cat "$T/tshark.log")"
+    SSLKEYLOGFILE=$kl timeout 60 "$B/gmtls" client "127.0.0.1:$port" --insecure --ciphers "$suite" \
         --get "/gmtls-$suite" >"$T/client.log" 2>&1 || bad "$suite: gmtls client failed: $(cat "$T/client.log")"
-    sleep 0.5
+    for _ in $(seq 300); do
+        [ "$(tshark -r "$cap" -Y "tcp.port == $port && tcp.flags.fin == 1" 2>/dev/null | wc -l)" -ge 2 ] && break
+        sleep 0.2
+    done
     kill -INT "$tp" 2>/dev/null
     wait "$tp" 2>/dev/null
     [ -s "$kl" ] && ok "$suite: key log written ($(wc -l <"$kl") lines)" || bad "$suite: no key log"

@@ -4,12 +4,15 @@
  *
  *   loadgen HOST PORT --ca FILE [--conns C] [--handshakes H] [--resume PCT]
  *           [--profiles LIST] [--servername NAME] [--timeout S] [--hold-ms MS]
+ *           [--hold-file PATH]
  *
  * Two phases:
  *   hold   C connections are opened at once; each completes its handshake
  *          and one keep-alive GET /, and stays open until all C have done
  *          so (C established connections at the same time), and --hold-ms
- *          longer; then each sends close_notify and waits for the server's.
+ *          longer, or until PATH exists (--hold-file: the caller measures
+ *          while all are held, then creates PATH; no timing assumption);
+ *          then each sends close_notify and waits for the server's.
  *   churn  H more connections, at most C in flight, each: handshake, GET /
  *          with "Connection: close", read to the server's close_notify.
  * Connections cycle through the profiles (cipher suite + group + signature
@@ -477,6 +480,7 @@ int main(int argc, char **argv)
 {
     const char *host = NULL, *port = NULL, *ca = NULL, *profiles = "aes128,sm4gcm,chacha,sm4ccm,aes256";
     unsigned long conns = 100, handshakes = 500, resume = 50, timeout = 60, hold_ms = 0;
+    const char *hold_file = NULL;
     G.servername = "localhost";
     G.live.next = G.live.prev = &G.live;
     for (int i = 1; i < argc; i++) {
@@ -510,6 +514,8 @@ int main(int argc, char **argv)
             ok = parse_ul(v, &resume) == 0 && resume <= 100;
         } else if (strcmp(a, "--hold-ms") == 0) {
             ok = parse_ul(v, &hold_ms) == 0 && hold_ms <= 60000;
+        } else if (strcmp(a, "--hold-file") == 0) {
+            hold_file = v;
         } else if (strcmp(a, "--timeout") == 0) {
             ok = parse_ul(v, &timeout) == 0 && timeout > 0;
         } else {
@@ -518,7 +524,7 @@ int main(int argc, char **argv)
         if (!ok) {
             fprintf(stderr, "usage: loadgen HOST PORT --ca FILE [--conns C] [--handshakes H] [--resume PCT]\n"
                             "               [--profiles aes128,aes256,chacha,p384,sm4gcm,sm4ccm]\n"
-                            "               [--servername NAME] [--timeout S] [--hold-ms MS]\n");
+                            "               [--servername NAME] [--timeout S] [--hold-ms MS] [--hold-file PATH]\n");
             return 2;
         }
         i++;
@@ -603,6 +609,18 @@ int main(int argc, char **argv)
     if (hold_ms > 0) {
         struct timespec ts = {.tv_sec = (time_t)(hold_ms / 1000), .tv_nsec = (long)(hold_ms % 1000) * 1000000};
         nanosleep(&ts, NULL);
+    }
+    if (hold_file != NULL) {
+        printf("loadgen: holding %lu connections until %s exists\n", G.holding, hold_file);
+        fflush(stdout);
+        struct timespec ts = {.tv_sec = 0, .tv_nsec = 10 * 1000000};
+        while (access(hold_file, F_OK) != 0 && now_s() < deadline) {
+            nanosleep(&ts, NULL);
+        }
+        if (access(hold_file, F_OK) != 0) {
+            fprintf(stderr, "loadgen: %s did not appear before the deadline\n", hold_file);
+            rc = 1;
+        }
     }
     /* every held connection sends close_notify and waits for the server's */
     for (lconn *c = G.live.next, *next; c != &G.live; c = next) {
