@@ -16,6 +16,7 @@
 
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/crypto.h>
 
 #ifdef GMTLS_HAVE_GCRYPT
 #include <gcrypt.h>
@@ -475,6 +476,13 @@ int gmtls_cmd_speed(int argc, char **argv)
     } else {
         printf("cpu path: %s; bulk rows on %d-byte buffers, %.2f s per measurement%s\n", path,
                SPEED_BUF, secs, speed_repeat > 1 ? ", median of repeats" : "");
+        /* Say which baselines these are: a newer libgcrypt (1.11+) has GFNI/AVX-512
+         * SM4, which Debian 12's 1.10 lacks (docs/PERFORMANCE.md). */
+#ifdef GMTLS_HAVE_GCRYPT
+        printf("baselines: %s, libgcrypt %s\n", OpenSSL_version(OPENSSL_VERSION), gcry_check_version(NULL));
+#else
+        printf("baselines: %s (built without libgcrypt)\n", OpenSSL_version(OPENSSL_VERSION));
+#endif
         printf("%-12s %16s %16s %16s  %s\n", "name", "gmtls", "openssl", "libgcrypt", "ratio (gmtls/other)");
         for (size_t i = 0; i < nrec;) {
             const char *name = recs[i].name;
