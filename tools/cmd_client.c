@@ -205,7 +205,7 @@ static int tcp_connect(const char *host, const char *port, unsigned long timeout
     memset(&hints, 0, sizeof(hints));
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
-    int gr = getaddrinfo(host, port, &hints, &res);
+    int gr = tool_getaddrinfo(host, port, &hints, &res);
     if (gr != 0) {
         tool_err("%s: %s", host, gai_strerror(gr));
         return -1;
@@ -703,11 +703,23 @@ int gmtls_cmd_client(int argc, char **argv)
     if (o.sess_in != NULL && tool_read_file(o.sess_in, &sess.data, &sess.len) != 0) {
         goto out;
     }
-    const char *sni = o.servername != NULL ? o.servername : host;
+    /* RFC 6066 §3: the HostName in server_name has no trailing dot; the
+     * absolute form "example.com." names the same host for verification. */
+    char *sni = strdup(o.servername != NULL ? o.servername : host);
+    if (sni == NULL) {
+        tool_err("out of memory");
+        rc = 1;
+        goto out;
+    }
+    size_t sl = strlen(sni);
+    if (o.servername == NULL && sl > 1 && sni[sl - 1] == '.' && !tool_is_ip_literal(host)) {
+        sni[sl - 1] = '\0';
+    }
     rc = 0;
     for (unsigned long i = 1; i <= o.count && rc == 0; i++) {
         rc = run_connection(cfg, &o, host, port, sni, &sess, i);
     }
+    free(sni);
 out:
     free(sess.data);
     gmtls_config_free(cfg);

@@ -1,11 +1,13 @@
 /* tools/tlsutil.c - helpers shared by `gmtls client` and `gmtls server`. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "cmd.h"
@@ -128,6 +130,33 @@ int tool_is_ip_literal(const char *s)
 {
     unsigned char tmp[sizeof(struct in6_addr)];
     return inet_pton(AF_INET, s, tmp) == 1 || inet_pton(AF_INET6, s, tmp) == 1;
+}
+
+/* RFC 6761 §6.3: name lookup APIs SHOULD recognize localhost names as
+ * special and always return the IP loopback address, without asking a
+ * resolver (a minimal system may have no /etc/hosts entry for it). */
+static int is_localhost_name(const char *host)
+{
+    static const char name[] = "localhost";
+    size_t n = strlen(host), k = sizeof(name) - 1;
+    if (n > 0 && host[n - 1] == '.') {
+        n--; /* the absolute form "localhost." */
+    }
+    if (n < k || strncasecmp(host + n - k, name, k) != 0) {
+        return 0;
+    }
+    return n == k || host[n - k - 1] == '.'; /* "localhost" or "*.localhost" */
+}
+
+int tool_getaddrinfo(const char *host, const char *port, const struct addrinfo *hints, struct addrinfo **res)
+{
+    if (host != NULL && is_localhost_name(host)) {
+        /* a NULL node without AI_PASSIVE yields the loopback addresses */
+        struct addrinfo h = *hints;
+        h.ai_flags &= ~(AI_PASSIVE | AI_CANONNAME);
+        return getaddrinfo(NULL, port, &h, res);
+    }
+    return getaddrinfo(host, port, hints, res);
 }
 
 /* One key log file per process; lines from every thread, whole lines only. */

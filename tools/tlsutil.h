@@ -29,6 +29,10 @@ int tool_parse_uint(const char *opt, const char *s, unsigned long min, unsigned 
 int tool_split_hostport(const char *s, const char *default_port, char **host, char **port);
 /* "1.2.3.4:5" / "[::1]:5" for a socket address. */
 void tool_format_addr(const struct sockaddr *sa, char *buf, size_t len);
+/* getaddrinfo, except that "localhost" and "*.localhost" are the loopback
+ * addresses without a lookup (RFC 6761 §6.3). */
+struct addrinfo;
+int tool_getaddrinfo(const char *host, const char *port, const struct addrinfo *hints, struct addrinfo **res);
 /* 1 if s is an IPv4 or IPv6 literal. */
 int tool_is_ip_literal(const char *s);
 
