@@ -28,6 +28,7 @@
 
 #define OUT_HIGH (256 * 1024) /* stop producing while this much is queued */
 #define PROXY_BUF (64 * 1024) /* client->backend bytes in flight */
+#define PROXY_CLIENT_OUT_CAP (2 * OUT_HIGH) /* --proxy reads the client below this */
 #define IO_CHUNK 16384
 #define LINGER_MS 2000
 #define SHUTDOWN_GRACE_MS 30000
@@ -527,14 +528,22 @@ static void update_interest(srv_conn *c)
     switch (c->state) {
     case CS_HANDSHAKE: want |= EPOLLIN; break;
     case CS_OPEN:
-        if (!c->got_close && pend < OUT_HIGH) {
-            if (c->http != NULL) {
-                if (!srv_http_sending(c->http)) {
-                    want |= EPOLLIN;
-                }
-            } else if (c->to_b == NULL || c->to_b_len < PROXY_BUF) {
+        if (!c->got_close && c->http != NULL) {
+            if (pend < OUT_HIGH && !srv_http_sending(c->http)) {
                 want |= EPOLLIN;
             }
+        } else if (!c->got_close && c->to_b != NULL) {
+            /* --proxy: the two directions are independent. Reading the client
+             * only produces protocol output (KeyUpdate answers), so it must
+             * not wait for the client to read what the backend sent: a client
+             * that reads only between its own writes would deadlock with us.
+             * The slack above OUT_HIGH (where backend reads stop) bounds what
+             * protocol output a client that never reads can queue. */
+            if (c->to_b_len < PROXY_BUF && pend < PROXY_CLIENT_OUT_CAP) {
+                want |= EPOLLIN;
+            }
+        } else if (!c->got_close && pend < OUT_HIGH) {
+            want |= EPOLLIN; /* --echo, or --proxy before the backend socket */
         }
         if (c->more && pend == 0) {
             want |= EPOLLOUT; /* writable at once: progress() continues the work */

@@ -87,6 +87,42 @@ proxy_run() {
 proxy_run TLS_AES_128_GCM_SHA256 "$MB20"
 proxy_run TLS_SM4_GCM_SM3 "$MB20"
 
+# A client that writes everything before it reads anything (Python's ssl
+# sendall, then recv) while the backend sends 10 MB before it has read it
+# all: the proxy must keep reading the client although the client does not
+# read what the backend sent (it once stopped, and both sides waited forever).
+bytes=$MB20
+head -c "$bytes" /dev/urandom >"$TMP/wf.in"
+timeout 120 "$BACKEND" "$bytes" >"$TMP/wf-backend.out" 2>&1 &
+bpid=$!
+PIDS+=("$bpid")
+line=$(wait_line "$TMP/wf-backend.out" '^port ' "$bpid")
+log=$TMP/proxy-wf.log
+start_server "$log" --proxy "127.0.0.1:${line#port }" --dev-dir "$DEV"
+timeout 90 python3 - "$SRV_PORT" "$DEV/ca-ecdsa.pem" "$TMP/wf.in" $((bytes / 2)) <<'PY' >"$TMP/wf.py.log" 2>&1
+import socket, ssl, sys
+port, ca, src, want = int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
+ctx = ssl.create_default_context(cafile=ca)
+ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+with socket.create_connection(("127.0.0.1", port)) as raw, ctx.wrap_socket(raw, server_hostname="localhost") as s:
+    s.sendall(open(src, "rb").read())   # every byte out before a single read
+    got = 0                             # then the half the backend sends before our EOF
+    while got < want:
+        b = s.recv(65536)
+        if not b:
+            break
+        got += len(b)
+print("python client sent %d, received %d" % (len(open(src, "rb").read()), got))
+PY
+expect_grep "$TMP/wf.py.log" "^python client sent $bytes, received $((bytes / 2))\$" \
+    "write-first client: its writes complete and the backend's first half arrives (no deadlock)"
+wait_count "$TMP/wf-backend.out" '^conn 1 received ' 1
+in_sha=$(sha "$TMP/wf.in")
+expect_grep "$TMP/wf-backend.out" "^conn 1 received $bytes bytes sha256 $in_sha\$" \
+    "write-first client: backend received every byte"
+stop_pid "$bpid"
+stop_pid "$SRV_PID"
+
 # a backend that is not there: the client is told promptly, the log says why
 timeout 20 "$BACKEND" 0 >"$TMP/dead.out" 2>&1 &
 bpid=$!
