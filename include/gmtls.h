@@ -140,6 +140,11 @@ int gmtls_config_add_cert_chain_mem(gmtls_config *cfg, const char *chain_pem, si
  *  to the most recently added chain, sent when the client asks for it. */
 int gmtls_config_set_ocsp_staple(gmtls_config *cfg, const uint8_t *der, size_t len);
 int gmtls_config_set_scts(gmtls_config *cfg, const uint8_t *list, size_t len);
+/** Client: asks the server for a stapled OCSP response (status_request,
+ *  RFC 6066 §8; read it with gmtls_conn_ocsp_response). Default off: the
+ *  extension is sent only when asked for, since some servers (GmSSL 3.x)
+ *  abort on it. */
+void gmtls_config_set_request_ocsp(gmtls_config *cfg, int on);
 
 /** Colon-separated IANA names, in preference order (server preference on
  *  the server). Common OpenSSL aliases are accepted (X25519, P-256, P-384,

@@ -227,6 +227,11 @@ int gmtls_config_set_scts(gmtls_config *cfg, const uint8_t *list, size_t len)
     return dup_into(&c->scts, &c->scts_len, list, len);
 }
 
+void gmtls_config_set_request_ocsp(gmtls_config *cfg, int on)
+{
+    cfg->request_ocsp = on != 0;
+}
+
 /* ------------------------------------------------------------ lists */
 
 typedef int (*lookup_fn)(const char *name, uint16_t *id);

@@ -110,6 +110,7 @@ struct gmtls_config {
     uint16_t record_padding;
     uint64_t key_update_records;
     int strict_sm;
+    int request_ocsp; /* client: send status_request (gmtls_config_set_request_ocsp) */
     char err[256];
 };
 
@@ -246,6 +247,7 @@ struct gmtls_conn {
     int resumed;
     int did_hrr;
     int sent_ccs;
+    int peer_sent_ccs;  /* a dummy change_cipher_spec arrived (client: the server is in compatibility mode) */
     int ccs_allowed;    /* a dummy change_cipher_spec may still arrive */
     int skip_early_data; /* server: drop undecryptable records (rejected 0-RTT) */
     size_t early_skipped;
