@@ -136,10 +136,32 @@ void gmtls_config_free(gmtls_config *cfg);
 int gmtls_config_add_cert_chain_file(gmtls_config *cfg, const char *chain_pem_file, const char *key_pem_file);
 int gmtls_config_add_cert_chain_mem(gmtls_config *cfg, const char *chain_pem, size_t chain_len, const char *key_pem,
                                     size_t key_len);
+/** Encrypted private keys: PKCS#8 "ENCRYPTED PRIVATE KEY" as OpenSSL writes
+ *  it (PBES2 / PKCS#12 PBE) or as GmSSL writes it (PBES2 with PBKDF2-HMAC-SM3
+ *  and SM4-CBC), and traditional PEM with "Proc-Type: 4,ENCRYPTED". The
+ *  passphrase (copied; wiped when replaced or with the config) or the
+ *  callback serves the gmtls_config_add_cert_chain_* calls that follow; the
+ *  callback writes the passphrase into buf (NUL not needed) and returns its
+ *  length, or -1 when it has none. The library never prompts: an encrypted
+ *  key without a passphrase fails with GMTLS_ERR_FILE and says so in
+ *  gmtls_config_last_error, as does a wrong passphrase. */
+typedef int gmtls_passphrase_fn(void *ctx, char *buf, size_t size);
+int gmtls_config_set_key_passphrase(gmtls_config *cfg, const char *pass);
+void gmtls_config_set_key_passphrase_cb(gmtls_config *cfg, gmtls_passphrase_fn *fn, void *ctx);
+/** Decodes a PEM private key (plain or encrypted as above; pass may be NULL)
+ *  into an unencrypted PKCS#8 PrivateKeyInfo, DER, appended to der (wipe it
+ *  with gmtls_buf_dispose). On failure err (if not NULL) says why. */
+int gmtls_private_key_pem_to_der(const char *pem, size_t len, const char *pass, gmtls_buf *der, char *err,
+                                 size_t errlen);
 /** Attaches a DER OCSP response / an SCT list (RFC 6962 SignedCertificateTimestampList)
  *  to the most recently added chain, sent when the client asks for it. */
 int gmtls_config_set_ocsp_staple(gmtls_config *cfg, const uint8_t *der, size_t len);
 int gmtls_config_set_scts(gmtls_config *cfg, const uint8_t *list, size_t len);
+/** Client: asks the server for a stapled OCSP response (status_request,
+ *  RFC 6066 §8; read it with gmtls_conn_ocsp_response). Default off: the
+ *  extension is sent only when asked for, since some servers (GmSSL 3.x)
+ *  abort on it. */
+void gmtls_config_set_request_ocsp(gmtls_config *cfg, int on);
 
 /** Colon-separated IANA names, in preference order (server preference on
  *  the server). Common OpenSSL aliases are accepted (X25519, P-256, P-384,

@@ -26,6 +26,14 @@ int tool_unhex(const char *hex, uint8_t **out, size_t *outlen);
 void tool_print_hex(const uint8_t *buf, size_t len);
 /* Prints "gmtls: <formatted message>\n" to stderr. */
 void tool_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* --key-pass SPEC, the forms of OpenSSL's -passin: pass:TEXT, env:VAR,
+ * file:PATH (its first line), fd:N (the first line read from descriptor N,
+ * read once per process and kept). Never a terminal prompt.
+ * tool_key_pass_check: 0 if SPEC has one of these forms, else -1 (message
+ * printed). tool_key_pass_get: the passphrase into buf (NUL-terminated), its
+ * length, or -1 (message printed). */
+int tool_key_pass_check(const char *spec);
+int tool_key_pass_get(const char *spec, char *buf, size_t size);
 /* Fills buf with bytes from the system RNG (libcrypto RAND_bytes); 0 or -1.
  * Has the gmtls_rng_fn signature (ctx unused). */
 int tool_rng(void *ctx, uint8_t *buf, size_t len);

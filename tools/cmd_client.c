@@ -29,7 +29,7 @@ typedef struct {
     const char *ca;
     int insecure;
     const char *ciphers, *groups, *sigalgs, *alpn;
-    const char *cert, *key;
+    const char *cert, *key, *key_pass;
     const char *sess_out, *sess_in;
     const char *keylog;
     const char *export_spec;
@@ -39,6 +39,7 @@ typedef struct {
     const char *get_path;
     int quiet;
     int showcerts;
+    int status;
     unsigned long connect_timeout;
     unsigned long count;
     int has_count;
@@ -56,6 +57,9 @@ static void client_usage(FILE *f)
             "  --sigalgs LIST        signature schemes (default: library's)\n"
             "  --alpn LIST           ALPN protocols to offer (default: none)\n"
             "  --cert FILE --key FILE  client certificate chain and key (default: none)\n"
+            "  --key-pass SPEC       passphrase of an encrypted key: pass:TEXT, env:VAR, file:PATH\n"
+            "                        or fd:N (default: none; never asked for on a terminal)\n"
+            "  --status              ask for a stapled OCSP response and report it (default: no)\n"
             "  --sess-out FILE       save the session ticket (default: no)\n"
             "  --sess-in FILE        resume the session saved in FILE (default: no)\n"
             "  --keylog FILE         append NSS key log lines (default: $SSLKEYLOGFILE if set)\n"
@@ -103,12 +107,16 @@ static int parse_args(int argc, char **argv, client_opts *o)
             o->showcerts = 1;
             continue;
         }
+        if (strcmp(a, "--status") == 0) {
+            o->status = 1;
+            continue;
+        }
         const tool_str_opt sopts[] = {
             {"--servername", &o->servername}, {"--ca", &o->ca},         {"--ciphers", &o->ciphers},
             {"--groups", &o->groups},         {"--sigalgs", &o->sigalgs}, {"--alpn", &o->alpn},
             {"--cert", &o->cert},             {"--key", &o->key},       {"--sess-out", &o->sess_out},
             {"--sess-in", &o->sess_in},       {"--keylog", &o->keylog}, {"--export", &o->export_spec},
-            {"--sm2-id", &o->sm2_id},         {"--get", &o->get_path},
+            {"--sm2-id", &o->sm2_id},         {"--get", &o->get_path},  {"--key-pass", &o->key_pass},
         };
         m = tool_opt_strings(argc, argv, &i, sopts, sizeof(sopts) / sizeof(sopts[0]));
         if (m < 0) {
@@ -294,8 +302,18 @@ static int report(const gmtls_conn *conn, const client_opts *o)
         printf("signature: %s\n", tool_sigalg_name(gmtls_conn_sigalg(conn)));
         printf("alpn: %s\n", alpn != NULL ? alpn : "none");
         printf("resumed: %s\n", gmtls_conn_is_resumed(conn) ? "yes" : "no");
+        printf("hrr: %s\n", gmtls_conn_did_hrr(conn) ? "yes" : "no");
         printf("peer: %s\n", peer != NULL ? peer : "none");
         printf("verify: %s\n", o->insecure ? "skipped (--insecure)" : (vr != NULL ? vr : "none"));
+    }
+    if (o->status) {
+        size_t len = 0;
+        const uint8_t *ocsp = gmtls_conn_ocsp_response(conn, &len);
+        if (ocsp != NULL) {
+            printf("ocsp: %zu bytes\n", len);
+        } else {
+            printf("ocsp: none\n");
+        }
     }
     int rc = 0;
     if (o->export_spec != NULL && print_export(conn, o->export_spec) != 0) {
@@ -687,6 +705,12 @@ int gmtls_cmd_client(int argc, char **argv)
         }
     } else if (access("/etc/ssl/certs/ca-certificates.crt", R_OK) == 0) {
         (void)gmtls_config_set_ca_file(cfg, "/etc/ssl/certs/ca-certificates.crt");
+    }
+    if (o.status) {
+        gmtls_config_set_request_ocsp(cfg, 1);
+    }
+    if (tool_config_key_pass(cfg, o.key_pass) != 0) {
+        goto out;
     }
     if (o.cert != NULL) {
         int r = gmtls_config_add_cert_chain_file(cfg, o.cert, o.key);

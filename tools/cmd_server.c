@@ -26,6 +26,7 @@ typedef struct {
     const char *listen;
     const char *certs[MAX_CERTS], *keys[MAX_CERTS];
     size_t ncerts, nkeys;
+    const char *key_pass;
     const char *ciphers, *groups, *sigalgs, *alpn;
     const char *verify_client;
     const char *ca;
@@ -53,6 +54,8 @@ static void server_usage(FILE *f)
             "  --listen ADDR:PORT     address to listen on, [::1]:PORT for IPv6 (default: 127.0.0.1:8443)\n"
             "  --cert FILE --key FILE certificate chain (PEM, leaf first) and key; repeatable pairs\n"
             "                         (default: development certificates in --dev-dir)\n"
+            "  --key-pass SPEC        passphrase of encrypted keys: pass:TEXT, env:VAR, file:PATH or\n"
+            "                         fd:N (default: none; keys are never asked for on a terminal)\n"
             "  --dev-dir DIR          where development CAs/certificates live (default: ./gmtls-dev)\n"
             "  --ciphers LIST         cipher suites, colon-separated IANA names (default: library's)\n"
             "  --groups LIST          key exchange groups (default: library's)\n"
@@ -119,7 +122,7 @@ static int parse_args(int argc, char **argv, server_opts *o)
             {"--sigalgs", &o->sigalgs}, {"--alpn", &o->alpn},           {"--verify-client", &o->verify_client},
             {"--ca", &o->ca},           {"--ticket-keys", &o->ticket_keys}, {"--keylog", &o->keylog},
             {"--ocsp", &o->ocsp},       {"--sm2-id", &o->sm2_id},       {"--root", &o->root},
-            {"--proxy", &o->proxy},     {"--dev-dir", &o->dev_dir},
+            {"--proxy", &o->proxy},     {"--dev-dir", &o->dev_dir},     {"--key-pass", &o->key_pass},
         };
         m = tool_opt_strings(argc, argv, &i, sopts, sizeof(sopts) / sizeof(sopts[0]));
         if (m < 0) {
@@ -267,6 +270,9 @@ static int build_config(const server_opts *o, gmtls_config **out)
             goto fail;
         }
         gmtls_config_set_client_auth(cfg, mode);
+    }
+    if (tool_config_key_pass(cfg, o->key_pass) != 0) {
+        goto fail;
     }
     rc = 1;
     if (o->ca != NULL && tool_config_ca(cfg, o->ca) != 0) {

@@ -21,12 +21,13 @@
 #include <openssl/x509.h>
 
 #include "cmd.h"
+#include "gmtls.h"
 #include "gmtls/sm.h"
 
 static void sm2_usage(FILE *f)
 {
-    fputs("usage: gmtls sm2 keygen --out KEY.pem [--pubout PUB.pem]\n"
-          "       gmtls sm2 sign --key KEY.pem [--id ID] [--in FILE] --out SIG.der\n"
+    fputs("usage: gmtls sm2 keygen --out KEY.pem [--pubout PUB.pem] [--key-pass SPEC]\n"
+          "       gmtls sm2 sign --key KEY.pem [--key-pass SPEC] [--id ID] [--in FILE] --out SIG.der\n"
           "       gmtls sm2 verify (--pubkey PUB.pem | --cert CERT.pem) [--id ID]\n"
           "                        --sig SIG.der [--in FILE]\n"
           "SM2 (GB/T 32918) on the curve sm2p256v1. keygen writes a PKCS#8 PEM private\n"
@@ -34,13 +35,16 @@ static void sm2_usage(FILE *f)
           "SM3(Z_A || message) with the signer ID (default \"1234567812345678\"), the\n"
           "same as `openssl pkeyutl -rawin -digest sm3 -pkeyopt distid:ID`. The message\n"
           "is FILE or standard input. verify prints \"verified\" (exit 0) or\n"
-          "\"verification failed\" (exit 1); usage errors exit 2.\n",
+          "\"verification failed\" (exit 1); usage errors exit 2. --key-pass SPEC\n"
+          "(pass:TEXT, env:VAR, file:PATH or fd:N) encrypts the key keygen writes\n"
+          "(PKCS#8, PBES2 with AES-256-CBC) and decrypts the key sign reads, also\n"
+          "GmSSL's (PBKDF2-HMAC-SM3, SM4-CBC); nothing is asked on a terminal.\n",
           f);
 }
 
 /* The options the subcommands take; NULL when not given. */
 typedef struct {
-    const char *out, *pubout, *key, *id, *in, *pubkey, *cert, *sig;
+    const char *out, *pubout, *key, *id, *in, *pubkey, *cert, *sig, *key_pass;
 } sm2_opts;
 
 /* Parses argv[2..]: each option takes a value. Returns 0, 1 for --help,
@@ -76,6 +80,7 @@ static int sm2_parse(int argc, char **argv, const char *const *allowed, sm2_opts
                             : strcmp(a, "--in") == 0     ? &o->in
                             : strcmp(a, "--pubkey") == 0 ? &o->pubkey
                             : strcmp(a, "--cert") == 0   ? &o->cert
+                            : strcmp(a, "--key-pass") == 0 ? &o->key_pass
                                                          : &o->sig;
         if (*slot != NULL) {
             tool_err("sm2 %s: %s given twice", argv[1], a);
@@ -173,6 +178,41 @@ static int check_sm2_curve(EVP_PKEY *pkey, const char *path)
     return 0;
 }
 
+/* A private key, plain or encrypted (with --key-pass), through the library's
+ * decoder, which knows GmSSL's encryption too. */
+static EVP_PKEY *read_private(const char *path, const char *key_pass)
+{
+    char pass[1024], err[200] = "";
+    uint8_t *pem = NULL;
+    size_t len = 0;
+    EVP_PKEY *pkey = NULL;
+    gmtls_buf der;
+    gmtls_buf_init(&der);
+    if (key_pass != NULL && tool_key_pass_get(key_pass, pass, sizeof pass) < 0) {
+        return NULL;
+    }
+    if (tool_read_file(path, &pem, &len) == 0) {
+        int r = gmtls_private_key_pem_to_der((const char *)pem, len, key_pass != NULL ? pass : NULL, &der, err,
+                                             sizeof err);
+        if (r == 0) {
+            const unsigned char *p = der.base;
+            pkey = d2i_AutoPrivateKey(NULL, &p, (long)der.off);
+        }
+        if (pkey == NULL) {
+            tool_err("%s: %s", path, err[0] ? err : "cannot read a PEM private key");
+        }
+        OPENSSL_cleanse(pem, len);
+        free(pem);
+    }
+    OPENSSL_cleanse(pass, sizeof pass);
+    gmtls_buf_dispose(&der);
+    if (pkey != NULL && check_sm2_curve(pkey, path) != 0) {
+        EVP_PKEY_free(pkey);
+        return NULL;
+    }
+    return pkey;
+}
+
 static EVP_PKEY *read_pem(const char *path, int what)
 {
     FILE *f = fopen(path, "r");
@@ -227,9 +267,14 @@ static int sm2_keygen_cmd(const sm2_opts *o)
         return 1;
     }
     int status = 1;
-    FILE *f = open_out(o->out, 1);
+    char pass[1024];
+    int passlen = o->key_pass != NULL ? tool_key_pass_get(o->key_pass, pass, sizeof pass) : 0;
+    FILE *f = passlen < 0 ? NULL : open_out(o->out, 1);
     if (f != NULL) {
-        int ok = PEM_write_PrivateKey(f, pkey, NULL, NULL, 0, NULL, NULL) == 1;
+        /* PKCS#8 with PBES2 (AES-256-CBC, PBKDF2-HMAC-SHA256) when encrypted. */
+        int ok = o->key_pass != NULL ? PEM_write_PKCS8PrivateKey(f, pkey, EVP_aes_256_cbc(), pass, passlen, NULL,
+                                                                 NULL) == 1
+                                     : PEM_write_PrivateKey(f, pkey, NULL, NULL, 0, NULL, NULL) == 1;
         if (close_out(f, o->out) == 0 && ok) {
             status = 0;
         }
@@ -244,6 +289,7 @@ static int sm2_keygen_cmd(const sm2_opts *o)
             }
         }
     }
+    OPENSSL_cleanse(pass, sizeof pass);
     if (status != 0) {
         print_ossl_errors();
     }
@@ -267,7 +313,7 @@ static int sm2_sign_cmd(const sm2_opts *o)
         tool_err("sm2 sign: --out is required");
         return 2;
     }
-    EVP_PKEY *pkey = read_pem(o->key, 0);
+    EVP_PKEY *pkey = read_private(o->key, o->key_pass);
     if (pkey == NULL) {
         return 1;
     }
@@ -357,8 +403,8 @@ static int sm2_verify_cmd(const sm2_opts *o)
 
 int gmtls_cmd_sm2(int argc, char **argv)
 {
-    static const char *const keygen_opts[] = {"--out", "--pubout", NULL};
-    static const char *const sign_opts[] = {"--key", "--id", "--in", "--out", NULL};
+    static const char *const keygen_opts[] = {"--out", "--pubout", "--key-pass", NULL};
+    static const char *const sign_opts[] = {"--key", "--key-pass", "--id", "--in", "--out", NULL};
     static const char *const verify_opts[] = {"--pubkey", "--cert", "--id", "--sig", "--in", NULL};
     if (argc < 2) {
         sm2_usage(stderr);
@@ -387,6 +433,9 @@ int gmtls_cmd_sm2(int argc, char **argv)
     if (r != 0) {
         sm2_usage(stderr);
         return r;
+    }
+    if (o.key_pass != NULL && tool_key_pass_check(o.key_pass) != 0) {
+        return 2;
     }
     if (strcmp(sub, "keygen") == 0) {
         return sm2_keygen_cmd(&o);

@@ -306,3 +306,20 @@ void tool_print_tls_error(const char *what, int err, const gmtls_conn *conn)
         tool_err("%s: %s", what, gmtls_strerror(err));
     }
 }
+
+static int key_pass_cb(void *ctx, char *buf, size_t size)
+{
+    return tool_key_pass_get(ctx, buf, size);
+}
+
+int tool_config_key_pass(gmtls_config *cfg, const char *spec)
+{
+    if (spec == NULL) {
+        return 0;
+    }
+    if (tool_key_pass_check(spec) != 0) {
+        return 2;
+    }
+    gmtls_config_set_key_passphrase_cb(cfg, key_pass_cb, (void *)spec);
+    return 0;
+}

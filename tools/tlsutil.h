@@ -44,6 +44,10 @@ int tool_keylog_setup(gmtls_config *cfg, const char *path);
  * prints "gmtls: <last error>" and returns 2; other failures 1; else 0. */
 int tool_config_lists(gmtls_config *cfg, const char *ciphers, const char *groups, const char *sigalgs,
                       const char *alpn);
+/* --key-pass SPEC (see tool_key_pass_get): the config asks the source each
+ * time it loads an encrypted key, so a SIGHUP reload reads file: and env:
+ * again. NULL spec: nothing to do. 0, or 2 after a usage message. */
+int tool_config_key_pass(gmtls_config *cfg, const char *spec);
 /* Parses rfc8998 | gbt-default | accept-both. 0 or -1 (message printed). */
 int tool_parse_sm2_id(const char *s, gmtls_sm2_id_mode *mode);
 /* Loads trust anchors from a PEM file or a hashed directory. 0 or -1. */

@@ -1,9 +1,11 @@
 /* Helpers shared by the gmtls subcommands: files, hex, errors, RNG. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "gmtls/sm.h"
 
@@ -116,4 +118,100 @@ void tool_print_hex(const uint8_t *buf, size_t len)
 int tool_rng(void *ctx, uint8_t *buf, size_t len)
 {
     return gmtls_rng(ctx, buf, len);
+}
+
+/* ---------------------------------------------------------------- passphrases */
+
+int tool_key_pass_check(const char *spec)
+{
+    static const char *const forms[] = {"pass:", "env:", "file:", "fd:"};
+    for (size_t i = 0; spec != NULL && i < sizeof forms / sizeof forms[0]; i++) {
+        if (strncmp(spec, forms[i], strlen(forms[i])) == 0) {
+            return 0;
+        }
+    }
+    tool_err("--key-pass '%s': expected pass:TEXT, env:VAR, file:PATH or fd:N", spec != NULL ? spec : "");
+    return -1;
+}
+
+/* The first line of fd into buf (without its line end); its length or -1. */
+static int read_first_line(int fd, char *buf, size_t size)
+{
+    size_t n = 0;
+    for (;;) {
+        char c;
+        ssize_t r = read(fd, &c, 1); /* byte by byte: nothing after the line is consumed */
+        if (r < 0 && errno == EINTR) {
+            continue;
+        }
+        if (r <= 0 || c == '\n') {
+            break;
+        }
+        if (n + 1 >= size) {
+            return -1;
+        }
+        buf[n++] = c;
+    }
+    if (n > 0 && buf[n - 1] == '\r') {
+        n--;
+    }
+    buf[n] = '\0';
+    return (int)n;
+}
+
+int tool_key_pass_get(const char *spec, char *buf, size_t size)
+{
+    /* fd: can be read only once: the first reading is kept for reloads. */
+    static char fd_pass[1024];
+    static int fd_len = -1;
+    int n = -1;
+    if (tool_key_pass_check(spec) != 0 || size == 0) {
+        return -1;
+    }
+    if (strncmp(spec, "pass:", 5) == 0) {
+        n = strlen(spec + 5) < size ? (int)strlen(spec + 5) : -1;
+        if (n >= 0) {
+            memcpy(buf, spec + 5, (size_t)n + 1);
+        }
+    } else if (strncmp(spec, "env:", 4) == 0) {
+        const char *v = getenv(spec + 4);
+        if (v == NULL) {
+            tool_err("--key-pass %s: the variable is not set", spec);
+            return -1;
+        }
+        n = strlen(v) < size ? (int)strlen(v) : -1;
+        if (n >= 0) {
+            memcpy(buf, v, (size_t)n + 1);
+        }
+    } else if (strncmp(spec, "file:", 5) == 0) {
+        int fd = open(spec + 5, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            tool_err("--key-pass %s: %s", spec, strerror(errno));
+            return -1;
+        }
+        n = read_first_line(fd, buf, size);
+        close(fd);
+    } else {
+        char *end = NULL;
+        long fd = strtol(spec + 3, &end, 10);
+        if (end == spec + 3 || *end != '\0' || fd < 0 || fd > 1 << 20) {
+            tool_err("--key-pass %s: not a file descriptor number", spec);
+            return -1;
+        }
+        if (fd_len < 0) {
+            fd_len = read_first_line((int)fd, fd_pass, sizeof fd_pass);
+            if (fd_len < 0) {
+                tool_err("--key-pass %s: cannot read a passphrase line", spec);
+                return -1;
+            }
+        }
+        n = (size_t)fd_len < size ? fd_len : -1;
+        if (n >= 0) {
+            memcpy(buf, fd_pass, (size_t)n + 1);
+        }
+    }
+    if (n < 0) {
+        tool_err("--key-pass %s: passphrase too long", spec);
+    }
+    return n;
 }

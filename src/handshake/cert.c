@@ -198,7 +198,7 @@ int gmtls_cert_msg_parse(gmtls_conn *c, const uint8_t *body, size_t len, const u
         for (size_t i = 0; i < ne; i++) {
             gmtls_rd er;
             gmtls_rd_init(&er, e[i].data, e[i].len);
-            if (e[i].type == GMTLS_EXT_STATUS_REQUEST && index == 0 && !c->is_server) {
+            if (e[i].type == GMTLS_EXT_STATUS_REQUEST && index == 0 && !c->is_server && c->cfg->request_ocsp) {
                 gmtls_rd resp;
                 if (gmtls_rd_u8(&er) != 1 || gmtls_rd_vec(&er, 3, 1, 0xffffff, &resp) != 0 || gmtls_rd_done(&er) != 0) {
                     return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "malformed OCSP status");

@@ -101,12 +101,16 @@ static int build_client_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *cook
         gmtls_wr_close(&w);
         c->offered_alpn = 1;
     }
-    /* RFC 6066 §8: status_request for OCSP; RFC 6962: SCTs. */
-    gmtls_wr_u16(&w, GMTLS_EXT_STATUS_REQUEST);
-    gmtls_wr_u16(&w, 5);
-    gmtls_wr_u8(&w, 1);
-    gmtls_wr_u16(&w, 0);
-    gmtls_wr_u16(&w, 0);
+    /* RFC 6066 §8: status_request (ocsp, no responder ids, no extensions),
+     * only when the application asked for OCSP: GmSSL's server parses the
+     * RFC layout wrongly and aborts. RFC 6962: SCTs. */
+    if (cfg->request_ocsp) {
+        gmtls_wr_u16(&w, GMTLS_EXT_STATUS_REQUEST);
+        gmtls_wr_u16(&w, 5);
+        gmtls_wr_u8(&w, 1);
+        gmtls_wr_u16(&w, 0);
+        gmtls_wr_u16(&w, 0);
+    }
     gmtls_wr_u16(&w, GMTLS_EXT_SCT);
     gmtls_wr_u16(&w, 0);
     if (cookie != NULL) {
@@ -201,11 +205,12 @@ static int client_offered_ext(const gmtls_conn *c, uint16_t type)
         return c->offered_alpn;
     case GMTLS_EXT_PRE_SHARED_KEY:
         return c->offered_psk;
+    case GMTLS_EXT_STATUS_REQUEST:
+        return c->cfg->request_ocsp;
     case GMTLS_EXT_SUPPORTED_VERSIONS:
     case GMTLS_EXT_SUPPORTED_GROUPS:
     case GMTLS_EXT_SIGNATURE_ALGORITHMS:
     case GMTLS_EXT_KEY_SHARE:
-    case GMTLS_EXT_STATUS_REQUEST:
     case GMTLS_EXT_SCT:
     case GMTLS_EXT_PSK_KEY_EXCHANGE_MODES:
         return 1;
@@ -301,7 +306,9 @@ static int handle_hello_retry(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg,
             c->offered_psk = 0;
         }
     }
-    GMTLS_TRY(gmtls_send_ccs(c, out));
+    /* RFC 8446 §D.4: the client's dummy change_cipher_spec "may either be
+     * before its second ClientHello or before its encrypted handshake
+     * flight": we always take the second place (send_second_flight). */
     return build_client_hello(c, out, cookie, cookielen);
 }
 
@@ -540,7 +547,14 @@ static int send_second_flight(gmtls_conn *c, gmtls_buf *out)
 {
     uint8_t th[GMTLS_MAX_HASH_LEN], fin[4 + GMTLS_MAX_HASH_LEN];
     size_t hl = c->suite->hash->digest_len;
-    GMTLS_TRY(gmtls_send_ccs(c, out));
+    /* RFC 8446 §D.4: "Either side can send change_cipher_spec at any time
+     * during the handshake". Ours goes before the encrypted flight, and only
+     * when the server sent one: a server that is not in compatibility mode
+     * (GmSSL's default) gains nothing from it, and GmSSL's server accepts a
+     * CCS only right before the client Finished. */
+    if (c->peer_sent_ccs) {
+        GMTLS_TRY(gmtls_send_ccs(c, out));
+    }
     if (c->cert_requested) {
         uint16_t sigalg = 0;
         const gmtls_cert *cert = gmtls_cert_for_request(c, &sigalg);

@@ -69,6 +69,7 @@ void gmtls_config_free(gmtls_config *cfg)
     }
     X509_STORE_free(cfg->ca_store);
     free(cfg->ca_names);
+    gmtls_config_clear_key_passphrase(cfg);
     gmtls_wipe(cfg, sizeof(*cfg));
     free(cfg);
 }
@@ -136,11 +137,27 @@ static int add_chain(gmtls_config *cfg, BIO *chain_bio, BIO *key_bio, const char
         gmtls_cert_dispose(cert);
         return cfg_err(cfg, GMTLS_ERR_FILE, "%s: no PEM certificate found", what);
     }
-    EVP_PKEY *pk = PEM_read_bio_PrivateKey(key_bio, NULL, NULL, NULL);
-    if (pk == NULL) {
-        ERR_clear_error();
+    /* The whole key file, for the encrypted-key decoders (keyfile.c). */
+    gmtls_buf pem;
+    char why[160];
+    void *evp = NULL;
+    int rc = 0, n;
+    gmtls_buf_init(&pem);
+    do {
+        rc = gmtls_buf_reserve(&pem, 4096);
+        n = rc == 0 ? BIO_read(key_bio, pem.base + pem.off, 4096) : 0;
+        pem.off += n > 0 ? (size_t)n : 0;
+    } while (rc == 0 && n > 0 && pem.off <= 1024 * 1024);
+    if (rc == 0) {
+        rc = gmtls_key_from_pem(&cfg->key_pass, (const char *)pem.base, pem.off, &evp, why, sizeof why);
+    }
+    gmtls_buf_dispose(&pem);
+    ERR_clear_error();
+    EVP_PKEY *pk = evp;
+    if (rc != 0) {
         gmtls_cert_dispose(cert);
-        return cfg_err(cfg, GMTLS_ERR_FILE, "%s: no usable PEM private key found", what);
+        return cfg_err(cfg, rc == GMTLS_ERR_NO_MEMORY ? rc : GMTLS_ERR_FILE, "%s: %s", what,
+                       rc == GMTLS_ERR_NO_MEMORY ? "out of memory" : why);
     }
     if (X509_check_private_key(cert->leaf, pk) != 1) {
         ERR_clear_error();
@@ -225,6 +242,11 @@ int gmtls_config_set_scts(gmtls_config *cfg, const uint8_t *list, size_t len)
     }
     gmtls_cert *c = &cfg->certs[cfg->ncerts - 1];
     return dup_into(&c->scts, &c->scts_len, list, len);
+}
+
+void gmtls_config_set_request_ocsp(gmtls_config *cfg, int on)
+{
+    cfg->request_ocsp = on != 0;
 }
 
 /* ------------------------------------------------------------ lists */

@@ -181,11 +181,27 @@ int gmtls_hs_queue(gmtls_conn *c, const uint8_t *msg, size_t len)
 
 int gmtls_hs_flush(gmtls_conn *c, gmtls_buf *out)
 {
-    if (c->hsout.off == 0) {
-        return 0;
+    /* RFC 8446 §5.1 lets several handshake messages share a record, but
+     * GmSSL 3.x reads exactly one message per record: each message gets its
+     * own record(s), at 22 bytes of header, content type and tag per message
+     * (docs/ARCHITECTURE.md, "Record packing"). hsout holds only messages we
+     * wrote, each with its 4-byte header. */
+    gmtls_rd r;
+    int rc = 0;
+    gmtls_rd_init(&r, c->hsout.base, c->hsout.off);
+    while (rc == 0 && gmtls_rd_left(&r) > 0) {
+        const uint8_t *msg = r.p;
+        (void)gmtls_rd_u8(&r);
+        size_t len = gmtls_rd_u24(&r);
+        if (gmtls_rd_bytes(&r, len) == NULL) {
+            rc = GMTLS_ERR_BAD_ARGUMENT;
+            break;
+        }
+        rc = gmtls_rec_write(&c->wr, out, GMTLS_CT_HANDSHAKE, msg, 4 + len, c->cfg->record_padding);
     }
-    int rc = gmtls_rec_write(&c->wr, out, GMTLS_CT_HANDSHAKE, c->hsout.base, c->hsout.off, c->cfg->record_padding);
-    gmtls_wipe(c->hsout.base, c->hsout.off);
+    if (c->hsout.off > 0) {
+        gmtls_wipe(c->hsout.base, c->hsout.off);
+    }
     c->hsout.off = 0;
     return rc;
 }
@@ -194,7 +210,7 @@ int gmtls_send_ccs(gmtls_conn *c, gmtls_buf *out)
 {
     static const uint8_t one = 1;
     /* RFC 8446 §D.4: middlebox compatibility mode sends one dummy
-     * change_cipher_spec; the reference server always does (once). */
+     * change_cipher_spec; callers decide whether the mode is on. */
     if (c->sent_ccs) {
         return 0;
     }
@@ -376,6 +392,7 @@ static int handle_record(gmtls_conn *c, gmtls_buf *out, gmtls_buf *app, const ui
          * is dropped between the first ClientHello and the peer's Finished;
          * any other value, or a protected one -> unexpected_message. */
         if (hdr[0] == GMTLS_CT_CHANGE_CIPHER_SPEC && len == 1 && payload[0] == 1 && c->ccs_allowed) {
+            c->peer_sent_ccs = 1;
             return 0;
         }
         return gmtls_fail(c, GMTLS_ALERT_UNEXPECTED_MESSAGE, "unexpected change_cipher_spec");

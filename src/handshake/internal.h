@@ -75,6 +75,13 @@ typedef struct {
     uint8_t secret[32];
 } gmtls_ticket_key;
 
+/* Where the passphrase of an encrypted private key comes from. */
+typedef struct {
+    const char *pass; /* owned by the config (copied, wiped) */
+    gmtls_passphrase_fn *fn;
+    void *ctx;
+} gmtls_pass_src;
+
 struct gmtls_config {
     atomic_int refs;
     uint16_t suites[GMTLS_MAX_LIST];
@@ -110,6 +117,8 @@ struct gmtls_config {
     uint16_t record_padding;
     uint64_t key_update_records;
     int strict_sm;
+    int request_ocsp; /* client: send status_request (gmtls_config_set_request_ocsp) */
+    gmtls_pass_src key_pass; /* for encrypted private keys (keyfile.c) */
     char err[256];
 };
 
@@ -246,6 +255,7 @@ struct gmtls_conn {
     int resumed;
     int did_hrr;
     int sent_ccs;
+    int peer_sent_ccs;  /* a dummy change_cipher_spec arrived (client: the server is in compatibility mode) */
     int ccs_allowed;    /* a dummy change_cipher_spec may still arrive */
     int skip_early_data; /* server: drop undecryptable records (rejected 0-RTT) */
     size_t early_skipped;
@@ -344,6 +354,15 @@ void gmtls_cert_dispose(gmtls_cert *cert);
 /* Sets up the memo of server names checked against the leaf. */
 GMTLS_MUST_CHECK int gmtls_cert_names_init(gmtls_cert *cert);
 void gmtls_peer_clear(gmtls_conn *c);
+
+/* ---------------------------------------------------------------- keyfile.c */
+
+/* A private key (EVP_PKEY) from PEM: plain, encrypted the OpenSSL way, or
+ * encrypted the GmSSL way; the passphrase from src, never from a prompt. On
+ * failure err holds the reason. */
+GMTLS_MUST_CHECK int gmtls_key_from_pem(const gmtls_pass_src *src, const char *pem, size_t len, void **evp, char *err,
+                                        size_t errlen);
+void gmtls_config_clear_key_passphrase(gmtls_config *cfg);
 
 /* ---------------------------------------------------------------- server.c / client.c */
 

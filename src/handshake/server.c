@@ -93,6 +93,15 @@ static const gmtls_key_share *find_share(const gmtls_client_hello *ch, uint16_t 
     return NULL;
 }
 
+/* RFC 8446 §D.4: "if the client sends a non-empty session ID, the server MUST
+ * send the change_cipher_spec" right after its first handshake message. An
+ * empty session ID means the client is not in compatibility mode: no CCS
+ * then (GmSSL's client fails on one after a HelloRetryRequest). */
+static int send_compat_ccs(gmtls_conn *c, gmtls_buf *out)
+{
+    return c->session_id_len > 0 ? gmtls_send_ccs(c, out) : 0;
+}
+
 /* ServerHello / HelloRetryRequest (RFC 8446 §4.1.3, §4.1.4). */
 static int send_server_hello(gmtls_conn *c, int is_hrr, const uint8_t *share, size_t sharelen, int psk_index)
 {
@@ -145,7 +154,7 @@ static int do_hello_retry(gmtls_conn *c, gmtls_buf *out, const gmtls_client_hell
     gmtls_transcript_add(c, h, hl);
     GMTLS_TRY(send_server_hello(c, 1, NULL, 0, -1));
     GMTLS_TRY(gmtls_hs_flush(c, out));
-    GMTLS_TRY(gmtls_send_ccs(c, out));
+    GMTLS_TRY(send_compat_ccs(c, out));
     free(c->ch1);
     c->ch1 = malloc(ch->msglen);
     if (c->ch1 == NULL) {
@@ -398,7 +407,7 @@ static int process_client_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_clien
         rc = gmtls_hs_flush(c, out);
     }
     if (rc == 0) {
-        rc = gmtls_send_ccs(c, out);
+        rc = send_compat_ccs(c, out);
     }
     uint8_t th[GMTLS_MAX_HASH_LEN];
     if (rc == 0) {

@@ -436,10 +436,17 @@ static void test_ocsp_scts_padding(void)
     gmtls_config_set_record_padding(scfg, 256);
     gmtls_config_set_record_padding(ccfg, 64);
     tt_pair p;
+    size_t n = 0;
+    const uint8_t *r;
+    /* No status_request unless the client asked for OCSP: no staple then. */
     CHECK_OK(tt_pair_new(&p, ccfg, scfg, "localhost"));
     CHECK_OK(tt_handshake(&p));
-    size_t n = 0;
-    const uint8_t *r = gmtls_conn_ocsp_response(p.cli, &n);
+    CHECK(gmtls_conn_ocsp_response(p.cli, &n) == NULL);
+    tt_pair_free(&p);
+    gmtls_config_set_request_ocsp(ccfg, 1);
+    CHECK_OK(tt_pair_new(&p, ccfg, scfg, "localhost"));
+    CHECK_OK(tt_handshake(&p));
+    r = gmtls_conn_ocsp_response(p.cli, &n);
     CHECK(r != NULL && n == sizeof ocsp && memcmp(r, ocsp, n) == 0);
     r = gmtls_conn_scts(p.cli, &n);
     CHECK(r != NULL && n == sizeof scts && memcmp(r, scts, n) == 0);

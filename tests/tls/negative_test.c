@@ -1551,6 +1551,7 @@ static void duo_configs(duo *d, const char *trust)
         abort();
     }
     gmtls_config_set_tickets(d->scfg, 0, 0);
+    gmtls_config_set_request_ocsp(d->ccfg, 1); /* status_request offered (the misplaced-extension cases) */
     gmtls_config_set_keylog(d->scfg, keylog_cb, &d->skl);
     gmtls_config_set_keylog(d->ccfg, keylog_cb, &d->ckl);
 }
