@@ -263,7 +263,7 @@ struct gmtls_conn {
     int peer_psk_dhe;   /* server: the client offered psk_dhe_ke (tickets are useful) */
     int has_client_cert_state; /* server: a resumed session carried a client chain */
     int key_update_pending; /* must answer a KeyUpdate with update_requested */
-    int cr_legacy_ok;   /* server: our CertificateRequest listed the legacy SM2 scheme */
+    int cr_legacy_ok;       /* server: our CertificateRequest listed the legacy SM2 scheme */
 
     /* server side */
     const gmtls_cert *cert;

@@ -1230,8 +1230,8 @@ static void handle_server_msg(uint8_t type, const uint8_t *msg, size_t len, cons
         int sigalgs = 0;
         EXPECT(g_ee && !g_cr && !g_s_cert && !g_psk_selected, "CertificateRequest out of order");
         gmtls_rd_init(&r, body, blen);
-        if (gmtls_rd_vec(&r, 1, 0, 255, &ctx) != 0 ||
-            parse_exts(&r, ext, GMTLS_ARRAY_LEN(ext), &next) != 0 || gmtls_rd_done(&r) != 0) {
+        if (gmtls_rd_vec(&r, 1, 0, 255, &ctx) != 0 || parse_exts(&r, ext, GMTLS_ARRAY_LEN(ext), &next) != 0 ||
+            gmtls_rd_done(&r) != 0) {
             fatal("CertificateRequest: decode error");
         }
         bytes_add(&g_cr_ctx, ctx.p, gmtls_rd_left(&ctx));
