@@ -46,6 +46,11 @@ extern "C" {
 #define GMTLS_ERR_HANDSHAKE_DONE 0x20d /**< the operation needs a handshake in progress */
 #define GMTLS_ERR_NOT_READY 0x20e      /**< the operation needs a completed handshake */
 #define GMTLS_ERR_TIMEOUT 0x20f        /**< (socket layer) a deadline passed */
+#define GMTLS_ERR_NOT_TLS                                                                                              \
+    0x210 /**< the peer's first record is not TLS (plain HTTP, SSLv2, SSH...):                                         \
+               an unexpected_message alert is in the output; gmtls_io keeps                                            \
+               it queued (gmtls_io_flush sends it) so that a server may                                                \
+               answer in the peer's own protocol instead (an HTTP 400) */
 
 /* TLS alert descriptions (RFC 8446 §6). */
 enum {

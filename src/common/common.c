@@ -195,6 +195,7 @@ const char *gmtls_strerror(int err)
         [GMTLS_ERR_HANDSHAKE_DONE - 0x200] = "handshake already complete",
         [GMTLS_ERR_NOT_READY - 0x200] = "handshake not complete",
         [GMTLS_ERR_TIMEOUT - 0x200] = "timed out",
+        [GMTLS_ERR_NOT_TLS - 0x200] = "the peer does not speak TLS",
     };
     static __thread char tmp[96];
     if (err == 0) {

@@ -192,13 +192,15 @@ int gmtls_cert_msg_parse(gmtls_conn *c, const uint8_t *body, size_t len, const u
         memcpy(c->peer_der[c->npeer], der.p, n);
         c->peer_derlen[c->npeer] = n;
         size_t index = c->npeer++; /* owned by c from here on, whatever follows */
-        gmtls_ext e[8];
+        gmtls_rd block;
+        gmtls_ext x;
         size_t ne = 0;
-        GMTLS_TRY(gmtls_fail(c, gmtls_exts_parse(&list, e, GMTLS_ARRAY_LEN(e), &ne), "bad CertificateEntry extensions"));
-        for (size_t i = 0; i < ne; i++) {
+        GMTLS_TRY(gmtls_fail(c, gmtls_exts_check(&list, &block, &ne), "bad CertificateEntry extensions"));
+        while (gmtls_exts_next(&block, &x)) {
+            const gmtls_ext *e = &x;
             gmtls_rd er;
-            gmtls_rd_init(&er, e[i].data, e[i].len);
-            if (e[i].type == GMTLS_EXT_STATUS_REQUEST && index == 0 && !c->is_server && c->cfg->request_ocsp) {
+            gmtls_rd_init(&er, e->data, e->len);
+            if (e->type == GMTLS_EXT_STATUS_REQUEST && index == 0 && !c->is_server && c->cfg->request_ocsp) {
                 gmtls_rd resp;
                 if (gmtls_rd_u8(&er) != 1 || gmtls_rd_vec(&er, 3, 1, 0xffffff, &resp) != 0 || gmtls_rd_done(&er) != 0) {
                     return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "malformed OCSP status");
@@ -209,17 +211,17 @@ int gmtls_cert_msg_parse(gmtls_conn *c, const uint8_t *body, size_t len, const u
                 }
                 c->ocsp_len = gmtls_rd_left(&resp);
                 memcpy(c->ocsp, resp.p, c->ocsp_len);
-            } else if (e[i].type == GMTLS_EXT_SCT && index == 0 && !c->is_server) {
-                c->scts = malloc(e[i].len + 1);
+            } else if (e->type == GMTLS_EXT_SCT && index == 0 && !c->is_server) {
+                c->scts = malloc(e->len + 1);
                 if (c->scts == NULL) {
                     return GMTLS_ERR_NO_MEMORY;
                 }
-                c->scts_len = e[i].len;
-                memcpy(c->scts, e[i].data, e[i].len);
+                c->scts_len = e->len;
+                memcpy(c->scts, e->data, e->len);
             } else {
                 /* RFC 8446 §4.4.2: extensions must answer ones we sent. */
                 return gmtls_fail(c, GMTLS_ALERT_UNSUPPORTED_EXTENSION, "unsolicited CertificateEntry extension %u",
-                                  e[i].type);
+                                  e->type);
             }
         }
     }
@@ -421,7 +423,8 @@ int gmtls_cv_check(gmtls_conn *c, const uint8_t *body, size_t len, const uint16_
     /* RFC 8446 §4.4.3: the scheme must be one we offered; the reference also
      * rejects PKCS#1 v1.5 and SHA-1 schemes -> illegal_parameter. */
     if (alg == NULL || !alg->in_cert_verify || !gmtls_list_has(allowed, nallowed, scheme) ||
-        (alg->is_legacy && !c->is_server && !c->cfg->sigalgs_custom)) {
+        (alg->is_legacy && !c->is_server && !c->cfg->sigalgs_custom) ||
+        (alg->is_legacy && c->is_server && !c->cr_legacy_ok)) {
         return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "CertificateVerify uses scheme 0x%04x we did not offer",
                           scheme);
     }

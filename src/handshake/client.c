@@ -114,9 +114,14 @@ static int build_client_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *cook
     gmtls_wr_u16(&w, GMTLS_EXT_SCT);
     gmtls_wr_u16(&w, 0);
     if (cookie != NULL) {
+        /* RFC 8446 §4.2.2: the client "MUST copy the contents of the extension
+         * received in the HelloRetryRequest": struct { opaque
+         * cookie<1..2^16-1>; } Cookie; */
         gmtls_wr_u16(&w, GMTLS_EXT_COOKIE);
         gmtls_wr_open(&w, 2);
+        gmtls_wr_open(&w, 2);
         gmtls_wr_bytes(&w, cookie, cookielen);
+        gmtls_wr_close(&w);
         gmtls_wr_close(&w);
     }
     gmtls_wr_u16(&w, GMTLS_EXT_PSK_KEY_EXCHANGE_MODES);
@@ -231,9 +236,9 @@ static int offered_suite(const gmtls_config *cfg, uint16_t id)
     return gmtls_list_has(cfg->suites, cfg->nsuites, id);
 }
 
-static int handle_hello_retry(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg, size_t len, const gmtls_ext *exts,
-                              size_t nexts)
+static int handle_hello_retry(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg, size_t len, gmtls_rd exts)
 {
+    gmtls_ext e;
     uint16_t group = 0;
     const uint8_t *cookie = NULL;
     size_t cookielen = 0;
@@ -244,10 +249,10 @@ static int handle_hello_retry(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg,
     if (c->did_hrr) {
         return gmtls_fail(c, GMTLS_ALERT_UNEXPECTED_MESSAGE, "second HelloRetryRequest");
     }
-    for (size_t i = 0; i < nexts; i++) {
+    while (gmtls_exts_next(&exts, &e)) {
         gmtls_rd r;
-        gmtls_rd_init(&r, exts[i].data, exts[i].len);
-        switch (exts[i].type) {
+        gmtls_rd_init(&r, e.data, e.len);
+        switch (e.type) {
         case GMTLS_EXT_SUPPORTED_VERSIONS:
             has_version = gmtls_rd_u16(&r) == GMTLS_TLS13;
             GMTLS_TRY(gmtls_fail(c, gmtls_rd_done(&r), "malformed supported_versions"));
@@ -265,8 +270,8 @@ static int handle_hello_retry(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg,
             break;
         }
         default:
-            return gmtls_fail(c, misplaced_ext_alert(c, exts[i].type), "unexpected extension %u in HelloRetryRequest",
-                              exts[i].type);
+            return gmtls_fail(c, misplaced_ext_alert(c, e.type), "unexpected extension %u in HelloRetryRequest",
+                              e.type);
         }
     }
     if (!has_version) {
@@ -314,8 +319,8 @@ static int handle_hello_retry(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg,
 
 static int handle_server_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg, size_t len)
 {
-    gmtls_rd r, sid;
-    gmtls_ext exts[16];
+    gmtls_rd r, sid, exts;
+    gmtls_ext e;
     size_t nexts = 0;
     gmtls_rd_init(&r, msg + 4, len - 4);
     /* struct { ProtocolVersion legacy_version = 0x0303; Random random;
@@ -332,9 +337,15 @@ static int handle_server_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg
     if (gmtls_rd_left(&r) == 0) {
         return gmtls_fail(c, GMTLS_ALERT_PROTOCOL_VERSION, "server does not speak TLS 1.3 (no extensions)");
     }
-    GMTLS_TRY(gmtls_fail(c, gmtls_exts_parse(&r, exts, GMTLS_ARRAY_LEN(exts), &nexts), "bad ServerHello extensions"));
+    GMTLS_TRY(gmtls_fail(c, gmtls_exts_check(&r, &exts, &nexts), "bad ServerHello extensions"));
     GMTLS_TRY(gmtls_fail(c, gmtls_rd_done(&r), "trailing bytes in ServerHello"));
-    (void)legacy;
+    /* RFC 8446 §D.5: "Any endpoint receiving a Hello message with
+     * ClientHello.legacy_version or ServerHello.legacy_version set to 0x0300
+     * MUST abort the handshake with a "protocol_version" alert." (0x0300 or
+     * less: no TLS 1.3 peer may send such a value.) */
+    if (legacy <= 0x0300) {
+        return gmtls_fail(c, GMTLS_ALERT_PROTOCOL_VERSION, "ServerHello legacy_version 0x%04x", legacy);
+    }
     /* RFC 8446 §4.1.3: the echo must match what we sent, the suite must be
      * one we offered, compression must be 0 -> illegal_parameter. */
     if (gmtls_rd_left(&sid) != c->session_id_len || memcmp(sid.p, c->session_id, c->session_id_len) != 0) {
@@ -354,7 +365,7 @@ static int handle_server_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg
     }
     c->suite = suite;
     if (memcmp(random, gmtls_hrr_random, 32) == 0) {
-        return handle_hello_retry(c, out, msg, len, exts, nexts);
+        return handle_hello_retry(c, out, msg, len, exts);
     }
     memcpy(c->server_random, random, 32);
 
@@ -362,27 +373,27 @@ static int handle_server_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg
     size_t sharelen = 0;
     int has_version = 0, psk_selected = 0;
     uint16_t group = 0;
-    for (size_t i = 0; i < nexts; i++) {
-        gmtls_rd e, v;
-        gmtls_rd_init(&e, exts[i].data, exts[i].len);
-        switch (exts[i].type) {
+    while (gmtls_exts_next(&exts, &e)) {
+        gmtls_rd er, v;
+        gmtls_rd_init(&er, e.data, e.len);
+        switch (e.type) {
         case GMTLS_EXT_SUPPORTED_VERSIONS:
             /* RFC 8446 §4.2.1: a version we did not offer -> illegal_parameter. */
-            if (gmtls_rd_u16(&e) != GMTLS_TLS13 || gmtls_rd_done(&e) != 0) {
+            if (gmtls_rd_u16(&er) != GMTLS_TLS13 || gmtls_rd_done(&er) != 0) {
                 return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "server selected a version other than TLS 1.3");
             }
             has_version = 1;
             break;
         case GMTLS_EXT_KEY_SHARE:
-            group = gmtls_rd_u16(&e);
-            GMTLS_TRY(gmtls_fail(c, gmtls_rd_vec(&e, 2, 1, 0xffff, &v), "malformed key_share"));
-            GMTLS_TRY(gmtls_fail(c, gmtls_rd_done(&e), "malformed key_share"));
+            group = gmtls_rd_u16(&er);
+            GMTLS_TRY(gmtls_fail(c, gmtls_rd_vec(&er, 2, 1, 0xffff, &v), "malformed key_share"));
+            GMTLS_TRY(gmtls_fail(c, gmtls_rd_done(&er), "malformed key_share"));
             share = v.p;
             sharelen = gmtls_rd_left(&v);
             break;
         case GMTLS_EXT_PRE_SHARED_KEY: {
-            uint16_t idx = gmtls_rd_u16(&e);
-            GMTLS_TRY(gmtls_fail(c, gmtls_rd_done(&e), "malformed pre_shared_key"));
+            uint16_t idx = gmtls_rd_u16(&er);
+            GMTLS_TRY(gmtls_fail(c, gmtls_rd_done(&er), "malformed pre_shared_key"));
             /* RFC 8446 §4.2.11: an identity we did not offer, or a PSK whose
              * hash differs from the suite's -> illegal_parameter. */
             const gmtls_suite *ps = gmtls_suite_by_id(c->offer.suite);
@@ -396,8 +407,7 @@ static int handle_server_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg
             /* RFC 8446 §4.2: a recognised extension not specified for this
              * message -> illegal_parameter; an unsolicited one ->
              * unsupported_extension. */
-            return gmtls_fail(c, misplaced_ext_alert(c, exts[i].type), "unexpected extension %u in ServerHello",
-                              exts[i].type);
+            return gmtls_fail(c, misplaced_ext_alert(c, e.type), "unexpected extension %u in ServerHello", e.type);
         }
     }
     if (!has_version) {
@@ -450,16 +460,16 @@ static int handle_server_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg
 
 static int handle_encrypted_extensions(gmtls_conn *c, const uint8_t *msg, size_t len)
 {
-    gmtls_rd r;
-    gmtls_ext exts[16];
+    gmtls_rd r, exts;
+    gmtls_ext x;
     size_t nexts = 0;
     gmtls_rd_init(&r, msg + 4, len - 4);
-    GMTLS_TRY(gmtls_fail(c, gmtls_exts_parse(&r, exts, GMTLS_ARRAY_LEN(exts), &nexts), "bad EncryptedExtensions"));
+    GMTLS_TRY(gmtls_fail(c, gmtls_exts_check(&r, &exts, &nexts), "bad EncryptedExtensions"));
     GMTLS_TRY(gmtls_fail(c, gmtls_rd_done(&r), "malformed EncryptedExtensions"));
-    for (size_t i = 0; i < nexts; i++) {
+    while (gmtls_exts_next(&exts, &x)) {
         gmtls_rd e, l, p;
-        gmtls_rd_init(&e, exts[i].data, exts[i].len);
-        switch (exts[i].type) {
+        gmtls_rd_init(&e, x.data, x.len);
+        switch (x.type) {
         case GMTLS_EXT_ALPN: {
             if (!c->offered_alpn) {
                 return gmtls_fail(c, GMTLS_ALERT_UNSUPPORTED_EXTENSION, "unsolicited ALPN");
@@ -486,7 +496,7 @@ static int handle_encrypted_extensions(gmtls_conn *c, const uint8_t *msg, size_t
             break;
         }
         case GMTLS_EXT_SERVER_NAME:
-            if (!c->sent_sni || exts[i].len != 0) {
+            if (!c->sent_sni || x.len != 0) {
                 return gmtls_fail(c, GMTLS_ALERT_UNSUPPORTED_EXTENSION, "unexpected server_name");
             }
             break;
@@ -494,8 +504,8 @@ static int handle_encrypted_extensions(gmtls_conn *c, const uint8_t *msg, size_t
             /* RFC 8446 §4.2.7: informational; may be sent in EncryptedExtensions. */
             break;
         default:
-            return gmtls_fail(c, misplaced_ext_alert(c, exts[i].type),
-                              "extension %u not allowed in EncryptedExtensions", exts[i].type);
+            return gmtls_fail(c, misplaced_ext_alert(c, x.type), "extension %u not allowed in EncryptedExtensions",
+                              x.type);
         }
     }
     gmtls_transcript_add(c, msg, len);
@@ -505,8 +515,8 @@ static int handle_encrypted_extensions(gmtls_conn *c, const uint8_t *msg, size_t
 
 static int handle_certificate_request(gmtls_conn *c, const uint8_t *msg, size_t len)
 {
-    gmtls_rd r, ctx;
-    gmtls_ext exts[32];
+    gmtls_rd r, ctx, exts;
+    gmtls_ext x;
     size_t nexts = 0;
     int has_sigalgs = 0;
     gmtls_rd_init(&r, msg + 4, len - 4);
@@ -515,17 +525,21 @@ static int handle_certificate_request(gmtls_conn *c, const uint8_t *msg, size_t 
     if (gmtls_rd_left(&ctx) != 0) {
         return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "non-empty certificate_request_context");
     }
-    GMTLS_TRY(gmtls_fail(c, gmtls_exts_parse(&r, exts, GMTLS_ARRAY_LEN(exts), &nexts), "bad CertificateRequest"));
+    GMTLS_TRY(gmtls_fail(c, gmtls_exts_check(&r, &exts, &nexts), "bad CertificateRequest"));
     GMTLS_TRY(gmtls_fail(c, gmtls_rd_done(&r), "malformed CertificateRequest"));
-    for (size_t i = 0; i < nexts; i++) {
-        if (exts[i].type == GMTLS_EXT_SIGNATURE_ALGORITHMS) {
+    while (gmtls_exts_next(&exts, &x)) {
+        if (x.type == GMTLS_EXT_SIGNATURE_ALGORITHMS) {
             gmtls_rd e, l;
-            gmtls_rd_init(&e, exts[i].data, exts[i].len);
+            gmtls_rd_init(&e, x.data, x.len);
             GMTLS_TRY(gmtls_fail(c, gmtls_rd_vec(&e, 2, 2, 0xfffe, &l), "malformed signature_algorithms"));
             c->ncr_sigalgs = 0;
             while (gmtls_rd_left(&l) >= 2) {
                 uint16_t v = gmtls_rd_u16(&l);
-                if (c->ncr_sigalgs < GMTLS_ARRAY_LEN(c->cr_sigalgs)) {
+                /* Only the schemes we could use are kept (at most our own
+                 * list), so a long list loses nothing. */
+                if (gmtls_list_has(c->cfg->sigalgs, c->cfg->nsigalgs, v) &&
+                    !gmtls_list_has(c->cr_sigalgs, c->ncr_sigalgs, v) &&
+                    c->ncr_sigalgs < GMTLS_ARRAY_LEN(c->cr_sigalgs)) {
                     c->cr_sigalgs[c->ncr_sigalgs++] = v;
                 }
             }

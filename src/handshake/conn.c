@@ -245,6 +245,11 @@ static int conn_fail(gmtls_conn *c, gmtls_buf *out, int rc)
         gmtls_fail(c, rc, "%s", gmtls_alert_name(rc));
     } else if (rc > 0x100 && rc < 0x200) {
         gmtls_fail(c, rc, "peer sent alert %s", gmtls_alert_name(rc - 0x100));
+    } else if (rc == GMTLS_ERR_NOT_TLS) {
+        /* RFC 8446 §5: what is not a TLS record is an unexpected record ->
+         * unexpected_message; the distinct code tells the caller the peer
+         * speaks another protocol (a server may answer plain HTTP with 400). */
+        send_alert(c, out, 2, GMTLS_ALERT_UNEXPECTED_MESSAGE);
     } else if (rc != GMTLS_ERR_BAD_ARGUMENT) {
         send_alert(c, out, 2, GMTLS_ALERT_INTERNAL_ERROR);
         gmtls_fail(c, rc, "%s", gmtls_strerror(rc));
@@ -364,18 +369,85 @@ static int handle_handshake_bytes(gmtls_conn *c, gmtls_buf *out, const uint8_t *
     return rc;
 }
 
+/* Counts a record that carried nothing; too many in a row -> unexpected_message. */
+static int count_empty_record(gmtls_conn *c, const char *what)
+{
+    /* A peer must not keep the connection busy with records that cost it
+     * nothing (RFC 8446 §5 leaves the bound to us; BoringSSL and OpenSSL
+     * stop after 32 in a row with unexpected_message). */
+    if (++c->empty_records > GMTLS_MAX_EMPTY_RECORDS) {
+        return gmtls_fail(c, GMTLS_ALERT_UNEXPECTED_MESSAGE, "more than %d %s records in a row",
+                          GMTLS_MAX_EMPTY_RECORDS, what);
+    }
+    return 0;
+}
+
+/* Checks the header of the first record, as far as it has arrived, for being
+ * TLS at all, so that another protocol (an SSLv2 ClientHello, plain HTTP, an
+ * SSH banner) fails at once instead of waiting for a "record" that never
+ * completes. */
+static int check_first_header(gmtls_conn *c, const uint8_t *p, size_t n)
+{
+    /* RFC 8446 §5.1: a record starts ContentType type; ProtocolVersion
+     * legacy_record_version (0x0301 or 0x0303 from a TLS peer, 0x0300 for
+     * SSL 3.0): a major version other than 3 is not a TLS record. */
+    if (n >= 2 && p[1] != 3) {
+        return gmtls_fail(c, GMTLS_ERR_NOT_TLS, "the peer does not speak TLS (first bytes %02x %02x%s)", p[0], p[1],
+                          p[0] >= 'A' && p[0] <= 'Z' ? ", maybe plain HTTP" : "");
+    }
+    if (n < GMTLS_REC_HDR) {
+        return 0;
+    }
+    /* RFC 8446 §5: "If a TLS implementation receives an unexpected record
+     * type, it MUST terminate the connection with an "unexpected_message"
+     * alert": the first record is a Hello (handshake) or an alert. */
+    if (p[0] != GMTLS_CT_HANDSHAKE && p[0] != GMTLS_CT_ALERT) {
+        return gmtls_fail(c, GMTLS_ALERT_UNEXPECTED_MESSAGE, "record type %u before the Hello", p[0]);
+    }
+    /* RFC 8446 §5.1: plaintext "length MUST NOT exceed 2^14 bytes ...
+     * record_overflow" - known from the header already. */
+    if (((size_t)p[3] << 8 | p[4]) > GMTLS_MAX_PLAINTEXT) {
+        return gmtls_fail(c, GMTLS_ALERT_RECORD_OVERFLOW, "first record of %u bytes", (unsigned)(p[3] << 8 | p[4]));
+    }
+    return 0;
+}
+
 /* Opens one record (header hdr, body in place) and acts on its content. */
 static int handle_record(gmtls_conn *c, gmtls_buf *out, gmtls_buf *app, const uint8_t *hdr, const uint8_t *in,
                          uint8_t *body, size_t bodylen)
 {
     uint8_t type, *payload;
     size_t len;
-    int rc = gmtls_rec_open_split(&c->rd, hdr, in, body, bodylen, &type, &payload, &len);
+    c->got_record = 1;
+    if (c->skip_early_data && c->rd.suite == NULL && hdr[0] == GMTLS_CT_APPLICATION_DATA) {
+        /* RFC 8446 §4.2.10: a server that answers with a HelloRetryRequest
+         * "ignores early data by skipping all records with an external content
+         * type of "application_data" (indicating that they are encrypted), up
+         * to the configured max_early_data_size"; §4.6.1: more than that ->
+         * unexpected_message. */
+        c->early_skipped += bodylen;
+        if (c->early_skipped > GMTLS_MAX_EARLY_SKIP) {
+            return gmtls_fail(c, GMTLS_ALERT_UNEXPECTED_MESSAGE, "too much early data to skip");
+        }
+        return 0;
+    }
+    gmtls_rec plain;
+    gmtls_rec *rd = &c->rd;
+    if (hdr[0] == GMTLS_CT_ALERT && c->rd.suite != NULL && c->rd.seq == 0 && c->state != ST_DONE) {
+        /* A peer that fails before it has installed its handshake keys (a
+         * client rejecting our certificate) sends its alert in plaintext
+         * (RFC 8446 §5: records are protected only once keys are
+         * established): until its first protected record, read a plaintext
+         * alert as the peer's alert rather than as an unexpected record. */
+        memset(&plain, 0, sizeof plain);
+        rd = &plain;
+    }
+    int rc = gmtls_rec_open_split(rd, hdr, in, body, bodylen, &type, &payload, &len);
     if (rc == GMTLS_ALERT_BAD_RECORD_MAC && c->skip_early_data) {
         /* RFC 8446 §4.2.10: a server that rejects early data skips records it
          * cannot decrypt with the handshake key, up to max_early_data_size. */
         c->early_skipped += GMTLS_REC_HDR + bodylen;
-        if (c->early_skipped > 16 * GMTLS_MAX_CIPHERTEXT) {
+        if (c->early_skipped > GMTLS_MAX_EARLY_SKIP) {
             return gmtls_fail(c, GMTLS_ALERT_BAD_RECORD_MAC, "too much early data to skip");
         }
         return 0;
@@ -385,6 +457,14 @@ static int handle_record(gmtls_conn *c, gmtls_buf *out, gmtls_buf *app, const ui
     }
     if (c->rd.suite != NULL && hdr[0] == GMTLS_CT_APPLICATION_DATA) {
         c->skip_early_data = 0; /* the first record that decrypts ends the skipping */
+    }
+    if (len == 0 || type == GMTLS_CT_CHANGE_CIPHER_SPEC ||
+        (type == GMTLS_CT_ALERT && len == 2 && payload[1] == GMTLS_ALERT_USER_CANCELED)) {
+        GMTLS_TRY(count_empty_record(c, len == 0                              ? "empty"
+                                        : type == GMTLS_CT_CHANGE_CIPHER_SPEC ? "change_cipher_spec"
+                                                                              : "user_canceled"));
+    } else {
+        c->empty_records = 0;
     }
     switch (type) {
     case GMTLS_CT_CHANGE_CIPHER_SPEC:
@@ -397,6 +477,14 @@ static int handle_record(gmtls_conn *c, gmtls_buf *out, gmtls_buf *app, const ui
         }
         return gmtls_fail(c, GMTLS_ALERT_UNEXPECTED_MESSAGE, "unexpected change_cipher_spec");
     case GMTLS_CT_ALERT: {
+        /* RFC 8446 §5.4: "Implementations MUST NOT send Handshake and Alert
+         * records that have a zero-length TLSInnerPlaintext.content; if such a
+         * message is received, the receiving implementation MUST terminate the
+         * connection with an "unexpected_message" alert." (§5.1 the same for
+         * plaintext records.) */
+        if (len == 0) {
+            return gmtls_fail(c, GMTLS_ALERT_UNEXPECTED_MESSAGE, "empty alert record");
+        }
         gmtls_rd r;
         gmtls_rd_init(&r, payload, len);
         uint8_t level = gmtls_rd_u8(&r), desc = gmtls_rd_u8(&r);
@@ -478,6 +566,12 @@ static int process(gmtls_conn *c, gmtls_buf *out, gmtls_buf *app, const uint8_t 
     }
     while (!(until_done && c->state == ST_DONE) && !c->closed_recv && c->rbuf.off - pos >= GMTLS_REC_HDR) {
         int err;
+        if (!c->got_record) {
+            rc = check_first_header(c, c->rbuf.base + pos, c->rbuf.off - pos);
+            if (rc != 0) {
+                break;
+            }
+        }
         size_t rl = gmtls_rec_next_len(c->rbuf.base + pos, c->rbuf.off - pos, &err);
         if (err != 0) {
             rc = gmtls_fail(c, err, "record too long");

@@ -1,5 +1,7 @@
 /* ClientHello parsing (RFC 8446 §4.1.2) with every extension the server
  * reads (§4.2), and the HelloRetryRequest consistency check. */
+#include <stdlib.h>
+
 #include "handshake/internal.h"
 
 int gmtls_list_has(const uint16_t *list, size_t n, uint16_t v)
@@ -12,31 +14,55 @@ int gmtls_list_has(const uint16_t *list, size_t n, uint16_t v)
     return 0;
 }
 
-int gmtls_exts_parse(gmtls_rd *r, gmtls_ext *exts, size_t cap, size_t *n)
+/* A set of 16-bit code points (extension types, groups), one bit each, so
+ * that a duplicate check costs the same for a list of any length. */
+typedef struct {
+    uint64_t bits[65536 / 64];
+} u16_set;
+
+static int u16_set_add(u16_set *s, uint16_t v)
+{
+    uint64_t bit = (uint64_t)1 << (v % 64);
+    int had = (s->bits[v / 64] & bit) != 0;
+    s->bits[v / 64] |= bit;
+    return had;
+}
+
+int gmtls_exts_check(gmtls_rd *r, gmtls_rd *block, size_t *n)
 {
     gmtls_rd all;
+    u16_set seen;
     *n = 0;
-    GMTLS_TRY(gmtls_rd_vec(r, 2, 0, 0xffff, &all));
+    GMTLS_TRY(gmtls_rd_vec(r, 2, 0, 0xffff, block));
+    memset(&seen, 0, sizeof seen);
+    all = *block;
     while (gmtls_rd_left(&all) > 0) {
         uint16_t type = gmtls_rd_u16(&all);
         gmtls_rd body;
         GMTLS_TRY(gmtls_rd_vec(&all, 2, 0, 0xffff, &body));
         /* RFC 8446 §4.2: "There MUST NOT be more than one extension of the same
          * type in a given extension block." */
-        for (size_t i = 0; i < *n; i++) {
-            if (exts[i].type == type) {
-                return GMTLS_ALERT_ILLEGAL_PARAMETER;
-            }
+        if (u16_set_add(&seen, type)) {
+            return GMTLS_ALERT_ILLEGAL_PARAMETER;
         }
-        if (*n == cap) {
-            return GMTLS_ALERT_DECODE_ERROR;
-        }
-        exts[*n].type = type;
-        exts[*n].data = body.p;
-        exts[*n].len = gmtls_rd_left(&body);
         (*n)++;
     }
     return gmtls_rd_done(&all);
+}
+
+int gmtls_exts_next(gmtls_rd *block, gmtls_ext *e)
+{
+    if (gmtls_rd_left(block) == 0) {
+        return 0;
+    }
+    gmtls_rd body;
+    e->type = gmtls_rd_u16(block);
+    if (gmtls_rd_vec(block, 2, 0, 0xffff, &body) != 0) {
+        return 0; /* not reached on a checked block */
+    }
+    e->data = body.p;
+    e->len = gmtls_rd_left(&body);
+    return 1;
 }
 
 const gmtls_ext *gmtls_ch_find(const gmtls_client_hello *ch, uint16_t type)
@@ -49,21 +75,41 @@ const gmtls_ext *gmtls_ch_find(const gmtls_client_hello *ch, uint16_t type)
     return NULL;
 }
 
-/* Reads a u16 list with a 2-byte length prefix into out (extra entries beyond
- * cap are ignored). */
-static int read_u16_list(gmtls_rd *r, size_t min, uint16_t *out, size_t cap, size_t *n)
+void gmtls_ch_free(gmtls_client_hello *ch)
+{
+    free(ch->exts);
+    free(ch->groups);
+    free(ch->sigalgs);
+    free(ch->sigalgs_cert);
+    free(ch->shares);
+    free(ch->psks);
+    memset(ch, 0, sizeof(*ch));
+}
+
+/* Allocates n elements of size sz (at least one, so that an empty list is
+ * not NULL). */
+static void *ch_alloc(size_t n, size_t sz)
+{
+    return calloc(n > 0 ? n : 1, sz);
+}
+
+/* Reads a u16 list with a 2-byte length prefix into a new array; the list is
+ * bounded only by the message (RFC 8446 sets no other limit). */
+static int read_u16_list(gmtls_rd *r, size_t min, uint16_t **out, size_t *n)
 {
     gmtls_rd l;
     GMTLS_TRY(gmtls_rd_vec(r, 2, min, 0xfffe, &l));
     if (gmtls_rd_left(&l) % 2 != 0) {
         return GMTLS_ALERT_DECODE_ERROR;
     }
+    free(*out);
     *n = 0;
+    *out = ch_alloc(gmtls_rd_left(&l) / 2, sizeof **out);
+    if (*out == NULL) {
+        return GMTLS_ERR_NO_MEMORY;
+    }
     while (gmtls_rd_left(&l) > 0) {
-        uint16_t v = gmtls_rd_u16(&l);
-        if (*n < cap) {
-            out[(*n)++] = v;
-        }
+        (*out)[(*n)++] = gmtls_rd_u16(&l);
     }
     return gmtls_rd_done(r);
 }
@@ -117,30 +163,32 @@ static int parse_ext(gmtls_client_hello *ch, const gmtls_ext *e, int is_last)
         return gmtls_rd_done(&r);
     }
     case GMTLS_EXT_SUPPORTED_GROUPS:
-        return read_u16_list(&r, 2, ch->groups, GMTLS_ARRAY_LEN(ch->groups), &ch->ngroups);
+        return read_u16_list(&r, 2, &ch->groups, &ch->ngroups);
     case GMTLS_EXT_SIGNATURE_ALGORITHMS:
         ch->has_sigalgs = 1;
-        return read_u16_list(&r, 2, ch->sigalgs, GMTLS_ARRAY_LEN(ch->sigalgs), &ch->nsigalgs);
+        return read_u16_list(&r, 2, &ch->sigalgs, &ch->nsigalgs);
     case GMTLS_EXT_SIGNATURE_ALGORITHMS_CERT:
         ch->has_sigalgs_cert = 1;
-        return read_u16_list(&r, 2, ch->sigalgs_cert, GMTLS_ARRAY_LEN(ch->sigalgs_cert), &ch->nsigalgs_cert);
+        return read_u16_list(&r, 2, &ch->sigalgs_cert, &ch->nsigalgs_cert);
     case GMTLS_EXT_KEY_SHARE: {
         /* struct { KeyShareEntry client_shares<0..2^16-1>; } KeyShareClientHello; */
         gmtls_rd l;
+        u16_set seen;
         GMTLS_TRY(gmtls_rd_vec(&r, 2, 0, 0xffff, &l));
         ch->has_key_share = 1;
+        memset(&seen, 0, sizeof seen);
+        /* Each entry takes at least 5 bytes: group, length, one byte of key. */
+        ch->shares = ch_alloc(gmtls_rd_left(&l) / 5, sizeof ch->shares[0]);
+        if (ch->shares == NULL) {
+            return GMTLS_ERR_NO_MEMORY;
+        }
         while (gmtls_rd_left(&l) > 0) {
             uint16_t group = gmtls_rd_u16(&l);
             gmtls_rd ke;
             GMTLS_TRY(gmtls_rd_vec(&l, 2, 1, 0xffff, &ke));
             /* RFC 8446 §4.2.8: "Clients MUST NOT offer multiple KeyShareEntry
              * values for the same group" -> illegal_parameter. */
-            for (size_t i = 0; i < ch->nshares; i++) {
-                if (ch->shares[i].group == group) {
-                    return GMTLS_ALERT_ILLEGAL_PARAMETER;
-                }
-            }
-            if (ch->nshares == GMTLS_ARRAY_LEN(ch->shares)) {
+            if (u16_set_add(&seen, group)) {
                 return GMTLS_ALERT_ILLEGAL_PARAMETER;
             }
             ch->shares[ch->nshares].group = group;
@@ -185,16 +233,19 @@ static int parse_ext(gmtls_client_hello *ch, const gmtls_ext *e, int is_last)
         }
         gmtls_rd ids, binders;
         GMTLS_TRY(gmtls_rd_vec(&r, 2, 7, 0xffff, &ids));
+        /* Each identity takes at least 7 bytes (length, one byte, age). */
+        ch->psks = ch_alloc(gmtls_rd_left(&ids) / 7, sizeof ch->psks[0]);
+        if (ch->psks == NULL) {
+            return GMTLS_ERR_NO_MEMORY;
+        }
         size_t nid = 0;
         while (gmtls_rd_left(&ids) > 0) {
             gmtls_rd id;
             GMTLS_TRY(gmtls_rd_vec(&ids, 2, 1, 0xffff, &id));
             uint32_t age = gmtls_rd_u32(&ids);
-            if (nid < GMTLS_ARRAY_LEN(ch->psks)) {
-                ch->psks[nid].id = id.p;
-                ch->psks[nid].id_len = gmtls_rd_left(&id);
-                ch->psks[nid].obfuscated_age = age;
-            }
+            ch->psks[nid].id = id.p;
+            ch->psks[nid].id_len = gmtls_rd_left(&id);
+            ch->psks[nid].obfuscated_age = age;
             nid++;
         }
         GMTLS_TRY(gmtls_rd_done(&ids));
@@ -204,7 +255,7 @@ static int parse_ext(gmtls_client_hello *ch, const gmtls_ext *e, int is_last)
         while (gmtls_rd_left(&binders) > 0) {
             gmtls_rd b;
             GMTLS_TRY(gmtls_rd_vec(&binders, 1, 32, 255, &b));
-            if (nb < GMTLS_ARRAY_LEN(ch->psks)) {
+            if (nb < nid) {
                 ch->psks[nb].binder = b.p;
                 ch->psks[nb].binder_len = gmtls_rd_left(&b);
             }
@@ -214,7 +265,7 @@ static int parse_ext(gmtls_client_hello *ch, const gmtls_ext *e, int is_last)
         GMTLS_TRY(gmtls_rd_done(&r));
         /* The reference: identities and binders differing in number ->
          * illegal_parameter. */
-        if (nid != nb || nid > GMTLS_ARRAY_LEN(ch->psks)) {
+        if (nid != nb) {
             return GMTLS_ALERT_ILLEGAL_PARAMETER;
         }
         ch->npsks = nid;
@@ -238,19 +289,24 @@ static int parse_ext(gmtls_client_hello *ch, const gmtls_ext *e, int is_last)
         ch->reneg_len = gmtls_rd_left(&l);
         return gmtls_rd_done(&r);
     }
-    case GMTLS_EXT_COOKIE:
+    case GMTLS_EXT_COOKIE: {
+        /* RFC 8446 §4.2.2: struct { opaque cookie<1..2^16-1>; } Cookie; */
+        gmtls_rd v;
+        GMTLS_TRY(gmtls_rd_vec(&r, 2, 1, 0xffff, &v));
+        ch->cookie = v.p;
+        ch->cookie_len = gmtls_rd_left(&v);
         ch->has_cookie = 1;
-        return 0;
+        return gmtls_rd_done(&r);
+    }
     default:
         /* RFC 8446 §4.2: unknown extensions are ignored. */
         return 0;
     }
 }
 
-int gmtls_ch_parse(gmtls_client_hello *ch, const uint8_t *msg, size_t len)
+static int ch_parse(gmtls_client_hello *ch, const uint8_t *msg, size_t len)
 {
     gmtls_rd r, v;
-    memset(ch, 0, sizeof(*ch));
     if (len < 4) {
         return GMTLS_ALERT_DECODE_ERROR;
     }
@@ -279,12 +335,31 @@ int gmtls_ch_parse(gmtls_client_hello *ch, const uint8_t *msg, size_t len)
         /* No extensions at all: a pre-TLS-1.3 client. */
         return 0;
     }
-    GMTLS_TRY(gmtls_exts_parse(&r, ch->exts, GMTLS_ARRAY_LEN(ch->exts), &ch->nexts));
+    gmtls_rd block;
+    size_t n = 0;
+    GMTLS_TRY(gmtls_exts_check(&r, &block, &n));
     GMTLS_TRY(gmtls_rd_done(&r));
+    ch->exts = ch_alloc(n, sizeof ch->exts[0]);
+    if (ch->exts == NULL) {
+        return GMTLS_ERR_NO_MEMORY;
+    }
+    while (ch->nexts < n && gmtls_exts_next(&block, &ch->exts[ch->nexts])) {
+        ch->nexts++;
+    }
     for (size_t i = 0; i < ch->nexts; i++) {
         GMTLS_TRY(parse_ext(ch, &ch->exts[i], i + 1 == ch->nexts));
     }
     return 0;
+}
+
+int gmtls_ch_parse(gmtls_client_hello *ch, const uint8_t *msg, size_t len)
+{
+    memset(ch, 0, sizeof(*ch));
+    int rc = ch_parse(ch, msg, len);
+    if (rc != 0) {
+        gmtls_ch_free(ch);
+    }
+    return rc;
 }
 
 /* Extensions that may differ between the two ClientHellos (RFC 8446 §4.1.2:
@@ -304,19 +379,24 @@ int gmtls_ch_compare(const gmtls_client_hello *a, const gmtls_client_hello *b)
         a->comp_len != b->comp_len || memcmp(a->comp, b->comp, a->comp_len) != 0) {
         return GMTLS_ALERT_ILLEGAL_PARAMETER;
     }
-    for (size_t i = 0; i < a->nexts; i++) {
-        if (may_change(a->exts[i].type)) {
-            continue;
+    /* "the same ClientHello without modification": the extensions that may
+     * not change appear in both, in the same order, with the same bodies (one
+     * pass, whatever the number of extensions). */
+    size_t i = 0, j = 0;
+    for (;;) {
+        while (i < a->nexts && may_change(a->exts[i].type)) {
+            i++;
         }
-        const gmtls_ext *e = gmtls_ch_find(b, a->exts[i].type);
-        if (e == NULL || e->len != a->exts[i].len || memcmp(e->data, a->exts[i].data, e->len) != 0) {
+        while (j < b->nexts && may_change(b->exts[j].type)) {
+            j++;
+        }
+        if (i == a->nexts || j == b->nexts) {
+            break;
+        }
+        const gmtls_ext *x = &a->exts[i++], *y = &b->exts[j++];
+        if (x->type != y->type || x->len != y->len || memcmp(x->data, y->data, x->len) != 0) {
             return GMTLS_ALERT_ILLEGAL_PARAMETER;
         }
     }
-    for (size_t i = 0; i < b->nexts; i++) {
-        if (!may_change(b->exts[i].type) && gmtls_ch_find(a, b->exts[i].type) == NULL) {
-            return GMTLS_ALERT_ILLEGAL_PARAMETER;
-        }
-    }
-    return 0;
+    return i == a->nexts && j == b->nexts ? 0 : GMTLS_ALERT_ILLEGAL_PARAMETER;
 }

@@ -46,6 +46,7 @@ enum {
 };
 
 #define GMTLS_TLS13 0x0304
+#define GMTLS_SIGALG_SM2_LEGACY 0x0204 /* the Go gmtls family's SM2-with-SM3 */
 #define GMTLS_MAX_LIST 32
 #define GMTLS_MAX_CERTS 16
 #define GMTLS_MAX_CHAIN 10
@@ -54,6 +55,11 @@ enum {
 #define GMTLS_TICKET_KEY_LEN 48
 #define GMTLS_MAX_TICKET_LIFETIME (7 * 24 * 3600)
 #define GMTLS_MAX_PSK_IDENTITIES 5 /* identities the server tries (as the reference) */
+/* Records in a row that carry nothing (change_cipher_spec, empty records,
+ * user_canceled alerts) before the peer is cut off (BoringSSL and OpenSSL: 32). */
+#define GMTLS_MAX_EMPTY_RECORDS 32
+/* Bytes of rejected early data a server skips (its max_early_data_size). */
+#define GMTLS_MAX_EARLY_SKIP (16 * GMTLS_MAX_CIPHERTEXT)
 
 /* One configured certificate chain with its key. */
 typedef struct {
@@ -155,28 +161,28 @@ typedef struct {
     size_t suites_len;
     const uint8_t *comp;
     size_t comp_len;
-    gmtls_ext exts[64];
+    gmtls_ext *exts; /* the lists below are allocated (gmtls_ch_free), as long as the message needs */
     size_t nexts;
     /* decoded extensions */
     int offers_tls13;
     int has_supported_versions;
     char sni[256];
     int has_sni;
-    uint16_t groups[GMTLS_MAX_LIST];
+    uint16_t *groups;
     size_t ngroups;
-    uint16_t sigalgs[64];
+    uint16_t *sigalgs;
     size_t nsigalgs;
-    uint16_t sigalgs_cert[64];
+    uint16_t *sigalgs_cert;
     size_t nsigalgs_cert;
     int has_sigalgs, has_sigalgs_cert;
-    gmtls_key_share shares[16];
+    gmtls_key_share *shares;
     size_t nshares;
     int has_key_share;
     const uint8_t *alpn; /* ProtocolNameList body */
     size_t alpn_len;
     int has_alpn;
     int psk_dhe, psk_ke, has_psk_modes;
-    gmtls_psk_identity psks[16];
+    gmtls_psk_identity *psks;
     size_t npsks;
     size_t binders_off; /* offset of the binders list in msg (for the truncated hash) */
     int has_psk;
@@ -186,6 +192,8 @@ typedef struct {
     int has_reneg;
     size_t reneg_len;
     int has_cookie;
+    const uint8_t *cookie;
+    size_t cookie_len;
 } gmtls_client_hello;
 
 /* Handshake states, one enum for both roles. */
@@ -259,10 +267,13 @@ struct gmtls_conn {
     int ccs_allowed;    /* a dummy change_cipher_spec may still arrive */
     int skip_early_data; /* server: drop undecryptable records (rejected 0-RTT) */
     size_t early_skipped;
+    int got_record;         /* a record was received: the first one is checked for being TLS at all */
+    unsigned empty_records; /* records in a row that carried nothing */
     int cert_requested; /* server: sent CertificateRequest / client: received one */
     int peer_psk_dhe;   /* server: the client offered psk_dhe_ke (tickets are useful) */
     int has_client_cert_state; /* server: a resumed session carried a client chain */
     int key_update_pending; /* must answer a KeyUpdate with update_requested */
+    int cr_legacy_ok;       /* server: our CertificateRequest listed the legacy SM2 scheme */
 
     /* server side */
     const gmtls_cert *cert;
@@ -324,12 +335,18 @@ const char *gmtls_sm2_sign_id(const gmtls_conn *c, size_t *len);
 
 /* ---------------------------------------------------------------- hello.c */
 
+/* Parses a ClientHello; on success the caller frees it with gmtls_ch_free
+ * (on failure nothing is left to free). */
 GMTLS_MUST_CHECK int gmtls_ch_parse(gmtls_client_hello *ch, const uint8_t *msg, size_t len);
+void gmtls_ch_free(gmtls_client_hello *ch);
 const gmtls_ext *gmtls_ch_find(const gmtls_client_hello *ch, uint16_t type);
 /* RFC 8446 §4.1.2: checks the second ClientHello against the first. */
 GMTLS_MUST_CHECK int gmtls_ch_compare(const gmtls_client_hello *ch1, const gmtls_client_hello *ch2);
-/* Generic extension block parsing with duplicate detection. */
-GMTLS_MUST_CHECK int gmtls_exts_parse(gmtls_rd *r, gmtls_ext *exts, size_t cap, size_t *n);
+/* Reads an extension block from r and checks its framing and that no type
+ * appears twice (illegal_parameter); *block reads its body, *n counts. */
+GMTLS_MUST_CHECK int gmtls_exts_check(gmtls_rd *r, gmtls_rd *block, size_t *n);
+/* The next extension of a checked block; 0 at its end. */
+int gmtls_exts_next(gmtls_rd *block, gmtls_ext *e);
 int gmtls_list_has(const uint16_t *list, size_t n, uint16_t v);
 
 /* ---------------------------------------------------------------- cert.c */
@@ -384,5 +401,12 @@ GMTLS_MUST_CHECK int gmtls_psk_accept(gmtls_conn *c, const gmtls_client_hello *c
 GMTLS_MUST_CHECK int gmtls_psk_write_ext(gmtls_conn *c, gmtls_wr *w);
 GMTLS_MUST_CHECK int gmtls_psk_fill_binder(gmtls_conn *c, uint8_t *msg, size_t msglen);
 void gmtls_session_clear(gmtls_session *s);
+/* HelloRetryRequest cookie (RFC 8446 §4.2.2) over Hash(ClientHello1), the
+ * HRR's suite and group and the time, under the first ticket key; checked
+ * against every ticket key (illegal_parameter when it does not fit). */
+#define GMTLS_COOKIE_MAX (1 + 16 + 8 + 2 + 2 + 1 + GMTLS_MAX_HASH_LEN + 32)
+GMTLS_MUST_CHECK int gmtls_cookie_make(gmtls_conn *c, const uint8_t *ch1_hash, size_t hl, uint8_t *out, size_t *outlen);
+GMTLS_MUST_CHECK int gmtls_cookie_check(gmtls_conn *c, const uint8_t *cookie, size_t len, const uint8_t *ch1_hash,
+                                        size_t hl);
 
 #endif

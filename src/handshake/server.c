@@ -103,7 +103,8 @@ static int send_compat_ccs(gmtls_conn *c, gmtls_buf *out)
 }
 
 /* ServerHello / HelloRetryRequest (RFC 8446 §4.1.3, §4.1.4). */
-static int send_server_hello(gmtls_conn *c, int is_hrr, const uint8_t *share, size_t sharelen, int psk_index)
+static int send_server_hello(gmtls_conn *c, int is_hrr, const uint8_t *share, size_t sharelen, int psk_index,
+                             const uint8_t *cookie, size_t cookielen)
 {
     gmtls_buf tmp;
     gmtls_wr w;
@@ -132,6 +133,15 @@ static int send_server_hello(gmtls_conn *c, int is_hrr, const uint8_t *share, si
         gmtls_wr_close(&w);
         gmtls_wr_close(&w);
     }
+    if (cookie != NULL) {
+        /* RFC 8446 §4.2.2: struct { opaque cookie<1..2^16-1>; } Cookie; */
+        gmtls_wr_u16(&w, GMTLS_EXT_COOKIE);
+        gmtls_wr_open(&w, 2);
+        gmtls_wr_open(&w, 2);
+        gmtls_wr_bytes(&w, cookie, cookielen);
+        gmtls_wr_close(&w);
+        gmtls_wr_close(&w);
+    }
     if (psk_index >= 0) {
         gmtls_wr_u16(&w, GMTLS_EXT_PRE_SHARED_KEY);
         gmtls_wr_u16(&w, 2);
@@ -152,7 +162,10 @@ static int do_hello_retry(gmtls_conn *c, gmtls_buf *out, const gmtls_client_hell
     uint8_t hdr[4] = {GMTLS_HS_MESSAGE_HASH, 0, 0, (uint8_t)hl};
     gmtls_transcript_add(c, hdr, 4);
     gmtls_transcript_add(c, h, hl);
-    GMTLS_TRY(send_server_hello(c, 1, NULL, 0, -1));
+    uint8_t cookie[GMTLS_COOKIE_MAX];
+    size_t cookielen = 0;
+    GMTLS_TRY(gmtls_cookie_make(c, h, hl, cookie, &cookielen));
+    GMTLS_TRY(send_server_hello(c, 1, NULL, 0, -1, cookie, cookielen));
     GMTLS_TRY(gmtls_hs_flush(c, out));
     GMTLS_TRY(send_compat_ccs(c, out));
     free(c->ch1);
@@ -222,7 +235,7 @@ static int send_encrypted_extensions(gmtls_conn *c, const gmtls_client_hello *ch
 
 /* RFC 8446 §4.3.2: CertificateRequest with signature_algorithms and, when
  * client CAs are configured, certificate_authorities. */
-static int send_certificate_request(gmtls_conn *c)
+static int send_certificate_request(gmtls_conn *c, const gmtls_client_hello *ch)
 {
     const gmtls_config *cfg = c->cfg;
     gmtls_buf tmp;
@@ -235,6 +248,12 @@ static int send_certificate_request(gmtls_conn *c)
     gmtls_wr_open(&w, 2);
     gmtls_wr_open(&w, 2);
     for (size_t i = 0; i < cfg->nsigalgs; i++) {
+        /* A legacy code point (the Go family's 0x0204) only for a client that
+         * offered it itself: to anyone else it is another scheme. */
+        const gmtls_sigalg *a = gmtls_sigalg_by_id(cfg->sigalgs[i]);
+        if (a != NULL && a->is_legacy && !gmtls_list_has(ch->sigalgs, ch->nsigalgs, a->id)) {
+            continue;
+        }
         gmtls_wr_u16(&w, cfg->sigalgs[i]);
     }
     gmtls_wr_close(&w);
@@ -299,6 +318,15 @@ static int process_client_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_clien
 {
     const gmtls_config *cfg = c->cfg;
 
+    /* RFC 8446 §D.5: "Any endpoint receiving a Hello message with
+     * ClientHello.legacy_version or ServerHello.legacy_version set to 0x0300
+     * MUST abort the handshake with a "protocol_version" alert." - and no
+     * TLS 1.3 client may send 0x0300 "or less" (0x0301 and 0x0302 are old
+     * but allowed: §4.2.1 ignores legacy_version when supported_versions is
+     * present, as OpenSSL does). */
+    if (ch->legacy_version <= 0x0300) {
+        return gmtls_fail(c, GMTLS_ALERT_PROTOCOL_VERSION, "ClientHello legacy_version 0x%04x", ch->legacy_version);
+    }
     /* A client that negotiates with the legacy version field only (no
      * supported_versions with 0x0304) speaks TLS 1.2 or older: we only do 1.3
      * (RFC 8446 §4.2.1, §D.2) -> protocol_version. */
@@ -340,10 +368,37 @@ static int process_client_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_clien
     if (!ch->has_key_share || gmtls_ch_find(ch, GMTLS_EXT_SUPPORTED_GROUPS) == NULL) {
         return gmtls_fail(c, GMTLS_ALERT_MISSING_EXTENSION, "key_share or supported_groups missing");
     }
+    /* RFC 8446 §4.2.8: "Each KeyShareEntry value MUST correspond to a group
+     * offered in the "supported_groups" extension and MUST appear in the same
+     * order. ... Servers MAY check for violations of these rules and abort
+     * the handshake with an "illegal_parameter" alert if one is violated."
+     * (one pass over both lists, as OpenSSL checks) */
+    size_t g = 0;
+    for (size_t i = 0; i < ch->nshares; i++) {
+        while (g < ch->ngroups && ch->groups[g] != ch->shares[i].group) {
+            g++;
+        }
+        if (g == ch->ngroups) {
+            return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER,
+                              "key share for group 0x%04x not in supported_groups or out of its order",
+                              ch->shares[i].group);
+        }
+        g++;
+    }
+    /* Code point 26 is IANA's brainpoolP256r1; the Go gmtls family uses it
+     * for curveSM2. Read it so only from a client that speaks that family's
+     * ShangMi (a ShangMi suite or its SM2 scheme 0x0204); to anyone else it is
+     * an unknown group. */
+    int sm_client = client_offers_suite(ch, GMTLS_TLS_SM4_GCM_SM3) || client_offers_suite(ch, GMTLS_TLS_SM4_CCM_SM3) ||
+                    gmtls_list_has(ch->sigalgs, ch->nsigalgs, GMTLS_SIGALG_SM2_LEGACY);
     /* Server preference, but a group with a key share wins to avoid an HRR. */
     uint16_t selected = 0;
     const gmtls_key_share *share = NULL;
     for (size_t i = 0; i < cfg->ngroups && share == NULL; i++) {
+        const gmtls_kex_alg *k = gmtls_kex_by_id(cfg->groups[i]);
+        if (k == NULL || (k->is_legacy && !sm_client)) {
+            continue;
+        }
         share = find_share(ch, cfg->groups[i]);
         if (share != NULL) {
             selected = cfg->groups[i];
@@ -402,7 +457,7 @@ static int process_client_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_clien
     }
 
     /* sendServerParameters */
-    rc = send_server_hello(c, 0, pub, publen, psk_index);
+    rc = send_server_hello(c, 0, pub, publen, psk_index, NULL, 0);
     if (rc == 0) {
         rc = gmtls_hs_flush(c, out);
     }
@@ -427,7 +482,8 @@ static int process_client_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_clien
     /* sendServerCertificate */
     if (!c->resumed) {
         if (request_client_cert(c)) {
-            GMTLS_TRY(send_certificate_request(c));
+            GMTLS_TRY(send_certificate_request(c, ch));
+            c->cr_legacy_ok = gmtls_list_has(ch->sigalgs, ch->nsigalgs, GMTLS_SIGALG_SM2_LEGACY);
             c->cert_requested = 1;
         }
         GMTLS_TRY(gmtls_cert_msg_build(c, c->cert, NULL, 0, ch->status_request, ch->sct));
@@ -479,9 +535,48 @@ static int handle_client_certificate(gmtls_conn *c, gmtls_buf *out, const uint8_
     return 0;
 }
 
+static int process_second_client_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_client_hello *ch)
+{
+    gmtls_client_hello ch1;
+    uint8_t h[GMTLS_MAX_HASH_LEN];
+    if (gmtls_ch_parse(&ch1, c->ch1, c->ch1_len) != 0) {
+        return GMTLS_ERR_BAD_ARGUMENT;
+    }
+    int rc = gmtls_ch_compare(&ch1, ch);
+    gmtls_ch_free(&ch1);
+    /* RFC 8446 §4.1.2 and the reference: exactly one key share, for the
+     * selected group; no early_data; nothing else changed. */
+    if (ch->nshares != 1 || ch->shares[0].group != c->group) {
+        return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "second ClientHello has the wrong key share");
+    }
+    if (ch->early_data) {
+        return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "early_data in the second ClientHello");
+    }
+    if (rc != 0) {
+        return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "second ClientHello changed illegally");
+    }
+    /* RFC 8446 §4.2.2: "When sending the new ClientHello, the client MUST
+     * copy the contents of the extension received in the HelloRetryRequest
+     * into a "cookie" extension in the new ClientHello": without it the
+     * ClientHello lacks an extension it must carry -> missing_extension. */
+    if (!ch->has_cookie) {
+        return gmtls_fail(c, GMTLS_ALERT_MISSING_EXTENSION, "second ClientHello without the cookie");
+    }
+    GMTLS_TRY(gmtls_hash(c->suite->hash, c->ch1, c->ch1_len, h));
+    GMTLS_TRY(gmtls_cookie_check(c, ch->cookie, ch->cookie_len, h, c->suite->hash->digest_len));
+    /* The suite must not change after HelloRetryRequest (RFC 8446 §4.1.4). */
+    const gmtls_suite *suite = c->suite;
+    rc = process_client_hello(c, out, ch);
+    if (rc == 0 && c->suite != suite) {
+        return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "cipher suite changed after HelloRetryRequest");
+    }
+    return rc;
+}
+
 int gmtls_server_handle(gmtls_conn *c, gmtls_buf *out, uint8_t type, const uint8_t *msg, size_t len)
 {
     gmtls_client_hello ch;
+    int rc;
     switch (c->state) {
     case ST_S_WAIT_CH:
         if (type != GMTLS_HS_CLIENT_HELLO) {
@@ -489,35 +584,17 @@ int gmtls_server_handle(gmtls_conn *c, gmtls_buf *out, uint8_t type, const uint8
         }
         c->ccs_allowed = 1;
         GMTLS_TRY(gmtls_fail(c, gmtls_ch_parse(&ch, msg, len), "malformed ClientHello"));
-        return process_client_hello(c, out, &ch);
-    case ST_S_WAIT_CH2: {
+        rc = process_client_hello(c, out, &ch);
+        gmtls_ch_free(&ch);
+        return rc;
+    case ST_S_WAIT_CH2:
         if (type != GMTLS_HS_CLIENT_HELLO) {
             break;
         }
-        gmtls_client_hello ch1;
         GMTLS_TRY(gmtls_fail(c, gmtls_ch_parse(&ch, msg, len), "malformed second ClientHello"));
-        if (gmtls_ch_parse(&ch1, c->ch1, c->ch1_len) != 0) {
-            return GMTLS_ERR_BAD_ARGUMENT;
-        }
-        /* RFC 8446 §4.1.2 and the reference: exactly one key share, for the
-         * selected group; no early_data; nothing else changed. */
-        if (ch.nshares != 1 || ch.shares[0].group != c->group) {
-            return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "second ClientHello has the wrong key share");
-        }
-        if (ch.early_data) {
-            return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "early_data in the second ClientHello");
-        }
-        if (gmtls_ch_compare(&ch1, &ch) != 0) {
-            return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "second ClientHello changed illegally");
-        }
-        /* The suite must not change after HelloRetryRequest (RFC 8446 §4.1.4). */
-        const gmtls_suite *suite = c->suite;
-        int rc = process_client_hello(c, out, &ch);
-        if (rc == 0 && c->suite != suite) {
-            return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "cipher suite changed after HelloRetryRequest");
-        }
+        rc = process_second_client_hello(c, out, &ch);
+        gmtls_ch_free(&ch);
         return rc;
-    }
     case ST_S_WAIT_CERT:
         if (type != GMTLS_HS_CERTIFICATE) {
             break;

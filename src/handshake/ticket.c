@@ -475,3 +475,103 @@ int gmtls_psk_fill_binder(gmtls_conn *c, uint8_t *msg, size_t msglen)
     GMTLS_TRY(t.alg->final(&t, th));
     return gmtls_finished_mac(h, c->ks.binder_key, th, msg + msglen - hl);
 }
+
+/* ------------------------------------------------------------ HelloRetryRequest cookie */
+
+/* RFC 8446 §4.2.2: the cookie lets a server "offload state to the client,
+ * thus allowing it to send a HelloRetryRequest without storing any state".
+ * Ours carries what a stateless server needs to continue - the hash of
+ * ClientHello1 (the transcript's message_hash), the suite and group of the
+ * HelloRetryRequest - with a time stamp, authenticated with HMAC-SHA256
+ * under a key derived from a ticket key, so cookie keys rotate with them:
+ *   version(1) | ticket key name(16) | seconds(8) | suite(2) | group(2) |
+ *   Hash(ClientHello1)<1..255> | HMAC-SHA256(K, all before)(32)
+ *   K = HMAC-SHA256(ticket key secret, "gmtls hrr cookie") */
+#define COOKIE_VERSION 1
+#define COOKIE_LIFETIME 60 /* seconds from HelloRetryRequest to the second ClientHello */
+#define COOKIE_MAC_LEN 32
+
+static int cookie_key(const gmtls_ticket_key *k, uint8_t key[COOKIE_MAC_LEN])
+{
+    static const char label[] = "gmtls hrr cookie";
+    return gmtls_hmac(&gmtls_hash_sha256, k->secret, sizeof k->secret, (const uint8_t *)label, sizeof label - 1, NULL,
+                      0, NULL, 0, key);
+}
+
+int gmtls_cookie_make(gmtls_conn *c, const uint8_t *ch1_hash, size_t hl, uint8_t *out, size_t *outlen)
+{
+    const gmtls_ticket_key *k = &c->cfg->ticket_keys[0];
+    uint8_t key[COOKIE_MAC_LEN];
+    uint64_t now = gmtls_now_ms(c) / 1000;
+    size_t n = 0;
+    out[n++] = COOKIE_VERSION;
+    memcpy(out + n, k->name, 16);
+    n += 16;
+    for (int i = 7; i >= 0; i--) {
+        out[n++] = (uint8_t)(now >> (8 * i));
+    }
+    out[n++] = (uint8_t)(c->suite->id >> 8);
+    out[n++] = (uint8_t)c->suite->id;
+    out[n++] = (uint8_t)(c->group >> 8);
+    out[n++] = (uint8_t)c->group;
+    out[n++] = (uint8_t)hl;
+    memcpy(out + n, ch1_hash, hl);
+    n += hl;
+    int rc = cookie_key(k, key);
+    if (rc == 0) {
+        rc = gmtls_hmac(&gmtls_hash_sha256, key, sizeof key, out, n, NULL, 0, NULL, 0, out + n);
+    }
+    gmtls_wipe(key, sizeof key);
+    *outlen = n + COOKIE_MAC_LEN;
+    return rc;
+}
+
+int gmtls_cookie_check(gmtls_conn *c, const uint8_t *cookie, size_t len, const uint8_t *ch1_hash, size_t hl)
+{
+    gmtls_rd r, h;
+    gmtls_rd_init(&r, cookie, len);
+    uint8_t version = gmtls_rd_u8(&r);
+    const uint8_t *name = gmtls_rd_bytes(&r, 16);
+    uint64_t t = gmtls_rd_uint(&r, 8);
+    uint16_t suite = gmtls_rd_u16(&r), group = gmtls_rd_u16(&r);
+    (void)gmtls_rd_vec(&r, 1, 1, 255, &h);
+    size_t maclen = r.err ? 0 : (size_t)(r.p - cookie);
+    const uint8_t *mac = gmtls_rd_bytes(&r, COOKIE_MAC_LEN);
+    if (gmtls_rd_done(&r) != 0 || version != COOKIE_VERSION) {
+        return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "malformed cookie");
+    }
+    int ok = 0;
+    for (size_t i = 0; i < c->cfg->nticket_keys && !ok; i++) {
+        const gmtls_ticket_key *k = &c->cfg->ticket_keys[i];
+        uint8_t key[COOKIE_MAC_LEN], want[COOKIE_MAC_LEN];
+        if (!gmtls_ct_memeq(k->name, name, 16)) {
+            continue;
+        }
+        int rc = cookie_key(k, key);
+        if (rc == 0) {
+            rc = gmtls_hmac(&gmtls_hash_sha256, key, sizeof key, cookie, maclen, NULL, 0, NULL, 0, want);
+        }
+        gmtls_wipe(key, sizeof key);
+        GMTLS_TRY(rc);
+        ok = gmtls_ct_memeq(want, mac, COOKIE_MAC_LEN);
+    }
+    /* RFC 8446 §4.1.2: the second ClientHello repeats the first but for the
+     * listed changes, and §4.2.2 makes the client copy the cookie unchanged:
+     * one that does not authenticate, has expired, or belongs to another
+     * HelloRetryRequest is an illegal change -> illegal_parameter (as every
+     * other one; OpenSSL, in its stateless mode, answers a bad MAC with
+     * decrypt_error and ignores a stale cookie). */
+    if (!ok) {
+        return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "cookie does not authenticate");
+    }
+    uint64_t now = gmtls_now_ms(c) / 1000;
+    if (t > now + 1 || now - t > COOKIE_LIFETIME) {
+        return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "cookie expired (%llu s old)",
+                          (unsigned long long)(now - t));
+    }
+    if (c->suite == NULL || suite != c->suite->id || group != c->group || gmtls_rd_left(&h) != hl ||
+        !gmtls_ct_memeq(h.p, ch1_hash, hl)) {
+        return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "cookie of another HelloRetryRequest");
+    }
+    return 0;
+}

@@ -189,6 +189,13 @@ GMTLS_API int gmtls_io_handshake(gmtls_io *io)
         size_t n = io->in_len - io->in_off;
         r = gmtls_handshake(io->conn, &io->out, io->in + io->in_off, &n);
         io->in_off += n;
+        if (r == GMTLS_ERR_NOT_TLS) {
+            /* The peer speaks another protocol: its alert stays queued
+             * (gmtls_io_flush sends it) so that the caller may answer in the
+             * peer's protocol instead, e.g. an HTTP 400 written to the fd. */
+            io->err = r;
+            return r;
+        }
         int fr = io_flush(io);
         if (r != 0 && r != GMTLS_ERR_WANT_READ) {
             io->err = r;

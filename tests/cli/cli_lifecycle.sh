@@ -2,7 +2,8 @@
 # tests/cli/cli_lifecycle.sh - timeouts and signals of `gmtls server`,
 # loopback only; timing bounds are generous (2 cores, other builds running):
 #   --handshake-timeout 2: a silent TCP connection, a partial ClientHello and
-#     a byte-every-0.5-s trickle are all closed within [1.5, 6] s; 40 stalled
+#     a trickle of 16 03 every 0.5 s (a TLS record header, then its body) are
+#     all closed within [1.5, 6] s (16 16 would be refused at once: not TLS); 40 stalled
 #     connections do not delay a real client
 #   --idle-timeout 2: an idle TLS connection is closed within [1.5, 6] s with
 #     close_notify; traffic every second keeps one open past the timeout
@@ -46,7 +47,7 @@ in_range "silent connection closed by --handshake-timeout 2" "$(closed_after_ms 
 in_range "partial ClientHello closed by --handshake-timeout 2" \
     "$(closed_after_ms "printf '\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03' >&3")" 1500 6000
 in_range "trickled bytes do not extend the handshake deadline" \
-    "$(closed_after_ms 'for i in $(seq 1 40); do printf "\x16" >&3 || exit 0; sleep 0.5; done')" 1500 6000
+    "$(closed_after_ms 'for i in $(seq 1 40); do printf "\x16\x03" >&3 || exit 0; sleep 0.5; done')" 1500 6000
 wait_count "$log" 'result=handshake timeout' 3
 expect_eq "access log: three handshake timeouts" "$(count_lines "$log" 'result=handshake timeout$')" 3
 

@@ -937,6 +937,22 @@ static void check_binder(const uint8_t *prefix, size_t prefixlen, const uint8_t 
     gmtls_ks_wipe(&ks);
 }
 
+/* An extension block into ext[0..cap) (more than cap: an error here). */
+static int parse_exts(gmtls_rd *r, gmtls_ext *ext, size_t cap, size_t *n)
+{
+    gmtls_rd block;
+    size_t count = 0;
+    int rc = gmtls_exts_check(r, &block, &count);
+    if (rc != 0 || count > cap) {
+        return rc != 0 ? rc : GMTLS_ALERT_DECODE_ERROR;
+    }
+    *n = 0;
+    while (gmtls_exts_next(&block, &ext[*n])) {
+        (*n)++;
+    }
+    return 0;
+}
+
 static void handle_client_hello(const uint8_t *msg, size_t len)
 {
     gmtls_client_hello ch;
@@ -958,6 +974,7 @@ static void handle_client_hello(const uint8_t *msg, size_t len)
         gmtls_client_hello ch1;
         EXPECT(gmtls_ch_parse(&ch1, g_ch1.p, g_ch1.len) == 0, "first ClientHello no longer parses");
         EXPECT(gmtls_ch_compare(&ch1, &ch) == 0, "second ClientHello changes more than RFC 8446 §4.1.2 allows");
+        gmtls_ch_free(&ch1);
         EXPECT(ch.nshares == 1 && ch.shares[0].group == g_hrr_group,
                "second ClientHello: key_share is not one share of the HelloRetryRequest's group 0x%04x",
                g_hrr_group);
@@ -996,6 +1013,7 @@ static void handle_client_hello(const uint8_t *msg, size_t len)
         EXPECT(!g_have_psk, "psk.txt is present but the ClientHello offers no PSK");
     }
     tr_add(msg, len);
+    gmtls_ch_free(&ch);
 }
 
 /* The hash becomes known with the first ServerHello / HelloRetryRequest. */
@@ -1035,7 +1053,7 @@ static void handle_server_hello(const uint8_t *msg, size_t len)
     uint8_t comp = gmtls_rd_u8(&r);
     gmtls_ext ext[32];
     size_t next = 0;
-    if (gmtls_exts_parse(&r, ext, GMTLS_ARRAY_LEN(ext), &next) != 0 || gmtls_rd_done(&r) != 0 || random == NULL) {
+    if (parse_exts(&r, ext, GMTLS_ARRAY_LEN(ext), &next) != 0 || gmtls_rd_done(&r) != 0 || random == NULL) {
         fatal("ServerHello: decode error");
     }
     int is_hrr = memcmp(random, hrr_random, 32) == 0;
@@ -1053,6 +1071,7 @@ static void handle_server_hello(const uint8_t *msg, size_t len)
     for (size_t i = 0; i + 1 < ch1.suites_len; i += 2) {
         offered |= (ch1.suites[i] << 8 | ch1.suites[i + 1]) == suite;
     }
+    gmtls_ch_free(&ch1);
     EXPECT(offered, "%s: suite 0x%04x was not offered", what, suite);
     set_suite(suite);
 
@@ -1184,7 +1203,7 @@ static void handle_server_msg(uint8_t type, const uint8_t *msg, size_t len, cons
             }
             gmtls_ext ext[16];
             size_t next = 0;
-            if (gmtls_exts_parse(&r, ext, GMTLS_ARRAY_LEN(ext), &next) != 0 || gmtls_rd_done(&r) != 0) {
+            if (parse_exts(&r, ext, GMTLS_ARRAY_LEN(ext), &next) != 0 || gmtls_rd_done(&r) != 0) {
                 fatal("NewSessionTicket: decode error");
             }
             EXPECT(lifetime <= 604800, "NewSessionTicket: lifetime %u exceeds 7 days", lifetime);
@@ -1212,7 +1231,7 @@ static void handle_server_msg(uint8_t type, const uint8_t *msg, size_t len, cons
         size_t next = 0;
         EXPECT(g_seen_sh && !g_ee, "EncryptedExtensions out of order");
         gmtls_rd_init(&r, body, blen);
-        if (gmtls_exts_parse(&r, ext, GMTLS_ARRAY_LEN(ext), &next) != 0 || gmtls_rd_done(&r) != 0) {
+        if (parse_exts(&r, ext, GMTLS_ARRAY_LEN(ext), &next) != 0 || gmtls_rd_done(&r) != 0) {
             fatal("EncryptedExtensions: decode error");
         }
         for (size_t i = 0; i < next; i++) {
@@ -1230,8 +1249,8 @@ static void handle_server_msg(uint8_t type, const uint8_t *msg, size_t len, cons
         int sigalgs = 0;
         EXPECT(g_ee && !g_cr && !g_s_cert && !g_psk_selected, "CertificateRequest out of order");
         gmtls_rd_init(&r, body, blen);
-        if (gmtls_rd_vec(&r, 1, 0, 255, &ctx) != 0 ||
-            gmtls_exts_parse(&r, ext, GMTLS_ARRAY_LEN(ext), &next) != 0 || gmtls_rd_done(&r) != 0) {
+        if (gmtls_rd_vec(&r, 1, 0, 255, &ctx) != 0 || parse_exts(&r, ext, GMTLS_ARRAY_LEN(ext), &next) != 0 ||
+            gmtls_rd_done(&r) != 0) {
             fatal("CertificateRequest: decode error");
         }
         bytes_add(&g_cr_ctx, ctx.p, gmtls_rd_left(&ctx));

@@ -87,10 +87,16 @@ static size_t rebuild(const uint8_t *ch, size_t chlen, const identity *ids, size
                       const gmtls_hash_alg *h, uint8_t *out)
 {
     gmtls_client_hello p;
-    if (gmtls_ch_parse(&p, ch, chlen) != 0 || p.nexts == 0 || p.exts[p.nexts - 1].type != GMTLS_EXT_PRE_SHARED_KEY) {
+    if (gmtls_ch_parse(&p, ch, chlen) != 0) {
+        return 0;
+    }
+    if (p.nexts == 0 || p.exts[p.nexts - 1].type != GMTLS_EXT_PRE_SHARED_KEY) {
+        gmtls_ch_free(&p);
         return 0;
     }
     size_t ext_start = (size_t)(p.exts[p.nexts - 1].data - 4 - ch);
+    size_t exts_len_off = (size_t)(p.exts[0].data - 4 - ch) - 2;
+    gmtls_ch_free(&p);
     gmtls_buf b;
     gmtls_wr w;
     gmtls_buf_init(&b);
@@ -126,7 +132,6 @@ static size_t rebuild(const uint8_t *ch, size_t chlen, const identity *ids, size
     b.base[1] = (uint8_t)(body >> 16);
     b.base[2] = (uint8_t)(body >> 8);
     b.base[3] = (uint8_t)body;
-    size_t exts_len_off = (size_t)(p.exts[0].data - 4 - ch) - 2;
     size_t exts_len = total - exts_len_off - 2;
     b.base[exts_len_off] = (uint8_t)(exts_len >> 8);
     b.base[exts_len_off + 1] = (uint8_t)exts_len;
@@ -222,6 +227,7 @@ int main(void)
         if (modes != NULL) {
             ke[(size_t)(modes->data - ke) + 1] = 0; /* psk_ke */
         }
+        gmtls_ch_free(&parsed);
         n = rebuild(ke, chlen, &good, 1, 0, h, msg);
         CHECK(n > 0);
         CHECK_ERR(serve(scfg, msg, n, &resumed), GMTLS_ERR_WANT_READ);

@@ -527,6 +527,7 @@ int main(void)
             CHECK_MEM(hello.shares[0].data, c_pub, 32);
         }
         CHECK(hello.has_sni && strcmp(hello.sni, "server") == 0);
+        gmtls_ch_free(&hello);
     }
     /* The ServerHello by its fields (RFC 8446 §4.1.3). */
     {
