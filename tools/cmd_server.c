@@ -57,7 +57,7 @@ static void server_usage(FILE *f)
             "  --ciphers LIST         cipher suites, colon-separated IANA names (default: library's)\n"
             "  --groups LIST          key exchange groups (default: library's)\n"
             "  --sigalgs LIST         signature schemes (default: library's)\n"
-            "  --alpn LIST            ALPN protocols (default: none)\n"
+            "  --alpn LIST            ALPN protocols (default: http/1.1 with --www, else none)\n"
             "  --verify-client MODE   none | request | require | verify-if-given | require-and-verify\n"
             "                         (default: none)\n"
             "  --ca FILE|DIR          trust anchors for client certificates (default: none)\n"
@@ -242,7 +242,10 @@ static int build_config(const server_opts *o, gmtls_config **out)
         tool_err("out of memory");
         return 1;
     }
-    int rc = tool_config_lists(cfg, o->ciphers, o->groups, o->sigalgs, o->alpn);
+    /* --www speaks HTTP/1.1 only: it says so in ALPN unless --alpn was given (RFC 7301 §3.2:
+     * a client that offers no protocol in common gets no_application_protocol) */
+    const char *alpn = o->alpn != NULL ? o->alpn : o->echo || o->proxy != NULL ? NULL : "http/1.1";
+    int rc = tool_config_lists(cfg, o->ciphers, o->groups, o->sigalgs, alpn);
     if (rc != 0) {
         goto fail;
     }

@@ -275,6 +275,15 @@ start_server "$log" --www --root "$root" --dev-dir "$DEV" --workers 2
 raw() {
     timeout 20 "$GMTLS" client "127.0.0.1:$SRV_PORT" --ca "$DEV/ca.pem" --quiet >"$1" 2>"$1.err"
 }
+
+# --www without --alpn selects http/1.1 (curl no longer says "server did not agree on a protocol")
+timeout 20 curl -v -sS --cacert "$DEV/ca.pem" --resolve "localhost:$SRV_PORT:127.0.0.1" \
+    "https://localhost:$SRV_PORT/hello.txt" -o /dev/null 2>"$TMP/alpn-default.err"
+expect_grep "$TMP/alpn-default.err" '^\* ALPN: server accepted http/1.1' "--www without --alpn: curl gets ALPN http/1.1"
+expect_no_grep "$TMP/alpn-default.err" 'did not agree' "--www without --alpn: curl does not complain about ALPN"
+timeout 20 "$GMTLS" client "127.0.0.1:$SRV_PORT" --ca "$DEV/ca.pem" --alpn h2:http/1.1 --get /hello.txt \
+    >"$TMP/alpn-gm.out" 2>&1
+expect_grep "$TMP/alpn-gm.out" '^alpn: http/1.1$' "--www without --alpn: gmtls client offering h2 and http/1.1 gets http/1.1"
 printf 'HEAD /hello.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' | raw "$TMP/head.out"
 expect_grep "$TMP/head.out" $'^HTTP/1.1 200 OK\r$' "HEAD: 200"
 expect_grep "$TMP/head.out" $'^Content-Length: 6\r$' "HEAD: Content-Length of the file"
@@ -434,6 +443,18 @@ else
 fi
 wait_count "$log" " out=${BIGP}[0-9]{4} " 2
 expect_eq "access log: both big downloads ok" "$(grep -Ec " out=${BIGP}[0-9]{4} .*result=ok\$" "$log")" 2
+stop_pid "$SRV_PID"
+
+# an explicit --alpn wins over the --www default; --echo has no default
+log=$TMP/alpn.log
+start_server "$log" --www --dev-dir "$DEV" --alpn foo/2:http/1.1
+timeout 20 "$GMTLS" client "127.0.0.1:$SRV_PORT" --ca "$DEV/ca.pem" --alpn foo/2 --get / >"$TMP/alpn-foo.out" 2>&1
+expect_grep "$TMP/alpn-foo.out" '^alpn: foo/2$' "--www --alpn LIST: the server uses the given list"
+stop_pid "$SRV_PID"
+log=$TMP/alpn-echo.log
+start_server "$log" --echo --dev-dir "$DEV"
+echo hi | timeout 20 "$GMTLS" client "127.0.0.1:$SRV_PORT" --ca "$DEV/ca.pem" --alpn http/1.1 >"$TMP/alpn-echo.out" 2>&1
+expect_grep "$TMP/alpn-echo.out" '^alpn: none$' "--echo without --alpn: no ALPN"
 stop_pid "$SRV_PID"
 
 # the same downloads while send() now and then says EAGAIN for a moment
