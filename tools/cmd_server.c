@@ -276,11 +276,7 @@ static int build_config(const server_opts *o, gmtls_config **out)
         goto fail;
     }
     for (size_t i = 0; i < o->ncerts; i++) {
-        int r = gmtls_config_add_cert_chain_file(cfg, o->certs[i], o->keys[i]);
-        if (r != 0) {
-            char what[PATH_MAX * 2 + 32];
-            snprintf(what, sizeof(what), "--cert %s / --key %s", o->certs[i], o->keys[i]);
-            config_error(cfg, what, r);
+        if (tool_config_chain(cfg, o->certs[i], o->keys[i]) != 0) {
             goto fail;
         }
         if (i == 0 && o->ocsp != NULL) {
@@ -289,7 +285,7 @@ static int build_config(const server_opts *o, gmtls_config **out)
             if (tool_read_file(o->ocsp, &der, &len) != 0) {
                 goto fail;
             }
-            r = gmtls_config_set_ocsp_staple(cfg, der, len);
+            int r = gmtls_config_set_ocsp_staple(cfg, der, len);
             free(der);
             if (r != 0) {
                 config_error(cfg, o->ocsp, r);
