@@ -4,8 +4,9 @@
  * the final status and the phase. Checked on every run: *used never passes
  * the input, a failure carries one of the statuses the parser may send, a
  * request head has a method, a target of the promised form and a bounded
- * Host. The first 200 bytes also go through http_parse_date and
- * http_parse_range (a satisfiable range lies inside the representation). */
+ * Host. The first 200 bytes also go through http_parse_date,
+ * http_parse_range (a satisfiable range lies inside the representation) and
+ * http_decode_path (a path let through has no ".." segment). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,6 +119,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     text[n] = '\0';
     time_t t;
     (void)http_parse_date(text, &t);
+    char path[64];
+    int pr = http_decode_path(text, path, sizeof(path));
+    size_t pl = pr == 0 ? strlen(path) : 0;
+    if (pr == 0 && (path[0] != '/' || strstr(path, "/../") != NULL || strchr(path, '\\') != NULL ||
+                    (pl >= 3 && strcmp(path + pl - 3, "/..") == 0))) {
+        abort(); /* a path let through must hold no ".." segment (checked here on trusted output) */
+    }
     uint64_t first = 0, last = 0, len = size;
     if (http_parse_range(text, len, &first, &last) == 1 && (first > last || last >= len)) {
         abort();

@@ -958,6 +958,53 @@ int http_parse_date(const char *s, time_t *t)
     return 0;
 }
 
+/* ---------------------------------------------------------------- paths */
+
+/* 1 when out[seg..o) is the segment ".." */
+static int is_dotdot(const char *out, size_t seg, size_t o)
+{
+    return o - seg == 2 && out[seg] == '.' && out[seg + 1] == '.';
+}
+
+int http_decode_path(const char *target, char *out, size_t outlen)
+{
+    gmtls_rd r;
+    gmtls_rd_init(&r, (const uint8_t *)target, strlen(target));
+    size_t o = 0, seg = 0; /* seg: where the current segment starts in out */
+    int refused = 0;
+    if (rd_peek(&r) != '/' || outlen == 0) {
+        return -1;
+    }
+    for (int c = rd_peek(&r); c >= 0 && c != '?' && c != '#'; c = rd_peek(&r)) {
+        (void)gmtls_rd_u8(&r);
+        if (c == '%') {
+            /* RFC 3986 §2.1: pct-encoded = "%" HEXDIG HEXDIG */
+            int hi = hexval((unsigned)rd_peek(&r));
+            (void)gmtls_rd_u8(&r);
+            int lo = hexval((unsigned)rd_peek(&r));
+            (void)gmtls_rd_u8(&r);
+            if (hi < 0 || lo < 0 || r.err) {
+                return -1;
+            }
+            c = hi << 4 | lo;
+        }
+        if (c == 0 || o + 1 >= outlen) {
+            return -1;
+        }
+        if (c == '/') {
+            /* a segment ends (an encoded "/" ends one as well): RFC 3986 §3.3 dot-segments
+             * are refused, never resolved against the directory */
+            refused |= is_dotdot(out, seg, o);
+            seg = o + 1;
+        }
+        refused |= c == '\\';
+        out[o++] = (char)c;
+    }
+    refused |= is_dotdot(out, seg, o);
+    out[o] = '\0';
+    return refused;
+}
+
 /* ---------------------------------------------------------------- ranges */
 
 /* 1*DIGIT, saturating at UINT64_MAX; -1 when there is no digit */

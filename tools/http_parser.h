@@ -116,6 +116,12 @@ int http_parse_date(const char *s, time_t *t);
 /* Formats t as an IMF-fixdate into out (at least 30 bytes). */
 void http_format_date(time_t t, char *out, size_t outlen);
 
+/* Percent-decodes the path of an origin-form target (up to "?") into out:
+ * 0; 1 when the decoded path has a ".." segment or a backslash (refused:
+ * never resolved against a directory); -1 when it is malformed (no leading
+ * "/", a bad %XX, an encoded NUL, longer than outlen - 1). */
+int http_decode_path(const char *target, char *out, size_t outlen);
+
 /* A single byte range of a representation of size len (RFC 9110 §14.2):
  * 1 and [*first, *last] when value is one satisfiable range, 0 when the
  * header must be ignored (malformed, several ranges, another unit), -1 when

@@ -270,55 +270,6 @@ static const char *content_type(const char *path)
     return "application/octet-stream";
 }
 
-static int hexv(int c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    c |= 0x20;
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/* Percent-decodes the path part of a target; -1 when malformed. */
-static int decode_path(const char *target, char *out, size_t outlen)
-{
-    size_t o = 0;
-    for (const char *p = target; *p != '\0' && *p != '?' && *p != '#'; p++) {
-        int c = (unsigned char)*p;
-        if (c == '%') {
-            int hi = hexv((unsigned char)p[1]), lo = hi >= 0 ? hexv((unsigned char)p[2]) : -1;
-            if (lo < 0) {
-                return -1;
-            }
-            c = hi << 4 | lo;
-            p += 2;
-        }
-        if (c == 0 || o + 1 >= outlen) {
-            return -1;
-        }
-        out[o++] = (char)c;
-    }
-    out[o] = '\0';
-    return 0;
-}
-
-/* 1 if any segment of path is "..". */
-static int has_dotdot(const char *path)
-{
-    for (const char *p = path; *p != '\0';) {
-        const char *e = strchr(p, '/');
-        size_t n = e != NULL ? (size_t)(e - p) : strlen(p);
-        if (n == 2 && p[0] == '.' && p[1] == '.') {
-            return 1;
-        }
-        p += n;
-        while (*p == '/') {
-            p++;
-        }
-    }
-    return 0;
-}
-
 /* Sends the head of a file response and arranges for [first, first+count)
  * of fd to follow (nothing for HEAD). Takes fd. */
 static int start_file(srv_http *h, gmtls_io *io, int fd, int status, const char *ctype, off_t first, off_t count,
@@ -361,11 +312,12 @@ static int not_modified(const http_request *req, const struct stat *sb)
 static int serve_file(srv_http *h, gmtls_io *io, const srv_settings *st, const http_request *req, int head_only)
 {
     char path[HTTP_MAX_TARGET + 16];
-    if (decode_path(req->target, path, sizeof(path)) != 0 || path[0] != '/') {
+    int dec = http_decode_path(req->target, path, sizeof(path));
+    if (dec < 0) {
         return send_error(h, io, 400, head_only);
     }
-    if (has_dotdot(path) || strchr(path, '\\') != NULL) {
-        return send_error(h, io, 403, head_only);
+    if (dec > 0) {
+        return send_error(h, io, 403, head_only); /* a ".." segment or a backslash */
     }
     int dirfd = open(st->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (dirfd < 0) {

@@ -1,7 +1,8 @@
 /* tests/tools/http_parser_test.c - the HTTP/1.1 request parser of
  * `gmtls server --www` (tools/http_parser.c) against well-formed and hostile
  * requests, each fed whole and split at every size from 1 to 7 bytes (the
- * outcome must not depend on the split); HTTP-dates, byte ranges; and
+ * outcome must not depend on the split); HTTP-dates, byte ranges, path
+ * decoding (".." in any spelling refused); and
  * open_beneath (tools/beneath.c): openat2 and the O_NOFOLLOW walk refuse
  * every way out of the directory. */
 #include <errno.h>
@@ -504,6 +505,58 @@ static void test_ranges(void)
     }
 }
 
+static void test_paths(void)
+{
+    static const struct {
+        const char *target, *want;
+        int r;
+    } pc[] = {
+        {"/", "/", 0},
+        {"/a/b.txt?x=1", "/a/b.txt", 0},
+        {"/with%20space.txt", "/with space.txt", 0},
+        {"/%e4%BD%a0", "/\xe4\xbd\xa0", 0},
+        {"/a/..b/c..", "/a/..b/c..", 0},
+        {"/.../x", "/.../x", 0},
+        {"/./x", "/./x", 0},
+        {"/..", NULL, 1},
+        {"/../etc/passwd", NULL, 1},
+        {"/a/../../x", NULL, 1},
+        {"/a/..?q", NULL, 1},
+        {"/%2e%2e/x", NULL, 1},
+        {"/%2E./x", NULL, 1},
+        {"/a%2f..%2fx", NULL, 1},
+        {"/a%2F..", NULL, 1},
+        {"/a\\b", NULL, 1},
+        {"/a%5cb", NULL, 1},
+        {"", NULL, -1},
+        {"a/b", NULL, -1},
+        {"*", NULL, -1},
+        {"/%zz", NULL, -1},
+        {"/%4", NULL, -1},
+        {"/%", NULL, -1},
+        {"/a%00.html", NULL, -1},
+    };
+    char out[64];
+    for (size_t i = 0; i < GMTLS_ARRAY_LEN_T(pc); i++) {
+        int r = http_decode_path(pc[i].target, out, sizeof(out));
+        if (r != pc[i].r || (r == 0 && strcmp(out, pc[i].want) != 0)) {
+            fprintf(stderr, "path '%s': %d '%s'\n", pc[i].target, r, r == 0 ? out : "");
+            CHECK(0);
+        } else {
+            CHECK(1);
+        }
+    }
+    /* the output bound: 63 bytes fit in 64, 64 do not */
+    char longp[80];
+    memset(longp, 'p', sizeof(longp));
+    longp[0] = '/';
+    longp[63] = '\0';
+    CHECK(http_decode_path(longp, out, sizeof(out)) == 0 && strlen(out) == 63);
+    longp[63] = 'p';
+    longp[64] = '\0';
+    CHECK(http_decode_path(longp, out, sizeof(out)) == -1);
+}
+
 /* ---------------------------------------------------------------- open_beneath */
 
 static int opens(int (*fn)(int, const char *, int), int dirfd, const char *rel, int *err)
@@ -615,6 +668,7 @@ int main(void)
     test_phases();
     test_dates();
     test_ranges();
+    test_paths();
     test_beneath();
     return TEST_END("cli_http_parser");
 }
