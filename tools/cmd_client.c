@@ -69,10 +69,13 @@ static void client_usage(FILE *f)
             "  --strict-sm           ShangMi only: TLS_SM4_*_SM3, curveSM2, sm2sig_sm3 (default: off)\n"
             "  --get PATH            send an HTTP/1.1 GET and print the body (default: relay stdin)\n"
             "  --quiet               no report lines (default: off)\n"
-            "  --showcerts           print the server's chain as PEM (default: off)\n"
+            "  --showcerts           print the server's chain as PEM, on stderr (default: off)\n"
             "  --connect-timeout S   connect and handshake timeout in seconds (default: 10)\n"
             "  --count N             connect N times, resuming each time (default: 1)\n"
-            "  --help                this text\n");
+            "  --help                this text\n"
+            "Report lines (protocol:, cipher:, ..., verify:, --export, --showcerts) go to stderr;\n"
+            "stdout carries only the server's data. Exit status: 0; 1 when the connection, the\n"
+            "verification or a file (--ca, --cert, --key, --sess-in, --keylog) fails; 2 for a usage error.\n");
 }
 
 static int parse_args(int argc, char **argv, client_opts *o)
@@ -258,9 +261,11 @@ static int print_export(const gmtls_conn *conn, const char *spec)
                         : gmtls_export(conn, label, (const uint8_t *)ctx, ctx != NULL ? strlen(ctx) : 0,
                                        ctx != NULL, out, len);
     if (r == 0) {
-        printf("export: ");
-        tool_print_hex(out, len);
-        printf("\n");
+        fprintf(stderr, "export: ");
+        for (size_t i = 0; i < len; i++) {
+            fprintf(stderr, "%02x", out[i]);
+        }
+        fprintf(stderr, "\n");
     } else {
         tool_err("export '%s': %s", label, gmtls_strerror(r));
     }
@@ -284,9 +289,9 @@ static void print_chain(const gmtls_conn *conn)
             continue;
         }
         char *subj = X509_NAME_oneline(X509_get_subject_name(x), NULL, 0);
-        printf("certificate %zu: %s\n", i, subj != NULL ? subj : "?");
+        fprintf(stderr, "certificate %zu: %s\n", i, subj != NULL ? subj : "?");
         OPENSSL_free(subj);
-        PEM_write_X509(stdout, x);
+        PEM_write_X509(stderr, x);
         X509_free(x);
     }
 }
@@ -296,23 +301,23 @@ static int report(const gmtls_conn *conn, const client_opts *o)
     if (!o->quiet) {
         const char *alpn = gmtls_conn_alpn(conn), *peer = gmtls_conn_peer_subject(conn);
         const char *vr = gmtls_conn_verify_result(conn);
-        printf("protocol: %s\n", gmtls_conn_version(conn) == 0x0304 ? "TLSv1.3" : "unknown");
-        printf("cipher: %s\n", tool_suite_name(gmtls_conn_cipher_suite(conn)));
-        printf("group: %s\n", tool_group_name(gmtls_conn_group(conn)));
-        printf("signature: %s\n", tool_sigalg_name(gmtls_conn_sigalg(conn)));
-        printf("alpn: %s\n", alpn != NULL ? alpn : "none");
-        printf("resumed: %s\n", gmtls_conn_is_resumed(conn) ? "yes" : "no");
-        printf("hrr: %s\n", gmtls_conn_did_hrr(conn) ? "yes" : "no");
-        printf("peer: %s\n", peer != NULL ? peer : "none");
-        printf("verify: %s\n", o->insecure ? "skipped (--insecure)" : (vr != NULL ? vr : "none"));
+        fprintf(stderr, "protocol: %s\n", gmtls_conn_version(conn) == 0x0304 ? "TLSv1.3" : "unknown");
+        fprintf(stderr, "cipher: %s\n", tool_suite_name(gmtls_conn_cipher_suite(conn)));
+        fprintf(stderr, "group: %s\n", tool_group_name(gmtls_conn_group(conn)));
+        fprintf(stderr, "signature: %s\n", tool_sigalg_name(gmtls_conn_sigalg(conn)));
+        fprintf(stderr, "alpn: %s\n", alpn != NULL ? alpn : "none");
+        fprintf(stderr, "resumed: %s\n", gmtls_conn_is_resumed(conn) ? "yes" : "no");
+        fprintf(stderr, "hrr: %s\n", gmtls_conn_did_hrr(conn) ? "yes" : "no");
+        fprintf(stderr, "peer: %s\n", peer != NULL ? peer : "none");
+        fprintf(stderr, "verify: %s\n", o->insecure ? "skipped (--insecure)" : (vr != NULL ? vr : "none"));
     }
     if (o->status) {
         size_t len = 0;
         const uint8_t *ocsp = gmtls_conn_ocsp_response(conn, &len);
         if (ocsp != NULL) {
-            printf("ocsp: %zu bytes\n", len);
+            fprintf(stderr, "ocsp: %zu bytes\n", len);
         } else {
-            printf("ocsp: none\n");
+            fprintf(stderr, "ocsp: none\n");
         }
     }
     int rc = 0;
@@ -322,7 +327,7 @@ static int report(const gmtls_conn *conn, const client_opts *o)
     if (o->showcerts) {
         print_chain(conn);
     }
-    fflush(stdout);
+    fflush(stderr);
     return rc;
 }
 
@@ -630,11 +635,16 @@ static int run_connection(gmtls_config *cfg, const client_opts *o, const char *h
     r = gmtls_io_handshake(io);
     if (r != 0) {
         tool_print_tls_error("handshake failed", r, conn);
+        if (tool_is_verify_failure(r, conn)) {
+            tool_err("the server's certificate was not accepted: if its CA is not in the system store, pass it "
+                     "with --ca FILE (gmtls server's development CA: --ca gmtls-dev/ca.pem); if the certificate "
+                     "is for another name, use --servername NAME; --insecure skips verification (testing only)");
+        }
         goto out;
     }
     set_timeouts(fd, 0);
     if (o->has_count && !o->quiet) {
-        printf("connection: %lu\n", index);
+        fprintf(stderr, "connection: %lu\n", index);
     }
     if (report(conn, o) != 0) {
         goto out;
@@ -697,6 +707,7 @@ int gmtls_cmd_client(int argc, char **argv)
         }
         gmtls_config_set_sm2_id_mode(cfg, mode);
     }
+    rc = 1; /* from here on: a file that cannot be used, like `gmtls server` */
     if (o.insecure) {
         gmtls_config_set_verify_peer(cfg, 0);
     } else if (o.ca != NULL) {
@@ -712,14 +723,8 @@ int gmtls_cmd_client(int argc, char **argv)
     if (tool_config_key_pass(cfg, o.key_pass) != 0) {
         goto out;
     }
-    if (o.cert != NULL) {
-        int r = gmtls_config_add_cert_chain_file(cfg, o.cert, o.key);
-        if (r != 0) {
-            const char *d = gmtls_config_last_error(cfg);
-            tool_err("--cert %s / --key %s: %s%s%s", o.cert, o.key, gmtls_strerror(r), d && d[0] ? ": " : "",
-                     d ? d : "");
-            goto out;
-        }
+    if (o.cert != NULL && tool_config_chain(cfg, o.cert, o.key) != 0) {
+        goto out;
     }
     if (tool_keylog_setup(cfg, o.keylog) != 0) {
         goto out;

@@ -60,7 +60,7 @@ static void server_usage(FILE *f)
             "  --ciphers LIST         cipher suites, colon-separated IANA names (default: library's)\n"
             "  --groups LIST          key exchange groups (default: library's)\n"
             "  --sigalgs LIST         signature schemes (default: library's)\n"
-            "  --alpn LIST            ALPN protocols (default: none)\n"
+            "  --alpn LIST            ALPN protocols (default: http/1.1 with --www, else none)\n"
             "  --verify-client MODE   none | request | require | verify-if-given | require-and-verify\n"
             "                         (default: none)\n"
             "  --ca FILE|DIR          trust anchors for client certificates (default: none)\n"
@@ -245,7 +245,10 @@ static int build_config(const server_opts *o, gmtls_config **out)
         tool_err("out of memory");
         return 1;
     }
-    int rc = tool_config_lists(cfg, o->ciphers, o->groups, o->sigalgs, o->alpn);
+    /* --www speaks HTTP/1.1 only: it says so in ALPN unless --alpn was given (RFC 7301 §3.2:
+     * a client that offers no protocol in common gets no_application_protocol) */
+    const char *alpn = o->alpn != NULL ? o->alpn : o->echo || o->proxy != NULL ? NULL : "http/1.1";
+    int rc = tool_config_lists(cfg, o->ciphers, o->groups, o->sigalgs, alpn);
     if (rc != 0) {
         goto fail;
     }
@@ -279,11 +282,7 @@ static int build_config(const server_opts *o, gmtls_config **out)
         goto fail;
     }
     for (size_t i = 0; i < o->ncerts; i++) {
-        int r = gmtls_config_add_cert_chain_file(cfg, o->certs[i], o->keys[i]);
-        if (r != 0) {
-            char what[PATH_MAX * 2 + 32];
-            snprintf(what, sizeof(what), "--cert %s / --key %s", o->certs[i], o->keys[i]);
-            config_error(cfg, what, r);
+        if (tool_config_chain(cfg, o->certs[i], o->keys[i]) != 0) {
             goto fail;
         }
         if (i == 0 && o->ocsp != NULL) {
@@ -292,7 +291,7 @@ static int build_config(const server_opts *o, gmtls_config **out)
             if (tool_read_file(o->ocsp, &der, &len) != 0) {
                 goto fail;
             }
-            r = gmtls_config_set_ocsp_staple(cfg, der, len);
+            int r = gmtls_config_set_ocsp_staple(cfg, der, len);
             free(der);
             if (r != 0) {
                 config_error(cfg, o->ocsp, r);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/bn.h>
@@ -26,12 +27,13 @@
 
 static void sm2_usage(FILE *f)
 {
-    fputs("usage: gmtls sm2 keygen --out KEY.pem [--pubout PUB.pem] [--key-pass SPEC]\n"
+    fputs("usage: gmtls sm2 keygen --out KEY.pem [--pubout PUB.pem] [--key-pass SPEC] [--force]\n"
           "       gmtls sm2 sign --key KEY.pem [--key-pass SPEC] [--id ID] [--in FILE] --out SIG.der\n"
           "       gmtls sm2 verify (--pubkey PUB.pem | --cert CERT.pem) [--id ID]\n"
           "                        --sig SIG.der [--in FILE]\n"
           "SM2 (GB/T 32918) on the curve sm2p256v1. keygen writes a PKCS#8 PEM private\n"
-          "key (and optionally its PEM public key). sign and verify work on\n"
+          "key (and optionally its PEM public key); it does not replace existing files\n"
+          "unless --force is given. sign and verify work on\n"
           "SM3(Z_A || message) with the signer ID (default \"1234567812345678\"), the\n"
           "same as `openssl pkeyutl -rawin -digest sm3 -pkeyopt distid:ID`. The message\n"
           "is FILE or standard input. verify prints \"verified\" (exit 0) or\n"
@@ -45,6 +47,7 @@ static void sm2_usage(FILE *f)
 /* The options the subcommands take; NULL when not given. */
 typedef struct {
     const char *out, *pubout, *key, *id, *in, *pubkey, *cert, *sig, *key_pass;
+    int force; /* keygen --force: replace existing files */
 } sm2_opts;
 
 /* Parses argv[2..]: each option takes a value. Returns 0, 1 for --help,
@@ -65,8 +68,12 @@ static int sm2_parse(int argc, char **argv, const char *const *allowed, sm2_opts
             }
         }
         if (!ok) {
-            tool_err("sm2 %s: unknown option %s", argv[1], a);
+            tool_err("sm2 %s: unknown option %s (see gmtls sm2 --help)", argv[1], a);
             return 2;
+        }
+        if (strcmp(a, "--force") == 0) {
+            o->force = 1; /* a flag: no value */
+            continue;
         }
         if (i + 1 >= argc) {
             tool_err("sm2 %s: %s needs a value", argv[1], a);
@@ -101,16 +108,25 @@ static void print_ossl_errors(void)
     }
 }
 
-/* Opens path for writing ("-" = stdout); private files get mode 0600. */
-static FILE *open_out(const char *path, int is_private)
+/* Opens path for writing ("-" = stdout); private files get mode 0600 (also
+ * when an existing file is replaced). keep: refuse an existing file. */
+static FILE *open_out(const char *path, int is_private, int keep)
 {
     if (strcmp(path, "-") == 0) {
         return stdout;
     }
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, is_private ? 0600 : 0644);
+    int fd = open(path, O_WRONLY | O_CREAT | (keep ? O_EXCL : O_TRUNC) | O_CLOEXEC, is_private ? 0600 : 0644);
+    if (fd >= 0 && is_private && fchmod(fd, 0600) != 0) {
+        close(fd);
+        fd = -1;
+    }
     FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
     if (f == NULL) {
-        tool_err("%s: %s", path, strerror(errno));
+        if (errno == EEXIST) {
+            tool_err("%s exists: sm2 keygen does not replace it; choose another file name or add --force", path);
+        } else {
+            tool_err("%s: %s", path, strerror(errno));
+        }
         if (fd >= 0) {
             close(fd);
         }
@@ -254,6 +270,16 @@ static int sm2_keygen_cmd(const sm2_opts *o)
         tool_err("sm2 keygen: --out is required");
         return 2;
     }
+    /* an existing key is never replaced by accident: checked for both files before anything is
+     * written, then opened with O_EXCL (a file appearing in between is refused as well) */
+    const char *outs[2] = {o->out, o->pubout};
+    for (int i = 0; i < 2 && !o->force; i++) {
+        struct stat st;
+        if (outs[i] != NULL && strcmp(outs[i], "-") != 0 && lstat(outs[i], &st) == 0) {
+            tool_err("%s exists: sm2 keygen does not replace it; choose another file name or add --force", outs[i]);
+            return 1;
+        }
+    }
     gmtls_sm2_key key;
     if (gmtls_sm2_keygen(&key, tool_rng, NULL) != 0) {
         tool_err("sm2 keygen: random number generator failed");
@@ -269,7 +295,7 @@ static int sm2_keygen_cmd(const sm2_opts *o)
     int status = 1;
     char pass[1024];
     int passlen = o->key_pass != NULL ? tool_key_pass_get(o->key_pass, pass, sizeof pass) : 0;
-    FILE *f = passlen < 0 ? NULL : open_out(o->out, 1);
+    FILE *f = passlen < 0 ? NULL : open_out(o->out, 1, !o->force);
     if (f != NULL) {
         /* PKCS#8 with PBES2 (AES-256-CBC, PBKDF2-HMAC-SHA256) when encrypted. */
         int ok = o->key_pass != NULL ? PEM_write_PKCS8PrivateKey(f, pkey, EVP_aes_256_cbc(), pass, passlen, NULL,
@@ -281,7 +307,7 @@ static int sm2_keygen_cmd(const sm2_opts *o)
     }
     if (status == 0 && o->pubout != NULL) {
         status = 1;
-        f = open_out(o->pubout, 0);
+        f = open_out(o->pubout, 0, !o->force);
         if (f != NULL) {
             int ok = PEM_write_PUBKEY(f, pkey) == 1;
             if (close_out(f, o->pubout) == 0 && ok) {
@@ -403,7 +429,7 @@ static int sm2_verify_cmd(const sm2_opts *o)
 
 int gmtls_cmd_sm2(int argc, char **argv)
 {
-    static const char *const keygen_opts[] = {"--out", "--pubout", "--key-pass", NULL};
+    static const char *const keygen_opts[] = {"--out", "--pubout", "--key-pass", "--force", NULL};
     static const char *const sign_opts[] = {"--key", "--key-pass", "--id", "--in", "--out", NULL};
     static const char *const verify_opts[] = {"--pubkey", "--cert", "--id", "--sig", "--in", NULL};
     if (argc < 2) {

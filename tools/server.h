@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "gmtls.h"
+#include "http_parser.h"
 
 typedef enum { SRV_MODE_WWW, SRV_MODE_ECHO, SRV_MODE_PROXY } srv_mode;
 
@@ -51,9 +52,15 @@ void srv_http_free(srv_http *h);
 int srv_http_input(srv_http *h, gmtls_io *io, const srv_settings *st, const uint8_t *data, size_t len);
 /* Continues a file being sent once output drained. Same results. */
 int srv_http_resume(srv_http *h, gmtls_io *io, const srv_settings *st);
+/* Where the client is: between requests (HTTP_PHASE_IDLE, also while a
+ * response is still being sent: see srv_http_sending), in a request head, in
+ * a request body, or past a malformed request (HTTP_PHASE_FAILED: the error
+ * response is queued, the connection closes). For deadlines. */
+http_phase srv_http_phase(const srv_http *h);
 /* 1 while a request is half-received or a response is being produced. */
 int srv_http_busy(const srv_http *h);
-/* 1 while a file is being sent (the caller stops feeding input). */
+/* 1 while a file is being sent or pipelined requests wait to be answered
+ * (the caller stops feeding input and calls srv_http_resume). */
 int srv_http_sending(const srv_http *h);
 /* 1 when the connection should close once idle (Connection: close seen). */
 int srv_http_wants_close(const srv_http *h);

@@ -1,5 +1,6 @@
 /* tools/server_http.c - the --www mode of `gmtls server`: HTTP/1.1 with
- * keep-alive, a status page at / and static files under --root. */
+ * keep-alive and pipelining (requests parsed by http_parser.c), a status page
+ * at / and static files opened race-free beneath --root (beneath.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -9,23 +10,26 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "beneath.h"
+#include "http_parser.h"
 #include "server.h"
 #include "tlsutil.h"
 
-#define HTTP_MAX_HEADER 16384
 #define HTTP_FILE_CHUNK 16384
-/* Stop producing file data while this much output is queued. */
+/* Stop producing responses (file data or the answers to pipelined requests)
+ * while this much output is queued. */
 #define HTTP_OUT_HIGH (256 * 1024)
 
 struct srv_http {
-    char req[HTTP_MAX_HEADER];
-    size_t req_len;
-    size_t skip_body;     /* request body bytes still to discard */
-    int file_fd;          /* file being sent, or -1 */
+    http_parser parser;
+    uint8_t *held; /* input not parsed yet: pipelined requests behind a response */
+    size_t held_len, held_off;
+    int file_fd; /* file being sent, or -1 */
     off_t file_left;
-    int close_after;      /* close once the response is out */
+    int close_after; /* close once the response is out */
     char peer[64];
 };
 
@@ -33,6 +37,9 @@ srv_http *srv_http_new(void)
 {
     srv_http *h = calloc(1, sizeof(*h));
     if (h != NULL) {
+        http_limits lim;
+        http_limits_default(&lim);
+        http_parser_init(&h->parser, &lim);
         h->file_fd = -1;
     }
     return h;
@@ -44,6 +51,7 @@ void srv_http_free(srv_http *h)
         if (h->file_fd >= 0) {
             close(h->file_fd);
         }
+        free(h->held);
         free(h);
     }
 }
@@ -53,14 +61,19 @@ void srv_http_set_peer(srv_http *h, const char *peer)
     snprintf(h->peer, sizeof(h->peer), "%s", peer);
 }
 
+http_phase srv_http_phase(const srv_http *h)
+{
+    return http_parser_phase(&h->parser);
+}
+
 int srv_http_busy(const srv_http *h)
 {
-    return h->req_len > 0 || h->skip_body > 0 || h->file_fd >= 0;
+    return http_parser_phase(&h->parser) != HTTP_PHASE_IDLE || h->file_fd >= 0 || h->held_len > h->held_off;
 }
 
 int srv_http_sending(const srv_http *h)
 {
-    return h->file_fd >= 0;
+    return h->file_fd >= 0 || h->held_len > h->held_off;
 }
 
 int srv_http_wants_close(const srv_http *h)
@@ -116,11 +129,21 @@ static void sb_html(strbuf *b, const char *s)
 {
     for (; *s != '\0'; s++) {
         switch (*s) {
-        case '<': sb_add(b, "&lt;", 4); break;
-        case '>': sb_add(b, "&gt;", 4); break;
-        case '&': sb_add(b, "&amp;", 5); break;
-        case '"': sb_add(b, "&quot;", 6); break;
-        default: sb_add(b, s, 1); break;
+        case '<':
+            sb_add(b, "&lt;", 4);
+            break;
+        case '>':
+            sb_add(b, "&gt;", 4);
+            break;
+        case '&':
+            sb_add(b, "&amp;", 5);
+            break;
+        case '"':
+            sb_add(b, "&quot;", 6);
+            break;
+        default:
+            sb_add(b, s, 1);
+            break;
         }
     }
 }
@@ -132,14 +155,33 @@ static int send_bytes(gmtls_io *io, const void *p, size_t n)
     return r == 0 || r == GMTLS_ERR_WANT_WRITE ? 0 : -1;
 }
 
-static int send_response(srv_http *h, gmtls_io *io, int status, const char *reason, const char *ctype,
-                         const char *body, size_t body_len, int head_only)
+/* The status line and header fields of a response. content_length < 0: none
+ * (304). extra: more header lines, each ending in CRLF, or NULL. */
+static void put_head(const srv_http *h, strbuf *b, int status, const char *ctype, long long content_length,
+                     const char *extra, const char *cache)
+{
+    char date[40];
+    http_format_date(time(NULL), date, sizeof(date));
+    /* RFC 9110 §6.6.1: an origin server with a clock MUST generate a Date header field in
+     * 2xx, 3xx and 4xx responses */
+    sb_printf(b, "HTTP/1.1 %d %s\r\nServer: gmtls\r\nDate: %s\r\n", status, http_reason(status), date);
+    if (ctype != NULL) {
+        sb_printf(b, "Content-Type: %s\r\n", ctype);
+    }
+    if (content_length >= 0) {
+        sb_printf(b, "Content-Length: %lld\r\n", content_length);
+    }
+    if (extra != NULL) {
+        sb_add(b, extra, strlen(extra));
+    }
+    sb_printf(b, "Cache-Control: %s\r\nConnection: %s\r\n\r\n", cache, h->close_after ? "close" : "keep-alive");
+}
+
+static int send_response(srv_http *h, gmtls_io *io, int status, const char *ctype, const char *extra, const char *body,
+                         size_t body_len, int head_only)
 {
     strbuf b = {0};
-    sb_printf(&b,
-              "HTTP/1.1 %d %s\r\nServer: gmtls\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-              "Cache-Control: no-store\r\nConnection: %s\r\n\r\n",
-              status, reason, ctype, body_len, h->close_after ? "close" : "keep-alive");
+    put_head(h, &b, status, ctype, (long long)body_len, extra, "no-store");
     if (!head_only && body != NULL) {
         sb_add(&b, body, body_len);
     }
@@ -148,12 +190,17 @@ static int send_response(srv_http *h, gmtls_io *io, int status, const char *reas
     return r;
 }
 
-static int send_error(srv_http *h, gmtls_io *io, int status, const char *reason, int head_only)
+static int send_error_extra(srv_http *h, gmtls_io *io, int status, const char *extra, int head_only)
 {
     char body[256];
     int n = snprintf(body, sizeof(body), "<!DOCTYPE html>\n<html><body><h1>%d %s</h1></body></html>\n", status,
-                     reason);
-    return send_response(h, io, status, reason, "text/html; charset=utf-8", body, (size_t)n, head_only);
+                     http_reason(status));
+    return send_response(h, io, status, "text/html; charset=utf-8", extra, body, (size_t)n, head_only);
+}
+
+static int send_error(srv_http *h, gmtls_io *io, int status, int head_only)
+{
+    return send_error_extra(h, io, status, NULL, head_only);
 }
 
 static int send_status_page(srv_http *h, gmtls_io *io, int head_only)
@@ -164,8 +211,7 @@ static int send_status_page(srv_http *h, gmtls_io *io, int head_only)
     strbuf b = {0};
     sb_printf(&b, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>gmtls</title></head><body>\n"
                   "<h1>gmtls server</h1>\n<table>\n");
-    sb_printf(&b, "<tr><th>protocol</th><td>%s</td></tr>\n",
-              gmtls_conn_version(c) == 0x0304 ? "TLSv1.3" : "unknown");
+    sb_printf(&b, "<tr><th>protocol</th><td>%s</td></tr>\n", gmtls_conn_version(c) == 0x0304 ? "TLSv1.3" : "unknown");
     sb_printf(&b, "<tr><th>cipher suite</th><td>%s</td></tr>\n", tool_suite_name(gmtls_conn_cipher_suite(c)));
     sb_printf(&b, "<tr><th>group</th><td>%s</td></tr>\n", tool_group_name(gmtls_conn_group(c)));
     sb_printf(&b, "<tr><th>signature scheme</th><td>%s</td></tr>\n", tool_sigalg_name(gmtls_conn_sigalg(c)));
@@ -179,7 +225,7 @@ static int send_status_page(srv_http *h, gmtls_io *io, int head_only)
     sb_add(&b, "</td></tr>\n<tr><th>client address</th><td>", 42);
     sb_html(&b, h->peer);
     sb_add(&b, "</td></tr>\n</table>\n</body></html>\n", 35);
-    int r = b.oom ? -1 : send_response(h, io, 200, "OK", "text/html; charset=utf-8", b.p, b.len, head_only);
+    int r = b.oom ? -1 : send_response(h, io, 200, "text/html; charset=utf-8", NULL, b.p, b.len, head_only);
     free(b.p);
     return r;
 }
@@ -191,16 +237,26 @@ static const char *content_type(const char *path)
     static const struct {
         const char *ext, *type;
     } types[] = {
-        {"html", "text/html; charset=utf-8"}, {"htm", "text/html; charset=utf-8"},
-        {"txt", "text/plain; charset=utf-8"}, {"css", "text/css"},
-        {"js", "text/javascript"},            {"mjs", "text/javascript"},
-        {"json", "application/json"},         {"xml", "application/xml"},
-        {"png", "image/png"},                 {"jpg", "image/jpeg"},
-        {"jpeg", "image/jpeg"},               {"gif", "image/gif"},
-        {"svg", "image/svg+xml"},             {"ico", "image/x-icon"},
-        {"webp", "image/webp"},               {"pdf", "application/pdf"},
-        {"wasm", "application/wasm"},         {"pem", "application/x-pem-file"},
-        {"gz", "application/gzip"},           {"zip", "application/zip"},
+        {"html", "text/html; charset=utf-8"},
+        {"htm", "text/html; charset=utf-8"},
+        {"txt", "text/plain; charset=utf-8"},
+        {"css", "text/css"},
+        {"js", "text/javascript"},
+        {"mjs", "text/javascript"},
+        {"json", "application/json"},
+        {"xml", "application/xml"},
+        {"png", "image/png"},
+        {"jpg", "image/jpeg"},
+        {"jpeg", "image/jpeg"},
+        {"gif", "image/gif"},
+        {"svg", "image/svg+xml"},
+        {"ico", "image/x-icon"},
+        {"webp", "image/webp"},
+        {"pdf", "application/pdf"},
+        {"wasm", "application/wasm"},
+        {"pem", "application/x-pem-file"},
+        {"gz", "application/gzip"},
+        {"zip", "application/zip"},
     };
     const char *slash = strrchr(path, '/');
     const char *dot = strrchr(slash != NULL ? slash : path, '.');
@@ -214,109 +270,214 @@ static const char *content_type(const char *path)
     return "application/octet-stream";
 }
 
-static int hexv(int c)
+/* Sends the head of a file response and arranges for [first, first+count)
+ * of fd to follow (nothing for HEAD). Takes fd. */
+static int start_file(srv_http *h, gmtls_io *io, int fd, int status, const char *ctype, off_t first, off_t count,
+                      const char *extra, int head_only)
 {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    c |= 0x20;
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/* Percent-decodes the path part of a target; -1 when malformed. */
-static int decode_path(const char *target, char *out, size_t outlen)
-{
-    size_t o = 0;
-    for (const char *p = target; *p != '\0' && *p != '?' && *p != '#'; p++) {
-        int c = (unsigned char)*p;
-        if (c == '%') {
-            int hi = hexv((unsigned char)p[1]), lo = hi >= 0 ? hexv((unsigned char)p[2]) : -1;
-            if (lo < 0) {
-                return -1;
-            }
-            c = hi << 4 | lo;
-            p += 2;
-        }
-        if (c == 0 || o + 1 >= outlen) {
-            return -1;
-        }
-        out[o++] = (char)c;
-    }
-    out[o] = '\0';
-    return 0;
-}
-
-/* 1 if any segment of path is "..". */
-static int has_dotdot(const char *path)
-{
-    for (const char *p = path; *p != '\0';) {
-        const char *e = strchr(p, '/');
-        size_t n = e != NULL ? (size_t)(e - p) : strlen(p);
-        if (n == 2 && p[0] == '.' && p[1] == '.') {
-            return 1;
-        }
-        p += n;
-        while (*p == '/') {
-            p++;
-        }
-    }
-    return 0;
-}
-
-static int serve_file(srv_http *h, gmtls_io *io, const srv_settings *st, const char *target, int head_only)
-{
-    char path[PATH_MAX], full[PATH_MAX * 2], real[PATH_MAX];
-    if (decode_path(target, path, sizeof(path)) != 0 || path[0] != '/') {
-        return send_error(h, io, 400, "Bad Request", head_only);
-    }
-    if (has_dotdot(path) || strchr(path, '\\') != NULL) {
-        return send_error(h, io, 403, "Forbidden", head_only);
-    }
-    snprintf(full, sizeof(full), "%s%s", st->root, path);
-    struct stat sb;
-    if (stat(full, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-        size_t n = strlen(full);
-        snprintf(full + n, sizeof(full) - n, "%sindex.html", full[n - 1] == '/' ? "" : "/");
-    }
-    if (realpath(full, real) == NULL) {
-        if (errno == ENOENT || errno == ENOTDIR) {
-            if (strcmp(path, "/") == 0) {
-                return send_status_page(h, io, head_only);
-            }
-            return send_error(h, io, 404, "Not Found", head_only);
-        }
-        return send_error(h, io, 403, "Forbidden", head_only);
-    }
-    size_t rl = strlen(st->root);
-    /* symlinks must not lead out of the root */
-    if (strncmp(real, st->root, rl) != 0 || (real[rl] != '/' && !(rl == 1 && st->root[0] == '/'))) {
-        return send_error(h, io, 403, "Forbidden", head_only);
-    }
-    int fd = open(real, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        return send_error(h, io, errno == ENOENT ? 404 : 403, errno == ENOENT ? "Not Found" : "Forbidden",
-                          head_only);
-    }
-    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+    strbuf b = {0};
+    put_head(h, &b, status, ctype, (long long)count, extra, "no-cache");
+    int r = b.oom ? -1 : send_bytes(io, b.p, b.len);
+    free(b.p);
+    if (r != 0 || head_only || count == 0) {
         close(fd);
-        return send_error(h, io, 404, "Not Found", head_only);
+        return r;
     }
-    if (send_response(h, io, 200, "OK", content_type(real), NULL, (size_t)sb.st_size, 1) != 0) {
+    if (first > 0 && lseek(fd, first, SEEK_SET) != first) {
+        /* the head is out: the promised body cannot follow, end the connection */
         close(fd);
-        return -1;
-    }
-    if (head_only || sb.st_size == 0) {
-        close(fd);
+        h->close_after = 1;
         return 0;
     }
     h->file_fd = fd;
-    h->file_left = sb.st_size;
-    return srv_http_resume(h, io, st) < 0 ? -1 : 0;
+    h->file_left = count;
+    return 0;
+}
+
+/* 1 when the request's validators say the client's copy is current (304). */
+static int not_modified(const http_request *req, const struct stat *sb)
+{
+    /* RFC 9110 §13.2.2: If-None-Match is evaluated before If-Modified-Since; this server sends
+     * no entity tags, so only "*" (any current representation) matches */
+    if (req->if_none_match[0] != '\0') {
+        return strcmp(req->if_none_match, "*") == 0;
+    }
+    /* RFC 9110 §13.1.3: the condition is false (304) when the selected representation's last
+     * modification date is earlier or equal to the date provided in the field value */
+    time_t ims;
+    return req->if_modified_since[0] != '\0' && http_parse_date(req->if_modified_since, &ims) == 0 &&
+           sb->st_mtime <= ims;
+}
+
+static int serve_file(srv_http *h, gmtls_io *io, const srv_settings *st, const http_request *req, int head_only)
+{
+    char path[HTTP_MAX_TARGET + 16];
+    int dec = http_decode_path(req->target, path, sizeof(path));
+    if (dec < 0) {
+        return send_error(h, io, 400, head_only);
+    }
+    if (dec > 0) {
+        return send_error(h, io, 403, head_only); /* a ".." segment or a backslash */
+    }
+    int dirfd = open(st->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dirfd < 0) {
+        srv_log("--root %s: %s (is the directory still there?)", st->root, strerror(errno));
+        return send_error(h, io, 500, head_only);
+    }
+    const char *rel = path;
+    while (*rel == '/') {
+        rel++;
+    }
+    /* O_NONBLOCK: a FIFO under the root must not block the worker at open */
+    const int oflags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+    int fd = open_beneath(dirfd, rel, oflags);
+    const char *name = path; /* what the content type is taken from */
+    struct stat sb;
+    int err = errno;
+    if (fd >= 0 && fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        close(fd);
+        fd = -1;
+        size_t plen = strlen(path);
+        if (path[plen - 1] != '/') {
+            /* a directory is addressed with a trailing slash, so that relative links in its
+             * index resolve beneath it: 301 to the same target plus "/" */
+            char loc[HTTP_MAX_TARGET + 32];
+            const char *q = strchr(req->target, '?');
+            size_t n = q != NULL ? (size_t)(q - req->target) : strlen(req->target);
+            snprintf(loc, sizeof(loc), "Location: %.*s/%s\r\n", (int)n, req->target, q != NULL ? q : "");
+            close(dirfd);
+            return send_error_extra(h, io, 301, loc, head_only);
+        }
+        char index[HTTP_MAX_TARGET + 32];
+        snprintf(index, sizeof(index), "%sindex.html", rel);
+        fd = open_beneath(dirfd, index, oflags);
+        name = "index.html";
+        err = errno;
+        if (fd < 0 && err == ENOENT && strcmp(path, "/") == 0) {
+            close(dirfd);
+            return send_status_page(h, io, head_only);
+        }
+    }
+    close(dirfd);
+    if (fd < 0) {
+        /* EXDEV, ELOOP: the path leads out of the root (or through a symlink the fallback walk
+         * refuses); EACCES, EPERM: not readable */
+        int nf = err == ENOENT || err == ENOTDIR || err == ENAMETOOLONG;
+        return send_error(h, io, nf ? 404 : 403, head_only);
+    }
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        close(fd);
+        return send_error(h, io, 404, head_only);
+    }
+    char lm[40], extra[192];
+    http_format_date(sb.st_mtime, lm, sizeof(lm));
+    const char *ctype = content_type(name);
+    if (not_modified(req, &sb)) {
+        close(fd);
+        /* RFC 9110 §15.4.5: a 304 has no content; Content-Length is left out */
+        snprintf(extra, sizeof(extra), "Last-Modified: %s\r\n", lm);
+        strbuf b = {0};
+        put_head(h, &b, 304, NULL, -1, extra, "no-cache");
+        int r = b.oom ? -1 : send_bytes(io, b.p, b.len);
+        free(b.p);
+        return r;
+    }
+    uint64_t size = (uint64_t)sb.st_size, first = 0, last = 0;
+    /* RFC 9110 §14.2: GET is the only method for which range handling is defined; RFC 9110
+     * §13.1.5: without a matching strong validator the Range field is ignored (If-Range) */
+    int rr = !head_only && req->range[0] != '\0' && !req->has_if_range
+                 ? http_parse_range(req->range, size, &first, &last)
+                 : 0;
+    if (rr < 0) {
+        close(fd);
+        /* RFC 9110 §15.5.17: a 416 to a byte-range request SHOULD send Content-Range: bytes star/len */
+        snprintf(extra, sizeof(extra), "Content-Range: bytes */%llu\r\n", (unsigned long long)size);
+        return send_error_extra(h, io, 416, extra, head_only);
+    }
+    if (rr > 0) {
+        snprintf(extra, sizeof(extra),
+                 "Last-Modified: %s\r\nAccept-Ranges: bytes\r\nContent-Range: bytes %llu-%llu/%llu\r\n", lm,
+                 (unsigned long long)first, (unsigned long long)last, (unsigned long long)size);
+        return start_file(h, io, fd, 206, ctype, (off_t)first, (off_t)(last - first + 1), extra, head_only);
+    }
+    snprintf(extra, sizeof(extra), "Last-Modified: %s\r\nAccept-Ranges: bytes\r\n", lm);
+    return start_file(h, io, fd, 200, ctype, 0, (off_t)size, extra, head_only);
+}
+
+/* ---------------------------------------------------------------- requests */
+
+/* Answers the request head the parser just completed. */
+static int handle_request(srv_http *h, gmtls_io *io, const srv_settings *st)
+{
+    const http_request *req = &h->parser.req;
+    if (!req->keep_alive) {
+        h->close_after = 1;
+    }
+    int head_only = strcmp(req->method, "HEAD") == 0;
+    if (st->verbose) {
+        srv_log("%s %s %s HTTP/1.%d", h->peer, req->method, req->target, req->minor);
+    }
+    if (strcmp(req->method, "GET") != 0 && !head_only) {
+        /* RFC 9110 §15.5.6: the origin server MUST generate an Allow header field in a 405 */
+        return send_error_extra(h, io, 405, "Allow: GET, HEAD\r\n", 0);
+    }
+    if (st->root == NULL) {
+        if (strcmp(req->target, "/") == 0 || strncmp(req->target, "/?", 2) == 0) {
+            return send_status_page(h, io, head_only);
+        }
+        return send_error(h, io, 404, head_only);
+    }
+    return serve_file(h, io, st, req, head_only);
+}
+
+/* Parses and answers requests in data until it is used up, a file response
+ * starts (pipelined requests wait behind it) or output piles up. *used: the
+ * bytes consumed. 0, or -1 when sending failed. */
+static int process(srv_http *h, gmtls_io *io, const srv_settings *st, const uint8_t *data, size_t len, size_t *used)
+{
+    *used = 0;
+    while (*used < len && !h->close_after && h->file_fd < 0 && gmtls_io_pending_output(io) < HTTP_OUT_HIGH) {
+        size_t n = 0;
+        int r = http_parser_feed(&h->parser, data + *used, len - *used, &n);
+        *used += n;
+        if (r == HTTP_FAILED) {
+            h->close_after = 1;
+            *used = len;
+            if (st->verbose) {
+                srv_log("%s bad request: %d %s", h->peer, http_parser_status(&h->parser), http_parser_why(&h->parser));
+            }
+            return send_error(h, io, http_parser_status(&h->parser), 0);
+        }
+        if (r == HTTP_REQUEST && handle_request(h, io, st) != 0) {
+            return -1;
+        }
+    }
+    if (h->close_after) {
+        *used = len; /* the connection is ending: pipelined leftovers are dropped */
+    }
+    return 0;
+}
+
+/* Works on the held input (pipelined requests). Same results as process. */
+static int process_held(srv_http *h, gmtls_io *io, const srv_settings *st)
+{
+    if (h->held_off < h->held_len) {
+        size_t used = 0;
+        if (process(h, io, st, h->held + h->held_off, h->held_len - h->held_off, &used) != 0) {
+            return -1;
+        }
+        h->held_off += used;
+    }
+    if (h->held_off >= h->held_len) {
+        free(h->held);
+        h->held = NULL;
+        h->held_len = h->held_off = 0;
+    }
+    return 0;
 }
 
 int srv_http_resume(srv_http *h, gmtls_io *io, const srv_settings *st)
 {
-    (void)st;
     uint8_t buf[HTTP_FILE_CHUNK];
     while (h->file_fd >= 0 && gmtls_io_pending_output(io) < HTTP_OUT_HIGH) {
         size_t want = h->file_left < (off_t)sizeof(buf) ? (size_t)h->file_left : sizeof(buf);
@@ -329,7 +490,7 @@ int srv_http_resume(srv_http *h, gmtls_io *io, const srv_settings *st)
             close(h->file_fd);
             h->file_fd = -1;
             h->close_after = 1;
-            return 1;
+            break;
         }
         if (send_bytes(io, buf, (size_t)n) != 0) {
             return -1;
@@ -340,164 +501,41 @@ int srv_http_resume(srv_http *h, gmtls_io *io, const srv_settings *st)
             h->file_fd = -1;
         }
     }
-    return h->close_after && h->file_fd < 0 ? 1 : 0;
-}
-
-/* ---------------------------------------------------------------- requests */
-
-/* Case-insensitive header lookup in the header block (after the request
- * line); copies the trimmed value. 1 if found. */
-static int find_header(const char *hdrs, const char *name, char *val, size_t vlen)
-{
-    size_t nl = strlen(name);
-    for (const char *line = hdrs; line != NULL && *line != '\0';) {
-        const char *eol = strstr(line, "\r\n");
-        size_t ll = eol != NULL ? (size_t)(eol - line) : strlen(line);
-        if (ll > nl && strncasecmp(line, name, nl) == 0 && line[nl] == ':') {
-            const char *v = line + nl + 1;
-            const char *end = line + ll;
-            while (v < end && (*v == ' ' || *v == '\t')) {
-                v++;
-            }
-            while (end > v && (end[-1] == ' ' || end[-1] == '\t')) {
-                end--;
-            }
-            size_t n = (size_t)(end - v) < vlen - 1 ? (size_t)(end - v) : vlen - 1;
-            memcpy(val, v, n);
-            val[n] = '\0';
-            return 1;
-        }
-        line = eol != NULL ? eol + 2 : NULL;
+    if (h->file_fd < 0 && process_held(h, io, st) != 0) {
+        return -1;
     }
-    return 0;
-}
-
-static int valid_token(const char *s)
-{
-    if (*s == '\0') {
-        return 0;
-    }
-    for (; *s != '\0'; s++) {
-        if (*s <= ' ' || *s >= 127) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
-/* Handles the complete request in h->req (NUL-terminated header block). */
-static int handle_request(srv_http *h, gmtls_io *io, const srv_settings *st)
-{
-    char method[16], target[4096], version[16];
-    char *eol = strstr(h->req, "\r\n");
-    if (eol == NULL) {
-        h->close_after = 1;
-        return send_error(h, io, 400, "Bad Request", 0);
-    }
-    *eol = '\0';
-    const char *hdrs = eol + 2;
-    char extra;
-    if (strlen(h->req) >= sizeof(target) ||
-        sscanf(h->req, "%15s %4095s %15s %c", method, target, version, &extra) != 3 || !valid_token(method) ||
-        strncmp(version, "HTTP/1.", 7) != 0 || (version[7] != '0' && version[7] != '1') || version[8] != '\0') {
-        h->close_after = 1;
-        return send_error(h, io, 400, "Bad Request", 0);
-    }
-    int is_11 = version[7] == '1';
-    char val[256];
-    if (find_header(hdrs, "Connection", val, sizeof(val))) {
-        if (strcasestr(val, "close") != NULL) {
-            h->close_after = 1;
-        } else if (strcasestr(val, "keep-alive") != NULL) {
-            is_11 = 1;
-        }
-    }
-    if (!is_11) {
-        h->close_after = 1;
-    }
-    if (version[7] == '1' && !find_header(hdrs, "Host", val, sizeof(val))) {
-        h->close_after = 1;
-        return send_error(h, io, 400, "Bad Request", 0);
-    }
-    if (find_header(hdrs, "Transfer-Encoding", val, sizeof(val))) {
-        h->close_after = 1;
-        return send_error(h, io, 501, "Not Implemented", 0);
-    }
-    if (find_header(hdrs, "Content-Length", val, sizeof(val))) {
-        char *end = NULL;
-        unsigned long long n = strtoull(val, &end, 10);
-        if (val[0] < '0' || val[0] > '9' || *end != '\0' || n > (1ull << 30)) {
-            h->close_after = 1;
-            return send_error(h, io, 400, "Bad Request", 0);
-        }
-        h->skip_body = (size_t)n;
-    }
-    int head_only = strcmp(method, "HEAD") == 0;
-    if (strcmp(method, "GET") != 0 && !head_only) {
-        return send_error(h, io, 405, "Method Not Allowed", 0);
-    }
-    if (target[0] != '/') {
-        return send_error(h, io, 400, "Bad Request", head_only);
-    }
-    if (st->verbose) {
-        srv_log("%s %s %s", h->peer, method, target);
-    }
-    if (st->root == NULL) {
-        if (strcmp(target, "/") == 0 || strncmp(target, "/?", 2) == 0) {
-            return send_status_page(h, io, head_only);
-        }
-        return send_error(h, io, 404, "Not Found", head_only);
-    }
-    return serve_file(h, io, st, target, head_only);
+    return h->close_after && !srv_http_sending(h) ? 1 : 0;
 }
 
 int srv_http_input(srv_http *h, gmtls_io *io, const srv_settings *st, const uint8_t *data, size_t len)
 {
-    while (len > 0) {
-        if (h->close_after) {
-            /* the connection is ending: ignore pipelined leftovers */
-            return 1;
-        }
-        if (h->skip_body > 0) {
-            size_t n = len < h->skip_body ? len : h->skip_body;
-            h->skip_body -= n;
-            data += n;
-            len -= n;
-            continue;
-        }
-        size_t room = sizeof(h->req) - 1 - h->req_len;
-        size_t n = len < room ? len : room;
-        memcpy(h->req + h->req_len, data, n);
-        size_t scan_from = h->req_len >= 3 ? h->req_len - 3 : 0;
-        h->req_len += n;
-        h->req[h->req_len] = '\0';
-        char *end = strstr(h->req + scan_from, "\r\n\r\n");
-        if (end == NULL) {
-            if (memchr(h->req, '\0', h->req_len) != NULL) {
-                h->close_after = 1;
-                h->req_len = 0;
-                return send_error(h, io, 400, "Bad Request", 0) != 0 ? -1 : 1;
-            }
-            if (h->req_len == sizeof(h->req) - 1) {
-                h->close_after = 1;
-                h->req_len = 0;
-                return send_error(h, io, 431, "Request Header Fields Too Large", 0) != 0 ? -1 : 1;
-            }
-            return 0;
-        }
-        size_t used = (size_t)(end + 4 - h->req) - (h->req_len - n);
-        end[2] = '\0';
-        int r = h->file_fd >= 0 ? 0 : handle_request(h, io, st);
-        h->req_len = 0;
-        if (r != 0) {
+    if (h->close_after) {
+        return 1; /* the connection is ending: ignore pipelined leftovers */
+    }
+    if (srv_http_sending(h)) {
+        /* the caller stops reading while a response is produced; should more come anyway, it
+         * waits behind the rest (bounded by what the caller reads before it stops) */
+        uint8_t *p = realloc(h->held, h->held_len + len);
+        if (p == NULL) {
             return -1;
         }
-        data += used;
-        len -= used;
-        if (h->file_fd >= 0 && len > 0) {
-            /* pipelined request behind a file: not supported, finish the file */
-            h->close_after = 1;
-        }
+        memcpy(p + h->held_len, data, len);
+        h->held = p;
+        h->held_len += len;
+        return 0;
     }
-    return h->close_after && h->file_fd < 0 ? 1 : 0;
+    size_t used = 0;
+    if (process(h, io, st, data, len, &used) != 0) {
+        return -1;
+    }
+    if (used < len) {
+        h->held = malloc(len - used);
+        if (h->held == NULL) {
+            return -1;
+        }
+        memcpy(h->held, data + used, len - used);
+        h->held_len = len - used;
+        h->held_off = 0;
+    }
+    return h->close_after && !srv_http_sending(h) ? 1 : 0;
 }

@@ -10,6 +10,10 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
 #include "cmd.h"
 #include "tlsutil.h"
 
@@ -251,17 +255,62 @@ int tool_config_ca(gmtls_config *cfg, const char *path)
 {
     struct stat st;
     if (stat(path, &st) != 0) {
-        tool_err("%s: %s", path, strerror(errno));
+        tool_err("--ca %s: %s: give a PEM file of CA certificates or a directory hashed by `openssl rehash`",
+                 path, strerror(errno));
         return -1;
     }
     int r = S_ISDIR(st.st_mode) ? gmtls_config_set_ca_dir(cfg, path) : gmtls_config_set_ca_file(cfg, path);
     if (r != 0) {
         const char *detail = gmtls_config_last_error(cfg);
-        tool_err("CA %s: %s%s%s", path, gmtls_strerror(r), detail != NULL && detail[0] ? ": " : "",
-                 detail != NULL ? detail : "");
+        tool_err("--ca %s: %s%s%s: give a PEM file of CA certificates (-----BEGIN CERTIFICATE-----) or a "
+                 "directory hashed by `openssl rehash`",
+                 path, gmtls_strerror(r), detail != NULL && detail[0] ? ": " : "", detail != NULL ? detail : "");
         return -1;
     }
     return 0;
+}
+
+/* 1 when both files parse and the key is not the certificate's (the first
+ * certificate of the chain file): the one failure worth naming on its own. */
+static int key_mismatch(const char *cert, const char *key)
+{
+    int mismatch = 0;
+    FILE *fc = fopen(cert, "r"), *fk = fopen(key, "r");
+    X509 *x = fc != NULL ? PEM_read_X509(fc, NULL, NULL, NULL) : NULL;
+    EVP_PKEY *pk = fk != NULL ? PEM_read_PrivateKey(fk, NULL, NULL, NULL) : NULL;
+    if (x != NULL && pk != NULL) {
+        mismatch = X509_check_private_key(x, pk) != 1;
+    }
+    ERR_clear_error();
+    EVP_PKEY_free(pk);
+    X509_free(x);
+    if (fc != NULL) {
+        fclose(fc);
+    }
+    if (fk != NULL) {
+        fclose(fk);
+    }
+    return mismatch;
+}
+
+int tool_config_chain(gmtls_config *cfg, const char *cert, const char *key)
+{
+    int r = gmtls_config_add_cert_chain_file(cfg, cert, key);
+    if (r == 0) {
+        return 0;
+    }
+    if (r == GMTLS_ERR_FILE && key_mismatch(cert, key)) {
+        tool_err("--key %s is not the private key of the certificate in --cert %s: give the key that was "
+                 "generated with this certificate (`openssl x509 -in CERT -noout -pubkey` and "
+                 "`openssl pkey -in KEY -pubout` must print the same)",
+                 key, cert);
+        return -1;
+    }
+    const char *d = gmtls_config_last_error(cfg);
+    tool_err("--cert %s / --key %s: %s%s%s: give a PEM certificate chain (leaf first) and its unencrypted PEM "
+             "private key",
+             cert, key, gmtls_strerror(r), d != NULL && d[0] ? ": " : "", d != NULL ? d : "");
+    return -1;
 }
 
 static const char *name_or_hex(const char *name, uint16_t id)
@@ -292,6 +341,23 @@ const char *tool_group_name(uint16_t id)
 const char *tool_sigalg_name(uint16_t id)
 {
     return name_or_hex(gmtls_sigalg_name(id), id);
+}
+
+int tool_is_verify_failure(int err, const gmtls_conn *conn)
+{
+    /* the alerts RFC 8446 §6.2 names for a certificate the local side refused */
+    switch (err) {
+    case GMTLS_ALERT_BAD_CERTIFICATE:
+    case GMTLS_ALERT_UNSUPPORTED_CERTIFICATE:
+    case GMTLS_ALERT_CERTIFICATE_REVOKED:
+    case GMTLS_ALERT_CERTIFICATE_EXPIRED:
+    case GMTLS_ALERT_CERTIFICATE_UNKNOWN:
+    case GMTLS_ALERT_UNKNOWN_CA: break;
+    default: return 0;
+    }
+    const char *detail = conn != NULL ? gmtls_conn_error_detail(conn) : NULL;
+    static const char prefix[] = "peer certificate verification failed";
+    return detail != NULL && strncmp(detail, prefix, sizeof(prefix) - 1) == 0;
 }
 
 void tool_print_tls_error(const char *what, int err, const gmtls_conn *conn)

@@ -53,10 +53,18 @@ int tool_parse_sm2_id(const char *s, gmtls_sm2_id_mode *mode);
 /* Loads trust anchors from a PEM file or a hashed directory. 0 or -1. */
 int tool_config_ca(gmtls_config *cfg, const char *path);
 
+/* Adds a certificate chain and its key (gmtls_config_add_cert_chain_file);
+ * on failure prints what is wrong and what to do - a key that is not the
+ * certificate's is named as such. 0 or -1. */
+int tool_config_chain(gmtls_config *cfg, const char *cert, const char *key);
+
 /* Names for the report / access log, never NULL ("none" for 0). */
 const char *tool_suite_name(uint16_t id);
 const char *tool_group_name(uint16_t id);
 const char *tool_sigalg_name(uint16_t id);
+/* 1 when err is the local refusal of the peer's certificate (an alert sent
+ * after the chain failed verification). */
+int tool_is_verify_failure(int err, const gmtls_conn *conn);
 /* "gmtls_strerror text" plus the conn detail when there is one. */
 void tool_print_tls_error(const char *what, int err, const gmtls_conn *conn);
 

@@ -6,6 +6,7 @@
 #   cli_browser    headless Chromium renders the --www page (screenshot in build/artifacts/)
 #   cli_load       loadgen: 500 concurrent connections, thousands of handshakes, no fd/RSS growth
 #   cli_bench      gmtls bench --json: gmtls and OpenSSL figures; --svg is well-formed
+#   cli_errors     first-contact messages and exit statuses; client reports on stderr
 # Labels: cli, plus interop (external programs: curl, openssl, chromium) or slow.
 gmtls_script_test(cli_www "cli;interop" cli/cli_www.sh)
 gmtls_script_test(cli_proxy "cli;interop" cli/cli_proxy.sh)
@@ -13,7 +14,8 @@ gmtls_script_test(cli_lifecycle "cli;interop" cli/cli_lifecycle.sh)
 gmtls_script_test(cli_browser "cli;interop" cli/cli_browser.sh)
 gmtls_script_test(cli_load "cli;slow" cli/cli_load.sh)
 gmtls_script_test(cli_bench "cli;slow" cli/cli_bench.sh)
-set_tests_properties(cli_www cli_proxy cli_lifecycle cli_browser PROPERTIES TIMEOUT 300)
+gmtls_script_test(cli_errors "cli" cli/cli_errors.sh)
+set_tests_properties(cli_www cli_proxy cli_lifecycle cli_browser cli_errors PROPERTIES TIMEOUT 300)
 set_tests_properties(cli_load cli_bench PROPERTIES TIMEOUT 300 RUN_SERIAL TRUE)
 # cli_resolve: `gmtls client localhost:PORT` with /etc/hosts hidden (RFC 6761 §6.3; root, unshare -m)
 gmtls_script_test(cli_resolve "cli;interop" cli/cli_resolve.sh)

@@ -9,8 +9,12 @@
 #     against `gmtls client --get /` (SM and standard suites), curl -v and the
 #     access log
 #   HTTP details that tests/tls/interop.sh does not cover: HEAD, 405, 400
-#     without Host, 501 for Transfer-Encoding, 431, HTTP/1.0, pipelining,
-#     percent-encoded names, a directory without index, a 24 MB file by curl
+#     without Host, chunked request bodies, 501 for other codings, 431, 414,
+#     413, 505, 501, HTTP/1.0, pipelining (in order, also behind a file larger
+#     than the output high-water mark), percent-encoded names, a directory
+#     without index, the 301 to a directory's slash and its index.html,
+#     symlinks and ".." that lead out of --root refused, Range (206, 416),
+#     If-Modified-Since (304), a 24 MB file by curl
 #     and by `gmtls client --get` with checksums, also while send() now and
 #     then fails with EAGAIN for a moment (LD_PRELOAD tests/tools/eagain_shim)
 . "$(dirname "$0")/cli_lib.sh"
@@ -271,6 +275,15 @@ start_server "$log" --www --root "$root" --dev-dir "$DEV" --workers 2
 raw() {
     timeout 20 "$GMTLS" client "127.0.0.1:$SRV_PORT" --ca "$DEV/ca.pem" --quiet >"$1" 2>"$1.err"
 }
+
+# --www without --alpn selects http/1.1 (curl no longer says "server did not agree on a protocol")
+timeout 20 curl -v -sS --cacert "$DEV/ca.pem" --resolve "localhost:$SRV_PORT:127.0.0.1" \
+    "https://localhost:$SRV_PORT/hello.txt" -o /dev/null 2>"$TMP/alpn-default.err"
+expect_grep "$TMP/alpn-default.err" '^\* ALPN: server accepted http/1.1' "--www without --alpn: curl gets ALPN http/1.1"
+expect_no_grep "$TMP/alpn-default.err" 'did not agree' "--www without --alpn: curl does not complain about ALPN"
+timeout 20 "$GMTLS" client "127.0.0.1:$SRV_PORT" --ca "$DEV/ca.pem" --alpn h2:http/1.1 --get /hello.txt \
+    >"$TMP/alpn-gm.out" 2>&1
+expect_grep "$TMP/alpn-gm.out" '^alpn: http/1.1$' "--www without --alpn: gmtls client offering h2 and http/1.1 gets http/1.1"
 printf 'HEAD /hello.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' | raw "$TMP/head.out"
 expect_grep "$TMP/head.out" $'^HTTP/1.1 200 OK\r$' "HEAD: 200"
 expect_grep "$TMP/head.out" $'^Content-Length: 6\r$' "HEAD: Content-Length of the file"
@@ -280,8 +293,15 @@ printf 'POST /hello.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nConnection: 
 expect_grep "$TMP/post.out" '^HTTP/1.1 405 ' "POST: 405"
 printf 'GET /hello.txt HTTP/1.1\r\n\r\n' | raw "$TMP/nohost.out"
 expect_grep "$TMP/nohost.out" '^HTTP/1.1 400 ' "HTTP/1.1 without Host: 400"
-printf 'GET /hello.txt HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n' | raw "$TMP/te.out"
-expect_grep "$TMP/te.out" '^HTTP/1.1 501 ' "Transfer-Encoding: 501"
+printf 'GET /hello.txt HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\nGET /hello.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' |
+    raw "$TMP/te.out"
+expect_eq "chunked request body skipped, the next request answered" "$(grep -c '^HTTP/1.1 200 ' "$TMP/te.out")" 2
+printf 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n' | raw "$TMP/te.out"
+expect_grep "$TMP/te.out" '^HTTP/1.1 501 ' "Transfer-Encoding gzip: 501"
+printf 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n' |
+    raw "$TMP/te-cl.out"
+expect_grep "$TMP/te-cl.out" '^HTTP/1.1 400 ' "Transfer-Encoding with Content-Length: 400"
+expect_grep "$TMP/te-cl.out" $'^Connection: close\r$' "Transfer-Encoding with Content-Length: connection closed"
 { printf 'GET / HTTP/1.1\r\nHost: x\r\nX-Big: '; head -c 20000 /dev/zero | tr '\0' a; printf '\r\n\r\n'; } |
     raw "$TMP/big-hdr.out"
 expect_grep "$TMP/big-hdr.out" '^HTTP/1.1 431 ' "oversized header: 431"
@@ -305,6 +325,104 @@ printf 'GET /sub%%2f..%%2f..%%2fetc/passwd HTTP/1.1\r\nHost: x\r\nConnection: cl
 expect_grep "$TMP/enc-slash.out" '^HTTP/1.1 (400|403|404) ' "encoded slashes with .. refused"
 expect_no_grep "$TMP/enc-slash.out" '^root:' "encoded slashes: no /etc/passwd"
 
+# request heads the parser refuses, each with the status RFC 9112 asks for
+{ printf 'GET /'; head -c 8001 /dev/zero | tr '\0' a; printf ' HTTP/1.1\r\nHost: x\r\n\r\n'; } | raw "$TMP/414.out"
+expect_grep "$TMP/414.out" '^HTTP/1.1 414 ' "request target over 8000 bytes: 414"
+{ printf 'GET / HTTP/1.1\r\nHost: x\r\n'; for i in $(seq 1 100); do printf 'X-%d: %d\r\n' "$i" "$i"; done; printf '\r\n'; } |
+    raw "$TMP/431n.out"
+expect_grep "$TMP/431n.out" '^HTTP/1.1 431 ' "101 header fields: 431"
+printf 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n\r\n' | raw "$TMP/413.out"
+expect_grep "$TMP/413.out" '^HTTP/1.1 413 ' "Content-Length over 1 MiB: 413"
+printf 'GET / HTTP/2.0\r\nHost: x\r\n\r\n' | raw "$TMP/505.out"
+expect_grep "$TMP/505.out" '^HTTP/1.1 505 ' "HTTP/2.0 request line: 505"
+printf 'ABCDEFGHIJKLMNOPQRSTU / HTTP/1.1\r\nHost: x\r\n\r\n' | raw "$TMP/501m.out"
+expect_grep "$TMP/501m.out" '^HTTP/1.1 501 ' "method longer than any implemented: 501"
+printf 'GET / HTTP/1.1\r\nHost : x\r\n\r\n' | raw "$TMP/colon.out"
+expect_grep "$TMP/colon.out" '^HTTP/1.1 400 ' "whitespace before the colon: 400"
+printf 'GET / HTTP/1.1\r\nHost: x\r\nX: a\r\n b\r\n\r\n' | raw "$TMP/fold.out"
+expect_grep "$TMP/fold.out" '^HTTP/1.1 400 ' "obs-fold: 400"
+printf 'GET / HTTP/1.1\nHost: x\n\n' | raw "$TMP/lf.out"
+expect_grep "$TMP/lf.out" '^HTTP/1.1 400 ' "bare LF line endings: 400"
+printf 'GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n' | raw "$TMP/2host.out"
+expect_grep "$TMP/2host.out" '^HTTP/1.1 400 ' "two Host fields: 400"
+printf 'GET http://localhost/hello.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' | raw "$TMP/absform.out"
+expect_grep "$TMP/absform.out" '^hello$' "absolute-form request target served"
+
+# pipelining: answered in order, also behind a file larger than what the
+# server queues at once (the requests behind it wait, then are answered)
+head -c 700000 /dev/zero | tr '\0' Z >"$root/z700k.txt"
+printf 'GET /z700k.txt HTTP/1.1\r\nHost: x\r\n\r\nHEAD /hello.txt HTTP/1.1\r\nHost: x\r\n\r\nGET /nope HTTP/1.1\r\nHost: x\r\n\r\nGET /hello.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' |
+    raw "$TMP/pipe2.out"
+expect_eq "pipelined behind a 700 kB file: status lines in order" \
+    "$(grep -ao 'HTTP/1.1 [0-9]*' "$TMP/pipe2.out" | tr '\n' ' ')" "HTTP/1.1 200 HTTP/1.1 200 HTTP/1.1 404 HTTP/1.1 200 "
+expect_eq "pipelined behind a 700 kB file: the file whole" "$(tr -cd Z <"$TMP/pipe2.out" | wc -c)" 700000
+expect_eq "pipelined behind a 700 kB file: the last body last" "$(tail -n 1 "$TMP/pipe2.out")" hello
+
+# files strictly beneath --root: symlinks and ".." that lead out are refused
+printf 'secret\n' >"$TMP/outside.txt"
+ln -s "$TMP/outside.txt" "$root/abs-out"
+ln -s ../outside.txt "$root/rel-out"
+ln -s /etc "$root/etc-dir"
+ln -s hello.txt "$root/in-link"
+for t in /abs-out /rel-out /etc-dir/passwd /../outside.txt /sub/../../outside.txt /%2e%2e/outside.txt \
+    /sub%2f..%2f..%2foutside.txt; do
+    printf 'GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' "$t" | raw "$TMP/esc.out"
+    expect_grep "$TMP/esc.out" '^HTTP/1.1 (403|404) ' "$t: refused"
+    expect_no_grep "$TMP/esc.out" '^(secret|root:)' "$t: nothing from outside the root"
+done
+printf 'GET /in-link HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' | raw "$TMP/in-link.out"
+expect_grep "$TMP/in-link.out" '^hello$' "a symlink that stays beneath the root is followed (openat2 RESOLVE_BENEATH)"
+
+# directories: 301 to the trailing slash (query kept), then index.html
+printf '<p>index of sub</p>\n' >"$root/sub/index.html"
+printf 'GET /sub?a=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' | raw "$TMP/301.out"
+expect_grep "$TMP/301.out" '^HTTP/1.1 301 ' "directory without a slash: 301"
+expect_grep "$TMP/301.out" $'^Location: /sub/\\?a=1\r$' "301 Location: the directory with a slash, query kept"
+printf 'GET /sub/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' | raw "$TMP/index.out"
+expect_grep "$TMP/index.out" '^<p>index of sub</p>$' "directory with a slash: its index.html"
+expect_grep "$TMP/index.out" $'^Content-Type: text/html; charset=utf-8\r$' "index.html is text/html"
+
+# Range: one range (206), suffix, open-ended, unsatisfiable (416), several (200, whole)
+curl_file() { # curl_file OUT HEADERS PATH curl-args...
+    local out=$1 hdr=$2 path=$3
+    shift 3
+    timeout 20 curl -sS --cacert "$DEV/ca.pem" --resolve "localhost:$SRV_PORT:127.0.0.1" -D "$hdr" -o "$out" "$@" \
+        "https://localhost:$SRV_PORT$path"
+}
+curl_file "$TMP/r1" "$TMP/r1.h" /hello.txt -r 1-3
+expect_grep "$TMP/r1.h" '^HTTP/1.1 206 ' "Range 1-3: 206"
+expect_grep "$TMP/r1.h" $'^Content-Range: bytes 1-3/6\r$' "Range 1-3: Content-Range"
+expect_eq "Range 1-3: the bytes" "$(cat "$TMP/r1")" ell
+curl_file "$TMP/r2" "$TMP/r2.h" /hello.txt -r -2
+expect_eq "Range -2 (suffix): the last two bytes" "$(od -An -c "$TMP/r2" | tr -d ' ')" 'o\n'
+curl_file "$TMP/r3" "$TMP/r3.h" /z700k.txt -r 1000-
+expect_eq "Range 1000- of a 700 kB file: the rest" "$(stat -c %s "$TMP/r3")" 699000
+curl_file "$TMP/r4" "$TMP/r4.h" /hello.txt -r 6-10
+expect_grep "$TMP/r4.h" '^HTTP/1.1 416 ' "Range past the end: 416"
+expect_grep "$TMP/r4.h" $'^Content-Range: bytes \\*/6\r$' "416: Content-Range bytes */6"
+curl_file "$TMP/r5" "$TMP/r5.h" /hello.txt -r 0-1,3-4
+expect_grep "$TMP/r5.h" '^HTTP/1.1 200 ' "several ranges: the whole file (200)"
+expect_eq "several ranges: the whole body" "$(cat "$TMP/r5")" hello
+
+# If-Modified-Since: 304 without a body for the current date, 200 for an older one
+curl_file "$TMP/lm" "$TMP/lm.h" /hello.txt -I
+lm=$(sed -n 's/^Last-Modified: \(.*\)\r$/\1/p' "$TMP/lm.h")
+expect_eq "Last-Modified is the file's mtime" "$lm" "$(TZ=GMT LC_ALL=C date -r "$root/hello.txt" '+%a, %d %b %Y %H:%M:%S GMT')"
+curl_file "$TMP/ims" "$TMP/ims.h" /hello.txt -H "If-Modified-Since: $lm"
+expect_grep "$TMP/ims.h" '^HTTP/1.1 304 ' "If-Modified-Since = Last-Modified: 304"
+check "304: no body" test ! -s "$TMP/ims"
+curl_file "$TMP/ims2" "$TMP/ims2.h" /hello.txt -H 'If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT'
+expect_grep "$TMP/ims2.h" '^HTTP/1.1 200 ' "If-Modified-Since in 1994: 200"
+curl_file "$TMP/ims3" "$TMP/ims3.h" /hello.txt -H 'If-Modified-Since: yesterday'
+expect_grep "$TMP/ims3.h" '^HTTP/1.1 200 ' "If-Modified-Since not a date: ignored (200)"
+printf 'HEAD /big.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' | raw "$TMP/headbig.out"
+expect_grep "$TMP/headbig.out" $'^Content-Length: '"$BIG"$'\r$' "HEAD of a big file: its Content-Length"
+if [ "$(stat -c %s "$TMP/headbig.out")" -lt 1000 ]; then
+    pass "HEAD of a big file: no body"
+else
+    fail "HEAD of a big file: $(stat -c %s "$TMP/headbig.out") bytes received"
+fi
+
 # a 24 MB file, by curl and by gmtls client --get (SM suite), checksums
 want=$(sha "$root/big.bin")
 if timeout 60 curl -v -sS --cacert "$DEV/ca.pem" --resolve "localhost:$SRV_PORT:127.0.0.1" \
@@ -325,6 +443,18 @@ else
 fi
 wait_count "$log" " out=${BIGP}[0-9]{4} " 2
 expect_eq "access log: both big downloads ok" "$(grep -Ec " out=${BIGP}[0-9]{4} .*result=ok\$" "$log")" 2
+stop_pid "$SRV_PID"
+
+# an explicit --alpn wins over the --www default; --echo has no default
+log=$TMP/alpn.log
+start_server "$log" --www --dev-dir "$DEV" --alpn foo/2:http/1.1
+timeout 20 "$GMTLS" client "127.0.0.1:$SRV_PORT" --ca "$DEV/ca.pem" --alpn foo/2 --get / >"$TMP/alpn-foo.out" 2>&1
+expect_grep "$TMP/alpn-foo.out" '^alpn: foo/2$' "--www --alpn LIST: the server uses the given list"
+stop_pid "$SRV_PID"
+log=$TMP/alpn-echo.log
+start_server "$log" --echo --dev-dir "$DEV"
+echo hi | timeout 20 "$GMTLS" client "127.0.0.1:$SRV_PORT" --ca "$DEV/ca.pem" --alpn http/1.1 >"$TMP/alpn-echo.out" 2>&1
+expect_grep "$TMP/alpn-echo.out" '^alpn: none$' "--echo without --alpn: no ALPN"
 stop_pid "$SRV_PID"
 
 # the same downloads while send() now and then says EAGAIN for a moment

@@ -2,7 +2,8 @@
 # tests/sm/sm2_cli_test.sh - `gmtls sm2` against the openssl CLI: keys made
 # by gmtls load in openssl and the reverse, signatures made by either side
 # verify on the other (default ID and a custom one), wrong messages, IDs
-# and keys are refused, usage errors exit 2 naming the flag.
+# and keys are refused, usage errors exit 2 naming the flag; keygen does not
+# replace an existing key unless --force.
 # Env: GMTLS_BUILD (the build directory holding the gmtls binary).
 set -u
 GMTLS="${GMTLS_BUILD:?GMTLS_BUILD not set}/gmtls"
@@ -40,6 +41,20 @@ grep -q "BEGIN PRIVATE KEY" "$T/g.pem" && ok || bad "keygen output is not PKCS#8
 openssl pkey -in "$T/g.pem" -pubout -out "$T/g.pub.ossl" 2>/dev/null
 cmp -s "$T/g.pub" "$T/g.pub.ossl" && ok || bad "public key differs from openssl's derivation"
 [ "$(stat -c %a "$T/g.pem")" = 600 ] && ok || bad "private key file is not mode 600"
+
+# ---- keygen never replaces an existing key by accident; --force does (and keeps the key private)
+before=$(sha256sum <"$T/g.pem")
+expect 1 "keygen refuses to overwrite an existing key" "$GMTLS" sm2 keygen --out "$T/g.pem"
+grep -q -- "g.pem exists: .*add --force" "$T/err" && ok || bad "overwrite refusal does not name the file and --force"
+[ "$(sha256sum <"$T/g.pem")" = "$before" ] && ok || bad "the refused keygen changed the key"
+expect 1 "keygen refuses an existing --pubout" "$GMTLS" sm2 keygen --out "$T/new.pem" --pubout "$T/g.pub"
+[ ! -e "$T/new.pem" ] && ok || bad "keygen wrote a private key although --pubout was refused"
+chmod 644 "$T/g.pem"
+expect 0 "keygen --force replaces the key" "$GMTLS" sm2 keygen --out "$T/g.pem" --pubout "$T/g.pub" --force
+[ "$(sha256sum <"$T/g.pem")" != "$before" ] && ok || bad "keygen --force did not replace the key"
+[ "$(stat -c %a "$T/g.pem")" = 600 ] && ok || bad "a key replaced by --force is not mode 600"
+openssl pkey -in "$T/g.pem" -pubout -out "$T/g.pub.ossl" 2>/dev/null
+cmp -s "$T/g.pub" "$T/g.pub.ossl" && ok || bad "after --force the public key does not match the new key"
 
 # ---- gmtls signs, openssl verifies (default ID, custom ID, files and stdin)
 for m in msg big empty; do
