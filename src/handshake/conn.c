@@ -564,7 +564,7 @@ static int process(gmtls_conn *c, gmtls_buf *out, gmtls_buf *app, const uint8_t 
         memcpy(c->rbuf.base + c->rbuf.off, in, avail);
         c->rbuf.off += avail;
     }
-    while (!(until_done && c->state == ST_DONE) && !c->closed_recv && c->rbuf.off - pos >= GMTLS_REC_HDR) {
+    while (!(until_done && c->state == ST_DONE) && !c->closed_recv && c->rbuf.off > pos) {
         int err;
         if (!c->got_record) {
             rc = check_first_header(c, c->rbuf.base + pos, c->rbuf.off - pos);

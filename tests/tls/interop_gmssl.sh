@@ -192,9 +192,9 @@ run_case() {
 
 # gmtls client -> GmSSL server: the report, the echo, what GmSSL received.
 check_gmtls_client() { # NAME OUT SUITE
-    expect_grep "$D/$2.out" "^cipher: $3\$" "$1: gmtls client negotiated $3 with GmSSL"
-    expect_grep "$D/$2.out" "^signature: sm2sig_sm3\$" "$1: GmSSL server signed with sm2sig_sm3"
-    expect_grep "$D/$2.out" "^verify: ok\$" "$1: gmtls verified GmSSL's chain"
+    expect_grep "$D/$2.err" "^cipher: $3\$" "$1: gmtls client negotiated $3 with GmSSL"
+    expect_grep "$D/$2.err" "^signature: sm2sig_sm3\$" "$1: GmSSL server signed with sm2sig_sm3"
+    expect_grep "$D/$2.err" "^verify: ok\$" "$1: gmtls verified GmSSL's chain"
     expect_grep "$D/$2.out" "^$MSG\$" "$1: gmtls client got the echo from GmSSL"
     expect_grep "$D/$1-gmssl-server.log" "^$MSG\$" "$1: GmSSL server printed the message"
 }
@@ -227,8 +227,8 @@ expect_grep "$D/hrr-c1.err" "^send ClientHello again" "hrr: GmSSL client got a H
 expect_grep "$D/hrr-c1.out" "^$MSG\$" "hrr: GmSSL client got the echo after the retry"
 expect_log hrr 1 "group=curveSM2 .*in=$LEN out=$LEN .*result=ok" "hrr: gmtls server completed on curveSM2"
 check_gmtls_client hrr hrr-c2 TLS_SM4_GCM_SM3
-expect_grep "$D/hrr-c2.out" "^hrr: yes\$" "hrr: gmtls client got a HelloRetryRequest from GmSSL"
-expect_grep "$D/hrr-c2.out" "^group: curveSM2\$" "hrr: gmtls client retried with curveSM2"
+expect_grep "$D/hrr-c2.err" "^hrr: yes\$" "hrr: gmtls client got a HelloRetryRequest from GmSSL"
+expect_grep "$D/hrr-c2.err" "^group: curveSM2\$" "hrr: gmtls client retried with curveSM2"
 
 run_case auth
 expect_grep "$D/auth-c1.err" "^send client \{Certificate\*?\}" "auth: GmSSL client sent its certificate"
@@ -247,8 +247,8 @@ expect_grep "$D/resume-c1b.out" "^$MSG\$" "resume: GmSSL client, second connecti
 expect_grep "$D/resume-c1b.err" "seleceted_identity: 0" "resume: gmtls server accepted GmSSL's ticket (GmSSL prints 'seleceted_identity')"
 expect_log resume 1 "resumed=no .*result=ok" "resume: gmtls server, full handshake first"
 expect_log resume 2 "sigalg=none .*resumed=yes in=$LEN out=$LEN .*result=ok" "resume: gmtls server resumed GmSSL's session"
-expect_grep "$D/resume-c2a.out" "^resumed: no\$" "resume: gmtls client, full handshake with GmSSL"
-expect_grep "$D/resume-c2b.out" "^resumed: yes\$" "resume: gmtls client resumed GmSSL's ticket"
+expect_grep "$D/resume-c2a.err" "^resumed: no\$" "resume: gmtls client, full handshake with GmSSL"
+expect_grep "$D/resume-c2b.err" "^resumed: yes\$" "resume: gmtls client resumed GmSSL's ticket"
 expect_grep "$D/resume-c2b.out" "^$MSG\$" "resume: gmtls client got the echo on the resumed connection"
 expect_grep "$D/resume-gmssl-server.log" "seleceted_identity: 0" "resume: GmSSL server selected gmtls's PSK"
 
