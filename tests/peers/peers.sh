@@ -30,11 +30,12 @@ peer_absent() {
     exit "$PEER_SKIP"
 }
 
-# peer_tarball PATTERN NAME: the one tarball matching PATTERN in GMTLS_PEERS_DIR.
+# peer_tarball PATTERN NAME: PEER_TARBALL = the tarball matching PATTERN in
+# GMTLS_PEERS_DIR (not in a subshell: peer_absent must print and exit here).
 peer_tarball() {
     local f
     for f in "$GMTLS_PEERS_DIR"/$1; do
-        [ -f "$f" ] && { echo "$f"; return 0; }
+        [ -f "$f" ] && { PEER_TARBALL=$f; return 0; }
     done
     peer_absent "$2" "$GMTLS_PEERS_DIR/$1"
 }
@@ -85,23 +86,22 @@ _build_seed() {
 }
 
 peer_require() {
-    local t
     case "$1" in
     gmssl)
-        t=$(peer_tarball 'gmssl-*.tar.xz' gmssl) || exit $?
-        peer_build gmssl "$t" .built _build_gmssl
+        peer_tarball 'gmssl-*.tar.xz' gmssl
+        peer_build gmssl "$PEER_TARBALL" .built _build_gmssl
         GMSSL_BIN=$GMTLS_PEER_CACHE/gmssl/build/bin/gmssl
         [ -x "$GMSSL_BIN" ] || { echo "FAIL: $GMSSL_BIN missing after the build" >&2; exit 1; }
         ;;
     bogo)
-        t=$(peer_tarball 'bogo-runner-*.tar.xz' bogo) || exit $?
-        peer_build bogo "$t" .built _build_bogo
+        peer_tarball 'bogo-runner-*.tar.xz' bogo
+        peer_build bogo "$PEER_TARBALL" .built _build_bogo
         BOGO_DIR=$GMTLS_PEER_CACHE/bogo
         [ -x "$BOGO_DIR/runner.test" ] || { echo "FAIL: $BOGO_DIR/runner.test missing after the build" >&2; exit 1; }
         ;;
     seed-go)
-        t=$(peer_tarball 'seed-go-gmtls-*.tar.xz' seed-go) || exit $?
-        peer_build seed-go-gmtls "$t" .built _build_seed
+        peer_tarball 'seed-go-gmtls-*.tar.xz' seed-go
+        peer_build seed-go-gmtls "$PEER_TARBALL" .built _build_seed
         SEED_BIN=$GMTLS_PEER_CACHE/seed-go-gmtls/bin
         [ -x "$SEED_BIN/seed-server" ] || { echo "FAIL: $SEED_BIN/seed-server missing after the build" >&2; exit 1; }
         ;;
