@@ -327,7 +327,15 @@ static int handle_server_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg
     }
     GMTLS_TRY(gmtls_fail(c, gmtls_exts_parse(&r, exts, GMTLS_ARRAY_LEN(exts), &nexts), "bad ServerHello extensions"));
     GMTLS_TRY(gmtls_fail(c, gmtls_rd_done(&r), "trailing bytes in ServerHello"));
-    (void)legacy;
+    /* RFC 8446 §4.1.3: in a TLS 1.3 ServerHello (or HelloRetryRequest), one
+     * with supported_versions, "the legacy_version field MUST be set to
+     * 0x0303" -> illegal_parameter. (Without the extension it is not TLS 1.3:
+     * protocol_version, below.) */
+    for (size_t i = 0; i < nexts; i++) {
+        if (exts[i].type == GMTLS_EXT_SUPPORTED_VERSIONS && legacy != 0x0303) {
+            return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "ServerHello legacy_version 0x%04x", legacy);
+        }
+    }
     /* RFC 8446 §4.1.3: the echo must match what we sent, the suite must be
      * one we offered, compression must be 0 -> illegal_parameter. */
     if (gmtls_rd_left(&sid) != c->session_id_len || memcmp(sid.p, c->session_id, c->session_id_len) != 0) {
@@ -433,6 +441,10 @@ static int handle_server_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg
     }
     gmtls_wipe(shared, sizeof shared);
     GMTLS_TRY(rc);
+    /* RFC 8446 §D.4: in compatibility mode the dummy change_cipher_spec goes
+     * before the client's first protected record; sent now, it also precedes
+     * an encrypted alert that rejects the server's flight (as other stacks). */
+    GMTLS_TRY(gmtls_send_ccs(c, out));
     GMTLS_TRY(gmtls_rec_set_secret(&c->rd, suite, 0, c->ks.s_hs));
     GMTLS_TRY(gmtls_rec_set_secret(&c->wr, suite, 1, c->ks.c_hs));
     gmtls_keylog(c, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", c->ks.c_hs);

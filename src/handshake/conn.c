@@ -651,6 +651,11 @@ uint16_t gmtls_conn_sigalg(const gmtls_conn *c)
     return c->sigalg;
 }
 
+uint16_t gmtls_conn_peer_sigalg(const gmtls_conn *c)
+{
+    return c->peer_sigalg;
+}
+
 const char *gmtls_conn_alpn(const gmtls_conn *c)
 {
     return c->alpn[0] ? c->alpn : NULL;

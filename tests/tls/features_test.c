@@ -170,6 +170,9 @@ static void test_client_auth(void)
                 CHECK_OK(rc);
                 int got_cert = gmtls_conn_peer_subject(p.srv) != NULL;
                 CHECK(got_cert == (cases[i].with_cert && cases[i].mode != GMTLS_CLIENT_AUTH_NONE));
+                /* Each side reports the scheme of the CertificateVerify it received. */
+                CHECK(gmtls_conn_peer_sigalg(p.cli) == gmtls_conn_sigalg(p.cli) && gmtls_conn_sigalg(p.cli) != 0);
+                CHECK((gmtls_conn_peer_sigalg(p.srv) != 0) == got_cert);
                 if (cases[i].with_cert && cases[i].mode >= GMTLS_CLIENT_AUTH_VERIFY_IF_GIVEN) {
                     CHECK(strcmp(gmtls_conn_verify_result(p.srv), "ok") == 0);
                 }

@@ -781,6 +781,36 @@ static void test_ch_lengths(void)
 
 /* ================================================================ ClientHello contents */
 
+/* RFC 8446 §4.2.10: a server that does not accept 0-RTT "ignore[s] the
+ * extension and return[s] a regular 1-RTT response", skipping the records it
+ * cannot decrypt with the handshake key: also when the early_data offer comes
+ * without a PSK (BoGo SkipEarlyData-TLS13). */
+static void test_early_data_without_psk(void)
+{
+    const char *name = "server: early_data without a PSK, then an early record";
+    chspec s;
+    bb msg = {0}, in = {0};
+    uint8_t junk[37];
+    memset(junk, 0x5a, sizeof junk);
+    ch_default(&s, GMTLS_GROUP_X25519);
+    ext_add(&s, GMTLS_EXT_EARLY_DATA);
+    ch_encode(&s, &msg);
+    rec_plain(&in, GMTLS_CT_HANDSHAKE, msg.b, msg.n);
+    rec_plain(&in, GMTLS_CT_APPLICATION_DATA, junk, sizeof junk);
+    gmtls_conn *c = new_server();
+    gmtls_buf out;
+    gmtls_buf_init(&out);
+    size_t len = in.n;
+    int rc = gmtls_handshake(c, &out, in.b, &len);
+    verdict(rc == GMTLS_ERR_WANT_READ && len == in.n && server_answered(&out), name,
+            "server answers and skips the record", rc, GMTLS_ERR_WANT_READ, c);
+    gmtls_buf_dispose(&out);
+    gmtls_conn_free(c);
+    bb_free(&msg);
+    bb_free(&in);
+    chspec_free(&s);
+}
+
 static void test_ch_extensions(void)
 {
     chspec s;
@@ -1627,6 +1657,10 @@ static void expect_client_alert(const char *name, duo *d, int rc, int want, int 
 {
     expect_rc(name, d->p.cli, &d->p.c2s, rc, want);
     if (is_protected) {
+        /* RFC 8446 §D.4: the compatibility-mode change_cipher_spec goes
+         * before the client's first protected record, the alert included. */
+        int ccs = d->p.c2s.off >= 6 && memcmp(d->p.c2s.base, "\x14\x03\x03\x00\x01\x01", 6) == 0;
+        verdict(ccs, name, "change_cipher_spec before the protected alert", ccs, 1, d->p.cli);
         expect_sealed_alert_record(name, d->p.cli, &d->p.c2s, 0, d->suite, d->ckl.c_hs, want);
     } else {
         expect_plain_alert_record(name, d->p.cli, &d->p.c2s, want);
@@ -1749,6 +1783,11 @@ static void mut_sh_version_12(bb *sh)
     }
 }
 
+static void mut_sh_legacy_0305(bb *sh)
+{
+    set16(sh->b + 4, 0x0305); /* legacy_version, after the 4-byte message header */
+}
+
 static void mut_sh_share_group(bb *sh)
 {
     size_t len, off = find_ext(sh, sh_exts_off(sh), GMTLS_EXT_KEY_SHARE, &len);
@@ -1839,6 +1878,61 @@ static void cert_entry_ext(bb *fl, uint16_t type, int overrun)
 static void mut_cert_entry_unknown(bb *fl)
 {
     cert_entry_ext(fl, 0x1234, 0);
+}
+
+/* Adds an extension with the given body to the first CertificateEntry. */
+static void cert_entry_ext_body(bb *fl, uint16_t type, const void *body, size_t n)
+{
+    size_t m = find_msg(fl, GMTLS_HS_CERTIFICATE);
+    if (m == (size_t)-1) {
+        return;
+    }
+    size_t list = m + 4 + 1 + fl->b[m + 4];
+    size_t entry = list + 3, exts = entry + 3 + get24(fl->b + entry);
+    bb e = {0};
+    bb_u16(&e, type);
+    bb_u16(&e, n);
+    bb_put(&e, body, n);
+    bb_insert(fl, exts + 2 + get16(fl->b + exts), e.b, e.n);
+    set16(fl->b + exts, get16(fl->b + exts) + e.n);
+    set24(fl->b + list, get24(fl->b + list) + e.n);
+    set24(fl->b + m + 1, get24(fl->b + m + 1) + e.n);
+    bb_free(&e);
+}
+
+/* RFC 6962 §3.3: SerializedSCT sct_list <1..2^16-1>; SerializedSCT <1..2^16-1>. */
+static void mut_sct_list_empty(bb *fl)
+{
+    cert_entry_ext_body(fl, GMTLS_EXT_SCT, "\x00\x00", 2);
+}
+
+static void mut_sct_empty_sct(bb *fl)
+{
+    cert_entry_ext_body(fl, GMTLS_EXT_SCT, "\x00\x02\x00\x00", 4);
+}
+
+static void mut_sct_valid(bb *fl)
+{
+    cert_entry_ext_body(fl, GMTLS_EXT_SCT, "\x00\x03\x00\x01\x41", 5);
+}
+
+/* Appends a second CertificateEntry (a copy of the leaf, which verification
+ * does not need) carrying a status_request (OCSP) extension. */
+static void mut_intermediate_ocsp(bb *fl)
+{
+    size_t m = find_msg(fl, GMTLS_HS_CERTIFICATE);
+    if (m == (size_t)-1) {
+        return;
+    }
+    size_t list = m + 4 + 1 + fl->b[m + 4], entry = list + 3, certlen = get24(fl->b + entry);
+    bb e = {0};
+    bb_u24(&e, certlen);
+    bb_put(&e, fl->b + entry + 3, certlen);
+    bb_put(&e, "\x00\x09\x00\x05\x00\x05\x01\x00\x00\x01\x41", 11);
+    bb_insert(fl, list + 3 + get24(fl->b + list), e.b, e.n);
+    set24(fl->b + list, get24(fl->b + list) + e.n);
+    set24(fl->b + m + 1, get24(fl->b + m + 1) + e.n);
+    bb_free(&e);
 }
 
 static void mut_cert_entry_overrun(bb *fl)
@@ -1979,6 +2073,9 @@ static void test_client_side(void)
      * version prior to TLS 1.3, the client MUST abort the handshake with an
      * "illegal_parameter" alert." */
     client_sh_case("client: ServerHello selects TLS 1.2", mut_sh_version_12, NULL, GMTLS_ALERT_ILLEGAL_PARAMETER);
+    /* RFC 8446 §4.1.3: a TLS 1.3 ServerHello's legacy_version MUST be 0x0303. */
+    client_sh_case("client: ServerHello legacy_version 0x0305", mut_sh_legacy_0305, NULL,
+                   GMTLS_ALERT_ILLEGAL_PARAMETER);
     /* RFC 8446 §4.2.8: the server's share "MUST be in the same group as the
      * KeyShareEntry value offered by the client"; §4.2.8.2 / §7.4.2: invalid
      * shares and an all-zero X25519 secret abort (illegal_parameter as the
@@ -2002,6 +2099,14 @@ static void test_client_side(void)
     client_flight_case("client: unsolicited CertificateEntry extension", mut_cert_entry_unknown,
                        GMTLS_ALERT_UNSUPPORTED_EXTENSION);
     client_flight_case("client: CertificateEntry extension overruns", mut_cert_entry_overrun, GMTLS_ALERT_DECODE_ERROR);
+    client_flight_case("client: empty SCT list", mut_sct_list_empty, GMTLS_ALERT_DECODE_ERROR);
+    client_flight_case("client: SCT list with an empty SCT", mut_sct_empty_sct, GMTLS_ALERT_DECODE_ERROR);
+    /* Accepted Certificate messages: the client gets as far as the
+     * CertificateVerify, which no longer signs the changed transcript. */
+    client_flight_case("client: well-formed SCT list (control)", mut_sct_valid, GMTLS_ALERT_DECRYPT_ERROR);
+    /* RFC 8446 §4.4.2.1: OCSP on an intermediate's entry is allowed (ignored). */
+    client_flight_case("client: status_request on the second CertificateEntry", mut_intermediate_ocsp,
+                       GMTLS_ALERT_DECRYPT_ERROR);
     /* RFC 8446 §4.4: the server's flight is EE, Certificate, CV, Finished in
      * that order; a missing Certificate -> unexpected_message. */
     client_flight_case("client: server Certificate missing", mut_drop_cert, GMTLS_ALERT_UNEXPECTED_MESSAGE);
@@ -2441,7 +2546,7 @@ static void test_post_handshake(void)
         int to_server;
         int kind; /* 0 plaintext CCS 01, 1 KeyUpdate 2, 2 KeyUpdate len 2, 3 all zeros, 4 ClientHello,
                      5 valid KeyUpdate(1), 6 Finished again, 7 plaintext handshake record,
-                     8 NewSessionTicket */
+                     8 NewSessionTicket, 9 NewSessionTicket with two early_data */
         int want;
     } cases[] = {
         /* RFC 8446 §5: a change_cipher_spec "after the peer's Finished message
@@ -2467,6 +2572,9 @@ static void test_post_handshake(void)
         {"server: plaintext handshake record after the handshake", 1, 7, GMTLS_ALERT_UNEXPECTED_MESSAGE},
         /* A NewSessionTicket is only sent by servers (RFC 8446 §4.6.1). */
         {"server: NewSessionTicket from the client", 1, 8, GMTLS_ALERT_UNEXPECTED_MESSAGE},
+        /* RFC 8446 §4.2: no two extensions of one type in a block; gmtls
+         * answers illegal_parameter (NewSessionTicket with two early_data). */
+        {"client: NewSessionTicket with a duplicate extension", 0, 9, GMTLS_ALERT_ILLEGAL_PARAMETER},
         /* Control: a valid KeyUpdate(update_requested) is answered. */
         {"server: valid KeyUpdate", 1, 5, 0},
     };
@@ -2521,6 +2629,12 @@ static void test_post_handshake(void)
         case 8:
             seal_typed(&in, d.suite, peer_secret, 0, GMTLS_CT_HANDSHAKE,
                        (const uint8_t *)"\x04\x00\x00\x0e\x00\x00\x00\x3c\x00\x00\x00\x01\x00\x00\x01\x41\x00\x00", 18);
+            break;
+        case 9:
+            seal_typed(&in, d.suite, peer_secret, 0, GMTLS_CT_HANDSHAKE,
+                       (const uint8_t *)"\x04\x00\x00\x1f\x00\x00\x00\x3c\x00\x00\x00\x01\x01\x00\x00\x01\x41"
+                                        "\x00\x10\x00\x2a\x00\x04\x00\x00\x40\x00\x00\x2a\x00\x04\x00\x00\x40\x00",
+                       35);
             break;
         default:
             rec_plain(&in, GMTLS_CT_HANDSHAKE, (const uint8_t *)"\x18\x00\x00\x01\x00", 5);
@@ -2809,6 +2923,7 @@ int main(void)
     test_ch_truncation();
     test_ch_lengths();
     test_ch_extensions();
+    test_early_data_without_psk();
     test_key_shares();
     test_hrr();
     test_wrong_first();
