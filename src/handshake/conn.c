@@ -264,9 +264,12 @@ static int post_handshake(gmtls_conn *c, gmtls_buf *out, uint8_t type, const uin
         *key_changed = 1;
         /* "If the request_update field is set to update_requested, then the
          * receiver MUST send a KeyUpdate of its own with request_update set to
-         * update_not_requested prior to sending its next Application Data". */
-        if (req == 1 && !c->closed_sent) {
+         * update_not_requested prior to sending its next Application Data";
+         * "an implementation which receives multiple KeyUpdates while it is
+         * silent [responds] with a single update". */
+        if (req == 1 && !c->closed_sent && !c->ku_answered) {
             GMTLS_TRY(update_write_key(c, out, 0));
+            c->ku_answered = 1;
         }
         return 0;
     }
@@ -316,10 +319,16 @@ static int handle_handshake_bytes(gmtls_conn *c, gmtls_buf *out, const uint8_t *
             rc = post_handshake(c, out, type, msg + 4, len, &key_changed);
         } else {
             gmtls_rec before = c->rd;
+            int hrr_before = c->did_hrr;
             rc = c->is_server ? gmtls_server_handle(c, out, type, msg, 4 + len)
                               : gmtls_client_handle(c, out, type, msg, 4 + len);
+            /* RFC 8446 §5.1: "Because the ClientHello, EndOfEarlyData,
+             * ServerHello, Finished, and KeyUpdate messages can immediately
+             * precede a key change, implementations MUST send these messages
+             * in alignment with a record boundary": the first ClientHello and
+             * the HelloRetryRequest (a ServerHello) too. */
             key_changed = memcmp(&before.secret, &c->rd.secret, sizeof before.secret) != 0 ||
-                          before.suite != c->rd.suite;
+                          before.suite != c->rd.suite || c->did_hrr != hrr_before;
             gmtls_wipe(&before, sizeof before);
         }
         /* RFC 8446 §5.1: "Handshake messages MUST NOT span key changes ...
@@ -568,6 +577,7 @@ int gmtls_send(gmtls_conn *c, gmtls_buf *out, const void *data, size_t len)
         p += n;
         len -= n;
         c->bytes_sent += n;
+        c->ku_answered = 0; /* no longer silent: the next request is answered */
     } while (len > 0);
     return 0;
 }

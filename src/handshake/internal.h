@@ -248,6 +248,7 @@ struct gmtls_conn {
     int sent_ccs;
     int ccs_allowed;    /* a dummy change_cipher_spec may still arrive */
     int skip_early_data; /* server: drop undecryptable records (rejected 0-RTT) */
+    int ku_answered;     /* answered a KeyUpdate request and sent no application data since */
     size_t early_skipped;
     int cert_requested; /* server: sent CertificateRequest / client: received one */
     int peer_psk_dhe;   /* server: the client offered psk_dhe_ke (tickets are useful) */

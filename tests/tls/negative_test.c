@@ -1189,6 +1189,31 @@ static void test_hrr(void)
     set_one_share(&ch2, GMTLS_GROUP_X25519, key.b, key.n);
     hrr_case("HRR: correct second ClientHello after CCS", &ch1, &ch2, 1, PROCEEDS);
 
+    /* RFC 8446 §5.1: a ClientHello MUST end at a record boundary: the first
+     * ClientHello and the start of the second in one record -> unexpected_message. */
+    {
+        const char *name = "HRR: first ClientHello and part of the second in one record";
+        gmtls_conn *c = new_server();
+        gmtls_buf out;
+        bb m1 = {0}, m2 = {0}, rec = {0};
+        gmtls_buf_init(&out);
+        chspec_copy(&ch2, &ch1);
+        set_one_share(&ch2, GMTLS_GROUP_X25519, key.b, key.n);
+        ch_encode(&ch1, &m1);
+        ch_encode(&ch2, &m2);
+        bb_put(&m1, m2.b, 10);
+        rec_plain(&rec, GMTLS_CT_HANDSHAKE, m1.b, m1.n);
+        size_t n = rec.n;
+        int rc = gmtls_handshake(c, &out, rec.b, &n);
+        expect_rc(name, c, &out, rc, GMTLS_ALERT_UNEXPECTED_MESSAGE);
+        chspec_free(&ch2);
+        bb_free(&m1);
+        bb_free(&m2);
+        bb_free(&rec);
+        gmtls_buf_dispose(&out);
+        gmtls_conn_free(c);
+    }
+
     /* RFC 8446 §4.1.2: after a HelloRetryRequest "the client MUST send the
      * same ClientHello without modification, except as follows: If a
      * "key_share" extension was supplied in the HelloRetryRequest, replacing
@@ -2195,7 +2220,8 @@ static void test_client_hrr(void)
 {
     static const char *const names[] = {
         "client: second HelloRetryRequest", "client: HRR selects the group already offered",
-        "client: HRR selects a group not offered", "client: HRR with an unknown extension"};
+        "client: HRR selects a group not offered", "client: HRR with an unknown extension",
+        "client: HRR and more handshake bytes in one record"};
     /* RFC 8446 §4.1.4: "If a client receives a second HelloRetryRequest in
      * the same connection (i.e., where the ClientHello was itself in response
      * to a HelloRetryRequest), it MUST abort the handshake with an
@@ -2207,9 +2233,11 @@ static void test_client_hrr(void)
      * in the "key_share" extension in the original ClientHello. If either of
      * these checks fails, then the client MUST abort the handshake with an
      * "illegal_parameter" alert." §4.2 for the unsolicited extension ->
-     * unsupported_extension. */
+     * unsupported_extension. §5.1: a ServerHello (the HRR is one) MUST end
+     * at a record boundary -> unexpected_message. */
     static const int want[] = {GMTLS_ALERT_UNEXPECTED_MESSAGE, GMTLS_ALERT_ILLEGAL_PARAMETER,
-                               GMTLS_ALERT_ILLEGAL_PARAMETER, GMTLS_ALERT_UNSUPPORTED_EXTENSION};
+                               GMTLS_ALERT_ILLEGAL_PARAMETER, GMTLS_ALERT_UNSUPPORTED_EXTENSION,
+                               GMTLS_ALERT_UNEXPECTED_MESSAGE};
     for (size_t i = 0; i < GMTLS_ARRAY_LEN_T(names); i++) {
         gmtls_config *scfg = tt_server_config(tt_chain("P-256")), *ccfg = tt_client_config(tt_chain("P-256"));
         tt_pair p;
@@ -2242,6 +2270,9 @@ static void test_client_hrr(void)
             } else if (i == 3) {
                 add_ext(&hrr, 0, sh_exts_off(&hrr), 0x1234, "", 0);
             }
+        }
+        if (i == 4) {
+            bb_put(&hrr, "\x02\x00", 2); /* the start of a ServerHello in the HRR's record */
         }
         rec_plain(&rec, GMTLS_CT_HANDSHAKE, hrr.b, hrr.n);
         n = rec.n;
@@ -2546,7 +2577,8 @@ static void test_post_handshake(void)
         int to_server;
         int kind; /* 0 plaintext CCS 01, 1 KeyUpdate 2, 2 KeyUpdate len 2, 3 all zeros, 4 ClientHello,
                      5 valid KeyUpdate(1), 6 Finished again, 7 plaintext handshake record,
-                     8 NewSessionTicket, 9 NewSessionTicket with two early_data */
+                     8 NewSessionTicket, 9 NewSessionTicket with two early_data,
+                     10 two KeyUpdate(1) */
         int want;
     } cases[] = {
         /* RFC 8446 §5: a change_cipher_spec "after the peer's Finished message
@@ -2575,6 +2607,9 @@ static void test_post_handshake(void)
         /* RFC 8446 §4.2: no two extensions of one type in a block; gmtls
          * answers illegal_parameter (NewSessionTicket with two early_data). */
         {"client: NewSessionTicket with a duplicate extension", 0, 9, GMTLS_ALERT_ILLEGAL_PARAMETER},
+        /* RFC 8446 §4.6.3: "an implementation which receives multiple
+         * KeyUpdates while it is silent [responds] with a single update". */
+        {"server: two KeyUpdate(update_requested) while silent", 1, 10, 0},
         /* Control: a valid KeyUpdate(update_requested) is answered. */
         {"server: valid KeyUpdate", 1, 5, 0},
     };
@@ -2636,6 +2671,17 @@ static void test_post_handshake(void)
                                         "\x00\x10\x00\x2a\x00\x04\x00\x00\x40\x00\x00\x2a\x00\x04\x00\x00\x40\x00",
                        35);
             break;
+        case 10: {
+            /* The second KeyUpdate comes under the peer's next traffic secret. */
+            uint8_t next[GMTLS_MAX_HASH_LEN];
+            size_t hl = d.suite->hash->digest_len;
+            if (gmtls_hkdf_expand_label(d.suite->hash, peer_secret, "traffic upd", NULL, 0, next, hl) != 0) {
+                abort();
+            }
+            seal_typed(&in, d.suite, peer_secret, 0, GMTLS_CT_HANDSHAKE, (const uint8_t *)"\x18\x00\x00\x01\x01", 5);
+            seal_typed(&in, d.suite, next, 0, GMTLS_CT_HANDSHAKE, (const uint8_t *)"\x18\x00\x00\x01\x01", 5);
+            break;
+        }
         default:
             rec_plain(&in, GMTLS_CT_HANDSHAKE, (const uint8_t *)"\x18\x00\x00\x01\x00", 5);
             break;
