@@ -238,6 +238,8 @@ static int conn_fail(gmtls_conn *c, gmtls_buf *out, int rc)
 
 /* ------------------------------------------------------------ post-handshake */
 
+#define GMTLS_MAX_KEY_UPDATES_IN_A_ROW 32
+
 static int update_write_key(gmtls_conn *c, gmtls_buf *out, int request_peer)
 {
     /* RFC 8446 §4.6.3: struct { KeyUpdateRequest request_update; } KeyUpdate;
@@ -259,6 +261,11 @@ static int post_handshake(gmtls_conn *c, gmtls_buf *out, uint8_t type, const uin
         /* RFC 8446 §4.6.3: any value other than 0 or 1 -> illegal_parameter. */
         if (req > 1) {
             return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "bad KeyUpdate request %u", req);
+        }
+        /* A peer could keep us rekeying without ever sending data; the RFC
+         * sets no bound, we allow 32 KeyUpdates in a row (as BoringSSL). */
+        if (++c->ku_in_a_row > GMTLS_MAX_KEY_UPDATES_IN_A_ROW) {
+            return gmtls_fail(c, GMTLS_ALERT_UNEXPECTED_MESSAGE, "too many KeyUpdates without application data");
         }
         GMTLS_TRY(gmtls_rec_update(&c->rd));
         *key_changed = 1;
@@ -320,6 +327,7 @@ static int handle_handshake_bytes(gmtls_conn *c, gmtls_buf *out, const uint8_t *
         } else {
             gmtls_rec before = c->rd;
             int hrr_before = c->did_hrr;
+            size_t out_mark = out != NULL ? out->off : 0;
             rc = c->is_server ? gmtls_server_handle(c, out, type, msg, 4 + len)
                               : gmtls_client_handle(c, out, type, msg, 4 + len);
             /* RFC 8446 §5.1: "Because the ClientHello, EndOfEarlyData,
@@ -330,6 +338,9 @@ static int handle_handshake_bytes(gmtls_conn *c, gmtls_buf *out, const uint8_t *
             key_changed = memcmp(&before.secret, &c->rd.secret, sizeof before.secret) != 0 ||
                           before.suite != c->rd.suite || c->did_hrr != hrr_before;
             gmtls_wipe(&before, sizeof before);
+            if (rc == 0 && c->did_hrr != hrr_before && pos != c->hsbuf.off && out != NULL) {
+                out->off = out_mark; /* the retry (HRR or second ClientHello) is not sent, the alert is */
+            }
         }
         /* RFC 8446 §5.1: "Handshake messages MUST NOT span key changes ...
          * [else] terminate the connection with an unexpected_message alert". */
@@ -424,6 +435,7 @@ static int handle_record(gmtls_conn *c, gmtls_buf *out, gmtls_buf *app, const ui
         }
         app->off += len;
         c->bytes_received += len;
+        c->ku_in_a_row = 0;
         return 0;
     default:
         return gmtls_fail(c, GMTLS_ALERT_UNEXPECTED_MESSAGE, "unknown record type %u", type);

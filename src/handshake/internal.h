@@ -249,6 +249,7 @@ struct gmtls_conn {
     int ccs_allowed;    /* a dummy change_cipher_spec may still arrive */
     int skip_early_data; /* server: drop undecryptable records (rejected 0-RTT) */
     int ku_answered;     /* answered a KeyUpdate request and sent no application data since */
+    unsigned ku_in_a_row; /* KeyUpdates received since the peer's last application data */
     size_t early_skipped;
     int cert_requested; /* server: sent CertificateRequest / client: received one */
     int peer_psk_dhe;   /* server: the client offered psk_dhe_ke (tickets are useful) */
