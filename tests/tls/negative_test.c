@@ -1206,6 +1206,8 @@ static void test_hrr(void)
         size_t n = rec.n;
         int rc = gmtls_handshake(c, &out, rec.b, &n);
         expect_rc(name, c, &out, rc, GMTLS_ALERT_UNEXPECTED_MESSAGE);
+        /* Only the alert goes out, not the HelloRetryRequest. */
+        verdict(out.off == 7, name, "output is the alert record alone", (int)out.off, 7, c);
         chspec_free(&ch2);
         bb_free(&m1);
         bb_free(&m2);
@@ -2278,6 +2280,10 @@ static void test_client_hrr(void)
         n = rec.n;
         rc = gmtls_handshake(p.cli, &p.c2s, rec.b, &n);
         expect_rc(names[i], p.cli, &p.c2s, rc, want[i]);
+        if (i == 4) {
+            /* Only the alert goes out, not the second ClientHello. */
+            verdict(p.c2s.off == 7, names[i], "output is the alert record alone", (int)p.c2s.off, 7, p.cli);
+        }
         expect_plain_alert_record(names[i], p.cli, &p.c2s, want[i]);
         bb_free(&hrr);
         bb_free(&rec);
@@ -2578,7 +2584,7 @@ static void test_post_handshake(void)
         int kind; /* 0 plaintext CCS 01, 1 KeyUpdate 2, 2 KeyUpdate len 2, 3 all zeros, 4 ClientHello,
                      5 valid KeyUpdate(1), 6 Finished again, 7 plaintext handshake record,
                      8 NewSessionTicket, 9 NewSessionTicket with two early_data,
-                     10 two KeyUpdate(1) */
+                     10 two KeyUpdate(1), 11 33 KeyUpdate(0) */
         int want;
     } cases[] = {
         /* RFC 8446 §5: a change_cipher_spec "after the peer's Finished message
@@ -2610,6 +2616,9 @@ static void test_post_handshake(void)
         /* RFC 8446 §4.6.3: "an implementation which receives multiple
          * KeyUpdates while it is silent [responds] with a single update". */
         {"server: two KeyUpdate(update_requested) while silent", 1, 10, 0},
+        /* Not an RFC rule: a bound so that a peer cannot keep us rekeying
+         * without sending data (32 in a row, as BoringSSL; BoGo TooManyKeyUpdates). */
+        {"server: 33 KeyUpdates without application data", 1, 11, GMTLS_ALERT_UNEXPECTED_MESSAGE},
         /* Control: a valid KeyUpdate(update_requested) is answered. */
         {"server: valid KeyUpdate", 1, 5, 0},
     };
@@ -2680,6 +2689,19 @@ static void test_post_handshake(void)
             }
             seal_typed(&in, d.suite, peer_secret, 0, GMTLS_CT_HANDSHAKE, (const uint8_t *)"\x18\x00\x00\x01\x01", 5);
             seal_typed(&in, d.suite, next, 0, GMTLS_CT_HANDSHAKE, (const uint8_t *)"\x18\x00\x00\x01\x01", 5);
+            break;
+        }
+        case 11: {
+            uint8_t sec[2][GMTLS_MAX_HASH_LEN];
+            size_t hl = d.suite->hash->digest_len;
+            memcpy(sec[0], peer_secret, hl);
+            for (int k = 0; k < 33; k++) {
+                seal_typed(&in, d.suite, sec[k & 1], 0, GMTLS_CT_HANDSHAKE, (const uint8_t *)"\x18\x00\x00\x01\x00", 5);
+                if (gmtls_hkdf_expand_label(d.suite->hash, sec[k & 1], "traffic upd", NULL, 0, sec[(k + 1) & 1], hl) !=
+                    0) {
+                    abort();
+                }
+            }
             break;
         }
         default:
