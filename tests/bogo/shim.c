@@ -51,7 +51,7 @@ typedef struct {
     int verify_peer, verify_fail, require_any_client_cert;
     int export_keying_material, use_export_context;
     const char *export_label, *export_context;
-    int key_update, send_alert, no_ticket;
+    int key_update, send_alert, no_ticket, no_op_extra_handshake;
     int enable_early_data, expect_reject_early_data;
     int read_size;
     int expect_curve_id, expect_peer_sigalg, expect_cipher, expect_cipher_aes, expect_cipher_no_aes;
@@ -59,7 +59,7 @@ typedef struct {
     const char *advertise_alpn, *select_alpn, *expect_alpn, *expect_advertised_alpn;
     const char *expect_peer_cert_file;
     const char *ocsp_response, *expect_ocsp_response, *scts, *expect_scts;
-    int enable_ocsp_stapling, enable_scts;
+    int enable_ocsp_stapling, enable_scts, decline_ocsp;
     const char *ticket_key;
     int curves[MAX_LIST], ncurves;
     int signing_prefs[MAX_LIST], nsigning;
@@ -153,6 +153,7 @@ static const flag_def g_flags[] = {
     S("-export-context", export_context),
     B("-key-update", key_update),
     B("-send-alert", send_alert),
+    B("-no-op-extra-handshake", no_op_extra_handshake),
     B("-no-ticket", no_ticket),
     B("-enable-early-data", enable_early_data),
     B("-expect-reject-early-data", expect_reject_early_data),
@@ -174,6 +175,7 @@ static const flag_def g_flags[] = {
     S("-signed-cert-timestamps", scts),
     S("-expect-signed-cert-timestamps", expect_scts),
     B("-enable-ocsp-stapling", enable_ocsp_stapling),
+    B("-decline-ocsp-callback", decline_ocsp),
     B("-enable-signed-cert-timestamps", enable_scts),
     S("-ticket-key", ticket_key),
     L("-curves", curves, ncurves),
@@ -185,7 +187,11 @@ static const flag_def g_flags[] = {
      * handshake, -peek-then-read peeks before reading; the no-tls1x flags
      * turn off versions gmtls does not have; the renegotiation modes only
      * concern TLS 1.2; -server-preference is what a gmtls server always does;
-     * the early and DDoS callbacks are BoringSSL hooks that accept. */
+     * the early and DDoS callbacks are BoringSSL hooks that accept; the
+     * custom verify callback is what this shim always installs (on_verify);
+     * the old client certificate callback hands over the same certificate;
+     * a gmtls client never offers early data; a gmtls server without -select-alpn
+     * declines ALPN. */
     {"-async", F_IGNORE_BOOL, 0, 0},
     {"-implicit-handshake", F_IGNORE_BOOL, 0, 0},
     {"-peek-then-read", F_IGNORE_BOOL, 0, 0},
@@ -200,6 +206,14 @@ static const flag_def g_flags[] = {
     {"-server-preference", F_IGNORE_BOOL, 0, 0},
     {"-use-early-callback", F_IGNORE_BOOL, 0, 0},
     {"-install-ddos-callback", F_IGNORE_BOOL, 0, 0},
+    {"-use-custom-verify-callback", F_IGNORE_BOOL, 0, 0},
+    {"-use-old-client-cert-callback", F_IGNORE_BOOL, 0, 0},
+    {"-expect-no-offer-early-data", F_IGNORE_BOOL, 0, 0},
+    {"-decline-alpn", F_IGNORE_BOOL, 0, 0},
+    /* BoringSSL's legacy OCSP callback: by default it changes nothing, and
+     * with -set-ocsp-in-callback it staples the same -ocsp-response. */
+    {"-use-ocsp-callback", F_IGNORE_BOOL, 0, 0},
+    {"-set-ocsp-in-callback", F_IGNORE_BOOL, 0, 0},
     {"-write-settings", F_IGNORE_ARG, 0, 0},
 };
 
@@ -741,6 +755,10 @@ static int do_connection(gmtls_config *cfg, const conn_settings *cs, cb_state *s
     if (!check_properties(conn, cs, is_resume, st)) {
         goto out;
     }
+    if (cs->no_op_extra_handshake && (r = gmtls_io_handshake(io)) != 0) {
+        report_error(conn, "extra handshake call (must be a no-op)", r);
+        goto out;
+    }
 
     if (cs->export_keying_material > 0) {
         uint8_t *ekm = malloc((size_t)cs->export_keying_material);
@@ -889,7 +907,8 @@ static gmtls_config *make_config(const conn_settings *cs, cb_state *st)
             gmtls_config_free(cfg);
             return NULL;
         }
-        if (cs->ocsp_response) {
+        /* -decline-ocsp-callback: the server staples nothing. */
+        if (cs->ocsp_response && !(g_is_server && cs->decline_ocsp)) {
             size_t len;
             uint8_t *der = b64_decode(cs->ocsp_response, strlen(cs->ocsp_response), &len);
             if (der == NULL || gmtls_config_set_ocsp_staple(cfg, der, len) != 0) {
