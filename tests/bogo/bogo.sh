@@ -86,8 +86,8 @@ for p in "${pending[@]}"; do
     if grep -qxF "PASSED ($p)" "$LOG"; then
         echo "FAIL: $p now passes: delete it from tests/bogo/pending.txt" >&2
         bad=1
-    elif ! grep -qF "($p)" "$LOG"; then
-        echo "FAIL: pending test $p did not run (renamed? disabled?)" >&2
+    elif ! grep -qxF "FAILED ($p)" "$LOG"; then
+        echo "FAIL: pending test $p did not run (renamed? disabled? unimplemented?)" >&2
         bad=1
     fi
 done
