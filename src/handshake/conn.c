@@ -245,6 +245,9 @@ static int update_write_key(gmtls_conn *c, gmtls_buf *out, int request_peer)
     /* RFC 8446 §4.6.3: struct { KeyUpdateRequest request_update; } KeyUpdate;
      * the sender switches its write key right after sending it. */
     uint8_t msg[5] = {GMTLS_HS_KEY_UPDATE, 0, 0, 1, request_peer ? 1 : 0};
+    if (request_peer) {
+        c->ku_in_a_row = 0; /* the answer we ask for does not count against the peer */
+    }
     GMTLS_TRY(gmtls_rec_write(&c->wr, out, GMTLS_CT_HANDSHAKE, msg, sizeof msg, c->cfg->record_padding));
     return gmtls_rec_update(&c->wr);
 }
