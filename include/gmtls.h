@@ -295,6 +295,9 @@ uint16_t gmtls_conn_version(const gmtls_conn *conn);      /**< 0x0304 */
 uint16_t gmtls_conn_cipher_suite(const gmtls_conn *conn);
 uint16_t gmtls_conn_group(const gmtls_conn *conn);
 uint16_t gmtls_conn_sigalg(const gmtls_conn *conn);       /**< the server's CertificateVerify scheme */
+/** The scheme of the CertificateVerify this side received in this handshake
+ *  (0 when none: no client certificate, or a resumed handshake). */
+uint16_t gmtls_conn_peer_sigalg(const gmtls_conn *conn);
 const char *gmtls_conn_alpn(const gmtls_conn *conn);      /**< NULL if none */
 const char *gmtls_conn_server_name(const gmtls_conn *conn); /**< SNI received / set */
 int gmtls_conn_is_resumed(const gmtls_conn *conn);

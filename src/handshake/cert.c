@@ -200,6 +200,13 @@ int gmtls_cert_msg_parse(gmtls_conn *c, const uint8_t *body, size_t len, const u
             const gmtls_ext *e = &x;
             gmtls_rd er;
             gmtls_rd_init(&er, e->data, e->len);
+            /* RFC 8446 §4.4.2.1: status_request and SCT answer the client's
+             * requests; on an intermediate's entry they are allowed but only
+             * the end-entity's are kept (RFC 8446 §4.4.2: "the server's
+             * OCSP information is carried in ... the associated certificate"). */
+            if ((e->type == GMTLS_EXT_STATUS_REQUEST || e->type == GMTLS_EXT_SCT) && index > 0 && !c->is_server) {
+                continue;
+            }
             if (e->type == GMTLS_EXT_STATUS_REQUEST && index == 0 && !c->is_server && c->cfg->request_ocsp) {
                 gmtls_rd resp;
                 if (gmtls_rd_u8(&er) != 1 || gmtls_rd_vec(&er, 3, 1, 0xffffff, &resp) != 0 || gmtls_rd_done(&er) != 0) {
@@ -212,6 +219,17 @@ int gmtls_cert_msg_parse(gmtls_conn *c, const uint8_t *body, size_t len, const u
                 c->ocsp_len = gmtls_rd_left(&resp);
                 memcpy(c->ocsp, resp.p, c->ocsp_len);
             } else if (e->type == GMTLS_EXT_SCT && index == 0 && !c->is_server) {
+                /* RFC 6962 §3.3: SerializedSCT sct_list <1..2^16-1>, each
+                 * SerializedSCT <1..2^16-1>: an empty list or SCT -> decode_error. */
+                gmtls_rd scts, one;
+                if (gmtls_rd_vec(&er, 2, 1, 0xffff, &scts) != 0 || gmtls_rd_done(&er) != 0) {
+                    return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "malformed SCT list");
+                }
+                while (gmtls_rd_left(&scts) > 0) {
+                    if (gmtls_rd_vec(&scts, 2, 1, 0xffff, &one) != 0) {
+                        return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "malformed SCT list");
+                    }
+                }
                 c->scts = malloc(e->len + 1);
                 if (c->scts == NULL) {
                     return GMTLS_ERR_NO_MEMORY;
@@ -236,8 +254,14 @@ int gmtls_cert_msg_parse(gmtls_conn *c, const uint8_t *body, size_t len, const u
         return gmtls_fail(c, GMTLS_ALERT_BAD_CERTIFICATE, "peer certificate does not parse");
     }
     set_subject(c, leaf);
-    EVP_PKEY *pk = X509_get_pubkey(leaf);
     c->peer_leaf = leaf; /* kept for chain verification */
+    /* RFC 8446 §4.4.2.2: "The certificate MUST allow the key to be used for
+     * signing (i.e., the digitalSignature bit MUST be set if the Key Usage
+     * extension is present)"; checked whether or not the chain is verified. */
+    if ((X509_get_extension_flags(leaf) & EXFLAG_KUSAGE) && !(X509_get_key_usage(leaf) & KU_DIGITAL_SIGNATURE)) {
+        return gmtls_fail(c, GMTLS_ALERT_BAD_CERTIFICATE, "peer certificate's key usage does not allow signing");
+    }
+    EVP_PKEY *pk = X509_get_pubkey(leaf);
     if (pk == NULL || gmtls_pkey_from_evp(&c->peer_key, pk, 0) != 0) {
         if (c->peer_key.evp == NULL) {
             EVP_PKEY_free(pk);

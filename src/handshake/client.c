@@ -346,6 +346,18 @@ static int handle_server_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg
     if (legacy <= 0x0300) {
         return gmtls_fail(c, GMTLS_ALERT_PROTOCOL_VERSION, "ServerHello legacy_version 0x%04x", legacy);
     }
+    /* RFC 8446 §4.1.3: in a TLS 1.3 ServerHello (or HelloRetryRequest), one
+     * with supported_versions, "the legacy_version field MUST be set to
+     * 0x0303" -> illegal_parameter. (Without the extension it is not TLS 1.3:
+     * protocol_version, below.) */
+    {
+        gmtls_rd scan = exts;
+        while (gmtls_exts_next(&scan, &e)) {
+            if (e.type == GMTLS_EXT_SUPPORTED_VERSIONS && legacy != 0x0303) {
+                return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "ServerHello legacy_version 0x%04x", legacy);
+            }
+        }
+    }
     /* RFC 8446 §4.1.3: the echo must match what we sent, the suite must be
      * one we offered, compression must be 0 -> illegal_parameter. */
     if (gmtls_rd_left(&sid) != c->session_id_len || memcmp(sid.p, c->session_id, c->session_id_len) != 0) {
@@ -450,6 +462,9 @@ static int handle_server_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg
     }
     gmtls_wipe(shared, sizeof shared);
     GMTLS_TRY(rc);
+    /* The dummy change_cipher_spec (RFC 8446 §D.4) is not sent here: it goes
+     * before our first protected record, the second flight or an alert
+     * (send_second_flight, conn_fail), and only if the server sent one. */
     GMTLS_TRY(gmtls_rec_set_secret(&c->rd, suite, 0, c->ks.s_hs));
     GMTLS_TRY(gmtls_rec_set_secret(&c->wr, suite, 1, c->ks.c_hs));
     gmtls_keylog(c, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", c->ks.c_hs);

@@ -241,6 +241,12 @@ static int conn_fail(gmtls_conn *c, gmtls_buf *out, int rc)
     c->failed = rc;
     c->hsout.off = 0;
     if (GMTLS_IS_ALERT(rc)) {
+        /* RFC 8446 §D.4: a client in compatibility mode sends its dummy
+         * change_cipher_spec before its first protected record; an alert
+         * that rejects the server's flight may be that record. */
+        if (!c->is_server && c->peer_sent_ccs && c->wr.suite != NULL && out != NULL) {
+            (void)gmtls_send_ccs(c, out);
+        }
         send_alert(c, out, 2, (uint8_t)rc);
         gmtls_fail(c, rc, "%s", gmtls_alert_name(rc));
     } else if (rc > 0x100 && rc < 0x200) {
@@ -259,11 +265,16 @@ static int conn_fail(gmtls_conn *c, gmtls_buf *out, int rc)
 
 /* ------------------------------------------------------------ post-handshake */
 
+#define GMTLS_MAX_KEY_UPDATES_IN_A_ROW 32
+
 static int update_write_key(gmtls_conn *c, gmtls_buf *out, int request_peer)
 {
     /* RFC 8446 §4.6.3: struct { KeyUpdateRequest request_update; } KeyUpdate;
      * the sender switches its write key right after sending it. */
     uint8_t msg[5] = {GMTLS_HS_KEY_UPDATE, 0, 0, 1, request_peer ? 1 : 0};
+    if (request_peer) {
+        c->ku_in_a_row = 0; /* the answer we ask for does not count against the peer */
+    }
     GMTLS_TRY(gmtls_rec_write(&c->wr, out, GMTLS_CT_HANDSHAKE, msg, sizeof msg, c->cfg->record_padding));
     return gmtls_rec_update(&c->wr);
 }
@@ -281,13 +292,21 @@ static int post_handshake(gmtls_conn *c, gmtls_buf *out, uint8_t type, const uin
         if (req > 1) {
             return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "bad KeyUpdate request %u", req);
         }
+        /* A peer could keep us rekeying without ever sending data; the RFC
+         * sets no bound, we allow 32 KeyUpdates in a row (as BoringSSL). */
+        if (++c->ku_in_a_row > GMTLS_MAX_KEY_UPDATES_IN_A_ROW) {
+            return gmtls_fail(c, GMTLS_ALERT_UNEXPECTED_MESSAGE, "too many KeyUpdates without application data");
+        }
         GMTLS_TRY(gmtls_rec_update(&c->rd));
         *key_changed = 1;
         /* "If the request_update field is set to update_requested, then the
          * receiver MUST send a KeyUpdate of its own with request_update set to
-         * update_not_requested prior to sending its next Application Data". */
-        if (req == 1 && !c->closed_sent) {
+         * update_not_requested prior to sending its next Application Data";
+         * "an implementation which receives multiple KeyUpdates while it is
+         * silent [responds] with a single update". */
+        if (req == 1 && !c->closed_sent && !c->ku_answered) {
             GMTLS_TRY(update_write_key(c, out, 0));
+            c->ku_answered = 1;
         }
         return 0;
     }
@@ -337,11 +356,21 @@ static int handle_handshake_bytes(gmtls_conn *c, gmtls_buf *out, const uint8_t *
             rc = post_handshake(c, out, type, msg + 4, len, &key_changed);
         } else {
             gmtls_rec before = c->rd;
+            int hrr_before = c->did_hrr;
+            size_t out_mark = out != NULL ? out->off : 0;
             rc = c->is_server ? gmtls_server_handle(c, out, type, msg, 4 + len)
                               : gmtls_client_handle(c, out, type, msg, 4 + len);
+            /* RFC 8446 §5.1: "Because the ClientHello, EndOfEarlyData,
+             * ServerHello, Finished, and KeyUpdate messages can immediately
+             * precede a key change, implementations MUST send these messages
+             * in alignment with a record boundary": the first ClientHello and
+             * the HelloRetryRequest (a ServerHello) too. */
             key_changed = memcmp(&before.secret, &c->rd.secret, sizeof before.secret) != 0 ||
-                          before.suite != c->rd.suite;
+                          before.suite != c->rd.suite || c->did_hrr != hrr_before;
             gmtls_wipe(&before, sizeof before);
+            if (rc == 0 && c->did_hrr != hrr_before && pos != c->hsbuf.off && out != NULL) {
+                out->off = out_mark; /* the retry (HRR or second ClientHello) is not sent, the alert is */
+            }
         }
         /* RFC 8446 §5.1: "Handshake messages MUST NOT span key changes ...
          * [else] terminate the connection with an unexpected_message alert". */
@@ -520,6 +549,7 @@ static int handle_record(gmtls_conn *c, gmtls_buf *out, gmtls_buf *app, const ui
         }
         app->off += len;
         c->bytes_received += len;
+        c->ku_in_a_row = 0;
         return 0;
     default:
         return gmtls_fail(c, GMTLS_ALERT_UNEXPECTED_MESSAGE, "unknown record type %u", type);
@@ -681,6 +711,7 @@ int gmtls_send(gmtls_conn *c, gmtls_buf *out, const void *data, size_t len)
         p += n;
         len -= n;
         c->bytes_sent += n;
+        c->ku_answered = 0; /* no longer silent: the next request is answered */
     } while (len > 0);
     return 0;
 }
@@ -762,6 +793,11 @@ uint16_t gmtls_conn_group(const gmtls_conn *c)
 uint16_t gmtls_conn_sigalg(const gmtls_conn *c)
 {
     return c->sigalg;
+}
+
+uint16_t gmtls_conn_peer_sigalg(const gmtls_conn *c)
+{
+    return c->peer_sigalg;
 }
 
 const char *gmtls_conn_alpn(const gmtls_conn *c)

@@ -266,6 +266,8 @@ struct gmtls_conn {
     int peer_sent_ccs;  /* a dummy change_cipher_spec arrived (client: the server is in compatibility mode) */
     int ccs_allowed;    /* a dummy change_cipher_spec may still arrive */
     int skip_early_data; /* server: drop undecryptable records (rejected 0-RTT) */
+    int ku_answered;     /* answered a KeyUpdate request and sent no application data since */
+    unsigned ku_in_a_row; /* KeyUpdates received since the peer's last application data */
     size_t early_skipped;
     int got_record;         /* a record was received: the first one is checked for being TLS at all */
     unsigned empty_records; /* records in a row that carried nothing */

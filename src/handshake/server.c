@@ -349,8 +349,9 @@ static int process_client_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_clien
         return gmtls_fail(c, GMTLS_ALERT_HANDSHAKE_FAILURE, "non-empty renegotiation_info");
     }
     /* RFC 8446 §4.2.10: we never accept 0-RTT; the records the client sends
-     * under its early traffic key are skipped (only with a PSK offer). */
-    c->skip_early_data = ch->early_data && ch->has_psk;
+     * under its early traffic key are skipped ("ignore the extension and
+     * return a regular 1-RTT response"), with or without a PSK offer. */
+    c->skip_early_data = ch->early_data;
     memcpy(c->client_random, ch->random, 32);
     memcpy(c->session_id, ch->session_id, ch->session_id_len);
     c->session_id_len = ch->session_id_len;

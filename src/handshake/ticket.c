@@ -310,6 +310,23 @@ int gmtls_ticket_recv(gmtls_conn *c, const uint8_t *body, size_t len)
         gmtls_rd_vec(&r, 2, 0, 0xfffe, &exts) != 0 || gmtls_rd_done(&r) != 0) {
         return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "malformed NewSessionTicket");
     }
+    /* RFC 8446 §4.6.1: clients ignore unrecognized extensions, but §4.2:
+     * "There MUST NOT be more than one extension of the same type in a given
+     * extension block" -> illegal_parameter (as gmtls_exts_parse). A bitmap
+     * of the 2^16 types keeps the check linear in the block's size. */
+    uint8_t seen[8192];
+    memset(seen, 0, sizeof seen);
+    while (gmtls_rd_left(&exts) > 0) {
+        gmtls_rd eb;
+        uint16_t type = gmtls_rd_u16(&exts);
+        if (gmtls_rd_vec(&exts, 2, 0, 0xffff, &eb) != 0) {
+            return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "malformed NewSessionTicket extensions");
+        }
+        if (seen[type >> 3] & (1u << (type & 7))) {
+            return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "duplicate extension %u in NewSessionTicket", type);
+        }
+        seen[type >> 3] |= (uint8_t)(1u << (type & 7));
+    }
     /* RFC 8446 §4.6.1: "Servers MUST NOT use any value greater than 604800
      * seconds (7 days)"; a lifetime of 0 means discard at once. */
     if (lifetime > GMTLS_MAX_TICKET_LIFETIME) {

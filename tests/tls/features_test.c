@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
 #include "test.h"
 #include "tlstest.h"
 #include "handshake/internal.h"
@@ -170,6 +173,9 @@ static void test_client_auth(void)
                 CHECK_OK(rc);
                 int got_cert = gmtls_conn_peer_subject(p.srv) != NULL;
                 CHECK(got_cert == (cases[i].with_cert && cases[i].mode != GMTLS_CLIENT_AUTH_NONE));
+                /* Each side reports the scheme of the CertificateVerify it received. */
+                CHECK(gmtls_conn_peer_sigalg(p.cli) == gmtls_conn_sigalg(p.cli) && gmtls_conn_sigalg(p.cli) != 0);
+                CHECK((gmtls_conn_peer_sigalg(p.srv) != 0) == got_cert);
                 if (cases[i].with_cert && cases[i].mode >= GMTLS_CLIENT_AUTH_VERIFY_IF_GIVEN) {
                     CHECK(strcmp(gmtls_conn_verify_result(p.srv), "ok") == 0);
                 }
@@ -614,12 +620,87 @@ static void test_sm_client_auth_matrix(void)
     }
 }
 
+/* The P-256 leaf re-signed by its own key with keyUsage = usage (PEM, malloc'd). */
+static char *leaf_with_key_usage(const test_chain *ch, const char *usage)
+{
+    BIO *cb = BIO_new_mem_buf(ch->chain_pem, -1), *kb = BIO_new_mem_buf(ch->key_pem, -1), *out = BIO_new(BIO_s_mem());
+    X509 *x = PEM_read_bio_X509(cb, NULL, NULL, NULL);
+    EVP_PKEY *key = PEM_read_bio_PrivateKey(kb, NULL, NULL, NULL);
+    X509V3_CTX ctx;
+    X509V3_set_ctx(&ctx, x, x, NULL, NULL, 0);
+    X509_EXTENSION *e = X509V3_EXT_conf_nid(NULL, &ctx, NID_key_usage, usage);
+    char *pem = NULL, *p;
+    if (x != NULL && key != NULL && e != NULL && X509_add_ext(x, e, -1) == 1 && X509_sign(x, key, EVP_sha256()) > 0 &&
+        PEM_write_bio_X509(out, x) == 1) {
+        long n = BIO_get_mem_data(out, &p);
+        pem = malloc((size_t)n + 1);
+        if (pem != NULL) {
+            memcpy(pem, p, (size_t)n);
+            pem[n] = '\0';
+        }
+    }
+    X509_EXTENSION_free(e);
+    X509_free(x);
+    EVP_PKEY_free(key);
+    BIO_free(cb);
+    BIO_free(kb);
+    BIO_free(out);
+    return pem;
+}
+
+/* RFC 8446 §4.4.2.2: "The certificate MUST allow the key to be used for
+ * signing (i.e., the digitalSignature bit MUST be set if the Key Usage
+ * extension is present)": checked even when the chain is not verified. */
+static void test_key_usage(void)
+{
+    const test_chain *ch = tt_chain("P-256");
+    static const struct {
+        const char *usage;
+        int want;
+    } cases[] = {
+        {"critical,keyEncipherment", GMTLS_ALERT_BAD_CERTIFICATE},
+        {"critical,keyAgreement", GMTLS_ALERT_BAD_CERTIFICATE},
+        {"critical,digitalSignature", 0},
+    };
+    for (size_t i = 0; i < GMTLS_ARRAY_LEN_T(cases); i++) {
+        char *pem = leaf_with_key_usage(ch, cases[i].usage);
+        CHECK(pem != NULL);
+        if (pem == NULL) {
+            continue;
+        }
+        test_chain leaf = {NULL, pem, ch->key_pem};
+        /* The server's certificate, seen by a client that does not verify. */
+        gmtls_config *scfg = tt_server_config(&leaf), *ccfg = tt_client_config(ch);
+        gmtls_config_set_verify_peer(ccfg, 0);
+        tt_pair p;
+        CHECK_OK(tt_pair_new(&p, ccfg, scfg, "localhost"));
+        (void)tt_handshake(&p);
+        CHECK_ERR(p.cli_rc, cases[i].want);
+        tt_pair_free(&p);
+        gmtls_config_free(scfg);
+        gmtls_config_free(ccfg);
+        /* The client's certificate, seen by a server that does not verify. */
+        scfg = tt_server_config(ch);
+        ccfg = tt_client_config(ch);
+        gmtls_config_set_client_auth(scfg, GMTLS_CLIENT_AUTH_REQUIRE_ANY);
+        CHECK_OK(gmtls_config_add_cert_chain_mem(ccfg, pem, strlen(pem), ch->key_pem, strlen(ch->key_pem)));
+        CHECK_OK(tt_pair_new(&p, ccfg, scfg, "localhost"));
+        (void)tt_handshake(&p);
+        CHECK_ERR(p.srv_rc == GMTLS_ERR_WANT_READ ? 0 : p.srv_rc, cases[i].want);
+        tt_pair_free(&p);
+        gmtls_config_free(scfg);
+        gmtls_config_free(ccfg);
+        free(pem);
+    }
+}
+
 int main(void)
 {
     test_sm_client_auth_matrix();
     test_go_gmtls_camp();
     test_auto_key_update();
     test_unknown_ca();
+    test_key_usage();
     test_resumption();
     test_client_auth();
     test_verify_connection();

@@ -787,6 +787,36 @@ static void test_ch_lengths(void)
 
 /* ================================================================ ClientHello contents */
 
+/* RFC 8446 §4.2.10: a server that does not accept 0-RTT "ignore[s] the
+ * extension and return[s] a regular 1-RTT response", skipping the records it
+ * cannot decrypt with the handshake key: also when the early_data offer comes
+ * without a PSK (BoGo SkipEarlyData-TLS13). */
+static void test_early_data_without_psk(void)
+{
+    const char *name = "server: early_data without a PSK, then an early record";
+    chspec s;
+    bb msg = {0}, in = {0};
+    uint8_t junk[37];
+    memset(junk, 0x5a, sizeof junk);
+    ch_default(&s, GMTLS_GROUP_X25519);
+    ext_add(&s, GMTLS_EXT_EARLY_DATA);
+    ch_encode(&s, &msg);
+    rec_plain(&in, GMTLS_CT_HANDSHAKE, msg.b, msg.n);
+    rec_plain(&in, GMTLS_CT_APPLICATION_DATA, junk, sizeof junk);
+    gmtls_conn *c = new_server();
+    gmtls_buf out;
+    gmtls_buf_init(&out);
+    size_t len = in.n;
+    int rc = gmtls_handshake(c, &out, in.b, &len);
+    verdict(rc == GMTLS_ERR_WANT_READ && len == in.n && server_answered(&out), name,
+            "server answers and skips the record", rc, GMTLS_ERR_WANT_READ, c);
+    gmtls_buf_dispose(&out);
+    gmtls_conn_free(c);
+    bb_free(&msg);
+    bb_free(&in);
+    chspec_free(&s);
+}
+
 static void test_ch_extensions(void)
 {
     chspec s;
@@ -1299,6 +1329,33 @@ static void test_hrr(void)
     set_one_share(&ch2, GMTLS_GROUP_X25519, key.b, key.n);
     hrr_case("HRR: correct second ClientHello after CCS", &ch1, &ch2, 1, PROCEEDS);
 
+    /* RFC 8446 §5.1: a ClientHello MUST end at a record boundary: the first
+     * ClientHello and the start of the second in one record -> unexpected_message. */
+    {
+        const char *name = "HRR: first ClientHello and part of the second in one record";
+        gmtls_conn *c = new_server();
+        gmtls_buf out;
+        bb m1 = {0}, m2 = {0}, rec = {0};
+        gmtls_buf_init(&out);
+        chspec_copy(&ch2, &ch1);
+        set_one_share(&ch2, GMTLS_GROUP_X25519, key.b, key.n);
+        ch_encode(&ch1, &m1);
+        ch_encode(&ch2, &m2);
+        bb_put(&m1, m2.b, 10);
+        rec_plain(&rec, GMTLS_CT_HANDSHAKE, m1.b, m1.n);
+        size_t n = rec.n;
+        int rc = gmtls_handshake(c, &out, rec.b, &n);
+        expect_rc(name, c, &out, rc, GMTLS_ALERT_UNEXPECTED_MESSAGE);
+        /* Only the alert goes out, not the HelloRetryRequest. */
+        verdict(out.off == 7, name, "output is the alert record alone", (int)out.off, 7, c);
+        chspec_free(&ch2);
+        bb_free(&m1);
+        bb_free(&m2);
+        bb_free(&rec);
+        gmtls_buf_dispose(&out);
+        gmtls_conn_free(c);
+    }
+
     /* RFC 8446 §4.1.2: after a HelloRetryRequest "the client MUST send the
      * same ClientHello without modification, except as follows: If a
      * "key_share" extension was supplied in the HelloRetryRequest, replacing
@@ -1773,6 +1830,10 @@ static void expect_client_alert(const char *name, duo *d, int rc, int want, int 
 {
     expect_rc(name, d->p.cli, &d->p.c2s, rc, want);
     if (is_protected) {
+        /* RFC 8446 §D.4: the compatibility-mode change_cipher_spec goes
+         * before the client's first protected record, the alert included. */
+        int ccs = d->p.c2s.off >= 6 && memcmp(d->p.c2s.base, "\x14\x03\x03\x00\x01\x01", 6) == 0;
+        verdict(ccs, name, "change_cipher_spec before the protected alert", ccs, 1, d->p.cli);
         expect_sealed_alert_record(name, d->p.cli, &d->p.c2s, 0, d->suite, d->ckl.c_hs, want);
     } else {
         expect_plain_alert_record(name, d->p.cli, &d->p.c2s, want);
@@ -1895,6 +1956,11 @@ static void mut_sh_version_12(bb *sh)
     }
 }
 
+static void mut_sh_legacy_0305(bb *sh)
+{
+    set16(sh->b + 4, 0x0305); /* legacy_version, after the 4-byte message header */
+}
+
 static void mut_sh_share_group(bb *sh)
 {
     size_t len, off = find_ext(sh, sh_exts_off(sh), GMTLS_EXT_KEY_SHARE, &len);
@@ -1985,6 +2051,61 @@ static void cert_entry_ext(bb *fl, uint16_t type, int overrun)
 static void mut_cert_entry_unknown(bb *fl)
 {
     cert_entry_ext(fl, 0x1234, 0);
+}
+
+/* Adds an extension with the given body to the first CertificateEntry. */
+static void cert_entry_ext_body(bb *fl, uint16_t type, const void *body, size_t n)
+{
+    size_t m = find_msg(fl, GMTLS_HS_CERTIFICATE);
+    if (m == (size_t)-1) {
+        return;
+    }
+    size_t list = m + 4 + 1 + fl->b[m + 4];
+    size_t entry = list + 3, exts = entry + 3 + get24(fl->b + entry);
+    bb e = {0};
+    bb_u16(&e, type);
+    bb_u16(&e, n);
+    bb_put(&e, body, n);
+    bb_insert(fl, exts + 2 + get16(fl->b + exts), e.b, e.n);
+    set16(fl->b + exts, get16(fl->b + exts) + e.n);
+    set24(fl->b + list, get24(fl->b + list) + e.n);
+    set24(fl->b + m + 1, get24(fl->b + m + 1) + e.n);
+    bb_free(&e);
+}
+
+/* RFC 6962 §3.3: SerializedSCT sct_list <1..2^16-1>; SerializedSCT <1..2^16-1>. */
+static void mut_sct_list_empty(bb *fl)
+{
+    cert_entry_ext_body(fl, GMTLS_EXT_SCT, "\x00\x00", 2);
+}
+
+static void mut_sct_empty_sct(bb *fl)
+{
+    cert_entry_ext_body(fl, GMTLS_EXT_SCT, "\x00\x02\x00\x00", 4);
+}
+
+static void mut_sct_valid(bb *fl)
+{
+    cert_entry_ext_body(fl, GMTLS_EXT_SCT, "\x00\x03\x00\x01\x41", 5);
+}
+
+/* Appends a second CertificateEntry (a copy of the leaf, which verification
+ * does not need) carrying a status_request (OCSP) extension. */
+static void mut_intermediate_ocsp(bb *fl)
+{
+    size_t m = find_msg(fl, GMTLS_HS_CERTIFICATE);
+    if (m == (size_t)-1) {
+        return;
+    }
+    size_t list = m + 4 + 1 + fl->b[m + 4], entry = list + 3, certlen = get24(fl->b + entry);
+    bb e = {0};
+    bb_u24(&e, certlen);
+    bb_put(&e, fl->b + entry + 3, certlen);
+    bb_put(&e, "\x00\x09\x00\x05\x00\x05\x01\x00\x00\x01\x41", 11);
+    bb_insert(fl, list + 3 + get24(fl->b + list), e.b, e.n);
+    set24(fl->b + list, get24(fl->b + list) + e.n);
+    set24(fl->b + m + 1, get24(fl->b + m + 1) + e.n);
+    bb_free(&e);
 }
 
 static void mut_cert_entry_overrun(bb *fl)
@@ -2125,6 +2246,9 @@ static void test_client_side(void)
      * version prior to TLS 1.3, the client MUST abort the handshake with an
      * "illegal_parameter" alert." */
     client_sh_case("client: ServerHello selects TLS 1.2", mut_sh_version_12, NULL, GMTLS_ALERT_ILLEGAL_PARAMETER);
+    /* RFC 8446 §4.1.3: a TLS 1.3 ServerHello's legacy_version MUST be 0x0303. */
+    client_sh_case("client: ServerHello legacy_version 0x0305", mut_sh_legacy_0305, NULL,
+                   GMTLS_ALERT_ILLEGAL_PARAMETER);
     /* RFC 8446 §4.2.8: the server's share "MUST be in the same group as the
      * KeyShareEntry value offered by the client"; §4.2.8.2 / §7.4.2: invalid
      * shares and an all-zero X25519 secret abort (illegal_parameter as the
@@ -2148,6 +2272,14 @@ static void test_client_side(void)
     client_flight_case("client: unsolicited CertificateEntry extension", mut_cert_entry_unknown,
                        GMTLS_ALERT_UNSUPPORTED_EXTENSION);
     client_flight_case("client: CertificateEntry extension overruns", mut_cert_entry_overrun, GMTLS_ALERT_DECODE_ERROR);
+    client_flight_case("client: empty SCT list", mut_sct_list_empty, GMTLS_ALERT_DECODE_ERROR);
+    client_flight_case("client: SCT list with an empty SCT", mut_sct_empty_sct, GMTLS_ALERT_DECODE_ERROR);
+    /* Accepted Certificate messages: the client gets as far as the
+     * CertificateVerify, which no longer signs the changed transcript. */
+    client_flight_case("client: well-formed SCT list (control)", mut_sct_valid, GMTLS_ALERT_DECRYPT_ERROR);
+    /* RFC 8446 §4.4.2.1: OCSP on an intermediate's entry is allowed (ignored). */
+    client_flight_case("client: status_request on the second CertificateEntry", mut_intermediate_ocsp,
+                       GMTLS_ALERT_DECRYPT_ERROR);
     /* RFC 8446 §4.4: the server's flight is EE, Certificate, CV, Finished in
      * that order; a missing Certificate -> unexpected_message. */
     client_flight_case("client: server Certificate missing", mut_drop_cert, GMTLS_ALERT_UNEXPECTED_MESSAGE);
@@ -2236,7 +2368,8 @@ static void test_client_hrr(void)
 {
     static const char *const names[] = {
         "client: second HelloRetryRequest", "client: HRR selects the group already offered",
-        "client: HRR selects a group not offered", "client: HRR with an unknown extension"};
+        "client: HRR selects a group not offered", "client: HRR with an unknown extension",
+        "client: HRR and more handshake bytes in one record"};
     /* RFC 8446 §4.1.4: "If a client receives a second HelloRetryRequest in
      * the same connection (i.e., where the ClientHello was itself in response
      * to a HelloRetryRequest), it MUST abort the handshake with an
@@ -2248,9 +2381,11 @@ static void test_client_hrr(void)
      * in the "key_share" extension in the original ClientHello. If either of
      * these checks fails, then the client MUST abort the handshake with an
      * "illegal_parameter" alert." §4.2 for the unsolicited extension ->
-     * unsupported_extension. */
+     * unsupported_extension. §5.1: a ServerHello (the HRR is one) MUST end
+     * at a record boundary -> unexpected_message. */
     static const int want[] = {GMTLS_ALERT_UNEXPECTED_MESSAGE, GMTLS_ALERT_ILLEGAL_PARAMETER,
-                               GMTLS_ALERT_ILLEGAL_PARAMETER, GMTLS_ALERT_UNSUPPORTED_EXTENSION};
+                               GMTLS_ALERT_ILLEGAL_PARAMETER, GMTLS_ALERT_UNSUPPORTED_EXTENSION,
+                               GMTLS_ALERT_UNEXPECTED_MESSAGE};
     for (size_t i = 0; i < GMTLS_ARRAY_LEN_T(names); i++) {
         gmtls_config *scfg = tt_server_config(tt_chain("P-256")), *ccfg = tt_client_config(tt_chain("P-256"));
         tt_pair p;
@@ -2284,10 +2419,17 @@ static void test_client_hrr(void)
                 add_ext(&hrr, 0, sh_exts_off(&hrr), 0x1234, "", 0);
             }
         }
+        if (i == 4) {
+            bb_put(&hrr, "\x02\x00", 2); /* the start of a ServerHello in the HRR's record */
+        }
         rec_plain(&rec, GMTLS_CT_HANDSHAKE, hrr.b, hrr.n);
         n = rec.n;
         rc = gmtls_handshake(p.cli, &p.c2s, rec.b, &n);
         expect_rc(names[i], p.cli, &p.c2s, rc, want[i]);
+        if (i == 4) {
+            /* Only the alert goes out, not the second ClientHello. */
+            verdict(p.c2s.off == 7, names[i], "output is the alert record alone", (int)p.c2s.off, 7, p.cli);
+        }
         expect_plain_alert_record(names[i], p.cli, &p.c2s, want[i]);
         bb_free(&hrr);
         bb_free(&rec);
@@ -2587,7 +2729,8 @@ static void test_post_handshake(void)
         int to_server;
         int kind; /* 0 plaintext CCS 01, 1 KeyUpdate 2, 2 KeyUpdate len 2, 3 all zeros, 4 ClientHello,
                      5 valid KeyUpdate(1), 6 Finished again, 7 plaintext handshake record,
-                     8 NewSessionTicket */
+                     8 NewSessionTicket, 9 NewSessionTicket with two early_data,
+                     10 two KeyUpdate(1), 11 33 KeyUpdate(0) */
         int want;
     } cases[] = {
         /* RFC 8446 §5: a change_cipher_spec "after the peer's Finished message
@@ -2613,6 +2756,15 @@ static void test_post_handshake(void)
         {"server: plaintext handshake record after the handshake", 1, 7, GMTLS_ALERT_UNEXPECTED_MESSAGE},
         /* A NewSessionTicket is only sent by servers (RFC 8446 §4.6.1). */
         {"server: NewSessionTicket from the client", 1, 8, GMTLS_ALERT_UNEXPECTED_MESSAGE},
+        /* RFC 8446 §4.2: no two extensions of one type in a block; gmtls
+         * answers illegal_parameter (NewSessionTicket with two early_data). */
+        {"client: NewSessionTicket with a duplicate extension", 0, 9, GMTLS_ALERT_ILLEGAL_PARAMETER},
+        /* RFC 8446 §4.6.3: "an implementation which receives multiple
+         * KeyUpdates while it is silent [responds] with a single update". */
+        {"server: two KeyUpdate(update_requested) while silent", 1, 10, 0},
+        /* Not an RFC rule: a bound so that a peer cannot keep us rekeying
+         * without sending data (32 in a row, as BoringSSL; BoGo TooManyKeyUpdates). */
+        {"server: 33 KeyUpdates without application data", 1, 11, GMTLS_ALERT_UNEXPECTED_MESSAGE},
         /* Control: a valid KeyUpdate(update_requested) is answered. */
         {"server: valid KeyUpdate", 1, 5, 0},
     };
@@ -2668,6 +2820,36 @@ static void test_post_handshake(void)
             seal_typed(&in, d.suite, peer_secret, 0, GMTLS_CT_HANDSHAKE,
                        (const uint8_t *)"\x04\x00\x00\x0e\x00\x00\x00\x3c\x00\x00\x00\x01\x00\x00\x01\x41\x00\x00", 18);
             break;
+        case 9:
+            seal_typed(&in, d.suite, peer_secret, 0, GMTLS_CT_HANDSHAKE,
+                       (const uint8_t *)"\x04\x00\x00\x1f\x00\x00\x00\x3c\x00\x00\x00\x01\x01\x00\x00\x01\x41"
+                                        "\x00\x10\x00\x2a\x00\x04\x00\x00\x40\x00\x00\x2a\x00\x04\x00\x00\x40\x00",
+                       35);
+            break;
+        case 10: {
+            /* The second KeyUpdate comes under the peer's next traffic secret. */
+            uint8_t next[GMTLS_MAX_HASH_LEN];
+            size_t hl = d.suite->hash->digest_len;
+            if (gmtls_hkdf_expand_label(d.suite->hash, peer_secret, "traffic upd", NULL, 0, next, hl) != 0) {
+                abort();
+            }
+            seal_typed(&in, d.suite, peer_secret, 0, GMTLS_CT_HANDSHAKE, (const uint8_t *)"\x18\x00\x00\x01\x01", 5);
+            seal_typed(&in, d.suite, next, 0, GMTLS_CT_HANDSHAKE, (const uint8_t *)"\x18\x00\x00\x01\x01", 5);
+            break;
+        }
+        case 11: {
+            uint8_t sec[2][GMTLS_MAX_HASH_LEN];
+            size_t hl = d.suite->hash->digest_len;
+            memcpy(sec[0], peer_secret, hl);
+            for (int k = 0; k < 33; k++) {
+                seal_typed(&in, d.suite, sec[k & 1], 0, GMTLS_CT_HANDSHAKE, (const uint8_t *)"\x18\x00\x00\x01\x00", 5);
+                if (gmtls_hkdf_expand_label(d.suite->hash, sec[k & 1], "traffic upd", NULL, 0, sec[(k + 1) & 1], hl) !=
+                    0) {
+                    abort();
+                }
+            }
+            break;
+        }
         default:
             rec_plain(&in, GMTLS_CT_HANDSHAKE, (const uint8_t *)"\x18\x00\x00\x01\x00", 5);
             break;
@@ -3734,6 +3916,7 @@ int main(void)
     test_ch_truncation();
     test_ch_lengths();
     test_ch_extensions();
+    test_early_data_without_psk();
     test_key_shares();
     test_hrr();
     test_wrong_first();
