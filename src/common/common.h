@@ -50,7 +50,7 @@ typedef struct {
 static inline void gmtls_rd_init(gmtls_rd *r, const uint8_t *p, size_t len)
 {
     r->p = p;
-    r->end = p + len;
+    r->end = p != NULL ? p + len : p; /* NULL + 0 is undefined behaviour in C */
     r->err = 0;
 }
 

@@ -536,8 +536,10 @@ static int process(gmtls_conn *c, gmtls_buf *out, gmtls_buf *app, const uint8_t 
             return rc;
         }
     }
-    in += pos;
-    avail -= pos;
+    if (pos > 0) {
+        in += pos; /* (in may be NULL when there is no input) */
+        avail -= pos;
+    }
     size_t fast = pos;
     pos = 0;
     if (avail > 0) {
@@ -545,7 +547,7 @@ static int process(gmtls_conn *c, gmtls_buf *out, gmtls_buf *app, const uint8_t 
         memcpy(c->rbuf.base + c->rbuf.off, in, avail);
         c->rbuf.off += avail;
     }
-    while (!(until_done && c->state == ST_DONE) && !c->closed_recv) {
+    while (!(until_done && c->state == ST_DONE) && !c->closed_recv && pos < c->rbuf.off) {
         int err;
         if (!c->got_record) {
             rc = check_first_header(c, c->rbuf.base + pos, c->rbuf.off - pos);
