@@ -3720,6 +3720,42 @@ static void test_groups(void)
 }
 
 /* The client: legacy_version of the ServerHello, and the cookie it echoes. */
+/* Inserts a CertificateRequest before the server's Certificate: `n` unknown
+ * extensions then signature_algorithms (and, with dup, a second one). */
+static void insert_cr(bb *fl, size_t n, int dup)
+{
+    size_t m = find_msg(fl, GMTLS_HS_CERTIFICATE);
+    bb cr = {0}, exts = {0};
+    for (size_t i = 0; i < n; i++) {
+        bb_u16(&exts, (unsigned)(0x3000 + i));
+        bb_u16(&exts, 1);
+        bb_u8(&exts, (unsigned)i);
+    }
+    for (int k = 0; k <= dup; k++) {
+        bb_put(&exts, "\x00\x0d\x00\x04\x00\x02\x04\x03", 8);
+    }
+    bb_u8(&cr, GMTLS_HS_CERTIFICATE_REQUEST);
+    bb_u24(&cr, 1 + 2 + exts.n);
+    bb_u8(&cr, 0);
+    bb_u16(&cr, (unsigned)exts.n);
+    bb_put(&cr, exts.b, exts.n);
+    if (m != (size_t)-1) {
+        bb_insert(fl, m, cr.b, cr.n);
+    }
+    bb_free(&cr);
+    bb_free(&exts);
+}
+
+static void mut_cr_40_unknown(bb *fl)
+{
+    insert_cr(fl, 40, 0);
+}
+
+static void mut_cr_dup(bb *fl)
+{
+    insert_cr(fl, 40, 1);
+}
+
 static void mut_sh_legacy_0300(bb *sh)
 {
     set16(sh->b + 4, 0x0300);
@@ -3736,6 +3772,15 @@ static void test_client_conformance(void)
      * protocol_version. */
     client_sh_case("client: ServerHello legacy_version 0x0300", mut_sh_legacy_0300, NULL, GMTLS_ALERT_PROTOCOL_VERSION);
     client_sh_case("client: ServerHello legacy_version 0x0000", mut_sh_legacy_0000, NULL, GMTLS_ALERT_PROTOCOL_VERSION);
+    /* RFC 8446 §4.3.2: in a CertificateRequest "Clients MUST ignore
+     * unrecognized extensions" - 40 of them are read past (the inserted
+     * message then breaks the transcript, so the server's CertificateVerify
+     * fails: decrypt_error, not the decode_error of a capped parser); a
+     * duplicate among them is still illegal_parameter (§4.2). */
+    client_flight_case("client: CertificateRequest with 40 unknown extensions", mut_cr_40_unknown,
+                       GMTLS_ALERT_DECRYPT_ERROR);
+    client_flight_case("client: CertificateRequest with 40 unknown extensions and a duplicate", mut_cr_dup,
+                       GMTLS_ALERT_ILLEGAL_PARAMETER);
     /* RFC 8446 §4.2.2: "the client MUST copy the contents of the extension
      * received in the HelloRetryRequest into a "cookie" extension in the new
      * ClientHello" - byte for byte, whatever the server put there. */
