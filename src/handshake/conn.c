@@ -245,7 +245,9 @@ static int conn_fail(gmtls_conn *c, gmtls_buf *out, int rc)
          * change_cipher_spec before its first protected record; an alert
          * that rejects the server's flight may be that record. */
         if (!c->is_server && c->peer_sent_ccs && c->wr.suite != NULL && out != NULL) {
-            (void)gmtls_send_ccs(c, out);
+            if (gmtls_send_ccs(c, out) != 0) {
+                c->closed_sent = 1; /* nothing could be queued: the alert cannot go either */
+            }
         }
         send_alert(c, out, 2, (uint8_t)rc);
         gmtls_fail(c, rc, "%s", gmtls_alert_name(rc));
