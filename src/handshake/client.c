@@ -16,16 +16,47 @@ static int is_ip_literal(const char *name)
     return inet_pton(AF_INET, name, tmp) == 1 || inet_pton(AF_INET6, name, tmp) == 1;
 }
 
+/* The body of the key_share extension of our first ClientHello (c->ch1). */
+static int ch1_key_share(gmtls_conn *c, gmtls_rd *body)
+{
+    gmtls_rd r, v, exts;
+    gmtls_ext e;
+    size_t n = 0;
+    /* legacy_version, random, legacy_session_id<0..32>, cipher_suites<2..>,
+     * legacy_compression_methods<1..>, extensions */
+    gmtls_rd_init(&r, c->ch1, c->ch1 != NULL ? c->ch1_len : 0);
+    (void)gmtls_rd_bytes(&r, 4);
+    (void)gmtls_rd_bytes(&r, 2 + 32);
+    (void)gmtls_rd_vec(&r, 1, 0, 32, &v);
+    (void)gmtls_rd_vec(&r, 2, 2, 0xfffe, &v);
+    (void)gmtls_rd_vec(&r, 1, 1, 0xff, &v);
+    if (r.err == 0 && gmtls_exts_check(&r, &exts, &n) == 0) {
+        while (gmtls_exts_next(&exts, &e)) {
+            if (e.type == GMTLS_EXT_KEY_SHARE) {
+                gmtls_rd_init(body, e.data, e.len);
+                return 0;
+            }
+        }
+    }
+    return gmtls_fail(c, GMTLS_ALERT_INTERNAL_ERROR, "our first ClientHello has no key_share");
+}
+
 static int build_client_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *cookie, size_t cookielen)
 {
     const gmtls_config *cfg = c->cfg;
     uint8_t pub[GMTLS_MAX_KEX_PUB];
     size_t publen = 0;
+    gmtls_rd kept = {NULL, NULL, 0};
     if (c->kex_state != NULL) {
-        c->kex_offered->free(c->kex_state);
-        c->kex_state = NULL;
+        /* RFC 8446 §4.1.2: the second ClientHello is the first "without
+         * modification, except" that the key shares are replaced "If a
+         * "key_share" extension was supplied in the HelloRetryRequest": after
+         * a HelloRetryRequest without one (a cookie only; handle_hello_retry
+         * keeps the key pair then) the shares are the first ClientHello's. */
+        GMTLS_TRY(ch1_key_share(c, &kept));
+    } else {
+        GMTLS_TRY(c->kex_offered->keygen(&c->kex_state, pub, &publen));
     }
-    GMTLS_TRY(c->kex_offered->keygen(&c->kex_state, pub, &publen));
 
     gmtls_buf tmp;
     gmtls_wr w;
@@ -85,12 +116,16 @@ static int build_client_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *cook
     gmtls_wr_close(&w);
     gmtls_wr_u16(&w, GMTLS_EXT_KEY_SHARE);
     gmtls_wr_open(&w, 2);
-    gmtls_wr_open(&w, 2);
-    gmtls_wr_u16(&w, c->kex_offered->id);
-    gmtls_wr_open(&w, 2);
-    gmtls_wr_bytes(&w, pub, publen);
-    gmtls_wr_close(&w);
-    gmtls_wr_close(&w);
+    if (kept.p != NULL) {
+        gmtls_wr_bytes(&w, kept.p, gmtls_rd_left(&kept));
+    } else {
+        gmtls_wr_open(&w, 2);
+        gmtls_wr_u16(&w, c->kex_offered->id);
+        gmtls_wr_open(&w, 2);
+        gmtls_wr_bytes(&w, pub, publen);
+        gmtls_wr_close(&w);
+        gmtls_wr_close(&w);
+    }
     gmtls_wr_close(&w);
     if (cfg->alpn_len > 0) {
         gmtls_wr_u16(&w, GMTLS_EXT_ALPN);

@@ -1824,16 +1824,29 @@ static void duo_free(duo *d)
     bb_free(&d->flight);
 }
 
+/* How the client's alert goes out. */
+enum {
+    ALERT_PLAIN,      /* plaintext: the ServerHello was not accepted */
+    ALERT_AFTER_CCS,  /* under c_hs, after the server's change_cipher_spec arrived */
+    ALERT_BEFORE_CCS, /* under c_hs, the server's change_cipher_spec not (yet) seen */
+};
+
 /* Client-side expectation: the result, stickiness, and the alert record
  * (plaintext before the ServerHello was accepted, else under c_hs). */
-static void expect_client_alert(const char *name, duo *d, int rc, int want, int is_protected)
+static void expect_client_alert(const char *name, duo *d, int rc, int want, int how)
 {
     expect_rc(name, d->p.cli, &d->p.c2s, rc, want);
-    if (is_protected) {
+    if (how != ALERT_PLAIN) {
         /* RFC 8446 §D.4: the compatibility-mode change_cipher_spec goes
-         * before the client's first protected record, the alert included. */
+         * before the client's first protected record, the alert included;
+         * gmtls's client sends one only when the server sent one (GmSSL's
+         * server takes a change_cipher_spec only before the client Finished). */
         int ccs = d->p.c2s.off >= 6 && memcmp(d->p.c2s.base, "\x14\x03\x03\x00\x01\x01", 6) == 0;
-        verdict(ccs, name, "change_cipher_spec before the protected alert", ccs, 1, d->p.cli);
+        int want_ccs = how == ALERT_AFTER_CCS;
+        verdict(ccs == want_ccs, name,
+                want_ccs ? "change_cipher_spec before the protected alert"
+                         : "no change_cipher_spec before the protected alert (the server sent none yet)",
+                ccs, want_ccs, d->p.cli);
         expect_sealed_alert_record(name, d->p.cli, &d->p.c2s, 0, d->suite, d->ckl.c_hs, want);
     } else {
         expect_plain_alert_record(name, d->p.cli, &d->p.c2s, want);
@@ -2169,7 +2182,7 @@ static void client_sh_case(const char *name, sh_mut_fn *mut, const char *suites,
         mut(&sh);
         duo_server_bytes(&d, &sh, &d.flight, &in);
         rc = duo_to_client(&d, in.b, in.n);
-        expect_client_alert(name, &d, rc, want, 0);
+        expect_client_alert(name, &d, rc, want, ALERT_PLAIN);
     }
     bb_free(&sh);
     bb_free(&in);
@@ -2193,7 +2206,7 @@ static void client_flight_case(const char *name, flight_mut_fn *mut, int want)
         if (want == 0) {
             verdict(rc == 0, name, "client completes", rc, 0, d.p.cli);
         } else {
-            expect_client_alert(name, &d, rc, want, 1);
+            expect_client_alert(name, &d, rc, want, ALERT_AFTER_CCS);
         }
     }
     bb_free(&fl);
@@ -2311,14 +2324,16 @@ static void test_client_side(void)
         verdict(rc == 0, "client: unknown CA", "setup", rc, 0, d.p.srv);
         duo_server_bytes(&d, &d.sh, &d.flight, &in);
         rc = duo_to_client(&d, in.b, in.n);
-        expect_client_alert("client: server certificate from an unknown CA", &d, rc, GMTLS_ALERT_UNKNOWN_CA, 1);
+        expect_client_alert("client: server certificate from an unknown CA", &d, rc, GMTLS_ALERT_UNKNOWN_CA,
+                            ALERT_AFTER_CCS);
         duo_free(&d);
         duo_configs(&d, "P-256");
         rc = duo_start(&d, "wrong.example");
         verdict(rc == 0, "client: wrong host", "setup", rc, 0, d.p.srv);
         duo_server_bytes(&d, &d.sh, &d.flight, &in);
         rc = duo_to_client(&d, in.b, in.n);
-        expect_client_alert("client: certificate for another host name", &d, rc, GMTLS_ALERT_BAD_CERTIFICATE, 1);
+        expect_client_alert("client: certificate for another host name", &d, rc, GMTLS_ALERT_BAD_CERTIFICATE,
+                            ALERT_AFTER_CCS);
         duo_free(&d);
         bb_free(&in);
     }
@@ -2336,7 +2351,7 @@ static void test_client_side(void)
         rec_plain(&in, GMTLS_CT_HANDSHAKE, m.b, m.n);
         rc = duo_to_client(&d, in.b, in.n);
         expect_client_alert("client: ServerHello and more handshake bytes in one record", &d, rc,
-                            GMTLS_ALERT_UNEXPECTED_MESSAGE, 1);
+                            GMTLS_ALERT_UNEXPECTED_MESSAGE, ALERT_BEFORE_CCS);
         bb_free(&m);
         bb_free(&in);
         duo_free(&d);
@@ -2355,7 +2370,7 @@ static void test_client_side(void)
         rec_plain(&in, GMTLS_CT_HANDSHAKE, m.b, m.n);
         rc = duo_to_client(&d, in.b, in.n);
         expect_client_alert("client: EncryptedExtensions before ServerHello", &d, rc, GMTLS_ALERT_UNEXPECTED_MESSAGE,
-                            0);
+                            ALERT_PLAIN);
         bb_free(&m);
         bb_free(&in);
         duo_free(&d);
@@ -3766,6 +3781,61 @@ static void mut_sh_legacy_0000(bb *sh)
     set16(sh->b + 4, 0x0000);
 }
 
+/* Removes extension `type` from the block at `exts` of the handshake message
+ * msg (header included), fixing both lengths; 1 if it was there. */
+static int drop_ext(bb *msg, size_t exts, uint16_t type)
+{
+    size_t len = 0, off = find_ext(msg, exts, type, &len);
+    if (off == 0) {
+        return 0;
+    }
+    bb_erase(msg, off - 4, 4 + len);
+    set16(msg->b + exts, get16(msg->b + exts) - 4 - len);
+    set24(msg->b + 1, msg->n - 4);
+    return 1;
+}
+
+/* RFC 8446 §4.1.2: the client "MUST send the same ClientHello without
+ * modification, except" where the HelloRetryRequest asks for a change; the key
+ * shares are replaced only "If a "key_share" extension was supplied in the
+ * HelloRetryRequest". After one with a cookie only, the second ClientHello is
+ * the first plus the cookie: the same key share, not a new key pair. */
+static void client_cookie_only_hrr(void)
+{
+    const char *name = "client: HelloRetryRequest with a cookie only";
+    gmtls_config *scfg = tt_server_config(tt_chain("P-256")), *ccfg = tt_client_config(tt_chain("P-256"));
+    tt_pair p;
+    size_t z = 0, n;
+    bb ch1 = {0}, hrr = {0}, rec = {0}, ch2 = {0};
+    if (gmtls_config_set_groups(ccfg, "x25519:secp256r1") != 0 || gmtls_config_set_groups(scfg, "secp256r1") != 0 ||
+        tt_pair_new(&p, ccfg, scfg, "localhost") != 0) {
+        abort();
+    }
+    int rc = gmtls_handshake(p.cli, &p.c2s, NULL, &z);
+    bb_set(&ch1, p.c2s.base + 5, get16(p.c2s.base + 3));
+    n = p.c2s.off;
+    rc = gmtls_handshake(p.srv, &p.s2c, p.c2s.base, &n);
+    p.c2s.off = 0;
+    /* The server's HelloRetryRequest (for secp256r1) without its key_share. */
+    bb_set(&hrr, p.s2c.base + 5, get16(p.s2c.base + 3));
+    int dropped = drop_ext(&hrr, sh_exts_off(&hrr), GMTLS_EXT_KEY_SHARE);
+    rec_plain(&rec, GMTLS_CT_HANDSHAKE, hrr.b, hrr.n);
+    n = rec.n;
+    rc = gmtls_handshake(p.cli, &p.c2s, rec.b, &n);
+    size_t pos = p.c2s.off > 6 && p.c2s.base[0] == GMTLS_CT_CHANGE_CIPHER_SPEC ? 6 : 0;
+    bb_set(&ch2, p.c2s.base + pos + 5, p.c2s.off > pos + 5 ? p.c2s.off - pos - 5 : 0);
+    int cookie = ch2.n > 0 && drop_ext(&ch2, ch_exts_off(ch2.b), GMTLS_EXT_COOKIE);
+    verdict(rc == GMTLS_ERR_WANT_READ && dropped && cookie && ch2.n == ch1.n && memcmp(ch2.b, ch1.b, ch1.n) == 0, name,
+            "second ClientHello = first + cookie (same key share)", rc, GMTLS_ERR_WANT_READ, p.cli);
+    bb_free(&ch1);
+    bb_free(&hrr);
+    bb_free(&rec);
+    bb_free(&ch2);
+    tt_pair_free(&p);
+    gmtls_config_free(scfg);
+    gmtls_config_free(ccfg);
+}
+
 static void test_client_conformance(void)
 {
     /* RFC 8446 §D.5: a ServerHello.legacy_version of 0x0300 (or less) ->
@@ -3832,6 +3902,7 @@ static void test_client_conformance(void)
         gmtls_config_free(scfg);
         gmtls_config_free(ccfg);
     }
+    client_cookie_only_hrr();
 }
 
 static int acceptable(int rc)
