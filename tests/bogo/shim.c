@@ -988,6 +988,10 @@ static gmtls_config *make_config(const conn_settings *cs, cb_state *st)
                 die_unimplemented("ALPN %s", list);
             }
         }
+        /* -enable-ocsp-stapling: ask for a stapled OCSP response
+         * (status_request). gmtls sends the extension only when asked: GmSSL's
+         * server aborts on it. */
+        gmtls_config_set_request_ocsp(cfg, cs->enable_ocsp_stapling);
         /* bssl_shim's client accepts any chain (its verify callback only
          * fails with -verify-fail): no chain or name verification. */
         gmtls_config_set_verify_peer(cfg, 0);
