@@ -496,6 +496,7 @@ static int handle_record(gmtls_conn *c, gmtls_buf *out, gmtls_buf *app, const ui
                                                                               : "user_canceled"));
     } else {
         c->empty_records = 0;
+        c->user_canceled = 0;
     }
     switch (type) {
     case GMTLS_CT_CHANGE_CIPHER_SPEC:
@@ -527,9 +528,15 @@ static int handle_record(gmtls_conn *c, gmtls_buf *out, gmtls_buf *app, const ui
             c->closed_recv = 1;
             return GMTLS_ERR_CLOSED;
         }
-        /* RFC 8446 §6.1: user_canceled is followed by close_notify; §6.2: every
-         * other alert is an error alert whatever its level. */
+        /* RFC 8446 §6.1: user_canceled "SHOULD be followed by a
+         * "close_notify""; §6.2: every other alert is an error alert whatever
+         * its level. A peer that sends user_canceled again and again instead
+         * is cut off at the 5th in a row, as by BoringSSL and OpenSSL. */
         if (desc == GMTLS_ALERT_USER_CANCELED) {
+            if (++c->user_canceled > GMTLS_MAX_USER_CANCELED) {
+                return gmtls_fail(c, GMTLS_ALERT_UNEXPECTED_MESSAGE, "more than %d user_canceled alerts in a row",
+                                  GMTLS_MAX_USER_CANCELED);
+            }
             return 0;
         }
         c->failed = GMTLS_ERR_PEER_ALERT(desc);

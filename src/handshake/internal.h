@@ -58,6 +58,10 @@ enum {
 /* Records in a row that carry nothing (change_cipher_spec, empty records,
  * user_canceled alerts) before the peer is cut off (BoringSSL and OpenSSL: 32). */
 #define GMTLS_MAX_EMPTY_RECORDS 32
+/* user_canceled alerts in a row: the alert "SHOULD be followed by a
+ * close_notify" (RFC 8446 §6.1); BoringSSL (4 warning alerts) and OpenSSL
+ * (the 5th warning alert fails) take 4, so do we. */
+#define GMTLS_MAX_USER_CANCELED 4
 /* Bytes of rejected early data a server skips (its max_early_data_size). */
 #define GMTLS_MAX_EARLY_SKIP (16 * GMTLS_MAX_CIPHERTEXT)
 
@@ -271,6 +275,7 @@ struct gmtls_conn {
     size_t early_skipped;
     int got_record;         /* a record was received: the first one is checked for being TLS at all */
     unsigned empty_records; /* records in a row that carried nothing */
+    unsigned user_canceled; /* user_canceled alerts since the last record that carried something */
     int cert_requested; /* server: sent CertificateRequest / client: received one */
     int peer_psk_dhe;   /* server: the client offered psk_dhe_ke (tickets are useful) */
     int has_client_cert_state; /* server: a resumed session carried a client chain */
