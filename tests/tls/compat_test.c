@@ -326,6 +326,7 @@ static void test_status_request(void)
             CHECK_MEM(e->data, rfc6066, sizeof rfc6066);
         }
         CHECK(ch.session_id_len == 32); /* compatibility mode offered (RFC 8446 §D.4) */
+        gmtls_ch_free(&ch);
         gmtls_buf_dispose(&out);
         gmtls_conn_free(cli);
         gmtls_config_free(ccfg);

@@ -129,8 +129,10 @@ static void rec_plain(bb *out, uint8_t type, const uint8_t *p, size_t n)
         bb_u16(out, 0x0303);
         bb_u16(out, (unsigned)k);
         bb_put(out, p, k);
-        p += k;
-        n -= k;
+        if (k > 0) { /* p may be NULL for an empty record: no NULL + 0 */
+            p += k;
+            n -= k;
+        }
     } while (n > 0);
 }
 
@@ -211,8 +213,10 @@ static void seal_typed(bb *out, const gmtls_suite *s, const uint8_t *secret, uin
         bb_set(&inner, p, k);
         bb_u8(&inner, type);
         seal_inner(out, s, secret, seq++, GMTLS_CT_APPLICATION_DATA, inner.b, inner.n);
-        p += k;
-        n -= k;
+        if (k > 0) { /* p may be NULL for an empty record: no NULL + 0 */
+            p += k;
+            n -= k;
+        }
     } while (n > 0);
     bb_free(&inner);
 }
