@@ -17,7 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "gmtls.h"
+#include "common/common.h"
 
 #ifndef GMTLS_API
 #define GMTLS_API __attribute__((visibility("default")))
@@ -339,6 +339,24 @@ GMTLS_API size_t gmtls_io_pending_output(const gmtls_io *io)
 GMTLS_API size_t gmtls_io_pending_input(const gmtls_io *io)
 {
     return io == NULL ? 0 : io->app.off - io->app_pos;
+}
+
+GMTLS_API int gmtls_io_has_pending(const gmtls_io *io)
+{
+    if (io == NULL) {
+        return 0;
+    }
+    if (io->app.off > io->app_pos || io->got_close || io->got_eof || io->err != 0) {
+        return 1;
+    }
+    /* RFC 8446 §5.1: struct { ContentType type; ProtocolVersion
+     * legacy_record_version; uint16 length; opaque fragment[length]; } */
+    gmtls_rd r;
+    gmtls_rd_init(&r, io->in + io->in_off, io->in_len - io->in_off);
+    (void)gmtls_rd_u8(&r);
+    (void)gmtls_rd_u16(&r);
+    size_t len = gmtls_rd_u16(&r);
+    return r.err == 0 && gmtls_rd_left(&r) >= len;
 }
 
 GMTLS_API int gmtls_io_close(gmtls_io *io)
