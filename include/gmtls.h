@@ -343,6 +343,13 @@ int gmtls_io_flush(gmtls_io *io);
 size_t gmtls_io_pending_output(const gmtls_io *io);
 /** Decrypted bytes ready for gmtls_io_read without touching the socket. */
 size_t gmtls_io_pending_input(const gmtls_io *io);
+/** Processes the records already read from the fd (never reads it: records
+ *  that came with the last handshake record, or a close_notify that came
+ *  with data already returned), then returns 1 when gmtls_io_read will
+ *  return at once: decrypted data, or the peer's close_notify / EOF / an
+ *  error already seen. An event loop must not wait for the fd while this is
+ *  1: the fd may never become readable again. */
+int gmtls_io_has_pending(gmtls_io *io);
 /** Sends close_notify (and flushes as far as the socket allows). */
 int gmtls_io_close(gmtls_io *io);
 int gmtls_io_key_update(gmtls_io *io, int request_peer);

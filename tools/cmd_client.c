@@ -543,7 +543,11 @@ static int do_relay(gmtls_io *io, int fd, const client_opts *o, session_blob *se
     int stdin_open = 1;
     char buf[16384];
     for (;;) {
-        if (gmtls_io_pending_input(io) == 0) {
+        /* Poll only when the io layer holds nothing: records read with the
+         * handshake's last one, or a close_notify read together with the
+         * data just returned, would otherwise wait for a peer that may send
+         * nothing more (it may wait for our close_notify). */
+        if (!gmtls_io_has_pending(io)) {
             p[1].fd = stdin_open ? STDIN_FILENO : -1;
             int r = poll(p, 2, -1);
             if (r < 0) {

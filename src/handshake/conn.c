@@ -183,9 +183,9 @@ int gmtls_hs_flush(gmtls_conn *c, gmtls_buf *out)
 {
     /* RFC 8446 §5.1 lets several handshake messages share a record, but
      * GmSSL 3.x reads exactly one message per record: each message gets its
-     * own record(s), at 22 bytes of header, content type and tag per message
-     * (docs/ARCHITECTURE.md, "Record packing"). hsout holds only messages we
-     * wrote, each with its 4-byte header. */
+     * own record(s), at 22 bytes of header, content type and tag per record
+     * (docs/ARCHITECTURE.md, "Interoperability defaults"). hsout holds only
+     * messages we wrote, each with its 4-byte header. */
     gmtls_rd r;
     int rc = 0;
     gmtls_rd_init(&r, c->hsout.base, c->hsout.off);

@@ -61,6 +61,15 @@ static int pem_pass_cb(char *buf, int size, int rwflag, void *u)
     return n < 0 ? -1 : n;
 }
 
+static int no_pass_cb(char *buf, int size, int rwflag, void *u)
+{
+    (void)buf;
+    (void)size;
+    (void)rwflag;
+    (void)u;
+    return -1;
+}
+
 /* PBKDF2 (RFC 8018 §5.2) with HMAC-SM3: dk[0..dklen) for dklen <= 32 (one block). */
 static int pbkdf2_sm3(const char *pass, size_t passlen, const uint8_t *salt, size_t saltlen, uint64_t iter, uint8_t *dk,
                       size_t dklen)
@@ -226,7 +235,9 @@ static int try_gmssl(const char *pem, size_t len, pass_req *req, EVP_PKEY **out,
     if (b == NULL) {
         return GMTLS_ERR_NO_MEMORY;
     }
-    if (PEM_bytes_read_bio(&der, &derlen, &name, PEM_STRING_PKCS8, b, NULL, NULL) == 1) {
+    /* A callback that has no passphrase: a block with a Proc-Type header
+     * must not reach libcrypto's terminal prompt. */
+    if (PEM_bytes_read_bio(&der, &derlen, &name, PEM_STRING_PKCS8, b, no_pass_cb, NULL) == 1) {
         const unsigned char *q = der;
         X509_SIG *sig = d2i_X509_SIG(NULL, &q, derlen);
         if (sig != NULL && q == der + derlen) {

@@ -225,6 +225,29 @@ GMTLS_API int gmtls_io_handshake(gmtls_io *io)
     }
 }
 
+/* Runs the engine over the ciphertext already read (every whole record, a
+ * partial one moves into the engine); touches the fd only to flush what the
+ * engine produced. */
+static void io_process(gmtls_io *io)
+{
+    if (io->in_off >= io->in_len || io->got_close || io->err != 0) {
+        return;
+    }
+    size_t n = io->in_len - io->in_off;
+    int r = gmtls_receive(io->conn, &io->out, &io->app, io->in + io->in_off, &n);
+    io->in_off += n;
+    /* KeyUpdate answers and alerts; on a non-blocking fd what does not fit
+     * stays queued (see gmtls_io_pending_output). */
+    int fr = io_flush(io);
+    if (r == GMTLS_ERR_CLOSED) {
+        io->got_close = 1;
+    } else if (r != 0) {
+        io->err = r;
+    } else if (fr != 0 && fr != GMTLS_ERR_WANT_WRITE) {
+        io->err = fr;
+    }
+}
+
 GMTLS_API int gmtls_io_read(gmtls_io *io, void *buf, size_t len, size_t *nread)
 {
     if (nread != NULL) {
@@ -259,28 +282,12 @@ GMTLS_API int gmtls_io_read(gmtls_io *io, void *buf, size_t len, size_t *nread)
             return io->err;
         }
         if (io->in_off < io->in_len) {
-            size_t n = io->in_len - io->in_off;
-            int r = gmtls_receive(io->conn, &io->out, &io->app, io->in + io->in_off, &n);
-            io->in_off += n;
-            /* KeyUpdate answers and alerts; on a non-blocking fd what does
-             * not fit stays queued (see gmtls_io_pending_output). */
-            int fr = io_flush(io);
-            if (r == GMTLS_ERR_CLOSED) {
-                io->got_close = 1;
+            size_t before = io->in_off;
+            io_process(io);
+            if (io->in_off > before || io->got_close || io->err != 0) {
                 continue;
             }
-            if (r != 0) {
-                io->err = r;
-                continue;
-            }
-            if (fr != 0 && fr != GMTLS_ERR_WANT_WRITE) {
-                io->err = fr;
-                continue;
-            }
-            if (n > 0) {
-                continue;
-            }
-            /* n == 0: only part of a record is buffered */
+            /* nothing consumed: only part of a record is buffered */
         }
         int r = io_fill(io);
         if (r != 0) {
@@ -346,6 +353,20 @@ GMTLS_API size_t gmtls_io_pending_output(const gmtls_io *io)
 GMTLS_API size_t gmtls_io_pending_input(const gmtls_io *io)
 {
     return io == NULL ? 0 : io->app.off - io->app_pos;
+}
+
+GMTLS_API int gmtls_io_has_pending(gmtls_io *io)
+{
+    if (io == NULL) {
+        return 0;
+    }
+    /* Records read together with the last handshake record (tickets, data)
+     * or with data already returned (close_notify) are processed now, so
+     * that what remains is only what gmtls_io_read returns at once. */
+    if (gmtls_conn_handshake_done(io->conn)) {
+        io_process(io);
+    }
+    return io->app.off > io->app_pos || io->got_close || io->got_eof || io->err != 0;
 }
 
 GMTLS_API int gmtls_io_close(gmtls_io *io)

@@ -186,6 +186,65 @@ printf '%s\n' "$MSG" >"$D/msg.txt"
 # two records' worth for KeyUpdate (GmSSL echoes back what fits its buffer)
 head -c 15000 /dev/urandom | base64 -w 76 >"$D/big.txt"
 
+# GmSSL's encrypted key without --key-pass, or with a wrong one: a clear
+# error at once, never a prompt, even on a terminal (script(1) gives the
+# command a pty; libcrypto's own prompt would wait there until killed).
+command -v script >/dev/null || { echo "FAIL: script (util-linux) not installed" >&2; exit 1; }
+no_prompt() { # WHAT EXPECT CMD...
+    local what=$1 want=$2 out=$D/noprompt.out rc
+    shift 2
+    timeout 20 script -qec "$(printf '%q ' "$@")" /dev/null </dev/null >"$out" 2>&1
+    rc=$?
+    if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && grep -q -- "$want" "$out"; then
+        pass "$what"
+    else
+        fail "$what: exit $rc (124: it waited, e.g. for a passphrase), output:"
+        sed 's/^/    | /' "$out" >&2
+    fi
+}
+no_prompt "server: GmSSL key without --key-pass fails at once" "no passphrase was given" \
+    "$GMTLS" server --listen 127.0.0.1:0 --cert "$D/server-chain.pem" --key "$D/server.key"
+no_prompt "server: wrong --key-pass fails at once" "wrong passphrase" \
+    "$GMTLS" server --listen 127.0.0.1:0 --cert "$D/server-chain.pem" --key "$D/server.key" --key-pass pass:nope
+no_prompt "client: GmSSL key without --key-pass fails at once" "no passphrase was given" \
+    "$GMTLS" client 127.0.0.1:9 --cert "$D/client-chain.pem" --key "$D/client.key"
+no_prompt "sm2 sign: GmSSL key without --key-pass fails at once" "no passphrase was given" \
+    "$GMTLS" sm2 sign --key "$D/client.key" --in "$D/msg.txt" --out "$D/sig.der"
+GMSSL_TEST_PASS=$PASS "$GMTLS" sm2 sign --key "$D/client.key" --key-pass env:GMSSL_TEST_PASS --in "$D/msg.txt" \
+    --out "$D/sig.der" </dev/null >"$D/sign.out" 2>&1 &&
+    "$GMTLS" sm2 verify --cert "$D/client-chain.pem" --sig "$D/sig.der" --in "$D/msg.txt" >>"$D/sign.out" 2>&1
+expect_grep "$D/sign.out" '^verified$' "sm2 sign with GmSSL's key (--key-pass env:) verifies against GmSSL's certificate"
+
+# SIGHUP reload reads the key again through the same --key-pass source:
+# new GmSSL key, certificate and passphrase file, then SIGHUP.
+gm sm2keygen -pass "$PASS-2" -out "$D/server2.key"
+gm reqgen -C CN -O "gmtls interop" -CN "gmssl-interop-server-2" -key "$D/server2.key" -pass "$PASS-2" \
+    -out "$D/server2.req"
+gm reqsign -in "$D/server2.req" -serial_len 8 -days 2 -cacert "$D/ca.pem" -key "$D/ca.key" -pass "$PASS" \
+    -key_usage digitalSignature -ext_key_usage serverAuth -subject_dns_name localhost -out "$D/server2-chain.pem"
+cp "$D/server-chain.pem" "$D/live-chain.pem"
+cp "$D/server.key" "$D/live.key"
+cp "$D/pass.txt" "$D/live-pass.txt"
+start_gmtls_server "$D/reload.log" --echo --cert "$D/live-chain.pem" --key "$D/live.key" \
+    --key-pass file:"$D/live-pass.txt"
+timeout 20 "$GMTLS" client "127.0.0.1:$SRV_PORT" --servername localhost --ca "$D/ca.pem" </dev/null \
+    >"$D/reload-1.out" 2>&1
+expect_grep "$D/reload-1.out" '^peer: CN=gmssl-interop-server,' "reload: first key and certificate served"
+cp "$D/server2-chain.pem" "$D/live-chain.pem"
+cp "$D/server2.key" "$D/live.key"
+printf '%s\n' "$PASS-2" >"$D/live-pass.txt"
+kill -HUP "$SRV_PID"
+if wait_line "$D/reload.log" 'SIGHUP: reloaded' "$SRV_PID" >/dev/null; then
+    pass "reload: the new encrypted key loaded with the passphrase read again"
+else
+    fail "reload: no 'SIGHUP: reloaded' in the log:"
+    sed 's/^/    | /' "$D/reload.log" >&2
+fi
+timeout 20 "$GMTLS" client "127.0.0.1:$SRV_PORT" --servername localhost --ca "$D/ca.pem" </dev/null \
+    >"$D/reload-2.out" 2>&1
+expect_grep "$D/reload-2.out" '^peer: CN=gmssl-interop-server-2,' "reload: new key and certificate served"
+stop_pid "$SRV_PID"
+
 run_case() {
     in_netns bash "$HERE/interop_gmssl.sh" --case "$1" "$D" || fail "case $1 did not run (exit $?)"
 }
