@@ -229,6 +229,7 @@ static EVP_PKEY *read_private(const char *path, const char *key_pass)
     return pkey;
 }
 
+/* A public key: what 1 = PEM public key, 2 = the key of a PEM certificate. */
 static EVP_PKEY *read_pem(const char *path, int what)
 {
     FILE *f = fopen(path, "r");
@@ -237,9 +238,7 @@ static EVP_PKEY *read_pem(const char *path, int what)
         return NULL;
     }
     EVP_PKEY *pkey = NULL;
-    if (what == 0) {
-        pkey = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-    } else if (what == 1) {
+    if (what == 1) {
         pkey = PEM_read_PUBKEY(f, NULL, NULL, NULL);
     } else {
         X509 *x = PEM_read_X509(f, NULL, NULL, NULL);

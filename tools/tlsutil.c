@@ -272,12 +272,23 @@ int tool_config_ca(gmtls_config *cfg, const char *path)
 
 /* 1 when both files parse and the key is not the certificate's (the first
  * certificate of the chain file): the one failure worth naming on its own. */
+/* A pem_password_cb that has no passphrase: libcrypto's default would prompt
+ * on the terminal (an encrypted key is the library's business, --key-pass). */
+static int no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+    (void)buf;
+    (void)size;
+    (void)rwflag;
+    (void)u;
+    return 0;
+}
+
 static int key_mismatch(const char *cert, const char *key)
 {
     int mismatch = 0;
     FILE *fc = fopen(cert, "r"), *fk = fopen(key, "r");
     X509 *x = fc != NULL ? PEM_read_X509(fc, NULL, NULL, NULL) : NULL;
-    EVP_PKEY *pk = fk != NULL ? PEM_read_PrivateKey(fk, NULL, NULL, NULL) : NULL;
+    EVP_PKEY *pk = fk != NULL ? PEM_read_PrivateKey(fk, NULL, no_passphrase, NULL) : NULL;
     if (x != NULL && pk != NULL) {
         mismatch = X509_check_private_key(x, pk) != 1;
     }
@@ -307,8 +318,8 @@ int tool_config_chain(gmtls_config *cfg, const char *cert, const char *key)
         return -1;
     }
     const char *d = gmtls_config_last_error(cfg);
-    tool_err("--cert %s / --key %s: %s%s%s: give a PEM certificate chain (leaf first) and its unencrypted PEM "
-             "private key",
+    tool_err("--cert %s / --key %s: %s%s%s: give a PEM certificate chain (leaf first) and its PEM private key "
+             "(with --key-pass SPEC if it is encrypted)",
              cert, key, gmtls_strerror(r), d != NULL && d[0] ? ": " : "", d != NULL ? d : "");
     return -1;
 }

@@ -36,7 +36,7 @@ expect_grep "$TMP/mm-cli.err" "is not the private key of the certificate" "clien
 run_rc "$TMP/nokey.out" "$TMP/nokey.err" "$GMTLS" server --listen 127.0.0.1:0 --cert "$DEV/ecdsa.pem" \
     --key "$DEV/ecdsa.pem"
 expect_eq "server with a certificate as --key: exit 1" "$RC" 1
-expect_grep "$TMP/nokey.err" "no usable PEM private key.*: give a PEM certificate chain \(leaf first\) and its unencrypted PEM private key" \
+expect_grep "$TMP/nokey.err" "no usable PEM private key.*: give a PEM certificate chain \(leaf first\) and its PEM private key" \
     "server with a certificate as --key: says what to give"
 
 # ---------------------------------------------------------------- a missing --ca file: the same status in both
