@@ -1,0 +1,579 @@
+/*
+ * src/pq/mlkem.c - ML-KEM-768 and ML-KEM-1024 (FIPS 203), portable C.
+ *
+ * Polynomials are int16_t[256] with coefficients mod q = 3329. The NTT and
+ * the base-case multiplication use Montgomery arithmetic (R = 2^16) and
+ * Barrett reduction, both branch-free; compression divides by q with a
+ * multiply-and-shift. Nothing branches on or indexes memory by a secret:
+ * the only data-dependent branch is the rejection sampling of the public
+ * matrix A (SampleNTT, from the public seed rho). The ciphertext compare of
+ * decapsulation is an OR of XORs and the implicit-rejection choice a mask
+ * select. Stack copies of secrets are wiped before returning.
+ */
+#include <string.h>
+
+#include "gmtls/mlkem.h"
+#include "pq/pq_internal.h"
+#include "sm/sm_internal.h"
+
+#define Q 3329
+#define N 256
+#define KMAX 4
+
+typedef struct {
+    int16_t c[N];
+} poly;
+
+typedef struct {
+    unsigned k, du, dv; /* eta1 = eta2 = 2 for both sets */
+    size_t ek_len, dk_len, ct_len;
+} params;
+
+static const params P768 = {3, 10, 4, GMTLS_MLKEM768_EK_LEN, GMTLS_MLKEM768_DK_LEN, GMTLS_MLKEM768_CT_LEN};
+static const params P1024 = {4, 11, 5, GMTLS_MLKEM1024_EK_LEN, GMTLS_MLKEM1024_DK_LEN, GMTLS_MLKEM1024_CT_LEN};
+
+static const params *get_params(gmtls_mlkem_param ps)
+{
+    return ps == GMTLS_MLKEM768 ? &P768 : ps == GMTLS_MLKEM1024 ? &P1024 : NULL;
+}
+
+size_t gmtls_mlkem_ek_len(gmtls_mlkem_param ps)
+{
+    const params *p = get_params(ps);
+    return p ? p->ek_len : 0;
+}
+
+size_t gmtls_mlkem_dk_len(gmtls_mlkem_param ps)
+{
+    const params *p = get_params(ps);
+    return p ? p->dk_len : 0;
+}
+
+size_t gmtls_mlkem_ct_len(gmtls_mlkem_param ps)
+{
+    const params *p = get_params(ps);
+    return p ? p->ct_len : 0;
+}
+
+/* ------------------------------------------------------------ arithmetic */
+
+/* zeta^BitRev7(i) * 2^16 mod q, centred, zeta = 17 (FIPS 203 Appendix A). */
+static const int16_t ZETAS[128] = {
+    -1044, -758,  -359,  -1517, 1493,  1422,  287,   202,   -171,  622,  1577,  182,   962,   -1202, -1474, 1468,
+    573,   -1325, 264,   383,   -829,  1458,  -1602, -130,  -681,  1017, 732,   608,   -1542, 411,   -205,  -1571,
+    1223,  652,   -552,  1015,  -1293, 1491,  -282,  -1544, 516,   -8,   -320,  -666,  -1618, -1162, 126,   1469,
+    -853,  -90,   -271,  830,   107,   -1421, -247,  -951,  -398,  961,  -1508, -725,  448,   -1065, 677,   -1275,
+    -1103, 430,   555,   843,   -1251, 871,   1550,  105,   422,   587,  177,   -235,  -291,  -460,  1574,  1653,
+    -246,  778,   1159,  -147,  -777,  1483,  -602,  1119,  -1590, 644,  -872,  349,   418,   329,   -156,  -75,
+    817,   1097,  603,   610,   1322,  -1285, -1465, 384,   -1215, -136, 1218,  -1335, -874,  220,   -1187, -1659,
+    -1185, -1530, -1278, 794,   -1510, -854,  -870,  478,   -108,  -308, 996,   991,   958,   -1460, 1522,  1628};
+
+#define QINV (-3327) /* q^-1 mod 2^16 */
+
+/* a * 2^-16 mod q for |a| < q * 2^15; result in (-q, q). */
+static inline int16_t mont_reduce(int32_t a)
+{
+    int16_t t = (int16_t)((int16_t)a * QINV);
+    return (int16_t)((a - (int32_t)t * Q) >> 16);
+}
+
+static inline int16_t fqmul(int16_t a, int16_t b)
+{
+    return mont_reduce((int32_t)a * b);
+}
+
+/* a mod q, centred in [-(q-1)/2, (q-1)/2], for any int16 a. */
+static inline int16_t barrett_reduce(int16_t a)
+{
+    const int32_t v = ((1 << 26) + Q / 2) / Q;
+    int16_t t = (int16_t)((v * a + (1 << 25)) >> 26);
+    return (int16_t)(a - t * Q);
+}
+
+/* a mod q in [0, q), branch-free. */
+static inline uint16_t freeze(int16_t a)
+{
+    int16_t r = barrett_reduce(a);
+    r = (int16_t)(r + ((r >> 15) & Q));
+    r = (int16_t)(r - Q);
+    r = (int16_t)(r + ((r >> 15) & Q));
+    return (uint16_t)r;
+}
+
+static void poly_reduce(poly *r)
+{
+    for (int i = 0; i < N; i++) {
+        r->c[i] = barrett_reduce(r->c[i]);
+    }
+}
+
+static void poly_add(poly *r, const poly *a)
+{
+    for (int i = 0; i < N; i++) {
+        r->c[i] = (int16_t)(r->c[i] + a->c[i]);
+    }
+}
+
+/* FIPS 203 Algorithm 9, output in bit-reversed order, reduced. */
+static void poly_ntt(poly *p)
+{
+    int16_t *r = p->c;
+    unsigned k = 1;
+    for (unsigned len = 128; len >= 2; len >>= 1) {
+        for (unsigned start = 0; start < N; start += 2 * len) {
+            int16_t zeta = ZETAS[k++];
+            for (unsigned j = start; j < start + len; j++) {
+                int16_t t = fqmul(zeta, r[j + len]);
+                r[j + len] = (int16_t)(r[j] - t);
+                r[j] = (int16_t)(r[j] + t);
+            }
+        }
+    }
+    poly_reduce(p);
+}
+
+/* FIPS 203 Algorithm 10, also multiplying by 2^16 (undoing the factor
+ * 2^-16 the base-case multiplication leaves) and by 128^-1. */
+static void poly_invntt(poly *p)
+{
+    int16_t *r = p->c;
+    const int16_t f = 1441; /* 2^32 / 128 mod q */
+    unsigned k = 127;
+    for (unsigned len = 2; len <= 128; len <<= 1) {
+        for (unsigned start = 0; start < N; start += 2 * len) {
+            int16_t zeta = ZETAS[k--];
+            for (unsigned j = start; j < start + len; j++) {
+                int16_t t = r[j];
+                r[j] = barrett_reduce((int16_t)(t + r[j + len]));
+                r[j + len] = fqmul(zeta, (int16_t)(r[j + len] - t));
+            }
+        }
+    }
+    for (int j = 0; j < N; j++) {
+        r[j] = fqmul(r[j], f);
+    }
+}
+
+/* r += a o b in the NTT domain (Algorithms 11 and 12), times 2^-16. */
+static void poly_basemul_acc(poly *r, const poly *a, const poly *b)
+{
+    for (int i = 0; i < N / 4; i++) {
+        int16_t zeta = ZETAS[64 + i];
+        for (int s = 0; s < 2; s++, zeta = (int16_t)-zeta) {
+            const int16_t *x = &a->c[4 * i + 2 * s], *y = &b->c[4 * i + 2 * s];
+            int16_t *o = &r->c[4 * i + 2 * s];
+            int16_t r0 = (int16_t)(fqmul(fqmul(x[1], y[1]), zeta) + fqmul(x[0], y[0]));
+            int16_t r1 = (int16_t)(fqmul(x[0], y[1]) + fqmul(x[1], y[0]));
+            o[0] = (int16_t)(o[0] + r0);
+            o[1] = (int16_t)(o[1] + r1);
+        }
+    }
+}
+
+/* a * 2^16 mod q */
+static void poly_tomont(poly *r)
+{
+    const int16_t f = (int16_t)((1ULL << 32) % Q);
+    for (int i = 0; i < N; i++) {
+        r->c[i] = fqmul(r->c[i], f);
+    }
+}
+
+/* ------------------------------------------------- encoding, compression */
+
+/* ByteEncode_d (Algorithm 5) of values already < 2^d, LSB first. */
+static void pack_bits(uint8_t *out, const uint16_t *v, unsigned d)
+{
+    uint32_t acc = 0;
+    unsigned bits = 0;
+    for (int i = 0; i < N; i++) {
+        acc |= (uint32_t)v[i] << bits;
+        bits += d;
+        while (bits >= 8) {
+            *out++ = (uint8_t)acc;
+            acc >>= 8;
+            bits -= 8;
+        }
+    }
+}
+
+/* ByteDecode_d (Algorithm 6) without the mod-q step. */
+static void unpack_bits(uint16_t *v, const uint8_t *in, unsigned d)
+{
+    uint32_t acc = 0, mask = (1u << d) - 1;
+    unsigned bits = 0;
+    for (int i = 0; i < N; i++) {
+        while (bits < d) {
+            acc |= (uint32_t)*in++ << bits;
+            bits += 8;
+        }
+        v[i] = (uint16_t)(acc & mask);
+        acc >>= d;
+        bits -= d;
+    }
+}
+
+/* Compress_d(x) = round(2^d x / q) mod 2^d for x in [0, q): the division
+ * is floor(t / q) = (t * 2580335) >> 33, exact for t < 2^23. */
+static inline uint16_t compress(uint16_t x, unsigned d)
+{
+    uint64_t t = ((uint64_t)x << d) + Q / 2;
+    return (uint16_t)(((t * 2580335u) >> 33) & ((1u << d) - 1));
+}
+
+/* Decompress_d(y) = round(q y / 2^d) */
+static inline int16_t decompress(uint16_t y, unsigned d)
+{
+    return (int16_t)(((uint32_t)y * Q + (1u << (d - 1))) >> d);
+}
+
+static void poly_encode12(uint8_t out[384], const poly *a)
+{
+    uint16_t v[N];
+    for (int i = 0; i < N; i++) {
+        v[i] = freeze(a->c[i]);
+    }
+    pack_bits(out, v, 12);
+    gmtls_sm_wipe(v, sizeof v);
+}
+
+/* ByteDecode_12 with the reduction mod q; returns a mask with bit 15 set
+ * when some input value was >= q (the §7.2 modulus check). */
+static uint16_t poly_decode12(poly *r, const uint8_t in[384])
+{
+    uint16_t v[N], bad = 0;
+    unpack_bits(v, in, 12);
+    for (int i = 0; i < N; i++) {
+        int16_t x = (int16_t)(v[i] - Q); /* negative iff v < q */
+        bad |= (uint16_t)~x;             /* bit 15 set iff v >= q */
+        r->c[i] = (int16_t)(x + ((x >> 15) & Q));
+    }
+    gmtls_sm_wipe(v, sizeof v);
+    return bad & 0x8000;
+}
+
+static void poly_compress(uint8_t *out, const poly *a, unsigned d)
+{
+    uint16_t v[N];
+    for (int i = 0; i < N; i++) {
+        v[i] = compress(freeze(a->c[i]), d);
+    }
+    pack_bits(out, v, d);
+    gmtls_sm_wipe(v, sizeof v);
+}
+
+static void poly_decompress(poly *r, const uint8_t *in, unsigned d)
+{
+    uint16_t v[N];
+    unpack_bits(v, in, d);
+    for (int i = 0; i < N; i++) {
+        r->c[i] = decompress(v[i], d);
+    }
+    gmtls_sm_wipe(v, sizeof v);
+}
+
+/* mu = Decompress_1(ByteDecode_1(m)): bit i -> 0 or (q+1)/2, by mask. */
+static void poly_from_msg(poly *r, const uint8_t m[32])
+{
+    for (int i = 0; i < N; i++) {
+        int16_t mask = (int16_t) - (int16_t)((m[i >> 3] >> (i & 7)) & 1);
+        r->c[i] = (int16_t)(mask & ((Q + 1) / 2));
+    }
+}
+
+static void poly_to_msg(uint8_t m[32], const poly *a)
+{
+    memset(m, 0, 32);
+    for (int i = 0; i < N; i++) {
+        m[i >> 3] |= (uint8_t)(compress(freeze(a->c[i]), 1) << (i & 7));
+    }
+}
+
+/* ------------------------------------------------------------- sampling */
+
+/* SampleNTT (Algorithm 7) from XOF(rho || x || y): rejection sampling of
+ * 12-bit values < q. rho is public, so the branches are too. */
+static void sample_ntt(poly *r, const uint8_t rho[32], uint8_t x, uint8_t y)
+{
+    gmtls_keccak_ctx c;
+    uint8_t buf[168];
+    uint8_t ij[2] = {x, y};
+    gmtls_keccak_init(&c, 168);
+    gmtls_keccak_absorb(&c, rho, 32);
+    gmtls_keccak_absorb(&c, ij, 2);
+    gmtls_keccak_finish(&c, 0x1F);
+    unsigned j = 0;
+    while (j < N) {
+        gmtls_keccak_squeeze(&c, buf, sizeof buf);
+        for (unsigned i = 0; i + 3 <= sizeof buf && j < N; i += 3) {
+            uint16_t d1 = (uint16_t)(buf[i] | ((buf[i + 1] & 0x0F) << 8));
+            uint16_t d2 = (uint16_t)((buf[i + 1] >> 4) | (buf[i + 2] << 4));
+            if (d1 < Q) {
+                r->c[j++] = (int16_t)d1;
+            }
+            if (d2 < Q && j < N) {
+                r->c[j++] = (int16_t)d2;
+            }
+        }
+    }
+}
+
+/* SamplePolyCBD_2 (Algorithm 8) of PRF_2(sigma, nonce) = SHAKE256(sigma ||
+ * nonce, 128): each coefficient is (b0 + b1) - (b2 + b3) of 4 bits. */
+static void sample_cbd2(poly *r, const uint8_t sigma[32], uint8_t nonce)
+{
+    uint8_t buf[128];
+    gmtls_shake256_2(sigma, 32, &nonce, 1, buf, sizeof buf);
+    for (int i = 0; i < N / 8; i++) {
+        uint32_t t = (uint32_t)buf[4 * i] | (uint32_t)buf[4 * i + 1] << 8 | (uint32_t)buf[4 * i + 2] << 16 |
+                     (uint32_t)buf[4 * i + 3] << 24;
+        uint32_t s = (t & 0x55555555u) + ((t >> 1) & 0x55555555u);
+        for (int j = 0; j < 8; j++) {
+            int16_t a = (int16_t)((s >> (4 * j)) & 3), b = (int16_t)((s >> (4 * j + 2)) & 3);
+            r->c[8 * i + j] = (int16_t)(a - b);
+        }
+    }
+    gmtls_sm_wipe(buf, sizeof buf);
+}
+
+/* ---------------------------------------------------------------- K-PKE */
+
+/* K-PKE.KeyGen (Algorithm 13): ek_pke = t^ || rho, dk_pke = s^. */
+static void kpke_keygen(const params *p, uint8_t *ek, uint8_t *dkpke, const uint8_t d[32])
+{
+    uint8_t in[33], rs[64];
+    poly s[KMAX], e, a, t;
+    memcpy(in, d, 32);
+    in[32] = (uint8_t)p->k;
+    /* (rho, sigma) <- G(d || k) */
+    gmtls_sha3_512_2(in, 33, NULL, 0, rs);
+    const uint8_t *rho = rs, *sigma = rs + 32;
+    GMTLS_PQ_PUBLIC(rs, 32); /* rho is published in ek */
+    uint8_t nonce = 0;
+    for (unsigned i = 0; i < p->k; i++) {
+        sample_cbd2(&s[i], sigma, nonce++);
+        poly_ntt(&s[i]);
+    }
+    for (unsigned i = 0; i < p->k; i++) {
+        /* t^[i] = sum_j A^[i, j] o s^[j] + e^[i], A^[i, j] = SampleNTT(rho || j || i) */
+        memset(&t, 0, sizeof t);
+        for (unsigned j = 0; j < p->k; j++) {
+            sample_ntt(&a, rho, (uint8_t)j, (uint8_t)i);
+            poly_basemul_acc(&t, &a, &s[j]);
+        }
+        poly_tomont(&t);
+        sample_cbd2(&e, sigma, (uint8_t)(p->k + i));
+        poly_ntt(&e);
+        poly_add(&t, &e);
+        poly_encode12(ek + 384 * i, &t);
+    }
+    memcpy(ek + 384 * p->k, rho, 32);
+    for (unsigned i = 0; i < p->k; i++) {
+        poly_encode12(dkpke + 384 * i, &s[i]);
+    }
+    gmtls_sm_wipe(in, sizeof in);
+    gmtls_sm_wipe(rs, sizeof rs);
+    gmtls_sm_wipe(s, sizeof s);
+    gmtls_sm_wipe(&e, sizeof e);
+    gmtls_sm_wipe(&t, sizeof t);
+}
+
+/* K-PKE.Encrypt (Algorithm 14) with t^ already decoded. */
+static void kpke_encrypt(const params *p, uint8_t *ct, const poly *that, const uint8_t rho[32], const uint8_t m[32],
+                         const uint8_t r[32])
+{
+    poly y[KMAX], a, u, v, tmp;
+    uint8_t nonce = 0;
+    for (unsigned i = 0; i < p->k; i++) {
+        sample_cbd2(&y[i], r, nonce++);
+        poly_ntt(&y[i]);
+    }
+    /* u[i] = NTT^-1(sum_j A^[j, i] o y^[j]) + e1[i], A^[j, i] = SampleNTT(rho || i || j) */
+    for (unsigned i = 0; i < p->k; i++) {
+        memset(&u, 0, sizeof u);
+        for (unsigned j = 0; j < p->k; j++) {
+            sample_ntt(&a, rho, (uint8_t)i, (uint8_t)j);
+            poly_basemul_acc(&u, &a, &y[j]);
+        }
+        poly_reduce(&u);
+        poly_invntt(&u);
+        sample_cbd2(&tmp, r, (uint8_t)(p->k + i));
+        poly_add(&u, &tmp);
+        poly_compress(ct + 32 * p->du * i, &u, p->du);
+    }
+    /* v = NTT^-1(t^T o y^) + e2 + mu */
+    memset(&v, 0, sizeof v);
+    for (unsigned j = 0; j < p->k; j++) {
+        poly_basemul_acc(&v, &that[j], &y[j]);
+    }
+    poly_reduce(&v);
+    poly_invntt(&v);
+    sample_cbd2(&tmp, r, (uint8_t)(2 * p->k));
+    poly_add(&v, &tmp);
+    poly_from_msg(&tmp, m);
+    poly_add(&v, &tmp);
+    poly_compress(ct + 32 * p->du * p->k, &v, p->dv);
+    gmtls_sm_wipe(y, sizeof y);
+    gmtls_sm_wipe(&u, sizeof u);
+    gmtls_sm_wipe(&v, sizeof v);
+    gmtls_sm_wipe(&tmp, sizeof tmp);
+}
+
+/* Decodes t^ from ek; returns non-zero when the modulus check fails. */
+static uint16_t decode_ek(const params *p, poly *that, const uint8_t *ek)
+{
+    uint16_t bad = 0;
+    for (unsigned i = 0; i < p->k; i++) {
+        bad |= poly_decode12(&that[i], ek + 384 * i);
+    }
+    return bad;
+}
+
+/* K-PKE.Decrypt (Algorithm 15) */
+static void kpke_decrypt(const params *p, uint8_t m[32], const uint8_t *dkpke, const uint8_t *ct)
+{
+    poly u, s, w, v;
+    memset(&w, 0, sizeof w);
+    for (unsigned i = 0; i < p->k; i++) {
+        poly_decompress(&u, ct + 32 * p->du * i, p->du);
+        poly_ntt(&u);
+        (void)poly_decode12(&s, dkpke + 384 * i);
+        poly_basemul_acc(&w, &s, &u);
+    }
+    poly_reduce(&w);
+    poly_invntt(&w);
+    poly_decompress(&v, ct + 32 * p->du * p->k, p->dv);
+    /* w = v' - NTT^-1(s^T o NTT(u')) */
+    for (int i = 0; i < N; i++) {
+        w.c[i] = (int16_t)(v.c[i] - w.c[i]);
+    }
+    poly_to_msg(m, &w);
+    gmtls_sm_wipe(&s, sizeof s);
+    gmtls_sm_wipe(&w, sizeof w);
+    gmtls_sm_wipe(&u, sizeof u);
+}
+
+/* --------------------------------------------------------------- ML-KEM */
+
+int gmtls_mlkem_keygen_derand(gmtls_mlkem_param ps, uint8_t *ek, uint8_t *dk, const uint8_t d[32], const uint8_t z[32])
+{
+    const params *p = get_params(ps);
+    if (p == NULL) {
+        return -1;
+    }
+    /* Algorithm 16: dk = dk_pke || ek || H(ek) || z */
+    kpke_keygen(p, ek, dk, d);
+    memcpy(dk + 384 * p->k, ek, p->ek_len);
+    gmtls_sha3_256(ek, p->ek_len, dk + 384 * p->k + p->ek_len);
+    memcpy(dk + 384 * p->k + p->ek_len + 32, z, 32);
+    return 0;
+}
+
+int gmtls_mlkem_keygen(gmtls_mlkem_param ps, uint8_t *ek, uint8_t *dk, gmtls_rng_fn rng, void *rng_ctx)
+{
+    uint8_t dz[64];
+    if (get_params(ps) == NULL || rng(rng_ctx, dz, sizeof dz) != 0) {
+        gmtls_sm_wipe(dz, sizeof dz);
+        return -1;
+    }
+    int r = gmtls_mlkem_keygen_derand(ps, ek, dk, dz, dz + 32);
+    gmtls_sm_wipe(dz, sizeof dz);
+    return r;
+}
+
+int gmtls_mlkem_check_ek(gmtls_mlkem_param ps, const uint8_t *ek)
+{
+    const params *p = get_params(ps);
+    poly t[KMAX];
+    if (p == NULL) {
+        return -1;
+    }
+    return decode_ek(p, t, ek) ? -1 : 0;
+}
+
+int gmtls_mlkem_check_dk(gmtls_mlkem_param ps, const uint8_t *dk)
+{
+    const params *p = get_params(ps);
+    uint8_t h[32];
+    if (p == NULL) {
+        return -1;
+    }
+    /* FIPS 203 §7.3: test <- H(dk[384k : 768k + 32]); test == dk[768k + 32 : 768k + 64] */
+    gmtls_sha3_256(dk + 384 * p->k, p->ek_len, h);
+    return gmtls_sm_ct_memeq(h, dk + 384 * p->k + p->ek_len, 32) ? 0 : -1;
+}
+
+/* Encaps_internal with t^ decoded and H(ek) known. */
+static void encaps_core(const params *p, uint8_t *ct, uint8_t ss[32], const poly *that, const uint8_t *ek,
+                        const uint8_t hek[32], const uint8_t m[32])
+{
+    uint8_t kr[64];
+    /* (K, r) <- G(m || H(ek)) */
+    gmtls_sha3_512_2(m, 32, hek, 32, kr);
+    kpke_encrypt(p, ct, that, ek + 384 * p->k, m, kr + 32);
+    memcpy(ss, kr, 32);
+    gmtls_sm_wipe(kr, sizeof kr);
+}
+
+int gmtls_mlkem_encaps_derand(gmtls_mlkem_param ps, uint8_t *ct, uint8_t ss[32], const uint8_t *ek, const uint8_t m[32])
+{
+    const params *p = get_params(ps);
+    poly that[KMAX];
+    uint8_t hek[32];
+    if (p == NULL) {
+        return -1;
+    }
+    /* FIPS 203 §7.2: the modulus check, ek = ByteEncode12(ByteDecode12(ek)) */
+    if (decode_ek(p, that, ek) != 0) {
+        memset(ct, 0, p->ct_len);
+        memset(ss, 0, 32);
+        return -1;
+    }
+    gmtls_sha3_256(ek, p->ek_len, hek);
+    encaps_core(p, ct, ss, that, ek, hek, m);
+    return 0;
+}
+
+int gmtls_mlkem_encaps(gmtls_mlkem_param ps, uint8_t *ct, uint8_t ss[32], const uint8_t *ek, gmtls_rng_fn rng,
+                       void *rng_ctx)
+{
+    uint8_t m[32];
+    int r = -1;
+    if (get_params(ps) != NULL && rng(rng_ctx, m, sizeof m) == 0) {
+        r = gmtls_mlkem_encaps_derand(ps, ct, ss, ek, m);
+    }
+    gmtls_sm_wipe(m, sizeof m);
+    return r;
+}
+
+int gmtls_mlkem_decaps(gmtls_mlkem_param ps, uint8_t ss[32], const uint8_t *ct, const uint8_t *dk)
+{
+    const params *p = get_params(ps);
+    if (p == NULL || gmtls_mlkem_check_dk(ps, dk) != 0) {
+        memset(ss, 0, 32);
+        return -1;
+    }
+    const uint8_t *dkpke = dk, *ekpke = dk + 384 * p->k, *h = ekpke + p->ek_len, *z = h + 32;
+    uint8_t m[32], k1[32], kbar[32], ct2[GMTLS_MLKEM_MAX_CT_LEN];
+    poly that[KMAX];
+    kpke_decrypt(p, m, dkpke, ct);
+    /* (K', r') <- G(m' || h); c' <- K-PKE.Encrypt(ek_pke, m', r') */
+    (void)decode_ek(p, that, ekpke);
+    encaps_core(p, ct2, k1, that, ekpke, h, m);
+    /* K-bar <- J(z || c) */
+    gmtls_shake256_2(z, 32, ct, p->ct_len, kbar, 32);
+    /* if c != c' then K' <- K-bar: OR of XORs, then a mask select */
+    uint32_t diff = 0;
+    for (size_t i = 0; i < p->ct_len; i++) {
+        diff |= (uint32_t)(ct[i] ^ ct2[i]);
+    }
+    uint8_t mask = (uint8_t)gmtls_sm_value_barrier_u32(gmtls_sm_ct_nonzero_mask32(diff));
+    for (int i = 0; i < 32; i++) {
+        ss[i] = (uint8_t)(k1[i] ^ (mask & (k1[i] ^ kbar[i])));
+    }
+    gmtls_sm_wipe(m, sizeof m);
+    gmtls_sm_wipe(k1, sizeof k1);
+    gmtls_sm_wipe(kbar, sizeof kbar);
+    gmtls_sm_wipe(ct2, sizeof ct2);
+    return 0;
+}

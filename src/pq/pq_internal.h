@@ -1,0 +1,39 @@
+/*
+ * src/pq/pq_internal.h - internals of the post-quantum primitives: the
+ * Keccak sponge (FIPS 202) ML-KEM is built on. No TLS knowledge, no
+ * OpenSSL header; nothing here is exported from the shared library.
+ */
+#ifndef GMTLS_PQ_INTERNAL_H
+#define GMTLS_PQ_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ctgrind (tests/pq/ct_mlkem_test.c): marks a value derived from secrets
+ * as public at the point the algorithm makes it public (rho, part of ek). */
+#ifdef GMTLS_PQ_CTGRIND
+#include <valgrind/memcheck.h>
+#define GMTLS_PQ_PUBLIC(p, n) VALGRIND_MAKE_MEM_DEFINED((p), (n))
+#else
+#define GMTLS_PQ_PUBLIC(p, n) ((void)0)
+#endif
+
+typedef struct {
+    uint64_t st[25];
+    unsigned rate; /* bytes: 168 SHAKE128, 136 SHAKE256/SHA3-256, 72 SHA3-512 */
+    unsigned pos;
+} gmtls_keccak_ctx;
+
+void gmtls_keccak_f1600(uint64_t st[25]);
+void gmtls_keccak_init(gmtls_keccak_ctx *c, unsigned rate);
+void gmtls_keccak_absorb(gmtls_keccak_ctx *c, const uint8_t *in, size_t len);
+/* Pads (ds = 0x06 for SHA-3, 0x1F for SHAKE) and switches to squeezing. */
+void gmtls_keccak_finish(gmtls_keccak_ctx *c, uint8_t ds);
+void gmtls_keccak_squeeze(gmtls_keccak_ctx *c, uint8_t *out, size_t len);
+
+void gmtls_sha3_256(const uint8_t *in, size_t len, uint8_t out[32]);
+/* SHA3-512(a || b), SHAKE256(a || b) */
+void gmtls_sha3_512_2(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen, uint8_t out[64]);
+void gmtls_shake256_2(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen, uint8_t *out, size_t outlen);
+
+#endif
