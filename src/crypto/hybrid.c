@@ -129,9 +129,10 @@ static int hybrid_respond(const hybrid_def *d, const uint8_t *peer, size_t peerl
     uint8_t ct[GMTLS_MLKEM_MAX_CT_LEN], ss[GMTLS_MLKEM_SS_LEN], ecpub[GMTLS_MAX_KEX_PUB], ecs[GMTLS_MAX_KEX_SECRET];
     /* RFC 10024: "the server MUST perform the encapsulation key check
      * described in Section 7.2 of [FIPS203] on the client's encapsulation
-     * key, and abort with an illegal_parameter alert if it fails" */
-    if (gmtls_mlkem_check_ek(d->ps, ek) != 0) {
-        return GMTLS_ALERT_ILLEGAL_PARAMETER;
+     * key, and abort with an illegal_parameter alert if it fails";
+     * gmtls_mlkem_encaps runs that check before anything else. */
+    if (gmtls_mlkem_encaps(d->ps, ct, ss, ek, gmtls_rng_cb, NULL) != 0) {
+        return gmtls_mlkem_check_ek(d->ps, ek) != 0 ? GMTLS_ALERT_ILLEGAL_PARAMETER : GMTLS_ERR_CRYPTO;
     }
     int rc;
     if (d->ec->respond != NULL) {
@@ -145,9 +146,6 @@ static int hybrid_respond(const hybrid_def *d, const uint8_t *peer, size_t peerl
         }
     }
     if (rc == 0 && (ecpl != d->ec_len || ecsl != d->ec_secret_len)) {
-        rc = GMTLS_ERR_CRYPTO;
-    }
-    if (rc == 0 && gmtls_mlkem_encaps(d->ps, ct, ss, ek, gmtls_rng_cb, NULL) != 0) {
         rc = GMTLS_ERR_CRYPTO;
     }
     if (rc == 0) {

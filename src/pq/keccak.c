@@ -117,11 +117,28 @@ static inline void xor_byte(uint64_t st[25], unsigned pos, uint8_t b)
 
 static inline uint64_t load_le64(const uint8_t *p)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+#else
     uint64_t v = 0;
     for (int i = 7; i >= 0; i--) {
         v = v << 8 | p[i];
     }
     return v;
+#endif
+}
+
+static inline void store_le64(uint8_t *p, uint64_t v)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(p, &v, 8);
+#else
+    for (int i = 0; i < 8; i++) {
+        p[i] = (uint8_t)(v >> (8 * i));
+    }
+#endif
 }
 
 void gmtls_keccak_absorb(gmtls_keccak_ctx *c, const uint8_t *in, size_t len)
@@ -170,7 +187,12 @@ void gmtls_keccak_squeeze(gmtls_keccak_ctx *c, uint8_t *out, size_t len)
         if (n > len) {
             n = len;
         }
-        for (size_t i = 0; i < n; i++, c->pos++) {
+        size_t i = 0;
+        /* whole lanes when aligned to a lane, then bytes */
+        for (; (c->pos & 7) == 0 && i + 8 <= n; i += 8, c->pos += 8) {
+            store_le64(out + i, c->st[c->pos >> 3]);
+        }
+        for (; i < n; i++, c->pos++) {
             out[i] = (uint8_t)(c->st[c->pos >> 3] >> (8 * (c->pos & 7)));
         }
         out += n;

@@ -154,18 +154,23 @@ static void poly_invntt(poly *p)
     }
 }
 
-/* r += a o b in the NTT domain (Algorithms 11 and 12), times 2^-16. */
-static void poly_basemul_acc(poly *r, const poly *a, const poly *b)
+/* r = sum_j a[j] o b[j] in the NTT domain (Algorithms 11 and 12), times
+ * 2^-16, reduced. Each base-case product a0 b0 + a1 b1 zeta is summed in
+ * 32 bits over the k terms and Montgomery-reduced once: a term is below
+ * 2 q^2 < 2^25 in magnitude, four of them below q 2^15. */
+static void polyvec_basemul(poly *r, const poly *a, const poly *b, unsigned k)
 {
     for (int i = 0; i < N / 4; i++) {
         int16_t zeta = ZETAS[64 + i];
         for (int s = 0; s < 2; s++, zeta = (int16_t)-zeta) {
-            const int16_t *x = &a->c[4 * i + 2 * s], *y = &b->c[4 * i + 2 * s];
-            int16_t *o = &r->c[4 * i + 2 * s];
-            int16_t r0 = (int16_t)(fqmul(fqmul(x[1], y[1]), zeta) + fqmul(x[0], y[0]));
-            int16_t r1 = (int16_t)(fqmul(x[0], y[1]) + fqmul(x[1], y[0]));
-            o[0] = (int16_t)(o[0] + r0);
-            o[1] = (int16_t)(o[1] + r1);
+            int32_t r0 = 0, r1 = 0;
+            for (unsigned j = 0; j < k; j++) {
+                const int16_t *x = &a[j].c[4 * i + 2 * s], *y = &b[j].c[4 * i + 2 * s];
+                r0 += (int32_t)fqmul(x[1], y[1]) * zeta + (int32_t)x[0] * y[0];
+                r1 += (int32_t)x[0] * y[1] + (int32_t)x[1] * y[0];
+            }
+            r->c[4 * i + 2 * s] = mont_reduce(r0);
+            r->c[4 * i + 2 * s + 1] = mont_reduce(r1);
         }
     }
 }
@@ -296,7 +301,7 @@ static void poly_to_msg(uint8_t m[32], const poly *a)
 static void sample_ntt(poly *r, const uint8_t rho[32], uint8_t x, uint8_t y)
 {
     gmtls_keccak_ctx c;
-    uint8_t buf[168];
+    uint8_t buf[3 * 168]; /* three blocks are enough for almost every rho */
     uint8_t ij[2] = {x, y};
     gmtls_keccak_init(&c, 168);
     gmtls_keccak_absorb(&c, rho, 32);
@@ -342,7 +347,7 @@ static void sample_cbd2(poly *r, const uint8_t sigma[32], uint8_t nonce)
 static void kpke_keygen(const params *p, uint8_t *ek, uint8_t *dkpke, const uint8_t d[32])
 {
     uint8_t in[33], rs[64];
-    poly s[KMAX], e, a, t;
+    poly s[KMAX], e, a[KMAX], t;
     memcpy(in, d, 32);
     in[32] = (uint8_t)p->k;
     /* (rho, sigma) <- G(d || k) */
@@ -356,11 +361,10 @@ static void kpke_keygen(const params *p, uint8_t *ek, uint8_t *dkpke, const uint
     }
     for (unsigned i = 0; i < p->k; i++) {
         /* t^[i] = sum_j A^[i, j] o s^[j] + e^[i], A^[i, j] = SampleNTT(rho || j || i) */
-        memset(&t, 0, sizeof t);
         for (unsigned j = 0; j < p->k; j++) {
-            sample_ntt(&a, rho, (uint8_t)j, (uint8_t)i);
-            poly_basemul_acc(&t, &a, &s[j]);
+            sample_ntt(&a[j], rho, (uint8_t)j, (uint8_t)i);
         }
+        polyvec_basemul(&t, a, s, p->k);
         poly_tomont(&t);
         sample_cbd2(&e, sigma, (uint8_t)(p->k + i));
         poly_ntt(&e);
@@ -382,7 +386,7 @@ static void kpke_keygen(const params *p, uint8_t *ek, uint8_t *dkpke, const uint
 static void kpke_encrypt(const params *p, uint8_t *ct, const poly *that, const uint8_t rho[32], const uint8_t m[32],
                          const uint8_t r[32])
 {
-    poly y[KMAX], a, u, v, tmp;
+    poly y[KMAX], a[KMAX], u, v, tmp;
     uint8_t nonce = 0;
     for (unsigned i = 0; i < p->k; i++) {
         sample_cbd2(&y[i], r, nonce++);
@@ -390,23 +394,17 @@ static void kpke_encrypt(const params *p, uint8_t *ct, const poly *that, const u
     }
     /* u[i] = NTT^-1(sum_j A^[j, i] o y^[j]) + e1[i], A^[j, i] = SampleNTT(rho || i || j) */
     for (unsigned i = 0; i < p->k; i++) {
-        memset(&u, 0, sizeof u);
         for (unsigned j = 0; j < p->k; j++) {
-            sample_ntt(&a, rho, (uint8_t)i, (uint8_t)j);
-            poly_basemul_acc(&u, &a, &y[j]);
+            sample_ntt(&a[j], rho, (uint8_t)i, (uint8_t)j);
         }
-        poly_reduce(&u);
+        polyvec_basemul(&u, a, y, p->k);
         poly_invntt(&u);
         sample_cbd2(&tmp, r, (uint8_t)(p->k + i));
         poly_add(&u, &tmp);
         poly_compress(ct + 32 * p->du * i, &u, p->du);
     }
     /* v = NTT^-1(t^T o y^) + e2 + mu */
-    memset(&v, 0, sizeof v);
-    for (unsigned j = 0; j < p->k; j++) {
-        poly_basemul_acc(&v, &that[j], &y[j]);
-    }
-    poly_reduce(&v);
+    polyvec_basemul(&v, that, y, p->k);
     poly_invntt(&v);
     sample_cbd2(&tmp, r, (uint8_t)(2 * p->k));
     poly_add(&v, &tmp);
@@ -432,15 +430,13 @@ static uint16_t decode_ek(const params *p, poly *that, const uint8_t *ek)
 /* K-PKE.Decrypt (Algorithm 15) */
 static void kpke_decrypt(const params *p, uint8_t m[32], const uint8_t *dkpke, const uint8_t *ct)
 {
-    poly u, s, w, v;
-    memset(&w, 0, sizeof w);
+    poly u[KMAX], s[KMAX], w, v;
     for (unsigned i = 0; i < p->k; i++) {
-        poly_decompress(&u, ct + 32 * p->du * i, p->du);
-        poly_ntt(&u);
-        (void)poly_decode12(&s, dkpke + 384 * i);
-        poly_basemul_acc(&w, &s, &u);
+        poly_decompress(&u[i], ct + 32 * p->du * i, p->du);
+        poly_ntt(&u[i]);
+        (void)poly_decode12(&s[i], dkpke + 384 * i);
     }
-    poly_reduce(&w);
+    polyvec_basemul(&w, s, u, p->k);
     poly_invntt(&w);
     poly_decompress(&v, ct + 32 * p->du * p->k, p->dv);
     /* w = v' - NTT^-1(s^T o NTT(u')) */
@@ -448,9 +444,9 @@ static void kpke_decrypt(const params *p, uint8_t m[32], const uint8_t *dkpke, c
         w.c[i] = (int16_t)(v.c[i] - w.c[i]);
     }
     poly_to_msg(m, &w);
-    gmtls_sm_wipe(&s, sizeof s);
+    gmtls_sm_wipe(s, sizeof s);
     gmtls_sm_wipe(&w, sizeof w);
-    gmtls_sm_wipe(&u, sizeof u);
+    gmtls_sm_wipe(u, sizeof u);
 }
 
 /* --------------------------------------------------------------- ML-KEM */
