@@ -531,6 +531,10 @@ int gmtls_cmd_speed(int argc, char **argv)
     } else {
         printf("cpu path: %s; bulk rows on %d-byte buffers, %.2f s per measurement%s\n", path,
                SPEED_BUF, secs, speed_repeat > 1 ? ", median of repeats" : "");
+        if (want[8] || want[9] || want[10]) {
+            printf("ML-KEM path: %s; mlkem768-* rows: the openssl column is one X25519 key pair + shared secret\n",
+                   gmtls_mlkem_cpu_path());
+        }
         /* Say which baselines these are: a newer libgcrypt (1.11+) has GFNI/AVX-512
          * SM4, which Debian 12's 1.10 lacks (docs/PERFORMANCE.md). */
 #ifdef GMTLS_HAVE_GCRYPT

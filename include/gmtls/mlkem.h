@@ -38,6 +38,12 @@ typedef enum { GMTLS_MLKEM768 = 768, GMTLS_MLKEM1024 = 1024 } gmtls_mlkem_param;
 #define GMTLS_MLKEM_SS_LEN 32
 #define GMTLS_MLKEM_SEED_LEN 32 /* each of d, z, m */
 
+/** The implementation path in use: "avx2" (4-way SHAKE for sampling the
+ *  matrix and the noise) when the CPU has AVX2, else "portable".
+ *  GMTLS_CPU=portable in the environment forces the portable path. Both
+ *  give the same bytes. */
+GMTLS_API const char *gmtls_mlkem_cpu_path(void);
+
 /** Sizes of the encapsulation key, decapsulation key and ciphertext; 0 for
  *  an unknown parameter set. */
 GMTLS_API size_t gmtls_mlkem_ek_len(gmtls_mlkem_param ps);

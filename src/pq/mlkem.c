@@ -10,6 +10,8 @@
  * decapsulation is an OR of XORs and the implicit-rejection choice a mask
  * select. Stack copies of secrets are wiped before returning.
  */
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gmtls/mlkem.h"
@@ -296,8 +298,25 @@ static void poly_to_msg(uint8_t m[32], const poly *a)
 
 /* ------------------------------------------------------------- sampling */
 
-/* SampleNTT (Algorithm 7) from XOF(rho || x || y): rejection sampling of
- * 12-bit values < q. rho is public, so the branches are too. */
+/* Rejection sampling of 12-bit values < q from buf (a multiple of 3
+ * bytes) into r[j..N); returns the new j. The input is public (the XOF of
+ * rho), so the branches are too. */
+static unsigned rej_uniform(int16_t *r, unsigned j, const uint8_t *buf, size_t len)
+{
+    for (size_t i = 0; i + 3 <= len && j < N; i += 3) {
+        uint16_t d1 = (uint16_t)(buf[i] | ((buf[i + 1] & 0x0F) << 8));
+        uint16_t d2 = (uint16_t)((buf[i + 1] >> 4) | (buf[i + 2] << 4));
+        if (d1 < Q) {
+            r[j++] = (int16_t)d1;
+        }
+        if (d2 < Q && j < N) {
+            r[j++] = (int16_t)d2;
+        }
+    }
+    return j;
+}
+
+/* SampleNTT (Algorithm 7) from XOF(rho || x || y) = SHAKE128. */
 static void sample_ntt(poly *r, const uint8_t rho[32], uint8_t x, uint8_t y)
 {
     gmtls_keccak_ctx c;
@@ -310,25 +329,14 @@ static void sample_ntt(poly *r, const uint8_t rho[32], uint8_t x, uint8_t y)
     unsigned j = 0;
     while (j < N) {
         gmtls_keccak_squeeze(&c, buf, sizeof buf);
-        for (unsigned i = 0; i + 3 <= sizeof buf && j < N; i += 3) {
-            uint16_t d1 = (uint16_t)(buf[i] | ((buf[i + 1] & 0x0F) << 8));
-            uint16_t d2 = (uint16_t)((buf[i + 1] >> 4) | (buf[i + 2] << 4));
-            if (d1 < Q) {
-                r->c[j++] = (int16_t)d1;
-            }
-            if (d2 < Q && j < N) {
-                r->c[j++] = (int16_t)d2;
-            }
-        }
+        j = rej_uniform(r->c, j, buf, sizeof buf);
     }
 }
 
-/* SamplePolyCBD_2 (Algorithm 8) of PRF_2(sigma, nonce) = SHAKE256(sigma ||
- * nonce, 128): each coefficient is (b0 + b1) - (b2 + b3) of 4 bits. */
-static void sample_cbd2(poly *r, const uint8_t sigma[32], uint8_t nonce)
+/* SamplePolyCBD_2 (Algorithm 8) of 128 PRF bytes: each coefficient is
+ * (b0 + b1) - (b2 + b3) of 4 bits. */
+static void cbd2(poly *r, const uint8_t buf[128])
 {
-    uint8_t buf[128];
-    gmtls_shake256_2(sigma, 32, &nonce, 1, buf, sizeof buf);
     for (int i = 0; i < N / 8; i++) {
         uint32_t t = (uint32_t)buf[4 * i] | (uint32_t)buf[4 * i + 1] << 8 | (uint32_t)buf[4 * i + 2] << 16 |
                      (uint32_t)buf[4 * i + 3] << 24;
@@ -338,7 +346,160 @@ static void sample_cbd2(poly *r, const uint8_t sigma[32], uint8_t nonce)
             r->c[8 * i + j] = (int16_t)(a - b);
         }
     }
+}
+
+/* PRF_2(sigma, nonce) = SHAKE256(sigma || nonce, 128), then CBD_2. */
+static void sample_cbd2(poly *r, const uint8_t sigma[32], uint8_t nonce)
+{
+    uint8_t buf[128];
+    gmtls_shake256_2(sigma, 32, &nonce, 1, buf, sizeof buf);
+    cbd2(r, buf);
     gmtls_sm_wipe(buf, sizeof buf);
+}
+
+/* ------------------------------------------------------ implementation path */
+
+static atomic_int pq_path = -1; /* 0 portable, 1 avx2 */
+
+static int use_avx2(void)
+{
+    int p = atomic_load_explicit(&pq_path, memory_order_relaxed);
+    if (p < 0) {
+        const char *e = getenv("GMTLS_CPU");
+        p = (e != NULL && strcmp(e, "portable") == 0) ? 0 : gmtls_pq_have_avx2() ? 1 : 0;
+        atomic_store_explicit(&pq_path, p, memory_order_relaxed);
+    }
+    return p;
+}
+
+const char *gmtls_pq_cpu_path(void)
+{
+    return use_avx2() ? "avx2" : "portable";
+}
+
+const char *gmtls_mlkem_cpu_path(void)
+{
+    return gmtls_pq_cpu_path();
+}
+
+void gmtls_pq_impl_reset(void)
+{
+    atomic_store_explicit(&pq_path, -1, memory_order_relaxed);
+}
+
+static inline void store_le64(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++) {
+        p[i] = (uint8_t)(v >> (8 * i));
+    }
+}
+
+static inline uint64_t load_le64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--) {
+        v = v << 8 | p[i];
+    }
+    return v;
+}
+
+/* Four sponges at once: lane s absorbs the one block in[s] (already padded,
+ * rate bytes). m <= 4 lanes are used; the others repeat lane 0. */
+static void x4_absorb_block(uint64_t st[100], uint8_t in[4][168], unsigned rate, unsigned m)
+{
+    memset(st, 0, 100 * sizeof(uint64_t));
+    for (unsigned s = 0; s < 4; s++) {
+        const uint8_t *b = in[s < m ? s : 0];
+        for (unsigned i = 0; i < rate / 8; i++) {
+            st[4 * i + s] = load_le64(b + 8 * i);
+        }
+    }
+}
+
+static void x4_extract(const uint64_t st[100], unsigned s, uint8_t *out, unsigned len)
+{
+    for (unsigned i = 0; i < len / 8; i++) {
+        store_le64(out + 8 * i, st[4 * i + s]);
+    }
+}
+
+/* SampleNTT of m <= 4 entries (xy[2 s], xy[2 s + 1]) at once. */
+static void sample_ntt_x4(poly *const *out, const uint8_t rho[32], const uint8_t *xy, unsigned m)
+{
+    uint64_t st[100];
+    uint8_t blk[4][168], buf[168];
+    unsigned cnt[4] = {0, 0, 0, 0};
+    for (unsigned s = 0; s < m; s++) {
+        memset(blk[s], 0, 168);
+        memcpy(blk[s], rho, 32);
+        blk[s][32] = xy[2 * s];
+        blk[s][33] = xy[2 * s + 1];
+        blk[s][34] ^= 0x1F; /* SHAKE domain bits and pad10*1 (FIPS 202 §6.2) */
+        blk[s][167] ^= 0x80;
+    }
+    x4_absorb_block(st, blk, 168, m);
+    for (int done = 0; !done;) {
+        gmtls_keccak_f1600_x4_avx2(st);
+        done = 1;
+        for (unsigned s = 0; s < m; s++) {
+            if (cnt[s] < N) {
+                x4_extract(st, s, buf, 168);
+                cnt[s] = rej_uniform(out[s]->c, cnt[s], buf, 168);
+                done &= cnt[s] == N;
+            }
+        }
+    }
+}
+
+/* PRF_2 + CBD_2 of m <= 4 nonces at once (secret sigma: no branch on data). */
+static void sample_cbd2_x4(poly *const *out, const uint8_t sigma[32], const uint8_t *nonces, unsigned m)
+{
+    uint64_t st[100];
+    uint8_t blk[4][168], buf[136];
+    for (unsigned s = 0; s < m; s++) {
+        memset(blk[s], 0, 136);
+        memcpy(blk[s], sigma, 32);
+        blk[s][32] = nonces[s];
+        blk[s][33] ^= 0x1F;
+        blk[s][135] ^= 0x80;
+    }
+    x4_absorb_block(st, blk, 136, m);
+    gmtls_keccak_f1600_x4_avx2(st);
+    for (unsigned s = 0; s < m; s++) {
+        x4_extract(st, s, buf, 136);
+        cbd2(out[s], buf);
+    }
+    gmtls_sm_wipe(st, sizeof st);
+    gmtls_sm_wipe(blk, sizeof blk);
+    gmtls_sm_wipe(buf, sizeof buf);
+}
+
+/* n matrix entries out[i] = SampleNTT(rho || xy[2 i] || xy[2 i + 1]). */
+static void sample_ntt_many(poly *const *out, const uint8_t rho[32], const uint8_t *xy, unsigned n)
+{
+    unsigned i = 0;
+    if (use_avx2()) {
+        for (; i + 2 <= n; i += 4) {
+            sample_ntt_x4(out + i, rho, xy + 2 * i, n - i < 4 ? n - i : 4);
+        }
+    }
+    for (; i < n; i++) {
+        sample_ntt(out[i], rho, xy[2 * i], xy[2 * i + 1]);
+    }
+}
+
+/* n noise polynomials out[i] = CBD_2(PRF_2(sigma, nonces[i])). */
+static void sample_cbd2_many(poly *const *out, const uint8_t sigma[32], const uint8_t *nonces, unsigned n)
+{
+    unsigned i = 0;
+    if (use_avx2()) {
+        for (; i + 2 <= n; i += 4) {
+            sample_cbd2_x4(out + i, sigma, nonces + i, n - i < 4 ? n - i : 4);
+        }
+    }
+    for (; i < n; i++) {
+        sample_cbd2(out[i], sigma, nonces[i]);
+    }
 }
 
 /* ---------------------------------------------------------------- K-PKE */
@@ -346,39 +507,52 @@ static void sample_cbd2(poly *r, const uint8_t sigma[32], uint8_t nonce)
 /* K-PKE.KeyGen (Algorithm 13): ek_pke = t^ || rho, dk_pke = s^. */
 static void kpke_keygen(const params *p, uint8_t *ek, uint8_t *dkpke, const uint8_t d[32])
 {
-    uint8_t in[33], rs[64];
-    poly s[KMAX], e, a[KMAX], t;
+    uint8_t in[33], rs[64], nonces[2 * KMAX] = {0}, xy[2 * KMAX * KMAX] = {0};
+    poly s[KMAX], e[KMAX], a[KMAX * KMAX], t;
+    poly *ptr[KMAX * KMAX] = {NULL};
+    const unsigned k = p->k;
     memcpy(in, d, 32);
-    in[32] = (uint8_t)p->k;
+    in[32] = (uint8_t)k;
     /* (rho, sigma) <- G(d || k) */
     gmtls_sha3_512_2(in, 33, NULL, 0, rs);
     const uint8_t *rho = rs, *sigma = rs + 32;
     GMTLS_PQ_PUBLIC(rs, 32); /* rho is published in ek */
-    uint8_t nonce = 0;
-    for (unsigned i = 0; i < p->k; i++) {
-        sample_cbd2(&s[i], sigma, nonce++);
-        poly_ntt(&s[i]);
+    /* s[i] = CBD(PRF(sigma, i)), e[i] = CBD(PRF(sigma, k + i)) */
+    for (unsigned i = 0; i < k; i++) {
+        ptr[i] = &s[i];
+        ptr[k + i] = &e[i];
+        nonces[i] = (uint8_t)i;
+        nonces[k + i] = (uint8_t)(k + i);
     }
-    for (unsigned i = 0; i < p->k; i++) {
-        /* t^[i] = sum_j A^[i, j] o s^[j] + e^[i], A^[i, j] = SampleNTT(rho || j || i) */
-        for (unsigned j = 0; j < p->k; j++) {
-            sample_ntt(&a[j], rho, (uint8_t)j, (uint8_t)i);
+    sample_cbd2_many(ptr, sigma, nonces, 2 * k);
+    for (unsigned i = 0; i < k; i++) {
+        poly_ntt(&s[i]);
+        poly_ntt(&e[i]);
+    }
+    /* A^[i, j] = SampleNTT(rho || j || i) */
+    for (unsigned i = 0; i < k; i++) {
+        for (unsigned j = 0; j < k; j++) {
+            ptr[i * k + j] = &a[i * k + j];
+            xy[2 * (i * k + j)] = (uint8_t)j;
+            xy[2 * (i * k + j) + 1] = (uint8_t)i;
         }
-        polyvec_basemul(&t, a, s, p->k);
+    }
+    sample_ntt_many(ptr, rho, xy, k * k);
+    for (unsigned i = 0; i < k; i++) {
+        /* t^[i] = sum_j A^[i, j] o s^[j] + e^[i] */
+        polyvec_basemul(&t, &a[i * k], s, k);
         poly_tomont(&t);
-        sample_cbd2(&e, sigma, (uint8_t)(p->k + i));
-        poly_ntt(&e);
-        poly_add(&t, &e);
+        poly_add(&t, &e[i]);
         poly_encode12(ek + 384 * i, &t);
     }
-    memcpy(ek + 384 * p->k, rho, 32);
-    for (unsigned i = 0; i < p->k; i++) {
+    memcpy(ek + 384 * k, rho, 32);
+    for (unsigned i = 0; i < k; i++) {
         poly_encode12(dkpke + 384 * i, &s[i]);
     }
     gmtls_sm_wipe(in, sizeof in);
     gmtls_sm_wipe(rs, sizeof rs);
     gmtls_sm_wipe(s, sizeof s);
-    gmtls_sm_wipe(&e, sizeof e);
+    gmtls_sm_wipe(e, sizeof e);
     gmtls_sm_wipe(&t, sizeof t);
 }
 
@@ -386,35 +560,52 @@ static void kpke_keygen(const params *p, uint8_t *ek, uint8_t *dkpke, const uint
 static void kpke_encrypt(const params *p, uint8_t *ct, const poly *that, const uint8_t rho[32], const uint8_t m[32],
                          const uint8_t r[32])
 {
-    poly y[KMAX], a[KMAX], u, v, tmp;
-    uint8_t nonce = 0;
-    for (unsigned i = 0; i < p->k; i++) {
-        sample_cbd2(&y[i], r, nonce++);
+    poly y[KMAX], e1[KMAX], e2, a[KMAX * KMAX], u, v, mu;
+    poly *ptr[KMAX * KMAX] = {NULL};
+    uint8_t nonces[2 * KMAX + 1] = {0}, xy[2 * KMAX * KMAX] = {0};
+    const unsigned k = p->k;
+    /* y[i] = CBD(PRF(r, i)), e1[i] = CBD(PRF(r, k + i)), e2 = CBD(PRF(r, 2k)) */
+    for (unsigned i = 0; i < k; i++) {
+        ptr[i] = &y[i];
+        ptr[k + i] = &e1[i];
+        nonces[i] = (uint8_t)i;
+        nonces[k + i] = (uint8_t)(k + i);
+    }
+    ptr[2 * k] = &e2;
+    nonces[2 * k] = (uint8_t)(2 * k);
+    sample_cbd2_many(ptr, r, nonces, 2 * k + 1);
+    for (unsigned i = 0; i < k; i++) {
         poly_ntt(&y[i]);
     }
-    /* u[i] = NTT^-1(sum_j A^[j, i] o y^[j]) + e1[i], A^[j, i] = SampleNTT(rho || i || j) */
-    for (unsigned i = 0; i < p->k; i++) {
-        for (unsigned j = 0; j < p->k; j++) {
-            sample_ntt(&a[j], rho, (uint8_t)i, (uint8_t)j);
+    /* row i of A^T: A^[j, i] = SampleNTT(rho || i || j) */
+    for (unsigned i = 0; i < k; i++) {
+        for (unsigned j = 0; j < k; j++) {
+            ptr[i * k + j] = &a[i * k + j];
+            xy[2 * (i * k + j)] = (uint8_t)i;
+            xy[2 * (i * k + j) + 1] = (uint8_t)j;
         }
-        polyvec_basemul(&u, a, y, p->k);
+    }
+    sample_ntt_many(ptr, rho, xy, k * k);
+    /* u[i] = NTT^-1(sum_j A^[j, i] o y^[j]) + e1[i] */
+    for (unsigned i = 0; i < k; i++) {
+        polyvec_basemul(&u, &a[i * k], y, k);
         poly_invntt(&u);
-        sample_cbd2(&tmp, r, (uint8_t)(p->k + i));
-        poly_add(&u, &tmp);
+        poly_add(&u, &e1[i]);
         poly_compress(ct + 32 * p->du * i, &u, p->du);
     }
     /* v = NTT^-1(t^T o y^) + e2 + mu */
-    polyvec_basemul(&v, that, y, p->k);
+    polyvec_basemul(&v, that, y, k);
     poly_invntt(&v);
-    sample_cbd2(&tmp, r, (uint8_t)(2 * p->k));
-    poly_add(&v, &tmp);
-    poly_from_msg(&tmp, m);
-    poly_add(&v, &tmp);
-    poly_compress(ct + 32 * p->du * p->k, &v, p->dv);
+    poly_add(&v, &e2);
+    poly_from_msg(&mu, m);
+    poly_add(&v, &mu);
+    poly_compress(ct + 32 * p->du * k, &v, p->dv);
     gmtls_sm_wipe(y, sizeof y);
+    gmtls_sm_wipe(e1, sizeof e1);
+    gmtls_sm_wipe(&e2, sizeof e2);
     gmtls_sm_wipe(&u, sizeof u);
     gmtls_sm_wipe(&v, sizeof v);
-    gmtls_sm_wipe(&tmp, sizeof tmp);
+    gmtls_sm_wipe(&mu, sizeof mu);
 }
 
 /* Decodes t^ from ek; returns non-zero when the modulus check fails. */

@@ -36,4 +36,16 @@ void gmtls_sha3_256(const uint8_t *in, size_t len, uint8_t out[32]);
 void gmtls_sha3_512_2(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen, uint8_t out[64]);
 void gmtls_shake256_2(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen, uint8_t *out, size_t outlen);
 
+/* Four permutations at once (AVX2; lane i of state s at st[4 * i + s]).
+ * Only to be called when gmtls_pq_have_avx2() says so. */
+void gmtls_keccak_f1600_x4_avx2(uint64_t st[100]);
+int gmtls_pq_have_avx2(void);
+
+/* The ML-KEM implementation path: "avx2" (4-way Keccak for the matrix and
+ * the noise) when the CPU has AVX2, else "portable"; GMTLS_CPU=portable
+ * forces the portable one. Chosen at first use; gmtls_pq_impl_reset()
+ * reads GMTLS_CPU again (tests run both). */
+const char *gmtls_pq_cpu_path(void);
+void gmtls_pq_impl_reset(void);
+
 #endif

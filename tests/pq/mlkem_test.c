@@ -13,6 +13,7 @@
 #include "test.h"
 
 static int total, skipped;
+static void run_all(void);
 
 static uint8_t *unhex_alloc(const char *hex, size_t *len)
 {
@@ -383,9 +384,72 @@ static void keccak_vs_openssl(void)
     }
 }
 
+/* The paths this machine can run: portable, and avx2 when the CPU has it. */
+static int select_path(const char *name)
+{
+    setenv("GMTLS_CPU", name, 1);
+    gmtls_pq_impl_reset();
+    return strcmp(gmtls_pq_cpu_path(), name) == 0;
+}
+
+/* Differential: the avx2 path (4-way Keccak) against the portable one on
+ * pseudo-random seeds, messages and ciphertexts (both sets). */
+static void differential(void)
+{
+    if (!select_path("avx2")) {
+        printf("  differential: no AVX2 on this CPU, skipped\n");
+        select_path("portable");
+        return;
+    }
+    static uint8_t out[2][4][GMTLS_MLKEM_MAX_DK_LEN];
+    int n = 0;
+    for (int iter = 0; iter < 200; iter++) {
+        gmtls_mlkem_param ps = iter % 2 ? GMTLS_MLKEM1024 : GMTLS_MLKEM768;
+        uint8_t seed[96], junk[GMTLS_MLKEM_MAX_CT_LEN];
+        EVP_Digest(&iter, sizeof iter, seed, NULL, EVP_sha512(), NULL);
+        EVP_Digest(seed, 64, seed + 64, NULL, EVP_sha256(), NULL);
+        for (size_t i = 0; i < sizeof junk; i++) {
+            junk[i] = (uint8_t)(seed[i % 96] * 7 + i);
+        }
+        for (int path = 0; path < 2; path++) {
+            select_path(path ? "avx2" : "portable");
+            uint8_t *ek = out[path][0], *dk = out[path][1], *ct = out[path][2], *ss = out[path][3];
+            CHECK_OK(gmtls_mlkem_keygen_derand(ps, ek, dk, seed, seed + 32));
+            CHECK_OK(gmtls_mlkem_encaps_derand(ps, ct, ss, ek, seed + 64));
+            CHECK_OK(gmtls_mlkem_decaps(ps, ss + 32, ct, dk));
+            CHECK_OK(gmtls_mlkem_decaps(ps, ss + 64, junk, dk)); /* implicit rejection */
+        }
+        CHECK_MEM(out[0][0], out[1][0], gmtls_mlkem_ek_len(ps));
+        CHECK_MEM(out[0][1], out[1][1], gmtls_mlkem_dk_len(ps));
+        CHECK_MEM(out[0][2], out[1][2], gmtls_mlkem_ct_len(ps));
+        CHECK_MEM(out[0][3], out[1][3], 96);
+        CHECK_MEM(out[0][3], out[0][3] + 32, 32);
+        n++;
+    }
+    printf("  differential portable vs avx2: %d random cases\n", n);
+}
+
 int main(void)
 {
+    const char *const paths[] = {"portable", "avx2"};
     keccak_vs_openssl();
+    differential();
+    for (int pi = 0; pi < 2; pi++) {
+        if (!select_path(paths[pi])) {
+            printf("cpu path %s: not available on this CPU, skipped\n", paths[pi]);
+            continue;
+        }
+        printf("mlkem_test: cpu path %s\n", paths[pi]);
+        run_all();
+    }
+    unsetenv("GMTLS_CPU");
+    gmtls_pq_impl_reset();
+    printf("mlkem_test: %d cases passed checks, %d ML-KEM-512 cases skipped\n", total, skipped);
+    return TEST_END("mlkem_test");
+}
+
+static void run_all(void)
+{
     acvp_file("mlkem/acvp/ML-KEM-keyGen-FIPS203/internalProjection.json");
     acvp_file("mlkem/acvp/ML-KEM-encapDecap-FIPS203/internalProjection.json");
     acvp_file("mlkem/acvp/ML-KEM-encapDecap-FIPS203-tr1/internalProjection.json");
@@ -400,6 +464,4 @@ int main(void)
         cctv_set(s == 0 ? GMTLS_MLKEM768 : GMTLS_MLKEM1024, sets[s]);
         implicit_rejection(s == 0 ? GMTLS_MLKEM768 : GMTLS_MLKEM1024);
     }
-    printf("mlkem_test: %d cases passed checks, %d ML-KEM-512 cases skipped\n", total, skipped);
-    return TEST_END("mlkem_test");
 }
