@@ -10,6 +10,7 @@
  * decapsulation is an OR of XORs and the implicit-rejection choice a mask
  * select. Stack copies of secrets are wiped before returning.
  */
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,9 +117,15 @@ static void poly_add(poly *r, const poly *a)
     }
 }
 
+static int use_avx2(void);
+
 /* FIPS 203 Algorithm 9, output in bit-reversed order, reduced. */
 static void poly_ntt(poly *p)
 {
+    if (use_avx2()) {
+        gmtls_mlkem_ntt_avx2(p->c, ZETAS);
+        return;
+    }
     int16_t *r = p->c;
     unsigned k = 1;
     for (unsigned len = 128; len >= 2; len >>= 1) {
@@ -138,6 +145,10 @@ static void poly_ntt(poly *p)
  * 2^-16 the base-case multiplication leaves) and by 128^-1. */
 static void poly_invntt(poly *p)
 {
+    if (use_avx2()) {
+        gmtls_mlkem_invntt_avx2(p->c, ZETAS);
+        return;
+    }
     int16_t *r = p->c;
     const int16_t f = 1441; /* 2^32 / 128 mod q */
     unsigned k = 127;
@@ -162,6 +173,10 @@ static void poly_invntt(poly *p)
  * 2 q^2 < 2^25 in magnitude, four of them below q 2^15. */
 static void polyvec_basemul(poly *r, const poly *a, const poly *b, unsigned k)
 {
+    if (use_avx2()) {
+        gmtls_mlkem_basemul_avx2(r->c, a[0].c, b[0].c, k);
+        return;
+    }
     for (int i = 0; i < N / 4; i++) {
         int16_t zeta = ZETAS[64 + i];
         for (int s = 0; s < 2; s++, zeta = (int16_t)-zeta) {
@@ -360,14 +375,24 @@ static void sample_cbd2(poly *r, const uint8_t sigma[32], uint8_t nonce)
 /* ------------------------------------------------------ implementation path */
 
 static atomic_int pq_path = -1; /* 0 portable, 1 avx2 */
+static pthread_once_t avx2_once = PTHREAD_ONCE_INIT;
+
+static void avx2_init(void)
+{
+    gmtls_mlkem_avx2_tables(ZETAS);
+}
 
 static int use_avx2(void)
 {
-    int p = atomic_load_explicit(&pq_path, memory_order_relaxed);
+    /* acquire/release: a thread that sees 1 also sees the AVX2 tables */
+    int p = atomic_load_explicit(&pq_path, memory_order_acquire);
     if (p < 0) {
         const char *e = getenv("GMTLS_CPU");
         p = (e != NULL && strcmp(e, "portable") == 0) ? 0 : gmtls_pq_have_avx2() ? 1 : 0;
-        atomic_store_explicit(&pq_path, p, memory_order_relaxed);
+        if (p == 1) {
+            pthread_once(&avx2_once, avx2_init);
+        }
+        atomic_store_explicit(&pq_path, p, memory_order_release);
     }
     return p;
 }

@@ -40,6 +40,13 @@ void gmtls_shake256_2(const uint8_t *a, size_t alen, const uint8_t *b, size_t bl
  * Only to be called when gmtls_pq_have_avx2() says so. */
 void gmtls_keccak_f1600_x4_avx2(uint64_t st[100]);
 int gmtls_pq_have_avx2(void);
+/* The ML-KEM NTT / inverse NTT with AVX2 (ntt_avx2.c), same results as the
+ * portable ones in mlkem.c. */
+void gmtls_mlkem_ntt_avx2(int16_t r[256], const int16_t zetas[128]);
+void gmtls_mlkem_invntt_avx2(int16_t r[256], const int16_t zetas[128]);
+void gmtls_mlkem_basemul_avx2(int16_t r[256], const int16_t *a, const int16_t *b, unsigned k);
+/* Fills the per-lane zeta tables of ntt_avx2.c (once, before first use). */
+void gmtls_mlkem_avx2_tables(const int16_t zetas[128]);
 
 /* The ML-KEM implementation path: "avx2" (4-way Keccak for the matrix and
  * the noise) when the CPU has AVX2, else "portable"; GMTLS_CPU=portable

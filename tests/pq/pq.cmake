@@ -8,7 +8,7 @@ gmtls_test(mlkem_test vectors pq/mlkem_test.c)
 # rho); valgrind cannot run sanitizer builds, so plain builds only.
 find_program(PQ_VALGRIND valgrind)
 if(PQ_VALGRIND AND EXISTS /usr/include/valgrind/memcheck.h AND NOT GMTLS_SANITIZE AND NOT GMTLS_FUZZ)
-    add_executable(ct_mlkem_test pq/ct_mlkem_test.c ${CMAKE_SOURCE_DIR}/src/pq/mlkem.c ${CMAKE_SOURCE_DIR}/src/pq/keccak_x4_avx2.c
+    add_executable(ct_mlkem_test pq/ct_mlkem_test.c ${CMAKE_SOURCE_DIR}/src/pq/mlkem.c ${CMAKE_SOURCE_DIR}/src/pq/keccak_x4_avx2.c ${CMAKE_SOURCE_DIR}/src/pq/ntt_avx2.c
                                  ${CMAKE_SOURCE_DIR}/src/pq/keccak.c)
     target_compile_definitions(ct_mlkem_test PRIVATE GMTLS_PQ_CTGRIND=1)
     target_link_libraries(ct_mlkem_test PRIVATE gmtls_static OpenSSL::Crypto)
