@@ -277,8 +277,12 @@ static uint16_t poly_decode12(poly *r, const uint8_t in[384])
 static void poly_compress(uint8_t *out, const poly *a, unsigned d)
 {
     uint16_t v[N];
-    for (int i = 0; i < N; i++) {
-        v[i] = compress(freeze(a->c[i]), d);
+    if (use_avx2()) {
+        gmtls_mlkem_compress_avx2(v, a->c, d);
+    } else {
+        for (int i = 0; i < N; i++) {
+            v[i] = compress(freeze(a->c[i]), d);
+        }
     }
     pack_bits(out, v, d);
     gmtls_sm_wipe(v, sizeof v);

@@ -219,7 +219,43 @@ AVX2 void gmtls_mlkem_basemul_avx2(int16_t r[256], const int16_t *a, const int16
         _mm256_storeu_si256((__m256i *)(r + c), _mm256_blend_epi16(r0, _mm256_slli_epi32(r1, 16), 0xAA));
     }
 }
+/* v[i] = Compress_d(a[i] mod q) for the 256 coefficients, as mlkem.c's
+ * compress(freeze(a)): freeze is the same Barrett step and two masked
+ * corrections; floor(t / q) for t = (x << d) + (q - 1) / 2 < 2^23 is
+ * (t 315) >> 20 (never below the quotient, at most one above), corrected
+ * by the sign of t - r q. */
+AVX2 void gmtls_mlkem_compress_avx2(uint16_t v[256], const int16_t a[256], unsigned d)
+{
+    const __m256i q = _mm256_set1_epi16(Q), bv = _mm256_set1_epi16(20159);
+    const __m256i q32 = _mm256_set1_epi32(Q), m315 = _mm256_set1_epi32(315), half = _mm256_set1_epi32(Q / 2);
+    const __m256i mask = _mm256_set1_epi32((1 << d) - 1);
+    const __m128i sh = _mm_cvtsi32_si128((int)d);
+    for (unsigned c = 0; c < 256; c += 16) {
+        __m256i x = vbarrett(_mm256_loadu_si256((const __m256i *)(a + c)), bv, q);
+        x = _mm256_add_epi16(x, _mm256_and_si256(_mm256_srai_epi16(x, 15), q));
+        x = _mm256_sub_epi16(x, q);
+        x = _mm256_add_epi16(x, _mm256_and_si256(_mm256_srai_epi16(x, 15), q));
+        __m256i h[2];
+        for (int i = 0; i < 2; i++) {
+            __m256i w = _mm256_cvtepu16_epi32(i ? _mm256_extracti128_si256(x, 1) : _mm256_castsi256_si128(x));
+            __m256i t = _mm256_add_epi32(_mm256_sll_epi32(w, sh), half);
+            __m256i r = _mm256_srli_epi32(_mm256_mullo_epi32(t, m315), 20);
+            __m256i rem = _mm256_sub_epi32(t, _mm256_mullo_epi32(r, q32));
+            r = _mm256_add_epi32(r, _mm256_srai_epi32(rem, 31));
+            h[i] = _mm256_and_si256(r, mask);
+        }
+        __m256i packed = _mm256_permute4x64_epi64(_mm256_packus_epi32(h[0], h[1]), 0xD8);
+        _mm256_storeu_si256((__m256i *)(v + c), packed);
+    }
+}
 #else
+void gmtls_mlkem_compress_avx2(uint16_t v[256], const int16_t a[256], unsigned d)
+{
+    (void)v;
+    (void)a;
+    (void)d;
+}
+
 void gmtls_mlkem_basemul_avx2(int16_t r[256], const int16_t *a, const int16_t *b, unsigned k)
 {
     (void)r;

@@ -45,6 +45,7 @@ int gmtls_pq_have_avx2(void);
 void gmtls_mlkem_ntt_avx2(int16_t r[256], const int16_t zetas[128]);
 void gmtls_mlkem_invntt_avx2(int16_t r[256], const int16_t zetas[128]);
 void gmtls_mlkem_basemul_avx2(int16_t r[256], const int16_t *a, const int16_t *b, unsigned k);
+void gmtls_mlkem_compress_avx2(uint16_t v[256], const int16_t a[256], unsigned d);
 /* Fills the per-lane zeta tables of ntt_avx2.c (once, before first use). */
 void gmtls_mlkem_avx2_tables(const int16_t zetas[128]);
 

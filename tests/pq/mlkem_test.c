@@ -429,9 +429,40 @@ static void differential(void)
     printf("  differential portable vs avx2: %d random cases\n", n);
 }
 
+/* The AVX2 compression against FIPS 203's Compress_d(x mod q) =
+ * round(2^d x / q) mod 2^d for every int16 input and every d used. */
+static void compress_exhaustive(void)
+{
+    if (!select_path("avx2")) {
+        return;
+    }
+    static const unsigned ds[] = {1, 4, 5, 10, 11};
+    long bad = 0, n = 0;
+    for (size_t di = 0; di < sizeof ds / sizeof ds[0]; di++) {
+        unsigned d = ds[di];
+        for (long base = -32768; base < 32768; base += 256) {
+            int16_t in[256];
+            uint16_t out[256];
+            for (int i = 0; i < 256; i++) {
+                in[i] = (int16_t)(base + i);
+            }
+            gmtls_mlkem_compress_avx2(out, in, d);
+            for (int i = 0; i < 256; i++) {
+                long x = ((base + i) % 3329 + 3329) % 3329;
+                unsigned want = (unsigned)(((x << d) * 2 + 3329) / (2 * 3329)) & ((1u << d) - 1);
+                bad += out[i] != want;
+                n++;
+            }
+        }
+    }
+    printf("  compress (avx2) exhaustive: %ld inputs, %ld wrong\n", n, bad);
+    CHECK(bad == 0);
+}
+
 int main(void)
 {
     const char *const paths[] = {"portable", "avx2"};
+    compress_exhaustive();
     keccak_vs_openssl();
     differential();
     for (int pi = 0; pi < 2; pi++) {
