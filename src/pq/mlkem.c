@@ -203,9 +203,37 @@ static void poly_tomont(poly *r)
 
 /* ------------------------------------------------- encoding, compression */
 
-/* ByteEncode_d (Algorithm 5) of values already < 2^d, LSB first. */
+/* ByteEncode_d (Algorithm 5) of values already < 2^d, LSB first; the
+ * widths ML-KEM-768 uses most (12, 10, 4) written out. */
 static void pack_bits(uint8_t *out, const uint16_t *v, unsigned d)
 {
+    if (d == 12) {
+        for (int i = 0; i < N / 2; i++) {
+            uint16_t a = v[2 * i], b = v[2 * i + 1];
+            out[3 * i] = (uint8_t)a;
+            out[3 * i + 1] = (uint8_t)((a >> 8) | (b << 4));
+            out[3 * i + 2] = (uint8_t)(b >> 4);
+        }
+        return;
+    }
+    if (d == 10) {
+        for (int i = 0; i < N / 4; i++) {
+            const uint16_t *t = v + 4 * i;
+            uint8_t *o = out + 5 * i;
+            o[0] = (uint8_t)t[0];
+            o[1] = (uint8_t)((t[0] >> 8) | (t[1] << 2));
+            o[2] = (uint8_t)((t[1] >> 6) | (t[2] << 4));
+            o[3] = (uint8_t)((t[2] >> 4) | (t[3] << 6));
+            o[4] = (uint8_t)(t[3] >> 2);
+        }
+        return;
+    }
+    if (d == 4) {
+        for (int i = 0; i < N / 2; i++) {
+            out[i] = (uint8_t)(v[2 * i] | (v[2 * i + 1] << 4));
+        }
+        return;
+    }
     uint32_t acc = 0;
     unsigned bits = 0;
     for (int i = 0; i < N; i++) {
@@ -219,9 +247,35 @@ static void pack_bits(uint8_t *out, const uint16_t *v, unsigned d)
     }
 }
 
-/* ByteDecode_d (Algorithm 6) without the mod-q step. */
+/* ByteDecode_d (Algorithm 6) without the mod-q step; 12, 10 and 4 bits
+ * written out. */
 static void unpack_bits(uint16_t *v, const uint8_t *in, unsigned d)
 {
+    if (d == 12) {
+        for (int i = 0; i < N / 2; i++) {
+            const uint8_t *b = in + 3 * i;
+            v[2 * i] = (uint16_t)(b[0] | ((b[1] & 0x0F) << 8));
+            v[2 * i + 1] = (uint16_t)((b[1] >> 4) | (b[2] << 4));
+        }
+        return;
+    }
+    if (d == 10) {
+        for (int i = 0; i < N / 4; i++) {
+            const uint8_t *b = in + 5 * i;
+            v[4 * i] = (uint16_t)((b[0] | (b[1] << 8)) & 0x3FF);
+            v[4 * i + 1] = (uint16_t)(((b[1] >> 2) | (b[2] << 6)) & 0x3FF);
+            v[4 * i + 2] = (uint16_t)(((b[2] >> 4) | (b[3] << 4)) & 0x3FF);
+            v[4 * i + 3] = (uint16_t)(((b[3] >> 6) | (b[4] << 2)) & 0x3FF);
+        }
+        return;
+    }
+    if (d == 4) {
+        for (int i = 0; i < N / 2; i++) {
+            v[2 * i] = (uint16_t)(in[i] & 0x0F);
+            v[2 * i + 1] = (uint16_t)(in[i] >> 4);
+        }
+        return;
+    }
     uint32_t acc = 0, mask = (1u << d) - 1;
     unsigned bits = 0;
     for (int i = 0; i < N; i++) {
@@ -418,18 +472,28 @@ void gmtls_pq_impl_reset(void)
 
 static inline void store_le64(uint8_t *p, uint64_t v)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(p, &v, 8);
+#else
     for (int i = 0; i < 8; i++) {
         p[i] = (uint8_t)(v >> (8 * i));
     }
+#endif
 }
 
 static inline uint64_t load_le64(const uint8_t *p)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+#else
     uint64_t v = 0;
     for (int i = 7; i >= 0; i--) {
         v = v << 8 | p[i];
     }
     return v;
+#endif
 }
 
 /* Four sponges at once: lane s absorbs the one block in[s] (already padded,
