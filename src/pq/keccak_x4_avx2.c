@@ -7,6 +7,7 @@
  * on CPUs with AVX2; GMTLS_CPU=portable forces the scalar code).
  */
 #include "pq/pq_internal.h"
+#include "sm/sm_internal.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
@@ -102,8 +103,7 @@ GMTLS_PQ_AVX2 void gmtls_keccak_f1600_x4_avx2(uint64_t st[100])
 
 int gmtls_pq_have_avx2(void)
 {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2");
+    return gmtls_cpu_has(GMTLS_CPUF_AVX2); /* the library's one probe */
 }
 #else
 void gmtls_keccak_f1600_x4_avx2(uint64_t st[100])

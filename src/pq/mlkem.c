@@ -445,8 +445,7 @@ static int use_avx2(void)
     /* acquire/release: a thread that sees 1 also sees the AVX2 tables */
     int p = atomic_load_explicit(&pq_path, memory_order_acquire);
     if (p < 0) {
-        const char *e = getenv("GMTLS_CPU");
-        p = (e != NULL && strcmp(e, "portable") == 0) ? 0 : gmtls_pq_have_avx2() ? 1 : 0;
+        p = gmtls_cpu_forced_portable() ? 0 : gmtls_pq_have_avx2() ? 1 : 0;
         if (p == 1) {
             pthread_once(&avx2_once, avx2_init);
         }
