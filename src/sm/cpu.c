@@ -51,8 +51,8 @@ static int have_gfni_avx2(void)
 static int have_gfni_avx512(void)
 {
     return have_avx2_common() && gmtls_cpu_has(GMTLS_CPUF_AVX512F) && gmtls_cpu_has(GMTLS_CPUF_AVX512BW) &&
-           gmtls_cpu_has(GMTLS_CPUF_AVX512VL) && gmtls_cpu_has(GMTLS_CPUF_AVX512DQ) &&
-           gmtls_cpu_has(GMTLS_CPUF_GFNI) && gmtls_cpu_has(GMTLS_CPUF_VPCLMULQDQ);
+           gmtls_cpu_has(GMTLS_CPUF_AVX512VL) && gmtls_cpu_has(GMTLS_CPUF_AVX512DQ) && gmtls_cpu_has(GMTLS_CPUF_GFNI) &&
+           gmtls_cpu_has(GMTLS_CPUF_VPCLMULQDQ);
 }
 #endif
 

@@ -22,9 +22,9 @@ static unsigned probe(void)
 {
     unsigned m = 0, eax = 0, ebx = 0, ecx = 0, edx = 0;
     __builtin_cpu_init(); /* may run from a constructor (sm2_field.c) */
-#define F(bit, name)                      \
-    if (__builtin_cpu_supports(name)) {   \
-        m |= 1u << (bit);                 \
+#define F(bit, name)                                                                                                   \
+    if (__builtin_cpu_supports(name)) {                                                                                \
+        m |= 1u << (bit);                                                                                              \
     }
     F(GMTLS_CPUF_SSSE3, "ssse3")
     F(GMTLS_CPUF_SSE41, "sse4.1")
