@@ -2,7 +2,9 @@
  * share in one key_share entry, the two shared secrets concatenated
  * (RFC 10024, "Post-Quantum Traditional (PQ/T) Hybrid Key Agreement
  * Mechanisms for TLS 1.3", and draft-yang-tls-hybrid-sm2-mlkem-03 for
- * curveSM2MLKEM768). The ECDHE halves are the classical vtables
+ * curveSM2MLKEM768). The alert rules quoted below are worded as in
+ * draft-ietf-tls-mlkem §4.2, which RFC 10024 applies to the hybrids alike.
+ * The ECDHE halves are the classical vtables
  * (x25519, secp256r1, secp384r1, curveSM2) with their point checks; the
  * ML-KEM halves are src/pq/mlkem.c. */
 #include <stdlib.h>
@@ -88,7 +90,7 @@ static int hybrid_derive(const hybrid_def *d, void *state, const uint8_t *peer, 
 {
     hybrid_state *st = state;
     size_t ctl = gmtls_mlkem_ct_len(d->ps), ecsl = 0;
-    /* RFC 10024: "the client MUST check if the ciphertext length matches the
+    /* RFC 10024 / draft-ietf-tls-mlkem §4.2: "the client MUST check if the ciphertext length matches the
      * selected parameter set, and abort with an illegal_parameter alert" */
     if (peerlen != d->ec_len + ctl) {
         return GMTLS_ALERT_ILLEGAL_PARAMETER;
@@ -101,7 +103,7 @@ static int hybrid_derive(const hybrid_def *d, void *state, const uint8_t *peer, 
     if (rc == 0 && ecsl != d->ec_secret_len) {
         rc = GMTLS_ERR_CRYPTO;
     }
-    /* RFC 10024: "If ML-KEM decapsulation fails for any other reason, the
+    /* RFC 10024 / draft-ietf-tls-mlkem §4.2: "If ML-KEM decapsulation fails for any other reason, the
      * connection MUST be aborted with an internal_error alert" */
     if (rc == 0 && gmtls_mlkem_decaps(d->ps, ss, ct, st->dk) != 0) {
         rc = GMTLS_ALERT_INTERNAL_ERROR;
@@ -127,7 +129,7 @@ static int hybrid_respond(const hybrid_def *d, const uint8_t *peer, size_t peerl
     const uint8_t *ecpeer = d->mlkem_first ? peer + ekl : peer;
     const uint8_t *ek = d->mlkem_first ? peer : peer + d->ec_len;
     uint8_t ct[GMTLS_MLKEM_MAX_CT_LEN], ss[GMTLS_MLKEM_SS_LEN], ecpub[GMTLS_MAX_KEX_PUB], ecs[GMTLS_MAX_KEX_SECRET];
-    /* RFC 10024: "the server MUST perform the encapsulation key check
+    /* RFC 10024 / draft-ietf-tls-mlkem §4.2: "the server MUST perform the encapsulation key check
      * described in Section 7.2 of [FIPS203] on the client's encapsulation
      * key, and abort with an illegal_parameter alert if it fails";
      * gmtls_mlkem_encaps runs that check before anything else. */
