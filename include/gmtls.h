@@ -103,6 +103,11 @@ enum {
     GMTLS_GROUP_SECP384R1 = 0x0018,
     GMTLS_GROUP_X25519 = 0x001d,
     GMTLS_GROUP_CURVESM2 = 0x0029,
+    /* hybrid post-quantum groups: RFC 10024, draft-yang-tls-hybrid-sm2-mlkem */
+    GMTLS_GROUP_SECP256R1MLKEM768 = 0x11eb,
+    GMTLS_GROUP_X25519MLKEM768 = 0x11ec,
+    GMTLS_GROUP_SECP384R1MLKEM1024 = 0x11ed,
+    GMTLS_GROUP_CURVESM2MLKEM768 = 0x11ee,
 };
 
 /** IANA name of a cipher suite / group / signature scheme, or NULL. */

@@ -8,7 +8,10 @@
  * figure is the median of N measurements, the implementations of a row
  * taking turns (gmtls, OpenSSL, libgcrypt, gmtls, ...) so that they see
  * the same load on a shared machine. The active ShangMi CPU path
- * (GMTLS_CPU selects one) is printed. */
+ * (GMTLS_CPU selects one) is printed. The ML-KEM-768 rows (key generation,
+ * encapsulation, decapsulation; operations/second) have one X25519 key pair
+ * plus shared secret in libcrypto in their openssl column: the reference
+ * the hybrid X25519MLKEM768 group is measured against. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +26,7 @@
 #endif
 
 #include "cmd.h"
+#include "gmtls/mlkem.h"
 #include "gmtls/sm.h"
 
 #define SPEED_BUF 16384
@@ -49,6 +53,9 @@ typedef struct {
     EVP_PKEY_CTX *kg_sm2, *kg_p256;    /* OpenSSL EC key generation on each curve */
     EVP_PKEY *tmpl_sm2, *tmpl_p256;    /* an EC key on each curve, copied for peer imports */
     EVP_MD_CTX *mdctx;
+    uint8_t mlkem_ek[GMTLS_MLKEM768_EK_LEN], mlkem_dk[GMTLS_MLKEM768_DK_LEN], mlkem_ct[GMTLS_MLKEM768_CT_LEN];
+    EVP_PKEY_CTX *kg_x25519; /* X25519 key generation */
+    EVP_PKEY *x25519_peer;   /* a fixed X25519 peer key */
     uint8_t osig[128];
     size_t osiglen;
 #ifdef GMTLS_HAVE_GCRYPT
@@ -151,7 +158,36 @@ static void g_ecdh(speed_ctx *c)
     gmtls_sm2_pubkey_to_bytes(&c->eph.pub, c->share);
 }
 
+/* ML-KEM-768: a key pair; encapsulation to it; decapsulation (with the
+ * FIPS 203 §7.2 / §7.3 input checks, as a TLS peer runs them). */
+static void g_mlkem_keygen(speed_ctx *c)
+{
+    c->fail |= gmtls_mlkem_keygen(GMTLS_MLKEM768, c->mlkem_ek, c->mlkem_dk, tool_rng, NULL) != 0;
+}
+static void g_mlkem_encaps(speed_ctx *c)
+{
+    c->fail |= gmtls_mlkem_encaps(GMTLS_MLKEM768, c->mlkem_ct, c->tag, c->mlkem_ek, tool_rng, NULL) != 0;
+}
+static void g_mlkem_decaps(speed_ctx *c)
+{
+    c->fail |= gmtls_mlkem_decaps(GMTLS_MLKEM768, c->tag, c->mlkem_ct, c->mlkem_dk) != 0;
+}
+
 /* ---- OpenSSL ops */
+/* One X25519 key pair and its shared secret with a fixed peer. */
+static void o_x25519(speed_ctx *c)
+{
+    EVP_PKEY *k = NULL;
+    size_t len = 32;
+    int ok = EVP_PKEY_generate(c->kg_x25519, &k) == 1;
+    EVP_PKEY_CTX *d = ok ? EVP_PKEY_CTX_new_from_pkey(NULL, k, NULL) : NULL;
+    ok = ok && d != NULL && EVP_PKEY_derive_init(d) == 1 && EVP_PKEY_derive_set_peer(d, c->x25519_peer) == 1 &&
+         EVP_PKEY_derive(d, c->tag, &len) == 1;
+    EVP_PKEY_CTX_free(d);
+    EVP_PKEY_free(k);
+    c->fail |= !ok;
+}
+
 static void o_sm3(speed_ctx *c)
 {
     unsigned len;
@@ -233,26 +269,29 @@ static void gc_ccm(speed_ctx *c)
 
 /* ---- driver */
 
-static const char *const speed_items[] = {"sm3", "sm4-ecb", "sm4-ctr", "sm4-gcm", "sm4-ccm",
-                                          "sm2-sign", "sm2-verify", "sm2-ecdh"};
+static const char *const speed_items[] = {
+    "sm3",        "sm4-ecb",  "sm4-ctr",         "sm4-gcm",         "sm4-ccm",        "sm2-sign",
+    "sm2-verify", "sm2-ecdh", "mlkem768-keygen", "mlkem768-encaps", "mlkem768-decaps"};
 #define NITEMS (sizeof speed_items / sizeof speed_items[0])
 
 static void speed_usage(FILE *f)
 {
-    fputs("usage: gmtls speed [sm3|sm4-ecb|sm4-ctr|sm4-gcm|sm4-ccm|sm2-sign|sm2-verify|sm2-ecdh|all]...\n"
+    fputs("usage: gmtls speed [sm3|sm4-ecb|sm4-ctr|sm4-gcm|sm4-ccm|sm2-sign|sm2-verify|sm2-ecdh|\n"
+          "                    mlkem768-keygen|mlkem768-encaps|mlkem768-decaps|all]...\n"
           "                   [--seconds S] [--repeat N] [--json]\n"
           "  --seconds S  time per measurement (default 0.5)\n"
           "  --repeat N   median of N measurements, implementations taking turns\n"
           "               (default 1, max 63)\n"
           "  GMTLS_CPU=<path> selects the ShangMi implementation (portable, pclmul,\n"
           "               aesni-avx2, gfni-avx2, gfni-avx512; see `cpu path` in the output)\n"
-          "  --json       one JSON array of {name, impl, unit, value, cpu_path, size}\n",
+          "  --json       one JSON array of {name, impl, unit, value, cpu_path, size}\n"
+          "  mlkem768-* rows: the openssl column is one X25519 key pair + shared secret\n",
           f);
 }
 
 static int run_item(const char *item, speed_ctx *c, double secs, speed_rec *recs, size_t *nrec)
 {
-    const int bulk = strncmp(item, "sm2", 3) != 0;
+    const int bulk = strncmp(item, "sm2", 3) != 0 && strncmp(item, "mlkem", 5) != 0;
     const char *unit = bulk ? "MB/s" : "ops/s";
     const double scale = bulk ? (double)SPEED_BUF / 1e6 : 1.0;
     speed_op ours = NULL, ossl = NULL, gcry = NULL;
@@ -291,6 +330,11 @@ static int run_item(const char *item, speed_ctx *c, double secs, speed_rec *recs
     } else if (strcmp(item, "sm2-ecdh") == 0) {
         ours = g_ecdh;
         ossl = o_ecdh;
+    } else if (strncmp(item, "mlkem768-", 9) == 0) {
+        ours = strcmp(item, "mlkem768-keygen") == 0   ? g_mlkem_keygen
+               : strcmp(item, "mlkem768-encaps") == 0 ? g_mlkem_encaps
+                                                      : g_mlkem_decaps;
+        ossl = o_x25519;
     }
     /* Set up every implementation, then measure them in turn, speed_repeat
      * rounds, so that all of a row's columns see the same machine load. */
@@ -457,6 +501,17 @@ int gmtls_cmd_speed(int argc, char **argv)
             goto done;
         }
     }
+    if (want[8] || want[9] || want[10]) {
+        c->kg_x25519 = EVP_PKEY_CTX_new_from_name(NULL, "X25519", NULL);
+        c->x25519_peer = EVP_PKEY_Q_keygen(NULL, NULL, "X25519");
+        if (c->kg_x25519 == NULL || c->x25519_peer == NULL || EVP_PKEY_keygen_init(c->kg_x25519) != 1 ||
+            gmtls_mlkem_keygen(GMTLS_MLKEM768, c->mlkem_ek, c->mlkem_dk, tool_rng, NULL) != 0 ||
+            gmtls_mlkem_encaps(GMTLS_MLKEM768, c->mlkem_ct, c->tag, c->mlkem_ek, tool_rng, NULL) != 0) {
+            tool_err("speed: ML-KEM / X25519 set-up failed");
+            status = 1;
+            goto done;
+        }
+    }
     for (size_t k = 0; k < NITEMS; k++) {
         if (want[k] && run_item(speed_items[k], c, secs, recs, &nrec) != 0) {
             status = 1;
@@ -476,6 +531,10 @@ int gmtls_cmd_speed(int argc, char **argv)
     } else {
         printf("cpu path: %s; bulk rows on %d-byte buffers, %.2f s per measurement%s\n", path,
                SPEED_BUF, secs, speed_repeat > 1 ? ", median of repeats" : "");
+        if (want[8] || want[9] || want[10]) {
+            printf("ML-KEM path: %s; mlkem768-* rows: the openssl column is one X25519 key pair + shared secret\n",
+                   gmtls_mlkem_cpu_path());
+        }
         /* Say which baselines these are: a newer libgcrypt (1.11+) has GFNI/AVX-512
          * SM4, which Debian 12's 1.10 lacks (docs/PERFORMANCE.md). */
 #ifdef GMTLS_HAVE_GCRYPT
@@ -483,7 +542,7 @@ int gmtls_cmd_speed(int argc, char **argv)
 #else
         printf("baselines: %s (built without libgcrypt)\n", OpenSSL_version(OPENSSL_VERSION));
 #endif
-        printf("%-12s %16s %16s %16s  %s\n", "name", "gmtls", "openssl", "libgcrypt", "ratio (gmtls/other)");
+        printf("%-15s %16s %16s %16s  %s\n", "name", "gmtls", "openssl", "libgcrypt", "ratio (gmtls/other)");
         for (size_t i = 0; i < nrec;) {
             const char *name = recs[i].name;
             double g = -1, o = -1, l = -1;
@@ -521,7 +580,7 @@ int gmtls_cmd_speed(int argc, char **argv)
             } else if (g < 0) {
                 snprintf(ratio, sizeof ratio, "(ceiling)");
             }
-            printf("%-12s %16s %16s %16s  %s\n", name, gs, os, ls, ratio);
+            printf("%-15s %16s %16s %16s  %s\n", name, gs, os, ls, ratio);
         }
     }
 done:
@@ -538,6 +597,9 @@ done:
         EVP_PKEY_free(c->tmpl_p256);
         EVP_PKEY_CTX_free(c->kg_sm2);
         EVP_PKEY_CTX_free(c->kg_p256);
+        EVP_PKEY_CTX_free(c->kg_x25519);
+        EVP_PKEY_free(c->x25519_peer);
+        OPENSSL_cleanse(c->mlkem_dk, sizeof c->mlkem_dk);
         gmtls_sm2_key_clear(&c->eph);
         EVP_CIPHER_CTX_free(c->evp);
         EVP_MD_CTX_free(c->mdctx);

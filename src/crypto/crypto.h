@@ -11,7 +11,10 @@
 #define GMTLS_MAX_KEY_LEN 32
 #define GMTLS_IV_LEN 12
 #define GMTLS_TAG_LEN 16
-#define GMTLS_MAX_KEX_PUB 133
+/* The largest key_share: SecP384r1MLKEM1024, 97 + 1568 bytes both ways. */
+#define GMTLS_MAX_KEX_PUB 1665
+/* The largest shared secret: SecP384r1MLKEM1024, 48 + 32 bytes. */
+#define GMTLS_MAX_KEX_SECRET 80
 #define GMTLS_MAX_SIG_LEN 1024 /* RSA-8192 */
 
 /* ------------------------------------------------------------ hash */
@@ -122,7 +125,7 @@ struct gmtls_kex_alg {
     int is_legacy; /* a non-IANA code point of a deployed stack: offered only when listed explicitly */
     /* Makes a key pair; pub gets the key_share bytes (<= GMTLS_MAX_KEX_PUB). */
     GMTLS_MUST_CHECK int (*keygen)(void **state, uint8_t *pub, size_t *publen);
-    /* Validates the peer share and derives the shared secret (<= 66 bytes);
+    /* Validates the peer share and derives the shared secret (<= GMTLS_MAX_KEX_SECRET bytes);
      * illegal_parameter for an invalid share. */
     GMTLS_MUST_CHECK int (*derive)(void *state, const uint8_t *peer, size_t peerlen, uint8_t *secret,
                                    size_t *secretlen);
@@ -136,6 +139,11 @@ struct gmtls_kex_alg {
 const gmtls_kex_alg *gmtls_kex_by_id(uint16_t id);
 const gmtls_kex_alg *gmtls_kex_by_name(const char *name);
 extern const gmtls_kex_alg gmtls_kex_x25519, gmtls_kex_p256, gmtls_kex_p384, gmtls_kex_sm2, gmtls_kex_sm2_legacy;
+/* hybrid ECDHE + ML-KEM groups (src/crypto/hybrid.c) */
+extern const gmtls_kex_alg gmtls_kex_x25519mlkem768, gmtls_kex_p256mlkem768, gmtls_kex_p384mlkem1024,
+    gmtls_kex_sm2mlkem768;
+/* 1 for a hybrid post-quantum group */
+int gmtls_kex_is_hybrid(uint16_t id);
 
 /* ------------------------------------------------------------ keys, signatures */
 

@@ -22,6 +22,7 @@
 
 #include "crypto/crypto.h"
 #include "gmtls/sm.h"
+#include "sm/sm_internal.h"
 
 static EVP_CIPHER *c_aes128gcm, *c_aes256gcm, *c_chacha;
 static pthread_once_t fetch_once = PTHREAD_ONCE_INIT;
@@ -153,7 +154,8 @@ GMTLS_API int gmtls_rng(void *ctx, uint8_t *out, size_t len)
 int gmtls_cpu_has_aes(void)
 {
 #if defined(__x86_64__) || defined(__i386__)
-    return __builtin_cpu_supports("aes") && __builtin_cpu_supports("pclmul");
+    /* the library's one CPU probe (src/sm/cpu_features.c) */
+    return gmtls_cpu_has(GMTLS_CPUF_AES) && gmtls_cpu_has(GMTLS_CPUF_PCLMUL);
 #elif defined(__aarch64__)
     return 1;
 #else

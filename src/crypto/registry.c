@@ -40,8 +40,10 @@ const char *gmtls_cipher_suite_name(uint16_t id)
     return s ? s->name : NULL;
 }
 
-static const gmtls_kex_alg *const all_kex[] = {&gmtls_kex_x25519, &gmtls_kex_p256, &gmtls_kex_p384, &gmtls_kex_sm2,
-                                               &gmtls_kex_sm2_legacy};
+static const gmtls_kex_alg *const all_kex[] = {
+    &gmtls_kex_x25519,       &gmtls_kex_p256,          &gmtls_kex_p384,
+    &gmtls_kex_sm2,          &gmtls_kex_sm2_legacy,    &gmtls_kex_x25519mlkem768,
+    &gmtls_kex_p256mlkem768, &gmtls_kex_p384mlkem1024, &gmtls_kex_sm2mlkem768};
 
 const gmtls_kex_alg *gmtls_kex_by_id(uint16_t id)
 {

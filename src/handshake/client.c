@@ -44,8 +44,8 @@ static int ch1_key_share(gmtls_conn *c, gmtls_rd *body)
 static int build_client_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *cookie, size_t cookielen)
 {
     const gmtls_config *cfg = c->cfg;
-    uint8_t pub[GMTLS_MAX_KEX_PUB];
-    size_t publen = 0;
+    uint8_t pub[GMTLS_MAX_KEX_PUB], pub2[GMTLS_MAX_KEX_PUB];
+    size_t publen = 0, publen2 = 0;
     gmtls_rd kept = {NULL, NULL, 0};
     if (c->kex_state != NULL) {
         /* RFC 8446 §4.1.2: the second ClientHello is the first "without
@@ -56,6 +56,14 @@ static int build_client_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *cook
         GMTLS_TRY(ch1_key_share(c, &kept));
     } else {
         GMTLS_TRY(c->kex_offered->keygen(&c->kex_state, pub, &publen));
+    }
+    if (kept.p == NULL && c->kex_offered2 != NULL) {
+        /* the second share (a classical one beside a hybrid) comes with the first */
+        if (c->kex_state2 != NULL) {
+            c->kex_offered2->free(c->kex_state2);
+            c->kex_state2 = NULL;
+        }
+        GMTLS_TRY(c->kex_offered2->keygen(&c->kex_state2, pub2, &publen2));
     }
 
     gmtls_buf tmp;
@@ -124,6 +132,13 @@ static int build_client_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *cook
         gmtls_wr_open(&w, 2);
         gmtls_wr_bytes(&w, pub, publen);
         gmtls_wr_close(&w);
+        if (c->kex_offered2 != NULL) {
+            /* RFC 8446 §4.2.8: client_shares in the order of supported_groups */
+            gmtls_wr_u16(&w, c->kex_offered2->id);
+            gmtls_wr_open(&w, 2);
+            gmtls_wr_bytes(&w, pub2, publen2);
+            gmtls_wr_close(&w);
+        }
         gmtls_wr_close(&w);
     }
     gmtls_wr_close(&w);
@@ -200,16 +215,32 @@ int gmtls_client_start(gmtls_conn *c, gmtls_buf *out)
 {
     const gmtls_config *cfg = c->cfg;
     uint16_t group = cfg->groups[0];
-    /* Without a configured group list, a ShangMi-first client offers its one
-     * key share on curveSM2 (RFC 8998 §3). */
+    /* Without a configured group list, a ShangMi-first client offers its key
+     * share on curveSM2 (RFC 8998 §3), with curveSM2MLKEM768 beside it. */
     const gmtls_suite *first = gmtls_suite_by_id(cfg->suites[0]);
-    if (!cfg->groups_custom && first != NULL && first->is_sm && gmtls_list_has(cfg->groups, cfg->ngroups,
-                                                                               GMTLS_GROUP_CURVESM2)) {
-        group = GMTLS_GROUP_CURVESM2;
+    int sm_first = !cfg->groups_custom && first != NULL && first->is_sm &&
+                   gmtls_list_has(cfg->groups, cfg->ngroups, GMTLS_GROUP_CURVESM2);
+    if (sm_first) {
+        group = gmtls_list_has(cfg->groups, cfg->ngroups, GMTLS_GROUP_CURVESM2MLKEM768) ? GMTLS_GROUP_CURVESM2MLKEM768
+                                                                                        : GMTLS_GROUP_CURVESM2;
     }
     c->kex_offered = gmtls_kex_by_id(group);
     if (c->kex_offered == NULL) {
         return GMTLS_ERR_BAD_ARGUMENT;
+    }
+    /* Beside a hybrid post-quantum share, a classical one (the next
+     * non-hybrid group listed; curveSM2 for a ShangMi-first client), as
+     * browsers send X25519MLKEM768 and x25519: a server without ML-KEM picks
+     * the classical share without a HelloRetryRequest. */
+    c->kex_offered2 = NULL;
+    if (gmtls_kex_is_hybrid(group)) {
+        for (size_t i = 0; i < cfg->ngroups && c->kex_offered2 == NULL; i++) {
+            const gmtls_kex_alg *k = gmtls_kex_by_id(cfg->groups[i]);
+            if (k != NULL && !gmtls_kex_is_hybrid(k->id) && (!k->is_legacy || cfg->groups_custom) &&
+                (!sm_first || k->id == GMTLS_GROUP_CURVESM2)) {
+                c->kex_offered2 = k;
+            }
+        }
     }
     GMTLS_TRY(gmtls_random(c->client_random, 32));
     /* RFC 8446 §D.4: middlebox compatibility mode, a non-empty session id. */
@@ -321,12 +352,18 @@ static int handle_hello_retry(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg,
     if (group != 0) {
         const gmtls_kex_alg *k = gmtls_kex_by_id(group);
         if (k == NULL || !gmtls_list_has(c->cfg->groups, c->cfg->ngroups, group) || group == c->kex_offered->id ||
-            (k->is_legacy && !c->cfg->groups_custom)) {
+            (c->kex_offered2 != NULL && group == c->kex_offered2->id) || (k->is_legacy && !c->cfg->groups_custom)) {
             return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "HelloRetryRequest selects group 0x%04x", group);
         }
         c->kex_offered->free(c->kex_state);
         c->kex_state = NULL;
         c->kex_offered = k;
+        /* RFC 8446 §4.1.2: the second ClientHello has the one requested share */
+        if (c->kex_offered2 != NULL) {
+            c->kex_offered2->free(c->kex_state2);
+            c->kex_state2 = NULL;
+            c->kex_offered2 = NULL;
+        }
     }
     /* RFC 8446 §4.4.1: transcript = message_hash(CH1) || HelloRetryRequest. */
     uint8_t h[GMTLS_MAX_HASH_LEN];
@@ -463,11 +500,25 @@ static int handle_server_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg
     if (share == NULL) {
         return gmtls_fail(c, GMTLS_ALERT_MISSING_EXTENSION, "ServerHello without key_share");
     }
+    if (c->kex_offered2 != NULL && group == c->kex_offered2->id) {
+        /* the server took the second share: keep it, drop the first */
+        const gmtls_kex_alg *k = c->kex_offered;
+        void *st = c->kex_state;
+        c->kex_offered = c->kex_offered2;
+        c->kex_state = c->kex_state2;
+        c->kex_offered2 = k;
+        c->kex_state2 = st;
+    }
     if (group != c->kex_offered->id) {
         return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "server key share for group 0x%04x we did not send",
                           group);
     }
-    uint8_t shared[66], th[GMTLS_MAX_HASH_LEN];
+    if (c->kex_offered2 != NULL) {
+        c->kex_offered2->free(c->kex_state2);
+        c->kex_state2 = NULL;
+        c->kex_offered2 = NULL;
+    }
+    uint8_t shared[GMTLS_MAX_KEX_SECRET], th[GMTLS_MAX_HASH_LEN];
     size_t sharedlen = 0;
     int rc = c->kex_offered->derive(c->kex_state, share, sharelen, shared, &sharedlen);
     c->kex_offered->free(c->kex_state);

@@ -16,11 +16,21 @@
 static const uint16_t default_suites[] = {GMTLS_TLS_AES_128_GCM_SHA256, GMTLS_TLS_AES_256_GCM_SHA384,
                                           GMTLS_TLS_CHACHA20_POLY1305_SHA256, GMTLS_TLS_SM4_GCM_SM3,
                                           GMTLS_TLS_SM4_CCM_SM3};
-/* The legacy code points of the Go gmtls family (curveSM2 as 0x001a,
- * SM2-with-SM3 as 0x0204) come last: a server accepts them, a client offers
- * them only when they are listed explicitly. */
-static const uint16_t default_groups[] = {GMTLS_GROUP_X25519, GMTLS_GROUP_SECP256R1, GMTLS_GROUP_CURVESM2,
-                                          GMTLS_GROUP_SECP384R1, 0x001a};
+/* The hybrid post-quantum groups come first: a server prefers them when the
+ * client sent such a share, a client sends X25519MLKEM768 (curveSM2MLKEM768
+ * when ShangMi-first) and the first classical group beside it. The legacy
+ * code points of the Go gmtls family (curveSM2 as 0x001a, SM2-with-SM3 as
+ * 0x0204) come last: a server accepts them, a client offers them only when
+ * they are listed explicitly. */
+static const uint16_t default_groups[] = {GMTLS_GROUP_X25519MLKEM768,
+                                          GMTLS_GROUP_SECP256R1MLKEM768,
+                                          GMTLS_GROUP_CURVESM2MLKEM768,
+                                          GMTLS_GROUP_SECP384R1MLKEM1024,
+                                          GMTLS_GROUP_X25519,
+                                          GMTLS_GROUP_SECP256R1,
+                                          GMTLS_GROUP_CURVESM2,
+                                          GMTLS_GROUP_SECP384R1,
+                                          0x001a};
 static const uint16_t default_sigalgs[] = {0x0403, 0x0503, 0x0807, 0x0708, 0x0804, 0x0805, 0x0806,
                                            0x0809, 0x080a, 0x080b, 0x0401, 0x0501, 0x0601, 0x0204};
 

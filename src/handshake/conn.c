@@ -42,6 +42,9 @@ void gmtls_conn_free(gmtls_conn *c)
     if (c->kex_state != NULL) {
         c->kex_offered->free(c->kex_state);
     }
+    if (c->kex_state2 != NULL) {
+        c->kex_offered2->free(c->kex_state2);
+    }
     free(c->ch1);
     free(c->cr_context);
     gmtls_session_clear(&c->offer);

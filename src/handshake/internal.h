@@ -294,6 +294,9 @@ struct gmtls_conn {
     /* client side */
     const gmtls_kex_alg *kex_offered;
     void *kex_state;
+    /* a second key share (the classical fallback beside a hybrid), or NULL */
+    const gmtls_kex_alg *kex_offered2;
+    void *kex_state2;
     uint8_t *ch1; /* first ClientHello (for HRR and binder recomputation) */
     size_t ch1_len;
     gmtls_session offer;  /* session offered for resumption */

@@ -422,7 +422,7 @@ static int process_client_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_clien
     /* (EC)DHE: our share, and the shared secret from theirs. */
     const gmtls_kex_alg *kex = gmtls_kex_by_id(selected);
     void *st = NULL;
-    uint8_t pub[GMTLS_MAX_KEX_PUB], shared[66];
+    uint8_t pub[GMTLS_MAX_KEX_PUB], shared[GMTLS_MAX_KEX_SECRET];
     size_t publen = 0, sharedlen = 0;
     int rc;
     if (kex->respond != NULL) {

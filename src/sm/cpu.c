@@ -27,36 +27,32 @@ static int always(void)
 }
 
 #ifdef GMTLS_SM_HAVE_X86
+/* Features from the one probe (cpu_features.c). */
 static int have_pclmul(void)
 {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1") &&
-           __builtin_cpu_supports("ssse3");
+    return gmtls_cpu_has(GMTLS_CPUF_PCLMUL) && gmtls_cpu_has(GMTLS_CPUF_SSE41) && gmtls_cpu_has(GMTLS_CPUF_SSSE3);
 }
 
 static int have_avx2_common(void)
 {
-    return have_pclmul() && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2");
+    return have_pclmul() && gmtls_cpu_has(GMTLS_CPUF_AVX2) && gmtls_cpu_has(GMTLS_CPUF_BMI2);
 }
 
 static int have_aesni_avx2(void)
 {
-    return have_avx2_common() && __builtin_cpu_supports("aes");
+    return have_avx2_common() && gmtls_cpu_has(GMTLS_CPUF_AES);
 }
 
 static int have_gfni_avx2(void)
 {
-    return have_avx2_common() && __builtin_cpu_supports("gfni");
+    return have_avx2_common() && gmtls_cpu_has(GMTLS_CPUF_GFNI);
 }
 
-/* libgcc/compiler-rt also check (XGETBV) that the OS saves the ymm/zmm state. */
 static int have_gfni_avx512(void)
 {
-    return have_pclmul() && __builtin_cpu_supports("avx2") &&
-           __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
-           __builtin_cpu_supports("gfni") && __builtin_cpu_supports("vpclmulqdq") &&
-           __builtin_cpu_supports("bmi2");
+    return have_avx2_common() && gmtls_cpu_has(GMTLS_CPUF_AVX512F) && gmtls_cpu_has(GMTLS_CPUF_AVX512BW) &&
+           gmtls_cpu_has(GMTLS_CPUF_AVX512VL) && gmtls_cpu_has(GMTLS_CPUF_AVX512DQ) && gmtls_cpu_has(GMTLS_CPUF_GFNI) &&
+           gmtls_cpu_has(GMTLS_CPUF_VPCLMULQDQ);
 }
 #endif
 

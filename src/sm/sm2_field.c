@@ -19,37 +19,19 @@ static const uint64_t SM2_N_ONE[4] = {0xac440bf6c62abeddULL, 0x8dfc2094de39fad4U
 #define SM2_N0 0x327f9e8872350975ULL
 
 #ifdef GMTLS_SM2_X86_64_ASM
-#include <cpuid.h>
-#include <stdlib.h>
-#include <string.h>
-
 int gmtls_sm2_cpu_adx;
 int gmtls_sm2_cpu_avx2;
 
-/* CPUID leaf 7: EBX bit 8 = BMI2 (mulx), bit 19 = ADX (adcx, adox), bit 5 =
- * AVX2; AVX2 also needs the OS to save the YMM state (OSXSAVE, then XCR0
- * bits 1 and 2). */
+/* BMI2 + ADX (mulx, adcx, adox) for the field code, AVX2 (with the OS
+ * saving the ymm state) for the table scans: from the library's one probe
+ * (cpu_features.c), before main; GMTLS_CPU=portable leaves both off. */
 __attribute__((constructor)) static void sm2_cpu_detect(void)
 {
-    unsigned eax = 0, ebx = 0, ecx = 0, edx = 0, leaf7_ebx = 0;
-    const char *force = getenv("GMTLS_CPU");
-    if (force != NULL && strcmp(force, "portable") == 0) {
+    if (gmtls_cpu_forced_portable()) {
         return;
     }
-    if (__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) {
-        leaf7_ebx = ebx;
-    }
-    if ((leaf7_ebx & (1u << 8)) && (leaf7_ebx & (1u << 19))) {
-        gmtls_sm2_cpu_adx = 1;
-    }
-    if ((leaf7_ebx & (1u << 5)) && __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & (1u << 27))) {
-        unsigned xcr0_lo, xcr0_hi;
-        __asm__ volatile("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
-        (void)xcr0_hi;
-        if ((xcr0_lo & 6u) == 6u) {
-            gmtls_sm2_cpu_avx2 = 1;
-        }
-    }
+    gmtls_sm2_cpu_adx = gmtls_cpu_has(GMTLS_CPUF_BMI2) && gmtls_cpu_has(GMTLS_CPUF_ADX);
+    gmtls_sm2_cpu_avx2 = gmtls_cpu_has(GMTLS_CPUF_AVX2);
 }
 #endif
 

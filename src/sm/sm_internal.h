@@ -14,6 +14,30 @@
 
 #include "gmtls/sm.h"
 
+/* ------------------------------------------------------- CPU features */
+
+/* The one CPU-feature probe of the library (cpu_features.c), used by every
+ * algorithm family; independent of GMTLS_CPU. */
+enum {
+    GMTLS_CPUF_SSSE3,
+    GMTLS_CPUF_SSE41,
+    GMTLS_CPUF_PCLMUL,
+    GMTLS_CPUF_AES,
+    GMTLS_CPUF_AVX2,
+    GMTLS_CPUF_BMI2,
+    GMTLS_CPUF_ADX,
+    GMTLS_CPUF_GFNI,
+    GMTLS_CPUF_VPCLMULQDQ,
+    GMTLS_CPUF_AVX512F,
+    GMTLS_CPUF_AVX512BW,
+    GMTLS_CPUF_AVX512VL,
+    GMTLS_CPUF_AVX512DQ,
+};
+/* 1 when the CPU (and the OS, for ymm/zmm state) supports the feature. */
+int gmtls_cpu_has(int feature);
+/* 1 when GMTLS_CPU=portable: every family then runs its portable code. */
+int gmtls_cpu_forced_portable(void);
+
 /* ------------------------------------------------------- constant time */
 
 /* Zero n bytes at p in a way the compiler may not elide. */

@@ -2,8 +2,11 @@
 # tests/cli/cli_browser.sh - a real browser: headless Chromium loads the
 # `gmtls server --www` status page over TLS 1.3 from loopback.
 #   --dump-dom: the rendered page names TLSv1.3, the suite, group, signature
-#     scheme and ALPN; every connection Chromium made shows the same suite in
-#     the server's access log, with result=ok
+#     scheme and ALPN; the group is X25519MLKEM768 (Chromium sends that
+#     hybrid post-quantum share beside x25519, gmtls prefers it); every
+#     connection Chromium made shows the same suite and group in the
+#     server's access log, with result=ok
+#   gmtls client with its defaults against the same server: X25519MLKEM768
 #   --screenshot: $GMTLS_BUILD/artifacts/browser.png (1024x768) is kept as an
 #     artifact; the test decodes it and checks that text was drawn on it
 # Without the chromium package the test FAILS (scripts/setup.sh test installs it).
@@ -49,10 +52,7 @@ case "$suite" in
 esac
 expect_eq "rendered page: protocol" "$(cell protocol)" TLSv1.3
 group=$(cell group)
-case "$group" in
-    x25519 | secp256r1 | secp384r1) pass "rendered page: group $group" ;;
-    *) fail "rendered page: group '$group'" ;;
-esac
+expect_eq "rendered page: group (hybrid post-quantum, RFC 10024)" "$group" X25519MLKEM768
 expect_eq "rendered page: signature scheme (ECDSA dev chain)" "$(cell 'signature scheme')" ecdsa_secp256r1_sha256
 expect_eq "rendered page: ALPN" "$(cell ALPN)" http/1.1
 expect_eq "rendered page: resumed" "$(cell resumed)" no
@@ -67,6 +67,16 @@ expect_grep "$log" " suite=$suite group=$group sigalg=ecdsa_secp256r1_sha256 alp
     "access log: the connection that carried the request agrees with the page"
 expect_eq "access log: no failed connection" "$(count_lines "$log" ' result=' | tr -d ' ')" \
     "$(count_lines "$log" ' result=ok$')"
+
+# gmtls client with its shipped defaults negotiates the same hybrid group
+out=$TMP/default-client.out
+if timeout 20 "$GMTLS" client "127.0.0.1:$SRV_PORT" --ca "$DEV/ca.pem" --alpn http/1.1 --get / >"$out" 2>&1; then
+    expect_grep "$out" '^group: X25519MLKEM768$' "gmtls client defaults: group X25519MLKEM768"
+else
+    fail "gmtls client with defaults: exit status $?"
+    sed 's/^/    | /' "$out" >&2
+fi
+expect_grep "$log" " group=X25519MLKEM768 .* result=ok$" "access log: the default gmtls client used X25519MLKEM768"
 
 # screenshot, kept as an artifact
 png=$ART/browser.png

@@ -64,7 +64,8 @@ cmd=$(grep -E '^  [^ ]*gmtls client ' "$log" | head -n 1 | sed "s|^  ||")
 out=$TMP/printed-client.out
 if timeout 20 $cmd </dev/null >"$out" 2>&1; then
     expect_grep "$out" '^cipher: TLS_SM4_GCM_SM3$' "printed gmtls client command: SM4-GCM"
-    expect_grep "$out" '^group: curveSM2$' "printed gmtls client command: curveSM2"
+    # a ShangMi-first client sends curveSM2MLKEM768 + curveSM2 shares; the server prefers the hybrid
+    expect_grep "$out" '^group: curveSM2MLKEM768$' "printed gmtls client command: curveSM2MLKEM768"
     expect_grep "$out" '^signature: sm2sig_sm3$' "printed gmtls client command: sm2sig_sm3"
     expect_grep "$out" '^verify: ok$' "printed gmtls client command: verified against the dev CA"
 else
@@ -151,6 +152,10 @@ PROFILES=(
     "TLS_AES_128_GCM_SHA256 x25519 ecdsa_secp256r1_sha256"
     "TLS_AES_256_GCM_SHA384 secp384r1 ecdsa_secp256r1_sha256"
     "TLS_CHACHA20_POLY1305_SHA256 secp256r1 ecdsa_secp256r1_sha256"
+    "TLS_AES_128_GCM_SHA256 X25519MLKEM768 ecdsa_secp256r1_sha256"
+    "TLS_AES_128_GCM_SHA256 SecP256r1MLKEM768 ecdsa_secp256r1_sha256"
+    "TLS_AES_256_GCM_SHA384 SecP384r1MLKEM1024 ecdsa_secp256r1_sha256"
+    "TLS_SM4_GCM_SM3 curveSM2MLKEM768 sm2sig_sm3"
 )
 for p in "${PROFILES[@]}"; do
     read -r suite group sig <<<"$p"
