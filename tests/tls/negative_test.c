@@ -3507,14 +3507,15 @@ static void test_long_lists(void)
         bb *d = ext_set(&s, GMTLS_EXT_SUPPORTED_GROUPS);
         bb_u16(d, (unsigned)(2 * (ngr[i] + 1)));
         for (size_t k = 0; k < ngr[i]; k++) {
-            bb_u16(d, (unsigned)(0x0200 + k));
+            bb_u16(d, (unsigned)(0x2000 + k));
         }
         bb_u16(d, GMTLS_GROUP_X25519);
         snprintf(name, sizeof name, "supported_groups: %zu unknown groups, then x25519", ngr[i]);
         server_spec(name, &s, PROCEEDS);
     }
     /* key_share: 20 / 5000 shares for unknown groups (listed in
-     * supported_groups, in the same order), then x25519. */
+     * supported_groups, in the same order), then x25519. The unknown ids
+     * start at 0x2000: 0x0200.. holds ML-KEM and the hybrids (0x11EB-0x11EE). */
     static const size_t nks[] = {20, 5000};
     for (size_t i = 0; i < GMTLS_ARRAY_LEN_T(nks); i++) {
         bb key = {0};
@@ -3523,12 +3524,12 @@ static void test_long_lists(void)
         bb *g = ext_set(&s, GMTLS_EXT_SUPPORTED_GROUPS);
         bb_u16(g, (unsigned)(2 * (nks[i] + 1)));
         for (size_t k = 0; k < nks[i]; k++) {
-            bb_u16(g, (unsigned)(0x0200 + k));
+            bb_u16(g, (unsigned)(0x2000 + k));
         }
         bb_u16(g, GMTLS_GROUP_X25519);
         bb list = {0};
         for (size_t k = 0; k < nks[i]; k++) {
-            bb_u16(&list, (unsigned)(0x0200 + k));
+            bb_u16(&list, (unsigned)(0x2000 + k));
             bb_put(&list, "\x00\x04zzzz", 6);
         }
         bb_u16(&list, GMTLS_GROUP_X25519);
