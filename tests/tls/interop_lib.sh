@@ -157,8 +157,25 @@ hold_stdin() {
     PIDS+=($!)
 }
 
+# stop_pid PID: SIGTERM, then up to 60 s for it to exit. A process that does
+# not is a failure, reported with the stacks of it and its children (gdb),
+# then killed: a hang must show up as such, not as the test's timeout.
 stop_pid() {
+    local i p
     kill "$1" 2>/dev/null
+    for i in $(seq 1 600); do
+        kill -0 "$1" 2>/dev/null || break
+        sleep 0.1
+    done
+    if kill -0 "$1" 2>/dev/null; then
+        fail "pid $1 ($(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null)) did not exit within 60 s of SIGTERM"
+        for p in "$1" $(pgrep -P "$1"); do
+            command -v gdb >/dev/null &&
+                timeout 60 gdb -p "$p" -batch -ex 'thread apply all bt' 2>/dev/null | grep -E '^(Thread|#)' | head -n 60 >&2
+        done
+        pkill -KILL -P "$1" 2>/dev/null
+        kill -KILL "$1" 2>/dev/null
+    fi
     wait "$1" 2>/dev/null
     return 0
 }
