@@ -40,8 +40,8 @@ typedef struct {
     const char *root;
     const char *proxy;
     unsigned long workers;
-    unsigned long max_conns;
-    unsigned long handshake_timeout, idle_timeout;
+    unsigned long max_conns, max_conns_per_ip;
+    unsigned long handshake_timeout, header_timeout, idle_timeout, min_rate;
     int quiet, verbose;
     const char *dev_dir;
 } server_opts;
@@ -73,9 +73,16 @@ static void server_usage(FILE *f)
             "  --echo                 echo the bytes received\n"
             "  --proxy HOST:PORT      relay to a plaintext TCP backend\n"
             "  --workers N            worker threads (default: number of cores)\n"
-            "  --max-conns N          concurrent connections, 0 = no limit (default: 10000)\n"
+            "  --max-conns N          concurrent connections, 0 = no limit; when reached, idle\n"
+            "                         keep-alive connections are closed first (default: 10000)\n"
+            "  --max-conns-per-ip N   concurrent connections per client address (IPv6: per /64),\n"
+            "                         0 = no limit (default: 0)\n"
             "  --handshake-timeout S  seconds to complete the handshake (default: 10)\n"
-            "  --idle-timeout S       seconds without traffic before closing (default: 60)\n"
+            "  --header-timeout S     --www: seconds to receive a whole request header (default: 10)\n"
+            "  --idle-timeout S       seconds a keep-alive connection waits for a request, and\n"
+            "                         seconds without any progress before closing (default: 60)\n"
+            "  --min-rate B           bytes/s a request body or a response must move, measured\n"
+            "                         over 10 s; 0 = off (default: 1024)\n"
             "  --quiet                no access log (default: off)\n"
             "  --verbose              also log each HTTP request (default: off)\n"
             "  --help                 this text\n"
@@ -88,7 +95,9 @@ static int parse_args(int argc, char **argv, server_opts *o)
     o->listen = "127.0.0.1:8443";
     o->max_conns = 10000;
     o->handshake_timeout = 10;
+    o->header_timeout = 10;
     o->idle_timeout = 60;
+    o->min_rate = 1024;
     o->dev_dir = "./gmtls-dev";
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     o->workers = ncpu > 0 ? (unsigned long)ncpu : 1;
@@ -149,8 +158,11 @@ static int parse_args(int argc, char **argv, server_opts *o)
             {"--tickets", &o->tickets, 0, 16},
             {"--workers", &o->workers, 1, MAX_WORKERS},
             {"--max-conns", &o->max_conns, 0, 10000000},
+            {"--max-conns-per-ip", &o->max_conns_per_ip, 0, 10000000},
             {"--handshake-timeout", &o->handshake_timeout, 1, 86400},
+            {"--header-timeout", &o->header_timeout, 1, 86400},
             {"--idle-timeout", &o->idle_timeout, 1, 86400},
+            {"--min-rate", &o->min_rate, 0, 1000000000},
         };
         for (size_t k = 0; k < sizeof(nopts) / sizeof(nopts[0]) && !matched; k++) {
             m = tool_opt_value(argc, argv, &i, nopts[k].name, &v);
@@ -406,8 +418,11 @@ int gmtls_cmd_server(int argc, char **argv)
     memset(&st, 0, sizeof(st));
     st.mode = o.proxy != NULL ? SRV_MODE_PROXY : o.echo ? SRV_MODE_ECHO : SRV_MODE_WWW;
     st.max_conns = (unsigned)o.max_conns;
+    st.max_conns_per_ip = (unsigned)o.max_conns_per_ip;
     st.handshake_timeout_s = (unsigned)o.handshake_timeout;
+    st.header_timeout_s = (unsigned)o.header_timeout;
     st.idle_timeout_s = (unsigned)o.idle_timeout;
+    st.min_rate = (unsigned)o.min_rate;
     st.quiet = o.quiet;
     st.verbose = o.verbose;
     static char root[PATH_MAX];

@@ -18,12 +18,15 @@ typedef enum { SRV_MODE_WWW, SRV_MODE_ECHO, SRV_MODE_PROXY } srv_mode;
 
 typedef struct {
     srv_mode mode;
-    const char *root;              /* --root (realpath'd), or NULL */
+    const char *root; /* --root (realpath'd), or NULL */
     struct sockaddr_storage backend;
     socklen_t backend_len;
     unsigned max_conns;
+    unsigned max_conns_per_ip; /* 0 = no limit */
     unsigned handshake_timeout_s;
-    unsigned idle_timeout_s;
+    unsigned header_timeout_s; /* whole request header, from its first byte */
+    unsigned idle_timeout_s;   /* keep-alive wait, and no progress at all */
+    unsigned min_rate;         /* bytes/s while a body or response moves; 0 = off */
     int quiet;
     int verbose;
 } srv_settings;
@@ -53,6 +56,13 @@ int srv_http_input(srv_http *h, gmtls_io *io, const srv_settings *st, const uint
 int srv_http_resume(srv_http *h, gmtls_io *io, const srv_settings *st);
 /* 1 while a request is half-received or a response is being produced. */
 int srv_http_busy(const srv_http *h);
+/* Where the connection is in its request cycle; server_loop.c picks the
+ * deadline from it. IDLE: between requests, no byte of the next one seen
+ * and nothing being produced; an srv_http in IDLE (and not wanting close)
+ * holds nothing the next request needs, so the loop frees it and makes a
+ * new one when bytes arrive (no memory held by idle keep-alive). */
+typedef enum { SRV_HTTP_IDLE, SRV_HTTP_HEADER, SRV_HTTP_BODY, SRV_HTTP_RESPONSE } srv_http_phase_t;
+srv_http_phase_t srv_http_phase(const srv_http *h);
 /* 1 while a file is being sent (the caller stops feeding input). */
 int srv_http_sending(const srv_http *h);
 /* 1 when the connection should close once idle (Connection: close seen). */

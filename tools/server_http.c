@@ -58,6 +58,17 @@ int srv_http_busy(const srv_http *h)
     return h->req_len > 0 || h->skip_body > 0 || h->file_fd >= 0;
 }
 
+srv_http_phase_t srv_http_phase(const srv_http *h)
+{
+    if (h->file_fd >= 0) {
+        return SRV_HTTP_RESPONSE;
+    }
+    if (h->skip_body > 0) {
+        return SRV_HTTP_BODY;
+    }
+    return h->req_len > 0 ? SRV_HTTP_HEADER : SRV_HTTP_IDLE;
+}
+
 int srv_http_sending(const srv_http *h)
 {
     return h->file_fd >= 0;

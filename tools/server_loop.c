@@ -1,11 +1,21 @@
 /* tools/server_loop.c - one worker of `gmtls server`: an epoll loop over
  * non-blocking sockets driven through gmtls_io_*.
  *
- * A connection lives on exactly one of three FIFO lists, each with one
- * timeout, so expiring timers is a walk from the head:
- *   handshaking  deadline = accepted + --handshake-timeout (slowloris)
- *   open         deadline = last activity + --idle-timeout (moved to the
- *                tail on activity)
+ * A connection lives on exactly one of five FIFO lists, each with one
+ * timeout counted from a base time that bytes from the client do not move
+ * (except on the open list), so expiring timers is a walk from the head and
+ * a client dripping bytes cannot extend a deadline:
+ *   handshaking  base = accepted, --handshake-timeout
+ *   idle         --www between requests (keep-alive): base = the end of the
+ *                last response, --idle-timeout; the first evicted when
+ *                --max-conns is reached
+ *   header       --www, a request header under way: base = its first byte,
+ *                --header-timeout for the whole header
+ *   open         a body or response moving, --echo, --proxy: base = last
+ *                progress, --idle-timeout (moved to the tail on progress);
+ *                plus --min-rate: each RATE_WINDOW_MS a connection that is
+ *                receiving a body or has output queued must have moved
+ *                min-rate bytes a second (slow readers, dripped bodies)
  *   lingering    close_notify sent and our side shut down; we drain the
  *                peer briefly so closing does not reset unread data */
 #include <errno.h>
@@ -31,12 +41,16 @@
 #define IO_CHUNK 16384
 #define LINGER_MS 2000
 #define SHUTDOWN_GRACE_MS 30000
+#define RATE_WINDOW_MS 10000
 
 enum { TAG_LISTEN, TAG_WAKE, TAG_CLIENT, TAG_BACKEND };
-enum { LIST_HANDSHAKE, LIST_OPEN, LIST_LINGER, LIST_COUNT };
+enum { LIST_HANDSHAKE, LIST_IDLE, LIST_HEADER, LIST_OPEN, LIST_LINGER, LIST_COUNT };
 typedef enum { CS_HANDSHAKE, CS_OPEN, CS_CLOSING, CS_LINGER } conn_state;
 
 typedef struct srv_conn srv_conn;
+typedef struct {
+    uint8_t b[17]; /* family tag + IPv4 address, or the IPv6 /64 */
+} ip_key;
 typedef struct {
     int kind;
     srv_conn *c;
@@ -53,14 +67,19 @@ struct srv_conn {
     gmtls_io *io;
     conn_state state;
     uint64_t start_ms, last_ms;
+    uint64_t phase_ms; /* entered the idle or header list */
+    uint64_t rate_ms;  /* --min-rate window: start, and bytes moved then */
+    uint64_t rate_base;
+    ip_key ipk; /* counted in the per-address table (if has_ipk) */
+    int has_ipk;
     char peer[64];
     char result[192];
-    int dead;            /* freed at the end of the event batch */
-    int got_close;       /* close_notify or EOF from the client */
-    int requests;        /* --www: requests answered */
-    int more;            /* the mode stopped at the output high-water mark with
-                          * work left (a file, buffered input): if the output
-                          * then drains at once, no read event will come */
+    int dead;      /* freed at the end of the event batch */
+    int got_close; /* close_notify or EOF from the client */
+    int requests;  /* --www: requests answered */
+    int more;      /* the mode stopped at the output high-water mark with
+                    * work left (a file, buffered input): if the output
+                    * then drains at once, no read event will come */
     srv_http *http;
     /* --proxy */
     int bfd;
@@ -76,9 +95,10 @@ struct srv_worker {
     const srv_settings *st;
     srv_conn lists[LIST_COUNT]; /* circular sentinels */
     unsigned nconns;
-    srv_conn *dead;      /* singly linked through next */
+    srv_conn *dead; /* singly linked through next */
     int stopping;
     uint64_t hard_deadline;
+    uint64_t next_rate_check;
     ep_tag ltag, wtag;
 };
 
@@ -133,9 +153,29 @@ static void list_move(srv_conn *c, int list)
 static uint64_t list_timeout_ms(const srv_worker *w, int list)
 {
     switch (list) {
-    case LIST_HANDSHAKE: return (uint64_t)w->st->handshake_timeout_s * 1000;
-    case LIST_OPEN: return (uint64_t)w->st->idle_timeout_s * 1000;
-    default: return LINGER_MS;
+    case LIST_HANDSHAKE:
+        return (uint64_t)w->st->handshake_timeout_s * 1000;
+    case LIST_IDLE:
+    case LIST_OPEN:
+        return (uint64_t)w->st->idle_timeout_s * 1000;
+    case LIST_HEADER:
+        return (uint64_t)w->st->header_timeout_s * 1000;
+    default:
+        return LINGER_MS;
+    }
+}
+
+/* What a list's deadline counts from. */
+static uint64_t list_base(const srv_conn *c)
+{
+    switch (c->list) {
+    case LIST_HANDSHAKE:
+        return c->start_ms;
+    case LIST_IDLE:
+    case LIST_HEADER:
+        return c->phase_ms;
+    default:
+        return c->last_ms;
     }
 }
 
@@ -145,6 +185,95 @@ static void touch(srv_conn *c)
     if (c->list == LIST_OPEN) {
         list_move(c, LIST_OPEN);
     }
+}
+
+/* ---------------------------------------------------------------- per address */
+
+/* Open connections per client address, shared by the workers (only used
+ * with --max-conns-per-ip). An IPv6 client is counted by its /64, the
+ * smallest prefix a subscriber is usually given. */
+#define IP_BUCKETS 4096
+typedef struct ip_entry {
+    struct ip_entry *next;
+    ip_key k;
+    unsigned n;
+} ip_entry;
+static ip_entry *ip_table[IP_BUCKETS];
+static pthread_mutex_t ip_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void ip_key_of(const struct sockaddr_storage *ss, ip_key *k)
+{
+    memset(k, 0, sizeof(*k));
+    if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
+        k->b[0] = 4;
+        memcpy(k->b + 1, &a->sin_addr, 4);
+    } else if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
+        static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+        if (memcmp(a->sin6_addr.s6_addr, mapped, 12) == 0) {
+            k->b[0] = 4;
+            memcpy(k->b + 1, a->sin6_addr.s6_addr + 12, 4);
+        } else {
+            k->b[0] = 6;
+            memcpy(k->b + 1, a->sin6_addr.s6_addr, 8);
+        }
+    }
+}
+
+static unsigned ip_hash(const ip_key *k)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (size_t i = 0; i < sizeof(k->b); i++) {
+        h = (h ^ k->b[i]) * 16777619u;
+    }
+    return h % IP_BUCKETS;
+}
+
+/* Counts one more connection from k unless limit are open; 0 or -1. */
+static int ip_acquire(const ip_key *k, unsigned limit)
+{
+    unsigned b = ip_hash(k);
+    int r = -1;
+    pthread_mutex_lock(&ip_lock);
+    ip_entry *e = ip_table[b];
+    while (e != NULL && memcmp(&e->k, k, sizeof(*k)) != 0) {
+        e = e->next;
+    }
+    if (e == NULL) {
+        e = calloc(1, sizeof(*e));
+        if (e != NULL) {
+            e->k = *k;
+            e->next = ip_table[b];
+            ip_table[b] = e;
+        }
+    }
+    if (e != NULL && e->n < limit) {
+        e->n++;
+        r = 0;
+    } else if (e != NULL && e->n == 0) {
+        ip_table[b] = e->next; /* limit 0 never gets here: just made, unused */
+        free(e);
+    }
+    pthread_mutex_unlock(&ip_lock);
+    return r;
+}
+
+static void ip_release(const ip_key *k)
+{
+    unsigned b = ip_hash(k);
+    pthread_mutex_lock(&ip_lock);
+    for (ip_entry **pp = &ip_table[b]; *pp != NULL; pp = &(*pp)->next) {
+        ip_entry *e = *pp;
+        if (memcmp(&e->k, k, sizeof(*k)) == 0) {
+            if (--e->n == 0) {
+                *pp = e->next;
+                free(e);
+            }
+            break;
+        }
+    }
+    pthread_mutex_unlock(&ip_lock);
 }
 
 /* ---------------------------------------------------------------- epoll */
@@ -204,6 +333,9 @@ static void conn_free(srv_conn *c)
     close_backend(c);
     epoll_ctl(w->epfd, EPOLL_CTL_DEL, c->fd, NULL);
     close(c->fd);
+    if (c->has_ipk) {
+        ip_release(&c->ipk);
+    }
     c->next = w->dead;
     w->dead = c;
     w->nconns--;
@@ -318,10 +450,15 @@ static int echo_progress(srv_conn *c)
     return 0;
 }
 
+static srv_http_phase_t http_phase(const srv_conn *c)
+{
+    return c->http != NULL ? srv_http_phase(c->http) : SRV_HTTP_IDLE;
+}
+
 static int www_progress(srv_conn *c)
 {
     const srv_settings *st = c->w->st;
-    if (srv_http_sending(c->http)) {
+    if (c->http != NULL && srv_http_sending(c->http)) {
         int hr = srv_http_resume(c->http, c->io, st);
         if (hr < 0) {
             set_result(c, "send failed");
@@ -330,12 +467,22 @@ static int www_progress(srv_conn *c)
         }
     }
     uint8_t buf[IO_CHUNK];
-    while (c->state == CS_OPEN && !srv_http_sending(c->http) && !srv_http_wants_close(c->http) &&
+    while (c->state == CS_OPEN && (c->http == NULL || (!srv_http_sending(c->http) && !srv_http_wants_close(c->http))) &&
            gmtls_io_pending_output(c->io) < OUT_HIGH) {
         size_t n = 0;
         int r = gmtls_io_read(c->io, buf, sizeof(buf), &n);
         if (r == 0) {
             touch(c);
+            if (c->http == NULL) {
+                /* made when a request begins, freed between requests */
+                c->http = srv_http_new();
+                if (c->http == NULL) {
+                    set_result(c, "out of memory");
+                    fail_conn(c);
+                    return -1;
+                }
+                srv_http_set_peer(c->http, c->peer);
+            }
             int hr = srv_http_input(c->http, c->io, st, buf, n);
             if (hr < 0) {
                 set_result(c, "send failed");
@@ -356,7 +503,7 @@ static int www_progress(srv_conn *c)
             break;
         }
         if (r == GMTLS_ERR_EOF) {
-            if (srv_http_busy(c->http)) {
+            if (c->http != NULL && srv_http_busy(c->http)) {
                 set_result(c, "eof without close_notify");
             }
             conn_free(c);
@@ -366,18 +513,53 @@ static int www_progress(srv_conn *c)
         fail_conn(c);
         return -1;
     }
-    c->more = c->state == CS_OPEN &&
-              (srv_http_sending(c->http) || gmtls_io_pending_output(c->io) >= OUT_HIGH);
-    if (c->state == CS_OPEN && !srv_http_sending(c->http) && srv_http_wants_close(c->http)) {
+    int sending = c->http != NULL && srv_http_sending(c->http);
+    c->more = c->state == CS_OPEN && (sending || gmtls_io_pending_output(c->io) >= OUT_HIGH);
+    if (c->state == CS_OPEN && !sending && c->http != NULL && srv_http_wants_close(c->http)) {
         start_close(c);
     }
     /* Stopping: a connection between requests (none begun, nothing left to
      * send) closes now; one with a request under way finishes it first. */
-    if (c->state == CS_OPEN && c->w->stopping && !srv_http_busy(c->http) &&
+    if (c->state == CS_OPEN && c->w->stopping && (c->http == NULL || !srv_http_busy(c->http)) &&
         gmtls_io_pending_output(c->io) == 0) {
         start_close(c);
     }
     return 0;
+}
+
+static uint64_t bytes_moved(const srv_conn *c)
+{
+    return gmtls_conn_bytes_sent(c->tls) + gmtls_conn_bytes_received(c->tls);
+}
+
+/* --www: puts an open connection on the list of its request phase. */
+static void settle(srv_conn *c)
+{
+    if (c->state != CS_OPEN || c->w->st->mode != SRV_MODE_WWW) {
+        return;
+    }
+    srv_http_phase_t ph = http_phase(c);
+    int want = LIST_OPEN;
+    if (ph == SRV_HTTP_HEADER) {
+        want = LIST_HEADER;
+    } else if (ph == SRV_HTTP_IDLE && gmtls_io_pending_output(c->io) == 0 && !c->more) {
+        want = LIST_IDLE;
+        if (c->http != NULL && !srv_http_wants_close(c->http)) {
+            srv_http_free(c->http); /* idle keep-alive holds no HTTP buffers */
+            c->http = NULL;
+        }
+    }
+    if (want == c->list) {
+        return;
+    }
+    uint64_t now = now_ms();
+    if (want == LIST_OPEN) {
+        c->last_ms = c->rate_ms = now;
+        c->rate_base = bytes_moved(c);
+    } else {
+        c->phase_ms = now;
+    }
+    list_move(c, want);
 }
 
 static int backend_connect(srv_conn *c)
@@ -525,11 +707,13 @@ static void update_interest(srv_conn *c)
         want |= EPOLLOUT;
     }
     switch (c->state) {
-    case CS_HANDSHAKE: want |= EPOLLIN; break;
+    case CS_HANDSHAKE:
+        want |= EPOLLIN;
+        break;
     case CS_OPEN:
         if (!c->got_close && pend < OUT_HIGH) {
-            if (c->http != NULL) {
-                if (!srv_http_sending(c->http)) {
+            if (c->w->st->mode == SRV_MODE_WWW) {
+                if (c->http == NULL || !srv_http_sending(c->http)) {
                     want |= EPOLLIN;
                 }
             } else if (c->to_b == NULL || c->to_b_len < PROXY_BUF) {
@@ -540,8 +724,11 @@ static void update_interest(srv_conn *c)
             want |= EPOLLOUT; /* writable at once: progress() continues the work */
         }
         break;
-    case CS_CLOSING: break;
-    case CS_LINGER: want = EPOLLIN; break;
+    case CS_CLOSING:
+        break;
+    case CS_LINGER:
+        want = EPOLLIN;
+        break;
     }
     set_events(c, c->fd, &c->ev, &c->tag, want);
     if (c->bfd >= 0) {
@@ -581,17 +768,10 @@ static void progress(srv_conn *c)
             return;
         }
         c->state = CS_OPEN;
-        c->last_ms = now_ms();
+        c->last_ms = c->rate_ms = now_ms();
+        c->rate_base = bytes_moved(c);
         list_move(c, LIST_OPEN);
-        if (st->mode == SRV_MODE_WWW) {
-            c->http = srv_http_new();
-            if (c->http == NULL) {
-                set_result(c, "out of memory");
-                fail_conn(c);
-                return;
-            }
-            srv_http_set_peer(c->http, c->peer);
-        } else if (st->mode == SRV_MODE_PROXY && backend_connect(c) != 0) {
+        if (st->mode == SRV_MODE_PROXY && backend_connect(c) != 0) {
             set_result(c, "backend connect: %s", strerror(errno));
             close_backend(c);
             start_close(c);
@@ -609,8 +789,9 @@ static void progress(srv_conn *c)
         }
     }
     if (c->state == CS_OPEN) {
-        int r = st->mode == SRV_MODE_WWW ? www_progress(c) : st->mode == SRV_MODE_ECHO ? echo_progress(c)
-                                                                                   : proxy_progress(c);
+        int r = st->mode == SRV_MODE_WWW    ? www_progress(c)
+                : st->mode == SRV_MODE_ECHO ? echo_progress(c)
+                                            : proxy_progress(c);
         if (r < 0) {
             return;
         }
@@ -626,6 +807,7 @@ static void progress(srv_conn *c)
     if (c->state == CS_CLOSING && gmtls_io_pending_output(c->io) == 0) {
         start_linger(c);
     }
+    settle(c);
     update_interest(c);
 }
 
@@ -664,6 +846,38 @@ static void on_client_event(srv_conn *c, uint32_t events)
     progress(c);
 }
 
+/* --max-conns reached: ends the connection that costs the fewest clients
+ * anything, so a new client is still served: the longest idle keep-alive
+ * connection (HTTP lets a server close one; the client retries), else the
+ * oldest request header or handshake stalled for STALL_MS (a client that is
+ * not stalling sends either within a round trip). 1 if one was ended. */
+#define STALL_MS 1000
+static int make_room(srv_worker *w)
+{
+    uint64_t now = now_ms();
+    srv_conn *head = &w->lists[LIST_IDLE];
+    if (head->next != head) {
+        srv_conn *c = head->next;
+        set_result(c, "closed idle keep-alive (--max-conns %u reached)", w->st->max_conns);
+        (void)gmtls_io_close(c->io);
+        (void)gmtls_io_flush(c->io);
+        conn_free(c);
+        return 1;
+    }
+    static const int stalled[] = {LIST_HEADER, LIST_HANDSHAKE};
+    for (size_t i = 0; i < sizeof(stalled) / sizeof(stalled[0]); i++) {
+        head = &w->lists[stalled[i]];
+        if (head->next != head && list_base(head->next) + STALL_MS <= now) {
+            srv_conn *c = head->next;
+            set_result(c, "closed stalled %s (--max-conns %u reached)",
+                       stalled[i] == LIST_HEADER ? "request header" : "handshake", w->st->max_conns);
+            conn_free(c);
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static void accept_all(srv_worker *w)
 {
     for (;;) {
@@ -681,22 +895,47 @@ static void accept_all(srv_worker *w)
         }
         char peer[64];
         tool_format_addr((const struct sockaddr *)&ss, peer, sizeof(peer));
-        if (w->st->max_conns > 0 && atomic_load(&total_conns) >= w->st->max_conns) {
-            if (!w->st->quiet) {
-                srv_log("%s result=refused (--max-conns %u reached)", peer, w->st->max_conns);
+        const srv_settings *st = w->st;
+        ip_key ipk;
+        int has_ipk = 0;
+        if (st->max_conns_per_ip > 0) {
+            ip_key_of(&ss, &ipk);
+            if (ip_acquire(&ipk, st->max_conns_per_ip) != 0) {
+                if (!st->quiet) {
+                    srv_log("%s result=refused (--max-conns-per-ip %u reached)", peer, st->max_conns_per_ip);
+                }
+                close(fd);
+                continue;
+            }
+            has_ipk = 1;
+        }
+        if (st->max_conns > 0 && atomic_load(&total_conns) >= st->max_conns && !make_room(w)) {
+            if (!st->quiet) {
+                srv_log("%s result=refused (--max-conns %u reached)", peer, st->max_conns);
+            }
+            if (has_ipk) {
+                ip_release(&ipk);
             }
             close(fd);
             continue;
         }
         srv_conn *c = calloc(1, sizeof(*c));
         if (c == NULL) {
+            if (has_ipk) {
+                ip_release(&ipk);
+            }
             close(fd);
             continue;
         }
+        c->ipk = ipk;
+        c->has_ipk = has_ipk;
         c->tls = srv_conn_new();
         c->io = c->tls != NULL ? gmtls_io_new(c->tls, fd) : NULL;
         if (c->io == NULL) {
             gmtls_conn_free(c->tls);
+            if (has_ipk) {
+                ip_release(&ipk);
+            }
             free(c);
             close(fd);
             continue;
@@ -716,6 +955,9 @@ static void accept_all(srv_worker *w)
         if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
             gmtls_io_free(c->io);
             gmtls_conn_free(c->tls);
+            if (has_ipk) {
+                ip_release(&ipk);
+            }
             free(c);
             close(fd);
             continue;
@@ -727,27 +969,71 @@ static void accept_all(srv_worker *w)
     }
 }
 
+/* --min-rate applies while a body comes in or output waits for the client. */
+static int rate_checked(const srv_conn *c)
+{
+    if (c->state != CS_OPEN) {
+        return 0;
+    }
+    srv_http_phase_t ph = http_phase(c);
+    return gmtls_io_pending_output(c->io) > 0 || ph == SRV_HTTP_BODY || ph == SRV_HTTP_RESPONSE;
+}
+
+static void check_rates(srv_worker *w, uint64_t now)
+{
+    const srv_settings *st = w->st;
+    srv_conn *head = &w->lists[LIST_OPEN];
+    for (srv_conn *c = head->next, *next; c != head; c = next) {
+        next = c->next;
+        uint64_t moved = bytes_moved(c);
+        if (!rate_checked(c)) {
+            c->rate_ms = now;
+            c->rate_base = moved;
+            continue;
+        }
+        uint64_t span = now - c->rate_ms;
+        if (span < RATE_WINDOW_MS) {
+            continue;
+        }
+        uint64_t got = moved - c->rate_base;
+        if (got * 1000 < (uint64_t)st->min_rate * span) {
+            set_result(c, "too slow (%llu bytes in %llu ms, --min-rate %u)", (unsigned long long)got,
+                       (unsigned long long)span, st->min_rate);
+            conn_free(c);
+            continue;
+        }
+        c->rate_ms = now;
+        c->rate_base = moved;
+    }
+}
+
 static void expire(srv_worker *w)
 {
     uint64_t now = now_ms();
+    int hard = w->stopping && now >= w->hard_deadline;
     for (int l = 0; l < LIST_COUNT; l++) {
         uint64_t to = list_timeout_ms(w, l);
         srv_conn *head = &w->lists[l];
         while (head->next != head) {
             srv_conn *c = head->next;
-            uint64_t base = l == LIST_HANDSHAKE ? c->start_ms : c->last_ms;
-            if (base + to > now && !(w->stopping && now >= w->hard_deadline)) {
+            if (list_base(c) + to > now && !hard) {
                 break;
             }
             if (l == LIST_HANDSHAKE) {
                 set_result(c, "handshake timeout");
-            } else if (l == LIST_OPEN) {
-                set_result(c, w->stopping && now >= w->hard_deadline ? "shutdown" : "idle timeout");
+            } else if (l == LIST_HEADER && !hard) {
+                set_result(c, "header timeout");
+            } else if (l == LIST_OPEN || l == LIST_IDLE || l == LIST_HEADER) {
+                set_result(c, hard ? "shutdown" : "idle timeout");
                 (void)gmtls_io_close(c->io);
                 (void)gmtls_io_flush(c->io);
             }
             conn_free(c);
         }
+    }
+    if (w->st->min_rate > 0 && now >= w->next_rate_check) {
+        w->next_rate_check = now + 1000;
+        check_rates(w, now);
     }
 }
 
@@ -757,8 +1043,7 @@ static int next_timeout(const srv_worker *w)
     for (int l = 0; l < LIST_COUNT; l++) {
         const srv_conn *head = &w->lists[l];
         if (head->next != head) {
-            const srv_conn *c = head->next;
-            uint64_t d = (l == LIST_HANDSHAKE ? c->start_ms : c->last_ms) + list_timeout_ms(w, l);
+            uint64_t d = list_base(head->next) + list_timeout_ms(w, l);
             if (d < next) {
                 next = d;
             }
@@ -780,18 +1065,18 @@ static void begin_stop(srv_worker *w)
         w->lfd = -1;
     }
     /* let idle connections notice: each runs its mode's idle check */
-    srv_conn *head = &w->lists[LIST_OPEN];
-    size_t n = 0;
-    for (srv_conn *c = head->next; c != head; c = c->next) {
-        n++;
-    }
+    static const int lists[] = {LIST_IDLE, LIST_HEADER, LIST_OPEN};
+    size_t n = w->nconns;
     srv_conn **all = calloc(n + 1, sizeof(*all));
     if (all == NULL) {
         return; /* the idle timeout ends them instead */
     }
     n = 0;
-    for (srv_conn *c = head->next; c != head; c = c->next) {
-        all[n++] = c;
+    for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++) {
+        srv_conn *head = &w->lists[lists[l]];
+        for (srv_conn *c = head->next; c != head && n < w->nconns; c = c->next) {
+            all[n++] = c;
+        }
     }
     for (size_t i = 0; i < n; i++) {
         if (!all[i]->dead) {

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# tests/cli/cli_abuse.sh - `gmtls server` against hostile clients, loopback
+# only, every client bounded in time (tests/cli/abuse.py; Python's ssl module
+# is the TLS client, as a real-world client that does not set TCP_NODELAY):
+#   slow clients: 25 slowloris drippers (handshake done, one header byte every
+#     3 s, reconnecting) against --max-conns 20 --idle-timeout 5 do not lock
+#     out 15 normal requests; a header dripped every 0.5 s is closed by
+#     --header-timeout 2 (total, not per byte); an idle keep-alive connection
+#     by --idle-timeout 2; a body dripped at 2 B/s and a reader taking 100 B/s
+#     by --min-rate; --max-conns-per-ip refuses the third connection from one
+#     address but serves another; at --max-conns the idle keep-alive
+#     connection is closed so a new client is served
+. "$(dirname "$0")/cli_lib.sh"
+command -v python3 >/dev/null || { fail "python3 is not installed (run scripts/setup.sh test)"; finish; }
+DEV=$TMP/dev
+ABUSE="timeout 120 python3 $(dirname "$0")/abuse.py"
+
+# in_range WHAT MS LO HI
+in_range() {
+    if [ "$2" -ge "$3" ] && [ "$2" -le "$4" ]; then
+        pass "$1 (${2} ms)"
+    else
+        fail "$1: took $2 ms, expected $3..$4 ms"
+    fi
+}
+
+# field LINE KEY: the value of KEY=value in an abuse.py result line
+field() {
+    sed -n "s/.*\b$2=\([^ ]*\).*/\1/p" <<<"$1"
+}
+
+# wait_log FILE REGEX SECONDS
+wait_log() {
+    local i
+    for i in $(seq 1 $(($3 * 10))); do
+        grep -Eq -- "$2" "$1" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# ---------------------------------------------------------------- slowloris
+log=$TMP/loris.log
+start_server "$log" --www --dev-dir "$DEV" --max-conns 20 --idle-timeout 5
+out=$($ABUSE slowloris "$SRV_PORT" "$DEV/ca.pem" --n 25 --every 3 --requests 15 --gap 0.5)
+expect_eq "slowloris: 15 of 15 normal requests served next to 25 drippers (max-conns 20)" \
+    "$(field "$out" served)/$(field "$out" refused)" "15/0"
+expect_grep "$log" 'result=closed (stalled request header|idle keep-alive) \(--max-conns 20 reached\)' \
+    "slowloris: access log names the connection closed to make room"
+stop_pid "$SRV_PID"
+
+# ---------------------------------------------------------------- header, idle
+log=$TMP/deadlines.log
+start_server "$log" --www --dev-dir "$DEV" --header-timeout 2 --idle-timeout 2
+out=$($ABUSE drip "$SRV_PORT" "$DEV/ca.pem" --what header --every 0.5 --limit 30)
+in_range "a header dripped every 0.5 s is closed by --header-timeout 2" "$(field "$out" closed_after_ms)" 1500 6000
+check "access log: header timeout" wait_log "$log" 'result=header timeout$' 5
+out=$($ABUSE idle "$SRV_PORT" "$DEV/ca.pem" --limit 30)
+in_range "an idle keep-alive connection is closed by --idle-timeout 2" "$(field "$out" closed_after_ms)" 1500 6000
+stop_pid "$SRV_PID"
+
+# ---------------------------------------------------------------- min rate
+log=$TMP/rate.log
+mkdir -p "$TMP/root"
+head -c 20000000 /dev/zero >"$TMP/root/big"
+start_server "$log" --www --dev-dir "$DEV" --root "$TMP/root" --min-rate 1024 --idle-timeout 60
+$ABUSE slowread "$SRV_PORT" "$DEV/ca.pem" --path /big --rate 100 --limit 40 >"$TMP/slowread.out" &
+reader=$!
+out=$($ABUSE drip "$SRV_PORT" "$DEV/ca.pem" --what body --every 0.5 --limit 40)
+in_range "a body dripped at 2 B/s is closed by --min-rate 1024" "$(field "$out" closed_after_ms)" 9000 30000
+check "a reader taking 100 B/s is closed by --min-rate 1024" wait_log "$log" \
+    'result=too slow \([0-9]+ bytes in [0-9]+ ms, --min-rate 1024\)$' 35
+expect_eq "access log: both slow clients closed by --min-rate" "$(count_lines "$log" 'result=too slow')" 2
+kill "$reader" 2>/dev/null
+wait "$reader" 2>/dev/null
+stop_pid "$SRV_PID"
+
+# ---------------------------------------------------------------- limits
+log=$TMP/limits.log
+start_server "$log" --www --dev-dir "$DEV" --max-conns 3 --max-conns-per-ip 2 --idle-timeout 60
+exec {h1}> >($ABUSE hold "$SRV_PORT" "$DEV/ca.pem" --n 2 --src 127.0.0.1 >"$TMP/hold1.out")
+wait_log "$TMP/hold1.out" '^held=2' 20 || fail "two connections from 127.0.0.1"
+out=$($ABUSE get "$SRV_PORT" "$DEV/ca.pem" --src 127.0.0.1 2>&1)
+check "a third connection from 127.0.0.1 is refused (--max-conns-per-ip 2)" \
+    wait_log "$log" '^127\.0\.0\.1:[0-9]+ result=refused \(--max-conns-per-ip 2 reached\)$' 10
+exec {h2}> >($ABUSE hold "$SRV_PORT" "$DEV/ca.pem" --n 1 --src 127.0.0.2 >"$TMP/hold2.out")
+wait_log "$TMP/hold2.out" '^held=1' 20 || fail "a connection from 127.0.0.2"
+out=$($ABUSE get "$SRV_PORT" "$DEV/ca.pem" --src 127.0.0.3)
+expect_eq "at --max-conns 3 with three idle keep-alive connections a new client is served" "$(field "$out" status)" 200
+expect_grep "$log" 'result=closed idle keep-alive \(--max-conns 3 reached\)$' \
+    "access log: the longest idle keep-alive connection was closed to make room"
+exec {h1}>&- {h2}>&-
+stop_pid "$SRV_PID"
+
+finish
