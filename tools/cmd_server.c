@@ -23,7 +23,9 @@
 #define MAX_WORKERS 256
 
 typedef struct {
-    const char *listen;
+    const char *listen[SRV_MAX_LISTEN];
+    size_t nlisten;
+    int reuse_port;
     const char *certs[MAX_CERTS], *keys[MAX_CERTS];
     size_t ncerts, nkeys;
     const char *ciphers, *groups, *sigalgs, *alpn;
@@ -50,7 +52,11 @@ static void server_usage(FILE *f)
 {
     fprintf(f,
             "usage: gmtls server [options]\n"
-            "  --listen ADDR:PORT     address to listen on, [::1]:PORT for IPv6 (default: 127.0.0.1:8443)\n"
+            "  --listen ADDR:PORT     address to listen on, [::1]:PORT for IPv6; repeatable\n"
+            "                         (default: 127.0.0.1:8443)\n"
+            "  --reuse-port           share the port with other processes (SO_REUSEPORT; the kernel\n"
+            "                         splits connections between them); without it a busy address\n"
+            "                         is an error (default: off)\n"
             "  --cert FILE --key FILE certificate chain (PEM, leaf first) and key; repeatable pairs\n"
             "                         (default: development certificates in --dev-dir)\n"
             "  --dev-dir DIR          where development CAs/certificates live (default: ./gmtls-dev)\n"
@@ -92,7 +98,6 @@ static void server_usage(FILE *f)
 static int parse_args(int argc, char **argv, server_opts *o)
 {
     memset(o, 0, sizeof(*o));
-    o->listen = "127.0.0.1:8443";
     o->max_conns = 10000;
     o->handshake_timeout = 10;
     o->header_timeout = 10;
@@ -112,7 +117,8 @@ static int parse_args(int argc, char **argv, server_opts *o)
             const char *name;
             int *flag;
         } flags[] = {{"--strict-sm", &o->strict_sm}, {"--www", &o->www},     {"--echo", &o->echo},
-                     {"--quiet", &o->quiet},         {"--verbose", &o->verbose}};
+                     {"--quiet", &o->quiet},         {"--verbose", &o->verbose},
+                     {"--reuse-port", &o->reuse_port}};
         int matched = 0;
         for (size_t k = 0; k < sizeof(flags) / sizeof(flags[0]) && !matched; k++) {
             if (strcmp(a, flags[k].name) == 0) {
@@ -124,7 +130,7 @@ static int parse_args(int argc, char **argv, server_opts *o)
             continue;
         }
         const tool_str_opt sopts[] = {
-            {"--listen", &o->listen},   {"--ciphers", &o->ciphers},     {"--groups", &o->groups},
+            {"--ciphers", &o->ciphers},     {"--groups", &o->groups},
             {"--sigalgs", &o->sigalgs}, {"--alpn", &o->alpn},           {"--verify-client", &o->verify_client},
             {"--ca", &o->ca},           {"--ticket-keys", &o->ticket_keys}, {"--keylog", &o->keylog},
             {"--ocsp", &o->ocsp},       {"--sm2-id", &o->sm2_id},       {"--root", &o->root},
@@ -135,6 +141,16 @@ static int parse_args(int argc, char **argv, server_opts *o)
             return -1;
         }
         if (m > 0) {
+            continue;
+        }
+        if ((m = tool_opt_value(argc, argv, &i, "--listen", &v)) != 0) {
+            if (m < 0 || o->nlisten == SRV_MAX_LISTEN) {
+                if (m > 0) {
+                    tool_err("server: at most %d --listen addresses", SRV_MAX_LISTEN);
+                }
+                return -1;
+            }
+            o->listen[o->nlisten++] = v;
             continue;
         }
         if ((m = tool_opt_value(argc, argv, &i, "--cert", &v)) != 0) {
@@ -184,6 +200,9 @@ static int parse_args(int argc, char **argv, server_opts *o)
         }
         tool_err("server: unknown argument '%s' (see gmtls server --help)", a);
         return -1;
+    }
+    if (o->nlisten == 0) {
+        o->listen[o->nlisten++] = "127.0.0.1:8443";
     }
     if (o->ncerts != o->nkeys) {
         tool_err("server: --cert and --key must come in pairs (%zu certificates, %zu keys)", o->ncerts, o->nkeys);
@@ -355,15 +374,19 @@ static void reload_config(void)
 
 /* ---------------------------------------------------------------- sockets */
 
-static int listen_socket(const struct sockaddr *sa, socklen_t len)
+static int listen_socket(const struct sockaddr *sa, socklen_t len, int reuse_port)
 {
     int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         return -1;
     }
     int one = 1;
+    /* SO_REUSEADDR only lets us bind over connections in TIME_WAIT; two
+     * listeners on one port need SO_REUSEPORT, which is opt-in */
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+    if (reuse_port) {
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+    }
     if (sa->sa_family == AF_INET6) {
         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
     }
@@ -381,7 +404,7 @@ static int resolve(const char *spec, const char *default_port, int passive, stru
 {
     char *host = NULL, *port = NULL;
     if (tool_split_hostport(spec, default_port, &host, &port) != 0) {
-        tool_err("'%s' is not ADDR:PORT", spec);
+        tool_err("'%s' is not ADDR:PORT with a port from 0 to 65535 (IPv6: [ADDR]:PORT)", spec);
         return -1;
     }
     struct addrinfo hints, *res = NULL;
@@ -452,30 +475,41 @@ int gmtls_cmd_server(int argc, char **argv)
         return rc;
     }
 
-    struct sockaddr_storage la;
-    socklen_t llen;
-    if (resolve(o.listen, "8443", 1, &la, &llen) != 0) {
-        gmtls_config_free(g_cfg);
-        return 2;
-    }
-    static int lfds[MAX_WORKERS];
-    size_t nw = o.workers;
-    for (size_t i = 0; i < nw; i++) {
-        lfds[i] = listen_socket((const struct sockaddr *)&la, llen);
-        if (lfds[i] < 0) {
-            tool_err("listen on %s: %s", o.listen, strerror(errno));
-            for (size_t k = 0; k < i; k++) {
-                close(lfds[k]);
+    static int lfds[SRV_MAX_LISTEN];
+    static char addrs[SRV_MAX_LISTEN][80];
+    size_t nl = 0;
+    for (; nl < o.nlisten; nl++) {
+        struct sockaddr_storage la;
+        socklen_t llen;
+        if (resolve(o.listen[nl], "8443", 1, &la, &llen) != 0) {
+            rc = 2;
+            break;
+        }
+        lfds[nl] = listen_socket((const struct sockaddr *)&la, llen, o.reuse_port);
+        if (lfds[nl] < 0) {
+            int e = errno;
+            if (e == EADDRINUSE) {
+                tool_err("listen on %s: the address is already in use (another server is listening there: "
+                         "stop it, choose another --listen, or pass --reuse-port to share the port on purpose)",
+                         o.listen[nl]);
+            } else {
+                tool_err("listen on %s: %s", o.listen[nl], strerror(e));
             }
-            gmtls_config_free(g_cfg);
-            return 1;
+            rc = 1;
+            break;
         }
-        if (i == 0) {
-            /* port 0: the others share the port the kernel picked */
-            llen = sizeof(la);
-            getsockname(lfds[0], (struct sockaddr *)&la, &llen);
-        }
+        llen = sizeof(la);
+        getsockname(lfds[nl], (struct sockaddr *)&la, &llen); /* port 0: the one the kernel picked */
+        tool_format_addr((const struct sockaddr *)&la, addrs[nl], sizeof(addrs[nl]));
     }
+    if (nl < o.nlisten) {
+        for (size_t k = 0; k < nl; k++) {
+            close(lfds[k]);
+        }
+        gmtls_config_free(g_cfg);
+        return rc;
+    }
+    size_t nw = o.workers;
 
     /* Signals go to this thread only (sigwait below); workers never see them. */
     sigset_t sigs;
@@ -490,19 +524,15 @@ int gmtls_cmd_server(int argc, char **argv)
     static pthread_t threads[MAX_WORKERS];
     size_t started = 0;
     for (size_t i = 0; i < nw; i++) {
-        workers[i] = srv_worker_new(lfds[i], &st);
+        workers[i] = srv_worker_new(lfds, nl, &st);
         if (workers[i] == NULL || pthread_create(&threads[i], NULL, srv_worker_run, workers[i]) != 0) {
             tool_err("cannot start worker %zu", i);
             srv_worker_free(workers[i]);
-            for (size_t k = i + 1; k < nw; k++) {
-                close(lfds[k]);
-            }
             break;
         }
         started++;
     }
-    char addr[80];
-    tool_format_addr((const struct sockaddr *)&la, addr, sizeof(addr));
+    const char *addr = addrs[0];
     if (started == nw) {
         if (ca_path[0] != '\0' && !o.quiet) {
             const char *colon = strrchr(addr, ':');
@@ -524,7 +554,9 @@ int gmtls_cmd_server(int argc, char **argv)
                    "  curl --cacert %s https://localhost:%s/\n",
                    o.dev_dir, ca_path, prog, addr, ca_path, ca_path, port);
         }
-        printf("listening on %s\n", addr);
+        for (size_t k = 0; k < nl; k++) {
+            printf("listening on %s\n", addrs[k]);
+        }
         fflush(stdout);
     }
     rc = started == nw ? 0 : 1;
@@ -548,6 +580,9 @@ int gmtls_cmd_server(int argc, char **argv)
     for (size_t i = 0; i < started; i++) {
         pthread_join(threads[i], NULL);
         srv_worker_free(workers[i]);
+    }
+    for (size_t k = 0; k < nl; k++) {
+        close(lfds[k]);
     }
     gmtls_config_free(g_cfg);
     g_cfg = NULL;

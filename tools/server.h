@@ -35,9 +35,11 @@ typedef struct {
  * each connection keeps a reference to the one it started with). */
 gmtls_conn *srv_conn_new(void);
 
-/* One worker: runs until shutdown. */
+/* One worker: runs until shutdown, accepting on all the listening sockets
+ * (shared by the workers; the caller closes them after the workers end). */
+#define SRV_MAX_LISTEN 16
 typedef struct srv_worker srv_worker;
-srv_worker *srv_worker_new(int listen_fd, const srv_settings *st);
+srv_worker *srv_worker_new(const int *listen_fds, size_t nlisten, const srv_settings *st);
 /* Thread entry point (void *srv_worker). */
 void *srv_worker_run(void *arg);
 /* Asks the worker to stop accepting and finish (async-signal-safe). */

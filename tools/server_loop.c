@@ -53,6 +53,7 @@ typedef struct {
 } ip_key;
 typedef struct {
     int kind;
+    int fd; /* TAG_LISTEN */
     srv_conn *c;
 } ep_tag;
 
@@ -91,7 +92,10 @@ struct srv_conn {
 };
 
 struct srv_worker {
-    int epfd, lfd, wakefd;
+    int epfd, wakefd;
+    int lfds[SRV_MAX_LISTEN]; /* shared by all workers, closed by cmd_server.c */
+    size_t nlfd;
+    int listening;
     const srv_settings *st;
     srv_conn lists[LIST_COUNT]; /* circular sentinels */
     unsigned nconns;
@@ -99,7 +103,7 @@ struct srv_worker {
     int stopping;
     uint64_t hard_deadline;
     uint64_t next_rate_check;
-    ep_tag ltag, wtag;
+    ep_tag ltags[SRV_MAX_LISTEN], wtag;
 };
 
 static atomic_uint total_conns;
@@ -878,17 +882,17 @@ static int make_room(srv_worker *w)
     return 0;
 }
 
-static void accept_all(srv_worker *w)
+static void accept_all(srv_worker *w, int lfd)
 {
-    for (;;) {
+    while (w->listening) {
         struct sockaddr_storage ss;
         socklen_t sl = sizeof(ss);
-        int fd = accept4(w->lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        int fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
             if (errno == EINTR || errno == ECONNABORTED) {
                 continue;
             }
-            if (errno != EAGAIN && errno != EWOULDBLOCK && !w->st->quiet) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINVAL && !w->st->quiet) {
                 srv_log("accept: %s", strerror(errno));
             }
             return;
@@ -1059,10 +1063,14 @@ static void begin_stop(srv_worker *w)
     }
     w->stopping = 1;
     w->hard_deadline = now_ms() + SHUTDOWN_GRACE_MS;
-    if (w->lfd >= 0) {
-        epoll_ctl(w->epfd, EPOLL_CTL_DEL, w->lfd, NULL);
-        close(w->lfd);
-        w->lfd = -1;
+    /* Stop listening at once, so new clients are refused rather than left
+     * in the backlog: shutdown(SHUT_RD) on a listening socket resets the
+     * queued and later connections (the sockets are shared: every worker
+     * may do this; cmd_server.c closes them after the workers end). */
+    w->listening = 0;
+    for (size_t i = 0; i < w->nlfd; i++) {
+        epoll_ctl(w->epfd, EPOLL_CTL_DEL, w->lfds[i], NULL);
+        shutdown(w->lfds[i], SHUT_RD);
     }
     /* let idle connections notice: each runs its mode's idle check */
     static const int lists[] = {LIST_IDLE, LIST_HEADER, LIST_OPEN};
@@ -1086,25 +1094,36 @@ static void begin_stop(srv_worker *w)
     free(all);
 }
 
-srv_worker *srv_worker_new(int listen_fd, const srv_settings *st)
+srv_worker *srv_worker_new(const int *listen_fds, size_t nlisten, const srv_settings *st)
 {
+    if (nlisten > SRV_MAX_LISTEN) {
+        return NULL;
+    }
     srv_worker *w = calloc(1, sizeof(*w));
     if (w == NULL) {
         return NULL;
     }
     w->st = st;
-    w->lfd = listen_fd;
     w->epfd = epoll_create1(EPOLL_CLOEXEC);
     w->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     for (int l = 0; l < LIST_COUNT; l++) {
         w->lists[l].next = w->lists[l].prev = &w->lists[l];
     }
-    w->ltag.kind = TAG_LISTEN;
     w->wtag.kind = TAG_WAKE;
-    struct epoll_event lev = {.events = EPOLLIN, .data.ptr = &w->ltag};
     struct epoll_event wev = {.events = EPOLLIN, .data.ptr = &w->wtag};
-    if (w->epfd < 0 || w->wakefd < 0 || epoll_ctl(w->epfd, EPOLL_CTL_ADD, listen_fd, &lev) != 0 ||
-        epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->wakefd, &wev) != 0) {
+    int ok = w->epfd >= 0 && w->wakefd >= 0 && epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->wakefd, &wev) == 0;
+    for (size_t i = 0; ok && i < nlisten; i++) {
+        w->lfds[i] = listen_fds[i];
+        w->ltags[i].kind = TAG_LISTEN;
+        w->ltags[i].fd = listen_fds[i];
+        /* every worker waits on every listening socket; EPOLLEXCLUSIVE
+         * wakes one of them per connection, not all */
+        struct epoll_event lev = {.events = EPOLLIN | EPOLLEXCLUSIVE, .data.ptr = &w->ltags[i]};
+        ok = epoll_ctl(w->epfd, EPOLL_CTL_ADD, listen_fds[i], &lev) == 0;
+    }
+    w->nlfd = nlisten;
+    w->listening = 1;
+    if (!ok) {
         if (w->epfd >= 0) {
             close(w->epfd);
         }
@@ -1129,9 +1148,6 @@ void srv_worker_free(srv_worker *w)
     if (w == NULL) {
         return;
     }
-    if (w->lfd >= 0) {
-        close(w->lfd);
-    }
     close(w->epfd);
     close(w->wakefd);
     free(w);
@@ -1151,9 +1167,7 @@ void *srv_worker_run(void *arg)
             ep_tag *t = evs[i].data.ptr;
             switch (t->kind) {
             case TAG_LISTEN:
-                if (w->lfd >= 0) {
-                    accept_all(w);
-                }
+                accept_all(w, t->fd);
                 break;
             case TAG_WAKE: {
                 uint64_t v;

@@ -10,6 +10,9 @@
 #     by --min-rate; --max-conns-per-ip refuses the third connection from one
 #     address but serves another; at --max-conns the idle keep-alive
 #     connection is closed so a new client is served
+#   listening: a second server on a busy address exits 1 naming --reuse-port;
+#     two servers with --reuse-port share a port; port 99999 and a bad
+#     address exit 2; [::1] and several --listen serve, each address logged
 . "$(dirname "$0")/cli_lib.sh"
 command -v python3 >/dev/null || { fail "python3 is not installed (run scripts/setup.sh test)"; finish; }
 DEV=$TMP/dev
@@ -91,5 +94,40 @@ expect_grep "$log" 'result=closed idle keep-alive \(--max-conns 3 reached\)$' \
     "access log: the longest idle keep-alive connection was closed to make room"
 exec {h1}>&- {h2}>&-
 stop_pid "$SRV_PID"
+
+# ---------------------------------------------------------------- listening
+log=$TMP/listen.log
+start_server "$log" --www --dev-dir "$DEV"
+timeout 20 "$GMTLS" server --listen "127.0.0.1:$SRV_PORT" --dev-dir "$DEV" >"$TMP/busy.out" 2>&1
+expect_eq "a second server on a busy address exits 1" "$?" 1
+expect_grep "$TMP/busy.out" "^gmtls: listen on 127\.0\.0\.1:$SRV_PORT: the address is already in use .*--reuse-port" \
+    "... saying the address is in use and naming --reuse-port"
+stop_pid "$SRV_PID"
+start_server "$log" --www --dev-dir "$DEV" --reuse-port
+first=$SRV_PID
+start_server "$TMP/listen2.log" --www --dev-dir "$DEV" --reuse-port --listen "127.0.0.1:$SRV_PORT"
+pass "two servers with --reuse-port share port $SRV_PORT"
+stop_pid "$SRV_PID"
+stop_pid "$first"
+for bad in 127.0.0.1:99999 127.0.0.1:65536 127.0.0.1:-1 '[::1:8443' 127.0.0.1:8x; do
+    timeout 20 "$GMTLS" server --listen "$bad" --dev-dir "$DEV" >"$TMP/bad.out" 2>&1
+    expect_eq "--listen $bad exits 2" "$?" 2
+    expect_grep "$TMP/bad.out" "is not ADDR:PORT with a port from 0 to 65535" "--listen $bad: the message says why"
+done
+if [ -e /proc/net/if_inet6 ] && grep -q ' lo$' /proc/net/if_inet6; then
+    log=$TMP/v6.log
+    start_server "$log" --www --dev-dir "$DEV" --listen '[::1]:0' --listen 127.0.0.2:0
+    v6=$(sed -n 's/^listening on \[::1\]:\([0-9]*\)$/\1/p' "$log")
+    v4=$(sed -n 's/^listening on 127\.0\.0\.2:\([0-9]*\)$/\1/p' "$log")
+    expect_eq "three --listen addresses, three 'listening on' lines" "$(count_lines "$log" '^listening on ')" 3
+    for url in "https://127.0.0.1:$SRV_PORT/" "https://[::1]:$v6/" "https://localhost:$v4/"; do
+        code=$(timeout 20 curl -s -o /dev/null -w '%{http_code}' --cacert "$DEV/ca.pem" \
+            --resolve "localhost:$v4:127.0.0.2" "$url")
+        expect_eq "served on $url" "$code" 200
+    done
+    stop_pid "$SRV_PID"
+else
+    echo "note: no IPv6 loopback, [::1] not tested"
+fi
 
 finish
