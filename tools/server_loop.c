@@ -75,6 +75,7 @@ struct srv_conn {
     int has_ipk;
     char peer[64];
     char result[192];
+    int sniffed;   /* the first bytes looked like TLS */
     int dead;      /* freed at the end of the event batch */
     int got_close; /* close_notify or EOF from the client */
     int requests;  /* --www: requests answered */
@@ -701,6 +702,67 @@ static int proxy_progress(srv_conn *c)
     return 0;
 }
 
+/* ---------------------------------------------------------------- not TLS */
+
+/* Looks at the first bytes a client sent, before the library sees them.
+ * Returns 1 for TLS (or undecided: wait), 0 when c was answered or closed. */
+static int sniff(srv_conn *c)
+{
+    /* RFC 8446 §5.1: a TLS connection opens with a handshake record,
+     * ContentType handshake(22), legacy_record_version 0x03XX */
+    static const char *const methods[] = {"GET ",     "POST ",  "HEAD ",  "PUT ", "DELETE ", "OPTIONS ",
+                                          "CONNECT ", "PATCH ", "TRACE ", "PRI "};
+    uint8_t b[8];
+    ssize_t n = recv(c->fd, b, sizeof(b), MSG_PEEK);
+    if (n <= 0) {
+        return 1; /* EAGAIN, EOF or an error: the handshake reports it */
+    }
+    if (b[0] == 0x16 && (n < 2 || b[1] == 0x03)) {
+        c->sniffed = 1;
+        return 1;
+    }
+    int http = 0, maybe = 0;
+    for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+        size_t ml = strlen(methods[i]);
+        if ((size_t)n >= ml && memcmp(b, methods[i], ml) == 0) {
+            http = 1;
+        } else if ((size_t)n < ml && memcmp(b, methods[i], (size_t)n) == 0) {
+            maybe = 1;
+        }
+    }
+    if (!http && maybe) {
+        return 1; /* a method cut short: wait for more (the handshake timeout runs) */
+    }
+    if (!http) {
+        set_result(c, "not TLS (first byte 0x%02x): closed", b[0]);
+        conn_free(c);
+        return 0;
+    }
+    /* Plain HTTP to the TLS port: a short 400 naming the https URL (what
+     * nginx does), then close. */
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof(ss);
+    char addr[80] = "this-host";
+    if (getsockname(c->fd, (struct sockaddr *)&ss, &sl) == 0) {
+        tool_format_addr((const struct sockaddr *)&ss, addr, sizeof(addr));
+    }
+    char body[200], resp[400];
+    int bl = snprintf(body, sizeof(body), "This port speaks HTTPS (TLS), not plain HTTP: use https://%s/\n", addr);
+    int rl = snprintf(resp, sizeof(resp),
+                      "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n"
+                      "Connection: close\r\n\r\n%s",
+                      bl, body);
+    ssize_t wn = send(c->fd, resp, (size_t)rl, MSG_NOSIGNAL | MSG_DONTWAIT);
+    (void)wn; /* a fresh socket's buffer takes it; if not, the client gets the close */
+    set_result(c, "plain HTTP on the TLS port: 400 sent");
+    c->state = CS_LINGER;
+    shutdown(c->fd, SHUT_WR);
+    c->last_ms = now_ms();
+    list_move(c, LIST_LINGER);
+    set_events(c, c->fd, &c->ev, &c->tag, EPOLLIN);
+    return 0;
+}
+
 /* ---------------------------------------------------------------- driver */
 
 static void update_interest(srv_conn *c)
@@ -761,6 +823,9 @@ static void progress(srv_conn *c)
         return;
     }
     if (c->state == CS_HANDSHAKE) {
+        if (!c->sniffed && sniff(c) == 0) {
+            return;
+        }
         int r = gmtls_io_handshake(c->io);
         if (r == GMTLS_ERR_WANT_READ || r == GMTLS_ERR_WANT_WRITE) {
             update_interest(c);

@@ -13,6 +13,8 @@
 #   listening: a second server on a busy address exits 1 naming --reuse-port;
 #     two servers with --reuse-port share a port; port 99999 and a bad
 #     address exit 2; [::1] and several --listen serve, each address logged
+#   not TLS: plain HTTP (curl http://) gets a 400 naming the https:// URL at
+#     once; other bytes are closed at once (not after --handshake-timeout)
 . "$(dirname "$0")/cli_lib.sh"
 command -v python3 >/dev/null || { fail "python3 is not installed (run scripts/setup.sh test)"; finish; }
 DEV=$TMP/dev
@@ -129,5 +131,26 @@ if [ -e /proc/net/if_inet6 ] && grep -q ' lo$' /proc/net/if_inet6; then
 else
     echo "note: no IPv6 loopback, [::1] not tested"
 fi
+
+# ---------------------------------------------------------------- not TLS
+log=$TMP/nottls.log
+start_server "$log" --www --dev-dir "$DEV" --handshake-timeout 30
+t0=$(now_ms)
+timeout 20 curl -s -o "$TMP/plain.body" -w '%{http_code}' "http://127.0.0.1:$SRV_PORT/some/path" >"$TMP/plain.code"
+t1=$(now_ms)
+expect_eq "plain HTTP to the TLS port: 400" "$(cat "$TMP/plain.code")" 400
+expect_grep "$TMP/plain.body" "use https://127\.0\.0\.1:$SRV_PORT/\$" "... naming the https URL"
+in_range "... at once" $((t1 - t0)) 0 3000
+t0=$(now_ms)
+timeout 20 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"; printf "SSH-2.0-OpenSSH_9.2\r\n" >&3; cat <&3 >"$2"' _ "$SRV_PORT" \
+    "$TMP/ssh.out" 2>/dev/null
+t1=$(now_ms)
+in_range "other non-TLS bytes are closed at once (--handshake-timeout 30)" $((t1 - t0)) 0 3000
+expect_eq "... with nothing sent back" "$(wc -c <"$TMP/ssh.out")" 0
+check "access log: the plain HTTP client" wait_log "$log" 'result=plain HTTP on the TLS port: 400 sent$' 5
+check "access log: the other client" wait_log "$log" 'result=not TLS \(first byte 0x53\): closed$' 5
+code=$(timeout 20 curl -s -o /dev/null -w '%{http_code}' --cacert "$DEV/ca.pem" "https://localhost:$SRV_PORT/")
+expect_eq "TLS clients are still served" "$code" 200
+stop_pid "$SRV_PID"
 
 finish
