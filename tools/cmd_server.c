@@ -208,6 +208,12 @@ static int parse_args(int argc, char **argv, server_opts *o)
         tool_err("server: --cert and --key must come in pairs (%zu certificates, %zu keys)", o->ncerts, o->nkeys);
         return -1;
     }
+    if (o->ocsp != NULL && o->ncerts == 0) {
+        tool_err("server: --ocsp %s staples a response for the first --cert chain: give --cert and --key "
+                 "(the development certificates have no OCSP responder)",
+                 o->ocsp);
+        return -1;
+    }
     if (o->www + o->echo + (o->proxy != NULL) > 1) {
         tool_err("server: choose one of --www, --echo, --proxy");
         return -1;

@@ -15,6 +15,7 @@
 #     address exit 2; [::1] and several --listen serve, each address logged
 #   not TLS: plain HTTP (curl http://) gets a 400 naming the https:// URL at
 #     once; other bytes are closed at once (not after --handshake-timeout)
+#   --ocsp FILE without --cert exits 2 saying so
 . "$(dirname "$0")/cli_lib.sh"
 command -v python3 >/dev/null || { fail "python3 is not installed (run scripts/setup.sh test)"; finish; }
 DEV=$TMP/dev
@@ -152,5 +153,11 @@ check "access log: the other client" wait_log "$log" 'result=not TLS \(first byt
 code=$(timeout 20 curl -s -o /dev/null -w '%{http_code}' --cacert "$DEV/ca.pem" "https://localhost:$SRV_PORT/")
 expect_eq "TLS clients are still served" "$code" 200
 stop_pid "$SRV_PID"
+
+# ---------------------------------------------------------------- --ocsp
+printf 'x' >"$TMP/ocsp.der"
+timeout 20 "$GMTLS" server --listen 127.0.0.1:0 --dev-dir "$DEV" --ocsp "$TMP/ocsp.der" >"$TMP/ocsp.out" 2>&1
+expect_eq "--ocsp without --cert exits 2" "$?" 2
+expect_grep "$TMP/ocsp.out" '^gmtls: server: --ocsp .* give --cert and --key' "... saying what to do"
 
 finish
