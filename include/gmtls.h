@@ -313,6 +313,9 @@ int gmtls_io_flush(gmtls_io *io);
 size_t gmtls_io_pending_output(const gmtls_io *io);
 /** Decrypted bytes ready for gmtls_io_read without touching the socket. */
 size_t gmtls_io_pending_input(const gmtls_io *io);
+/** Frees the io's buffers that hold nothing (call it when the connection
+ *  goes idle); they are allocated again when next needed. */
+void gmtls_io_shrink(gmtls_io *io);
 /** Sends close_notify (and flushes as far as the socket allows). */
 int gmtls_io_close(gmtls_io *io);
 int gmtls_io_key_update(gmtls_io *io, int request_peer);

@@ -5,6 +5,10 @@
  *   resumed-handshake      the same with a ticket (psk_dhe_ke, one new ticket each)
  *   record-throughput      MB/s of 16 KiB records sealed (client) / opened (server)
  *   memory-per-connection  heap bytes held by one established connection
+ *   memory-mid-handshake   heap bytes held by a server connection that sent
+ *                          its flight and waits for the client Finished, and
+ *                          by a client connection that sent its ClientHello
+ *                          (what an attacker holds without authenticating)
  *   time-to-first-byte     over loopback TCP: a client that does not set
  *                          TCP_NODELAY (like Python's ssl) connects, does the
  *                          handshake and one request; ms from connect() to
@@ -99,10 +103,11 @@ static const char *const quick_bulk[] = {"TLS_AES_128_GCM_SHA256", "TLS_SM4_GCM_
 /* OpenSSL's stand-in for a ShangMi configuration */
 static const cfg_def ossl_ref_hs = {"TLS_AES_128_GCM_SHA256", "x25519", CT_P256};
 
-enum { M_FULL, M_RESUMED, M_BULK, M_MEMORY, M_TTFB, M_COUNT };
-static const char *const metric_names[M_COUNT] = {"full-handshake", "resumed-handshake", "record-throughput",
-                                                  "memory-per-connection", "time-to-first-byte"};
-static const char *const metric_units[M_COUNT] = {"handshakes/s", "handshakes/s", "MB/s", "bytes", "ms"};
+enum { M_FULL, M_RESUMED, M_BULK, M_MEMORY, M_MEMHS, M_TTFB, M_COUNT };
+static const char *const metric_names[M_COUNT] = {"full-handshake",        "resumed-handshake",
+                                                  "record-throughput",     "memory-per-connection",
+                                                  "memory-mid-handshake", "time-to-first-byte"};
+static const char *const metric_units[M_COUNT] = {"handshakes/s", "handshakes/s", "MB/s", "bytes", "bytes", "ms"};
 #define TTFB_ROWS 2 /* the first two handshake configurations */
 
 /* One measurement: both sides of one metric, one implementation, one config. */
@@ -415,7 +420,18 @@ static void gm_link_free(gm_link *l, double *scpu, double *ccpu)
 /* One handshake in memory, each side's CPU time added to *scpu / *ccpu.
  * session: resume it (NULL: full). Bytes the server sent after its last
  * handshake message (tickets) stay in l->s2c. 0 or an error. */
+static int gm_handshake_n(const gm_pair *p, gm_link *l, const gmtls_buf *session, double *scpu, double *ccpu,
+                          int first_flight);
+
 static int gm_handshake(const gm_pair *p, gm_link *l, const gmtls_buf *session, double *scpu, double *ccpu)
+{
+    return gm_handshake_n(p, l, session, scpu, ccpu, 0);
+}
+
+/* first_flight: stop once the client sent its ClientHello and the server
+ * its flight (0, both mid-handshake). */
+static int gm_handshake_n(const gm_pair *p, gm_link *l, const gmtls_buf *session, double *scpu, double *ccpu,
+                          int first_flight)
 {
     int r = 0;
     CPU_TIMED(*ccpu, {
@@ -431,6 +447,9 @@ static int gm_handshake(const gm_pair *p, gm_link *l, const gmtls_buf *session, 
     }
     int cdone = 0, sdone = 0;
     for (int round = 0; round < 16 && !(cdone && sdone); round++) {
+        if (first_flight && round == 1) {
+            return 0;
+        }
         if (!cdone) {
             size_t n = l->s2c.off;
             CPU_TIMED(*ccpu, {
@@ -576,7 +595,7 @@ static int gm_bulk(const gm_pair *p, double seconds, result *res)
 /* Heap bytes per established connection: n pairs are set up (no tickets),
  * their transport buffers released, then the clients and the servers are
  * freed in turn. */
-static int gm_memory(const gm_pair *p, unsigned long n, result *res)
+static int gm_memory(const gm_pair *p, unsigned long n, result *res, int mid)
 {
     gm_link *links = calloc(n, sizeof(*links));
     if (links == NULL) {
@@ -587,8 +606,8 @@ static int gm_memory(const gm_pair *p, unsigned long n, result *res)
     size_t m0 = heap_in_use();
     for (unsigned long i = 0; i < n && r == 0; i++) {
         gm_link_init(&links[i]);
-        r = gm_handshake(p, &links[i], NULL, &dummy, &dummy);
-        if (r == 0 && i == 0) {
+        r = gm_handshake_n(p, &links[i], NULL, &dummy, &dummy, mid);
+        if (r == 0 && i == 0 && !mid) {
             fill_names_gm(res, links[i].c);
         }
         gmtls_buf_dispose(&links[i].c2s);
@@ -657,8 +676,17 @@ static void os_teardown(os_pair *p)
 }
 
 /* One handshake over a BIO pair of bufsize bytes each way. */
+static int os_handshake_n(const os_pair *p, SSL **c, SSL **s, SSL_SESSION *session, size_t bufsize,
+                          double *scpu, double *ccpu, int first_flight);
+
 static int os_handshake(const os_pair *p, SSL **c, SSL **s, SSL_SESSION *session, size_t bufsize, double *scpu,
                         double *ccpu)
+{
+    return os_handshake_n(p, c, s, session, bufsize, scpu, ccpu, 0);
+}
+
+static int os_handshake_n(const os_pair *p, SSL **c, SSL **s, SSL_SESSION *session, size_t bufsize,
+                          double *scpu, double *ccpu, int first_flight)
 {
     BIO *bc = NULL, *bs = NULL;
     int ok = 1;
@@ -685,6 +713,9 @@ static int os_handshake(const os_pair *p, SSL **c, SSL **s, SSL_SESSION *session
     int cdone = 0, sdone = 0;
     for (int round = 0; round < 16 && !(cdone && sdone); round++) {
         int r = 0, e = 0;
+        if (first_flight && round == 1) {
+            return 0;
+        }
         if (!cdone) {
             CPU_TIMED(*ccpu, {
                 r = SSL_do_handshake(*c);
@@ -840,7 +871,7 @@ static int os_bulk(const os_pair *p, const bench_cfg *cfg, double seconds, resul
     return 0;
 }
 
-static int os_memory(const os_pair *p, const bench_cfg *cfg, unsigned long n, result *res)
+static int os_memory(const os_pair *p, const bench_cfg *cfg, unsigned long n, result *res, int mid)
 {
     SSL **cs = calloc(n, sizeof(*cs)), **ss = calloc(n, sizeof(*ss));
     if (cs == NULL || ss == NULL) {
@@ -852,8 +883,8 @@ static int os_memory(const os_pair *p, const bench_cfg *cfg, unsigned long n, re
     int ok = 1;
     size_t m0 = heap_in_use();
     for (unsigned long i = 0; i < n && ok; i++) {
-        ok = os_handshake(p, &cs[i], &ss[i], NULL, 1 << 14, &dummy, &dummy) == 0;
-        if (ok && i == 0) {
+        ok = os_handshake_n(p, &cs[i], &ss[i], NULL, 1 << 14, &dummy, &dummy, mid) == 0;
+        if (ok && i == 0 && !mid) {
             fill_names_os(res, cs[i], cfg);
         }
         /* drop the transport (the BIO pair) and keep the connections */
@@ -1158,7 +1189,7 @@ static int run_one(bench_state *b, int metric, int row, int is_openssl, const ch
         } else if (metric == M_TTFB) {
             rc = ttfb_run(p.server, NULL, p.client, b->seconds, res);
         } else {
-            rc = gm_memory(&p, b->conns, res);
+            rc = gm_memory(&p, b->conns, res, metric == M_MEMHS);
         }
         gm_teardown(&p);
     } else {
@@ -1179,7 +1210,7 @@ static int run_one(bench_state *b, int metric, int row, int is_openssl, const ch
             }
             gm_teardown(&g);
         } else {
-            rc = os_memory(&p, cfg, b->conns, res);
+            rc = os_memory(&p, cfg, b->conns, res, metric == M_MEMHS);
         }
         os_teardown(&p);
         ERR_clear_error();
@@ -1241,10 +1272,12 @@ static void print_table(const bench_state *b)
         "resumed handshakes per second (ticket, psk_dhe_ke) of one side's CPU time",
         "record throughput, 16 KiB records, MB/s (client seals, server opens)",
         "memory per established connection, heap bytes",
+        "memory per connection mid-handshake (server: flight sent, awaiting the client Finished; client: "
+        "ClientHello sent), heap bytes",
         "time to first byte, ms, loopback TCP, a client without TCP_NODELAY (connect to first response byte)",
     };
     static const char *const sides[M_COUNT][2] = {
-        {"server", "client"}, {"server", "client"}, {"open", "seal"}, {"server", "client"}, {"median", "p90"}};
+        {"server", "client"}, {"server", "client"}, {"open", "seal"}, {"server", "client"}, {"server", "client"}, {"median", "p90"}};
     int starred = 0;
     for (int m = 0; m < M_COUNT; m++) {
         if (b->nrows[m] == 0) {
@@ -1393,6 +1426,8 @@ static int write_svg(const bench_state *b, const char *file)
         {"Record throughput MB/s, server opens 16 KiB records", "Record throughput MB/s, client seals 16 KiB records"},
         {"Memory per connection, bytes, server (lower is better)",
          "Memory per connection, bytes, client (lower is better)"},
+        {"Memory mid-handshake, bytes, server (lower is better)",
+         "Memory mid-handshake, bytes, client (lower is better)"},
         {"Time to first byte, ms, median, client without TCP_NODELAY (lower is better)",
          "Time to first byte, ms, 90th percentile (lower is better)"},
     };
@@ -1480,8 +1515,8 @@ static void bench_usage(FILE *f)
                "  --ciphers LIST    one configuration instead of the list: cipher suites (IANA names)\n"
                "  --groups LIST     ... key exchange groups\n"
                "  --cert-type T     ... certificate: ecdsa-p256 | ecdsa-p384 | rsa2048 | ed25519 | sm2\n"
-               "  --only LIST       full,resumed,bulk,memory,ttfb (default: all)\n"
-               "  --conns N         connection pairs for memory-per-connection (default: 100)\n"
+               "  --only LIST       full,resumed,bulk,memory,midhs,ttfb (default: all)\n"
+               "  --conns N         connection pairs for the memory figures (default: 100)\n"
                "  --no-openssl      skip OpenSSL's libssl (default: measure both)\n"
                "  --json            print one JSON array of records instead of the table\n"
                "  --svg FILE        also draw the comparison as an SVG bar chart\n"
@@ -1505,7 +1540,7 @@ static int parse_only(const char *s, int *want)
     }
     int rc = 0;
     for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
-        static const char *const names[M_COUNT] = {"full", "resumed", "bulk", "memory", "ttfb"};
+        static const char *const names[M_COUNT] = {"full", "resumed", "bulk", "memory", "midhs", "ttfb"};
         int found = 0;
         for (int m = 0; m < M_COUNT; m++) {
             if (strcmp(tok, names[m]) == 0) {
@@ -1513,7 +1548,7 @@ static int parse_only(const char *s, int *want)
             }
         }
         if (!found) {
-            tool_err("bench: --only: unknown '%s' (full, resumed, bulk, memory, ttfb)", tok);
+            tool_err("bench: --only: unknown '%s' (full, resumed, bulk, memory, midhs, ttfb)", tok);
             rc = -1;
         }
     }

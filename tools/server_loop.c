@@ -19,6 +19,7 @@
  *   lingering    close_notify sent and our side shut down; we drain the
  *                peer briefly so closing does not reset unread data */
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -101,6 +102,8 @@ struct srv_worker {
     srv_conn lists[LIST_COUNT]; /* circular sentinels */
     unsigned nconns;
     srv_conn *dead; /* singly linked through next */
+    unsigned freed; /* connections freed or handshakes ended since the last malloc_trim */
+    uint64_t last_trim;
     int stopping;
     uint64_t hard_deadline;
     uint64_t next_rate_check;
@@ -347,6 +350,9 @@ static void conn_free(srv_conn *c)
     atomic_fetch_sub(&total_conns, 1);
 }
 
+#define TRIM_AFTER 1024 /* connections freed or handshakes completed */
+#define TRIM_EVERY_MS 2000
+
 static void reap(srv_worker *w)
 {
     while (w->dead != NULL) {
@@ -357,6 +363,18 @@ static void reap(srv_worker *w)
         srv_http_free(c->http);
         free(c->to_b);
         free(c);
+        w->freed++;
+    }
+    /* After a crowd of connections went away, or a crowd of handshakes
+     * freed their transient state, give the free heap pages back to the
+     * system: glibc keeps them (with long-lived connections interleaved,
+     * little of it sits at the top where it would be trimmed by itself).
+     * malloc_trim releases the free pages of every arena. */
+    uint64_t now = now_ms();
+    if (w->freed > 0 && (w->freed >= TRIM_AFTER || w->nconns == 0) && now - w->last_trim >= TRIM_EVERY_MS) {
+        malloc_trim(0);
+        w->freed = 0;
+        w->last_trim = now;
     }
 }
 
@@ -828,6 +846,9 @@ static void progress(srv_conn *c)
         }
         int r = gmtls_io_handshake(c->io);
         if (r == GMTLS_ERR_WANT_READ || r == GMTLS_ERR_WANT_WRITE) {
+            if (r == GMTLS_ERR_WANT_READ) {
+                gmtls_io_shrink(c->io); /* waiting for the client's next flight */
+            }
             update_interest(c);
             return;
         }
@@ -837,6 +858,7 @@ static void progress(srv_conn *c)
             return;
         }
         c->state = CS_OPEN;
+        c->w->freed++; /* the handshake state is gone: see reap() */
         c->last_ms = c->rate_ms = now_ms();
         c->rate_base = bytes_moved(c);
         list_move(c, LIST_OPEN);
@@ -877,6 +899,11 @@ static void progress(srv_conn *c)
         start_linger(c);
     }
     settle(c);
+    if (c->state == CS_OPEN && !c->more && gmtls_io_pending_output(c->io) == 0 &&
+        gmtls_io_pending_input(c->io) == 0) {
+        /* waiting for the client: no buffer held (RSS per idle connection) */
+        gmtls_io_shrink(c->io);
+    }
     update_interest(c);
 }
 

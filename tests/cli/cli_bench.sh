@@ -36,7 +36,8 @@ recs = json.load(open(sys.argv[1]))
 assert isinstance(recs, list) and recs, "not a non-empty JSON array"
 fields = ["name", "impl", "unit", "value", "suite", "group", "sigalg", "side", "record_size", "cpu_path"]
 units = {"full-handshake": "handshakes/s", "resumed-handshake": "handshakes/s",
-         "record-throughput": "MB/s", "memory-per-connection": "bytes", "time-to-first-byte": "ms"}
+         "record-throughput": "MB/s", "memory-per-connection": "bytes", "memory-mid-handshake": "bytes",
+         "time-to-first-byte": "ms"}
 for r in recs:
     for f in fields:
         assert f in r, "record without %s: %r" % (f, r)
