@@ -4,13 +4,16 @@
  * certificates in server_devcert.c. */
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <openssl/rand.h>
@@ -46,6 +49,7 @@ typedef struct {
     unsigned long handshake_timeout, header_timeout, idle_timeout, min_rate;
     int quiet, verbose;
     const char *dev_dir;
+    const char *metrics;
 } server_opts;
 
 static void server_usage(FILE *f)
@@ -89,10 +93,13 @@ static void server_usage(FILE *f)
             "                         seconds without any progress before closing (default: 60)\n"
             "  --min-rate B           bytes/s a request body or a response must move, measured\n"
             "                         over 10 s; 0 = off (default: 1024)\n"
+            "  --metrics ADDR:PORT    serve Prometheus metrics over plain HTTP at /metrics; keep it on\n"
+            "                         a private address such as 127.0.0.1 (default: off)\n"
             "  --quiet                no access log (default: off)\n"
             "  --verbose              also log each HTTP request (default: off)\n"
             "  --help                 this text\n"
-            "signals: SIGINT/SIGTERM stop gracefully, SIGHUP reloads certificates and ticket keys\n");
+            "signals: SIGINT/SIGTERM stop gracefully, SIGHUP reloads certificates and ticket keys\n"
+            "systemd: with NOTIFY_SOCKET set, READY=1 once listening, RELOADING=1 / STOPPING=1\n");
 }
 
 static int parse_args(int argc, char **argv, server_opts *o)
@@ -134,7 +141,7 @@ static int parse_args(int argc, char **argv, server_opts *o)
             {"--sigalgs", &o->sigalgs}, {"--alpn", &o->alpn},           {"--verify-client", &o->verify_client},
             {"--ca", &o->ca},           {"--ticket-keys", &o->ticket_keys}, {"--keylog", &o->keylog},
             {"--ocsp", &o->ocsp},       {"--sm2-id", &o->sm2_id},       {"--root", &o->root},
-            {"--proxy", &o->proxy},     {"--dev-dir", &o->dev_dir},
+            {"--proxy", &o->proxy},     {"--dev-dir", &o->dev_dir},     {"--metrics", &o->metrics},
         };
         m = tool_opt_strings(argc, argv, &i, sopts, sizeof(sopts) / sizeof(sopts[0]));
         if (m < 0) {
@@ -433,6 +440,90 @@ static int resolve(const char *spec, const char *default_port, int passive, stru
     return 0;
 }
 
+/* ---------------------------------------------------------------- metrics */
+
+static volatile int g_metrics_stop;
+
+/* One scrape at a time: the request is read (2 s at most), the text sent. */
+static void *metrics_thread(void *arg)
+{
+    int lfd = *(int *)arg;
+    while (!g_metrics_stop) {
+        struct pollfd pfd = {.fd = lfd, .events = POLLIN};
+        if (poll(&pfd, 1, 200) <= 0) {
+            continue;
+        }
+        int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+        if (fd < 0) {
+            continue;
+        }
+        struct timeval tv = {.tv_sec = 2};
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+        char req[2048];
+        size_t have = 0;
+        while (have < sizeof(req) - 1) {
+            ssize_t n = recv(fd, req + have, sizeof(req) - 1 - have, 0);
+            if (n <= 0) {
+                break;
+            }
+            have += (size_t)n;
+            req[have] = '\0';
+            if (strstr(req, "\r\n\r\n") != NULL) {
+                break;
+            }
+        }
+        req[have] = '\0';
+        int ok = strncmp(req, "GET /metrics ", 13) == 0 || strncmp(req, "GET / ", 6) == 0;
+        size_t blen = 0;
+        char *body = ok ? srv_metrics_text(&blen) : NULL;
+        char head[256];
+        int hl = snprintf(head, sizeof(head),
+                          "HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
+                          body != NULL ? "200 OK" : ok ? "500 Internal Server Error" : "404 Not Found",
+                          body != NULL ? "text/plain; version=0.0.4; charset=utf-8" : "text/plain", blen);
+        ssize_t wn = send(fd, head, (size_t)hl, MSG_NOSIGNAL);
+        for (size_t off = 0; wn >= 0 && body != NULL && off < blen; off += (size_t)wn) {
+            wn = send(fd, body + off, blen - off, MSG_NOSIGNAL);
+        }
+        free(body);
+        close(fd);
+    }
+    return NULL;
+}
+
+/* ---------------------------------------------------------------- systemd */
+
+/* sd_notify(3)'s protocol without libsystemd: one datagram of NEWLINE-
+ * separated VAR=value lines to the AF_UNIX socket named by $NOTIFY_SOCKET
+ * (a leading '@' names an abstract socket). */
+static void notify_systemd(const char *msg)
+{
+    const char *path = getenv("NOTIFY_SOCKET");
+    if (path == NULL || path[0] == '\0') {
+        return;
+    }
+    struct sockaddr_un sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sun_family = AF_UNIX;
+    size_t pl = strlen(path);
+    if ((path[0] != '/' && path[0] != '@') || pl >= sizeof(sa.sun_path)) {
+        return;
+    }
+    memcpy(sa.sun_path, path, pl);
+    if (path[0] == '@') {
+        sa.sun_path[0] = '\0';
+    }
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        return;
+    }
+    ssize_t n = sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (const struct sockaddr *)&sa,
+                       (socklen_t)(offsetof(struct sockaddr_un, sun_path) + pl));
+    (void)n;
+    close(fd);
+}
+
 /* ---------------------------------------------------------------- main */
 
 int gmtls_cmd_server(int argc, char **argv)
@@ -516,6 +607,30 @@ int gmtls_cmd_server(int argc, char **argv)
         return rc;
     }
     size_t nw = o.workers;
+    static int mfd = -1;
+    char maddr[80] = "";
+    if (o.metrics != NULL) {
+        struct sockaddr_storage ma;
+        socklen_t mlen;
+        if (resolve(o.metrics, NULL, 1, &ma, &mlen) != 0) {
+            rc = 2;
+        } else if ((mfd = listen_socket((const struct sockaddr *)&ma, mlen, 0)) < 0) {
+            tool_err("--metrics %s: %s", o.metrics,
+                     errno == EADDRINUSE ? "the address is already in use: choose another port" : strerror(errno));
+            rc = 1;
+        } else {
+            mlen = sizeof(ma);
+            getsockname(mfd, (struct sockaddr *)&ma, &mlen);
+            tool_format_addr((const struct sockaddr *)&ma, maddr, sizeof(maddr));
+        }
+        if (mfd < 0) {
+            for (size_t k = 0; k < nl; k++) {
+                close(lfds[k]);
+            }
+            gmtls_config_free(g_cfg);
+            return rc;
+        }
+    }
 
     /* Signals go to this thread only (sigwait below); workers never see them. */
     sigset_t sigs;
@@ -563,21 +678,41 @@ int gmtls_cmd_server(int argc, char **argv)
         for (size_t k = 0; k < nl; k++) {
             printf("listening on %s\n", addrs[k]);
         }
+        if (mfd >= 0) {
+            printf("metrics on http://%s/metrics\n", maddr);
+        }
         fflush(stdout);
     }
     rc = started == nw ? 0 : 1;
+    pthread_t mth;
+    int mstarted = 0;
+    if (mfd >= 0 && started == nw) {
+        mstarted = pthread_create(&mth, NULL, metrics_thread, &mfd) == 0;
+        if (!mstarted) {
+            tool_err("--metrics: cannot start its thread");
+        }
+    }
+    if (started == nw) {
+        char status[256];
+        snprintf(status, sizeof(status), "READY=1\nMAINPID=%ld\nSTATUS=listening on %s%s", (long)getpid(), addr,
+                 nl > 1 ? " and more" : "");
+        notify_systemd(status);
+    }
     while (started == nw) {
         int sig = 0;
         if (sigwait(&sigs, &sig) != 0) {
             continue;
         }
         if (sig == SIGHUP) {
+            notify_systemd("RELOADING=1");
             reload_config();
+            notify_systemd("READY=1");
             continue;
         }
         if (!o.quiet) {
             srv_log("%s: stopping (finishing open connections)", sig == SIGINT ? "SIGINT" : "SIGTERM");
         }
+        notify_systemd("STOPPING=1");
         break;
     }
     for (size_t i = 0; i < started; i++) {
@@ -589,6 +724,13 @@ int gmtls_cmd_server(int argc, char **argv)
     }
     for (size_t k = 0; k < nl; k++) {
         close(lfds[k]);
+    }
+    if (mstarted) {
+        g_metrics_stop = 1;
+        pthread_join(mth, NULL);
+    }
+    if (mfd >= 0) {
+        close(mfd);
     }
     gmtls_config_free(g_cfg);
     g_cfg = NULL;

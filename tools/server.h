@@ -77,6 +77,10 @@ int srv_devcert_setup(const char *dir, char *ca_path, size_t ca_path_len, int qu
 /* Adds the dev chains from dir to cfg. 0 or -1. */
 int srv_devcert_load(gmtls_config *cfg, const char *dir);
 
+/* --metrics: the Prometheus text of all workers' counters (malloc'd; the
+ * caller frees it), or NULL. */
+char *srv_metrics_text(size_t *len);
+
 /* Access log (stderr, one line, whole lines under a lock). */
 void srv_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

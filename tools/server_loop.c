@@ -76,7 +76,9 @@ struct srv_conn {
     int has_ipk;
     char peer[64];
     char result[192];
-    int sniffed;   /* the first bytes looked like TLS */
+    int sniffed;         /* the first bytes looked like TLS */
+    int hs_err;          /* why the handshake failed (a gmtls error), or 0 */
+    const char *hs_fail; /* --metrics reason for a handshake that never ended */
     int dead;      /* freed at the end of the event batch */
     int got_close; /* close_notify or EOF from the client */
     int requests;  /* --www: requests answered */
@@ -110,7 +112,6 @@ struct srv_worker {
     ep_tag ltags[SRV_MAX_LISTEN], wtag;
 };
 
-static atomic_uint total_conns;
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 
 void srv_log(const char *fmt, ...)
@@ -124,6 +125,153 @@ void srv_log(const char *fmt, ...)
     fprintf(stderr, "%s\n", line);
     fflush(stderr);
     pthread_mutex_unlock(&log_lock);
+}
+
+/* ---------------------------------------------------------------- metrics */
+
+/* Counters for --metrics (Prometheus text exposition format 0.0.4); atomics
+ * for the plain counts, a small locked table for the labelled ones. */
+enum { K_HANDSHAKE, K_HEADER, K_IDLE, K_MIN_RATE, K_EVICT_IDLE, K_EVICT_STALLED, K_COUNT };
+static const char *const kill_names[K_COUNT] = {"handshake", "header", "idle", "min_rate", "evicted_idle",
+                                                "evicted_stalled"};
+static atomic_ullong m_accepted, m_refused_max, m_refused_ip, m_resumed, m_bytes_in, m_bytes_out;
+static atomic_ullong m_kills[K_COUNT];
+
+#define M_ROWS 128
+typedef struct {
+    uint16_t suite, group, sigalg;
+    int resumed;
+    unsigned long long n;
+} hs_row;
+typedef struct {
+    const char *reason;
+    int alert; /* -1: none */
+    unsigned long long n;
+} fail_row;
+static hs_row m_hs[M_ROWS];
+static fail_row m_fail[M_ROWS];
+static size_t m_nhs, m_nfail;
+static pthread_mutex_t m_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void metric_handshake(const gmtls_conn *t)
+{
+    uint16_t suite = gmtls_conn_cipher_suite(t), group = gmtls_conn_group(t), sigalg = gmtls_conn_sigalg(t);
+    int resumed = gmtls_conn_is_resumed(t);
+    if (resumed) {
+        atomic_fetch_add(&m_resumed, 1);
+    }
+    pthread_mutex_lock(&m_lock);
+    size_t i = 0;
+    while (i < m_nhs && !(m_hs[i].suite == suite && m_hs[i].group == group && m_hs[i].sigalg == sigalg &&
+                          m_hs[i].resumed == resumed)) {
+        i++;
+    }
+    if (i == m_nhs && m_nhs < M_ROWS) {
+        m_hs[m_nhs++] = (hs_row){suite, group, sigalg, resumed, 0};
+    }
+    if (i < m_nhs) {
+        m_hs[i].n++;
+    }
+    pthread_mutex_unlock(&m_lock);
+}
+
+/* A handshake that never completed: reason, and the alert if one was sent
+ * (error < 0x100) or received (0x100 + alert). */
+static void metric_failure(const char *reason, int err)
+{
+    int alert = -1;
+    if (err > 0 && err < 0x100) {
+        alert = err;
+        reason = "alert_sent";
+    } else if (err >= 0x100 && err < 0x200) {
+        alert = err - 0x100;
+        reason = "alert_received";
+    }
+    pthread_mutex_lock(&m_lock);
+    size_t i = 0;
+    while (i < m_nfail && !(strcmp(m_fail[i].reason, reason) == 0 && m_fail[i].alert == alert)) {
+        i++;
+    }
+    if (i == m_nfail && m_nfail < M_ROWS) {
+        m_fail[m_nfail++] = (fail_row){reason, alert, 0};
+    }
+    if (i < m_nfail) {
+        m_fail[i].n++;
+    }
+    pthread_mutex_unlock(&m_lock);
+}
+
+static void sb_printf(char **buf, size_t *len, size_t *cap, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void sb_printf(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
+{
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = *buf != NULL ? vsnprintf(*buf + *len, *cap - *len, fmt, ap) : -1;
+        va_end(ap);
+        if (n >= 0 && (size_t)n < *cap - *len) {
+            *len += (size_t)n;
+            return;
+        }
+        size_t ncap = *cap ? *cap * 2 : 8192;
+        char *p = realloc(*buf, ncap);
+        if (p == NULL) {
+            return;
+        }
+        *buf = p;
+        *cap = ncap;
+    }
+}
+
+static atomic_uint total_conns;
+
+char *srv_metrics_text(size_t *len_out)
+{
+    char *b = NULL;
+    size_t len = 0, cap = 0;
+#define P(...) sb_printf(&b, &len, &cap, __VA_ARGS__)
+    P("# HELP gmtls_server_connections_open Connections open now.\n# TYPE gmtls_server_connections_open gauge\n");
+    P("gmtls_server_connections_open %u\n", atomic_load(&total_conns));
+    P("# HELP gmtls_server_connections_accepted_total Connections accepted.\n"
+      "# TYPE gmtls_server_connections_accepted_total counter\n");
+    P("gmtls_server_connections_accepted_total %llu\n", atomic_load(&m_accepted));
+    P("# HELP gmtls_server_connections_refused_total Connections closed at accept by a limit.\n"
+      "# TYPE gmtls_server_connections_refused_total counter\n");
+    P("gmtls_server_connections_refused_total{reason=\"max_conns\"} %llu\n", atomic_load(&m_refused_max));
+    P("gmtls_server_connections_refused_total{reason=\"max_conns_per_ip\"} %llu\n", atomic_load(&m_refused_ip));
+    P("# HELP gmtls_server_handshakes_total Completed handshakes.\n# TYPE gmtls_server_handshakes_total counter\n");
+    pthread_mutex_lock(&m_lock);
+    for (size_t i = 0; i < m_nhs; i++) {
+        P("gmtls_server_handshakes_total{protocol=\"TLSv1.3\",suite=\"%s\",group=\"%s\",signature=\"%s\","
+          "resumed=\"%s\"} %llu\n",
+          tool_suite_name(m_hs[i].suite), tool_group_name(m_hs[i].group),
+          m_hs[i].resumed ? "none" : tool_sigalg_name(m_hs[i].sigalg), m_hs[i].resumed ? "yes" : "no", m_hs[i].n);
+    }
+    P("# HELP gmtls_server_handshake_failures_total Connections whose handshake never completed, by reason and "
+      "alert.\n# TYPE gmtls_server_handshake_failures_total counter\n");
+    for (size_t i = 0; i < m_nfail; i++) {
+        const char *an = m_fail[i].alert >= 0 ? gmtls_alert_name(m_fail[i].alert) : "none";
+        P("gmtls_server_handshake_failures_total{reason=\"%s\",alert=\"%s\"} %llu\n", m_fail[i].reason,
+          an != NULL ? an : "unknown", m_fail[i].n);
+    }
+    pthread_mutex_unlock(&m_lock);
+    P("# HELP gmtls_server_resumptions_total Handshakes that resumed a session.\n"
+      "# TYPE gmtls_server_resumptions_total counter\n");
+    P("gmtls_server_resumptions_total %llu\n", atomic_load(&m_resumed));
+    P("# HELP gmtls_server_deadline_kills_total Connections closed by a deadline or to make room.\n"
+      "# TYPE gmtls_server_deadline_kills_total counter\n");
+    for (int k = 0; k < K_COUNT; k++) {
+        P("gmtls_server_deadline_kills_total{deadline=\"%s\"} %llu\n", kill_names[k], atomic_load(&m_kills[k]));
+    }
+    P("# HELP gmtls_server_bytes_received_total Application bytes received on connections that ended.\n"
+      "# TYPE gmtls_server_bytes_received_total counter\n");
+    P("gmtls_server_bytes_received_total %llu\n", atomic_load(&m_bytes_in));
+    P("# HELP gmtls_server_bytes_sent_total Application bytes sent on connections that ended.\n"
+      "# TYPE gmtls_server_bytes_sent_total counter\n");
+    P("gmtls_server_bytes_sent_total %llu\n", atomic_load(&m_bytes_out));
+#undef P
+    *len_out = len;
+    return b;
 }
 
 static uint64_t now_ms(void)
@@ -337,6 +485,11 @@ static void conn_free(srv_conn *c)
     }
     c->dead = 1;
     log_conn(c);
+    atomic_fetch_add(&m_bytes_in, gmtls_conn_bytes_received(c->tls));
+    atomic_fetch_add(&m_bytes_out, gmtls_conn_bytes_sent(c->tls));
+    if (!gmtls_conn_handshake_done(c->tls)) {
+        metric_failure(c->hs_fail != NULL ? c->hs_fail : "closed", c->hs_err);
+    }
     list_unlink(c);
     close_backend(c);
     epoll_ctl(w->epfd, EPOLL_CTL_DEL, c->fd, NULL);
@@ -753,6 +906,7 @@ static int sniff(srv_conn *c)
     }
     if (!http) {
         set_result(c, "not TLS (first byte 0x%02x): closed", b[0]);
+        c->hs_fail = "not_tls";
         conn_free(c);
         return 0;
     }
@@ -773,6 +927,7 @@ static int sniff(srv_conn *c)
     ssize_t wn = send(c->fd, resp, (size_t)rl, MSG_NOSIGNAL | MSG_DONTWAIT);
     (void)wn; /* a fresh socket's buffer takes it; if not, the client gets the close */
     set_result(c, "plain HTTP on the TLS port: 400 sent");
+    c->hs_fail = "plain_http";
     c->state = CS_LINGER;
     shutdown(c->fd, SHUT_WR);
     c->last_ms = now_ms();
@@ -854,10 +1009,13 @@ static void progress(srv_conn *c)
         }
         if (r != 0) {
             set_tls_result(c, "handshake failed", r);
+            c->hs_err = r;
+            c->hs_fail = r == GMTLS_ERR_EOF ? "eof" : "error";
             fail_conn(c);
             return;
         }
         c->state = CS_OPEN;
+        metric_handshake(c->tls);
         c->w->freed++; /* the handshake state is gone: see reap() */
         c->last_ms = c->rate_ms = now_ms();
         c->rate_base = bytes_moved(c);
@@ -935,6 +1093,7 @@ static void on_client_event(srv_conn *c, uint32_t events)
     if ((events & EPOLLERR) != 0 || ((events & EPOLLHUP) != 0 && (c->ev & EPOLLIN) == 0)) {
         if (c->state != CS_LINGER) {
             set_result(c, "connection reset");
+            c->hs_fail = "reset";
         }
         conn_free(c);
         return;
@@ -955,6 +1114,7 @@ static int make_room(srv_worker *w)
     if (head->next != head) {
         srv_conn *c = head->next;
         set_result(c, "closed idle keep-alive (--max-conns %u reached)", w->st->max_conns);
+        atomic_fetch_add(&m_kills[K_EVICT_IDLE], 1);
         (void)gmtls_io_close(c->io);
         (void)gmtls_io_flush(c->io);
         conn_free(c);
@@ -967,6 +1127,8 @@ static int make_room(srv_worker *w)
             srv_conn *c = head->next;
             set_result(c, "closed stalled %s (--max-conns %u reached)",
                        stalled[i] == LIST_HEADER ? "request header" : "handshake", w->st->max_conns);
+            c->hs_fail = "evicted";
+            atomic_fetch_add(&m_kills[K_EVICT_STALLED], 1);
             conn_free(c);
             return 1;
         }
@@ -1000,6 +1162,7 @@ static void accept_all(srv_worker *w, int lfd)
                 if (!st->quiet) {
                     srv_log("%s result=refused (--max-conns-per-ip %u reached)", peer, st->max_conns_per_ip);
                 }
+                atomic_fetch_add(&m_refused_ip, 1);
                 close(fd);
                 continue;
             }
@@ -1009,6 +1172,7 @@ static void accept_all(srv_worker *w, int lfd)
             if (!st->quiet) {
                 srv_log("%s result=refused (--max-conns %u reached)", peer, st->max_conns);
             }
+            atomic_fetch_add(&m_refused_max, 1);
             if (has_ipk) {
                 ip_release(&ipk);
             }
@@ -1062,6 +1226,7 @@ static void accept_all(srv_worker *w, int lfd)
         list_append(w, c, LIST_HANDSHAKE);
         w->nconns++;
         atomic_fetch_add(&total_conns, 1);
+        atomic_fetch_add(&m_accepted, 1);
     }
 }
 
@@ -1095,6 +1260,7 @@ static void check_rates(srv_worker *w, uint64_t now)
         if (got * 1000 < (uint64_t)st->min_rate * span) {
             set_result(c, "too slow (%llu bytes in %llu ms, --min-rate %u)", (unsigned long long)got,
                        (unsigned long long)span, st->min_rate);
+            atomic_fetch_add(&m_kills[K_MIN_RATE], 1);
             conn_free(c);
             continue;
         }
@@ -1117,10 +1283,16 @@ static void expire(srv_worker *w)
             }
             if (l == LIST_HANDSHAKE) {
                 set_result(c, "handshake timeout");
+                c->hs_fail = "timeout";
+                atomic_fetch_add(&m_kills[K_HANDSHAKE], 1);
             } else if (l == LIST_HEADER && !hard) {
                 set_result(c, "header timeout");
+                atomic_fetch_add(&m_kills[K_HEADER], 1);
             } else if (l == LIST_OPEN || l == LIST_IDLE || l == LIST_HEADER) {
                 set_result(c, hard ? "shutdown" : "idle timeout");
+                if (!hard) {
+                    atomic_fetch_add(&m_kills[K_IDLE], 1);
+                }
                 (void)gmtls_io_close(c->io);
                 (void)gmtls_io_flush(c->io);
             }

@@ -16,6 +16,12 @@
 #   not TLS: plain HTTP (curl http://) gets a 400 naming the https:// URL at
 #     once; other bytes are closed at once (not after --handshake-timeout)
 #   --ocsp FILE without --cert exits 2 saying so
+#   monitoring: --metrics serves Prometheus text, scraped after handshakes
+#     (two suites, one resumed), a protocol_version alert, plain HTTP, a
+#     non-TLS client, a handshake timeout and a refused connection: each
+#     counter says so; the access log has one line per connection, refused
+#     ones included; NOTIFY_SOCKET (tests/cli/notify_listen.py) receives
+#     READY=1 with MAINPID, RELOADING=1 and READY=1 on SIGHUP, STOPPING=1
 #   memory: 10,000 idle TLS connections (tests/tools/loadgen, one request
 #     each, then held) with the server's RSS under 150 MB while held, and
 #     back within 20 MB of where it started once they closed (1,000
@@ -176,6 +182,67 @@ printf 'x' >"$TMP/ocsp.der"
 timeout 20 "$GMTLS" server --listen 127.0.0.1:0 --dev-dir "$DEV" --ocsp "$TMP/ocsp.der" >"$TMP/ocsp.out" 2>&1
 expect_eq "--ocsp without --cert exits 2" "$?" 2
 expect_grep "$TMP/ocsp.out" '^gmtls: server: --ocsp .* give --cert and --key' "... saying what to do"
+
+# ---------------------------------------------------------------- monitoring
+log=$TMP/metrics.log
+nsock=$TMP/notify.sock
+timeout 60 python3 "$(dirname "$0")/notify_listen.py" "$nsock" "$TMP/notify.out" 50 &
+PIDS+=("$!")
+wait_log "$TMP/notify.out" '' 10 || [ -e "$TMP/notify.out" ] || fail "notify socket not bound"
+NOTIFY_SOCKET=$nsock start_server "$log" --www --dev-dir "$DEV" --metrics 127.0.0.1:0 --handshake-timeout 2 \
+    --max-conns 1
+mport=$(sed -n 's|^metrics on http://127\.0\.0\.1:\([0-9]*\)/metrics$|\1|p' "$log")
+check "startup prints the metrics URL" test -n "$mport"
+check "NOTIFY_SOCKET: READY=1 once listening" wait_log "$TMP/notify.out" '^READY=1$' 10
+expect_grep "$TMP/notify.out" "^MAINPID=$GM_PID\$" "NOTIFY_SOCKET: MAINPID is the server's"
+S="127.0.0.1:$SRV_PORT"
+quiet timeout 20 "$GMTLS" client "$S" --ca "$DEV/ca.pem" --get / --sess-out "$TMP/sess" --quiet
+quiet timeout 20 "$GMTLS" client "$S" --ca "$DEV/ca.pem" --get / --sess-in "$TMP/sess" --quiet
+quiet timeout 20 "$GMTLS" client "$S" --ca "$DEV/ca.pem" --get / --ciphers TLS_SM4_GCM_SM3 --quiet
+quiet timeout 20 curl -s -k --tlsv1.2 --tls-max 1.2 "https://$S/"
+quiet timeout 20 curl -s "http://$S/"
+timeout 20 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"; printf "\x01\x02" >&3; cat <&3 >/dev/null' _ "$SRV_PORT" 2>/dev/null
+# silent: the handshake timeout ends it; the next one right after is refused
+# (--max-conns 1, and a handshake is evicted only once stalled for 1 s)
+exec {held}<>"/dev/tcp/127.0.0.1/$SRV_PORT"
+exec {extra}<>"/dev/tcp/127.0.0.1/$SRV_PORT"
+wait_log "$log" 'result=refused \(--max-conns 1 reached\)$' 10 || fail "no refused connection logged"
+exec {extra}>&-
+wait_log "$log" 'result=handshake timeout$' 10 || fail "no handshake timeout"
+exec {held}>&-
+timeout 20 curl -s "http://127.0.0.1:$mport/metrics" >"$TMP/metrics.txt"
+metric() { # metric NAME{LABELS} -> value (0 if absent)
+    awk -v k="$1" '$1 == k { v = $2 } END { print v + 0 }' "$TMP/metrics.txt"
+}
+expect_grep "$TMP/metrics.txt" '^# TYPE gmtls_server_handshakes_total counter$' "metrics: Prometheus TYPE lines"
+expect_eq "metrics: full handshakes, AES-128-GCM" \
+    "$(metric 'gmtls_server_handshakes_total{protocol="TLSv1.3",suite="TLS_AES_128_GCM_SHA256",group="x25519",signature="ecdsa_secp256r1_sha256",resumed="no"}')" 1
+expect_eq "metrics: the resumed handshake" \
+    "$(metric 'gmtls_server_handshakes_total{protocol="TLSv1.3",suite="TLS_AES_128_GCM_SHA256",group="x25519",signature="none",resumed="yes"}')" 1
+expect_eq "metrics: the ShangMi handshake" \
+    "$(metric 'gmtls_server_handshakes_total{protocol="TLSv1.3",suite="TLS_SM4_GCM_SM3",group="curveSM2",signature="sm2sig_sm3",resumed="no"}')" 1
+expect_eq "metrics: resumptions" "$(metric gmtls_server_resumptions_total)" 1
+expect_eq "metrics: TLS 1.2 refused with protocol_version" \
+    "$(metric 'gmtls_server_handshake_failures_total{reason="alert_sent",alert="protocol_version"}')" 1
+expect_eq "metrics: plain HTTP" "$(metric 'gmtls_server_handshake_failures_total{reason="plain_http",alert="none"}')" 1
+expect_eq "metrics: not TLS" "$(metric 'gmtls_server_handshake_failures_total{reason="not_tls",alert="none"}')" 1
+expect_eq "metrics: handshake timeout (failure)" \
+    "$(metric 'gmtls_server_handshake_failures_total{reason="timeout",alert="none"}')" 1
+expect_eq "metrics: handshake timeout (deadline kill)" \
+    "$(metric 'gmtls_server_deadline_kills_total{deadline="handshake"}')" 1
+expect_eq "metrics: refused by --max-conns" "$(metric 'gmtls_server_connections_refused_total{reason="max_conns"}')" 1
+expect_eq "metrics: accepted" "$(metric gmtls_server_connections_accepted_total)" 7
+expect_eq "metrics: none open" "$(metric gmtls_server_connections_open)" 0
+check "metrics: bytes in and out counted" test "$(metric gmtls_server_bytes_sent_total)" -gt 1000 -a \
+    "$(metric gmtls_server_bytes_received_total)" -gt 100
+expect_eq "access log: one line per connection, the refused one included" \
+    "$(count_lines "$log" '^127\.0\.0\.1:[0-9]+ .*result=')" 8
+kill -HUP "$GM_PID"
+check "NOTIFY_SOCKET: RELOADING=1 on SIGHUP, then READY=1" wait_lines "$TMP/notify.out" '^READY=1$' 2 10
+expect_grep "$TMP/notify.out" '^RELOADING=1$' "... RELOADING=1"
+kill -TERM "$GM_PID"
+check "NOTIFY_SOCKET: STOPPING=1 on SIGTERM" wait_log "$TMP/notify.out" '^STOPPING=1$' 10
+stop_pid "$SRV_PID"
 
 # ---------------------------------------------------------------- memory
 NIDLE=$((GMTLS_ASAN ? 1000 : 10000))
