@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <poll.h>
+#include <pwd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -50,6 +52,7 @@ typedef struct {
     int quiet, verbose;
     const char *dev_dir;
     const char *metrics;
+    const char *user;
 } server_opts;
 
 static void server_usage(FILE *f)
@@ -95,6 +98,9 @@ static void server_usage(FILE *f)
             "                         over 10 s; 0 = off (default: 1024)\n"
             "  --metrics ADDR:PORT    serve Prometheus metrics over plain HTTP at /metrics; keep it on\n"
             "                         a private address such as 127.0.0.1 (default: off)\n"
+            "  --user NAME            after binding and reading the keys, switch to user NAME (and its\n"
+            "                         groups); SIGHUP is then refused: restart to load new keys\n"
+            "                         (default: stay as started)\n"
             "  --quiet                no access log (default: off)\n"
             "  --verbose              also log each HTTP request (default: off)\n"
             "  --help                 this text\n"
@@ -142,6 +148,7 @@ static int parse_args(int argc, char **argv, server_opts *o)
             {"--ca", &o->ca},           {"--ticket-keys", &o->ticket_keys}, {"--keylog", &o->keylog},
             {"--ocsp", &o->ocsp},       {"--sm2-id", &o->sm2_id},       {"--root", &o->root},
             {"--proxy", &o->proxy},     {"--dev-dir", &o->dev_dir},     {"--metrics", &o->metrics},
+            {"--user", &o->user},
         };
         m = tool_opt_strings(argc, argv, &i, sopts, sizeof(sopts) / sizeof(sopts[0]));
         if (m < 0) {
@@ -368,8 +375,19 @@ fail:
     return rc;
 }
 
+static const char *g_dropped_to; /* --user, once switched */
+
 static void reload_config(void)
 {
+    if (g_dropped_to != NULL) {
+        /* The keys were read as the user that started us; as g_dropped_to we
+         * may not read them (and should not be able to): refuse rather than
+         * half-reload. */
+        tool_err("SIGHUP: reload refused: the server runs as '%s' (--user) and reads keys only at start; "
+                 "restart it to load new certificates or keys",
+                 g_dropped_to);
+        return;
+    }
     gmtls_config *cfg = NULL;
     if (build_config(g_opts, &cfg) != 0) {
         tool_err("SIGHUP: reload failed, keeping the current configuration");
@@ -524,6 +542,38 @@ static void notify_systemd(const char *msg)
     close(fd);
 }
 
+/* ---------------------------------------------------------------- --user */
+
+/* Switches to user name and its groups for good. 0 or -1 (message printed). */
+static int drop_privileges(const char *name)
+{
+    errno = 0;
+    struct passwd *pw = getpwnam(name);
+    if (pw == NULL) {
+        tool_err("--user %s: %s", name, errno != 0 ? strerror(errno) : "no such user");
+        return -1;
+    }
+    if (getuid() != 0 && geteuid() != 0) {
+        if (pw->pw_uid == getuid()) {
+            return 0; /* already that user */
+        }
+        tool_err("--user %s: only root can switch users (start the server as root, or leave out --user)", name);
+        return -1;
+    }
+    /* groups first, while we still may; then the user, real, effective and
+     * saved (setresuid), so there is no way back */
+    if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) != 0 ||
+        setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) != 0) {
+        tool_err("--user %s: cannot switch: %s", name, strerror(errno));
+        return -1;
+    }
+    if (pw->pw_uid != 0 && (setuid(0) == 0 || seteuid(0) == 0)) {
+        tool_err("--user %s: root could be regained after the switch: refusing to run", name);
+        return -1;
+    }
+    return 0;
+}
+
 /* ---------------------------------------------------------------- main */
 
 int gmtls_cmd_server(int argc, char **argv)
@@ -630,6 +680,21 @@ int gmtls_cmd_server(int argc, char **argv)
             gmtls_config_free(g_cfg);
             return rc;
         }
+    }
+
+    /* Bound and keys read: now the privileges can go. */
+    if (o.user != NULL) {
+        if (drop_privileges(o.user) != 0) {
+            for (size_t k = 0; k < nl; k++) {
+                close(lfds[k]);
+            }
+            if (mfd >= 0) {
+                close(mfd);
+            }
+            gmtls_config_free(g_cfg);
+            return 1;
+        }
+        g_dropped_to = o.user;
     }
 
     /* Signals go to this thread only (sigwait below); workers never see them. */

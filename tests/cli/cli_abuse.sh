@@ -22,6 +22,9 @@
 #     counter says so; the access log has one line per connection, refused
 #     ones included; NOTIFY_SOCKET (tests/cli/notify_listen.py) receives
 #     READY=1 with MAINPID, RELOADING=1 and READY=1 on SIGHUP, STOPPING=1
+#   --user nobody (as root): every uid and gid of the process is nobody's,
+#     it serves, SIGHUP is refused with a message and it goes on serving;
+#     an unknown user exits 1
 #   memory: 10,000 idle TLS connections (tests/tools/loadgen, one request
 #     each, then held) with the server's RSS under 150 MB while held, and
 #     back within 20 MB of where it started once they closed (1,000
@@ -243,6 +246,30 @@ expect_grep "$TMP/notify.out" '^RELOADING=1$' "... RELOADING=1"
 kill -TERM "$GM_PID"
 check "NOTIFY_SOCKET: STOPPING=1 on SIGTERM" wait_log "$TMP/notify.out" '^STOPPING=1$' 10
 stop_pid "$SRV_PID"
+
+# ---------------------------------------------------------------- --user
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+    log=$TMP/user.log
+    start_server "$log" --www --dev-dir "$DEV" --user nobody
+    uid=$(id -u nobody) gid=$(id -g nobody)
+    expect_grep "/proc/$GM_PID/status" "^Uid:[[:space:]]+$uid[[:space:]]+$uid[[:space:]]+$uid[[:space:]]+$uid\$" \
+        "--user nobody: real, effective, saved and fs uid are nobody's"
+    expect_grep "/proc/$GM_PID/status" "^Gid:[[:space:]]+$gid[[:space:]]+$gid[[:space:]]+$gid[[:space:]]+$gid\$" \
+        "... and the gids"
+    code=$(timeout 20 curl -s -o /dev/null -w '%{http_code}' --cacert "$DEV/ca.pem" "https://localhost:$SRV_PORT/")
+    expect_eq "--user nobody: serves" "$code" 200
+    kill -HUP "$GM_PID"
+    check "SIGHUP after --user is refused with a message" \
+        wait_log "$log" "SIGHUP: reload refused: the server runs as 'nobody' \(--user\).*restart it" 10
+    code=$(timeout 20 curl -s -o /dev/null -w '%{http_code}' --cacert "$DEV/ca.pem" "https://localhost:$SRV_PORT/")
+    expect_eq "... and it goes on serving" "$code" 200
+    stop_pid "$SRV_PID"
+else
+    echo "note: not root (or no user nobody): --user not tested"
+fi
+timeout 20 "$GMTLS" server --listen 127.0.0.1:0 --dev-dir "$DEV" --user no-such-user-gmtls >"$TMP/nouser.out" 2>&1
+expect_eq "--user with an unknown user exits 1" "$?" 1
+expect_grep "$TMP/nouser.out" '^gmtls: --user no-such-user-gmtls: no such user$' "... saying so"
 
 # ---------------------------------------------------------------- memory
 NIDLE=$((GMTLS_ASAN ? 1000 : 10000))
