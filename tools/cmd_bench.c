@@ -104,8 +104,8 @@ static const char *const quick_bulk[] = {"TLS_AES_128_GCM_SHA256", "TLS_SM4_GCM_
 static const cfg_def ossl_ref_hs = {"TLS_AES_128_GCM_SHA256", "x25519", CT_P256};
 
 enum { M_FULL, M_RESUMED, M_BULK, M_MEMORY, M_MEMHS, M_TTFB, M_COUNT };
-static const char *const metric_names[M_COUNT] = {"full-handshake",        "resumed-handshake",
-                                                  "record-throughput",     "memory-per-connection",
+static const char *const metric_names[M_COUNT] = {"full-handshake",       "resumed-handshake",
+                                                  "record-throughput",    "memory-per-connection",
                                                   "memory-mid-handshake", "time-to-first-byte"};
 static const char *const metric_units[M_COUNT] = {"handshakes/s", "handshakes/s", "MB/s", "bytes", "bytes", "ms"};
 #define TTFB_ROWS 2 /* the first two handshake configurations */
@@ -676,8 +676,8 @@ static void os_teardown(os_pair *p)
 }
 
 /* One handshake over a BIO pair of bufsize bytes each way. */
-static int os_handshake_n(const os_pair *p, SSL **c, SSL **s, SSL_SESSION *session, size_t bufsize,
-                          double *scpu, double *ccpu, int first_flight);
+static int os_handshake_n(const os_pair *p, SSL **c, SSL **s, SSL_SESSION *session, size_t bufsize, double *scpu,
+                          double *ccpu, int first_flight);
 
 static int os_handshake(const os_pair *p, SSL **c, SSL **s, SSL_SESSION *session, size_t bufsize, double *scpu,
                         double *ccpu)
@@ -685,8 +685,8 @@ static int os_handshake(const os_pair *p, SSL **c, SSL **s, SSL_SESSION *session
     return os_handshake_n(p, c, s, session, bufsize, scpu, ccpu, 0);
 }
 
-static int os_handshake_n(const os_pair *p, SSL **c, SSL **s, SSL_SESSION *session, size_t bufsize,
-                          double *scpu, double *ccpu, int first_flight)
+static int os_handshake_n(const os_pair *p, SSL **c, SSL **s, SSL_SESSION *session, size_t bufsize, double *scpu,
+                          double *ccpu, int first_flight)
 {
     BIO *bc = NULL, *bs = NULL;
     int ok = 1;
@@ -1276,8 +1276,8 @@ static void print_table(const bench_state *b)
         "ClientHello sent), heap bytes",
         "time to first byte, ms, loopback TCP, a client without TCP_NODELAY (connect to first response byte)",
     };
-    static const char *const sides[M_COUNT][2] = {
-        {"server", "client"}, {"server", "client"}, {"open", "seal"}, {"server", "client"}, {"server", "client"}, {"median", "p90"}};
+    static const char *const sides[M_COUNT][2] = {{"server", "client"}, {"server", "client"}, {"open", "seal"},
+                                                  {"server", "client"}, {"server", "client"}, {"median", "p90"}};
     int starred = 0;
     for (int m = 0; m < M_COUNT; m++) {
         if (b->nrows[m] == 0) {

@@ -79,12 +79,12 @@ struct srv_conn {
     int sniffed;         /* the first bytes looked like TLS */
     int hs_err;          /* why the handshake failed (a gmtls error), or 0 */
     const char *hs_fail; /* --metrics reason for a handshake that never ended */
-    int dead;      /* freed at the end of the event batch */
-    int got_close; /* close_notify or EOF from the client */
-    int requests;  /* --www: requests answered */
-    int more;      /* the mode stopped at the output high-water mark with
-                    * work left (a file, buffered input): if the output
-                    * then drains at once, no read event will come */
+    int dead;            /* freed at the end of the event batch */
+    int got_close;       /* close_notify or EOF from the client */
+    int requests;        /* --www: requests answered */
+    int more;            /* the mode stopped at the output high-water mark with
+                          * work left (a file, buffered input): if the output
+                          * then drains at once, no read event will come */
     srv_http *http;
     /* --proxy */
     int bfd;
@@ -132,8 +132,8 @@ void srv_log(const char *fmt, ...)
 /* Counters for --metrics (Prometheus text exposition format 0.0.4); atomics
  * for the plain counts, a small locked table for the labelled ones. */
 enum { K_HANDSHAKE, K_HEADER, K_IDLE, K_MIN_RATE, K_EVICT_IDLE, K_EVICT_STALLED, K_COUNT };
-static const char *const kill_names[K_COUNT] = {"handshake", "header", "idle", "min_rate", "evicted_idle",
-                                                "evicted_stalled"};
+static const char *const kill_names[K_COUNT] = {"handshake", "header",       "idle",
+                                                "min_rate",  "evicted_idle", "evicted_stalled"};
 static atomic_ullong m_accepted, m_refused_max, m_refused_ip, m_resumed, m_bytes_in, m_bytes_out;
 static atomic_ullong m_kills[K_COUNT];
 
@@ -881,8 +881,8 @@ static int sniff(srv_conn *c)
 {
     /* RFC 8446 §5.1: a TLS connection opens with a handshake record,
      * ContentType handshake(22), legacy_record_version 0x03XX */
-    static const char *const methods[] = {"GET ",     "POST ",  "HEAD ",  "PUT ", "DELETE ", "OPTIONS ",
-                                          "CONNECT ", "PATCH ", "TRACE ", "PRI "};
+    static const char *const methods[] = {"GET ",     "POST ",    "HEAD ",  "PUT ",   "DELETE ",
+                                          "OPTIONS ", "CONNECT ", "PATCH ", "TRACE ", "PRI "};
     uint8_t b[8];
     ssize_t n = recv(c->fd, b, sizeof(b), MSG_PEEK);
     if (n <= 0) {
@@ -1057,8 +1057,7 @@ static void progress(srv_conn *c)
         start_linger(c);
     }
     settle(c);
-    if (c->state == CS_OPEN && !c->more && gmtls_io_pending_output(c->io) == 0 &&
-        gmtls_io_pending_input(c->io) == 0) {
+    if (c->state == CS_OPEN && !c->more && gmtls_io_pending_output(c->io) == 0 && gmtls_io_pending_input(c->io) == 0) {
         /* waiting for the client: no buffer held (RSS per idle connection) */
         gmtls_io_shrink(c->io);
     }
