@@ -175,7 +175,8 @@ GMTLS_API void gmtls_io_shrink(gmtls_io *io)
         io->in_cap = io->in_off = io->in_len = 0;
     }
     if (io->out.off == 0) {
-        gmtls_buf_dispose(&io->out);
+        free(io->out.base); /* records already sent: ciphertext, nothing to wipe */
+        gmtls_buf_init(&io->out);
     }
     if (io->app.off == 0) {
         gmtls_buf_dispose(&io->app); /* wipes what plaintext it held */
