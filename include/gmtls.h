@@ -355,6 +355,9 @@ size_t gmtls_io_pending_input(const gmtls_io *io);
  *  error already seen. An event loop must not wait for the fd while this is
  *  1: the fd may never become readable again. */
 int gmtls_io_has_pending(gmtls_io *io);
+/** Frees the io's buffers that hold nothing (call it when the connection
+ *  goes idle); they are allocated again when next needed. */
+void gmtls_io_shrink(gmtls_io *io);
 /** Sends close_notify (and flushes as far as the socket allows). */
 int gmtls_io_close(gmtls_io *io);
 int gmtls_io_key_update(gmtls_io *io, int request_peer);

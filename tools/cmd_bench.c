@@ -5,6 +5,14 @@
  *   resumed-handshake      the same with a ticket (psk_dhe_ke, one new ticket each)
  *   record-throughput      MB/s of 16 KiB records sealed (client) / opened (server)
  *   memory-per-connection  heap bytes held by one established connection
+ *   memory-mid-handshake   heap bytes held by a server connection that sent
+ *                          its flight and waits for the client Finished, and
+ *                          by a client connection that sent its ClientHello
+ *                          (what an attacker holds without authenticating)
+ *   time-to-first-byte     over loopback TCP: a client that does not set
+ *                          TCP_NODELAY (like Python's ssl) connects, does the
+ *                          handshake and one request; ms from connect() to
+ *                          the first response byte, median and 90th percentile
  * Each side's cost is measured with CLOCK_THREAD_CPUTIME_ID around that
  * side's calls only, so "server" figures are what a server core pays.
  * OpenSSL has no ShangMi suites: next to a ShangMi row the OpenSSL column
@@ -24,6 +32,10 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <sys/socket.h>
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
@@ -99,10 +111,12 @@ static const char *const quick_bulk[] = {"TLS_AES_128_GCM_SHA256", "TLS_SM4_GCM_
 /* OpenSSL's stand-in for a ShangMi configuration */
 static const cfg_def ossl_ref_hs = {"TLS_AES_128_GCM_SHA256", "x25519", CT_P256};
 
-enum { M_FULL, M_RESUMED, M_BULK, M_MEMORY, M_COUNT };
-static const char *const metric_names[M_COUNT] = {"full-handshake", "resumed-handshake", "record-throughput",
-                                                  "memory-per-connection"};
-static const char *const metric_units[M_COUNT] = {"handshakes/s", "handshakes/s", "MB/s", "bytes"};
+enum { M_FULL, M_RESUMED, M_BULK, M_MEMORY, M_MEMHS, M_TTFB, M_COUNT };
+static const char *const metric_names[M_COUNT] = {"full-handshake",       "resumed-handshake",
+                                                  "record-throughput",    "memory-per-connection",
+                                                  "memory-mid-handshake", "time-to-first-byte"};
+static const char *const metric_units[M_COUNT] = {"handshakes/s", "handshakes/s", "MB/s", "bytes", "bytes", "ms"};
+#define TTFB_ROWS 2 /* the first two handshake configurations */
 
 /* One measurement: both sides of one metric, one implementation, one config. */
 /* result.is_openssl: who is measured */
@@ -430,7 +444,18 @@ static void gm_link_free(gm_link *l, double *scpu, double *ccpu)
 /* One handshake in memory, each side's CPU time added to *scpu / *ccpu.
  * session: resume it (NULL: full). Bytes the server sent after its last
  * handshake message (tickets) stay in l->s2c. 0 or an error. */
+static int gm_handshake_n(const gm_pair *p, gm_link *l, const gmtls_buf *session, double *scpu, double *ccpu,
+                          int first_flight);
+
 static int gm_handshake(const gm_pair *p, gm_link *l, const gmtls_buf *session, double *scpu, double *ccpu)
+{
+    return gm_handshake_n(p, l, session, scpu, ccpu, 0);
+}
+
+/* first_flight: stop once the client sent its ClientHello and the server
+ * its flight (0, both mid-handshake). */
+static int gm_handshake_n(const gm_pair *p, gm_link *l, const gmtls_buf *session, double *scpu, double *ccpu,
+                          int first_flight)
 {
     int r = 0;
     CPU_TIMED(*ccpu, {
@@ -446,6 +471,9 @@ static int gm_handshake(const gm_pair *p, gm_link *l, const gmtls_buf *session, 
     }
     int cdone = 0, sdone = 0;
     for (int round = 0; round < 16 && !(cdone && sdone); round++) {
+        if (first_flight && round == 1) {
+            return 0;
+        }
         if (!cdone) {
             size_t n = l->s2c.off;
             CPU_TIMED(*ccpu, {
@@ -591,7 +619,7 @@ static int gm_bulk(const gm_pair *p, double seconds, result *res)
 /* Heap bytes per established connection: n pairs are set up (no tickets),
  * their transport buffers released, then the clients and the servers are
  * freed in turn. */
-static int gm_memory(const gm_pair *p, unsigned long n, result *res)
+static int gm_memory(const gm_pair *p, unsigned long n, result *res, int mid)
 {
     gm_link *links = calloc(n, sizeof(*links));
     if (links == NULL) {
@@ -602,8 +630,8 @@ static int gm_memory(const gm_pair *p, unsigned long n, result *res)
     size_t m0 = heap_in_use();
     for (unsigned long i = 0; i < n && r == 0; i++) {
         gm_link_init(&links[i]);
-        r = gm_handshake(p, &links[i], NULL, &dummy, &dummy);
-        if (r == 0 && i == 0) {
+        r = gm_handshake_n(p, &links[i], NULL, &dummy, &dummy, mid);
+        if (r == 0 && i == 0 && !mid) {
             fill_names_gm(res, links[i].c);
         }
         gmtls_buf_dispose(&links[i].c2s);
@@ -672,8 +700,17 @@ static void os_teardown(os_pair *p)
 }
 
 /* One handshake over a BIO pair of bufsize bytes each way. */
+static int os_handshake_n(const os_pair *p, SSL **c, SSL **s, SSL_SESSION *session, size_t bufsize, double *scpu,
+                          double *ccpu, int first_flight);
+
 static int os_handshake(const os_pair *p, SSL **c, SSL **s, SSL_SESSION *session, size_t bufsize, double *scpu,
                         double *ccpu)
+{
+    return os_handshake_n(p, c, s, session, bufsize, scpu, ccpu, 0);
+}
+
+static int os_handshake_n(const os_pair *p, SSL **c, SSL **s, SSL_SESSION *session, size_t bufsize, double *scpu,
+                          double *ccpu, int first_flight)
 {
     BIO *bc = NULL, *bs = NULL;
     int ok = 1;
@@ -700,6 +737,9 @@ static int os_handshake(const os_pair *p, SSL **c, SSL **s, SSL_SESSION *session
     int cdone = 0, sdone = 0;
     for (int round = 0; round < 16 && !(cdone && sdone); round++) {
         int r = 0, e = 0;
+        if (first_flight && round == 1) {
+            return 0;
+        }
         if (!cdone) {
             CPU_TIMED(*ccpu, {
                 r = SSL_do_handshake(*c);
@@ -855,7 +895,7 @@ static int os_bulk(const os_pair *p, const bench_cfg *cfg, double seconds, resul
     return 0;
 }
 
-static int os_memory(const os_pair *p, const bench_cfg *cfg, unsigned long n, result *res)
+static int os_memory(const os_pair *p, const bench_cfg *cfg, unsigned long n, result *res, int mid)
 {
     SSL **cs = calloc(n, sizeof(*cs)), **ss = calloc(n, sizeof(*ss));
     if (cs == NULL || ss == NULL) {
@@ -867,8 +907,8 @@ static int os_memory(const os_pair *p, const bench_cfg *cfg, unsigned long n, re
     int ok = 1;
     size_t m0 = heap_in_use();
     for (unsigned long i = 0; i < n && ok; i++) {
-        ok = os_handshake(p, &cs[i], &ss[i], NULL, 1 << 14, &dummy, &dummy) == 0;
-        if (ok && i == 0) {
+        ok = os_handshake_n(p, &cs[i], &ss[i], NULL, 1 << 14, &dummy, &dummy, mid) == 0;
+        if (ok && i == 0 && !mid) {
             fill_names_os(res, cs[i], cfg);
         }
         /* drop the transport (the BIO pair) and keep the connections */
@@ -982,6 +1022,150 @@ static int evp_bulk(const bench_cfg *cfg, double seconds, result *res)
 
 /* ---------------------------------------------------------------- driver */
 
+/* ---------------------------------------------------------------- time to first byte */
+
+#define TTFB_MIN 10
+#define TTFB_MAX 400
+
+typedef struct {
+    int lfd;
+    gmtls_config *gm; /* the server: gmtls, or else OpenSSL */
+    SSL_CTX *os;
+} ttfb_server;
+
+static const char ttfb_resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
+
+/* Serves one request per connection until the listening socket is shut down. */
+static void *ttfb_serve(void *arg)
+{
+    ttfb_server *s = arg;
+    for (;;) {
+        int fd = accept(s->lfd, NULL, NULL);
+        if (fd < 0) {
+            break;
+        }
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)); /* as `gmtls server` does */
+        char req[4096];
+        size_t have = 0;
+        if (s->gm != NULL) {
+            gmtls_conn *c = gmtls_conn_new(s->gm, 1);
+            gmtls_io *io = c != NULL ? gmtls_io_new(c, fd) : NULL;
+            int ok = io != NULL && gmtls_io_handshake(io) == 0;
+            while (ok && have < sizeof(req) && memmem(req, have, "\r\n\r\n", 4) == NULL) {
+                size_t n = 0;
+                ok = gmtls_io_read(io, req + have, sizeof(req) - have, &n) == 0;
+                have += n;
+            }
+            size_t wn = 0;
+            if (ok && gmtls_io_write(io, ttfb_resp, sizeof(ttfb_resp) - 1, &wn) == 0) {
+                (void)gmtls_io_close(io);
+                (void)gmtls_io_flush(io);
+            }
+            gmtls_io_free(io);
+            gmtls_conn_free(c);
+        } else {
+            SSL *ssl = SSL_new(s->os);
+            int ok = ssl != NULL && SSL_set_fd(ssl, fd) == 1 && SSL_accept(ssl) == 1;
+            while (ok && have < sizeof(req) && memmem(req, have, "\r\n\r\n", 4) == NULL) {
+                int n = SSL_read(ssl, req + have, (int)(sizeof(req) - have));
+                ok = n > 0;
+                have += ok ? (size_t)n : 0;
+            }
+            if (ok && SSL_write(ssl, ttfb_resp, (int)sizeof(ttfb_resp) - 1) > 0) {
+                (void)SSL_shutdown(ssl);
+            }
+            SSL_free(ssl);
+            ERR_clear_error();
+        }
+        close(fd);
+    }
+    return NULL;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* One client connection (gmtls, blocking, no TCP_NODELAY): ms from connect()
+ * to the first response byte, or -1. */
+static double ttfb_once(gmtls_config *client, const struct sockaddr_in *sa)
+{
+    double t0 = now_wall(), t = -1;
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        return -1;
+    }
+    gmtls_conn *c = NULL;
+    gmtls_io *io = NULL;
+    if (connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0 && (c = gmtls_conn_new(client, 0)) != NULL &&
+        gmtls_conn_set_server_name(c, "localhost") == 0 && (io = gmtls_io_new(c, fd)) != NULL &&
+        gmtls_io_handshake(io) == 0) {
+        static const char req[] = "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";
+        char buf[512];
+        size_t wn = 0, n = 0;
+        if (gmtls_io_write(io, req, sizeof(req) - 1, &wn) == 0 && gmtls_io_read(io, buf, sizeof(buf), &n) == 0 &&
+            n > 0) {
+            t = (now_wall() - t0) * 1000;
+        }
+        while (t >= 0 && gmtls_io_read(io, buf, sizeof(buf), &n) == 0) {
+        }
+    }
+    gmtls_io_free(io);
+    gmtls_conn_free(c);
+    close(fd);
+    return t;
+}
+
+/* res->server = median, res->client = 90th percentile (ms). */
+static int ttfb_run(gmtls_config *gm_server, SSL_CTX *os_server, gmtls_config *client, double seconds, result *res)
+{
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t sl = sizeof(sa);
+    ttfb_server srv = {socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), gm_server, os_server};
+    if (srv.lfd < 0 || bind(srv.lfd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(srv.lfd, 16) != 0 ||
+        getsockname(srv.lfd, (struct sockaddr *)&sa, &sl) != 0) {
+        tool_err("bench: time-to-first-byte: listening on 127.0.0.1: %s", strerror(errno));
+        if (srv.lfd >= 0) {
+            close(srv.lfd);
+        }
+        return -1;
+    }
+    pthread_t th;
+    if (pthread_create(&th, NULL, ttfb_serve, &srv) != 0) {
+        close(srv.lfd);
+        return -1;
+    }
+    static double t[TTFB_MAX];
+    size_t n = 0;
+    int failed = 0;
+    double end = now_wall() + seconds;
+    while (n < TTFB_MAX && (n < TTFB_MIN || now_wall() < end)) {
+        double v = ttfb_once(client, &sa);
+        if (v < 0) {
+            failed = 1;
+            break;
+        }
+        t[n++] = v;
+    }
+    shutdown(srv.lfd, SHUT_RDWR); /* ends the server's accept() */
+    pthread_join(th, NULL);
+    close(srv.lfd);
+    if (failed) {
+        tool_err("bench: time-to-first-byte: a connection failed");
+        return -1;
+    }
+    qsort(t, n, sizeof(t[0]), cmp_double);
+    res->server = t[n / 2];
+    res->client = t[(n * 9) / 10 < n ? (n * 9) / 10 : n - 1];
+    return 0;
+}
+
 static result *new_result(bench_state *b, int metric, int row, int is_openssl, const bench_cfg *cfg)
 {
     if (b->nres == MAX_RECS) {
@@ -1014,7 +1198,7 @@ static int run_one(bench_state *b, int metric, int row, int is_openssl, const ch
         res->is_reference = 1;
         snprintf(res->stand_in_for, sizeof(res->stand_in_for), "%.63s", stand_in_for);
     }
-    unsigned tickets = metric == M_RESUMED ? 1 : 0;
+    unsigned tickets = metric == M_RESUMED || metric == M_TTFB ? 1 : 0;
     int rc = -1;
     if (is_openssl == IMPL_EVP) {
         rc = evp_bulk(cfg, b->seconds, res);
@@ -1026,8 +1210,10 @@ static int run_one(bench_state *b, int metric, int row, int is_openssl, const ch
             rc = gm_handshakes(&p, metric == M_RESUMED, b->seconds, res);
         } else if (metric == M_BULK) {
             rc = gm_bulk(&p, b->seconds, res);
+        } else if (metric == M_TTFB) {
+            rc = ttfb_run(p.server, NULL, p.client, b->seconds, res);
         } else {
-            rc = gm_memory(&p, b->conns, res);
+            rc = gm_memory(&p, b->conns, res, metric == M_MEMHS);
         }
         gm_teardown(&p);
     } else {
@@ -1039,8 +1225,16 @@ static int run_one(bench_state *b, int metric, int row, int is_openssl, const ch
             rc = os_handshakes(&p, cfg, metric == M_RESUMED, b->seconds, res);
         } else if (metric == M_BULK) {
             rc = os_bulk(&p, cfg, b->seconds, res);
+        } else if (metric == M_TTFB) {
+            /* the same gmtls client (no TCP_NODELAY) against OpenSSL's server */
+            gm_pair g = {NULL, NULL};
+            rc = gm_setup(&g, b->dir, cfg, 0) == 0 ? ttfb_run(NULL, p.server, g.client, b->seconds, res) : -1;
+            if (rc == 0) {
+                snprintf(res->sigalg, sizeof(res->sigalg), "%s", cfg->cert->sigalg);
+            }
+            gm_teardown(&g);
         } else {
-            rc = os_memory(&p, cfg, b->conns, res);
+            rc = os_memory(&p, cfg, b->conns, res, metric == M_MEMHS);
         }
         os_teardown(&p);
         ERR_clear_error();
@@ -1082,7 +1276,7 @@ static void fmt_num(char *buf, size_t len, const result *r, double v)
     } else if (!r->ok) {
         snprintf(buf, len, "error");
     } else {
-        snprintf(buf, len, "%s%.0f", r->is_reference ? "*" : "", v);
+        snprintf(buf, len, r->metric == M_TTFB ? "%s%.2f" : "%s%.0f", r->is_reference ? "*" : "", v);
     }
 }
 
@@ -1102,9 +1296,12 @@ static void print_table(const bench_state *b)
         "resumed handshakes per second (ticket, psk_dhe_ke) of one side's CPU time",
         "record throughput, 16 KiB records, MB/s (client seals, server opens)",
         "memory per established connection, heap bytes",
+        "memory per connection mid-handshake (server: flight sent, awaiting the client Finished; client: "
+        "ClientHello sent), heap bytes",
+        "time to first byte, ms, loopback TCP, a client without TCP_NODELAY (connect to first response byte)",
     };
-    static const char *const sides[M_COUNT][2] = {
-        {"server", "client"}, {"server", "client"}, {"open", "seal"}, {"server", "client"}};
+    static const char *const sides[M_COUNT][2] = {{"server", "client"}, {"server", "client"}, {"open", "seal"},
+                                                  {"server", "client"}, {"server", "client"}, {"median", "p90"}};
     int starred = 0;
     for (int m = 0; m < M_COUNT; m++) {
         if (b->nrows[m] == 0) {
@@ -1195,7 +1392,10 @@ static void print_json(const bench_state *b)
             json_str("group", r->metric == M_BULK ? NULL : r->group);
             json_str("sigalg", r->metric == M_BULK ? NULL : r->sigalg);
             json_str("cert", r->metric == M_BULK ? NULL : r->cert);
-            json_str("side", side == 0 ? "server" : "client");
+            json_str("side", r->metric == M_TTFB ? "server" : side == 0 ? "server" : "client");
+            if (r->metric == M_TTFB) {
+                printf(", \"statistic\": \"%s\", \"client_nodelay\": false", side == 0 ? "median" : "p90");
+            }
             if (r->metric == M_BULK) {
                 printf(", \"record_size\": %d, \"direction\": \"%s\"", BENCH_RECORD, side == 0 ? "open" : "seal");
             } else {
@@ -1251,6 +1451,10 @@ static int write_svg(const bench_state *b, const char *file)
         {"Record throughput MB/s, server opens 16 KiB records", "Record throughput MB/s, client seals 16 KiB records"},
         {"Memory per connection, bytes, server (lower is better)",
          "Memory per connection, bytes, client (lower is better)"},
+        {"Memory mid-handshake, bytes, server (lower is better)",
+         "Memory mid-handshake, bytes, client (lower is better)"},
+        {"Time to first byte, ms, median, client without TCP_NODELAY (lower is better)",
+         "Time to first byte, ms, 90th percentile (lower is better)"},
     };
     const double width = 980, label_w = 330, bar_max = 400, row_h = 38, bar_h = 14;
     double height = 70;
@@ -1336,13 +1540,13 @@ static void bench_usage(FILE *f)
                "  --ciphers LIST    one configuration instead of the list: cipher suites (IANA names)\n"
                "  --groups LIST     ... key exchange groups\n"
                "  --cert-type T     ... certificate: ecdsa-p256 | ecdsa-p384 | rsa2048 | ed25519 | sm2\n"
-               "  --only LIST       full,resumed,bulk,memory (default: all)\n"
-               "  --conns N         connection pairs for memory-per-connection (default: 100)\n"
+               "  --only LIST       full,resumed,bulk,memory,midhs,ttfb (default: all)\n"
+               "  --conns N         connection pairs for the memory figures (default: 100)\n"
                "  --no-openssl      skip OpenSSL's libssl (default: measure both)\n"
                "  --json            print one JSON array of records instead of the table\n"
                "  --svg FILE        also draw the comparison as an SVG bar chart\n"
                "  --help            this text\n"
-               "Everything runs in memory on one core. Default handshake configurations:\n"
+               "Everything but ttfb (loopback TCP) runs in memory on one core. Default handshake configurations:\n"
                "  x25519+ECDSA P-256+AES-128-GCM, curveSM2+SM2+SM4-GCM, curveSM2+SM2+SM4-CCM,\n"
                "  secp256r1+ECDSA P-256+AES-128-GCM, secp384r1+ECDSA P-384+AES-256-GCM,\n"
                "  x25519+RSA-2048+AES-128-GCM, x25519+Ed25519+AES-128-GCM,\n"
@@ -1364,7 +1568,7 @@ static int parse_only(const char *s, int *want)
     }
     int rc = 0;
     for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
-        static const char *const names[M_COUNT] = {"full", "resumed", "bulk", "memory"};
+        static const char *const names[M_COUNT] = {"full", "resumed", "bulk", "memory", "midhs", "ttfb"};
         int found = 0;
         for (int m = 0; m < M_COUNT; m++) {
             if (strcmp(tok, names[m]) == 0) {
@@ -1372,7 +1576,7 @@ static int parse_only(const char *s, int *want)
             }
         }
         if (!found) {
-            tool_err("bench: --only: unknown '%s' (full, resumed, bulk, memory)", tok);
+            tool_err("bench: --only: unknown '%s' (full, resumed, bulk, memory, midhs, ttfb)", tok);
             rc = -1;
         }
     }
@@ -1508,7 +1712,7 @@ int gmtls_cmd_bench(int argc, char **argv)
             continue;
         }
         const bench_cfg *list = m == M_BULK ? bulk : hs;
-        size_t n = m == M_BULK ? nbulk : nhs;
+        size_t n = m == M_BULK ? nbulk : m == M_TTFB && nhs > TTFB_ROWS ? TTFB_ROWS : nhs;
         for (size_t k = 0; k < n; k++) {
             if (m == M_BULK) {
                 snprintf(b.row_buf[m][k], sizeof(b.row_buf[m][k]), "%.159s", list[k].suite);

@@ -387,7 +387,7 @@ static int maybe_key_update(gmtls_io *io, const client_opts *o, int *done)
     }
     *done = 1;
     int r = gmtls_io_key_update(io, 1);
-    if (r != 0) {
+    if (r != 0 && r != GMTLS_ERR_WANT_WRITE) { /* WANT_WRITE: queued (the relay flushes) */
         tool_print_tls_error("key update", r, gmtls_io_conn(io));
         return -1;
     }
@@ -540,11 +540,38 @@ static int do_ticket_wait(gmtls_io *io, const client_opts *o, session_blob *sess
     return 0;
 }
 
+/* Non-blocking socket: waits until everything queued is sent. 0 or -1. */
+static int flush_all(gmtls_io *io, int fd, const char *what)
+{
+    while (gmtls_io_pending_output(io) > 0) {
+        int r = gmtls_io_flush(io);
+        if (r == GMTLS_ERR_WANT_WRITE) {
+            struct pollfd p = {.fd = fd, .events = POLLOUT};
+            if (poll(&p, 1, -1) < 0 && errno != EINTR) {
+                return -1;
+            }
+        } else if (r != 0) {
+            tool_print_tls_error(what, r, gmtls_io_conn(io));
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int do_relay(gmtls_io *io, int fd, const client_opts *o, session_blob *sess, int *ku_done)
 {
     struct pollfd p[2] = {{.fd = fd, .events = POLLIN}, {.fd = STDIN_FILENO, .events = POLLIN}};
     int stdin_open = 1;
     char buf[16384];
+    /* Non-blocking from here on: the socket may be readable with only a
+     * post-handshake message (the NewSessionTicket follows our Finished), and
+     * a blocking read would then wait for application data while stdin waits
+     * to be relayed. */
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) != 0) {
+        tool_err("fcntl: %s", strerror(errno));
+        return -1;
+    }
     for (;;) {
         /* Poll only when the io layer holds nothing: records read with the
          * handshake's last one, or a close_notify read together with the
@@ -569,14 +596,18 @@ static int do_relay(gmtls_io *io, int fd, const client_opts *o, session_blob *se
                     stdin_open = 0;
                     (void)maybe_key_update(io, o, ku_done);
                     r = gmtls_io_close(io);
-                    if (r != 0) {
+                    if (r != 0 && r != GMTLS_ERR_WANT_WRITE) {
                         tool_print_tls_error("close", r, gmtls_io_conn(io));
                     }
+                    (void)flush_all(io, fd, "close");
                 } else {
-                    if (write_all(io, buf, (size_t)n, "send") != 0) {
+                    size_t wn = 0;
+                    r = gmtls_io_write(io, buf, (size_t)n, &wn);
+                    if (r != 0 && r != GMTLS_ERR_WANT_WRITE) {
+                        tool_print_tls_error("send", r, gmtls_io_conn(io));
                         return -1;
                     }
-                    if (maybe_key_update(io, o, ku_done) != 0) {
+                    if (maybe_key_update(io, o, ku_done) != 0 || flush_all(io, fd, "send") != 0) {
                         return -1;
                     }
                 }
@@ -590,6 +621,14 @@ static int do_relay(gmtls_io *io, int fd, const client_opts *o, session_blob *se
         (void)grab_session(gmtls_io_conn(io), sess, o->sess_out);
         if (r == 0) {
             if (fwrite(buf, 1, got, stdout) != got || fflush(stdout) != 0) {
+                return -1;
+            }
+            continue;
+        }
+        if (r == GMTLS_ERR_WANT_READ || r == GMTLS_ERR_WANT_WRITE) {
+            /* a record without application data (a ticket, a KeyUpdate,
+             * whose answer flush_all sends) or half a record */
+            if (flush_all(io, fd, "send") != 0) {
                 return -1;
             }
             continue;

@@ -4,13 +4,18 @@
  * certificates in server_devcert.c. */
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
+#include <poll.h>
+#include <pwd.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <openssl/rand.h>
@@ -23,7 +28,9 @@
 #define MAX_WORKERS 256
 
 typedef struct {
-    const char *listen;
+    const char *listen[SRV_MAX_LISTEN];
+    size_t nlisten;
+    int reuse_port;
     const char *certs[MAX_CERTS], *keys[MAX_CERTS];
     size_t ncerts, nkeys;
     const char *key_pass;
@@ -41,17 +48,23 @@ typedef struct {
     const char *root;
     const char *proxy;
     unsigned long workers;
-    unsigned long max_conns;
-    unsigned long handshake_timeout, idle_timeout;
+    unsigned long max_conns, max_conns_per_ip;
+    unsigned long handshake_timeout, header_timeout, idle_timeout, min_rate;
     int quiet, verbose;
     const char *dev_dir;
+    const char *metrics;
+    const char *user;
 } server_opts;
 
 static void server_usage(FILE *f)
 {
     fprintf(f,
             "usage: gmtls server [options]\n"
-            "  --listen ADDR:PORT     address to listen on, [::1]:PORT for IPv6 (default: 127.0.0.1:8443)\n"
+            "  --listen ADDR:PORT     address to listen on, [::1]:PORT for IPv6; repeatable\n"
+            "                         (default: 127.0.0.1:8443)\n"
+            "  --reuse-port           share the port with other processes (SO_REUSEPORT; the kernel\n"
+            "                         splits connections between them); without it a busy address\n"
+            "                         is an error (default: off)\n"
             "  --cert FILE --key FILE certificate chain (PEM, leaf first) and key; repeatable pairs\n"
             "                         (default: development certificates in --dev-dir)\n"
             "  --key-pass SPEC        passphrase of encrypted keys: pass:TEXT, env:VAR, file:PATH or\n"
@@ -76,22 +89,36 @@ static void server_usage(FILE *f)
             "  --echo                 echo the bytes received\n"
             "  --proxy HOST:PORT      relay to a plaintext TCP backend\n"
             "  --workers N            worker threads (default: number of cores)\n"
-            "  --max-conns N          concurrent connections, 0 = no limit (default: 10000)\n"
+            "  --max-conns N          concurrent connections, 0 = no limit; when reached, idle\n"
+            "                         keep-alive connections are closed first (default: 10000)\n"
+            "  --max-conns-per-ip N   concurrent connections per client address (IPv6: per /64),\n"
+            "                         0 = no limit (default: 0)\n"
             "  --handshake-timeout S  seconds to complete the handshake (default: 10)\n"
-            "  --idle-timeout S       seconds without traffic before closing (default: 60)\n"
+            "  --header-timeout S     --www: seconds to receive a whole request header (default: 10)\n"
+            "  --idle-timeout S       seconds a keep-alive connection waits for a request, and\n"
+            "                         seconds without any progress before closing (default: 60)\n"
+            "  --min-rate B           bytes/s a request body or a response must move, measured\n"
+            "                         over 10 s; 0 = off (default: 1024)\n"
+            "  --metrics ADDR:PORT    serve Prometheus metrics over plain HTTP at /metrics; keep it on\n"
+            "                         a private address such as 127.0.0.1 (default: off)\n"
+            "  --user NAME            after binding and reading the keys, switch to user NAME (and its\n"
+            "                         groups); SIGHUP is then refused: restart to load new keys\n"
+            "                         (default: stay as started)\n"
             "  --quiet                no access log (default: off)\n"
             "  --verbose              also log each HTTP request (default: off)\n"
             "  --help                 this text\n"
-            "signals: SIGINT/SIGTERM stop gracefully, SIGHUP reloads certificates and ticket keys\n");
+            "signals: SIGINT/SIGTERM stop gracefully, SIGHUP reloads certificates and ticket keys\n"
+            "systemd: with NOTIFY_SOCKET set, READY=1 once listening, RELOADING=1 / STOPPING=1\n");
 }
 
 static int parse_args(int argc, char **argv, server_opts *o)
 {
     memset(o, 0, sizeof(*o));
-    o->listen = "127.0.0.1:8443";
     o->max_conns = 10000;
     o->handshake_timeout = 10;
+    o->header_timeout = 10;
     o->idle_timeout = 60;
+    o->min_rate = 1024;
     o->dev_dir = "./gmtls-dev";
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     o->workers = ncpu > 0 ? (unsigned long)ncpu : 1;
@@ -106,7 +133,8 @@ static int parse_args(int argc, char **argv, server_opts *o)
             const char *name;
             int *flag;
         } flags[] = {{"--strict-sm", &o->strict_sm}, {"--www", &o->www},     {"--echo", &o->echo},
-                     {"--quiet", &o->quiet},         {"--verbose", &o->verbose}};
+                     {"--quiet", &o->quiet},         {"--verbose", &o->verbose},
+                     {"--reuse-port", &o->reuse_port}};
         int matched = 0;
         for (size_t k = 0; k < sizeof(flags) / sizeof(flags[0]) && !matched; k++) {
             if (strcmp(a, flags[k].name) == 0) {
@@ -118,17 +146,28 @@ static int parse_args(int argc, char **argv, server_opts *o)
             continue;
         }
         const tool_str_opt sopts[] = {
-            {"--listen", &o->listen},   {"--ciphers", &o->ciphers},     {"--groups", &o->groups},
+            {"--ciphers", &o->ciphers},     {"--groups", &o->groups},
             {"--sigalgs", &o->sigalgs}, {"--alpn", &o->alpn},           {"--verify-client", &o->verify_client},
             {"--ca", &o->ca},           {"--ticket-keys", &o->ticket_keys}, {"--keylog", &o->keylog},
             {"--ocsp", &o->ocsp},       {"--sm2-id", &o->sm2_id},       {"--root", &o->root},
             {"--proxy", &o->proxy},     {"--dev-dir", &o->dev_dir},     {"--key-pass", &o->key_pass},
+            {"--metrics", &o->metrics}, {"--user", &o->user},
         };
         m = tool_opt_strings(argc, argv, &i, sopts, sizeof(sopts) / sizeof(sopts[0]));
         if (m < 0) {
             return -1;
         }
         if (m > 0) {
+            continue;
+        }
+        if ((m = tool_opt_value(argc, argv, &i, "--listen", &v)) != 0) {
+            if (m < 0 || o->nlisten == SRV_MAX_LISTEN) {
+                if (m > 0) {
+                    tool_err("server: at most %d --listen addresses", SRV_MAX_LISTEN);
+                }
+                return -1;
+            }
+            o->listen[o->nlisten++] = v;
             continue;
         }
         if ((m = tool_opt_value(argc, argv, &i, "--cert", &v)) != 0) {
@@ -152,8 +191,11 @@ static int parse_args(int argc, char **argv, server_opts *o)
             {"--tickets", &o->tickets, 0, 16},
             {"--workers", &o->workers, 1, MAX_WORKERS},
             {"--max-conns", &o->max_conns, 0, 10000000},
+            {"--max-conns-per-ip", &o->max_conns_per_ip, 0, 10000000},
             {"--handshake-timeout", &o->handshake_timeout, 1, 86400},
+            {"--header-timeout", &o->header_timeout, 1, 86400},
             {"--idle-timeout", &o->idle_timeout, 1, 86400},
+            {"--min-rate", &o->min_rate, 0, 1000000000},
         };
         for (size_t k = 0; k < sizeof(nopts) / sizeof(nopts[0]) && !matched; k++) {
             m = tool_opt_value(argc, argv, &i, nopts[k].name, &v);
@@ -176,8 +218,17 @@ static int parse_args(int argc, char **argv, server_opts *o)
         tool_err("server: unknown argument '%s' (see gmtls server --help)", a);
         return -1;
     }
+    if (o->nlisten == 0) {
+        o->listen[o->nlisten++] = "127.0.0.1:8443";
+    }
     if (o->ncerts != o->nkeys) {
         tool_err("server: --cert and --key must come in pairs (%zu certificates, %zu keys)", o->ncerts, o->nkeys);
+        return -1;
+    }
+    if (o->ocsp != NULL && o->ncerts == 0) {
+        tool_err("server: --ocsp %s staples a response for the first --cert chain: give --cert and --key "
+                 "(the development certificates have no OCSP responder)",
+                 o->ocsp);
         return -1;
     }
     if (o->www + o->echo + (o->proxy != NULL) > 1) {
@@ -329,8 +380,19 @@ fail:
     return rc;
 }
 
+static const char *g_dropped_to; /* --user, once switched */
+
 static void reload_config(void)
 {
+    if (g_dropped_to != NULL) {
+        /* The keys were read as the user that started us; as g_dropped_to we
+         * may not read them (and should not be able to): refuse rather than
+         * half-reload. */
+        tool_err("SIGHUP: reload refused: the server runs as '%s' (--user) and reads keys only at start; "
+                 "restart it to load new certificates or keys",
+                 g_dropped_to);
+        return;
+    }
     gmtls_config *cfg = NULL;
     if (build_config(g_opts, &cfg) != 0) {
         tool_err("SIGHUP: reload failed, keeping the current configuration");
@@ -348,15 +410,19 @@ static void reload_config(void)
 
 /* ---------------------------------------------------------------- sockets */
 
-static int listen_socket(const struct sockaddr *sa, socklen_t len)
+static int listen_socket(const struct sockaddr *sa, socklen_t len, int reuse_port)
 {
     int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         return -1;
     }
     int one = 1;
+    /* SO_REUSEADDR only lets us bind over connections in TIME_WAIT; two
+     * listeners on one port need SO_REUSEPORT, which is opt-in */
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+    if (reuse_port) {
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+    }
     if (sa->sa_family == AF_INET6) {
         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
     }
@@ -374,7 +440,7 @@ static int resolve(const char *spec, const char *default_port, int passive, stru
 {
     char *host = NULL, *port = NULL;
     if (tool_split_hostport(spec, default_port, &host, &port) != 0) {
-        tool_err("'%s' is not ADDR:PORT", spec);
+        tool_err("'%s' is not ADDR:PORT with a port from 0 to 65535 (IPv6: [ADDR]:PORT)", spec);
         return -1;
     }
     struct addrinfo hints, *res = NULL;
@@ -397,6 +463,122 @@ static int resolve(const char *spec, const char *default_port, int passive, stru
     return 0;
 }
 
+/* ---------------------------------------------------------------- metrics */
+
+static volatile int g_metrics_stop;
+
+/* One scrape at a time: the request is read (2 s at most), the text sent. */
+static void *metrics_thread(void *arg)
+{
+    int lfd = *(int *)arg;
+    while (!g_metrics_stop) {
+        struct pollfd pfd = {.fd = lfd, .events = POLLIN};
+        if (poll(&pfd, 1, 200) <= 0) {
+            continue;
+        }
+        int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+        if (fd < 0) {
+            continue;
+        }
+        struct timeval tv = {.tv_sec = 2};
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+        char req[2048];
+        size_t have = 0;
+        while (have < sizeof(req) - 1) {
+            ssize_t n = recv(fd, req + have, sizeof(req) - 1 - have, 0);
+            if (n <= 0) {
+                break;
+            }
+            have += (size_t)n;
+            req[have] = '\0';
+            if (strstr(req, "\r\n\r\n") != NULL) {
+                break;
+            }
+        }
+        req[have] = '\0';
+        int ok = strncmp(req, "GET /metrics ", 13) == 0 || strncmp(req, "GET / ", 6) == 0;
+        size_t blen = 0;
+        char *body = ok ? srv_metrics_text(&blen) : NULL;
+        char head[256];
+        int hl = snprintf(head, sizeof(head),
+                          "HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
+                          body != NULL ? "200 OK" : ok ? "500 Internal Server Error" : "404 Not Found",
+                          body != NULL ? "text/plain; version=0.0.4; charset=utf-8" : "text/plain", blen);
+        ssize_t wn = send(fd, head, (size_t)hl, MSG_NOSIGNAL);
+        for (size_t off = 0; wn >= 0 && body != NULL && off < blen; off += (size_t)wn) {
+            wn = send(fd, body + off, blen - off, MSG_NOSIGNAL);
+        }
+        free(body);
+        close(fd);
+    }
+    return NULL;
+}
+
+/* ---------------------------------------------------------------- systemd */
+
+/* sd_notify(3)'s protocol without libsystemd: one datagram of NEWLINE-
+ * separated VAR=value lines to the AF_UNIX socket named by $NOTIFY_SOCKET
+ * (a leading '@' names an abstract socket). */
+static void notify_systemd(const char *msg)
+{
+    const char *path = getenv("NOTIFY_SOCKET");
+    if (path == NULL || path[0] == '\0') {
+        return;
+    }
+    struct sockaddr_un sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sun_family = AF_UNIX;
+    size_t pl = strlen(path);
+    if ((path[0] != '/' && path[0] != '@') || pl >= sizeof(sa.sun_path)) {
+        return;
+    }
+    memcpy(sa.sun_path, path, pl);
+    if (path[0] == '@') {
+        sa.sun_path[0] = '\0';
+    }
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        return;
+    }
+    ssize_t n = sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (const struct sockaddr *)&sa,
+                       (socklen_t)(offsetof(struct sockaddr_un, sun_path) + pl));
+    (void)n;
+    close(fd);
+}
+
+/* ---------------------------------------------------------------- --user */
+
+/* Switches to user name and its groups for good. 0 or -1 (message printed). */
+static int drop_privileges(const char *name)
+{
+    errno = 0;
+    struct passwd *pw = getpwnam(name);
+    if (pw == NULL) {
+        tool_err("--user %s: %s", name, errno != 0 ? strerror(errno) : "no such user");
+        return -1;
+    }
+    if (getuid() != 0 && geteuid() != 0) {
+        if (pw->pw_uid == getuid()) {
+            return 0; /* already that user */
+        }
+        tool_err("--user %s: only root can switch users (start the server as root, or leave out --user)", name);
+        return -1;
+    }
+    /* groups first, while we still may; then the user, real, effective and
+     * saved (setresuid), so there is no way back */
+    if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) != 0 ||
+        setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) != 0) {
+        tool_err("--user %s: cannot switch: %s", name, strerror(errno));
+        return -1;
+    }
+    if (pw->pw_uid != 0 && (setuid(0) == 0 || seteuid(0) == 0)) {
+        tool_err("--user %s: root could be regained after the switch: refusing to run", name);
+        return -1;
+    }
+    return 0;
+}
+
 /* ---------------------------------------------------------------- main */
 
 int gmtls_cmd_server(int argc, char **argv)
@@ -411,8 +593,11 @@ int gmtls_cmd_server(int argc, char **argv)
     memset(&st, 0, sizeof(st));
     st.mode = o.proxy != NULL ? SRV_MODE_PROXY : o.echo ? SRV_MODE_ECHO : SRV_MODE_WWW;
     st.max_conns = (unsigned)o.max_conns;
+    st.max_conns_per_ip = (unsigned)o.max_conns_per_ip;
     st.handshake_timeout_s = (unsigned)o.handshake_timeout;
+    st.header_timeout_s = (unsigned)o.header_timeout;
     st.idle_timeout_s = (unsigned)o.idle_timeout;
+    st.min_rate = (unsigned)o.min_rate;
     st.quiet = o.quiet;
     st.verbose = o.verbose;
     static char root[PATH_MAX];
@@ -442,29 +627,79 @@ int gmtls_cmd_server(int argc, char **argv)
         return rc;
     }
 
-    struct sockaddr_storage la;
-    socklen_t llen;
-    if (resolve(o.listen, "8443", 1, &la, &llen) != 0) {
-        gmtls_config_free(g_cfg);
-        return 2;
+    static int lfds[SRV_MAX_LISTEN];
+    static char addrs[SRV_MAX_LISTEN][80];
+    size_t nl = 0;
+    for (; nl < o.nlisten; nl++) {
+        struct sockaddr_storage la;
+        socklen_t llen;
+        if (resolve(o.listen[nl], "8443", 1, &la, &llen) != 0) {
+            rc = 2;
+            break;
+        }
+        lfds[nl] = listen_socket((const struct sockaddr *)&la, llen, o.reuse_port);
+        if (lfds[nl] < 0) {
+            int e = errno;
+            if (e == EADDRINUSE) {
+                tool_err("listen on %s: the address is already in use (another server is listening there: "
+                         "stop it, choose another --listen, or pass --reuse-port to share the port on purpose)",
+                         o.listen[nl]);
+            } else {
+                tool_err("listen on %s: %s", o.listen[nl], strerror(e));
+            }
+            rc = 1;
+            break;
+        }
+        llen = sizeof(la);
+        getsockname(lfds[nl], (struct sockaddr *)&la, &llen); /* port 0: the one the kernel picked */
+        tool_format_addr((const struct sockaddr *)&la, addrs[nl], sizeof(addrs[nl]));
     }
-    static int lfds[MAX_WORKERS];
+    if (nl < o.nlisten) {
+        for (size_t k = 0; k < nl; k++) {
+            close(lfds[k]);
+        }
+        gmtls_config_free(g_cfg);
+        return rc;
+    }
     size_t nw = o.workers;
-    for (size_t i = 0; i < nw; i++) {
-        lfds[i] = listen_socket((const struct sockaddr *)&la, llen);
-        if (lfds[i] < 0) {
-            tool_err("listen on %s: %s", o.listen, strerror(errno));
-            for (size_t k = 0; k < i; k++) {
+    static int mfd = -1;
+    char maddr[80] = "";
+    if (o.metrics != NULL) {
+        struct sockaddr_storage ma;
+        socklen_t mlen;
+        if (resolve(o.metrics, NULL, 1, &ma, &mlen) != 0) {
+            rc = 2;
+        } else if ((mfd = listen_socket((const struct sockaddr *)&ma, mlen, 0)) < 0) {
+            tool_err("--metrics %s: %s", o.metrics,
+                     errno == EADDRINUSE ? "the address is already in use: choose another port" : strerror(errno));
+            rc = 1;
+        } else {
+            mlen = sizeof(ma);
+            getsockname(mfd, (struct sockaddr *)&ma, &mlen);
+            tool_format_addr((const struct sockaddr *)&ma, maddr, sizeof(maddr));
+        }
+        if (mfd < 0) {
+            for (size_t k = 0; k < nl; k++) {
                 close(lfds[k]);
+            }
+            gmtls_config_free(g_cfg);
+            return rc;
+        }
+    }
+
+    /* Bound and keys read: now the privileges can go. */
+    if (o.user != NULL) {
+        if (drop_privileges(o.user) != 0) {
+            for (size_t k = 0; k < nl; k++) {
+                close(lfds[k]);
+            }
+            if (mfd >= 0) {
+                close(mfd);
             }
             gmtls_config_free(g_cfg);
             return 1;
         }
-        if (i == 0) {
-            /* port 0: the others share the port the kernel picked */
-            llen = sizeof(la);
-            getsockname(lfds[0], (struct sockaddr *)&la, &llen);
-        }
+        g_dropped_to = o.user;
     }
 
     /* Signals go to this thread only (sigwait below); workers never see them. */
@@ -480,19 +715,15 @@ int gmtls_cmd_server(int argc, char **argv)
     static pthread_t threads[MAX_WORKERS];
     size_t started = 0;
     for (size_t i = 0; i < nw; i++) {
-        workers[i] = srv_worker_new(lfds[i], &st);
+        workers[i] = srv_worker_new(lfds, nl, &st);
         if (workers[i] == NULL || pthread_create(&threads[i], NULL, srv_worker_run, workers[i]) != 0) {
             tool_err("cannot start worker %zu", i);
             srv_worker_free(workers[i]);
-            for (size_t k = i + 1; k < nw; k++) {
-                close(lfds[k]);
-            }
             break;
         }
         started++;
     }
-    char addr[80];
-    tool_format_addr((const struct sockaddr *)&la, addr, sizeof(addr));
+    const char *addr = addrs[0];
     if (started == nw) {
         if (ca_path[0] != '\0' && !o.quiet) {
             const char *colon = strrchr(addr, ':');
@@ -514,22 +745,44 @@ int gmtls_cmd_server(int argc, char **argv)
                    "  curl --cacert %s https://localhost:%s/\n",
                    o.dev_dir, ca_path, prog, addr, ca_path, ca_path, port);
         }
-        printf("listening on %s\n", addr);
+        for (size_t k = 0; k < nl; k++) {
+            printf("listening on %s\n", addrs[k]);
+        }
+        if (mfd >= 0) {
+            printf("metrics on http://%s/metrics\n", maddr);
+        }
         fflush(stdout);
     }
     rc = started == nw ? 0 : 1;
+    pthread_t mth;
+    int mstarted = 0;
+    if (mfd >= 0 && started == nw) {
+        mstarted = pthread_create(&mth, NULL, metrics_thread, &mfd) == 0;
+        if (!mstarted) {
+            tool_err("--metrics: cannot start its thread");
+        }
+    }
+    if (started == nw) {
+        char status[256];
+        snprintf(status, sizeof(status), "READY=1\nMAINPID=%ld\nSTATUS=listening on %s%s", (long)getpid(), addr,
+                 nl > 1 ? " and more" : "");
+        notify_systemd(status);
+    }
     while (started == nw) {
         int sig = 0;
         if (sigwait(&sigs, &sig) != 0) {
             continue;
         }
         if (sig == SIGHUP) {
+            notify_systemd("RELOADING=1");
             reload_config();
+            notify_systemd("READY=1");
             continue;
         }
         if (!o.quiet) {
             srv_log("%s: stopping (finishing open connections)", sig == SIGINT ? "SIGINT" : "SIGTERM");
         }
+        notify_systemd("STOPPING=1");
         break;
     }
     for (size_t i = 0; i < started; i++) {
@@ -538,6 +791,16 @@ int gmtls_cmd_server(int argc, char **argv)
     for (size_t i = 0; i < started; i++) {
         pthread_join(threads[i], NULL);
         srv_worker_free(workers[i]);
+    }
+    for (size_t k = 0; k < nl; k++) {
+        close(lfds[k]);
+    }
+    if (mstarted) {
+        g_metrics_stop = 1;
+        pthread_join(mth, NULL);
+    }
+    if (mfd >= 0) {
+        close(mfd);
     }
     gmtls_config_free(g_cfg);
     g_cfg = NULL;

@@ -19,12 +19,15 @@ typedef enum { SRV_MODE_WWW, SRV_MODE_ECHO, SRV_MODE_PROXY } srv_mode;
 
 typedef struct {
     srv_mode mode;
-    const char *root;              /* --root (realpath'd), or NULL */
+    const char *root; /* --root (realpath'd), or NULL */
     struct sockaddr_storage backend;
     socklen_t backend_len;
     unsigned max_conns;
+    unsigned max_conns_per_ip; /* 0 = no limit */
     unsigned handshake_timeout_s;
-    unsigned idle_timeout_s;
+    unsigned header_timeout_s; /* whole request header, from its first byte */
+    unsigned idle_timeout_s;   /* keep-alive wait, and no progress at all */
+    unsigned min_rate;         /* bytes/s while a body or response moves; 0 = off */
     int quiet;
     int verbose;
 } srv_settings;
@@ -33,9 +36,11 @@ typedef struct {
  * each connection keeps a reference to the one it started with). */
 gmtls_conn *srv_conn_new(void);
 
-/* One worker: runs until shutdown. */
+/* One worker: runs until shutdown, accepting on all the listening sockets
+ * (shared by the workers; the caller closes them after the workers end). */
+#define SRV_MAX_LISTEN 16
 typedef struct srv_worker srv_worker;
-srv_worker *srv_worker_new(int listen_fd, const srv_settings *st);
+srv_worker *srv_worker_new(const int *listen_fds, size_t nlisten, const srv_settings *st);
 /* Thread entry point (void *srv_worker). */
 void *srv_worker_run(void *arg);
 /* Asks the worker to stop accepting and finish (async-signal-safe). */
@@ -52,13 +57,17 @@ void srv_http_free(srv_http *h);
 int srv_http_input(srv_http *h, gmtls_io *io, const srv_settings *st, const uint8_t *data, size_t len);
 /* Continues a file being sent once output drained. Same results. */
 int srv_http_resume(srv_http *h, gmtls_io *io, const srv_settings *st);
-/* Where the client is: between requests (HTTP_PHASE_IDLE, also while a
- * response is still being sent: see srv_http_sending), in a request head, in
- * a request body, or past a malformed request (HTTP_PHASE_FAILED: the error
- * response is queued, the connection closes). For deadlines. */
-http_phase srv_http_phase(const srv_http *h);
 /* 1 while a request is half-received or a response is being produced. */
 int srv_http_busy(const srv_http *h);
+/* Where the connection is in its request cycle; server_loop.c picks the
+ * deadline from it. IDLE: between requests, no byte of the next one seen
+ * and nothing being produced; an srv_http in IDLE (and not wanting close)
+ * holds nothing the next request needs, so the loop frees it and makes a
+ * new one when bytes arrive (no memory held by idle keep-alive). HEADER and
+ * BODY follow tools/http_parser.c's phases; RESPONSE: a file or pipelined
+ * requests being answered, or an error response before the close. */
+typedef enum { SRV_HTTP_IDLE, SRV_HTTP_HEADER, SRV_HTTP_BODY, SRV_HTTP_RESPONSE } srv_http_phase_t;
+srv_http_phase_t srv_http_phase(const srv_http *h);
 /* 1 while a file is being sent or pipelined requests wait to be answered
  * (the caller stops feeding input and calls srv_http_resume). */
 int srv_http_sending(const srv_http *h);
@@ -71,6 +80,10 @@ void srv_http_set_peer(srv_http *h, const char *peer);
 int srv_devcert_setup(const char *dir, char *ca_path, size_t ca_path_len, int quiet);
 /* Adds the dev chains from dir to cfg. 0 or -1. */
 int srv_devcert_load(gmtls_config *cfg, const char *dir);
+
+/* --metrics: the Prometheus text of all workers' counters (malloc'd; the
+ * caller frees it), or NULL. */
+char *srv_metrics_text(size_t *len);
 
 /* Access log (stderr, one line, whole lines under a lock). */
 void srv_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -61,14 +61,24 @@ void srv_http_set_peer(srv_http *h, const char *peer)
     snprintf(h->peer, sizeof(h->peer), "%s", peer);
 }
 
-http_phase srv_http_phase(const srv_http *h)
-{
-    return http_parser_phase(&h->parser);
-}
-
 int srv_http_busy(const srv_http *h)
 {
     return http_parser_phase(&h->parser) != HTTP_PHASE_IDLE || h->file_fd >= 0 || h->held_len > h->held_off;
+}
+
+srv_http_phase_t srv_http_phase(const srv_http *h)
+{
+    /* a file being sent or pipelined requests held behind it: a response */
+    if (h->file_fd >= 0 || h->held_len > h->held_off) {
+        return SRV_HTTP_RESPONSE;
+    }
+    switch (http_parser_phase(&h->parser)) {
+    case HTTP_PHASE_HEAD: return SRV_HTTP_HEADER;
+    case HTTP_PHASE_BODY: return SRV_HTTP_BODY;
+    case HTTP_PHASE_FAILED: return SRV_HTTP_RESPONSE; /* the error response is queued, then close */
+    case HTTP_PHASE_IDLE: break;
+    }
+    return SRV_HTTP_IDLE;
 }
 
 int srv_http_sending(const srv_http *h)

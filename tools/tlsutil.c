@@ -99,8 +99,14 @@ int tool_split_hostport(const char *s, const char *default_port, char **host, ch
     if (hend == h || p == NULL || *p == '\0') {
         return -1;
     }
+    unsigned long pv = 0;
     for (const char *q = p; *q != '\0'; q++) {
         if (*q < '0' || *q > '9') {
+            return -1;
+        }
+        /* RFC 793 §3.1: the port fields are 16 bits */
+        pv = pv * 10 + (unsigned long)(*q - '0');
+        if (pv > 65535) {
             return -1;
         }
     }

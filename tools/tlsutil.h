@@ -25,7 +25,8 @@ int tool_opt_strings(int argc, char **argv, int *i, const tool_str_opt *opts, si
 int tool_parse_uint(const char *opt, const char *s, unsigned long min, unsigned long max, unsigned long *out);
 
 /* Splits "host:port", "[v6]:port" into malloc'd host and port strings.
- * With default_port != NULL a bare host is accepted. 0 or -1. */
+ * With default_port != NULL a bare host is accepted. The port must be a
+ * number from 0 to 65535. 0 or -1. */
 int tool_split_hostport(const char *s, const char *default_port, char **host, char **port);
 /* "1.2.3.4:5" / "[::1]:5" for a socket address. */
 void tool_format_addr(const struct sockaddr *sa, char *buf, size_t len);

@@ -283,10 +283,13 @@ static int send_finished(gmtls_conn *c, const uint8_t *base_key)
     return gmtls_hs_queue(c, msg, 4 + hl);
 }
 
-/* Computes the client Finished we expect, adds it to the transcript, derives
- * the resumption secret and sends the session tickets (the reference's
- * sendSessionTickets). */
-static int expect_client_finished(gmtls_conn *c, gmtls_buf *out)
+/* Computes the client Finished we expect, adds it to the transcript and
+ * derives the resumption secret (the reference's sendSessionTickets). The
+ * tickets themselves go out once the client Finished is verified (as
+ * OpenSSL does): sent with our Finished they leave nothing to send when the
+ * client Finished arrives, so a client without TCP_NODELAY has its first
+ * request held by Nagle's algorithm until our delayed ACK (~40 ms). */
+static int expect_client_finished(gmtls_conn *c)
 {
     uint8_t th[GMTLS_MAX_HASH_LEN], msg[4] = {GMTLS_HS_FINISHED, 0, 0, 0};
     size_t hl = c->suite->hash->digest_len;
@@ -298,7 +301,7 @@ static int expect_client_finished(gmtls_conn *c, gmtls_buf *out)
     GMTLS_TRY(gmtls_transcript_hash(c, th));
     GMTLS_TRY(gmtls_ks_resumption(&c->ks, th));
     c->state = ST_S_WAIT_FINISHED;
-    return gmtls_ticket_send(c, out);
+    return 0;
 }
 
 static int request_client_cert(const gmtls_conn *c)
@@ -502,7 +505,7 @@ static int process_client_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_clien
     gmtls_keylog(c, "EXPORTER_SECRET", c->ks.exporter);
 
     if (!c->cert_requested) {
-        GMTLS_TRY(expect_client_finished(c, out));
+        GMTLS_TRY(expect_client_finished(c));
         return run_verify_connection(c);
     }
     c->state = ST_S_WAIT_CERT;
@@ -530,7 +533,7 @@ static int handle_client_certificate(gmtls_conn *c, gmtls_buf *out, const uint8_
     }
     GMTLS_TRY(run_verify_connection(c));
     if (empty) {
-        return expect_client_finished(c, out);
+        return expect_client_finished(c);
     }
     c->state = ST_S_WAIT_CV;
     return 0;
@@ -607,7 +610,7 @@ int gmtls_server_handle(gmtls_conn *c, gmtls_buf *out, uint8_t type, const uint8
         }
         GMTLS_TRY(gmtls_cv_check(c, msg + 4, len - 4, c->cfg->sigalgs, c->cfg->nsigalgs));
         gmtls_transcript_add(c, msg, len);
-        return expect_client_finished(c, out);
+        return expect_client_finished(c);
     case ST_S_WAIT_FINISHED: {
         if (type != GMTLS_HS_FINISHED) {
             break;
@@ -625,7 +628,9 @@ int gmtls_server_handle(gmtls_conn *c, gmtls_buf *out, uint8_t type, const uint8
         c->ccs_allowed = 0;
         c->skip_early_data = 0;
         c->state = ST_DONE;
-        return 0;
+        /* RFC 8446 §4.6.1: "At any time after the server has received the
+         * client Finished message, it MAY send a NewSessionTicket message." */
+        return gmtls_ticket_send(c, out);
     }
     default:
         break;

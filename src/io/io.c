@@ -2,7 +2,9 @@
  * src/io/io.c - the socket layer: drives a gmtls_conn on a file descriptor.
  *
  * The engine is I/O-agnostic; this file is the only place that calls
- * read/send. Three buffers per connection, all allocated once and reused:
+ * read/send. Three buffers per connection, allocated when first needed and
+ * reused; gmtls_io_shrink() frees the empty ones (an idle connection of an
+ * event-loop server then holds no buffer):
  *   in   ciphertext read from the fd, not yet consumed by the engine
  *   out  records the engine produced, not yet written to the fd
  *   app  decrypted application data not yet returned to the caller
@@ -90,6 +92,13 @@ static int io_fill(gmtls_io *io)
     if (io->got_eof) {
         return io->got_close ? GMTLS_ERR_CLOSED : GMTLS_ERR_EOF;
     }
+    if (io->in == NULL) {
+        io->in = malloc(IO_IN_CAP);
+        if (io->in == NULL) {
+            return GMTLS_ERR_NO_MEMORY;
+        }
+        io->in_cap = IO_IN_CAP;
+    }
     if (io->in_off > 0) {
         memmove(io->in, io->in + io->in_off, io->in_len - io->in_off);
         io->in_len -= io->in_off;
@@ -134,13 +143,7 @@ GMTLS_API gmtls_io *gmtls_io_new(gmtls_conn *conn, int fd)
     if (io == NULL) {
         return NULL;
     }
-    io->in = malloc(IO_IN_CAP);
-    if (io->in == NULL) {
-        free(io);
-        return NULL;
-    }
-    io->in_cap = IO_IN_CAP;
-    io->conn = conn;
+    io->conn = conn; /* io->in: allocated by the first read */
     io->fd = fd;
     io->is_socket = 1;
     int fl = fcntl(fd, F_GETFL);
@@ -159,6 +162,26 @@ GMTLS_API void gmtls_io_free(gmtls_io *io)
     gmtls_buf_dispose(&io->app);
     free(io->in);
     free(io);
+}
+
+GMTLS_API void gmtls_io_shrink(gmtls_io *io)
+{
+    if (io == NULL) {
+        return;
+    }
+    if (io->in != NULL && io->in_off == io->in_len) {
+        free(io->in); /* ciphertext only: nothing to wipe */
+        io->in = NULL;
+        io->in_cap = io->in_off = io->in_len = 0;
+    }
+    if (io->out.off == 0) {
+        free(io->out.base); /* records already sent: ciphertext, nothing to wipe */
+        gmtls_buf_init(&io->out);
+    }
+    if (io->app.off == 0) {
+        gmtls_buf_dispose(&io->app); /* wipes what plaintext it held */
+        io->app_pos = 0;
+    }
 }
 
 GMTLS_API gmtls_conn *gmtls_io_conn(const gmtls_io *io)
@@ -187,7 +210,7 @@ GMTLS_API int gmtls_io_handshake(gmtls_io *io)
     }
     for (;;) {
         size_t n = io->in_len - io->in_off;
-        r = gmtls_handshake(io->conn, &io->out, io->in + io->in_off, &n);
+        r = gmtls_handshake(io->conn, &io->out, io->in != NULL ? io->in + io->in_off : NULL, &n);
         io->in_off += n;
         if (r == GMTLS_ERR_NOT_TLS) {
             /* The peer speaks another protocol: its alert stays queued

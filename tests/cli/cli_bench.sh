@@ -3,8 +3,9 @@
 #   --quick --seconds 1 --json --svg: one JSON array that Python's json
 #     module parses; every record has the documented fields and a positive
 #     value; gmtls AND openssl records for full-handshake (server side),
-#     resumed-handshake, record-throughput and memory-per-connection; the
-#     ShangMi rows are gmtls's (OpenSSL's stand-ins are marked); raw EVP
+#     resumed-handshake, record-throughput, memory-per-connection and
+#     time-to-first-byte (a client without TCP_NODELAY: gmtls's median under
+#     30 ms, i.e. no ~40 ms Nagle/delayed-ACK stall); the ShangMi rows are gmtls's (OpenSSL's stand-ins are marked); raw EVP
 #     AES-128-GCM records (api "evp") beside the record rows; the SVG is
 #     well-formed XML with a bar per figure (kept in build/artifacts/)
 #   one custom configuration (--ciphers/--groups/--cert-type) for P-384 and
@@ -35,7 +36,8 @@ recs = json.load(open(sys.argv[1]))
 assert isinstance(recs, list) and recs, "not a non-empty JSON array"
 fields = ["name", "impl", "unit", "value", "suite", "group", "sigalg", "side", "record_size", "cpu_path"]
 units = {"full-handshake": "handshakes/s", "resumed-handshake": "handshakes/s",
-         "record-throughput": "MB/s", "memory-per-connection": "bytes"}
+         "record-throughput": "MB/s", "memory-per-connection": "bytes", "memory-mid-handshake": "bytes",
+         "time-to-first-byte": "ms"}
 for r in recs:
     for f in fields:
         assert f in r, "record without %s: %r" % (f, r)
@@ -50,8 +52,14 @@ def have(name, impl, side=None, suite=None):
             and (suite is None or r["suite"] == suite)]
 for name in units:
     for impl in ("gmtls", "openssl"):
-        for side in ("server", "client"):
+        for side in ("server",) if name == "time-to-first-byte" else ("server", "client"):
             assert have(name, impl, side), "no %s record for %s, %s side" % (name, impl, side)
+# time to first byte for a client without TCP_NODELAY: the server answers the
+# client Finished at once (tickets), so no delayed-ACK stall (~40 ms) is paid
+ttfb = [r for r in have("time-to-first-byte", "gmtls") if r["statistic"] == "median" and not r["client_nodelay"]]
+assert len(ttfb) == 2 and {r["suite"] for r in ttfb} == {"TLS_AES_128_GCM_SHA256", "TLS_SM4_GCM_SM3"}, ttfb
+for r in ttfb:
+    assert r["value"] < 30, "time to first byte %.1f ms: a Nagle/delayed-ACK stall? %r" % (r["value"], r)
 # ShangMi rows: gmtls's own figures, and OpenSSL's marked stand-in beside them
 for name in ("full-handshake", "resumed-handshake", "memory-per-connection"):
     sm = have(name, "gmtls", "server", "TLS_SM4_GCM_SM3")

@@ -159,8 +159,49 @@ static void sigalg_sweep(void)
     gmtls_config_free(ccfg);
 }
 
+/* NewSessionTicket goes out when the server consumes the client Finished,
+ * not with the server's Finished: the client's Finished is then answered at
+ * once, so a client without TCP_NODELAY does not have its first request held
+ * by Nagle's algorithm until the server's delayed ACK (issue 16). */
+static void tickets_after_client_finished(void)
+{
+    const test_chain *chain = tt_chain("P-256");
+    gmtls_config *scfg = tt_server_config(chain), *ccfg = tt_client_config(chain);
+    CHECK(scfg != NULL && ccfg != NULL);
+    tt_pair p;
+    CHECK_OK(tt_pair_new(&p, ccfg, scfg, "localhost"));
+    size_t n = 0;
+    CHECK_ERR(gmtls_handshake(p.cli, &p.c2s, p.s2c.base, &n), GMTLS_ERR_WANT_READ); /* ClientHello */
+    n = p.c2s.off;
+    CHECK_ERR(gmtls_handshake(p.srv, &p.s2c, p.c2s.base, &n), GMTLS_ERR_WANT_READ); /* ... server Finished */
+    gmtls_buf_consume(&p.c2s, n);
+    CHECK(p.c2s.off == 0 && p.s2c.off > 0);
+    n = p.s2c.off;
+    CHECK_OK(gmtls_handshake(p.cli, &p.c2s, p.s2c.base, &n)); /* client Finished */
+    gmtls_buf_consume(&p.s2c, n);
+    CHECK(p.s2c.off == 0); /* the server's flight ended with its Finished: no ticket yet */
+    gmtls_buf sess;
+    gmtls_buf_init(&sess);
+    CHECK(gmtls_conn_get_session(p.cli, &sess) != 0);
+    n = p.c2s.off;
+    CHECK_OK(gmtls_handshake(p.srv, &p.s2c, p.c2s.base, &n));
+    gmtls_buf_consume(&p.c2s, n);
+    CHECK(p.c2s.off == 0);
+    CHECK(p.s2c.off > 0); /* the ticket is output as the client Finished is consumed */
+    n = p.s2c.off;
+    CHECK_OK(gmtls_receive(p.cli, &p.c2s, &p.cli_app, p.s2c.base, &n));
+    CHECK(n == p.s2c.off && p.cli_app.off == 0);
+    CHECK_OK(gmtls_conn_get_session(p.cli, &sess));
+    CHECK(sess.off > 0);
+    gmtls_buf_dispose(&sess);
+    tt_pair_free(&p);
+    gmtls_config_free(scfg);
+    gmtls_config_free(ccfg);
+}
+
 int main(void)
 {
+    tickets_after_client_finished();
     sigalg_sweep();
     matrix();
     hello_retry();

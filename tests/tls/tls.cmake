@@ -16,3 +16,7 @@ gmtls_test(common_test unit ${CMAKE_CURRENT_LIST_DIR}/common_test.c)
 
 gmtls_test(hmac_test unit ${CMAKE_CURRENT_LIST_DIR}/hmac_test.c)
 gmtls_test(rng_test unit ${CMAKE_CURRENT_LIST_DIR}/rng_test.c)
+
+# The socket layer on a socketpair: handshake, data, gmtls_io_shrink().
+gmtls_test(io_shrink_test handshake ${CMAKE_CURRENT_LIST_DIR}/io_shrink_test.c)
+target_link_libraries(io_shrink_test PRIVATE gmtls_tlstest)

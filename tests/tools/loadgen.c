@@ -601,6 +601,7 @@ int main(int argc, char **argv)
     }
     unsigned long peak_hold = G.established;
     printf("loadgen: hold phase: %lu connections established at once (target %lu)\n", peak_hold, conns);
+    fflush(stdout); /* scripts sample the server while the connections are held */
     fflush(stdout);
     if (peak_hold < conns) {
         fprintf(stderr, "loadgen: only %lu of %lu connections were established at once\n", peak_hold, conns);
