@@ -627,7 +627,7 @@ static int echo_progress(srv_conn *c)
     return 0;
 }
 
-static srv_http_phase_t http_phase(const srv_conn *c)
+static srv_http_phase_t conn_http_phase(const srv_conn *c)
 {
     return c->http != NULL ? srv_http_phase(c->http) : SRV_HTTP_IDLE;
 }
@@ -715,7 +715,7 @@ static void settle(srv_conn *c)
     if (c->state != CS_OPEN || c->w->st->mode != SRV_MODE_WWW) {
         return;
     }
-    srv_http_phase_t ph = http_phase(c);
+    srv_http_phase_t ph = conn_http_phase(c);
     int want = LIST_OPEN;
     if (ph == SRV_HTTP_HEADER) {
         want = LIST_HEADER;
@@ -1244,7 +1244,7 @@ static int rate_checked(const srv_conn *c)
     if (c->state != CS_OPEN) {
         return 0;
     }
-    srv_http_phase_t ph = http_phase(c);
+    srv_http_phase_t ph = conn_http_phase(c);
     return gmtls_io_pending_output(c->io) > 0 || ph == SRV_HTTP_BODY || ph == SRV_HTTP_RESPONSE;
 }
 

@@ -219,11 +219,11 @@ metric() { # metric NAME{LABELS} -> value (0 if absent)
 }
 expect_grep "$TMP/metrics.txt" '^# TYPE gmtls_server_handshakes_total counter$' "metrics: Prometheus TYPE lines"
 expect_eq "metrics: full handshakes, AES-128-GCM" \
-    "$(metric 'gmtls_server_handshakes_total{protocol="TLSv1.3",suite="TLS_AES_128_GCM_SHA256",group="x25519",signature="ecdsa_secp256r1_sha256",resumed="no"}')" 1
+    "$(metric 'gmtls_server_handshakes_total{protocol="TLSv1.3",suite="TLS_AES_128_GCM_SHA256",group="X25519MLKEM768",signature="ecdsa_secp256r1_sha256",resumed="no"}')" 1
 expect_eq "metrics: the resumed handshake" \
-    "$(metric 'gmtls_server_handshakes_total{protocol="TLSv1.3",suite="TLS_AES_128_GCM_SHA256",group="x25519",signature="none",resumed="yes"}')" 1
+    "$(metric 'gmtls_server_handshakes_total{protocol="TLSv1.3",suite="TLS_AES_128_GCM_SHA256",group="X25519MLKEM768",signature="none",resumed="yes"}')" 1
 expect_eq "metrics: the ShangMi handshake" \
-    "$(metric 'gmtls_server_handshakes_total{protocol="TLSv1.3",suite="TLS_SM4_GCM_SM3",group="curveSM2",signature="sm2sig_sm3",resumed="no"}')" 1
+    "$(metric 'gmtls_server_handshakes_total{protocol="TLSv1.3",suite="TLS_SM4_GCM_SM3",group="curveSM2MLKEM768",signature="sm2sig_sm3",resumed="no"}')" 1
 expect_eq "metrics: resumptions" "$(metric gmtls_server_resumptions_total)" 1
 expect_eq "metrics: TLS 1.2 refused with protocol_version" \
     "$(metric 'gmtls_server_handshake_failures_total{reason="alert_sent",alert="protocol_version"}')" 1
