@@ -858,6 +858,15 @@ static void test_ch_extensions(void)
     bb_put(ext_add(&s, 0x1234), "unknown", 7);
     bb_put(ext_add(&s, 0xfafa), "", 0); /* GREASE */
     server_spec("unknown extensions are ignored", &s, PROCEEDS);
+    /* RFC 8446 §4.2: oid_filters is specified for the CertificateRequest
+     * only: recognised and misplaced -> illegal_parameter; post_handshake_auth
+     * belongs in a ClientHello and is read past. */
+    ch_default(&s, GMTLS_GROUP_X25519);
+    bb_put(ext_add(&s, GMTLS_EXT_OID_FILTERS), "\x00\x00", 2);
+    server_spec("oid_filters in ClientHello", &s, GMTLS_ALERT_ILLEGAL_PARAMETER);
+    ch_default(&s, GMTLS_GROUP_X25519);
+    bb_put(ext_add(&s, GMTLS_EXT_POST_HANDSHAKE_AUTH), "", 0);
+    server_spec("post_handshake_auth in ClientHello is read past", &s, PROCEEDS);
     ch_default(&s, GMTLS_GROUP_X25519);
     {
         bb pad = {0};
@@ -2749,7 +2758,8 @@ static void test_post_handshake(void)
         int kind; /* 0 plaintext CCS 01, 1 KeyUpdate 2, 2 KeyUpdate len 2, 3 all zeros, 4 ClientHello,
                      5 valid KeyUpdate(1), 6 Finished again, 7 plaintext handshake record,
                      8 NewSessionTicket, 9 NewSessionTicket with two early_data,
-                     10 two KeyUpdate(1), 11 33 KeyUpdate(0) */
+                     10 two KeyUpdate(1), 11 33 KeyUpdate(0),
+                     12 NewSessionTicket with key_share */
         int want;
     } cases[] = {
         /* RFC 8446 §5: a change_cipher_spec "after the peer's Finished message
@@ -2778,6 +2788,10 @@ static void test_post_handshake(void)
         /* RFC 8446 §4.2: no two extensions of one type in a block; gmtls
          * answers illegal_parameter (NewSessionTicket with two early_data). */
         {"client: NewSessionTicket with a duplicate extension", 0, 9, GMTLS_ALERT_ILLEGAL_PARAMETER},
+        /* RFC 8446 §4.2: a recognised extension not specified for the message
+         * (key_share: CH, SH, HRR) -> illegal_parameter; §4.6.1 ignores only
+         * the unrecognized ones. */
+        {"client: NewSessionTicket with key_share", 0, 12, GMTLS_ALERT_ILLEGAL_PARAMETER},
         /* RFC 8446 §4.6.3: "an implementation which receives multiple
          * KeyUpdates while it is silent [responds] with a single update". */
         {"server: two KeyUpdate(update_requested) while silent", 1, 10, 0},
@@ -2844,6 +2858,12 @@ static void test_post_handshake(void)
                        (const uint8_t *)"\x04\x00\x00\x1f\x00\x00\x00\x3c\x00\x00\x00\x01\x01\x00\x00\x01\x41"
                                         "\x00\x10\x00\x2a\x00\x04\x00\x00\x40\x00\x00\x2a\x00\x04\x00\x00\x40\x00",
                        35);
+            break;
+        case 12:
+            seal_typed(&in, d.suite, peer_secret, 0, GMTLS_CT_HANDSHAKE,
+                       (const uint8_t *)"\x04\x00\x00\x15\x00\x00\x00\x3c\x00\x00\x00\x01\x01\x00\x00\x01\x41"
+                                        "\x00\x06\x00\x33\x00\x02\x00\x1d",
+                       25);
             break;
         case 10: {
             /* The second KeyUpdate comes under the peer's next traffic secret. */
@@ -3747,8 +3767,9 @@ static void test_groups(void)
 
 /* The client: legacy_version of the ServerHello, and the cookie it echoes. */
 /* Inserts a CertificateRequest before the server's Certificate: `n` unknown
- * extensions then signature_algorithms (and, with dup, a second one). */
-static void insert_cr(bb *fl, size_t n, int dup)
+ * extensions, extension `type` with body p (if p), then signature_algorithms
+ * (and, with dup, a second one). */
+static void insert_cr_ext(bb *fl, size_t n, int dup, uint16_t type, const void *p, size_t len)
 {
     size_t m = find_msg(fl, GMTLS_HS_CERTIFICATE);
     bb cr = {0}, exts = {0};
@@ -3756,6 +3777,11 @@ static void insert_cr(bb *fl, size_t n, int dup)
         bb_u16(&exts, (unsigned)(0x3000 + i));
         bb_u16(&exts, 1);
         bb_u8(&exts, (unsigned)i);
+    }
+    if (p != NULL) {
+        bb_u16(&exts, type);
+        bb_u16(&exts, (unsigned)len);
+        bb_put(&exts, p, len);
     }
     for (int k = 0; k <= dup; k++) {
         bb_put(&exts, "\x00\x0d\x00\x04\x00\x02\x04\x03", 8);
@@ -3774,12 +3800,36 @@ static void insert_cr(bb *fl, size_t n, int dup)
 
 static void mut_cr_40_unknown(bb *fl)
 {
-    insert_cr(fl, 40, 0);
+    insert_cr_ext(fl, 40, 0, 0, NULL, 0);
 }
 
 static void mut_cr_dup(bb *fl)
 {
-    insert_cr(fl, 40, 1);
+    insert_cr_ext(fl, 40, 1, 0, NULL, 0);
+}
+
+/* key_share (CH, SH, HRR only) in a CertificateRequest. */
+static void mut_cr_key_share(bb *fl)
+{
+    insert_cr_ext(fl, 0, 0, GMTLS_EXT_KEY_SHARE, "\x00\x1d\x00\x01\x01", 5);
+}
+
+/* oid_filters (CR only): struct { OIDFilter filters<0..2^16-1>; }, empty. */
+static void mut_cr_oid_filters(bb *fl)
+{
+    insert_cr_ext(fl, 0, 0, GMTLS_EXT_OID_FILTERS, "\x00\x00", 2);
+}
+
+/* pre_shared_key (selected_identity 0) from a server the client offered no PSK. */
+static void mut_sh_psk_unoffered(bb *sh)
+{
+    add_ext(sh, 0, sh_exts_off(sh), GMTLS_EXT_PRE_SHARED_KEY, "\x00\x00", 2);
+}
+
+/* cookie (CH, HRR only) in a ServerHello. */
+static void mut_sh_cookie(bb *sh)
+{
+    add_ext(sh, 0, sh_exts_off(sh), GMTLS_EXT_COOKIE, "\x00\x01\x63", 3);
 }
 
 static void mut_sh_legacy_0300(bb *sh)
@@ -3862,6 +3912,22 @@ static void test_client_conformance(void)
                        GMTLS_ALERT_DECRYPT_ERROR);
     client_flight_case("client: CertificateRequest with 40 unknown extensions and a duplicate", mut_cr_dup,
                        GMTLS_ALERT_ILLEGAL_PARAMETER);
+    /* RFC 8446 §4.2: "If an implementation receives an extension which it
+     * recognizes and which is not specified for the message in which it
+     * appears, it MUST abort the handshake with an "illegal_parameter"
+     * alert." (key_share: CH, SH, HRR; oid_filters: CR, read past: the
+     * CertificateVerify then fails on the changed transcript.) */
+    client_flight_case("client: key_share in CertificateRequest", mut_cr_key_share, GMTLS_ALERT_ILLEGAL_PARAMETER);
+    client_flight_case("client: oid_filters in CertificateRequest (allowed)", mut_cr_oid_filters,
+                       GMTLS_ALERT_DECRYPT_ERROR);
+    /* RFC 8446 §4.2: "Implementations MUST NOT send extension responses if
+     * the remote endpoint did not send the corresponding extension requests,
+     * with the exception of the "cookie" extension in the HelloRetryRequest.
+     * Upon receiving such an extension, an endpoint MUST abort the handshake
+     * with an "unsupported_extension" alert." */
+    client_sh_case("client: pre_shared_key in ServerHello, no PSK offered", mut_sh_psk_unoffered, NULL,
+                   GMTLS_ALERT_UNSUPPORTED_EXTENSION);
+    client_sh_case("client: cookie in ServerHello", mut_sh_cookie, NULL, GMTLS_ALERT_UNSUPPORTED_EXTENSION);
     /* RFC 8446 §4.2.2: "the client MUST copy the contents of the extension
      * received in the HelloRetryRequest into a "cookie" extension in the new
      * ClientHello" - byte for byte, whatever the server put there. */
