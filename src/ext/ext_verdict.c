@@ -14,6 +14,8 @@ int gmtls_client_offered_ext(const gmtls_conn *c, uint16_t type)
         return c->offered_psk;
     case GMTLS_EXT_STATUS_REQUEST:
         return c->cfg->request_ocsp;
+    case GMTLS_EXT_COOKIE:
+        return c->sent_cookie;
     case GMTLS_EXT_SUPPORTED_VERSIONS:
     case GMTLS_EXT_SUPPORTED_GROUPS:
     case GMTLS_EXT_SIGNATURE_ALGORITHMS:

@@ -168,6 +168,7 @@ static int build_client_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *cook
          * received in the HelloRetryRequest": struct { opaque
          * cookie<1..2^16-1>; } Cookie; */
         gmtls_ext_write_cookie(&w, cookie, cookielen);
+        c->sent_cookie = 1;
     }
     gmtls_wr_u16(&w, GMTLS_EXT_PSK_KEY_EXCHANGE_MODES);
     gmtls_wr_u16(&w, 2);

@@ -278,6 +278,7 @@ struct gmtls_conn {
     size_t nsessions;
     int sent_sni;
     int offered_alpn;
+    int sent_cookie; /* client: our second ClientHello echoed a cookie */
 
     /* peer certificate chain */
     uint8_t *peer_der[GMTLS_MAX_CHAIN];

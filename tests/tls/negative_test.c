@@ -2390,6 +2390,55 @@ static void test_client_side(void)
     }
 }
 
+/* A cookie in the ServerHello that follows a HelloRetryRequest whose cookie
+ * the client echoed: RFC 8446 §4.2: "If an implementation receives an
+ * extension which it recognizes and which is not specified for the message
+ * in which it appears, it MUST abort the handshake with an
+ * "illegal_parameter" alert." (cookie: CH, HRR; without the echo it answers
+ * nothing the client sent: unsupported_extension, test_client_conformance.) */
+static void test_client_sh_cookie_after_hrr(void)
+{
+    const char *name = "client: cookie in the ServerHello after echoing one";
+    gmtls_config *scfg = tt_server_config(tt_chain("P-256")), *ccfg = tt_client_config(tt_chain("P-256"));
+    tt_pair p;
+    size_t z = 0, n, len = 0;
+    bb hrr = {0}, sh = {0}, rec = {0};
+    if (gmtls_config_set_groups(ccfg, "x25519:secp256r1") != 0 || gmtls_config_set_groups(scfg, "secp256r1") != 0 ||
+        tt_pair_new(&p, ccfg, scfg, "localhost") != 0) {
+        abort();
+    }
+    int rc = gmtls_handshake(p.cli, &p.c2s, NULL, &z);
+    n = p.c2s.off;
+    rc = gmtls_handshake(p.srv, &p.s2c, p.c2s.base, &n);
+    p.c2s.off = 0;
+    bb_set(&hrr, p.s2c.base + 5, get16(p.s2c.base + 3));
+    verdict(rc == GMTLS_ERR_WANT_READ && hrr.n > 40 && find_ext(&hrr, sh_exts_off(&hrr), GMTLS_EXT_COOKIE, &len) != 0,
+            name, "server sends HelloRetryRequest with a cookie", rc, GMTLS_ERR_WANT_READ, p.srv);
+    n = p.s2c.off;
+    rc = gmtls_handshake(p.cli, &p.c2s, p.s2c.base, &n);
+    p.s2c.off = 0;
+    verdict(rc == GMTLS_ERR_WANT_READ, name, "client sends ClientHello2", rc, GMTLS_ERR_WANT_READ, p.cli);
+    n = p.c2s.off;
+    rc = gmtls_handshake(p.srv, &p.s2c, p.c2s.base, &n);
+    p.c2s.off = 0;
+    verdict(rc == GMTLS_ERR_WANT_READ && p.s2c.off > 5 && p.s2c.base[0] == GMTLS_CT_HANDSHAKE, name,
+            "server answers with a ServerHello record", rc, GMTLS_ERR_WANT_READ, p.srv);
+    /* The ServerHello record alone, with a cookie added. */
+    bb_set(&sh, p.s2c.base + 5, get16(p.s2c.base + 3));
+    add_ext(&sh, 0, sh_exts_off(&sh), GMTLS_EXT_COOKIE, "\x00\x01\x63", 3);
+    rec_plain(&rec, GMTLS_CT_HANDSHAKE, sh.b, sh.n);
+    n = rec.n;
+    rc = gmtls_handshake(p.cli, &p.c2s, rec.b, &n);
+    expect_rc(name, p.cli, &p.c2s, rc, GMTLS_ALERT_ILLEGAL_PARAMETER);
+    expect_plain_alert_record(name, p.cli, &p.c2s, GMTLS_ALERT_ILLEGAL_PARAMETER);
+    bb_free(&hrr);
+    bb_free(&sh);
+    bb_free(&rec);
+    tt_pair_free(&p);
+    gmtls_config_free(scfg);
+    gmtls_config_free(ccfg);
+}
+
 /* HelloRetryRequest seen by the client: client offers x25519 first, the
  * server only secp256r1 (or the HRR is rewritten). */
 static void test_client_hrr(void)
@@ -4116,6 +4165,7 @@ int main(void)
     test_record_limits();
     test_client_side();
     test_client_hrr();
+    test_client_sh_cookie_after_hrr();
     test_server_second_flight();
     test_post_handshake();
     test_empty_records();
