@@ -2390,6 +2390,39 @@ static void test_client_side(void)
     }
 }
 
+/* A client offering x25519 then secp256r1 and a server with secp256r1 only,
+ * in memory, after the first ClientHello went through the server: h->p.s2c
+ * holds the HelloRetryRequest record (then the CCS), *hrr the message.
+ * Returns the server's result. */
+typedef struct {
+    gmtls_config *scfg, *ccfg;
+    tt_pair p;
+} hrr_duo;
+
+static int hrr_duo_start(hrr_duo *h, bb *hrr)
+{
+    size_t z = 0, n;
+    h->scfg = tt_server_config(tt_chain("P-256"));
+    h->ccfg = tt_client_config(tt_chain("P-256"));
+    if (h->scfg == NULL || h->ccfg == NULL || gmtls_config_set_groups(h->ccfg, "x25519:secp256r1") != 0 ||
+        gmtls_config_set_groups(h->scfg, "secp256r1") != 0 || tt_pair_new(&h->p, h->ccfg, h->scfg, "localhost") != 0) {
+        abort();
+    }
+    (void)gmtls_handshake(h->p.cli, &h->p.c2s, NULL, &z);
+    n = h->p.c2s.off;
+    int rc = gmtls_handshake(h->p.srv, &h->p.s2c, h->p.c2s.base, &n);
+    h->p.c2s.off = 0;
+    bb_set(hrr, h->p.s2c.base + 5, get16(h->p.s2c.base + 3));
+    return rc;
+}
+
+static void hrr_duo_free(hrr_duo *h)
+{
+    tt_pair_free(&h->p);
+    gmtls_config_free(h->scfg);
+    gmtls_config_free(h->ccfg);
+}
+
 /* A cookie in the ServerHello that follows a HelloRetryRequest whose cookie
  * the client echoed: RFC 8446 §4.2: "If an implementation receives an
  * extension which it recognizes and which is not specified for the message
@@ -2399,44 +2432,34 @@ static void test_client_side(void)
 static void test_client_sh_cookie_after_hrr(void)
 {
     const char *name = "client: cookie in the ServerHello after echoing one";
-    gmtls_config *scfg = tt_server_config(tt_chain("P-256")), *ccfg = tt_client_config(tt_chain("P-256"));
-    tt_pair p;
-    size_t z = 0, n, len = 0;
+    hrr_duo h;
+    tt_pair *p = &h.p;
+    size_t n, len = 0;
     bb hrr = {0}, sh = {0}, rec = {0};
-    if (gmtls_config_set_groups(ccfg, "x25519:secp256r1") != 0 || gmtls_config_set_groups(scfg, "secp256r1") != 0 ||
-        tt_pair_new(&p, ccfg, scfg, "localhost") != 0) {
-        abort();
-    }
-    int rc = gmtls_handshake(p.cli, &p.c2s, NULL, &z);
-    n = p.c2s.off;
-    rc = gmtls_handshake(p.srv, &p.s2c, p.c2s.base, &n);
-    p.c2s.off = 0;
-    bb_set(&hrr, p.s2c.base + 5, get16(p.s2c.base + 3));
+    int rc = hrr_duo_start(&h, &hrr);
     verdict(rc == GMTLS_ERR_WANT_READ && hrr.n > 40 && find_ext(&hrr, sh_exts_off(&hrr), GMTLS_EXT_COOKIE, &len) != 0,
-            name, "server sends HelloRetryRequest with a cookie", rc, GMTLS_ERR_WANT_READ, p.srv);
-    n = p.s2c.off;
-    rc = gmtls_handshake(p.cli, &p.c2s, p.s2c.base, &n);
-    p.s2c.off = 0;
-    verdict(rc == GMTLS_ERR_WANT_READ, name, "client sends ClientHello2", rc, GMTLS_ERR_WANT_READ, p.cli);
-    n = p.c2s.off;
-    rc = gmtls_handshake(p.srv, &p.s2c, p.c2s.base, &n);
-    p.c2s.off = 0;
-    verdict(rc == GMTLS_ERR_WANT_READ && p.s2c.off > 5 && p.s2c.base[0] == GMTLS_CT_HANDSHAKE, name,
-            "server answers with a ServerHello record", rc, GMTLS_ERR_WANT_READ, p.srv);
+            name, "server sends HelloRetryRequest with a cookie", rc, GMTLS_ERR_WANT_READ, p->srv);
+    n = p->s2c.off;
+    rc = gmtls_handshake(p->cli, &p->c2s, p->s2c.base, &n);
+    p->s2c.off = 0;
+    verdict(rc == GMTLS_ERR_WANT_READ, name, "client sends ClientHello2", rc, GMTLS_ERR_WANT_READ, p->cli);
+    n = p->c2s.off;
+    rc = gmtls_handshake(p->srv, &p->s2c, p->c2s.base, &n);
+    p->c2s.off = 0;
+    verdict(rc == GMTLS_ERR_WANT_READ && p->s2c.off > 5 && p->s2c.base[0] == GMTLS_CT_HANDSHAKE, name,
+            "server answers with a ServerHello record", rc, GMTLS_ERR_WANT_READ, p->srv);
     /* The ServerHello record alone, with a cookie added. */
-    bb_set(&sh, p.s2c.base + 5, get16(p.s2c.base + 3));
+    bb_set(&sh, p->s2c.base + 5, get16(p->s2c.base + 3));
     add_ext(&sh, 0, sh_exts_off(&sh), GMTLS_EXT_COOKIE, "\x00\x01\x63", 3);
     rec_plain(&rec, GMTLS_CT_HANDSHAKE, sh.b, sh.n);
     n = rec.n;
-    rc = gmtls_handshake(p.cli, &p.c2s, rec.b, &n);
-    expect_rc(name, p.cli, &p.c2s, rc, GMTLS_ALERT_ILLEGAL_PARAMETER);
-    expect_plain_alert_record(name, p.cli, &p.c2s, GMTLS_ALERT_ILLEGAL_PARAMETER);
+    rc = gmtls_handshake(p->cli, &p->c2s, rec.b, &n);
+    expect_rc(name, p->cli, &p->c2s, rc, GMTLS_ALERT_ILLEGAL_PARAMETER);
+    expect_plain_alert_record(name, p->cli, &p->c2s, GMTLS_ALERT_ILLEGAL_PARAMETER);
     bb_free(&hrr);
     bb_free(&sh);
     bb_free(&rec);
-    tt_pair_free(&p);
-    gmtls_config_free(scfg);
-    gmtls_config_free(ccfg);
+    hrr_duo_free(&h);
 }
 
 /* HelloRetryRequest seen by the client: client offers x25519 first, the
@@ -2464,28 +2487,19 @@ static void test_client_hrr(void)
                                GMTLS_ALERT_ILLEGAL_PARAMETER, GMTLS_ALERT_UNSUPPORTED_EXTENSION,
                                GMTLS_ALERT_UNEXPECTED_MESSAGE};
     for (size_t i = 0; i < GMTLS_ARRAY_LEN_T(names); i++) {
-        gmtls_config *scfg = tt_server_config(tt_chain("P-256")), *ccfg = tt_client_config(tt_chain("P-256"));
-        tt_pair p;
-        size_t z = 0, n;
+        hrr_duo h;
+        tt_pair *p = &h.p;
+        size_t n;
         bb hrr = {0}, rec = {0};
-        if (gmtls_config_set_groups(ccfg, "x25519:secp256r1") != 0 || gmtls_config_set_groups(scfg, "secp256r1") != 0 ||
-            tt_pair_new(&p, ccfg, scfg, "localhost") != 0) {
-            abort();
-        }
-        int rc = gmtls_handshake(p.cli, &p.c2s, NULL, &z);
-        n = p.c2s.off;
-        rc = gmtls_handshake(p.srv, &p.s2c, p.c2s.base, &n);
-        p.c2s.off = 0;
-        /* The HRR record, then the CCS. */
-        bb_set(&hrr, p.s2c.base + 5, get16(p.s2c.base + 3));
+        int rc = hrr_duo_start(&h, &hrr);
         verdict(rc == GMTLS_ERR_WANT_READ && hrr.n > 40 && memcmp(hrr.b + 6, "\xcf\x21\xad\x74", 4) == 0, names[i],
-                "server sends HelloRetryRequest", rc, GMTLS_ERR_WANT_READ, p.srv);
+                "server sends HelloRetryRequest", rc, GMTLS_ERR_WANT_READ, p->srv);
         if (i == 0) {
-            n = p.s2c.off;
-            rc = gmtls_handshake(p.cli, &p.c2s, p.s2c.base, &n);
+            n = p->s2c.off;
+            rc = gmtls_handshake(p->cli, &p->c2s, p->s2c.base, &n);
             verdict(rc == GMTLS_ERR_WANT_READ, names[i], "client answers the first HRR", rc, GMTLS_ERR_WANT_READ,
-                    p.cli);
-            p.c2s.off = 0;
+                    p->cli);
+            p->c2s.off = 0;
         } else {
             size_t len, off = find_ext(&hrr, sh_exts_off(&hrr), GMTLS_EXT_KEY_SHARE, &len);
             if (i == 1 && off != 0) {
@@ -2501,18 +2515,16 @@ static void test_client_hrr(void)
         }
         rec_plain(&rec, GMTLS_CT_HANDSHAKE, hrr.b, hrr.n);
         n = rec.n;
-        rc = gmtls_handshake(p.cli, &p.c2s, rec.b, &n);
-        expect_rc(names[i], p.cli, &p.c2s, rc, want[i]);
+        rc = gmtls_handshake(p->cli, &p->c2s, rec.b, &n);
+        expect_rc(names[i], p->cli, &p->c2s, rc, want[i]);
         if (i == 4) {
             /* Only the alert goes out, not the second ClientHello. */
-            verdict(p.c2s.off == 7, names[i], "output is the alert record alone", (int)p.c2s.off, 7, p.cli);
+            verdict(p->c2s.off == 7, names[i], "output is the alert record alone", (int)p->c2s.off, 7, p->cli);
         }
-        expect_plain_alert_record(names[i], p.cli, &p.c2s, want[i]);
+        expect_plain_alert_record(names[i], p->cli, &p->c2s, want[i]);
         bb_free(&hrr);
         bb_free(&rec);
-        tt_pair_free(&p);
-        gmtls_config_free(scfg);
-        gmtls_config_free(ccfg);
+        hrr_duo_free(&h);
     }
 }
 
@@ -3982,19 +3994,11 @@ static void test_client_conformance(void)
      * ClientHello" - byte for byte, whatever the server put there. */
     for (int own = 0; own < 2; own++) {
         const char *name = own ? "client: echoes a foreign cookie" : "client: echoes the server's cookie";
-        gmtls_config *scfg = tt_server_config(tt_chain("P-256")), *ccfg = tt_client_config(tt_chain("P-256"));
-        tt_pair p;
-        size_t z = 0, n, len = 0;
+        hrr_duo h;
+        tt_pair *p = &h.p;
+        size_t n, len = 0;
         bb hrr = {0}, rec = {0}, ch2 = {0};
-        if (gmtls_config_set_groups(ccfg, "x25519:secp256r1") != 0 || gmtls_config_set_groups(scfg, "secp256r1") != 0 ||
-            tt_pair_new(&p, ccfg, scfg, "localhost") != 0) {
-            abort();
-        }
-        int rc = gmtls_handshake(p.cli, &p.c2s, NULL, &z);
-        n = p.c2s.off;
-        rc = gmtls_handshake(p.srv, &p.s2c, p.c2s.base, &n);
-        p.c2s.off = 0;
-        bb_set(&hrr, p.s2c.base + 5, get16(p.s2c.base + 3));
+        int rc = hrr_duo_start(&h, &hrr);
         size_t off = find_ext(&hrr, sh_exts_off(&hrr), GMTLS_EXT_COOKIE, &len);
         if (own && off != 0) {
             /* Another server's cookie: 300 bytes of its own format. */
@@ -4013,20 +4017,18 @@ static void test_client_conformance(void)
         }
         rec_plain(&rec, GMTLS_CT_HANDSHAKE, hrr.b, hrr.n);
         n = rec.n;
-        rc = gmtls_handshake(p.cli, &p.c2s, rec.b, &n);
+        rc = gmtls_handshake(p->cli, &p->c2s, rec.b, &n);
         /* The client's output: CCS, then the second ClientHello. */
-        size_t pos = p.c2s.off > 6 && p.c2s.base[0] == GMTLS_CT_CHANGE_CIPHER_SPEC ? 6 : 0;
-        bb_set(&ch2, p.c2s.base + pos + 5, p.c2s.off - pos - 5);
+        size_t pos = p->c2s.off > 6 && p->c2s.base[0] == GMTLS_CT_CHANGE_CIPHER_SPEC ? 6 : 0;
+        bb_set(&ch2, p->c2s.base + pos + 5, p->c2s.off - pos - 5);
         size_t len2 = 0, off2 = off != 0 ? find_ext(&ch2, ch_exts_off(ch2.b), GMTLS_EXT_COOKIE, &len2) : 0;
         verdict(rc == GMTLS_ERR_WANT_READ && off != 0 && off2 != 0 && len2 == len &&
                     memcmp(ch2.b + off2, hrr.b + off, len) == 0,
-                name, "cookie copied byte for byte", rc, GMTLS_ERR_WANT_READ, p.cli);
+                name, "cookie copied byte for byte", rc, GMTLS_ERR_WANT_READ, p->cli);
         bb_free(&hrr);
         bb_free(&rec);
         bb_free(&ch2);
-        tt_pair_free(&p);
-        gmtls_config_free(scfg);
-        gmtls_config_free(ccfg);
+        hrr_duo_free(&h);
     }
     client_cookie_only_hrr();
 }
