@@ -161,8 +161,7 @@ static void set_subject(gmtls_conn *c, X509 *x)
     BIO_free(b);
 }
 
-int gmtls_cert_msg_parse(gmtls_conn *c, const uint8_t *body, size_t len, const uint8_t *ctx, size_t ctxlen,
-                         int *empty)
+int gmtls_cert_msg_parse(gmtls_conn *c, const uint8_t *body, size_t len, const uint8_t *ctx, size_t ctxlen, int *empty)
 {
     gmtls_rd r, rctx, list;
     gmtls_rd_init(&r, body, len);
@@ -200,14 +199,19 @@ int gmtls_cert_msg_parse(gmtls_conn *c, const uint8_t *body, size_t len, const u
             const gmtls_ext *e = &x;
             gmtls_rd er;
             gmtls_rd_init(&er, e->data, e->len);
-            /* RFC 8446 §4.4.2.1: status_request and SCT answer the client's
-             * requests; on an intermediate's entry they are allowed but only
-             * the end-entity's are kept (RFC 8446 §4.4.2: "the server's
-             * OCSP information is carried in ... the associated certificate"). */
-            if ((e->type == GMTLS_EXT_STATUS_REQUEST || e->type == GMTLS_EXT_SCT) && index > 0 && !c->is_server) {
+            /* RFC 8446 §4.4.2: the extensions "MUST correspond to ones from
+             * the ClientHello message" (or, from a client, the
+             * CertificateRequest): the table decides what passes, which is
+             * status_request and SCT, only to a client that asked. */
+            GMTLS_TRY(gmtls_ext_verdict(c, GMTLS_EXT_IN_CT, "CertificateEntry", e->type));
+            /* RFC 8446 §4.4.2.1: on an intermediate's entry they are allowed
+             * but only the end-entity's are kept (RFC 8446 §4.4.2: "the
+             * server's OCSP information is carried in ... the associated
+             * certificate"). */
+            if (index > 0) {
                 continue;
             }
-            if (e->type == GMTLS_EXT_STATUS_REQUEST && index == 0 && !c->is_server && c->cfg->request_ocsp) {
+            if (e->type == GMTLS_EXT_STATUS_REQUEST) {
                 gmtls_rd resp;
                 if (gmtls_rd_u8(&er) != 1 || gmtls_rd_vec(&er, 3, 1, 0xffffff, &resp) != 0 || gmtls_rd_done(&er) != 0) {
                     return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "malformed OCSP status");
@@ -218,7 +222,7 @@ int gmtls_cert_msg_parse(gmtls_conn *c, const uint8_t *body, size_t len, const u
                 }
                 c->ocsp_len = gmtls_rd_left(&resp);
                 memcpy(c->ocsp, resp.p, c->ocsp_len);
-            } else if (e->type == GMTLS_EXT_SCT && index == 0 && !c->is_server) {
+            } else if (e->type == GMTLS_EXT_SCT) {
                 /* RFC 6962 §3.3: SerializedSCT sct_list <1..2^16-1>, each
                  * SerializedSCT <1..2^16-1>: an empty list or SCT -> decode_error. */
                 gmtls_rd scts, one;
@@ -236,10 +240,6 @@ int gmtls_cert_msg_parse(gmtls_conn *c, const uint8_t *body, size_t len, const u
                 }
                 c->scts_len = e->len;
                 memcpy(c->scts, e->data, e->len);
-            } else {
-                /* RFC 8446 §4.4.2: extensions must answer ones we sent. */
-                return gmtls_fail(c, GMTLS_ALERT_UNSUPPORTED_EXTENSION, "unsolicited CertificateEntry extension %u",
-                                  e->type);
             }
         }
     }
@@ -273,7 +273,7 @@ int gmtls_cert_msg_parse(gmtls_conn *c, const uint8_t *body, size_t len, const u
 }
 
 /* Sets the SM2 distinguishing ID used to verify each SM2-signed certificate. */
-static void set_sm2_ids(STACK_OF(X509) *chain, X509 *leaf, const char *id)
+static void set_sm2_ids(STACK_OF(X509) * chain, X509 *leaf, const char *id)
 {
     int n = sk_X509_num(chain);
     for (int i = -1; i < n; i++) {
@@ -293,7 +293,7 @@ static void set_sm2_ids(STACK_OF(X509) *chain, X509 *leaf, const char *id)
     }
 }
 
-static int run_verify(gmtls_conn *c, X509 *leaf, STACK_OF(X509) *chain, const char *host, int *verr)
+static int run_verify(gmtls_conn *c, X509 *leaf, STACK_OF(X509) * chain, const char *host, int *verr)
 {
     X509_STORE_CTX *ctx = X509_STORE_CTX_new();
     int ok = 0;
@@ -333,8 +333,9 @@ int gmtls_cert_verify_chain(gmtls_conn *c, const char *host)
     int rc = 0, verr = 0;
     for (size_t i = 0; i < c->npeer && chain != NULL; i++) {
         const uint8_t *p = c->peer_der[i];
-        X509 *x = (i == 0 && c->peer_leaf != NULL && X509_up_ref(c->peer_leaf)) ? c->peer_leaf
-                                                                                 : d2i_X509(NULL, &p, (long)c->peer_derlen[i]);
+        X509 *x = (i == 0 && c->peer_leaf != NULL && X509_up_ref(c->peer_leaf))
+                      ? c->peer_leaf
+                      : d2i_X509(NULL, &p, (long)c->peer_derlen[i]);
         if (x == NULL) {
             rc = gmtls_fail(c, GMTLS_ALERT_BAD_CERTIFICATE, "certificate %zu does not parse", i);
             break;
@@ -490,8 +491,7 @@ static uint16_t pick_sigalg(const gmtls_config *cfg, const gmtls_pkey *key, cons
 {
     for (size_t i = 0; i < cfg->nsigalgs; i++) {
         const gmtls_sigalg *a = gmtls_sigalg_by_id(cfg->sigalgs[i]);
-        if (a != NULL && a->in_cert_verify && gmtls_sigalg_fits_key(a, key) &&
-            gmtls_list_has(peer, npeer, a->id)) {
+        if (a != NULL && a->in_cert_verify && gmtls_sigalg_fits_key(a, key) && gmtls_list_has(peer, npeer, a->id)) {
             return a->id;
         }
     }
@@ -542,11 +542,16 @@ int gmtls_cert_select(gmtls_conn *c, const gmtls_client_hello *ch)
         }
         info = (gmtls_client_hello_info){
             .server_name = ch->has_sni ? ch->sni : NULL,
-            .sigalgs = ch->sigalgs, .num_sigalgs = ch->nsigalgs,
-            .sigalgs_cert = ch->sigalgs_cert, .num_sigalgs_cert = ch->nsigalgs_cert,
-            .cipher_suites = suites, .num_cipher_suites = ns,
-            .groups = ch->groups, .num_groups = ch->ngroups,
-            .alpn = alpn, .num_alpn = na,
+            .sigalgs = ch->sigalgs,
+            .num_sigalgs = ch->nsigalgs,
+            .sigalgs_cert = ch->sigalgs_cert,
+            .num_sigalgs_cert = ch->nsigalgs_cert,
+            .cipher_suites = suites,
+            .num_cipher_suites = ns,
+            .groups = ch->groups,
+            .num_groups = ch->ngroups,
+            .alpn = alpn,
+            .num_alpn = na,
         };
         best = cfg->select_cert(cfg->select_cert_ctx, &info);
         if (best < 0 || (size_t)best >= cfg->ncerts) {

@@ -167,12 +167,8 @@ static int build_client_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *cook
         /* RFC 8446 §4.2.2: the client "MUST copy the contents of the extension
          * received in the HelloRetryRequest": struct { opaque
          * cookie<1..2^16-1>; } Cookie; */
-        gmtls_wr_u16(&w, GMTLS_EXT_COOKIE);
-        gmtls_wr_open(&w, 2);
-        gmtls_wr_open(&w, 2);
-        gmtls_wr_bytes(&w, cookie, cookielen);
-        gmtls_wr_close(&w);
-        gmtls_wr_close(&w);
+        gmtls_ext_write_cookie(&w, cookie, cookielen);
+        c->sent_cookie = 1;
     }
     gmtls_wr_u16(&w, GMTLS_EXT_PSK_KEY_EXCHANGE_MODES);
     gmtls_wr_u16(&w, 2);
@@ -266,37 +262,6 @@ int gmtls_client_start(gmtls_conn *c, gmtls_buf *out)
     return 0;
 }
 
-/* The extensions this client put in its ClientHello. */
-static int client_offered_ext(const gmtls_conn *c, uint16_t type)
-{
-    switch (type) {
-    case GMTLS_EXT_SERVER_NAME:
-        return c->sent_sni;
-    case GMTLS_EXT_ALPN:
-        return c->offered_alpn;
-    case GMTLS_EXT_PRE_SHARED_KEY:
-        return c->offered_psk;
-    case GMTLS_EXT_STATUS_REQUEST:
-        return c->cfg->request_ocsp;
-    case GMTLS_EXT_SUPPORTED_VERSIONS:
-    case GMTLS_EXT_SUPPORTED_GROUPS:
-    case GMTLS_EXT_SIGNATURE_ALGORITHMS:
-    case GMTLS_EXT_KEY_SHARE:
-    case GMTLS_EXT_SCT:
-    case GMTLS_EXT_PSK_KEY_EXCHANGE_MODES:
-        return 1;
-    default:
-        return 0;
-    }
-}
-
-/* RFC 8446 §4.2: an extension we offered but that is not specified for this
- * message -> illegal_parameter; one we never offered -> unsupported_extension. */
-static int misplaced_ext_alert(const gmtls_conn *c, uint16_t type)
-{
-    return client_offered_ext(c, type) ? GMTLS_ALERT_ILLEGAL_PARAMETER : GMTLS_ALERT_UNSUPPORTED_EXTENSION;
-}
-
 static int offered_suite(const gmtls_config *cfg, uint16_t id)
 {
     return gmtls_list_has(cfg->suites, cfg->nsuites, id);
@@ -318,6 +283,7 @@ static int handle_hello_retry(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg,
     while (gmtls_exts_next(&exts, &e)) {
         gmtls_rd r;
         gmtls_rd_init(&r, e.data, e.len);
+        GMTLS_TRY(gmtls_ext_verdict(c, GMTLS_EXT_IN_HRR, "HelloRetryRequest", e.type));
         switch (e.type) {
         case GMTLS_EXT_SUPPORTED_VERSIONS:
             has_version = gmtls_rd_u16(&r) == GMTLS_TLS13;
@@ -336,8 +302,8 @@ static int handle_hello_retry(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg,
             break;
         }
         default:
-            return gmtls_fail(c, misplaced_ext_alert(c, e.type), "unexpected extension %u in HelloRetryRequest",
-                              e.type);
+            /* none other passes the table */
+            return gmtls_fail(c, GMTLS_ALERT_INTERNAL_ERROR, "HelloRetryRequest extension %u", e.type);
         }
     }
     if (!has_version) {
@@ -460,6 +426,7 @@ static int handle_server_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg
     while (gmtls_exts_next(&exts, &e)) {
         gmtls_rd er, v;
         gmtls_rd_init(&er, e.data, e.len);
+        GMTLS_TRY(gmtls_ext_verdict(c, GMTLS_EXT_IN_SH, "ServerHello", e.type));
         switch (e.type) {
         case GMTLS_EXT_SUPPORTED_VERSIONS:
             /* RFC 8446 §4.2.1: a version we did not offer -> illegal_parameter. */
@@ -488,10 +455,8 @@ static int handle_server_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg
             break;
         }
         default:
-            /* RFC 8446 §4.2: a recognised extension not specified for this
-             * message -> illegal_parameter; an unsolicited one ->
-             * unsupported_extension. */
-            return gmtls_fail(c, misplaced_ext_alert(c, e.type), "unexpected extension %u in ServerHello", e.type);
+            /* none other passes the table */
+            return gmtls_fail(c, GMTLS_ALERT_INTERNAL_ERROR, "ServerHello extension %u", e.type);
         }
     }
     if (!has_version) {
@@ -510,8 +475,7 @@ static int handle_server_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg
         c->kex_state2 = st;
     }
     if (group != c->kex_offered->id) {
-        return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "server key share for group 0x%04x we did not send",
-                          group);
+        return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "server key share for group 0x%04x we did not send", group);
     }
     if (c->kex_offered2 != NULL) {
         c->kex_offered2->free(c->kex_state2);
@@ -570,11 +534,9 @@ static int handle_encrypted_extensions(gmtls_conn *c, const uint8_t *msg, size_t
     while (gmtls_exts_next(&exts, &x)) {
         gmtls_rd e, l, p;
         gmtls_rd_init(&e, x.data, x.len);
+        GMTLS_TRY(gmtls_ext_verdict(c, GMTLS_EXT_IN_EE, "EncryptedExtensions", x.type));
         switch (x.type) {
         case GMTLS_EXT_ALPN: {
-            if (!c->offered_alpn) {
-                return gmtls_fail(c, GMTLS_ALERT_UNSUPPORTED_EXTENSION, "unsolicited ALPN");
-            }
             /* RFC 7301 §3.1: exactly one protocol, one the client offered. */
             GMTLS_TRY(gmtls_fail(c, gmtls_rd_vec(&e, 2, 2, 0xffff, &l), "malformed ALPN"));
             GMTLS_TRY(gmtls_fail(c, gmtls_rd_vec(&l, 1, 1, 255, &p), "malformed ALPN"));
@@ -590,14 +552,16 @@ static int handle_encrypted_extensions(gmtls_conn *c, const uint8_t *msg, size_t
                 found = gmtls_rd_left(&op) == n && memcmp(op.p, p.p, n) == 0;
             }
             if (!found) {
-                return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "server selected an ALPN protocol we did not offer");
+                return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER,
+                                  "server selected an ALPN protocol we did not offer");
             }
             memcpy(c->alpn, p.p, n);
             c->alpn[n] = '\0';
             break;
         }
         case GMTLS_EXT_SERVER_NAME:
-            if (!c->sent_sni || x.len != 0) {
+            /* RFC 6066 §3: the server's answer has an empty body. */
+            if (x.len != 0) {
                 return gmtls_fail(c, GMTLS_ALERT_UNSUPPORTED_EXTENSION, "unexpected server_name");
             }
             break;
@@ -605,8 +569,8 @@ static int handle_encrypted_extensions(gmtls_conn *c, const uint8_t *msg, size_t
             /* RFC 8446 §4.2.7: informational; may be sent in EncryptedExtensions. */
             break;
         default:
-            return gmtls_fail(c, misplaced_ext_alert(c, x.type), "extension %u not allowed in EncryptedExtensions",
-                              x.type);
+            /* none other passes the table */
+            return gmtls_fail(c, GMTLS_ALERT_INTERNAL_ERROR, "EncryptedExtensions extension %u", x.type);
         }
     }
     gmtls_transcript_add(c, msg, len);
@@ -629,6 +593,7 @@ static int handle_certificate_request(gmtls_conn *c, const uint8_t *msg, size_t 
     GMTLS_TRY(gmtls_fail(c, gmtls_exts_check(&r, &exts, &nexts), "bad CertificateRequest"));
     GMTLS_TRY(gmtls_fail(c, gmtls_rd_done(&r), "malformed CertificateRequest"));
     while (gmtls_exts_next(&exts, &x)) {
+        GMTLS_TRY(gmtls_ext_verdict(c, GMTLS_EXT_IN_CR, "CertificateRequest", x.type));
         if (x.type == GMTLS_EXT_SIGNATURE_ALGORITHMS) {
             gmtls_rd e, l;
             gmtls_rd_init(&e, x.data, x.len);

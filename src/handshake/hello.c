@@ -14,57 +14,6 @@ int gmtls_list_has(const uint16_t *list, size_t n, uint16_t v)
     return 0;
 }
 
-/* A set of 16-bit code points (extension types, groups), one bit each, so
- * that a duplicate check costs the same for a list of any length. */
-typedef struct {
-    uint64_t bits[65536 / 64];
-} u16_set;
-
-static int u16_set_add(u16_set *s, uint16_t v)
-{
-    uint64_t bit = (uint64_t)1 << (v % 64);
-    int had = (s->bits[v / 64] & bit) != 0;
-    s->bits[v / 64] |= bit;
-    return had;
-}
-
-int gmtls_exts_check(gmtls_rd *r, gmtls_rd *block, size_t *n)
-{
-    gmtls_rd all;
-    u16_set seen;
-    *n = 0;
-    GMTLS_TRY(gmtls_rd_vec(r, 2, 0, 0xffff, block));
-    memset(&seen, 0, sizeof seen);
-    all = *block;
-    while (gmtls_rd_left(&all) > 0) {
-        uint16_t type = gmtls_rd_u16(&all);
-        gmtls_rd body;
-        GMTLS_TRY(gmtls_rd_vec(&all, 2, 0, 0xffff, &body));
-        /* RFC 8446 §4.2: "There MUST NOT be more than one extension of the same
-         * type in a given extension block." */
-        if (u16_set_add(&seen, type)) {
-            return GMTLS_ALERT_ILLEGAL_PARAMETER;
-        }
-        (*n)++;
-    }
-    return gmtls_rd_done(&all);
-}
-
-int gmtls_exts_next(gmtls_rd *block, gmtls_ext *e)
-{
-    if (gmtls_rd_left(block) == 0) {
-        return 0;
-    }
-    gmtls_rd body;
-    e->type = gmtls_rd_u16(block);
-    if (gmtls_rd_vec(block, 2, 0, 0xffff, &body) != 0) {
-        return 0; /* not reached on a checked block */
-    }
-    e->data = body.p;
-    e->len = gmtls_rd_left(&body);
-    return 1;
-}
-
 const gmtls_ext *gmtls_ch_find(const gmtls_client_hello *ch, uint16_t type)
 {
     for (size_t i = 0; i < ch->nexts; i++) {
@@ -173,7 +122,7 @@ static int parse_ext(gmtls_client_hello *ch, const gmtls_ext *e, int is_last)
     case GMTLS_EXT_KEY_SHARE: {
         /* struct { KeyShareEntry client_shares<0..2^16-1>; } KeyShareClientHello; */
         gmtls_rd l;
-        u16_set seen;
+        gmtls_u16_set seen;
         GMTLS_TRY(gmtls_rd_vec(&r, 2, 0, 0xffff, &l));
         ch->has_key_share = 1;
         memset(&seen, 0, sizeof seen);
@@ -188,7 +137,7 @@ static int parse_ext(gmtls_client_hello *ch, const gmtls_ext *e, int is_last)
             GMTLS_TRY(gmtls_rd_vec(&l, 2, 1, 0xffff, &ke));
             /* RFC 8446 §4.2.8: "Clients MUST NOT offer multiple KeyShareEntry
              * values for the same group" -> illegal_parameter. */
-            if (u16_set_add(&seen, group)) {
+            if (gmtls_u16_set_add(&seen, group)) {
                 return GMTLS_ALERT_ILLEGAL_PARAMETER;
             }
             ch->shares[ch->nshares].group = group;
@@ -299,7 +248,8 @@ static int parse_ext(gmtls_client_hello *ch, const gmtls_ext *e, int is_last)
         return gmtls_rd_done(&r);
     }
     default:
-        /* RFC 8446 §4.2: unknown extensions are ignored. */
+        /* In the table, allowed in a ClientHello, but nothing gmtls uses
+         * (padding, post_handshake_auth, certificate_authorities...). */
         return 0;
     }
 }
@@ -347,6 +297,9 @@ static int ch_parse(gmtls_client_hello *ch, const uint8_t *msg, size_t len)
         ch->nexts++;
     }
     for (size_t i = 0; i < ch->nexts; i++) {
+        /* The table decides (unknown: ignored by parse_ext; misplaced:
+         * illegal_parameter). */
+        GMTLS_TRY(gmtls_ext_check(GMTLS_EXT_IN_CH, ch->exts[i].type, 1));
         GMTLS_TRY(parse_ext(ch, &ch->exts[i], i + 1 == ch->nexts));
     }
     return 0;

@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 
 #include "crypto/crypto.h"
+#include "ext/ext.h"
 #include "keysched/keysched.h"
 #include "record/record.h"
 
@@ -22,27 +23,6 @@ enum {
     GMTLS_HS_FINISHED = 20,
     GMTLS_HS_KEY_UPDATE = 24,
     GMTLS_HS_MESSAGE_HASH = 254,
-};
-
-/* Extension types. */
-enum {
-    GMTLS_EXT_SERVER_NAME = 0,
-    GMTLS_EXT_STATUS_REQUEST = 5,
-    GMTLS_EXT_SUPPORTED_GROUPS = 10,
-    GMTLS_EXT_SIGNATURE_ALGORITHMS = 13,
-    GMTLS_EXT_ALPN = 16,
-    GMTLS_EXT_SCT = 18,
-    GMTLS_EXT_PADDING = 21,
-    GMTLS_EXT_PRE_SHARED_KEY = 41,
-    GMTLS_EXT_EARLY_DATA = 42,
-    GMTLS_EXT_SUPPORTED_VERSIONS = 43,
-    GMTLS_EXT_COOKIE = 44,
-    GMTLS_EXT_PSK_KEY_EXCHANGE_MODES = 45,
-    GMTLS_EXT_CERTIFICATE_AUTHORITIES = 47,
-    GMTLS_EXT_POST_HANDSHAKE_AUTH = 49,
-    GMTLS_EXT_SIGNATURE_ALGORITHMS_CERT = 50,
-    GMTLS_EXT_KEY_SHARE = 51,
-    GMTLS_EXT_RENEGOTIATION_INFO = 0xff01,
 };
 
 #define GMTLS_TLS13 0x0304
@@ -131,13 +111,6 @@ struct gmtls_config {
     gmtls_pass_src key_pass; /* for encrypted private keys (keyfile.c) */
     char err[256];
 };
-
-/* A parsed extension, pointing into the message. */
-typedef struct {
-    uint16_t type;
-    const uint8_t *data;
-    size_t len;
-} gmtls_ext;
 
 typedef struct {
     uint16_t group;
@@ -305,6 +278,7 @@ struct gmtls_conn {
     size_t nsessions;
     int sent_sni;
     int offered_alpn;
+    int sent_cookie; /* client: our second ClientHello echoed a cookie */
 
     /* peer certificate chain */
     uint8_t *peer_der[GMTLS_MAX_CHAIN];
@@ -352,11 +326,6 @@ void gmtls_ch_free(gmtls_client_hello *ch);
 const gmtls_ext *gmtls_ch_find(const gmtls_client_hello *ch, uint16_t type);
 /* RFC 8446 §4.1.2: checks the second ClientHello against the first. */
 GMTLS_MUST_CHECK int gmtls_ch_compare(const gmtls_client_hello *ch1, const gmtls_client_hello *ch2);
-/* Reads an extension block from r and checks its framing and that no type
- * appears twice (illegal_parameter); *block reads its body, *n counts. */
-GMTLS_MUST_CHECK int gmtls_exts_check(gmtls_rd *r, gmtls_rd *block, size_t *n);
-/* The next extension of a checked block; 0 at its end. */
-int gmtls_exts_next(gmtls_rd *block, gmtls_ext *e);
 int gmtls_list_has(const uint16_t *list, size_t n, uint16_t v);
 
 /* ---------------------------------------------------------------- cert.c */
@@ -396,6 +365,17 @@ void gmtls_config_clear_key_passphrase(gmtls_config *cfg);
 GMTLS_MUST_CHECK int gmtls_server_handle(gmtls_conn *c, gmtls_buf *out, uint8_t type, const uint8_t *msg,
                                          size_t len);
 GMTLS_MUST_CHECK int gmtls_client_start(gmtls_conn *c, gmtls_buf *out);
+
+/* ---------------------------------------------------------------- src/ext/ext_verdict.c */
+
+/* Whether this client's ClientHello carried extension `type` (the requests
+ * that server messages may answer, RFC 8446 §4.2). */
+int gmtls_client_offered_ext(const gmtls_conn *c, uint16_t type);
+/* The table's verdict (src/ext) on an extension of type `type` in the peer's
+ * message msg (GMTLS_EXT_IN_*), named msgname in the log: 0 if it may be
+ * there (the caller skips types it does not read), else fails c with the
+ * table's alert. */
+GMTLS_MUST_CHECK int gmtls_ext_verdict(gmtls_conn *c, unsigned msg, const char *msgname, uint16_t type);
 GMTLS_MUST_CHECK int gmtls_client_handle(gmtls_conn *c, gmtls_buf *out, uint8_t type, const uint8_t *msg,
                                          size_t len);
 

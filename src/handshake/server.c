@@ -134,13 +134,7 @@ static int send_server_hello(gmtls_conn *c, int is_hrr, const uint8_t *share, si
         gmtls_wr_close(&w);
     }
     if (cookie != NULL) {
-        /* RFC 8446 §4.2.2: struct { opaque cookie<1..2^16-1>; } Cookie; */
-        gmtls_wr_u16(&w, GMTLS_EXT_COOKIE);
-        gmtls_wr_open(&w, 2);
-        gmtls_wr_open(&w, 2);
-        gmtls_wr_bytes(&w, cookie, cookielen);
-        gmtls_wr_close(&w);
-        gmtls_wr_close(&w);
+        gmtls_ext_write_cookie(&w, cookie, cookielen);
     }
     if (psk_index >= 0) {
         gmtls_wr_u16(&w, GMTLS_EXT_PRE_SHARED_KEY);

@@ -226,8 +226,8 @@ int gmtls_psk_accept(gmtls_conn *c, const gmtls_client_hello *ch, int *selected)
         return 0;
     }
     const gmtls_hash_alg *h = c->suite->hash;
-    int need_certs = cfg->client_auth == GMTLS_CLIENT_AUTH_REQUIRE_ANY ||
-                     cfg->client_auth == GMTLS_CLIENT_AUTH_REQUIRE_AND_VERIFY;
+    int need_certs =
+        cfg->client_auth == GMTLS_CLIENT_AUTH_REQUIRE_ANY || cfg->client_auth == GMTLS_CLIENT_AUTH_REQUIRE_AND_VERIFY;
     uint64_t now = now_seconds();
     for (size_t i = 0; i < ch->npsks && i < GMTLS_MAX_PSK_IDENTITIES; i++) {
         uint8_t *copy = malloc(ch->psks[i].id_len);
@@ -304,28 +304,22 @@ int gmtls_psk_accept(gmtls_conn *c, const gmtls_client_hello *ch, int *selected)
 int gmtls_ticket_recv(gmtls_conn *c, const uint8_t *body, size_t len)
 {
     gmtls_rd r, nonce, ticket, exts;
+    gmtls_ext x;
+    size_t nexts = 0;
     gmtls_rd_init(&r, body, len);
     uint32_t lifetime = gmtls_rd_u32(&r), age_add = gmtls_rd_u32(&r);
-    if (gmtls_rd_vec(&r, 1, 0, 255, &nonce) != 0 || gmtls_rd_vec(&r, 2, 1, 0xffff, &ticket) != 0 ||
-        gmtls_rd_vec(&r, 2, 0, 0xfffe, &exts) != 0 || gmtls_rd_done(&r) != 0) {
+    if (gmtls_rd_vec(&r, 1, 0, 255, &nonce) != 0 || gmtls_rd_vec(&r, 2, 1, 0xffff, &ticket) != 0) {
         return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "malformed NewSessionTicket");
     }
-    /* RFC 8446 §4.6.1: clients ignore unrecognized extensions, but §4.2:
-     * "There MUST NOT be more than one extension of the same type in a given
-     * extension block" -> illegal_parameter (as gmtls_exts_parse). A bitmap
-     * of the 2^16 types keeps the check linear in the block's size. */
-    uint8_t seen[8192];
-    memset(seen, 0, sizeof seen);
-    while (gmtls_rd_left(&exts) > 0) {
-        gmtls_rd eb;
-        uint16_t type = gmtls_rd_u16(&exts);
-        if (gmtls_rd_vec(&exts, 2, 0, 0xffff, &eb) != 0) {
-            return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "malformed NewSessionTicket extensions");
-        }
-        if (seen[type >> 3] & (1u << (type & 7))) {
-            return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "duplicate extension %u in NewSessionTicket", type);
-        }
-        seen[type >> 3] |= (uint8_t)(1u << (type & 7));
+    /* Extension extensions<0..2^16-2>: framing and duplicates as every block. */
+    GMTLS_TRY(gmtls_fail(c, gmtls_exts_check(&r, &exts, &nexts), "bad NewSessionTicket extensions"));
+    GMTLS_TRY(gmtls_fail(c, gmtls_rd_done(&r), "malformed NewSessionTicket"));
+    /* RFC 8446 §4.6.1: clients ignore unrecognized extensions; the table
+     * rejects a recognised one that does not belong here. early_data
+     * (max_early_data_size) is the one allowed, and unused: this client sends
+     * no early data. */
+    while (gmtls_exts_next(&exts, &x)) {
+        GMTLS_TRY(gmtls_ext_verdict(c, GMTLS_EXT_IN_NST, "NewSessionTicket", x.type));
     }
     /* RFC 8446 §4.6.1: "Servers MUST NOT use any value greater than 604800
      * seconds (7 days)"; a lifetime of 0 means discard at once. */

@@ -858,6 +858,15 @@ static void test_ch_extensions(void)
     bb_put(ext_add(&s, 0x1234), "unknown", 7);
     bb_put(ext_add(&s, 0xfafa), "", 0); /* GREASE */
     server_spec("unknown extensions are ignored", &s, PROCEEDS);
+    /* RFC 8446 §4.2: oid_filters is specified for the CertificateRequest
+     * only: recognised and misplaced -> illegal_parameter; post_handshake_auth
+     * belongs in a ClientHello and is read past. */
+    ch_default(&s, GMTLS_GROUP_X25519);
+    bb_put(ext_add(&s, GMTLS_EXT_OID_FILTERS), "\x00\x00", 2);
+    server_spec("oid_filters in ClientHello", &s, GMTLS_ALERT_ILLEGAL_PARAMETER);
+    ch_default(&s, GMTLS_GROUP_X25519);
+    bb_put(ext_add(&s, GMTLS_EXT_POST_HANDSHAKE_AUTH), "", 0);
+    server_spec("post_handshake_auth in ClientHello is read past", &s, PROCEEDS);
     ch_default(&s, GMTLS_GROUP_X25519);
     {
         bb pad = {0};
@@ -2381,6 +2390,78 @@ static void test_client_side(void)
     }
 }
 
+/* A client offering x25519 then secp256r1 and a server with secp256r1 only,
+ * in memory, after the first ClientHello went through the server: h->p.s2c
+ * holds the HelloRetryRequest record (then the CCS), *hrr the message.
+ * Returns the server's result. */
+typedef struct {
+    gmtls_config *scfg, *ccfg;
+    tt_pair p;
+} hrr_duo;
+
+static int hrr_duo_start(hrr_duo *h, bb *hrr)
+{
+    size_t z = 0, n;
+    h->scfg = tt_server_config(tt_chain("P-256"));
+    h->ccfg = tt_client_config(tt_chain("P-256"));
+    if (h->scfg == NULL || h->ccfg == NULL || gmtls_config_set_groups(h->ccfg, "x25519:secp256r1") != 0 ||
+        gmtls_config_set_groups(h->scfg, "secp256r1") != 0 || tt_pair_new(&h->p, h->ccfg, h->scfg, "localhost") != 0) {
+        abort();
+    }
+    (void)gmtls_handshake(h->p.cli, &h->p.c2s, NULL, &z);
+    n = h->p.c2s.off;
+    int rc = gmtls_handshake(h->p.srv, &h->p.s2c, h->p.c2s.base, &n);
+    h->p.c2s.off = 0;
+    bb_set(hrr, h->p.s2c.base + 5, get16(h->p.s2c.base + 3));
+    return rc;
+}
+
+static void hrr_duo_free(hrr_duo *h)
+{
+    tt_pair_free(&h->p);
+    gmtls_config_free(h->scfg);
+    gmtls_config_free(h->ccfg);
+}
+
+/* A cookie in the ServerHello that follows a HelloRetryRequest whose cookie
+ * the client echoed: RFC 8446 §4.2: "If an implementation receives an
+ * extension which it recognizes and which is not specified for the message
+ * in which it appears, it MUST abort the handshake with an
+ * "illegal_parameter" alert." (cookie: CH, HRR; without the echo it answers
+ * nothing the client sent: unsupported_extension, test_client_conformance.) */
+static void test_client_sh_cookie_after_hrr(void)
+{
+    const char *name = "client: cookie in the ServerHello after echoing one";
+    hrr_duo h;
+    tt_pair *p = &h.p;
+    size_t n, len = 0;
+    bb hrr = {0}, sh = {0}, rec = {0};
+    int rc = hrr_duo_start(&h, &hrr);
+    verdict(rc == GMTLS_ERR_WANT_READ && hrr.n > 40 && find_ext(&hrr, sh_exts_off(&hrr), GMTLS_EXT_COOKIE, &len) != 0,
+            name, "server sends HelloRetryRequest with a cookie", rc, GMTLS_ERR_WANT_READ, p->srv);
+    n = p->s2c.off;
+    rc = gmtls_handshake(p->cli, &p->c2s, p->s2c.base, &n);
+    p->s2c.off = 0;
+    verdict(rc == GMTLS_ERR_WANT_READ, name, "client sends ClientHello2", rc, GMTLS_ERR_WANT_READ, p->cli);
+    n = p->c2s.off;
+    rc = gmtls_handshake(p->srv, &p->s2c, p->c2s.base, &n);
+    p->c2s.off = 0;
+    verdict(rc == GMTLS_ERR_WANT_READ && p->s2c.off > 5 && p->s2c.base[0] == GMTLS_CT_HANDSHAKE, name,
+            "server answers with a ServerHello record", rc, GMTLS_ERR_WANT_READ, p->srv);
+    /* The ServerHello record alone, with a cookie added. */
+    bb_set(&sh, p->s2c.base + 5, get16(p->s2c.base + 3));
+    add_ext(&sh, 0, sh_exts_off(&sh), GMTLS_EXT_COOKIE, "\x00\x01\x63", 3);
+    rec_plain(&rec, GMTLS_CT_HANDSHAKE, sh.b, sh.n);
+    n = rec.n;
+    rc = gmtls_handshake(p->cli, &p->c2s, rec.b, &n);
+    expect_rc(name, p->cli, &p->c2s, rc, GMTLS_ALERT_ILLEGAL_PARAMETER);
+    expect_plain_alert_record(name, p->cli, &p->c2s, GMTLS_ALERT_ILLEGAL_PARAMETER);
+    bb_free(&hrr);
+    bb_free(&sh);
+    bb_free(&rec);
+    hrr_duo_free(&h);
+}
+
 /* HelloRetryRequest seen by the client: client offers x25519 first, the
  * server only secp256r1 (or the HRR is rewritten). */
 static void test_client_hrr(void)
@@ -2406,28 +2487,19 @@ static void test_client_hrr(void)
                                GMTLS_ALERT_ILLEGAL_PARAMETER, GMTLS_ALERT_UNSUPPORTED_EXTENSION,
                                GMTLS_ALERT_UNEXPECTED_MESSAGE};
     for (size_t i = 0; i < GMTLS_ARRAY_LEN_T(names); i++) {
-        gmtls_config *scfg = tt_server_config(tt_chain("P-256")), *ccfg = tt_client_config(tt_chain("P-256"));
-        tt_pair p;
-        size_t z = 0, n;
+        hrr_duo h;
+        tt_pair *p = &h.p;
+        size_t n;
         bb hrr = {0}, rec = {0};
-        if (gmtls_config_set_groups(ccfg, "x25519:secp256r1") != 0 || gmtls_config_set_groups(scfg, "secp256r1") != 0 ||
-            tt_pair_new(&p, ccfg, scfg, "localhost") != 0) {
-            abort();
-        }
-        int rc = gmtls_handshake(p.cli, &p.c2s, NULL, &z);
-        n = p.c2s.off;
-        rc = gmtls_handshake(p.srv, &p.s2c, p.c2s.base, &n);
-        p.c2s.off = 0;
-        /* The HRR record, then the CCS. */
-        bb_set(&hrr, p.s2c.base + 5, get16(p.s2c.base + 3));
+        int rc = hrr_duo_start(&h, &hrr);
         verdict(rc == GMTLS_ERR_WANT_READ && hrr.n > 40 && memcmp(hrr.b + 6, "\xcf\x21\xad\x74", 4) == 0, names[i],
-                "server sends HelloRetryRequest", rc, GMTLS_ERR_WANT_READ, p.srv);
+                "server sends HelloRetryRequest", rc, GMTLS_ERR_WANT_READ, p->srv);
         if (i == 0) {
-            n = p.s2c.off;
-            rc = gmtls_handshake(p.cli, &p.c2s, p.s2c.base, &n);
+            n = p->s2c.off;
+            rc = gmtls_handshake(p->cli, &p->c2s, p->s2c.base, &n);
             verdict(rc == GMTLS_ERR_WANT_READ, names[i], "client answers the first HRR", rc, GMTLS_ERR_WANT_READ,
-                    p.cli);
-            p.c2s.off = 0;
+                    p->cli);
+            p->c2s.off = 0;
         } else {
             size_t len, off = find_ext(&hrr, sh_exts_off(&hrr), GMTLS_EXT_KEY_SHARE, &len);
             if (i == 1 && off != 0) {
@@ -2443,18 +2515,16 @@ static void test_client_hrr(void)
         }
         rec_plain(&rec, GMTLS_CT_HANDSHAKE, hrr.b, hrr.n);
         n = rec.n;
-        rc = gmtls_handshake(p.cli, &p.c2s, rec.b, &n);
-        expect_rc(names[i], p.cli, &p.c2s, rc, want[i]);
+        rc = gmtls_handshake(p->cli, &p->c2s, rec.b, &n);
+        expect_rc(names[i], p->cli, &p->c2s, rc, want[i]);
         if (i == 4) {
             /* Only the alert goes out, not the second ClientHello. */
-            verdict(p.c2s.off == 7, names[i], "output is the alert record alone", (int)p.c2s.off, 7, p.cli);
+            verdict(p->c2s.off == 7, names[i], "output is the alert record alone", (int)p->c2s.off, 7, p->cli);
         }
-        expect_plain_alert_record(names[i], p.cli, &p.c2s, want[i]);
+        expect_plain_alert_record(names[i], p->cli, &p->c2s, want[i]);
         bb_free(&hrr);
         bb_free(&rec);
-        tt_pair_free(&p);
-        gmtls_config_free(scfg);
-        gmtls_config_free(ccfg);
+        hrr_duo_free(&h);
     }
 }
 
@@ -2749,7 +2819,8 @@ static void test_post_handshake(void)
         int kind; /* 0 plaintext CCS 01, 1 KeyUpdate 2, 2 KeyUpdate len 2, 3 all zeros, 4 ClientHello,
                      5 valid KeyUpdate(1), 6 Finished again, 7 plaintext handshake record,
                      8 NewSessionTicket, 9 NewSessionTicket with two early_data,
-                     10 two KeyUpdate(1), 11 33 KeyUpdate(0) */
+                     10 two KeyUpdate(1), 11 33 KeyUpdate(0),
+                     12 NewSessionTicket with key_share */
         int want;
     } cases[] = {
         /* RFC 8446 §5: a change_cipher_spec "after the peer's Finished message
@@ -2778,6 +2849,10 @@ static void test_post_handshake(void)
         /* RFC 8446 §4.2: no two extensions of one type in a block; gmtls
          * answers illegal_parameter (NewSessionTicket with two early_data). */
         {"client: NewSessionTicket with a duplicate extension", 0, 9, GMTLS_ALERT_ILLEGAL_PARAMETER},
+        /* RFC 8446 §4.2: a recognised extension not specified for the message
+         * (key_share: CH, SH, HRR) -> illegal_parameter; §4.6.1 ignores only
+         * the unrecognized ones. */
+        {"client: NewSessionTicket with key_share", 0, 12, GMTLS_ALERT_ILLEGAL_PARAMETER},
         /* RFC 8446 §4.6.3: "an implementation which receives multiple
          * KeyUpdates while it is silent [responds] with a single update". */
         {"server: two KeyUpdate(update_requested) while silent", 1, 10, 0},
@@ -2844,6 +2919,12 @@ static void test_post_handshake(void)
                        (const uint8_t *)"\x04\x00\x00\x1f\x00\x00\x00\x3c\x00\x00\x00\x01\x01\x00\x00\x01\x41"
                                         "\x00\x10\x00\x2a\x00\x04\x00\x00\x40\x00\x00\x2a\x00\x04\x00\x00\x40\x00",
                        35);
+            break;
+        case 12:
+            seal_typed(&in, d.suite, peer_secret, 0, GMTLS_CT_HANDSHAKE,
+                       (const uint8_t *)"\x04\x00\x00\x15\x00\x00\x00\x3c\x00\x00\x00\x01\x01\x00\x00\x01\x41"
+                                        "\x00\x06\x00\x33\x00\x02\x00\x1d",
+                       25);
             break;
         case 10: {
             /* The second KeyUpdate comes under the peer's next traffic secret. */
@@ -3747,8 +3828,9 @@ static void test_groups(void)
 
 /* The client: legacy_version of the ServerHello, and the cookie it echoes. */
 /* Inserts a CertificateRequest before the server's Certificate: `n` unknown
- * extensions then signature_algorithms (and, with dup, a second one). */
-static void insert_cr(bb *fl, size_t n, int dup)
+ * extensions, extension `type` with body p (if p), then signature_algorithms
+ * (and, with dup, a second one). */
+static void insert_cr_ext(bb *fl, size_t n, int dup, uint16_t type, const void *p, size_t len)
 {
     size_t m = find_msg(fl, GMTLS_HS_CERTIFICATE);
     bb cr = {0}, exts = {0};
@@ -3756,6 +3838,11 @@ static void insert_cr(bb *fl, size_t n, int dup)
         bb_u16(&exts, (unsigned)(0x3000 + i));
         bb_u16(&exts, 1);
         bb_u8(&exts, (unsigned)i);
+    }
+    if (p != NULL) {
+        bb_u16(&exts, type);
+        bb_u16(&exts, (unsigned)len);
+        bb_put(&exts, p, len);
     }
     for (int k = 0; k <= dup; k++) {
         bb_put(&exts, "\x00\x0d\x00\x04\x00\x02\x04\x03", 8);
@@ -3774,12 +3861,36 @@ static void insert_cr(bb *fl, size_t n, int dup)
 
 static void mut_cr_40_unknown(bb *fl)
 {
-    insert_cr(fl, 40, 0);
+    insert_cr_ext(fl, 40, 0, 0, NULL, 0);
 }
 
 static void mut_cr_dup(bb *fl)
 {
-    insert_cr(fl, 40, 1);
+    insert_cr_ext(fl, 40, 1, 0, NULL, 0);
+}
+
+/* key_share (CH, SH, HRR only) in a CertificateRequest. */
+static void mut_cr_key_share(bb *fl)
+{
+    insert_cr_ext(fl, 0, 0, GMTLS_EXT_KEY_SHARE, "\x00\x1d\x00\x01\x01", 5);
+}
+
+/* oid_filters (CR only): struct { OIDFilter filters<0..2^16-1>; }, empty. */
+static void mut_cr_oid_filters(bb *fl)
+{
+    insert_cr_ext(fl, 0, 0, GMTLS_EXT_OID_FILTERS, "\x00\x00", 2);
+}
+
+/* pre_shared_key (selected_identity 0) from a server the client offered no PSK. */
+static void mut_sh_psk_unoffered(bb *sh)
+{
+    add_ext(sh, 0, sh_exts_off(sh), GMTLS_EXT_PRE_SHARED_KEY, "\x00\x00", 2);
+}
+
+/* cookie (CH, HRR only) in a ServerHello. */
+static void mut_sh_cookie(bb *sh)
+{
+    add_ext(sh, 0, sh_exts_off(sh), GMTLS_EXT_COOKIE, "\x00\x01\x63", 3);
 }
 
 static void mut_sh_legacy_0300(bb *sh)
@@ -3862,24 +3973,32 @@ static void test_client_conformance(void)
                        GMTLS_ALERT_DECRYPT_ERROR);
     client_flight_case("client: CertificateRequest with 40 unknown extensions and a duplicate", mut_cr_dup,
                        GMTLS_ALERT_ILLEGAL_PARAMETER);
+    /* RFC 8446 §4.2: "If an implementation receives an extension which it
+     * recognizes and which is not specified for the message in which it
+     * appears, it MUST abort the handshake with an "illegal_parameter"
+     * alert." (key_share: CH, SH, HRR; oid_filters: CR, read past: the
+     * CertificateVerify then fails on the changed transcript.) */
+    client_flight_case("client: key_share in CertificateRequest", mut_cr_key_share, GMTLS_ALERT_ILLEGAL_PARAMETER);
+    client_flight_case("client: oid_filters in CertificateRequest (allowed)", mut_cr_oid_filters,
+                       GMTLS_ALERT_DECRYPT_ERROR);
+    /* RFC 8446 §4.2: "Implementations MUST NOT send extension responses if
+     * the remote endpoint did not send the corresponding extension requests,
+     * with the exception of the "cookie" extension in the HelloRetryRequest.
+     * Upon receiving such an extension, an endpoint MUST abort the handshake
+     * with an "unsupported_extension" alert." */
+    client_sh_case("client: pre_shared_key in ServerHello, no PSK offered", mut_sh_psk_unoffered, NULL,
+                   GMTLS_ALERT_UNSUPPORTED_EXTENSION);
+    client_sh_case("client: cookie in ServerHello", mut_sh_cookie, NULL, GMTLS_ALERT_UNSUPPORTED_EXTENSION);
     /* RFC 8446 §4.2.2: "the client MUST copy the contents of the extension
      * received in the HelloRetryRequest into a "cookie" extension in the new
      * ClientHello" - byte for byte, whatever the server put there. */
     for (int own = 0; own < 2; own++) {
         const char *name = own ? "client: echoes a foreign cookie" : "client: echoes the server's cookie";
-        gmtls_config *scfg = tt_server_config(tt_chain("P-256")), *ccfg = tt_client_config(tt_chain("P-256"));
-        tt_pair p;
-        size_t z = 0, n, len = 0;
+        hrr_duo h;
+        tt_pair *p = &h.p;
+        size_t n, len = 0;
         bb hrr = {0}, rec = {0}, ch2 = {0};
-        if (gmtls_config_set_groups(ccfg, "x25519:secp256r1") != 0 || gmtls_config_set_groups(scfg, "secp256r1") != 0 ||
-            tt_pair_new(&p, ccfg, scfg, "localhost") != 0) {
-            abort();
-        }
-        int rc = gmtls_handshake(p.cli, &p.c2s, NULL, &z);
-        n = p.c2s.off;
-        rc = gmtls_handshake(p.srv, &p.s2c, p.c2s.base, &n);
-        p.c2s.off = 0;
-        bb_set(&hrr, p.s2c.base + 5, get16(p.s2c.base + 3));
+        int rc = hrr_duo_start(&h, &hrr);
         size_t off = find_ext(&hrr, sh_exts_off(&hrr), GMTLS_EXT_COOKIE, &len);
         if (own && off != 0) {
             /* Another server's cookie: 300 bytes of its own format. */
@@ -3898,20 +4017,18 @@ static void test_client_conformance(void)
         }
         rec_plain(&rec, GMTLS_CT_HANDSHAKE, hrr.b, hrr.n);
         n = rec.n;
-        rc = gmtls_handshake(p.cli, &p.c2s, rec.b, &n);
+        rc = gmtls_handshake(p->cli, &p->c2s, rec.b, &n);
         /* The client's output: CCS, then the second ClientHello. */
-        size_t pos = p.c2s.off > 6 && p.c2s.base[0] == GMTLS_CT_CHANGE_CIPHER_SPEC ? 6 : 0;
-        bb_set(&ch2, p.c2s.base + pos + 5, p.c2s.off - pos - 5);
+        size_t pos = p->c2s.off > 6 && p->c2s.base[0] == GMTLS_CT_CHANGE_CIPHER_SPEC ? 6 : 0;
+        bb_set(&ch2, p->c2s.base + pos + 5, p->c2s.off - pos - 5);
         size_t len2 = 0, off2 = off != 0 ? find_ext(&ch2, ch_exts_off(ch2.b), GMTLS_EXT_COOKIE, &len2) : 0;
         verdict(rc == GMTLS_ERR_WANT_READ && off != 0 && off2 != 0 && len2 == len &&
                     memcmp(ch2.b + off2, hrr.b + off, len) == 0,
-                name, "cookie copied byte for byte", rc, GMTLS_ERR_WANT_READ, p.cli);
+                name, "cookie copied byte for byte", rc, GMTLS_ERR_WANT_READ, p->cli);
         bb_free(&hrr);
         bb_free(&rec);
         bb_free(&ch2);
-        tt_pair_free(&p);
-        gmtls_config_free(scfg);
-        gmtls_config_free(ccfg);
+        hrr_duo_free(&h);
     }
     client_cookie_only_hrr();
 }
@@ -4050,6 +4167,7 @@ int main(void)
     test_record_limits();
     test_client_side();
     test_client_hrr();
+    test_client_sh_cookie_after_hrr();
     test_server_second_flight();
     test_post_handshake();
     test_empty_records();

@@ -13,6 +13,7 @@ gmtls_test(psk_test handshake ${CMAKE_CURRENT_LIST_DIR}/psk_test.c)
 target_link_libraries(psk_test PRIVATE gmtls_tlstest)
 
 gmtls_test(common_test unit ${CMAKE_CURRENT_LIST_DIR}/common_test.c)
+gmtls_test(ext_table_test unit ${CMAKE_CURRENT_LIST_DIR}/ext_table_test.c)
 
 gmtls_test(hmac_test unit ${CMAKE_CURRENT_LIST_DIR}/hmac_test.c)
 gmtls_test(rng_test unit ${CMAKE_CURRENT_LIST_DIR}/rng_test.c)

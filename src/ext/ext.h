@@ -1,0 +1,97 @@
+/* src/ext/ext.h - the one table of TLS 1.3 extensions (RFC 8446 §4.2): for
+ * each type gmtls knows, its name and the messages it may appear in; one
+ * function (gmtls_ext_check) chooses the alert for an unknown, misplaced or
+ * unsolicited extension and one (gmtls_exts_check) for a duplicate, so no
+ * message handler decides them itself. */
+#ifndef GMTLS_EXT_H
+#define GMTLS_EXT_H
+
+#include "common/common.h"
+
+/* Extension types (IANA TLS ExtensionType Values). */
+enum {
+    GMTLS_EXT_SERVER_NAME = 0,
+    GMTLS_EXT_MAX_FRAGMENT_LENGTH = 1,
+    GMTLS_EXT_STATUS_REQUEST = 5,
+    GMTLS_EXT_SUPPORTED_GROUPS = 10,
+    GMTLS_EXT_SIGNATURE_ALGORITHMS = 13,
+    GMTLS_EXT_USE_SRTP = 14,
+    GMTLS_EXT_HEARTBEAT = 15,
+    GMTLS_EXT_ALPN = 16,
+    GMTLS_EXT_SCT = 18,
+    GMTLS_EXT_CLIENT_CERTIFICATE_TYPE = 19,
+    GMTLS_EXT_SERVER_CERTIFICATE_TYPE = 20,
+    GMTLS_EXT_PADDING = 21,
+    GMTLS_EXT_PRE_SHARED_KEY = 41,
+    GMTLS_EXT_EARLY_DATA = 42,
+    GMTLS_EXT_SUPPORTED_VERSIONS = 43,
+    GMTLS_EXT_COOKIE = 44,
+    GMTLS_EXT_PSK_KEY_EXCHANGE_MODES = 45,
+    GMTLS_EXT_CERTIFICATE_AUTHORITIES = 47,
+    GMTLS_EXT_OID_FILTERS = 48,
+    GMTLS_EXT_POST_HANDSHAKE_AUTH = 49,
+    GMTLS_EXT_SIGNATURE_ALGORITHMS_CERT = 50,
+    GMTLS_EXT_KEY_SHARE = 51,
+    GMTLS_EXT_RENEGOTIATION_INFO = 0xff01,
+};
+
+/* The messages of RFC 8446 §4.2's table, one bit each. */
+enum {
+    GMTLS_EXT_IN_CH = 1 << 0,  /* ClientHello */
+    GMTLS_EXT_IN_SH = 1 << 1,  /* ServerHello */
+    GMTLS_EXT_IN_HRR = 1 << 2, /* HelloRetryRequest */
+    GMTLS_EXT_IN_EE = 1 << 3,  /* EncryptedExtensions */
+    GMTLS_EXT_IN_CT = 1 << 4,  /* Certificate (a CertificateEntry) */
+    GMTLS_EXT_IN_CR = 1 << 5,  /* CertificateRequest */
+    GMTLS_EXT_IN_NST = 1 << 6, /* NewSessionTicket */
+};
+
+/* One extension of the table. */
+typedef struct {
+    uint16_t type;
+    const char *name;
+    uint8_t msgs; /* GMTLS_EXT_IN_*: the messages it may appear in */
+} gmtls_ext_desc;
+
+/* A parsed extension, pointing into the message. */
+typedef struct {
+    uint16_t type;
+    const uint8_t *data;
+    size_t len;
+} gmtls_ext;
+
+/* The table's entry for a type, NULL for a type gmtls does not know. */
+const gmtls_ext_desc *gmtls_ext_find(uint16_t type);
+/* The table's name of a type ("unknown" for others), for messages. */
+const char *gmtls_ext_name(uint16_t type);
+/* The table itself (for tests): *n entries. */
+const gmtls_ext_desc *gmtls_ext_table(size_t *n);
+
+/* The verdict on an extension of type `type` received in message `msg` (one
+ * GMTLS_EXT_IN_* bit); `offered` says whether this endpoint sent the request
+ * that the extension would answer (read only for the answering messages:
+ * ServerHello, HelloRetryRequest, EncryptedExtensions, Certificate). Returns
+ * 0 if it may be there (an unknown type passes only where it is ignored:
+ * the caller skips what it does not read), else the alert. */
+int gmtls_ext_check(unsigned msg, uint16_t type, int offered);
+
+/* A set of 16-bit code points (extension types, groups), one bit each, so
+ * that a duplicate check costs the same for a list of any length. */
+typedef struct {
+    uint64_t bits[65536 / 64];
+} gmtls_u16_set;
+
+/* Adds v; returns whether it was already there. */
+int gmtls_u16_set_add(gmtls_u16_set *s, uint16_t v);
+
+/* Reads an extension block from r and checks its framing and that no type
+ * appears twice (illegal_parameter); *block reads its body, *n counts. */
+GMTLS_MUST_CHECK int gmtls_exts_check(gmtls_rd *r, gmtls_rd *block, size_t *n);
+/* The next extension of a checked block; 0 at its end. */
+int gmtls_exts_next(gmtls_rd *block, gmtls_ext *e);
+
+/* Writers shared by both sides. */
+/* RFC 8446 §4.2.2: the cookie extension (HelloRetryRequest, ClientHello2). */
+void gmtls_ext_write_cookie(gmtls_wr *w, const uint8_t *cookie, size_t len);
+
+#endif

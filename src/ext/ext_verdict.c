@@ -1,0 +1,44 @@
+/* What a connection has offered, and the table's verdict applied to it: the
+ * message handlers (client.c, cert.c, ticket.c) call gmtls_ext_verdict for
+ * each extension they receive and act on nothing else. */
+#include "handshake/internal.h"
+
+int gmtls_client_offered_ext(const gmtls_conn *c, uint16_t type)
+{
+    switch (type) {
+    case GMTLS_EXT_SERVER_NAME:
+        return c->sent_sni;
+    case GMTLS_EXT_ALPN:
+        return c->offered_alpn;
+    case GMTLS_EXT_PRE_SHARED_KEY:
+        return c->offered_psk;
+    case GMTLS_EXT_STATUS_REQUEST:
+        return c->cfg->request_ocsp;
+    case GMTLS_EXT_COOKIE:
+        return c->sent_cookie;
+    case GMTLS_EXT_SUPPORTED_VERSIONS:
+    case GMTLS_EXT_SUPPORTED_GROUPS:
+    case GMTLS_EXT_SIGNATURE_ALGORITHMS:
+    case GMTLS_EXT_KEY_SHARE:
+    case GMTLS_EXT_SCT:
+    case GMTLS_EXT_PSK_KEY_EXCHANGE_MODES:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+int gmtls_ext_verdict(gmtls_conn *c, unsigned msg, const char *msgname, uint16_t type)
+{
+    /* A server's CertificateRequest (server.c) carries signature_algorithms
+     * and certificate_authorities, neither of them a request a client's
+     * CertificateEntry may answer: the server offered nothing there. */
+    int offered = c->is_server ? 0 : gmtls_client_offered_ext(c, type);
+    int v = gmtls_ext_check(msg, type, offered);
+    if (v == 0) {
+        return 0;
+    }
+    return gmtls_fail(c, v, "%s extension %u (%s) in %s",
+                      v == GMTLS_ALERT_UNSUPPORTED_EXTENSION ? "unsolicited" : "misplaced", type, gmtls_ext_name(type),
+                      msgname);
+}
