@@ -115,32 +115,6 @@ static inline void xor_byte(uint64_t st[25], unsigned pos, uint8_t b)
     st[pos >> 3] ^= (uint64_t)b << (8 * (pos & 7));
 }
 
-static inline uint64_t load_le64(const uint8_t *p)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    uint64_t v;
-    memcpy(&v, p, 8);
-    return v;
-#else
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--) {
-        v = v << 8 | p[i];
-    }
-    return v;
-#endif
-}
-
-static inline void store_le64(uint8_t *p, uint64_t v)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    memcpy(p, &v, 8);
-#else
-    for (int i = 0; i < 8; i++) {
-        p[i] = (uint8_t)(v >> (8 * i));
-    }
-#endif
-}
-
 void gmtls_keccak_absorb(gmtls_keccak_ctx *c, const uint8_t *in, size_t len)
 {
     while (len > 0) {

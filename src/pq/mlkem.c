@@ -469,32 +469,6 @@ void gmtls_pq_impl_reset(void)
     atomic_store_explicit(&pq_path, -1, memory_order_relaxed);
 }
 
-static inline void store_le64(uint8_t *p, uint64_t v)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    memcpy(p, &v, 8);
-#else
-    for (int i = 0; i < 8; i++) {
-        p[i] = (uint8_t)(v >> (8 * i));
-    }
-#endif
-}
-
-static inline uint64_t load_le64(const uint8_t *p)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    uint64_t v;
-    memcpy(&v, p, 8);
-    return v;
-#else
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--) {
-        v = v << 8 | p[i];
-    }
-    return v;
-#endif
-}
-
 /* Four sponges at once: lane s absorbs the one block in[s] (already padded,
  * rate bytes). m <= 4 lanes are used; the others repeat lane 0. */
 static void x4_absorb_block(uint64_t st[100], uint8_t in[4][168], unsigned rate, unsigned m)

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* ctgrind (tests/pq/ct_mlkem_test.c): marks a value derived from secrets
  * as public at the point the algorithm makes it public (rho, part of ek). */
@@ -55,5 +56,33 @@ void gmtls_mlkem_avx2_tables(const int16_t zetas[128]);
  * reads GMTLS_CPU again (tests run both). */
 const char *gmtls_pq_cpu_path(void);
 void gmtls_pq_impl_reset(void);
+
+/* Little-endian 64-bit lanes (FIPS 202 §B.1), shared by the Keccak and
+ * ML-KEM code. */
+static inline uint64_t load_le64(const uint8_t *p)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+#else
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--) {
+        v = v << 8 | p[i];
+    }
+    return v;
+#endif
+}
+
+static inline void store_le64(uint8_t *p, uint64_t v)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(p, &v, 8);
+#else
+    for (int i = 0; i < 8; i++) {
+        p[i] = (uint8_t)(v >> (8 * i));
+    }
+#endif
+}
 
 #endif
