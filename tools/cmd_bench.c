@@ -1296,8 +1296,8 @@ static void print_table(const bench_state *b)
         "resumed handshakes per second (ticket, psk_dhe_ke) of one side's CPU time",
         "record throughput, 16 KiB records, MB/s (client seals, server opens)",
         "memory per established connection, heap bytes",
-        "memory per connection mid-handshake (server: flight sent, awaiting the client Finished; client: "
-        "ClientHello sent), heap bytes",
+        ("memory per connection mid-handshake (server: flight sent, awaiting the client Finished; client: "
+         "ClientHello sent), heap bytes"),
         "time to first byte, ms, loopback TCP, a client without TCP_NODELAY (connect to first response byte)",
     };
     static const char *const sides[M_COUNT][2] = {{"server", "client"}, {"server", "client"}, {"open", "seal"},
