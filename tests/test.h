@@ -102,6 +102,21 @@ static inline long test_unhex(const char *hex, uint8_t *out, size_t cap)
     return (long)n;
 }
 
+/* malloc'd bytes of a hex string (at least 1 byte allocated); NULL and
+ * *len = 0 when hex is NULL or not hex. */
+static inline uint8_t *test_unhex_alloc(const char *hex, size_t *len)
+{
+    size_t n = hex ? strlen(hex) / 2 : 0;
+    uint8_t *p = malloc(n + 1);
+    if (p == NULL || hex == NULL || strlen(hex) % 2 != 0 || test_unhex(hex, p, n + 1) != (long)n) {
+        free(p);
+        *len = 0;
+        return NULL;
+    }
+    *len = n;
+    return p;
+}
+
 /* Path of a file under the test vectors directory (env GMTLS_VECTORS, set by CTest
  * to the repository's tests/vectors). */
 static inline const char *test_vector_path(const char *rel)

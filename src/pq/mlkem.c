@@ -570,10 +570,27 @@ static void sample_cbd2_many(poly *const *out, const uint8_t sigma[32], const ui
 
 /* ---------------------------------------------------------------- K-PKE */
 
+/* The k x k matrix A^ from rho (FIPS 203 Algorithms 13 and 14), row-major
+ * into a: entry (i, j) is SampleNTT(rho || j || i), or with transposed the
+ * entry (j, i) (rho || i || j), which encryption reads row by row. */
+static void sample_matrix(poly *a, const uint8_t rho[32], unsigned k, int transposed)
+{
+    poly *ptr[KMAX * KMAX] = {NULL};
+    uint8_t xy[2 * KMAX * KMAX] = {0};
+    for (unsigned i = 0; i < k; i++) {
+        for (unsigned j = 0; j < k; j++) {
+            ptr[i * k + j] = &a[i * k + j];
+            xy[2 * (i * k + j)] = (uint8_t)(transposed ? i : j);
+            xy[2 * (i * k + j) + 1] = (uint8_t)(transposed ? j : i);
+        }
+    }
+    sample_ntt_many(ptr, rho, xy, k * k);
+}
+
 /* K-PKE.KeyGen (Algorithm 13): ek_pke = t^ || rho, dk_pke = s^. */
 static void kpke_keygen(const params *p, uint8_t *ek, uint8_t *dkpke, const uint8_t d[32])
 {
-    uint8_t in[33], rs[64], nonces[2 * KMAX] = {0}, xy[2 * KMAX * KMAX] = {0};
+    uint8_t in[33], rs[64], nonces[2 * KMAX] = {0};
     poly s[KMAX], e[KMAX], a[KMAX * KMAX], t;
     poly *ptr[KMAX * KMAX] = {NULL};
     const unsigned k = p->k;
@@ -595,15 +612,7 @@ static void kpke_keygen(const params *p, uint8_t *ek, uint8_t *dkpke, const uint
         poly_ntt(&s[i]);
         poly_ntt(&e[i]);
     }
-    /* A^[i, j] = SampleNTT(rho || j || i) */
-    for (unsigned i = 0; i < k; i++) {
-        for (unsigned j = 0; j < k; j++) {
-            ptr[i * k + j] = &a[i * k + j];
-            xy[2 * (i * k + j)] = (uint8_t)j;
-            xy[2 * (i * k + j) + 1] = (uint8_t)i;
-        }
-    }
-    sample_ntt_many(ptr, rho, xy, k * k);
+    sample_matrix(a, rho, k, 0); /* A^[i, j] = SampleNTT(rho || j || i) */
     for (unsigned i = 0; i < k; i++) {
         /* t^[i] = sum_j A^[i, j] o s^[j] + e^[i] */
         polyvec_basemul(&t, &a[i * k], s, k);
@@ -628,7 +637,7 @@ static void kpke_encrypt(const params *p, uint8_t *ct, const poly *that, const u
 {
     poly y[KMAX], e1[KMAX], e2, a[KMAX * KMAX], u, v, mu;
     poly *ptr[KMAX * KMAX] = {NULL};
-    uint8_t nonces[2 * KMAX + 1] = {0}, xy[2 * KMAX * KMAX] = {0};
+    uint8_t nonces[2 * KMAX + 1] = {0};
     const unsigned k = p->k;
     /* y[i] = CBD(PRF(r, i)), e1[i] = CBD(PRF(r, k + i)), e2 = CBD(PRF(r, 2k)) */
     for (unsigned i = 0; i < k; i++) {
@@ -643,15 +652,7 @@ static void kpke_encrypt(const params *p, uint8_t *ct, const poly *that, const u
     for (unsigned i = 0; i < k; i++) {
         poly_ntt(&y[i]);
     }
-    /* row i of A^T: A^[j, i] = SampleNTT(rho || i || j) */
-    for (unsigned i = 0; i < k; i++) {
-        for (unsigned j = 0; j < k; j++) {
-            ptr[i * k + j] = &a[i * k + j];
-            xy[2 * (i * k + j)] = (uint8_t)i;
-            xy[2 * (i * k + j) + 1] = (uint8_t)j;
-        }
-    }
-    sample_ntt_many(ptr, rho, xy, k * k);
+    sample_matrix(a, rho, k, 1); /* row i of A^T: A^[j, i] = SampleNTT(rho || i || j) */
     /* u[i] = NTT^-1(sum_j A^[j, i] o y^[j]) + e1[i] */
     for (unsigned i = 0; i < k; i++) {
         polyvec_basemul(&u, &a[i * k], y, k);

@@ -15,19 +15,6 @@
 static int total, skipped;
 static void run_all(void);
 
-static uint8_t *unhex_alloc(const char *hex, size_t *len)
-{
-    size_t n = hex ? strlen(hex) / 2 : 0;
-    uint8_t *p = malloc(n + 1);
-    if (p == NULL || hex == NULL || strlen(hex) % 2 != 0 || test_unhex(hex, p, n + 1) != (long)n) {
-        free(p);
-        *len = 0;
-        return NULL;
-    }
-    *len = n;
-    return p;
-}
-
 /* "ML-KEM-768" -> GMTLS_MLKEM768, 0 for sets we skip */
 static gmtls_mlkem_param param_of(const char *name)
 {
@@ -90,7 +77,7 @@ static int check_decaps(gmtls_mlkem_param ps, const uint8_t *dk, size_t dkl, con
 
 #define FIELD(name)                                                                                                    \
     size_t name##_l = 0;                                                                                               \
-    uint8_t *name = unhex_alloc(json_get_str(t, #name), &name##_l)
+    uint8_t *name = test_unhex_alloc(json_get_str(t, #name), &name##_l)
 
 static void acvp_file(const char *rel)
 {
@@ -234,7 +221,7 @@ static uint8_t *cctv_get(const char *rel, const char *name, size_t *len)
     while (out == NULL && fgets(line, sizeof line, f)) {
         if (strncmp(line, name, nl) == 0 && strncmp(line + nl, " = ", 3) == 0) {
             line[strcspn(line, "\r\n")] = 0;
-            out = unhex_alloc(line + nl + 3, len);
+            out = test_unhex_alloc(line + nl + 3, len);
         }
     }
     fclose(f);
@@ -281,7 +268,7 @@ static void cctv_set(gmtls_mlkem_param ps, const char *tag)
     int rejected = 0, lines = 0;
     while (p && fgets(line, sizeof line, p)) {
         line[strcspn(line, "\r\n")] = 0;
-        uint8_t *ek = unhex_alloc(line, &ekl), ct[GMTLS_MLKEM_MAX_CT_LEN], ss[32], m[32] = {1};
+        uint8_t *ek = test_unhex_alloc(line, &ekl), ct[GMTLS_MLKEM_MAX_CT_LEN], ss[32], m[32] = {1};
         lines++;
         if (ek && ekl == gmtls_mlkem_ek_len(ps) && gmtls_mlkem_check_ek(ps, ek) != 0 &&
             gmtls_mlkem_encaps_derand(ps, ct, ss, ek, m) != 0) {

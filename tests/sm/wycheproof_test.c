@@ -7,31 +7,18 @@
 #include "sm_paths.h"
 #include "test.h"
 
-/* malloc'd bytes of a hex string (at least 1 byte allocated). */
-static uint8_t *unhex_alloc(const char *hex, size_t *len)
-{
-    size_t n = hex ? strlen(hex) / 2 : 0;
-    uint8_t *p = malloc(n + 1);
-    if (p == NULL || hex == NULL || strlen(hex) % 2 != 0 || test_unhex(hex, p, n + 1) != (long)n) {
-        free(p);
-        return NULL;
-    }
-    *len = n;
-    return p;
-}
-
 static int cases_total;
 
 /* Our verdict for one case: 1 accepted, 0 rejected. */
 static int aead_case(int ccm, const json_value *t, long tcid)
 {
     size_t kl, nl, al, ml, cl, tl;
-    uint8_t *key = unhex_alloc(json_get_str(t, "key"), &kl);
-    uint8_t *iv = unhex_alloc(json_get_str(t, "iv"), &nl);
-    uint8_t *aad = unhex_alloc(json_get_str(t, "aad"), &al);
-    uint8_t *msg = unhex_alloc(json_get_str(t, "msg"), &ml);
-    uint8_t *ct = unhex_alloc(json_get_str(t, "ct"), &cl);
-    uint8_t *tag = unhex_alloc(json_get_str(t, "tag"), &tl);
+    uint8_t *key = test_unhex_alloc(json_get_str(t, "key"), &kl);
+    uint8_t *iv = test_unhex_alloc(json_get_str(t, "iv"), &nl);
+    uint8_t *aad = test_unhex_alloc(json_get_str(t, "aad"), &al);
+    uint8_t *msg = test_unhex_alloc(json_get_str(t, "msg"), &ml);
+    uint8_t *ct = test_unhex_alloc(json_get_str(t, "ct"), &cl);
+    uint8_t *tag = test_unhex_alloc(json_get_str(t, "tag"), &tl);
     int accepted = 0;
     if (!key || !iv || !aad || !msg || !ct || !tag || kl != 16) {
         fprintf(stderr, "  tcId %ld: malformed case\n", tcid);
@@ -97,9 +84,9 @@ out:
 static int mac_case(const json_value *t, size_t tagbits, long tcid)
 {
     size_t kl, ml, tl;
-    uint8_t *key = unhex_alloc(json_get_str(t, "key"), &kl);
-    uint8_t *msg = unhex_alloc(json_get_str(t, "msg"), &ml);
-    uint8_t *tag = unhex_alloc(json_get_str(t, "tag"), &tl);
+    uint8_t *key = test_unhex_alloc(json_get_str(t, "key"), &kl);
+    uint8_t *msg = test_unhex_alloc(json_get_str(t, "msg"), &ml);
+    uint8_t *tag = test_unhex_alloc(json_get_str(t, "tag"), &tl);
     int accepted = 0;
     if (!key || !msg || !tag) {
         fprintf(stderr, "  tcId %ld: malformed case\n", tcid);
