@@ -169,8 +169,14 @@ static void bad_client_share(const char *groups, uint16_t group, size_t len, siz
     size_t at = find_share(&p.c2s, group, len);
     CHECK(at > 0);
     if (at > 0) {
-        p.c2s.base[at + 4 + where] = byte0;
-        p.c2s.base[at + 4 + where + 1] |= byte1_or;
+        uint8_t *b = p.c2s.base + at + 4 + where, old0 = b[0], old1 = b[1];
+        b[0] = byte0;
+        b[1] |= byte1_or;
+        if (b[0] == old0 && b[1] == old1) {
+            /* the random share already held these bits (about 1 in 512 for
+             * the EC coordinates): change it anyway, or the share is valid */
+            b[0] ^= 0x01;
+        }
         n = p.c2s.off;
         CHECK_ERR(gmtls_handshake(p.srv, &p.s2c, p.c2s.base, &n), GMTLS_ALERT_ILLEGAL_PARAMETER);
         static const uint8_t alert[] = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x2f};
