@@ -197,6 +197,12 @@ int gmtls_config_add_ca_mem(gmtls_config *cfg, const char *pem, size_t len);
 void gmtls_config_set_verify_peer(gmtls_config *cfg, int on);
 /** Fixed verification time (seconds since the epoch; 0 = now), for tests. */
 void gmtls_config_set_verify_time(gmtls_config *cfg, int64_t t);
+/** The wall clock the connections of cfg read (as Go's tls.Config.Time):
+ * now(arg) returns milliseconds since the epoch. It dates and ages session
+ * tickets, HelloRetryRequest cookies and 0-RTT, and is the certificate
+ * verification time unless gmtls_config_set_verify_time fixed one. NULL
+ * restores the system clock (CLOCK_REALTIME). */
+void gmtls_config_set_clock(gmtls_config *cfg, uint64_t (*now)(void *arg), void *arg);
 
 /** Server: client authentication, the five modes of the reference. */
 typedef enum {

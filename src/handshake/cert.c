@@ -306,6 +306,8 @@ static int run_verify(gmtls_conn *c, X509 *leaf, STACK_OF(X509) * chain, const c
     X509_STORE_CTX_set_purpose(ctx, c->is_server ? X509_PURPOSE_SSL_CLIENT : X509_PURPOSE_SSL_SERVER);
     if (c->cfg->verify_time != 0) {
         X509_VERIFY_PARAM_set_time(vp, (time_t)c->cfg->verify_time);
+    } else if (c->cfg->clock != NULL) {
+        X509_VERIFY_PARAM_set_time(vp, (time_t)(gmtls_now_ms(c) / 1000));
     }
     if (host != NULL && host[0] != '\0') {
         if (X509_VERIFY_PARAM_set1_ip_asc(vp, host) != 1) {

@@ -493,6 +493,12 @@ void gmtls_config_set_verify_time(gmtls_config *cfg, int64_t t)
     cfg->verify_time = t;
 }
 
+void gmtls_config_set_clock(gmtls_config *cfg, uint64_t (*now)(void *arg), void *arg)
+{
+    cfg->clock = now;
+    cfg->clock_arg = now != NULL ? arg : NULL;
+}
+
 void gmtls_config_set_client_auth(gmtls_config *cfg, gmtls_client_auth mode)
 {
     cfg->client_auth = mode;

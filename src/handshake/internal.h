@@ -92,6 +92,8 @@ struct gmtls_config {
     size_t ca_names_len;
     int verify_peer;
     int64_t verify_time;
+    uint64_t (*clock)(void *arg); /* ms since the epoch; NULL = CLOCK_REALTIME */
+    void *clock_arg;
     gmtls_client_auth client_auth;
     gmtls_sm2_id_mode sm2_id_mode;
     gmtls_keylog_fn *keylog;

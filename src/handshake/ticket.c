@@ -19,11 +19,6 @@ void gmtls_session_clear(gmtls_session *s)
     gmtls_wipe(s, sizeof(*s));
 }
 
-static uint64_t now_seconds(void)
-{
-    return (uint64_t)time(NULL);
-}
-
 /* ------------------------------------------------------------ server */
 
 /* Session state: version | suite | created | lifetime | age_add | psk<1> |
@@ -106,7 +101,7 @@ int gmtls_ticket_send(gmtls_conn *c, gmtls_buf *out)
             gmtls_wr_init(&w, &st);
             gmtls_wr_u8(&w, STATE_VERSION);
             gmtls_wr_u16(&w, c->suite->id);
-            gmtls_wr_uint(&w, now_seconds(), 8);
+            gmtls_wr_uint(&w, gmtls_now_ms(c) / 1000, 8);
             gmtls_wr_u32(&w, cfg->ticket_lifetime);
             gmtls_wr_u32(&w, age_add);
             gmtls_wr_open(&w, 1);
@@ -228,7 +223,7 @@ int gmtls_psk_accept(gmtls_conn *c, const gmtls_client_hello *ch, int *selected)
     const gmtls_hash_alg *h = c->suite->hash;
     int need_certs =
         cfg->client_auth == GMTLS_CLIENT_AUTH_REQUIRE_ANY || cfg->client_auth == GMTLS_CLIENT_AUTH_REQUIRE_AND_VERIFY;
-    uint64_t now = now_seconds();
+    uint64_t now = gmtls_now_ms(c) / 1000;
     for (size_t i = 0; i < ch->npsks && i < GMTLS_MAX_PSK_IDENTITIES; i++) {
         uint8_t *copy = malloc(ch->psks[i].id_len);
         if (copy == NULL) {

@@ -179,6 +179,11 @@ static int serve(gmtls_config *scfg, const uint8_t *msg, size_t len, int *resume
     return rc;
 }
 
+static uint64_t test_clock(void *arg)
+{
+    return *(const uint64_t *)arg;
+}
+
 int main(void)
 {
     const test_chain *chain = tt_chain("P-256");
@@ -283,14 +288,23 @@ int main(void)
     CHECK_ERR(serve(a, ch, chlen, &resumed), GMTLS_ERR_WANT_READ);
     CHECK(!resumed); /* a ticket under k2 means nothing to a server with k1 only */
 
-    /* An expired ticket (lifetime 1 s) is skipped. */
+    /* An expired ticket (lifetime 1 s) is skipped. The server reads a clock
+     * the test moves (gmtls_config_set_clock), not the wall clock: a sleep
+     * against time(2) failed once on a machine whose clock did not advance
+     * with the sleep. */
+    uint64_t clock_ms = 1700000000000ull;
+    gmtls_config_set_clock(a, test_clock, &clock_ms);
     gmtls_config_set_tickets(a, 1, 1);
     session se;
     CHECK_OK(get_session(ccfg, a, &se));
     chlen = client_hello(ccfg, &se, ch, sizeof ch);
+    clock_ms += 1000; /* age 1 s = lifetime: still valid */
     CHECK_ERR(serve(a, ch, chlen, &resumed), GMTLS_ERR_WANT_READ);
     CHECK(resumed);
-    sleep(2);
+    clock_ms += 1000; /* age 2 s */
+    CHECK_ERR(serve(a, ch, chlen, &resumed), GMTLS_ERR_WANT_READ);
+    CHECK(!resumed);
+    clock_ms -= 120000; /* issued two minutes in the future: refused too */
     CHECK_ERR(serve(a, ch, chlen, &resumed), GMTLS_ERR_WANT_READ);
     CHECK(!resumed);
 
