@@ -172,6 +172,19 @@ int gmtls_config_set_scts(gmtls_config *cfg, const uint8_t *list, size_t len);
  *  extension is sent only when asked for, since some servers (GmSSL 3.x)
  *  abort on it. */
 void gmtls_config_set_request_ocsp(gmtls_config *cfg, int on);
+/** Middlebox compatibility mode (RFC 8446 §D.4), as OpenSSL's
+ *  SSL_OP_ENABLE_MIDDLEBOX_COMPAT and BoringSSL (always on there): the
+ *  client sends its dummy change_cipher_spec immediately before its second
+ *  flight whatever the server does, which after a HelloRetryRequest is
+ *  before the second ClientHello; the server sends its own right after its
+ *  first handshake message, the HelloRetryRequest included, whatever session
+ *  ID the client sent. Default off, because GmSSL 3.x (RFC 8998's reference)
+ *  rejects both CCS records before a second ClientHello: its server after a
+ *  client's HelloRetryRequest answer, its client after a HelloRetryRequest.
+ *  Off, the client sends its CCS before its encrypted flight when the server
+ *  sent one, and the server after a HelloRetryRequest only to a client that
+ *  sent a session ID, and after the ServerHello always. */
+void gmtls_config_set_middlebox_compat(gmtls_config *cfg, int on);
 
 /** Colon-separated IANA names, in preference order (server preference on
  *  the server). Common OpenSSL aliases are accepted (X25519, P-256, P-384,
@@ -244,8 +257,10 @@ void gmtls_config_set_select_cert(gmtls_config *cfg, gmtls_select_cert_fn *fn, v
 
 /** Runs after the peer's certificate was processed (and verified, where the
  *  mode verifies), with the connection's state readable through the
- *  gmtls_conn_* getters. Return 0 to continue, non-zero to abort with
- *  bad_certificate. */
+ *  gmtls_conn_* getters. Return 0 to continue; to abort, a fatal alert
+ *  number (GMTLS_ALERT_*, 10..255, e.g. GMTLS_ALERT_CERTIFICATE_UNKNOWN or
+ *  GMTLS_ALERT_HANDSHAKE_FAILURE) to send that alert, or any other non-zero
+ *  value for bad_certificate. */
 typedef int gmtls_verify_conn_fn(void *ctx, const gmtls_conn *conn);
 void gmtls_config_set_verify_connection(gmtls_config *cfg, gmtls_verify_conn_fn *fn, void *ctx);
 

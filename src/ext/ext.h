@@ -113,9 +113,11 @@ typedef struct {
 /* Adds v; returns whether it was already there. */
 int gmtls_u16_set_add(gmtls_u16_set *s, uint16_t v);
 
-/* Reads an extension block from r and checks its framing and that no type
- * appears twice (illegal_parameter); *block reads its body, *n counts. */
-GMTLS_MUST_CHECK int gmtls_exts_check(gmtls_rd *r, gmtls_rd *block, size_t *n);
+/* Reads the extension block of message msg (one GMTLS_EXT_IN_* bit) from r
+ * and checks its framing (decode_error) and that no type appears twice
+ * (decode_error in a ClientHello or EncryptedExtensions, illegal_parameter in
+ * the others); *block reads its body, *n counts. */
+GMTLS_MUST_CHECK int gmtls_exts_check(unsigned msg, gmtls_rd *r, gmtls_rd *block, size_t *n);
 /* The next extension of a checked block; 0 at its end. */
 int gmtls_exts_next(gmtls_rd *block, gmtls_ext *e);
 

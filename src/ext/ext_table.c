@@ -232,7 +232,7 @@ int gmtls_u16_set_add(gmtls_u16_set *s, uint16_t v)
     return had;
 }
 
-int gmtls_exts_check(gmtls_rd *r, gmtls_rd *block, size_t *n)
+int gmtls_exts_check(unsigned msg, gmtls_rd *r, gmtls_rd *block, size_t *n)
 {
     gmtls_rd all;
     gmtls_u16_set seen;
@@ -245,10 +245,12 @@ int gmtls_exts_check(gmtls_rd *r, gmtls_rd *block, size_t *n)
         gmtls_rd body;
         GMTLS_TRY(gmtls_rd_vec(&all, 2, 0, 0xffff, &body));
         /* RFC 8446 §4.2: "There MUST NOT be more than one extension of the same
-         * type in a given extension block." -> illegal_parameter, in every
-         * message, known type or not. */
+         * type in a given extension block." The RFC names no alert; gmtls
+         * takes BoringSSL's, known type or not: decode_error in the
+         * ClientHello and EncryptedExtensions (the block does not decode into
+         * a set of extensions), illegal_parameter in the others. */
         if (gmtls_u16_set_add(&seen, type)) {
-            return GMTLS_ALERT_ILLEGAL_PARAMETER;
+            return (msg & (CH | EE)) != 0 ? GMTLS_ALERT_DECODE_ERROR : GMTLS_ALERT_ILLEGAL_PARAMETER;
         }
         (*n)++;
     }

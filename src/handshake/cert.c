@@ -109,6 +109,20 @@ void gmtls_cert_dispose(gmtls_cert *cert)
 
 /* ------------------------------------------------------------ Certificate */
 
+int gmtls_verify_conn_run(gmtls_conn *c)
+{
+    int r = c->cfg->verify_conn != NULL ? c->cfg->verify_conn(c->cfg->verify_conn_ctx, c) : 0;
+    if (r == 0) {
+        return 0;
+    }
+    /* RFC 8446 §6.2 leaves the alert for a peer the application rejects to
+     * the implementation: the callback may name it (as BoringSSL's
+     * callbacks do: certificate_unknown from a custom verify callback,
+     * handshake_failure from the X.509 one); else bad_certificate. */
+    int alert = r >= 10 && r <= 255 ? r : GMTLS_ALERT_BAD_CERTIFICATE;
+    return gmtls_fail(c, alert, "connection rejected by the verify callback");
+}
+
 int gmtls_cert_msg_build(gmtls_conn *c, const gmtls_cert *cert, const uint8_t *ctx, size_t ctxlen, int with_ocsp,
                          int with_scts)
 {
@@ -182,7 +196,8 @@ int gmtls_cert_msg_parse(gmtls_conn *c, const uint8_t *body, size_t len, const u
         size_t index = c->npeer++; /* owned by c from here on, whatever follows */
         gmtls_rd block;
         size_t ne = 0;
-        GMTLS_TRY(gmtls_fail(c, gmtls_exts_check(&list, &block, &ne), "bad CertificateEntry extensions"));
+        GMTLS_TRY(
+            gmtls_fail(c, gmtls_exts_check(GMTLS_EXT_IN_CT, &list, &block, &ne), "bad CertificateEntry extensions"));
         /* RFC 8446 §4.4.2: the extensions "MUST correspond to ones from the
          * ClientHello message" (or, from a client, the CertificateRequest):
          * the table decides what passes, which is status_request and SCT,
@@ -198,7 +213,10 @@ int gmtls_cert_msg_parse(gmtls_conn *c, const uint8_t *body, size_t len, const u
     X509 *leaf = d2i_X509(NULL, &p, (long)c->peer_derlen[0]);
     if (leaf == NULL || p != c->peer_der[0] + c->peer_derlen[0]) {
         X509_free(leaf);
-        return gmtls_fail(c, GMTLS_ALERT_BAD_CERTIFICATE, "peer certificate does not parse");
+        /* RFC 8446 §6.2 leaves the alert open (bad_certificate: "corrupt";
+         * decode_error: a field "out of the specified range"): decode_error,
+         * as BoringSSL. */
+        return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "peer certificate does not parse");
     }
     set_subject(c, leaf);
     c->peer_leaf = leaf; /* kept for chain verification */

@@ -259,6 +259,11 @@ void gmtls_config_set_request_ocsp(gmtls_config *cfg, int on)
     cfg->request_ocsp = on != 0;
 }
 
+void gmtls_config_set_middlebox_compat(gmtls_config *cfg, int on)
+{
+    cfg->middlebox_compat = on != 0;
+}
+
 /* ------------------------------------------------------------ lists */
 
 typedef int (*lookup_fn)(const char *name, uint16_t *id);

@@ -24,6 +24,16 @@ const gmtls_ext *gmtls_ch_find(const gmtls_client_hello *ch, uint16_t type)
     return NULL;
 }
 
+int gmtls_ch_offers_suite(const gmtls_client_hello *ch, uint16_t id)
+{
+    for (size_t i = 0; i + 1 < ch->suites_len; i += 2) {
+        if ((uint16_t)(ch->suites[i] << 8 | ch->suites[i + 1]) == id) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 void gmtls_ch_free(gmtls_client_hello *ch)
 {
     free(ch->exts);
@@ -75,7 +85,7 @@ static int ch_parse(gmtls_client_hello *ch, const uint8_t *msg, size_t len)
     }
     gmtls_rd block;
     size_t n = 0;
-    GMTLS_TRY(gmtls_exts_check(&r, &block, &n));
+    GMTLS_TRY(gmtls_exts_check(GMTLS_EXT_IN_CH, &r, &block, &n));
     GMTLS_TRY(gmtls_rd_done(&r));
     ch->exts = ch_alloc(n, sizeof ch->exts[0]);
     if (ch->exts == NULL) {

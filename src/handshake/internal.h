@@ -110,6 +110,7 @@ struct gmtls_config {
     uint64_t key_update_records;
     int strict_sm;
     int request_ocsp; /* client: send status_request (gmtls_config_set_request_ocsp) */
+    int middlebox_compat;    /* RFC 8446 §D.4 CCS always (gmtls_config_set_middlebox_compat) */
     gmtls_pass_src key_pass; /* for encrypted private keys (keyfile.c) */
     char err[256];
 };
@@ -360,6 +361,8 @@ const char *gmtls_sm2_sign_id(const gmtls_conn *c, size_t *len);
 GMTLS_MUST_CHECK int gmtls_ch_parse(gmtls_client_hello *ch, const uint8_t *msg, size_t len);
 void gmtls_ch_free(gmtls_client_hello *ch);
 const gmtls_ext *gmtls_ch_find(const gmtls_client_hello *ch, uint16_t type);
+/* Whether the ClientHello's cipher_suites list id. */
+int gmtls_ch_offers_suite(const gmtls_client_hello *ch, uint16_t id);
 /* RFC 8446 §4.1.2: checks the second ClientHello against the first. */
 GMTLS_MUST_CHECK int gmtls_ch_compare(const gmtls_client_hello *ch1, const gmtls_client_hello *ch2);
 int gmtls_list_has(const uint16_t *list, size_t n, uint16_t v);
@@ -372,6 +375,8 @@ GMTLS_MUST_CHECK int gmtls_cert_msg_build(gmtls_conn *c, const gmtls_cert *cert,
 /* Parses a Certificate message body into the peer chain; empty -> *empty = 1. */
 GMTLS_MUST_CHECK int gmtls_cert_msg_parse(gmtls_conn *c, const uint8_t *body, size_t len, const uint8_t *ctx,
                                           size_t ctxlen, int *empty);
+/* Runs the application's verify_conn callback; fails with its alert. */
+GMTLS_MUST_CHECK int gmtls_verify_conn_run(gmtls_conn *c);
 /* Verifies the peer chain against the CA store (and host name for a client). */
 GMTLS_MUST_CHECK int gmtls_cert_verify_chain(gmtls_conn *c, const char *host);
 /* Builds / checks CertificateVerify (RFC 8446 §4.4.3). */

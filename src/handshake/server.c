@@ -16,12 +16,7 @@ const uint8_t gmtls_hrr_random[32] = {0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 
 
 static int client_offers_suite(const gmtls_client_hello *ch, uint16_t id)
 {
-    for (size_t i = 0; i + 1 < ch->suites_len; i += 2) {
-        if ((uint16_t)(ch->suites[i] << 8 | ch->suites[i + 1]) == id) {
-            return 1;
-        }
-    }
-    return 0;
+    return gmtls_ch_offers_suite(ch, id);
 }
 
 /* The client's most preferred suite that we know, or NULL. */
@@ -93,13 +88,21 @@ static const gmtls_key_share *find_share(const gmtls_client_hello *ch, uint16_t 
     return NULL;
 }
 
-/* RFC 8446 §D.4: "if the client sends a non-empty session ID, the server MUST
- * send the change_cipher_spec" right after its first handshake message. An
- * empty session ID means the client is not in compatibility mode: no CCS
- * then (GmSSL's client fails on one after a HelloRetryRequest). */
-static int send_compat_ccs(gmtls_conn *c, gmtls_buf *out)
+/* RFC 8446 §D.4: "The server sends a dummy change_cipher_spec record
+ * immediately after its first handshake message. This may either be after a
+ * ServerHello or a HelloRetryRequest", and "if the client sends a non-empty
+ * session ID, the server MUST send the change_cipher_spec". After a
+ * HelloRetryRequest: to a client with a session ID, or in
+ * gmtls_config_set_middlebox_compat mode (GmSSL's client, which sends none,
+ * fails on a CCS there). After the ServerHello: always, once (every TLS 1.3
+ * client drops it, RFC 8446 §5: "MUST simply drop it"; GmSSL's client skips
+ * it there; BoringSSL's expects it even for an empty session ID). */
+static int send_compat_ccs(gmtls_conn *c, gmtls_buf *out, int is_hrr)
 {
-    return c->session_id_len > 0 ? gmtls_send_ccs(c, out) : 0;
+    if (is_hrr && c->session_id_len == 0 && !c->cfg->middlebox_compat) {
+        return 0;
+    }
+    return gmtls_send_ccs(c, out);
 }
 
 /* ServerHello / HelloRetryRequest (RFC 8446 §4.1.3, §4.1.4). */
@@ -144,7 +147,7 @@ static int do_hello_retry(gmtls_conn *c, gmtls_buf *out, const gmtls_client_hell
     GMTLS_TRY(gmtls_cookie_make(c, h, hl, cookie, &cookielen));
     GMTLS_TRY(send_server_hello(c, 1, NULL, 0, -1, cookie, cookielen));
     GMTLS_TRY(gmtls_hs_flush(c, out));
-    GMTLS_TRY(send_compat_ccs(c, out));
+    GMTLS_TRY(send_compat_ccs(c, out, 1));
     free(c->ch1);
     c->ch1 = malloc(ch->msglen);
     if (c->ch1 == NULL) {
@@ -262,10 +265,7 @@ static int request_client_cert(const gmtls_conn *c)
 
 static int run_verify_connection(gmtls_conn *c)
 {
-    if (c->cfg->verify_conn != NULL && c->cfg->verify_conn(c->cfg->verify_conn_ctx, c) != 0) {
-        return gmtls_fail(c, GMTLS_ALERT_BAD_CERTIFICATE, "connection rejected by the verify callback");
-    }
-    return 0;
+    return gmtls_verify_conn_run(c);
 }
 
 static int process_client_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_client_hello *ch)
@@ -417,7 +417,7 @@ static int process_client_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_clien
         rc = gmtls_hs_flush(c, out);
     }
     if (rc == 0) {
-        rc = send_compat_ccs(c, out);
+        rc = send_compat_ccs(c, out, 0);
     }
     uint8_t th[GMTLS_MAX_HASH_LEN];
     if (rc == 0) {

@@ -236,13 +236,16 @@ int gmtls_psk_accept(gmtls_conn *c, const gmtls_client_hello *ch, int *selected)
         int usable = open_ticket(cfg, copy, ch->psks[i].id_len, &st, &stlen) == 0 && parse_state(st, stlen, &s) == 0;
         /* Skip expired tickets (lifetime, and never beyond 7 days), tickets of
          * a suite with another hash, and tickets whose client-certificate
-         * presence does not fit the current client-auth mode. */
+         * presence does not fit the current client-auth mode. RFC 8446 §4.6.1
+         * lets a ticket resume "with a cipher suite that has the same KDF hash
+         * algorithm"; as BoringSSL, gmtls declines a ticket whose own suite
+         * the client no longer offers (a full handshake follows). */
         if (usable) {
             const gmtls_suite *ps = gmtls_suite_by_id(s.suite);
             usable = s.created <= now + 60 && now - s.created <= s.lifetime &&
                      now - s.created <= GMTLS_MAX_TICKET_LIFETIME && ps != NULL && ps->hash == h &&
-                     s.psk_len == h->digest_len && !(need_certs && s.ncerts == 0) &&
-                     !(s.ncerts > 0 && cfg->client_auth == GMTLS_CLIENT_AUTH_NONE);
+                     gmtls_ch_offers_suite(ch, s.suite) && s.psk_len == h->digest_len &&
+                     !(need_certs && s.ncerts == 0) && !(s.ncerts > 0 && cfg->client_auth == GMTLS_CLIENT_AUTH_NONE);
         }
         if (!usable) {
             gmtls_wipe(copy, ch->psks[i].id_len);
@@ -306,7 +309,7 @@ int gmtls_ticket_recv(gmtls_conn *c, const uint8_t *body, size_t len)
         return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "malformed NewSessionTicket");
     }
     /* Extension extensions<0..2^16-2>: framing and duplicates as every block. */
-    GMTLS_TRY(gmtls_fail(c, gmtls_exts_check(&r, &exts, &nexts), "bad NewSessionTicket extensions"));
+    GMTLS_TRY(gmtls_fail(c, gmtls_exts_check(GMTLS_EXT_IN_NST, &r, &exts, &nexts), "bad NewSessionTicket extensions"));
     GMTLS_TRY(gmtls_fail(c, gmtls_rd_done(&r), "malformed NewSessionTicket"));
     /* RFC 8446 §4.6.1: clients ignore unrecognized extensions; the table
      * rejects a recognised one that does not belong here. early_data

@@ -48,7 +48,7 @@ typedef struct {
     int min_version, max_version, expect_version;
     int expect_hrr, expect_no_hrr, expect_session_miss, expect_no_session;
     int shim_writes_first, shim_shuts_down, check_close_notify;
-    int verify_peer, verify_fail, require_any_client_cert;
+    int verify_peer, verify_fail, custom_verify, require_any_client_cert;
     int export_keying_material, use_export_context;
     const char *export_label, *export_context;
     int key_update, send_alert, no_ticket, no_op_extra_handshake;
@@ -188,7 +188,8 @@ static const flag_def g_flags[] = {
      * turn off versions gmtls does not have; the renegotiation modes only
      * concern TLS 1.2; -server-preference is what a gmtls server always does;
      * the early and DDoS callbacks are BoringSSL hooks that accept; the
-     * custom verify callback is what this shim always installs (on_verify);
+     * verify callback is always on_verify (-use-custom-verify-callback only
+     * chooses its alert);
      * the old client certificate callback hands over the same certificate;
      * a gmtls client never offers early data; a gmtls server without -select-alpn
      * declines ALPN. */
@@ -206,7 +207,7 @@ static const flag_def g_flags[] = {
     {"-server-preference", F_IGNORE_BOOL, 0, 0},
     {"-use-early-callback", F_IGNORE_BOOL, 0, 0},
     {"-install-ddos-callback", F_IGNORE_BOOL, 0, 0},
-    {"-use-custom-verify-callback", F_IGNORE_BOOL, 0, 0},
+    B("-use-custom-verify-callback", custom_verify),
     {"-use-old-client-cert-callback", F_IGNORE_BOOL, 0, 0},
     {"-expect-no-offer-early-data", F_IGNORE_BOOL, 0, 0},
     {"-decline-alpn", F_IGNORE_BOOL, 0, 0},
@@ -546,7 +547,13 @@ static int on_verify(void *ctx, const gmtls_conn *conn)
     const cb_state *st = ctx;
     /* A resumed handshake carries no certificate: bssl_shim's callback only
      * runs (and fails with -verify-fail) on full handshakes. */
-    return st->cs->verify_fail && !gmtls_conn_is_resumed(conn) ? 1 : 0;
+    if (!st->cs->verify_fail || gmtls_conn_is_resumed(conn)) {
+        return 0;
+    }
+    /* BoringSSL's alerts when the application rejects the peer: its custom
+     * verify callback (ssl_verify_invalid) sends certificate_unknown, its
+     * X.509 verify callback handshake_failure. */
+    return st->cs->custom_verify ? GMTLS_ALERT_CERTIFICATE_UNKNOWN : GMTLS_ALERT_HANDSHAKE_FAILURE;
 }
 
 static int on_select_cert(void *ctx, const gmtls_client_hello_info *info)
@@ -996,6 +1003,11 @@ static gmtls_config *make_config(const conn_settings *cs, cb_state *st)
          * fails with -verify-fail): no chain or name verification. */
         gmtls_config_set_verify_peer(cfg, 0);
     }
+    /* BoringSSL is always in middlebox compatibility mode (RFC 8446 §D.4:
+     * CCS before the second ClientHello, after a HelloRetryRequest whatever
+     * the session ID), and the runner expects it; gmtls's default is off for
+     * GmSSL's sake (include/gmtls.h). */
+    gmtls_config_set_middlebox_compat(cfg, 1);
     gmtls_config_set_verify_connection(cfg, on_verify, st);
     return cfg;
 }

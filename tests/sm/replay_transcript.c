@@ -942,7 +942,7 @@ static int parse_exts(gmtls_rd *r, gmtls_ext *ext, size_t cap, size_t *n)
 {
     gmtls_rd block;
     size_t count = 0;
-    int rc = gmtls_exts_check(r, &block, &count);
+    int rc = gmtls_exts_check(GMTLS_EXT_IN_CH, r, &block, &count);
     if (rc != 0 || count > cap) {
         return rc != 0 ? rc : GMTLS_ALERT_DECODE_ERROR;
     }

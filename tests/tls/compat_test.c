@@ -220,8 +220,11 @@ static void test_one_message_per_record(int client_auth)
     cfgs_free(&c);
 }
 
-/* The server sends its dummy CCS only to a client in compatibility mode
- * (non-empty legacy_session_id), after ServerHello or HelloRetryRequest. */
+/* RFC 8446 §D.4: "The server sends a dummy change_cipher_spec record
+ * immediately after its first handshake message": after a HelloRetryRequest
+ * only to a client in compatibility mode (non-empty legacy_session_id;
+ * GmSSL's client, which sends none, fails on one there), after a ServerHello
+ * always (BoringSSL's client expects it even for an empty session ID). */
 static void test_server_ccs(int hrr, int empty_sid)
 {
     cfgs c;
@@ -240,7 +243,7 @@ static void test_server_ccs(int hrr, int empty_sid)
     shape s;
     (void)walk(p.s2c.base, p.s2c.off, NULL, NULL, &s); /* stops at the first protected record */
     CHECK(s.n >= 1 && s.type[0] == GMTLS_CT_HANDSHAKE && s.msg[0] == GMTLS_HS_SERVER_HELLO);
-    if (empty_sid) {
+    if (empty_sid && hrr) {
         CHECK(s.n == 1 || s.type[1] != GMTLS_CT_CHANGE_CIPHER_SPEC);
     } else {
         CHECK(s.n >= 2 && s.type[1] == GMTLS_CT_CHANGE_CIPHER_SPEC);
@@ -261,29 +264,67 @@ static void test_server_ccs(int hrr, int empty_sid)
     cfgs_free(&c);
 }
 
-/* The client answers a server CCS with one of its own before its encrypted
- * flight, sends none to a server that sent none, and never sends one before a
- * second ClientHello. */
-static void test_client_ccs(int server_sends_ccs, int hrr)
+/* In middlebox compatibility mode the server sends its CCS right after its
+ * first handshake message even to a client without a session ID: after the
+ * HelloRetryRequest too. */
+static void test_server_ccs_compat(int hrr)
 {
     cfgs c;
     cfgs_new(&c, 0);
     if (hrr) {
         CHECK_OK(gmtls_config_set_groups(c.scfg, "secp256r1"));
     }
+    gmtls_config_set_middlebox_compat(c.scfg, 1);
     tt_pair p;
     shape s;
     CHECK_OK(tt_pair_new(&p, c.ccfg, c.scfg, "localhost"));
     CHECK(step(p.cli, &p.s2c, &p.c2s) == GMTLS_ERR_WANT_READ);
+    empty_session_id(&p.c2s);
     CHECK(step(p.srv, &p.c2s, &p.s2c) == GMTLS_ERR_WANT_READ);
+    (void)walk(p.s2c.base, p.s2c.off, NULL, NULL, &s);
+    CHECK(s.n >= 2 && s.msg[0] == GMTLS_HS_SERVER_HELLO && s.type[1] == GMTLS_CT_CHANGE_CIPHER_SPEC);
+    tt_pair_free(&p);
+    cfgs_free(&c);
+}
+
+/* By default the client answers a server CCS with one of its own before its
+ * encrypted flight, sends none to a server that sent none, and never sends
+ * one before a second ClientHello (GmSSL's server fails on it). In middlebox
+ * compatibility mode (gmtls_config_set_middlebox_compat) it sends one
+ * "immediately before its second flight" (RFC 8446 §D.4) whatever the
+ * server does: before the second ClientHello after a HelloRetryRequest,
+ * else before the encrypted flight. Either way the first ClientHello's
+ * record has legacy_record_version 0x0301 (RFC 8446 §5.1: "MAY also be
+ * 0x0301" for an initial ClientHello only), the second's 0x0303. */
+static void test_client_ccs(int server_sends_ccs, int hrr, int compat)
+{
+    cfgs c;
+    cfgs_new(&c, 0);
+    if (hrr) {
+        CHECK_OK(gmtls_config_set_groups(c.scfg, "secp256r1"));
+    }
+    gmtls_config_set_middlebox_compat(c.ccfg, compat);
+    tt_pair p;
+    shape s;
+    CHECK_OK(tt_pair_new(&p, c.ccfg, c.scfg, "localhost"));
+    CHECK(step(p.cli, &p.s2c, &p.c2s) == GMTLS_ERR_WANT_READ);
+    CHECK(p.c2s.off > GMTLS_REC_HDR && p.c2s.base[0] == GMTLS_CT_HANDSHAKE && p.c2s.base[1] == 3 && p.c2s.base[2] == 1);
+    CHECK(step(p.srv, &p.c2s, &p.s2c) == GMTLS_ERR_WANT_READ);
+    int ccs_before_ch2 = hrr && compat;
     if (hrr) {
         if (!server_sends_ccs) {
             strip_ccs(&p.s2c);
         }
         CHECK(step(p.cli, &p.s2c, &p.c2s) == GMTLS_ERR_WANT_READ);
-        /* The second ClientHello comes alone, without a CCS before it. */
-        CHECK_OK(walk(p.c2s.base, p.c2s.off, NULL, NULL, &s));
+        /* The second ClientHello, alone or (compat) after the CCS. */
+        size_t at = ccs_before_ch2 ? 6 : 0;
+        if (ccs_before_ch2) {
+            CHECK_OK(walk(p.c2s.base, 6, NULL, NULL, &s));
+            CHECK(s.n == 1 && s.type[0] == GMTLS_CT_CHANGE_CIPHER_SPEC);
+        }
+        CHECK_OK(walk(p.c2s.base + at, p.c2s.off - at, NULL, NULL, &s));
         CHECK(s.n == 1 && s.type[0] == GMTLS_CT_HANDSHAKE && s.msg[0] == GMTLS_HS_CLIENT_HELLO);
+        CHECK(p.c2s.base[at + 1] == 3 && p.c2s.base[at + 2] == 3);
         CHECK(step(p.srv, &p.c2s, &p.s2c) == GMTLS_ERR_WANT_READ);
     }
     if (!server_sends_ccs) {
@@ -292,8 +333,9 @@ static void test_client_ccs(int server_sends_ccs, int hrr)
     CHECK(step(p.cli, &p.s2c, &p.c2s) == 0);
     const gmtls_suite *suite = gmtls_suite_by_id(gmtls_conn_cipher_suite(p.cli));
     CHECK(suite != NULL);
-    size_t skip = server_sends_ccs ? 6 : 0;
-    if (server_sends_ccs) {
+    int ccs_here = (server_sends_ccs || compat) && !ccs_before_ch2;
+    size_t skip = ccs_here ? 6 : 0;
+    if (ccs_here) {
         CHECK_OK(walk(p.c2s.base, 6, NULL, NULL, &s));
         CHECK(s.n == 1 && s.type[0] == GMTLS_CT_CHANGE_CIPHER_SPEC);
     }
@@ -340,8 +382,11 @@ int main(void)
     for (int hrr = 0; hrr <= 1; hrr++) {
         test_server_ccs(hrr, 0);
         test_server_ccs(hrr, 1);
-        test_client_ccs(1, hrr);
-        test_client_ccs(0, hrr);
+        for (int compat = 0; compat <= 1; compat++) {
+            test_client_ccs(1, hrr, compat);
+            test_client_ccs(0, hrr, compat);
+        }
+        test_server_ccs_compat(hrr);
     }
     test_status_request();
     return TEST_END("compat_test");

@@ -247,26 +247,51 @@ static void test_client_auth(void)
     gmtls_config_free(ccfg);
 }
 
+typedef struct {
+    int calls;
+    int ret; /* what the callback returns */
+} reject_ctx;
+
 static int reject_all(void *ctx, const gmtls_conn *conn)
 {
+    reject_ctx *r = ctx;
     (void)conn;
-    ++*(int *)ctx;
-    return 1;
+    r->calls++;
+    return r->ret;
 }
 
 static void test_verify_connection(void)
 {
-    int calls = 0;
-    gmtls_config *scfg = server_cfg("P-256"), *ccfg = client_cfg("P-256");
-    gmtls_config_set_verify_connection(scfg, reject_all, &calls);
-    tt_pair p;
-    CHECK_OK(tt_pair_new(&p, ccfg, scfg, "localhost"));
-    (void)tt_handshake(&p);
-    CHECK_ERR(p.srv_rc, GMTLS_ALERT_BAD_CERTIFICATE);
-    CHECK(calls == 1);
-    tt_pair_free(&p);
-    gmtls_config_free(scfg);
-    gmtls_config_free(ccfg);
+    /* The callback's non-zero result: an alert number (10..255) is the alert
+     * sent (as BoringSSL's callbacks choose theirs), anything else is
+     * bad_certificate. Server side and client side. */
+    static const struct {
+        int ret, want;
+    } cases[] = {
+        {1, GMTLS_ALERT_BAD_CERTIFICATE},
+        {-1, GMTLS_ALERT_BAD_CERTIFICATE},
+        {9, GMTLS_ALERT_BAD_CERTIFICATE},
+        {256, GMTLS_ALERT_BAD_CERTIFICATE},
+        {GMTLS_ALERT_CERTIFICATE_UNKNOWN, GMTLS_ALERT_CERTIFICATE_UNKNOWN},
+        {GMTLS_ALERT_HANDSHAKE_FAILURE, GMTLS_ALERT_HANDSHAKE_FAILURE},
+    };
+    for (size_t i = 0; i < GMTLS_ARRAY_LEN_T(cases); i++) {
+        for (int server = 0; server <= 1; server++) {
+            reject_ctx r = {0, cases[i].ret};
+            gmtls_config *scfg = server_cfg("P-256"), *ccfg = client_cfg("P-256");
+            gmtls_config_set_verify_connection(server ? scfg : ccfg, reject_all, &r);
+            tt_pair p;
+            CHECK_OK(tt_pair_new(&p, ccfg, scfg, "localhost"));
+            (void)tt_handshake(&p);
+            CHECK_ERR(server ? p.srv_rc : p.cli_rc, cases[i].want);
+            /* the peer reads that alert */
+            CHECK_ERR(server ? p.cli_rc : p.srv_rc, GMTLS_ERR_PEER_ALERT(cases[i].want));
+            CHECK(r.calls == 1);
+            tt_pair_free(&p);
+            gmtls_config_free(scfg);
+            gmtls_config_free(ccfg);
+        }
+    }
 }
 
 static int alpn_case(const char *server, const char *client, const char *want, int want_rc)

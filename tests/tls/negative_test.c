@@ -826,8 +826,8 @@ static void test_ch_extensions(void)
     chspec s;
 
     /* RFC 8446 §4.2: "There MUST NOT be more than one extension of the same
-     * type in a given extension block." gmtls (as the reference) answers
-     * illegal_parameter. */
+     * type in a given extension block." The RFC names no alert: gmtls answers
+     * decode_error, as BoringSSL. */
     static const uint16_t dups[] = {GMTLS_EXT_SUPPORTED_GROUPS, GMTLS_EXT_SUPPORTED_VERSIONS, GMTLS_EXT_KEY_SHARE,
                                     GMTLS_EXT_SERVER_NAME, 0x1234};
     for (size_t i = 0; i < GMTLS_ARRAY_LEN_T(dups); i++) {
@@ -849,7 +849,7 @@ static void test_ch_extensions(void)
         bb_put(ext_add(&s, dups[i]), copy.b, copy.n);
         bb_free(&copy);
         snprintf(name, sizeof name, "duplicated extension %u", dups[i]);
-        server_spec(name, &s, GMTLS_ALERT_ILLEGAL_PARAMETER);
+        server_spec(name, &s, GMTLS_ALERT_DECODE_ERROR);
     }
 
     /* RFC 8446 §4.1.2 / §4.2: servers ignore extensions they do not
@@ -2180,6 +2180,18 @@ static void mut_drop_cert(bb *fl)
     }
 }
 
+/* The server's leaf certificate_data no longer DER: its first byte (the
+ * SEQUENCE tag) replaced. */
+static void mut_cert_garbage(bb *fl)
+{
+    size_t m = find_msg(fl, GMTLS_HS_CERTIFICATE);
+    if (m != (size_t)-1) {
+        /* type, length, context<0..255> (empty), certificate_list length,
+         * cert_data length, then the DER */
+        fl->b[m + 4 + 1 + 3 + 3] = 0xff;
+    }
+}
+
 static void client_sh_case(const char *name, sh_mut_fn *mut, const char *suites, int want)
 {
     duo d;
@@ -2309,6 +2321,10 @@ static void test_client_side(void)
     /* RFC 8446 §4.4: the server's flight is EE, Certificate, CV, Finished in
      * that order; a missing Certificate -> unexpected_message. */
     client_flight_case("client: server Certificate missing", mut_drop_cert, GMTLS_ALERT_UNEXPECTED_MESSAGE);
+    /* A leaf certificate that is not DER: RFC 8446 §6.2 leaves the alert
+     * open (bad_certificate "corrupt", decode_error); gmtls sends
+     * BoringSSL's, decode_error. */
+    client_flight_case("client: server certificate is not DER", mut_cert_garbage, GMTLS_ALERT_DECODE_ERROR);
     /* RFC 8446 §4.4.3: "If the verification fails, the receiver MUST
      * terminate the handshake with a "decrypt_error" alert." */
     client_flight_case("client: bad CertificateVerify signature", mut_cv_sig, GMTLS_ALERT_DECRYPT_ERROR);
@@ -2466,10 +2482,13 @@ static void test_client_sh_cookie_after_hrr(void)
  * server only secp256r1 (or the HRR is rewritten). */
 static void test_client_hrr(void)
 {
-    static const char *const names[] = {
-        "client: second HelloRetryRequest", "client: HRR selects the group already offered",
-        "client: HRR selects a group not offered", "client: HRR with an unknown extension",
-        "client: HRR and more handshake bytes in one record"};
+    static const char *const names[] = {"client: second HelloRetryRequest",
+                                        "client: HRR selects the group already offered",
+                                        "client: HRR selects a group not offered",
+                                        "client: HRR with an unknown extension",
+                                        "client: HRR and more handshake bytes in one record",
+                                        "client: HRR with compression method 1",
+                                        "client: HRR with two cookies"};
     /* RFC 8446 §4.1.4: "If a client receives a second HelloRetryRequest in
      * the same connection (i.e., where the ClientHello was itself in response
      * to a HelloRetryRequest), it MUST abort the handshake with an
@@ -2482,10 +2501,14 @@ static void test_client_hrr(void)
      * these checks fails, then the client MUST abort the handshake with an
      * "illegal_parameter" alert." §4.2 for the unsolicited extension ->
      * unsupported_extension. §5.1: a ServerHello (the HRR is one) MUST end
-     * at a record boundary -> unexpected_message. */
+     * at a record boundary -> unexpected_message. §4.1.3:
+     * legacy_compression_method "MUST have the value 0" and §4.2: "There
+     * MUST NOT be more than one extension of the same type": the RFC names
+     * no alert, gmtls sends BoringSSL's (decode_error, illegal_parameter). */
     static const int want[] = {GMTLS_ALERT_UNEXPECTED_MESSAGE, GMTLS_ALERT_ILLEGAL_PARAMETER,
-                               GMTLS_ALERT_ILLEGAL_PARAMETER, GMTLS_ALERT_UNSUPPORTED_EXTENSION,
-                               GMTLS_ALERT_UNEXPECTED_MESSAGE};
+                               GMTLS_ALERT_ILLEGAL_PARAMETER,  GMTLS_ALERT_UNSUPPORTED_EXTENSION,
+                               GMTLS_ALERT_UNEXPECTED_MESSAGE, GMTLS_ALERT_DECODE_ERROR,
+                               GMTLS_ALERT_ILLEGAL_PARAMETER};
     for (size_t i = 0; i < GMTLS_ARRAY_LEN_T(names); i++) {
         hrr_duo h;
         tt_pair *p = &h.p;
@@ -2508,6 +2531,10 @@ static void test_client_hrr(void)
                 set16(hrr.b + off, GMTLS_GROUP_SECP384R1);
             } else if (i == 3) {
                 add_ext(&hrr, 0, sh_exts_off(&hrr), 0x1234, "", 0);
+            } else if (i == 5) {
+                hrr.b[sh_exts_off(&hrr) - 1] = 1; /* legacy_compression_method */
+            } else if (i == 6) {
+                add_ext(&hrr, 0, sh_exts_off(&hrr), GMTLS_EXT_COOKIE, "\x00\x01\x63", 3);
             }
         }
         if (i == 4) {
@@ -2846,8 +2873,10 @@ static void test_post_handshake(void)
         {"server: plaintext handshake record after the handshake", 1, 7, GMTLS_ALERT_UNEXPECTED_MESSAGE},
         /* A NewSessionTicket is only sent by servers (RFC 8446 §4.6.1). */
         {"server: NewSessionTicket from the client", 1, 8, GMTLS_ALERT_UNEXPECTED_MESSAGE},
-        /* RFC 8446 §4.2: no two extensions of one type in a block; gmtls
-         * answers illegal_parameter (NewSessionTicket with two early_data). */
+        /* RFC 8446 §4.2: no two extensions of one type in a block; no alert
+         * named: gmtls answers illegal_parameter outside the ClientHello and
+         * EncryptedExtensions, as BoringSSL (NewSessionTicket with two
+         * early_data). */
         {"client: NewSessionTicket with a duplicate extension", 0, 9, GMTLS_ALERT_ILLEGAL_PARAMETER},
         /* RFC 8446 §4.2: a recognised extension not specified for the message
          * (key_share: CH, SH, HRR) -> illegal_parameter; §4.6.1 ignores only
@@ -3564,7 +3593,7 @@ static void test_long_lists(void)
     ch_default(&s, GMTLS_GROUP_X25519);
     ch_encode(&s, &msg);
     ch_insert_exts(&msg, &raw);
-    server_msg("5000 unknown extensions, one of them twice", &msg, GMTLS_ALERT_ILLEGAL_PARAMETER);
+    server_msg("5000 unknown extensions, one of them twice", &msg, GMTLS_ALERT_DECODE_ERROR);
     chspec_free(&s);
 
     /* signature_algorithms: 100 / 20000 unknown schemes, then ecdsa_secp256r1_sha256. */
@@ -3968,7 +3997,8 @@ static void test_client_conformance(void)
      * unrecognized extensions" - 40 of them are read past (the inserted
      * message then breaks the transcript, so the server's CertificateVerify
      * fails: decrypt_error, not the decode_error of a capped parser); a
-     * duplicate among them is still illegal_parameter (§4.2). */
+     * duplicate among them is still illegal_parameter (§4.2; no alert named,
+     * BoringSSL's choice outside the ClientHello and EncryptedExtensions). */
     client_flight_case("client: CertificateRequest with 40 unknown extensions", mut_cr_40_unknown,
                        GMTLS_ALERT_DECRYPT_ERROR);
     client_flight_case("client: CertificateRequest with 40 unknown extensions and a duplicate", mut_cr_dup,

@@ -308,6 +308,28 @@ int main(void)
     CHECK_ERR(serve(a, ch, chlen, &resumed), GMTLS_ERR_WANT_READ);
     CHECK(!resumed);
 
+    /* RFC 8446 §4.6.1: a ticket may resume "with a cipher suite that has the
+     * same KDF hash algorithm"; gmtls, as BoringSSL, declines one whose own
+     * suite (here TLS_AES_128_GCM_SHA256) the client no longer offers: a
+     * client offering only TLS_CHACHA20_POLY1305_SHA256 (same hash, so it
+     * offers the PSK) gets a full handshake, one offering both resumes. */
+    {
+        static const char *const suites[] = {"TLS_CHACHA20_POLY1305_SHA256",
+                                             "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256"};
+        for (int i = 0; i < 2; i++) {
+            gmtls_config *cc = tt_client_config(chain);
+            CHECK_OK(gmtls_config_set_cipher_suites(cc, suites[i]));
+            tt_pair p;
+            CHECK_OK(tt_pair_new(&p, cc, scfg, "localhost"));
+            CHECK_OK(gmtls_conn_set_session(p.cli, s.sess, s.sess_len));
+            CHECK_OK(tt_handshake(&p));
+            CHECK(gmtls_conn_is_resumed(p.srv) == (i == 1));
+            CHECK(gmtls_conn_is_resumed(p.cli) == (i == 1));
+            tt_pair_free(&p);
+            gmtls_config_free(cc);
+        }
+    }
+
     free_session(&s);
     free_session(&sa);
     free_session(&sc);
