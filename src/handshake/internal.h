@@ -429,6 +429,9 @@ GMTLS_MUST_CHECK int gmtls_client_handle(gmtls_conn *c, gmtls_buf *out, uint8_t 
 
 GMTLS_MUST_CHECK int gmtls_ticket_send(gmtls_conn *c, gmtls_buf *out);
 GMTLS_MUST_CHECK int gmtls_ticket_recv(gmtls_conn *c, const uint8_t *body, size_t len);
+/* Server: whether one of ch's PSK identities is our ticket for a suite with
+ * c->suite's hash (0 or 1; GMTLS_ERR_NO_MEMORY). */
+GMTLS_MUST_CHECK int gmtls_psk_compatible(gmtls_conn *c, const gmtls_client_hello *ch);
 /* Server: tries the offered PSKs; sets c->resumed and *selected on success. */
 GMTLS_MUST_CHECK int gmtls_psk_accept(gmtls_conn *c, const gmtls_client_hello *ch, int *selected);
 /* Client: after the table wrote the pre_shared_key extension (last) with a

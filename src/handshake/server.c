@@ -498,7 +498,22 @@ static int process_second_client_hello(gmtls_conn *c, gmtls_buf *out, const gmtl
         return GMTLS_ERR_BAD_ARGUMENT;
     }
     int rc = gmtls_ch_compare(&ch1, ch);
+    /* RFC 8446 §4.1.2: the second ClientHello is the first "without
+     * modification, except ... (optionally) removing any PSKs which are
+     * incompatible with the server's indicated cipher suite": dropping a PSK
+     * the suite could use is a change the RFC does not allow. (Tickets that
+     * are not ours cannot be judged and may go.) */
+    int dropped = 0;
+    if (rc == 0 && ch1.has_psk && !ch->has_psk) {
+        dropped = gmtls_psk_compatible(c, &ch1);
+    }
     gmtls_ch_free(&ch1);
+    if (dropped < 0 || dropped > 1) {
+        return dropped;
+    }
+    if (dropped) {
+        return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "second ClientHello dropped a usable PSK");
+    }
     /* RFC 8446 §4.1.2 and the reference: exactly one key share, for the
      * selected group; no early_data; nothing else changed. */
     if (ch->nshares != 1 || ch->shares[0].group != c->group) {

@@ -203,6 +203,27 @@ static int parse_state(const uint8_t *p, size_t len, ticket_state *s)
     return gmtls_rd_done(&r) == 0 ? 0 : -1;
 }
 
+int gmtls_psk_compatible(gmtls_conn *c, const gmtls_client_hello *ch)
+{
+    int found = 0;
+    for (size_t i = 0; i < ch->npsks && !found; i++) {
+        uint8_t *copy = malloc(ch->psks[i].id_len), *st;
+        size_t stlen;
+        ticket_state s;
+        if (copy == NULL) {
+            return GMTLS_ERR_NO_MEMORY;
+        }
+        memcpy(copy, ch->psks[i].id, ch->psks[i].id_len);
+        if (open_ticket(c->cfg, copy, ch->psks[i].id_len, &st, &stlen) == 0 && parse_state(st, stlen, &s) == 0) {
+            const gmtls_suite *ps = gmtls_suite_by_id(s.suite);
+            found = ps != NULL && ps->hash == c->suite->hash;
+        }
+        gmtls_wipe(copy, ch->psks[i].id_len);
+        free(copy);
+    }
+    return found;
+}
+
 int gmtls_psk_accept(gmtls_conn *c, const gmtls_client_hello *ch, int *selected)
 {
     const gmtls_config *cfg = c->cfg;
