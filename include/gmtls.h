@@ -179,11 +179,13 @@ void gmtls_config_set_request_ocsp(gmtls_config *cfg, int on);
  *  before the second ClientHello; the server sends its own right after its
  *  first handshake message, the HelloRetryRequest included, whatever session
  *  ID the client sent. Default off, because GmSSL 3.x (RFC 8998's reference)
- *  rejects both CCS records before a second ClientHello: its server after a
- *  client's HelloRetryRequest answer, its client after a HelloRetryRequest.
- *  Off, the client sends its CCS before its encrypted flight when the server
- *  sent one, and the server after a HelloRetryRequest only to a client that
- *  sent a session ID, and after the ServerHello always. */
+ *  fails on both of the CCS records this mode adds around a
+ *  HelloRetryRequest: its server on a client CCS before the second
+ *  ClientHello, its client on a server CCS right after the
+ *  HelloRetryRequest. Off, the client sends its CCS before its encrypted
+ *  flight when the server sent one; the server sends its CCS after a
+ *  HelloRetryRequest only to a client that sent a session ID, and after the
+ *  ServerHello always. */
 void gmtls_config_set_middlebox_compat(gmtls_config *cfg, int on);
 
 /** Colon-separated IANA names, in preference order (server preference on
