@@ -29,6 +29,8 @@ static const gmtls_ext_desc table[] = {
     {GMTLS_EXT_CLIENT_CERTIFICATE_TYPE, "client_certificate_type", CH | EE},
     {GMTLS_EXT_SERVER_CERTIFICATE_TYPE, "server_certificate_type", CH | EE},
     {GMTLS_EXT_PADDING, "padding", CH},
+    {GMTLS_EXT_COMPRESS_CERTIFICATE, "compress_certificate", CH | CR}, /* RFC 8879 §3 */
+    {GMTLS_EXT_RECORD_SIZE_LIMIT, "record_size_limit", CH | EE},       /* RFC 8449 §4 */
     {GMTLS_EXT_PRE_SHARED_KEY, "pre_shared_key", CH | SH},
     {GMTLS_EXT_EARLY_DATA, "early_data", CH | EE | NST},
     {GMTLS_EXT_SUPPORTED_VERSIONS, "supported_versions", CH | SH | HRR},

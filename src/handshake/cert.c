@@ -104,18 +104,16 @@ void gmtls_cert_dispose(gmtls_cert *cert)
     gmtls_pkey_dispose(&cert->key);
     free(cert->ocsp);
     free(cert->scts);
+    gmtls_certcomp_cache_clear(cert);
     memset(cert, 0, sizeof(*cert));
 }
 
 /* ------------------------------------------------------------ Certificate */
 
-int gmtls_cert_msg_build(gmtls_conn *c, const gmtls_cert *cert, const uint8_t *ctx, size_t ctxlen, int with_ocsp,
-                         int with_scts)
+void gmtls_cert_body_write(gmtls_wr *wr, const gmtls_cert *cert, const uint8_t *ctx, size_t ctxlen, int with_ocsp,
+                           int with_scts)
 {
-    gmtls_buf tmp;
-    gmtls_wr w;
-    gmtls_buf_init(&tmp);
-    gmtls_hs_begin(&w, &tmp, GMTLS_HS_CERTIFICATE);
+    gmtls_wr w = *wr;
     gmtls_wr_open(&w, 1);
     gmtls_wr_bytes(&w, ctx, ctxlen);
     gmtls_wr_close(&w);
@@ -145,6 +143,17 @@ int gmtls_cert_msg_build(gmtls_conn *c, const gmtls_cert *cert, const uint8_t *c
         gmtls_wr_close(&w);
     }
     gmtls_wr_close(&w);
+    *wr = w;
+}
+
+int gmtls_cert_msg_build(gmtls_conn *c, const gmtls_cert *cert, const uint8_t *ctx, size_t ctxlen, int with_ocsp,
+                         int with_scts)
+{
+    gmtls_buf tmp;
+    gmtls_wr w;
+    gmtls_buf_init(&tmp);
+    gmtls_hs_begin(&w, &tmp, GMTLS_HS_CERTIFICATE);
+    gmtls_cert_body_write(&w, cert, ctx, ctxlen, with_ocsp, with_scts);
     return gmtls_hs_end(c, &w);
 }
 

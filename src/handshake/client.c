@@ -163,6 +163,14 @@ static int build_client_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *cook
     }
     gmtls_wr_u16(&w, GMTLS_EXT_SCT);
     gmtls_wr_u16(&w, 0);
+    /* RFC 8879 §3: the algorithms we decompress a server Certificate with. */
+    gmtls_certcomp_write_ext(cfg, &w);
+    if (cfg->record_size_limit != 0) {
+        /* RFC 8449 §4: "Endpoints SHOULD advertise the "record_size_limit"
+         * extension, even if they have no need to limit the size of records." */
+        gmtls_rsl_write(&w, cfg->record_size_limit);
+        c->sent_rsl = 1;
+    }
     if (cookie != NULL) {
         /* RFC 8446 §4.2.2: the client "MUST copy the contents of the extension
          * received in the HelloRetryRequest": struct { opaque
@@ -568,6 +576,19 @@ static int handle_encrypted_extensions(gmtls_conn *c, const uint8_t *msg, size_t
         case GMTLS_EXT_SUPPORTED_GROUPS:
             /* RFC 8446 §4.2.7: informational; may be sent in EncryptedExtensions. */
             break;
+        case GMTLS_EXT_RECORD_SIZE_LIMIT: {
+            uint16_t limit = 0;
+            GMTLS_TRY(gmtls_fail(c, gmtls_rsl_read(x.data, x.len, &limit), "bad record_size_limit"));
+            /* RFC 8449 §4: "A client MAY abort the handshake with an
+             * "illegal_parameter" alert if the record_size_limit extension
+             * includes a value greater than the maximum record size permitted
+             * by the negotiated protocol version and extensions." */
+            if (limit > GMTLS_RECORD_SIZE_LIMIT_MAX) {
+                return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "record_size_limit %u above 2^14+1", limit);
+            }
+            gmtls_rsl_apply(c, limit);
+            break;
+        }
         default:
             /* none other passes the table */
             return gmtls_fail(c, GMTLS_ALERT_INTERNAL_ERROR, "EncryptedExtensions extension %u", x.type);
@@ -611,6 +632,12 @@ static int handle_certificate_request(gmtls_conn *c, const uint8_t *msg, size_t 
             }
             GMTLS_TRY(gmtls_fail(c, gmtls_rd_done(&l), "malformed signature_algorithms"));
             has_sigalgs = 1;
+        } else if (x.type == GMTLS_EXT_COMPRESS_CERTIFICATE) {
+            /* RFC 8879 §3: the server's algorithms for our Certificate. */
+            const uint8_t *list = NULL;
+            size_t n = 0;
+            GMTLS_TRY(gmtls_fail(c, gmtls_certcomp_read_ext(x.data, x.len, &list, &n), "bad compress_certificate"));
+            c->cert_comp_peer = gmtls_certcomp_choose(c->cfg, list, n);
         }
     }
     /* RFC 8446 §4.3.2: "The "signature_algorithms" extension MUST be specified". */
@@ -638,7 +665,7 @@ static int send_second_flight(gmtls_conn *c, gmtls_buf *out)
     if (c->cert_requested) {
         uint16_t sigalg = 0;
         const gmtls_cert *cert = gmtls_cert_for_request(c, &sigalg);
-        GMTLS_TRY(gmtls_cert_msg_build(c, cert, NULL, 0, 0, 0));
+        GMTLS_TRY(gmtls_cert_send(c, cert, NULL, 0, 0, 0, c->cert_comp_peer));
         if (cert != NULL) {
             GMTLS_TRY(gmtls_cv_build(c, &cert->key, sigalg));
         }
@@ -700,9 +727,19 @@ int gmtls_client_handle(gmtls_conn *c, gmtls_buf *out, uint8_t type, const uint8
         }
         /* fall through */
     case ST_C_WAIT_CERT:
-        if (type == GMTLS_HS_CERTIFICATE) {
+        /* RFC 8879 §4: a CompressedCertificate replaces the Certificate, if we offered compression */
+        if (type == GMTLS_HS_CERTIFICATE || (type == GMTLS_HS_COMPRESSED_CERTIFICATE && c->cfg->ncert_comp > 0)) {
             int empty = 0;
-            GMTLS_TRY(gmtls_cert_msg_parse(c, msg + 4, len - 4, NULL, 0, &empty));
+            const uint8_t *body = msg + 4;
+            size_t bodylen = len - 4;
+            uint8_t *plain = NULL;
+            if (type == GMTLS_HS_COMPRESSED_CERTIFICATE) {
+                GMTLS_TRY(gmtls_certcomp_open(c, msg, len, &plain, &bodylen));
+                body = plain;
+            }
+            int rc = gmtls_cert_msg_parse(c, body, bodylen, NULL, 0, &empty);
+            free(plain);
+            GMTLS_TRY(rc);
             /* RFC 8446 §4.4.2.4: an empty server Certificate -> decode_error. */
             if (empty) {
                 return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "server sent no certificate");

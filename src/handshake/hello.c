@@ -247,6 +247,10 @@ static int parse_ext(gmtls_client_hello *ch, const gmtls_ext *e, int is_last)
         ch->has_cookie = 1;
         return gmtls_rd_done(&r);
     }
+    case GMTLS_EXT_COMPRESS_CERTIFICATE:
+        return gmtls_certcomp_read_ext(e->data, e->len, &ch->cert_comp, &ch->cert_comp_len);
+    case GMTLS_EXT_RECORD_SIZE_LIMIT:
+        return gmtls_rsl_read(e->data, e->len, &ch->record_size_limit);
     default:
         /* In the table, allowed in a ClientHello, but nothing gmtls uses
          * (padding, post_handshake_auth, certificate_authorities...). */

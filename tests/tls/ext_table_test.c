@@ -43,7 +43,9 @@
  *   | signature_algorithms_cert (RFC 8446)             |      CH, CR |
  *
  * plus renegotiation_info (RFC 5746, 0xff01), which a TLS 1.3 server reads
- * in a ClientHello only. Written out here independently of the library's
+ * in a ClientHello only, and the IANA registry's TLS 1.3 column for
+ * compress_certificate (RFC 8879 §3: CH, CR) and record_size_limit (RFC 8449
+ * §4: CH, EE). Written out here independently of the library's
  * table, with the IANA code points. */
 static const struct {
     uint16_t type;
@@ -62,6 +64,8 @@ static const struct {
     {19, "client_certificate_type", CH | EE},
     {20, "server_certificate_type", CH | EE},
     {21, "padding", CH},
+    {27, "compress_certificate", CH | CR}, /* RFC 8879 §3 */
+    {28, "record_size_limit", CH | EE},    /* RFC 8449 §4 */
     {51, "key_share", CH | SH | HRR},
     {41, "pre_shared_key", CH | SH},
     {45, "psk_key_exchange_modes", CH},

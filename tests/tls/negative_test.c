@@ -1767,6 +1767,11 @@ static void duo_configs(duo *d, const char *trust)
     }
     gmtls_config_set_tickets(d->scfg, 0, 0);
     gmtls_config_set_request_ocsp(d->ccfg, 1); /* status_request offered (the misplaced-extension cases) */
+    /* the flight mutations edit a plain Certificate message: the client does
+     * not offer certificate compression (RFC 8879) here */
+    if (gmtls_config_set_cert_compression(d->ccfg, "none") != 0) {
+        abort();
+    }
     gmtls_config_set_keylog(d->scfg, keylog_cb, &d->skl);
     gmtls_config_set_keylog(d->ccfg, keylog_cb, &d->ckl);
 }
