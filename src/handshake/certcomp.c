@@ -290,7 +290,7 @@ int gmtls_cert_send(gmtls_conn *c, const gmtls_cert *cert, const uint8_t *ctx, s
     }
     rc = gmtls_hs_queue(c, e->msg, e->len);
     c->cc_sent_alg = alg;
-    c->cc_sent_wire = e->len - 4;
+    c->cc_sent_wire = e->len - 4 - 8; /* the compressed data: header, algorithm and lengths off */
     c->cc_sent_plain = e->plain_len;
     if (!cacheable) {
         free(e->msg);

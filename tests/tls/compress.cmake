@@ -1,0 +1,4 @@
+# Certificate compression (RFC 8879) and record_size_limit (RFC 8449) in
+# memory; their malformed-message cases are in negative_test.
+gmtls_test(compress_test handshake ${CMAKE_CURRENT_LIST_DIR}/compress_test.c)
+target_link_libraries(compress_test PRIVATE gmtls_tlstest)
