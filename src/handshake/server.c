@@ -266,9 +266,14 @@ static int send_certificate_request(gmtls_conn *c, const gmtls_client_hello *ch)
         gmtls_wr_close(&w);
     }
     /* RFC 8879 §3: the server offers its algorithms for the client's
-     * Certificate in the CertificateRequest. */
-    gmtls_certcomp_write_ext(cfg, &w);
-    c->sent_cr_cert_comp = cfg->ncert_comp > 0;
+     * Certificate in the CertificateRequest - only to a client that sent
+     * compress_certificate itself: GmSSL's client aborts on an extension it
+     * does not know in a CertificateRequest (RFC 8446 §4.3.2 says to ignore
+     * it), and a client that does not offer compression knows none. */
+    if (ch->cert_comp_len > 0) {
+        gmtls_certcomp_write_ext(cfg, &w);
+        c->sent_cr_cert_comp = cfg->ncert_comp > 0;
+    }
     gmtls_wr_close(&w);
     return gmtls_hs_end(c, &w);
 }

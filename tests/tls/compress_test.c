@@ -75,6 +75,16 @@ static void test_client_certificate(void)
         CHECK(gmtls_conn_peer_cert(p.srv, 0, &zc) != NULL);
         CHECK(strcmp(gmtls_conn_verify_result(p.srv), "ok") == 0);
         tt_pair_free(&p);
+        /* A client that offers no compression gets no compress_certificate
+         * in the CertificateRequest (GmSSL's client aborts on it) and sends
+         * its Certificate plain. */
+        CHECK_OK(gmtls_config_set_cert_compression(ccfg, "none"));
+        CHECK_OK(tt_pair_new(&p, ccfg, scfg, "localhost"));
+        CHECK_OK(tt_handshake(&p));
+        CHECK(p.srv->cert_requested && !p.srv->sent_cr_cert_comp);
+        CHECK(gmtls_conn_cert_compression(p.srv, 1, NULL, NULL) == 0);
+        CHECK(strcmp(gmtls_conn_verify_result(p.srv), "ok") == 0);
+        tt_pair_free(&p);
         gmtls_config_free(scfg);
         gmtls_config_free(ccfg);
     }
