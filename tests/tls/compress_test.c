@@ -90,6 +90,38 @@ static void test_client_certificate(void)
     }
 }
 
+/* The server takes a CompressedCertificate only when its CertificateRequest
+ * offered compression: a client that sends one anyway (its choice forced
+ * here, as if the request had offered zlib) gets unexpected_message. */
+static void test_server_unoffered(void)
+{
+    const test_chain *chain = tt_chain("P-256");
+    gmtls_config *scfg = tt_server_config(chain), *ccfg = tt_client_config(chain);
+    gmtls_config_set_client_auth(scfg, GMTLS_CLIENT_AUTH_REQUIRE_AND_VERIFY);
+    CHECK_OK(gmtls_config_add_ca_mem(scfg, chain->ca_pem, strlen(chain->ca_pem)));
+    CHECK_OK(gmtls_config_add_cert_chain_mem(ccfg, chain->chain_pem, strlen(chain->chain_pem), chain->key_pem,
+                                             strlen(chain->key_pem)));
+    CHECK_OK(gmtls_config_set_cert_compression(ccfg, "none"));
+    tt_pair p;
+    CHECK_OK(tt_pair_new(&p, ccfg, scfg, "localhost"));
+    size_t n = 0;
+    CHECK(gmtls_handshake(p.cli, &p.c2s, NULL, &n) == GMTLS_ERR_WANT_READ);
+    n = p.c2s.off;
+    CHECK(gmtls_handshake(p.srv, &p.s2c, p.c2s.base, &n) == GMTLS_ERR_WANT_READ);
+    p.c2s.off = 0;
+    CHECK(!p.srv->sent_cr_cert_comp);
+    p.cli->cert_comp_peer = GMTLS_CERT_COMPRESSION_ZLIB;
+    n = p.s2c.off;
+    CHECK_OK(gmtls_handshake(p.cli, &p.c2s, p.s2c.base, &n));
+    p.s2c.off = 0;
+    CHECK(gmtls_conn_cert_compression(p.cli, 0, NULL, NULL) == GMTLS_CERT_COMPRESSION_ZLIB);
+    n = p.c2s.off;
+    CHECK_ERR(gmtls_handshake(p.srv, &p.s2c, p.c2s.base, &n), GMTLS_ALERT_UNEXPECTED_MESSAGE);
+    tt_pair_free(&p);
+    gmtls_config_free(scfg);
+    gmtls_config_free(ccfg);
+}
+
 /* Which algorithm: the client's order among those the server enables;
  * nothing in common, or compression off on either side: the plain
  * Certificate. */
@@ -262,6 +294,7 @@ int main(void)
     }
     test_each_algorithm();
     test_client_certificate();
+    test_server_unoffered();
     test_choice();
     test_cache();
     test_record_size_limit();
