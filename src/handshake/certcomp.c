@@ -271,8 +271,10 @@ int gmtls_cert_send(gmtls_conn *c, const gmtls_cert *cert, const uint8_t *ctx, s
         gmtls_wr w;
         gmtls_buf_init(&body);
         gmtls_wr_init(&w, &body);
-        gmtls_cert_body_write(&w, cert, ctx, ctxlen, ocsp, scts);
-        rc = gmtls_wr_finish(&w);
+        rc = gmtls_cert_body_write(c, &w, cert, ctx, ctxlen, ocsp, scts);
+        if (rc == 0) {
+            rc = gmtls_wr_finish(&w);
+        }
         if (rc == 0) {
             rc = make_ccert(alg, body.base, body.off, &e);
         }
