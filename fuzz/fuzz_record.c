@@ -70,7 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     uint8_t sel = data[0];
     /* bit 4: the AES-CCM suites (CCM_8 has the 8-byte tag) */
-    uint16_t suite = (sel & 16) ? ((sel & 1) ? GMTLS_TLS_AES_128_CCM_8_SHA256 : GMTLS_TLS_AES_128_CCM_SHA256)
+    uint16_t suite = (sel & 16)  ? ((sel & 1) ? GMTLS_TLS_AES_128_CCM_8_SHA256 : GMTLS_TLS_AES_128_CCM_SHA256)
                      : (sel & 1) ? GMTLS_TLS_SM4_GCM_SM3
                                  : GMTLS_TLS_AES_128_GCM_SHA256;
     data++;

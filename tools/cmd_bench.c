@@ -91,9 +91,12 @@ typedef struct {
 
 /* the default run */
 static const cfg_def default_hs[] = {
-    {"TLS_AES_128_GCM_SHA256", "x25519", CT_P256}, {"TLS_SM4_GCM_SM3", "curveSM2", CT_SM2},
-    {"TLS_SM4_CCM_SM3", "curveSM2", CT_SM2},       {"TLS_AES_128_GCM_SHA256", "secp256r1", CT_P256},
-    {"TLS_AES_256_GCM_SHA384", "secp384r1", 1},    {"TLS_AES_128_GCM_SHA256", "x25519", 2},
+    {"TLS_AES_128_GCM_SHA256", "x25519", CT_P256},
+    {"TLS_SM4_GCM_SM3", "curveSM2", CT_SM2},
+    {"TLS_SM4_CCM_SM3", "curveSM2", CT_SM2},
+    {"TLS_AES_128_GCM_SHA256", "secp256r1", CT_P256},
+    {"TLS_AES_256_GCM_SHA384", "secp384r1", 1},
+    {"TLS_AES_128_GCM_SHA256", "x25519", 2},
     {"TLS_AES_128_GCM_SHA256", "x25519", 3},
     /* hybrid post-quantum groups: compare with the x25519 / curveSM2 rows above */
     {"TLS_AES_128_GCM_SHA256", "X25519MLKEM768", CT_P256},
@@ -110,10 +113,9 @@ static const cfg_def default_hs[] = {
     {"TLS_AES_128_GCM_SHA256", "x25519", 5},
     {"TLS_AES_128_GCM_SHA256", "x25519", 6},
 };
-static const char *const default_bulk[] = {"TLS_AES_128_GCM_SHA256",   "TLS_AES_256_GCM_SHA384",
-                                           "TLS_CHACHA20_POLY1305_SHA256", "TLS_SM4_GCM_SM3",
-                                           "TLS_SM4_CCM_SM3",          "TLS_AES_128_CCM_SHA256",
-                                           "TLS_AES_128_CCM_8_SHA256"};
+static const char *const default_bulk[] = {
+    "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256", "TLS_SM4_GCM_SM3",
+    "TLS_SM4_CCM_SM3",        "TLS_AES_128_CCM_SHA256", "TLS_AES_128_CCM_8_SHA256"};
 /* --quick */
 static const cfg_def quick_hs[] = {
     {"TLS_AES_128_GCM_SHA256", "x25519", CT_P256},
@@ -360,10 +362,10 @@ static int make_chain(const char *dir, const cert_type *ct)
         char ca[PATH_MAX];
         return srv_devcert_setup(dir, ca, sizeof(ca), 1);
     }
-    const EVP_MD *md = strcmp(ct->name, "ecdsa-p384") == 0                                   ? EVP_sha384()
-                       : strcmp(ct->name, "ecdsa-p521") == 0                                 ? EVP_sha512()
+    const EVP_MD *md = strcmp(ct->name, "ecdsa-p384") == 0                                  ? EVP_sha384()
+                       : strcmp(ct->name, "ecdsa-p521") == 0                                ? EVP_sha512()
                        : strcmp(ct->name, "ed25519") == 0 || strcmp(ct->name, "ed448") == 0 ? NULL
-                                                                                             : EVP_sha256();
+                                                                                            : EVP_sha256();
     EVP_PKEY *cakey = make_key(ct->name), *key = make_key(ct->name);
     X509 *ca = cakey != NULL ? make_cert(cakey, "gmtls bench CA", NULL, NULL, md) : NULL;
     X509 *leaf = ca != NULL && key != NULL ? make_cert(key, "localhost", ca, cakey, md) : NULL;
@@ -1694,7 +1696,9 @@ int gmtls_cmd_bench(int argc, char **argv)
                 }
             }
             if (ct == NULL) {
-                tool_err("bench: --cert-type: unknown '%s' (ecdsa-p256, ecdsa-p384, ecdsa-p521, rsa2048, ed25519, ed448, sm2)", cert_name);
+                tool_err("bench: --cert-type: unknown '%s' (ecdsa-p256, ecdsa-p384, ecdsa-p521, rsa2048, ed25519, "
+                         "ed448, sm2)",
+                         cert_name);
                 return 2;
             }
         }

@@ -24,12 +24,8 @@ static const struct {
     size_t publen, secretlen;
     int server_default; /* accepted by a default server */
 } groups[] = {
-    {"x448", 0x001e, 56, 56, 1},
-    {"secp521r1", 0x0019, 133, 66, 1},
-    {"ffdhe2048", 0x0100, 256, 256, 1},
-    {"ffdhe3072", 0x0101, 384, 384, 1},
-    {"ffdhe4096", 0x0102, 512, 512, 0},
-    {"ffdhe6144", 0x0103, 768, 768, 0},
+    {"x448", 0x001e, 56, 56, 1},          {"secp521r1", 0x0019, 133, 66, 1},  {"ffdhe2048", 0x0100, 256, 256, 1},
+    {"ffdhe3072", 0x0101, 384, 384, 1},   {"ffdhe4096", 0x0102, 512, 512, 0}, {"ffdhe6144", 0x0103, 768, 768, 0},
     {"ffdhe8192", 0x0104, 1024, 1024, 0},
 };
 
@@ -494,8 +490,7 @@ static void bad_share(const char *group, uint16_t id, size_t len, corrupt_fn *fn
             CHECK_ERR(gmtls_handshake(p.cli, &p.c2s, p.s2c.base, &n), GMTLS_ALERT_ILLEGAL_PARAMETER);
             /* the client's alert: plaintext too (no handshake keys yet); it
              * follows the ClientHello still in c2s */
-            CHECK(p.c2s.off >= sizeof alert &&
-                  memcmp(p.c2s.base + p.c2s.off - sizeof alert, alert, sizeof alert) == 0);
+            CHECK(p.c2s.off >= sizeof alert && memcmp(p.c2s.base + p.c2s.off - sizeof alert, alert, sizeof alert) == 0);
         }
     }
     tt_pair_free(&p);
