@@ -736,8 +736,8 @@ static int ffdhe_derive(const char *group, size_t plen, void *state, const uint8
     EVP_PKEY_free(peerk);
     if (!ok) {
         gmtls_wipe(secret, plen);
-        /* the share passed the range check: libcrypto's own check of it
-         * (DH_check_pub_key, the subgroup test) is what can still refuse */
+        /* the share passed the range check; libcrypto's DH_check_pub_key in
+         * the derive is the only other thing that refuses a peer value */
         return GMTLS_ALERT_ILLEGAL_PARAMETER;
     }
     *secretlen = plen;
