@@ -558,11 +558,6 @@ void gmtls_config_set_record_padding(gmtls_config *cfg, uint16_t block)
     cfg->record_padding = block;
 }
 
-static int certcomp_lookup(const char *name, uint16_t *id)
-{
-    return gmtls_certcomp_lookup(name, id);
-}
-
 int gmtls_config_set_cert_compression(gmtls_config *cfg, const char *list)
 {
     if (list != NULL && (strcmp(list, "none") == 0 || list[0] == '\0')) {
@@ -571,7 +566,7 @@ int gmtls_config_set_cert_compression(gmtls_config *cfg, const char *list)
     }
     uint16_t tmp[GMTLS_MAX_LIST];
     size_t n = 0;
-    GMTLS_TRY(parse_list(cfg, list, certcomp_lookup, "certificate compression algorithm", tmp, &n));
+    GMTLS_TRY(parse_list(cfg, list, gmtls_certcomp_lookup, "certificate compression algorithm", tmp, &n));
     memcpy(cfg->cert_comp, tmp, n * sizeof tmp[0]); /* at most the 3 distinct algorithms */
     cfg->ncert_comp = n;
     return 0;
