@@ -170,17 +170,28 @@ static int build_client_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *cook
         gmtls_ext_write_cookie(&w, cookie, cookielen);
         c->sent_cookie = 1;
     }
+    /* RFC 8446 §4.2.9: enum { psk_ke(0), psk_dhe_ke(1) } PskKeyExchangeMode;
+     * psk_ke only when configured (it gives up forward secrecy). */
+    int ke = (cfg->psk_modes & GMTLS_PSK_MODE_KE) != 0, dhe = (cfg->psk_modes & GMTLS_PSK_MODE_DHE_KE) != 0;
     gmtls_wr_u16(&w, GMTLS_EXT_PSK_KEY_EXCHANGE_MODES);
-    gmtls_wr_u16(&w, 2);
-    gmtls_wr_u8(&w, 1);
-    gmtls_wr_u8(&w, 1); /* psk_dhe_ke */
-    if (c->offered_psk) {
+    gmtls_wr_u16(&w, (uint16_t)(1 + dhe + ke));
+    gmtls_wr_u8(&w, (uint8_t)(dhe + ke));
+    if (dhe) {
+        gmtls_wr_u8(&w, 1); /* psk_dhe_ke */
+    }
+    if (ke) {
+        gmtls_wr_u8(&w, 0); /* psk_ke */
+    }
+    int offer_psk = c->offered_psk || c->noffered_ext > 0;
+    if (offer_psk) {
+        /* RFC 8446 §4.2.11: "The "pre_shared_key" extension MUST be the last
+         * extension in the ClientHello". */
         GMTLS_TRY(gmtls_psk_write_ext(c, &w));
     }
     gmtls_wr_close(&w);
     gmtls_wr_close(&w);
     int rc = gmtls_wr_finish(&w);
-    if (rc == 0 && c->offered_psk) {
+    if (rc == 0 && offer_psk) {
         /* The binder covers the transcript so far (message_hash and HRR after
          * a retry) and this ClientHello truncated before the binders. */
         rc = gmtls_psk_fill_binder(c, tmp.base, tmp.off);
@@ -256,6 +267,7 @@ int gmtls_client_start(gmtls_conn *c, gmtls_buf *out)
             }
         }
     }
+    gmtls_psk_choose_external(c);
     GMTLS_TRY(build_client_hello(c, out, NULL, 0));
     c->ccs_allowed = 1;
     c->state = ST_C_WAIT_SH;
@@ -349,10 +361,41 @@ static int handle_hello_retry(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg,
             c->offered_psk = 0;
         }
     }
+    gmtls_psk_choose_external(c);
     /* RFC 8446 §D.4: the client's dummy change_cipher_spec "may either be
      * before its second ClientHello or before its encrypted handshake
      * flight": we always take the second place (send_second_flight). */
     return build_client_hello(c, out, cookie, cookielen);
+}
+
+/* The (EC)DHE shared secret from the server's share for `group`. */
+static int client_kex(gmtls_conn *c, uint16_t group, const uint8_t *share, size_t sharelen, uint8_t *shared,
+                      size_t *sharedlen)
+{
+    if (c->kex_offered2 != NULL && group == c->kex_offered2->id) {
+        /* the server took the second share: keep it, drop the first */
+        const gmtls_kex_alg *k = c->kex_offered;
+        void *st = c->kex_state;
+        c->kex_offered = c->kex_offered2;
+        c->kex_state = c->kex_state2;
+        c->kex_offered2 = k;
+        c->kex_state2 = st;
+    }
+    if (group != c->kex_offered->id) {
+        return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "server key share for group 0x%04x we did not send", group);
+    }
+    if (c->kex_offered2 != NULL) {
+        c->kex_offered2->free(c->kex_state2);
+        c->kex_state2 = NULL;
+        c->kex_offered2 = NULL;
+    }
+    int rc = c->kex_offered->derive(c->kex_state, share, sharelen, shared, sharedlen);
+    c->kex_offered->free(c->kex_state);
+    c->kex_state = NULL;
+    if (rc != 0) {
+        return gmtls_fail(c, rc, "invalid key share from the server");
+    }
+    return 0;
 }
 
 static int handle_server_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg, size_t len)
@@ -421,7 +464,8 @@ static int handle_server_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg
 
     const uint8_t *share = NULL;
     size_t sharelen = 0;
-    int has_version = 0, psk_selected = 0;
+    int has_version = 0;
+    size_t psk_selected = 0; /* 1 + the index the server selected */
     uint16_t group = 0;
     while (gmtls_exts_next(&exts, &e)) {
         gmtls_rd er, v;
@@ -445,13 +489,21 @@ static int handle_server_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg
         case GMTLS_EXT_PRE_SHARED_KEY: {
             uint16_t idx = gmtls_rd_u16(&er);
             GMTLS_TRY(gmtls_fail(c, gmtls_rd_done(&er), "malformed pre_shared_key"));
-            /* RFC 8446 §4.2.11: an identity we did not offer, or a PSK whose
-             * hash differs from the suite's -> illegal_parameter. */
-            const gmtls_suite *ps = gmtls_suite_by_id(c->offer.suite);
-            if (!c->offered_psk || idx != 0 || ps == NULL || ps->hash != suite->hash) {
+            /* RFC 8446 §4.2.11: "Clients MUST verify that the server's
+             * selected_identity is within the range supplied by the client,
+             * that the server selected a cipher suite indicating a Hash
+             * associated with the PSK" -> illegal_parameter. */
+            size_t offered = (size_t)c->offered_psk + c->noffered_ext;
+            if (idx >= offered) {
                 return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "server selected a PSK we did not offer");
             }
-            psk_selected = 1;
+            const gmtls_hash_alg *ph = c->offered_psk && idx == 0
+                                           ? gmtls_suite_by_id(c->offer.suite)->hash
+                                           : c->cfg->psks[c->offered_ext[idx - (size_t)c->offered_psk]].hash;
+            if (ph != suite->hash) {
+                return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "server selected a PSK of another hash");
+            }
+            psk_selected = (size_t)idx + 1;
             break;
         }
         default:
@@ -462,35 +514,48 @@ static int handle_server_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg
     if (!has_version) {
         return gmtls_fail(c, GMTLS_ALERT_PROTOCOL_VERSION, "server does not speak TLS 1.3");
     }
-    if (share == NULL) {
+    const gmtls_ext_psk *ext = NULL;
+    if (psk_selected > 0 && !(c->offered_psk && psk_selected == 1)) {
+        ext = &c->cfg->psks[c->offered_ext[psk_selected - 1 - (size_t)c->offered_psk]];
+    }
+    /* RFC 8446 §4.2.9: in psk_ke mode "the server MUST NOT supply a
+     * "key_share" value"; in psk_dhe_ke mode it "MUST supply" one. A mode we
+     * did not offer -> illegal_parameter; no key share where one is needed ->
+     * missing_extension. */
+    if (share == NULL && psk_selected > 0 && (c->cfg->psk_modes & GMTLS_PSK_MODE_KE)) {
+        c->psk_ke_only = 1;
+    } else if (share == NULL) {
         return gmtls_fail(c, GMTLS_ALERT_MISSING_EXTENSION, "ServerHello without key_share");
-    }
-    if (c->kex_offered2 != NULL && group == c->kex_offered2->id) {
-        /* the server took the second share: keep it, drop the first */
-        const gmtls_kex_alg *k = c->kex_offered;
-        void *st = c->kex_state;
-        c->kex_offered = c->kex_offered2;
-        c->kex_state = c->kex_state2;
-        c->kex_offered2 = k;
-        c->kex_state2 = st;
-    }
-    if (group != c->kex_offered->id) {
-        return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "server key share for group 0x%04x we did not send", group);
-    }
-    if (c->kex_offered2 != NULL) {
-        c->kex_offered2->free(c->kex_state2);
-        c->kex_state2 = NULL;
-        c->kex_offered2 = NULL;
+    } else if (psk_selected > 0 && !(c->cfg->psk_modes & GMTLS_PSK_MODE_DHE_KE)) {
+        return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "server used psk_dhe_ke, we offered psk_ke only");
     }
     uint8_t shared[GMTLS_MAX_KEX_SECRET], th[GMTLS_MAX_HASH_LEN];
     size_t sharedlen = 0;
-    int rc = c->kex_offered->derive(c->kex_state, share, sharelen, shared, &sharedlen);
-    c->kex_offered->free(c->kex_state);
-    c->kex_state = NULL;
-    if (rc != 0) {
-        return gmtls_fail(c, rc, "invalid key share from the server");
+    int rc = 0;
+    if (c->psk_ke_only) {
+        /* RFC 8446 §7.1: "If a given secret is not available, then the
+         * 0-value consisting of a string of Hash.length bytes set to zeros
+         * is used" - the (EC)DHE input of the Handshake Secret. */
+        memset(shared, 0, suite->hash->digest_len);
+        sharedlen = suite->hash->digest_len;
+        if (c->kex_state != NULL) {
+            c->kex_offered->free(c->kex_state);
+            c->kex_state = NULL;
+        }
+        if (c->kex_offered2 != NULL && c->kex_state2 != NULL) {
+            c->kex_offered2->free(c->kex_state2);
+            c->kex_state2 = NULL;
+        }
+        c->kex_offered2 = NULL;
+        group = 0;
+    } else {
+        rc = client_kex(c, group, share, sharelen, shared, &sharedlen);
+        if (rc != 0) {
+            return rc;
+        }
     }
     c->group = group;
+    c->ext_psk = ext;
     if (!c->did_hrr) {
         rc = gmtls_transcript_init(c, suite->hash);
         if (rc == 0) {
@@ -498,7 +563,9 @@ static int handle_server_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg
         }
     }
     gmtls_transcript_add(c, msg, len);
-    if (rc == 0 && psk_selected) {
+    if (rc == 0 && ext != NULL) {
+        rc = gmtls_ks_early_ext(&c->ks, suite->hash, ext->key, ext->key_len);
+    } else if (rc == 0 && psk_selected > 0) {
         c->resumed = 1;
         rc = gmtls_ks_early(&c->ks, suite->hash, c->offer.psk, c->offer.psk_len);
     } else if (rc == 0) {
@@ -574,7 +641,11 @@ static int handle_encrypted_extensions(gmtls_conn *c, const uint8_t *msg, size_t
         }
     }
     gmtls_transcript_add(c, msg, len);
-    c->state = c->resumed ? ST_C_WAIT_FINISHED : ST_C_WAIT_CERT_CR;
+    /* RFC 8446 §2.2: a PSK handshake (resumption or external) authenticates
+     * with the PSK: no Certificate, no CertificateVerify, and §4.3.2 "Servers
+     * which are authenticating with a PSK MUST NOT send the
+     * CertificateRequest message in the main handshake". */
+    c->state = c->resumed || c->ext_psk != NULL ? ST_C_WAIT_FINISHED : ST_C_WAIT_CERT_CR;
     return 0;
 }
 

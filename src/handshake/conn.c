@@ -829,6 +829,21 @@ int gmtls_conn_is_resumed(const gmtls_conn *c)
     return c->resumed;
 }
 
+const uint8_t *gmtls_conn_psk_identity(const gmtls_conn *c, size_t *len)
+{
+    if (c->ext_psk == NULL) {
+        *len = 0;
+        return NULL;
+    }
+    *len = c->ext_psk->id_len;
+    return c->ext_psk->id;
+}
+
+int gmtls_conn_psk_ke_only(const gmtls_conn *c)
+{
+    return c->psk_ke_only;
+}
+
 int gmtls_conn_did_hrr(const gmtls_conn *c)
 {
     return c->did_hrr;

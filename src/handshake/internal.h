@@ -35,6 +35,8 @@ enum {
 #define GMTLS_TICKET_KEY_LEN 48
 #define GMTLS_MAX_TICKET_LIFETIME (7 * 24 * 3600)
 #define GMTLS_MAX_PSK_IDENTITIES 5 /* identities the server tries (as the reference) */
+#define GMTLS_MAX_EXT_PSKS 8       /* external PSKs in a config */
+#define GMTLS_MAX_EXT_PSK_LEN 256  /* bytes of an external PSK's identity or key */
 /* Records in a row that carry nothing (change_cipher_spec, empty records,
  * user_canceled alerts) before the peer is cut off (BoringSSL and OpenSSL: 32). */
 #define GMTLS_MAX_EMPTY_RECORDS 32
@@ -64,6 +66,15 @@ typedef struct {
     uint8_t name[16];
     uint8_t secret[32];
 } gmtls_ticket_key;
+
+/* An external PSK (RFC 8446 §2.2): identity, key, key-schedule hash. */
+typedef struct {
+    uint8_t id[GMTLS_MAX_EXT_PSK_LEN];
+    size_t id_len;
+    uint8_t key[GMTLS_MAX_EXT_PSK_LEN];
+    size_t key_len;
+    const gmtls_hash_alg *hash;
+} gmtls_ext_psk;
 
 /* Where the passphrase of an encrypted private key comes from. */
 typedef struct {
@@ -108,6 +119,9 @@ struct gmtls_config {
     size_t nticket_keys;
     uint16_t record_padding;
     uint64_t key_update_records;
+    gmtls_ext_psk psks[GMTLS_MAX_EXT_PSKS]; /* wiped with the config */
+    size_t npsks;
+    unsigned psk_modes; /* GMTLS_PSK_MODE_* for external PSKs */
     int strict_sm;
     int request_ocsp; /* client: send status_request (gmtls_config_set_request_ocsp) */
     gmtls_pass_src key_pass; /* for encrypted private keys (keyfile.c) */
@@ -256,6 +270,8 @@ struct gmtls_conn {
     int has_client_cert_state; /* server: a resumed session carried a client chain */
     int key_update_pending; /* must answer a KeyUpdate with update_requested */
     int cr_legacy_ok;       /* server: our CertificateRequest listed the legacy SM2 scheme */
+    const gmtls_ext_psk *ext_psk; /* the external PSK this handshake uses, or NULL */
+    int psk_ke_only;        /* psk_ke: no (EC)DHE (RFC 8446 §4.2.9) */
 
     /* server side */
     const gmtls_cert *cert;
@@ -276,6 +292,9 @@ struct gmtls_conn {
     size_t ch1_len;
     gmtls_session offer;  /* session offered for resumption */
     int offered_psk;
+    /* client: the external PSKs offered after the ticket (cfg->psks indexes) */
+    uint8_t offered_ext[GMTLS_MAX_EXT_PSKS];
+    size_t noffered_ext;
     gmtls_session *sessions; /* tickets received */
     size_t nsessions;
     int sent_sni;
@@ -385,8 +404,16 @@ GMTLS_MUST_CHECK int gmtls_client_handle(gmtls_conn *c, gmtls_buf *out, uint8_t 
 
 GMTLS_MUST_CHECK int gmtls_ticket_send(gmtls_conn *c, gmtls_buf *out);
 GMTLS_MUST_CHECK int gmtls_ticket_recv(gmtls_conn *c, const uint8_t *body, size_t len);
-/* Server: tries the offered PSKs; sets c->resumed and *selected on success. */
-GMTLS_MUST_CHECK int gmtls_psk_accept(gmtls_conn *c, const gmtls_client_hello *ch, int *selected);
+/* Server: tries the offered PSKs; on success sets *selected and c->resumed
+ * (a ticket) or c->ext_psk (an external PSK). ke_only: the handshake is to
+ * be psk_ke, so only external PSKs qualify. */
+GMTLS_MUST_CHECK int gmtls_psk_accept(gmtls_conn *c, const gmtls_client_hello *ch, int ke_only, int *selected);
+/* Server: the first external PSK among the client's first identities that
+ * the modes on both sides allow, or NULL (to pick a suite with its hash). */
+const gmtls_ext_psk *gmtls_psk_find_external(const gmtls_config *cfg, const gmtls_client_hello *ch);
+/* Client: picks the external PSKs to offer (those whose hash one of the
+ * suites has; after a HelloRetryRequest, the suite's). */
+void gmtls_psk_choose_external(gmtls_conn *c);
 /* Client: writes the pre_shared_key extension (last) with a zero binder, then
  * fills the binder in over the transcript so far and the ClientHello msg
  * truncated before the binders (RFC 8446 §4.2.11.2). */

@@ -21,3 +21,7 @@ gmtls_test(rng_test unit ${CMAKE_CURRENT_LIST_DIR}/rng_test.c)
 # The socket layer on a socketpair: handshake, data, gmtls_io_shrink().
 gmtls_test(io_shrink_test handshake ${CMAKE_CURRENT_LIST_DIR}/io_shrink_test.c)
 target_link_libraries(io_shrink_test PRIVATE gmtls_tlstest)
+
+# External PSKs (RFC 8446 §2.2): hashes, modes, HRR, alerts on hand-made hellos.
+gmtls_test(ext_psk_test handshake ${CMAKE_CURRENT_LIST_DIR}/ext_psk_test.c)
+target_link_libraries(ext_psk_test PRIVATE gmtls_tlstest)
