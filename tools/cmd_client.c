@@ -43,6 +43,7 @@ typedef struct {
     unsigned long connect_timeout;
     unsigned long count;
     int has_count;
+    tool_psk_opts psk;
 } client_opts;
 
 static void client_usage(FILE *f)
@@ -63,6 +64,11 @@ static void client_usage(FILE *f)
             "  --key-pass SPEC       passphrase of an encrypted key: pass:TEXT, env:VAR, file:PATH\n"
             "                        or fd:N (default: none; never asked for on a terminal)\n"
             "  --status              ask for a stapled OCSP response and report it (default: no)\n"
+            "  --psk HEX             an external PSK (RFC 8446 §2.2) to offer (default: none)\n"
+            "  --psk-identity ID     its identity (default: Client_identity, as OpenSSL's)\n"
+            "  --psk-hash HASH       its hash: SHA256, SHA384 or SM3 (default: SHA256)\n"
+            "  --psk-file FILE       PSKs to offer, one IDENTITY:HEX[:HASH] per line (default: none)\n"
+            "  --psk-modes LIST      psk_dhe_ke and/or psk_ke, comma-separated (default: psk_dhe_ke)\n"
             "  --sess-out FILE       save the session ticket (default: no)\n"
             "  --sess-in FILE        resume the session saved in FILE (default: no)\n"
             "  --keylog FILE         append NSS key log lines (default: $SSLKEYLOGFILE if set)\n"
@@ -123,6 +129,9 @@ static int parse_args(int argc, char **argv, client_opts *o)
             {"--cert", &o->cert},             {"--key", &o->key},       {"--sess-out", &o->sess_out},
             {"--sess-in", &o->sess_in},       {"--keylog", &o->keylog}, {"--export", &o->export_spec},
             {"--sm2-id", &o->sm2_id},         {"--get", &o->get_path},  {"--key-pass", &o->key_pass},
+            {"--psk", &o->psk.hex},           {"--psk-identity", &o->psk.identity},
+            {"--psk-hash", &o->psk.hash},     {"--psk-file", &o->psk.file},
+            {"--psk-modes", &o->psk.modes},
         };
         m = tool_opt_strings(argc, argv, &i, sopts, sizeof(sopts) / sizeof(sopts[0]));
         if (m < 0) {
@@ -310,6 +319,13 @@ static int report(const gmtls_conn *conn, const client_opts *o)
         fprintf(stderr, "signature: %s\n", tool_sigalg_name(gmtls_conn_sigalg(conn)));
         fprintf(stderr, "alpn: %s\n", alpn != NULL ? alpn : "none");
         fprintf(stderr, "resumed: %s\n", gmtls_conn_is_resumed(conn) ? "yes" : "no");
+        char idbuf[600];
+        const char *psk = tool_psk_identity(conn, idbuf, sizeof idbuf);
+        if (strcmp(psk, "-") == 0) {
+            fprintf(stderr, "psk: none\n");
+        } else {
+            fprintf(stderr, "psk: %s (%s)\n", psk, gmtls_conn_psk_ke_only(conn) ? "psk_ke" : "psk_dhe_ke");
+        }
         fprintf(stderr, "hrr: %s\n", gmtls_conn_did_hrr(conn) ? "yes" : "no");
         fprintf(stderr, "peer: %s\n", peer != NULL ? peer : "none");
         fprintf(stderr, "verify: %s\n", o->insecure ? "skipped (--insecure)" : (vr != NULL ? vr : "none"));
@@ -770,6 +786,12 @@ int gmtls_cmd_client(int argc, char **argv)
         goto out;
     }
     if (o.cert != NULL && tool_config_chain(cfg, o.cert, o.key) != 0) {
+        goto out;
+    }
+    size_t npsks = 0;
+    int pr2 = tool_config_psk(cfg, &o.psk, &npsks);
+    if (pr2 != 0) {
+        rc = pr2;
         goto out;
     }
     if (tool_keylog_setup(cfg, o.keylog) != 0) {

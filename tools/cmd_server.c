@@ -54,6 +54,7 @@ typedef struct {
     const char *dev_dir;
     const char *metrics;
     const char *user;
+    tool_psk_opts psk;
 } server_opts;
 
 static void server_usage(FILE *f)
@@ -77,6 +78,12 @@ static void server_usage(FILE *f)
             "  --verify-client MODE   none | request | require | verify-if-given | require-and-verify\n"
             "                         (default: none)\n"
             "  --ca FILE|DIR          trust anchors for client certificates (default: none)\n"
+            "  --psk HEX              an external PSK (RFC 8446 §2.2) clients may use; with PSKs and\n"
+            "                         no --cert the server has no certificate (default: none)\n"
+            "  --psk-identity ID      its identity (default: Client_identity, as OpenSSL's)\n"
+            "  --psk-hash HASH        its hash: SHA256, SHA384 or SM3 (default: SHA256)\n"
+            "  --psk-file FILE        PSKs, one IDENTITY:HEX[:HASH] per line (default: none)\n"
+            "  --psk-modes LIST       psk_dhe_ke and/or psk_ke, comma-separated (default: psk_dhe_ke)\n"
             "  --tickets N            session tickets per handshake, 0 = off (default: library's, 1)\n"
             "  --ticket-keys FILE     ticket keys, one 96-hex-digit key per line (default: random,\n"
             "                         kept across SIGHUP)\n"
@@ -151,6 +158,8 @@ static int parse_args(int argc, char **argv, server_opts *o)
             {"--ca", &o->ca},           {"--ticket-keys", &o->ticket_keys}, {"--keylog", &o->keylog},
             {"--ocsp", &o->ocsp},       {"--sm2-id", &o->sm2_id},       {"--root", &o->root},
             {"--proxy", &o->proxy},     {"--dev-dir", &o->dev_dir},     {"--key-pass", &o->key_pass},
+            {"--psk", &o->psk.hex},     {"--psk-identity", &o->psk.identity}, {"--psk-hash", &o->psk.hash},
+            {"--psk-file", &o->psk.file}, {"--psk-modes", &o->psk.modes},
             {"--metrics", &o->metrics}, {"--user", &o->user},
         };
         m = tool_opt_strings(argc, argv, &i, sopts, sizeof(sopts) / sizeof(sopts[0]));
@@ -350,7 +359,15 @@ static int build_config(const server_opts *o, gmtls_config **out)
             }
         }
     }
-    if (o->ncerts == 0 && srv_devcert_load(cfg, g_dev_dir) != 0) {
+    size_t npsks = 0;
+    int pr = tool_config_psk(cfg, &o->psk, &npsks);
+    if (pr != 0) {
+        rc = pr;
+        goto fail;
+    }
+    /* With PSKs and no --cert: no certificate at all (RFC 8446 §2.2: the PSK
+     * authenticates both sides), as openssl s_server -nocert. */
+    if (o->ncerts == 0 && g_dev_dir != NULL && srv_devcert_load(cfg, g_dev_dir) != 0) {
         goto fail;
     }
     if (o->has_tickets) {
@@ -612,7 +629,7 @@ int gmtls_cmd_server(int argc, char **argv)
         return 2;
     }
     char ca_path[PATH_MAX + 16] = "";
-    if (o.ncerts == 0) {
+    if (o.ncerts == 0 && o.psk.hex == NULL && o.psk.file == NULL) {
         if (srv_devcert_setup(o.dev_dir, ca_path, sizeof(ca_path), o.quiet) != 0) {
             return 1;
         }

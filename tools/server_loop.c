@@ -456,11 +456,17 @@ static void log_conn(const srv_conn *c)
     const gmtls_conn *t = c->tls;
     const char *sni = gmtls_conn_server_name(t), *alpn = gmtls_conn_alpn(t);
     int done = gmtls_conn_handshake_done(t);
-    srv_log("%s sni=%s suite=%s group=%s sigalg=%s alpn=%s resumed=%s in=%llu out=%llu duration=%llums result=%s",
+    /* " psk=ID" only after an external-PSK handshake: the usual line keeps its fields */
+    char idbuf[600], psk[620] = "";
+    const char *id = tool_psk_identity(t, idbuf, sizeof idbuf);
+    if (strcmp(id, "-") != 0) {
+        snprintf(psk, sizeof psk, " psk=%s", id);
+    }
+    srv_log("%s sni=%s suite=%s group=%s sigalg=%s alpn=%s resumed=%s%s in=%llu out=%llu duration=%llums result=%s",
             c->peer, sni != NULL ? sni : "-", done ? tool_suite_name(gmtls_conn_cipher_suite(t)) : "none",
             done ? tool_group_name(gmtls_conn_group(t)) : "none",
             done ? tool_sigalg_name(gmtls_conn_sigalg(t)) : "none", alpn != NULL ? alpn : "-",
-            gmtls_conn_is_resumed(t) ? "yes" : "no", (unsigned long long)gmtls_conn_bytes_received(t),
+            gmtls_conn_is_resumed(t) ? "yes" : "no", psk, (unsigned long long)gmtls_conn_bytes_received(t),
             (unsigned long long)gmtls_conn_bytes_sent(t), (unsigned long long)(now_ms() - c->start_ms),
             c->result[0] != '\0' ? c->result : "ok");
 }

@@ -556,6 +556,9 @@ static int handle_server_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg
     }
     c->group = group;
     c->ext_psk = ext;
+    if (ext != NULL) {
+        snprintf(c->verify_result, sizeof c->verify_result, "%s", "no certificate (external PSK)");
+    }
     if (!c->did_hrr) {
         rc = gmtls_transcript_init(c, suite->hash);
         if (rc == 0) {
