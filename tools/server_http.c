@@ -230,6 +230,10 @@ static int send_status_page(srv_http *h, gmtls_io *io, int head_only)
     sb_add(&b, "</td></tr>\n<tr><th>server name</th><td>", 39);
     sb_html(&b, sni != NULL ? sni : "none");
     sb_printf(&b, "</td></tr>\n<tr><th>resumed</th><td>%s</td></tr>\n", gmtls_conn_is_resumed(c) ? "yes" : "no");
+    char idbuf[600];
+    sb_add(&b, "<tr><th>external PSK</th><td>", 29);
+    sb_html(&b, tool_psk_identity(c, idbuf, sizeof idbuf));
+    sb_add(&b, "</td></tr>\n", 11);
     sb_add(&b, "<tr><th>client certificate</th><td>", 35);
     sb_html(&b, subj != NULL ? subj : "none");
     sb_add(&b, "</td></tr>\n<tr><th>client address</th><td>", 42);

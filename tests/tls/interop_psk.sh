@@ -87,9 +87,14 @@ stop_pid "$SRV_PID"
 
 # ---------------------------------------------------------------- gmtls client -> s_server
 # psk_server ARGS...: s_server for one connection, no certificate.
+# Each has its own log: a new server's log is created by its own shell, which
+# may run after the wait for its ACCEPT line has begun.
+NSRV=0
 psk_server() {
+    NSRV=$((NSRV + 1))
+    SLOG=$TMP/s$NSRV.log
     hold_stdin 120
-    S_SERVER_STDIN=$HOLD_FIFO start_s_server "$TMP/s.log" -nocert -tls1_3 -naccept 1 "$@"
+    S_SERVER_STDIN=$HOLD_FIFO start_s_server "$SLOG" -nocert -tls1_3 -naccept 1 "$@"
 }
 # psk_client OUT ARGS...: sends one line, ends it with close_notify.
 psk_client() {
@@ -103,16 +108,16 @@ psk_client "$TMP/g1.out" --psk "$KEY" --psk-identity "$ID"
 expect_grep "$TMP/g1.out" "^psk: $ID \(psk_dhe_ke\)" "gmtls client: PSK used (psk_dhe_ke)"
 expect_grep "$TMP/g1.out" "^cipher: TLS_AES_128_GCM_SHA256" "gmtls client: SHA-256 suite"
 expect_grep "$TMP/g1.out" "^verify: no certificate \(external PSK\)" "gmtls client: no certificate to verify"
-wait_line "$TMP/s.log" "hello from gmtls" "$SRV_PID" >/dev/null
-expect_grep "$TMP/s.log" "hello from gmtls" "s_server -psk received the data"
+wait_line "$SLOG" "hello from gmtls" "$SRV_PID" >/dev/null
+expect_grep "$SLOG" "hello from gmtls" "s_server -psk received the data"
 stop_pid "$SRV_PID"
 
 psk_server -psk "$KEY" -psk_identity "$ID" -allow_no_dhe_kex
 psk_client "$TMP/g2.out" --psk "$KEY" --psk-identity "$ID" --psk-modes psk_ke
 expect_grep "$TMP/g2.out" "^psk: $ID \(psk_ke\)" "gmtls client: psk_ke against s_server -allow_no_dhe_kex"
 expect_grep "$TMP/g2.out" "^group: none" "gmtls client: psk_ke has no group"
-wait_line "$TMP/s.log" "hello from gmtls" "$SRV_PID" >/dev/null
-expect_grep "$TMP/s.log" "hello from gmtls" "s_server psk_ke received the data"
+wait_line "$SLOG" "hello from gmtls" "$SRV_PID" >/dev/null
+expect_grep "$SLOG" "hello from gmtls" "s_server psk_ke received the data"
 stop_pid "$SRV_PID"
 
 # OpenSSL's server takes the client's first suite and then only a PSK of its
@@ -130,8 +135,8 @@ psk_client "$TMP/g4.out" --psk "${KEY/0f/f0}" --psk-identity "$ID"
 # decrypt_error (above); here the point is that the client stops.
 expect_grep "$TMP/g4.out" "handshake failed: received alert illegal_parameter" \
     "gmtls client with a wrong key: s_server refuses the binder"
-wait_line "$TMP/s.log" "binder does not verify" "$SRV_PID" >/dev/null
-expect_grep "$TMP/s.log" "binder does not verify" "s_server: binder does not verify"
+wait_line "$SLOG" "binder does not verify" "$SRV_PID" >/dev/null
+expect_grep "$SLOG" "binder does not verify" "s_server: binder does not verify"
 stop_pid "$SRV_PID"
 
 # ---------------------------------------------------------------- gmtls with itself: SM3, --psk-file
