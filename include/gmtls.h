@@ -317,6 +317,25 @@ int gmtls_send_alert(gmtls_conn *conn, gmtls_buf *out, int is_fatal, uint8_t ale
 int gmtls_close(gmtls_conn *conn, gmtls_buf *out);
 /** Sends KeyUpdate (request_peer: update_requested) and switches keys. */
 int gmtls_key_update(gmtls_conn *conn, gmtls_buf *out, int request_peer);
+/** Server, after the handshake: asks the client for a certificate
+ *  (post-handshake authentication, RFC 8446 §4.6.2) by appending a
+ *  CertificateRequest to out. mode (REQUEST .. REQUIRE_AND_VERIFY) says
+ *  what is required and verified, as in the handshake. The client's
+ *  Certificate, CertificateVerify and Finished arrive through
+ *  gmtls_receive; gmtls_conn_pha_status then says GMTLS_PHA_DONE and the
+ *  peer certificate getters (gmtls_conn_peer_cert, _peer_subject,
+ *  _verify_result) describe what it sent. GMTLS_ERR_BAD_ARGUMENT when the
+ *  client did not offer post_handshake_auth or a request is pending;
+ *  GMTLS_ERR_NOT_READY before the handshake is done. */
+int gmtls_request_client_cert(gmtls_conn *conn, gmtls_buf *out, gmtls_client_auth mode);
+enum {
+    GMTLS_PHA_NONE = 0, /**< no post-handshake CertificateRequest sent (or received) */
+    GMTLS_PHA_PENDING,  /**< server: sent, the client's answer not complete yet */
+    GMTLS_PHA_DONE,     /**< answered (with or without a certificate: see the getters) */
+};
+int gmtls_conn_pha_status(const gmtls_conn *conn);
+/** Server: 1 when the client offered post_handshake_auth. */
+int gmtls_conn_peer_offers_pha(const gmtls_conn *conn);
 /** RFC 8446 §7.5 exporter; context may be NULL (no context). */
 int gmtls_export(const gmtls_conn *conn, const char *label, const uint8_t *context, size_t context_len,
                  int has_context, uint8_t *out, size_t outlen);
@@ -394,6 +413,8 @@ void gmtls_io_shrink(gmtls_io *io);
 /** Sends close_notify (and flushes as far as the socket allows). */
 int gmtls_io_close(gmtls_io *io);
 int gmtls_io_key_update(gmtls_io *io, int request_peer);
+/** gmtls_request_client_cert on the socket (flushed as far as it goes). */
+int gmtls_io_request_client_cert(gmtls_io *io, gmtls_client_auth mode);
 
 #pragma GCC visibility pop
 

@@ -163,6 +163,13 @@ static int build_client_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *cook
     }
     gmtls_wr_u16(&w, GMTLS_EXT_SCT);
     gmtls_wr_u16(&w, 0);
+    if (cfg->ncerts > 0) {
+        /* RFC 8446 §4.2.6: with a certificate to offer, the client accepts
+         * post-handshake CertificateRequests (empty extension_data). */
+        gmtls_wr_u16(&w, GMTLS_EXT_POST_HANDSHAKE_AUTH);
+        gmtls_wr_u16(&w, 0);
+        c->sent_pha = 1;
+    }
     if (cookie != NULL) {
         /* RFC 8446 §4.2.2: the client "MUST copy the contents of the extension
          * received in the HelloRetryRequest": struct { opaque
@@ -652,7 +659,8 @@ static int handle_encrypted_extensions(gmtls_conn *c, const uint8_t *msg, size_t
     return 0;
 }
 
-static int handle_certificate_request(gmtls_conn *c, const uint8_t *msg, size_t len)
+/* CertificateRequest in the handshake, or after it (post: RFC 8446 §4.6.2). */
+static int handle_certificate_request(gmtls_conn *c, const uint8_t *msg, size_t len, int post)
 {
     gmtls_rd r, ctx, exts;
     gmtls_ext x;
@@ -661,8 +669,18 @@ static int handle_certificate_request(gmtls_conn *c, const uint8_t *msg, size_t 
     gmtls_rd_init(&r, msg + 4, len - 4);
     GMTLS_TRY(gmtls_fail(c, gmtls_rd_vec(&r, 1, 0, 255, &ctx), "malformed CertificateRequest"));
     /* RFC 8446 §4.3.2: in the main handshake the context SHALL be zero length. */
-    if (gmtls_rd_left(&ctx) != 0) {
+    if (!post && gmtls_rd_left(&ctx) != 0) {
         return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "non-empty certificate_request_context");
+    }
+    if (post) {
+        /* echoed in our Certificate */
+        free(c->cr_context);
+        c->cr_context_len = gmtls_rd_left(&ctx);
+        c->cr_context = malloc(c->cr_context_len + 1);
+        if (c->cr_context == NULL) {
+            return GMTLS_ERR_NO_MEMORY;
+        }
+        memcpy(c->cr_context, ctx.p, c->cr_context_len);
     }
     GMTLS_TRY(gmtls_fail(c, gmtls_exts_check(&r, &exts, &nexts), "bad CertificateRequest"));
     GMTLS_TRY(gmtls_fail(c, gmtls_rd_done(&r), "malformed CertificateRequest"));
@@ -692,8 +710,38 @@ static int handle_certificate_request(gmtls_conn *c, const uint8_t *msg, size_t 
         return gmtls_fail(c, GMTLS_ALERT_MISSING_EXTENSION, "CertificateRequest without signature_algorithms");
     }
     gmtls_transcript_add(c, msg, len);
-    c->cert_requested = 1;
-    c->state = ST_C_WAIT_CERT;
+    if (!post) {
+        c->cert_requested = 1;
+        c->state = ST_C_WAIT_CERT;
+    }
+    return 0;
+}
+
+int gmtls_client_pha(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg, size_t len)
+{
+    uint8_t th[GMTLS_MAX_HASH_LEN], fin[4 + GMTLS_MAX_HASH_LEN];
+    size_t hl = c->suite->hash->digest_len;
+    uint16_t sigalg = 0;
+    GMTLS_TRY(gmtls_pha_begin(c));
+    GMTLS_TRY(handle_certificate_request(c, msg, len, 1));
+    /* RFC 8446 §4.4.2: the Certificate echoes the request's context; no
+     * certificate that fits -> an empty one and no CertificateVerify. */
+    const gmtls_cert *cert = gmtls_cert_for_request(c, &sigalg);
+    GMTLS_TRY(gmtls_cert_msg_build(c, cert, c->cr_context, c->cr_context_len, 0, 0));
+    if (cert != NULL) {
+        GMTLS_TRY(gmtls_cv_build(c, &cert->key, sigalg));
+    }
+    /* RFC 8446 §4.4: the Finished's base key after the handshake is
+     * client_application_traffic_secret_N, our current write secret. */
+    GMTLS_TRY(gmtls_transcript_hash(c, th));
+    fin[0] = GMTLS_HS_FINISHED;
+    fin[1] = fin[2] = 0;
+    fin[3] = (uint8_t)hl;
+    GMTLS_TRY(gmtls_finished_mac(c->suite->hash, c->wr.secret, th, fin + 4));
+    GMTLS_TRY(gmtls_hs_queue(c, fin, 4 + hl));
+    GMTLS_TRY(gmtls_hs_flush(c, out));
+    gmtls_pha_end(c);
+    c->pha_state = GMTLS_PHA_DONE;
     return 0;
 }
 
@@ -770,7 +818,7 @@ int gmtls_client_handle(gmtls_conn *c, gmtls_buf *out, uint8_t type, const uint8
         break;
     case ST_C_WAIT_CERT_CR:
         if (type == GMTLS_HS_CERTIFICATE_REQUEST) {
-            return handle_certificate_request(c, msg, len);
+            return handle_certificate_request(c, msg, len, 0);
         }
         /* fall through */
     case ST_C_WAIT_CERT:

@@ -224,6 +224,11 @@ static int parse_ext(gmtls_client_hello *ch, const gmtls_ext *e, int is_last)
     case GMTLS_EXT_EARLY_DATA:
         ch->early_data = 1;
         return gmtls_rd_done(&r);
+    case GMTLS_EXT_POST_HANDSHAKE_AUTH:
+        /* RFC 8446 §4.2.6: "The "extension_data" field of the
+         * "post_handshake_auth" extension is zero length." */
+        ch->post_handshake_auth = 1;
+        return gmtls_rd_done(&r);
     case GMTLS_EXT_STATUS_REQUEST:
         /* RFC 6066 §8: status_type 1 = ocsp. */
         ch->status_request = e->len > 0 && e->data[0] == 1;

@@ -180,6 +180,7 @@ typedef struct {
     size_t binders_off; /* offset of the binders list in msg (for the truncated hash) */
     int has_psk;
     int early_data;
+    int post_handshake_auth; /* RFC 8446 §4.2.6 */
     int status_request;
     int sct;
     int has_reneg;
@@ -270,6 +271,15 @@ struct gmtls_conn {
     int has_client_cert_state; /* server: a resumed session carried a client chain */
     int key_update_pending; /* must answer a KeyUpdate with update_requested */
     int cr_legacy_ok;       /* server: our CertificateRequest listed the legacy SM2 scheme */
+    /* post-handshake authentication (RFC 8446 §4.6.2) */
+    int sent_pha;  /* client: offered post_handshake_auth */
+    int peer_pha;  /* server: the client offered it */
+    int pha_state; /* GMTLS_PHA_* */
+    int pha_step;  /* server: waiting for 0 Certificate, 1 CertificateVerify, 2 Finished */
+    gmtls_client_auth pha_mode;
+    uint8_t pha_ctx[16]; /* server: certificate_request_context of the pending request */
+    gmtls_hash_ctx pha_main; /* the handshake's transcript, kept while an exchange uses c->transcript */
+    int pha_saved;
     const gmtls_ext_psk *ext_psk; /* the external PSK this handshake uses, or NULL */
     int psk_ke_only;        /* psk_ke: no (EC)DHE (RFC 8446 §4.2.9) */
 
@@ -386,6 +396,15 @@ void gmtls_config_clear_key_passphrase(gmtls_config *cfg);
 GMTLS_MUST_CHECK int gmtls_server_handle(gmtls_conn *c, gmtls_buf *out, uint8_t type, const uint8_t *msg,
                                          size_t len);
 GMTLS_MUST_CHECK int gmtls_client_start(gmtls_conn *c, gmtls_buf *out);
+/* Post-handshake authentication: the server's handling of the client's
+ * Certificate / CertificateVerify / Finished (msg with its header), and the
+ * client's answer to a CertificateRequest. Both run on a copy of the
+ * handshake transcript (gmtls_pha_begin / gmtls_pha_end). */
+GMTLS_MUST_CHECK int gmtls_server_pha_handle(gmtls_conn *c, uint8_t type, const uint8_t *msg, size_t len);
+GMTLS_MUST_CHECK int gmtls_server_pha_request(gmtls_conn *c, gmtls_buf *out, gmtls_client_auth mode);
+GMTLS_MUST_CHECK int gmtls_client_pha(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg, size_t len);
+GMTLS_MUST_CHECK int gmtls_pha_begin(gmtls_conn *c);
+void gmtls_pha_end(gmtls_conn *c);
 
 /* ---------------------------------------------------------------- src/ext/ext_verdict.c */
 

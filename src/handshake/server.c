@@ -233,15 +233,20 @@ static int send_encrypted_extensions(gmtls_conn *c, const gmtls_client_hello *ch
 }
 
 /* RFC 8446 §4.3.2: CertificateRequest with signature_algorithms and, when
- * client CAs are configured, certificate_authorities. */
-static int send_certificate_request(gmtls_conn *c, const gmtls_client_hello *ch)
+ * client CAs are configured, certificate_authorities; the context is empty
+ * in the handshake. offered: the client's signature_algorithms (for the
+ * legacy SM2 code point). */
+static int send_certificate_request(gmtls_conn *c, const uint8_t *ctx, size_t ctxlen, const uint16_t *offered,
+                                    size_t noffered)
 {
     const gmtls_config *cfg = c->cfg;
     gmtls_buf tmp;
     gmtls_wr w;
     gmtls_buf_init(&tmp);
     gmtls_hs_begin(&w, &tmp, GMTLS_HS_CERTIFICATE_REQUEST);
-    gmtls_wr_u8(&w, 0); /* certificate_request_context: empty */
+    gmtls_wr_open(&w, 1);
+    gmtls_wr_bytes(&w, ctx, ctxlen); /* certificate_request_context */
+    gmtls_wr_close(&w);
     gmtls_wr_open(&w, 2);
     gmtls_wr_u16(&w, GMTLS_EXT_SIGNATURE_ALGORITHMS);
     gmtls_wr_open(&w, 2);
@@ -250,7 +255,7 @@ static int send_certificate_request(gmtls_conn *c, const gmtls_client_hello *ch)
         /* A legacy code point (the Go family's 0x0204) only for a client that
          * offered it itself: to anyone else it is another scheme. */
         const gmtls_sigalg *a = gmtls_sigalg_by_id(cfg->sigalgs[i]);
-        if (a != NULL && a->is_legacy && !gmtls_list_has(ch->sigalgs, ch->nsigalgs, a->id)) {
+        if (a != NULL && a->is_legacy && !gmtls_list_has(offered, noffered, a->id)) {
             continue;
         }
         gmtls_wr_u16(&w, cfg->sigalgs[i]);
@@ -492,6 +497,7 @@ static int process_client_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_clien
         }
     }
     c->peer_psk_dhe = ch->psk_dhe;
+    c->peer_pha = ch->post_handshake_auth;
     if (ch->has_sni) {
         snprintf(c->server_name, sizeof c->server_name, "%s", ch->sni);
     }
@@ -547,7 +553,7 @@ static int process_client_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_clien
     /* sendServerCertificate (none when a PSK authenticates, RFC 8446 §2.2) */
     if (!c->resumed && c->ext_psk == NULL) {
         if (request_client_cert(c)) {
-            GMTLS_TRY(send_certificate_request(c, ch));
+            GMTLS_TRY(send_certificate_request(c, NULL, 0, ch->sigalgs, ch->nsigalgs));
             c->cr_legacy_ok = gmtls_list_has(ch->sigalgs, ch->nsigalgs, GMTLS_SIGALG_SM2_LEGACY);
             c->cert_requested = 1;
         }
@@ -598,6 +604,79 @@ static int handle_client_certificate(gmtls_conn *c, gmtls_buf *out, const uint8_
     }
     c->state = ST_S_WAIT_CV;
     return 0;
+}
+
+/* ------------------------------------------------------------ post-handshake authentication */
+
+int gmtls_server_pha_request(gmtls_conn *c, gmtls_buf *out, gmtls_client_auth mode)
+{
+    /* RFC 8446 §4.3.2: the certificate_request_context "SHALL be unique
+     * within the scope of this connection (thus preventing replay of client
+     * CertificateVerify messages)": 16 random bytes. */
+    GMTLS_TRY(gmtls_random(c->pha_ctx, sizeof c->pha_ctx));
+    GMTLS_TRY(gmtls_pha_begin(c));
+    c->cr_legacy_ok = 0;
+    GMTLS_TRY(send_certificate_request(c, c->pha_ctx, sizeof c->pha_ctx, NULL, 0));
+    GMTLS_TRY(gmtls_hs_flush(c, out));
+    c->pha_state = GMTLS_PHA_PENDING;
+    c->pha_step = 0;
+    c->pha_mode = mode;
+    return 0;
+}
+
+int gmtls_server_pha_handle(gmtls_conn *c, uint8_t type, const uint8_t *msg, size_t len)
+{
+    static const uint8_t expected[3] = {GMTLS_HS_CERTIFICATE, GMTLS_HS_CERTIFICATE_VERIFY, GMTLS_HS_FINISHED};
+    /* RFC 8446 §4.4: the client answers with Certificate, CertificateVerify
+     * (when the Certificate is not empty) and Finished, in that order. */
+    if (type != expected[c->pha_step]) {
+        return gmtls_fail(c, GMTLS_ALERT_UNEXPECTED_MESSAGE, "unexpected message %u in post-handshake authentication",
+                          type);
+    }
+    if (c->pha_step == 0) {
+        int empty = 0;
+        gmtls_transcript_add(c, msg, len);
+        /* the context must be the request's (cert.c: illegal_parameter) */
+        GMTLS_TRY(gmtls_cert_msg_parse(c, msg + 4, len - 4, c->pha_ctx, sizeof c->pha_ctx, &empty));
+        if (empty) {
+            /* RFC 8446 §4.4.2.4: no certificate where one is required ->
+             * certificate_required. */
+            if (c->pha_mode == GMTLS_CLIENT_AUTH_REQUIRE_ANY || c->pha_mode == GMTLS_CLIENT_AUTH_REQUIRE_AND_VERIFY) {
+                return gmtls_fail(c, GMTLS_ALERT_CERTIFICATE_REQUIRED, "client sent no certificate");
+            }
+            snprintf(c->verify_result, sizeof c->verify_result, "no client certificate");
+            c->pha_step = 2;
+        } else if (c->pha_mode >= GMTLS_CLIENT_AUTH_VERIFY_IF_GIVEN) {
+            GMTLS_TRY(gmtls_cert_verify_chain(c, NULL));
+            c->pha_step = 1;
+        } else {
+            snprintf(c->verify_result, sizeof c->verify_result, "not verified (client auth mode)");
+            c->pha_step = 1;
+        }
+        return 0;
+    }
+    if (c->pha_step == 1) {
+        GMTLS_TRY(gmtls_cv_check(c, msg + 4, len - 4, c->cfg->sigalgs, c->cfg->nsigalgs));
+        gmtls_transcript_add(c, msg, len);
+        c->pha_step = 2;
+        return 0;
+    }
+    /* RFC 8446 §4.4.4: Finished under the client's current application
+     * traffic secret, over the transcript through CertificateVerify;
+     * wrong length -> decode_error, mismatch -> decrypt_error. */
+    uint8_t th[GMTLS_MAX_HASH_LEN], want[GMTLS_MAX_HASH_LEN];
+    size_t hl = c->suite->hash->digest_len;
+    if (len - 4 != hl) {
+        return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "post-handshake Finished has the wrong length");
+    }
+    GMTLS_TRY(gmtls_transcript_hash(c, th));
+    GMTLS_TRY(gmtls_finished_mac(c->suite->hash, c->rd.secret, th, want));
+    if (!gmtls_ct_memeq(msg + 4, want, hl)) {
+        return gmtls_fail(c, GMTLS_ALERT_DECRYPT_ERROR, "invalid post-handshake Finished");
+    }
+    gmtls_pha_end(c);
+    c->pha_state = GMTLS_PHA_DONE;
+    return run_verify_connection(c);
 }
 
 static int process_second_client_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_client_hello *ch)

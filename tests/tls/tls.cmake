@@ -25,3 +25,7 @@ target_link_libraries(io_shrink_test PRIVATE gmtls_tlstest)
 # External PSKs (RFC 8446 §2.2): hashes, modes, HRR, alerts on hand-made hellos.
 gmtls_test(ext_psk_test handshake ${CMAKE_CURRENT_LIST_DIR}/ext_psk_test.c)
 target_link_libraries(ext_psk_test PRIVATE gmtls_tlstest)
+
+# Post-handshake client authentication (RFC 8446 §4.6.2) and its alerts.
+gmtls_test(pha_test handshake ${CMAKE_CURRENT_LIST_DIR}/pha_test.c)
+target_link_libraries(pha_test PRIVATE gmtls_tlstest)
