@@ -577,7 +577,7 @@ static int flush_all(gmtls_io *io, int fd, const char *what)
 static int do_relay(gmtls_io *io, int fd, const client_opts *o, session_blob *sess, int *ku_done)
 {
     struct pollfd p[2] = {{.fd = fd, .events = POLLIN}, {.fd = STDIN_FILENO, .events = POLLIN}};
-    int stdin_open = 1;
+    int stdin_open = 1, pha_reported = 0;
     char buf[16384];
     /* Non-blocking from here on: the socket may be readable with only a
      * post-handshake message (the NewSessionTicket follows our Finished), and
@@ -635,6 +635,12 @@ static int do_relay(gmtls_io *io, int fd, const client_opts *o, session_blob *se
         size_t got = 0;
         int r = gmtls_io_read(io, buf, sizeof(buf), &got);
         (void)grab_session(gmtls_io_conn(io), sess, o->sess_out);
+        if (!pha_reported && gmtls_conn_pha_status(gmtls_io_conn(io)) == GMTLS_PHA_DONE) {
+            pha_reported = 1;
+            if (!o->quiet) {
+                fprintf(stderr, "gmtls: answered a post-handshake CertificateRequest\n");
+            }
+        }
         if (r == 0) {
             if (fwrite(buf, 1, got, stdout) != got || fflush(stdout) != 0) {
                 return -1;

@@ -55,6 +55,7 @@ typedef struct {
     const char *metrics;
     const char *user;
     tool_psk_opts psk;
+    const char *pha_path;
 } server_opts;
 
 static void server_usage(FILE *f)
@@ -76,7 +77,11 @@ static void server_usage(FILE *f)
             "  --sigalgs LIST         signature schemes (default: library's)\n"
             "  --alpn LIST            ALPN protocols (default: http/1.1 with --www, else none)\n"
             "  --verify-client MODE   none | request | require | verify-if-given | require-and-verify\n"
-            "                         (default: none)\n"
+            "                         | post-handshake: after the handshake (RFC 8446 §4.6.2), with\n"
+            "                         --www on requests for --pha-path, else at once; verified\n"
+            "                         against --ca when given (default: none)\n"
+            "  --pha-path PATH        --www: the path that asks for a client certificate\n"
+            "                         (default: /private with --verify-client post-handshake)\n"
             "  --ca FILE|DIR          trust anchors for client certificates (default: none)\n"
             "  --psk HEX              an external PSK (RFC 8446 §2.2) clients may use; with PSKs and\n"
             "                         no --cert the server has no certificate (default: none)\n"
@@ -159,7 +164,7 @@ static int parse_args(int argc, char **argv, server_opts *o)
             {"--ocsp", &o->ocsp},       {"--sm2-id", &o->sm2_id},       {"--root", &o->root},
             {"--proxy", &o->proxy},     {"--dev-dir", &o->dev_dir},     {"--key-pass", &o->key_pass},
             {"--psk", &o->psk.hex},     {"--psk-identity", &o->psk.identity}, {"--psk-hash", &o->psk.hash},
-            {"--psk-file", &o->psk.file}, {"--psk-modes", &o->psk.modes},
+            {"--psk-file", &o->psk.file}, {"--psk-modes", &o->psk.modes}, {"--pha-path", &o->pha_path},
             {"--metrics", &o->metrics}, {"--user", &o->user},
         };
         m = tool_opt_strings(argc, argv, &i, sopts, sizeof(sopts) / sizeof(sopts[0]));
@@ -285,7 +290,7 @@ static int parse_client_auth(const char *s, gmtls_client_auth *mode)
             return 0;
         }
     }
-    tool_err("--verify-client: unknown mode '%s' (none, request, require, verify-if-given, require-and-verify)",
+    tool_err("--verify-client: unknown mode '%s' (none, request, require, verify-if-given, require-and-verify, post-handshake)",
              s);
     return -1;
 }
@@ -327,7 +332,7 @@ static int build_config(const server_opts *o, gmtls_config **out)
         }
         gmtls_config_set_sm2_id_mode(cfg, mode);
     }
-    if (o->verify_client != NULL) {
+    if (o->verify_client != NULL && strcmp(o->verify_client, "post-handshake") != 0) {
         gmtls_client_auth mode;
         if (parse_client_auth(o->verify_client, &mode) != 0) {
             goto fail;
@@ -616,6 +621,16 @@ int gmtls_cmd_server(int argc, char **argv)
     st.idle_timeout_s = (unsigned)o.idle_timeout;
     st.min_rate = (unsigned)o.min_rate;
     st.quiet = o.quiet;
+    st.pha = o.verify_client != NULL && strcmp(o.verify_client, "post-handshake") == 0;
+    st.pha_path = st.pha ? (o.pha_path != NULL ? o.pha_path : "/private") : NULL;
+    if (o.pha_path != NULL && !st.pha) {
+        tool_err("--pha-path goes with --verify-client post-handshake");
+        return 2;
+    }
+    if (st.pha && o.ca == NULL) {
+        tool_err("--verify-client post-handshake: give --ca FILE|DIR to verify client certificates");
+        return 2;
+    }
     st.verbose = o.verbose;
     static char root[PATH_MAX];
     if (o.root != NULL) {
