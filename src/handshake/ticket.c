@@ -372,7 +372,6 @@ int gmtls_psk_accept(gmtls_conn *c, const gmtls_client_hello *ch, int ke_only, i
 int gmtls_ticket_recv(gmtls_conn *c, const uint8_t *body, size_t len)
 {
     gmtls_rd r, nonce, ticket, exts;
-    gmtls_ext x;
     size_t nexts = 0;
     gmtls_rd_init(&r, body, len);
     uint32_t lifetime = gmtls_rd_u32(&r), age_add = gmtls_rd_u32(&r);
@@ -386,9 +385,7 @@ int gmtls_ticket_recv(gmtls_conn *c, const uint8_t *body, size_t len)
      * rejects a recognised one that does not belong here. early_data
      * (max_early_data_size) is the one allowed, and unused: this client sends
      * no early data. */
-    while (gmtls_exts_next(&exts, &x)) {
-        GMTLS_TRY(gmtls_ext_verdict(c, GMTLS_EXT_IN_NST, "NewSessionTicket", x.type));
-    }
+    GMTLS_TRY(gmtls_exts_parse(c, GMTLS_EXT_IN_NST, "NewSessionTicket", exts, NULL));
     /* RFC 8446 §4.6.1: "Servers MUST NOT use any value greater than 604800
      * seconds (7 days)"; a lifetime of 0 means discard at once. */
     if (lifetime > GMTLS_MAX_TICKET_LIFETIME) {
@@ -532,60 +529,28 @@ void gmtls_psk_choose_external(gmtls_conn *c)
     }
 }
 
-/* The key-schedule hash of offered identity i (the ticket first). */
-static const gmtls_hash_alg *offered_hash(const gmtls_conn *c, size_t i)
+const gmtls_ext_psk *gmtls_psk_offered_external(const gmtls_conn *c, size_t i)
 {
     if (c->offered_psk) {
         if (i == 0) {
-            return gmtls_suite_by_id(c->offer.suite)->hash;
+            return NULL;
         }
         i--;
     }
-    return c->cfg->psks[c->offered_ext[i]].hash;
+    return &c->cfg->psks[c->offered_ext[i]];
 }
 
-int gmtls_psk_write_ext(gmtls_conn *c, gmtls_wr *w)
+const gmtls_hash_alg *gmtls_psk_offered_hash(const gmtls_conn *c, size_t i)
 {
-    size_t n = (size_t)c->offered_psk + c->noffered_ext;
-    gmtls_wr_u16(w, GMTLS_EXT_PRE_SHARED_KEY);
-    gmtls_wr_open(w, 2);
-    gmtls_wr_open(w, 2);
-    if (c->offered_psk) {
-        /* RFC 8446 §4.2.11.1: obfuscated_ticket_age = (age in ms + ticket_age_add) mod 2^32. */
-        uint32_t age = (uint32_t)(gmtls_now_ms(c) - c->offer.received_ms) + c->offer.age_add;
-        gmtls_wr_open(w, 2);
-        gmtls_wr_bytes(w, c->offer.ticket, c->offer.ticket_len);
-        gmtls_wr_close(w);
-        gmtls_wr_u32(w, age);
-    }
-    for (size_t i = 0; i < c->noffered_ext; i++) {
-        const gmtls_ext_psk *e = &c->cfg->psks[c->offered_ext[i]];
-        gmtls_wr_open(w, 2);
-        gmtls_wr_bytes(w, e->id, e->id_len);
-        gmtls_wr_close(w);
-        /* RFC 8446 §4.2.11: "For identities established externally, an
-         * obfuscated_ticket_age of 0 SHOULD be used". */
-        gmtls_wr_u32(w, 0);
-    }
-    gmtls_wr_close(w);
-    gmtls_wr_open(w, 2);
-    for (size_t i = 0; i < n; i++) {
-        gmtls_wr_open(w, 1);
-        for (size_t k = 0; k < offered_hash(c, i)->digest_len; k++) {
-            gmtls_wr_u8(w, 0);
-        }
-        gmtls_wr_close(w);
-    }
-    gmtls_wr_close(w);
-    gmtls_wr_close(w);
-    return w->err;
+    const gmtls_ext_psk *e = gmtls_psk_offered_external(c, i);
+    return e != NULL ? e->hash : gmtls_suite_by_id(c->offer.suite)->hash;
 }
 
 int gmtls_psk_fill_binder(gmtls_conn *c, uint8_t *msg, size_t msglen)
 {
     size_t n = (size_t)c->offered_psk + c->noffered_ext, binders = 2;
     for (size_t i = 0; i < n; i++) {
-        binders += 1 + offered_hash(c, i)->digest_len;
+        binders += 1 + gmtls_psk_offered_hash(c, i)->digest_len;
     }
     if (msglen < 4 + binders) {
         return GMTLS_ERR_BAD_ARGUMENT;
@@ -595,13 +560,13 @@ int gmtls_psk_fill_binder(gmtls_conn *c, uint8_t *msg, size_t msglen)
     gmtls_keysched ks;
     memset(&ks, 0, sizeof ks);
     for (size_t i = 0; i < n && rc == 0; i++) {
-        const gmtls_hash_alg *h = offered_hash(c, i);
+        const gmtls_hash_alg *h = gmtls_psk_offered_hash(c, i);
         uint8_t th[GMTLS_MAX_HASH_LEN];
         gmtls_hash_ctx t;
-        if (c->offered_psk && i == 0) {
+        const gmtls_ext_psk *e = gmtls_psk_offered_external(c, i);
+        if (e == NULL) {
             rc = gmtls_ks_early(&ks, h, c->offer.psk, c->offer.psk_len);
         } else {
-            const gmtls_ext_psk *e = &c->cfg->psks[c->offered_ext[i - (size_t)c->offered_psk]];
             rc = gmtls_ks_early_ext(&ks, h, e->key, e->key_len);
         }
         /* After a HelloRetryRequest the transcript so far (message_hash and
