@@ -175,6 +175,71 @@ static int serve(gmtls_config *scfg, const uint8_t *msg, size_t len, int *ke_onl
     return rc;
 }
 
+/* ------------------------------------------------------------ hand-made ServerHellos */
+
+/* A client with the PSK "client1" (modes) after its ClientHello, fed a
+ * ServerHello for TLS_AES_128_GCM_SHA256 with or without an x25519 key share
+ * and with pre_shared_key selecting idx (-1: none). Returns its result. */
+static int client_gets(unsigned modes, int with_share, int idx)
+{
+    gmtls_config *cc = psk_config("client1", key1, sizeof key1, NULL, modes);
+    CHECK_OK(gmtls_config_set_groups(cc, "x25519"));
+    gmtls_conn *c = gmtls_conn_new(cc, 0);
+    gmtls_buf out, in;
+    gmtls_buf_init(&out);
+    gmtls_buf_init(&in);
+    size_t n = 0;
+    CHECK_ERR(gmtls_handshake(c, &out, NULL, &n), GMTLS_ERR_WANT_READ);
+    gmtls_wr w;
+    gmtls_wr_init(&w, &in);
+    gmtls_wr_u8(&w, GMTLS_CT_HANDSHAKE);
+    gmtls_wr_u16(&w, 0x0303);
+    gmtls_wr_open(&w, 2);
+    gmtls_wr_u8(&w, GMTLS_HS_SERVER_HELLO);
+    gmtls_wr_open(&w, 3);
+    gmtls_wr_u16(&w, 0x0303);
+    for (int i = 0; i < 32; i++) {
+        gmtls_wr_u8(&w, (uint8_t)(0x40 + i));
+    }
+    gmtls_wr_open(&w, 1);
+    gmtls_wr_bytes(&w, c->session_id, c->session_id_len);
+    gmtls_wr_close(&w);
+    gmtls_wr_u16(&w, GMTLS_TLS_AES_128_GCM_SHA256);
+    gmtls_wr_u8(&w, 0);
+    gmtls_wr_open(&w, 2);
+    gmtls_wr_u16(&w, GMTLS_EXT_SUPPORTED_VERSIONS);
+    gmtls_wr_u16(&w, 2);
+    gmtls_wr_u16(&w, 0x0304);
+    if (with_share) {
+        /* the X25519 base point: a valid public key */
+        gmtls_wr_u16(&w, GMTLS_EXT_KEY_SHARE);
+        gmtls_wr_u16(&w, 2 + 2 + 32);
+        gmtls_wr_u16(&w, GMTLS_GROUP_X25519);
+        gmtls_wr_u16(&w, 32);
+        gmtls_wr_u8(&w, 9);
+        for (int i = 1; i < 32; i++) {
+            gmtls_wr_u8(&w, 0);
+        }
+    }
+    if (idx >= 0) {
+        gmtls_wr_u16(&w, GMTLS_EXT_PRE_SHARED_KEY);
+        gmtls_wr_u16(&w, 2);
+        gmtls_wr_u16(&w, (uint16_t)idx);
+    }
+    gmtls_wr_close(&w);
+    gmtls_wr_close(&w);
+    gmtls_wr_close(&w);
+    CHECK_OK(gmtls_wr_finish(&w));
+    out.off = 0;
+    n = in.off;
+    int rc = gmtls_handshake(c, &out, in.base, &n);
+    gmtls_buf_dispose(&out);
+    gmtls_buf_dispose(&in);
+    gmtls_conn_free(c);
+    gmtls_config_free(cc);
+    return rc;
+}
+
 int main(void)
 {
     const test_chain *chain = tt_chain("P-256");
@@ -364,6 +429,22 @@ int main(void)
         n = make_hello(&bad, msg, sizeof msg);
         CHECK_ERR(serve(sc, msg, n, &ke_only, &has_share), GMTLS_ALERT_HANDSHAKE_FAILURE);
         gmtls_config_free(sc);
+    }
+    /* The client's checks of the ServerHello (RFC 8446 §4.2.11, §4.2.9). */
+    {
+        const unsigned DHE_ = GMTLS_PSK_MODE_DHE_KE, KE_ = GMTLS_PSK_MODE_KE;
+        /* the one identity offered, with a key share: accepted (then waits) */
+        CHECK_ERR(client_gets(DHE_, 1, 0), GMTLS_ERR_WANT_READ);
+        /* an identity beyond those offered -> illegal_parameter */
+        CHECK_ERR(client_gets(DHE_, 1, 1), GMTLS_ALERT_ILLEGAL_PARAMETER);
+        /* psk_ke answer (no key share) to a psk_dhe_ke-only client -> missing_extension */
+        CHECK_ERR(client_gets(DHE_, 0, 0), GMTLS_ALERT_MISSING_EXTENSION);
+        /* psk_ke to a client that offered it: accepted */
+        CHECK_ERR(client_gets(KE_, 0, 0), GMTLS_ERR_WANT_READ);
+        /* psk_dhe_ke to a psk_ke-only client -> illegal_parameter */
+        CHECK_ERR(client_gets(KE_, 1, 0), GMTLS_ALERT_ILLEGAL_PARAMETER);
+        /* no PSK and no key share -> missing_extension */
+        CHECK_ERR(client_gets(KE_, 0, -1), GMTLS_ALERT_MISSING_EXTENSION);
     }
     return TEST_END("ext_psk_test");
 }
