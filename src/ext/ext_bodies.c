@@ -468,6 +468,9 @@ int gmtls_xp_psk_ch(gmtls_conn *c, unsigned msg, gmtls_rd *r, void *out)
         gmtls_rd id;
         GMTLS_TRY(gmtls_rd_vec(&ids, 2, 1, 0xffff, &id));
         uint32_t age = gmtls_rd_u32(&ids);
+        /* an identity without its whole age is not one of the at most
+         * left/7 counted above (found by fuzz_server: a write past them) */
+        GMTLS_TRY(ids.err);
         ch->psks[nid].id = id.p;
         ch->psks[nid].id_len = gmtls_rd_left(&id);
         ch->psks[nid].obfuscated_age = age;

@@ -53,10 +53,11 @@ typedef struct {
     const char *id;
     const uint8_t *key;
     size_t keylen;
-    int modes_ext;   /* send psk_key_exchange_modes */
-    uint8_t mode;    /* 0 psk_ke, 1 psk_dhe_ke */
-    int res_label;   /* binder with "res binder" instead of "ext binder" */
-    int flip_binder; /* corrupt the binder */
+    int modes_ext;    /* send psk_key_exchange_modes */
+    uint8_t mode;     /* 0 psk_ke, 1 psk_dhe_ke */
+    int res_label;    /* binder with "res binder" instead of "ext binder" */
+    int flip_binder;  /* corrupt the binder */
+    int cut_identity; /* a second identity without its obfuscated_ticket_age */
 } hello_spec;
 
 /* TLS_AES_128_GCM_SHA256, supported_versions, psk_key_exchange_modes and
@@ -99,6 +100,10 @@ static size_t make_hello(const hello_spec *sp, uint8_t *out, size_t cap)
     gmtls_wr_bytes(&w, sp->id, strlen(sp->id));
     gmtls_wr_close(&w);
     gmtls_wr_u32(&w, 0);
+    if (sp->cut_identity) {
+        gmtls_wr_u16(&w, 1);
+        gmtls_wr_u8(&w, 'x');
+    }
     gmtls_wr_close(&w);
     size_t binders_off = b.off;
     gmtls_wr_open(&w, 2);
@@ -395,7 +400,7 @@ int main(void)
         size_t n;
         int ke_only = 0, has_share = 0;
         gmtls_config *sc = psk_config("client1", key1, sizeof key1, NULL, KE | DHE);
-        hello_spec good = {"client1", key1, sizeof key1, 1, 0, 0, 0};
+        hello_spec good = {"client1", key1, sizeof key1, 1, 0, 0, 0, 0};
         n = make_hello(&good, msg, sizeof msg);
         CHECK(n > 0);
         CHECK_ERR(serve(sc, msg, n, &ke_only, &has_share), GMTLS_ERR_WANT_READ);
@@ -409,6 +414,12 @@ int main(void)
         bad.res_label = 1;
         n = make_hello(&bad, msg, sizeof msg);
         CHECK_ERR(serve(sc, msg, n, &ke_only, &has_share), GMTLS_ALERT_DECRYPT_ERROR);
+        /* identities<7..2^16-1> whose second identity lacks its age ->
+         * decode_error (it once wrote past the identities counted) */
+        bad = good;
+        bad.cut_identity = 1;
+        n = make_hello(&bad, msg, sizeof msg);
+        CHECK_ERR(serve(sc, msg, n, &ke_only, &has_share), GMTLS_ALERT_DECODE_ERROR);
         /* no psk_key_exchange_modes -> missing_extension (RFC 8446 §4.2.9) */
         bad = good;
         bad.modes_ext = 0;
