@@ -244,6 +244,15 @@ static int send_status_page(srv_http *h, gmtls_io *io, int head_only)
     sb_add(&b, "<tr><th>external PSK</th><td>", 29);
     sb_html(&b, tool_psk_identity(c, idbuf, sizeof idbuf));
     sb_add(&b, "</td></tr>\n", 11);
+    /* RFC 8879: whether our Certificate went compressed, and how */
+    char cc[64];
+    sb_printf(&b, "<tr><th>certificate compression</th><td>%s</td></tr>\n", tool_cert_compression(c, 0, cc, sizeof cc));
+    uint16_t rsl = gmtls_conn_peer_record_size_limit(c);
+    if (rsl != 0) {
+        sb_printf(&b, "<tr><th>record size limit</th><td>%u</td></tr>\n", rsl);
+    } else {
+        sb_printf(&b, "<tr><th>record size limit</th><td>none</td></tr>\n");
+    }
     sb_add(&b, "<tr><th>client certificate</th><td>", 35);
     sb_html(&b, subj != NULL ? subj : "none");
     sb_add(&b, "</td></tr>\n<tr><th>client address</th><td>", 42);
