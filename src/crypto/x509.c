@@ -201,18 +201,37 @@ static int der_element(gmtls_rd *r, uint8_t tag, const uint8_t **el, size_t *ell
     return 0;
 }
 
-/* The tbsCertificate TLV of a certificate's DER (RFC 5280 §4.1). */
-static int tbs_of(const uint8_t *der, size_t len, const uint8_t **tbs, size_t *tbslen)
+/* RFC 5280 §4.1 / RFC 2986 §4: SEQUENCE { to-be-signed, AlgorithmIdentifier,
+ * BIT STRING signature }: the to-be-signed TLV and the signature bytes. */
+static int split_signed(const uint8_t *der, size_t len, const uint8_t **tbs, size_t *tbslen, const uint8_t **sig,
+                        size_t *siglen)
 {
-    gmtls_rd r, cert, tbsbody;
+    gmtls_rd r, outer, body, alg, bits;
     const uint8_t *el;
     size_t ellen;
     gmtls_rd_init(&r, der, len);
-    if (der_element(&r, 0x30, &el, &ellen, &cert) != 0 || gmtls_rd_done(&r) != 0 ||
-        der_element(&cert, 0x30, tbs, tbslen, &tbsbody) != 0) {
+    if (der_element(&r, 0x30, &el, &ellen, &outer) != 0 || gmtls_rd_done(&r) != 0 ||
+        der_element(&outer, 0x30, tbs, tbslen, &body) != 0 || der_element(&outer, 0x30, &el, &ellen, &alg) != 0 ||
+        der_element(&outer, 0x03, &el, &ellen, &bits) != 0 || gmtls_rd_done(&outer) != 0 || gmtls_rd_u8(&bits) != 0 ||
+        gmtls_rd_left(&bits) == 0) {
         return -1;
     }
+    *sig = bits.p;
+    *siglen = gmtls_rd_left(&bits);
     return 0;
+}
+
+int gmtls_x509_sm2_signed_by(const uint8_t *der, size_t len, const gmtls_sm2_pubkey *pub)
+{
+    const uint8_t *tbs, *sig;
+    size_t tbslen, siglen;
+    if (split_signed(der, len, &tbs, &tbslen, &sig, &siglen) != 0) {
+        return 0;
+    }
+    if (gmtls_x509_sm2_check(pub, GMTLS_X509_SM2_RFC, tbs, tbslen, sig, siglen) == 0) {
+        return 1;
+    }
+    return gmtls_x509_sm2_check(pub, GMTLS_X509_SM2_GO, tbs, tbslen, sig, siglen) == 0 ? 2 : 0;
 }
 
 /* Checks x's signature under issuer's key in the Go style. */
@@ -230,17 +249,14 @@ static int go_style_signed(X509 *x, X509 *issuer)
         gmtls_pkey_dispose(&pk);
         return 0;
     }
-    const ASN1_BIT_STRING *sig = NULL;
-    X509_get0_signature(&sig, NULL, x);
-    /* The TBS bytes as received: i2d_X509 returns the cached encoding of a
+    /* The bytes as received: i2d_X509 returns the cached encoding of a
      * parsed certificate (i2d_re_X509_tbs would re-encode it). */
     uint8_t *der = NULL;
-    const uint8_t *tbs = NULL;
-    size_t tbslen = 0;
+    const uint8_t *tbs = NULL, *sig = NULL;
+    size_t tbslen = 0, siglen = 0;
     int derlen = i2d_X509(x, &der);
-    int ok = sig != NULL && derlen > 0 && tbs_of(der, (size_t)derlen, &tbs, &tbslen) == 0 &&
-             gmtls_x509_sm2_check(&pk.sm2pub, GMTLS_X509_SM2_GO, tbs, tbslen, ASN1_STRING_get0_data(sig),
-                                  (size_t)ASN1_STRING_length(sig)) == 0;
+    int ok = derlen > 0 && split_signed(der, (size_t)derlen, &tbs, &tbslen, &sig, &siglen) == 0 &&
+             gmtls_x509_sm2_check(&pk.sm2pub, GMTLS_X509_SM2_GO, tbs, tbslen, sig, siglen) == 0;
     OPENSSL_free(der);
     gmtls_pkey_dispose(&pk);
     return ok;

@@ -80,6 +80,10 @@ typedef enum {
 /* 0 if sig (DER r,s) is an SM2 signature by pub over tbs in the given style. */
 int gmtls_x509_sm2_check(const gmtls_sm2_pubkey *pub, gmtls_x509_sm2_style style, const uint8_t *tbs, size_t tbslen,
                          const uint8_t *sig, size_t siglen);
+/* Which style an SM2-signed DER structure (a certificate, or a CSR: SEQUENCE
+ * { to-be-signed, algorithm, BIT STRING }) is signed in by pub: 1 RFC,
+ * 2 Go, 0 neither (or not such a structure). */
+int gmtls_x509_sm2_signed_by(const uint8_t *der, size_t len, const gmtls_sm2_pubkey *pub);
 /* Signs tbs with an SM2 private key in the given style (DER r,s into sig). */
 GMTLS_MUST_CHECK int gmtls_x509_sm2_sign(const gmtls_pkey *key, gmtls_x509_sm2_style style, const uint8_t *tbs,
                                          size_t tbslen, uint8_t *sig, size_t *siglen);
