@@ -1,6 +1,6 @@
 # TLS engine tests (in memory).
 add_library(gmtls_tlstest STATIC ${CMAKE_CURRENT_LIST_DIR}/tlstest.c ${CMAKE_CURRENT_LIST_DIR}/testcerts.c)
-target_link_libraries(gmtls_tlstest PUBLIC gmtls_static OpenSSL::Crypto)
+target_link_libraries(gmtls_tlstest PUBLIC gmtls_certgen gmtls_static OpenSSL::Crypto)
 target_include_directories(gmtls_tlstest PUBLIC ${CMAKE_SOURCE_DIR}/tests ${CMAKE_SOURCE_DIR}/tests/tls)
 
 gmtls_test(handshake_test handshake ${CMAKE_CURRENT_LIST_DIR}/handshake_test.c)
