@@ -379,7 +379,9 @@ void *gmtls_cg_issue_csr(const gmtls_cg_spec *spec, const char *csr_pem, size_t 
             gmtls_pkey_dispose(&pk);
         }
         OPENSSL_free(der);
-    } else if (pub != NULL) {
+    }
+    if (!ok && pub != NULL) {
+        /* Anything else, SM2 with the empty ID (OpenSSL 3.0's default) too. */
         ok = X509_REQ_verify(req, pub) > 0;
     }
     if (!ok) {
