@@ -294,11 +294,9 @@ static X509 *issue(const gmtls_cg_spec *spec, EVP_PKEY *key, X509_NAME *subject,
         goto fail;
     }
     if (spec->is_ca) {
-        char bc[64];
-        snprintf(bc, sizeof bc, "critical,CA:TRUE%s%d", spec->has_pathlen ? ",pathlen:" : "",
-                 spec->has_pathlen ? spec->pathlen : 0);
-        if (!spec->has_pathlen) {
-            snprintf(bc, sizeof bc, "critical,CA:TRUE");
+        char bc[64] = "critical,CA:TRUE";
+        if (spec->has_pathlen) {
+            snprintf(bc, sizeof bc, "critical,CA:TRUE,pathlen:%d", spec->pathlen);
         }
         if (add_ext(x, iss, NID_basic_constraints, bc) != 0 ||
             add_ext(x, iss, NID_key_usage, spec->key_usage ? spec->key_usage : "critical,keyCertSign,cRLSign") != 0 ||
@@ -466,7 +464,8 @@ int gmtls_cg_make_chain(const char *alg, const char *org, const char *cn, gmtls_
     snprintf(subj, sizeof subj, "O=%s,CN=%s", org, cn);
     snprintf(ca_subj, sizeof ca_subj, "O=%s,CN=%s CA (%s)", org, org, alg);
     EVP_PKEY *cakey = gmtls_cg_keygen(alg), *key = gmtls_cg_keygen(alg);
-    gmtls_cg_spec ca_spec = {.subject = ca_subj, .is_ca = 1, .days = 3650, .style = style, .sm2_id = sm2_id};
+    gmtls_cg_spec ca_spec = {
+        .subject = ca_subj, .is_ca = 1, .has_pathlen = 1, .days = 3650, .style = style, .sm2_id = sm2_id};
     gmtls_cg_spec leaf_spec = {
         .subject = subj, .san = "DNS:localhost,IP:127.0.0.1,IP:::1", .days = 825, .style = style, .sm2_id = sm2_id};
     X509 *ca = NULL, *leaf = NULL;
