@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
 #include "certgen/certgen.h"
 #include "crypto/x509.h"
 #include "handshake/internal.h"
@@ -147,6 +150,39 @@ static void test_server_chain(void)
     gmtls_config_free(ccfg);
 }
 
+/* The profile accepts Go-style signatures, not bad ones: the Go leaf with one
+ * byte of its signature changed is bad_certificate under the profile too. */
+static void test_bad_go_signature(void)
+{
+    size_t len = 0;
+    uint8_t *der = pem_der(go_chain.leaf_pem, &len);
+    CHECK(der != NULL && len > 10);
+    if (der == NULL) {
+        return;
+    }
+    der[len - 3] ^= 0x01; /* inside s of the ECDSA-Sig-Value */
+    const uint8_t *p = der;
+    X509 *x = d2i_X509(NULL, &p, (long)len);
+    BIO *b = BIO_new(BIO_s_mem());
+    char *pem = NULL;
+    long n = 0;
+    CHECK(x != NULL && b != NULL && PEM_write_bio_X509(b, x) == 1 && (n = BIO_get_mem_data(b, &pem)) > 0);
+    gmtls_config *scfg = gmtls_config_new(), *ccfg = client_trusting(&go_chain);
+    CHECK_OK(gmtls_config_add_cert_chain_mem(scfg, pem, (size_t)n, go_chain.key_pem, strlen(go_chain.key_pem)));
+    CHECK_OK(gmtls_config_set_profile(ccfg, GMTLS_PROFILE_GO_GMTLS));
+    tt_pair pr;
+    CHECK_OK(tt_pair_new(&pr, ccfg, scfg, "localhost"));
+    (void)tt_handshake(&pr);
+    CHECK_ERR(pr.cli_rc, GMTLS_ALERT_BAD_CERTIFICATE);
+    CHECK(strcmp(gmtls_conn_verify_result(pr.cli), "certificate signature failure") == 0);
+    tt_pair_free(&pr);
+    gmtls_config_free(scfg);
+    gmtls_config_free(ccfg);
+    BIO_free(b);
+    X509_free(x);
+    free(der);
+}
+
 /* A Go-style client certificate, require-and-verify. */
 static void test_client_cert(void)
 {
@@ -273,6 +309,7 @@ int main(void)
     }
     test_styles();
     test_server_chain();
+    test_bad_go_signature();
     test_client_cert();
     test_profile_lists();
     test_selection();
