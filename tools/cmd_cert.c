@@ -36,7 +36,7 @@ static void cert_usage(FILE *f)
                "       gmtls cert sign-csr --ca FILE --ca-key FILE --csr FILE [--subject DN] (and the\n"
                "                           options of issue but --alg, --out-key) --out-cert FILE\n"
                "       gmtls cert print    FILE\n"
-               "  DN                 \"CN=name,O=org\" or \"/O=org/CN=name\"\n"
+               "  DN                 \"CN=name,O=org\" (no commas in values) or \"/O=org/CN=name\"\n"
                "  --alg ALG          sm2 | p256 | p384 | rsa | rsa-3072 | rsa-4096 | rsa-pss | ed25519\n"
                "                     (default: sm2)\n"
                "  --style S          SM2 certificates: rfc = id-ecPublicKey on the SM2 curve, signed\n"

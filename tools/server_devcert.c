@@ -1,10 +1,13 @@
 /* tools/server_devcert.c - development certificates for `gmtls server`.
  *
- * Two single-algorithm chains, so a client offering only one family of
+ * Single-algorithm chains, so a client offering only one family of
  * signature schemes still finds a chain it can verify end to end:
- *   ca-sm2.pem   -> sm2.pem   (SM2 keys, SM2-with-SM3, signer ID 1234567812345678)
- *   ca-ecdsa.pem -> ecdsa.pem (P-256 keys, ecdsa-with-SHA256)
- * ca.pem holds both CAs. Leaves name DNS:localhost, IP:127.0.0.1, IP:::1.
+ *   ca-sm2.pem    -> sm2.pem    (SM2 keys, SM2-with-SM3, signer ID 1234567812345678)
+ *   ca-ecdsa.pem  -> ecdsa.pem  (P-256 keys, ecdsa-with-SHA256)
+ *   ca-sm2-go.pem -> sm2-go.pem (the Go gmtls family's style: SM2-OID keys,
+ *                                signatures over SM3(TBS); served only to
+ *                                its clients, see gmtls_cert_select)
+ * ca.pem holds the three CAs. Leaves name DNS:localhost, IP:127.0.0.1, IP:::1.
  * Everything is made by the certificate factory (src/certgen, as `gmtls
  * cert` makes it) once and reused on later runs. */
 #include <errno.h>
@@ -48,19 +51,28 @@ static int file_exists(const char *dir, const char *name)
     return access(path, R_OK) == 0;
 }
 
-/* Makes CA + leaf for one algorithm (the certificate factory, src/certgen);
+static const struct {
+    const char *prefix, *alg;
+    gmtls_cg_style style;
+} dev_chains[] = {
+    {"sm2", "SM2", GMTLS_CG_STYLE_RFC},
+    {"ecdsa", "P-256", GMTLS_CG_STYLE_RFC},
+    {"sm2-go", "SM2", GMTLS_CG_STYLE_GO},
+};
+#define NDEV (sizeof(dev_chains) / sizeof(dev_chains[0]))
+
+/* Makes CA + leaf of dev_chains[i] (the certificate factory, src/certgen);
  * files <prefix>.pem / <prefix>.key / ca-<prefix>.pem. *ca_out receives the
  * CA certificate (PEM, malloc'd). */
-static int make_chain(const char *dir, int is_sm2, char **ca_out)
+static int make_chain(const char *dir, size_t i, char **ca_out)
 {
-    const char *prefix = is_sm2 ? "sm2" : "ecdsa";
+    const char *prefix = dev_chains[i].prefix;
     char ca_name[64], cert_name[64], key_name[64];
     snprintf(ca_name, sizeof(ca_name), "ca-%s.pem", prefix);
     snprintf(cert_name, sizeof(cert_name), "%s.pem", prefix);
     snprintf(key_name, sizeof(key_name), "%s.key", prefix);
     gmtls_cg_chain c;
-    if (gmtls_cg_make_chain(is_sm2 ? "SM2" : "P-256", "gmtls development", "localhost", GMTLS_CG_STYLE_RFC, NULL, &c) !=
-        0) {
+    if (gmtls_cg_make_chain(dev_chains[i].alg, "gmtls development", "localhost", dev_chains[i].style, NULL, &c) != 0) {
         tool_err("dev certificates: %s certificate creation failed", prefix);
         return -1;
     }
@@ -78,11 +90,14 @@ static int make_chain(const char *dir, int is_sm2, char **ca_out)
 int srv_devcert_setup(const char *dir, char *ca_path, size_t ca_path_len, int quiet)
 {
     snprintf(ca_path, ca_path_len, "%s/ca.pem", dir);
-    static const char *const files[] = {"ca.pem",  "ca-sm2.pem", "ca-ecdsa.pem", "sm2.pem",
-                                        "sm2.key", "ecdsa.pem",  "ecdsa.key"};
-    int all = 1;
-    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-        all &= file_exists(dir, files[i]);
+    int all = file_exists(dir, "ca.pem");
+    for (size_t i = 0; i < NDEV; i++) {
+        char name[64];
+        static const char *const forms[] = {"%s.pem", "%s.key", "ca-%s.pem"};
+        for (size_t f = 0; f < 3; f++) {
+            snprintf(name, sizeof(name), forms[f], dev_chains[i].prefix);
+            all &= file_exists(dir, name);
+        }
     }
     if (all) {
         return 0;
@@ -91,27 +106,38 @@ int srv_devcert_setup(const char *dir, char *ca_path, size_t ca_path_len, int qu
         tool_err("%s: %s", dir, strerror(errno));
         return -1;
     }
-    char *cas[2] = {NULL, NULL};
-    int rc = -1;
-    if (make_chain(dir, 1, &cas[0]) == 0 && make_chain(dir, 0, &cas[1]) == 0 &&
-        write_pem(dir, "ca.pem", cas[0], cas[1], 0) == 0) {
-        rc = 0;
-        if (!quiet) {
-            fprintf(stderr, "gmtls: created development CAs and certificates in %s\n", dir);
+    char *cas[NDEV] = {NULL};
+    int rc = 0;
+    size_t total = 1;
+    for (size_t i = 0; i < NDEV && rc == 0; i++) {
+        rc = make_chain(dir, i, &cas[i]);
+        total += rc == 0 ? strlen(cas[i]) : 0;
+    }
+    char *all_cas = rc == 0 ? malloc(total) : NULL;
+    if (all_cas != NULL) {
+        all_cas[0] = '\0';
+        for (size_t i = 0; i < NDEV; i++) {
+            strcat(all_cas, cas[i]);
         }
     }
-    free(cas[0]);
-    free(cas[1]);
+    if (all_cas == NULL || write_pem(dir, "ca.pem", all_cas, NULL, 0) != 0) {
+        rc = -1;
+    } else if (!quiet) {
+        fprintf(stderr, "gmtls: created development CAs and certificates in %s\n", dir);
+    }
+    free(all_cas);
+    for (size_t i = 0; i < NDEV; i++) {
+        free(cas[i]);
+    }
     return rc;
 }
 
 int srv_devcert_load(gmtls_config *cfg, const char *dir)
 {
-    static const char *const names[] = {"sm2", "ecdsa"};
-    for (size_t i = 0; i < 2; i++) {
+    for (size_t i = 0; i < NDEV; i++) {
         char cert[4096], key[4096];
-        snprintf(cert, sizeof(cert), "%s/%s.pem", dir, names[i]);
-        snprintf(key, sizeof(key), "%s/%s.key", dir, names[i]);
+        snprintf(cert, sizeof(cert), "%s/%s.pem", dir, dev_chains[i].prefix);
+        snprintf(key, sizeof(key), "%s/%s.key", dir, dev_chains[i].prefix);
         int r = gmtls_config_add_cert_chain_file(cfg, cert, key);
         if (r != 0) {
             const char *d = gmtls_config_last_error(cfg);

@@ -462,7 +462,8 @@ int gmtls_cg_make_chain(const char *alg, const char *org, const char *cn, gmtls_
     char subj[512], ca_subj[512];
     memset(out, 0, sizeof(*out));
     snprintf(subj, sizeof subj, "O=%s,CN=%s", org, cn);
-    snprintf(ca_subj, sizeof ca_subj, "O=%s,CN=%s CA (%s)", org, org, alg);
+    snprintf(ca_subj, sizeof ca_subj, "O=%s,CN=%s CA (%s%s)", org, org, alg,
+             style == GMTLS_CG_STYLE_GO ? " go-gmtls" : "");
     EVP_PKEY *cakey = gmtls_cg_keygen(alg), *key = gmtls_cg_keygen(alg);
     gmtls_cg_spec ca_spec = {
         .subject = ca_subj, .is_ca = 1, .has_pathlen = 1, .days = 3650, .style = style, .sm2_id = sm2_id};

@@ -59,7 +59,7 @@ void *gmtls_cg_read_key(const char *pem, size_t len, const char *pass); /* pass:
 int gmtls_cg_print(void *cert, FILE *out);
 
 /* A CA and a leaf in memory, the common case of the tests, the bench and the
- * development certificates: CA "<cn> CA", leaf CN=cn with SAN
+ * development certificates: CA "O=org,CN=<org> CA (<alg>[ go-gmtls])", leaf O=org,CN=cn with SAN
  * DNS:localhost,IP:127.0.0.1,IP:::1 and serverAuth,clientAuth. */
 typedef struct {
     char *ca_pem;

@@ -10,7 +10,8 @@
 #   HelloRetryRequest both ways; the standard suite (ECDSA) as a control; one
 #   gmtls port holding a Go-style SM2, a standard SM2 and an ECDSA chain that
 #   serves a default Go client, a GmSSL client and `openssl s_client`, each
-#   its own chain; and the styles of `gmtls cert` checked by `openssl verify`
+#   its own chain; gmtls server's development certificates (their go-gmtls
+#   chain for the Go client, the standard one for gmtls); and the styles of `gmtls cert` checked by `openssl verify`
 #   (distid), GmSSL's certverify and the Go side.
 # The seed refuses any non-loopback address and the GmSSL client only
 # connects: no network namespace is needed. Checks read what the programs
@@ -277,7 +278,21 @@ expect_grep "$D/tri-s_client.out" "^$MSG\$" "three chains: s_client got the echo
 expect_access "$D/tri-srv.log" 3 "sigalg=ecdsa_secp256r1_sha256 .*result=ok" "three chains: gmtls served OpenSSL the ECDSA chain"
 stop_pid "$SRV_PID"
 
-# ------------------------------------------------------------ 8. gmtls cert output, judged by others
+# ------------------------------------------------------------ 8. gmtls server's development certificates
+# They include a go-gmtls chain (sm2-go.pem), served to the Go client only.
+start_gmtls_server "$D/dev-srv.log" --echo --dev-dir "$D/dev" --ciphers TLS_SM4_GCM_SM3:TLS_AES_128_GCM_SHA256
+seed_client dev-s1 "$SRV_PORT" -ca "$D/dev/ca.pem"
+seed_pass dev-s1 "dev certificates: a default Go client verified gmtls server's development chain"
+expect_grep "$D/dev-s1.err" 'cipher=0x00c6\(TLS_SM4_GCM_SM3\)' "dev certificates: the Go client got TLS_SM4_GCM_SM3"
+expect_access "$D/dev-srv.log" 1 "$SM_GO .*result=ok" "dev certificates: gmtls signed for the Go client with 0x0204"
+gmtls_client dev-c1 "$SRV_PORT" --ca "$D/dev/ca.pem" --ciphers TLS_SM4_GCM_SM3
+gmtls_pass dev-c1 "dev certificates: a default gmtls client still gets the standard SM2 chain"
+expect_grep "$D/dev-c1.err" '^signature: sm2sig_sm3$' "dev certificates: sm2sig_sm3 for the gmtls client"
+stop_pid "$SRV_PID"
+"$GMTLS" cert print "$D/dev/sm2-go.pem" >"$D/dev-print.out" 2>&1
+expect_grep "$D/dev-print.out" 'SM2 key encoding: go-gmtls' "dev certificates: sm2-go.pem is go-gmtls style"
+
+# ------------------------------------------------------------ 9. gmtls cert output, judged by others
 # rfc style: OpenSSL with the distid, GmSSL's certverify; go-gmtls: the Go
 # side above (3.), and OpenSSL must not take it as a standard signature.
 if openssl verify -vfyopt distid:1234567812345678 -CAfile "$D/rfc-ca.pem" "$D/rfc-server.pem" "$D/rfc-client.pem" \
