@@ -40,6 +40,9 @@ void *gmtls_cg_keygen(const char *alg)
     if (strcasecmp(alg, "P-384") == 0 || strcasecmp(alg, "P384") == 0) {
         return EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
     }
+    if (strcasecmp(alg, "P-521") == 0 || strcasecmp(alg, "P521") == 0) {
+        return EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-521");
+    }
     if (strcasecmp(alg, "RSA") == 0 || strcasecmp(alg, "RSA-2048") == 0) {
         return EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
     }
@@ -61,6 +64,9 @@ void *gmtls_cg_keygen(const char *alg)
     }
     if (strcasecmp(alg, "ED25519") == 0) {
         return EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+    }
+    if (strcasecmp(alg, "ED448") == 0) {
+        return EVP_PKEY_Q_keygen(NULL, NULL, "ED448");
     }
     return NULL;
 }
@@ -240,10 +246,12 @@ static int sign_cert(X509 *x, EVP_PKEY *key, const gmtls_cg_spec *spec)
     const char *md = "SHA256";
     if (is_sm2(key)) {
         md = "SM3";
-    } else if (EVP_PKEY_is_a(key, "ED25519")) {
+    } else if (EVP_PKEY_is_a(key, "ED25519") || EVP_PKEY_is_a(key, "ED448")) {
         md = NULL;
     } else if (EVP_PKEY_is_a(key, "EC") && EVP_PKEY_get_bits(key) == 384) {
         md = "SHA384";
+    } else if (EVP_PKEY_is_a(key, "EC") && EVP_PKEY_get_bits(key) == 521) {
+        md = "SHA512";
     }
     EVP_MD_CTX *m = EVP_MD_CTX_new();
     EVP_PKEY_CTX *pctx = NULL;

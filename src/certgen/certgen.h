@@ -12,8 +12,9 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* Key algorithms by name: "SM2", "P-256", "P-384", "RSA" (2048, or "RSA-3072",
- * "RSA-4096"), "RSA-PSS", "ED25519" (case-insensitive; "ecdsa" = P-256). */
+/* Key algorithms by name: "SM2", "P-256", "P-384", "P-521", "RSA" (2048, or
+ * "RSA-3072", "RSA-4096"), "RSA-PSS", "ED25519", "ED448" (case-insensitive;
+ * "ecdsa" = P-256). */
 void *gmtls_cg_keygen(const char *alg); /* an EVP_PKEY, or NULL */
 void gmtls_cg_key_free(void *key);
 

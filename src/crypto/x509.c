@@ -86,6 +86,9 @@ uint16_t gmtls_x509_signed_with(const gmtls_x509 *x)
     if (pknid == NID_ED25519) {
         return 0x0807;
     }
+    if (pknid == NID_ED448) {
+        return 0x0808;
+    }
     int base = mdnid == NID_sha256 ? 0 : mdnid == NID_sha384 ? 1 : mdnid == NID_sha512 ? 2 : -1;
     if (base < 0) {
         return 0;

@@ -17,7 +17,10 @@ static const uint16_t default_suites[] = {GMTLS_TLS_AES_128_GCM_SHA256, GMTLS_TL
  * when ShangMi-first) and the first classical group beside it. The legacy
  * code points of the Go gmtls family (curveSM2 as 0x001a, SM2-with-SM3 as
  * 0x0204) come last: a server accepts them, a client offers them only when
- * they are listed explicitly. */
+ * they are listed explicitly. x448, secp521r1, ffdhe2048 and ffdhe3072 come
+ * after the fast groups: a server accepts them (OpenSSL's clients offer
+ * them), a client offers them only when listed (client_opt_in); ffdhe4096
+ * and larger are by name only (docs/ARCHITECTURE.md says why). */
 static const uint16_t default_groups[] = {GMTLS_GROUP_X25519MLKEM768,
                                           GMTLS_GROUP_SECP256R1MLKEM768,
                                           GMTLS_GROUP_CURVESM2MLKEM768,
@@ -26,9 +29,13 @@ static const uint16_t default_groups[] = {GMTLS_GROUP_X25519MLKEM768,
                                           GMTLS_GROUP_SECP256R1,
                                           GMTLS_GROUP_CURVESM2,
                                           GMTLS_GROUP_SECP384R1,
+                                          GMTLS_GROUP_X448,
+                                          GMTLS_GROUP_SECP521R1,
+                                          GMTLS_GROUP_FFDHE2048,
+                                          GMTLS_GROUP_FFDHE3072,
                                           0x001a};
-static const uint16_t default_sigalgs[] = {0x0403, 0x0503, 0x0807, 0x0708, 0x0804, 0x0805, 0x0806,
-                                           0x0809, 0x080a, 0x080b, 0x0401, 0x0501, 0x0601, 0x0204};
+static const uint16_t default_sigalgs[] = {0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0708, 0x0804, 0x0805,
+                                           0x0806, 0x0809, 0x080a, 0x080b, 0x0401, 0x0501, 0x0601, 0x0204};
 
 static int cfg_err(gmtls_config *cfg, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int cfg_err(gmtls_config *cfg, int err, const char *fmt, ...)
@@ -57,6 +64,15 @@ gmtls_config *gmtls_config_new(void)
     cfg->tickets = 1;
     cfg->ticket_lifetime = GMTLS_MAX_TICKET_LIFETIME;
     cfg->sm2_id_mode = GMTLS_SM2_ID_RFC8998;
+    /* RFC 8879: brotli first (the best ratio on certificates, and Chromium's
+     * only algorithm), then zstd, then zlib. */
+    static const uint16_t default_cert_comp[] = {GMTLS_CERT_COMPRESSION_BROTLI, GMTLS_CERT_COMPRESSION_ZSTD,
+                                                 GMTLS_CERT_COMPRESSION_ZLIB};
+    memcpy(cfg->cert_comp, default_cert_comp, sizeof default_cert_comp);
+    cfg->ncert_comp = GMTLS_ARRAY_LEN(default_cert_comp);
+    /* RFC 8449 §4: "Endpoints SHOULD advertise the "record_size_limit"
+     * extension, even if they have no need to limit the size of records". */
+    cfg->record_size_limit = GMTLS_RECORD_SIZE_LIMIT_MAX;
     if (gmtls_random_secret((uint8_t *)&cfg->ticket_keys[0], sizeof cfg->ticket_keys[0]) != 0) {
         free(cfg);
         return NULL;
@@ -143,7 +159,8 @@ static int add_chain(gmtls_config *cfg, const char *chain_pem, size_t chain_len,
     }
     if (gmtls_pkey_from_evp(&cert->key, evp, 1) != 0) {
         gmtls_cert_dispose(cert); /* the key (evp) goes with it */
-        return cfg_err(cfg, GMTLS_ERR_FILE, "%s: unsupported key type (RSA, ECDSA P-256/P-384, Ed25519, SM2)", what);
+        return cfg_err(cfg, GMTLS_ERR_FILE, "%s: unsupported key type (RSA, ECDSA P-256/P-384/P-521, Ed25519, Ed448, SM2)",
+                       what);
     }
     cert->leaf_sigalg = gmtls_x509_signed_with(cert->leaf);
     cert->go_style = cert->key.type == GMTLS_KEY_SM2 && gmtls_x509_go_style_key(cert->leaf);
@@ -202,6 +219,7 @@ int gmtls_config_set_ocsp_staple(gmtls_config *cfg, const uint8_t *der, size_t l
         return cfg_err(cfg, GMTLS_ERR_BAD_ARGUMENT, "OCSP response needs a certificate added first");
     }
     gmtls_cert *c = &cfg->certs[cfg->ncerts - 1];
+    gmtls_certcomp_cache_clear(c); /* the leaf entry changes */
     return dup_into(&c->ocsp, &c->ocsp_len, der, len);
 }
 
@@ -211,6 +229,7 @@ int gmtls_config_set_scts(gmtls_config *cfg, const uint8_t *list, size_t len)
         return cfg_err(cfg, GMTLS_ERR_BAD_ARGUMENT, "SCT list needs a certificate added first");
     }
     gmtls_cert *c = &cfg->certs[cfg->ncerts - 1];
+    gmtls_certcomp_cache_clear(c);
     return dup_into(&c->scts, &c->scts_len, list, len);
 }
 
@@ -353,7 +372,7 @@ int gmtls_config_set_alpn(gmtls_config *cfg, const char *list)
  * both at once. */
 static const uint16_t go_groups[] = {0x001a, GMTLS_GROUP_X25519, GMTLS_GROUP_SECP256R1, GMTLS_GROUP_CURVESM2,
                                      GMTLS_GROUP_SECP384R1};
-static const uint16_t go_sigalgs[] = {0x0204, 0x0708, 0x0403, 0x0503, 0x0807, 0x0804, 0x0805,
+static const uint16_t go_sigalgs[] = {0x0204, 0x0708, 0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0804, 0x0805,
                                       0x0806, 0x0809, 0x080a, 0x080b, 0x0401, 0x0501, 0x0601};
 static const uint16_t strict_groups[] = {GMTLS_GROUP_CURVESM2};
 static const uint16_t strict_sigalgs[] = {0x0708};
@@ -528,6 +547,32 @@ void gmtls_config_set_key_update_limit(gmtls_config *cfg, uint64_t records)
 void gmtls_config_set_record_padding(gmtls_config *cfg, uint16_t block)
 {
     cfg->record_padding = block;
+}
+
+int gmtls_config_set_cert_compression(gmtls_config *cfg, const char *list)
+{
+    if (list != NULL && (strcmp(list, "none") == 0 || list[0] == '\0')) {
+        cfg->ncert_comp = 0;
+        return 0;
+    }
+    uint16_t tmp[GMTLS_MAX_LIST];
+    size_t n = 0;
+    GMTLS_TRY(parse_list(cfg, list, gmtls_certcomp_lookup, "certificate compression algorithm", tmp, &n));
+    memcpy(cfg->cert_comp, tmp, n * sizeof tmp[0]); /* at most the 3 distinct algorithms */
+    cfg->ncert_comp = n;
+    return 0;
+}
+
+int gmtls_config_set_record_size_limit(gmtls_config *cfg, unsigned limit)
+{
+    /* RFC 8449 §4: "Endpoints MUST NOT send a "record_size_limit" extension
+     * with a value smaller than 64" nor, in TLS 1.3, above 2^14 + 1. */
+    if (limit != 0 && (limit < 64 || limit > GMTLS_RECORD_SIZE_LIMIT_MAX)) {
+        return cfg_err(cfg, GMTLS_ERR_BAD_ARGUMENT, "record size limit %u not in 64..%u", limit,
+                       GMTLS_RECORD_SIZE_LIMIT_MAX);
+    }
+    cfg->record_size_limit = (uint16_t)limit;
+    return 0;
 }
 
 /* ------------------------------------------------------------ tickets */
