@@ -37,6 +37,7 @@ typedef struct {
     int key_update;
     const char *sm2_id;
     int strict_sm;
+    const char *profile;
     const char *get_path;
     int quiet;
     int showcerts;
@@ -44,6 +45,7 @@ typedef struct {
     unsigned long connect_timeout;
     unsigned long count;
     int has_count;
+    tool_psk_opts psk;
 } client_opts;
 
 static void client_usage(FILE *f)
@@ -68,6 +70,11 @@ static void client_usage(FILE *f)
             "  --key-pass SPEC       passphrase of an encrypted key: pass:TEXT, env:VAR, file:PATH\n"
             "                        or fd:N (default: none; never asked for on a terminal)\n"
             "  --status              ask for a stapled OCSP response and report it (default: no)\n"
+            "  --psk HEX             an external PSK (RFC 8446 §2.2) to offer (default: none)\n"
+            "  --psk-identity ID     its identity (default: Client_identity, as OpenSSL's)\n"
+            "  --psk-hash HASH       its hash: SHA256, SHA384 or SM3 (default: SHA256)\n"
+            "  --psk-file FILE       PSKs to offer, one IDENTITY:HEX[:HASH] per line (default: none)\n"
+            "  --psk-modes LIST      psk_dhe_ke and/or psk_ke, comma-separated (default: psk_dhe_ke)\n"
             "  --sess-out FILE       save the session ticket (default: no)\n"
             "  --sess-in FILE        resume the session saved in FILE (default: no)\n"
             "  --keylog FILE         append NSS key log lines (default: $SSLKEYLOGFILE if set)\n"
@@ -75,6 +82,9 @@ static void client_usage(FILE *f)
             "  --key-update          send a KeyUpdate after the first data sent (default: no)\n"
             "  --sm2-id MODE         rfc8998 | gbt-default | accept-both (default: rfc8998)\n"
             "  --strict-sm           ShangMi only: TLS_SM4_*_SM3, curveSM2, sm2sig_sm3 (default: off)\n"
+            "  --profile NAME        go-gmtls: the Go gmtls family's dialect (group 26, scheme\n"
+            "                        0x0204 first; its SM2 certificates verified); sets the\n"
+            "                        group and scheme lists; combines with --strict-sm\n"
             "  --get PATH            send an HTTP/1.1 GET and print the body (default: relay stdin)\n"
             "  --quiet               no report lines (default: off)\n"
             "  --showcerts           print the server's chain as PEM, on stderr (default: off)\n"
@@ -128,7 +138,11 @@ static int parse_args(int argc, char **argv, client_opts *o)
             {"--cert", &o->cert},             {"--key", &o->key},       {"--sess-out", &o->sess_out},
             {"--sess-in", &o->sess_in},       {"--keylog", &o->keylog}, {"--export", &o->export_spec},
             {"--sm2-id", &o->sm2_id},         {"--get", &o->get_path},  {"--key-pass", &o->key_pass},
+            {"--psk", &o->psk.hex},           {"--psk-identity", &o->psk.identity},
+            {"--psk-hash", &o->psk.hash},     {"--psk-file", &o->psk.file},
+            {"--psk-modes", &o->psk.modes},
             {"--cert-compression", &o->cert_comp}, {"--record-size-limit", &o->record_size_limit},
+            {"--profile", &o->profile},
         };
         m = tool_opt_strings(argc, argv, &i, sopts, sizeof(sopts) / sizeof(sopts[0]));
         if (m < 0) {
@@ -316,6 +330,13 @@ static int report(const gmtls_conn *conn, const client_opts *o)
         fprintf(stderr, "signature: %s\n", tool_sigalg_name(gmtls_conn_sigalg(conn)));
         fprintf(stderr, "alpn: %s\n", alpn != NULL ? alpn : "none");
         fprintf(stderr, "resumed: %s\n", gmtls_conn_is_resumed(conn) ? "yes" : "no");
+        char idbuf[600];
+        const char *psk = tool_psk_identity(conn, idbuf, sizeof idbuf);
+        if (strcmp(psk, "-") == 0) {
+            fprintf(stderr, "psk: none\n");
+        } else {
+            fprintf(stderr, "psk: %s (%s)\n", psk, gmtls_conn_psk_ke_only(conn) ? "psk_ke" : "psk_dhe_ke");
+        }
         fprintf(stderr, "hrr: %s\n", gmtls_conn_did_hrr(conn) ? "yes" : "no");
         fprintf(stderr, "peer: %s\n", peer != NULL ? peer : "none");
         fprintf(stderr, "verify: %s\n", o->insecure ? "skipped (--insecure)" : (vr != NULL ? vr : "none"));
@@ -575,7 +596,7 @@ static int flush_all(gmtls_io *io, int fd, const char *what)
 static int do_relay(gmtls_io *io, int fd, const client_opts *o, session_blob *sess, int *ku_done)
 {
     struct pollfd p[2] = {{.fd = fd, .events = POLLIN}, {.fd = STDIN_FILENO, .events = POLLIN}};
-    int stdin_open = 1;
+    int stdin_open = 1, pha_reported = 0;
     char buf[16384];
     /* Non-blocking from here on: the socket may be readable with only a
      * post-handshake message (the NewSessionTicket follows our Finished), and
@@ -633,6 +654,12 @@ static int do_relay(gmtls_io *io, int fd, const client_opts *o, session_blob *se
         size_t got = 0;
         int r = gmtls_io_read(io, buf, sizeof(buf), &got);
         (void)grab_session(gmtls_io_conn(io), sess, o->sess_out);
+        if (!pha_reported && gmtls_conn_pha_status(gmtls_io_conn(io)) == GMTLS_PHA_DONE) {
+            pha_reported = 1;
+            if (!o->quiet) {
+                fprintf(stderr, "gmtls: answered a post-handshake CertificateRequest\n");
+            }
+        }
         if (r == 0) {
             if (fwrite(buf, 1, got, stdout) != got || fflush(stdout) != 0) {
                 return -1;
@@ -757,6 +784,10 @@ int gmtls_cmd_client(int argc, char **argv)
         goto out;
     }
     rc = 2;
+    if (o.profile != NULL && gmtls_config_set_profile_name(cfg, o.profile) != 0) {
+        tool_err("--profile: %s", gmtls_config_last_error(cfg));
+        goto out;
+    }
     if (o.strict_sm && gmtls_config_set_strict_sm(cfg, 1) != 0) {
         tool_err("--strict-sm: %s", gmtls_config_last_error(cfg));
         goto out;
@@ -785,6 +816,12 @@ int gmtls_cmd_client(int argc, char **argv)
         goto out;
     }
     if (o.cert != NULL && tool_config_chain(cfg, o.cert, o.key) != 0) {
+        goto out;
+    }
+    size_t npsks = 0;
+    int pr2 = tool_config_psk(cfg, &o.psk, &npsks);
+    if (pr2 != 0) {
+        rc = pr2;
         goto out;
     }
     if (tool_keylog_setup(cfg, o.keylog) != 0) {

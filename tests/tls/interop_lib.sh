@@ -142,12 +142,19 @@ start_s_server() {
     timeout 300 openssl s_server -accept 127.0.0.1:0 "$@" <"${S_SERVER_STDIN:-/dev/null}" >"$log" 2>&1 &
     SRV_PID=$!
     PIDS+=("$SRV_PID")
-    local line
+    local line i
     if ! line=$(wait_line "$log" '^ACCEPT ' "$SRV_PID"); then
         echo "FAIL: openssl s_server did not start: $*" >&2
         sed 's/^/    | /' "$log" >&2
         exit 1
     fi
+    # s_server writes "ACCEPT " and the address in separate writes: wait for
+    # the newline that ends the line before reading the port from it.
+    for i in $(seq 1 100); do
+        [ -z "$(tail -c 1 "$log" | tr -d '\n')" ] && break
+        sleep 0.1
+    done
+    line=$(grep -E '^ACCEPT ' "$log" | head -n 1)
     SRV_PORT=${line##*:}
 }
 
@@ -163,9 +170,18 @@ hold_stdin() {
 # stop_pid PID: SIGTERM, then up to 60 s for it to exit. A process that does
 # not is a failure, reported with the stacks of it and its children (gdb),
 # then killed: a hang must show up as such, not as the test's timeout.
+# A program started under `timeout` gets the SIGTERM itself: timeout would
+# forward it and then send SIGCONT, which can discard the SIGSTOP that
+# LeakSanitizer's tracer sends to stop an ASan build as it exits, and the
+# program then spins forever (seen as "did not exit within 60 s", about once
+# in 50 stops on a loaded machine).
 stop_pid() {
-    local i p
-    kill "$1" 2>/dev/null
+    local i p target=$1
+    if [ "$(cat "/proc/$1/comm" 2>/dev/null)" = timeout ]; then
+        target=$(pgrep -P "$1" | head -n 1)
+        [ -n "$target" ] || target=$1
+    fi
+    kill "$target" 2>/dev/null
     for i in $(seq 1 600); do
         kill -0 "$1" 2>/dev/null || break
         sleep 0.1
