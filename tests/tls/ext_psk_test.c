@@ -366,6 +366,21 @@ int main(void)
         gmtls_config_free(sc);
     }
 
+    /* RFC 8446 §4.1.2: the second ClientHello may drop only PSKs "which are
+     * incompatible with the server's indicated cipher suite": one that drops
+     * the external PSK (SHA-384, the suite's hash) -> illegal_parameter. */
+    {
+        gmtls_config *cc = psk_config("client1", key1, sizeof key1, "SHA384", DHE);
+        gmtls_config *sc = psk_config("client1", key1, sizeof key1, "SHA384", DHE);
+        CHECK_OK(gmtls_config_set_groups(cc, "x25519:secp256r1"));
+        CHECK_OK(gmtls_config_set_groups(sc, "secp256r1"));
+        CHECK_OK(tt_pair_new(&p, cc, sc, "localhost"));
+        CHECK_ERR(tt_second_hello(&p, 1), GMTLS_ALERT_ILLEGAL_PARAMETER);
+        tt_pair_free(&p);
+        gmtls_config_free(cc);
+        gmtls_config_free(sc);
+    }
+
     /* A HelloRetryRequest (the client's share is x25519, the server takes
      * secp256r1 only): the second ClientHello's binder covers the transcript
      * with the message_hash; then a ticket from the PSK handshake resumes. */

@@ -344,47 +344,11 @@ int main(void)
         tt_pair p;
         CHECK_OK(tt_pair_new(&p, cc, scfg, "localhost"));
         CHECK_OK(gmtls_conn_set_session(p.cli, s.sess, s.sess_len));
-        size_t z = 0, k;
-        CHECK_ERR(gmtls_handshake(p.cli, &p.c2s, NULL, &z), GMTLS_ERR_WANT_READ);
-        k = p.c2s.off;
-        CHECK_ERR(gmtls_handshake(p.srv, &p.s2c, p.c2s.base, &k), GMTLS_ERR_WANT_READ);
-        p.c2s.off = 0;
-        k = p.s2c.off;
-        CHECK_ERR(gmtls_handshake(p.cli, &p.c2s, p.s2c.base, &k), GMTLS_ERR_WANT_READ);
-        p.s2c.off = 0;
-        CHECK(gmtls_conn_did_hrr(p.cli));
-        uint8_t *rec = p.c2s.base;
-        size_t reclen = p.c2s.off;
-        CHECK(reclen > 5 && rec[0] == 22);
-        if (strip && reclen > 5) {
-            /* record(5) msg_type(1) length(3) version(2) random(32) session_id
-             * cipher_suites compression_methods extensions; pre_shared_key
-             * last: cut it and fix the three lengths. */
-            size_t off = 5 + 4 + 2 + 32;
-            off += 1 + rec[off];
-            off += 2 + (size_t)(rec[off] << 8 | rec[off + 1]);
-            off += 1 + rec[off];
-            size_t exts = off, p2 = exts + 2, last = 0;
-            while (p2 + 4 <= reclen) {
-                last = p2;
-                p2 += 4 + (size_t)(rec[p2 + 2] << 8 | rec[p2 + 3]);
-            }
-            CHECK(last != 0 && (rec[last] << 8 | rec[last + 1]) == 41 && p2 == reclen);
-            size_t cut = reclen - last;
-            size_t elen = (size_t)(rec[exts] << 8 | rec[exts + 1]) - cut;
-            size_t hlen = (size_t)(rec[6] << 16 | rec[7] << 8 | rec[8]) - cut;
-            rec[exts] = (uint8_t)(elen >> 8), rec[exts + 1] = (uint8_t)elen;
-            rec[6] = (uint8_t)(hlen >> 16), rec[7] = (uint8_t)(hlen >> 8), rec[8] = (uint8_t)hlen;
-            rec[3] = (uint8_t)((hlen + 4) >> 8), rec[4] = (uint8_t)(hlen + 4);
-            p.c2s.off = reclen = last;
-        }
-        k = reclen;
-        int rc = gmtls_handshake(p.srv, &p.s2c, p.c2s.base, &k);
+        int rc = tt_second_hello(&p, strip);
         if (strip) {
             CHECK_ERR(rc, GMTLS_ALERT_ILLEGAL_PARAMETER);
         } else {
             CHECK_ERR(rc, GMTLS_ERR_WANT_READ);
-            p.c2s.off = 0;
             CHECK_OK(tt_handshake(&p));
             CHECK(gmtls_conn_is_resumed(p.srv));
         }

@@ -5,6 +5,57 @@
 
 #include "tlstest.h"
 
+int tt_second_hello(tt_pair *p, int strip)
+{
+    size_t z = 0, k;
+    if (gmtls_handshake(p->cli, &p->c2s, NULL, &z) != GMTLS_ERR_WANT_READ) {
+        return 0;
+    }
+    k = p->c2s.off;
+    if (gmtls_handshake(p->srv, &p->s2c, p->c2s.base, &k) != GMTLS_ERR_WANT_READ) {
+        return 0;
+    }
+    p->c2s.off = 0;
+    k = p->s2c.off;
+    if (gmtls_handshake(p->cli, &p->c2s, p->s2c.base, &k) != GMTLS_ERR_WANT_READ || !gmtls_conn_did_hrr(p->cli)) {
+        return 0;
+    }
+    p->s2c.off = 0;
+    uint8_t *rec = p->c2s.base;
+    size_t reclen = p->c2s.off;
+    if (reclen <= 5 || rec[0] != 22) {
+        return 0;
+    }
+    if (strip) {
+        /* record(5) msg_type(1) length(3) version(2) random(32) session_id
+         * cipher_suites compression_methods extensions, pre_shared_key last:
+         * cut it and fix the three lengths. */
+        size_t off = 5 + 4 + 2 + 32;
+        off += 1 + rec[off];
+        off += 2 + (size_t)(rec[off] << 8 | rec[off + 1]);
+        off += 1 + rec[off];
+        size_t exts = off, q = exts + 2, last = 0;
+        while (q + 4 <= reclen) {
+            last = q;
+            q += 4 + (size_t)(rec[q + 2] << 8 | rec[q + 3]);
+        }
+        if (last == 0 || (rec[last] << 8 | rec[last + 1]) != 41 || q != reclen) {
+            return 0;
+        }
+        size_t cut = reclen - last;
+        size_t elen = (size_t)(rec[exts] << 8 | rec[exts + 1]) - cut;
+        size_t hlen = (size_t)(rec[6] << 16 | rec[7] << 8 | rec[8]) - cut;
+        rec[exts] = (uint8_t)(elen >> 8), rec[exts + 1] = (uint8_t)elen;
+        rec[6] = (uint8_t)(hlen >> 16), rec[7] = (uint8_t)(hlen >> 8), rec[8] = (uint8_t)hlen;
+        rec[3] = (uint8_t)((hlen + 4) >> 8), rec[4] = (uint8_t)(hlen + 4);
+        p->c2s.off = reclen = last;
+    }
+    k = reclen;
+    int rc = gmtls_handshake(p->srv, &p->s2c, p->c2s.base, &k);
+    p->c2s.off = 0;
+    return rc;
+}
+
 int tt_pair_new(tt_pair *p, gmtls_config *ccfg, gmtls_config *scfg, const char *sni)
 {
     memset(p, 0, sizeof(*p));

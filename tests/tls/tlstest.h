@@ -29,5 +29,10 @@ gmtls_config *tt_server_config(const test_chain *chain);
 gmtls_config *tt_client_config(const test_chain *trust);
 /* A cached chain per algorithm (made once per process). */
 const test_chain *tt_chain(const char *alg);
+/* Runs a fresh pair up to the server's answer to the second ClientHello,
+ * which reaches it without its pre_shared_key extension when strip is set
+ * (the client must be set to resume or offer PSKs, and to get a
+ * HelloRetryRequest). Returns that answer's result (0 if the setup failed). */
+int tt_second_hello(tt_pair *p, int strip);
 
 #endif
