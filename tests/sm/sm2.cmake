@@ -17,7 +17,7 @@ gmtls_script_test(sm2_cli_test unit sm/sm2_cli_test.sh)
 # sanitizer builds, so the test exists only in plain builds.
 find_program(GMTLS_VALGRIND valgrind)
 if(GMTLS_VALGRIND AND EXISTS /usr/include/valgrind/memcheck.h AND NOT GMTLS_SANITIZE AND NOT GMTLS_FUZZ)
-    add_executable(ct_sm2_test sm/ct_sm2_test.c ${CMAKE_SOURCE_DIR}/src/sm/sm2.c
+    add_executable(ct_sm2_test sm/ct_sm2_test.c ${CMAKE_SOURCE_DIR}/src/sm/sm2.c ${CMAKE_SOURCE_DIR}/src/sm/sm2_enc.c
                                ${CMAKE_SOURCE_DIR}/src/sm/sm2_field.c ${CMAKE_SOURCE_DIR}/src/sm/sm2_point.c)
     target_compile_definitions(ct_sm2_test PRIVATE GMTLS_SM2_CTGRIND=1)
     target_link_libraries(ct_sm2_test PRIVATE gmtls_static OpenSSL::Crypto)
@@ -26,3 +26,11 @@ if(GMTLS_VALGRIND AND EXISTS /usr/include/valgrind/memcheck.h AND NOT GMTLS_SANI
     add_test(NAME ct_sm2_test COMMAND ${GMTLS_VALGRIND} -q --error-exitcode=1 $<TARGET_FILE:ct_sm2_test>)
     set_tests_properties(ct_sm2_test PROPERTIES LABELS "unit" ENVIRONMENT "${GMTLS_TEST_ENV}")
 endif()
+
+# SM2 encryption (GB/T 32918.4) and key exchange (GB/T 32918.3): the
+# standard's examples, the all-zero-t rule, tampering, round trips.
+gmtls_test(sm2_enc_test vectors sm/sm2_enc_test.c)
+gmtls_test(sm2_enc_portable_test vectors sm/sm2_enc_test.c ${CMAKE_SOURCE_DIR}/src/sm/sm2.c
+           ${CMAKE_SOURCE_DIR}/src/sm/sm2_enc.c ${CMAKE_SOURCE_DIR}/src/sm/sm2_field.c
+           ${CMAKE_SOURCE_DIR}/src/sm/sm2_point.c)
+target_compile_definitions(sm2_enc_portable_test PRIVATE GMTLS_SM2_NO_ASM=1)
