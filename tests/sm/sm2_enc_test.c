@@ -69,8 +69,8 @@ static void test_enc_kat(void)
     CHECK(n == sizeof raw);
     CHECK_MEM(out, raw, sizeof raw);
     CHECK(gmtls_sm2_ciphertext_len(GMTLS_SM2_ENC_C1C3C2, mlen) == sizeof raw);
-    CHECK_OK(gmtls_sm2_encrypt_with_k(&key.pub, GMTLS_SM2_ENC_DER, k, (const uint8_t *)ENC_MSG, mlen, out,
-                                      sizeof out, &n));
+    CHECK_OK(
+        gmtls_sm2_encrypt_with_k(&key.pub, GMTLS_SM2_ENC_DER, k, (const uint8_t *)ENC_MSG, mlen, out, sizeof out, &n));
     CHECK(n == sizeof der);
     CHECK_MEM(out, der, sizeof der);
     CHECK(gmtls_sm2_ciphertext_len(GMTLS_SM2_ENC_DER, mlen) >= sizeof der);
@@ -188,8 +188,8 @@ static void test_tamper(void)
     CHECK(gmtls_sm2_decrypt(&kk, GMTLS_SM2_ENC_C1C3C2, raw, sizeof raw, pt, sizeof pt, &ptlen) == -1);
     /* encryption refuses an empty message, an overlong one, bad formats */
     CHECK(gmtls_sm2_encrypt(&key.pub, GMTLS_SM2_ENC_DER, msg, 0, rng, NULL, ct, sizeof ct, &n) == -1);
-    CHECK(gmtls_sm2_encrypt(&key.pub, GMTLS_SM2_ENC_DER, msg, GMTLS_SM2_ENC_MAX_MSG_LEN + 1, rng, NULL, ct,
-                            sizeof ct, &n) == -1);
+    CHECK(gmtls_sm2_encrypt(&key.pub, GMTLS_SM2_ENC_DER, msg, GMTLS_SM2_ENC_MAX_MSG_LEN + 1, rng, NULL, ct, sizeof ct,
+                            &n) == -1);
     CHECK(gmtls_sm2_encrypt(&key.pub, 2, msg, sizeof msg, rng, NULL, ct, sizeof ct, &n) == -1);
     gmtls_sm2_key_clear(&kk);
     gmtls_sm2_key_clear(&key);
