@@ -91,13 +91,13 @@ static int sm2_parse(int argc, char **argv, const char *const *allowed, sm2_opts
             return 2;
         }
         const char *v = argv[++i];
-        const char **slot = strcmp(a, "--out") == 0        ? &o->out
-                            : strcmp(a, "--pubout") == 0   ? &o->pubout
-                            : strcmp(a, "--key") == 0      ? &o->key
-                            : strcmp(a, "--id") == 0       ? &o->id
-                            : strcmp(a, "--in") == 0       ? &o->in
-                            : strcmp(a, "--pubkey") == 0   ? &o->pubkey
-                            : strcmp(a, "--cert") == 0     ? &o->cert
+        const char **slot = strcmp(a, "--out") == 0      ? &o->out
+                            : strcmp(a, "--pubout") == 0 ? &o->pubout
+                            : strcmp(a, "--key") == 0    ? &o->key
+                            : strcmp(a, "--id") == 0     ? &o->id
+                            : strcmp(a, "--in") == 0     ? &o->in
+                            : strcmp(a, "--pubkey") == 0 ? &o->pubkey
+                            : strcmp(a, "--cert") == 0   ? &o->cert
                             : strcmp(a, "--key-pass") == 0 ? &o->key_pass
                             : strcmp(a, "--format") == 0   ? &o->format
                                                            : &o->sig;
@@ -220,8 +220,8 @@ static EVP_PKEY *read_private(const char *path, const char *key_pass)
         return NULL;
     }
     if (tool_read_file(path, &pem, &len) == 0) {
-        int r =
-            gmtls_private_key_pem_to_der((const char *)pem, len, key_pass != NULL ? pass : NULL, &der, err, sizeof err);
+        int r = gmtls_private_key_pem_to_der((const char *)pem, len, key_pass != NULL ? pass : NULL, &der, err,
+                                             sizeof err);
         if (r == 0) {
             const unsigned char *p = der.base;
             pkey = d2i_AutoPrivateKey(NULL, &p, (long)der.off);
@@ -309,9 +309,9 @@ static int sm2_keygen_cmd(const sm2_opts *o)
     FILE *f = passlen < 0 ? NULL : open_out(o->out, 1, !o->force);
     if (f != NULL) {
         /* PKCS#8 with PBES2 (AES-256-CBC, PBKDF2-HMAC-SHA256) when encrypted. */
-        int ok = o->key_pass != NULL
-                     ? PEM_write_PKCS8PrivateKey(f, pkey, EVP_aes_256_cbc(), pass, passlen, NULL, NULL) == 1
-                     : PEM_write_PrivateKey(f, pkey, NULL, NULL, 0, NULL, NULL) == 1;
+        int ok = o->key_pass != NULL ? PEM_write_PKCS8PrivateKey(f, pkey, EVP_aes_256_cbc(), pass, passlen, NULL,
+                                                                 NULL) == 1
+                                     : PEM_write_PrivateKey(f, pkey, NULL, NULL, 0, NULL, NULL) == 1;
         if (close_out(f, o->out) == 0 && ok) {
             status = 0;
         }

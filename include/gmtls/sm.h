@@ -48,7 +48,7 @@ GMTLS_API const char *gmtls_sm_cpu_path(void);
 
 typedef struct {
     uint32_t h[8];
-    uint64_t nbytes; /* total bytes absorbed */
+    uint64_t nbytes;      /* total bytes absorbed */
     uint8_t buf[64];
     size_t buflen;
 } gmtls_sm3_ctx;
@@ -72,11 +72,11 @@ GMTLS_API void gmtls_hmac_sm3(const void *key, size_t keylen, const void *data, 
                               uint8_t out[GMTLS_SM3_DIGEST_LEN]);
 
 /** HKDF (RFC 5869) with HMAC-SM3. salt may be NULL/0 (= 32 zero bytes). */
-GMTLS_API void gmtls_hkdf_sm3_extract(const uint8_t *salt, size_t saltlen, const uint8_t *ikm, size_t ikmlen,
-                                      uint8_t prk[GMTLS_SM3_DIGEST_LEN]);
+GMTLS_API void gmtls_hkdf_sm3_extract(const uint8_t *salt, size_t saltlen, const uint8_t *ikm,
+                                      size_t ikmlen, uint8_t prk[GMTLS_SM3_DIGEST_LEN]);
 /** Returns 0, or -1 when outlen > 255*32. */
-GMTLS_API int gmtls_hkdf_sm3_expand(const uint8_t *prk, size_t prklen, const uint8_t *info, size_t infolen,
-                                    uint8_t *out, size_t outlen);
+GMTLS_API int gmtls_hkdf_sm3_expand(const uint8_t *prk, size_t prklen, const uint8_t *info,
+                                    size_t infolen, uint8_t *out, size_t outlen);
 
 /* ------------------------------------------------------------------ SM4 */
 
@@ -99,10 +99,8 @@ GMTLS_API void gmtls_sm4_ecb_encrypt(const gmtls_sm4_key *ks, const uint8_t *in,
 GMTLS_API void gmtls_sm4_ecb_decrypt(const gmtls_sm4_key *ks, const uint8_t *in, uint8_t *out, size_t nblocks);
 /** CBC without padding over nblocks blocks; iv is updated to the last
  *  ciphertext block so calls can be chained. in and out may be equal. */
-GMTLS_API void gmtls_sm4_cbc_encrypt(const gmtls_sm4_key *ks, uint8_t iv[16], const uint8_t *in, uint8_t *out,
-                                     size_t nblocks);
-GMTLS_API void gmtls_sm4_cbc_decrypt(const gmtls_sm4_key *ks, uint8_t iv[16], const uint8_t *in, uint8_t *out,
-                                     size_t nblocks);
+GMTLS_API void gmtls_sm4_cbc_encrypt(const gmtls_sm4_key *ks, uint8_t iv[16], const uint8_t *in, uint8_t *out, size_t nblocks);
+GMTLS_API void gmtls_sm4_cbc_decrypt(const gmtls_sm4_key *ks, uint8_t iv[16], const uint8_t *in, uint8_t *out, size_t nblocks);
 /** CTR: the 16-byte counter block is incremented as one 128-bit big-endian
  *  integer per block (as OpenSSL does). Any len; a partial final block is
  *  allowed only on the last call. ctr is updated. in and out may be equal. */
@@ -114,19 +112,21 @@ typedef struct {
     gmtls_sm4_key ks;
     uint64_t htable[16][2]; /* GHASH precomputation; layout is private */
     uint8_t h[16];
-    uint8_t opaque[512]; /* room for SIMD implementations' key material */
+    uint8_t opaque[512];    /* room for SIMD implementations' key material */
 } gmtls_sm4_gcm_ctx;
 
 GMTLS_API void gmtls_sm4_gcm_init(gmtls_sm4_gcm_ctx *ctx, const uint8_t key[GMTLS_SM4_KEY_LEN]);
 GMTLS_API void gmtls_sm4_gcm_clear(gmtls_sm4_gcm_ctx *ctx);
 /** Encrypts buf[0..len) in place and writes taglen (4..16) tag bytes.
  *  ivlen >= 1 (12 is the fast path). Returns 0, -1 on bad arguments. */
-GMTLS_API int gmtls_sm4_gcm_seal(const gmtls_sm4_gcm_ctx *ctx, const uint8_t *iv, size_t ivlen, const uint8_t *aad,
-                                 size_t aadlen, uint8_t *buf, size_t len, uint8_t *tag, size_t taglen);
+GMTLS_API int gmtls_sm4_gcm_seal(const gmtls_sm4_gcm_ctx *ctx, const uint8_t *iv, size_t ivlen,
+                                 const uint8_t *aad, size_t aadlen, uint8_t *buf, size_t len,
+                                 uint8_t *tag, size_t taglen);
 /** Decrypts buf[0..len) in place; the tag is compared in constant time.
  *  Returns 0 when authentic; -1 otherwise, with buf wiped to zero. */
-GMTLS_API int gmtls_sm4_gcm_open(const gmtls_sm4_gcm_ctx *ctx, const uint8_t *iv, size_t ivlen, const uint8_t *aad,
-                                 size_t aadlen, uint8_t *buf, size_t len, const uint8_t *tag, size_t taglen);
+GMTLS_API int gmtls_sm4_gcm_open(const gmtls_sm4_gcm_ctx *ctx, const uint8_t *iv, size_t ivlen,
+                                 const uint8_t *aad, size_t aadlen, uint8_t *buf, size_t len,
+                                 const uint8_t *tag, size_t taglen);
 
 /** SM4-CCM (NIST SP 800-38C with SM4). nonce 7..13 bytes, tag 4..16 even. */
 typedef struct {
@@ -136,11 +136,11 @@ typedef struct {
 GMTLS_API void gmtls_sm4_ccm_init(gmtls_sm4_ccm_ctx *ctx, const uint8_t key[GMTLS_SM4_KEY_LEN]);
 GMTLS_API void gmtls_sm4_ccm_clear(gmtls_sm4_ccm_ctx *ctx);
 GMTLS_API int gmtls_sm4_ccm_seal(const gmtls_sm4_ccm_ctx *ctx, const uint8_t *nonce, size_t noncelen,
-                                 const uint8_t *aad, size_t aadlen, uint8_t *buf, size_t len, uint8_t *tag,
-                                 size_t taglen);
+                                 const uint8_t *aad, size_t aadlen, uint8_t *buf, size_t len,
+                                 uint8_t *tag, size_t taglen);
 GMTLS_API int gmtls_sm4_ccm_open(const gmtls_sm4_ccm_ctx *ctx, const uint8_t *nonce, size_t noncelen,
-                                 const uint8_t *aad, size_t aadlen, uint8_t *buf, size_t len, const uint8_t *tag,
-                                 size_t taglen);
+                                 const uint8_t *aad, size_t aadlen, uint8_t *buf, size_t len,
+                                 const uint8_t *tag, size_t taglen);
 
 /* ------------------------------------------------------------------ SM2 */
 
@@ -159,8 +159,8 @@ typedef struct {
 
 /** A private key with its public key and cached signing values. */
 typedef struct {
-    uint64_t d[4];     /* private representation */
-    uint64_t dinv1[4]; /* (1 + d)^-1 mod n, cached for signing */
+    uint64_t d[4];         /* private representation */
+    uint64_t dinv1[4];     /* (1 + d)^-1 mod n, cached for signing */
     gmtls_sm2_pubkey pub;
 } gmtls_sm2_key;
 
@@ -182,21 +182,22 @@ GMTLS_API int gmtls_sm2_compute_z(const gmtls_sm2_pubkey *pub, const uint8_t *id
                                   uint8_t z[GMTLS_SM3_DIGEST_LEN]);
 
 /** Signs the 32-byte e = SM3(Z_A || M) with a fresh k from rng: raw r, s. */
-GMTLS_API int gmtls_sm2_sign_digest(const gmtls_sm2_key *key, const uint8_t e[32], gmtls_rng_fn rng, void *rng_ctx,
-                                    uint8_t r[32], uint8_t s[32]);
+GMTLS_API int gmtls_sm2_sign_digest(const gmtls_sm2_key *key, const uint8_t e[32], gmtls_rng_fn rng,
+                                    void *rng_ctx, uint8_t r[32], uint8_t s[32]);
 /** Verifies raw (r, s) over e. Returns 0 if valid, -1 otherwise. */
-GMTLS_API int gmtls_sm2_verify_digest(const gmtls_sm2_pubkey *pub, const uint8_t e[32], const uint8_t r[32],
-                                      const uint8_t s[32]);
+GMTLS_API int gmtls_sm2_verify_digest(const gmtls_sm2_pubkey *pub, const uint8_t e[32],
+                                      const uint8_t r[32], const uint8_t s[32]);
 
 /** Full signature over msg with the given ID (NULL/0 = default ID
  *  "1234567812345678"), DER-encoded (SEQUENCE { INTEGER r, INTEGER s }) into
  *  sig (at least GMTLS_SM2_MAX_DER_SIG_LEN bytes). Returns 0 or -1. */
-GMTLS_API int gmtls_sm2_sign(const gmtls_sm2_key *key, const uint8_t *id, size_t idlen, const uint8_t *msg,
-                             size_t msglen, gmtls_rng_fn rng, void *rng_ctx, uint8_t *sig, size_t *siglen);
+GMTLS_API int gmtls_sm2_sign(const gmtls_sm2_key *key, const uint8_t *id, size_t idlen,
+                             const uint8_t *msg, size_t msglen, gmtls_rng_fn rng, void *rng_ctx,
+                             uint8_t *sig, size_t *siglen);
 /** Verifies a DER signature over msg with the given ID (NULL/0 = default).
  *  Strict DER; r and s must lie in [1, n-1]. Returns 0 if valid, -1 otherwise. */
-GMTLS_API int gmtls_sm2_verify(const gmtls_sm2_pubkey *pub, const uint8_t *id, size_t idlen, const uint8_t *msg,
-                               size_t msglen, const uint8_t *sig, size_t siglen);
+GMTLS_API int gmtls_sm2_verify(const gmtls_sm2_pubkey *pub, const uint8_t *id, size_t idlen,
+                               const uint8_t *msg, size_t msglen, const uint8_t *sig, size_t siglen);
 
 /** DER helpers: encode raw r||s; decode strictly (minimal INTEGERs, no
  *  trailing bytes, values in [1, n-1]). Return 0 or -1. */
@@ -205,7 +206,8 @@ GMTLS_API int gmtls_sm2_sig_from_der(const uint8_t *der, size_t derlen, uint8_t 
 
 /** Plain ECDH on the SM2 curve: out = x-coordinate of d * peer (RFC 8998
  *  §3.2.1). The peer was validated on import; -1 if the result is infinity. */
-GMTLS_API int gmtls_sm2_ecdh(const gmtls_sm2_key *key, const gmtls_sm2_pubkey *peer, uint8_t out[GMTLS_SM2_SCALAR_LEN]);
+GMTLS_API int gmtls_sm2_ecdh(const gmtls_sm2_key *key, const gmtls_sm2_pubkey *peer,
+                             uint8_t out[GMTLS_SM2_SCALAR_LEN]);
 
 /** Key generation for ECDH only: d and P = dG as gmtls_sm2_keygen draws
  *  and computes them, without (1 + d)^-1 and Z_A (only signing needs them).

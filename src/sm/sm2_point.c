@@ -68,12 +68,12 @@ void gmtls_sm2_jac_dbl(sm2_jac *r, const sm2_jac *p)
     uint64_t g[4], a[4], z3[4];
     /* the order lets independent multiplications overlap (measured) */
     sm2_fp_sqr_addsub(am, p->Z, p->X);
-    sm2_fp_sqr(g, p->Y);                                    /* gamma */
-    sm2_fp_mul_x3half(a, am[0], am[1]);                     /* A = alpha/2 */
-    sm2_fp_mul(w[0], g, p->X);                              /* beta; last use of X */
-    sm2_fp_sqr(w[2], g);                                    /* gamma^2 */
-    sm2_fp_sqr_sub2sub(r->X, a, w);                         /* X3' = A^2 - 2 beta; beta - X3' */
-    sm2_fp_mul(z3, p->Y, p->Z);                             /* Y1*Z1; last use of Y and Z */
+    sm2_fp_sqr(g, p->Y);                /* gamma */
+    sm2_fp_mul_x3half(a, am[0], am[1]); /* A = alpha/2 */
+    sm2_fp_mul(w[0], g, p->X);          /* beta; last use of X */
+    sm2_fp_sqr(w[2], g);                /* gamma^2 */
+    sm2_fp_sqr_sub2sub(r->X, a, w);     /* X3' = A^2 - 2 beta; beta - X3' */
+    sm2_fp_mul(z3, p->Y, p->Z);         /* Y1*Z1; last use of Y and Z */
     sm2_fp_mul_sub(r->Y, a, (const uint64_t(*)[4])(w + 1)); /* A (beta - X3') - gamma^2 */
     memcpy(r->Z, z3, sizeof z3);
 }
@@ -355,7 +355,7 @@ __attribute__((target("avx2"))) static void sm2_select_aff_avx2(sm2_aff *r, cons
 }
 
 __attribute__((target("avx2"))) static void sm2_select_jacz_avx2(sm2_jacz *r, const sm2_jacz *tab, size_t n,
-                                                                 uint64_t idx)
+                                                                   uint64_t idx)
 {
     __m256i x = _mm256_setzero_si256(), y = _mm256_setzero_si256(), z = _mm256_setzero_si256();
     __m256i zz = _mm256_setzero_si256(), zzz = _mm256_setzero_si256();

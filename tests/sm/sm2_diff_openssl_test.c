@@ -290,8 +290,8 @@ int main(void)
         fprintf(stderr, "encryption: g2o %d o2g %d neg %d (of %d)\n", bad_enc_g2o, bad_enc_o2g, bad_enc_neg, ROUNDS);
     }
     if (bad_pub | bad_ekey | bad_g2o | bad_o2g | bad_cid | bad_neg | bad_dh | bad_eph) {
-        fprintf(stderr, "pub %d ekey %d g2o %d o2g %d cid %d neg %d dh %d eph %d (of %d)\n", bad_pub, bad_ekey, bad_g2o,
-                bad_o2g, bad_cid, bad_neg, bad_dh, bad_eph, ROUNDS);
+        fprintf(stderr, "pub %d ekey %d g2o %d o2g %d cid %d neg %d dh %d eph %d (of %d)\n", bad_pub, bad_ekey,
+                bad_g2o, bad_o2g, bad_cid, bad_neg, bad_dh, bad_eph, ROUNDS);
     }
     return TEST_END("sm2_diff_openssl_test");
 }
