@@ -34,3 +34,7 @@ gmtls_test(sm2_enc_portable_test vectors sm/sm2_enc_test.c ${CMAKE_SOURCE_DIR}/s
            ${CMAKE_SOURCE_DIR}/src/sm/sm2_enc.c ${CMAKE_SOURCE_DIR}/src/sm/sm2_field.c
            ${CMAKE_SOURCE_DIR}/src/sm/sm2_point.c)
 target_compile_definitions(sm2_enc_portable_test PRIVATE GMTLS_SM2_NO_ASM=1)
+
+# SM2 encryption against GmSSL's CLI (tests/peers; skipped when absent).
+gmtls_peer_test(sm2_gmssl_test interop sm/sm2_gmssl_test.sh)
+set_tests_properties(sm2_gmssl_test PROPERTIES TIMEOUT 600)
