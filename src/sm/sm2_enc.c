@@ -417,6 +417,19 @@ static void x_bar(uint64_t r[4], const uint64_t xm[4])
     r[3] = 0;
 }
 
+/* Z (GB/T 32918.2 §5.5) of pub for id: the key's cached value for the
+ * default ID when it has one (keys made for ECDH only carry none). */
+static int z_of(const gmtls_sm2_pubkey *pub, const uint8_t *id, size_t idlen, uint8_t z[32])
+{
+    static const uint8_t zero[32] = {0};
+    if (idlen == GMTLS_SM2_DEFAULT_ID_LEN && memcmp(id, GMTLS_SM2_DEFAULT_ID, idlen) == 0 &&
+        memcmp(pub->z_default, zero, sizeof zero) != 0) {
+        memcpy(z, pub->z_default, 32);
+        return 0;
+    }
+    return gmtls_sm2_compute_z(pub, id, idlen, z);
+}
+
 static void ctx_update_be(gmtls_sm3_ctx *c, const uint64_t m[4])
 {
     uint64_t t[4];
@@ -448,8 +461,7 @@ int gmtls_sm2_kex(int initiator, const gmtls_sm2_key *self, const gmtls_sm2_key 
         peer_id = (const uint8_t *)GMTLS_SM2_DEFAULT_ID;
         peer_idlen = GMTLS_SM2_DEFAULT_ID_LEN;
     }
-    if (gmtls_sm2_compute_z(&self->pub, self_id, self_idlen, zs) != 0 ||
-        gmtls_sm2_compute_z(peer, peer_id, peer_idlen, zp) != 0) {
+    if (z_of(&self->pub, self_id, self_idlen, zs) != 0 || z_of(peer, peer_id, peer_idlen, zp) != 0) {
         return -1;
     }
     /* A4 / B3: x_bar of the own R; A5 / B4: t = (d + x_bar * r) mod n
