@@ -12,3 +12,10 @@ if(REC12_VALGRIND AND EXISTS /usr/include/valgrind/memcheck.h AND NOT GMTLS_SANI
     add_test(NAME ct_rec12_valgrind COMMAND ${REC12_VALGRIND} -q --error-exitcode=1 $<TARGET_FILE:ct_rec12_test>)
     set_tests_properties(ct_rec12_valgrind PROPERTIES LABELS "unit" ENVIRONMENT "${GMTLS_TEST_ENV}")
 endif()
+# The same property as instruction counts (perf_event_open, else ptrace
+# single-stepping): every padding costs the same, every refusal costs the
+# same. Not under the sanitizers (their runtime traces itself at exit).
+if(NOT GMTLS_SANITIZE AND NOT GMTLS_FUZZ)
+    gmtls_test(ct_rec12_count_test "unit;slow" tls/ct_rec12_count_test.c)
+    set_tests_properties(ct_rec12_count_test PROPERTIES TIMEOUT 600)
+endif()
