@@ -76,7 +76,8 @@ static int seal_one(gmtls_rec *r, gmtls_buf *out, uint8_t type, const uint8_t *d
             pad = GMTLS_MAX_PLAINTEXT + 1 - inner;
         }
     }
-    size_t clen = inner + pad + GMTLS_TAG_LEN;
+    /* the tag is 16 bytes, 8 for TLS_AES_128_CCM_8_SHA256 */
+    size_t clen = inner + pad + r->suite->aead->tag_len;
     GMTLS_TRY(gmtls_buf_reserve(out, GMTLS_REC_HDR + clen));
     /* RFC 8446 §7.2 / §5.5: a sequence number never wraps; the engine rekeys
      * long before (AEAD limits), so this only guards against misuse. */
@@ -194,12 +195,13 @@ int gmtls_rec_open_split(gmtls_rec *r, const uint8_t hdr[GMTLS_REC_HDR], const u
     if (outer != GMTLS_CT_APPLICATION_DATA) {
         return GMTLS_ALERT_UNEXPECTED_MESSAGE;
     }
-    if (n < GMTLS_TAG_LEN + 1) {
+    size_t taglen = r->suite->aead->tag_len;
+    if (n < taglen + 1) {
         return GMTLS_ALERT_BAD_RECORD_MAC;
     }
     uint8_t nonce[GMTLS_IV_LEN];
     make_nonce(r, nonce);
-    size_t clen = n - GMTLS_TAG_LEN;
+    size_t clen = n - taglen;
     /* RFC 8446 §5.2: "If the decryption fails, the receiver MUST terminate the
      * connection with a "bad_record_mac" alert." */
     int bad;
