@@ -91,13 +91,13 @@ static int sm2_parse(int argc, char **argv, const char *const *allowed, sm2_opts
             return 2;
         }
         const char *v = argv[++i];
-        const char **slot = strcmp(a, "--out") == 0      ? &o->out
-                            : strcmp(a, "--pubout") == 0 ? &o->pubout
-                            : strcmp(a, "--key") == 0    ? &o->key
-                            : strcmp(a, "--id") == 0     ? &o->id
-                            : strcmp(a, "--in") == 0     ? &o->in
-                            : strcmp(a, "--pubkey") == 0 ? &o->pubkey
-                            : strcmp(a, "--cert") == 0   ? &o->cert
+        const char **slot = strcmp(a, "--out") == 0        ? &o->out
+                            : strcmp(a, "--pubout") == 0   ? &o->pubout
+                            : strcmp(a, "--key") == 0      ? &o->key
+                            : strcmp(a, "--id") == 0       ? &o->id
+                            : strcmp(a, "--in") == 0       ? &o->in
+                            : strcmp(a, "--pubkey") == 0   ? &o->pubkey
+                            : strcmp(a, "--cert") == 0     ? &o->cert
                             : strcmp(a, "--key-pass") == 0 ? &o->key_pass
                             : strcmp(a, "--format") == 0   ? &o->format
                                                            : &o->sig;

@@ -183,10 +183,10 @@ static void g_sm2dec(speed_ctx *c)
 static void g_sm2kex(speed_ctx *c)
 {
     gmtls_sm2_pubkey peer_eph;
-    c->fail |= gmtls_sm2_pubkey_from_bytes_ecdh(&peer_eph, c->kex_peer_eph.pub.bytes, GMTLS_SM2_POINT_LEN) != 0 ||
-               gmtls_sm2_keygen_ecdh(&c->eph, tool_rng, NULL) != 0 ||
-               gmtls_sm2_kex(0, &c->sm2, &c->eph, NULL, 0, &c->sm2peer.pub, &peer_eph, NULL, 0, c->tag, 48, NULL,
-                             NULL) != 0;
+    c->fail |=
+        gmtls_sm2_pubkey_from_bytes_ecdh(&peer_eph, c->kex_peer_eph.pub.bytes, GMTLS_SM2_POINT_LEN) != 0 ||
+        gmtls_sm2_keygen_ecdh(&c->eph, tool_rng, NULL) != 0 ||
+        gmtls_sm2_kex(0, &c->sm2, &c->eph, NULL, 0, &c->sm2peer.pub, &peer_eph, NULL, 0, c->tag, 48, NULL, NULL) != 0;
 }
 
 /* ML-KEM-768: a key pair; encapsulation to it; decapsulation (with the
@@ -247,8 +247,9 @@ static void o_sm2crypt(speed_ctx *c, int enc)
 {
     EVP_PKEY_CTX *p = EVP_PKEY_CTX_new(c->pk, NULL);
     size_t n = enc ? sizeof c->oct : sizeof c->tag;
-    int ok = p != NULL && (enc ? EVP_PKEY_encrypt_init(p) : EVP_PKEY_decrypt_init(p)) == 1 &&
-             (enc ? EVP_PKEY_encrypt(p, c->oct, &n, c->buf, 48) : EVP_PKEY_decrypt(p, c->tag, &n, c->oct, c->octlen)) == 1;
+    int ok =
+        p != NULL && (enc ? EVP_PKEY_encrypt_init(p) : EVP_PKEY_decrypt_init(p)) == 1 &&
+        (enc ? EVP_PKEY_encrypt(p, c->oct, &n, c->buf, 48) : EVP_PKEY_decrypt(p, c->tag, &n, c->oct, c->octlen)) == 1;
     if (enc) {
         c->octlen = n;
     }
@@ -321,8 +322,8 @@ static void gc_ccm(speed_ctx *c)
 /* ---- driver */
 
 static const char *const speed_items[] = {
-    "sm3",         "sm4-ecb",     "sm4-ctr", "sm4-gcm",         "sm4-ccm",         "sm2-sign",       "sm2-verify",
-    "sm2-ecdh",    "sm2-encrypt", "sm2-decrypt", "sm2-kex", "mlkem768-keygen", "mlkem768-encaps", "mlkem768-decaps"};
+    "sm3",      "sm4-ecb",     "sm4-ctr",     "sm4-gcm", "sm4-ccm",         "sm2-sign",        "sm2-verify",
+    "sm2-ecdh", "sm2-encrypt", "sm2-decrypt", "sm2-kex", "mlkem768-keygen", "mlkem768-encaps", "mlkem768-decaps"};
 #define NITEMS (sizeof speed_items / sizeof speed_items[0])
 
 static void speed_usage(FILE *f)
