@@ -28,11 +28,14 @@ static void hex(const char *h, uint8_t *out, size_t n)
 
 /*
  * GB/T 32918.5-2017 / GM/T 0003.5-2012 encryption example on the
- * recommended curve ("encryption standard", d_B and k below), with C1, C3,
- * C2 as printed there; the DER form is the same fields in the GM/T 0009-2012
- * §7.2 SM2Cipher encoding. The values were located with the code search
- * (e.g. OpenSSL's test/sm2_internal_test.c and many SM2 ports carry them)
- * and agree with the standard's text.
+ * recommended curve (Annex C of GM/T 0003.5-2012): the message "encryption
+ * standard", d_B and k below, C1, C3 and C2 as printed there; the DER form
+ * is the same fields in the GM/T 0009-2012 §7.2 SM2Cipher encoding.
+ * Source of the text (found with the code search): OpenSSL's
+ * test/sm2_internal_test.c, whose comment reads "the field values are from
+ * GM/T 0003.5-2012 (Annex C), but serialized following the ASN.1 format
+ * specified in GM/T 0009-2012 (Sec. 7.2)", and the same C1/C3/C2 in several
+ * other SM2 test suites (Java, Python, Go ports), all in agreement.
  */
 static const char *ENC_D = "3945208F7B2144B13F36E38AC6D39F95889393692860B51A42FB81EF4DF7C5B8";
 static const char *ENC_K = "59276E27D506861A16680F3AD9C02DCCEF3CC1FA3CDBE4CE6D54B80DEAC1BC21";
@@ -316,10 +319,16 @@ static void test_zero_t(void)
 
 /*
  * GB/T 32918.5-2017 / GM/T 0003.5-2012 key exchange example on the
- * recommended curve: IDs "1234567812345678", klen = 128 bits, with the
- * static and ephemeral keys, Z_A, Z_B, K and the confirmation hashes as
- * printed there (found with the code search in several independent SM2
- * implementations' tests, which agree with each other).
+ * recommended curve: both IDs "1234567812345678", klen = 128 bits, the
+ * static keys d_A/P_A, d_B/P_B, the ephemeral r_A/R_A, r_B/R_B, Z_A, Z_B,
+ * K and the optional confirmation hashes S_B (= S_1) and S_A (= S_2).
+ * Source of the text (found with the code search; no one file carries it
+ * all, several independent suites agree): an SDF device's key-agreement
+ * test with the keys, K = 6C89347354DE2484C60B4AB1FDE4C6E5 and
+ * "str_std_s1sb" / "str_std_s2sa" (D3A0FE15... / 18C7894B...); a GmSSL
+ * z256 test with the same keys and K; a Go sm2DH test that also prints
+ * x_U = C558B44B..., y_U = 3252B35B... and the KDF input with Z_A and Z_B;
+ * a Rust port listing S_B and S_A with the inner hash 90E2A628....
  */
 static const char *KEX_DA = "81EB26E941BB5AF16DF116495F90695272AE2CD63D6C4AE1678418BE48230029";
 static const char *KEX_PA = "04160E12897DF4EDB61DD812FEB96748FBD3CCF4FFE26AA6F6DB9540AF49C94232"
