@@ -38,3 +38,16 @@ target_compile_definitions(sm2_enc_portable_test PRIVATE GMTLS_SM2_NO_ASM=1)
 # SM2 encryption against GmSSL's CLI (tests/peers; skipped when absent).
 gmtls_peer_test(sm2_gmssl_test interop sm/sm2_gmssl_test.sh)
 set_tests_properties(sm2_gmssl_test PROPERTIES TIMEOUT 600)
+
+# The key exchange and encryption against a from-the-standard reference in
+# Python integers (tests/sm/sm2_ref_test.py) on random keys, IDs, lengths.
+find_package(Python3 COMPONENTS Interpreter)
+if(Python3_FOUND)
+    add_executable(sm2_ref_dump sm/sm2_ref_dump.c)
+    target_link_libraries(sm2_ref_dump PRIVATE gmtls_static OpenSSL::Crypto)
+    target_include_directories(sm2_ref_dump PRIVATE ${CMAKE_SOURCE_DIR}/tests ${CMAKE_SOURCE_DIR}/src)
+    set_target_properties(sm2_ref_dump PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+    add_test(NAME sm2_ref_test COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/tests/sm/sm2_ref_test.py
+                                       $<TARGET_FILE:sm2_ref_dump> 16)
+    set_tests_properties(sm2_ref_test PROPERTIES LABELS "unit" ENVIRONMENT "${GMTLS_TEST_ENV}")
+endif()
