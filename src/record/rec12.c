@@ -1,5 +1,5 @@
 /* Pre-1.3 record protection: CBC MAC-then-encrypt (SM4-CBC + HMAC-SM3) and
- * explicit-nonce AEAD records, for TLCP (GB/T 38636-2020 §6.3.3) and the
+ * explicit-nonce AEAD records, for TLCP (GB/T 38636-2020 §6.3) and the
  * TLS 1.2 family (RFC 5246 §6.2.3). */
 #include "record/rec12.h"
 #include "sm/sm_internal.h"
@@ -43,7 +43,7 @@ static inline uint64_t ct_eq(uint64_t a, uint64_t b)
 }
 
 /* The 13 bytes the MAC and the AEAD cover ahead of the content (RFC 5246
- * §6.2.3.1 / §6.2.3.3, GB/T 38636-2020 §6.3.3.2): seq_num || type ||
+ * §6.2.3.1 / §6.2.3.3, GB/T 38636-2020 §6.3): seq_num || type ||
  * version || length. */
 static void mac_header(uint8_t h[13], uint64_t seq, uint8_t type, uint16_t version, size_t len)
 {
