@@ -1,5 +1,5 @@
 /* src/record/rec12.h - pre-1.3 record protection for TLCP (GB/T 38636-2020
- * §6.3.3) and the TLS 1.2 family: one record at a time, 5-byte header
+ * §6.3) and the TLS 1.2 family: one record at a time, 5-byte header
  * included, sequence numbers kept here.
  *
  *  - CBC, MAC-then-encrypt (TLS 1.1/1.2 GenericBlockCipher, RFC 5246
