@@ -35,6 +35,7 @@ typedef struct {
     size_t ncerts, nkeys;
     const char *key_pass;
     const char *ciphers, *groups, *sigalgs, *alpn;
+    const char *cert_comp, *record_size_limit;
     const char *verify_client;
     const char *ca;
     unsigned long tickets;
@@ -74,6 +75,12 @@ static void server_usage(FILE *f)
             "  --groups LIST          key exchange groups (default: library's)\n"
             "  --sigalgs LIST         signature schemes (default: library's)\n"
             "  --alpn LIST            ALPN protocols (default: http/1.1 with --www, else none)\n"
+            "  --cert-compression LIST  certificate compression, RFC 8879: the algorithms the\n"
+            "                         chain is compressed with for clients that offer them, and\n"
+            "                         offered for client certificates (brotli, zstd, zlib, or\n"
+            "                         none; default: brotli:zstd:zlib)\n"
+            "  --record-size-limit N  record_size_limit answered, RFC 8449: 64..16385, 0 = not\n"
+            "                         sent (default: 16385)\n"
             "  --verify-client MODE   none | request | require | verify-if-given | require-and-verify\n"
             "                         (default: none)\n"
             "  --ca FILE|DIR          trust anchors for client certificates (default: none)\n"
@@ -152,6 +159,7 @@ static int parse_args(int argc, char **argv, server_opts *o)
             {"--ocsp", &o->ocsp},       {"--sm2-id", &o->sm2_id},       {"--root", &o->root},
             {"--proxy", &o->proxy},     {"--dev-dir", &o->dev_dir},     {"--key-pass", &o->key_pass},
             {"--metrics", &o->metrics}, {"--user", &o->user},
+            {"--cert-compression", &o->cert_comp}, {"--record-size-limit", &o->record_size_limit},
         };
         m = tool_opt_strings(argc, argv, &i, sopts, sizeof(sopts) / sizeof(sopts[0]));
         if (m < 0) {
@@ -300,6 +308,9 @@ static int build_config(const server_opts *o, gmtls_config **out)
      * a client that offers no protocol in common gets no_application_protocol) */
     const char *alpn = o->alpn != NULL ? o->alpn : o->echo || o->proxy != NULL ? NULL : "http/1.1";
     int rc = tool_config_lists(cfg, o->ciphers, o->groups, o->sigalgs, alpn);
+    if (rc == 0) {
+        rc = tool_config_sizes(cfg, o->cert_comp, o->record_size_limit);
+    }
     if (rc != 0) {
         goto fail;
     }

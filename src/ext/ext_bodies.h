@@ -53,5 +53,13 @@ gmtls_ext_write_fn gmtls_xw_key_share_ch;
 gmtls_ext_write_fn gmtls_xw_key_share_sh;
 gmtls_ext_write_fn gmtls_xw_key_share_hrr;
 gmtls_ext_parse_fn gmtls_xp_reneg_ch;
+gmtls_ext_parse_fn gmtls_xp_certcomp_ch;
+gmtls_ext_parse_fn gmtls_xp_certcomp_cr;
+gmtls_ext_write_fn gmtls_xw_certcomp_ch;
+gmtls_ext_write_fn gmtls_xw_certcomp_cr;
+gmtls_ext_parse_fn gmtls_xp_rsl_ch;
+gmtls_ext_parse_fn gmtls_xp_rsl_ee;
+gmtls_ext_write_fn gmtls_xw_rsl_ch;
+gmtls_ext_write_fn gmtls_xw_rsl_ee;
 
 #endif

@@ -24,6 +24,10 @@ typedef struct {
     uint8_t secret[GMTLS_MAX_HASH_LEN]; /* current traffic secret, for KeyUpdate */
     uint64_t seq;
     int is_enc;
+    /* RFC 8449: the largest TLSInnerPlaintext (content, type and padding)
+     * of a protected record in this direction; 0 means 2^14 + 1. Kept across
+     * key changes. */
+    uint16_t max_inner;
 } gmtls_rec;
 
 /* Installs the keys derived from a traffic secret (RFC 8446 §7.3), resetting
@@ -33,7 +37,11 @@ GMTLS_MUST_CHECK int gmtls_rec_set_secret(gmtls_rec *r, const gmtls_suite *suite
 GMTLS_MUST_CHECK int gmtls_rec_update(gmtls_rec *r);
 void gmtls_rec_dispose(gmtls_rec *r);
 
-/* Appends records of content type `type` carrying data (split at 2^14),
+/* The most content one record of r carries: 2^14, or less under a record
+ * size limit (RFC 8449) once r is protected. */
+size_t gmtls_rec_max_plain(const gmtls_rec *r);
+
+/* Appends records of content type `type` carrying data (split at gmtls_rec_max_plain),
  * protected when keys are installed; pad_block > 0 pads each protected
  * record's inner plaintext to a multiple of pad_block. */
 GMTLS_MUST_CHECK int gmtls_rec_write(gmtls_rec *r, gmtls_buf *out, uint8_t type, const uint8_t *data, size_t len,

@@ -45,7 +45,9 @@
  *   | signature_algorithms_cert (RFC 8446)             |      CH, CR |
  *
  * plus renegotiation_info (RFC 5746, 0xff01), which a TLS 1.3 server reads
- * in a ClientHello only. Written out here independently of the library's
+ * in a ClientHello only, and the IANA registry's TLS 1.3 column for
+ * compress_certificate (RFC 8879 §3: CH, CR) and record_size_limit (RFC 8449
+ * §4: CH, EE). Written out here independently of the library's
  * table, with the IANA code points. */
 static const struct {
     uint16_t type;
@@ -64,6 +66,8 @@ static const struct {
     {19, "client_certificate_type", CH | EE},
     {20, "server_certificate_type", CH | EE},
     {21, "padding", CH},
+    {27, "compress_certificate", CH | CR}, /* RFC 8879 §3 */
+    {28, "record_size_limit", CH | EE},    /* RFC 8449 §4 */
     {51, "key_share", CH | SH | HRR},
     {41, "pre_shared_key", CH | SH},
     {45, "psk_key_exchange_modes", CH},
@@ -218,6 +222,8 @@ static const struct {
     {13, CH | CR, CH | CR},             /* signature_algorithms */
     {16, CH | EE, CH | EE},             /* ALPN */
     {18, CH | CT, CH | CT},             /* signed_certificate_timestamp */
+    {27, CH | CR, CH | CR},             /* compress_certificate: our algorithms; the peer's */
+    {28, CH | EE, CH | EE},             /* record_size_limit */
     {41, CH | SH, CH | SH},             /* pre_shared_key */
     {42, CH, 0},                        /* early_data: the server reads it, skips the data */
     {43, CH | SH | HRR, CH | SH | HRR}, /* supported_versions */
@@ -298,11 +304,11 @@ static void test_parsers_writers(void)
             }
         }
     }
-    static const uint16_t ch_order[] = {0, 43, 10, 13, 51, 16, 5, 18, 44, 45, 41};
+    static const uint16_t ch_order[] = {0, 43, 10, 13, 51, 16, 5, 18, 27, 28, 44, 45, 41};
     static const uint16_t sh_order[] = {43, 51, 41};
     static const uint16_t hrr_order[] = {43, 51, 44};
-    static const uint16_t ee_order[] = {16, 0};
-    static const uint16_t cr_order[] = {13, 47};
+    static const uint16_t ee_order[] = {16, 0, 28};
+    static const uint16_t cr_order[] = {13, 47, 27};
     static const uint16_t ct_order[] = {5, 18};
     static const struct {
         unsigned msg;
