@@ -500,7 +500,7 @@ static uint16_t pick_sigalg(const gmtls_config *cfg, const gmtls_pkey *key, cons
     return 0;
 }
 
-static int name_matches(const gmtls_cert *cert, const char *name)
+int gmtls_cert_name_matches(const gmtls_cert *cert, const char *name)
 {
     size_t len = strlen(name);
     int r = len > 0 && len <= 255 && cert->names != NULL ? name_memo_get(cert->names, name, len) : -1;
@@ -578,7 +578,7 @@ int gmtls_cert_select(gmtls_conn *c, const gmtls_client_hello *ch)
              * standard one otherwise); then one signed with a scheme the
              * client accepts in certificates (RFC 8446 §4.4.2.2). */
             int same_family = (cert->key.type == GMTLS_KEY_SM2) == (c->suite != NULL && c->suite->is_sm);
-            int score = (!ch->has_sni || name_matches(cert, ch->sni)) * 4 + same_family * 2 +
+            int score = (!ch->has_sni || gmtls_cert_name_matches(cert, ch->sni)) * 4 + same_family * 2 +
                         (cert->leaf_sigalg == 0 || gmtls_list_has(chain_list, nchain, cert->leaf_sigalg));
             if (score > best_score) {
                 best = (int)i;

@@ -77,8 +77,11 @@ static int parse_ext(gmtls_client_hello *ch, const gmtls_ext *e, int is_last)
         }
         ch->has_supported_versions = 1;
         while (gmtls_rd_left(&l) > 0) {
-            if (gmtls_rd_u16(&l) == GMTLS_TLS13) {
+            uint16_t v = gmtls_rd_u16(&l);
+            if (v == GMTLS_TLS13) {
                 ch->offers_tls13 = 1;
+            } else if (v == GMTLS_TLS12) {
+                ch->offers_tls12 = 1;
             }
         }
         return gmtls_rd_done(&r);

@@ -26,6 +26,7 @@ enum {
 };
 
 #define GMTLS_TLS13 0x0304
+#define GMTLS_TLS12 0x0303
 #define GMTLS_SIGALG_SM2_LEGACY 0x0204 /* the Go gmtls family's SM2-with-SM3 */
 #define GMTLS_MAX_LIST 32
 #define GMTLS_MAX_CERTS 16
@@ -109,6 +110,7 @@ struct gmtls_config {
     uint16_t record_padding;
     uint64_t key_update_records;
     int strict_sm;
+    uint16_t min_version, max_version; /* GMTLS_TLS12 / GMTLS_TLS13 (gmtls_config_set_versions) */
     int request_ocsp; /* client: send status_request (gmtls_config_set_request_ocsp) */
     gmtls_pass_src key_pass; /* for encrypted private keys (keyfile.c) */
     char err[256];
@@ -145,6 +147,7 @@ typedef struct {
     /* decoded extensions */
     int offers_tls13;
     int has_supported_versions;
+    int offers_tls12; /* supported_versions lists 0x0303 */
     char sni[256];
     int has_sni;
     uint16_t *groups;
@@ -184,6 +187,12 @@ typedef enum {
     ST_S_WAIT_CERT,
     ST_S_WAIT_CV,
     ST_S_WAIT_FINISHED,
+    /* server, TLS 1.2 (tls12.c) */
+    ST_S12_WAIT_CERT,
+    ST_S12_WAIT_CKE,
+    ST_S12_WAIT_CV,
+    ST_S12_WAIT_CCS,
+    ST_S12_WAIT_FINISHED,
     /* client */
     ST_C_WAIT_SH,
     ST_C_WAIT_EE,
@@ -212,6 +221,7 @@ typedef struct {
 struct gmtls_conn {
     gmtls_config *cfg;
     int is_server;
+    uint16_t version; /* negotiated: GMTLS_TLS13, GMTLS_TLS12, or 0 before the hellos */
     gmtls_state state;
     int failed;        /* first fatal error, sticky */
     int closed_recv;   /* close_notify received */
@@ -295,6 +305,13 @@ struct gmtls_conn {
     uint8_t *scts;
     size_t scts_len;
 
+    /* TLS 1.2 (tls12.c) */
+    gmtls_buf hslog;       /* the handshake messages so far (CertificateVerify signs them) */
+    int hslog_on;
+    int reneg12;           /* the peer signalled RFC 5746 support */
+    int ticket12;          /* server: send a NewSessionTicket (the client sent session_ticket) */
+    uint8_t keys12[2 * GMTLS_MAX_KEY_LEN + 2 * GMTLS_IV_LEN]; /* key block until both keys are in use */
+
     uint64_t bytes_sent, bytes_received;
     uint64_t tickets_sent;
 };
@@ -349,6 +366,8 @@ GMTLS_MUST_CHECK int gmtls_cert_select(gmtls_conn *c, const gmtls_client_hello *
 /* Picks a client certificate for a CertificateRequest; NULL if none fits. */
 const gmtls_cert *gmtls_cert_for_request(gmtls_conn *c, uint16_t *sigalg);
 void gmtls_cert_dispose(gmtls_cert *cert);
+/* 1 if the leaf of cert matches the server name (memoised). */
+int gmtls_cert_name_matches(const gmtls_cert *cert, const char *name);
 /* Sets up the memo of server names checked against the leaf. */
 GMTLS_MUST_CHECK int gmtls_cert_names_init(gmtls_cert *cert);
 void gmtls_peer_clear(gmtls_conn *c);
@@ -381,6 +400,16 @@ GMTLS_MUST_CHECK int gmtls_ext_verdict(gmtls_conn *c, unsigned msg, const char *
 GMTLS_MUST_CHECK int gmtls_client_handle(gmtls_conn *c, gmtls_buf *out, uint8_t type, const uint8_t *msg,
                                          size_t len);
 
+/* ---------------------------------------------------------------- tls12.c */
+
+/* The server's TLS 1.2 answer to a ClientHello that negotiates 1.2. */
+GMTLS_MUST_CHECK int gmtls_tls12_server_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_client_hello *ch);
+/* Handshake messages and change_cipher_spec of a TLS 1.2 handshake. */
+GMTLS_MUST_CHECK int gmtls_tls12_handle(gmtls_conn *c, gmtls_buf *out, uint8_t type, const uint8_t *msg, size_t len);
+GMTLS_MUST_CHECK int gmtls_tls12_ccs(gmtls_conn *c);
+/* ALPN for the ClientHello (RFC 7301 §3.2): sets c->alpn; both versions. */
+GMTLS_MUST_CHECK int gmtls_alpn_select(gmtls_conn *c, const gmtls_client_hello *ch);
+
 /* ---------------------------------------------------------------- ticket.c */
 
 GMTLS_MUST_CHECK int gmtls_ticket_send(gmtls_conn *c, gmtls_buf *out);
@@ -398,6 +427,12 @@ void gmtls_session_clear(gmtls_session *s);
  * against every ticket key (illegal_parameter when it does not fit). */
 #define GMTLS_COOKIE_MAX (1 + 16 + 8 + 2 + 2 + 1 + GMTLS_MAX_HASH_LEN + 32)
 GMTLS_MUST_CHECK int gmtls_cookie_make(gmtls_conn *c, const uint8_t *ch1_hash, size_t hl, uint8_t *out, size_t *outlen);
+/* TLS 1.2 tickets (RFC 5077) under the same rotating keys: the sealed
+ * state of this connection (master secret, suite, client chain); opening
+ * returns 0 and sets c->ks.master, *suite and the peer chain, -1 for a
+ * ticket that does not open, is not a TLS 1.2 one or has expired. */
+GMTLS_MUST_CHECK int gmtls_ticket12_make(gmtls_conn *c, gmtls_buf *ticket);
+GMTLS_MUST_CHECK int gmtls_ticket12_open(gmtls_conn *c, const uint8_t *t, size_t len, uint16_t *suite);
 GMTLS_MUST_CHECK int gmtls_cookie_check(gmtls_conn *c, const uint8_t *cookie, size_t len, const uint8_t *ch1_hash,
                                         size_t hl);
 

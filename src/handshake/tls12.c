@@ -1,0 +1,709 @@
+/* The TLS 1.2 handshake (RFC 5246 §7), server side, the modern subset:
+ * ECDHE (RFC 8422) with ECDSA, RSA-PSS or RSA PKCS#1 signatures, AEAD
+ * records only (RFC 5288, RFC 7905), Extended Master Secret required
+ * (RFC 7627), renegotiation_info (RFC 5746) and no renegotiation, session
+ * tickets (RFC 5077). The PRF and record format are parameters (prf12.c,
+ * record.c), so TLCP (GB/T 38636-2020: the same PRF over SM3) can reuse the
+ * flow. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "handshake/internal.h"
+
+enum {
+    HS_HELLO_REQUEST = 0,
+    HS_SERVER_KEY_EXCHANGE = 12,
+    HS_SERVER_HELLO_DONE = 14,
+    HS_CLIENT_KEY_EXCHANGE = 16,
+    HS_CERTIFICATE_STATUS = 22,
+};
+enum {
+    EXT_EC_POINT_FORMATS = 11,
+    EXT_EXTENDED_MASTER_SECRET = 23,
+    EXT_SESSION_TICKET = 35,
+};
+#define SCSV_RENEGOTIATION 0x00ff
+#define SCSV_FALLBACK 0x5600
+
+/* RFC 8446 §4.1.3: the last 8 bytes of ServerHello.random of a TLS 1.3
+ * server negotiating TLS 1.2. */
+const uint8_t gmtls_downgrade_tls12[8] = {0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x01};
+
+static int offers_suite(const gmtls_client_hello *ch, uint16_t id)
+{
+    for (size_t i = 0; i + 1 < ch->suites_len; i += 2) {
+        if ((uint16_t)(ch->suites[i] << 8 | ch->suites[i + 1]) == id) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int key_fits_auth(const gmtls_pkey *k, int auth)
+{
+    if (auth == GMTLS_AUTH12_ECDSA) {
+        return k->type == GMTLS_KEY_EC_P256 || k->type == GMTLS_KEY_EC_P384 || k->type == GMTLS_KEY_ED25519;
+    }
+    return k->type == GMTLS_KEY_RSA || k->type == GMTLS_KEY_RSA_PSS;
+}
+
+/* Our first configured scheme that fits key, is defined for TLS 1.2 (no
+ * SM2: TLCP signs otherwise) and is in the peer's list, or 0. */
+static uint16_t pick_sigalg12(const gmtls_config *cfg, const gmtls_pkey *key, const uint16_t *peer, size_t npeer)
+{
+    for (size_t i = 0; i < cfg->nsigalgs; i++) {
+        const gmtls_sigalg *a = gmtls_sigalg_by_id(cfg->sigalgs[i]);
+        if (a != NULL && a->key_type != GMTLS_KEY_SM2 && !a->is_legacy && gmtls_sigalg_fits_key(a, key) &&
+            gmtls_list_has(peer, npeer, a->id)) {
+            return a->id;
+        }
+    }
+    return 0;
+}
+
+/* Suite and certificate (RFC 5246 §7.4.2, RFC 8422 §5.3): among the chains
+ * that fit the server name best, the first suite of our preference that the
+ * client offers and one of them can sign for with a scheme the client
+ * accepts. */
+static int pick_suite_cert(gmtls_conn *c, const gmtls_client_hello *ch)
+{
+    const gmtls_config *cfg = c->cfg;
+    int aes_first = gmtls_cpu_has_aes();
+    for (size_t i = 0; i + 1 < ch->suites_len; i += 2) {
+        const gmtls_suite *s = gmtls_suite12_by_id((uint16_t)(ch->suites[i] << 8 | ch->suites[i + 1]));
+        if (s != NULL) {
+            aes_first = aes_first && s->is_aes_gcm; /* as in TLS 1.3: the client's first known suite */
+            break;
+        }
+    }
+    int any_name_match = 0, forced = -1;
+    if (cfg->select_cert != NULL) {
+        gmtls_client_hello_info info = {
+            .server_name = ch->has_sni ? ch->sni : NULL,
+            .sigalgs = ch->sigalgs,
+            .num_sigalgs = ch->nsigalgs,
+            .groups = ch->groups,
+            .num_groups = ch->ngroups,
+        };
+        forced = cfg->select_cert(cfg->select_cert_ctx, &info);
+        if (forced < 0 || (size_t)forced >= cfg->ncerts) {
+            return gmtls_fail(c, GMTLS_ALERT_UNRECOGNIZED_NAME, "no certificate for server name '%s'",
+                              ch->has_sni ? ch->sni : "");
+        }
+    } else if (ch->has_sni) {
+        for (size_t k = 0; k < cfg->ncerts && !any_name_match; k++) {
+            any_name_match = gmtls_cert_name_matches(&cfg->certs[k], ch->sni);
+        }
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < gmtls_num_tls12_suites; i++) {
+            const gmtls_suite *s = &gmtls_tls12_suites[i];
+            /* Pass 0 takes the AES-GCM suites (or ChaCha20 first without
+             * AES instructions, or for a client that prefers it), pass 1 the others. */
+            if ((s->is_aes_gcm == aes_first) != (pass == 0) || !offers_suite(ch, s->id)) {
+                continue;
+            }
+            for (size_t k = 0; k < cfg->ncerts; k++) {
+                const gmtls_cert *cert = &cfg->certs[k];
+                if ((forced >= 0 && (size_t)forced != k) || !key_fits_auth(&cert->key, s->auth12) ||
+                    (any_name_match && !gmtls_cert_name_matches(cert, ch->sni))) {
+                    continue;
+                }
+                uint16_t sig = pick_sigalg12(cfg, &cert->key, ch->sigalgs, ch->nsigalgs);
+                if (sig != 0) {
+                    c->suite = s;
+                    c->cert = cert;
+                    c->sigalg = sig;
+                    return 0;
+                }
+            }
+        }
+    }
+    /* RFC 5246 §7.4.1.3: no acceptable choices -> handshake_failure. */
+    return gmtls_fail(c, GMTLS_ALERT_HANDSHAKE_FAILURE, "no TLS 1.2 cipher suite and certificate in common");
+}
+
+/* RFC 8422 §5.1.1: a named curve both sides support, in our order; TLS 1.2
+ * has no hybrid groups and no curveSM2. */
+static uint16_t pick_group12(const gmtls_config *cfg, const gmtls_client_hello *ch)
+{
+    for (size_t i = 0; i < cfg->ngroups; i++) {
+        uint16_t g = cfg->groups[i];
+        if (g != GMTLS_GROUP_X25519 && g != GMTLS_GROUP_SECP256R1 && g != GMTLS_GROUP_SECP384R1) {
+            continue;
+        }
+        /* RFC 8422 §4: without supported_groups the server may pick any curve. */
+        if (gmtls_ch_find(ch, GMTLS_EXT_SUPPORTED_GROUPS) == NULL || gmtls_list_has(ch->groups, ch->ngroups, g)) {
+            return g;
+        }
+    }
+    return 0;
+}
+
+/* Installs one direction's keys from the key block (RFC 5246 §6.3:
+ * client_write_key, server_write_key, client_write_IV, server_write_IV). */
+static int install_keys(gmtls_conn *c, int is_write)
+{
+    size_t kl = c->suite->aead->key_len, il = c->suite->aead == &gmtls_aead_chacha20poly1305 ? 12 : 4;
+    int client_side = c->is_server != is_write; /* the server reads with the client's keys */
+    const uint8_t *key = c->keys12 + (client_side ? 0 : kl);
+    const uint8_t *iv = c->keys12 + 2 * kl + (client_side ? 0 : il);
+    return gmtls_rec_set_keys12(is_write ? &c->wr : &c->rd, c->suite, is_write, key, iv);
+}
+
+static int derive_keys(gmtls_conn *c)
+{
+    size_t kl = c->suite->aead->key_len, il = c->suite->aead == &gmtls_aead_chacha20poly1305 ? 12 : 4;
+    return gmtls_key_block12(c->suite->hash, c->ks.master, c->client_random, c->server_random, c->keys12,
+                             2 * kl + 2 * il);
+}
+
+static void keylog12(gmtls_conn *c)
+{
+    if (c->cfg->keylog == NULL) {
+        return;
+    }
+    /* NSS key log format: CLIENT_RANDOM <client_random> <master_secret>. */
+    char line[14 + 64 + 1 + 96 + 1];
+    size_t n = (size_t)snprintf(line, sizeof line, "CLIENT_RANDOM ");
+    for (int i = 0; i < 32; i++) {
+        n += (size_t)snprintf(line + n, sizeof line - n, "%02x", c->client_random[i]);
+    }
+    line[n++] = ' ';
+    for (int i = 0; i < GMTLS_MASTER12_LEN; i++) {
+        n += (size_t)snprintf(line + n, sizeof line - n, "%02x", c->ks.master[i]);
+    }
+    c->cfg->keylog(c->cfg->keylog_ctx, c, line);
+    gmtls_wipe(line, sizeof line);
+}
+
+static int send_server_hello(gmtls_conn *c, const gmtls_client_hello *ch, int ec_formats)
+{
+    const gmtls_cert *cert = c->cert;
+    gmtls_buf tmp;
+    gmtls_wr w;
+    gmtls_buf_init(&tmp);
+    gmtls_hs_begin(&w, &tmp, GMTLS_HS_SERVER_HELLO);
+    gmtls_wr_u16(&w, GMTLS_TLS12);
+    gmtls_wr_bytes(&w, c->server_random, 32);
+    gmtls_wr_open(&w, 1);
+    /* RFC 5077 §3.4: a server accepting a ticket echoes the client's
+     * session ID; we keep no session cache, so a new session has none. */
+    gmtls_wr_bytes(&w, c->session_id, c->resumed ? c->session_id_len : 0);
+    gmtls_wr_close(&w);
+    gmtls_wr_u16(&w, c->suite->id);
+    gmtls_wr_u8(&w, 0);
+    gmtls_wr_open(&w, 2);
+    if (c->reneg12) {
+        /* RFC 5746 §3.6: renegotiation_info with an empty renegotiated_connection. */
+        gmtls_wr_u16(&w, GMTLS_EXT_RENEGOTIATION_INFO);
+        gmtls_wr_u16(&w, 1);
+        gmtls_wr_u8(&w, 0);
+    }
+    /* RFC 7627 §5.1: the server echoes extended_master_secret, empty. */
+    gmtls_wr_u16(&w, EXT_EXTENDED_MASTER_SECRET);
+    gmtls_wr_u16(&w, 0);
+    if (c->alpn[0]) {
+        size_t n = strlen(c->alpn);
+        gmtls_wr_u16(&w, GMTLS_EXT_ALPN);
+        gmtls_wr_u16(&w, (uint16_t)(n + 3));
+        gmtls_wr_u16(&w, (uint16_t)(n + 1));
+        gmtls_wr_u8(&w, (uint8_t)n);
+        gmtls_wr_bytes(&w, c->alpn, n);
+    }
+    if (c->ticket12) {
+        /* RFC 5077 §3.2: an empty SessionTicket extension announces a NewSessionTicket. */
+        gmtls_wr_u16(&w, EXT_SESSION_TICKET);
+        gmtls_wr_u16(&w, 0);
+    }
+    if (!c->resumed) {
+        if (ec_formats) {
+            /* RFC 8422 §5.2: ec_point_formats, uncompressed only. */
+            gmtls_wr_u16(&w, EXT_EC_POINT_FORMATS);
+            gmtls_wr_u16(&w, 2);
+            gmtls_wr_u8(&w, 1);
+            gmtls_wr_u8(&w, 0);
+        }
+        if (ch->has_sni) {
+            /* RFC 6066 §3: an empty server_name acknowledges the name was used. */
+            gmtls_wr_u16(&w, GMTLS_EXT_SERVER_NAME);
+            gmtls_wr_u16(&w, 0);
+        }
+        if (ch->status_request && cert->ocsp != NULL) {
+            /* RFC 6066 §8: an empty status_request; CertificateStatus follows Certificate. */
+            gmtls_wr_u16(&w, GMTLS_EXT_STATUS_REQUEST);
+            gmtls_wr_u16(&w, 0);
+        }
+        if (ch->sct && cert->scts != NULL && cert->scts_len <= 0xfff0) {
+            /* RFC 6962 §3.3.1: the SCT list in the ServerHello extension. */
+            gmtls_wr_u16(&w, GMTLS_EXT_SCT);
+            gmtls_wr_open(&w, 2);
+            gmtls_wr_bytes(&w, cert->scts, cert->scts_len);
+            gmtls_wr_close(&w);
+        }
+    }
+    gmtls_wr_close(&w);
+    return gmtls_hs_end(c, &w);
+}
+
+/* RFC 5246 §7.4.2: certificate_list<0..2^24-1> of ASN.1Cert<1..2^24-1>. */
+static int send_certificate(gmtls_conn *c)
+{
+    gmtls_buf tmp;
+    gmtls_wr w;
+    gmtls_buf_init(&tmp);
+    gmtls_hs_begin(&w, &tmp, GMTLS_HS_CERTIFICATE);
+    gmtls_wr_open(&w, 3);
+    for (size_t i = 0; i < c->cert->n; i++) {
+        gmtls_wr_open(&w, 3);
+        gmtls_wr_bytes(&w, c->cert->der[i], c->cert->derlen[i]);
+        gmtls_wr_close(&w);
+    }
+    gmtls_wr_close(&w);
+    return gmtls_hs_end(c, &w);
+}
+
+/* RFC 6066 §8: CertificateStatus { status_type ocsp(1); OCSPResponse<1..2^24-1> }. */
+static int send_certificate_status(gmtls_conn *c)
+{
+    gmtls_buf tmp;
+    gmtls_wr w;
+    gmtls_buf_init(&tmp);
+    gmtls_hs_begin(&w, &tmp, HS_CERTIFICATE_STATUS);
+    gmtls_wr_u8(&w, 1);
+    gmtls_wr_open(&w, 3);
+    gmtls_wr_bytes(&w, c->cert->ocsp, c->cert->ocsp_len);
+    gmtls_wr_close(&w);
+    return gmtls_hs_end(c, &w);
+}
+
+/* RFC 8422 §5.4: ServerECDHParams (curve_type named_curve(3), the group,
+ * ECPoint<1..255>) and its signature over client_random + server_random +
+ * params, with the scheme in front (RFC 5246 §7.4.3). */
+static int send_server_key_exchange(gmtls_conn *c)
+{
+    uint8_t pub[GMTLS_MAX_KEX_PUB], sig[GMTLS_MAX_SIG_LEN], tbs[64 + 4 + 255];
+    size_t publen = 0, siglen = 0;
+    const gmtls_kex_alg *kex = gmtls_kex_by_id(c->group);
+    GMTLS_TRY(kex->keygen(&c->kex_state, pub, &publen));
+    c->kex_offered = kex;
+    if (publen > 255) {
+        return GMTLS_ERR_BAD_ARGUMENT;
+    }
+    memcpy(tbs, c->client_random, 32);
+    memcpy(tbs + 32, c->server_random, 32);
+    tbs[64] = 3;
+    tbs[65] = (uint8_t)(c->group >> 8);
+    tbs[66] = (uint8_t)c->group;
+    tbs[67] = (uint8_t)publen;
+    memcpy(tbs + 68, pub, publen);
+    const gmtls_sigalg *alg = gmtls_sigalg_by_id(c->sigalg);
+    if (gmtls_sign(&c->cert->key, alg, tbs, 68 + publen, NULL, 0, sig, &siglen) != 0) {
+        return gmtls_fail(c, GMTLS_ALERT_INTERNAL_ERROR, "signing ServerKeyExchange failed");
+    }
+    gmtls_buf tmp;
+    gmtls_wr w;
+    gmtls_buf_init(&tmp);
+    gmtls_hs_begin(&w, &tmp, HS_SERVER_KEY_EXCHANGE);
+    gmtls_wr_bytes(&w, tbs + 64, 4 + publen);
+    gmtls_wr_u16(&w, c->sigalg);
+    gmtls_wr_open(&w, 2);
+    gmtls_wr_bytes(&w, sig, siglen);
+    gmtls_wr_close(&w);
+    return gmtls_hs_end(c, &w);
+}
+
+/* RFC 5246 §7.4.4: certificate_types, supported_signature_algorithms,
+ * certificate_authorities. */
+static int send_certificate_request(gmtls_conn *c)
+{
+    const gmtls_config *cfg = c->cfg;
+    gmtls_buf tmp;
+    gmtls_wr w;
+    gmtls_buf_init(&tmp);
+    gmtls_hs_begin(&w, &tmp, GMTLS_HS_CERTIFICATE_REQUEST);
+    gmtls_wr_open(&w, 1);
+    gmtls_wr_u8(&w, 1);  /* rsa_sign */
+    gmtls_wr_u8(&w, 64); /* ecdsa_sign (RFC 8422 §5.5) */
+    gmtls_wr_close(&w);
+    gmtls_wr_open(&w, 2);
+    for (size_t i = 0; i < cfg->nsigalgs; i++) {
+        const gmtls_sigalg *a = gmtls_sigalg_by_id(cfg->sigalgs[i]);
+        if (a != NULL && a->key_type != GMTLS_KEY_SM2 && !a->is_legacy) {
+            gmtls_wr_u16(&w, a->id);
+        }
+    }
+    gmtls_wr_close(&w);
+    gmtls_wr_open(&w, 2);
+    if (cfg->ca_names_len <= 0xffff) {
+        gmtls_wr_bytes(&w, cfg->ca_names, cfg->ca_names_len);
+    }
+    gmtls_wr_close(&w);
+    return gmtls_hs_end(c, &w);
+}
+
+static int send_finished(gmtls_conn *c)
+{
+    uint8_t th[GMTLS_MAX_HASH_LEN], msg[4 + GMTLS_FINISHED12_LEN] = {GMTLS_HS_FINISHED, 0, 0, GMTLS_FINISHED12_LEN};
+    GMTLS_TRY(gmtls_transcript_hash(c, th));
+    GMTLS_TRY(gmtls_finished12(c->suite->hash, c->ks.master, c->is_server, th, msg + 4));
+    return gmtls_hs_queue(c, msg, sizeof msg);
+}
+
+/* NewSessionTicket (RFC 5077 §3.3): lifetime hint and the sealed state. */
+static int send_ticket(gmtls_conn *c)
+{
+    gmtls_buf ticket, tmp;
+    gmtls_wr w;
+    gmtls_buf_init(&ticket);
+    gmtls_buf_init(&tmp);
+    int rc = gmtls_ticket12_make(c, &ticket);
+    if (rc == 0 && ticket.off <= 0xffff) {
+        gmtls_hs_begin(&w, &tmp, GMTLS_HS_NEW_SESSION_TICKET);
+        gmtls_wr_u32(&w, c->cfg->ticket_lifetime);
+        gmtls_wr_open(&w, 2);
+        gmtls_wr_bytes(&w, ticket.base, ticket.off);
+        gmtls_wr_close(&w);
+        rc = gmtls_hs_end(c, &w);
+        c->tickets_sent++;
+    }
+    gmtls_buf_dispose(&ticket);
+    return rc;
+}
+
+/* Our change_cipher_spec and Finished, under the new write keys (RFC 5246
+ * §7.1: the keys change right after change_cipher_spec). */
+static int send_ccs_finished(gmtls_conn *c, gmtls_buf *out)
+{
+    static const uint8_t one = 1;
+    gmtls_rec plain;
+    GMTLS_TRY(gmtls_hs_flush(c, out));
+    memset(&plain, 0, sizeof plain);
+    GMTLS_TRY(gmtls_rec_write(&plain, out, GMTLS_CT_CHANGE_CIPHER_SPEC, &one, 1, 0));
+    GMTLS_TRY(install_keys(c, 1));
+    GMTLS_TRY(send_finished(c));
+    return gmtls_hs_flush(c, out);
+}
+
+static void handshake_done(gmtls_conn *c)
+{
+    c->state = ST_DONE;
+    c->hslog_on = 0;
+    gmtls_buf_dispose(&c->hslog);
+    gmtls_wipe(c->keys12, sizeof c->keys12);
+}
+
+int gmtls_tls12_server_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_client_hello *ch)
+{
+    const gmtls_config *cfg = c->cfg;
+    c->version = GMTLS_TLS12;
+    c->ccs_allowed = 0;
+    /* RFC 7507 §3: TLS_FALLBACK_SCSV "and the highest protocol version
+     * supported by the server is higher than the version indicated by the
+     * client, the server MUST respond with a fatal inappropriate_fallback". */
+    if (cfg->max_version > GMTLS_TLS12 && offers_suite(ch, SCSV_FALLBACK)) {
+        return gmtls_fail(c, GMTLS_ALERT_INAPPROPRIATE_FALLBACK, "TLS_FALLBACK_SCSV in a TLS 1.2 ClientHello");
+    }
+    /* RFC 5246 §7.4.1.2: compression_methods "MUST contain, and all
+     * implementations MUST support, CompressionMethod.null"; we take null only. */
+    int has_null = 0;
+    for (size_t i = 0; i < ch->comp_len; i++) {
+        has_null |= ch->comp[i] == 0;
+    }
+    if (!has_null) {
+        return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "compression methods without null");
+    }
+    /* RFC 5746 §3.6: a non-empty renegotiated_connection in an initial
+     * handshake -> handshake_failure; the extension or the SCSV signals support. */
+    if (ch->has_reneg && ch->reneg_len != 0) {
+        return gmtls_fail(c, GMTLS_ALERT_HANDSHAKE_FAILURE, "non-empty renegotiation_info");
+    }
+    c->reneg12 = ch->has_reneg || offers_suite(ch, SCSV_RENEGOTIATION);
+    /* RFC 7627 §5.3: a server that requires the extended master secret
+     * "MUST abort the handshake with a "handshake_failure"" when the client
+     * did not send it; §5.1: its extension_data is empty. */
+    const gmtls_ext *ems = gmtls_ch_find(ch, EXT_EXTENDED_MASTER_SECRET);
+    if (ems == NULL) {
+        return gmtls_fail(c, GMTLS_ALERT_HANDSHAKE_FAILURE, "client does not offer the extended master secret");
+    }
+    if (ems->len != 0) {
+        return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "extended_master_secret with data");
+    }
+    /* RFC 8422 §5.1.2: a client's ec_point_formats must list uncompressed. */
+    const gmtls_ext *pf = gmtls_ch_find(ch, EXT_EC_POINT_FORMATS);
+    if (pf != NULL) {
+        gmtls_rd r, l;
+        int unc = 0;
+        gmtls_rd_init(&r, pf->data, pf->len);
+        if (gmtls_rd_vec(&r, 1, 1, 255, &l) != 0 || gmtls_rd_done(&r) != 0) {
+            return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "malformed ec_point_formats");
+        }
+        while (gmtls_rd_left(&l) > 0) {
+            unc |= gmtls_rd_u8(&l) == 0;
+        }
+        if (!unc) {
+            return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "ec_point_formats without uncompressed");
+        }
+    }
+    GMTLS_TRY(gmtls_random(c->server_random, 32));
+    /* RFC 8446 §4.1.3: a TLS 1.3 server negotiating TLS 1.2 "MUST set the
+     * last 8 bytes of their Random value" to 44 4F 57 4E 47 52 44 01. */
+    if (cfg->max_version >= GMTLS_TLS13) {
+        memcpy(c->server_random + 24, gmtls_downgrade_tls12, 8);
+    }
+    memcpy(c->client_random, ch->random, 32);
+    memcpy(c->session_id, ch->session_id, ch->session_id_len);
+    c->session_id_len = ch->session_id_len;
+    if (ch->has_sni) {
+        snprintf(c->server_name, sizeof c->server_name, "%s", ch->sni);
+    }
+
+    /* Resumption by ticket (RFC 5077 §3.1), when the client offers the
+     * session's suite again. */
+    const gmtls_ext *st = gmtls_ch_find(ch, EXT_SESSION_TICKET);
+    c->ticket12 = st != NULL && cfg->tickets > 0;
+    uint16_t rsuite = 0;
+    if (st != NULL && st->len > 0) {
+        int rc = gmtls_ticket12_open(c, st->data, st->len, &rsuite);
+        if (rc > 0) {
+            return rc;
+        }
+        if (rc == 0 && offers_suite(ch, rsuite)) {
+            c->suite = gmtls_suite12_by_id(rsuite);
+            c->resumed = 1;
+        } else {
+            gmtls_peer_clear(c);
+            gmtls_wipe(c->ks.master, sizeof c->ks.master);
+        }
+    }
+    if (!c->resumed) {
+        GMTLS_TRY(pick_suite_cert(c, ch));
+        c->group = pick_group12(cfg, ch);
+        if (c->group == 0) {
+            return gmtls_fail(c, GMTLS_ALERT_HANDSHAKE_FAILURE, "no elliptic curve in common");
+        }
+    }
+    GMTLS_TRY(gmtls_alpn_select(c, ch));
+    c->ks.hash = c->suite->hash;
+    GMTLS_TRY(gmtls_transcript_init(c, c->suite->hash));
+    c->hslog_on = 1;
+    gmtls_transcript_add(c, ch->msg, ch->msglen);
+    GMTLS_TRY(send_server_hello(c, ch, pf != NULL));
+    if (c->resumed) {
+        /* RFC 5246 §7.3 (abbreviated handshake): ServerHello,
+         * [NewSessionTicket], ChangeCipherSpec, Finished. */
+        if (c->ticket12) {
+            GMTLS_TRY(send_ticket(c));
+        }
+        GMTLS_TRY(derive_keys(c));
+        keylog12(c);
+        GMTLS_TRY(send_ccs_finished(c, out));
+        c->state = ST_S12_WAIT_CCS;
+        return 0;
+    }
+    GMTLS_TRY(send_certificate(c));
+    if (ch->status_request && c->cert->ocsp != NULL) {
+        GMTLS_TRY(send_certificate_status(c));
+    }
+    GMTLS_TRY(send_server_key_exchange(c));
+    if (cfg->client_auth >= GMTLS_CLIENT_AUTH_REQUEST) {
+        GMTLS_TRY(send_certificate_request(c));
+        c->cert_requested = 1;
+    }
+    uint8_t done[4] = {HS_SERVER_HELLO_DONE, 0, 0, 0};
+    GMTLS_TRY(gmtls_hs_queue(c, done, sizeof done));
+    GMTLS_TRY(gmtls_hs_flush(c, out));
+    c->state = c->cert_requested ? ST_S12_WAIT_CERT : ST_S12_WAIT_CKE;
+    return 0;
+}
+
+static int run_verify_connection(gmtls_conn *c)
+{
+    if (c->cfg->verify_conn != NULL && c->cfg->verify_conn(c->cfg->verify_conn_ctx, c) != 0) {
+        return gmtls_fail(c, GMTLS_ALERT_BAD_CERTIFICATE, "connection rejected by the verify callback");
+    }
+    return 0;
+}
+
+/* The client's Certificate (RFC 5246 §7.4.6), read through the TLS 1.3
+ * parser after re-framing (an empty request context, no extensions). */
+static int handle_client_certificate(gmtls_conn *c, const uint8_t *msg, size_t len)
+{
+    gmtls_rd r, list;
+    gmtls_buf b;
+    gmtls_wr w;
+    int empty = 0, rc;
+    gmtls_client_auth mode = c->cfg->client_auth;
+    gmtls_rd_init(&r, msg + 4, len - 4);
+    if (gmtls_rd_vec(&r, 3, 0, 0xffffff, &list) != 0 || gmtls_rd_done(&r) != 0) {
+        return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "malformed Certificate");
+    }
+    gmtls_buf_init(&b);
+    gmtls_wr_init(&w, &b);
+    gmtls_wr_u8(&w, 0);
+    gmtls_wr_open(&w, 3);
+    while (gmtls_rd_left(&list) > 0) {
+        gmtls_rd der;
+        if (gmtls_rd_vec(&list, 3, 1, 0xffffff, &der) != 0) {
+            gmtls_buf_dispose(&b);
+            return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "malformed ASN.1Cert");
+        }
+        gmtls_wr_open(&w, 3);
+        gmtls_wr_bytes(&w, der.p, gmtls_rd_left(&der));
+        gmtls_wr_close(&w);
+        gmtls_wr_u16(&w, 0);
+    }
+    gmtls_wr_close(&w);
+    rc = gmtls_wr_finish(&w);
+    if (rc == 0) {
+        rc = gmtls_cert_msg_parse(c, b.base, b.off, NULL, 0, &empty);
+    }
+    gmtls_buf_dispose(&b);
+    GMTLS_TRY(rc);
+    gmtls_transcript_add(c, msg, len);
+    c->client_cert_empty = empty;
+    if (empty) {
+        /* RFC 5246 §7.4.6: a server that requires a certificate "MAY at its
+         * discretion ... respond with a fatal handshake_failure alert". */
+        if (mode == GMTLS_CLIENT_AUTH_REQUIRE_ANY || mode == GMTLS_CLIENT_AUTH_REQUIRE_AND_VERIFY) {
+            return gmtls_fail(c, GMTLS_ALERT_HANDSHAKE_FAILURE, "client sent no certificate");
+        }
+        snprintf(c->verify_result, sizeof c->verify_result, "no client certificate");
+    } else if (mode >= GMTLS_CLIENT_AUTH_VERIFY_IF_GIVEN) {
+        GMTLS_TRY(gmtls_cert_verify_chain(c, NULL));
+    } else {
+        snprintf(c->verify_result, sizeof c->verify_result, "not verified (client auth mode)");
+    }
+    GMTLS_TRY(run_verify_connection(c));
+    c->state = ST_S12_WAIT_CKE;
+    return 0;
+}
+
+/* ClientKeyExchange (RFC 8422 §5.7: ECPoint<1..255>), the extended master
+ * secret and the key block. */
+static int handle_client_key_exchange(gmtls_conn *c, const uint8_t *msg, size_t len)
+{
+    gmtls_rd r, pt;
+    uint8_t pms[GMTLS_MAX_KEX_SECRET], th[GMTLS_MAX_HASH_LEN];
+    size_t pmslen = 0;
+    gmtls_rd_init(&r, msg + 4, len - 4);
+    if (gmtls_rd_vec(&r, 1, 1, 255, &pt) != 0 || gmtls_rd_done(&r) != 0) {
+        return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "malformed ClientKeyExchange");
+    }
+    /* RFC 8422 §5.11 / RFC 7748 §6: an invalid point or an all-zero X25519
+     * result -> illegal_parameter (the vtable's verdict). */
+    int rc = c->kex_offered->derive(c->kex_state, pt.p, gmtls_rd_left(&pt), pms, &pmslen);
+    c->kex_offered->free(c->kex_state);
+    c->kex_state = NULL;
+    if (rc != 0) {
+        return gmtls_fail(c, rc, "invalid %s point in ClientKeyExchange", c->kex_offered->name);
+    }
+    gmtls_transcript_add(c, msg, len);
+    /* RFC 7627 §3: session_hash = Hash(handshake_messages) through ClientKeyExchange. */
+    rc = gmtls_transcript_hash(c, th);
+    if (rc == 0) {
+        rc = gmtls_ems12(c->suite->hash, pms, pmslen, th, c->ks.master);
+    }
+    gmtls_wipe(pms, sizeof pms);
+    GMTLS_TRY(rc);
+    GMTLS_TRY(derive_keys(c));
+    keylog12(c);
+    c->state = c->cert_requested && !c->client_cert_empty ? ST_S12_WAIT_CV : ST_S12_WAIT_CCS;
+    return 0;
+}
+
+/* CertificateVerify (RFC 5246 §7.4.8): a signature over the handshake
+ * messages so far with a scheme from our CertificateRequest. */
+static int handle_certificate_verify(gmtls_conn *c, const uint8_t *msg, size_t len)
+{
+    gmtls_rd r, sig;
+    gmtls_rd_init(&r, msg + 4, len - 4);
+    uint16_t scheme = gmtls_rd_u16(&r);
+    if (gmtls_rd_vec(&r, 2, 1, 0xffff, &sig) != 0 || gmtls_rd_done(&r) != 0) {
+        return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "malformed CertificateVerify");
+    }
+    const gmtls_sigalg *alg = gmtls_sigalg_by_id(scheme);
+    /* RFC 5246 §7.4.8: the scheme "MUST be one of those present in the
+     * supported_signature_algorithms field of the CertificateRequest". */
+    if (alg == NULL || alg->key_type == GMTLS_KEY_SM2 || alg->is_legacy ||
+        !gmtls_list_has(c->cfg->sigalgs, c->cfg->nsigalgs, scheme) || !gmtls_sigalg_fits_key(alg, &c->peer_key)) {
+        return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "CertificateVerify uses scheme 0x%04x we did not offer",
+                          scheme);
+    }
+    if (gmtls_verify(&c->peer_key, alg, c->hslog.base, c->hslog.off, NULL, 0, sig.p, gmtls_rd_left(&sig)) != 0) {
+        return gmtls_fail(c, GMTLS_ALERT_DECRYPT_ERROR, "invalid CertificateVerify signature (%s)", alg->name);
+    }
+    c->peer_sigalg = scheme;
+    gmtls_transcript_add(c, msg, len);
+    c->state = ST_S12_WAIT_CCS;
+    return 0;
+}
+
+static int handle_finished(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg, size_t len)
+{
+    uint8_t th[GMTLS_MAX_HASH_LEN], expect[GMTLS_FINISHED12_LEN];
+    /* RFC 5246 §7.4.9: verify_data is 12 bytes; a wrong value ->
+     * decrypt_error (compared in constant time). */
+    if (len - 4 != GMTLS_FINISHED12_LEN) {
+        return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "Finished has the wrong length");
+    }
+    GMTLS_TRY(gmtls_transcript_hash(c, th));
+    GMTLS_TRY(gmtls_finished12(c->suite->hash, c->ks.master, !c->is_server, th, expect));
+    if (!gmtls_ct_memeq(msg + 4, expect, GMTLS_FINISHED12_LEN)) {
+        return gmtls_fail(c, GMTLS_ALERT_DECRYPT_ERROR, "invalid Finished");
+    }
+    gmtls_transcript_add(c, msg, len);
+    if (c->resumed) {
+        handshake_done(c);
+        return 0;
+    }
+    if (c->ticket12) {
+        GMTLS_TRY(send_ticket(c));
+    }
+    GMTLS_TRY(send_ccs_finished(c, out));
+    handshake_done(c);
+    return 0;
+}
+
+int gmtls_tls12_ccs(gmtls_conn *c)
+{
+    /* RFC 5246 §7.1: change_cipher_spec comes right before Finished, and a
+     * handshake message must not straddle it (RFC 5246 §6.2.1 forbids
+     * interleaving records; BoringSSL: unexpected_message). */
+    if (c->state != ST_S12_WAIT_CCS || c->hsbuf.off != 0) {
+        return gmtls_fail(c, GMTLS_ALERT_UNEXPECTED_MESSAGE, "unexpected change_cipher_spec");
+    }
+    GMTLS_TRY(install_keys(c, 0));
+    c->state = ST_S12_WAIT_FINISHED;
+    return 0;
+}
+
+int gmtls_tls12_handle(gmtls_conn *c, gmtls_buf *out, uint8_t type, const uint8_t *msg, size_t len)
+{
+    switch (c->state) {
+    case ST_S12_WAIT_CERT:
+        if (type == GMTLS_HS_CERTIFICATE) {
+            return handle_client_certificate(c, msg, len);
+        }
+        break;
+    case ST_S12_WAIT_CKE:
+        if (type == HS_CLIENT_KEY_EXCHANGE) {
+            return handle_client_key_exchange(c, msg, len);
+        }
+        break;
+    case ST_S12_WAIT_CV:
+        if (type == GMTLS_HS_CERTIFICATE_VERIFY) {
+            return handle_certificate_verify(c, msg, len);
+        }
+        break;
+    case ST_S12_WAIT_FINISHED:
+        if (type == GMTLS_HS_FINISHED) {
+            return handle_finished(c, out, msg, len);
+        }
+        break;
+    default:
+        break;
+    }
+    /* RFC 5246 §7.4: a message out of order -> unexpected_message. */
+    return gmtls_fail(c, GMTLS_ALERT_UNEXPECTED_MESSAGE, "unexpected handshake message %u", type);
+}
