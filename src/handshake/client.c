@@ -76,9 +76,10 @@ static int build_client_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *cook
     gmtls_wr_bytes(&w, c->session_id, c->session_id_len);
     gmtls_wr_close(&w);
     gmtls_wr_open(&w, 2);
-    for (size_t i = 0; i < cfg->nsuites; i++) {
+    for (size_t i = 0; i < cfg->nsuites && cfg->max_version >= GMTLS_TLS13; i++) {
         gmtls_wr_u16(&w, cfg->suites[i]);
     }
+    gmtls_tls12_client_suites(c, &w);
     gmtls_wr_close(&w);
     gmtls_wr_u8(&w, 1);
     gmtls_wr_u8(&w, 0);
@@ -97,9 +98,20 @@ static int build_client_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *cook
         c->sent_sni = 1;
     }
     gmtls_wr_u16(&w, GMTLS_EXT_SUPPORTED_VERSIONS);
-    gmtls_wr_u16(&w, 3);
-    gmtls_wr_u8(&w, 2);
-    gmtls_wr_u16(&w, GMTLS_TLS13);
+    if (gmtls_tls12_client_offers(c)) {
+        gmtls_wr_open(&w, 2);
+        gmtls_wr_open(&w, 1);
+        if (cfg->max_version >= GMTLS_TLS13) {
+            gmtls_wr_u16(&w, GMTLS_TLS13);
+        }
+        gmtls_wr_u16(&w, GMTLS_TLS12);
+        gmtls_wr_close(&w);
+        gmtls_wr_close(&w);
+    } else {
+        gmtls_wr_u16(&w, 3);
+        gmtls_wr_u8(&w, 2);
+        gmtls_wr_u16(&w, GMTLS_TLS13);
+    }
     gmtls_wr_u16(&w, GMTLS_EXT_SUPPORTED_GROUPS);
     gmtls_wr_open(&w, 2);
     gmtls_wr_open(&w, 2);
@@ -170,6 +182,7 @@ static int build_client_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *cook
         gmtls_ext_write_cookie(&w, cookie, cookielen);
         c->sent_cookie = 1;
     }
+    gmtls_tls12_client_exts(c, &w);
     gmtls_wr_u16(&w, GMTLS_EXT_PSK_KEY_EXCHANGE_MODES);
     gmtls_wr_u16(&w, 2);
     gmtls_wr_u8(&w, 1);
@@ -372,6 +385,22 @@ static int handle_server_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg
     if (r.err) {
         return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "malformed ServerHello");
     }
+    if (gmtls_tls12_client_offers(c) && !c->did_hrr) {
+        /* RFC 8446 §4.2.1: a server negotiating TLS 1.2 "MUST NOT send the
+         * "supported_versions" extension": without it, TLS 1.2 (tls12.c). */
+        int has_sv = 0;
+        gmtls_rd scan, blk;
+        size_t ns = 0;
+        gmtls_rd_init(&scan, r.p, gmtls_rd_left(&r));
+        if (gmtls_rd_left(&scan) > 0 && gmtls_exts_check(&scan, &blk, &ns) == 0) {
+            while (gmtls_exts_next(&blk, &e)) {
+                has_sv |= e.type == GMTLS_EXT_SUPPORTED_VERSIONS;
+            }
+        }
+        if (!has_sv) {
+            return gmtls_tls12_client_server_hello(c, msg, len);
+        }
+    }
     if (gmtls_rd_left(&r) == 0) {
         return gmtls_fail(c, GMTLS_ALERT_PROTOCOL_VERSION, "server does not speak TLS 1.3 (no extensions)");
     }
@@ -430,7 +459,7 @@ static int handle_server_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg
         switch (e.type) {
         case GMTLS_EXT_SUPPORTED_VERSIONS:
             /* RFC 8446 §4.2.1: a version we did not offer -> illegal_parameter. */
-            if (gmtls_rd_u16(&er) != GMTLS_TLS13 || gmtls_rd_done(&er) != 0) {
+            if (gmtls_rd_u16(&er) != GMTLS_TLS13 || gmtls_rd_done(&er) != 0 || c->cfg->max_version < GMTLS_TLS13) {
                 return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "server selected a version other than TLS 1.3");
             }
             has_version = 1;
@@ -683,6 +712,9 @@ static int handle_server_finished(gmtls_conn *c, gmtls_buf *out, const uint8_t *
 
 int gmtls_client_handle(gmtls_conn *c, gmtls_buf *out, uint8_t type, const uint8_t *msg, size_t len)
 {
+    if (c->version == GMTLS_TLS12) {
+        return gmtls_tls12_handle(c, out, type, msg, len);
+    }
     switch (c->state) {
     case ST_C_WAIT_SH:
         if (type == GMTLS_HS_SERVER_HELLO) {

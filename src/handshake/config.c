@@ -509,6 +509,7 @@ int gmtls_config_set_versions(gmtls_config *cfg, uint16_t min, uint16_t max)
     }
     cfg->min_version = min;
     cfg->max_version = max;
+    cfg->versions_set = 1;
     return 0;
 }
 

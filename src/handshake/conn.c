@@ -49,6 +49,7 @@ void gmtls_conn_free(gmtls_conn *c)
     free(c->ch1);
     free(c->cr_context);
     gmtls_session_clear(&c->offer);
+    gmtls_session_clear(&c->pending12);
     for (size_t i = 0; i < c->nsessions; i++) {
         gmtls_session_clear(&c->sessions[i]);
     }

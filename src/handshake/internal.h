@@ -111,6 +111,7 @@ struct gmtls_config {
     uint64_t key_update_records;
     int strict_sm;
     uint16_t min_version, max_version; /* GMTLS_TLS12 / GMTLS_TLS13 (gmtls_config_set_versions) */
+    int versions_set; /* a client offers TLS 1.2 only when the range was set explicitly */
     int request_ocsp; /* client: send status_request (gmtls_config_set_request_ocsp) */
     gmtls_pass_src key_pass; /* for encrypted private keys (keyfile.c) */
     char err[256];
@@ -187,6 +188,13 @@ typedef enum {
     ST_S_WAIT_CERT,
     ST_S_WAIT_CV,
     ST_S_WAIT_FINISHED,
+    /* client, TLS 1.2 (tls12.c) */
+    ST_C12_WAIT_CERT,
+    ST_C12_WAIT_SKE,
+    ST_C12_WAIT_SHD,
+    ST_C12_WAIT_NST,
+    ST_C12_WAIT_CCS,
+    ST_C12_WAIT_FINISHED,
     /* server, TLS 1.2 (tls12.c) */
     ST_S12_WAIT_CERT,
     ST_S12_WAIT_CKE,
@@ -309,8 +317,14 @@ struct gmtls_conn {
     gmtls_buf hslog;       /* the handshake messages so far (CertificateVerify signs them) */
     int hslog_on;
     int reneg12;           /* the peer signalled RFC 5746 support */
-    int ticket12;          /* server: send a NewSessionTicket (the client sent session_ticket) */
+    int ticket12;          /* a NewSessionTicket comes (the session_ticket extension was exchanged) */
+    int status12;          /* client: the server acknowledged status_request (CertificateStatus may come) */
     uint8_t keys12[2 * GMTLS_MAX_KEY_LEN + 2 * GMTLS_IV_LEN]; /* key block until both keys are in use */
+    uint8_t pms12[GMTLS_MAX_KEX_SECRET]; /* client: the ECDHE secret until ClientKeyExchange is sent */
+    size_t pms12_len;
+    uint8_t pub12[256]; /* client: our ECDHE point for ClientKeyExchange */
+    size_t pub12_len;
+    gmtls_session pending12; /* client: the ticket received, kept once the server Finished verifies */
 
     uint64_t bytes_sent, bytes_received;
     uint64_t tickets_sent;
@@ -407,6 +421,13 @@ GMTLS_MUST_CHECK int gmtls_tls12_server_hello(gmtls_conn *c, gmtls_buf *out, con
 /* Handshake messages and change_cipher_spec of a TLS 1.2 handshake. */
 GMTLS_MUST_CHECK int gmtls_tls12_handle(gmtls_conn *c, gmtls_buf *out, uint8_t type, const uint8_t *msg, size_t len);
 GMTLS_MUST_CHECK int gmtls_tls12_ccs(gmtls_conn *c);
+/* Client: whether this ClientHello offers TLS 1.2, and the extensions and
+ * suites it adds for it; the answer to a ServerHello without
+ * supported_versions. */
+int gmtls_tls12_client_offers(const gmtls_conn *c);
+void gmtls_tls12_client_suites(const gmtls_conn *c, gmtls_wr *w);
+void gmtls_tls12_client_exts(gmtls_conn *c, gmtls_wr *w);
+GMTLS_MUST_CHECK int gmtls_tls12_client_server_hello(gmtls_conn *c, const uint8_t *msg, size_t len);
 /* ALPN for the ClientHello (RFC 7301 §3.2): sets c->alpn; both versions. */
 GMTLS_MUST_CHECK int gmtls_alpn_select(gmtls_conn *c, const gmtls_client_hello *ch);
 
@@ -422,6 +443,8 @@ GMTLS_MUST_CHECK int gmtls_psk_accept(gmtls_conn *c, const gmtls_client_hello *c
 GMTLS_MUST_CHECK int gmtls_psk_write_ext(gmtls_conn *c, gmtls_wr *w);
 GMTLS_MUST_CHECK int gmtls_psk_fill_binder(gmtls_conn *c, uint8_t *msg, size_t msglen);
 void gmtls_session_clear(gmtls_session *s);
+/* Client: keeps s (taken over, ALPN and server name filled in) as the newest session. */
+GMTLS_MUST_CHECK int gmtls_session_add(gmtls_conn *c, gmtls_session *s);
 /* HelloRetryRequest cookie (RFC 8446 §4.2.2) over Hash(ClientHello1), the
  * HRR's suite and group and the time, under the first ticket key; checked
  * against every ticket key (illegal_parameter when it does not fit). */

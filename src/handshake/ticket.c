@@ -341,6 +341,13 @@ int gmtls_ticket_recv(gmtls_conn *c, const uint8_t *body, size_t len)
     s.age_add = age_add;
     s.lifetime = lifetime;
     s.received_ms = gmtls_now_ms(c);
+    return gmtls_session_add(c, &s);
+}
+
+int gmtls_session_add(gmtls_conn *c, gmtls_session *sp)
+{
+    gmtls_session s = *sp;
+    gmtls_wipe(sp, sizeof *sp);
     snprintf(s.alpn, sizeof s.alpn, "%s", c->alpn);
     snprintf(s.server_name, sizeof s.server_name, "%s", c->server_name);
     /* Keep the newest few tickets. */
@@ -425,7 +432,8 @@ int gmtls_conn_set_session(gmtls_conn *c, const uint8_t *data, size_t len)
     s.received_ms = gmtls_rd_uint(&r, 8);
     gmtls_rd a, n;
     if (gmtls_rd_vec(&r, 1, 0, 255, &a) != 0 || gmtls_rd_vec(&r, 1, 0, 255, &n) != 0 || gmtls_rd_done(&r) != 0 ||
-        gmtls_suite_by_id(s.suite) == NULL || gmtls_suite_by_id(s.suite)->hash->digest_len != s.psk_len) {
+        !((gmtls_suite_by_id(s.suite) != NULL && gmtls_suite_by_id(s.suite)->hash->digest_len == s.psk_len) ||
+          (gmtls_suite12_by_id(s.suite) != NULL && s.psk_len == GMTLS_MASTER12_LEN))) {
         gmtls_session_clear(&s);
         return GMTLS_ERR_BAD_ARGUMENT;
     }

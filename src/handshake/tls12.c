@@ -525,15 +525,14 @@ static int run_verify_connection(gmtls_conn *c)
     return 0;
 }
 
-/* The client's Certificate (RFC 5246 §7.4.6), read through the TLS 1.3
- * parser after re-framing (an empty request context, no extensions). */
-static int handle_client_certificate(gmtls_conn *c, const uint8_t *msg, size_t len)
+/* A Certificate (RFC 5246 §7.4.2: certificate_list<0..2^24-1> of
+ * ASN.1Cert<1..2^24-1>) read into the peer chain through the TLS 1.3
+ * parser, after re-framing (an empty request context, no extensions). */
+static int parse_certificate12(gmtls_conn *c, const uint8_t *msg, size_t len, int *empty)
 {
     gmtls_rd r, list;
     gmtls_buf b;
     gmtls_wr w;
-    int empty = 0, rc;
-    gmtls_client_auth mode = c->cfg->client_auth;
     gmtls_rd_init(&r, msg + 4, len - 4);
     if (gmtls_rd_vec(&r, 3, 0, 0xffffff, &list) != 0 || gmtls_rd_done(&r) != 0) {
         return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "malformed Certificate");
@@ -554,12 +553,20 @@ static int handle_client_certificate(gmtls_conn *c, const uint8_t *msg, size_t l
         gmtls_wr_u16(&w, 0);
     }
     gmtls_wr_close(&w);
-    rc = gmtls_wr_finish(&w);
+    int rc = gmtls_wr_finish(&w);
     if (rc == 0) {
-        rc = gmtls_cert_msg_parse(c, b.base, b.off, NULL, 0, &empty);
+        rc = gmtls_cert_msg_parse(c, b.base, b.off, NULL, 0, empty);
     }
     gmtls_buf_dispose(&b);
-    GMTLS_TRY(rc);
+    return rc;
+}
+
+/* The client's Certificate (RFC 5246 §7.4.6). */
+static int handle_client_certificate(gmtls_conn *c, const uint8_t *msg, size_t len)
+{
+    int empty = 0;
+    gmtls_client_auth mode = c->cfg->client_auth;
+    GMTLS_TRY(parse_certificate12(c, msg, len, &empty));
     gmtls_transcript_add(c, msg, len);
     c->client_cert_empty = empty;
     if (empty) {
@@ -653,15 +660,489 @@ static int handle_finished(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg, si
         return gmtls_fail(c, GMTLS_ALERT_DECRYPT_ERROR, "invalid Finished");
     }
     gmtls_transcript_add(c, msg, len);
-    if (c->resumed) {
-        handshake_done(c);
+    /* RFC 5246 §7.3: in a full handshake the client finishes first, in an
+     * abbreviated one the server. */
+    if (c->is_server != c->resumed) {
+        if (c->is_server && c->ticket12) {
+            GMTLS_TRY(send_ticket(c));
+        }
+        GMTLS_TRY(send_ccs_finished(c, out));
+    }
+    if (!c->is_server && c->pending12.ticket != NULL) {
+        c->pending12.suite = c->suite->id;
+        memcpy(c->pending12.psk, c->ks.master, GMTLS_MASTER12_LEN);
+        c->pending12.psk_len = GMTLS_MASTER12_LEN;
+        c->pending12.received_ms = gmtls_now_ms(c);
+        GMTLS_TRY(gmtls_session_add(c, &c->pending12));
+    }
+    handshake_done(c);
+    return 0;
+}
+
+/* ================================================================ client */
+
+int gmtls_tls12_client_offers(const gmtls_conn *c)
+{
+    const gmtls_config *cfg = c->cfg;
+    return cfg->versions_set && cfg->min_version <= GMTLS_TLS12;
+}
+
+void gmtls_tls12_client_suites(const gmtls_conn *c, gmtls_wr *w)
+{
+    if (!gmtls_tls12_client_offers(c)) {
+        return;
+    }
+    /* AES-GCM first with AES instructions, else ChaCha20 first (as for TLS 1.3). */
+    int aes = gmtls_cpu_has_aes();
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < gmtls_num_tls12_suites; i++) {
+            if ((gmtls_tls12_suites[i].is_aes_gcm == aes) == (pass == 0)) {
+                gmtls_wr_u16(w, gmtls_tls12_suites[i].id);
+            }
+        }
+    }
+    /* RFC 5746 §3.4: the extension below signals secure renegotiation. */
+}
+
+static int offer_ticket12(const gmtls_conn *c)
+{
+    const gmtls_session *o = &c->offer;
+    return o->ticket != NULL && gmtls_suite12_by_id(o->suite) != NULL && o->psk_len == GMTLS_MASTER12_LEN &&
+           (gmtls_now_ms(c) - o->received_ms) / 1000 < o->lifetime;
+}
+
+void gmtls_tls12_client_exts(gmtls_conn *c, gmtls_wr *w)
+{
+    if (!gmtls_tls12_client_offers(c)) {
+        return;
+    }
+    /* RFC 5746 §3.4: renegotiation_info with an empty renegotiated_connection. */
+    gmtls_wr_u16(w, GMTLS_EXT_RENEGOTIATION_INFO);
+    gmtls_wr_u16(w, 1);
+    gmtls_wr_u8(w, 0);
+    /* RFC 7627 §5.1: extended_master_secret, empty. */
+    gmtls_wr_u16(w, EXT_EXTENDED_MASTER_SECRET);
+    gmtls_wr_u16(w, 0);
+    /* RFC 8422 §5.1.2: uncompressed points only. */
+    gmtls_wr_u16(w, EXT_EC_POINT_FORMATS);
+    gmtls_wr_u16(w, 2);
+    gmtls_wr_u8(w, 1);
+    gmtls_wr_u8(w, 0);
+    /* RFC 5077 §3.2: SessionTicket, empty or the ticket of the session offered. */
+    gmtls_wr_u16(w, EXT_SESSION_TICKET);
+    gmtls_wr_open(w, 2);
+    if (offer_ticket12(c)) {
+        gmtls_wr_bytes(w, c->offer.ticket, c->offer.ticket_len);
+    }
+    gmtls_wr_close(w);
+}
+
+int gmtls_tls12_client_server_hello(gmtls_conn *c, const uint8_t *msg, size_t len)
+{
+    const gmtls_config *cfg = c->cfg;
+    gmtls_rd r, sid, exts;
+    gmtls_ext e;
+    size_t nexts = 0;
+    c->version = GMTLS_TLS12;
+    gmtls_rd_init(&r, msg + 4, len - 4);
+    uint16_t version = gmtls_rd_u16(&r);
+    const uint8_t *random = gmtls_rd_bytes(&r, 32);
+    (void)gmtls_rd_vec(&r, 1, 0, 32, &sid);
+    uint16_t suite_id = gmtls_rd_u16(&r);
+    uint8_t comp = gmtls_rd_u8(&r);
+    if (r.err) {
+        return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "malformed ServerHello");
+    }
+    if (gmtls_rd_left(&r) > 0) {
+        GMTLS_TRY(gmtls_fail(c, gmtls_exts_check(&r, &exts, &nexts), "bad ServerHello extensions"));
+    } else {
+        gmtls_rd_init(&exts, NULL, 0);
+    }
+    GMTLS_TRY(gmtls_fail(c, gmtls_rd_done(&r), "trailing bytes in ServerHello"));
+    /* RFC 5246 §7.4.1.3 / §E.1: a version we did not offer -> protocol_version. */
+    if (version != GMTLS_TLS12) {
+        return gmtls_fail(c, GMTLS_ALERT_PROTOCOL_VERSION, "server chose version 0x%04x", version);
+    }
+    /* RFC 8446 §4.1.3: "TLS 1.3 clients receiving a ServerHello indicating
+     * TLS 1.2 or below MUST check that the last 8 bytes are not equal to
+     * either of these values ... If a match is found, the client MUST abort
+     * the handshake with an "illegal_parameter" alert." */
+    if (cfg->max_version >= GMTLS_TLS13 && memcmp(random + 24, gmtls_downgrade_tls12, 7) == 0 &&
+        (random[31] == 0x01 || random[31] == 0x00)) {
+        return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "TLS 1.3 downgrade sentinel in a TLS 1.2 ServerHello");
+    }
+    const gmtls_suite *suite = gmtls_suite12_by_id(suite_id);
+    /* RFC 5246 §7.4.1.3: a suite or compression we did not offer -> illegal_parameter. */
+    if (suite == NULL || comp != 0) {
+        return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "server chose suite 0x%04x / compression %u", suite_id,
+                          comp);
+    }
+    c->suite = suite;
+    c->ks.hash = suite->hash;
+    memcpy(c->server_random, random, 32);
+    int ems = 0, reneg = 0;
+    while (gmtls_exts_next(&exts, &e)) {
+        gmtls_rd er, l;
+        gmtls_rd_init(&er, e.data, e.len);
+        switch (e.type) {
+        case GMTLS_EXT_RENEGOTIATION_INFO:
+            /* RFC 5746 §3.4: the renegotiated_connection must be empty ->
+             * handshake_failure otherwise. */
+            if (gmtls_rd_vec(&er, 1, 0, 255, &l) != 0 || gmtls_rd_done(&er) != 0 || gmtls_rd_left(&l) != 0) {
+                return gmtls_fail(c, GMTLS_ALERT_HANDSHAKE_FAILURE, "non-empty renegotiation_info");
+            }
+            reneg = 1;
+            break;
+        case EXT_EXTENDED_MASTER_SECRET:
+            if (e.len != 0) {
+                return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "extended_master_secret with data");
+            }
+            ems = 1;
+            break;
+        case EXT_EC_POINT_FORMATS: {
+            int unc = 0;
+            if (gmtls_rd_vec(&er, 1, 1, 255, &l) != 0 || gmtls_rd_done(&er) != 0) {
+                return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "malformed ec_point_formats");
+            }
+            while (gmtls_rd_left(&l) > 0) {
+                unc |= gmtls_rd_u8(&l) == 0;
+            }
+            /* RFC 8422 §5.2: the server's list must contain uncompressed. */
+            if (!unc) {
+                return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "ec_point_formats without uncompressed");
+            }
+            break;
+        }
+        case EXT_SESSION_TICKET:
+            /* RFC 5077 §3.2: empty, and only in answer to ours. */
+            if (e.len != 0) {
+                return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "SessionTicket extension with data");
+            }
+            c->ticket12 = 1;
+            break;
+        case GMTLS_EXT_ALPN: {
+            gmtls_rd p;
+            /* RFC 7301 §3.1: exactly one protocol, one we offered. */
+            if (!c->offered_alpn || gmtls_rd_vec(&er, 2, 2, 0xffff, &l) != 0 || gmtls_rd_done(&er) != 0 ||
+                gmtls_rd_vec(&l, 1, 1, 255, &p) != 0 || gmtls_rd_done(&l) != 0) {
+                return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "bad ALPN in ServerHello");
+            }
+            size_t n = gmtls_rd_left(&p);
+            int found = 0;
+            gmtls_rd ours, op;
+            gmtls_rd_init(&ours, cfg->alpn_wire, cfg->alpn_len);
+            while (gmtls_rd_left(&ours) > 0 && !found) {
+                (void)gmtls_rd_vec(&ours, 1, 1, 255, &op);
+                found = gmtls_rd_left(&op) == n && memcmp(op.p, p.p, n) == 0;
+            }
+            if (!found) {
+                return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "server chose an ALPN protocol we did not offer");
+            }
+            memcpy(c->alpn, p.p, n);
+            c->alpn[n] = '\0';
+            break;
+        }
+        case GMTLS_EXT_SERVER_NAME:
+        case GMTLS_EXT_STATUS_REQUEST:
+            /* RFC 6066 §3, §8: empty acknowledgements of what we sent. */
+            if (e.len != 0 || (e.type == GMTLS_EXT_SERVER_NAME ? !c->sent_sni : !cfg->request_ocsp)) {
+                return gmtls_fail(c, GMTLS_ALERT_UNSUPPORTED_EXTENSION, "unsolicited ServerHello extension %u",
+                                  e.type);
+            }
+            c->status12 |= e.type == GMTLS_EXT_STATUS_REQUEST;
+            break;
+        case GMTLS_EXT_SCT:
+            free(c->scts);
+            c->scts = malloc(e.len > 0 ? e.len : 1);
+            if (c->scts == NULL) {
+                return GMTLS_ERR_NO_MEMORY;
+            }
+            memcpy(c->scts, e.data, e.len);
+            c->scts_len = e.len;
+            break;
+        default:
+            /* RFC 5246 §7.4.1.4: an extension type the client did not
+             * offer -> unsupported_extension. */
+            return gmtls_fail(c, GMTLS_ALERT_UNSUPPORTED_EXTENSION, "unsolicited ServerHello extension %u", e.type);
+        }
+    }
+    /* RFC 7627 §5.3: a client that requires the extended master secret
+     * "MUST abort the handshake" with handshake_failure without it. */
+    if (!ems) {
+        return gmtls_fail(c, GMTLS_ALERT_HANDSHAKE_FAILURE, "server does not support the extended master secret");
+    }
+    /* RFC 5746 §3.4: a server without renegotiation_info is a legacy server;
+     * we never renegotiate, so it may go on. */
+    c->reneg12 = reneg;
+    /* The TLS 1.3 key shares of the ClientHello are of no use now. */
+    if (c->kex_state != NULL) {
+        c->kex_offered->free(c->kex_state);
+        c->kex_state = NULL;
+    }
+    if (c->kex_state2 != NULL) {
+        c->kex_offered2->free(c->kex_state2);
+        c->kex_state2 = NULL;
+    }
+    c->kex_offered = c->kex_offered2 = NULL;
+    GMTLS_TRY(gmtls_transcript_init(c, suite->hash));
+    c->hslog_on = 1;
+    gmtls_transcript_add(c, c->ch1, c->ch1_len);
+    gmtls_transcript_add(c, msg, len);
+    /* RFC 5077 §3.4: the session ID we sent, echoed, means the ticket was accepted. */
+    int echoed = c->session_id_len > 0 && gmtls_rd_left(&sid) == c->session_id_len &&
+                 memcmp(sid.p, c->session_id, c->session_id_len) == 0;
+    if (echoed) {
+        if (!offer_ticket12(c) || c->offer.suite != suite_id) {
+            return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "server resumed a session we did not offer");
+        }
+        c->resumed = 1;
+        memcpy(c->ks.master, c->offer.psk, GMTLS_MASTER12_LEN);
+        GMTLS_TRY(derive_keys(c));
+        keylog12(c);
+        c->state = c->ticket12 ? ST_C12_WAIT_NST : ST_C12_WAIT_CCS;
         return 0;
     }
-    if (c->ticket12) {
-        GMTLS_TRY(send_ticket(c));
+    c->state = ST_C12_WAIT_CERT;
+    return 0;
+}
+
+static int client_server_certificate(gmtls_conn *c, const uint8_t *msg, size_t len)
+{
+    int empty = 0;
+    GMTLS_TRY(parse_certificate12(c, msg, len, &empty));
+    /* RFC 5246 §7.4.2: the server's certificate_list is not empty (the
+     * suite needs one) -> decode_error as in TLS 1.3. */
+    if (empty) {
+        return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "server sent no certificate");
     }
+    /* RFC 8422 §5.3 / RFC 5246 §7.4.2: the key must fit the suite's
+     * authentication -> unsupported_certificate. */
+    if (!key_fits_auth(&c->peer_key, c->suite->auth12)) {
+        return gmtls_fail(c, GMTLS_ALERT_UNSUPPORTED_CERTIFICATE, "server key does not fit %s", c->suite->name);
+    }
+    if (c->cfg->verify_peer) {
+        GMTLS_TRY(gmtls_cert_verify_chain(c, c->server_name[0] ? c->server_name : NULL));
+    } else {
+        snprintf(c->verify_result, sizeof c->verify_result, "not verified (verification disabled)");
+    }
+    gmtls_transcript_add(c, msg, len);
+    c->state = ST_C12_WAIT_SKE;
+    return 0;
+}
+
+/* RFC 6066 §8: CertificateStatus, only after our status_request was acknowledged. */
+static int client_certificate_status(gmtls_conn *c, const uint8_t *msg, size_t len)
+{
+    gmtls_rd r, resp;
+    gmtls_rd_init(&r, msg + 4, len - 4);
+    uint8_t type = gmtls_rd_u8(&r);
+    if (gmtls_rd_vec(&r, 3, 1, 0xffffff, &resp) != 0 || gmtls_rd_done(&r) != 0 || type != 1) {
+        return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "malformed CertificateStatus");
+    }
+    size_t n = gmtls_rd_left(&resp);
+    free(c->ocsp);
+    c->ocsp = malloc(n);
+    if (c->ocsp == NULL) {
+        return GMTLS_ERR_NO_MEMORY;
+    }
+    memcpy(c->ocsp, resp.p, n);
+    c->ocsp_len = n;
+    gmtls_transcript_add(c, msg, len);
+    return 0;
+}
+
+/* ServerKeyExchange (RFC 8422 §5.4, RFC 5246 §7.4.3): the curve must be one
+ * we offered, the signature valid over the randoms and the parameters. */
+static int client_server_key_exchange(gmtls_conn *c, const uint8_t *msg, size_t len)
+{
+    const gmtls_config *cfg = c->cfg;
+    gmtls_rd r, pt, sig;
+    gmtls_rd_init(&r, msg + 4, len - 4);
+    const uint8_t *params = r.p;
+    uint8_t curve_type = gmtls_rd_u8(&r);
+    uint16_t group = gmtls_rd_u16(&r);
+    (void)gmtls_rd_vec(&r, 1, 1, 255, &pt);
+    size_t plen = 3 + 1 + gmtls_rd_left(&pt);
+    uint16_t scheme = gmtls_rd_u16(&r);
+    if (gmtls_rd_vec(&r, 2, 1, 0xffff, &sig) != 0 || gmtls_rd_done(&r) != 0) {
+        return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "malformed ServerKeyExchange");
+    }
+    /* RFC 8422 §5.4: named_curve only; a curve we did not offer -> illegal_parameter. */
+    const gmtls_kex_alg *kex = gmtls_kex_by_id(group);
+    if (curve_type != 3 || kex == NULL || gmtls_kex_is_hybrid(group) || kex->is_sm ||
+        !gmtls_list_has(cfg->groups, cfg->ngroups, group)) {
+        return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "ServerKeyExchange with curve 0x%04x we did not offer",
+                          group);
+    }
+    const gmtls_sigalg *alg = gmtls_sigalg_by_id(scheme);
+    /* RFC 5246 §7.4.3: the scheme must be one we listed, for the server's key. */
+    if (alg == NULL || alg->key_type == GMTLS_KEY_SM2 || alg->is_legacy ||
+        !gmtls_list_has(cfg->sigalgs, cfg->nsigalgs, scheme) || !gmtls_sigalg_fits_key(alg, &c->peer_key)) {
+        return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "ServerKeyExchange signed with scheme 0x%04x", scheme);
+    }
+    uint8_t *tbs = malloc(64 + plen);
+    if (tbs == NULL) {
+        return GMTLS_ERR_NO_MEMORY;
+    }
+    memcpy(tbs, c->client_random, 32);
+    memcpy(tbs + 32, c->server_random, 32);
+    memcpy(tbs + 64, params, plen);
+    int bad = gmtls_verify(&c->peer_key, alg, tbs, 64 + plen, NULL, 0, sig.p, gmtls_rd_left(&sig));
+    free(tbs);
+    /* RFC 5246 §7.2.2: decrypt_error "a handshake cryptographic operation
+     * failed, including being unable to correctly verify a signature". */
+    if (bad != 0) {
+        return gmtls_fail(c, GMTLS_ALERT_DECRYPT_ERROR, "invalid ServerKeyExchange signature (%s)", alg->name);
+    }
+    c->peer_sigalg = scheme;
+    c->sigalg = scheme;
+    c->group = group;
+    /* Our share now; the secret once the ClientKeyExchange is written. */
+    uint8_t pub[GMTLS_MAX_KEX_PUB], pms[GMTLS_MAX_KEX_SECRET];
+    size_t publen = 0, pmslen = 0;
+    GMTLS_TRY(kex->keygen(&c->kex_state, pub, &publen));
+    c->kex_offered = kex;
+    int rc = kex->derive(c->kex_state, pt.p, gmtls_rd_left(&pt), pms, &pmslen);
+    kex->free(c->kex_state);
+    c->kex_state = NULL;
+    if (rc != 0) {
+        gmtls_wipe(pms, sizeof pms);
+        return gmtls_fail(c, rc, "invalid %s point in ServerKeyExchange", kex->name);
+    }
+    /* Kept until the ClientKeyExchange is in the transcript. */
+    memcpy(c->pms12, pms, pmslen);
+    c->pms12_len = pmslen;
+    memcpy(c->pub12, pub, publen);
+    c->pub12_len = publen;
+    gmtls_wipe(pms, sizeof pms);
+    gmtls_transcript_add(c, msg, len);
+    c->state = ST_C12_WAIT_SHD;
+    return 0;
+}
+
+/* CertificateRequest (RFC 5246 §7.4.4). */
+static int client_certificate_request(gmtls_conn *c, const uint8_t *msg, size_t len)
+{
+    gmtls_rd r, types, algs, cas;
+    gmtls_rd_init(&r, msg + 4, len - 4);
+    if (gmtls_rd_vec(&r, 1, 1, 255, &types) != 0 || gmtls_rd_vec(&r, 2, 2, 0xfffe, &algs) != 0 ||
+        gmtls_rd_vec(&r, 2, 0, 0xffff, &cas) != 0 || gmtls_rd_done(&r) != 0 || gmtls_rd_left(&algs) % 2 != 0) {
+        return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "malformed CertificateRequest");
+    }
+    c->ncr_sigalgs = 0;
+    while (gmtls_rd_left(&algs) > 0) {
+        uint16_t a = gmtls_rd_u16(&algs);
+        if (c->ncr_sigalgs < GMTLS_ARRAY_LEN(c->cr_sigalgs)) {
+            c->cr_sigalgs[c->ncr_sigalgs++] = a;
+        }
+    }
+    c->cert_requested = 1;
+    gmtls_transcript_add(c, msg, len);
+    return 0;
+}
+
+/* ServerHelloDone (RFC 5246 §7.4.5), then our flight: [Certificate],
+ * ClientKeyExchange, [CertificateVerify], ChangeCipherSpec, Finished. */
+static int client_server_hello_done(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg, size_t len)
+{
+    uint8_t th[GMTLS_MAX_HASH_LEN];
+    if (len != 4) {
+        return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "ServerHelloDone with a body");
+    }
+    if (c->cfg->verify_conn != NULL && c->cfg->verify_conn(c->cfg->verify_conn_ctx, c) != 0) {
+        return gmtls_fail(c, GMTLS_ALERT_BAD_CERTIFICATE, "connection rejected by the verify callback");
+    }
+    gmtls_transcript_add(c, msg, len);
+    const gmtls_cert *mine = NULL;
+    uint16_t sigalg = 0;
+    gmtls_buf tmp;
+    gmtls_wr w;
+    if (c->cert_requested) {
+        /* RFC 5246 §7.4.6: a client without a suitable certificate sends an
+         * empty list. */
+        for (size_t i = 0; i < c->cfg->ncerts && mine == NULL; i++) {
+            sigalg = pick_sigalg12(c->cfg, &c->cfg->certs[i].key, c->cr_sigalgs, c->ncr_sigalgs);
+            if (sigalg != 0) {
+                mine = &c->cfg->certs[i];
+            }
+        }
+        gmtls_buf_init(&tmp);
+        gmtls_hs_begin(&w, &tmp, GMTLS_HS_CERTIFICATE);
+        gmtls_wr_open(&w, 3);
+        for (size_t i = 0; mine != NULL && i < mine->n; i++) {
+            gmtls_wr_open(&w, 3);
+            gmtls_wr_bytes(&w, mine->der[i], mine->derlen[i]);
+            gmtls_wr_close(&w);
+        }
+        gmtls_wr_close(&w);
+        GMTLS_TRY(gmtls_hs_end(c, &w));
+    }
+    size_t pmslen = c->pms12_len;
+    uint8_t pms[GMTLS_MAX_KEX_SECRET];
+    memcpy(pms, c->pms12, pmslen);
+    gmtls_wipe(c->pms12, sizeof c->pms12);
+    gmtls_buf_init(&tmp);
+    gmtls_hs_begin(&w, &tmp, HS_CLIENT_KEY_EXCHANGE);
+    gmtls_wr_open(&w, 1);
+    gmtls_wr_bytes(&w, c->pub12, c->pub12_len);
+    gmtls_wr_close(&w);
+    int rc = gmtls_hs_end(c, &w);
+    /* RFC 7627 §3: session_hash through the ClientKeyExchange. */
+    if (rc == 0) {
+        rc = gmtls_transcript_hash(c, th);
+    }
+    if (rc == 0) {
+        rc = gmtls_ems12(c->suite->hash, pms, pmslen, th, c->ks.master);
+    }
+    gmtls_wipe(pms, sizeof pms);
+    GMTLS_TRY(rc);
+    if (mine != NULL) {
+        /* RFC 5246 §7.4.8: signed over handshake_messages so far. */
+        uint8_t sig[GMTLS_MAX_SIG_LEN];
+        size_t siglen = 0;
+        if (gmtls_sign(&mine->key, gmtls_sigalg_by_id(sigalg), c->hslog.base, c->hslog.off, NULL, 0, sig, &siglen) !=
+            0) {
+            return gmtls_fail(c, GMTLS_ALERT_INTERNAL_ERROR, "signing CertificateVerify failed");
+        }
+        gmtls_buf_init(&tmp);
+        gmtls_hs_begin(&w, &tmp, GMTLS_HS_CERTIFICATE_VERIFY);
+        gmtls_wr_u16(&w, sigalg);
+        gmtls_wr_open(&w, 2);
+        gmtls_wr_bytes(&w, sig, siglen);
+        gmtls_wr_close(&w);
+        GMTLS_TRY(gmtls_hs_end(c, &w));
+    }
+    GMTLS_TRY(derive_keys(c));
+    keylog12(c);
     GMTLS_TRY(send_ccs_finished(c, out));
-    handshake_done(c);
+    c->state = c->ticket12 ? ST_C12_WAIT_NST : ST_C12_WAIT_CCS;
+    return 0;
+}
+
+/* NewSessionTicket (RFC 5077 §3.3): kept once the handshake is verified. */
+static int client_new_session_ticket(gmtls_conn *c, const uint8_t *msg, size_t len)
+{
+    gmtls_rd r, t;
+    gmtls_rd_init(&r, msg + 4, len - 4);
+    uint32_t hint = gmtls_rd_u32(&r);
+    if (gmtls_rd_vec(&r, 2, 0, 0xffff, &t) != 0 || gmtls_rd_done(&r) != 0) {
+        return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "malformed NewSessionTicket");
+    }
+    /* RFC 5077 §3.3: an empty ticket means the server will not issue
+     * one after all; a lifetime hint of 0 means unspecified (7 days, our
+     * most for TLS 1.3 too). */
+    gmtls_session_clear(&c->pending12);
+    if (gmtls_rd_left(&t) > 0) {
+        c->pending12.ticket = malloc(gmtls_rd_left(&t));
+        if (c->pending12.ticket == NULL) {
+            return GMTLS_ERR_NO_MEMORY;
+        }
+        memcpy(c->pending12.ticket, t.p, gmtls_rd_left(&t));
+        c->pending12.ticket_len = gmtls_rd_left(&t);
+        c->pending12.lifetime = hint == 0 || hint > GMTLS_MAX_TICKET_LIFETIME ? GMTLS_MAX_TICKET_LIFETIME : hint;
+    }
+    gmtls_transcript_add(c, msg, len);
+    c->state = ST_C12_WAIT_CCS;
     return 0;
 }
 
@@ -670,11 +1151,11 @@ int gmtls_tls12_ccs(gmtls_conn *c)
     /* RFC 5246 §7.1: change_cipher_spec comes right before Finished, and a
      * handshake message must not straddle it (RFC 5246 §6.2.1 forbids
      * interleaving records; BoringSSL: unexpected_message). */
-    if (c->state != ST_S12_WAIT_CCS || c->hsbuf.off != 0) {
+    if ((c->state != ST_S12_WAIT_CCS && c->state != ST_C12_WAIT_CCS) || c->hsbuf.off != 0) {
         return gmtls_fail(c, GMTLS_ALERT_UNEXPECTED_MESSAGE, "unexpected change_cipher_spec");
     }
     GMTLS_TRY(install_keys(c, 0));
-    c->state = ST_S12_WAIT_FINISHED;
+    c->state = c->is_server ? ST_S12_WAIT_FINISHED : ST_C12_WAIT_FINISHED;
     return 0;
 }
 
@@ -697,8 +1178,37 @@ int gmtls_tls12_handle(gmtls_conn *c, gmtls_buf *out, uint8_t type, const uint8_
         }
         break;
     case ST_S12_WAIT_FINISHED:
+    case ST_C12_WAIT_FINISHED:
         if (type == GMTLS_HS_FINISHED) {
             return handle_finished(c, out, msg, len);
+        }
+        break;
+    case ST_C12_WAIT_CERT:
+        if (type == GMTLS_HS_CERTIFICATE) {
+            return client_server_certificate(c, msg, len);
+        }
+        break;
+    case ST_C12_WAIT_SKE:
+        /* RFC 6066 §8: CertificateStatus right after Certificate, only
+         * when the server acknowledged status_request. */
+        if (type == HS_CERTIFICATE_STATUS && c->status12 && c->ocsp == NULL) {
+            return client_certificate_status(c, msg, len);
+        }
+        if (type == HS_SERVER_KEY_EXCHANGE) {
+            return client_server_key_exchange(c, msg, len);
+        }
+        break;
+    case ST_C12_WAIT_SHD:
+        if (type == GMTLS_HS_CERTIFICATE_REQUEST && !c->cert_requested) {
+            return client_certificate_request(c, msg, len);
+        }
+        if (type == HS_SERVER_HELLO_DONE) {
+            return client_server_hello_done(c, out, msg, len);
+        }
+        break;
+    case ST_C12_WAIT_NST:
+        if (type == GMTLS_HS_NEW_SESSION_TICKET) {
+            return client_new_session_ticket(c, msg, len);
         }
         break;
     default:
