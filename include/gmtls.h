@@ -179,6 +179,11 @@ void gmtls_config_set_request_ocsp(gmtls_config *cfg, int on);
  *  SM2). GMTLS_ERR_UNKNOWN_NAME for an unknown entry (see gmtls_config_last_error). */
 int gmtls_config_set_cipher_suites(gmtls_config *cfg, const char *list);
 int gmtls_config_set_groups(gmtls_config *cfg, const char *list);
+/** The TLS 1.2 suites (IANA names: TLS_ECDHE_{ECDSA,RSA}_WITH_AES_{128,256}_GCM_SHA{256,384},
+ *  TLS_ECDHE_{ECDSA,RSA}_WITH_CHACHA20_POLY1305_SHA256), in preference order; a
+ *  list apart from the TLS 1.3 one. Default: all six, AES-GCM first with AES
+ *  instructions (and a client that prefers it), else ChaCha20 first. */
+int gmtls_config_set_cipher_suites_tls12(gmtls_config *cfg, const char *list);
 int gmtls_config_set_sigalgs(gmtls_config *cfg, const char *list);
 /** Colon- or comma-separated ALPN protocol names in preference order. */
 int gmtls_config_set_alpn(gmtls_config *cfg, const char *list);

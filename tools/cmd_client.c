@@ -29,7 +29,7 @@ typedef struct {
     const char *ca;
     int insecure;
     const char *ciphers, *groups, *sigalgs, *alpn;
-    const char *min_version, *max_version;
+    const char *min_version, *max_version, *ciphers12;
     const char *cert, *key, *key_pass;
     const char *sess_out, *sess_in;
     const char *keylog;
@@ -62,6 +62,7 @@ static void client_usage(FILE *f)
             "  --min-version V       lowest protocol version, 1.2 or 1.3: 1.2 also offers TLS 1.2\n"
             "                        (ECDHE + AEAD, extended master secret) (default: 1.3)\n"
             "  --max-version V       highest protocol version, 1.2 or 1.3 (default: 1.3)\n"
+            "  --tls12-ciphers LIST  TLS 1.2 cipher suites, colon-separated IANA names (default: library's)\n"
             "  --alpn LIST           ALPN protocols to offer (default: none)\n"
             "  --cert FILE --key FILE  client certificate chain and key (default: none)\n"
             "  --key-pass SPEC       passphrase of an encrypted key: pass:TEXT, env:VAR, file:PATH\n"
@@ -128,6 +129,7 @@ static int parse_args(int argc, char **argv, client_opts *o)
             {"--sess-in", &o->sess_in},       {"--keylog", &o->keylog}, {"--export", &o->export_spec},
             {"--sm2-id", &o->sm2_id},         {"--get", &o->get_path},  {"--key-pass", &o->key_pass},
             {"--min-version", &o->min_version}, {"--max-version", &o->max_version},
+            {"--tls12-ciphers", &o->ciphers12},
         };
         m = tool_opt_strings(argc, argv, &i, sopts, sizeof(sopts) / sizeof(sopts[0]));
         if (m < 0) {
@@ -747,7 +749,7 @@ int gmtls_cmd_client(int argc, char **argv)
         (rc = tool_config_versions(cfg, o.min_version != NULL      ? o.min_version
                                         : o.max_version != NULL ? o.max_version
                                                                 : NULL,
-                                   o.max_version)) != 0) {
+                                   o.max_version, o.ciphers12)) != 0) {
         goto out;
     }
     rc = 2;

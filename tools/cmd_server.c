@@ -35,7 +35,7 @@ typedef struct {
     size_t ncerts, nkeys;
     const char *key_pass;
     const char *ciphers, *groups, *sigalgs, *alpn;
-    const char *min_version, *max_version;
+    const char *min_version, *max_version, *ciphers12;
     const char *verify_client;
     const char *ca;
     unsigned long tickets;
@@ -77,6 +77,7 @@ static void server_usage(FILE *f)
             "  --min-version V        lowest protocol version, 1.2 or 1.3 (default: 1.2: TLS 1.2 clients,\n"
             "                         ECDHE + AEAD with the extended master secret, on the same port)\n"
             "  --max-version V        highest protocol version, 1.2 or 1.3 (default: 1.3)\n"
+            "  --tls12-ciphers LIST   TLS 1.2 cipher suites, colon-separated IANA names (default: library's)\n"
             "  --alpn LIST            ALPN protocols (default: http/1.1 with --www, else none)\n"
             "  --verify-client MODE   none | request | require | verify-if-given | require-and-verify\n"
             "                         (default: none)\n"
@@ -157,6 +158,7 @@ static int parse_args(int argc, char **argv, server_opts *o)
             {"--proxy", &o->proxy},     {"--dev-dir", &o->dev_dir},     {"--key-pass", &o->key_pass},
             {"--metrics", &o->metrics}, {"--user", &o->user},
             {"--min-version", &o->min_version}, {"--max-version", &o->max_version},
+            {"--tls12-ciphers", &o->ciphers12},
         };
         m = tool_opt_strings(argc, argv, &i, sopts, sizeof(sopts) / sizeof(sopts[0]));
         if (m < 0) {
@@ -306,7 +308,7 @@ static int build_config(const server_opts *o, gmtls_config **out)
     const char *alpn = o->alpn != NULL ? o->alpn : o->echo || o->proxy != NULL ? NULL : "http/1.1";
     int rc = tool_config_lists(cfg, o->ciphers, o->groups, o->sigalgs, alpn);
     if (rc == 0) {
-        rc = tool_config_versions(cfg, o->min_version, o->max_version);
+        rc = tool_config_versions(cfg, o->min_version, o->max_version, o->ciphers12);
     }
     if (rc != 0) {
         goto fail;

@@ -267,11 +267,12 @@ static int parse_version(const char *opt, const char *s, uint16_t *v)
     return 0;
 }
 
-int tool_config_versions(gmtls_config *cfg, const char *min, const char *max)
+int tool_config_versions(gmtls_config *cfg, const char *min, const char *max, const char *ciphers12)
 {
     uint16_t lo = GMTLS_VERSION_TLS12, hi = GMTLS_VERSION_TLS13;
-    if (min == NULL && max == NULL) {
-        return 0;
+    int r = apply_list(cfg, gmtls_config_set_cipher_suites_tls12, ciphers12, "TLS 1.2 cipher suites");
+    if (r != 0 || (min == NULL && max == NULL)) {
+        return r;
     }
     if ((min != NULL && parse_version("--min-version", min, &lo) != 0) ||
         (max != NULL && parse_version("--max-version", max, &hi) != 0)) {

@@ -353,6 +353,23 @@ int gmtls_config_set_cipher_suites(gmtls_config *cfg, const char *list)
     return 0;
 }
 
+static int suite12_lookup(const char *name, uint16_t *id)
+{
+    for (size_t i = 0; i < gmtls_num_tls12_suites; i++) {
+        if (strcasecmp(gmtls_tls12_suites[i].name, name) == 0) {
+            *id = gmtls_tls12_suites[i].id;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+int gmtls_config_set_cipher_suites_tls12(gmtls_config *cfg, const char *list)
+{
+    GMTLS_TRY(parse_list(cfg, list, suite12_lookup, "TLS 1.2 cipher suite", cfg->suites12, &cfg->nsuites12));
+    return 0;
+}
+
 int gmtls_config_set_groups(gmtls_config *cfg, const char *list)
 {
     GMTLS_TRY(parse_list(cfg, list, group_lookup, "group", cfg->groups, &cfg->ngroups));

@@ -112,6 +112,8 @@ struct gmtls_config {
     int strict_sm;
     uint16_t min_version, max_version; /* GMTLS_TLS12 / GMTLS_TLS13 (gmtls_config_set_versions) */
     int versions_set; /* a client offers TLS 1.2 only when the range was set explicitly */
+    uint16_t suites12[GMTLS_MAX_LIST]; /* TLS 1.2 suites, strict preference; none set: the built-in order */
+    size_t nsuites12;
     int request_ocsp; /* client: send status_request (gmtls_config_set_request_ocsp) */
     gmtls_pass_src key_pass; /* for encrypted private keys (keyfile.c) */
     char err[256];

@@ -61,6 +61,25 @@ static uint16_t pick_sigalg12(const gmtls_config *cfg, const gmtls_pkey *key, co
     return 0;
 }
 
+/* The TLS 1.2 suites in preference order: the configured list, or all of
+ * them with AES-GCM first (aes_first) or ChaCha20 first. */
+static size_t suite_order(const gmtls_config *cfg, int aes_first, uint16_t *pref)
+{
+    size_t n = 0;
+    if (cfg->nsuites12 > 0) {
+        memcpy(pref, cfg->suites12, cfg->nsuites12 * sizeof pref[0]);
+        return cfg->nsuites12;
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < gmtls_num_tls12_suites; i++) {
+            if ((gmtls_tls12_suites[i].is_aes_gcm == aes_first) == (pass == 0)) {
+                pref[n++] = gmtls_tls12_suites[i].id;
+            }
+        }
+    }
+    return n;
+}
+
 /* Suite and certificate (RFC 5246 §7.4.2, RFC 8422 §5.3): among the chains
  * that fit the server name best, the first suite of our preference that the
  * client offers and one of them can sign for with a scheme the client
@@ -95,27 +114,25 @@ static int pick_suite_cert(gmtls_conn *c, const gmtls_client_hello *ch)
             any_name_match = gmtls_cert_name_matches(&cfg->certs[k], ch->sni);
         }
     }
-    for (int pass = 0; pass < 2; pass++) {
-        for (size_t i = 0; i < gmtls_num_tls12_suites; i++) {
-            const gmtls_suite *s = &gmtls_tls12_suites[i];
-            /* Pass 0 takes the AES-GCM suites (or ChaCha20 first without
-             * AES instructions, or for a client that prefers it), pass 1 the others. */
-            if ((s->is_aes_gcm == aes_first) != (pass == 0) || !offers_suite(ch, s->id)) {
+    uint16_t pref[GMTLS_MAX_LIST];
+    size_t npref = suite_order(cfg, aes_first, pref);
+    for (size_t i = 0; i < npref; i++) {
+        const gmtls_suite *s = gmtls_suite12_by_id(pref[i]);
+        if (!offers_suite(ch, s->id)) {
+            continue;
+        }
+        for (size_t k = 0; k < cfg->ncerts; k++) {
+            const gmtls_cert *cert = &cfg->certs[k];
+            if ((forced >= 0 && (size_t)forced != k) || !key_fits_auth(&cert->key, s->auth12) ||
+                (any_name_match && !gmtls_cert_name_matches(cert, ch->sni))) {
                 continue;
             }
-            for (size_t k = 0; k < cfg->ncerts; k++) {
-                const gmtls_cert *cert = &cfg->certs[k];
-                if ((forced >= 0 && (size_t)forced != k) || !key_fits_auth(&cert->key, s->auth12) ||
-                    (any_name_match && !gmtls_cert_name_matches(cert, ch->sni))) {
-                    continue;
-                }
-                uint16_t sig = pick_sigalg12(cfg, &cert->key, ch->sigalgs, ch->nsigalgs);
-                if (sig != 0) {
-                    c->suite = s;
-                    c->cert = cert;
-                    c->sigalg = sig;
-                    return 0;
-                }
+            uint16_t sig = pick_sigalg12(cfg, &cert->key, ch->sigalgs, ch->nsigalgs);
+            if (sig != 0) {
+                c->suite = s;
+                c->cert = cert;
+                c->sigalg = sig;
+                return 0;
             }
         }
     }
@@ -693,13 +710,10 @@ void gmtls_tls12_client_suites(const gmtls_conn *c, gmtls_wr *w)
         return;
     }
     /* AES-GCM first with AES instructions, else ChaCha20 first (as for TLS 1.3). */
-    int aes = gmtls_cpu_has_aes();
-    for (int pass = 0; pass < 2; pass++) {
-        for (size_t i = 0; i < gmtls_num_tls12_suites; i++) {
-            if ((gmtls_tls12_suites[i].is_aes_gcm == aes) == (pass == 0)) {
-                gmtls_wr_u16(w, gmtls_tls12_suites[i].id);
-            }
-        }
+    uint16_t pref[GMTLS_MAX_LIST];
+    size_t n = suite_order(c->cfg, gmtls_cpu_has_aes(), pref);
+    for (size_t i = 0; i < n; i++) {
+        gmtls_wr_u16(w, pref[i]);
     }
     /* RFC 5746 §3.4: the extension below signals secure renegotiation. */
 }
@@ -772,8 +786,10 @@ int gmtls_tls12_client_server_hello(gmtls_conn *c, const uint8_t *msg, size_t le
         return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "TLS 1.3 downgrade sentinel in a TLS 1.2 ServerHello");
     }
     const gmtls_suite *suite = gmtls_suite12_by_id(suite_id);
+    uint16_t pref[GMTLS_MAX_LIST];
+    size_t npref = suite_order(cfg, 1, pref);
     /* RFC 5246 §7.4.1.3: a suite or compression we did not offer -> illegal_parameter. */
-    if (suite == NULL || comp != 0) {
+    if (suite == NULL || !gmtls_list_has(pref, npref, suite_id) || comp != 0) {
         return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "server chose suite 0x%04x / compression %u", suite_id,
                           comp);
     }
