@@ -47,6 +47,22 @@ static int key_fits_auth(const gmtls_pkey *k, int auth)
     return k->type == GMTLS_KEY_RSA || k->type == GMTLS_KEY_RSA_PSS;
 }
 
+/* RFC 8422 §5.3: an ECDSA certificate's public key "MUST use a curve and
+ * point format supported by the client" (its supported_groups, when sent). */
+static int curve_offered(const gmtls_client_hello *ch, const gmtls_pkey *k)
+{
+    if (gmtls_ch_find(ch, GMTLS_EXT_SUPPORTED_GROUPS) == NULL) {
+        return 1;
+    }
+    if (k->type == GMTLS_KEY_EC_P256) {
+        return gmtls_list_has(ch->groups, ch->ngroups, GMTLS_GROUP_SECP256R1);
+    }
+    if (k->type == GMTLS_KEY_EC_P384) {
+        return gmtls_list_has(ch->groups, ch->ngroups, GMTLS_GROUP_SECP384R1);
+    }
+    return 1;
+}
+
 /* Our first configured scheme that fits key, is defined for TLS 1.2 (no
  * SM2: TLCP signs otherwise) and is in the peer's list, or 0. */
 static uint16_t pick_sigalg12(const gmtls_config *cfg, const gmtls_pkey *key, const uint16_t *peer, size_t npeer)
@@ -124,7 +140,7 @@ static int pick_suite_cert(gmtls_conn *c, const gmtls_client_hello *ch)
         for (size_t k = 0; k < cfg->ncerts; k++) {
             const gmtls_cert *cert = &cfg->certs[k];
             if ((forced >= 0 && (size_t)forced != k) || !key_fits_auth(&cert->key, s->auth12) ||
-                (any_name_match && !gmtls_cert_name_matches(cert, ch->sni))) {
+                (any_name_match && !gmtls_cert_name_matches(cert, ch->sni)) || !curve_offered(ch, &cert->key)) {
                 continue;
             }
             uint16_t sig = pick_sigalg12(cfg, &cert->key, ch->sigalgs, ch->nsigalgs);

@@ -242,7 +242,7 @@ expect_eq "metrics: none open" "$(metric gmtls_server_connections_open)" 0
 check "metrics: bytes in and out counted" test "$(metric gmtls_server_bytes_sent_total)" -gt 1000 -a \
     "$(metric gmtls_server_bytes_received_total)" -gt 100
 expect_eq "access log: one line per connection, the refused one included" \
-    "$(count_lines "$log" '^127\.0\.0\.1:[0-9]+ .*result=")" 9
+    "$(count_lines "$log" '^127\.0\.0\.1:[0-9]+ .*result=')" 9
 kill -HUP "$GM_PID"
 check "NOTIFY_SOCKET: RELOADING=1 on SIGHUP, then READY=1" wait_lines "$TMP/notify.out" '^READY=1$' 2 10
 expect_grep "$TMP/notify.out" '^RELOADING=1$' "... RELOADING=1"

@@ -249,7 +249,7 @@ static void test_groups(void)
         uint16_t id;
     } g[] = {{"x25519", 0x001d}, {"secp256r1", 0x0017}, {"secp384r1", 0x0018}};
     for (size_t i = 0; i < GMTLS_ARRAY_LEN_T(g); i++) {
-        gmtls_config *s = server_cfg("P-256"), *c = client_cfg("P-256", 0);
+        gmtls_config *s = server_cfg("RSA"), *c = client_cfg("RSA", 0);
         CHECK_OK(gmtls_config_set_groups(c, g[i].name));
         tt_pair p;
         CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
@@ -258,6 +258,18 @@ static void test_groups(void)
         tt_pair_free(&p);
         gmtls_config_free(s);
         gmtls_config_free(c);
+    }
+    /* RFC 8422 §5.3: the ECDSA key's curve (P-256) must be in the client's
+     * supported_groups: a client listing only x25519 gets no suite. */
+    {
+        gmtls_config *s1 = server_cfg("P-256"), *c1 = client_cfg("P-256", 0);
+        CHECK_OK(gmtls_config_set_groups(c1, "x25519"));
+        tt_pair q;
+        CHECK_OK(tt_pair_new(&q, c1, s1, "localhost"));
+        CHECK_ERR(tt_handshake(&q), GMTLS_ERR_PEER_ALERT(GMTLS_ALERT_HANDSHAKE_FAILURE));
+        tt_pair_free(&q);
+        gmtls_config_free(s1);
+        gmtls_config_free(c1);
     }
     /* no curve in common (the client lists only a hybrid, which TLS 1.2 lacks) */
     gmtls_config *s = server_cfg("P-256"), *c = client_cfg("P-256", 0);
@@ -534,7 +546,7 @@ static void test_bad_points(void)
         {"secp384r1", 97, 0x05}, /* 05 ..: not an uncompressed point */
     };
     for (size_t i = 0; i < GMTLS_ARRAY_LEN_T(cases); i++) {
-        gmtls_config *s = server_cfg("P-256"), *c = client_cfg("P-256", 0);
+        gmtls_config *s = server_cfg("RSA"), *c = client_cfg("RSA", 0);
         CHECK_OK(gmtls_config_set_groups(c, cases[i].group));
         tt_pair p;
         to_client_flight(&p, c, s);
