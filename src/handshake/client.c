@@ -252,9 +252,12 @@ int gmtls_client_start(gmtls_conn *c, gmtls_buf *out)
         }
     }
     GMTLS_TRY(gmtls_random(c->client_random, 32));
-    /* RFC 8446 §D.4: middlebox compatibility mode, a non-empty session id. */
+    /* RFC 8446 §D.4: middlebox compatibility mode, a non-empty session id.
+     * A TLS 1.2-only client sends none (RFC 5246 §7.4.1.2: empty without a
+     * session to resume), or a fresh one beside a ticket to see whether
+     * the server resumed (RFC 5077 §3.4). */
     GMTLS_TRY(gmtls_random(c->session_id, 32));
-    c->session_id_len = 32;
+    c->session_id_len = cfg->max_version >= GMTLS_TLS13 || gmtls_tls12_client_offers_ticket(c) ? 32 : 0;
     if (c->offer.ticket != NULL) {
         const gmtls_suite *s = gmtls_suite_by_id(c->offer.suite);
         uint64_t age = gmtls_now_ms(c) - c->offer.received_ms;
@@ -419,10 +422,18 @@ static int handle_server_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg
      * protocol_version, below.) */
     {
         gmtls_rd scan = exts;
+        int has_sv = 0;
         while (gmtls_exts_next(&scan, &e)) {
             if (e.type == GMTLS_EXT_SUPPORTED_VERSIONS && legacy != 0x0303) {
                 return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "ServerHello legacy_version 0x%04x", legacy);
             }
+            has_sv |= e.type == GMTLS_EXT_SUPPORTED_VERSIONS;
+        }
+        /* RFC 8446 §4.1.3: without supported_versions the server chose TLS
+         * 1.2 or older, which this client did not offer -> protocol_version
+         * (before any other field of a hello of another version is judged). */
+        if (!has_sv) {
+            return gmtls_fail(c, GMTLS_ALERT_PROTOCOL_VERSION, "server does not speak TLS 1.3");
         }
     }
     /* RFC 8446 §4.1.3: the echo must match what we sent, the suite must be

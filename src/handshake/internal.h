@@ -382,6 +382,10 @@ GMTLS_MUST_CHECK int gmtls_cert_select(gmtls_conn *c, const gmtls_client_hello *
 /* Picks a client certificate for a CertificateRequest; NULL if none fits. */
 const gmtls_cert *gmtls_cert_for_request(gmtls_conn *c, uint16_t *sigalg);
 void gmtls_cert_dispose(gmtls_cert *cert);
+/* RFC 6962 §3.3: 0 for a well-formed SignedCertificateTimestampList, else decode_error. */
+GMTLS_MUST_CHECK int gmtls_sct_list_check(const uint8_t *p, size_t len);
+/* The application's certificate callback on the ClientHello: its index, or -1. */
+int gmtls_cert_callback(gmtls_conn *c, const gmtls_client_hello *ch);
 /* 1 if the leaf of cert matches the server name (memoised). */
 int gmtls_cert_name_matches(const gmtls_cert *cert, const char *name);
 /* Sets up the memo of server names checked against the leaf. */
@@ -427,6 +431,7 @@ GMTLS_MUST_CHECK int gmtls_tls12_ccs(gmtls_conn *c);
  * suites it adds for it; the answer to a ServerHello without
  * supported_versions. */
 int gmtls_tls12_client_offers(const gmtls_conn *c);
+int gmtls_tls12_client_offers_ticket(const gmtls_conn *c);
 void gmtls_tls12_client_suites(const gmtls_conn *c, gmtls_wr *w);
 void gmtls_tls12_client_exts(gmtls_conn *c, gmtls_wr *w);
 GMTLS_MUST_CHECK int gmtls_tls12_client_server_hello(gmtls_conn *c, const uint8_t *msg, size_t len);

@@ -63,6 +63,17 @@ static int curve_offered(const gmtls_client_hello *ch, const gmtls_pkey *k)
     return 1;
 }
 
+/* RFC 5246 §7.4.1.4.1: in TLS 1.2 an ECDSA scheme names the hash only, any
+ * curve signs with it (the curve binding is TLS 1.3's, RFC 8446 §4.2.3): so
+ * we verify such signatures; we sign with the curve's own hash (strict fit,
+ * pick_sigalg12), which every peer accepts. */
+static int fits12(const gmtls_sigalg *a, const gmtls_pkey *k)
+{
+    int ec_alg = a->key_type == GMTLS_KEY_EC_P256 || a->key_type == GMTLS_KEY_EC_P384;
+    int ec_key = k->type == GMTLS_KEY_EC_P256 || k->type == GMTLS_KEY_EC_P384;
+    return ec_alg ? ec_key : gmtls_sigalg_fits_key(a, k);
+}
+
 /* Our first configured scheme that fits key, is defined for TLS 1.2 (no
  * SM2: TLCP signs otherwise) and is in the peer's list, or 0. */
 static uint16_t pick_sigalg12(const gmtls_config *cfg, const gmtls_pkey *key, const uint16_t *peer, size_t npeer)
@@ -113,14 +124,7 @@ static int pick_suite_cert(gmtls_conn *c, const gmtls_client_hello *ch)
     }
     int any_name_match = 0, forced = -1;
     if (cfg->select_cert != NULL) {
-        gmtls_client_hello_info info = {
-            .server_name = ch->has_sni ? ch->sni : NULL,
-            .sigalgs = ch->sigalgs,
-            .num_sigalgs = ch->nsigalgs,
-            .groups = ch->groups,
-            .num_groups = ch->ngroups,
-        };
-        forced = cfg->select_cert(cfg->select_cert_ctx, &info);
+        forced = gmtls_cert_callback(c, ch);
         if (forced < 0 || (size_t)forced >= cfg->ncerts) {
             return gmtls_fail(c, GMTLS_ALERT_UNRECOGNIZED_NAME, "no certificate for server name '%s'",
                               ch->has_sni ? ch->sni : "");
@@ -666,7 +670,7 @@ static int handle_certificate_verify(gmtls_conn *c, const uint8_t *msg, size_t l
     /* RFC 5246 §7.4.8: the scheme "MUST be one of those present in the
      * supported_signature_algorithms field of the CertificateRequest". */
     if (alg == NULL || alg->key_type == GMTLS_KEY_SM2 || alg->is_legacy ||
-        !gmtls_list_has(c->cfg->sigalgs, c->cfg->nsigalgs, scheme) || !gmtls_sigalg_fits_key(alg, &c->peer_key)) {
+        !gmtls_list_has(c->cfg->sigalgs, c->cfg->nsigalgs, scheme) || !fits12(alg, &c->peer_key)) {
         return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "CertificateVerify uses scheme 0x%04x we did not offer",
                           scheme);
     }
@@ -701,11 +705,23 @@ static int handle_finished(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg, si
         }
         GMTLS_TRY(send_ccs_finished(c, out));
     }
-    if (!c->is_server && c->pending12.ticket != NULL) {
+    if (!c->is_server && c->resumed && c->pending12.ticket == NULL && c->offer.ticket != NULL) {
+        /* RFC 5077 §3.4: a resumed session without a new ticket stays
+         * resumable with the ticket it was offered with. */
+        c->pending12 = c->offer;
+        c->pending12.ticket = malloc(c->offer.ticket_len);
+        if (c->pending12.ticket == NULL) {
+            memset(&c->pending12, 0, sizeof c->pending12);
+            return GMTLS_ERR_NO_MEMORY;
+        }
+        memcpy(c->pending12.ticket, c->offer.ticket, c->offer.ticket_len);
+    } else if (!c->is_server && c->pending12.ticket != NULL) {
         c->pending12.suite = c->suite->id;
         memcpy(c->pending12.psk, c->ks.master, GMTLS_MASTER12_LEN);
         c->pending12.psk_len = GMTLS_MASTER12_LEN;
         c->pending12.received_ms = gmtls_now_ms(c);
+    }
+    if (!c->is_server && c->pending12.ticket != NULL) {
         GMTLS_TRY(gmtls_session_add(c, &c->pending12));
     }
     handshake_done(c);
@@ -739,6 +755,11 @@ static int offer_ticket12(const gmtls_conn *c)
     const gmtls_session *o = &c->offer;
     return o->ticket != NULL && gmtls_suite12_by_id(o->suite) != NULL && o->psk_len == GMTLS_MASTER12_LEN &&
            (gmtls_now_ms(c) - o->received_ms) / 1000 < o->lifetime;
+}
+
+int gmtls_tls12_client_offers_ticket(const gmtls_conn *c)
+{
+    return gmtls_tls12_client_offers(c) && offer_ticket12(c);
 }
 
 void gmtls_tls12_client_exts(gmtls_conn *c, gmtls_wr *w)
@@ -883,7 +904,15 @@ int gmtls_tls12_client_server_hello(gmtls_conn *c, const uint8_t *msg, size_t le
             }
             c->status12 |= e.type == GMTLS_EXT_STATUS_REQUEST;
             break;
+        case GMTLS_EXT_SUPPORTED_GROUPS:
+            /* RFC 5246 §7.4.1.4: we sent it, so it is not unsolicited;
+             * TLS 1.2 gives it no meaning in a ServerHello: ignored. */
+            break;
         case GMTLS_EXT_SCT:
+            /* RFC 6962 §3.3: a malformed or empty list -> decode_error. */
+            if (gmtls_sct_list_check(e.data, e.len) != 0) {
+                return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "malformed SCT list");
+            }
             free(c->scts);
             c->scts = malloc(e.len > 0 ? e.len : 1);
             if (c->scts == NULL) {
@@ -941,7 +970,17 @@ int gmtls_tls12_client_server_hello(gmtls_conn *c, const uint8_t *msg, size_t le
 static int client_server_certificate(gmtls_conn *c, const uint8_t *msg, size_t len)
 {
     int empty = 0;
-    GMTLS_TRY(parse_certificate12(c, msg, len, &empty));
+    /* The SCT list came in the ServerHello; the certificate parser starts
+     * the peer state afresh. */
+    uint8_t *scts = c->scts;
+    size_t scts_len = c->scts_len;
+    c->scts = NULL;
+    c->scts_len = 0;
+    int rc = parse_certificate12(c, msg, len, &empty);
+    free(c->scts);
+    c->scts = scts;
+    c->scts_len = scts_len;
+    GMTLS_TRY(rc);
     /* RFC 5246 §7.4.2: the server's certificate_list is not empty (the
      * suite needs one) -> decode_error as in TLS 1.3. */
     if (empty) {
@@ -1009,7 +1048,7 @@ static int client_server_key_exchange(gmtls_conn *c, const uint8_t *msg, size_t 
     const gmtls_sigalg *alg = gmtls_sigalg_by_id(scheme);
     /* RFC 5246 §7.4.3: the scheme must be one we listed, for the server's key. */
     if (alg == NULL || alg->key_type == GMTLS_KEY_SM2 || alg->is_legacy ||
-        !gmtls_list_has(cfg->sigalgs, cfg->nsigalgs, scheme) || !gmtls_sigalg_fits_key(alg, &c->peer_key)) {
+        !gmtls_list_has(cfg->sigalgs, cfg->nsigalgs, scheme) || !fits12(alg, &c->peer_key)) {
         return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "ServerKeyExchange signed with scheme 0x%04x", scheme);
     }
     uint8_t *tbs = malloc(64 + plen);
