@@ -316,7 +316,7 @@ int gmtls_export(const gmtls_conn *conn, const char *label, const uint8_t *conte
 /* State after (or during) the handshake. */
 int gmtls_conn_is_server(const gmtls_conn *conn);
 int gmtls_conn_handshake_done(const gmtls_conn *conn);
-uint16_t gmtls_conn_version(const gmtls_conn *conn);      /**< 0x0304 or 0x0303 (0 before the hellos) */
+uint16_t gmtls_conn_version(const gmtls_conn *conn); /**< 0x0304 or 0x0303 (0 before the hellos) */
 uint16_t gmtls_conn_cipher_suite(const gmtls_conn *conn);
 uint16_t gmtls_conn_group(const gmtls_conn *conn);
 uint16_t gmtls_conn_sigalg(const gmtls_conn *conn);       /**< the server's CertificateVerify scheme */

@@ -89,9 +89,12 @@ typedef struct {
 
 /* the default run */
 static const cfg_def default_hs[] = {
-    {"TLS_AES_128_GCM_SHA256", "x25519", CT_P256}, {"TLS_SM4_GCM_SM3", "curveSM2", CT_SM2},
-    {"TLS_SM4_CCM_SM3", "curveSM2", CT_SM2},       {"TLS_AES_128_GCM_SHA256", "secp256r1", CT_P256},
-    {"TLS_AES_256_GCM_SHA384", "secp384r1", 1},    {"TLS_AES_128_GCM_SHA256", "x25519", 2},
+    {"TLS_AES_128_GCM_SHA256", "x25519", CT_P256},
+    {"TLS_SM4_GCM_SM3", "curveSM2", CT_SM2},
+    {"TLS_SM4_CCM_SM3", "curveSM2", CT_SM2},
+    {"TLS_AES_128_GCM_SHA256", "secp256r1", CT_P256},
+    {"TLS_AES_256_GCM_SHA384", "secp384r1", 1},
+    {"TLS_AES_128_GCM_SHA256", "x25519", 2},
     {"TLS_AES_128_GCM_SHA256", "x25519", 3},
     /* hybrid post-quantum groups: compare with the x25519 / curveSM2 rows above */
     {"TLS_AES_128_GCM_SHA256", "X25519MLKEM768", CT_P256},

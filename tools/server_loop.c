@@ -459,7 +459,8 @@ static void log_conn(const srv_conn *c)
     int done = gmtls_conn_handshake_done(t);
     srv_log("%s proto=%s sni=%s suite=%s group=%s sigalg=%s alpn=%s resumed=%s in=%llu out=%llu duration=%llums "
             "result=%s",
-            c->peer, done ? tool_version_name(gmtls_conn_version(t)) : "none", sni != NULL ? sni : "-", done ? tool_suite_name(gmtls_conn_cipher_suite(t)) : "none",
+            c->peer, done ? tool_version_name(gmtls_conn_version(t)) : "none", sni != NULL ? sni : "-",
+            done ? tool_suite_name(gmtls_conn_cipher_suite(t)) : "none",
             done ? tool_group_name(gmtls_conn_group(t)) : "none",
             done ? tool_sigalg_name(gmtls_conn_sigalg(t)) : "none", alpn != NULL ? alpn : "-",
             gmtls_conn_is_resumed(t) ? "yes" : "no", (unsigned long long)gmtls_conn_bytes_received(t),

@@ -25,8 +25,8 @@ const gmtls_suite gmtls_tls12_suites[] = {
      GMTLS_AUTH12_ECDSA},
     {0xc030, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", &gmtls_aead_aes256gcm, &gmtls_hash_sha384, 0, 1,
      GMTLS_AUTH12_RSA},
-    {0xcca9, "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", &gmtls_aead_chacha20poly1305, &gmtls_hash_sha256, 0,
-     0, GMTLS_AUTH12_ECDSA},
+    {0xcca9, "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", &gmtls_aead_chacha20poly1305, &gmtls_hash_sha256, 0, 0,
+     GMTLS_AUTH12_ECDSA},
     {0xcca8, "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", &gmtls_aead_chacha20poly1305, &gmtls_hash_sha256, 0, 0,
      GMTLS_AUTH12_RSA},
 };

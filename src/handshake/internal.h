@@ -111,7 +111,7 @@ struct gmtls_config {
     uint64_t key_update_records;
     int strict_sm;
     uint16_t min_version, max_version; /* GMTLS_TLS12 / GMTLS_TLS13 (gmtls_config_set_versions) */
-    int versions_set; /* a client offers TLS 1.2 only when the range was set explicitly */
+    int versions_set;                  /* a client offers TLS 1.2 only when the range was set explicitly */
     uint16_t suites12[GMTLS_MAX_LIST]; /* TLS 1.2 suites, strict preference; none set: the built-in order */
     size_t nsuites12;
     int request_ocsp; /* client: send status_request (gmtls_config_set_request_ocsp) */
@@ -316,11 +316,11 @@ struct gmtls_conn {
     size_t scts_len;
 
     /* TLS 1.2 (tls12.c) */
-    gmtls_buf hslog;       /* the handshake messages so far (CertificateVerify signs them) */
+    gmtls_buf hslog; /* the handshake messages so far (CertificateVerify signs them) */
     int hslog_on;
-    int reneg12;           /* the peer signalled RFC 5746 support */
-    int ticket12;          /* a NewSessionTicket comes (the session_ticket extension was exchanged) */
-    int status12;          /* client: the server acknowledged status_request (CertificateStatus may come) */
+    int reneg12;  /* the peer signalled RFC 5746 support */
+    int ticket12; /* a NewSessionTicket comes (the session_ticket extension was exchanged) */
+    int status12; /* client: the server acknowledged status_request (CertificateStatus may come) */
     uint8_t keys12[2 * GMTLS_MAX_KEY_LEN + 2 * GMTLS_IV_LEN]; /* key block until both keys are in use */
     uint8_t pms12[GMTLS_MAX_KEX_SECRET]; /* client: the ECDHE secret until ClientKeyExchange is sent */
     size_t pms12_len;

@@ -233,7 +233,8 @@ int gmtls_psk_accept(gmtls_conn *c, const gmtls_client_hello *ch, int *selected)
         uint8_t *st;
         size_t stlen;
         ticket_state s;
-        int usable = open_ticket(cfg, copy, ch->psks[i].id_len, &st, &stlen) == 0 && parse_state(st, stlen, STATE_VERSION, &s) == 0;
+        int usable = open_ticket(cfg, copy, ch->psks[i].id_len, &st, &stlen) == 0 &&
+                     parse_state(st, stlen, STATE_VERSION, &s) == 0;
         /* Skip expired tickets (lifetime, and never beyond 7 days), tickets of
          * a suite with another hash, and tickets whose client-certificate
          * presence does not fit the current client-auth mode. */
@@ -645,8 +646,7 @@ int gmtls_ticket12_open(gmtls_conn *c, const uint8_t *t, size_t len, uint16_t *s
     int need_certs =
         cfg->client_auth == GMTLS_CLIENT_AUTH_REQUIRE_ANY || cfg->client_auth == GMTLS_CLIENT_AUTH_REQUIRE_AND_VERIFY;
     uint64_t now = gmtls_now_ms(c) / 1000;
-    int usable = open_ticket(cfg, copy, len, &st, &stlen) == 0 &&
-                 parse_state(st, stlen, STATE_VERSION_TLS12, &s) == 0;
+    int usable = open_ticket(cfg, copy, len, &st, &stlen) == 0 && parse_state(st, stlen, STATE_VERSION_TLS12, &s) == 0;
     /* Expired tickets, and tickets whose client-certificate presence does not
      * fit the client-auth mode, give a full handshake (RFC 5077 §3.4). */
     usable = usable && s.created <= now + 60 && now - s.created <= s.lifetime &&

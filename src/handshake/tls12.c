@@ -899,8 +899,7 @@ int gmtls_tls12_client_server_hello(gmtls_conn *c, const uint8_t *msg, size_t le
         case GMTLS_EXT_STATUS_REQUEST:
             /* RFC 6066 §3, §8: empty acknowledgements of what we sent. */
             if (e.len != 0 || (e.type == GMTLS_EXT_SERVER_NAME ? !c->sent_sni : !cfg->request_ocsp)) {
-                return gmtls_fail(c, GMTLS_ALERT_UNSUPPORTED_EXTENSION, "unsolicited ServerHello extension %u",
-                                  e.type);
+                return gmtls_fail(c, GMTLS_ALERT_UNSUPPORTED_EXTENSION, "unsolicited ServerHello extension %u", e.type);
             }
             c->status12 |= e.type == GMTLS_EXT_STATUS_REQUEST;
             break;

@@ -64,8 +64,8 @@ GMTLS_MUST_CHECK int gmtls_prf12(const gmtls_hash_alg *h, const uint8_t *secret,
 GMTLS_MUST_CHECK int gmtls_ems12(const gmtls_hash_alg *h, const uint8_t *pms, size_t pmslen,
                                  const uint8_t *session_hash, uint8_t master[GMTLS_MASTER12_LEN]);
 GMTLS_MUST_CHECK int gmtls_key_block12(const gmtls_hash_alg *h, const uint8_t master[GMTLS_MASTER12_LEN],
-                                       const uint8_t client_random[32], const uint8_t server_random[32],
-                                       uint8_t *out, size_t outlen);
+                                       const uint8_t client_random[32], const uint8_t server_random[32], uint8_t *out,
+                                       size_t outlen);
 GMTLS_MUST_CHECK int gmtls_finished12(const gmtls_hash_alg *h, const uint8_t master[GMTLS_MASTER12_LEN],
                                       int from_server, const uint8_t *thash, uint8_t out[GMTLS_FINISHED12_LEN]);
 GMTLS_MUST_CHECK int gmtls_exporter12(const gmtls_hash_alg *h, const uint8_t master[GMTLS_MASTER12_LEN],

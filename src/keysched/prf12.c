@@ -61,8 +61,7 @@ int gmtls_ems12(const gmtls_hash_alg *h, const uint8_t *pms, size_t pmslen, cons
 }
 
 int gmtls_key_block12(const gmtls_hash_alg *h, const uint8_t master[GMTLS_MASTER12_LEN],
-                      const uint8_t client_random[32], const uint8_t server_random[32], uint8_t *out,
-                      size_t outlen)
+                      const uint8_t client_random[32], const uint8_t server_random[32], uint8_t *out, size_t outlen)
 {
     /* RFC 5246 §6.3: key_block = PRF(SecurityParameters.master_secret,
      * "key expansion", SecurityParameters.server_random +
@@ -80,9 +79,9 @@ int gmtls_finished12(const gmtls_hash_alg *h, const uint8_t master[GMTLS_MASTER1
                        h->digest_len, NULL, 0, out, GMTLS_FINISHED12_LEN);
 }
 
-int gmtls_exporter12(const gmtls_hash_alg *h, const uint8_t master[GMTLS_MASTER12_LEN],
-                     const uint8_t client_random[32], const uint8_t server_random[32], const char *label,
-                     const uint8_t *ctx, size_t ctxlen, int has_context, uint8_t *out, size_t outlen)
+int gmtls_exporter12(const gmtls_hash_alg *h, const uint8_t master[GMTLS_MASTER12_LEN], const uint8_t client_random[32],
+                     const uint8_t server_random[32], const char *label, const uint8_t *ctx, size_t ctxlen,
+                     int has_context, uint8_t *out, size_t outlen)
 {
     /* RFC 5705 §4: PRF(SecurityParameters.master_secret, label,
      * SecurityParameters.client_random + SecurityParameters.server_random

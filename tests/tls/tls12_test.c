@@ -291,6 +291,9 @@ static void test_resumption_alpn_ocsp(void)
     CHECK_OK(gmtls_config_set_alpn(c, "http/1.1"));
     CHECK_OK(gmtls_config_set_ocsp_staple(s, ocsp, sizeof ocsp));
     gmtls_config_set_request_ocsp(c, 1);
+    /* RFC 6962 §3.3: a SignedCertificateTimestampList (one 4-byte SCT) in the ServerHello */
+    static const uint8_t scts[] = {0x00, 0x06, 0x00, 0x04, 0xde, 0xad, 0xbe, 0xef};
+    CHECK_OK(gmtls_config_set_scts(s, scts, sizeof scts));
     tt_pair p;
     gmtls_buf sess;
     gmtls_buf_init(&sess);
@@ -302,6 +305,9 @@ static void test_resumption_alpn_ocsp(void)
     size_t olen = 0;
     const uint8_t *o = gmtls_conn_ocsp_response(p.cli, &olen);
     CHECK(o != NULL && olen == sizeof ocsp && memcmp(o, ocsp, olen) == 0);
+    /* the SCT list of the ServerHello outlives the Certificate that follows */
+    o = gmtls_conn_scts(p.cli, &olen);
+    CHECK(o != NULL && olen == sizeof scts && memcmp(o, scts, olen) == 0);
     CHECK(strcmp(gmtls_conn_server_name(p.srv), "localhost") == 0);
     CHECK_OK(gmtls_conn_get_session(p.cli, &sess));
     uint16_t suite = gmtls_conn_cipher_suite(p.cli);
@@ -370,8 +376,8 @@ static void test_client_auth(void)
         gmtls_config *s = server_cfg("P-256"), *c = client_cfg("P-256", 0);
         gmtls_config_set_client_auth(s, GMTLS_CLIENT_AUTH_REQUIRE_AND_VERIFY);
         CHECK_OK(gmtls_config_add_ca_mem(s, cc->ca_pem, strlen(cc->ca_pem)));
-        CHECK_OK(gmtls_config_add_cert_chain_mem(c, cc->chain_pem, strlen(cc->chain_pem), cc->key_pem,
-                                                 strlen(cc->key_pem)));
+        CHECK_OK(
+            gmtls_config_add_cert_chain_mem(c, cc->chain_pem, strlen(cc->chain_pem), cc->key_pem, strlen(cc->key_pem)));
         tt_pair p;
         gmtls_buf sess;
         gmtls_buf_init(&sess);
@@ -463,6 +469,11 @@ static void test_missing_ems(void)
 {
     gmtls_config *s = server_cfg("P-256"), *c = client_cfg("P-256", 0);
     tt_pair p;
+    /* RFC 5246 §7.4.1.2: a TLS 1.2-only client without a session to resume
+     * sends an empty session_id (no TLS 1.3 compatibility ID). */
+    start(&p, c, s);
+    CHECK(p.c2s.off > 5 + 4 + 2 + 32 && p.c2s.base[5 + 4 + 2 + 32] == 0);
+    tt_pair_free(&p);
     /* RFC 7627 §5.3: the server refuses a client without it: handshake_failure. */
     start(&p, c, s);
     CHECK_OK(drop_ext(&p.c2s, 23));
@@ -665,8 +676,7 @@ static void test_renegotiation(void)
     CHECK_ERR(gmtls_receive(p.srv, &p.s2c, &app, p.c2s.base, &n), GMTLS_ALERT_NO_RENEGOTIATION);
     CHECK(p.s2c.off > 5 && p.s2c.base[0] == GMTLS_CT_ALERT);
     n = p.s2c.off;
-    CHECK_ERR(gmtls_receive(p.cli, &p.c2s, &app, p.s2c.base, &n),
-              GMTLS_ERR_PEER_ALERT(GMTLS_ALERT_NO_RENEGOTIATION));
+    CHECK_ERR(gmtls_receive(p.cli, &p.c2s, &app, p.s2c.base, &n), GMTLS_ERR_PEER_ALERT(GMTLS_ALERT_NO_RENEGOTIATION));
     tt_pair_free(&p);
     /* a HelloRequest to the client: no_renegotiation too */
     CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
