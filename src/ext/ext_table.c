@@ -1,8 +1,9 @@
-/* The extension table (RFC 8446 §4.2) and the one place where the alert for
- * a duplicate, unknown, misplaced or unsolicited extension is chosen. The
- * parsers of the extensions' bodies stay with the messages that read them
- * (hello.c for the ClientHello, client.c, cert.c, ticket.c). */
-#include "ext/ext.h"
+/* The extension table (RFC 8446 §4.2): per extension the messages it may
+ * appear in and, per message, the parser and writer of its body
+ * (ext_bodies.c); the order in which each message's extensions are written;
+ * and the one place where the alert for a duplicate, unknown, misplaced or
+ * unsolicited extension is chosen. */
+#include "ext/ext_bodies.h"
 
 #define CH GMTLS_EXT_IN_CH
 #define SH GMTLS_EXT_IN_SH
@@ -12,34 +13,126 @@
 #define CR GMTLS_EXT_IN_CR
 #define NST GMTLS_EXT_IN_NST
 
+/* Designated initialisers of the per-message parser and writer arrays. */
+#define P_CH [GMTLS_EXT_MSG_CH]
+#define P_SH [GMTLS_EXT_MSG_SH]
+#define P_HRR [GMTLS_EXT_MSG_HRR]
+#define P_EE [GMTLS_EXT_MSG_EE]
+#define P_CT [GMTLS_EXT_MSG_CT]
+#define P_CR [GMTLS_EXT_MSG_CR]
+
 /* RFC 8446 §4.2: "The table below indicates the messages where a given
  * extension may appear" (the TLS 1.3 column of the IANA registry); sorted
  * by type. renegotiation_info (RFC 5746) is a ClientHello-only signal in
- * TLS 1.3: a TLS 1.2 client may send it, no TLS 1.3 server answers it. */
+ * TLS 1.3: a TLS 1.2 client may send it, no TLS 1.3 server answers it; so
+ * are the other TLS 1.2 extensions a ClientHello that offers 1.2 carries
+ * (ec_point_formats, extended_master_secret, session_ticket). Their TLS 1.2
+ * ServerHello answers are read by tls12.c, outside the TLS 1.3 messages. */
 static const gmtls_ext_desc table[] = {
-    {GMTLS_EXT_SERVER_NAME, "server_name", CH | EE},
-    {GMTLS_EXT_MAX_FRAGMENT_LENGTH, "max_fragment_length", CH | EE},
-    {GMTLS_EXT_STATUS_REQUEST, "status_request", CH | CR | CT},
-    {GMTLS_EXT_SUPPORTED_GROUPS, "supported_groups", CH | EE},
-    {GMTLS_EXT_SIGNATURE_ALGORITHMS, "signature_algorithms", CH | CR},
-    {GMTLS_EXT_USE_SRTP, "use_srtp", CH | EE},
-    {GMTLS_EXT_HEARTBEAT, "heartbeat", CH | EE},
-    {GMTLS_EXT_ALPN, "application_layer_protocol_negotiation", CH | EE},
-    {GMTLS_EXT_SCT, "signed_certificate_timestamp", CH | CR | CT},
-    {GMTLS_EXT_CLIENT_CERTIFICATE_TYPE, "client_certificate_type", CH | EE},
-    {GMTLS_EXT_SERVER_CERTIFICATE_TYPE, "server_certificate_type", CH | EE},
-    {GMTLS_EXT_PADDING, "padding", CH},
-    {GMTLS_EXT_PRE_SHARED_KEY, "pre_shared_key", CH | SH},
-    {GMTLS_EXT_EARLY_DATA, "early_data", CH | EE | NST},
-    {GMTLS_EXT_SUPPORTED_VERSIONS, "supported_versions", CH | SH | HRR},
-    {GMTLS_EXT_COOKIE, "cookie", CH | HRR},
-    {GMTLS_EXT_PSK_KEY_EXCHANGE_MODES, "psk_key_exchange_modes", CH},
-    {GMTLS_EXT_CERTIFICATE_AUTHORITIES, "certificate_authorities", CH | CR},
-    {GMTLS_EXT_OID_FILTERS, "oid_filters", CR},
-    {GMTLS_EXT_POST_HANDSHAKE_AUTH, "post_handshake_auth", CH},
-    {GMTLS_EXT_SIGNATURE_ALGORITHMS_CERT, "signature_algorithms_cert", CH | CR},
-    {GMTLS_EXT_KEY_SHARE, "key_share", CH | SH | HRR},
-    {GMTLS_EXT_RENEGOTIATION_INFO, "renegotiation_info", CH},
+    {GMTLS_EXT_SERVER_NAME,
+     "server_name",
+     CH | EE,
+     {P_CH = gmtls_xp_sni_ch, P_EE = gmtls_xp_sni_ee},
+     {P_CH = gmtls_xw_sni_ch, P_EE = gmtls_xw_sni_ee}},
+    {GMTLS_EXT_MAX_FRAGMENT_LENGTH, "max_fragment_length", CH | EE, {0}, {0}},
+    {GMTLS_EXT_STATUS_REQUEST,
+     "status_request",
+     CH | CR | CT,
+     {P_CH = gmtls_xp_status_ch, P_CT = gmtls_xp_status_ct},
+     {P_CH = gmtls_xw_status_ch, P_CT = gmtls_xw_status_ct}},
+    {GMTLS_EXT_SUPPORTED_GROUPS,
+     "supported_groups",
+     CH | EE,
+     {P_CH = gmtls_xp_groups_ch, P_EE = gmtls_xp_groups_ee},
+     {P_CH = gmtls_xw_groups_ch}},
+    {GMTLS_EXT_EC_POINT_FORMATS, "ec_point_formats", CH, {0}, {P_CH = gmtls_xw_ec_formats_ch}},
+    {GMTLS_EXT_SIGNATURE_ALGORITHMS,
+     "signature_algorithms",
+     CH | CR,
+     {P_CH = gmtls_xp_sigalgs_ch, P_CR = gmtls_xp_sigalgs_cr},
+     {P_CH = gmtls_xw_sigalgs_ch, P_CR = gmtls_xw_sigalgs_cr}},
+    {GMTLS_EXT_USE_SRTP, "use_srtp", CH | EE, {0}, {0}},
+    {GMTLS_EXT_HEARTBEAT, "heartbeat", CH | EE, {0}, {0}},
+    {GMTLS_EXT_ALPN,
+     "application_layer_protocol_negotiation",
+     CH | EE,
+     {P_CH = gmtls_xp_alpn_ch, P_EE = gmtls_xp_alpn_ee},
+     {P_CH = gmtls_xw_alpn_ch, P_EE = gmtls_xw_alpn_ee}},
+    {GMTLS_EXT_SCT,
+     "signed_certificate_timestamp",
+     CH | CR | CT,
+     {P_CH = gmtls_xp_sct_ch, P_CT = gmtls_xp_sct_ct},
+     {P_CH = gmtls_xw_sct_ch, P_CT = gmtls_xw_sct_ct}},
+    {GMTLS_EXT_CLIENT_CERTIFICATE_TYPE, "client_certificate_type", CH | EE, {0}, {0}},
+    {GMTLS_EXT_SERVER_CERTIFICATE_TYPE, "server_certificate_type", CH | EE, {0}, {0}},
+    {GMTLS_EXT_PADDING, "padding", CH, {0}, {0}},
+    {GMTLS_EXT_EXTENDED_MASTER_SECRET, "extended_master_secret", CH, {0}, {P_CH = gmtls_xw_ems_ch}},
+    {GMTLS_EXT_SESSION_TICKET, "session_ticket", CH, {0}, {P_CH = gmtls_xw_session_ticket_ch}},
+    {GMTLS_EXT_PRE_SHARED_KEY,
+     "pre_shared_key",
+     CH | SH,
+     {P_CH = gmtls_xp_psk_ch, P_SH = gmtls_xp_psk_sh},
+     {P_CH = gmtls_xw_psk_ch, P_SH = gmtls_xw_psk_sh}},
+    {GMTLS_EXT_EARLY_DATA, "early_data", CH | EE | NST, {P_CH = gmtls_xp_early_ch}, {0}},
+    {GMTLS_EXT_SUPPORTED_VERSIONS,
+     "supported_versions",
+     CH | SH | HRR,
+     {P_CH = gmtls_xp_versions_ch, P_SH = gmtls_xp_versions_sh, P_HRR = gmtls_xp_versions_hrr},
+     {P_CH = gmtls_xw_versions_ch, P_SH = gmtls_xw_versions_sh, P_HRR = gmtls_xw_versions_sh}},
+    {GMTLS_EXT_COOKIE,
+     "cookie",
+     CH | HRR,
+     {P_CH = gmtls_xp_cookie_ch, P_HRR = gmtls_xp_cookie_hrr},
+     {P_CH = gmtls_xw_cookie, P_HRR = gmtls_xw_cookie}},
+    {GMTLS_EXT_PSK_KEY_EXCHANGE_MODES,
+     "psk_key_exchange_modes",
+     CH,
+     {P_CH = gmtls_xp_psk_modes_ch},
+     {P_CH = gmtls_xw_psk_modes_ch}},
+    {GMTLS_EXT_CERTIFICATE_AUTHORITIES, "certificate_authorities", CH | CR, {0}, {P_CR = gmtls_xw_cas_cr}},
+    {GMTLS_EXT_OID_FILTERS, "oid_filters", CR, {0}, {0}},
+    {GMTLS_EXT_POST_HANDSHAKE_AUTH, "post_handshake_auth", CH, {0}, {0}},
+    {GMTLS_EXT_SIGNATURE_ALGORITHMS_CERT, "signature_algorithms_cert", CH | CR, {P_CH = gmtls_xp_sigalgs_cert_ch}, {0}},
+    {GMTLS_EXT_KEY_SHARE,
+     "key_share",
+     CH | SH | HRR,
+     {P_CH = gmtls_xp_key_share_ch, P_SH = gmtls_xp_key_share_sh, P_HRR = gmtls_xp_key_share_hrr},
+     {P_CH = gmtls_xw_key_share_ch, P_SH = gmtls_xw_key_share_sh, P_HRR = gmtls_xw_key_share_hrr}},
+    {GMTLS_EXT_RENEGOTIATION_INFO,
+     "renegotiation_info",
+     CH,
+     {P_CH = gmtls_xp_reneg_ch},
+     {P_CH = gmtls_xw_reneg_ch}},
+};
+
+/* The order in which gmtls writes each message's extensions (kept from
+ * before the table, so the wire output is unchanged). RFC 8446 §4.2: "Extensions can appear in any order, with the
+ * exception of "pre_shared_key" (Section 4.2.11) which MUST be the last
+ * extension in the ClientHello". */
+static const uint16_t order_ch[] = {
+    GMTLS_EXT_SERVER_NAME,      GMTLS_EXT_SUPPORTED_VERSIONS,
+    GMTLS_EXT_SUPPORTED_GROUPS, GMTLS_EXT_SIGNATURE_ALGORITHMS,
+    GMTLS_EXT_KEY_SHARE,        GMTLS_EXT_ALPN,
+    GMTLS_EXT_STATUS_REQUEST,   GMTLS_EXT_SCT,
+    GMTLS_EXT_COOKIE,
+    /* only in a ClientHello that offers TLS 1.2 */
+    GMTLS_EXT_RENEGOTIATION_INFO, GMTLS_EXT_EXTENDED_MASTER_SECRET,
+    GMTLS_EXT_EC_POINT_FORMATS,   GMTLS_EXT_SESSION_TICKET,
+    GMTLS_EXT_PSK_KEY_EXCHANGE_MODES, GMTLS_EXT_PRE_SHARED_KEY,
+};
+static const uint16_t order_sh[] = {GMTLS_EXT_SUPPORTED_VERSIONS, GMTLS_EXT_KEY_SHARE, GMTLS_EXT_PRE_SHARED_KEY};
+static const uint16_t order_hrr[] = {GMTLS_EXT_SUPPORTED_VERSIONS, GMTLS_EXT_KEY_SHARE, GMTLS_EXT_COOKIE};
+static const uint16_t order_ee[] = {GMTLS_EXT_ALPN, GMTLS_EXT_SERVER_NAME};
+static const uint16_t order_ct[] = {GMTLS_EXT_STATUS_REQUEST, GMTLS_EXT_SCT};
+static const uint16_t order_cr[] = {GMTLS_EXT_SIGNATURE_ALGORITHMS, GMTLS_EXT_CERTIFICATE_AUTHORITIES};
+
+static const struct {
+    const uint16_t *types;
+    size_t n;
+} orders[GMTLS_EXT_NMSGS] = {
+    P_CH = {order_ch, GMTLS_ARRAY_LEN(order_ch)},    P_SH = {order_sh, GMTLS_ARRAY_LEN(order_sh)},
+    P_HRR = {order_hrr, GMTLS_ARRAY_LEN(order_hrr)}, P_EE = {order_ee, GMTLS_ARRAY_LEN(order_ee)},
+    P_CT = {order_ct, GMTLS_ARRAY_LEN(order_ct)},    P_CR = {order_cr, GMTLS_ARRAY_LEN(order_cr)},
 };
 
 const gmtls_ext_desc *gmtls_ext_table(size_t *n)
@@ -93,6 +186,55 @@ int gmtls_ext_check(unsigned msg, uint16_t type, int offered)
         return GMTLS_ALERT_ILLEGAL_PARAMETER;
     }
     return 0;
+}
+
+unsigned gmtls_ext_msg_index(unsigned msg)
+{
+    unsigned i = 0;
+    while (i + 1 < GMTLS_EXT_NMSGS && (msg & 1u) == 0) {
+        msg >>= 1;
+        i++;
+    }
+    return i;
+}
+
+gmtls_ext_parse_fn *gmtls_ext_parser(unsigned msg, uint16_t type)
+{
+    const gmtls_ext_desc *d = gmtls_ext_find(type);
+    return d != NULL && (d->msgs & msg) != 0 ? d->parse[gmtls_ext_msg_index(msg)] : NULL;
+}
+
+int gmtls_ext_parse(gmtls_conn *c, unsigned msg, const gmtls_ext *e, void *out)
+{
+    gmtls_ext_parse_fn *parse = gmtls_ext_parser(msg, e->type);
+    gmtls_rd body;
+    if (parse == NULL) {
+        return 0;
+    }
+    gmtls_rd_init(&body, e->data, e->len);
+    return parse(c, msg, &body, out);
+}
+
+const uint16_t *gmtls_ext_write_order(unsigned msg, size_t *n)
+{
+    unsigned i = gmtls_ext_msg_index(msg);
+    *n = orders[i].n;
+    return orders[i].types;
+}
+
+int gmtls_exts_write(gmtls_conn *c, unsigned msg, gmtls_wr *w, const void *in)
+{
+    size_t n = 0;
+    const uint16_t *types = gmtls_ext_write_order(msg, &n);
+    unsigned i = gmtls_ext_msg_index(msg);
+    for (size_t k = 0; k < n; k++) {
+        const gmtls_ext_desc *d = gmtls_ext_find(types[k]);
+        if (d == NULL || d->write[i] == NULL || (d->msgs & msg) == 0) {
+            return GMTLS_ALERT_INTERNAL_ERROR; /* not reached: ext_table_test checks the orders */
+        }
+        GMTLS_TRY(d->write[i](c, msg, w, in));
+    }
+    return w->err;
 }
 
 int gmtls_u16_set_add(gmtls_u16_set *s, uint16_t v)

@@ -1,6 +1,7 @@
-/* What a connection has offered, and the table's verdict applied to it: the
- * message handlers (client.c, cert.c, ticket.c) call gmtls_ext_verdict for
- * each extension they receive and act on nothing else. */
+/* What a connection has offered, and the table's verdict and parsers applied
+ * to it: the message handlers (client.c, cert.c, ticket.c) hand each
+ * received extension block to gmtls_exts_parse (verdict, then the table's
+ * parser) and act on nothing else. */
 #include "handshake/internal.h"
 
 int gmtls_client_offered_ext(const gmtls_conn *c, uint16_t type)
@@ -16,6 +17,11 @@ int gmtls_client_offered_ext(const gmtls_conn *c, uint16_t type)
         return c->cfg->request_ocsp;
     case GMTLS_EXT_COOKIE:
         return c->sent_cookie;
+    case GMTLS_EXT_RENEGOTIATION_INFO:
+    case GMTLS_EXT_EXTENDED_MASTER_SECRET:
+    case GMTLS_EXT_EC_POINT_FORMATS:
+    case GMTLS_EXT_SESSION_TICKET:
+        return gmtls_tls12_client_offers(c);
     case GMTLS_EXT_SUPPORTED_VERSIONS:
     case GMTLS_EXT_SUPPORTED_GROUPS:
     case GMTLS_EXT_SIGNATURE_ALGORITHMS:
@@ -41,4 +47,20 @@ int gmtls_ext_verdict(gmtls_conn *c, unsigned msg, const char *msgname, uint16_t
     return gmtls_fail(c, v, "%s extension %u (%s) in %s",
                       v == GMTLS_ALERT_UNSUPPORTED_EXTENSION ? "unsolicited" : "misplaced", type, gmtls_ext_name(type),
                       msgname);
+}
+
+int gmtls_exts_parse(gmtls_conn *c, unsigned msg, const char *msgname, gmtls_rd block, void *out)
+{
+    gmtls_ext e;
+    while (gmtls_exts_next(&block, &e)) {
+        GMTLS_TRY(gmtls_ext_verdict(c, msg, msgname, e.type));
+        /* In an answer the verdict passes only what this client requested,
+         * and each of those has a parser in the table (ext_table_test). */
+        if ((msg & (GMTLS_EXT_IN_SH | GMTLS_EXT_IN_HRR | GMTLS_EXT_IN_EE)) != 0 &&
+            gmtls_ext_parser(msg, e.type) == NULL) {
+            return gmtls_fail(c, GMTLS_ALERT_INTERNAL_ERROR, "%s extension %u", msgname, e.type);
+        }
+        GMTLS_TRY(gmtls_ext_parse(c, msg, &e, out));
+    }
+    return 0;
 }

@@ -125,22 +125,11 @@ int gmtls_cert_msg_build(gmtls_conn *c, const gmtls_cert *cert, const uint8_t *c
         gmtls_wr_bytes(&w, cert->der[i], cert->derlen[i]);
         gmtls_wr_close(&w);
         gmtls_wr_open(&w, 2);
-        /* RFC 8446 §4.4.2.1: OCSP and SCTs ride in the end-entity's entry,
-         * only when the client asked for them. */
-        if (i == 0 && with_ocsp && cert->ocsp != NULL) {
-            gmtls_wr_u16(&w, GMTLS_EXT_STATUS_REQUEST);
-            gmtls_wr_open(&w, 2);
-            gmtls_wr_u8(&w, 1); /* CertificateStatus: status_type ocsp */
-            gmtls_wr_open(&w, 3);
-            gmtls_wr_bytes(&w, cert->ocsp, cert->ocsp_len);
-            gmtls_wr_close(&w);
-            gmtls_wr_close(&w);
-        }
-        if (i == 0 && with_scts && cert->scts != NULL) {
-            gmtls_wr_u16(&w, GMTLS_EXT_SCT);
-            gmtls_wr_open(&w, 2);
-            gmtls_wr_bytes(&w, cert->scts, cert->scts_len);
-            gmtls_wr_close(&w);
+        gmtls_ct_exts ct = {cert, i, with_ocsp, with_scts};
+        int rc = gmtls_exts_write(c, GMTLS_EXT_IN_CT, &w, &ct);
+        if (rc != 0) {
+            gmtls_buf_dispose(&tmp);
+            return rc;
         }
         gmtls_wr_close(&w);
     }
@@ -209,50 +198,14 @@ int gmtls_cert_msg_parse(gmtls_conn *c, const uint8_t *body, size_t len, const u
         c->peer_derlen[c->npeer] = n;
         size_t index = c->npeer++; /* owned by c from here on, whatever follows */
         gmtls_rd block;
-        gmtls_ext x;
         size_t ne = 0;
         GMTLS_TRY(gmtls_fail(c, gmtls_exts_check(&list, &block, &ne), "bad CertificateEntry extensions"));
-        while (gmtls_exts_next(&block, &x)) {
-            const gmtls_ext *e = &x;
-            gmtls_rd er;
-            gmtls_rd_init(&er, e->data, e->len);
-            /* RFC 8446 §4.4.2: the extensions "MUST correspond to ones from
-             * the ClientHello message" (or, from a client, the
-             * CertificateRequest): the table decides what passes, which is
-             * status_request and SCT, only to a client that asked. */
-            GMTLS_TRY(gmtls_ext_verdict(c, GMTLS_EXT_IN_CT, "CertificateEntry", e->type));
-            /* RFC 8446 §4.4.2.1: on an intermediate's entry they are allowed
-             * but only the end-entity's are kept (RFC 8446 §4.4.2: "the
-             * server's OCSP information is carried in ... the associated
-             * certificate"). */
-            if (index > 0) {
-                continue;
-            }
-            if (e->type == GMTLS_EXT_STATUS_REQUEST) {
-                gmtls_rd resp;
-                if (gmtls_rd_u8(&er) != 1 || gmtls_rd_vec(&er, 3, 1, 0xffffff, &resp) != 0 || gmtls_rd_done(&er) != 0) {
-                    return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "malformed OCSP status");
-                }
-                c->ocsp = malloc(gmtls_rd_left(&resp));
-                if (c->ocsp == NULL) {
-                    return GMTLS_ERR_NO_MEMORY;
-                }
-                c->ocsp_len = gmtls_rd_left(&resp);
-                memcpy(c->ocsp, resp.p, c->ocsp_len);
-            } else if (e->type == GMTLS_EXT_SCT) {
-                /* RFC 6962 §3.3: SerializedSCT sct_list <1..2^16-1>, each
-                 * SerializedSCT <1..2^16-1>: an empty list or SCT -> decode_error. */
-                if (gmtls_sct_list_check(e->data, e->len) != 0) {
-                    return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "malformed SCT list");
-                }
-                c->scts = malloc(e->len + 1);
-                if (c->scts == NULL) {
-                    return GMTLS_ERR_NO_MEMORY;
-                }
-                c->scts_len = e->len;
-                memcpy(c->scts, e->data, e->len);
-            }
-        }
+        /* RFC 8446 §4.4.2: the extensions "MUST correspond to ones from the
+         * ClientHello message" (or, from a client, the CertificateRequest):
+         * the table decides what passes, which is status_request and SCT,
+         * only to a client that asked; their parsers keep the end-entity's. */
+        gmtls_ct_exts ct = {NULL, index, 0, 0};
+        GMTLS_TRY(gmtls_exts_parse(c, GMTLS_EXT_IN_CT, "CertificateEntry", block, &ct));
     }
     *empty = c->npeer == 0;
     if (c->npeer == 0) {

@@ -2,19 +2,12 @@
  * a HelloRetryRequest), ServerHello checks, EncryptedExtensions,
  * CertificateRequest, server Certificate/CertificateVerify/Finished, and the
  * client's second flight. */
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "handshake/internal.h"
 
 extern const uint8_t gmtls_hrr_random[32];
-
-static int is_ip_literal(const char *name)
-{
-    uint8_t tmp[16];
-    return inet_pton(AF_INET, name, tmp) == 1 || inet_pton(AF_INET6, name, tmp) == 1;
-}
 
 /* The body of the key_share extension of our first ClientHello (c->ch1). */
 static int ch1_key_share(gmtls_conn *c, gmtls_rd *body)
@@ -84,115 +77,14 @@ static int build_client_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *cook
     gmtls_wr_u8(&w, 1);
     gmtls_wr_u8(&w, 0);
     gmtls_wr_open(&w, 2);
-    if (c->server_name[0] && !is_ip_literal(c->server_name)) {
-        /* RFC 6066 §3; RFC 8446 §9.2: clients SHOULD send server_name. */
-        size_t n = strlen(c->server_name);
-        gmtls_wr_u16(&w, GMTLS_EXT_SERVER_NAME);
-        gmtls_wr_open(&w, 2);
-        gmtls_wr_open(&w, 2);
-        gmtls_wr_u8(&w, 0);
-        gmtls_wr_u16(&w, (uint16_t)n);
-        gmtls_wr_bytes(&w, c->server_name, n);
-        gmtls_wr_close(&w);
-        gmtls_wr_close(&w);
-        c->sent_sni = 1;
-    }
-    gmtls_wr_u16(&w, GMTLS_EXT_SUPPORTED_VERSIONS);
-    if (gmtls_tls12_client_offers(c)) {
-        gmtls_wr_open(&w, 2);
-        gmtls_wr_open(&w, 1);
-        if (cfg->max_version >= GMTLS_TLS13) {
-            gmtls_wr_u16(&w, GMTLS_TLS13);
-        }
-        gmtls_wr_u16(&w, GMTLS_TLS12);
-        gmtls_wr_close(&w);
-        gmtls_wr_close(&w);
-    } else {
-        gmtls_wr_u16(&w, 3);
-        gmtls_wr_u8(&w, 2);
-        gmtls_wr_u16(&w, GMTLS_TLS13);
-    }
-    gmtls_wr_u16(&w, GMTLS_EXT_SUPPORTED_GROUPS);
-    gmtls_wr_open(&w, 2);
-    gmtls_wr_open(&w, 2);
-    for (size_t i = 0; i < cfg->ngroups; i++) {
-        const gmtls_kex_alg *k = gmtls_kex_by_id(cfg->groups[i]);
-        if (k != NULL && (!k->is_legacy || cfg->groups_custom)) {
-            gmtls_wr_u16(&w, cfg->groups[i]);
-        }
-    }
+    /* The extensions, in the table's order (src/ext/ext_table.c). */
+    gmtls_ch_out o = {kept, pub, pub2, publen, publen2, cookie, cookielen};
+    int rc = gmtls_exts_write(c, GMTLS_EXT_IN_CH, &w, &o);
     gmtls_wr_close(&w);
     gmtls_wr_close(&w);
-    gmtls_wr_u16(&w, GMTLS_EXT_SIGNATURE_ALGORITHMS);
-    gmtls_wr_open(&w, 2);
-    gmtls_wr_open(&w, 2);
-    for (size_t i = 0; i < cfg->nsigalgs; i++) {
-        const gmtls_sigalg *a = gmtls_sigalg_by_id(cfg->sigalgs[i]);
-        if (a != NULL && (!a->is_legacy || cfg->sigalgs_custom)) {
-            gmtls_wr_u16(&w, cfg->sigalgs[i]);
-        }
+    if (rc == 0) {
+        rc = gmtls_wr_finish(&w);
     }
-    gmtls_wr_close(&w);
-    gmtls_wr_close(&w);
-    gmtls_wr_u16(&w, GMTLS_EXT_KEY_SHARE);
-    gmtls_wr_open(&w, 2);
-    if (kept.p != NULL) {
-        gmtls_wr_bytes(&w, kept.p, gmtls_rd_left(&kept));
-    } else {
-        gmtls_wr_open(&w, 2);
-        gmtls_wr_u16(&w, c->kex_offered->id);
-        gmtls_wr_open(&w, 2);
-        gmtls_wr_bytes(&w, pub, publen);
-        gmtls_wr_close(&w);
-        if (c->kex_offered2 != NULL) {
-            /* RFC 8446 §4.2.8: client_shares in the order of supported_groups */
-            gmtls_wr_u16(&w, c->kex_offered2->id);
-            gmtls_wr_open(&w, 2);
-            gmtls_wr_bytes(&w, pub2, publen2);
-            gmtls_wr_close(&w);
-        }
-        gmtls_wr_close(&w);
-    }
-    gmtls_wr_close(&w);
-    if (cfg->alpn_len > 0) {
-        gmtls_wr_u16(&w, GMTLS_EXT_ALPN);
-        gmtls_wr_open(&w, 2);
-        gmtls_wr_open(&w, 2);
-        gmtls_wr_bytes(&w, cfg->alpn_wire, cfg->alpn_len);
-        gmtls_wr_close(&w);
-        gmtls_wr_close(&w);
-        c->offered_alpn = 1;
-    }
-    /* RFC 6066 §8: status_request (ocsp, no responder ids, no extensions),
-     * only when the application asked for OCSP: GmSSL's server parses the
-     * RFC layout wrongly and aborts. RFC 6962: SCTs. */
-    if (cfg->request_ocsp) {
-        gmtls_wr_u16(&w, GMTLS_EXT_STATUS_REQUEST);
-        gmtls_wr_u16(&w, 5);
-        gmtls_wr_u8(&w, 1);
-        gmtls_wr_u16(&w, 0);
-        gmtls_wr_u16(&w, 0);
-    }
-    gmtls_wr_u16(&w, GMTLS_EXT_SCT);
-    gmtls_wr_u16(&w, 0);
-    if (cookie != NULL) {
-        /* RFC 8446 §4.2.2: the client "MUST copy the contents of the extension
-         * received in the HelloRetryRequest": struct { opaque
-         * cookie<1..2^16-1>; } Cookie; */
-        gmtls_ext_write_cookie(&w, cookie, cookielen);
-        c->sent_cookie = 1;
-    }
-    gmtls_tls12_client_exts(c, &w);
-    gmtls_wr_u16(&w, GMTLS_EXT_PSK_KEY_EXCHANGE_MODES);
-    gmtls_wr_u16(&w, 2);
-    gmtls_wr_u8(&w, 1);
-    gmtls_wr_u8(&w, 1); /* psk_dhe_ke */
-    if (c->offered_psk) {
-        GMTLS_TRY(gmtls_psk_write_ext(c, &w));
-    }
-    gmtls_wr_close(&w);
-    gmtls_wr_close(&w);
-    int rc = gmtls_wr_finish(&w);
     if (rc == 0 && c->offered_psk) {
         /* The binder covers the transcript so far (message_hash and HRR after
          * a retry) and this ClientHello truncated before the binders. */
@@ -285,43 +177,18 @@ static int offered_suite(const gmtls_config *cfg, uint16_t id)
 
 static int handle_hello_retry(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg, size_t len, gmtls_rd exts)
 {
-    gmtls_ext e;
-    uint16_t group = 0;
-    const uint8_t *cookie = NULL;
-    size_t cookielen = 0;
-    int has_version = 0;
+    gmtls_sh_exts hrr = {0, 0, NULL, 0, -1, NULL, 0};
     /* RFC 8446 §4.1.4: "If a client receives a second HelloRetryRequest in the
      * same connection ... it MUST abort the handshake with an
      * "unexpected_message" alert." */
     if (c->did_hrr) {
         return gmtls_fail(c, GMTLS_ALERT_UNEXPECTED_MESSAGE, "second HelloRetryRequest");
     }
-    while (gmtls_exts_next(&exts, &e)) {
-        gmtls_rd r;
-        gmtls_rd_init(&r, e.data, e.len);
-        GMTLS_TRY(gmtls_ext_verdict(c, GMTLS_EXT_IN_HRR, "HelloRetryRequest", e.type));
-        switch (e.type) {
-        case GMTLS_EXT_SUPPORTED_VERSIONS:
-            has_version = gmtls_rd_u16(&r) == GMTLS_TLS13;
-            GMTLS_TRY(gmtls_fail(c, gmtls_rd_done(&r), "malformed supported_versions"));
-            break;
-        case GMTLS_EXT_KEY_SHARE:
-            group = gmtls_rd_u16(&r);
-            GMTLS_TRY(gmtls_fail(c, gmtls_rd_done(&r), "malformed HelloRetryRequest key_share"));
-            break;
-        case GMTLS_EXT_COOKIE: {
-            gmtls_rd v;
-            GMTLS_TRY(gmtls_fail(c, gmtls_rd_vec(&r, 2, 1, 0xffff, &v), "malformed cookie"));
-            GMTLS_TRY(gmtls_fail(c, gmtls_rd_done(&r), "malformed cookie"));
-            cookie = v.p;
-            cookielen = gmtls_rd_left(&v);
-            break;
-        }
-        default:
-            /* none other passes the table */
-            return gmtls_fail(c, GMTLS_ALERT_INTERNAL_ERROR, "HelloRetryRequest extension %u", e.type);
-        }
-    }
+    GMTLS_TRY(gmtls_exts_parse(c, GMTLS_EXT_IN_HRR, "HelloRetryRequest", exts, &hrr));
+    uint16_t group = hrr.group;
+    const uint8_t *cookie = hrr.cookie;
+    size_t cookielen = hrr.cookielen;
+    int has_version = hrr.has_version;
     if (!has_version) {
         return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "HelloRetryRequest without TLS 1.3");
     }
@@ -459,46 +326,12 @@ static int handle_server_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg
     }
     memcpy(c->server_random, random, 32);
 
-    const uint8_t *share = NULL;
-    size_t sharelen = 0;
-    int has_version = 0, psk_selected = 0;
-    uint16_t group = 0;
-    while (gmtls_exts_next(&exts, &e)) {
-        gmtls_rd er, v;
-        gmtls_rd_init(&er, e.data, e.len);
-        GMTLS_TRY(gmtls_ext_verdict(c, GMTLS_EXT_IN_SH, "ServerHello", e.type));
-        switch (e.type) {
-        case GMTLS_EXT_SUPPORTED_VERSIONS:
-            /* RFC 8446 §4.2.1: a version we did not offer -> illegal_parameter. */
-            if (gmtls_rd_u16(&er) != GMTLS_TLS13 || gmtls_rd_done(&er) != 0 || c->cfg->max_version < GMTLS_TLS13) {
-                return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "server selected a version other than TLS 1.3");
-            }
-            has_version = 1;
-            break;
-        case GMTLS_EXT_KEY_SHARE:
-            group = gmtls_rd_u16(&er);
-            GMTLS_TRY(gmtls_fail(c, gmtls_rd_vec(&er, 2, 1, 0xffff, &v), "malformed key_share"));
-            GMTLS_TRY(gmtls_fail(c, gmtls_rd_done(&er), "malformed key_share"));
-            share = v.p;
-            sharelen = gmtls_rd_left(&v);
-            break;
-        case GMTLS_EXT_PRE_SHARED_KEY: {
-            uint16_t idx = gmtls_rd_u16(&er);
-            GMTLS_TRY(gmtls_fail(c, gmtls_rd_done(&er), "malformed pre_shared_key"));
-            /* RFC 8446 §4.2.11: an identity we did not offer, or a PSK whose
-             * hash differs from the suite's -> illegal_parameter. */
-            const gmtls_suite *ps = gmtls_suite_by_id(c->offer.suite);
-            if (!c->offered_psk || idx != 0 || ps == NULL || ps->hash != suite->hash) {
-                return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "server selected a PSK we did not offer");
-            }
-            psk_selected = 1;
-            break;
-        }
-        default:
-            /* none other passes the table */
-            return gmtls_fail(c, GMTLS_ALERT_INTERNAL_ERROR, "ServerHello extension %u", e.type);
-        }
-    }
+    gmtls_sh_exts sh = {0, 0, NULL, 0, -1, NULL, 0};
+    GMTLS_TRY(gmtls_exts_parse(c, GMTLS_EXT_IN_SH, "ServerHello", exts, &sh));
+    const uint8_t *share = sh.share;
+    size_t sharelen = sh.sharelen;
+    int has_version = sh.has_version, psk_selected = sh.psk_index >= 0;
+    uint16_t group = sh.group;
     if (!has_version) {
         return gmtls_fail(c, GMTLS_ALERT_PROTOCOL_VERSION, "server does not speak TLS 1.3");
     }
@@ -566,53 +399,11 @@ static int handle_server_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg
 static int handle_encrypted_extensions(gmtls_conn *c, const uint8_t *msg, size_t len)
 {
     gmtls_rd r, exts;
-    gmtls_ext x;
     size_t nexts = 0;
     gmtls_rd_init(&r, msg + 4, len - 4);
     GMTLS_TRY(gmtls_fail(c, gmtls_exts_check(&r, &exts, &nexts), "bad EncryptedExtensions"));
     GMTLS_TRY(gmtls_fail(c, gmtls_rd_done(&r), "malformed EncryptedExtensions"));
-    while (gmtls_exts_next(&exts, &x)) {
-        gmtls_rd e, l, p;
-        gmtls_rd_init(&e, x.data, x.len);
-        GMTLS_TRY(gmtls_ext_verdict(c, GMTLS_EXT_IN_EE, "EncryptedExtensions", x.type));
-        switch (x.type) {
-        case GMTLS_EXT_ALPN: {
-            /* RFC 7301 §3.1: exactly one protocol, one the client offered. */
-            GMTLS_TRY(gmtls_fail(c, gmtls_rd_vec(&e, 2, 2, 0xffff, &l), "malformed ALPN"));
-            GMTLS_TRY(gmtls_fail(c, gmtls_rd_vec(&l, 1, 1, 255, &p), "malformed ALPN"));
-            GMTLS_TRY(gmtls_fail(c, gmtls_rd_done(&l), "server sent several ALPN protocols"));
-            GMTLS_TRY(gmtls_fail(c, gmtls_rd_done(&e), "malformed ALPN"));
-            size_t n = gmtls_rd_left(&p);
-            int found = 0;
-            gmtls_rd o;
-            gmtls_rd_init(&o, c->cfg->alpn_wire, c->cfg->alpn_len);
-            while (gmtls_rd_left(&o) > 0 && !found) {
-                gmtls_rd op;
-                (void)gmtls_rd_vec(&o, 1, 1, 255, &op);
-                found = gmtls_rd_left(&op) == n && memcmp(op.p, p.p, n) == 0;
-            }
-            if (!found) {
-                return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER,
-                                  "server selected an ALPN protocol we did not offer");
-            }
-            memcpy(c->alpn, p.p, n);
-            c->alpn[n] = '\0';
-            break;
-        }
-        case GMTLS_EXT_SERVER_NAME:
-            /* RFC 6066 §3: the server's answer has an empty body. */
-            if (x.len != 0) {
-                return gmtls_fail(c, GMTLS_ALERT_UNSUPPORTED_EXTENSION, "unexpected server_name");
-            }
-            break;
-        case GMTLS_EXT_SUPPORTED_GROUPS:
-            /* RFC 8446 §4.2.7: informational; may be sent in EncryptedExtensions. */
-            break;
-        default:
-            /* none other passes the table */
-            return gmtls_fail(c, GMTLS_ALERT_INTERNAL_ERROR, "EncryptedExtensions extension %u", x.type);
-        }
-    }
+    GMTLS_TRY(gmtls_exts_parse(c, GMTLS_EXT_IN_EE, "EncryptedExtensions", exts, NULL));
     gmtls_transcript_add(c, msg, len);
     c->state = c->resumed ? ST_C_WAIT_FINISHED : ST_C_WAIT_CERT_CR;
     return 0;
@@ -621,9 +412,7 @@ static int handle_encrypted_extensions(gmtls_conn *c, const uint8_t *msg, size_t
 static int handle_certificate_request(gmtls_conn *c, const uint8_t *msg, size_t len)
 {
     gmtls_rd r, ctx, exts;
-    gmtls_ext x;
     size_t nexts = 0;
-    int has_sigalgs = 0;
     gmtls_rd_init(&r, msg + 4, len - 4);
     GMTLS_TRY(gmtls_fail(c, gmtls_rd_vec(&r, 1, 0, 255, &ctx), "malformed CertificateRequest"));
     /* RFC 8446 §4.3.2: in the main handshake the context SHALL be zero length. */
@@ -632,29 +421,10 @@ static int handle_certificate_request(gmtls_conn *c, const uint8_t *msg, size_t 
     }
     GMTLS_TRY(gmtls_fail(c, gmtls_exts_check(&r, &exts, &nexts), "bad CertificateRequest"));
     GMTLS_TRY(gmtls_fail(c, gmtls_rd_done(&r), "malformed CertificateRequest"));
-    while (gmtls_exts_next(&exts, &x)) {
-        GMTLS_TRY(gmtls_ext_verdict(c, GMTLS_EXT_IN_CR, "CertificateRequest", x.type));
-        if (x.type == GMTLS_EXT_SIGNATURE_ALGORITHMS) {
-            gmtls_rd e, l;
-            gmtls_rd_init(&e, x.data, x.len);
-            GMTLS_TRY(gmtls_fail(c, gmtls_rd_vec(&e, 2, 2, 0xfffe, &l), "malformed signature_algorithms"));
-            c->ncr_sigalgs = 0;
-            while (gmtls_rd_left(&l) >= 2) {
-                uint16_t v = gmtls_rd_u16(&l);
-                /* Only the schemes we could use are kept (at most our own
-                 * list), so a long list loses nothing. */
-                if (gmtls_list_has(c->cfg->sigalgs, c->cfg->nsigalgs, v) &&
-                    !gmtls_list_has(c->cr_sigalgs, c->ncr_sigalgs, v) &&
-                    c->ncr_sigalgs < GMTLS_ARRAY_LEN(c->cr_sigalgs)) {
-                    c->cr_sigalgs[c->ncr_sigalgs++] = v;
-                }
-            }
-            GMTLS_TRY(gmtls_fail(c, gmtls_rd_done(&l), "malformed signature_algorithms"));
-            has_sigalgs = 1;
-        }
-    }
+    gmtls_cr_exts cr = {0};
+    GMTLS_TRY(gmtls_exts_parse(c, GMTLS_EXT_IN_CR, "CertificateRequest", exts, &cr));
     /* RFC 8446 §4.3.2: "The "signature_algorithms" extension MUST be specified". */
-    if (!has_sigalgs) {
+    if (!cr.has_sigalgs) {
         return gmtls_fail(c, GMTLS_ALERT_MISSING_EXTENSION, "CertificateRequest without signature_algorithms");
     }
     gmtls_transcript_add(c, msg, len);

@@ -181,6 +181,40 @@ typedef struct {
     size_t cookie_len;
 } gmtls_client_hello;
 
+/* The inputs and results of the extension table's parsers and writers
+ * (src/ext/ext_bodies.c) beyond the connection, one per message. */
+/* ClientHello writers (client.c): the key shares and the echoed cookie. */
+typedef struct {
+    gmtls_rd kept; /* key_share body of the first ClientHello to resend (p NULL: new shares) */
+    const uint8_t *pub, *pub2;
+    size_t publen, publen2;
+    const uint8_t *cookie; /* from the HelloRetryRequest, NULL for none */
+    size_t cookielen;
+} gmtls_ch_out;
+
+/* ServerHello / HelloRetryRequest: written by the server, read by the client. */
+typedef struct {
+    int has_version; /* read: supported_versions selects TLS 1.3 */
+    uint16_t group;  /* read: key_share's group or selected_group (written: c->group) */
+    const uint8_t *share;
+    size_t sharelen;
+    int psk_index; /* pre_shared_key selected_identity, -1 for none */
+    const uint8_t *cookie;
+    size_t cookielen;
+} gmtls_sh_exts;
+
+/* CertificateRequest (read by the client). */
+typedef struct {
+    int has_sigalgs;
+} gmtls_cr_exts;
+
+/* One CertificateEntry: written by either side, read by either side. */
+typedef struct {
+    const gmtls_cert *cert; /* written: the chain */
+    size_t index;           /* the entry's place in the chain (0: end-entity) */
+    int with_ocsp, with_scts;
+} gmtls_ct_exts;
+
 /* Handshake states, one enum for both roles. */
 typedef enum {
     ST_START = 0,
@@ -417,6 +451,11 @@ int gmtls_client_offered_ext(const gmtls_conn *c, uint16_t type);
  * there (the caller skips types it does not read), else fails c with the
  * table's alert. */
 GMTLS_MUST_CHECK int gmtls_ext_verdict(gmtls_conn *c, unsigned msg, const char *msgname, uint16_t type);
+/* Every extension of a checked block (gmtls_exts_check) of the peer's message
+ * msg: the table's verdict, then the table's parser into out. In an answer
+ * (ServerHello, HelloRetryRequest, EncryptedExtensions) every extension that
+ * passes the verdict has a parser. */
+GMTLS_MUST_CHECK int gmtls_exts_parse(gmtls_conn *c, unsigned msg, const char *msgname, gmtls_rd block, void *out);
 GMTLS_MUST_CHECK int gmtls_client_handle(gmtls_conn *c, gmtls_buf *out, uint8_t type, const uint8_t *msg,
                                          size_t len);
 
@@ -427,13 +466,12 @@ GMTLS_MUST_CHECK int gmtls_tls12_server_hello(gmtls_conn *c, gmtls_buf *out, con
 /* Handshake messages and change_cipher_spec of a TLS 1.2 handshake. */
 GMTLS_MUST_CHECK int gmtls_tls12_handle(gmtls_conn *c, gmtls_buf *out, uint8_t type, const uint8_t *msg, size_t len);
 GMTLS_MUST_CHECK int gmtls_tls12_ccs(gmtls_conn *c);
-/* Client: whether this ClientHello offers TLS 1.2, and the extensions and
- * suites it adds for it; the answer to a ServerHello without
- * supported_versions. */
+/* Client: whether this ClientHello offers TLS 1.2 (and a TLS 1.2 ticket),
+ * the suites it adds for it (its extensions are rows of the table,
+ * src/ext); the answer to a ServerHello without supported_versions. */
 int gmtls_tls12_client_offers(const gmtls_conn *c);
 int gmtls_tls12_client_offers_ticket(const gmtls_conn *c);
 void gmtls_tls12_client_suites(const gmtls_conn *c, gmtls_wr *w);
-void gmtls_tls12_client_exts(gmtls_conn *c, gmtls_wr *w);
 GMTLS_MUST_CHECK int gmtls_tls12_client_server_hello(gmtls_conn *c, const uint8_t *msg, size_t len);
 /* ALPN for the ClientHello (RFC 7301 §3.2): sets c->alpn; both versions. */
 GMTLS_MUST_CHECK int gmtls_alpn_select(gmtls_conn *c, const gmtls_client_hello *ch);
@@ -444,10 +482,9 @@ GMTLS_MUST_CHECK int gmtls_ticket_send(gmtls_conn *c, gmtls_buf *out);
 GMTLS_MUST_CHECK int gmtls_ticket_recv(gmtls_conn *c, const uint8_t *body, size_t len);
 /* Server: tries the offered PSKs; sets c->resumed and *selected on success. */
 GMTLS_MUST_CHECK int gmtls_psk_accept(gmtls_conn *c, const gmtls_client_hello *ch, int *selected);
-/* Client: writes the pre_shared_key extension (last) with a zero binder, then
- * fills the binder in over the transcript so far and the ClientHello msg
- * truncated before the binders (RFC 8446 §4.2.11.2). */
-GMTLS_MUST_CHECK int gmtls_psk_write_ext(gmtls_conn *c, gmtls_wr *w);
+/* Client: after the table wrote the pre_shared_key extension (last) with a
+ * zero binder, fills the binder in over the transcript so far and the
+ * ClientHello msg truncated before the binders (RFC 8446 §4.2.11.2). */
 GMTLS_MUST_CHECK int gmtls_psk_fill_binder(gmtls_conn *c, uint8_t *msg, size_t msglen);
 void gmtls_session_clear(gmtls_session *s);
 /* Client: keeps s (taken over, ALPN and server name filled in) as the newest session. */

@@ -118,30 +118,13 @@ static int send_server_hello(gmtls_conn *c, int is_hrr, const uint8_t *share, si
     gmtls_wr_u16(&w, c->suite->id);
     gmtls_wr_u8(&w, 0); /* legacy_compression_method */
     gmtls_wr_open(&w, 2);
-    gmtls_wr_u16(&w, GMTLS_EXT_SUPPORTED_VERSIONS);
-    gmtls_wr_u16(&w, 2);
-    gmtls_wr_u16(&w, GMTLS_TLS13);
-    gmtls_wr_u16(&w, GMTLS_EXT_KEY_SHARE);
-    if (is_hrr) {
-        gmtls_wr_u16(&w, 2);
-        gmtls_wr_u16(&w, c->group); /* selected_group */
-    } else {
-        gmtls_wr_open(&w, 2);
-        gmtls_wr_u16(&w, c->group);
-        gmtls_wr_open(&w, 2);
-        gmtls_wr_bytes(&w, share, sharelen);
-        gmtls_wr_close(&w);
-        gmtls_wr_close(&w);
-    }
-    if (cookie != NULL) {
-        gmtls_ext_write_cookie(&w, cookie, cookielen);
-    }
-    if (psk_index >= 0) {
-        gmtls_wr_u16(&w, GMTLS_EXT_PRE_SHARED_KEY);
-        gmtls_wr_u16(&w, 2);
-        gmtls_wr_u16(&w, (uint16_t)psk_index);
-    }
+    gmtls_sh_exts sh = {1, c->group, share, sharelen, psk_index, cookie, cookielen};
+    int rc = gmtls_exts_write(c, is_hrr ? GMTLS_EXT_IN_HRR : GMTLS_EXT_IN_SH, &w, &sh);
     gmtls_wr_close(&w);
+    if (rc != 0) {
+        gmtls_buf_dispose(&tmp);
+        return rc;
+    }
     return gmtls_hs_end(c, &w);
 }
 
@@ -218,20 +201,12 @@ static int send_encrypted_extensions(gmtls_conn *c, const gmtls_client_hello *ch
     gmtls_buf_init(&tmp);
     gmtls_hs_begin(&w, &tmp, GMTLS_HS_ENCRYPTED_EXTENSIONS);
     gmtls_wr_open(&w, 2);
-    if (c->alpn[0]) {
-        size_t n = strlen(c->alpn);
-        gmtls_wr_u16(&w, GMTLS_EXT_ALPN);
-        gmtls_wr_u16(&w, (uint16_t)(n + 3));
-        gmtls_wr_u16(&w, (uint16_t)(n + 1));
-        gmtls_wr_u8(&w, (uint8_t)n);
-        gmtls_wr_bytes(&w, c->alpn, n);
-    }
-    if (ch->has_sni && !c->resumed) {
-        /* RFC 6066 §3: an empty server_name acknowledges the name was used. */
-        gmtls_wr_u16(&w, GMTLS_EXT_SERVER_NAME);
-        gmtls_wr_u16(&w, 0);
-    }
+    int rc = gmtls_exts_write(c, GMTLS_EXT_IN_EE, &w, ch);
     gmtls_wr_close(&w);
+    if (rc != 0) {
+        gmtls_buf_dispose(&tmp);
+        return rc;
+    }
     return gmtls_hs_end(c, &w);
 }
 
@@ -239,36 +214,18 @@ static int send_encrypted_extensions(gmtls_conn *c, const gmtls_client_hello *ch
  * client CAs are configured, certificate_authorities. */
 static int send_certificate_request(gmtls_conn *c, const gmtls_client_hello *ch)
 {
-    const gmtls_config *cfg = c->cfg;
     gmtls_buf tmp;
     gmtls_wr w;
     gmtls_buf_init(&tmp);
     gmtls_hs_begin(&w, &tmp, GMTLS_HS_CERTIFICATE_REQUEST);
     gmtls_wr_u8(&w, 0); /* certificate_request_context: empty */
     gmtls_wr_open(&w, 2);
-    gmtls_wr_u16(&w, GMTLS_EXT_SIGNATURE_ALGORITHMS);
-    gmtls_wr_open(&w, 2);
-    gmtls_wr_open(&w, 2);
-    for (size_t i = 0; i < cfg->nsigalgs; i++) {
-        /* A legacy code point (the Go family's 0x0204) only for a client that
-         * offered it itself: to anyone else it is another scheme. */
-        const gmtls_sigalg *a = gmtls_sigalg_by_id(cfg->sigalgs[i]);
-        if (a != NULL && a->is_legacy && !gmtls_list_has(ch->sigalgs, ch->nsigalgs, a->id)) {
-            continue;
-        }
-        gmtls_wr_u16(&w, cfg->sigalgs[i]);
+    int rc = gmtls_exts_write(c, GMTLS_EXT_IN_CR, &w, ch);
+    gmtls_wr_close(&w);
+    if (rc != 0) {
+        gmtls_buf_dispose(&tmp);
+        return rc;
     }
-    gmtls_wr_close(&w);
-    gmtls_wr_close(&w);
-    if (cfg->ca_names_len > 0 && cfg->ca_names_len <= 0xfffd) {
-        gmtls_wr_u16(&w, GMTLS_EXT_CERTIFICATE_AUTHORITIES);
-        gmtls_wr_open(&w, 2);
-        gmtls_wr_open(&w, 2);
-        gmtls_wr_bytes(&w, cfg->ca_names, cfg->ca_names_len);
-        gmtls_wr_close(&w);
-        gmtls_wr_close(&w);
-    }
-    gmtls_wr_close(&w);
     return gmtls_hs_end(c, &w);
 }
 

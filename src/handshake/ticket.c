@@ -300,7 +300,6 @@ int gmtls_psk_accept(gmtls_conn *c, const gmtls_client_hello *ch, int *selected)
 int gmtls_ticket_recv(gmtls_conn *c, const uint8_t *body, size_t len)
 {
     gmtls_rd r, nonce, ticket, exts;
-    gmtls_ext x;
     size_t nexts = 0;
     gmtls_rd_init(&r, body, len);
     uint32_t lifetime = gmtls_rd_u32(&r), age_add = gmtls_rd_u32(&r);
@@ -314,9 +313,7 @@ int gmtls_ticket_recv(gmtls_conn *c, const uint8_t *body, size_t len)
      * rejects a recognised one that does not belong here. early_data
      * (max_early_data_size) is the one allowed, and unused: this client sends
      * no early data. */
-    while (gmtls_exts_next(&exts, &x)) {
-        GMTLS_TRY(gmtls_ext_verdict(c, GMTLS_EXT_IN_NST, "NewSessionTicket", x.type));
-    }
+    GMTLS_TRY(gmtls_exts_parse(c, GMTLS_EXT_IN_NST, "NewSessionTicket", exts, NULL));
     /* RFC 8446 §4.6.1: "Servers MUST NOT use any value greater than 604800
      * seconds (7 days)"; a lifetime of 0 means discard at once. */
     if (lifetime > GMTLS_MAX_TICKET_LIFETIME) {
@@ -443,30 +440,6 @@ int gmtls_conn_set_session(gmtls_conn *c, const uint8_t *data, size_t len)
     gmtls_session_clear(&c->offer);
     c->offer = s;
     return 0;
-}
-
-int gmtls_psk_write_ext(gmtls_conn *c, gmtls_wr *w)
-{
-    const gmtls_suite *s = gmtls_suite_by_id(c->offer.suite);
-    /* RFC 8446 §4.2.11.1: obfuscated_ticket_age = (age in ms + ticket_age_add) mod 2^32. */
-    uint32_t age = (uint32_t)(gmtls_now_ms(c) - c->offer.received_ms) + c->offer.age_add;
-    gmtls_wr_u16(w, GMTLS_EXT_PRE_SHARED_KEY);
-    gmtls_wr_open(w, 2);
-    gmtls_wr_open(w, 2);
-    gmtls_wr_open(w, 2);
-    gmtls_wr_bytes(w, c->offer.ticket, c->offer.ticket_len);
-    gmtls_wr_close(w);
-    gmtls_wr_u32(w, age);
-    gmtls_wr_close(w);
-    gmtls_wr_open(w, 2);
-    gmtls_wr_open(w, 1);
-    for (size_t i = 0; i < s->hash->digest_len; i++) {
-        gmtls_wr_u8(w, 0);
-    }
-    gmtls_wr_close(w);
-    gmtls_wr_close(w);
-    gmtls_wr_close(w);
-    return w->err;
 }
 
 int gmtls_psk_fill_binder(gmtls_conn *c, uint8_t *msg, size_t msglen)

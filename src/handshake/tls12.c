@@ -17,11 +17,6 @@ enum {
     HS_CLIENT_KEY_EXCHANGE = 16,
     HS_CERTIFICATE_STATUS = 22,
 };
-enum {
-    EXT_EC_POINT_FORMATS = 11,
-    EXT_EXTENDED_MASTER_SECRET = 23,
-    EXT_SESSION_TICKET = 35,
-};
 #define SCSV_RENEGOTIATION 0x00ff
 #define SCSV_FALLBACK 0x5600
 
@@ -238,7 +233,7 @@ static int send_server_hello(gmtls_conn *c, const gmtls_client_hello *ch, int ec
         gmtls_wr_u8(&w, 0);
     }
     /* RFC 7627 §5.1: the server echoes extended_master_secret, empty. */
-    gmtls_wr_u16(&w, EXT_EXTENDED_MASTER_SECRET);
+    gmtls_wr_u16(&w, GMTLS_EXT_EXTENDED_MASTER_SECRET);
     gmtls_wr_u16(&w, 0);
     if (c->alpn[0]) {
         size_t n = strlen(c->alpn);
@@ -250,13 +245,13 @@ static int send_server_hello(gmtls_conn *c, const gmtls_client_hello *ch, int ec
     }
     if (c->ticket12) {
         /* RFC 5077 §3.2: an empty SessionTicket extension announces a NewSessionTicket. */
-        gmtls_wr_u16(&w, EXT_SESSION_TICKET);
+        gmtls_wr_u16(&w, GMTLS_EXT_SESSION_TICKET);
         gmtls_wr_u16(&w, 0);
     }
     if (!c->resumed) {
         if (ec_formats) {
             /* RFC 8422 §5.2: ec_point_formats, uncompressed only. */
-            gmtls_wr_u16(&w, EXT_EC_POINT_FORMATS);
+            gmtls_wr_u16(&w, GMTLS_EXT_EC_POINT_FORMATS);
             gmtls_wr_u16(&w, 2);
             gmtls_wr_u8(&w, 1);
             gmtls_wr_u8(&w, 0);
@@ -459,7 +454,7 @@ int gmtls_tls12_server_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_client_h
     /* RFC 7627 §5.3: a server that requires the extended master secret
      * "MUST abort the handshake with a "handshake_failure"" when the client
      * did not send it; §5.1: its extension_data is empty. */
-    const gmtls_ext *ems = gmtls_ch_find(ch, EXT_EXTENDED_MASTER_SECRET);
+    const gmtls_ext *ems = gmtls_ch_find(ch, GMTLS_EXT_EXTENDED_MASTER_SECRET);
     if (ems == NULL) {
         return gmtls_fail(c, GMTLS_ALERT_HANDSHAKE_FAILURE, "client does not offer the extended master secret");
     }
@@ -467,7 +462,7 @@ int gmtls_tls12_server_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_client_h
         return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "extended_master_secret with data");
     }
     /* RFC 8422 §5.1.2: a client's ec_point_formats must list uncompressed. */
-    const gmtls_ext *pf = gmtls_ch_find(ch, EXT_EC_POINT_FORMATS);
+    const gmtls_ext *pf = gmtls_ch_find(ch, GMTLS_EXT_EC_POINT_FORMATS);
     if (pf != NULL) {
         gmtls_rd r, l;
         int unc = 0;
@@ -497,7 +492,7 @@ int gmtls_tls12_server_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_client_h
 
     /* Resumption by ticket (RFC 5077 §3.1), when the client offers the
      * session's suite again. */
-    const gmtls_ext *st = gmtls_ch_find(ch, EXT_SESSION_TICKET);
+    const gmtls_ext *st = gmtls_ch_find(ch, GMTLS_EXT_SESSION_TICKET);
     c->ticket12 = st != NULL && cfg->tickets > 0;
     uint16_t rsuite = 0;
     if (st != NULL && st->len > 0) {
@@ -762,32 +757,6 @@ int gmtls_tls12_client_offers_ticket(const gmtls_conn *c)
     return gmtls_tls12_client_offers(c) && offer_ticket12(c);
 }
 
-void gmtls_tls12_client_exts(gmtls_conn *c, gmtls_wr *w)
-{
-    if (!gmtls_tls12_client_offers(c)) {
-        return;
-    }
-    /* RFC 5746 §3.4: renegotiation_info with an empty renegotiated_connection. */
-    gmtls_wr_u16(w, GMTLS_EXT_RENEGOTIATION_INFO);
-    gmtls_wr_u16(w, 1);
-    gmtls_wr_u8(w, 0);
-    /* RFC 7627 §5.1: extended_master_secret, empty. */
-    gmtls_wr_u16(w, EXT_EXTENDED_MASTER_SECRET);
-    gmtls_wr_u16(w, 0);
-    /* RFC 8422 §5.1.2: uncompressed points only. */
-    gmtls_wr_u16(w, EXT_EC_POINT_FORMATS);
-    gmtls_wr_u16(w, 2);
-    gmtls_wr_u8(w, 1);
-    gmtls_wr_u8(w, 0);
-    /* RFC 5077 §3.2: SessionTicket, empty or the ticket of the session offered. */
-    gmtls_wr_u16(w, EXT_SESSION_TICKET);
-    gmtls_wr_open(w, 2);
-    if (offer_ticket12(c)) {
-        gmtls_wr_bytes(w, c->offer.ticket, c->offer.ticket_len);
-    }
-    gmtls_wr_close(w);
-}
-
 int gmtls_tls12_client_server_hello(gmtls_conn *c, const uint8_t *msg, size_t len)
 {
     const gmtls_config *cfg = c->cfg;
@@ -846,13 +815,13 @@ int gmtls_tls12_client_server_hello(gmtls_conn *c, const uint8_t *msg, size_t le
             }
             reneg = 1;
             break;
-        case EXT_EXTENDED_MASTER_SECRET:
+        case GMTLS_EXT_EXTENDED_MASTER_SECRET:
             if (e.len != 0) {
                 return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "extended_master_secret with data");
             }
             ems = 1;
             break;
-        case EXT_EC_POINT_FORMATS: {
+        case GMTLS_EXT_EC_POINT_FORMATS: {
             int unc = 0;
             if (gmtls_rd_vec(&er, 1, 1, 255, &l) != 0 || gmtls_rd_done(&er) != 0) {
                 return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "malformed ec_point_formats");
@@ -866,7 +835,7 @@ int gmtls_tls12_client_server_hello(gmtls_conn *c, const uint8_t *msg, size_t le
             }
             break;
         }
-        case EXT_SESSION_TICKET:
+        case GMTLS_EXT_SESSION_TICKET:
             /* RFC 5077 §3.2: empty, and only in answer to ours. */
             if (e.len != 0) {
                 return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "SessionTicket extension with data");

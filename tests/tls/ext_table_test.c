@@ -1,6 +1,8 @@
 /* Unit test of the extension table (src/ext): every (extension, message)
  * pair against RFC 8446 §4.2's table, the verdicts for unknown, misplaced
- * and unsolicited extensions, duplicates, and the shared cookie writer. */
+ * and unsolicited extensions, duplicates, which (extension, message) pairs
+ * have a parser and a writer, the writers' order, and the shared cookie
+ * writer. */
 #include <stdio.h>
 #include <string.h>
 
@@ -42,9 +44,12 @@
  *   | post_handshake_auth (RFC 8446)                   |          CH |
  *   | signature_algorithms_cert (RFC 8446)             |      CH, CR |
  *
- * plus renegotiation_info (RFC 5746, 0xff01), which a TLS 1.3 server reads
- * in a ClientHello only. Written out here independently of the library's
- * table, with the IANA code points. */
+ * plus the TLS 1.2 extensions of a ClientHello that also offers TLS 1.2
+ * (ClientHello only for TLS 1.3: their answers are TLS 1.2 ServerHellos):
+ * renegotiation_info (RFC 5746, 0xff01), which a TLS 1.3 server reads,
+ * ec_point_formats (RFC 8422, 11), extended_master_secret (RFC 7627, 23),
+ * session_ticket (RFC 5077, 35). Written out here independently of the
+ * library's table, with the IANA code points. */
 static const struct {
     uint16_t type;
     const char *name;
@@ -54,6 +59,7 @@ static const struct {
     {1, "max_fragment_length", CH | EE},
     {5, "status_request", CH | CR | CT},
     {10, "supported_groups", CH | EE},
+    {11, "ec_point_formats", CH},
     {13, "signature_algorithms", CH | CR},
     {14, "use_srtp", CH | EE},
     {15, "heartbeat", CH | EE},
@@ -62,6 +68,8 @@ static const struct {
     {19, "client_certificate_type", CH | EE},
     {20, "server_certificate_type", CH | EE},
     {21, "padding", CH},
+    {23, "extended_master_secret", CH},
+    {35, "session_ticket", CH},
     {51, "key_share", CH | SH | HRR},
     {41, "pre_shared_key", CH | SH},
     {45, "psk_key_exchange_modes", CH},
@@ -203,6 +211,128 @@ static void test_block(void)
     CHECK_ERR(gmtls_exts_check(&r, &block, &n), GMTLS_ALERT_DECODE_ERROR);
 }
 
+/* The (extension, message) pairs gmtls reads and writes: written out here
+ * from what each side of the handshake does, independently of the table.
+ * P: parsed when received, W: written. */
+static const struct {
+    uint16_t type;
+    unsigned parsed, written;
+} coverage[] = {
+    {0, CH | EE, CH | EE},              /* server_name: host name; empty acknowledgement */
+    {5, CH | CT, CH | CT},              /* status_request: request; OCSP response on the leaf */
+    {10, CH | EE, CH},                  /* supported_groups (EE: informational, read and ignored) */
+    {13, CH | CR, CH | CR},             /* signature_algorithms */
+    {16, CH | EE, CH | EE},             /* ALPN */
+    {18, CH | CT, CH | CT},             /* signed_certificate_timestamp */
+    {41, CH | SH, CH | SH},             /* pre_shared_key */
+    {42, CH, 0},                        /* early_data: the server reads it, skips the data */
+    {43, CH | SH | HRR, CH | SH | HRR}, /* supported_versions */
+    {44, CH | HRR, CH | HRR},           /* cookie */
+    {45, CH, CH},                       /* psk_key_exchange_modes */
+    {47, 0, CR},                        /* certificate_authorities: the client's CAs */
+    {50, CH, 0},                        /* signature_algorithms_cert */
+    {51, CH | SH | HRR, CH | SH | HRR}, /* key_share */
+    {0xff01, CH, CH},                   /* renegotiation_info: read, ignored by TLS 1.3; sent offering 1.2 */
+    {11, 0, CH},                        /* ec_point_formats: sent offering 1.2 (tls12.c reads the rest) */
+    {23, 0, CH},                        /* extended_master_secret: sent offering 1.2 */
+    {35, 0, CH},                        /* session_ticket: sent offering 1.2 */
+};
+
+static unsigned bit_of(unsigned index)
+{
+    return 1u << index;
+}
+
+static void test_parsers_writers(void)
+{
+    size_t n = 0;
+    const gmtls_ext_desc *t = gmtls_ext_table(&n);
+    /* The message indexes of the parse/write arrays match the bits. */
+    for (unsigned i = 0; i < GMTLS_EXT_NMSGS; i++) {
+        CHECK(gmtls_ext_msg_index(bit_of(i)) == i);
+    }
+    for (size_t i = 0; i < n; i++) {
+        unsigned want_p = 0, want_w = 0;
+        for (size_t j = 0; j < GMTLS_ARRAY_LEN_T(coverage); j++) {
+            if (coverage[j].type == t[i].type) {
+                want_p = coverage[j].parsed;
+                want_w = coverage[j].written;
+            }
+        }
+        for (unsigned m = 0; m < GMTLS_EXT_NMSGS; m++) {
+            unsigned bit = bit_of(m);
+            int has_p = t[i].parse[m] != NULL, has_w = t[i].write[m] != NULL;
+            if (has_p != ((want_p & bit) != 0) || has_w != ((want_w & bit) != 0)) {
+                printf("  %s in message bit %u: parser %d writer %d\n", t[i].name, bit, has_p, has_w);
+            }
+            CHECK(has_p == ((want_p & bit) != 0));
+            CHECK(has_w == ((want_w & bit) != 0));
+            /* Never a parser or writer where §4.2 does not allow it. */
+            CHECK(!has_p || (t[i].msgs & bit) != 0);
+            CHECK(!has_w || (t[i].msgs & bit) != 0);
+            CHECK(gmtls_ext_parser(bit, t[i].type) == t[i].parse[m]);
+        }
+    }
+    /* Unknown types have none. */
+    CHECK(gmtls_ext_parser(CH, 0x1234) == NULL);
+    /* An answer (ServerHello, HelloRetryRequest, EncryptedExtensions) fails
+     * with internal_error on an extension that passes the verdict but has no
+     * parser: every type a client requests (gmtls_client_offered_ext) that
+     * may appear in an answer has one. */
+    static const uint16_t requested[] = {0, 5, 10, 13, 16, 18, 41, 43, 44, 45, 51};
+    for (size_t j = 0; j < GMTLS_ARRAY_LEN_T(requested); j++) {
+        const gmtls_ext_desc *d = gmtls_ext_find(requested[j]);
+        CHECK(d != NULL);
+        for (unsigned bit = SH; d != NULL && bit <= EE; bit <<= 1) {
+            CHECK((d->msgs & bit) == 0 || gmtls_ext_parser(bit, d->type) != NULL);
+        }
+    }
+    /* The writers' order: each type once, each with a writer for that
+     * message, every writer in the order, pre_shared_key last in the
+     * ClientHello (RFC 8446 §4.2: it "MUST be the last extension in the
+     * ClientHello"), and the orders of the recordings (tests/tls/replay). */
+    for (unsigned m = 0; m < GMTLS_EXT_NMSGS; m++) {
+        size_t k = 0;
+        const uint16_t *order = gmtls_ext_write_order(bit_of(m), &k);
+        size_t writers = 0;
+        for (size_t i = 0; i < n; i++) {
+            writers += t[i].write[m] != NULL;
+        }
+        CHECK(k == writers);
+        for (size_t a = 0; a < k; a++) {
+            const gmtls_ext_desc *d = gmtls_ext_find(order[a]);
+            CHECK(d != NULL && d->write[m] != NULL);
+            for (size_t b = a + 1; b < k; b++) {
+                CHECK(order[a] != order[b]);
+            }
+        }
+    }
+    static const uint16_t ch_order[] = {0, 43, 10, 13, 51, 16, 5, 18, 44, 0xff01, 23, 11, 35, 45, 41};
+    static const uint16_t sh_order[] = {43, 51, 41};
+    static const uint16_t hrr_order[] = {43, 51, 44};
+    static const uint16_t ee_order[] = {16, 0};
+    static const uint16_t cr_order[] = {13, 47};
+    static const uint16_t ct_order[] = {5, 18};
+    static const struct {
+        unsigned msg;
+        const uint16_t *order;
+        size_t n;
+    } orders[] = {
+        {CH, ch_order, GMTLS_ARRAY_LEN_T(ch_order)},    {SH, sh_order, GMTLS_ARRAY_LEN_T(sh_order)},
+        {HRR, hrr_order, GMTLS_ARRAY_LEN_T(hrr_order)}, {EE, ee_order, GMTLS_ARRAY_LEN_T(ee_order)},
+        {CR, cr_order, GMTLS_ARRAY_LEN_T(cr_order)},    {CT, ct_order, GMTLS_ARRAY_LEN_T(ct_order)},
+    };
+    for (size_t j = 0; j < GMTLS_ARRAY_LEN_T(orders); j++) {
+        size_t k = 0;
+        const uint16_t *order = gmtls_ext_write_order(orders[j].msg, &k);
+        CHECK(k == orders[j].n);
+        CHECK(k == orders[j].n && memcmp(order, orders[j].order, k * sizeof order[0]) == 0);
+    }
+    size_t k = 0;
+    (void)gmtls_ext_write_order(NST, &k);
+    CHECK(k == 0);
+}
+
 static void test_cookie_writer(void)
 {
     /* RFC 8446 §4.2.2: struct { opaque cookie<1..2^16-1>; } Cookie; inside
@@ -226,6 +356,7 @@ int main(void)
     test_every_pair();
     test_unknown();
     test_block();
+    test_parsers_writers();
     test_cookie_writer();
     return TEST_END("ext_table_test");
 }

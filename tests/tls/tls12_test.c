@@ -465,6 +465,49 @@ static void start(tt_pair *p, gmtls_config *c, gmtls_config *s)
     }
 }
 
+/* 1 if the hello in the first record of b carries extension type. */
+static int has_ext(const gmtls_buf *b, uint16_t type)
+{
+    const uint8_t *r = b->base;
+    size_t xo = hello_exts(r), total = (size_t)r[xo] << 8 | r[xo + 1], p = xo + 2;
+    while (p < xo + 2 + total) {
+        if (((size_t)r[p] << 8 | r[p + 1]) == type) {
+            return 1;
+        }
+        p += 4 + ((size_t)r[p + 2] << 8 | r[p + 3]);
+    }
+    return 0;
+}
+
+static void test_client_hello_shape(void)
+{
+    static const uint16_t tls12_only[] = {0xff01, 23, 11, 35};
+    gmtls_config *s = server_cfg("P-256"), *c13 = tt_client_config(tt_chain("P-256")), *c12 = client_cfg("P-256", 1);
+    tt_pair p;
+    /* The default client offers TLS 1.3 only: none of the TLS 1.2 signals,
+     * supported_versions exactly { 0x0304 }, only the TLS 1.3 suites. */
+    start(&p, c13, s);
+    for (size_t i = 0; i < GMTLS_ARRAY_LEN_T(tls12_only); i++) {
+        CHECK(!has_ext(&p.c2s, tls12_only[i]));
+    }
+    static const uint8_t sv13[] = {0x00, 0x2b, 0x00, 0x03, 0x02, 0x03, 0x04};
+    CHECK(memmem(p.c2s.base, p.c2s.off, sv13, sizeof sv13) != NULL);
+    static const uint8_t c02b[] = {0xc0, 0x2b};
+    CHECK(memmem(p.c2s.base, p.c2s.off, c02b, 2) == NULL);
+    tt_pair_free(&p);
+    /* A client that also offers 1.2 sends them all, and { 0x0304, 0x0303 }. */
+    start(&p, c12, s);
+    for (size_t i = 0; i < GMTLS_ARRAY_LEN_T(tls12_only); i++) {
+        CHECK(has_ext(&p.c2s, tls12_only[i]));
+    }
+    static const uint8_t sv[] = {0x00, 0x2b, 0x00, 0x05, 0x04, 0x03, 0x04, 0x03, 0x03};
+    CHECK(memmem(p.c2s.base, p.c2s.off, sv, sizeof sv) != NULL);
+    tt_pair_free(&p);
+    gmtls_config_free(s);
+    gmtls_config_free(c13);
+    gmtls_config_free(c12);
+}
+
 static void test_missing_ems(void)
 {
     gmtls_config *s = server_cfg("P-256"), *c = client_cfg("P-256", 0);
@@ -720,6 +763,7 @@ int main(void)
     test_sni();
     test_client_auth();
     test_versions();
+    test_client_hello_shape();
     test_missing_ems();
     test_downgrade_sentinel();
     test_fallback_scsv();
