@@ -70,7 +70,9 @@ static void splice(gmtls_buf *b, size_t off, size_t n, const uint8_t *p, size_t 
         abort();
     }
     memmove(b->base + off + m, b->base + off + n, b->off - off - n);
-    memcpy(b->base + off, p, m);
+    if (m > 0) {
+        memcpy(b->base + off, p, m);
+    }
     b->off = b->off - n + m;
 }
 
