@@ -518,7 +518,8 @@ int gmtls_tls12_server_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_client_h
     GMTLS_TRY(gmtls_alpn_select(c, ch));
     c->ks.hash = c->suite->hash;
     GMTLS_TRY(gmtls_transcript_init(c, c->suite->hash));
-    c->hslog_on = 1;
+    /* The messages themselves are kept only for a client CertificateVerify. */
+    c->hslog_on = cfg->client_auth >= GMTLS_CLIENT_AUTH_REQUEST && !c->resumed;
     gmtls_transcript_add(c, ch->msg, ch->msglen);
     GMTLS_TRY(send_server_hello(c, ch, pf != NULL));
     if (c->resumed) {
