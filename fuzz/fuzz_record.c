@@ -1,7 +1,8 @@
 /* fuzz/fuzz_record.c - libFuzzer target: record protection (RFC 8446 §5).
  *
  * data[0] picks the reader: bit 0 SM4-GCM (TLS_SM4_GCM_SM3) or AES-128-GCM
- * (TLS_AES_128_GCM_SHA256) under a fixed traffic secret, bit 1 plaintext
+ * (TLS_AES_128_GCM_SHA256) under a fixed traffic secret, or with bit 4 set
+ * AES-128-CCM-8 or AES-128-CCM (8- and 16-byte tags), bit 1 plaintext
  * (no keys), bits 2-3 the starting sequence number (0..3). The rest is a
  * stream of records, split with gmtls_rec_next_len and opened one by one
  * with gmtls_rec_open until one fails. Properties checked: the scanner's
@@ -68,7 +69,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     uint8_t sel = data[0];
-    uint16_t suite = (sel & 1) ? GMTLS_TLS_SM4_GCM_SM3 : GMTLS_TLS_AES_128_GCM_SHA256;
+    /* bit 4: the AES-CCM suites (CCM_8 has the 8-byte tag) */
+    uint16_t suite = (sel & 16)  ? ((sel & 1) ? GMTLS_TLS_AES_128_CCM_8_SHA256 : GMTLS_TLS_AES_128_CCM_SHA256)
+                     : (sel & 1) ? GMTLS_TLS_SM4_GCM_SM3
+                                 : GMTLS_TLS_AES_128_GCM_SHA256;
     data++;
     size--;
 

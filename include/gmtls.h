@@ -96,14 +96,24 @@ enum {
     GMTLS_TLS_AES_128_GCM_SHA256 = 0x1301,
     GMTLS_TLS_AES_256_GCM_SHA384 = 0x1302,
     GMTLS_TLS_CHACHA20_POLY1305_SHA256 = 0x1303,
+    GMTLS_TLS_AES_128_CCM_SHA256 = 0x1304,   /* off by default, as in OpenSSL */
+    GMTLS_TLS_AES_128_CCM_8_SHA256 = 0x1305, /* off by default, as in OpenSSL */
     GMTLS_TLS_SM4_GCM_SM3 = 0x00c6,
     GMTLS_TLS_SM4_CCM_SM3 = 0x00c7,
 };
 enum {
     GMTLS_GROUP_SECP256R1 = 0x0017,
     GMTLS_GROUP_SECP384R1 = 0x0018,
+    GMTLS_GROUP_SECP521R1 = 0x0019,
     GMTLS_GROUP_X25519 = 0x001d,
+    GMTLS_GROUP_X448 = 0x001e,
     GMTLS_GROUP_CURVESM2 = 0x0029,
+    /* RFC 7919 finite-field groups */
+    GMTLS_GROUP_FFDHE2048 = 0x0100,
+    GMTLS_GROUP_FFDHE3072 = 0x0101,
+    GMTLS_GROUP_FFDHE4096 = 0x0102,
+    GMTLS_GROUP_FFDHE6144 = 0x0103,
+    GMTLS_GROUP_FFDHE8192 = 0x0104,
     /* hybrid post-quantum groups: RFC 10024, draft-yang-tls-hybrid-sm2-mlkem */
     GMTLS_GROUP_SECP256R1MLKEM768 = 0x11eb,
     GMTLS_GROUP_X25519MLKEM768 = 0x11ec,
@@ -141,7 +151,7 @@ gmtls_config *gmtls_config_new(void);
 void gmtls_config_free(gmtls_config *cfg);
 
 /** Adds a certificate chain (PEM, leaf first) and its private key (PEM,
- *  PKCS#8 or traditional; RSA, ECDSA P-256/P-384, Ed25519 or SM2). A server
+ *  PKCS#8 or traditional; RSA, ECDSA P-256/P-384/P-521, Ed25519, Ed448 or SM2). A server
  *  may hold several; it picks per connection by SNI and the client's
  *  signature algorithms. A client uses one for client authentication. */
 int gmtls_config_add_cert_chain_file(gmtls_config *cfg, const char *chain_pem_file, const char *key_pem_file);
@@ -175,8 +185,8 @@ int gmtls_config_set_scts(gmtls_config *cfg, const uint8_t *list, size_t len);
 void gmtls_config_set_request_ocsp(gmtls_config *cfg, int on);
 
 /** Colon-separated IANA names, in preference order (server preference on
- *  the server). Common OpenSSL aliases are accepted (X25519, P-256, P-384,
- *  SM2). GMTLS_ERR_UNKNOWN_NAME for an unknown entry (see gmtls_config_last_error). */
+ *  the server). Common OpenSSL aliases are accepted (X25519, X448, P-256,
+ *  P-384, P-521, SM2). GMTLS_ERR_UNKNOWN_NAME for an unknown entry (see gmtls_config_last_error). */
 int gmtls_config_set_cipher_suites(gmtls_config *cfg, const char *list);
 int gmtls_config_set_groups(gmtls_config *cfg, const char *list);
 /** The TLS 1.2 suites (IANA names: TLS_ECDHE_{ECDSA,RSA}_WITH_AES_{128,256}_GCM_SHA{256,384},

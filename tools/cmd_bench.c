@@ -53,7 +53,7 @@
 
 #define BENCH_RECORD 16384
 #define BULK_BATCH 32
-#define MAX_CFGS 16
+#define MAX_CFGS 24
 #define MAX_RECS 256
 
 /* ---------------------------------------------------------------- what is measured */
@@ -71,6 +71,8 @@ static const cert_type cert_types[] = {
     {"rsa2048", "rsa2048", "rsa_pss_rsae_sha256", "RSA-2048"},
     {"ed25519", "ed25519", "ed25519", "Ed25519"},
     {"sm2", "sm2", "sm2sig_sm3", "SM2"},
+    {"ecdsa-p521", "p521", "ecdsa_secp521r1_sha512", "ECDSA P-521"},
+    {"ed448", "ed448", "ed448", "Ed448"},
 };
 #define CT_P256 0
 #define CT_SM2 4
@@ -101,11 +103,21 @@ static const cfg_def default_hs[] = {
     {"TLS_SM4_GCM_SM3", "curveSM2MLKEM768", CT_SM2},
     {"TLS_AES_128_GCM_SHA256", "SecP256r1MLKEM768", CT_P256},
     {"TLS_AES_256_GCM_SHA384", "SecP384r1MLKEM1024", 1},
+    /* the groups a server accepts beside the fast ones (key share generate +
+     * derive), and the P-521 / Ed448 schemes (sign on the server, verify on
+     * the client): compare with the x25519 + ECDSA P-256 row */
+    {"TLS_AES_128_GCM_SHA256", "x448", CT_P256},
+    {"TLS_AES_128_GCM_SHA256", "secp521r1", CT_P256},
+    {"TLS_AES_128_GCM_SHA256", "ffdhe2048", CT_P256},
+    {"TLS_AES_128_GCM_SHA256", "ffdhe3072", CT_P256},
+    {"TLS_AES_128_GCM_SHA256", "x25519", 5},
+    {"TLS_AES_128_GCM_SHA256", "x25519", 6},
     /* TLS 1.2 (ECDHE + AEAD, extended master secret), beside OpenSSL's TLS 1.2 */
     {"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "x25519", CT_P256},
 };
-static const char *const default_bulk[] = {"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384",
-                                           "TLS_CHACHA20_POLY1305_SHA256", "TLS_SM4_GCM_SM3", "TLS_SM4_CCM_SM3"};
+static const char *const default_bulk[] = {
+    "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256", "TLS_SM4_GCM_SM3",
+    "TLS_SM4_CCM_SM3",        "TLS_AES_128_CCM_SHA256", "TLS_AES_128_CCM_8_SHA256"};
 /* --quick */
 static const cfg_def quick_hs[] = {
     {"TLS_AES_128_GCM_SHA256", "x25519", CT_P256},
@@ -221,7 +233,13 @@ static const char *ossl_group(const char *g)
     if (strcmp(g, "secp384r1") == 0) {
         return "P-384";
     }
-    return g;
+    if (strcmp(g, "secp521r1") == 0) {
+        return "P-521";
+    }
+    if (strcmp(g, "x448") == 0) {
+        return "X448";
+    }
+    return g; /* ffdhe2048 ... are the same names */
 }
 
 static void progress(bench_state *b, const char *what)
@@ -303,6 +321,12 @@ static EVP_PKEY *make_key(const char *type)
     if (strcmp(type, "ed25519") == 0) {
         return EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
     }
+    if (strcmp(type, "ecdsa-p521") == 0) {
+        return EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-521");
+    }
+    if (strcmp(type, "ed448") == 0) {
+        return EVP_PKEY_Q_keygen(NULL, NULL, "ED448");
+    }
     return NULL;
 }
 
@@ -340,9 +364,10 @@ static int make_chain(const char *dir, const cert_type *ct)
         char ca[PATH_MAX];
         return srv_devcert_setup(dir, ca, sizeof(ca), 1);
     }
-    const EVP_MD *md = strcmp(ct->name, "ecdsa-p384") == 0 ? EVP_sha384()
-                       : strcmp(ct->name, "ed25519") == 0  ? NULL
-                                                           : EVP_sha256();
+    const EVP_MD *md = strcmp(ct->name, "ecdsa-p384") == 0                                  ? EVP_sha384()
+                       : strcmp(ct->name, "ecdsa-p521") == 0                                ? EVP_sha512()
+                       : strcmp(ct->name, "ed25519") == 0 || strcmp(ct->name, "ed448") == 0 ? NULL
+                                                                                            : EVP_sha256();
     EVP_PKEY *cakey = make_key(ct->name), *key = make_key(ct->name);
     X509 *ca = cakey != NULL ? make_cert(cakey, "gmtls bench CA", NULL, NULL, md) : NULL;
     X509 *leaf = ca != NULL && key != NULL ? make_cert(key, "localhost", ca, cakey, md) : NULL;
@@ -1617,7 +1642,8 @@ static void bench_usage(FILE *f)
                "                    curveSM2+SM2+SM4-GCM (default: the full list below)\n"
                "  --ciphers LIST    one configuration instead of the list: cipher suites (IANA names)\n"
                "  --groups LIST     ... key exchange groups\n"
-               "  --cert-type T     ... certificate: ecdsa-p256 | ecdsa-p384 | rsa2048 | ed25519 | sm2\n"
+               "  --cert-type T     ... certificate: ecdsa-p256 | ecdsa-p384 | ecdsa-p521 | rsa2048 |\n"
+               "                    ed25519 | ed448 | sm2\n"
                "  --only LIST       full,resumed,bulk,memory,midhs,ttfb (default: all)\n"
                "  --conns N         connection pairs for the memory figures (default: 100)\n"
                "  --no-openssl      skip OpenSSL's libssl (default: measure both)\n"
@@ -1630,9 +1656,11 @@ static void bench_usage(FILE *f)
                "  x25519+RSA-2048+AES-128-GCM, x25519+Ed25519+AES-128-GCM,\n"
                "  X25519MLKEM768+ECDSA P-256+AES-128-GCM, curveSM2MLKEM768+SM2+SM4-GCM,\n"
                "  SecP256r1MLKEM768+ECDSA P-256+AES-128-GCM, SecP384r1MLKEM1024+ECDSA P-384+AES-256-GCM,\n"
+               "  x448, secp521r1, ffdhe2048 and ffdhe3072 each +ECDSA P-256+AES-128-GCM,\n"
+               "  x25519+ECDSA P-521+AES-128-GCM, x25519+Ed448+AES-128-GCM,\n"
                "  TLS 1.2: x25519+ECDSA P-256+TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 (--ciphers takes\n"
                "  the TLS 1.2 names too);\n"
-               "record throughput for all five suites. OpenSSL has no ShangMi suites: ShangMi\n"
+               "record throughput for all seven suites. OpenSSL has no ShangMi suites: ShangMi\n"
                "rows show OpenSSL's standard-suite figures (marked *) and the ratios to them;\n"
                "hybrid post-quantum rows show OpenSSL's figure for the classical half (marked *).\n");
 }
@@ -1745,7 +1773,9 @@ int gmtls_cmd_bench(int argc, char **argv)
                 }
             }
             if (ct == NULL) {
-                tool_err("bench: --cert-type: unknown '%s' (ecdsa-p256, ecdsa-p384, rsa2048, ed25519, sm2)", cert_name);
+                tool_err("bench: --cert-type: unknown '%s' (ecdsa-p256, ecdsa-p384, ecdsa-p521, rsa2048, ed25519, "
+                         "ed448, sm2)",
+                         cert_name);
                 return 2;
             }
         }

@@ -10,11 +10,12 @@
 #define GMTLS_MAX_HASH_LEN 48
 #define GMTLS_MAX_KEY_LEN 32
 #define GMTLS_IV_LEN 12
-#define GMTLS_TAG_LEN 16
+#define GMTLS_TAG_LEN 16 /* the longest AEAD tag; each AEAD has its own tag_len */
 /* The largest key_share: SecP384r1MLKEM1024, 97 + 1568 bytes both ways. */
 #define GMTLS_MAX_KEX_PUB 1665
-/* The largest shared secret: SecP384r1MLKEM1024, 48 + 32 bytes. */
-#define GMTLS_MAX_KEX_SECRET 80
+/* The largest shared secret: ffdhe8192, 1024 bytes (RFC 8446 §7.4.1: the
+ * size of the prime). */
+#define GMTLS_MAX_KEX_SECRET 1024
 #define GMTLS_MAX_SIG_LEN 1024 /* RSA-8192 */
 
 /* ------------------------------------------------------------ hash */
@@ -74,10 +75,11 @@ typedef struct {
 struct gmtls_aead_alg {
     const char *name;
     size_t key_len;
+    size_t tag_len; /* 16; 8 for AES-128-CCM-8 */
     /* RFC 8446 §5.5 / RFC 8998: records per key before a KeyUpdate is due. */
     uint64_t max_records;
     GMTLS_MUST_CHECK int (*init)(gmtls_aead_ctx *ctx, int is_enc, const uint8_t *key);
-    /* In place; tag is GMTLS_TAG_LEN bytes. */
+    /* In place; tag is tag_len bytes. */
     GMTLS_MUST_CHECK int (*seal)(gmtls_aead_ctx *ctx, const uint8_t nonce[GMTLS_IV_LEN], const uint8_t *aad,
                                  size_t aadlen, uint8_t *buf, size_t len, uint8_t *tag);
     /* In place; 0 if authentic, -1 otherwise (buf then holds no plaintext). */
@@ -96,7 +98,7 @@ struct gmtls_aead_alg {
 };
 
 extern const gmtls_aead_alg gmtls_aead_aes128gcm, gmtls_aead_aes256gcm, gmtls_aead_chacha20poly1305,
-    gmtls_aead_sm4gcm, gmtls_aead_sm4ccm;
+    gmtls_aead_aes128ccm, gmtls_aead_aes128ccm8, gmtls_aead_sm4gcm, gmtls_aead_sm4ccm;
 
 /* ------------------------------------------------------------ suites */
 
@@ -142,16 +144,26 @@ struct gmtls_kex_alg {
      * the peer share validated first, then our share and the secret. */
     GMTLS_MUST_CHECK int (*respond)(const uint8_t *peer, size_t peerlen, uint8_t *pub, size_t *publen,
                                     uint8_t *secret, size_t *secretlen);
+    /* 1: in the default list, so a server accepts it, but a client offers it
+     * (supported_groups, a key share, an HRR's choice) only when groups are
+     * configured: the client's default offer stays as it was. */
+    int client_opt_in;
 };
 
 const gmtls_kex_alg *gmtls_kex_by_id(uint16_t id);
 const gmtls_kex_alg *gmtls_kex_by_name(const char *name);
 extern const gmtls_kex_alg gmtls_kex_x25519, gmtls_kex_p256, gmtls_kex_p384, gmtls_kex_sm2, gmtls_kex_sm2_legacy;
+/* X448, P-521 and the RFC 7919 finite-field groups (src/crypto/openssl.c) */
+extern const gmtls_kex_alg gmtls_kex_x448, gmtls_kex_p521, gmtls_kex_ffdhe2048, gmtls_kex_ffdhe3072,
+    gmtls_kex_ffdhe4096, gmtls_kex_ffdhe6144, gmtls_kex_ffdhe8192;
 /* hybrid ECDHE + ML-KEM groups (src/crypto/hybrid.c) */
 extern const gmtls_kex_alg gmtls_kex_x25519mlkem768, gmtls_kex_p256mlkem768, gmtls_kex_p384mlkem1024,
     gmtls_kex_sm2mlkem768;
 /* 1 for a hybrid post-quantum group */
 int gmtls_kex_is_hybrid(uint16_t id);
+/* 1 if a client offers group k: legacy and opt-in groups only from a
+ * configured list (groups_custom). */
+int gmtls_kex_client_offers(const gmtls_kex_alg *k, int groups_custom);
 
 /* ------------------------------------------------------------ keys, signatures */
 
@@ -162,6 +174,8 @@ typedef enum {
     GMTLS_KEY_EC_P256,
     GMTLS_KEY_EC_P384,
     GMTLS_KEY_ED25519,
+    GMTLS_KEY_EC_P521,
+    GMTLS_KEY_ED448,
     GMTLS_KEY_SM2,
 } gmtls_key_type;
 
@@ -182,7 +196,7 @@ typedef struct {
     uint16_t id;
     const char *name;
     gmtls_key_type key_type;
-    const char *md; /* OpenSSL digest name, NULL for Ed25519, "SM3" for SM2 */
+    const char *md; /* OpenSSL digest name, NULL for Ed25519/Ed448, "SM3" for SM2 */
     int is_pss;
     int in_cert_verify; /* 0: allowed in certificate signatures only */
     int is_sm;

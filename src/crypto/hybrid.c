@@ -188,8 +188,8 @@ static void hybrid_state_free(const hybrid_def *d, void *state)
     {                                                                                                                  \
         hybrid_state_free(&DEF, state);                                                                                \
     }                                                                                                                  \
-    const gmtls_kex_alg gmtls_kex_##var = {code,         name,         NULL,       is_sm,        0,                    \
-                                           var##_keygen, var##_derive, var##_free, var##_respond}
+    const gmtls_kex_alg gmtls_kex_##var = {code,         name,         NULL,       is_sm,         0,                   \
+                                           var##_keygen, var##_derive, var##_free, var##_respond, 0}
 
 HYBRID_VTABLE(x25519mlkem768, DEF_X25519MLKEM768, GMTLS_GROUP_X25519MLKEM768, "X25519MLKEM768", 0);
 HYBRID_VTABLE(p256mlkem768, DEF_P256MLKEM768, GMTLS_GROUP_SECP256R1MLKEM768, "SecP256r1MLKEM768", 0);

@@ -1,6 +1,7 @@
 /* The standard algorithms through OpenSSL libcrypto (EVP): SHA-256/384,
- * AES-GCM, ChaCha20-Poly1305, X25519, P-256, P-384, ECDSA, RSA-PSS,
- * Ed25519, RSA PKCS#1 v1.5 (certificate signatures only), and the RNG.
+ * AES-GCM, AES-CCM, ChaCha20-Poly1305, X25519, X448, P-256, P-384, P-521,
+ * the RFC 7919 FFDHE groups, ECDSA, RSA-PSS, Ed25519, Ed448, RSA PKCS#1 v1.5
+ * (certificate signatures only), and the RNG.
  * Algorithms are fetched once; cipher contexts are made once per traffic key. */
 #include <limits.h>
 #include <pthread.h>
@@ -16,7 +17,9 @@
 #include <openssl/sha.h>
 
 #include <openssl/core_names.h>
+#include <openssl/dh.h>
 #include <openssl/evp.h>
+#include <openssl/param_build.h>
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 
@@ -24,7 +27,7 @@
 #include "gmtls/sm.h"
 #include "sm/sm_internal.h"
 
-static EVP_CIPHER *c_aes128gcm, *c_aes256gcm, *c_chacha;
+static EVP_CIPHER *c_aes128gcm, *c_aes256gcm, *c_chacha, *c_aes128ccm;
 static pthread_once_t fetch_once = PTHREAD_ONCE_INIT;
 
 static void fetch_all(void)
@@ -32,6 +35,7 @@ static void fetch_all(void)
     c_aes128gcm = EVP_CIPHER_fetch(NULL, "AES-128-GCM", NULL);
     c_aes256gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
     c_chacha = EVP_CIPHER_fetch(NULL, "ChaCha20-Poly1305", NULL);
+    c_aes128ccm = EVP_CIPHER_fetch(NULL, "AES-128-CCM", NULL);
 }
 
 static void fetch(void)
@@ -249,7 +253,7 @@ static int evp_aead_seal(gmtls_aead_ctx *ctx, const uint8_t nonce[GMTLS_IV_LEN],
     int outl;
     if (!EVP_CipherInit_ex2(c, NULL, NULL, nonce, 1, NULL) || !EVP_CipherUpdate(c, NULL, &outl, aad, (int)aadlen) ||
         (len > 0 && !EVP_CipherUpdate(c, buf, &outl, buf, (int)len)) || !EVP_CipherFinal_ex(c, buf + len, &outl) ||
-        !EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_GET_TAG, GMTLS_TAG_LEN, tag)) {
+        !EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_GET_TAG, (int)ctx->alg->tag_len, tag)) {
         return GMTLS_ERR_CRYPTO;
     }
     return 0;
@@ -262,7 +266,7 @@ static int evp_aead_open(gmtls_aead_ctx *ctx, const uint8_t nonce[GMTLS_IV_LEN],
     int outl;
     if (!EVP_CipherInit_ex2(c, NULL, NULL, nonce, 0, NULL) || !EVP_CipherUpdate(c, NULL, &outl, aad, (int)aadlen) ||
         (len > 0 && !EVP_CipherUpdate(c, buf, &outl, buf, (int)len)) ||
-        !EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_TAG, GMTLS_TAG_LEN, (void *)tag) ||
+        !EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_TAG, (int)ctx->alg->tag_len, (void *)tag) ||
         EVP_CipherFinal_ex(c, buf + len, &outl) <= 0) {
         gmtls_wipe(buf, len);
         return -1;
@@ -280,7 +284,7 @@ static int evp_aead_seal_to(gmtls_aead_ctx *ctx, const uint8_t nonce[GMTLS_IV_LE
         (inlen > 0 && !EVP_CipherUpdate(c, out, &outl, in, (int)inlen)) ||
         (taillen > 0 && !EVP_CipherUpdate(c, out + inlen, &outl, tail, (int)taillen)) ||
         !EVP_CipherFinal_ex(c, out + inlen + taillen, &outl) ||
-        !EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_GET_TAG, GMTLS_TAG_LEN, tag)) {
+        !EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_GET_TAG, (int)ctx->alg->tag_len, tag)) {
         return GMTLS_ERR_CRYPTO;
     }
     return 0;
@@ -293,7 +297,7 @@ static int evp_aead_open_to(gmtls_aead_ctx *ctx, const uint8_t nonce[GMTLS_IV_LE
     int outl;
     if (!EVP_CipherInit_ex2(c, NULL, NULL, nonce, 0, NULL) || !EVP_CipherUpdate(c, NULL, &outl, aad, (int)aadlen) ||
         (len > 0 && !EVP_CipherUpdate(c, out, &outl, in, (int)len)) ||
-        !EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_TAG, GMTLS_TAG_LEN, (void *)tag) ||
+        !EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_TAG, (int)ctx->alg->tag_len, (void *)tag) ||
         EVP_CipherFinal_ex(c, out + len, &outl) <= 0) {
         gmtls_wipe(out, len);
         return -1;
@@ -309,12 +313,79 @@ static void evp_aead_dispose(gmtls_aead_ctx *ctx)
 
 /* RFC 8446 §5.5: AES-GCM keys protect at most 2^24.5 full-size records;
  * ChaCha20-Poly1305 has no practical limit (we rekey at 2^60 anyway). */
-const gmtls_aead_alg gmtls_aead_aes128gcm = {"AES-128-GCM", 16, 23726566ULL, evp_aead_init, evp_aead_seal,
+const gmtls_aead_alg gmtls_aead_aes128gcm = {"AES-128-GCM", 16, 16, 23726566ULL, evp_aead_init, evp_aead_seal,
                                              evp_aead_open, evp_aead_dispose, evp_aead_seal_to, evp_aead_open_to};
-const gmtls_aead_alg gmtls_aead_aes256gcm = {"AES-256-GCM", 32, 23726566ULL, evp_aead_init, evp_aead_seal,
+const gmtls_aead_alg gmtls_aead_aes256gcm = {"AES-256-GCM", 32, 16, 23726566ULL, evp_aead_init, evp_aead_seal,
                                              evp_aead_open, evp_aead_dispose, evp_aead_seal_to, evp_aead_open_to};
-const gmtls_aead_alg gmtls_aead_chacha20poly1305 = {"ChaCha20-Poly1305", 32, 1ULL << 60, evp_aead_init,
+const gmtls_aead_alg gmtls_aead_chacha20poly1305 = {"ChaCha20-Poly1305", 32, 16, 1ULL << 60, evp_aead_init,
                                                     evp_aead_seal, evp_aead_open, evp_aead_dispose, evp_aead_seal_to, evp_aead_open_to};
+
+/*
+ * AES-128-CCM (RFC 8446 §B.4: AEAD_AES_128_CCM and AEAD_AES_128_CCM_8 of
+ * RFC 5116 / RFC 6655: 12-byte nonce, so L = 3, and a 16- or 8-byte tag).
+ * CCM needs the tag and nonce lengths before the key (libcrypto builds the
+ * CCM state from them when the key is set), the total message length before
+ * the AAD, and the whole message in one update; so there is no seal_to /
+ * open_to (the record layer copies, then seals in place).
+ */
+static int ccm_init(gmtls_aead_ctx *ctx, int is_enc, const uint8_t *key)
+{
+    EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+    fetch();
+    if (c == NULL || c_aes128ccm == NULL || !EVP_CipherInit_ex2(c, c_aes128ccm, NULL, NULL, is_enc, NULL) ||
+        !EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_IVLEN, GMTLS_IV_LEN, NULL) ||
+        !EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_TAG, (int)ctx->alg->tag_len, NULL) ||
+        !EVP_CipherInit_ex2(c, NULL, key, NULL, is_enc, NULL)) {
+        EVP_CIPHER_CTX_free(c);
+        return GMTLS_ERR_CRYPTO;
+    }
+    ctx->impl = c;
+    ctx->is_enc = is_enc;
+    return 0;
+}
+
+static int ccm_seal(gmtls_aead_ctx *ctx, const uint8_t nonce[GMTLS_IV_LEN], const uint8_t *aad, size_t aadlen,
+                    uint8_t *buf, size_t len, uint8_t *tag)
+{
+    EVP_CIPHER_CTX *c = ctx->impl;
+    int outl;
+    if (len > INT_MAX || aadlen > INT_MAX || !EVP_CipherInit_ex2(c, NULL, NULL, nonce, 1, NULL) ||
+        !EVP_CipherUpdate(c, NULL, &outl, NULL, (int)len) || !EVP_CipherUpdate(c, NULL, &outl, aad, (int)aadlen) ||
+        !EVP_CipherUpdate(c, buf, &outl, buf, (int)len) || !EVP_CipherFinal_ex(c, buf + len, &outl) ||
+        !EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_GET_TAG, (int)ctx->alg->tag_len, tag)) {
+        return GMTLS_ERR_CRYPTO;
+    }
+    return 0;
+}
+
+static int ccm_open(gmtls_aead_ctx *ctx, const uint8_t nonce[GMTLS_IV_LEN], const uint8_t *aad, size_t aadlen,
+                    uint8_t *buf, size_t len, const uint8_t *tag)
+{
+    EVP_CIPHER_CTX *c = ctx->impl;
+    int outl;
+    /* libcrypto checks the tag (in constant time) in the data update and
+     * wipes the output when it does not match */
+    if (len > INT_MAX || aadlen > INT_MAX || !EVP_CipherInit_ex2(c, NULL, NULL, nonce, 0, NULL) ||
+        !EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_TAG, (int)ctx->alg->tag_len, (void *)tag) ||
+        !EVP_CipherUpdate(c, NULL, &outl, NULL, (int)len) || !EVP_CipherUpdate(c, NULL, &outl, aad, (int)aadlen) ||
+        EVP_CipherUpdate(c, buf, &outl, buf, (int)len) <= 0) {
+        gmtls_wipe(buf, len);
+        return -1;
+    }
+    return 0;
+}
+
+/* RFC 8446 §5.5 bounds only AES-GCM and ChaCha20-Poly1305. CCM makes two AES
+ * calls per block (CTR and CBC-MAC), so the birthday margin AES-GCM has at
+ * 2^24.5 full-size records is reached at about half as many (2^23.5); we
+ * rekey at 2^23.
+ * The 8-byte tag of CCM_8 weakens forgery resistance per attempt (2^-64),
+ * not the confidentiality limit; a TLS connection dies at the first failed
+ * tag, so one attempt is all a forger gets per connection. */
+const gmtls_aead_alg gmtls_aead_aes128ccm = {"AES-128-CCM",    16,   16,  1ULL << 23, ccm_init, ccm_seal, ccm_open,
+                                             evp_aead_dispose, NULL, NULL};
+const gmtls_aead_alg gmtls_aead_aes128ccm8 = {"AES-128-CCM-8",  16,   8,   1ULL << 23, ccm_init, ccm_seal, ccm_open,
+                                              evp_aead_dispose, NULL, NULL};
 
 /* ------------------------------------------------------------ key exchange */
 
@@ -339,7 +410,7 @@ static int evp_keygen(const char *alg, const char *group, void **state, uint8_t 
 static int evp_derive(EVP_PKEY *mine, EVP_PKEY *peer, uint8_t *secret, size_t *secretlen)
 {
     EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_from_pkey(NULL, mine, NULL);
-    size_t n = 66;
+    size_t n = GMTLS_MAX_KEX_SECRET;
     int ok = c != NULL && EVP_PKEY_derive_init(c) > 0 && EVP_PKEY_derive_set_peer_ex(c, peer, 1) > 0 &&
              EVP_PKEY_derive(c, secret, &n) > 0;
     EVP_PKEY_CTX_free(c);
@@ -366,6 +437,18 @@ typedef struct {
     EVP_PKEY *key;
     EVP_PKEY_CTX *ctx; /* derive context on key */
 } x25519_state;
+
+/* RFC 8446 §7.4.2: for X25519 and X448, "implementations MUST check whether
+ * the computed Diffie-Hellman shared secret is the all-zero value and abort
+ * if so" (constant time: the secret is not inspected byte by byte). */
+static int ecx_zero_check(const uint8_t *secret, size_t n)
+{
+    uint8_t acc = 0;
+    for (size_t i = 0; i < n; i++) {
+        acc |= secret[i];
+    }
+    return acc == 0 ? GMTLS_ALERT_ILLEGAL_PARAMETER : 0;
+}
 
 /* RFC 7748 §4.1: the base point has u = 9. */
 static const uint8_t x25519_base_u[32] = {9};
@@ -478,13 +561,7 @@ static int x25519_derive(void *state, const uint8_t *peer, size_t peerlen, uint8
         return GMTLS_ALERT_ILLEGAL_PARAMETER;
     }
     *secretlen = n;
-    /* RFC 8446 §7.4.2: "MUST check whether the computed Diffie-Hellman shared
-     * secret is the all-zero value and abort if so". */
-    uint8_t acc = 0;
-    for (size_t i = 0; i < n; i++) {
-        acc |= secret[i];
-    }
-    return acc == 0 ? GMTLS_ALERT_ILLEGAL_PARAMETER : 0;
+    return ecx_zero_check(secret, n);
 }
 
 static int ec_derive(const char *group, size_t plen, void *state, const uint8_t *peer, size_t peerlen,
@@ -538,17 +615,175 @@ static int p384_derive(void *state, const uint8_t *peer, size_t peerlen, uint8_t
     return ec_derive("P-384", 97, state, peer, peerlen, secret, secretlen);
 }
 
+static int p521_keygen(void **state, uint8_t *pub, size_t *publen)
+{
+    return evp_keygen("EC", "P-521", state, pub, publen);
+}
+
+static int p521_derive(void *state, const uint8_t *peer, size_t peerlen, uint8_t *secret, size_t *secretlen)
+{
+    /* 0x04 || X || Y with 66-byte coordinates; P-521 has cofactor 1 too */
+    return ec_derive("P-521", 133, state, peer, peerlen, secret, secretlen);
+}
+
+static int x448_keygen(void **state, uint8_t *pub, size_t *publen)
+{
+    return evp_keygen("X448", NULL, state, pub, publen);
+}
+
+static int x448_derive(void *state, const uint8_t *peer, size_t peerlen, uint8_t *secret, size_t *secretlen)
+{
+    /* RFC 8446 §4.2.8.2: X448 public values are 56 bytes (RFC 7748 §5:
+     * every 56-byte string is an acceptable u-coordinate). */
+    if (peerlen != 56) {
+        return GMTLS_ALERT_ILLEGAL_PARAMETER;
+    }
+    EVP_PKEY *p = EVP_PKEY_new_raw_public_key_ex(NULL, "X448", NULL, peer, peerlen);
+    if (p == NULL) {
+        return GMTLS_ALERT_ILLEGAL_PARAMETER;
+    }
+    int rc = evp_derive(state, p, secret, secretlen);
+    EVP_PKEY_free(p);
+    if (rc == 0 && *secretlen != 56) {
+        rc = GMTLS_ERR_CRYPTO;
+    }
+    /* libcrypto refuses an all-zero X448 result itself (an illegal_parameter
+     * through evp_derive); checked here as well, as for X25519 */
+    if (rc == 0) {
+        rc = ecx_zero_check(secret, 56);
+    }
+    if (rc != 0) {
+        gmtls_wipe(secret, 56);
+    }
+    return rc;
+}
+
+/*
+ * The RFC 7919 finite-field groups. libcrypto knows them by name
+ * ("ffdhe2048" ...) and draws the private exponent with the length
+ * RFC 7919 §5.2 / NIST SP 800-56A suggest for the group's strength (225 bits
+ * for ffdhe2048), not the size of p.
+ */
+static int ffdhe_keygen(const char *group, size_t plen, void **state, uint8_t *pub, size_t *publen)
+{
+    OSSL_PARAM params[2] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)group, 0),
+        OSSL_PARAM_construct_end(),
+    };
+    EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_from_name(NULL, "DH", NULL);
+    EVP_PKEY *k = NULL;
+    BIGNUM *y = NULL;
+    int ok = c != NULL && EVP_PKEY_keygen_init(c) > 0 && EVP_PKEY_CTX_set_params(c, params) > 0 &&
+             EVP_PKEY_generate(c, &k) > 0 && EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_PUB_KEY, &y) > 0 &&
+             /* RFC 8446 §4.2.8.1: Y "encoded as a big-endian integer and
+              * padded to the left with zeros to the size of p in bytes" */
+             BN_bn2binpad(y, pub, (int)plen) == (int)plen;
+    EVP_PKEY_CTX_free(c);
+    BN_free(y);
+    if (!ok) {
+        EVP_PKEY_free(k);
+        return GMTLS_ERR_CRYPTO;
+    }
+    *publen = plen;
+    *state = k;
+    return 0;
+}
+
+static int ffdhe_derive(const char *group, size_t plen, void *state, const uint8_t *peer, size_t peerlen,
+                        uint8_t *secret, size_t *secretlen)
+{
+    /* RFC 8446 §4.2.8.1: the share is padded to the size of p: any other
+     * length is malformed. */
+    if (peerlen != plen) {
+        return GMTLS_ALERT_ILLEGAL_PARAMETER;
+    }
+    BIGNUM *y = BN_bin2bn(peer, (int)peerlen, NULL), *p = NULL;
+    int ok = y != NULL && EVP_PKEY_get_bn_param(state, OSSL_PKEY_PARAM_FFC_P, &p) > 0 && BN_sub_word(p, 1);
+    if (!ok) {
+        BN_free(y);
+        BN_free(p);
+        return GMTLS_ERR_CRYPTO;
+    }
+    /* RFC 8446 §4.2.8.1 / RFC 7919 §5.1: "Peers MUST validate each other's
+     * public key Y by ensuring that 1 < Y < p-1." (p now holds p-1) */
+    int in_range = BN_cmp(y, BN_value_one()) > 0 && BN_cmp(y, p) < 0;
+    BN_free(p);
+    if (!in_range) {
+        BN_free(y);
+        return GMTLS_ALERT_ILLEGAL_PARAMETER;
+    }
+    OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+    OSSL_PARAM *params = NULL;
+    EVP_PKEY_CTX *c = NULL;
+    EVP_PKEY *peerk = NULL;
+    ok = bld != NULL && OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, group, 0) &&
+         OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PUB_KEY, y) && (params = OSSL_PARAM_BLD_to_param(bld)) != NULL &&
+         (c = EVP_PKEY_CTX_new_from_name(NULL, "DH", NULL)) != NULL && EVP_PKEY_fromdata_init(c) > 0 &&
+         EVP_PKEY_fromdata(c, &peerk, EVP_PKEY_PUBLIC_KEY, params) > 0;
+    EVP_PKEY_CTX_free(c);
+    OSSL_PARAM_free(params);
+    OSSL_PARAM_BLD_free(bld);
+    BN_free(y);
+    c = NULL;
+    size_t n = plen;
+    /* RFC 8446 §7.4.1: "The negotiated key (Z) is converted to a byte string
+     * by encoding in big-endian form and left-padded with zeros up to the
+     * size of the prime." (dh_pad: libcrypto would otherwise strip them) */
+    ok = ok && (c = EVP_PKEY_CTX_new_from_pkey(NULL, state, NULL)) != NULL && EVP_PKEY_derive_init(c) > 0 &&
+         EVP_PKEY_CTX_set_dh_pad(c, 1) > 0 && EVP_PKEY_derive_set_peer_ex(c, peerk, 0) > 0 &&
+         EVP_PKEY_derive(c, secret, &n) > 0 && n == plen;
+    EVP_PKEY_CTX_free(c);
+    EVP_PKEY_free(peerk);
+    if (!ok) {
+        gmtls_wipe(secret, plen);
+        /* the share passed the range check; libcrypto's DH_check_pub_key in
+         * the derive is the only other thing that refuses a peer value */
+        return GMTLS_ALERT_ILLEGAL_PARAMETER;
+    }
+    *secretlen = plen;
+    return 0;
+}
+
+#define FFDHE_VTABLE(bits)                                                                                             \
+    static int ffdhe##bits##_keygen(void **state, uint8_t *pub, size_t *publen)                                        \
+    {                                                                                                                  \
+        return ffdhe_keygen("ffdhe" #bits, (bits) / 8, state, pub, publen);                                            \
+    }                                                                                                                  \
+    static int ffdhe##bits##_derive(void *state, const uint8_t *peer, size_t peerlen, uint8_t *secret,                 \
+                                    size_t *secretlen)                                                                 \
+    {                                                                                                                  \
+        return ffdhe_derive("ffdhe" #bits, (bits) / 8, state, peer, peerlen, secret, secretlen);                       \
+    }
+
+FFDHE_VTABLE(2048)
+FFDHE_VTABLE(3072)
+FFDHE_VTABLE(4096)
+FFDHE_VTABLE(6144)
+FFDHE_VTABLE(8192)
+
 static void evp_kex_free(void *state)
 {
     EVP_PKEY_free(state);
 }
 
 const gmtls_kex_alg gmtls_kex_x25519 = {GMTLS_GROUP_X25519, "x25519", "X25519", 0, 0,
-                                        x25519_keygen, x25519_derive, x25519_state_free, NULL};
+                                        x25519_keygen, x25519_derive, x25519_state_free, NULL, 0};
 const gmtls_kex_alg gmtls_kex_p256 = {GMTLS_GROUP_SECP256R1, "secp256r1", "P-256", 0, 0,
-                                      p256_keygen, p256_derive, evp_kex_free, NULL};
+                                      p256_keygen, p256_derive, evp_kex_free, NULL, 0};
 const gmtls_kex_alg gmtls_kex_p384 = {GMTLS_GROUP_SECP384R1, "secp384r1", "P-384", 0, 0,
-                                      p384_keygen, p384_derive, evp_kex_free, NULL};
+                                      p384_keygen, p384_derive, evp_kex_free, NULL, 0};
+/* Accepted by a server by default (x448, secp521r1, ffdhe2048, ffdhe3072;
+ * see docs/ARCHITECTURE.md) or by name only (ffdhe4096 and up); a client
+ * offers any of them only from a configured list. */
+#define NEW_KEX(var, code, name, alias, fn)                                                                            \
+    const gmtls_kex_alg gmtls_kex_##var = {code, name, alias, 0, 0, fn##_keygen, fn##_derive, evp_kex_free, NULL, 1}
+NEW_KEX(x448, GMTLS_GROUP_X448, "x448", "X448", x448);
+NEW_KEX(p521, GMTLS_GROUP_SECP521R1, "secp521r1", "P-521", p521);
+NEW_KEX(ffdhe2048, GMTLS_GROUP_FFDHE2048, "ffdhe2048", NULL, ffdhe2048);
+NEW_KEX(ffdhe3072, GMTLS_GROUP_FFDHE3072, "ffdhe3072", NULL, ffdhe3072);
+NEW_KEX(ffdhe4096, GMTLS_GROUP_FFDHE4096, "ffdhe4096", NULL, ffdhe4096);
+NEW_KEX(ffdhe6144, GMTLS_GROUP_FFDHE6144, "ffdhe6144", NULL, ffdhe6144);
+NEW_KEX(ffdhe8192, GMTLS_GROUP_FFDHE8192, "ffdhe8192", NULL, ffdhe8192);
 
 /* ------------------------------------------------------------ keys */
 
@@ -606,10 +841,14 @@ int gmtls_pkey_from_evp(gmtls_pkey *key, void *evp, int is_private)
         key->type = GMTLS_KEY_RSA;
     } else if (EVP_PKEY_is_a(k, "ED25519")) {
         key->type = GMTLS_KEY_ED25519;
+    } else if (EVP_PKEY_is_a(k, "ED448")) {
+        key->type = GMTLS_KEY_ED448;
     } else if (strcmp(group, "prime256v1") == 0 || strcmp(group, "P-256") == 0) {
         key->type = GMTLS_KEY_EC_P256;
     } else if (strcmp(group, "secp384r1") == 0 || strcmp(group, "P-384") == 0) {
         key->type = GMTLS_KEY_EC_P384;
+    } else if (strcmp(group, "secp521r1") == 0 || strcmp(group, "P-521") == 0) {
+        key->type = GMTLS_KEY_EC_P521;
     } else {
         return GMTLS_ERR_CRYPTO; /* unsupported key type */
     }
@@ -712,8 +951,9 @@ int gmtls_verify(const gmtls_pkey *key, const gmtls_sigalg *alg, const uint8_t *
     /* An ECDSA scheme verifies with any ECDSA key: in TLS 1.2 the scheme
      * names only the hash (RFC 5246 §7.4.1.4.1); TLS 1.3's curve binding
      * (RFC 8446 §4.2.3) is checked by its caller (gmtls_cv_check). */
-    int ec = (alg->key_type == GMTLS_KEY_EC_P256 || alg->key_type == GMTLS_KEY_EC_P384) &&
-             (key->type == GMTLS_KEY_EC_P256 || key->type == GMTLS_KEY_EC_P384);
+    int ec = (alg->key_type == GMTLS_KEY_EC_P256 || alg->key_type == GMTLS_KEY_EC_P384 ||
+              alg->key_type == GMTLS_KEY_EC_P521) &&
+             (key->type == GMTLS_KEY_EC_P256 || key->type == GMTLS_KEY_EC_P384 || key->type == GMTLS_KEY_EC_P521);
     if (!ec && !gmtls_sigalg_fits_key(alg, key)) {
         return -1;
     }

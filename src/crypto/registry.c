@@ -9,6 +9,9 @@ const gmtls_suite gmtls_all_suites[] = {
     {GMTLS_TLS_AES_256_GCM_SHA384, "TLS_AES_256_GCM_SHA384", &gmtls_aead_aes256gcm, &gmtls_hash_sha384, 0, 1, 0},
     {GMTLS_TLS_CHACHA20_POLY1305_SHA256, "TLS_CHACHA20_POLY1305_SHA256", &gmtls_aead_chacha20poly1305,
      &gmtls_hash_sha256, 0, 0, 0},
+    /* RFC 8446 §B.4; not in the default list (as in OpenSSL): by name only. */
+    {GMTLS_TLS_AES_128_CCM_SHA256, "TLS_AES_128_CCM_SHA256", &gmtls_aead_aes128ccm, &gmtls_hash_sha256, 0, 0, 0},
+    {GMTLS_TLS_AES_128_CCM_8_SHA256, "TLS_AES_128_CCM_8_SHA256", &gmtls_aead_aes128ccm8, &gmtls_hash_sha256, 0, 0, 0},
     {GMTLS_TLS_SM4_GCM_SM3, "TLS_SM4_GCM_SM3", &gmtls_aead_sm4gcm, &gmtls_hash_sm3, 1, 0, 0},
     {GMTLS_TLS_SM4_CCM_SM3, "TLS_SM4_CCM_SM3", &gmtls_aead_sm4ccm, &gmtls_hash_sm3, 1, 0, 0},
 };
@@ -72,9 +75,10 @@ const char *gmtls_cipher_suite_name(uint16_t id)
 }
 
 static const gmtls_kex_alg *const all_kex[] = {
-    &gmtls_kex_x25519,       &gmtls_kex_p256,          &gmtls_kex_p384,
-    &gmtls_kex_sm2,          &gmtls_kex_sm2_legacy,    &gmtls_kex_x25519mlkem768,
-    &gmtls_kex_p256mlkem768, &gmtls_kex_p384mlkem1024, &gmtls_kex_sm2mlkem768};
+    &gmtls_kex_x25519,      &gmtls_kex_p256,           &gmtls_kex_p384,         &gmtls_kex_sm2,
+    &gmtls_kex_sm2_legacy,  &gmtls_kex_x25519mlkem768, &gmtls_kex_p256mlkem768, &gmtls_kex_p384mlkem1024,
+    &gmtls_kex_sm2mlkem768, &gmtls_kex_x448,           &gmtls_kex_p521,         &gmtls_kex_ffdhe2048,
+    &gmtls_kex_ffdhe3072,   &gmtls_kex_ffdhe4096,      &gmtls_kex_ffdhe6144,    &gmtls_kex_ffdhe8192};
 
 const gmtls_kex_alg *gmtls_kex_by_id(uint16_t id)
 {
@@ -100,6 +104,11 @@ const gmtls_kex_alg *gmtls_kex_by_name(const char *name)
     return NULL;
 }
 
+int gmtls_kex_client_offers(const gmtls_kex_alg *k, int groups_custom)
+{
+    return groups_custom || (!k->is_legacy && !k->client_opt_in);
+}
+
 const char *gmtls_group_name(uint16_t id)
 {
     const gmtls_kex_alg *k = gmtls_kex_by_id(id);
@@ -110,8 +119,10 @@ const char *gmtls_group_name(uint16_t id)
 const gmtls_sigalg gmtls_all_sigalgs[] = {
     {0x0708, "sm2sig_sm3", GMTLS_KEY_SM2, "SM3", 0, 1, 1, 0},
     {0x0807, "ed25519", GMTLS_KEY_ED25519, NULL, 0, 1, 0, 0},
+    {0x0808, "ed448", GMTLS_KEY_ED448, NULL, 0, 1, 0, 0},
     {0x0403, "ecdsa_secp256r1_sha256", GMTLS_KEY_EC_P256, "SHA256", 0, 1, 0, 0},
     {0x0503, "ecdsa_secp384r1_sha384", GMTLS_KEY_EC_P384, "SHA384", 0, 1, 0, 0},
+    {0x0603, "ecdsa_secp521r1_sha512", GMTLS_KEY_EC_P521, "SHA512", 0, 1, 0, 0},
     {0x0804, "rsa_pss_rsae_sha256", GMTLS_KEY_RSA, "SHA256", 1, 1, 0, 0},
     {0x0805, "rsa_pss_rsae_sha384", GMTLS_KEY_RSA, "SHA384", 1, 1, 0, 0},
     {0x0806, "rsa_pss_rsae_sha512", GMTLS_KEY_RSA, "SHA512", 1, 1, 0, 0},

@@ -114,9 +114,9 @@ static void sm4ccm_dispose(gmtls_aead_ctx *ctx)
 
 /* RFC 8998 defers to RFC 8446 §5.5; SM4 has AES's 128-bit block, so the same
  * 2^24.5-record bound applies to both SM4 modes. */
-const gmtls_aead_alg gmtls_aead_sm4gcm = {"SM4-GCM", 16, 23726566ULL, sm4gcm_init, sm4gcm_seal, sm4gcm_open,
+const gmtls_aead_alg gmtls_aead_sm4gcm = {"SM4-GCM", 16, 16, 23726566ULL, sm4gcm_init, sm4gcm_seal, sm4gcm_open,
                                           sm4gcm_dispose, NULL, NULL};
-const gmtls_aead_alg gmtls_aead_sm4ccm = {"SM4-CCM", 16, 23726566ULL, sm4ccm_init, sm4ccm_seal, sm4ccm_open,
+const gmtls_aead_alg gmtls_aead_sm4ccm = {"SM4-CCM", 16, 16, 23726566ULL, sm4ccm_init, sm4ccm_seal, sm4ccm_open,
                                           sm4ccm_dispose, NULL, NULL};
 
 /* ------------------------------------------------------------ curveSM2 */
@@ -182,9 +182,9 @@ static void sm2_free(void *state)
 }
 
 const gmtls_kex_alg gmtls_kex_sm2 = {GMTLS_GROUP_CURVESM2, "curveSM2", "SM2", 1, 0, sm2_keygen, sm2_derive, sm2_free,
-                                     sm2_respond};
+                                     sm2_respond, 0};
 /* The Go gmtls family (the reference's stack) numbers the same curveSM2 key
  * exchange 26 (0x001a), a code point IANA gives to brainpoolP256r1 for TLS
  * 1.2 only; accepted for interoperability, offered only when listed. */
 const gmtls_kex_alg gmtls_kex_sm2_legacy = {0x001a, "curveSM2_legacy", NULL, 1, 1, sm2_keygen, sm2_derive, sm2_free,
-                                            sm2_respond};
+                                            sm2_respond, 0};

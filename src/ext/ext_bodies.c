@@ -215,7 +215,7 @@ int gmtls_xw_groups_ch(gmtls_conn *c, unsigned msg, gmtls_wr *w, const void *in)
     gmtls_wr_open(w, 2);
     for (size_t i = 0; i < cfg->ngroups; i++) {
         const gmtls_kex_alg *k = gmtls_kex_by_id(cfg->groups[i]);
-        if (k != NULL && (!k->is_legacy || cfg->groups_custom)) {
+        if (k != NULL && gmtls_kex_client_offers(k, cfg->groups_custom)) {
             gmtls_wr_u16(w, cfg->groups[i]);
         }
     }

@@ -137,7 +137,7 @@ int gmtls_client_start(gmtls_conn *c, gmtls_buf *out)
     if (gmtls_kex_is_hybrid(group)) {
         for (size_t i = 0; i < cfg->ngroups && c->kex_offered2 == NULL; i++) {
             const gmtls_kex_alg *k = gmtls_kex_by_id(cfg->groups[i]);
-            if (k != NULL && !gmtls_kex_is_hybrid(k->id) && (!k->is_legacy || cfg->groups_custom) &&
+            if (k != NULL && !gmtls_kex_is_hybrid(k->id) && gmtls_kex_client_offers(k, cfg->groups_custom) &&
                 (!sm_first || k->id == GMTLS_GROUP_CURVESM2)) {
                 c->kex_offered2 = k;
             }
@@ -201,7 +201,8 @@ static int handle_hello_retry(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg,
     if (group != 0) {
         const gmtls_kex_alg *k = gmtls_kex_by_id(group);
         if (k == NULL || !gmtls_list_has(c->cfg->groups, c->cfg->ngroups, group) || group == c->kex_offered->id ||
-            (c->kex_offered2 != NULL && group == c->kex_offered2->id) || (k->is_legacy && !c->cfg->groups_custom)) {
+            (c->kex_offered2 != NULL && group == c->kex_offered2->id) ||
+            !gmtls_kex_client_offers(k, c->cfg->groups_custom)) {
             return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "HelloRetryRequest selects group 0x%04x", group);
         }
         c->kex_offered->free(c->kex_state);

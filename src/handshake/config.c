@@ -21,7 +21,10 @@ static const uint16_t default_suites[] = {GMTLS_TLS_AES_128_GCM_SHA256, GMTLS_TL
  * when ShangMi-first) and the first classical group beside it. The legacy
  * code points of the Go gmtls family (curveSM2 as 0x001a, SM2-with-SM3 as
  * 0x0204) come last: a server accepts them, a client offers them only when
- * they are listed explicitly. */
+ * they are listed explicitly. x448, secp521r1, ffdhe2048 and ffdhe3072 come
+ * after the fast groups: a server accepts them (OpenSSL's clients offer
+ * them), a client offers them only when listed (client_opt_in); ffdhe4096
+ * and larger are by name only (docs/ARCHITECTURE.md says why). */
 static const uint16_t default_groups[] = {GMTLS_GROUP_X25519MLKEM768,
                                           GMTLS_GROUP_SECP256R1MLKEM768,
                                           GMTLS_GROUP_CURVESM2MLKEM768,
@@ -30,9 +33,13 @@ static const uint16_t default_groups[] = {GMTLS_GROUP_X25519MLKEM768,
                                           GMTLS_GROUP_SECP256R1,
                                           GMTLS_GROUP_CURVESM2,
                                           GMTLS_GROUP_SECP384R1,
+                                          GMTLS_GROUP_X448,
+                                          GMTLS_GROUP_SECP521R1,
+                                          GMTLS_GROUP_FFDHE2048,
+                                          GMTLS_GROUP_FFDHE3072,
                                           0x001a};
-static const uint16_t default_sigalgs[] = {0x0403, 0x0503, 0x0807, 0x0708, 0x0804, 0x0805, 0x0806,
-                                           0x0809, 0x080a, 0x080b, 0x0401, 0x0501, 0x0601, 0x0204};
+static const uint16_t default_sigalgs[] = {0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0708, 0x0804, 0x0805,
+                                           0x0806, 0x0809, 0x080a, 0x080b, 0x0401, 0x0501, 0x0601, 0x0204};
 
 static int cfg_err(gmtls_config *cfg, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int cfg_err(gmtls_config *cfg, int err, const char *fmt, ...)
@@ -106,6 +113,9 @@ static uint16_t cert_sigalg(X509 *x)
     }
     if (pknid == NID_ED25519) {
         return 0x0807;
+    }
+    if (pknid == NID_ED448) {
+        return 0x0808;
     }
     int base = mdnid == NID_sha256 ? 0 : mdnid == NID_sha384 ? 1 : mdnid == NID_sha512 ? 2 : -1;
     if (base < 0) {
@@ -183,8 +193,8 @@ static int add_chain(gmtls_config *cfg, BIO *chain_bio, BIO *key_bio, const char
             EVP_PKEY_free(pk);
         }
         gmtls_cert_dispose(cert);
-        return cfg_err(cfg, GMTLS_ERR_FILE, "%s: unsupported key type (RSA, ECDSA P-256/P-384, Ed25519, SM2)",
-                       what);
+        return cfg_err(cfg, GMTLS_ERR_FILE,
+                       "%s: unsupported key type (RSA, ECDSA P-256/P-384/P-521, Ed25519, Ed448, SM2)", what);
     }
     cert->leaf_sigalg = cert_sigalg(cert->leaf);
     if (gmtls_cert_names_init(cert) != 0) {

@@ -37,7 +37,9 @@ static int offers_suite(const gmtls_client_hello *ch, uint16_t id)
 static int key_fits_auth(const gmtls_pkey *k, int auth)
 {
     if (auth == GMTLS_AUTH12_ECDSA) {
-        return k->type == GMTLS_KEY_EC_P256 || k->type == GMTLS_KEY_EC_P384 || k->type == GMTLS_KEY_ED25519;
+        /* RFC 8422 §5.1.3, §5.3: ECDSA and EdDSA certificates under the ECDSA suites */
+        return k->type == GMTLS_KEY_EC_P256 || k->type == GMTLS_KEY_EC_P384 || k->type == GMTLS_KEY_EC_P521 ||
+               k->type == GMTLS_KEY_ED25519 || k->type == GMTLS_KEY_ED448;
     }
     return k->type == GMTLS_KEY_RSA || k->type == GMTLS_KEY_RSA_PSS;
 }
@@ -55,6 +57,9 @@ static int curve_offered(const gmtls_client_hello *ch, const gmtls_pkey *k)
     if (k->type == GMTLS_KEY_EC_P384) {
         return gmtls_list_has(ch->groups, ch->ngroups, GMTLS_GROUP_SECP384R1);
     }
+    if (k->type == GMTLS_KEY_EC_P521) {
+        return gmtls_list_has(ch->groups, ch->ngroups, GMTLS_GROUP_SECP521R1);
+    }
     return 1;
 }
 
@@ -62,11 +67,22 @@ static int curve_offered(const gmtls_client_hello *ch, const gmtls_pkey *k)
  * curve signs with it (the curve binding is TLS 1.3's, RFC 8446 §4.2.3): so
  * we verify such signatures; we sign with the curve's own hash (strict fit,
  * pick_sigalg12), which every peer accepts. */
+static int is_ecdsa(gmtls_key_type t)
+{
+    return t == GMTLS_KEY_EC_P256 || t == GMTLS_KEY_EC_P384 || t == GMTLS_KEY_EC_P521;
+}
+
 static int fits12(const gmtls_sigalg *a, const gmtls_pkey *k)
 {
-    int ec_alg = a->key_type == GMTLS_KEY_EC_P256 || a->key_type == GMTLS_KEY_EC_P384;
-    int ec_key = k->type == GMTLS_KEY_EC_P256 || k->type == GMTLS_KEY_EC_P384;
-    return ec_alg ? ec_key : gmtls_sigalg_fits_key(a, k);
+    return is_ecdsa(a->key_type) ? is_ecdsa(k->type) : gmtls_sigalg_fits_key(a, k);
+}
+
+/* RFC 8422 §5.1.1: the named curves of TLS 1.2 ECDHE (no hybrid, no
+ * curveSM2; the RFC 7919 finite-field groups belong to DHE suites). */
+static int ecdhe_group(uint16_t g)
+{
+    return g == GMTLS_GROUP_X25519 || g == GMTLS_GROUP_SECP256R1 || g == GMTLS_GROUP_SECP384R1 ||
+           g == GMTLS_GROUP_X448 || g == GMTLS_GROUP_SECP521R1;
 }
 
 /* Our first configured scheme that fits key, is defined for TLS 1.2 (no
@@ -155,13 +171,12 @@ static int pick_suite_cert(gmtls_conn *c, const gmtls_client_hello *ch)
     return gmtls_fail(c, GMTLS_ALERT_HANDSHAKE_FAILURE, "no TLS 1.2 cipher suite and certificate in common");
 }
 
-/* RFC 8422 §5.1.1: a named curve both sides support, in our order; TLS 1.2
- * has no hybrid groups and no curveSM2. */
+/* RFC 8422 §5.1.1: a named curve both sides support, in our order. */
 static uint16_t pick_group12(const gmtls_config *cfg, const gmtls_client_hello *ch)
 {
     for (size_t i = 0; i < cfg->ngroups; i++) {
         uint16_t g = cfg->groups[i];
-        if (g != GMTLS_GROUP_X25519 && g != GMTLS_GROUP_SECP256R1 && g != GMTLS_GROUP_SECP384R1) {
+        if (!ecdhe_group(g)) {
             continue;
         }
         /* RFC 8422 §4: without supported_groups the server may pick any curve. */
@@ -1009,8 +1024,8 @@ static int client_server_key_exchange(gmtls_conn *c, const uint8_t *msg, size_t 
     }
     /* RFC 8422 §5.4: named_curve only; a curve we did not offer -> illegal_parameter. */
     const gmtls_kex_alg *kex = gmtls_kex_by_id(group);
-    if (curve_type != 3 || kex == NULL || gmtls_kex_is_hybrid(group) || kex->is_sm ||
-        !gmtls_list_has(cfg->groups, cfg->ngroups, group)) {
+    if (curve_type != 3 || kex == NULL || !ecdhe_group(group) || !gmtls_list_has(cfg->groups, cfg->ngroups, group) ||
+        !gmtls_kex_client_offers(kex, cfg->groups_custom)) {
         return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "ServerKeyExchange with curve 0x%04x we did not offer",
                           group);
     }

@@ -96,7 +96,8 @@ static int seal_one(gmtls_rec *r, gmtls_buf *out, uint8_t type, const uint8_t *d
             pad = GMTLS_MAX_PLAINTEXT + 1 - inner;
         }
     }
-    size_t clen = inner + pad + GMTLS_TAG_LEN;
+    /* the tag is 16 bytes, 8 for TLS_AES_128_CCM_8_SHA256 */
+    size_t clen = inner + pad + r->suite->aead->tag_len;
     GMTLS_TRY(gmtls_buf_reserve(out, GMTLS_REC_HDR + clen));
     /* RFC 8446 §7.2 / §5.5: a sequence number never wraps; the engine rekeys
      * long before (AEAD limits), so this only guards against misuse. */
@@ -147,7 +148,7 @@ static void aad12(const gmtls_rec *r, uint8_t type, size_t len, uint8_t aad[13])
 
 static int seal_one12(gmtls_rec *r, gmtls_buf *out, uint8_t type, const uint8_t *data, size_t len)
 {
-    size_t clen = r->explicit_len + len + GMTLS_TAG_LEN;
+    size_t clen = r->explicit_len + len + r->suite->aead->tag_len;
     GMTLS_TRY(gmtls_buf_reserve(out, GMTLS_REC_HDR + clen));
     if (r->seq == UINT64_MAX) {
         return GMTLS_ERR_BAD_ARGUMENT;
@@ -164,7 +165,7 @@ static int seal_one12(gmtls_rec *r, gmtls_buf *out, uint8_t type, const uint8_t 
     make_nonce(r, nonce);
     memcpy(body, nonce + 4, r->explicit_len); /* nonce_explicit = seq_num */
     aad12(r, type, len, aad);
-    if (r->aead.alg->seal_to != NULL && (data + len <= ct || data >= ct + len + GMTLS_TAG_LEN)) {
+    if (r->aead.alg->seal_to != NULL && (data + len <= ct || data >= ct + len + r->suite->aead->tag_len)) {
         GMTLS_TRY(r->aead.alg->seal_to(&r->aead, nonce, aad, sizeof aad, data, len, NULL, 0, ct, ct + len));
     } else {
         if (len > 0) {
@@ -262,10 +263,10 @@ int gmtls_rec_open_split(gmtls_rec *r, const uint8_t hdr[GMTLS_REC_HDR], const u
         /* RFC 5246 §6.2.3: "The length [of TLSCiphertext] MUST NOT exceed
          * 2^14 + 2048"; §6.2.3.3: the nonce_explicit, then the ciphertext
          * with its tag. */
-        if (n < (size_t)r->explicit_len + GMTLS_TAG_LEN) {
+        if (n < (size_t)r->explicit_len + r->suite->aead->tag_len) {
             return GMTLS_ALERT_BAD_RECORD_MAC;
         }
-        size_t plen = n - r->explicit_len - GMTLS_TAG_LEN;
+        size_t plen = n - r->explicit_len - r->suite->aead->tag_len;
         /* RFC 5246 §6.2.1: TLSPlaintext.length MUST NOT exceed 2^14 ->
          * record_overflow (§7.2.2: also for a decrypted record). */
         if (plen > GMTLS_MAX_PLAINTEXT) {
@@ -280,7 +281,7 @@ int gmtls_rec_open_split(gmtls_rec *r, const uint8_t hdr[GMTLS_REC_HDR], const u
         if (body != in && r->aead.alg->open_to != NULL) {
             bad = r->aead.alg->open_to(&r->aead, nonce12, aad, sizeof aad, ct, plen, ct + plen, body);
         } else {
-            memmove(body, ct, plen + GMTLS_TAG_LEN);
+            memmove(body, ct, plen + r->suite->aead->tag_len);
             bad = r->aead.alg->open(&r->aead, nonce12, aad, sizeof aad, body, plen, body + plen);
         }
         /* RFC 5246 §6.2.3.3: "If the decryption fails, a fatal
@@ -298,12 +299,13 @@ int gmtls_rec_open_split(gmtls_rec *r, const uint8_t hdr[GMTLS_REC_HDR], const u
     if (outer != GMTLS_CT_APPLICATION_DATA) {
         return GMTLS_ALERT_UNEXPECTED_MESSAGE;
     }
-    if (n < GMTLS_TAG_LEN + 1) {
+    size_t taglen = r->suite->aead->tag_len;
+    if (n < taglen + 1) {
         return GMTLS_ALERT_BAD_RECORD_MAC;
     }
     uint8_t nonce[GMTLS_IV_LEN];
     make_nonce(r, nonce);
-    size_t clen = n - GMTLS_TAG_LEN;
+    size_t clen = n - taglen;
     /* RFC 8446 §5.2: "If the decryption fails, the receiver MUST terminate the
      * connection with a "bad_record_mac" alert." */
     int bad;

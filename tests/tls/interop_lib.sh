@@ -71,17 +71,20 @@ finish() {
 }
 
 # make_chain NAME ALG: CA + leaf for localhost/127.0.0.1 in $TMP/NAME-{ca,leaf}.
-# ALG: ecdsa (P-256) | rsa (2048) | ed25519
+# ALG: ecdsa (P-256) | rsa (2048) | ed25519 | p521 (ECDSA P-521, signed with
+# SHA-512) | ed448
 make_chain() {
     local name=$1 alg=$2 d=$TMP
-    local -a newkey
+    local -a newkey md=()
     case "$alg" in
         ecdsa) newkey=(-newkey ec -pkeyopt ec_paramgen_curve:P-256) ;;
         rsa) newkey=(-newkey rsa:2048) ;;
         ed25519) newkey=(-newkey ed25519) ;;
+        p521) newkey=(-newkey ec -pkeyopt ec_paramgen_curve:P-521) md=(-sha512) ;;
+        ed448) newkey=(-newkey ed448) ;;
         *) echo "make_chain: unknown $alg" >&2; exit 1 ;;
     esac
-    openssl req -x509 "${newkey[@]}" -nodes -keyout "$d/$name-ca.key" -out "$d/$name-ca.pem" -days 2 \
+    openssl req -x509 "${newkey[@]}" "${md[@]}" -nodes -keyout "$d/$name-ca.key" -out "$d/$name-ca.pem" -days 2 \
         -subj "/O=gmtls interop/CN=$name test CA" \
         -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
         >/dev/null 2>&1 || { echo "FAIL: CA generation ($alg)" >&2; exit 1; }
@@ -90,7 +93,7 @@ make_chain() {
     printf '%s\n' "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature" \
         "extendedKeyUsage=serverAuth,clientAuth" "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1" \
         >"$d/$name.ext"
-    openssl x509 -req -in "$d/$name-leaf.csr" -CA "$d/$name-ca.pem" -CAkey "$d/$name-ca.key" \
+    openssl x509 -req "${md[@]}" -in "$d/$name-leaf.csr" -CA "$d/$name-ca.pem" -CAkey "$d/$name-ca.key" \
         -CAcreateserial -days 2 -extfile "$d/$name.ext" -out "$d/$name-leaf.pem" >/dev/null 2>&1 ||
         { echo "FAIL: leaf certificate ($alg)" >&2; exit 1; }
     cat "$d/$name-leaf.pem" "$d/$name-ca.pem" >"$d/$name-chain.pem"

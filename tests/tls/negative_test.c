@@ -983,16 +983,18 @@ static void test_ch_extensions(void)
      * and the reference use handshake_failure. */
     {
         static const uint16_t old[] = {0x002f, 0xc02f, 0x00ff, 0x1305};
-        static const uint16_t nogroups[] = {0x0019, 0x001e, 0x0100};
+        /* secp256k1, brainpoolP256r1tls13 (unknown) and ffdhe4096 (by name
+         * only: not on a default server) */
+        static const uint16_t nogroups[] = {0x0016, 0x001f, 0x0102};
         ch_default(&s, GMTLS_GROUP_X25519);
         set_suites(&s, old, GMTLS_ARRAY_LEN_T(old));
         server_spec("no cipher suite in common", &s, GMTLS_ALERT_HANDSHAKE_FAILURE);
         ch_default(&s, 0);
         set_u16_list(&s, GMTLS_EXT_SUPPORTED_GROUPS, nogroups, GMTLS_ARRAY_LEN_T(nogroups));
         {
-            uint8_t x448[56];
-            memset(x448, 0x55, sizeof x448);
-            set_one_share(&s, 0x001e, x448, sizeof x448);
+            uint8_t bp[65];
+            memset(bp, 0x55, sizeof bp);
+            set_one_share(&s, 0x001f, bp, sizeof bp);
         }
         server_spec("no group in common", &s, GMTLS_ALERT_HANDSHAKE_FAILURE);
     }

@@ -12,7 +12,7 @@
 
 static EVP_PKEY *gen_key(const char *alg)
 {
-    if (strcmp(alg, "P-256") == 0 || strcmp(alg, "P-384") == 0) {
+    if (strcmp(alg, "P-256") == 0 || strcmp(alg, "P-384") == 0 || strcmp(alg, "P-521") == 0) {
         return EVP_PKEY_Q_keygen(NULL, NULL, "EC", alg);
     }
     if (strcmp(alg, "RSA") == 0) {
@@ -28,8 +28,8 @@ static EVP_PKEY *gen_key(const char *alg)
         EVP_PKEY_CTX_free(c);
         return k;
     }
-    if (strcmp(alg, "ED25519") == 0) {
-        return EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+    if (strcmp(alg, "ED25519") == 0 || strcmp(alg, "ED448") == 0) {
+        return EVP_PKEY_Q_keygen(NULL, NULL, alg);
     }
     if (strcmp(alg, "SM2") == 0) {
         return EVP_PKEY_Q_keygen(NULL, NULL, "SM2");
@@ -52,8 +52,11 @@ static int sign_cert(X509 *x, EVP_PKEY *key, const char *alg, const char *sm2_id
 {
     EVP_MD_CTX *m = EVP_MD_CTX_new();
     EVP_PKEY_CTX *pctx = NULL;
-    const char *md = strcmp(alg, "ED25519") == 0 ? NULL : strcmp(alg, "SM2") == 0 ? "SM3"
-                                                       : strcmp(alg, "P-384") == 0 ? "SHA384" : "SHA256";
+    const char *md = strcmp(alg, "ED25519") == 0 || strcmp(alg, "ED448") == 0 ? NULL
+                     : strcmp(alg, "SM2") == 0                                ? "SM3"
+                     : strcmp(alg, "P-384") == 0                              ? "SHA384"
+                     : strcmp(alg, "P-521") == 0                              ? "SHA512"
+                                                                              : "SHA256";
     int ok = m != NULL && EVP_DigestSignInit_ex(m, &pctx, md, NULL, NULL, key, NULL) > 0;
     if (ok && strcmp(alg, "SM2") == 0 && sm2_id != NULL) {
         ok = EVP_PKEY_CTX_set1_id(pctx, sm2_id, strlen(sm2_id)) > 0;

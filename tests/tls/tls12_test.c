@@ -208,6 +208,10 @@ static void test_suites(void)
         {"P-256", "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", 0xcca9, 0x0403},
         {"P-384", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", 0xc02c, 0x0503},
         {"ED25519", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", 0xc02b, 0x0807},
+        {"ED448", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", 0xc02c, 0x0808},
+        /* RFC 8422 §5.3: the client must list the key's curve, which a gmtls
+         * client offers only when named (so the case names it below) */
+        {"P-521", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", 0xc02c, 0x0603},
         {"RSA", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", 0xc02f, 0x0804},
         {"RSA", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", 0xc030, 0x0804},
         {"RSA", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", 0xcca8, 0x0804},
@@ -219,6 +223,9 @@ static void test_suites(void)
         gmtls_config_set_keylog(s, keylog_cb, &ks);
         gmtls_config_set_keylog(c, keylog_cb, &kc);
         CHECK_OK(gmtls_config_set_cipher_suites_tls12(c, cases[i].suite));
+        if (strcmp(cases[i].alg, "P-521") == 0) {
+            CHECK_OK(gmtls_config_set_groups(c, "x25519:secp521r1"));
+        }
         tt_pair p;
         CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
         CHECK_OK(tt_handshake(&p));
@@ -249,7 +256,7 @@ static void test_groups(void)
     static const struct {
         const char *name;
         uint16_t id;
-    } g[] = {{"x25519", 0x001d}, {"secp256r1", 0x0017}, {"secp384r1", 0x0018}};
+    } g[] = {{"x25519", 0x001d}, {"secp256r1", 0x0017}, {"secp384r1", 0x0018}, {"x448", 0x001e}, {"secp521r1", 0x0019}};
     for (size_t i = 0; i < GMTLS_ARRAY_LEN_T(g); i++) {
         gmtls_config *s = server_cfg("RSA"), *c = client_cfg("RSA", 0);
         CHECK_OK(gmtls_config_set_groups(c, g[i].name));

@@ -125,10 +125,10 @@ gmtls_config *tt_client_config(const test_chain *trust)
 
 const test_chain *tt_chain(const char *alg)
 {
-    static const char *names[] = {"P-256", "P-384", "RSA", "RSA-PSS", "ED25519", "SM2"};
-    static test_chain chains[6];
-    static int made[6];
-    for (int i = 0; i < 6; i++) {
+    static const char *names[] = {"P-256", "P-384", "RSA", "RSA-PSS", "ED25519", "SM2", "P-521", "ED448"};
+    static test_chain chains[(sizeof names / sizeof names[0])];
+    static int made[(sizeof names / sizeof names[0])];
+    for (size_t i = 0; i < (sizeof names / sizeof names[0]); i++) {
         if (strcmp(names[i], alg) == 0) {
             if (!made[i]) {
                 if (test_make_chain(alg, "localhost", "1234567812345678", &chains[i]) != 0) {
