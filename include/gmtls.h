@@ -289,6 +289,22 @@ void gmtls_config_set_key_update_limit(gmtls_config *cfg, uint64_t records);
 /** Pads each protected record to a multiple of this many bytes (0 = off). */
 void gmtls_config_set_record_padding(gmtls_config *cfg, uint16_t block);
 
+/* Certificate compression algorithms (RFC 8879 §7.3). */
+#define GMTLS_CERT_COMPRESSION_ZLIB 1
+#define GMTLS_CERT_COMPRESSION_BROTLI 2
+#define GMTLS_CERT_COMPRESSION_ZSTD 3
+/** Certificate compression (RFC 8879): the algorithms this side offers to
+ *  decompress (compress_certificate in the ClientHello / CertificateRequest)
+ *  and compresses its own chain with when the peer offers them, as a list
+ *  "brotli:zstd:zlib" (the default) or "none". */
+int gmtls_config_set_cert_compression(gmtls_config *cfg, const char *list);
+/** "zlib", "brotli", "zstd"; NULL for another value. */
+const char *gmtls_cert_compression_name(uint16_t alg);
+/** The record_size_limit (RFC 8449) this side advertises: the largest
+ *  protected record plaintext (content type and padding included) it takes,
+ *  64..16385; 16385 (the TLS 1.3 maximum) by default; 0 = not sent. */
+int gmtls_config_set_record_size_limit(gmtls_config *cfg, unsigned limit);
+
 /* ---------------------------------------------------------------- connection */
 
 gmtls_conn *gmtls_conn_new(gmtls_config *cfg, int is_server);
@@ -348,6 +364,13 @@ const uint8_t *gmtls_conn_ocsp_response(const gmtls_conn *conn, size_t *len);
 const uint8_t *gmtls_conn_scts(const gmtls_conn *conn, size_t *len);
 /** Client: serializes the newest session ticket for resumption into out. */
 int gmtls_conn_get_session(const gmtls_conn *conn, gmtls_buf *out);
+/** The algorithm that compressed the Certificate this side received
+ *  (peer = 1) or sent (peer = 0), 0 if it went uncompressed; the compressed
+ *  and uncompressed sizes in bytes when the pointers are not NULL. */
+uint16_t gmtls_conn_cert_compression(const gmtls_conn *conn, int peer, size_t *compressed, size_t *uncompressed);
+/** The peer's record_size_limit (RFC 8449) this side's records obey, 0 when
+ *  the extension was not negotiated. */
+uint16_t gmtls_conn_peer_record_size_limit(const gmtls_conn *conn);
 /** Bytes of application data sent / received so far. */
 uint64_t gmtls_conn_bytes_sent(const gmtls_conn *conn);
 uint64_t gmtls_conn_bytes_received(const gmtls_conn *conn);

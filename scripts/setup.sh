@@ -6,7 +6,8 @@
 set -euo pipefail
 what=${1:-test}
 
-need=(cmake make gcc pkg-config libssl-dev openssl)
+# zlib1g-dev, libbrotli-dev, libzstd-dev: certificate compression (RFC 8879).
+need=(cmake make gcc pkg-config libssl-dev openssl zlib1g-dev libbrotli-dev libzstd-dev)
 case "$what" in
     build|run) ;;
     # golang-go builds the BoGo runner and the Go-family peer; iproute2 and

@@ -30,6 +30,7 @@ typedef struct {
     int insecure;
     const char *ciphers, *groups, *sigalgs, *alpn;
     const char *min_version, *max_version, *ciphers12;
+    const char *cert_comp, *record_size_limit;
     const char *cert, *key, *key_pass;
     const char *sess_out, *sess_in;
     const char *keylog;
@@ -65,6 +66,10 @@ static void client_usage(FILE *f)
             "  --tls12-ciphers LIST  TLS 1.2 cipher suites, colon-separated IANA names\n"
             "                        (default: library's)\n"
             "  --alpn LIST           ALPN protocols to offer (default: none)\n"
+            "  --cert-compression LIST  certificate compression algorithms offered, RFC 8879\n"
+            "                        (brotli, zstd, zlib, or none; default: brotli:zstd:zlib)\n"
+            "  --record-size-limit N record_size_limit offered, RFC 8449: 64..16385, 0 = not\n"
+            "                        sent (default: 16385)\n"
             "  --cert FILE --key FILE  client certificate chain and key (default: none)\n"
             "  --key-pass SPEC       passphrase of an encrypted key: pass:TEXT, env:VAR, file:PATH\n"
             "                        or fd:N (default: none; never asked for on a terminal)\n"
@@ -131,6 +136,7 @@ static int parse_args(int argc, char **argv, client_opts *o)
             {"--sm2-id", &o->sm2_id},         {"--get", &o->get_path},  {"--key-pass", &o->key_pass},
             {"--min-version", &o->min_version}, {"--max-version", &o->max_version},
             {"--tls12-ciphers", &o->ciphers12},
+            {"--cert-compression", &o->cert_comp}, {"--record-size-limit", &o->record_size_limit},
         };
         m = tool_opt_strings(argc, argv, &i, sopts, sizeof(sopts) / sizeof(sopts[0]));
         if (m < 0) {
@@ -321,6 +327,14 @@ static int report(const gmtls_conn *conn, const client_opts *o)
         fprintf(stderr, "hrr: %s\n", gmtls_conn_did_hrr(conn) ? "yes" : "no");
         fprintf(stderr, "peer: %s\n", peer != NULL ? peer : "none");
         fprintf(stderr, "verify: %s\n", o->insecure ? "skipped (--insecure)" : (vr != NULL ? vr : "none"));
+        char cc[64];
+        fprintf(stderr, "certificate compression: %s\n", tool_cert_compression(conn, 1, cc, sizeof cc));
+        uint16_t rsl = gmtls_conn_peer_record_size_limit(conn);
+        if (rsl != 0) {
+            fprintf(stderr, "record size limit: %u\n", rsl);
+        } else {
+            fprintf(stderr, "record size limit: none\n");
+        }
     }
     if (o->status) {
         size_t len = 0;
@@ -750,7 +764,8 @@ int gmtls_cmd_client(int argc, char **argv)
         (rc = tool_config_versions(cfg, o.min_version != NULL      ? o.min_version
                                         : o.max_version != NULL ? o.max_version
                                                                 : NULL,
-                                   o.max_version, o.ciphers12)) != 0) {
+                                   o.max_version, o.ciphers12)) != 0 ||
+        (rc = tool_config_sizes(cfg, o.cert_comp, o.record_size_limit)) != 0) {
         goto out;
     }
     rc = 2;

@@ -36,6 +36,7 @@ typedef struct {
     const char *key_pass;
     const char *ciphers, *groups, *sigalgs, *alpn;
     const char *min_version, *max_version, *ciphers12;
+    const char *cert_comp, *record_size_limit;
     const char *verify_client;
     const char *ca;
     unsigned long tickets;
@@ -80,6 +81,12 @@ static void server_usage(FILE *f)
             "  --tls12-ciphers LIST   TLS 1.2 cipher suites, colon-separated IANA names\n"
             "                         (default: library's)\n"
             "  --alpn LIST            ALPN protocols (default: http/1.1 with --www, else none)\n"
+            "  --cert-compression LIST  certificate compression, RFC 8879: the algorithms the\n"
+            "                         chain is compressed with for clients that offer them, and\n"
+            "                         offered for client certificates (brotli, zstd, zlib, or\n"
+            "                         none; default: brotli:zstd:zlib)\n"
+            "  --record-size-limit N  record_size_limit answered, RFC 8449: 64..16385, 0 = not\n"
+            "                         sent (default: 16385)\n"
             "  --verify-client MODE   none | request | require | verify-if-given | require-and-verify\n"
             "                         (default: none)\n"
             "  --ca FILE|DIR          trust anchors for client certificates (default: none)\n"
@@ -160,6 +167,7 @@ static int parse_args(int argc, char **argv, server_opts *o)
             {"--metrics", &o->metrics}, {"--user", &o->user},
             {"--min-version", &o->min_version}, {"--max-version", &o->max_version},
             {"--tls12-ciphers", &o->ciphers12},
+            {"--cert-compression", &o->cert_comp}, {"--record-size-limit", &o->record_size_limit},
         };
         m = tool_opt_strings(argc, argv, &i, sopts, sizeof(sopts) / sizeof(sopts[0]));
         if (m < 0) {
@@ -310,6 +318,9 @@ static int build_config(const server_opts *o, gmtls_config **out)
     int rc = tool_config_lists(cfg, o->ciphers, o->groups, o->sigalgs, alpn);
     if (rc == 0) {
         rc = tool_config_versions(cfg, o->min_version, o->max_version, o->ciphers12);
+    }
+    if (rc == 0) {
+        rc = tool_config_sizes(cfg, o->cert_comp, o->record_size_limit);
     }
     if (rc != 0) {
         goto fail;

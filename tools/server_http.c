@@ -230,6 +230,15 @@ static int send_status_page(srv_http *h, gmtls_io *io, int head_only)
     sb_add(&b, "</td></tr>\n<tr><th>server name</th><td>", 39);
     sb_html(&b, sni != NULL ? sni : "none");
     sb_printf(&b, "</td></tr>\n<tr><th>resumed</th><td>%s</td></tr>\n", gmtls_conn_is_resumed(c) ? "yes" : "no");
+    /* RFC 8879: whether our Certificate went compressed, and how */
+    char cc[64];
+    sb_printf(&b, "<tr><th>certificate compression</th><td>%s</td></tr>\n", tool_cert_compression(c, 0, cc, sizeof cc));
+    uint16_t rsl = gmtls_conn_peer_record_size_limit(c);
+    if (rsl != 0) {
+        sb_printf(&b, "<tr><th>record size limit</th><td>%u</td></tr>\n", rsl);
+    } else {
+        sb_printf(&b, "<tr><th>record size limit</th><td>none</td></tr>\n");
+    }
     sb_add(&b, "<tr><th>client certificate</th><td>", 35);
     sb_html(&b, subj != NULL ? subj : "none");
     sb_add(&b, "</td></tr>\n<tr><th>client address</th><td>", 42);

@@ -457,15 +457,23 @@ static void log_conn(const srv_conn *c)
     const gmtls_conn *t = c->tls;
     const char *sni = gmtls_conn_server_name(t), *alpn = gmtls_conn_alpn(t);
     int done = gmtls_conn_handshake_done(t);
-    srv_log("%s proto=%s sni=%s suite=%s group=%s sigalg=%s alpn=%s resumed=%s in=%llu out=%llu duration=%llums "
-            "result=%s",
+    /* certcomp: the algorithm our Certificate went with (RFC 8879), rsl: the
+     * client's record_size_limit our records obey (RFC 8449) */
+    const char *cc = gmtls_cert_compression_name(gmtls_conn_cert_compression(t, 0, NULL, NULL));
+    uint16_t rsl = gmtls_conn_peer_record_size_limit(t);
+    char rsls[8] = "-";
+    if (rsl != 0) {
+        snprintf(rsls, sizeof rsls, "%u", rsl);
+    }
+    srv_log("%s proto=%s sni=%s suite=%s group=%s sigalg=%s alpn=%s resumed=%s in=%llu out=%llu certcomp=%s "
+            "rsl=%s duration=%llums result=%s",
             c->peer, done ? tool_version_name(gmtls_conn_version(t)) : "none", sni != NULL ? sni : "-",
             done ? tool_suite_name(gmtls_conn_cipher_suite(t)) : "none",
             done ? tool_group_name(gmtls_conn_group(t)) : "none",
             done ? tool_sigalg_name(gmtls_conn_sigalg(t)) : "none", alpn != NULL ? alpn : "-",
             gmtls_conn_is_resumed(t) ? "yes" : "no", (unsigned long long)gmtls_conn_bytes_received(t),
-            (unsigned long long)gmtls_conn_bytes_sent(t), (unsigned long long)(now_ms() - c->start_ms),
-            c->result[0] != '\0' ? c->result : "ok");
+            (unsigned long long)gmtls_conn_bytes_sent(t), cc != NULL ? cc : "-", rsls,
+            (unsigned long long)(now_ms() - c->start_ms), c->result[0] != '\0' ? c->result : "ok");
 }
 
 static void close_backend(srv_conn *c)

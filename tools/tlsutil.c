@@ -285,6 +285,35 @@ int tool_config_versions(gmtls_config *cfg, const char *min, const char *max, co
     return gmtls_config_set_versions(cfg, lo, hi) == 0 ? 0 : 2;
 }
 
+int tool_config_sizes(gmtls_config *cfg, const char *cert_comp, const char *record_size_limit)
+{
+    int r = apply_list(cfg, gmtls_config_set_cert_compression, cert_comp, "certificate compression");
+    if (r == 0 && record_size_limit != NULL) {
+        unsigned long v = 0;
+        if (tool_parse_uint("--record-size-limit", record_size_limit, 0, 16385, &v) != 0) {
+            return 2;
+        }
+        if (gmtls_config_set_record_size_limit(cfg, (unsigned)v) != 0) {
+            tool_err("--record-size-limit: %s", gmtls_config_last_error(cfg));
+            return 2;
+        }
+    }
+    return r;
+}
+
+const char *tool_cert_compression(const gmtls_conn *c, int peer, char *buf, size_t n)
+{
+    size_t z = 0, u = 0;
+    uint16_t alg = gmtls_conn_cert_compression(c, peer, &z, &u);
+    const char *name = gmtls_cert_compression_name(alg);
+    if (name == NULL) {
+        snprintf(buf, n, "none");
+    } else {
+        snprintf(buf, n, "%s, %zu -> %zu bytes", name, u, z);
+    }
+    return buf;
+}
+
 int tool_parse_sm2_id(const char *s, gmtls_sm2_id_mode *mode)
 {
     if (strcmp(s, "rfc8998") == 0) {

@@ -50,6 +50,12 @@ const char *tool_version_name(uint16_t version);
 int tool_config_versions(gmtls_config *cfg, const char *min, const char *max, const char *ciphers12);
 int tool_config_lists(gmtls_config *cfg, const char *ciphers, const char *groups, const char *sigalgs,
                       const char *alpn);
+/* --cert-compression LIST|none and --record-size-limit N (NULL = keep the
+ * defaults); 0, or 2 after a usage message. */
+int tool_config_sizes(gmtls_config *cfg, const char *cert_comp, const char *record_size_limit);
+/* "brotli, 1432 -> 982 bytes" for a Certificate received (peer = 1) or
+ * sent (peer = 0) compressed, else "none"; in buf. */
+const char *tool_cert_compression(const gmtls_conn *c, int peer, char *buf, size_t n);
 /* --key-pass SPEC (see tool_key_pass_get): the config asks the source each
  * time it loads an encrypted key, so a SIGHUP reload reads file: and env:
  * again. NULL spec: nothing to do. 0, or 2 after a usage message. */

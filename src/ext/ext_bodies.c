@@ -901,3 +901,96 @@ int gmtls_xw_session_ticket_ch(gmtls_conn *c, unsigned msg, gmtls_wr *w, const v
     gmtls_wr_close(w);
     return 0;
 }
+
+/* ------------------------------------------------------------ compress_certificate (RFC 8879) */
+
+int gmtls_xp_certcomp_ch(gmtls_conn *c, unsigned msg, gmtls_rd *r, void *out)
+{
+    gmtls_client_hello *ch = out;
+    (void)c, (void)msg;
+    return gmtls_certcomp_read_ext(r->p, gmtls_rd_left(r), &ch->cert_comp, &ch->cert_comp_len);
+}
+
+int gmtls_xp_certcomp_cr(gmtls_conn *c, unsigned msg, gmtls_rd *r, void *out)
+{
+    const uint8_t *list = NULL;
+    size_t n = 0;
+    (void)msg, (void)out;
+    /* RFC 8879 §3: the server's algorithms for our Certificate. */
+    GMTLS_TRY(gmtls_fail(c, gmtls_certcomp_read_ext(r->p, gmtls_rd_left(r), &list, &n), "bad compress_certificate"));
+    c->cert_comp_peer = gmtls_certcomp_choose(c->cfg, list, n);
+    return 0;
+}
+
+int gmtls_xw_certcomp_ch(gmtls_conn *c, unsigned msg, gmtls_wr *w, const void *in)
+{
+    (void)msg, (void)in;
+    /* RFC 8879 §3: the algorithms we decompress a server Certificate with. */
+    gmtls_certcomp_write_ext(c->cfg, w);
+    return 0;
+}
+
+int gmtls_xw_certcomp_cr(gmtls_conn *c, unsigned msg, gmtls_wr *w, const void *in)
+{
+    const gmtls_client_hello *ch = in;
+    (void)msg;
+    /* RFC 8879 §3: the server offers its algorithms for the client's
+     * Certificate in the CertificateRequest - only to a client that sent
+     * compress_certificate itself: GmSSL's client aborts on an extension it
+     * does not know in a CertificateRequest (RFC 8446 §4.3.2 says to ignore
+     * it), and a client that does not offer compression knows none. */
+    if (ch->cert_comp_len > 0 && c->cfg->ncert_comp > 0) {
+        gmtls_certcomp_write_ext(c->cfg, w);
+        c->sent_cr_cert_comp = 1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------ record_size_limit (RFC 8449) */
+
+int gmtls_xp_rsl_ch(gmtls_conn *c, unsigned msg, gmtls_rd *r, void *out)
+{
+    gmtls_client_hello *ch = out;
+    (void)c, (void)msg;
+    return gmtls_rsl_read(r->p, gmtls_rd_left(r), &ch->record_size_limit);
+}
+
+int gmtls_xp_rsl_ee(gmtls_conn *c, unsigned msg, gmtls_rd *r, void *out)
+{
+    uint16_t limit = 0;
+    (void)msg, (void)out;
+    GMTLS_TRY(gmtls_fail(c, gmtls_rsl_read(r->p, gmtls_rd_left(r), &limit), "bad record_size_limit"));
+    /* RFC 8449 §4: "A client MAY abort the handshake with an
+     * "illegal_parameter" alert if the record_size_limit extension includes
+     * a value greater than the maximum record size permitted by the
+     * negotiated protocol version and extensions." */
+    if (limit > GMTLS_RECORD_SIZE_LIMIT_MAX) {
+        return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "record_size_limit %u above 2^14+1", limit);
+    }
+    gmtls_rsl_apply(c, limit);
+    return 0;
+}
+
+int gmtls_xw_rsl_ch(gmtls_conn *c, unsigned msg, gmtls_wr *w, const void *in)
+{
+    (void)msg, (void)in;
+    if (c->cfg->record_size_limit != 0) {
+        /* RFC 8449 §4: "Endpoints SHOULD advertise the "record_size_limit"
+         * extension, even if they have no need to limit the size of records." */
+        gmtls_rsl_write(w, c->cfg->record_size_limit);
+        c->sent_rsl = 1;
+    }
+    return 0;
+}
+
+int gmtls_xw_rsl_ee(gmtls_conn *c, unsigned msg, gmtls_wr *w, const void *in)
+{
+    (void)msg, (void)in;
+    /* RFC 8449 §4: "In TLS 1.3, the server sends the "record_size_limit"
+     * extension in the EncryptedExtensions message" (negotiated: server.c
+     * applied the client's value). */
+    if (c->peer_rsl != 0) {
+        gmtls_rsl_write(w, c->cfg->record_size_limit);
+    }
+    return 0;
+}

@@ -58,5 +58,13 @@ gmtls_ext_write_fn gmtls_xw_reneg_ch;
 gmtls_ext_write_fn gmtls_xw_ems_ch;
 gmtls_ext_write_fn gmtls_xw_ec_formats_ch;
 gmtls_ext_write_fn gmtls_xw_session_ticket_ch;
+gmtls_ext_parse_fn gmtls_xp_certcomp_ch;
+gmtls_ext_parse_fn gmtls_xp_certcomp_cr;
+gmtls_ext_write_fn gmtls_xw_certcomp_ch;
+gmtls_ext_write_fn gmtls_xw_certcomp_cr;
+gmtls_ext_parse_fn gmtls_xp_rsl_ch;
+gmtls_ext_parse_fn gmtls_xp_rsl_ee;
+gmtls_ext_write_fn gmtls_xw_rsl_ch;
+gmtls_ext_write_fn gmtls_xw_rsl_ee;
 
 #endif

@@ -68,6 +68,16 @@ static const gmtls_ext_desc table[] = {
     {GMTLS_EXT_PADDING, "padding", CH, {0}, {0}},
     {GMTLS_EXT_EXTENDED_MASTER_SECRET, "extended_master_secret", CH, {0}, {P_CH = gmtls_xw_ems_ch}},
     {GMTLS_EXT_SESSION_TICKET, "session_ticket", CH, {0}, {P_CH = gmtls_xw_session_ticket_ch}},
+    {GMTLS_EXT_COMPRESS_CERTIFICATE, /* RFC 8879 §3 */
+     "compress_certificate",
+     CH | CR,
+     {P_CH = gmtls_xp_certcomp_ch, P_CR = gmtls_xp_certcomp_cr},
+     {P_CH = gmtls_xw_certcomp_ch, P_CR = gmtls_xw_certcomp_cr}},
+    {GMTLS_EXT_RECORD_SIZE_LIMIT, /* RFC 8449 §4 */
+     "record_size_limit",
+     CH | EE,
+     {P_CH = gmtls_xp_rsl_ch, P_EE = gmtls_xp_rsl_ee},
+     {P_CH = gmtls_xw_rsl_ch, P_EE = gmtls_xw_rsl_ee}},
     {GMTLS_EXT_PRE_SHARED_KEY,
      "pre_shared_key",
      CH | SH,
@@ -110,21 +120,31 @@ static const gmtls_ext_desc table[] = {
  * exception of "pre_shared_key" (Section 4.2.11) which MUST be the last
  * extension in the ClientHello". */
 static const uint16_t order_ch[] = {
-    GMTLS_EXT_SERVER_NAME,      GMTLS_EXT_SUPPORTED_VERSIONS,
-    GMTLS_EXT_SUPPORTED_GROUPS, GMTLS_EXT_SIGNATURE_ALGORITHMS,
-    GMTLS_EXT_KEY_SHARE,        GMTLS_EXT_ALPN,
-    GMTLS_EXT_STATUS_REQUEST,   GMTLS_EXT_SCT,
+    GMTLS_EXT_SERVER_NAME,
+    GMTLS_EXT_SUPPORTED_VERSIONS,
+    GMTLS_EXT_SUPPORTED_GROUPS,
+    GMTLS_EXT_SIGNATURE_ALGORITHMS,
+    GMTLS_EXT_KEY_SHARE,
+    GMTLS_EXT_ALPN,
+    GMTLS_EXT_STATUS_REQUEST,
+    GMTLS_EXT_SCT,
+    GMTLS_EXT_COMPRESS_CERTIFICATE,
+    GMTLS_EXT_RECORD_SIZE_LIMIT,
     GMTLS_EXT_COOKIE,
     /* only in a ClientHello that offers TLS 1.2 */
-    GMTLS_EXT_RENEGOTIATION_INFO, GMTLS_EXT_EXTENDED_MASTER_SECRET,
-    GMTLS_EXT_EC_POINT_FORMATS,   GMTLS_EXT_SESSION_TICKET,
-    GMTLS_EXT_PSK_KEY_EXCHANGE_MODES, GMTLS_EXT_PRE_SHARED_KEY,
+    GMTLS_EXT_RENEGOTIATION_INFO,
+    GMTLS_EXT_EXTENDED_MASTER_SECRET,
+    GMTLS_EXT_EC_POINT_FORMATS,
+    GMTLS_EXT_SESSION_TICKET,
+    GMTLS_EXT_PSK_KEY_EXCHANGE_MODES,
+    GMTLS_EXT_PRE_SHARED_KEY,
 };
 static const uint16_t order_sh[] = {GMTLS_EXT_SUPPORTED_VERSIONS, GMTLS_EXT_KEY_SHARE, GMTLS_EXT_PRE_SHARED_KEY};
 static const uint16_t order_hrr[] = {GMTLS_EXT_SUPPORTED_VERSIONS, GMTLS_EXT_KEY_SHARE, GMTLS_EXT_COOKIE};
-static const uint16_t order_ee[] = {GMTLS_EXT_ALPN, GMTLS_EXT_SERVER_NAME};
+static const uint16_t order_ee[] = {GMTLS_EXT_ALPN, GMTLS_EXT_SERVER_NAME, GMTLS_EXT_RECORD_SIZE_LIMIT};
 static const uint16_t order_ct[] = {GMTLS_EXT_STATUS_REQUEST, GMTLS_EXT_SCT};
-static const uint16_t order_cr[] = {GMTLS_EXT_SIGNATURE_ALGORITHMS, GMTLS_EXT_CERTIFICATE_AUTHORITIES};
+static const uint16_t order_cr[] = {GMTLS_EXT_SIGNATURE_ALGORITHMS, GMTLS_EXT_CERTIFICATE_AUTHORITIES,
+                                    GMTLS_EXT_COMPRESS_CERTIFICATE};
 
 static const struct {
     const uint16_t *types;

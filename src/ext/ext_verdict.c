@@ -22,6 +22,10 @@ int gmtls_client_offered_ext(const gmtls_conn *c, uint16_t type)
     case GMTLS_EXT_EC_POINT_FORMATS:
     case GMTLS_EXT_SESSION_TICKET:
         return gmtls_tls12_client_offers(c);
+    case GMTLS_EXT_RECORD_SIZE_LIMIT:
+        return c->sent_rsl;
+    case GMTLS_EXT_COMPRESS_CERTIFICATE:
+        return c->cfg->ncert_comp > 0;
     case GMTLS_EXT_SUPPORTED_VERSIONS:
     case GMTLS_EXT_SUPPORTED_GROUPS:
     case GMTLS_EXT_SIGNATURE_ALGORITHMS:

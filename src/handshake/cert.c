@@ -104,18 +104,16 @@ void gmtls_cert_dispose(gmtls_cert *cert)
     gmtls_pkey_dispose(&cert->key);
     free(cert->ocsp);
     free(cert->scts);
+    gmtls_certcomp_cache_clear(cert);
     memset(cert, 0, sizeof(*cert));
 }
 
 /* ------------------------------------------------------------ Certificate */
 
-int gmtls_cert_msg_build(gmtls_conn *c, const gmtls_cert *cert, const uint8_t *ctx, size_t ctxlen, int with_ocsp,
-                         int with_scts)
+int gmtls_cert_body_write(gmtls_conn *c, gmtls_wr *wr, const gmtls_cert *cert, const uint8_t *ctx, size_t ctxlen,
+                          int with_ocsp, int with_scts)
 {
-    gmtls_buf tmp;
-    gmtls_wr w;
-    gmtls_buf_init(&tmp);
-    gmtls_hs_begin(&w, &tmp, GMTLS_HS_CERTIFICATE);
+    gmtls_wr w = *wr;
     gmtls_wr_open(&w, 1);
     gmtls_wr_bytes(&w, ctx, ctxlen);
     gmtls_wr_close(&w);
@@ -126,14 +124,26 @@ int gmtls_cert_msg_build(gmtls_conn *c, const gmtls_cert *cert, const uint8_t *c
         gmtls_wr_close(&w);
         gmtls_wr_open(&w, 2);
         gmtls_ct_exts ct = {cert, i, with_ocsp, with_scts};
-        int rc = gmtls_exts_write(c, GMTLS_EXT_IN_CT, &w, &ct);
-        if (rc != 0) {
-            gmtls_buf_dispose(&tmp);
-            return rc;
-        }
+        GMTLS_TRY(gmtls_exts_write(c, GMTLS_EXT_IN_CT, &w, &ct));
         gmtls_wr_close(&w);
     }
     gmtls_wr_close(&w);
+    *wr = w;
+    return 0;
+}
+
+int gmtls_cert_msg_build(gmtls_conn *c, const gmtls_cert *cert, const uint8_t *ctx, size_t ctxlen, int with_ocsp,
+                         int with_scts)
+{
+    gmtls_buf tmp;
+    gmtls_wr w;
+    gmtls_buf_init(&tmp);
+    gmtls_hs_begin(&w, &tmp, GMTLS_HS_CERTIFICATE);
+    int rc = gmtls_cert_body_write(c, &w, cert, ctx, ctxlen, with_ocsp, with_scts);
+    if (rc != 0) {
+        gmtls_buf_dispose(&tmp);
+        return rc;
+    }
     return gmtls_hs_end(c, &w);
 }
 

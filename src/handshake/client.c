@@ -449,7 +449,7 @@ static int send_second_flight(gmtls_conn *c, gmtls_buf *out)
     if (c->cert_requested) {
         uint16_t sigalg = 0;
         const gmtls_cert *cert = gmtls_cert_for_request(c, &sigalg);
-        GMTLS_TRY(gmtls_cert_msg_build(c, cert, NULL, 0, 0, 0));
+        GMTLS_TRY(gmtls_cert_send(c, cert, NULL, 0, 0, 0, c->cert_comp_peer));
         if (cert != NULL) {
             GMTLS_TRY(gmtls_cv_build(c, &cert->key, sigalg));
         }
@@ -514,9 +514,19 @@ int gmtls_client_handle(gmtls_conn *c, gmtls_buf *out, uint8_t type, const uint8
         }
         /* fall through */
     case ST_C_WAIT_CERT:
-        if (type == GMTLS_HS_CERTIFICATE) {
+        /* RFC 8879 §4: a CompressedCertificate replaces the Certificate, if we offered compression */
+        if (type == GMTLS_HS_CERTIFICATE || (type == GMTLS_HS_COMPRESSED_CERTIFICATE && c->cfg->ncert_comp > 0)) {
             int empty = 0;
-            GMTLS_TRY(gmtls_cert_msg_parse(c, msg + 4, len - 4, NULL, 0, &empty));
+            const uint8_t *body = msg + 4;
+            size_t bodylen = len - 4;
+            uint8_t *plain = NULL;
+            if (type == GMTLS_HS_COMPRESSED_CERTIFICATE) {
+                GMTLS_TRY(gmtls_certcomp_open(c, msg, len, &plain, &bodylen));
+                body = plain;
+            }
+            int rc = gmtls_cert_msg_parse(c, body, bodylen, NULL, 0, &empty);
+            free(plain);
+            GMTLS_TRY(rc);
             /* RFC 8446 §4.4.2.4: an empty server Certificate -> decode_error. */
             if (empty) {
                 return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "server sent no certificate");

@@ -71,6 +71,15 @@ gmtls_config *gmtls_config_new(void)
     cfg->tickets = 1;
     cfg->ticket_lifetime = GMTLS_MAX_TICKET_LIFETIME;
     cfg->sm2_id_mode = GMTLS_SM2_ID_RFC8998;
+    /* RFC 8879: brotli first (the best ratio on certificates, and Chromium's
+     * only algorithm), then zstd, then zlib. */
+    static const uint16_t default_cert_comp[] = {GMTLS_CERT_COMPRESSION_BROTLI, GMTLS_CERT_COMPRESSION_ZSTD,
+                                                 GMTLS_CERT_COMPRESSION_ZLIB};
+    memcpy(cfg->cert_comp, default_cert_comp, sizeof default_cert_comp);
+    cfg->ncert_comp = GMTLS_ARRAY_LEN(default_cert_comp);
+    /* RFC 8449 §4: "Endpoints SHOULD advertise the "record_size_limit"
+     * extension, even if they have no need to limit the size of records". */
+    cfg->record_size_limit = GMTLS_RECORD_SIZE_LIMIT_MAX;
     if (gmtls_random_secret((uint8_t *)&cfg->ticket_keys[0], sizeof cfg->ticket_keys[0]) != 0) {
         free(cfg);
         return NULL;
@@ -255,6 +264,7 @@ int gmtls_config_set_ocsp_staple(gmtls_config *cfg, const uint8_t *der, size_t l
         return cfg_err(cfg, GMTLS_ERR_BAD_ARGUMENT, "OCSP response needs a certificate added first");
     }
     gmtls_cert *c = &cfg->certs[cfg->ncerts - 1];
+    gmtls_certcomp_cache_clear(c); /* the leaf entry changes */
     return dup_into(&c->ocsp, &c->ocsp_len, der, len);
 }
 
@@ -264,6 +274,7 @@ int gmtls_config_set_scts(gmtls_config *cfg, const uint8_t *list, size_t len)
         return cfg_err(cfg, GMTLS_ERR_BAD_ARGUMENT, "SCT list needs a certificate added first");
     }
     gmtls_cert *c = &cfg->certs[cfg->ncerts - 1];
+    gmtls_certcomp_cache_clear(c);
     return dup_into(&c->scts, &c->scts_len, list, len);
 }
 
@@ -576,6 +587,32 @@ void gmtls_config_set_key_update_limit(gmtls_config *cfg, uint64_t records)
 void gmtls_config_set_record_padding(gmtls_config *cfg, uint16_t block)
 {
     cfg->record_padding = block;
+}
+
+int gmtls_config_set_cert_compression(gmtls_config *cfg, const char *list)
+{
+    if (list != NULL && (strcmp(list, "none") == 0 || list[0] == '\0')) {
+        cfg->ncert_comp = 0;
+        return 0;
+    }
+    uint16_t tmp[GMTLS_MAX_LIST];
+    size_t n = 0;
+    GMTLS_TRY(parse_list(cfg, list, gmtls_certcomp_lookup, "certificate compression algorithm", tmp, &n));
+    memcpy(cfg->cert_comp, tmp, n * sizeof tmp[0]); /* at most the 3 distinct algorithms */
+    cfg->ncert_comp = n;
+    return 0;
+}
+
+int gmtls_config_set_record_size_limit(gmtls_config *cfg, unsigned limit)
+{
+    /* RFC 8449 §4: "Endpoints MUST NOT send a "record_size_limit" extension
+     * with a value smaller than 64" nor, in TLS 1.3, above 2^14 + 1. */
+    if (limit != 0 && (limit < 64 || limit > GMTLS_RECORD_SIZE_LIMIT_MAX)) {
+        return cfg_err(cfg, GMTLS_ERR_BAD_ARGUMENT, "record size limit %u not in 64..%u", limit,
+                       GMTLS_RECORD_SIZE_LIMIT_MAX);
+    }
+    cfg->record_size_limit = (uint16_t)limit;
+    return 0;
 }
 
 /* ------------------------------------------------------------ tickets */

@@ -735,8 +735,9 @@ int gmtls_send(gmtls_conn *c, gmtls_buf *out, const void *data, size_t len)
         return GMTLS_ERR_CLOSED;
     }
     const uint8_t *p = data;
+    size_t max = gmtls_rec_max_plain(&c->wr); /* one record each (RFC 8449 may lower it) */
     do {
-        size_t n = len > GMTLS_MAX_PLAINTEXT ? GMTLS_MAX_PLAINTEXT : len;
+        size_t n = len > max ? max : len;
         /* RFC 8446 §5.5: rekey before the AEAD's record limit is reached
          * (or the configured, smaller limit). */
         uint64_t limit = c->wr.suite->aead->max_records - 1;

@@ -22,6 +22,7 @@ enum {
     GMTLS_HS_CERTIFICATE_VERIFY = 15,
     GMTLS_HS_FINISHED = 20,
     GMTLS_HS_KEY_UPDATE = 24,
+    GMTLS_HS_COMPRESSED_CERTIFICATE = 25, /* RFC 8879 */
     GMTLS_HS_MESSAGE_HASH = 254,
 };
 
@@ -32,6 +33,12 @@ enum {
 #define GMTLS_MAX_CERTS 16
 #define GMTLS_MAX_CHAIN 10
 #define GMTLS_MAX_HS_MSG (256 * 1024)
+/* The largest Certificate body a CompressedCertificate may decompress to: the
+ * room an uncompressed Certificate message gets (RFC 8879 §4 bound). */
+#define GMTLS_MAX_CERT_PLAIN GMTLS_MAX_HS_MSG
+#define GMTLS_CERTCOMP_NALGS 3 /* zlib, brotli, zstd (certcomp.c) */
+/* RFC 8449 §4: "TLS 1.3 uses a limit of 2^14+1 octets" (TLSInnerPlaintext). */
+#define GMTLS_RECORD_SIZE_LIMIT_MAX (GMTLS_MAX_PLAINTEXT + 1)
 #define GMTLS_MAX_TICKET_KEYS 8
 #define GMTLS_TICKET_KEY_LEN 48
 #define GMTLS_MAX_TICKET_LIFETIME (7 * 24 * 3600)
@@ -59,6 +66,9 @@ typedef struct {
     size_t ocsp_len;
     uint8_t *scts;
     size_t scts_len;
+    /* CompressedCertificate messages made from this chain (certcomp.c), per
+     * algorithm and leaf form (bit 0: OCSP staple, bit 1: SCTs). */
+    _Atomic(struct gmtls_ccert *) ccache[GMTLS_CERTCOMP_NALGS][4];
 } gmtls_cert;
 
 typedef struct {
@@ -115,6 +125,9 @@ struct gmtls_config {
     uint16_t suites12[GMTLS_MAX_LIST]; /* TLS 1.2 suites, strict preference; none set: the built-in order */
     size_t nsuites12;
     int request_ocsp; /* client: send status_request (gmtls_config_set_request_ocsp) */
+    uint16_t cert_comp[GMTLS_CERTCOMP_NALGS]; /* RFC 8879 algorithms, preferred first; none: off */
+    size_t ncert_comp;
+    uint16_t record_size_limit; /* RFC 8449 value we advertise (0: not sent) */
     gmtls_pass_src key_pass; /* for encrypted private keys (keyfile.c) */
     char err[256];
 };
@@ -179,6 +192,9 @@ typedef struct {
     int has_cookie;
     const uint8_t *cookie;
     size_t cookie_len;
+    const uint8_t *cert_comp; /* compress_certificate algorithms (RFC 8879) */
+    size_t cert_comp_len;
+    uint16_t record_size_limit; /* RFC 8449; 0 if absent */
 } gmtls_client_hello;
 
 /* The inputs and results of the extension table's parsers and writers
@@ -364,6 +380,15 @@ struct gmtls_conn {
 
     uint64_t bytes_sent, bytes_received;
     uint64_t tickets_sent;
+
+    /* certificate compression (RFC 8879, certcomp.c) */
+    uint16_t cert_comp_peer; /* the algorithm the peer's request lets us compress our Certificate with */
+    int sent_cr_cert_comp;   /* server: our CertificateRequest carried compress_certificate */
+    uint16_t cc_sent_alg, cc_recv_alg;
+    size_t cc_sent_wire, cc_sent_plain, cc_recv_wire, cc_recv_plain;
+    /* record_size_limit (RFC 8449) */
+    int sent_rsl;       /* client: our ClientHello carried it */
+    uint16_t peer_rsl;  /* the peer's limit, 0 when not negotiated */
 };
 
 /* ---------------------------------------------------------------- conn.c */
@@ -425,6 +450,43 @@ int gmtls_cert_name_matches(const gmtls_cert *cert, const char *name);
 /* Sets up the memo of server names checked against the leaf. */
 GMTLS_MUST_CHECK int gmtls_cert_names_init(gmtls_cert *cert);
 void gmtls_peer_clear(gmtls_conn *c);
+
+/* Writes a Certificate message body (without its handshake header). */
+GMTLS_MUST_CHECK int gmtls_cert_body_write(gmtls_conn *c, gmtls_wr *w, const gmtls_cert *cert, const uint8_t *ctx,
+                                           size_t ctxlen, int with_ocsp, int with_scts);
+
+/* ---------------------------------------------------------------- certcomp.c */
+
+int gmtls_certcomp_lookup(const char *name, uint16_t *alg);
+/* Reads a compress_certificate body (RFC 8879 §3): the algorithm list. */
+GMTLS_MUST_CHECK int gmtls_certcomp_read_ext(const uint8_t *data, size_t len, const uint8_t **list, size_t *listlen);
+/* The first algorithm of the peer's list that cfg enables, 0 if none. */
+uint16_t gmtls_certcomp_choose(const gmtls_config *cfg, const uint8_t *list, size_t listlen);
+/* Writes compress_certificate with cfg's algorithms (nothing if none). */
+void gmtls_certcomp_write_ext(const gmtls_config *cfg, gmtls_wr *w);
+/* Queues our Certificate: compressed with alg (cached per chain), or the
+ * plain message when alg is 0 or there is no chain. */
+GMTLS_MUST_CHECK int gmtls_cert_send(gmtls_conn *c, const gmtls_cert *cert, const uint8_t *ctx, size_t ctxlen,
+                                     int with_ocsp, int with_scts, uint16_t alg);
+/* Decompresses a received CompressedCertificate message msg[0..len)
+ * (header included) into a new buffer holding the Certificate body, or
+ * fails c with the RFC 8879 alert. */
+GMTLS_MUST_CHECK int gmtls_certcomp_open(gmtls_conn *c, const uint8_t *msg, size_t len, uint8_t **body,
+                                         size_t *bodylen);
+/* Decompresses in[0..n) into exactly outlen bytes; 0 or -1. */
+int gmtls_certcomp_decompress(uint16_t alg, const uint8_t *in, size_t n, uint8_t *out, size_t outlen);
+void gmtls_certcomp_cache_clear(gmtls_cert *cert);
+
+/* ---------------------------------------------------------------- src/ext/ext_rsl.c */
+
+/* Reads a record_size_limit body (RFC 8449 §4): decode_error if malformed,
+ * illegal_parameter below 64. */
+GMTLS_MUST_CHECK int gmtls_rsl_read(const uint8_t *data, size_t len, uint16_t *limit);
+void gmtls_rsl_write(gmtls_wr *w, uint16_t limit);
+/* Applies a negotiated limit: ours to what we read, the peer's to what we write. */
+void gmtls_rsl_apply(gmtls_conn *c, uint16_t peer_limit);
+/* The same for TLS 1.2 (tls12.c), where the limit counts the plaintext only. */
+void gmtls_rsl_apply12(gmtls_conn *c, uint16_t peer_limit);
 
 /* ---------------------------------------------------------------- keyfile.c */
 

@@ -408,6 +408,14 @@ static int process_client_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_clien
     if (ch->has_sni) {
         snprintf(c->server_name, sizeof c->server_name, "%s", ch->sni);
     }
+    /* RFC 8879 §3-§4: a client that sent compress_certificate gets its
+     * Certificate compressed with the first of its algorithms we enable. */
+    c->cert_comp_peer = gmtls_certcomp_choose(cfg, ch->cert_comp, ch->cert_comp_len);
+    if (ch->record_size_limit != 0 && cfg->record_size_limit != 0) {
+        /* RFC 8449 §4: negotiated when both send it; our protected records,
+         * EncryptedExtensions on, obey the client's limit. */
+        gmtls_rsl_apply(c, ch->record_size_limit);
+    }
 
     /* checkForResumption */
     int psk_index = -1;
@@ -457,7 +465,7 @@ static int process_client_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_clien
             c->cr_legacy_ok = gmtls_list_has(ch->sigalgs, ch->nsigalgs, GMTLS_SIGALG_SM2_LEGACY);
             c->cert_requested = 1;
         }
-        GMTLS_TRY(gmtls_cert_msg_build(c, c->cert, NULL, 0, ch->status_request, ch->sct));
+        GMTLS_TRY(gmtls_cert_send(c, c->cert, NULL, 0, ch->status_request, ch->sct, c->cert_comp_peer));
         GMTLS_TRY(gmtls_cv_build(c, &c->cert->key, c->sigalg));
     }
 
@@ -483,8 +491,18 @@ static int handle_client_certificate(gmtls_conn *c, gmtls_buf *out, const uint8_
 {
     int empty = 0;
     gmtls_client_auth mode = c->cfg->client_auth;
+    const uint8_t *body = msg + 4;
+    size_t bodylen = len - 4;
+    uint8_t *plain = NULL;
+    /* RFC 8879 §4: the CompressedCertificate itself goes into the transcript. */
     gmtls_transcript_add(c, msg, len);
-    GMTLS_TRY(gmtls_cert_msg_parse(c, msg + 4, len - 4, NULL, 0, &empty));
+    if (msg[0] == GMTLS_HS_COMPRESSED_CERTIFICATE) {
+        GMTLS_TRY(gmtls_certcomp_open(c, msg, len, &plain, &bodylen));
+        body = plain;
+    }
+    int rc = gmtls_cert_msg_parse(c, body, bodylen, NULL, 0, &empty);
+    free(plain);
+    GMTLS_TRY(rc);
     c->client_cert_empty = empty;
     if (empty) {
         /* RFC 8446 §4.4.2.4: no certificate where one is required ->
@@ -570,7 +588,8 @@ int gmtls_server_handle(gmtls_conn *c, gmtls_buf *out, uint8_t type, const uint8
         gmtls_ch_free(&ch);
         return rc;
     case ST_S_WAIT_CERT:
-        if (type != GMTLS_HS_CERTIFICATE) {
+        /* RFC 8879 §4: a CompressedCertificate only if our CertificateRequest offered compression */
+        if (type != GMTLS_HS_CERTIFICATE && !(type == GMTLS_HS_COMPRESSED_CERTIFICATE && c->sent_cr_cert_comp)) {
             break;
         }
         return handle_client_certificate(c, out, msg, len);

@@ -888,6 +888,16 @@ int gmtls_tls12_client_server_hello(gmtls_conn *c, const uint8_t *msg, size_t le
             }
             c->status12 |= e.type == GMTLS_EXT_STATUS_REQUEST;
             break;
+        case GMTLS_EXT_RECORD_SIZE_LIMIT: {
+            /* RFC 8449 §4: the server's limit, only in answer to ours. */
+            uint16_t limit = 0;
+            if (!c->sent_rsl) {
+                return gmtls_fail(c, GMTLS_ALERT_UNSUPPORTED_EXTENSION, "unsolicited record_size_limit");
+            }
+            GMTLS_TRY(gmtls_fail(c, gmtls_rsl_read(e.data, e.len, &limit), "bad record_size_limit"));
+            gmtls_rsl_apply12(c, limit);
+            break;
+        }
         case GMTLS_EXT_SUPPORTED_GROUPS:
             /* RFC 5246 §7.4.1.4: we sent it, so it is not unsolicited;
              * TLS 1.2 gives it no meaning in a ServerHello: ignored. */

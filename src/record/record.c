@@ -6,7 +6,9 @@ int gmtls_rec_set_secret(gmtls_rec *r, const gmtls_suite *suite, int is_enc, con
 {
     uint8_t key[GMTLS_MAX_KEY_LEN];
     const gmtls_hash_alg *h = suite->hash;
+    uint16_t max_inner = r->max_inner; /* RFC 8449 §4: the limit outlives key changes */
     gmtls_rec_dispose(r);
+    r->max_inner = max_inner;
     /* RFC 8446 §7.3: [sender]_write_key = HKDF-Expand-Label(Secret, "key", "", key_length)
      *                [sender]_write_iv  = HKDF-Expand-Label(Secret, "iv", "", iv_length) */
     gmtls_hmac_key hk;
@@ -59,7 +61,9 @@ void gmtls_rec_dispose(gmtls_rec *r)
 
 int gmtls_rec_set_keys12(gmtls_rec *r, const gmtls_suite *suite, int is_enc, const uint8_t *key, const uint8_t *iv)
 {
+    uint16_t max_inner = r->max_inner; /* RFC 8449 §4: negotiated in the hellos, before the keys */
     gmtls_rec_dispose(r);
+    r->max_inner = max_inner;
     r->aead.alg = suite->aead;
     GMTLS_TRY(suite->aead->init(&r->aead, is_enc, key));
     /* RFC 5288 §3: nonce = salt (4 bytes, client/server_write_IV) ||
@@ -87,13 +91,25 @@ static void make_nonce(const gmtls_rec *r, uint8_t nonce[GMTLS_IV_LEN])
     }
 }
 
+/* The largest TLSInnerPlaintext of a protected record in r's direction. */
+static size_t max_inner(const gmtls_rec *r)
+{
+    return r->max_inner != 0 ? r->max_inner : GMTLS_MAX_PLAINTEXT + 1;
+}
+
+size_t gmtls_rec_max_plain(const gmtls_rec *r)
+{
+    return r->suite != NULL ? max_inner(r) - 1 : GMTLS_MAX_PLAINTEXT;
+}
+
 static int seal_one(gmtls_rec *r, gmtls_buf *out, uint8_t type, const uint8_t *data, size_t len, size_t pad_block)
 {
     size_t inner = len + 1, pad = 0;
     if (pad_block > 1) {
         pad = (pad_block - inner % pad_block) % pad_block;
-        if (inner + pad > GMTLS_MAX_PLAINTEXT + 1) {
-            pad = GMTLS_MAX_PLAINTEXT + 1 - inner;
+        /* RFC 8449 §4: the limit "includes the content type and padding" */
+        if (inner + pad > max_inner(r)) {
+            pad = max_inner(r) - inner;
         }
     }
     /* the tag is 16 bytes, 8 for TLS_AES_128_CCM_8_SHA256 */
@@ -180,8 +196,12 @@ static int seal_one12(gmtls_rec *r, gmtls_buf *out, uint8_t type, const uint8_t 
 
 int gmtls_rec_write(gmtls_rec *r, gmtls_buf *out, uint8_t type, const uint8_t *data, size_t len, size_t pad_block)
 {
+    /* RFC 8449 §4: "an endpoint MUST NOT generate a protected record with
+     * plaintext that is larger than the RecordSizeLimit value it receives
+     * from its peer. Unprotected messages are not subject to this limit." */
+    size_t max = gmtls_rec_max_plain(r);
     do {
-        size_t n = len > GMTLS_MAX_PLAINTEXT ? GMTLS_MAX_PLAINTEXT : len;
+        size_t n = len > max ? max : len;
         if (r->suite != NULL && r->version == GMTLS_REC_TLS12) {
             GMTLS_TRY(seal_one12(r, out, type, data, n));
         } else if (r->suite != NULL) {
@@ -268,8 +288,9 @@ int gmtls_rec_open_split(gmtls_rec *r, const uint8_t hdr[GMTLS_REC_HDR], const u
         }
         size_t plen = n - r->explicit_len - r->suite->aead->tag_len;
         /* RFC 5246 §6.2.1: TLSPlaintext.length MUST NOT exceed 2^14 ->
-         * record_overflow (§7.2.2: also for a decrypted record). */
-        if (plen > GMTLS_MAX_PLAINTEXT) {
+         * record_overflow (§7.2.2: also for a decrypted record); RFC 8449
+         * §4: nor the record_size_limit we advertised, when negotiated. */
+        if (plen > max_inner(r) - 1) {
             return GMTLS_ALERT_RECORD_OVERFLOW;
         }
         uint8_t nonce12[GMTLS_IV_LEN], aad[13];
@@ -332,6 +353,11 @@ int gmtls_rec_open_split(gmtls_rec *r, const uint8_t hdr[GMTLS_REC_HDR], const u
     /* RFC 8446 §5.2: "The length [of TLSInnerPlaintext] MUST NOT exceed 2^14 + 1
      * octets"; the content itself at most 2^14 -> record_overflow. */
     if (clen > GMTLS_MAX_PLAINTEXT + 1 || i - 1 > GMTLS_MAX_PLAINTEXT) {
+        return GMTLS_ALERT_RECORD_OVERFLOW;
+    }
+    /* RFC 8449 §4: "A TLS endpoint that receives a record larger than its
+     * advertised limit MUST generate a fatal "record_overflow" alert." */
+    if (clen > max_inner(r)) {
         return GMTLS_ALERT_RECORD_OVERFLOW;
     }
     *type = body[i - 1];

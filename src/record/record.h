@@ -31,6 +31,10 @@ typedef struct {
      * (version 0x0101) belong here too. */
     uint16_t version;
     uint8_t explicit_len; /* bytes of explicit nonce per record (8 for 1.2 AES-GCM, else 0) */
+    /* RFC 8449: the largest TLSInnerPlaintext (content, type and padding)
+     * of a protected record in this direction; 0 means 2^14 + 1. Kept across
+     * key changes. */
+    uint16_t max_inner;
 } gmtls_rec;
 
 #define GMTLS_REC_TLS12 0x0303
@@ -47,7 +51,11 @@ void gmtls_rec_dispose(gmtls_rec *r);
 GMTLS_MUST_CHECK int gmtls_rec_set_keys12(gmtls_rec *r, const gmtls_suite *suite, int is_enc, const uint8_t *key,
                                           const uint8_t *iv);
 
-/* Appends records of content type `type` carrying data (split at 2^14),
+/* The most content one record of r carries: 2^14, or less under a record
+ * size limit (RFC 8449) once r is protected. */
+size_t gmtls_rec_max_plain(const gmtls_rec *r);
+
+/* Appends records of content type `type` carrying data (split at gmtls_rec_max_plain),
  * protected when keys are installed; pad_block > 0 pads each protected
  * record's inner plaintext to a multiple of pad_block. */
 GMTLS_MUST_CHECK int gmtls_rec_write(gmtls_rec *r, gmtls_buf *out, uint8_t type, const uint8_t *data, size_t len,

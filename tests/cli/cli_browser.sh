@@ -5,7 +5,9 @@
 #     scheme and ALPN; the group is X25519MLKEM768 (Chromium sends that
 #     hybrid post-quantum share beside x25519, gmtls prefers it); every
 #     connection Chromium made shows the same suite and group in the
-#     server's access log, with result=ok
+#     server's access log, with result=ok; Chromium offers brotli
+#     certificate compression (RFC 8879) and gets the chain compressed: the
+#     page and every access log line say certcomp brotli
 #   gmtls client with its defaults against the same server: X25519MLKEM768
 #   --screenshot: $GMTLS_BUILD/artifacts/browser.png (1024x768) is kept as an
 #     artifact; the test decodes it and checks that text was drawn on it
@@ -57,6 +59,12 @@ expect_eq "rendered page: signature scheme (ECDSA dev chain)" "$(cell 'signature
 expect_eq "rendered page: ALPN" "$(cell ALPN)" http/1.1
 expect_eq "rendered page: resumed" "$(cell resumed)" no
 expect_grep "$dom" '<h1>gmtls server</h1>' "rendered page: heading"
+# RFC 8879: the page names the algorithm and the sizes ("brotli, 1040 -> 657 bytes")
+cc=$(cell 'certificate compression')
+case "$cc" in
+    "brotli, "*" bytes") pass "rendered page: certificate compressed by gmtls, decompressed by Chromium ($cc)" ;;
+    *) fail "rendered page: certificate compression is '$cc', want brotli" ;;
+esac
 
 # the server's view of the same connections
 wait_count "$log" ' result=' 1
@@ -65,6 +73,8 @@ n_same=$(count_lines "$log" " suite=$suite group=$group sigalg=ecdsa_secp256r1_s
 expect_eq "access log: every Chromium connection used $suite / $group" "$n_same" "$n_all"
 expect_grep "$log" " suite=$suite group=$group sigalg=ecdsa_secp256r1_sha256 alpn=http/1.1 resumed=no in=[1-9][0-9]* " \
     "access log: the connection that carried the request agrees with the page"
+expect_eq "access log: every Chromium connection got the brotli-compressed certificate" \
+    "$(count_lines "$log" ' certcomp=brotli ')" "$n_all"
 expect_eq "access log: no failed connection" "$(count_lines "$log" ' result=' | tr -d ' ')" \
     "$(count_lines "$log" ' result=ok$')"
 

@@ -80,7 +80,7 @@ proxy_run() {
     local total
     total=$(stat -c %s "$TMP/proxy.out")
     wait_count "$plog" ' result=' 1
-    expect_grep "$plog" " in=$bytes out=$total duration=[0-9]+ms result=ok\$" "$what: access log byte counts"
+    expect_grep "$plog" " in=$bytes out=$total certcomp=[a-z-]+ rsl=[0-9-]+ duration=[0-9]+ms result=ok\$" "$what: access log byte counts"
     echo "$what: $(((t1 - t0)))ms"
     stop_pid "$SRV_PID"
 }

@@ -191,25 +191,27 @@ static void test_one_message_per_record(int client_auth)
     const gmtls_suite *suite = gmtls_suite_by_id(gmtls_conn_cipher_suite(p.srv));
     CHECK(suite != NULL && suite->is_sm);
     shape s;
-    /* [ServerHello][CCS][EE][CR][Certificate][CertificateVerify][Finished] */
+    /* [ServerHello][CCS][EE][CR][CompressedCertificate][CertificateVerify][Finished] */
     size_t shlen = GMTLS_REC_HDR + ((size_t)p.s2c.base[3] << 8 | p.s2c.base[4]);
     CHECK_OK(walk(p.s2c.base, shlen + 6, NULL, NULL, &s));
     CHECK(s.n == 2 && s.type[0] == GMTLS_CT_HANDSHAKE && s.nmsgs[0] == 1 && s.msg[0] == GMTLS_HS_SERVER_HELLO);
     CHECK(s.type[1] == GMTLS_CT_CHANGE_CIPHER_SPEC);
     CHECK_OK(walk(p.s2c.base + shlen + 6, p.s2c.off - shlen - 6, suite, c.sk.s_hs, &s));
-    static const uint8_t want_s[] = {GMTLS_HS_ENCRYPTED_EXTENSIONS, GMTLS_HS_CERTIFICATE_REQUEST, GMTLS_HS_CERTIFICATE,
-                                     GMTLS_HS_CERTIFICATE_VERIFY, GMTLS_HS_FINISHED};
+    /* both ends offer certificate compression by default (RFC 8879): the
+     * Certificate goes as a CompressedCertificate */
+    static const uint8_t want_s[] = {GMTLS_HS_ENCRYPTED_EXTENSIONS, GMTLS_HS_CERTIFICATE_REQUEST,
+                                     GMTLS_HS_COMPRESSED_CERTIFICATE, GMTLS_HS_CERTIFICATE_VERIFY, GMTLS_HS_FINISHED};
     CHECK(s.n == (client_auth ? 5u : 4u));
     for (size_t i = 0, j = 0; i < s.n; i++, j++) {
         j += !client_auth && j == 1; /* no CertificateRequest */
         CHECK(s.is_protected[i] && s.type[i] == GMTLS_CT_HANDSHAKE && s.nmsgs[i] == 1 && s.msg[i] == want_s[j]);
     }
-    /* [CCS][Certificate][CertificateVerify][Finished] */
+    /* [CCS][CompressedCertificate][CertificateVerify][Finished] */
     CHECK(step(p.cli, &p.s2c, &p.c2s) == 0);
     CHECK_OK(walk(p.c2s.base, 6, NULL, NULL, &s));
     CHECK(s.n == 1 && s.type[0] == GMTLS_CT_CHANGE_CIPHER_SPEC);
     CHECK_OK(walk(p.c2s.base + 6, p.c2s.off - 6, suite, c.ck.c_hs, &s));
-    static const uint8_t want_c[] = {GMTLS_HS_CERTIFICATE, GMTLS_HS_CERTIFICATE_VERIFY, GMTLS_HS_FINISHED};
+    static const uint8_t want_c[] = {GMTLS_HS_COMPRESSED_CERTIFICATE, GMTLS_HS_CERTIFICATE_VERIFY, GMTLS_HS_FINISHED};
     CHECK(s.n == (client_auth ? 3u : 1u));
     for (size_t i = 0; i < s.n; i++) {
         CHECK(s.type[i] == GMTLS_CT_HANDSHAKE && s.nmsgs[i] == 1 && s.msg[i] == want_c[client_auth ? i : 2]);

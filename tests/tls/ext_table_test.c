@@ -44,12 +44,14 @@
  *   | post_handshake_auth (RFC 8446)                   |          CH |
  *   | signature_algorithms_cert (RFC 8446)             |      CH, CR |
  *
- * plus the TLS 1.2 extensions of a ClientHello that also offers TLS 1.2
- * (ClientHello only for TLS 1.3: their answers are TLS 1.2 ServerHellos):
- * renegotiation_info (RFC 5746, 0xff01), which a TLS 1.3 server reads,
- * ec_point_formats (RFC 8422, 11), extended_master_secret (RFC 7627, 23),
- * session_ticket (RFC 5077, 35). Written out here independently of the
- * library's table, with the IANA code points. */
+ * plus renegotiation_info (RFC 5746, 0xff01), which a TLS 1.3 server reads
+ * in a ClientHello only; the IANA registry's TLS 1.3 column for
+ * compress_certificate (RFC 8879 §3: CH, CR) and record_size_limit (RFC 8449
+ * §4: CH, EE); and the TLS 1.2 extensions of a ClientHello that also offers
+ * TLS 1.2 (ClientHello only for TLS 1.3: their answers are TLS 1.2
+ * ServerHellos): ec_point_formats (RFC 8422, 11), extended_master_secret
+ * (RFC 7627, 23), session_ticket (RFC 5077, 35). Written out here
+ * independently of the library's table, with the IANA code points. */
 static const struct {
     uint16_t type;
     const char *name;
@@ -70,6 +72,8 @@ static const struct {
     {21, "padding", CH},
     {23, "extended_master_secret", CH},
     {35, "session_ticket", CH},
+    {27, "compress_certificate", CH | CR}, /* RFC 8879 §3 */
+    {28, "record_size_limit", CH | EE},    /* RFC 8449 §4 */
     {51, "key_share", CH | SH | HRR},
     {41, "pre_shared_key", CH | SH},
     {45, "psk_key_exchange_modes", CH},
@@ -224,6 +228,8 @@ static const struct {
     {13, CH | CR, CH | CR},             /* signature_algorithms */
     {16, CH | EE, CH | EE},             /* ALPN */
     {18, CH | CT, CH | CT},             /* signed_certificate_timestamp */
+    {27, CH | CR, CH | CR},             /* compress_certificate: our algorithms; the peer's */
+    {28, CH | EE, CH | EE},             /* record_size_limit */
     {41, CH | SH, CH | SH},             /* pre_shared_key */
     {42, CH, 0},                        /* early_data: the server reads it, skips the data */
     {43, CH | SH | HRR, CH | SH | HRR}, /* supported_versions */
@@ -307,11 +313,11 @@ static void test_parsers_writers(void)
             }
         }
     }
-    static const uint16_t ch_order[] = {0, 43, 10, 13, 51, 16, 5, 18, 44, 0xff01, 23, 11, 35, 45, 41};
+    static const uint16_t ch_order[] = {0, 43, 10, 13, 51, 16, 5, 18, 27, 28, 44, 0xff01, 23, 11, 35, 45, 41};
     static const uint16_t sh_order[] = {43, 51, 41};
     static const uint16_t hrr_order[] = {43, 51, 44};
-    static const uint16_t ee_order[] = {16, 0};
-    static const uint16_t cr_order[] = {13, 47};
+    static const uint16_t ee_order[] = {16, 0, 28};
+    static const uint16_t cr_order[] = {13, 47, 27};
     static const uint16_t ct_order[] = {5, 18};
     static const struct {
         unsigned msg;

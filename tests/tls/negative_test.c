@@ -13,8 +13,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <brotli/encode.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <zlib.h>
+#include <zstd.h>
 
 #include "handshake/internal.h"
 #include "record/record.h"
@@ -1769,6 +1772,11 @@ static void duo_configs(duo *d, const char *trust)
     }
     gmtls_config_set_tickets(d->scfg, 0, 0);
     gmtls_config_set_request_ocsp(d->ccfg, 1); /* status_request offered (the misplaced-extension cases) */
+    /* the flight mutations edit a plain Certificate message: the client does
+     * not offer certificate compression (RFC 8879) here */
+    if (gmtls_config_set_cert_compression(d->ccfg, "none") != 0) {
+        abort();
+    }
     gmtls_config_set_keylog(d->scfg, keylog_cb, &d->skl);
     gmtls_config_set_keylog(d->ccfg, keylog_cb, &d->ckl);
 }
@@ -4138,6 +4146,273 @@ static void test_random_mutation(void)
     bb_free(&in);
 }
 
+/* ================================================================ certificate compression, record size limit */
+
+/* What a case does to the server's Certificate (RFC 8879 §4): the test
+ * compresses it itself (independently of gmtls's encoder) into a
+ * CompressedCertificate, then bends one field. */
+typedef struct {
+    uint16_t alg;   /* the algorithm field */
+    uint16_t with;  /* compressed with (0: alg) */
+    long len_delta; /* added to uncompressed_length */
+    long len_set;   /* >= 0: uncompressed_length */
+    size_t cut;     /* bytes dropped from the end of the compressed data */
+    size_t trailer; /* bytes after compressed_certificate_message */
+    int empty;      /* compressed_certificate_message empty */
+    size_t bomb;    /* > 0: compress this many zero bytes instead of the Certificate */
+} cc_spec;
+
+static cc_spec g_cc;
+
+static void cc_compress(uint16_t alg, const uint8_t *in, size_t n, bb *out)
+{
+    out->n = 0;
+    if (alg == GMTLS_CERT_COMPRESSION_ZLIB) {
+        uLongf zl = compressBound(n);
+        bb_reserve(out, zl);
+        if (compress2(out->b, &zl, in, n, 6) != Z_OK) {
+            abort();
+        }
+        out->n = zl;
+    } else if (alg == GMTLS_CERT_COMPRESSION_BROTLI) {
+        size_t bl = BrotliEncoderMaxCompressedSize(n);
+        bb_reserve(out, bl);
+        if (!BrotliEncoderCompress(5, 22, BROTLI_MODE_GENERIC, n, in, &bl, out->b)) {
+            abort();
+        }
+        out->n = bl;
+    } else {
+        size_t cap = ZSTD_compressBound(n);
+        bb_reserve(out, cap);
+        size_t r = ZSTD_compress(out->b, cap, in, n, 3);
+        if (ZSTD_isError(r)) {
+            abort();
+        }
+        out->n = r;
+    }
+}
+
+static void mut_cert_compressed(bb *fl)
+{
+    size_t m = find_msg(fl, GMTLS_HS_CERTIFICATE);
+    if (m == (size_t)-1) {
+        return;
+    }
+    size_t len = get24(fl->b + m + 1);
+    bb z = {0}, msg = {0};
+    uint8_t *zeros = NULL;
+    if (g_cc.bomb > 0) {
+        zeros = calloc(1, g_cc.bomb);
+        cc_compress(g_cc.with ? g_cc.with : g_cc.alg, zeros, g_cc.bomb, &z);
+        free(zeros);
+    } else {
+        cc_compress(g_cc.with ? g_cc.with : g_cc.alg, fl->b + m + 4, len, &z);
+    }
+    z.n = g_cc.empty ? 0 : z.n - g_cc.cut;
+    size_t plain = g_cc.len_set >= 0 ? (size_t)g_cc.len_set : (size_t)((long)len + g_cc.len_delta);
+    /* struct { CertificateCompressionAlgorithm algorithm; uint24
+     * uncompressed_length; opaque compressed_certificate_message<1..2^24-1>; } */
+    bb_u8(&msg, GMTLS_HS_COMPRESSED_CERTIFICATE);
+    bb_u24(&msg, 2 + 3 + 3 + z.n + g_cc.trailer);
+    bb_u16(&msg, g_cc.alg);
+    bb_u24(&msg, plain);
+    bb_u24(&msg, z.n);
+    bb_put(&msg, z.b, z.n);
+    for (size_t i = 0; i < g_cc.trailer; i++) {
+        bb_u8(&msg, 0);
+    }
+    bb_erase(fl, m, 4 + len);
+    bb_insert(fl, m, msg.b, msg.n);
+    bb_free(&z);
+    bb_free(&msg);
+}
+
+static void mut_ee_rsl_63(bb *fl)
+{
+    mut_ee_ext(fl, GMTLS_EXT_RECORD_SIZE_LIMIT, "\x00\x3f", 2);
+}
+
+static void mut_ee_rsl_64(bb *fl)
+{
+    mut_ee_ext(fl, GMTLS_EXT_RECORD_SIZE_LIMIT, "\x00\x40", 2);
+}
+
+static void mut_ee_rsl_16386(bb *fl)
+{
+    mut_ee_ext(fl, GMTLS_EXT_RECORD_SIZE_LIMIT, "\x40\x02", 2);
+}
+
+static void mut_ee_rsl_long(bb *fl)
+{
+    mut_ee_ext(fl, GMTLS_EXT_RECORD_SIZE_LIMIT, "\x40\x01\x00", 3);
+}
+
+static void mut_ee_cert_comp(bb *fl)
+{
+    mut_ee_ext(fl, GMTLS_EXT_COMPRESS_CERTIFICATE, "\x02\x00\x02", 3);
+}
+
+/* A client flight case on chosen configs: the client offers `offer` for
+ * certificate compression and advertises record_size_limit cli_rsl; the
+ * server compresses nothing and advertises srv_rsl. */
+static void cfg_flight_case(const char *name, const char *offer, unsigned cli_rsl, unsigned srv_rsl, flight_mut_fn *mut,
+                            int want)
+{
+    duo d;
+    bb fl = {0}, in = {0};
+    duo_configs(&d, "P-256");
+    if (gmtls_config_set_cert_compression(d.ccfg, offer) != 0 ||
+        gmtls_config_set_cert_compression(d.scfg, "none") != 0 ||
+        gmtls_config_set_record_size_limit(d.ccfg, cli_rsl) != 0 ||
+        gmtls_config_set_record_size_limit(d.scfg, srv_rsl) != 0) {
+        abort();
+    }
+    int rc = duo_start(&d, "localhost");
+    verdict(rc == 0, name, "setup", rc, 0, d.p.srv);
+    if (rc == 0) {
+        bb_put(&fl, d.flight.b, d.flight.n);
+        mut(&fl);
+        duo_server_bytes(&d, &d.sh, &fl, &in);
+        rc = duo_to_client(&d, in.b, in.n);
+        if (want == 0) {
+            verdict(rc == 0, name, "client completes", rc, 0, d.p.cli);
+        } else {
+            expect_client_alert(name, &d, rc, want, ALERT_AFTER_CCS);
+        }
+    }
+    bb_free(&fl);
+    bb_free(&in);
+    duo_free(&d);
+}
+
+static void cc_case(const char *name, const char *offer, cc_spec spec, int want)
+{
+    g_cc = spec;
+    cfg_flight_case(name, offer, 16385, 16385, mut_cert_compressed, want);
+}
+
+static void test_cert_compression(void)
+{
+    static const struct {
+        uint16_t alg;
+        const char *name;
+    } algs[] = {{GMTLS_CERT_COMPRESSION_ZLIB, "zlib"},
+                {GMTLS_CERT_COMPRESSION_BROTLI, "brotli"},
+                {GMTLS_CERT_COMPRESSION_ZSTD, "zstd"}};
+    char name[128];
+    for (size_t i = 0; i < GMTLS_ARRAY_LEN_T(algs); i++) {
+        uint16_t a = algs[i].alg;
+        /* Controls: the test's own compressor's output decompresses and the
+         * chain parses; the CertificateVerify then fails because RFC 8879 §4
+         * hashes the CompressedCertificate into the transcript as sent (the
+         * server signed over its plain Certificate): a client that hashed the
+         * decompressed Certificate instead would accept it. */
+        snprintf(name, sizeof name, "client: %s CompressedCertificate decompresses, hashed as sent", algs[i].name);
+        cc_case(name, "brotli:zstd:zlib", (cc_spec){a, 0, 0, -1, 0, 0, 0, 0}, GMTLS_ALERT_DECRYPT_ERROR);
+        /* RFC 8879 §4: "If, after decompression, the specified length does
+         * not match the actual length, the party receiving the invalid
+         * message MUST abort the connection with the "bad_certificate"
+         * alert." */
+        snprintf(name, sizeof name, "client: %s uncompressed_length one too large", algs[i].name);
+        cc_case(name, "brotli:zstd:zlib", (cc_spec){a, 0, 1, -1, 0, 0, 0, 0}, GMTLS_ALERT_BAD_CERTIFICATE);
+        snprintf(name, sizeof name, "client: %s uncompressed_length one too small", algs[i].name);
+        cc_case(name, "brotli:zstd:zlib", (cc_spec){a, 0, -1, -1, 0, 0, 0, 0}, GMTLS_ALERT_BAD_CERTIFICATE);
+        snprintf(name, sizeof name, "client: %s uncompressed_length 0", algs[i].name);
+        cc_case(name, "brotli:zstd:zlib", (cc_spec){a, 0, 0, 0, 0, 0, 0, 0}, GMTLS_ALERT_BAD_CERTIFICATE);
+        /* "If the received CompressedCertificate message cannot be
+         * decompressed, the connection MUST be terminated with the
+         * "bad_certificate" alert." */
+        snprintf(name, sizeof name, "client: %s compressed data truncated", algs[i].name);
+        cc_case(name, "brotli:zstd:zlib", (cc_spec){a, 0, 0, -1, 1, 0, 0, 0}, GMTLS_ALERT_BAD_CERTIFICATE);
+        snprintf(name, sizeof name, "client: %s data under another algorithm's name", algs[i].name);
+        cc_case(name, "brotli:zstd:zlib", (cc_spec){a, algs[(i + 1) % 3].alg, 0, -1, 0, 0, 0, 0},
+                GMTLS_ALERT_BAD_CERTIFICATE);
+        /* A decompression bomb: 8 MiB of zeros (a few KiB compressed)
+         * declared as 200000 bytes is cut off at 200000 bytes (bad_certificate,
+         * nothing larger is ever allocated); declared as itself it exceeds
+         * the bound before any decompression. */
+        snprintf(name, sizeof name, "client: %s bomb declared small", algs[i].name);
+        cc_case(name, "brotli:zstd:zlib", (cc_spec){a, 0, 0, 200000, 0, 0, 0, 8u << 20}, GMTLS_ALERT_BAD_CERTIFICATE);
+        snprintf(name, sizeof name, "client: %s bomb declared at its size", algs[i].name);
+        cc_case(name, "brotli:zstd:zlib", (cc_spec){a, 0, 0, 8l << 20, 0, 0, 0, 8u << 20}, GMTLS_ALERT_BAD_CERTIFICATE);
+    }
+    /* The bound: uncompressed_length is a uint24, ours at most 256 KiB. */
+    cc_case("client: uncompressed_length 2^24-1", "zlib", (cc_spec){1, 0, 0, 0xffffff, 0, 0, 0, 0},
+            GMTLS_ALERT_BAD_CERTIFICATE);
+    cc_case("client: uncompressed_length 256 KiB + 1", "zlib", (cc_spec){1, 0, 0, 256 * 1024 + 1, 0, 0, 0, 0},
+            GMTLS_ALERT_BAD_CERTIFICATE);
+    /* RFC 8879 §4: "The algorithm MUST be one of the algorithms listed in the
+     * peer's compress_certificate extension" -> illegal_parameter. */
+    cc_case("client: CompressedCertificate with an algorithm not offered", "brotli",
+            (cc_spec){GMTLS_CERT_COMPRESSION_ZLIB, 0, 0, -1, 0, 0, 0, 0}, GMTLS_ALERT_ILLEGAL_PARAMETER);
+    cc_case("client: CompressedCertificate with an unknown algorithm", "brotli:zstd:zlib",
+            (cc_spec){0x1234, GMTLS_CERT_COMPRESSION_ZLIB, 0, -1, 0, 0, 0, 0}, GMTLS_ALERT_ILLEGAL_PARAMETER);
+    /* A CompressedCertificate without compress_certificate in our ClientHello
+     * is a message we do not expect (RFC 8446 §6.2 unexpected_message). */
+    cc_case("client: CompressedCertificate not offered at all", "none",
+            (cc_spec){GMTLS_CERT_COMPRESSION_ZLIB, 0, 0, -1, 0, 0, 0, 0}, GMTLS_ALERT_UNEXPECTED_MESSAGE);
+    /* opaque compressed_certificate_message<1..2^24-1>, and nothing after it. */
+    cc_case("client: empty compressed_certificate_message", "zlib", (cc_spec){1, 0, 0, -1, 0, 0, 1, 0},
+            GMTLS_ALERT_DECODE_ERROR);
+    cc_case("client: byte after compressed_certificate_message", "zlib", (cc_spec){1, 0, 0, -1, 0, 1, 0, 0},
+            GMTLS_ALERT_DECODE_ERROR);
+    /* RFC 8879 §3: compress_certificate goes in the ClientHello and the
+     * CertificateRequest; in EncryptedExtensions it is misplaced (RFC 8446
+     * §4.2: illegal_parameter). */
+    cfg_flight_case("client: compress_certificate in EncryptedExtensions", "zlib", 16385, 0, mut_ee_cert_comp,
+                    GMTLS_ALERT_ILLEGAL_PARAMETER);
+
+    /* record_size_limit in EncryptedExtensions (the server here sends none
+     * itself). RFC 8449 §4: "An endpoint MUST treat receipt of a smaller
+     * value [than 64] as a fatal error and generate an "illegal_parameter"
+     * alert." */
+    cfg_flight_case("client: record_size_limit 63", "none", 16385, 0, mut_ee_rsl_63, GMTLS_ALERT_ILLEGAL_PARAMETER);
+    /* control: 64 passes; the edited EncryptedExtensions then fails the
+     * CertificateVerify over the transcript */
+    cfg_flight_case("client: record_size_limit 64 (control)", "none", 16385, 0, mut_ee_rsl_64,
+                    GMTLS_ALERT_DECRYPT_ERROR);
+    /* "A client MAY abort the handshake with an "illegal_parameter" alert if
+     * the record_size_limit extension includes a value greater than the
+     * maximum record size permitted by the negotiated protocol version" */
+    cfg_flight_case("client: record_size_limit 16386", "none", 16385, 0, mut_ee_rsl_16386,
+                    GMTLS_ALERT_ILLEGAL_PARAMETER);
+    cfg_flight_case("client: record_size_limit of 3 bytes", "none", 16385, 0, mut_ee_rsl_long,
+                    GMTLS_ALERT_DECODE_ERROR);
+    /* RFC 8446 §4.2: an answer to an extension we did not send ->
+     * unsupported_extension. */
+    cfg_flight_case("client: record_size_limit not offered", "none", 0, 0, mut_ee_rsl_64,
+                    GMTLS_ALERT_UNSUPPORTED_EXTENSION);
+
+    /* The server reads both extensions in the ClientHello. */
+    chspec s;
+    ch_default(&s, GMTLS_GROUP_X25519);
+    bb_put(ext_set(&s, GMTLS_EXT_RECORD_SIZE_LIMIT), "\x00\x3f", 2);
+    server_spec("ClientHello record_size_limit 63", &s, GMTLS_ALERT_ILLEGAL_PARAMETER);
+    ch_default(&s, GMTLS_GROUP_X25519);
+    bb_put(ext_set(&s, GMTLS_EXT_RECORD_SIZE_LIMIT), "\x00\x40", 2);
+    server_spec("ClientHello record_size_limit 64", &s, PROCEEDS);
+    /* RFC 8449 §4: "A server MUST NOT enforce this restriction" (a larger value). */
+    ch_default(&s, GMTLS_GROUP_X25519);
+    bb_put(ext_set(&s, GMTLS_EXT_RECORD_SIZE_LIMIT), "\xff\xff", 2);
+    server_spec("ClientHello record_size_limit 65535", &s, PROCEEDS);
+    ch_default(&s, GMTLS_GROUP_X25519);
+    bb_put(ext_set(&s, GMTLS_EXT_RECORD_SIZE_LIMIT), "\x40", 1);
+    server_spec("ClientHello record_size_limit of 1 byte", &s, GMTLS_ALERT_DECODE_ERROR);
+    /* RFC 8879 §3: algorithms<2..2^8-2>. */
+    ch_default(&s, GMTLS_GROUP_X25519);
+    bb_put(ext_set(&s, GMTLS_EXT_COMPRESS_CERTIFICATE), "\x00", 1);
+    server_spec("ClientHello compress_certificate with an empty list", &s, GMTLS_ALERT_DECODE_ERROR);
+    ch_default(&s, GMTLS_GROUP_X25519);
+    bb_put(ext_set(&s, GMTLS_EXT_COMPRESS_CERTIFICATE), "\x03\x00\x02\x00", 4);
+    server_spec("ClientHello compress_certificate with an odd list", &s, GMTLS_ALERT_DECODE_ERROR);
+    ch_default(&s, GMTLS_GROUP_X25519);
+    bb_put(ext_set(&s, GMTLS_EXT_COMPRESS_CERTIFICATE), "\x02\x00\x02\x00", 4);
+    server_spec("ClientHello compress_certificate with a trailing byte", &s, GMTLS_ALERT_DECODE_ERROR);
+    ch_default(&s, GMTLS_GROUP_X25519);
+    bb_put(ext_set(&s, GMTLS_EXT_COMPRESS_CERTIFICATE), "\x02\x12\x34", 3);
+    server_spec("ClientHello compress_certificate with only unknown algorithms", &s, PROCEEDS);
+}
+
 int main(void)
 {
     const test_chain *chain = tt_chain("P-256");
@@ -4186,6 +4461,7 @@ int main(void)
     test_client_conformance();
     test_full_mutated();
     test_random_mutation();
+    test_cert_compression();
 
     gmtls_config_free(g_scfg);
     int rc = TEST_END("negative_test");

@@ -138,6 +138,19 @@ static void add_suite(gmtls_buf *b, uint16_t id)
     put16(r + 3, ((size_t)r[3] << 8 | r[4]) + 2);
 }
 
+/* Appends extension (type, body) to the hello in the first record of b. */
+static void add_ext(gmtls_buf *b, uint16_t type, const uint8_t *body, size_t n)
+{
+    uint8_t *r = b->base, hdr[4] = {(uint8_t)(type >> 8), (uint8_t)type, (uint8_t)(n >> 8), (uint8_t)n};
+    size_t xo = hello_exts(r), total = (size_t)r[xo] << 8 | r[xo + 1];
+    splice(b, xo + 2 + total, 0, body, n);
+    splice(b, xo + 2 + total, 0, hdr, 4);
+    r = b->base;
+    put16(r + xo, total + 4 + n);
+    put24(r + 6, ((size_t)r[6] << 16 | (size_t)r[7] << 8 | r[8]) + 4 + n);
+    put16(r + 3, ((size_t)r[3] << 8 | r[4]) + 4 + n);
+}
+
 static int client_step(tt_pair *p)
 {
     size_t n = p->s2c.off;
@@ -566,6 +579,32 @@ static void test_downgrade_sentinel(void)
     gmtls_config_free(c);
 }
 
+static void test_record_size_limit(void)
+{
+    gmtls_config *s = server_cfg("P-256"), *c = client_cfg("P-256", 0);
+    static const uint8_t limit[2] = {0x02, 0x00}; /* 512 */
+    tt_pair p;
+    /* RFC 8449 §4: a TLS 1.2 ServerHello's record_size_limit (here added on
+     * the way) limits the client's plaintext records to the value itself. */
+    CHECK_OK(gmtls_config_set_record_size_limit(c, 1024));
+    start(&p, c, s);
+    CHECK(server_step(&p) == GMTLS_ERR_WANT_READ);
+    add_ext(&p.s2c, GMTLS_EXT_RECORD_SIZE_LIMIT, limit, 2);
+    CHECK(client_step(&p) == GMTLS_ERR_WANT_READ);
+    CHECK(gmtls_conn_peer_record_size_limit(p.cli) == 512 && p.cli->wr.max_inner == 513 &&
+          p.cli->rd.max_inner == 1025);
+    tt_pair_free(&p);
+    /* ... and is unsolicited from a client that did not send one. */
+    CHECK_OK(gmtls_config_set_record_size_limit(c, 0));
+    start(&p, c, s);
+    CHECK(server_step(&p) == GMTLS_ERR_WANT_READ);
+    add_ext(&p.s2c, GMTLS_EXT_RECORD_SIZE_LIMIT, limit, 2);
+    CHECK_ERR(client_step(&p), GMTLS_ALERT_UNSUPPORTED_EXTENSION);
+    tt_pair_free(&p);
+    gmtls_config_free(s);
+    gmtls_config_free(c);
+}
+
 static void test_fallback_scsv(void)
 {
     gmtls_config *s = server_cfg("P-256"), *c = client_cfg("P-256", 0);
@@ -776,6 +815,7 @@ int main(void)
     test_missing_ems();
     test_downgrade_sentinel();
     test_fallback_scsv();
+    test_record_size_limit();
     test_bad_points();
     test_bad_finished();
     test_bad_ske_signature();
