@@ -201,6 +201,24 @@ int gmtls_config_set_alpn(gmtls_config *cfg, const char *list);
  *  TLS_SM4_CCM_SM3, curveSM2, sm2sig_sm3. */
 int gmtls_config_set_strict_sm(gmtls_config *cfg, int on);
 
+/** Dialect profiles (README, "two camps"). GMTLS_PROFILE_GO_GMTLS speaks the
+ *  Go gmtls family's ShangMi (ccgo, gmgo): curveSM2 as group 26 and SM2 as
+ *  scheme 0x0204 offered first and accepted (the RFC 8998 code points after
+ *  them), its CertificateVerify form (default ID over SM3(content)), and
+ *  verification of its SM2 certificate signatures (default ID over
+ *  SM3(TBS)). It sets the group and signature lists (replacing
+ *  gmtls_config_set_groups/_sigalgs given before it) and combines with
+ *  gmtls_config_set_strict_sm in either order (then: TLS_SM4_*_SM3, groups
+ *  26 and curveSM2, schemes 0x0204 and sm2sig_sm3). GMTLS_PROFILE_DEFAULT
+ *  restores the default lists. */
+typedef enum {
+    GMTLS_PROFILE_DEFAULT = 0,
+    GMTLS_PROFILE_GO_GMTLS,
+} gmtls_profile;
+int gmtls_config_set_profile(gmtls_config *cfg, gmtls_profile profile);
+/** The same by name: "default" or "go-gmtls" (GMTLS_ERR_UNKNOWN_NAME otherwise). */
+int gmtls_config_set_profile_name(gmtls_config *cfg, const char *name);
+
 /** The text of the last configuration error ("unknown cipher suite 'X'"). */
 const char *gmtls_config_last_error(const gmtls_config *cfg);
 

@@ -14,6 +14,7 @@ int gmtls_cmd_sm4(int argc, char **argv);
 int gmtls_cmd_sm2(int argc, char **argv);
 int gmtls_cmd_speed(int argc, char **argv);
 int gmtls_cmd_bench(int argc, char **argv);
+int gmtls_cmd_cert(int argc, char **argv);
 
 /* Reads a whole file ("-" = stdin) into a malloc'd buffer. Returns 0, or -1
  * after printing "gmtls: PATH: reason" to stderr. */

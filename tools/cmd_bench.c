@@ -44,8 +44,8 @@
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
-#include <openssl/x509v3.h>
 
+#include "certgen/certgen.h"
 #include "cmd.h"
 #include "gmtls.h"
 #include "server.h"
@@ -261,96 +261,6 @@ static void progress(bench_state *b, const char *what)
 
 /* ---------------------------------------------------------------- certificates */
 
-static int add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
-{
-    X509V3_CTX v3;
-    X509V3_set_ctx_nodb(&v3);
-    X509V3_set_ctx(&v3, issuer, cert, NULL, NULL, 0);
-    X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, &v3, nid, value);
-    if (ext == NULL) {
-        return -1;
-    }
-    int ok = X509_add_ext(cert, ext, -1);
-    X509_EXTENSION_free(ext);
-    return ok ? 0 : -1;
-}
-
-/* A CA (issuer == NULL) or a leaf for localhost. */
-static X509 *make_cert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *issuer_key, const EVP_MD *md)
-{
-    X509 *x = X509_new();
-    X509 *iss = issuer != NULL ? issuer : x;
-    if (x == NULL || !X509_set_version(x, 2) || !ASN1_INTEGER_set(X509_get_serialNumber(x), issuer ? 2 : 1) ||
-        X509_gmtime_adj(X509_getm_notBefore(x), -86400) == NULL ||
-        X509_gmtime_adj(X509_getm_notAfter(x), 30L * 86400) == NULL) {
-        goto fail;
-    }
-    X509_NAME *name = X509_get_subject_name(x);
-    if (!X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)"gmtls bench", -1, -1, 0) ||
-        !X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0) ||
-        !X509_set_issuer_name(x, X509_get_subject_name(iss)) || !X509_set_pubkey(x, key)) {
-        goto fail;
-    }
-    if (issuer == NULL) {
-        if (add_ext(x, iss, NID_basic_constraints, "critical,CA:TRUE") != 0 ||
-            add_ext(x, iss, NID_key_usage, "critical,keyCertSign,cRLSign") != 0) {
-            goto fail;
-        }
-    } else if (add_ext(x, iss, NID_basic_constraints, "critical,CA:FALSE") != 0 ||
-               add_ext(x, iss, NID_key_usage, "critical,digitalSignature") != 0 ||
-               add_ext(x, iss, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1") != 0) {
-        goto fail;
-    }
-    if (X509_sign(x, issuer_key != NULL ? issuer_key : key, md) <= 0) {
-        goto fail;
-    }
-    return x;
-fail:
-    X509_free(x);
-    return NULL;
-}
-
-static EVP_PKEY *make_key(const char *type)
-{
-    if (strcmp(type, "ecdsa-p384") == 0) {
-        return EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
-    }
-    if (strcmp(type, "rsa2048") == 0) {
-        return EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
-    }
-    if (strcmp(type, "ed25519") == 0) {
-        return EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
-    }
-    if (strcmp(type, "ecdsa-p521") == 0) {
-        return EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-521");
-    }
-    if (strcmp(type, "ed448") == 0) {
-        return EVP_PKEY_Q_keygen(NULL, NULL, "ED448");
-    }
-    return NULL;
-}
-
-static int write_pem(const char *dir, const char *name, X509 *a, X509 *b, EVP_PKEY *key)
-{
-    char path[PATH_MAX];
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    if (f == NULL) {
-        return -1;
-    }
-    int ok = 1;
-    if (key != NULL) {
-        ok = PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL);
-    }
-    if (ok && a != NULL) {
-        ok = PEM_write_X509(f, a);
-    }
-    if (ok && b != NULL) {
-        ok = PEM_write_X509(f, b);
-    }
-    return fclose(f) == 0 && ok ? 0 : -1;
-}
-
 /* Makes the chain of one certificate type in dir (SM2 and ECDSA P-256 come
  * from the development certificates of `gmtls server`). */
 static int make_chain(const char *dir, const cert_type *ct)
@@ -364,30 +274,32 @@ static int make_chain(const char *dir, const cert_type *ct)
         char ca[PATH_MAX];
         return srv_devcert_setup(dir, ca, sizeof(ca), 1);
     }
-    const EVP_MD *md = strcmp(ct->name, "ecdsa-p384") == 0                                  ? EVP_sha384()
-                       : strcmp(ct->name, "ecdsa-p521") == 0                                ? EVP_sha512()
-                       : strcmp(ct->name, "ed25519") == 0 || strcmp(ct->name, "ed448") == 0 ? NULL
-                                                                                            : EVP_sha256();
-    EVP_PKEY *cakey = make_key(ct->name), *key = make_key(ct->name);
-    X509 *ca = cakey != NULL ? make_cert(cakey, "gmtls bench CA", NULL, NULL, md) : NULL;
-    X509 *leaf = ca != NULL && key != NULL ? make_cert(key, "localhost", ca, cakey, md) : NULL;
-    char name[64];
+    const char *alg = strcmp(ct->name, "ecdsa-p384") == 0   ? "P-384"
+                      : strcmp(ct->name, "ecdsa-p521") == 0 ? "P-521"
+                      : strcmp(ct->name, "ed25519") == 0    ? "ED25519"
+                      : strcmp(ct->name, "ed448") == 0      ? "ED448"
+                                                            : "RSA";
+    gmtls_cg_chain c;
+    char name[PATH_MAX + 16];
     int rc = -1;
-    if (leaf != NULL) {
-        snprintf(name, sizeof(name), "%s.pem", ct->file);
-        rc = write_pem(dir, name, leaf, ca, NULL);
-        snprintf(name, sizeof(name), "%s.key", ct->file);
-        rc |= write_pem(dir, name, NULL, NULL, key);
-        snprintf(name, sizeof(name), "ca-%s.pem", ct->file);
-        rc |= write_pem(dir, name, ca, NULL, NULL);
+    if (gmtls_cg_make_chain(alg, "gmtls bench", "localhost", GMTLS_CG_STYLE_RFC, NULL, &c) == 0) {
+        size_t n = strlen(c.leaf_pem) + strlen(c.ca_pem);
+        char *chain = malloc(n + 1);
+        if (chain != NULL) {
+            snprintf(chain, n + 1, "%s%s", c.leaf_pem, c.ca_pem);
+            snprintf(name, sizeof(name), "%s/%s.pem", dir, ct->file);
+            rc = tool_write_file(name, (const uint8_t *)chain, n);
+            snprintf(name, sizeof(name), "%s/%s.key", dir, ct->file);
+            rc |= tool_write_file(name, (const uint8_t *)c.key_pem, strlen(c.key_pem));
+            snprintf(name, sizeof(name), "%s/ca-%s.pem", dir, ct->file);
+            rc |= tool_write_file(name, (const uint8_t *)c.ca_pem, strlen(c.ca_pem));
+            free(chain);
+        }
+        gmtls_cg_chain_free(&c);
     }
     if (rc != 0) {
         tool_err("bench: cannot make the %s certificates", ct->label);
     }
-    X509_free(leaf);
-    X509_free(ca);
-    EVP_PKEY_free(key);
-    EVP_PKEY_free(cakey);
     return rc;
 }
 

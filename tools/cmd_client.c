@@ -38,6 +38,7 @@ typedef struct {
     int key_update;
     const char *sm2_id;
     int strict_sm;
+    const char *profile;
     const char *get_path;
     int quiet;
     int showcerts;
@@ -81,6 +82,9 @@ static void client_usage(FILE *f)
             "  --key-update          send a KeyUpdate after the first data sent (default: no)\n"
             "  --sm2-id MODE         rfc8998 | gbt-default | accept-both (default: rfc8998)\n"
             "  --strict-sm           ShangMi only: TLS_SM4_*_SM3, curveSM2, sm2sig_sm3 (default: off)\n"
+            "  --profile NAME        go-gmtls: the Go gmtls family's dialect (group 26, scheme\n"
+            "                        0x0204 first; its SM2 certificates verified); sets the\n"
+            "                        group and scheme lists; combines with --strict-sm\n"
             "  --get PATH            send an HTTP/1.1 GET and print the body (default: relay stdin)\n"
             "  --quiet               no report lines (default: off)\n"
             "  --showcerts           print the server's chain as PEM, on stderr (default: off)\n"
@@ -137,6 +141,7 @@ static int parse_args(int argc, char **argv, client_opts *o)
             {"--min-version", &o->min_version}, {"--max-version", &o->max_version},
             {"--tls12-ciphers", &o->ciphers12},
             {"--cert-compression", &o->cert_comp}, {"--record-size-limit", &o->record_size_limit},
+            {"--profile", &o->profile},
         };
         m = tool_opt_strings(argc, argv, &i, sopts, sizeof(sopts) / sizeof(sopts[0]));
         if (m < 0) {
@@ -769,6 +774,10 @@ int gmtls_cmd_client(int argc, char **argv)
         goto out;
     }
     rc = 2;
+    if (o.profile != NULL && gmtls_config_set_profile_name(cfg, o.profile) != 0) {
+        tool_err("--profile: %s", gmtls_config_last_error(cfg));
+        goto out;
+    }
     if (o.strict_sm && gmtls_config_set_strict_sm(cfg, 1) != 0) {
         tool_err("--strict-sm: %s", gmtls_config_last_error(cfg));
         goto out;

@@ -46,6 +46,7 @@ typedef struct {
     const char *ocsp;
     const char *sm2_id;
     int strict_sm;
+    const char *profile;
     int www, echo;
     const char *root;
     const char *proxy;
@@ -97,6 +98,9 @@ static void server_usage(FILE *f)
             "  --ocsp FILE            DER OCSP response stapled with the first chain (default: none)\n"
             "  --sm2-id MODE          rfc8998 | gbt-default | accept-both (default: rfc8998)\n"
             "  --strict-sm            ShangMi only: TLS_SM4_*_SM3, curveSM2, sm2sig_sm3 (default: off)\n"
+            "  --profile NAME         go-gmtls: the Go gmtls family's dialect (group 26, scheme\n"
+            "                         0x0204 first; its SM2 certificates verified, its SM2 chain\n"
+            "                         served to its clients); combines with --strict-sm\n"
             "  --www                  HTTP/1.1: status page at /, files with --root (default mode)\n"
             "  --root DIR             serve the files under DIR (default: none)\n"
             "  --echo                 echo the bytes received\n"
@@ -164,7 +168,7 @@ static int parse_args(int argc, char **argv, server_opts *o)
             {"--ca", &o->ca},           {"--ticket-keys", &o->ticket_keys}, {"--keylog", &o->keylog},
             {"--ocsp", &o->ocsp},       {"--sm2-id", &o->sm2_id},       {"--root", &o->root},
             {"--proxy", &o->proxy},     {"--dev-dir", &o->dev_dir},     {"--key-pass", &o->key_pass},
-            {"--metrics", &o->metrics}, {"--user", &o->user},
+            {"--metrics", &o->metrics}, {"--user", &o->user},           {"--profile", &o->profile},
             {"--min-version", &o->min_version}, {"--max-version", &o->max_version},
             {"--tls12-ciphers", &o->ciphers12},
             {"--cert-compression", &o->cert_comp}, {"--record-size-limit", &o->record_size_limit},
@@ -326,6 +330,13 @@ static int build_config(const server_opts *o, gmtls_config **out)
         goto fail;
     }
     rc = 2;
+    if (o->profile != NULL) {
+        int r = gmtls_config_set_profile_name(cfg, o->profile);
+        if (r != 0) {
+            config_error(cfg, "--profile", r);
+            goto fail;
+        }
+    }
     if (o->strict_sm) {
         int r = gmtls_config_set_strict_sm(cfg, 1);
         if (r != 0) {

@@ -21,6 +21,7 @@ static const tool_command commands[] = {
     {"sm3", gmtls_cmd_sm3, "SM3 digest, HMAC-SM3 and HKDF-SM3"},
     {"sm4", gmtls_cmd_sm4, "SM4 encryption and decryption (ECB, CBC, CTR, GCM, CCM)"},
     {"sm2", gmtls_cmd_sm2, "SM2 keys, signatures and key exchange"},
+    {"cert", gmtls_cmd_cert, "certificates: a CA, leaves, CSR signing (SM2 rfc/go-gmtls, ECDSA, RSA, Ed25519)"},
     {"speed", gmtls_cmd_speed, "throughput of the cryptographic primitives"},
     {"bench", gmtls_cmd_bench, "TLS handshakes/s and record throughput, gmtls against OpenSSL"},
 };

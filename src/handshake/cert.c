@@ -1,14 +1,10 @@
 /* Certificates in the handshake: the Certificate message (RFC 8446 §4.4.2),
  * CertificateVerify (§4.4.3), the server's choice of chain and scheme, the
  * client's choice for a CertificateRequest, and peer chain verification
- * through libcrypto (X509_verify_cert, host and IP checks). */
+ * through the configured verifier (src/crypto/x509.h). */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
-
-#include <openssl/evp.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
 
 #include "handshake/internal.h"
 
@@ -19,7 +15,7 @@ void gmtls_peer_clear(gmtls_conn *c)
         c->peer_der[i] = NULL;
     }
     c->npeer = 0;
-    X509_free(c->peer_leaf);
+    gmtls_x509_free(c->peer_leaf);
     c->peer_leaf = NULL;
     if (c->peer_key.evp != NULL) {
         gmtls_pkey_dispose(&c->peer_key);
@@ -31,7 +27,7 @@ void gmtls_peer_clear(gmtls_conn *c)
 }
 
 /*
- * X509_check_host decodes the subjectAltName extension on every call (a few
+ * Matching a name decodes the subjectAltName extension on every call (a few
  * microseconds, 2% of a full handshake). Servers see few distinct names, so
  * each certificate remembers its last answers: the match itself stays
  * libcrypto's (RFC 6125 rules), only repeated questions are skipped.
@@ -99,7 +95,7 @@ void gmtls_cert_dispose(gmtls_cert *cert)
     for (size_t i = 0; i < cert->n; i++) {
         free(cert->der[i]);
     }
-    X509_free(cert->leaf);
+    gmtls_x509_free(cert->leaf);
     name_memo_free(cert->names);
     gmtls_pkey_dispose(&cert->key);
     free(cert->ocsp);
@@ -145,19 +141,6 @@ int gmtls_cert_msg_build(gmtls_conn *c, const gmtls_cert *cert, const uint8_t *c
         return rc;
     }
     return gmtls_hs_end(c, &w);
-}
-
-static void set_subject(gmtls_conn *c, X509 *x)
-{
-    BIO *b = BIO_new(BIO_s_mem());
-    c->peer_subject[0] = '\0';
-    if (b == NULL) {
-        return;
-    }
-    X509_NAME_print_ex(b, X509_get_subject_name(x), 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
-    int n = BIO_read(b, c->peer_subject, (int)sizeof c->peer_subject - 1);
-    c->peer_subject[n > 0 ? n : 0] = '\0';
-    BIO_free(b);
 }
 
 int gmtls_sct_list_check(const uint8_t *p, size_t len)
@@ -221,148 +204,50 @@ int gmtls_cert_msg_parse(gmtls_conn *c, const uint8_t *body, size_t len, const u
     if (c->npeer == 0) {
         return 0;
     }
-    const uint8_t *p = c->peer_der[0];
-    X509 *leaf = d2i_X509(NULL, &p, (long)c->peer_derlen[0]);
-    if (leaf == NULL || p != c->peer_der[0] + c->peer_derlen[0]) {
-        X509_free(leaf);
+    gmtls_x509 *leaf = gmtls_x509_parse(c->peer_der[0], c->peer_derlen[0]);
+    if (leaf == NULL) {
         return gmtls_fail(c, GMTLS_ALERT_BAD_CERTIFICATE, "peer certificate does not parse");
     }
-    set_subject(c, leaf);
+    gmtls_x509_subject(leaf, c->peer_subject, sizeof c->peer_subject);
     c->peer_leaf = leaf; /* kept for chain verification */
     /* RFC 8446 §4.4.2.2: "The certificate MUST allow the key to be used for
      * signing (i.e., the digitalSignature bit MUST be set if the Key Usage
      * extension is present)"; checked whether or not the chain is verified. */
-    if ((X509_get_extension_flags(leaf) & EXFLAG_KUSAGE) && !(X509_get_key_usage(leaf) & KU_DIGITAL_SIGNATURE)) {
+    if (!gmtls_x509_allows_signing(leaf)) {
         return gmtls_fail(c, GMTLS_ALERT_BAD_CERTIFICATE, "peer certificate's key usage does not allow signing");
     }
-    EVP_PKEY *pk = X509_get_pubkey(leaf);
-    if (pk == NULL || gmtls_pkey_from_evp(&c->peer_key, pk, 0) != 0) {
-        if (c->peer_key.evp == NULL) {
-            EVP_PKEY_free(pk);
-        }
-        gmtls_pkey_dispose(&c->peer_key);
+    if (gmtls_x509_pubkey(leaf, &c->peer_key) != 0) {
         return gmtls_fail(c, GMTLS_ALERT_UNSUPPORTED_CERTIFICATE, "unsupported peer public key");
     }
     return 0;
 }
 
-/* Sets the SM2 distinguishing ID used to verify each SM2-signed certificate. */
-static void set_sm2_ids(STACK_OF(X509) * chain, X509 *leaf, const char *id)
-{
-    int n = sk_X509_num(chain);
-    for (int i = -1; i < n; i++) {
-        X509 *x = i < 0 ? leaf : sk_X509_value(chain, i);
-        ASN1_OCTET_STRING *v = NULL;
-        if (X509_get_signature_nid(x) != NID_SM2_with_SM3) {
-            continue;
-        }
-        if (id != NULL) {
-            v = ASN1_OCTET_STRING_new();
-            if (v == NULL || !ASN1_OCTET_STRING_set(v, (const unsigned char *)id, (int)strlen(id))) {
-                ASN1_OCTET_STRING_free(v);
-                v = NULL;
-            }
-        }
-        X509_set0_distinguishing_id(x, v);
-    }
-}
-
-static int run_verify(gmtls_conn *c, X509 *leaf, STACK_OF(X509) * chain, const char *host, int *verr)
-{
-    X509_STORE_CTX *ctx = X509_STORE_CTX_new();
-    int ok = 0;
-    if (ctx == NULL || !X509_STORE_CTX_init(ctx, c->cfg->ca_store, leaf, chain)) {
-        X509_STORE_CTX_free(ctx);
-        *verr = X509_V_ERR_OUT_OF_MEM;
-        return 0;
-    }
-    X509_VERIFY_PARAM *vp = X509_STORE_CTX_get0_param(ctx);
-    X509_STORE_CTX_set_purpose(ctx, c->is_server ? X509_PURPOSE_SSL_CLIENT : X509_PURPOSE_SSL_SERVER);
-    if (c->cfg->verify_time != 0) {
-        X509_VERIFY_PARAM_set_time(vp, (time_t)c->cfg->verify_time);
-    } else if (c->cfg->clock != NULL) {
-        X509_VERIFY_PARAM_set_time(vp, (time_t)(gmtls_now_ms(c) / 1000));
-    }
-    if (host != NULL && host[0] != '\0') {
-        if (X509_VERIFY_PARAM_set1_ip_asc(vp, host) != 1) {
-            X509_VERIFY_PARAM_set1_host(vp, host, 0);
-            X509_VERIFY_PARAM_set_hostflags(vp, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-        }
-    }
-    ok = X509_verify_cert(ctx) == 1;
-    *verr = X509_STORE_CTX_get_error(ctx);
-    X509_STORE_CTX_free(ctx);
-    return ok;
-}
-
 int gmtls_cert_verify_chain(gmtls_conn *c, const char *host)
 {
+    const gmtls_config *cfg = c->cfg;
     if (c->npeer == 0) {
         return GMTLS_ERR_BAD_ARGUMENT;
     }
-    if (c->cfg->ca_store == NULL) {
+    if (cfg->verifier == NULL) {
         snprintf(c->verify_result, sizeof c->verify_result, "no trust anchors configured");
         return gmtls_fail(c, GMTLS_ALERT_UNKNOWN_CA, "cannot verify the peer: no CA configured");
     }
-    STACK_OF(X509) *chain = sk_X509_new_null();
-    X509 *leaf = NULL;
-    int rc = 0, verr = 0;
-    for (size_t i = 0; i < c->npeer && chain != NULL; i++) {
-        const uint8_t *p = c->peer_der[i];
-        X509 *x = (i == 0 && c->peer_leaf != NULL && X509_up_ref(c->peer_leaf))
-                      ? c->peer_leaf
-                      : d2i_X509(NULL, &p, (long)c->peer_derlen[i]);
-        if (x == NULL) {
-            rc = gmtls_fail(c, GMTLS_ALERT_BAD_CERTIFICATE, "certificate %zu does not parse", i);
-            break;
-        }
-        if (i == 0) {
-            leaf = x;
-        } else if (!sk_X509_push(chain, x)) {
-            X509_free(x);
-            rc = GMTLS_ERR_NO_MEMORY;
-            break;
-        }
+    gmtls_chain_policy pol = {
+        .host = host,
+        .client_purpose = c->is_server,
+        .at = cfg->verify_time != 0 ? cfg->verify_time
+              : cfg->clock != NULL  ? (int64_t)(gmtls_now_ms(c) / 1000)
+                                    : 0,
+        /* The Go gmtls family signs certificates over SM3(TBS): accepted
+         * with its profile only (docs/ARCHITECTURE.md, "Certificates"). */
+        .sm2_double_hash = cfg->go_dialect,
+    };
+    int rc = cfg->verifier->verify_chain(cfg->verifier, c->peer_der, c->peer_derlen, c->npeer, &pol, c->verify_result,
+                                         sizeof c->verify_result);
+    if (rc == 0 || rc >= 0x100) {
+        return rc;
     }
-    if (rc == 0 && (chain == NULL || leaf == NULL)) {
-        rc = GMTLS_ERR_NO_MEMORY;
-    }
-    if (rc == 0) {
-        /* SM2 certificates: GB/T and RFC 8998 CAs sign with the default ID
-         * 1234567812345678; OpenSSL 3.0 signs with an empty one by default.
-         * Try the standard ID first, then the empty ID. */
-        set_sm2_ids(chain, leaf, GMTLS_SM2_DEFAULT_ID);
-        int ok = run_verify(c, leaf, chain, host, &verr);
-        if (!ok && c->peer_key.type == GMTLS_KEY_SM2 && verr == X509_V_ERR_CERT_SIGNATURE_FAILURE) {
-            set_sm2_ids(chain, leaf, NULL);
-            ok = run_verify(c, leaf, chain, host, &verr);
-        }
-        if (ok) {
-            snprintf(c->verify_result, sizeof c->verify_result, "ok");
-        } else {
-            snprintf(c->verify_result, sizeof c->verify_result, "%s", X509_verify_cert_error_string(verr));
-            int alert = GMTLS_ALERT_BAD_CERTIFICATE;
-            switch (verr) {
-            case X509_V_ERR_CERT_HAS_EXPIRED:
-            case X509_V_ERR_CERT_NOT_YET_VALID:
-                alert = GMTLS_ALERT_CERTIFICATE_EXPIRED;
-                break;
-            case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
-            case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
-            case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
-            case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
-            case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
-                alert = GMTLS_ALERT_UNKNOWN_CA;
-                break;
-            default:
-                break;
-            }
-            rc = gmtls_fail(c, alert, "peer certificate verification failed: %s", c->verify_result);
-        }
-    }
-    X509_free(leaf);
-    sk_X509_pop_free(chain, X509_free);
-    return rc;
+    return gmtls_fail(c, rc, "peer certificate verification failed: %s", c->verify_result);
 }
 
 /* ------------------------------------------------------------ CertificateVerify */
@@ -481,7 +366,7 @@ int gmtls_cert_name_matches(const gmtls_cert *cert, const char *name)
     if (r >= 0) {
         return r;
     }
-    r = X509_check_host(cert->leaf, name, len, 0, NULL) == 1 || X509_check_ip_asc(cert->leaf, name, 0) == 1;
+    r = gmtls_x509_matches_name(cert->leaf, name, len);
     if (len > 0 && len <= 255 && cert->names != NULL) {
         name_memo_put(cert->names, name, len, r);
     }
@@ -547,6 +432,11 @@ int gmtls_cert_select(gmtls_conn *c, const gmtls_client_hello *ch)
         }
         const uint16_t *chain_list = ch->has_sigalgs_cert ? ch->sigalgs_cert : ch->sigalgs;
         size_t nchain = ch->has_sigalgs_cert ? ch->nsigalgs_cert : ch->nsigalgs;
+        /* A client of the Go gmtls family offers its SM2 scheme 0x0204 and
+         * not RFC 8998's 0x0708; it reads only its own SM2 certificates
+         * (key under the SM2 OID, signed over SM3(TBS)). */
+        int go_client = gmtls_list_has(ch->sigalgs, ch->nsigalgs, GMTLS_SIGALG_SM2_LEGACY) &&
+                        !gmtls_list_has(ch->sigalgs, ch->nsigalgs, 0x0708);
         for (size_t i = 0; i < cfg->ncerts; i++) {
             const gmtls_cert *cert = &cfg->certs[i];
             uint16_t sig = pick_sigalg(cfg, &cert->key, ch->sigalgs, ch->nsigalgs);
@@ -555,10 +445,13 @@ int gmtls_cert_select(gmtls_conn *c, const gmtls_client_hello *ch)
             }
             /* Prefer a chain whose name matches the SNI; then one of the same
              * family as the suite (an SM2 chain for a ShangMi suite, a
-             * standard one otherwise); then one signed with a scheme the
-             * client accepts in certificates (RFC 8446 §4.4.2.2). */
+             * standard one otherwise); then, among SM2 chains, one of the
+             * client's dialect (Go-style for a Go-family client, standard
+             * otherwise); then one signed with a scheme the client accepts
+             * in certificates (RFC 8446 §4.4.2.2). */
             int same_family = (cert->key.type == GMTLS_KEY_SM2) == (c->suite != NULL && c->suite->is_sm);
-            int score = (!ch->has_sni || gmtls_cert_name_matches(cert, ch->sni)) * 4 + same_family * 2 +
+            int same_dialect = cert->key.type != GMTLS_KEY_SM2 || cert->go_style == go_client;
+            int score = (!ch->has_sni || gmtls_cert_name_matches(cert, ch->sni)) * 8 + same_family * 4 + same_dialect * 2 +
                         (cert->leaf_sigalg == 0 || gmtls_list_has(chain_list, nchain, cert->leaf_sigalg));
             if (score > best_score) {
                 best = (int)i;
@@ -579,12 +472,25 @@ int gmtls_cert_select(gmtls_conn *c, const gmtls_client_hello *ch)
 
 const gmtls_cert *gmtls_cert_for_request(gmtls_conn *c, uint16_t *sigalg)
 {
+    /* The first chain that fits, but of the server's dialect when it has
+     * SM2 chains of both kinds (as gmtls_cert_select). */
+    int go_server = gmtls_list_has(c->cr_sigalgs, c->ncr_sigalgs, GMTLS_SIGALG_SM2_LEGACY) &&
+                    !gmtls_list_has(c->cr_sigalgs, c->ncr_sigalgs, 0x0708);
+    const gmtls_cert *found = NULL;
     for (size_t i = 0; i < c->cfg->ncerts; i++) {
-        uint16_t s = pick_sigalg(c->cfg, &c->cfg->certs[i].key, c->cr_sigalgs, c->ncr_sigalgs);
-        if (s != 0) {
+        const gmtls_cert *cert = &c->cfg->certs[i];
+        uint16_t s = pick_sigalg(c->cfg, &cert->key, c->cr_sigalgs, c->ncr_sigalgs);
+        if (s == 0) {
+            continue;
+        }
+        if (cert->key.type != GMTLS_KEY_SM2 || cert->go_style == go_server) {
             *sigalg = s;
-            return &c->cfg->certs[i];
+            return cert;
+        }
+        if (found == NULL) {
+            found = cert;
+            *sigalg = s;
         }
     }
-    return NULL;
+    return found;
 }

@@ -1,15 +1,11 @@
-/* gmtls_config: defaults, certificate and key loading (PEM through
- * libcrypto), algorithm lists by name, trust anchors, ticket keys. */
+/* gmtls_config: defaults, certificate and key loading (X.509 through the
+ * certificate seam, src/crypto/x509.h), algorithm lists by name, profiles,
+ * trust anchors, ticket keys. */
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
-
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 
 #include "handshake/internal.h"
 
@@ -96,7 +92,9 @@ void gmtls_config_free(gmtls_config *cfg)
     for (size_t i = 0; i < cfg->ncerts; i++) {
         gmtls_cert_dispose(&cfg->certs[i]);
     }
-    X509_STORE_free(cfg->ca_store);
+    if (cfg->verifier != NULL) {
+        cfg->verifier->free(cfg->verifier);
+    }
     free(cfg->ca_names);
     gmtls_config_clear_key_passphrase(cfg);
     gmtls_wipe(cfg, sizeof(*cfg));
@@ -110,102 +108,65 @@ const char *gmtls_config_last_error(const gmtls_config *cfg)
 
 /* ------------------------------------------------------------ certificates */
 
-/* The signature scheme a certificate is signed with, for signature_algorithms_cert. */
-static uint16_t cert_sigalg(X509 *x)
+/* A whole file into memory (at most 1 MB: certificates, keys), NUL-terminated. */
+static int read_small_file(gmtls_config *cfg, const char *path, gmtls_buf *b)
 {
-    int mdnid = 0, pknid = 0;
-    if (!X509_get_signature_info(x, &mdnid, &pknid, NULL, NULL)) {
-        return 0;
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        return cfg_err(cfg, GMTLS_ERR_FILE, "%s: cannot open", path);
     }
-    if (pknid == NID_sm2 || X509_get_signature_nid(x) == NID_SM2_with_SM3) {
-        return 0x0708;
+    int rc = 0;
+    size_t n;
+    do {
+        rc = gmtls_buf_reserve(b, 4097);
+        n = rc == 0 ? fread(b->base + b->off, 1, 4096, f) : 0;
+        b->off += n;
+    } while (rc == 0 && n > 0 && b->off <= 1024 * 1024);
+    int err = ferror(f);
+    fclose(f);
+    if (rc != 0) {
+        return cfg_err(cfg, rc, "%s: out of memory", path);
     }
-    if (pknid == NID_ED25519) {
-        return 0x0807;
+    if (err || b->off > 1024 * 1024) {
+        return cfg_err(cfg, GMTLS_ERR_FILE, "%s: cannot read (or larger than 1 MB)", path);
     }
-    if (pknid == NID_ED448) {
-        return 0x0808;
-    }
-    int base = mdnid == NID_sha256 ? 0 : mdnid == NID_sha384 ? 1 : mdnid == NID_sha512 ? 2 : -1;
-    if (base < 0) {
-        return 0;
-    }
-    if (pknid == NID_X9_62_id_ecPublicKey) {
-        return (uint16_t)(0x0403 + 0x100 * base);
-    }
-    if (pknid == NID_rsaEncryption) {
-        return (uint16_t)(0x0401 + 0x100 * base);
-    }
-    if (pknid == NID_rsassaPss) {
-        return (uint16_t)(0x0804 + base);
-    }
+    b->base[b->off] = 0;
     return 0;
 }
 
-static int add_chain(gmtls_config *cfg, BIO *chain_bio, BIO *key_bio, const char *what)
+static int add_chain(gmtls_config *cfg, const char *chain_pem, size_t chain_len, const char *key_pem, size_t key_len,
+                     const char *what)
 {
     if (cfg->ncerts == GMTLS_MAX_CERTS) {
         return cfg_err(cfg, GMTLS_ERR_BAD_ARGUMENT, "too many certificates (at most %d)", GMTLS_MAX_CERTS);
     }
     gmtls_cert *cert = &cfg->certs[cfg->ncerts];
     memset(cert, 0, sizeof(*cert));
-    X509 *x;
-    while (cert->n < GMTLS_MAX_CHAIN && (x = PEM_read_bio_X509(chain_bio, NULL, NULL, NULL)) != NULL) {
-        int n = i2d_X509(x, &cert->der[cert->n]);
-        if (n <= 0) {
-            X509_free(x);
-            gmtls_cert_dispose(cert);
-            return cfg_err(cfg, GMTLS_ERR_FILE, "%s: cannot encode certificate", what);
-        }
-        cert->derlen[cert->n++] = (size_t)n;
-        if (cert->leaf == NULL) {
-            cert->leaf = x;
-        } else {
-            X509_free(x);
-        }
-    }
-    ERR_clear_error();
-    if (cert->n == 0) {
+    if (gmtls_x509_pem_chain(chain_pem, chain_len, cert->der, cert->derlen, GMTLS_MAX_CHAIN, &cert->n, &cert->leaf) !=
+        0) {
         gmtls_cert_dispose(cert);
         return cfg_err(cfg, GMTLS_ERR_FILE, "%s: no PEM certificate found", what);
     }
-    /* The whole key file, for the encrypted-key decoders (keyfile.c). */
-    gmtls_buf pem;
     char why[160];
     void *evp = NULL;
-    int rc = 0, n;
-    gmtls_buf_init(&pem);
-    do {
-        rc = gmtls_buf_reserve(&pem, 4096);
-        n = rc == 0 ? BIO_read(key_bio, pem.base + pem.off, 4096) : 0;
-        pem.off += n > 0 ? (size_t)n : 0;
-    } while (rc == 0 && n > 0 && pem.off <= 1024 * 1024);
-    if (rc == 0) {
-        rc = gmtls_key_from_pem(&cfg->key_pass, (const char *)pem.base, pem.off, &evp, why, sizeof why);
-    }
-    gmtls_buf_dispose(&pem);
-    ERR_clear_error();
-    EVP_PKEY *pk = evp;
+    int rc = gmtls_key_from_pem(&cfg->key_pass, key_pem, key_len, &evp, why, sizeof why);
     if (rc != 0) {
         gmtls_cert_dispose(cert);
         return cfg_err(cfg, rc == GMTLS_ERR_NO_MEMORY ? rc : GMTLS_ERR_FILE, "%s: %s", what,
                        rc == GMTLS_ERR_NO_MEMORY ? "out of memory" : why);
     }
-    if (X509_check_private_key(cert->leaf, pk) != 1) {
-        ERR_clear_error();
-        EVP_PKEY_free(pk);
+    if (!gmtls_x509_key_matches(cert->leaf, evp)) {
+        gmtls_pkey_dispose(&(gmtls_pkey){.evp = evp});
         gmtls_cert_dispose(cert);
         return cfg_err(cfg, GMTLS_ERR_FILE, "%s: the private key does not match the certificate", what);
     }
-    if (gmtls_pkey_from_evp(&cert->key, pk, 1) != 0) {
-        if (cert->key.evp == NULL) {
-            EVP_PKEY_free(pk);
-        }
-        gmtls_cert_dispose(cert);
-        return cfg_err(cfg, GMTLS_ERR_FILE,
-                       "%s: unsupported key type (RSA, ECDSA P-256/P-384/P-521, Ed25519, Ed448, SM2)", what);
+    if (gmtls_pkey_from_evp(&cert->key, evp, 1) != 0) {
+        gmtls_cert_dispose(cert); /* the key (evp) goes with it */
+        return cfg_err(cfg, GMTLS_ERR_FILE, "%s: unsupported key type (RSA, ECDSA P-256/P-384/P-521, Ed25519, Ed448, SM2)",
+                       what);
     }
-    cert->leaf_sigalg = cert_sigalg(cert->leaf);
+    cert->leaf_sigalg = gmtls_x509_signed_with(cert->leaf);
+    cert->go_style = cert->key.type == GMTLS_KEY_SM2 && gmtls_x509_go_style_key(cert->leaf);
     if (gmtls_cert_names_init(cert) != 0) {
         gmtls_cert_dispose(cert);
         return cfg_err(cfg, GMTLS_ERR_NO_MEMORY, "%s: out of memory", what);
@@ -216,33 +177,30 @@ static int add_chain(gmtls_config *cfg, BIO *chain_bio, BIO *key_bio, const char
 
 int gmtls_config_add_cert_chain_file(gmtls_config *cfg, const char *chain_file, const char *key_file)
 {
-    BIO *c = BIO_new_file(chain_file, "r");
-    if (c == NULL) {
-        ERR_clear_error();
-        return cfg_err(cfg, GMTLS_ERR_FILE, "%s: cannot open", chain_file);
+    gmtls_buf c, k;
+    gmtls_buf_init(&c);
+    gmtls_buf_init(&k);
+    int rc = read_small_file(cfg, chain_file, &c);
+    if (rc == 0) {
+        rc = read_small_file(cfg, key_file, &k);
     }
-    BIO *k = BIO_new_file(key_file, "r");
-    if (k == NULL) {
-        ERR_clear_error();
-        BIO_free(c);
-        return cfg_err(cfg, GMTLS_ERR_FILE, "%s: cannot open", key_file);
+    if (rc == 0) {
+        char what[600];
+        snprintf(what, sizeof what, "%s / %s", chain_file, key_file);
+        rc = add_chain(cfg, (const char *)c.base, c.off, (const char *)k.base, k.off, what);
     }
-    char what[600];
-    snprintf(what, sizeof what, "%s / %s", chain_file, key_file);
-    int rc = add_chain(cfg, c, k, what);
-    BIO_free(c);
-    BIO_free(k);
+    gmtls_buf_dispose(&c);
+    if (k.base != NULL) {
+        gmtls_wipe(k.base, k.capacity);
+    }
+    gmtls_buf_dispose(&k);
     return rc;
 }
 
 int gmtls_config_add_cert_chain_mem(gmtls_config *cfg, const char *chain_pem, size_t chain_len, const char *key_pem,
                                     size_t key_len)
 {
-    BIO *c = BIO_new_mem_buf(chain_pem, (int)chain_len), *k = BIO_new_mem_buf(key_pem, (int)key_len);
-    int rc = (c == NULL || k == NULL) ? GMTLS_ERR_NO_MEMORY : add_chain(cfg, c, k, "certificate in memory");
-    BIO_free(c);
-    BIO_free(k);
-    return rc;
+    return add_chain(cfg, chain_pem, chain_len, key_pem, key_len, "certificate in memory");
 }
 
 static int dup_into(uint8_t **dst, size_t *dstlen, const uint8_t *src, size_t len)
@@ -287,8 +245,7 @@ void gmtls_config_set_request_ocsp(gmtls_config *cfg, int on)
 
 typedef int (*lookup_fn)(const char *name, uint16_t *id);
 
-static int parse_list(gmtls_config *cfg, const char *list, lookup_fn fn, const char *kind, uint16_t *out,
-                      size_t *nout)
+static int parse_list(gmtls_config *cfg, const char *list, lookup_fn fn, const char *kind, uint16_t *out, size_t *nout)
 {
     uint16_t tmp[GMTLS_MAX_LIST];
     size_t n = 0;
@@ -429,96 +386,130 @@ int gmtls_config_set_alpn(gmtls_config *cfg, const char *list)
     return 0;
 }
 
-int gmtls_config_set_strict_sm(gmtls_config *cfg, int on)
+/* The lists of the profiles: RFC 8998 §3's ShangMi-only one, the Go gmtls
+ * family's dialect (its code points first: curveSM2 as group 26, SM2-with-SM3
+ * as scheme 0x0204; then the RFC ones, for a peer of the other camp), and
+ * both at once. */
+static const uint16_t go_groups[] = {0x001a, GMTLS_GROUP_X25519, GMTLS_GROUP_SECP256R1, GMTLS_GROUP_CURVESM2,
+                                     GMTLS_GROUP_SECP384R1};
+static const uint16_t go_sigalgs[] = {0x0204, 0x0708, 0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0804, 0x0805,
+                                      0x0806, 0x0809, 0x080a, 0x080b, 0x0401, 0x0501, 0x0601};
+static const uint16_t strict_groups[] = {GMTLS_GROUP_CURVESM2};
+static const uint16_t strict_sigalgs[] = {0x0708};
+static const uint16_t strict_go_groups[] = {0x001a, GMTLS_GROUP_CURVESM2};
+static const uint16_t strict_go_sigalgs[] = {0x0204, 0x0708};
+
+static void set_list(uint16_t *dst, size_t *n, const uint16_t *src, size_t nsrc)
 {
-    cfg->strict_sm = on ? 1 : 0;
-    if (on) {
+    memcpy(dst, src, nsrc * sizeof src[0]);
+    *n = nsrc;
+}
+
+/* Applies the lists of the active profiles (strict_sm, go_dialect). */
+static void apply_profiles(gmtls_config *cfg)
+{
+    if (cfg->strict_sm) {
         /* RFC 8998 §3: the ShangMi-only profile. */
         cfg->suites[0] = GMTLS_TLS_SM4_GCM_SM3;
         cfg->suites[1] = GMTLS_TLS_SM4_CCM_SM3;
         cfg->nsuites = 2;
         cfg->suites_custom = 1;
-        cfg->groups[0] = GMTLS_GROUP_CURVESM2;
-        cfg->ngroups = 1;
-        cfg->groups_custom = 1;
-        cfg->sigalgs[0] = 0x0708;
-        cfg->nsigalgs = 1;
-        cfg->sigalgs_custom = 1;
+    }
+    if (cfg->strict_sm && cfg->go_dialect) {
+        set_list(cfg->groups, &cfg->ngroups, strict_go_groups, GMTLS_ARRAY_LEN(strict_go_groups));
+        set_list(cfg->sigalgs, &cfg->nsigalgs, strict_go_sigalgs, GMTLS_ARRAY_LEN(strict_go_sigalgs));
+    } else if (cfg->strict_sm) {
+        set_list(cfg->groups, &cfg->ngroups, strict_groups, GMTLS_ARRAY_LEN(strict_groups));
+        set_list(cfg->sigalgs, &cfg->nsigalgs, strict_sigalgs, GMTLS_ARRAY_LEN(strict_sigalgs));
+    } else if (cfg->go_dialect) {
+        set_list(cfg->groups, &cfg->ngroups, go_groups, GMTLS_ARRAY_LEN(go_groups));
+        set_list(cfg->sigalgs, &cfg->nsigalgs, go_sigalgs, GMTLS_ARRAY_LEN(go_sigalgs));
+    } else {
+        return;
+    }
+    /* Listed explicitly: a client offers the legacy code points. */
+    cfg->groups_custom = 1;
+    cfg->sigalgs_custom = 1;
+}
+
+int gmtls_config_set_strict_sm(gmtls_config *cfg, int on)
+{
+    cfg->strict_sm = on ? 1 : 0;
+    if (on) {
+        apply_profiles(cfg);
     }
     return 0;
+}
+
+int gmtls_config_set_profile(gmtls_config *cfg, gmtls_profile profile)
+{
+    switch (profile) {
+    case GMTLS_PROFILE_DEFAULT:
+        cfg->go_dialect = 0;
+        set_list(cfg->groups, &cfg->ngroups, default_groups, GMTLS_ARRAY_LEN(default_groups));
+        set_list(cfg->sigalgs, &cfg->nsigalgs, default_sigalgs, GMTLS_ARRAY_LEN(default_sigalgs));
+        cfg->groups_custom = cfg->sigalgs_custom = 0;
+        break;
+    case GMTLS_PROFILE_GO_GMTLS:
+        cfg->go_dialect = 1;
+        break;
+    default:
+        return cfg_err(cfg, GMTLS_ERR_BAD_ARGUMENT, "unknown profile %d", (int)profile);
+    }
+    apply_profiles(cfg);
+    return 0;
+}
+
+int gmtls_config_set_profile_name(gmtls_config *cfg, const char *name)
+{
+    if (name != NULL && strcasecmp(name, "go-gmtls") == 0) {
+        return gmtls_config_set_profile(cfg, GMTLS_PROFILE_GO_GMTLS);
+    }
+    if (name != NULL && strcasecmp(name, "default") == 0) {
+        return gmtls_config_set_profile(cfg, GMTLS_PROFILE_DEFAULT);
+    }
+    return cfg_err(cfg, GMTLS_ERR_UNKNOWN_NAME, "unknown profile '%s' (default, go-gmtls)", name ? name : "");
 }
 
 /* ------------------------------------------------------------ trust */
 
 static int ensure_store(gmtls_config *cfg)
 {
-    if (cfg->ca_store == NULL) {
-        cfg->ca_store = X509_STORE_new();
+    if (cfg->verifier == NULL) {
+        cfg->verifier = gmtls_trust_store_new();
     }
-    return cfg->ca_store != NULL ? 0 : GMTLS_ERR_NO_MEMORY;
-}
-
-/* Adds each certificate of a PEM stream as a trust anchor (when add) and its
- * subject to the certificate_authorities list. Returns the count. */
-static int add_ca_bio(gmtls_config *cfg, BIO *b, int add)
-{
-    X509 *x;
-    int count = 0;
-    while (b != NULL && (x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
-        if (add && X509_STORE_add_cert(cfg->ca_store, x) == 1) {
-            count++;
-        }
-        unsigned char *der = NULL;
-        int n = i2d_X509_NAME(X509_get_subject_name(x), &der);
-        if (n > 0 && cfg->ca_names_len + 2 + (size_t)n <= 0xfff0) {
-            uint8_t *nb = realloc(cfg->ca_names, cfg->ca_names_len + 2 + (size_t)n);
-            if (nb != NULL) {
-                cfg->ca_names = nb;
-                nb[cfg->ca_names_len] = (uint8_t)(n >> 8);
-                nb[cfg->ca_names_len + 1] = (uint8_t)n;
-                memcpy(nb + cfg->ca_names_len + 2, der, (size_t)n);
-                cfg->ca_names_len += 2 + (size_t)n;
-            }
-        }
-        OPENSSL_free(der);
-        X509_free(x);
-    }
-    ERR_clear_error();
-    return count;
-}
-
-static void add_ca_names(gmtls_config *cfg, const char *file)
-{
-    BIO *b = BIO_new_file(file, "r");
-    (void)add_ca_bio(cfg, b, 0);
-    BIO_free(b);
+    return cfg->verifier != NULL ? 0 : cfg_err(cfg, GMTLS_ERR_NO_MEMORY, "out of memory");
 }
 
 int gmtls_config_add_ca_mem(gmtls_config *cfg, const char *pem, size_t len)
 {
     GMTLS_TRY(ensure_store(cfg));
-    BIO *b = BIO_new_mem_buf(pem, (int)len);
-    int n = add_ca_bio(cfg, b, 1);
-    BIO_free(b);
+    int n = gmtls_trust_store_add_pem(cfg->verifier, pem, len, 1, &cfg->ca_names, &cfg->ca_names_len);
     return n > 0 ? 0 : cfg_err(cfg, GMTLS_ERR_FILE, "no PEM certificate in the CA data");
 }
 
 int gmtls_config_set_ca_file(gmtls_config *cfg, const char *file)
 {
     GMTLS_TRY(ensure_store(cfg));
-    if (X509_STORE_load_file(cfg->ca_store, file) != 1) {
-        ERR_clear_error();
+    if (gmtls_trust_store_load_file(cfg->verifier, file) != 0) {
         return cfg_err(cfg, GMTLS_ERR_FILE, "%s: cannot load CA certificates", file);
     }
-    add_ca_names(cfg, file);
+    /* Their subjects for certificate_authorities (the store took the anchors). */
+    gmtls_buf b;
+    gmtls_buf_init(&b);
+    if (read_small_file(cfg, file, &b) == 0) {
+        (void)gmtls_trust_store_add_pem(cfg->verifier, (const char *)b.base, b.off, 0, &cfg->ca_names,
+                                        &cfg->ca_names_len);
+    }
+    gmtls_buf_dispose(&b);
+    cfg->err[0] = '\0';
     return 0;
 }
 
 int gmtls_config_set_ca_dir(gmtls_config *cfg, const char *dir)
 {
     GMTLS_TRY(ensure_store(cfg));
-    if (X509_STORE_load_path(cfg->ca_store, dir) != 1) {
-        ERR_clear_error();
+    if (gmtls_trust_store_load_dir(cfg->verifier, dir) != 0) {
         return cfg_err(cfg, GMTLS_ERR_FILE, "%s: cannot use as a CA directory", dir);
     }
     return 0;
@@ -621,8 +612,8 @@ void gmtls_config_set_tickets(gmtls_config *cfg, unsigned count, uint32_t lifeti
 {
     cfg->tickets = count;
     /* RFC 8446 §4.6.1: lifetime at most 604800 seconds (7 days). */
-    cfg->ticket_lifetime = (lifetime == 0 || lifetime > GMTLS_MAX_TICKET_LIFETIME) ? GMTLS_MAX_TICKET_LIFETIME
-                                                                                    : lifetime;
+    cfg->ticket_lifetime =
+        (lifetime == 0 || lifetime > GMTLS_MAX_TICKET_LIFETIME) ? GMTLS_MAX_TICKET_LIFETIME : lifetime;
 }
 
 int gmtls_config_set_ticket_keys(gmtls_config *cfg, const uint8_t *keys, size_t nkeys)

@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 
 #include "crypto/crypto.h"
+#include "crypto/x509.h"
 #include "ext/ext.h"
 #include "keysched/keysched.h"
 #include "record/record.h"
@@ -58,9 +59,10 @@ typedef struct {
     uint8_t *der[GMTLS_MAX_CHAIN];
     size_t derlen[GMTLS_MAX_CHAIN];
     size_t n;
-    void *leaf;  /* X509 of der[0], for name matching */
+    gmtls_x509 *leaf; /* der[0] parsed, for name matching */
     struct gmtls_name_memo *names; /* recent server names checked against leaf (cert.c) */
     uint16_t leaf_sigalg; /* scheme the leaf certificate is signed with (0 if unknown) */
+    int go_style;         /* an SM2 leaf with the Go gmtls family's key encoding (gmtls_x509_go_style_key) */
     gmtls_pkey key;
     uint8_t *ocsp;
     size_t ocsp_len;
@@ -98,7 +100,7 @@ struct gmtls_config {
     size_t alpn_len;
     gmtls_cert certs[GMTLS_MAX_CERTS];
     size_t ncerts;
-    void *ca_store; /* X509_STORE */
+    gmtls_cert_verifier *verifier; /* trust anchors and chain checks (src/crypto/x509.h), or NULL */
     uint8_t *ca_names; /* DistinguishedName list body for certificate_authorities */
     size_t ca_names_len;
     int verify_peer;
@@ -124,6 +126,7 @@ struct gmtls_config {
     int versions_set;                  /* a client offers TLS 1.2 only when the range was set explicitly */
     uint16_t suites12[GMTLS_MAX_LIST]; /* TLS 1.2 suites, strict preference; none set: the built-in order */
     size_t nsuites12;
+    int go_dialect; /* the go-gmtls profile (gmtls_config_set_profile) */
     int request_ocsp; /* client: send status_request (gmtls_config_set_request_ocsp) */
     uint16_t cert_comp[GMTLS_CERTCOMP_NALGS]; /* RFC 8879 algorithms, preferred first; none: off */
     size_t ncert_comp;
@@ -356,7 +359,7 @@ struct gmtls_conn {
     uint8_t *peer_der[GMTLS_MAX_CHAIN];
     size_t peer_derlen[GMTLS_MAX_CHAIN];
     size_t npeer;
-    void *peer_leaf; /* X509 of peer_der[0], parsed once */
+    gmtls_x509 *peer_leaf; /* peer_der[0], parsed once */
     gmtls_pkey peer_key;
     char peer_subject[512];
     char verify_result[200];

@@ -7,6 +7,7 @@
 #   cli_load       loadgen: 500 concurrent connections, thousands of handshakes, no fd/RSS growth
 #   cli_bench      gmtls bench --json: gmtls and OpenSSL figures; --svg is well-formed
 #   cli_errors     first-contact messages and exit statuses; client reports on stderr
+#   cli_cert       gmtls cert: usage/file errors, what ca/issue/sign-csr write, encrypted CA keys, CSRs
 # Labels: cli, plus interop (external programs: curl, openssl, chromium) or slow.
 gmtls_script_test(cli_www "cli;interop" cli/cli_www.sh)
 gmtls_script_test(cli_proxy "cli;interop" cli/cli_proxy.sh)
@@ -15,7 +16,8 @@ gmtls_script_test(cli_browser "cli;interop" cli/cli_browser.sh)
 gmtls_script_test(cli_load "cli;slow" cli/cli_load.sh)
 gmtls_script_test(cli_bench "cli;slow" cli/cli_bench.sh)
 gmtls_script_test(cli_errors "cli" cli/cli_errors.sh)
-set_tests_properties(cli_www cli_proxy cli_lifecycle cli_browser cli_errors PROPERTIES TIMEOUT 300)
+gmtls_script_test(cli_cert "cli;interop" cli/cli_cert.sh)
+set_tests_properties(cli_www cli_proxy cli_lifecycle cli_browser cli_errors cli_cert PROPERTIES TIMEOUT 300)
 set_tests_properties(cli_load cli_bench PROPERTIES TIMEOUT 300 RUN_SERIAL TRUE)
 # cli_resolve: `gmtls client localhost:PORT` with /etc/hosts hidden (RFC 6761 §6.3; root, unshare -m)
 gmtls_script_test(cli_resolve "cli;interop" cli/cli_resolve.sh)

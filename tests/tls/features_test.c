@@ -7,10 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/pem.h>
-#include <openssl/x509v3.h>
-
 #include "test.h"
+#include "certgen/certgen.h"
 #include "tlstest.h"
 #include "handshake/internal.h"
 
@@ -620,31 +618,16 @@ static void test_sm_client_auth_matrix(void)
     }
 }
 
-/* The P-256 leaf re-signed by its own key with keyUsage = usage (PEM, malloc'd). */
+/* A P-256 leaf for ch's key, self-signed, with keyUsage = usage (PEM,
+ * malloc'd): from the certificate factory, as `gmtls cert --key-usage`. */
 static char *leaf_with_key_usage(const test_chain *ch, const char *usage)
 {
-    BIO *cb = BIO_new_mem_buf(ch->chain_pem, -1), *kb = BIO_new_mem_buf(ch->key_pem, -1), *out = BIO_new(BIO_s_mem());
-    X509 *x = PEM_read_bio_X509(cb, NULL, NULL, NULL);
-    EVP_PKEY *key = PEM_read_bio_PrivateKey(kb, NULL, NULL, NULL);
-    X509V3_CTX ctx;
-    X509V3_set_ctx(&ctx, x, x, NULL, NULL, 0);
-    X509_EXTENSION *e = X509V3_EXT_conf_nid(NULL, &ctx, NID_key_usage, usage);
-    char *pem = NULL, *p;
-    if (x != NULL && key != NULL && e != NULL && X509_add_ext(x, e, -1) == 1 && X509_sign(x, key, EVP_sha256()) > 0 &&
-        PEM_write_bio_X509(out, x) == 1) {
-        long n = BIO_get_mem_data(out, &p);
-        pem = malloc((size_t)n + 1);
-        if (pem != NULL) {
-            memcpy(pem, p, (size_t)n);
-            pem[n] = '\0';
-        }
-    }
-    X509_EXTENSION_free(e);
-    X509_free(x);
-    EVP_PKEY_free(key);
-    BIO_free(cb);
-    BIO_free(kb);
-    BIO_free(out);
+    void *key = gmtls_cg_read_key(ch->key_pem, strlen(ch->key_pem), NULL);
+    gmtls_cg_spec spec = {.subject = "CN=localhost", .san = "DNS:localhost", .key_usage = usage};
+    void *x = key != NULL ? gmtls_cg_issue(&spec, key, NULL, key, NULL, 0) : NULL;
+    char *pem = x != NULL ? gmtls_cg_cert_pem(x) : NULL;
+    gmtls_cg_cert_free(x);
+    gmtls_cg_key_free(key);
     return pem;
 }
 

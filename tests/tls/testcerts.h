@@ -1,5 +1,6 @@
-/* tests/tls/testcerts.h - certificates made at test time with libcrypto:
- * a CA and a leaf (DNS:localhost, IP:127.0.0.1) for one key algorithm. */
+/* tests/tls/testcerts.h - certificates made at test time by the certificate
+ * factory (src/certgen): a CA and a leaf (DNS:localhost, IP:127.0.0.1) for
+ * one key algorithm. */
 #ifndef GMTLS_TESTCERTS_H
 #define GMTLS_TESTCERTS_H
 

@@ -1,6 +1,6 @@
 # TLS engine tests (in memory).
 add_library(gmtls_tlstest STATIC ${CMAKE_CURRENT_LIST_DIR}/tlstest.c ${CMAKE_CURRENT_LIST_DIR}/testcerts.c)
-target_link_libraries(gmtls_tlstest PUBLIC gmtls_static OpenSSL::Crypto)
+target_link_libraries(gmtls_tlstest PUBLIC gmtls_certgen gmtls_static OpenSSL::Crypto)
 target_include_directories(gmtls_tlstest PUBLIC ${CMAKE_SOURCE_DIR}/tests ${CMAKE_SOURCE_DIR}/tests/tls)
 
 gmtls_test(handshake_test handshake ${CMAKE_CURRENT_LIST_DIR}/handshake_test.c)
@@ -21,3 +21,6 @@ gmtls_test(rng_test unit ${CMAKE_CURRENT_LIST_DIR}/rng_test.c)
 # The socket layer on a socketpair: handshake, data, gmtls_io_shrink().
 gmtls_test(io_shrink_test handshake ${CMAKE_CURRENT_LIST_DIR}/io_shrink_test.c)
 target_link_libraries(io_shrink_test PRIVATE gmtls_tlstest)
+# The Go gmtls dialect in memory: SM2 certificate styles, the go-gmtls profile, chain selection.
+gmtls_test(godialect_test handshake ${CMAKE_CURRENT_LIST_DIR}/godialect_test.c)
+target_link_libraries(godialect_test PRIVATE gmtls_tlstest)
