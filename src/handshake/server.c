@@ -297,7 +297,8 @@ static int process_client_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_clien
      * legacy_version check above, which refuses 0x0300 and less. */
     if (!ch->has_supported_versions || !ch->offers_tls13 || c->cfg->max_version < GMTLS_TLS13) {
         int offers12 = ch->has_supported_versions ? ch->offers_tls12 : ch->legacy_version >= GMTLS_TLS12;
-        if (offers12 && !c->did_hrr && c->cfg->min_version <= GMTLS_TLS12) {
+        /* The strict ShangMi profile (RFC 8998 only) has no TLS 1.2. */
+        if (offers12 && !c->did_hrr && c->cfg->min_version <= GMTLS_TLS12 && !c->cfg->strict_sm) {
             return gmtls_tls12_server_hello(c, out, ch);
         }
         return gmtls_fail(c, GMTLS_ALERT_PROTOCOL_VERSION, "no protocol version in common with the client");

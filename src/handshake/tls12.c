@@ -744,7 +744,8 @@ static int handle_finished(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg, si
 int gmtls_tls12_client_offers(const gmtls_conn *c)
 {
     const gmtls_config *cfg = c->cfg;
-    return cfg->versions_set && cfg->min_version <= GMTLS_TLS12;
+    /* The strict ShangMi profile (RFC 8998 only) has no TLS 1.2. */
+    return cfg->versions_set && cfg->min_version <= GMTLS_TLS12 && !cfg->strict_sm;
 }
 
 void gmtls_tls12_client_suites(const gmtls_conn *c, gmtls_wr *w)

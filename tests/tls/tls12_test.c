@@ -462,6 +462,15 @@ static void test_versions(void)
     CHECK_OK(tt_handshake(&p));
     CHECK(memcmp(p.cli->server_random + 24, sentinel, 8) == 0);
     tt_pair_free(&p);
+    /* the strict ShangMi profile has no TLS 1.2: protocol_version */
+    {
+        gmtls_config *sm = server_cfg("SM2");
+        CHECK_OK(gmtls_config_set_strict_sm(sm, 1));
+        CHECK_OK(tt_pair_new(&p, c12, sm, "localhost"));
+        CHECK_ERR(tt_handshake(&p), GMTLS_ERR_PEER_ALERT(GMTLS_ALERT_PROTOCOL_VERSION));
+        tt_pair_free(&p);
+        gmtls_config_free(sm);
+    }
     /* no version in common: protocol_version, either way */
     CHECK_OK(tt_pair_new(&p, c12, s13, "localhost"));
     CHECK_ERR(tt_handshake(&p), GMTLS_ERR_PEER_ALERT(GMTLS_ALERT_PROTOCOL_VERSION));
