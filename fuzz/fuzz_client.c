@@ -28,6 +28,15 @@ static gmtls_config *client_config(void)
             abort();
         }
         gmtls_config_set_verify_peer(cfg, 0);
+        /* Two external PSKs (SHA-256, SM3) in both modes: the ClientHello
+         * offers them, so a ServerHello's selected_identity, a missing
+         * key_share (psk_ke) and the PSK hash checks are reachable. */
+        static const uint8_t key[32] = {'f', 'u', 'z', 'z'};
+        if (gmtls_config_add_psk(cfg, (const uint8_t *)"fuzz", 4, key, sizeof key, NULL) != 0 ||
+            gmtls_config_add_psk(cfg, (const uint8_t *)"fuzz-sm3", 8, key, sizeof key, "SM3") != 0 ||
+            gmtls_config_set_psk_modes(cfg, GMTLS_PSK_MODE_DHE_KE | GMTLS_PSK_MODE_KE) != 0) {
+            abort();
+        }
     }
     return cfg;
 }

@@ -35,6 +35,14 @@ static gmtls_config *server_config(void)
         gmtls_config_set_alpn(cfg, "h2,http/1.1") != 0) {
         abort();
     }
+    /* An external PSK in both modes (corpus/fuzz_server/ch_ext_psk_ke carries
+     * a psk_ke ClientHello with its valid binder): the psk_ke path, binder
+     * checks and the suite choice by the key's hash are reachable. */
+    static const uint8_t key[32] = {'f', 'u', 'z', 'z'};
+    if (gmtls_config_add_psk(cfg, (const uint8_t *)"fuzz", 4, key, sizeof key, NULL) != 0 ||
+        gmtls_config_set_psk_modes(cfg, GMTLS_PSK_MODE_DHE_KE | GMTLS_PSK_MODE_KE) != 0) {
+        abort();
+    }
     return cfg;
 }
 

@@ -300,6 +300,28 @@ int gmtls_config_set_ticket_keys(gmtls_config *cfg, const uint8_t *keys, size_t 
 /** Loads ticket keys from a file: one 96-hex-digit key per line, newest first. */
 int gmtls_config_load_ticket_keys(gmtls_config *cfg, const char *file);
 
+/** External pre-shared keys (RFC 8446 §2.2, §4.2.11): an identity
+ *  (1..256 bytes), a key (1..256 bytes; RFC 9257 asks for at least 128 bits
+ *  of entropy) and the hash of its key schedule: "SHA256", "SHA384" or "SM3"
+ *  (NULL: SHA256, as OpenSSL's -psk). Up to 8; the key is copied and wiped
+ *  with the config. A client offers every one whose hash one of its suites
+ *  has (after a resumption ticket, if any). A server takes the first offered
+ *  identity it knows, checks its binder in constant time (decrypt_error when
+ *  wrong), picks a suite with the key's hash and authenticates with the key
+ *  alone: no certificate is needed when PSKs are configured. A client that
+ *  offered PSKs the server does not know gets a certificate handshake, or
+ *  unknown_psk_identity from a server without certificates. */
+int gmtls_config_add_psk(gmtls_config *cfg, const uint8_t *identity, size_t identity_len, const uint8_t *key,
+                         size_t key_len, const char *hash);
+/** PSK key exchange modes (RFC 8446 §4.2.9) for external PSKs, OR-ed:
+ *  psk_dhe_ke ((EC)DHE with the PSK, forward secret) and psk_ke (the PSK
+ *  alone). Default: psk_dhe_ke only. A client offers the modes set; a server
+ *  uses psk_dhe_ke when both sides allow it, else psk_ke when both allow that.
+ *  Resumption tickets always use psk_dhe_ke. 0 is GMTLS_ERR_BAD_ARGUMENT. */
+#define GMTLS_PSK_MODE_DHE_KE 1u
+#define GMTLS_PSK_MODE_KE 2u
+int gmtls_config_set_psk_modes(gmtls_config *cfg, unsigned modes);
+
 /** Sends a KeyUpdate after this many records under one key (0 = the AEAD's
  *  RFC 8446 §5.5 limit, the default). */
 void gmtls_config_set_key_update_limit(gmtls_config *cfg, uint64_t records);
@@ -353,6 +375,25 @@ int gmtls_send_alert(gmtls_conn *conn, gmtls_buf *out, int is_fatal, uint8_t ale
 int gmtls_close(gmtls_conn *conn, gmtls_buf *out);
 /** Sends KeyUpdate (request_peer: update_requested) and switches keys. */
 int gmtls_key_update(gmtls_conn *conn, gmtls_buf *out, int request_peer);
+/** Server, after the handshake: asks the client for a certificate
+ *  (post-handshake authentication, RFC 8446 §4.6.2) by appending a
+ *  CertificateRequest to out. mode (REQUEST .. REQUIRE_AND_VERIFY) says
+ *  what is required and verified, as in the handshake. The client's
+ *  Certificate, CertificateVerify and Finished arrive through
+ *  gmtls_receive; gmtls_conn_pha_status then says GMTLS_PHA_DONE and the
+ *  peer certificate getters (gmtls_conn_peer_cert, _peer_subject,
+ *  _verify_result) describe what it sent. GMTLS_ERR_BAD_ARGUMENT when the
+ *  client did not offer post_handshake_auth or a request is pending;
+ *  GMTLS_ERR_NOT_READY before the handshake is done. */
+int gmtls_request_client_cert(gmtls_conn *conn, gmtls_buf *out, gmtls_client_auth mode);
+enum {
+    GMTLS_PHA_NONE = 0, /**< no post-handshake CertificateRequest sent (or received) */
+    GMTLS_PHA_PENDING,  /**< server: sent, the client's answer not complete yet */
+    GMTLS_PHA_DONE,     /**< answered (with or without a certificate: see the getters) */
+};
+int gmtls_conn_pha_status(const gmtls_conn *conn);
+/** Server: 1 when the client offered post_handshake_auth. */
+int gmtls_conn_peer_offers_pha(const gmtls_conn *conn);
 /** RFC 8446 §7.5 exporter; context may be NULL (no context). */
 int gmtls_export(const gmtls_conn *conn, const char *label, const uint8_t *context, size_t context_len,
                  int has_context, uint8_t *out, size_t outlen);
@@ -370,6 +411,11 @@ uint16_t gmtls_conn_peer_sigalg(const gmtls_conn *conn);
 const char *gmtls_conn_alpn(const gmtls_conn *conn);      /**< NULL if none */
 const char *gmtls_conn_server_name(const gmtls_conn *conn); /**< SNI received / set */
 int gmtls_conn_is_resumed(const gmtls_conn *conn);
+/** The identity of the external PSK this handshake used (sets *len), or
+ *  NULL when none was used (a certificate or a resumption handshake). */
+const uint8_t *gmtls_conn_psk_identity(const gmtls_conn *conn, size_t *len);
+/** 1 when the handshake used an external PSK without (EC)DHE (psk_ke). */
+int gmtls_conn_psk_ke_only(const gmtls_conn *conn);
 int gmtls_conn_did_hrr(const gmtls_conn *conn);
 /** Peer certificate chain (DER), leaf first; NULL past the end. */
 const uint8_t *gmtls_conn_peer_cert(const gmtls_conn *conn, size_t i, size_t *len);
@@ -432,6 +478,8 @@ void gmtls_io_shrink(gmtls_io *io);
 /** Sends close_notify (and flushes as far as the socket allows). */
 int gmtls_io_close(gmtls_io *io);
 int gmtls_io_key_update(gmtls_io *io, int request_peer);
+/** gmtls_request_client_cert on the socket (flushed as far as it goes). */
+int gmtls_io_request_client_cert(gmtls_io *io, gmtls_client_auth mode);
 
 #pragma GCC visibility pop
 

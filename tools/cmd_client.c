@@ -46,6 +46,7 @@ typedef struct {
     unsigned long connect_timeout;
     unsigned long count;
     int has_count;
+    tool_psk_opts psk;
 } client_opts;
 
 static void client_usage(FILE *f)
@@ -75,6 +76,11 @@ static void client_usage(FILE *f)
             "  --key-pass SPEC       passphrase of an encrypted key: pass:TEXT, env:VAR, file:PATH\n"
             "                        or fd:N (default: none; never asked for on a terminal)\n"
             "  --status              ask for a stapled OCSP response and report it (default: no)\n"
+            "  --psk HEX             an external PSK (RFC 8446 §2.2) to offer (default: none)\n"
+            "  --psk-identity ID     its identity (default: Client_identity, as OpenSSL's)\n"
+            "  --psk-hash HASH       its hash: SHA256, SHA384 or SM3 (default: SHA256)\n"
+            "  --psk-file FILE       PSKs to offer, one IDENTITY:HEX[:HASH] per line (default: none)\n"
+            "  --psk-modes LIST      psk_dhe_ke and/or psk_ke, comma-separated (default: psk_dhe_ke)\n"
             "  --sess-out FILE       save the session ticket (default: no)\n"
             "  --sess-in FILE        resume the session saved in FILE (default: no)\n"
             "  --keylog FILE         append NSS key log lines (default: $SSLKEYLOGFILE if set)\n"
@@ -140,6 +146,9 @@ static int parse_args(int argc, char **argv, client_opts *o)
             {"--sm2-id", &o->sm2_id},         {"--get", &o->get_path},  {"--key-pass", &o->key_pass},
             {"--min-version", &o->min_version}, {"--max-version", &o->max_version},
             {"--tls12-ciphers", &o->ciphers12},
+            {"--psk", &o->psk.hex},           {"--psk-identity", &o->psk.identity},
+            {"--psk-hash", &o->psk.hash},     {"--psk-file", &o->psk.file},
+            {"--psk-modes", &o->psk.modes},
             {"--cert-compression", &o->cert_comp}, {"--record-size-limit", &o->record_size_limit},
             {"--profile", &o->profile},
         };
@@ -329,6 +338,13 @@ static int report(const gmtls_conn *conn, const client_opts *o)
         fprintf(stderr, "signature: %s\n", tool_sigalg_name(gmtls_conn_sigalg(conn)));
         fprintf(stderr, "alpn: %s\n", alpn != NULL ? alpn : "none");
         fprintf(stderr, "resumed: %s\n", gmtls_conn_is_resumed(conn) ? "yes" : "no");
+        char idbuf[600];
+        const char *psk = tool_psk_identity(conn, idbuf, sizeof idbuf);
+        if (strcmp(psk, "-") == 0) {
+            fprintf(stderr, "psk: none\n");
+        } else {
+            fprintf(stderr, "psk: %s (%s)\n", psk, gmtls_conn_psk_ke_only(conn) ? "psk_ke" : "psk_dhe_ke");
+        }
         fprintf(stderr, "hrr: %s\n", gmtls_conn_did_hrr(conn) ? "yes" : "no");
         fprintf(stderr, "peer: %s\n", peer != NULL ? peer : "none");
         fprintf(stderr, "verify: %s\n", o->insecure ? "skipped (--insecure)" : (vr != NULL ? vr : "none"));
@@ -588,7 +604,7 @@ static int flush_all(gmtls_io *io, int fd, const char *what)
 static int do_relay(gmtls_io *io, int fd, const client_opts *o, session_blob *sess, int *ku_done)
 {
     struct pollfd p[2] = {{.fd = fd, .events = POLLIN}, {.fd = STDIN_FILENO, .events = POLLIN}};
-    int stdin_open = 1;
+    int stdin_open = 1, pha_reported = 0;
     char buf[16384];
     /* Non-blocking from here on: the socket may be readable with only a
      * post-handshake message (the NewSessionTicket follows our Finished), and
@@ -646,6 +662,12 @@ static int do_relay(gmtls_io *io, int fd, const client_opts *o, session_blob *se
         size_t got = 0;
         int r = gmtls_io_read(io, buf, sizeof(buf), &got);
         (void)grab_session(gmtls_io_conn(io), sess, o->sess_out);
+        if (!pha_reported && gmtls_conn_pha_status(gmtls_io_conn(io)) == GMTLS_PHA_DONE) {
+            pha_reported = 1;
+            if (!o->quiet) {
+                fprintf(stderr, "gmtls: answered a post-handshake CertificateRequest\n");
+            }
+        }
         if (r == 0) {
             if (fwrite(buf, 1, got, stdout) != got || fflush(stdout) != 0) {
                 return -1;
@@ -806,6 +828,12 @@ int gmtls_cmd_client(int argc, char **argv)
         goto out;
     }
     if (o.cert != NULL && tool_config_chain(cfg, o.cert, o.key) != 0) {
+        goto out;
+    }
+    size_t npsks = 0;
+    int pr2 = tool_config_psk(cfg, &o.psk, &npsks);
+    if (pr2 != 0) {
+        rc = pr2;
         goto out;
     }
     if (tool_keylog_setup(cfg, o.keylog) != 0) {

@@ -57,6 +57,8 @@ typedef struct {
     const char *dev_dir;
     const char *metrics;
     const char *user;
+    tool_psk_opts psk;
+    const char *pha_path;
 } server_opts;
 
 static void server_usage(FILE *f)
@@ -89,8 +91,18 @@ static void server_usage(FILE *f)
             "  --record-size-limit N  record_size_limit answered, RFC 8449: 64..16385, 0 = not\n"
             "                         sent (default: 16385)\n"
             "  --verify-client MODE   none | request | require | verify-if-given | require-and-verify\n"
-            "                         (default: none)\n"
+            "                         | post-handshake: after the handshake (RFC 8446 §4.6.2), with\n"
+            "                         --www on requests for --pha-path, else at once; verified\n"
+            "                         against --ca when given (default: none)\n"
+            "  --pha-path PATH        --www: the path that asks for a client certificate\n"
+            "                         (default: /private with --verify-client post-handshake)\n"
             "  --ca FILE|DIR          trust anchors for client certificates (default: none)\n"
+            "  --psk HEX              an external PSK (RFC 8446 §2.2) clients may use; with PSKs and\n"
+            "                         no --cert the server has no certificate (default: none)\n"
+            "  --psk-identity ID      its identity (default: Client_identity, as OpenSSL's)\n"
+            "  --psk-hash HASH        its hash: SHA256, SHA384 or SM3 (default: SHA256)\n"
+            "  --psk-file FILE        PSKs, one IDENTITY:HEX[:HASH] per line (default: none)\n"
+            "  --psk-modes LIST       psk_dhe_ke and/or psk_ke, comma-separated (default: psk_dhe_ke)\n"
             "  --tickets N            session tickets per handshake, 0 = off (default: library's, 1)\n"
             "  --ticket-keys FILE     ticket keys, one 96-hex-digit key per line (default: random,\n"
             "                         kept across SIGHUP)\n"
@@ -168,6 +180,8 @@ static int parse_args(int argc, char **argv, server_opts *o)
             {"--ca", &o->ca},           {"--ticket-keys", &o->ticket_keys}, {"--keylog", &o->keylog},
             {"--ocsp", &o->ocsp},       {"--sm2-id", &o->sm2_id},       {"--root", &o->root},
             {"--proxy", &o->proxy},     {"--dev-dir", &o->dev_dir},     {"--key-pass", &o->key_pass},
+            {"--psk", &o->psk.hex},     {"--psk-identity", &o->psk.identity}, {"--psk-hash", &o->psk.hash},
+            {"--psk-file", &o->psk.file}, {"--psk-modes", &o->psk.modes}, {"--pha-path", &o->pha_path},
             {"--metrics", &o->metrics}, {"--user", &o->user},           {"--profile", &o->profile},
             {"--min-version", &o->min_version}, {"--max-version", &o->max_version},
             {"--tls12-ciphers", &o->ciphers12},
@@ -296,7 +310,7 @@ static int parse_client_auth(const char *s, gmtls_client_auth *mode)
             return 0;
         }
     }
-    tool_err("--verify-client: unknown mode '%s' (none, request, require, verify-if-given, require-and-verify)",
+    tool_err("--verify-client: unknown mode '%s' (none, request, require, verify-if-given, require-and-verify, post-handshake)",
              s);
     return -1;
 }
@@ -351,7 +365,7 @@ static int build_config(const server_opts *o, gmtls_config **out)
         }
         gmtls_config_set_sm2_id_mode(cfg, mode);
     }
-    if (o->verify_client != NULL) {
+    if (o->verify_client != NULL && strcmp(o->verify_client, "post-handshake") != 0) {
         gmtls_client_auth mode;
         if (parse_client_auth(o->verify_client, &mode) != 0) {
             goto fail;
@@ -383,7 +397,15 @@ static int build_config(const server_opts *o, gmtls_config **out)
             }
         }
     }
-    if (o->ncerts == 0 && srv_devcert_load(cfg, g_dev_dir) != 0) {
+    size_t npsks = 0;
+    int pr = tool_config_psk(cfg, &o->psk, &npsks);
+    if (pr != 0) {
+        rc = pr;
+        goto fail;
+    }
+    /* With PSKs and no --cert: no certificate at all (RFC 8446 §2.2: the PSK
+     * authenticates both sides), as openssl s_server -nocert. */
+    if (o->ncerts == 0 && g_dev_dir != NULL && srv_devcert_load(cfg, g_dev_dir) != 0) {
         goto fail;
     }
     if (o->has_tickets) {
@@ -632,6 +654,16 @@ int gmtls_cmd_server(int argc, char **argv)
     st.idle_timeout_s = (unsigned)o.idle_timeout;
     st.min_rate = (unsigned)o.min_rate;
     st.quiet = o.quiet;
+    st.pha = o.verify_client != NULL && strcmp(o.verify_client, "post-handshake") == 0;
+    st.pha_path = st.pha ? (o.pha_path != NULL ? o.pha_path : "/private") : NULL;
+    if (o.pha_path != NULL && !st.pha) {
+        tool_err("--pha-path goes with --verify-client post-handshake");
+        return 2;
+    }
+    if (st.pha && o.ca == NULL) {
+        tool_err("--verify-client post-handshake: give --ca FILE|DIR to verify client certificates");
+        return 2;
+    }
     st.verbose = o.verbose;
     static char root[PATH_MAX];
     if (o.root != NULL) {
@@ -645,7 +677,7 @@ int gmtls_cmd_server(int argc, char **argv)
         return 2;
     }
     char ca_path[PATH_MAX + 16] = "";
-    if (o.ncerts == 0) {
+    if (o.ncerts == 0 && o.psk.hex == NULL && o.psk.file == NULL) {
         if (srv_devcert_setup(o.dev_dir, ca_path, sizeof(ca_path), o.quiet) != 0) {
             return 1;
         }

@@ -30,6 +30,11 @@ typedef struct {
     unsigned min_rate;         /* bytes/s while a body or response moves; 0 = off */
     int quiet;
     int verbose;
+    /* --verify-client post-handshake: ask for a client certificate after
+     * the handshake (RFC 8446 §4.6.2): --www on requests for pha_path, the
+     * other modes right after the handshake */
+    int pha;
+    const char *pha_path;
 } srv_settings;
 
 /* A server connection on the current config (SIGHUP may replace the config;
@@ -73,6 +78,9 @@ srv_http_phase_t srv_http_phase(const srv_http *h);
 int srv_http_sending(const srv_http *h);
 /* 1 when the connection should close once idle (Connection: close seen). */
 int srv_http_wants_close(const srv_http *h);
+/* 1 while a request for --pha-path waits for the client's certificate
+ * (the caller keeps reading, and calls srv_http_resume after each read). */
+int srv_http_pha_waiting(const srv_http *h);
 void srv_http_set_peer(srv_http *h, const char *peer);
 
 /* Dev certificates: makes (once) or reuses them in dir; adds both chains to

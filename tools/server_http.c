@@ -30,6 +30,8 @@ struct srv_http {
     int file_fd; /* file being sent, or -1 */
     off_t file_left;
     int close_after; /* close once the response is out */
+    int pha_wait;    /* a --pha-path request waits for post-handshake authentication */
+    int pha_head_only;
     char peer[64];
 };
 
@@ -63,13 +65,19 @@ void srv_http_set_peer(srv_http *h, const char *peer)
 
 int srv_http_busy(const srv_http *h)
 {
-    return http_parser_phase(&h->parser) != HTTP_PHASE_IDLE || h->file_fd >= 0 || h->held_len > h->held_off;
+    return http_parser_phase(&h->parser) != HTTP_PHASE_IDLE || h->file_fd >= 0 || h->held_len > h->held_off ||
+           h->pha_wait;
+}
+
+int srv_http_pha_waiting(const srv_http *h)
+{
+    return h->pha_wait;
 }
 
 srv_http_phase_t srv_http_phase(const srv_http *h)
 {
     /* a file being sent or pipelined requests held behind it: a response */
-    if (h->file_fd >= 0 || h->held_len > h->held_off) {
+    if (h->file_fd >= 0 || h->held_len > h->held_off || h->pha_wait) {
         return SRV_HTTP_RESPONSE;
     }
     switch (http_parser_phase(&h->parser)) {
@@ -83,7 +91,9 @@ srv_http_phase_t srv_http_phase(const srv_http *h)
 
 int srv_http_sending(const srv_http *h)
 {
-    return h->file_fd >= 0 || h->held_len > h->held_off;
+    /* (requests held behind a --pha-path request wait for the client's
+     * certificate, which the caller must keep reading) */
+    return h->file_fd >= 0 || (h->held_len > h->held_off && !h->pha_wait);
 }
 
 int srv_http_wants_close(const srv_http *h)
@@ -230,6 +240,10 @@ static int send_status_page(srv_http *h, gmtls_io *io, int head_only)
     sb_add(&b, "</td></tr>\n<tr><th>server name</th><td>", 39);
     sb_html(&b, sni != NULL ? sni : "none");
     sb_printf(&b, "</td></tr>\n<tr><th>resumed</th><td>%s</td></tr>\n", gmtls_conn_is_resumed(c) ? "yes" : "no");
+    char idbuf[600];
+    sb_add(&b, "<tr><th>external PSK</th><td>", 29);
+    sb_html(&b, tool_psk_identity(c, idbuf, sizeof idbuf));
+    sb_add(&b, "</td></tr>\n", 11);
     /* RFC 8879: whether our Certificate went compressed, and how */
     char cc[64];
     sb_printf(&b, "<tr><th>certificate compression</th><td>%s</td></tr>\n", tool_cert_compression(c, 0, cc, sizeof cc));
@@ -250,6 +264,41 @@ static int send_status_page(srv_http *h, gmtls_io *io, int head_only)
 }
 
 /* ---------------------------------------------------------------- files */
+
+/* --pha-path once the client answered the CertificateRequest: 200 with the
+ * verified subject, or 403 saying why not. */
+static int send_pha_page(srv_http *h, gmtls_io *io, int head_only)
+{
+    const gmtls_conn *c = gmtls_io_conn(io);
+    const char *subj = gmtls_conn_peer_subject(c), *vr = gmtls_conn_verify_result(c);
+    int ok = subj != NULL && vr != NULL && strcmp(vr, "ok") == 0;
+    strbuf b = {0};
+    sb_printf(&b, "<!DOCTYPE html>\n<html><body><h1>%s</h1>\n<p>post-handshake authentication: ",
+              ok ? "client certificate" : "403 Forbidden");
+    sb_html(&b, ok ? subj : vr != NULL ? vr : "no client certificate");
+    sb_printf(&b, "</p></body></html>\n");
+    int r = b.oom ? -1 : send_response(h, io, ok ? 200 : 403, "text/html; charset=utf-8", NULL, b.p, b.len, head_only);
+    free(b.p);
+    return r;
+}
+
+/* A request for --pha-path: the page at once when the client has answered
+ * (or cannot be asked: it did not offer post_handshake_auth), else a
+ * CertificateRequest and the page once the answer is in. */
+static int pha_request(srv_http *h, gmtls_io *io, int head_only)
+{
+    gmtls_conn *c = gmtls_io_conn(io);
+    if (gmtls_conn_pha_status(c) == GMTLS_PHA_DONE || !gmtls_conn_peer_offers_pha(c)) {
+        return send_pha_page(h, io, head_only);
+    }
+    int r = gmtls_io_request_client_cert(io, GMTLS_CLIENT_AUTH_VERIFY_IF_GIVEN);
+    if (r != 0 && r != GMTLS_ERR_WANT_WRITE) {
+        return -1;
+    }
+    h->pha_wait = 1;
+    h->pha_head_only = head_only;
+    return 0;
+}
 
 static const char *content_type(const char *path)
 {
@@ -440,6 +489,9 @@ static int handle_request(srv_http *h, gmtls_io *io, const srv_settings *st)
         /* RFC 9110 §15.5.6: the origin server MUST generate an Allow header field in a 405 */
         return send_error_extra(h, io, 405, "Allow: GET, HEAD\r\n", 0);
     }
+    if (st->pha && st->pha_path != NULL && strcmp(req->target, st->pha_path) == 0) {
+        return pha_request(h, io, head_only);
+    }
     if (st->root == NULL) {
         if (strcmp(req->target, "/") == 0 || strncmp(req->target, "/?", 2) == 0) {
             return send_status_page(h, io, head_only);
@@ -455,7 +507,8 @@ static int handle_request(srv_http *h, gmtls_io *io, const srv_settings *st)
 static int process(srv_http *h, gmtls_io *io, const srv_settings *st, const uint8_t *data, size_t len, size_t *used)
 {
     *used = 0;
-    while (*used < len && !h->close_after && h->file_fd < 0 && gmtls_io_pending_output(io) < HTTP_OUT_HIGH) {
+    while (*used < len && !h->close_after && h->file_fd < 0 && !h->pha_wait &&
+           gmtls_io_pending_output(io) < HTTP_OUT_HIGH) {
         size_t n = 0;
         int r = http_parser_feed(&h->parser, data + *used, len - *used, &n);
         *used += n;
@@ -498,6 +551,15 @@ static int process_held(srv_http *h, gmtls_io *io, const srv_settings *st)
 int srv_http_resume(srv_http *h, gmtls_io *io, const srv_settings *st)
 {
     uint8_t buf[HTTP_FILE_CHUNK];
+    if (h->pha_wait) {
+        if (gmtls_conn_pha_status(gmtls_io_conn(io)) == GMTLS_PHA_PENDING) {
+            return 0;
+        }
+        h->pha_wait = 0;
+        if (send_pha_page(h, io, h->pha_head_only) != 0) {
+            return -1;
+        }
+    }
     while (h->file_fd >= 0 && gmtls_io_pending_output(io) < HTTP_OUT_HIGH) {
         size_t want = h->file_left < (off_t)sizeof(buf) ? (size_t)h->file_left : sizeof(buf);
         ssize_t n = read(h->file_fd, buf, want);
@@ -520,7 +582,7 @@ int srv_http_resume(srv_http *h, gmtls_io *io, const srv_settings *st)
             h->file_fd = -1;
         }
     }
-    if (h->file_fd < 0 && process_held(h, io, st) != 0) {
+    if (h->file_fd < 0 && !h->pha_wait && process_held(h, io, st) != 0) {
         return -1;
     }
     return h->close_after && !srv_http_sending(h) ? 1 : 0;
@@ -531,7 +593,7 @@ int srv_http_input(srv_http *h, gmtls_io *io, const srv_settings *st, const uint
     if (h->close_after) {
         return 1; /* the connection is ending: ignore pipelined leftovers */
     }
-    if (srv_http_sending(h)) {
+    if (srv_http_sending(h) || h->pha_wait) {
         /* the caller stops reading while a response is produced; should more come anyway, it
          * waits behind the rest (bounded by what the caller reads before it stops) */
         uint8_t *p = realloc(h->held, h->held_len + len);

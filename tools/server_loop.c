@@ -457,6 +457,17 @@ static void log_conn(const srv_conn *c)
     const gmtls_conn *t = c->tls;
     const char *sni = gmtls_conn_server_name(t), *alpn = gmtls_conn_alpn(t);
     int done = gmtls_conn_handshake_done(t);
+    /* " psk=ID" only after an external-PSK handshake, " pha=cert|nocert"
+     * after post-handshake authentication: the usual line keeps its fields */
+    char idbuf[600], psk[640] = "";
+    const char *id = tool_psk_identity(t, idbuf, sizeof idbuf);
+    if (strcmp(id, "-") != 0) {
+        snprintf(psk, sizeof psk, " psk=%s", id);
+    }
+    if (gmtls_conn_pha_status(t) == GMTLS_PHA_DONE) {
+        size_t plen = strlen(psk);
+        snprintf(psk + plen, sizeof psk - plen, " pha=%s", gmtls_conn_peer_subject(t) != NULL ? "cert" : "nocert");
+    }
     /* certcomp: the algorithm our Certificate went with (RFC 8879), rsl: the
      * client's record_size_limit our records obey (RFC 8449) */
     const char *cc = gmtls_cert_compression_name(gmtls_conn_cert_compression(t, 0, NULL, NULL));
@@ -465,13 +476,13 @@ static void log_conn(const srv_conn *c)
     if (rsl != 0) {
         snprintf(rsls, sizeof rsls, "%u", rsl);
     }
-    srv_log("%s proto=%s sni=%s suite=%s group=%s sigalg=%s alpn=%s resumed=%s in=%llu out=%llu certcomp=%s "
+    srv_log("%s proto=%s sni=%s suite=%s group=%s sigalg=%s alpn=%s resumed=%s%s in=%llu out=%llu certcomp=%s "
             "rsl=%s duration=%llums result=%s",
             c->peer, done ? tool_version_name(gmtls_conn_version(t)) : "none", sni != NULL ? sni : "-",
             done ? tool_suite_name(gmtls_conn_cipher_suite(t)) : "none",
             done ? tool_group_name(gmtls_conn_group(t)) : "none",
             done ? tool_sigalg_name(gmtls_conn_sigalg(t)) : "none", alpn != NULL ? alpn : "-",
-            gmtls_conn_is_resumed(t) ? "yes" : "no", (unsigned long long)gmtls_conn_bytes_received(t),
+            gmtls_conn_is_resumed(t) ? "yes" : "no", psk, (unsigned long long)gmtls_conn_bytes_received(t),
             (unsigned long long)gmtls_conn_bytes_sent(t), cc != NULL ? cc : "-", rsls,
             (unsigned long long)(now_ms() - c->start_ms), c->result[0] != '\0' ? c->result : "ok");
 }
@@ -655,7 +666,11 @@ static int www_progress(srv_conn *c)
         }
     }
     uint8_t buf[IO_CHUNK];
-    while (c->state == CS_OPEN && (c->http == NULL || (!srv_http_sending(c->http) && !srv_http_wants_close(c->http))) &&
+    /* (reading goes on while a --pha-path request waits for the client's
+     * certificate, even when that request asked to close afterwards) */
+    while (c->state == CS_OPEN &&
+           (c->http == NULL || (!srv_http_sending(c->http) &&
+                                (!srv_http_wants_close(c->http) || srv_http_pha_waiting(c->http)))) &&
            gmtls_io_pending_output(c->io) < OUT_HIGH) {
         size_t n = 0;
         int r = gmtls_io_read(c->io, buf, sizeof(buf), &n);
@@ -701,9 +716,18 @@ static int www_progress(srv_conn *c)
         fail_conn(c);
         return -1;
     }
+    if (c->state == CS_OPEN && c->http != NULL && srv_http_pha_waiting(c->http)) {
+        /* the client's Certificate..Finished came in with the reads above */
+        if (srv_http_resume(c->http, c->io, st) < 0) {
+            set_result(c, "send failed");
+            fail_conn(c);
+            return -1;
+        }
+    }
     int sending = c->http != NULL && srv_http_sending(c->http);
     c->more = c->state == CS_OPEN && (sending || gmtls_io_pending_output(c->io) >= OUT_HIGH);
-    if (c->state == CS_OPEN && !sending && c->http != NULL && srv_http_wants_close(c->http)) {
+    if (c->state == CS_OPEN && !sending && c->http != NULL && srv_http_wants_close(c->http) &&
+        !srv_http_pha_waiting(c->http)) {
         start_close(c);
     }
     /* Stopping: a connection between requests (none begun, nothing left to
@@ -1040,6 +1064,11 @@ static void progress(srv_conn *c)
         c->last_ms = c->rate_ms = now_ms();
         c->rate_base = bytes_moved(c);
         list_move(c, LIST_OPEN);
+        /* --verify-client post-handshake outside --www: ask at once (a
+         * client that did not offer post_handshake_auth is not asked) */
+        if (st->pha && st->mode != SRV_MODE_WWW && gmtls_conn_peer_offers_pha(c->tls)) {
+            (void)gmtls_io_request_client_cert(c->io, GMTLS_CLIENT_AUTH_VERIFY_IF_GIVEN);
+        }
         if (st->mode == SRV_MODE_PROXY && backend_connect(c) != 0) {
             set_result(c, "backend connect: %s", strerror(errno));
             close_backend(c);

@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -477,4 +478,145 @@ int tool_config_key_pass(gmtls_config *cfg, const char *spec)
     }
     gmtls_config_set_key_passphrase_cb(cfg, key_pass_cb, (void *)spec);
     return 0;
+}
+
+/* ---------------------------------------------------------------- PSKs */
+
+static int add_psk(gmtls_config *cfg, const char *id, const char *hex, const char *hash, const char *where)
+{
+    uint8_t *key = NULL;
+    size_t klen = 0;
+    if (tool_unhex(hex, &key, &klen) != 0 || klen == 0) {
+        tool_err("%s: the PSK is not an even number of hex digits", where);
+        free(key);
+        return 2;
+    }
+    int r = gmtls_config_add_psk(cfg, (const uint8_t *)id, strlen(id), key, klen, hash);
+    OPENSSL_cleanse(key, klen);
+    free(key);
+    if (r != 0) {
+        tool_err("%s: %s", where, gmtls_config_last_error(cfg));
+        return 2;
+    }
+    return 0;
+}
+
+int tool_config_psk(gmtls_config *cfg, const tool_psk_opts *o, size_t *npsks)
+{
+    *npsks = 0;
+    if (o->hex == NULL && (o->identity != NULL || o->hash != NULL)) {
+        tool_err("--psk-identity and --psk-hash go with --psk HEX");
+        return 2;
+    }
+    if (o->hex != NULL) {
+        int r = add_psk(cfg, o->identity != NULL ? o->identity : "Client_identity", o->hex, o->hash, "--psk");
+        if (r != 0) {
+            return r;
+        }
+        (*npsks)++;
+    }
+    if (o->file != NULL) {
+        uint8_t *data = NULL;
+        size_t len = 0;
+        if (tool_read_file(o->file, &data, &len) != 0) {
+            return 1;
+        }
+        char *text = malloc(len + 1);
+        if (text == NULL) {
+            free(data);
+            return 1;
+        }
+        memcpy(text, data, len);
+        text[len] = '\0';
+        OPENSSL_cleanse(data, len);
+        free(data);
+        int rc = 0;
+        unsigned lineno = 0;
+        char *save = NULL;
+        for (char *line = strtok_r(text, "\n", &save); line != NULL && rc == 0; line = strtok_r(NULL, "\n", &save)) {
+            lineno++;
+            size_t l = strlen(line);
+            while (l > 0 && (line[l - 1] == '\r' || line[l - 1] == ' ' || line[l - 1] == '\t')) {
+                line[--l] = '\0';
+            }
+            if (l == 0 || line[0] == '#') {
+                continue;
+            }
+            char where[64];
+            snprintf(where, sizeof where, "--psk-file line %u", lineno);
+            char *colon = strchr(line, ':');
+            if (colon == NULL || colon == line) {
+                tool_err("%s: not IDENTITY:HEX[:HASH]", where);
+                rc = 2;
+                break;
+            }
+            *colon = '\0';
+            char *hex = colon + 1, *hash = strchr(hex, ':');
+            if (hash != NULL) {
+                *hash++ = '\0';
+            }
+            rc = add_psk(cfg, line, hex, hash, where);
+            if (rc == 0) {
+                (*npsks)++;
+            }
+        }
+        OPENSSL_cleanse(text, len);
+        free(text);
+        if (rc != 0) {
+            return rc;
+        }
+        if (*npsks == 0) {
+            tool_err("--psk-file %s: no PSK in the file", o->file);
+            return 1;
+        }
+    }
+    if (o->modes != NULL) {
+        unsigned modes = 0;
+        char *copy = strdup(o->modes), *save = NULL;
+        if (copy == NULL) {
+            return 1;
+        }
+        for (char *t = strtok_r(copy, ",:", &save); t != NULL; t = strtok_r(NULL, ",:", &save)) {
+            if (strcmp(t, "psk_dhe_ke") == 0) {
+                modes |= GMTLS_PSK_MODE_DHE_KE;
+            } else if (strcmp(t, "psk_ke") == 0) {
+                modes |= GMTLS_PSK_MODE_KE;
+            } else {
+                tool_err("--psk-modes: unknown mode '%s' (psk_dhe_ke, psk_ke)", t);
+                free(copy);
+                return 2;
+            }
+        }
+        free(copy);
+        if (gmtls_config_set_psk_modes(cfg, modes) != 0) {
+            tool_err("--psk-modes: %s", gmtls_config_last_error(cfg));
+            return 2;
+        }
+    }
+    return 0;
+}
+
+const char *tool_psk_identity(const gmtls_conn *conn, char *buf, size_t len)
+{
+    size_t n = 0;
+    const uint8_t *id = gmtls_conn_psk_identity(conn, &n);
+    if (id == NULL || len < 8) {
+        return "-";
+    }
+    int printable = 1;
+    for (size_t i = 0; i < n; i++) {
+        printable &= id[i] > 0x20 && id[i] < 0x7f;
+    }
+    size_t o = 0;
+    if (printable && n < len) {
+        memcpy(buf, id, n);
+        o = n;
+    } else {
+        o = (size_t)snprintf(buf, len, "hex:");
+        for (size_t i = 0; i < n && o + 3 <= len; i++) {
+            o += (size_t)snprintf(buf + o, len - o, "%02x", id[i]);
+        }
+    }
+    buf[o < len ? o : len - 1] = '\0';
+    return buf;
 }

@@ -70,6 +70,19 @@ int tool_config_ca(gmtls_config *cfg, const char *path);
  * certificate's is named as such. 0 or -1. */
 int tool_config_chain(gmtls_config *cfg, const char *cert, const char *key);
 
+/* External PSKs from the command line: --psk HEX with --psk-identity ID
+ * (default "Client_identity", OpenSSL's) and --psk-hash (default SHA256),
+ * and/or --psk-file FILE (lines IDENTITY:HEX[:HASH], # comments), and
+ * --psk-modes (psk_dhe_ke and/or psk_ke, comma-separated). All NULL:
+ * nothing to do. 0, 1 (a file) or 2 (a usage error), message printed. */
+typedef struct {
+    const char *hex, *identity, *hash, *file, *modes;
+} tool_psk_opts;
+int tool_config_psk(gmtls_config *cfg, const tool_psk_opts *o, size_t *npsks);
+/* The identity of the external PSK conn used, printable ("-" when none;
+ * hex:... when it is not printable ASCII). */
+const char *tool_psk_identity(const gmtls_conn *conn, char *buf, size_t len);
+
 /* Names for the report / access log, never NULL ("none" for 0). */
 const char *tool_suite_name(uint16_t id);
 const char *tool_group_name(uint16_t id);

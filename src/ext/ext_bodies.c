@@ -292,7 +292,7 @@ int gmtls_xw_sigalgs_cr(gmtls_conn *c, unsigned msg, gmtls_wr *w, const void *in
         /* A legacy code point (the Go family's 0x0204) only for a client that
          * offered it itself: to anyone else it is another scheme. */
         const gmtls_sigalg *a = gmtls_sigalg_by_id(cfg->sigalgs[i]);
-        if (a != NULL && a->is_legacy && !gmtls_list_has(ch->sigalgs, ch->nsigalgs, a->id)) {
+        if (a != NULL && a->is_legacy && (ch == NULL || !gmtls_list_has(ch->sigalgs, ch->nsigalgs, a->id))) {
             continue;
         }
         gmtls_wr_u16(w, cfg->sigalgs[i]);
@@ -462,6 +462,9 @@ int gmtls_xp_psk_ch(gmtls_conn *c, unsigned msg, gmtls_rd *r, void *out)
         gmtls_rd id;
         GMTLS_TRY(gmtls_rd_vec(&ids, 2, 1, 0xffff, &id));
         uint32_t age = gmtls_rd_u32(&ids);
+        /* an identity without its whole age is not one of the at most
+         * left/7 counted above (found by fuzz_server: a write past them) */
+        GMTLS_TRY(ids.err);
         ch->psks[nid].id = id.p;
         ch->psks[nid].id_len = gmtls_rd_left(&id);
         ch->psks[nid].obfuscated_age = age;
@@ -498,11 +501,15 @@ int gmtls_xp_psk_sh(gmtls_conn *c, unsigned msg, gmtls_rd *r, void *out)
     (void)msg;
     uint16_t idx = gmtls_rd_u16(r);
     GMTLS_TRY(gmtls_fail(c, gmtls_rd_done(r), "malformed pre_shared_key"));
-    /* RFC 8446 §4.2.11: an identity we did not offer, or a PSK whose hash
-     * differs from the suite's -> illegal_parameter. */
-    const gmtls_suite *ps = gmtls_suite_by_id(c->offer.suite);
-    if (!c->offered_psk || idx != 0 || ps == NULL || ps->hash != c->suite->hash) {
+    /* RFC 8446 §4.2.11: "Clients MUST verify that the server's
+     * selected_identity is within the range supplied by the client, that
+     * the server selected a cipher suite indicating a Hash associated with
+     * the PSK" -> illegal_parameter. */
+    if (idx >= (size_t)c->offered_psk + c->noffered_ext) {
         return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "server selected a PSK we did not offer");
+    }
+    if (gmtls_psk_offered_hash(c, idx) != c->suite->hash) {
+        return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "server selected a PSK of another hash");
     }
     sh->psk_index = idx;
     return 0;
@@ -511,26 +518,40 @@ int gmtls_xp_psk_sh(gmtls_conn *c, unsigned msg, gmtls_rd *r, void *out)
 int gmtls_xw_psk_ch(gmtls_conn *c, unsigned msg, gmtls_wr *w, const void *in)
 {
     (void)msg, (void)in;
-    if (!c->offered_psk) {
+    size_t n = (size_t)c->offered_psk + c->noffered_ext;
+    if (n == 0) {
         return 0;
     }
-    const gmtls_suite *s = gmtls_suite_by_id(c->offer.suite);
-    /* RFC 8446 §4.2.11.1: obfuscated_ticket_age = (age in ms + ticket_age_add) mod 2^32. */
-    uint32_t age = (uint32_t)(gmtls_now_ms(c) - c->offer.received_ms) + c->offer.age_add;
+    /* The resumption ticket first, then the external PSKs. */
     ext_begin(w, GMTLS_EXT_PRE_SHARED_KEY);
     gmtls_wr_open(w, 2);
-    gmtls_wr_open(w, 2);
-    gmtls_wr_bytes(w, c->offer.ticket, c->offer.ticket_len);
-    gmtls_wr_close(w);
-    gmtls_wr_u32(w, age);
-    gmtls_wr_close(w);
-    /* a zero binder, filled in by gmtls_psk_fill_binder over the message */
-    gmtls_wr_open(w, 2);
-    gmtls_wr_open(w, 1);
-    for (size_t i = 0; i < s->hash->digest_len; i++) {
-        gmtls_wr_u8(w, 0);
+    if (c->offered_psk) {
+        /* RFC 8446 §4.2.11.1: obfuscated_ticket_age = (age in ms + ticket_age_add) mod 2^32. */
+        uint32_t age = (uint32_t)(gmtls_now_ms(c) - c->offer.received_ms) + c->offer.age_add;
+        gmtls_wr_open(w, 2);
+        gmtls_wr_bytes(w, c->offer.ticket, c->offer.ticket_len);
+        gmtls_wr_close(w);
+        gmtls_wr_u32(w, age);
+    }
+    for (size_t i = c->offered_psk; i < n; i++) {
+        const gmtls_ext_psk *e = gmtls_psk_offered_external(c, i);
+        gmtls_wr_open(w, 2);
+        gmtls_wr_bytes(w, e->id, e->id_len);
+        gmtls_wr_close(w);
+        /* RFC 8446 §4.2.11: "For identities established externally, an
+         * obfuscated_ticket_age of 0 SHOULD be used". */
+        gmtls_wr_u32(w, 0);
     }
     gmtls_wr_close(w);
+    /* zero binders, filled in by gmtls_psk_fill_binder over the message */
+    gmtls_wr_open(w, 2);
+    for (size_t i = 0; i < n; i++) {
+        gmtls_wr_open(w, 1);
+        for (size_t k = 0; k < gmtls_psk_offered_hash(c, i)->digest_len; k++) {
+            gmtls_wr_u8(w, 0);
+        }
+        gmtls_wr_close(w);
+    }
     gmtls_wr_close(w);
     gmtls_wr_close(w);
     return w->err;
@@ -701,11 +722,44 @@ int gmtls_xp_psk_modes_ch(gmtls_conn *c, unsigned msg, gmtls_rd *r, void *out)
 
 int gmtls_xw_psk_modes_ch(gmtls_conn *c, unsigned msg, gmtls_wr *w, const void *in)
 {
-    (void)c, (void)msg, (void)in;
+    (void)msg, (void)in;
+    /* RFC 8446 §4.2.9: enum { psk_ke(0), psk_dhe_ke(1) } PskKeyExchangeMode;
+     * psk_ke only when configured (it gives up forward secrecy). */
     ext_begin(w, GMTLS_EXT_PSK_KEY_EXCHANGE_MODES);
-    gmtls_wr_u8(w, 1);
-    gmtls_wr_u8(w, 1); /* psk_dhe_ke */
+    gmtls_wr_open(w, 1);
+    if (c->cfg->psk_modes & GMTLS_PSK_MODE_DHE_KE) {
+        gmtls_wr_u8(w, 1); /* psk_dhe_ke */
+    }
+    if (c->cfg->psk_modes & GMTLS_PSK_MODE_KE) {
+        gmtls_wr_u8(w, 0); /* psk_ke */
+    }
     gmtls_wr_close(w);
+    gmtls_wr_close(w);
+    return 0;
+}
+
+/* ------------------------------------------------------------ post_handshake_auth */
+
+int gmtls_xp_pha_ch(gmtls_conn *c, unsigned msg, gmtls_rd *r, void *out)
+{
+    gmtls_client_hello *ch = out;
+    (void)c, (void)msg;
+    /* RFC 8446 §4.2.6: "The "extension_data" field of the
+     * "post_handshake_auth" extension is zero length." */
+    ch->post_handshake_auth = 1;
+    return gmtls_rd_done(r);
+}
+
+int gmtls_xw_pha_ch(gmtls_conn *c, unsigned msg, gmtls_wr *w, const void *in)
+{
+    (void)msg, (void)in;
+    /* RFC 8446 §4.2.6: a client with a certificate to offer accepts
+     * post-handshake CertificateRequests. */
+    if (c->cfg->ncerts > 0) {
+        ext_begin(w, GMTLS_EXT_POST_HANDSHAKE_AUTH);
+        gmtls_wr_close(w);
+        c->sent_pha = 1;
+    }
     return 0;
 }
 
@@ -814,6 +868,11 @@ int gmtls_xw_key_share_sh(gmtls_conn *c, unsigned msg, gmtls_wr *w, const void *
 {
     const gmtls_sh_exts *sh = in;
     (void)msg;
+    /* RFC 8446 §4.2.9: in psk_ke mode "the server MUST NOT supply a
+     * "key_share" value". */
+    if (sh->share == NULL) {
+        return 0;
+    }
     ext_begin(w, GMTLS_EXT_KEY_SHARE);
     gmtls_wr_u16(w, c->group);
     gmtls_wr_open(w, 2);
@@ -938,8 +997,9 @@ int gmtls_xw_certcomp_cr(gmtls_conn *c, unsigned msg, gmtls_wr *w, const void *i
      * Certificate in the CertificateRequest - only to a client that sent
      * compress_certificate itself: GmSSL's client aborts on an extension it
      * does not know in a CertificateRequest (RFC 8446 §4.3.2 says to ignore
-     * it), and a client that does not offer compression knows none. */
-    if (ch->cert_comp_len > 0 && c->cfg->ncert_comp > 0) {
+     * it), and a client that does not offer compression knows none. (None
+     * after the handshake: ch is NULL for a post-handshake request.) */
+    if (ch != NULL && ch->cert_comp_len > 0 && c->cfg->ncert_comp > 0) {
         gmtls_certcomp_write_ext(c->cfg, w);
         c->sent_cr_cert_comp = 1;
     }

@@ -45,6 +45,8 @@ gmtls_ext_parse_fn gmtls_xp_cookie_hrr;
 gmtls_ext_write_fn gmtls_xw_cookie;
 gmtls_ext_parse_fn gmtls_xp_psk_modes_ch;
 gmtls_ext_write_fn gmtls_xw_psk_modes_ch;
+gmtls_ext_parse_fn gmtls_xp_pha_ch;
+gmtls_ext_write_fn gmtls_xw_pha_ch;
 gmtls_ext_write_fn gmtls_xw_cas_cr;
 gmtls_ext_parse_fn gmtls_xp_key_share_ch;
 gmtls_ext_parse_fn gmtls_xp_key_share_sh;

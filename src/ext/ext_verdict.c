@@ -12,7 +12,7 @@ int gmtls_client_offered_ext(const gmtls_conn *c, uint16_t type)
     case GMTLS_EXT_ALPN:
         return c->offered_alpn;
     case GMTLS_EXT_PRE_SHARED_KEY:
-        return c->offered_psk;
+        return c->offered_psk || c->noffered_ext > 0;
     case GMTLS_EXT_STATUS_REQUEST:
         return c->cfg->request_ocsp;
     case GMTLS_EXT_COOKIE:

@@ -85,7 +85,7 @@ static int build_client_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *cook
     if (rc == 0) {
         rc = gmtls_wr_finish(&w);
     }
-    if (rc == 0 && c->offered_psk) {
+    if (rc == 0 && (c->offered_psk || c->noffered_ext > 0)) {
         /* The binder covers the transcript so far (message_hash and HRR after
          * a retry) and this ClientHello truncated before the binders. */
         rc = gmtls_psk_fill_binder(c, tmp.base, tmp.off);
@@ -164,6 +164,7 @@ int gmtls_client_start(gmtls_conn *c, gmtls_buf *out)
             }
         }
     }
+    gmtls_psk_choose_external(c);
     GMTLS_TRY(build_client_hello(c, out, NULL, 0));
     c->ccs_allowed = 1;
     c->state = ST_C_WAIT_SH;
@@ -233,10 +234,41 @@ static int handle_hello_retry(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg,
             c->offered_psk = 0;
         }
     }
+    gmtls_psk_choose_external(c);
     /* RFC 8446 §D.4: the client's dummy change_cipher_spec "may either be
      * before its second ClientHello or before its encrypted handshake
      * flight": we always take the second place (send_second_flight). */
     return build_client_hello(c, out, cookie, cookielen);
+}
+
+/* The (EC)DHE shared secret from the server's share for `group`. */
+static int client_kex(gmtls_conn *c, uint16_t group, const uint8_t *share, size_t sharelen, uint8_t *shared,
+                      size_t *sharedlen)
+{
+    if (c->kex_offered2 != NULL && group == c->kex_offered2->id) {
+        /* the server took the second share: keep it, drop the first */
+        const gmtls_kex_alg *k = c->kex_offered;
+        void *st = c->kex_state;
+        c->kex_offered = c->kex_offered2;
+        c->kex_state = c->kex_state2;
+        c->kex_offered2 = k;
+        c->kex_state2 = st;
+    }
+    if (group != c->kex_offered->id) {
+        return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "server key share for group 0x%04x we did not send", group);
+    }
+    if (c->kex_offered2 != NULL) {
+        c->kex_offered2->free(c->kex_state2);
+        c->kex_state2 = NULL;
+        c->kex_offered2 = NULL;
+    }
+    int rc = c->kex_offered->derive(c->kex_state, share, sharelen, shared, sharedlen);
+    c->kex_offered->free(c->kex_state);
+    c->kex_state = NULL;
+    if (rc != 0) {
+        return gmtls_fail(c, rc, "invalid key share from the server");
+    }
+    return 0;
 }
 
 static int handle_server_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg, size_t len)
@@ -331,40 +363,54 @@ static int handle_server_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg
     GMTLS_TRY(gmtls_exts_parse(c, GMTLS_EXT_IN_SH, "ServerHello", exts, &sh));
     const uint8_t *share = sh.share;
     size_t sharelen = sh.sharelen;
-    int has_version = sh.has_version, psk_selected = sh.psk_index >= 0;
+    int has_version = sh.has_version;
+    size_t psk_selected = sh.psk_index >= 0 ? (size_t)sh.psk_index + 1 : 0; /* 1 + the selected index */
     uint16_t group = sh.group;
     if (!has_version) {
         return gmtls_fail(c, GMTLS_ALERT_PROTOCOL_VERSION, "server does not speak TLS 1.3");
     }
-    if (share == NULL) {
+    const gmtls_ext_psk *ext = psk_selected > 0 ? gmtls_psk_offered_external(c, psk_selected - 1) : NULL;
+    /* RFC 8446 §4.2.9: in psk_ke mode "the server MUST NOT supply a
+     * "key_share" value"; in psk_dhe_ke mode it "MUST supply" one. A mode we
+     * did not offer -> illegal_parameter; no key share where one is needed ->
+     * missing_extension. */
+    if (share == NULL && psk_selected > 0 && (c->cfg->psk_modes & GMTLS_PSK_MODE_KE)) {
+        c->psk_ke_only = 1;
+    } else if (share == NULL) {
         return gmtls_fail(c, GMTLS_ALERT_MISSING_EXTENSION, "ServerHello without key_share");
-    }
-    if (c->kex_offered2 != NULL && group == c->kex_offered2->id) {
-        /* the server took the second share: keep it, drop the first */
-        const gmtls_kex_alg *k = c->kex_offered;
-        void *st = c->kex_state;
-        c->kex_offered = c->kex_offered2;
-        c->kex_state = c->kex_state2;
-        c->kex_offered2 = k;
-        c->kex_state2 = st;
-    }
-    if (group != c->kex_offered->id) {
-        return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "server key share for group 0x%04x we did not send", group);
-    }
-    if (c->kex_offered2 != NULL) {
-        c->kex_offered2->free(c->kex_state2);
-        c->kex_state2 = NULL;
-        c->kex_offered2 = NULL;
+    } else if (psk_selected > 0 && !(c->cfg->psk_modes & GMTLS_PSK_MODE_DHE_KE)) {
+        return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "server used psk_dhe_ke, we offered psk_ke only");
     }
     uint8_t shared[GMTLS_MAX_KEX_SECRET], th[GMTLS_MAX_HASH_LEN];
     size_t sharedlen = 0;
-    int rc = c->kex_offered->derive(c->kex_state, share, sharelen, shared, &sharedlen);
-    c->kex_offered->free(c->kex_state);
-    c->kex_state = NULL;
-    if (rc != 0) {
-        return gmtls_fail(c, rc, "invalid key share from the server");
+    int rc = 0;
+    if (c->psk_ke_only) {
+        /* RFC 8446 §7.1: "If a given secret is not available, then the
+         * 0-value consisting of a string of Hash.length bytes set to zeros
+         * is used" - the (EC)DHE input of the Handshake Secret. */
+        memset(shared, 0, suite->hash->digest_len);
+        sharedlen = suite->hash->digest_len;
+        if (c->kex_state != NULL) {
+            c->kex_offered->free(c->kex_state);
+            c->kex_state = NULL;
+        }
+        if (c->kex_offered2 != NULL && c->kex_state2 != NULL) {
+            c->kex_offered2->free(c->kex_state2);
+            c->kex_state2 = NULL;
+        }
+        c->kex_offered2 = NULL;
+        group = 0;
+    } else {
+        rc = client_kex(c, group, share, sharelen, shared, &sharedlen);
+        if (rc != 0) {
+            return rc;
+        }
     }
     c->group = group;
+    c->ext_psk = ext;
+    if (ext != NULL) {
+        snprintf(c->verify_result, sizeof c->verify_result, "%s", "no certificate (external PSK)");
+    }
     if (!c->did_hrr) {
         rc = gmtls_transcript_init(c, suite->hash);
         if (rc == 0) {
@@ -372,7 +418,9 @@ static int handle_server_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg
         }
     }
     gmtls_transcript_add(c, msg, len);
-    if (rc == 0 && psk_selected) {
+    if (rc == 0 && ext != NULL) {
+        rc = gmtls_ks_early_ext(&c->ks, suite->hash, ext->key, ext->key_len);
+    } else if (rc == 0 && psk_selected > 0) {
         c->resumed = 1;
         rc = gmtls_ks_early(&c->ks, suite->hash, c->offer.psk, c->offer.psk_len);
     } else if (rc == 0) {
@@ -406,19 +454,34 @@ static int handle_encrypted_extensions(gmtls_conn *c, const uint8_t *msg, size_t
     GMTLS_TRY(gmtls_fail(c, gmtls_rd_done(&r), "malformed EncryptedExtensions"));
     GMTLS_TRY(gmtls_exts_parse(c, GMTLS_EXT_IN_EE, "EncryptedExtensions", exts, NULL));
     gmtls_transcript_add(c, msg, len);
-    c->state = c->resumed ? ST_C_WAIT_FINISHED : ST_C_WAIT_CERT_CR;
+    /* RFC 8446 §2.2: a PSK handshake (resumption or external) authenticates
+     * with the PSK: no Certificate, no CertificateVerify, and §4.3.2 "Servers
+     * which are authenticating with a PSK MUST NOT send the
+     * CertificateRequest message in the main handshake". */
+    c->state = c->resumed || c->ext_psk != NULL ? ST_C_WAIT_FINISHED : ST_C_WAIT_CERT_CR;
     return 0;
 }
 
-static int handle_certificate_request(gmtls_conn *c, const uint8_t *msg, size_t len)
+/* CertificateRequest in the handshake, or after it (post: RFC 8446 §4.6.2). */
+static int handle_certificate_request(gmtls_conn *c, const uint8_t *msg, size_t len, int post)
 {
     gmtls_rd r, ctx, exts;
     size_t nexts = 0;
     gmtls_rd_init(&r, msg + 4, len - 4);
     GMTLS_TRY(gmtls_fail(c, gmtls_rd_vec(&r, 1, 0, 255, &ctx), "malformed CertificateRequest"));
     /* RFC 8446 §4.3.2: in the main handshake the context SHALL be zero length. */
-    if (gmtls_rd_left(&ctx) != 0) {
+    if (!post && gmtls_rd_left(&ctx) != 0) {
         return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "non-empty certificate_request_context");
+    }
+    if (post) {
+        /* echoed in our Certificate */
+        free(c->cr_context);
+        c->cr_context_len = gmtls_rd_left(&ctx);
+        c->cr_context = malloc(c->cr_context_len + 1);
+        if (c->cr_context == NULL) {
+            return GMTLS_ERR_NO_MEMORY;
+        }
+        memcpy(c->cr_context, ctx.p, c->cr_context_len);
     }
     GMTLS_TRY(gmtls_fail(c, gmtls_exts_check(&r, &exts, &nexts), "bad CertificateRequest"));
     GMTLS_TRY(gmtls_fail(c, gmtls_rd_done(&r), "malformed CertificateRequest"));
@@ -429,8 +492,38 @@ static int handle_certificate_request(gmtls_conn *c, const uint8_t *msg, size_t 
         return gmtls_fail(c, GMTLS_ALERT_MISSING_EXTENSION, "CertificateRequest without signature_algorithms");
     }
     gmtls_transcript_add(c, msg, len);
-    c->cert_requested = 1;
-    c->state = ST_C_WAIT_CERT;
+    if (!post) {
+        c->cert_requested = 1;
+        c->state = ST_C_WAIT_CERT;
+    }
+    return 0;
+}
+
+int gmtls_client_pha(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg, size_t len)
+{
+    uint8_t th[GMTLS_MAX_HASH_LEN], fin[4 + GMTLS_MAX_HASH_LEN];
+    size_t hl = c->suite->hash->digest_len;
+    uint16_t sigalg = 0;
+    GMTLS_TRY(gmtls_pha_begin(c));
+    GMTLS_TRY(handle_certificate_request(c, msg, len, 1));
+    /* RFC 8446 §4.4.2: the Certificate echoes the request's context; no
+     * certificate that fits -> an empty one and no CertificateVerify. */
+    const gmtls_cert *cert = gmtls_cert_for_request(c, &sigalg);
+    GMTLS_TRY(gmtls_cert_msg_build(c, cert, c->cr_context, c->cr_context_len, 0, 0));
+    if (cert != NULL) {
+        GMTLS_TRY(gmtls_cv_build(c, &cert->key, sigalg));
+    }
+    /* RFC 8446 §4.4: the Finished's base key after the handshake is
+     * client_application_traffic_secret_N, our current write secret. */
+    GMTLS_TRY(gmtls_transcript_hash(c, th));
+    fin[0] = GMTLS_HS_FINISHED;
+    fin[1] = fin[2] = 0;
+    fin[3] = (uint8_t)hl;
+    GMTLS_TRY(gmtls_finished_mac(c->suite->hash, c->wr.secret, th, fin + 4));
+    GMTLS_TRY(gmtls_hs_queue(c, fin, 4 + hl));
+    GMTLS_TRY(gmtls_hs_flush(c, out));
+    gmtls_pha_end(c);
+    c->pha_state = GMTLS_PHA_DONE;
     return 0;
 }
 
@@ -510,7 +603,7 @@ int gmtls_client_handle(gmtls_conn *c, gmtls_buf *out, uint8_t type, const uint8
         break;
     case ST_C_WAIT_CERT_CR:
         if (type == GMTLS_HS_CERTIFICATE_REQUEST) {
-            return handle_certificate_request(c, msg, len);
+            return handle_certificate_request(c, msg, len, 0);
         }
         /* fall through */
     case ST_C_WAIT_CERT:

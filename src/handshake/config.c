@@ -67,6 +67,7 @@ gmtls_config *gmtls_config_new(void)
     cfg->tickets = 1;
     cfg->ticket_lifetime = GMTLS_MAX_TICKET_LIFETIME;
     cfg->sm2_id_mode = GMTLS_SM2_ID_RFC8998;
+    cfg->psk_modes = GMTLS_PSK_MODE_DHE_KE;
     /* RFC 8879: brotli first (the best ratio on certificates, and Chromium's
      * only algorithm), then zstd, then zlib. */
     static const uint16_t default_cert_comp[] = {GMTLS_CERT_COMPRESSION_BROTLI, GMTLS_CERT_COMPRESSION_ZSTD,
@@ -607,6 +608,52 @@ int gmtls_config_set_record_size_limit(gmtls_config *cfg, unsigned limit)
 }
 
 /* ------------------------------------------------------------ tickets */
+
+/* ------------------------------------------------------------ external PSKs */
+
+int gmtls_config_add_psk(gmtls_config *cfg, const uint8_t *identity, size_t identity_len, const uint8_t *key,
+                         size_t key_len, const char *hash)
+{
+    const gmtls_hash_alg *h = NULL;
+    static const gmtls_hash_alg *const hashes[] = {&gmtls_hash_sha256, &gmtls_hash_sha384, &gmtls_hash_sm3};
+    for (size_t i = 0; i < GMTLS_ARRAY_LEN(hashes); i++) {
+        if (hash == NULL ? i == 0 : strcasecmp(hash, hashes[i]->name) == 0) {
+            h = hashes[i];
+        }
+    }
+    if (h == NULL) {
+        return cfg_err(cfg, GMTLS_ERR_UNKNOWN_NAME, "unknown PSK hash '%s' (SHA256, SHA384, SM3)", hash);
+    }
+    /* RFC 8446 §4.2.11: opaque identity<1..2^16-1>; our bound is smaller. */
+    if (identity == NULL || identity_len == 0 || identity_len > GMTLS_MAX_EXT_PSK_LEN || key == NULL || key_len == 0 ||
+        key_len > GMTLS_MAX_EXT_PSK_LEN) {
+        return cfg_err(cfg, GMTLS_ERR_BAD_ARGUMENT, "PSK identity and key must be 1..%d bytes", GMTLS_MAX_EXT_PSK_LEN);
+    }
+    if (cfg->npsks == GMTLS_MAX_EXT_PSKS) {
+        return cfg_err(cfg, GMTLS_ERR_BAD_ARGUMENT, "too many PSKs (at most %d)", GMTLS_MAX_EXT_PSKS);
+    }
+    for (size_t i = 0; i < cfg->npsks; i++) {
+        if (cfg->psks[i].id_len == identity_len && memcmp(cfg->psks[i].id, identity, identity_len) == 0) {
+            return cfg_err(cfg, GMTLS_ERR_BAD_ARGUMENT, "PSK identity given twice");
+        }
+    }
+    gmtls_ext_psk *p = &cfg->psks[cfg->npsks++];
+    memcpy(p->id, identity, identity_len);
+    p->id_len = identity_len;
+    memcpy(p->key, key, key_len);
+    p->key_len = key_len;
+    p->hash = h;
+    return 0;
+}
+
+int gmtls_config_set_psk_modes(gmtls_config *cfg, unsigned modes)
+{
+    if (modes == 0 || (modes & ~(GMTLS_PSK_MODE_DHE_KE | GMTLS_PSK_MODE_KE)) != 0) {
+        return cfg_err(cfg, GMTLS_ERR_BAD_ARGUMENT, "PSK modes: psk_dhe_ke and/or psk_ke");
+    }
+    cfg->psk_modes = modes;
+    return 0;
+}
 
 void gmtls_config_set_tickets(gmtls_config *cfg, unsigned count, uint32_t lifetime)
 {

@@ -39,6 +39,9 @@ void gmtls_conn_free(gmtls_conn *c)
     if (c->transcript_ready) {
         c->transcript.alg->dispose(&c->transcript);
     }
+    if (c->pha_saved) {
+        c->pha_main.alg->dispose(&c->pha_main);
+    }
     gmtls_ks_wipe(&c->ks);
     if (c->kex_state != NULL) {
         c->kex_offered->free(c->kex_state);
@@ -298,7 +301,27 @@ static int update_write_key(gmtls_conn *c, gmtls_buf *out, int request_peer)
     return gmtls_rec_update(&c->wr);
 }
 
-static int post_handshake(gmtls_conn *c, gmtls_buf *out, uint8_t type, const uint8_t *body, size_t len,
+int gmtls_pha_begin(gmtls_conn *c)
+{
+    /* RFC 8446 §4.4: the Handshake Context of post-handshake authentication
+     * is "ClientHello ... client Finished + CertificateRequest": every
+     * exchange starts from the handshake's transcript, kept aside. */
+    GMTLS_TRY(c->transcript.alg->copy(&c->pha_main, &c->transcript));
+    c->pha_saved = 1;
+    return 0;
+}
+
+void gmtls_pha_end(gmtls_conn *c)
+{
+    if (c->pha_saved) {
+        c->transcript.alg->dispose(&c->transcript);
+        c->transcript = c->pha_main;
+        memset(&c->pha_main, 0, sizeof c->pha_main);
+        c->pha_saved = 0;
+    }
+}
+
+static int post_handshake(gmtls_conn *c, gmtls_buf *out, uint8_t type, const uint8_t *msg, size_t len,
                           int *key_changed)
 {
     if (c->version == GMTLS_TLS12) {
@@ -311,6 +334,7 @@ static int post_handshake(gmtls_conn *c, gmtls_buf *out, uint8_t type, const uin
         }
         return gmtls_fail(c, GMTLS_ALERT_UNEXPECTED_MESSAGE, "unexpected post-handshake message %u", type);
     }
+    const uint8_t *body = msg + 4;
     switch (type) {
     case GMTLS_HS_KEY_UPDATE: {
         gmtls_rd r;
@@ -344,11 +368,25 @@ static int post_handshake(gmtls_conn *c, gmtls_buf *out, uint8_t type, const uin
             break;
         }
         return gmtls_ticket_recv(c, body, len);
+    case GMTLS_HS_CERTIFICATE_REQUEST:
+        /* RFC 8446 §4.6.2: "A client that receives a CertificateRequest
+         * message without having sent the "post_handshake_auth" extension
+         * MUST send an "unexpected_message" fatal alert." */
+        if (c->is_server || !c->sent_pha) {
+            break;
+        }
+        return gmtls_client_pha(c, out, msg, 4 + len);
+    case GMTLS_HS_CERTIFICATE:
+    case GMTLS_HS_CERTIFICATE_VERIFY:
+    case GMTLS_HS_FINISHED:
+        if (!c->is_server || c->pha_state != GMTLS_PHA_PENDING) {
+            break;
+        }
+        return gmtls_server_pha_handle(c, type, msg, 4 + len);
     default:
         break;
     }
-    /* RFC 8446 §4: unexpected messages -> unexpected_message (we never offer
-     * post_handshake_auth, so CertificateRequest is unexpected too). */
+    /* RFC 8446 §4: unexpected messages -> unexpected_message. */
     return gmtls_fail(c, GMTLS_ALERT_UNEXPECTED_MESSAGE, "unexpected post-handshake message %u", type);
 }
 
@@ -382,7 +420,7 @@ static int handle_handshake_bytes(gmtls_conn *c, gmtls_buf *out, const uint8_t *
         pos += 4 + len;
         int key_changed = 0;
         if (c->state == ST_DONE) {
-            rc = post_handshake(c, out, type, msg + 4, len, &key_changed);
+            rc = post_handshake(c, out, type, msg, len, &key_changed);
         } else {
             gmtls_rec before = c->rd;
             int hrr_before = c->did_hrr;
@@ -799,6 +837,36 @@ int gmtls_key_update(gmtls_conn *c, gmtls_buf *out, int request_peer)
     return conn_fail(c, out, update_write_key(c, out, request_peer));
 }
 
+int gmtls_request_client_cert(gmtls_conn *c, gmtls_buf *out, gmtls_client_auth mode)
+{
+    if (c->failed) {
+        return c->failed;
+    }
+    if (!c->is_server || mode < GMTLS_CLIENT_AUTH_REQUEST || mode > GMTLS_CLIENT_AUTH_REQUIRE_AND_VERIFY) {
+        return GMTLS_ERR_BAD_ARGUMENT;
+    }
+    if (c->state != ST_DONE) {
+        return GMTLS_ERR_NOT_READY;
+    }
+    /* RFC 8446 §4.6.2: "Servers MUST NOT send a post-handshake
+     * CertificateRequest to clients which do not offer this extension"; one
+     * request at a time (ours; the RFC allows several). */
+    if (!c->peer_pha || c->pha_state == GMTLS_PHA_PENDING || c->closed_sent) {
+        return GMTLS_ERR_BAD_ARGUMENT;
+    }
+    return conn_fail(c, out, gmtls_server_pha_request(c, out, mode));
+}
+
+int gmtls_conn_pha_status(const gmtls_conn *c)
+{
+    return c->pha_state;
+}
+
+int gmtls_conn_peer_offers_pha(const gmtls_conn *c)
+{
+    return c->peer_pha;
+}
+
 int gmtls_export(const gmtls_conn *c, const char *label, const uint8_t *context, size_t context_len,
                  int has_context, uint8_t *out, size_t outlen)
 {
@@ -871,6 +939,21 @@ const char *gmtls_conn_server_name(const gmtls_conn *c)
 int gmtls_conn_is_resumed(const gmtls_conn *c)
 {
     return c->resumed;
+}
+
+const uint8_t *gmtls_conn_psk_identity(const gmtls_conn *c, size_t *len)
+{
+    if (c->ext_psk == NULL) {
+        *len = 0;
+        return NULL;
+    }
+    *len = c->ext_psk->id_len;
+    return c->ext_psk->id;
+}
+
+int gmtls_conn_psk_ke_only(const gmtls_conn *c)
+{
+    return c->psk_ke_only;
 }
 
 int gmtls_conn_did_hrr(const gmtls_conn *c)

@@ -44,6 +44,8 @@ enum {
 #define GMTLS_TICKET_KEY_LEN 48
 #define GMTLS_MAX_TICKET_LIFETIME (7 * 24 * 3600)
 #define GMTLS_MAX_PSK_IDENTITIES 5 /* identities the server tries (as the reference) */
+#define GMTLS_MAX_EXT_PSKS 8       /* external PSKs in a config */
+#define GMTLS_MAX_EXT_PSK_LEN 256  /* bytes of an external PSK's identity or key */
 /* Records in a row that carry nothing (change_cipher_spec, empty records,
  * user_canceled alerts) before the peer is cut off (BoringSSL and OpenSSL: 32). */
 #define GMTLS_MAX_EMPTY_RECORDS 32
@@ -77,6 +79,15 @@ typedef struct {
     uint8_t name[16];
     uint8_t secret[32];
 } gmtls_ticket_key;
+
+/* An external PSK (RFC 8446 §2.2): identity, key, key-schedule hash. */
+typedef struct {
+    uint8_t id[GMTLS_MAX_EXT_PSK_LEN];
+    size_t id_len;
+    uint8_t key[GMTLS_MAX_EXT_PSK_LEN];
+    size_t key_len;
+    const gmtls_hash_alg *hash;
+} gmtls_ext_psk;
 
 /* Where the passphrase of an encrypted private key comes from. */
 typedef struct {
@@ -121,6 +132,9 @@ struct gmtls_config {
     size_t nticket_keys;
     uint16_t record_padding;
     uint64_t key_update_records;
+    gmtls_ext_psk psks[GMTLS_MAX_EXT_PSKS]; /* wiped with the config */
+    size_t npsks;
+    unsigned psk_modes; /* GMTLS_PSK_MODE_* for external PSKs */
     int strict_sm;
     uint16_t min_version, max_version; /* GMTLS_TLS12 / GMTLS_TLS13 (gmtls_config_set_versions) */
     int versions_set;                  /* a client offers TLS 1.2 only when the range was set explicitly */
@@ -188,6 +202,7 @@ typedef struct {
     size_t binders_off; /* offset of the binders list in msg (for the truncated hash) */
     int has_psk;
     int early_data;
+    int post_handshake_auth; /* RFC 8446 §4.2.6 */
     int status_request;
     int sct;
     int has_reneg;
@@ -329,6 +344,17 @@ struct gmtls_conn {
     int has_client_cert_state; /* server: a resumed session carried a client chain */
     int key_update_pending; /* must answer a KeyUpdate with update_requested */
     int cr_legacy_ok;       /* server: our CertificateRequest listed the legacy SM2 scheme */
+    /* post-handshake authentication (RFC 8446 §4.6.2) */
+    int sent_pha;  /* client: offered post_handshake_auth */
+    int peer_pha;  /* server: the client offered it */
+    int pha_state; /* GMTLS_PHA_* */
+    int pha_step;  /* server: waiting for 0 Certificate, 1 CertificateVerify, 2 Finished */
+    gmtls_client_auth pha_mode;
+    uint8_t pha_ctx[16]; /* server: certificate_request_context of the pending request */
+    gmtls_hash_ctx pha_main; /* the handshake's transcript, kept while an exchange uses c->transcript */
+    int pha_saved;
+    const gmtls_ext_psk *ext_psk; /* the external PSK this handshake uses, or NULL */
+    int psk_ke_only;        /* psk_ke: no (EC)DHE (RFC 8446 §4.2.9) */
 
     /* server side */
     const gmtls_cert *cert;
@@ -349,6 +375,9 @@ struct gmtls_conn {
     size_t ch1_len;
     gmtls_session offer;  /* session offered for resumption */
     int offered_psk;
+    /* client: the external PSKs offered after the ticket (cfg->psks indexes) */
+    uint8_t offered_ext[GMTLS_MAX_EXT_PSKS];
+    size_t noffered_ext;
     gmtls_session *sessions; /* tickets received */
     size_t nsessions;
     int sent_sni;
@@ -505,6 +534,15 @@ void gmtls_config_clear_key_passphrase(gmtls_config *cfg);
 GMTLS_MUST_CHECK int gmtls_server_handle(gmtls_conn *c, gmtls_buf *out, uint8_t type, const uint8_t *msg,
                                          size_t len);
 GMTLS_MUST_CHECK int gmtls_client_start(gmtls_conn *c, gmtls_buf *out);
+/* Post-handshake authentication: the server's handling of the client's
+ * Certificate / CertificateVerify / Finished (msg with its header), and the
+ * client's answer to a CertificateRequest. Both run on a copy of the
+ * handshake transcript (gmtls_pha_begin / gmtls_pha_end). */
+GMTLS_MUST_CHECK int gmtls_server_pha_handle(gmtls_conn *c, uint8_t type, const uint8_t *msg, size_t len);
+GMTLS_MUST_CHECK int gmtls_server_pha_request(gmtls_conn *c, gmtls_buf *out, gmtls_client_auth mode);
+GMTLS_MUST_CHECK int gmtls_client_pha(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg, size_t len);
+GMTLS_MUST_CHECK int gmtls_pha_begin(gmtls_conn *c);
+void gmtls_pha_end(gmtls_conn *c);
 
 /* ---------------------------------------------------------------- src/ext/ext_verdict.c */
 
@@ -545,10 +583,23 @@ GMTLS_MUST_CHECK int gmtls_alpn_select(gmtls_conn *c, const gmtls_client_hello *
 
 GMTLS_MUST_CHECK int gmtls_ticket_send(gmtls_conn *c, gmtls_buf *out);
 GMTLS_MUST_CHECK int gmtls_ticket_recv(gmtls_conn *c, const uint8_t *body, size_t len);
-/* Server: tries the offered PSKs; sets c->resumed and *selected on success. */
-GMTLS_MUST_CHECK int gmtls_psk_accept(gmtls_conn *c, const gmtls_client_hello *ch, int *selected);
-/* Client: after the table wrote the pre_shared_key extension (last) with a
- * zero binder, fills the binder in over the transcript so far and the
+/* Server: tries the offered PSKs; on success sets *selected and c->resumed
+ * (a ticket) or c->ext_psk (an external PSK). ke_only: the handshake is to
+ * be psk_ke, so only external PSKs qualify. */
+GMTLS_MUST_CHECK int gmtls_psk_accept(gmtls_conn *c, const gmtls_client_hello *ch, int ke_only, int *selected);
+/* Server: the first external PSK among the client's first identities that
+ * the modes on both sides allow, or NULL (to pick a suite with its hash). */
+const gmtls_ext_psk *gmtls_psk_find_external(const gmtls_config *cfg, const gmtls_client_hello *ch);
+/* Client: picks the external PSKs to offer (those whose hash one of the
+ * suites has; after a HelloRetryRequest, the suite's). */
+void gmtls_psk_choose_external(gmtls_conn *c);
+/* The key-schedule hash of the client's offered identity i (the ticket
+ * first, then the external PSKs), and the external PSK of identity i (NULL
+ * for the ticket). */
+const gmtls_hash_alg *gmtls_psk_offered_hash(const gmtls_conn *c, size_t i);
+const gmtls_ext_psk *gmtls_psk_offered_external(const gmtls_conn *c, size_t i);
+/* Client: after the table wrote the pre_shared_key extension (last) with
+ * zero binders, fills the binders in over the transcript so far and the
  * ClientHello msg truncated before the binders (RFC 8446 §4.2.11.2). */
 GMTLS_MUST_CHECK int gmtls_psk_fill_binder(gmtls_conn *c, uint8_t *msg, size_t msglen);
 void gmtls_session_clear(gmtls_session *s);

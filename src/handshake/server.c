@@ -36,7 +36,9 @@ static const gmtls_suite *client_first_known(const gmtls_client_hello *ch)
     return NULL;
 }
 
-static const gmtls_suite *pick_suite(gmtls_conn *c, const gmtls_client_hello *ch)
+/* The suite by our preference among the client's; only suites whose hash is
+ * `hash` when it is not NULL. */
+static const gmtls_suite *pick_suite(gmtls_conn *c, const gmtls_client_hello *ch, const gmtls_hash_alg *hash)
 {
     const gmtls_config *cfg = c->cfg;
     uint16_t pref[GMTLS_MAX_LIST];
@@ -76,8 +78,9 @@ static const gmtls_suite *pick_suite(gmtls_conn *c, const gmtls_client_hello *ch
         n = k;
     }
     for (size_t i = 0; i < n; i++) {
-        if (client_offers_suite(ch, pref[i])) {
-            return gmtls_suite_by_id(pref[i]);
+        const gmtls_suite *s = gmtls_suite_by_id(pref[i]);
+        if (client_offers_suite(ch, pref[i]) && s != NULL && (hash == NULL || s->hash == hash)) {
+            return s;
         }
     }
     return NULL;
@@ -211,14 +214,18 @@ static int send_encrypted_extensions(gmtls_conn *c, const gmtls_client_hello *ch
 }
 
 /* RFC 8446 §4.3.2: CertificateRequest with signature_algorithms and, when
- * client CAs are configured, certificate_authorities. */
-static int send_certificate_request(gmtls_conn *c, const gmtls_client_hello *ch)
+ * client CAs are configured, certificate_authorities; the context is empty
+ * in the handshake. ch: the ClientHello (for the legacy SM2 code point), NULL
+ * after the handshake. */
+static int send_certificate_request(gmtls_conn *c, const uint8_t *ctx, size_t ctxlen, const gmtls_client_hello *ch)
 {
     gmtls_buf tmp;
     gmtls_wr w;
     gmtls_buf_init(&tmp);
     gmtls_hs_begin(&w, &tmp, GMTLS_HS_CERTIFICATE_REQUEST);
-    gmtls_wr_u8(&w, 0); /* certificate_request_context: empty */
+    gmtls_wr_open(&w, 1);
+    gmtls_wr_bytes(&w, ctx, ctxlen); /* certificate_request_context */
+    gmtls_wr_close(&w);
     gmtls_wr_open(&w, 2);
     int rc = gmtls_exts_write(c, GMTLS_EXT_IN_CR, &w, ch);
     gmtls_wr_close(&w);
@@ -265,13 +272,100 @@ static int expect_client_finished(gmtls_conn *c)
 
 static int request_client_cert(const gmtls_conn *c)
 {
-    return c->cfg->client_auth >= GMTLS_CLIENT_AUTH_REQUEST && !c->resumed;
+    /* RFC 8446 §4.3.2: "Servers which are authenticating with a PSK MUST NOT
+     * send the CertificateRequest message in the main handshake". */
+    return c->cfg->client_auth >= GMTLS_CLIENT_AUTH_REQUEST && !c->resumed && c->ext_psk == NULL;
 }
 
 static int run_verify_connection(gmtls_conn *c)
 {
     if (c->cfg->verify_conn != NULL && c->cfg->verify_conn(c->cfg->verify_conn_ctx, c) != 0) {
         return gmtls_fail(c, GMTLS_ALERT_BAD_CERTIFICATE, "connection rejected by the verify callback");
+    }
+    return 0;
+}
+
+/* Group selection (a HelloRetryRequest when the client has no share for
+ * it: *retried is then 1) and the (EC)DHE: our share in pub, the shared
+ * secret in shared. */
+static int server_kex(gmtls_conn *c, gmtls_buf *out, const gmtls_client_hello *ch, uint8_t *pub, size_t *publen,
+                      uint8_t *shared, size_t *sharedlen, int *retried)
+{
+    const gmtls_config *cfg = c->cfg;
+    int has_groups = gmtls_ch_find(ch, GMTLS_EXT_SUPPORTED_GROUPS) != NULL;
+    /* RFC 8446 §9.2: "If containing a "supported_groups" extension, it MUST
+     * also contain a "key_share" extension, and vice versa" ->
+     * missing_extension. A PSK offer needs neither; one we did not accept
+     * leaves nothing to negotiate with -> handshake_failure. */
+    if (ch->has_psk && !ch->has_key_share && !has_groups) {
+        return gmtls_fail(c, GMTLS_ALERT_HANDSHAKE_FAILURE, "no PSK accepted and no key share");
+    }
+    if (!ch->has_key_share || !has_groups) {
+        return gmtls_fail(c, GMTLS_ALERT_MISSING_EXTENSION, "key_share or supported_groups missing");
+    }
+    /* RFC 8446 §4.2.8: "Each KeyShareEntry value MUST correspond to a group
+     * offered in the "supported_groups" extension and MUST appear in the same
+     * order. ... Servers MAY check for violations of these rules and abort
+     * the handshake with an "illegal_parameter" alert if one is violated."
+     * (one pass over both lists, as OpenSSL checks) */
+    size_t g = 0;
+    for (size_t i = 0; i < ch->nshares; i++) {
+        while (g < ch->ngroups && ch->groups[g] != ch->shares[i].group) {
+            g++;
+        }
+        if (g == ch->ngroups) {
+            return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER,
+                              "key share for group 0x%04x not in supported_groups or out of its order",
+                              ch->shares[i].group);
+        }
+        g++;
+    }
+    /* Code point 26 is IANA's brainpoolP256r1; the Go gmtls family uses it
+     * for curveSM2. Read it so only from a client that speaks that family's
+     * ShangMi (a ShangMi suite or its SM2 scheme 0x0204); to anyone else it is
+     * an unknown group. */
+    int sm_client = client_offers_suite(ch, GMTLS_TLS_SM4_GCM_SM3) || client_offers_suite(ch, GMTLS_TLS_SM4_CCM_SM3) ||
+                    gmtls_list_has(ch->sigalgs, ch->nsigalgs, GMTLS_SIGALG_SM2_LEGACY);
+    /* Server preference, but a group with a key share wins to avoid an HRR. */
+    uint16_t selected = 0;
+    const gmtls_key_share *share = NULL;
+    for (size_t i = 0; i < cfg->ngroups && share == NULL; i++) {
+        const gmtls_kex_alg *k = gmtls_kex_by_id(cfg->groups[i]);
+        if (k == NULL || (k->is_legacy && !sm_client)) {
+            continue;
+        }
+        share = find_share(ch, cfg->groups[i]);
+        if (share != NULL) {
+            selected = cfg->groups[i];
+        } else if (selected == 0 && gmtls_list_has(ch->groups, ch->ngroups, cfg->groups[i])) {
+            selected = cfg->groups[i];
+        }
+    }
+    if (selected == 0) {
+        return gmtls_fail(c, GMTLS_ALERT_HANDSHAKE_FAILURE, "no key exchange group in common");
+    }
+    c->group = selected;
+    if (share == NULL) {
+        if (c->did_hrr) {
+            return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "no usable key share after HelloRetryRequest");
+        }
+        *retried = 1;
+        return do_hello_retry(c, out, ch);
+    }
+
+    /* (EC)DHE: our share, and the shared secret from theirs. */
+    const gmtls_kex_alg *kex = gmtls_kex_by_id(selected);
+    void *st = NULL;
+    int rc;
+    if (kex->respond != NULL) {
+        rc = kex->respond(share->data, share->len, pub, publen, shared, sharedlen);
+    } else {
+        GMTLS_TRY(kex->keygen(&st, pub, publen));
+        rc = kex->derive(st, share->data, share->len, shared, sharedlen);
+        kex->free(st);
+    }
+    if (rc != 0) {
+        return gmtls_fail(c, rc, "invalid %s key share from the client", kex->name);
     }
     return 0;
 }
@@ -327,7 +421,14 @@ static int process_client_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_clien
     memcpy(c->session_id, ch->session_id, ch->session_id_len);
     c->session_id_len = ch->session_id_len;
 
-    c->suite = pick_suite(c, ch);
+    /* A known external PSK asks for a suite with its hash (RFC 8446 §4.2.11:
+     * the server "MUST ensure that it selects a compatible PSK (if any) and
+     * cipher suite"); failing that, any suite (a certificate handshake). */
+    const gmtls_ext_psk *ext = gmtls_psk_find_external(cfg, ch);
+    c->suite = ext != NULL ? pick_suite(c, ch, ext->hash) : NULL;
+    if (c->suite == NULL) {
+        c->suite = pick_suite(c, ch, NULL);
+    }
     if (c->suite == NULL) {
         return gmtls_fail(c, GMTLS_ALERT_HANDSHAKE_FAILURE, "no cipher suite in common");
     }
@@ -335,77 +436,39 @@ static int process_client_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_clien
         GMTLS_TRY(gmtls_transcript_init(c, c->suite->hash));
     }
 
-    /* RFC 8446 §9.2: supported_groups and key_share come together ->
-     * missing_extension otherwise. */
-    if (!ch->has_key_share || gmtls_ch_find(ch, GMTLS_EXT_SUPPORTED_GROUPS) == NULL) {
-        return gmtls_fail(c, GMTLS_ALERT_MISSING_EXTENSION, "key_share or supported_groups missing");
+    /* RFC 8446 §4.2.9: psk_ke when the client does not offer psk_dhe_ke in a
+     * mode we allow (psk_dhe_ke is preferred) but offers psk_ke and we allow
+     * it: an external PSK without (EC)DHE, and no key_share in the
+     * ServerHello. */
+    int psk_index = -1, psk_tried = 0;
+    /* RFC 8446 §4.2.9: "If clients offer "pre_shared_key" without a
+     * "psk_key_exchange_modes" extension, servers MUST abort the handshake"
+     * (missing_extension, as gmtls_psk_accept says too). */
+    if (ch->has_psk && !ch->has_psk_modes) {
+        return gmtls_fail(c, GMTLS_ALERT_MISSING_EXTENSION, "pre_shared_key without psk_key_exchange_modes");
     }
-    /* RFC 8446 §4.2.8: "Each KeyShareEntry value MUST correspond to a group
-     * offered in the "supported_groups" extension and MUST appear in the same
-     * order. ... Servers MAY check for violations of these rules and abort
-     * the handshake with an "illegal_parameter" alert if one is violated."
-     * (one pass over both lists, as OpenSSL checks) */
-    size_t g = 0;
-    for (size_t i = 0; i < ch->nshares; i++) {
-        while (g < ch->ngroups && ch->groups[g] != ch->shares[i].group) {
-            g++;
-        }
-        if (g == ch->ngroups) {
-            return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER,
-                              "key share for group 0x%04x not in supported_groups or out of its order",
-                              ch->shares[i].group);
-        }
-        g++;
+    if (ch->has_psk && !(ch->psk_dhe && (cfg->psk_modes & GMTLS_PSK_MODE_DHE_KE)) && ch->psk_ke &&
+        (cfg->psk_modes & GMTLS_PSK_MODE_KE)) {
+        GMTLS_TRY(gmtls_psk_accept(c, ch, 1, &psk_index));
+        psk_tried = 1;
     }
-    /* Code point 26 is IANA's brainpoolP256r1; the Go gmtls family uses it
-     * for curveSM2. Read it so only from a client that speaks that family's
-     * ShangMi (a ShangMi suite or its SM2 scheme 0x0204); to anyone else it is
-     * an unknown group. */
-    int sm_client = client_offers_suite(ch, GMTLS_TLS_SM4_GCM_SM3) || client_offers_suite(ch, GMTLS_TLS_SM4_CCM_SM3) ||
-                    gmtls_list_has(ch->sigalgs, ch->nsigalgs, GMTLS_SIGALG_SM2_LEGACY);
-    /* Server preference, but a group with a key share wins to avoid an HRR. */
-    uint16_t selected = 0;
-    const gmtls_key_share *share = NULL;
-    for (size_t i = 0; i < cfg->ngroups && share == NULL; i++) {
-        const gmtls_kex_alg *k = gmtls_kex_by_id(cfg->groups[i]);
-        if (k == NULL || (k->is_legacy && !sm_client)) {
-            continue;
-        }
-        share = find_share(ch, cfg->groups[i]);
-        if (share != NULL) {
-            selected = cfg->groups[i];
-        } else if (selected == 0 && gmtls_list_has(ch->groups, ch->ngroups, cfg->groups[i])) {
-            selected = cfg->groups[i];
-        }
-    }
-    if (selected == 0) {
-        return gmtls_fail(c, GMTLS_ALERT_HANDSHAKE_FAILURE, "no key exchange group in common");
-    }
-    c->group = selected;
-    if (share == NULL) {
-        if (c->did_hrr) {
-            return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "no usable key share after HelloRetryRequest");
-        }
-        return do_hello_retry(c, out, ch);
-    }
-    c->peer_psk_dhe = ch->psk_dhe;
-
-    /* (EC)DHE: our share, and the shared secret from theirs. */
-    const gmtls_kex_alg *kex = gmtls_kex_by_id(selected);
-    void *st = NULL;
     uint8_t pub[GMTLS_MAX_KEX_PUB], shared[GMTLS_MAX_KEX_SECRET];
     size_t publen = 0, sharedlen = 0;
     int rc;
-    if (kex->respond != NULL) {
-        rc = kex->respond(share->data, share->len, pub, &publen, shared, &sharedlen);
+    if (psk_index >= 0) {
+        /* RFC 8446 §7.1: no (EC)DHE: Hash.length zero bytes instead. */
+        sharedlen = c->suite->hash->digest_len;
+        memset(shared, 0, sharedlen);
+        c->group = 0;
     } else {
-        GMTLS_TRY(kex->keygen(&st, pub, &publen));
-        rc = kex->derive(st, share->data, share->len, shared, &sharedlen);
-        kex->free(st);
+        int retried = 0;
+        GMTLS_TRY(server_kex(c, out, ch, pub, &publen, shared, &sharedlen, &retried));
+        if (retried) {
+            return 0; /* HelloRetryRequest sent */
+        }
     }
-    if (rc != 0) {
-        return gmtls_fail(c, rc, "invalid %s key share from the client", kex->name);
-    }
+    c->peer_psk_dhe = ch->psk_dhe;
+    c->peer_pha = ch->post_handshake_auth;
     if (ch->has_sni) {
         snprintf(c->server_name, sizeof c->server_name, "%s", ch->sni);
     }
@@ -419,13 +482,21 @@ static int process_client_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_clien
     }
 
     /* checkForResumption */
-    int psk_index = -1;
-    rc = gmtls_psk_accept(c, ch, &psk_index);
+    if (!psk_tried) {
+        rc = gmtls_psk_accept(c, ch, 0, &psk_index);
+    } else {
+        rc = 0;
+    }
     gmtls_transcript_add(c, ch->msg, ch->msglen);
-    if (rc == 0 && !c->resumed) {
+    if (rc == 0 && !c->resumed && c->ext_psk == NULL) {
         GMTLS_TRY(gmtls_ks_early(&c->ks, c->suite->hash, NULL, 0));
-        /* pickCertificate: RFC 8446 §4.2.3 / §9.2 -> missing_extension. */
-        if (!ch->has_sigalgs) {
+        /* RFC 8446 §6.2 unknown_psk_identity: "Sent by servers when PSK key
+         * establishment is desired but no acceptable PSK identity is provided
+         * by the client": a server with PSKs and no certificate. */
+        if (ch->has_psk && cfg->npsks > 0 && cfg->ncerts == 0) {
+            rc = gmtls_fail(c, GMTLS_ALERT_UNKNOWN_PSK_IDENTITY, "no acceptable PSK identity, and no certificate");
+        } else if (!ch->has_sigalgs) {
+            /* pickCertificate: RFC 8446 §4.2.3 / §9.2 -> missing_extension. */
             rc = gmtls_fail(c, GMTLS_ALERT_MISSING_EXTENSION, "signature_algorithms missing");
         } else {
             rc = gmtls_cert_select(c, ch);
@@ -435,9 +506,8 @@ static int process_client_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_clien
         gmtls_wipe(shared, sizeof shared);
         return rc;
     }
-
     /* sendServerParameters */
-    rc = send_server_hello(c, 0, pub, publen, psk_index, NULL, 0);
+    rc = send_server_hello(c, 0, psk_index >= 0 && c->psk_ke_only ? NULL : pub, publen, psk_index, NULL, 0);
     if (rc == 0) {
         rc = gmtls_hs_flush(c, out);
     }
@@ -459,10 +529,10 @@ static int process_client_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_clien
     gmtls_keylog(c, "SERVER_HANDSHAKE_TRAFFIC_SECRET", c->ks.s_hs);
     GMTLS_TRY(send_encrypted_extensions(c, ch));
 
-    /* sendServerCertificate */
-    if (!c->resumed) {
+    /* sendServerCertificate (none when a PSK authenticates, RFC 8446 §2.2) */
+    if (!c->resumed && c->ext_psk == NULL) {
         if (request_client_cert(c)) {
-            GMTLS_TRY(send_certificate_request(c, ch));
+            GMTLS_TRY(send_certificate_request(c, NULL, 0, ch));
             c->cr_legacy_ok = gmtls_list_has(ch->sigalgs, ch->nsigalgs, GMTLS_SIGALG_SM2_LEGACY);
             c->cert_requested = 1;
         }
@@ -523,6 +593,79 @@ static int handle_client_certificate(gmtls_conn *c, gmtls_buf *out, const uint8_
     }
     c->state = ST_S_WAIT_CV;
     return 0;
+}
+
+/* ------------------------------------------------------------ post-handshake authentication */
+
+int gmtls_server_pha_request(gmtls_conn *c, gmtls_buf *out, gmtls_client_auth mode)
+{
+    /* RFC 8446 §4.3.2: the certificate_request_context "SHALL be unique
+     * within the scope of this connection (thus preventing replay of client
+     * CertificateVerify messages)": 16 random bytes. */
+    GMTLS_TRY(gmtls_random(c->pha_ctx, sizeof c->pha_ctx));
+    GMTLS_TRY(gmtls_pha_begin(c));
+    c->cr_legacy_ok = 0;
+    GMTLS_TRY(send_certificate_request(c, c->pha_ctx, sizeof c->pha_ctx, NULL));
+    GMTLS_TRY(gmtls_hs_flush(c, out));
+    c->pha_state = GMTLS_PHA_PENDING;
+    c->pha_step = 0;
+    c->pha_mode = mode;
+    return 0;
+}
+
+int gmtls_server_pha_handle(gmtls_conn *c, uint8_t type, const uint8_t *msg, size_t len)
+{
+    static const uint8_t expected[3] = {GMTLS_HS_CERTIFICATE, GMTLS_HS_CERTIFICATE_VERIFY, GMTLS_HS_FINISHED};
+    /* RFC 8446 §4.4: the client answers with Certificate, CertificateVerify
+     * (when the Certificate is not empty) and Finished, in that order. */
+    if (type != expected[c->pha_step]) {
+        return gmtls_fail(c, GMTLS_ALERT_UNEXPECTED_MESSAGE, "unexpected message %u in post-handshake authentication",
+                          type);
+    }
+    if (c->pha_step == 0) {
+        int empty = 0;
+        gmtls_transcript_add(c, msg, len);
+        /* the context must be the request's (cert.c: illegal_parameter) */
+        GMTLS_TRY(gmtls_cert_msg_parse(c, msg + 4, len - 4, c->pha_ctx, sizeof c->pha_ctx, &empty));
+        if (empty) {
+            /* RFC 8446 §4.4.2.4: no certificate where one is required ->
+             * certificate_required. */
+            if (c->pha_mode == GMTLS_CLIENT_AUTH_REQUIRE_ANY || c->pha_mode == GMTLS_CLIENT_AUTH_REQUIRE_AND_VERIFY) {
+                return gmtls_fail(c, GMTLS_ALERT_CERTIFICATE_REQUIRED, "client sent no certificate");
+            }
+            snprintf(c->verify_result, sizeof c->verify_result, "no client certificate");
+            c->pha_step = 2;
+        } else if (c->pha_mode >= GMTLS_CLIENT_AUTH_VERIFY_IF_GIVEN) {
+            GMTLS_TRY(gmtls_cert_verify_chain(c, NULL));
+            c->pha_step = 1;
+        } else {
+            snprintf(c->verify_result, sizeof c->verify_result, "not verified (client auth mode)");
+            c->pha_step = 1;
+        }
+        return 0;
+    }
+    if (c->pha_step == 1) {
+        GMTLS_TRY(gmtls_cv_check(c, msg + 4, len - 4, c->cfg->sigalgs, c->cfg->nsigalgs));
+        gmtls_transcript_add(c, msg, len);
+        c->pha_step = 2;
+        return 0;
+    }
+    /* RFC 8446 §4.4.4: Finished under the client's current application
+     * traffic secret, over the transcript through CertificateVerify;
+     * wrong length -> decode_error, mismatch -> decrypt_error. */
+    uint8_t th[GMTLS_MAX_HASH_LEN], want[GMTLS_MAX_HASH_LEN];
+    size_t hl = c->suite->hash->digest_len;
+    if (len - 4 != hl) {
+        return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "post-handshake Finished has the wrong length");
+    }
+    GMTLS_TRY(gmtls_transcript_hash(c, th));
+    GMTLS_TRY(gmtls_finished_mac(c->suite->hash, c->rd.secret, th, want));
+    if (!gmtls_ct_memeq(msg + 4, want, hl)) {
+        return gmtls_fail(c, GMTLS_ALERT_DECRYPT_ERROR, "invalid post-handshake Finished");
+    }
+    gmtls_pha_end(c);
+    c->pha_state = GMTLS_PHA_DONE;
+    return run_verify_connection(c);
 }
 
 static int process_second_client_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_client_hello *ch)

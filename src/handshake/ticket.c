@@ -203,7 +203,78 @@ static int parse_state(const uint8_t *p, size_t len, uint8_t version, ticket_sta
     return gmtls_rd_done(&r) == 0 ? 0 : -1;
 }
 
-int gmtls_psk_accept(gmtls_conn *c, const gmtls_client_hello *ch, int *selected)
+/* The external PSK with this identity, or NULL. Identities are public (they
+ * travel in clear), so a plain comparison is fine. */
+static const gmtls_ext_psk *external_by_id(const gmtls_config *cfg, const uint8_t *id, size_t len)
+{
+    for (size_t i = 0; i < cfg->npsks; i++) {
+        if (cfg->psks[i].id_len == len && memcmp(cfg->psks[i].id, id, len) == 0) {
+            return &cfg->psks[i];
+        }
+    }
+    return NULL;
+}
+
+/* Whether the modes of the client and ours allow an external PSK: with
+ * (EC)DHE, or alone. */
+static int external_dhe_ok(const gmtls_config *cfg, const gmtls_client_hello *ch)
+{
+    return ch->psk_dhe && (cfg->psk_modes & GMTLS_PSK_MODE_DHE_KE);
+}
+
+static int external_ke_ok(const gmtls_config *cfg, const gmtls_client_hello *ch)
+{
+    return ch->psk_ke && (cfg->psk_modes & GMTLS_PSK_MODE_KE);
+}
+
+const gmtls_ext_psk *gmtls_psk_find_external(const gmtls_config *cfg, const gmtls_client_hello *ch)
+{
+    if (!ch->has_psk || cfg->npsks == 0 || !(external_dhe_ok(cfg, ch) || external_ke_ok(cfg, ch))) {
+        return NULL;
+    }
+    for (size_t i = 0; i < ch->npsks && i < GMTLS_MAX_PSK_IDENTITIES; i++) {
+        const gmtls_ext_psk *e = external_by_id(cfg, ch->psks[i].id, ch->psks[i].id_len);
+        if (e != NULL) {
+            return e;
+        }
+    }
+    return NULL;
+}
+
+/* RFC 8446 §4.2.11.2: the binder is the Finished MAC, under the binder key
+ * of this PSK, over the transcript through the ClientHello truncated before
+ * the binders list. 0 when it matches (compared in constant time), else the
+ * decrypt_error alert. Leaves the PSK's Early Secret in c->ks. */
+static int check_binder(gmtls_conn *c, const gmtls_client_hello *ch, size_t i, const uint8_t *psk, size_t psklen,
+                        int external)
+{
+    const gmtls_hash_alg *h = c->suite->hash;
+    uint8_t binder[GMTLS_MAX_HASH_LEN], th[GMTLS_MAX_HASH_LEN];
+    gmtls_hash_ctx t;
+    int rc = external ? gmtls_ks_early_ext(&c->ks, h, psk, psklen) : gmtls_ks_early(&c->ks, h, psk, psklen);
+    if (rc == 0) {
+        rc = c->transcript.alg->copy(&t, &c->transcript);
+    }
+    if (rc == 0) {
+        t.alg->update(&t, ch->msg, ch->binders_off);
+        rc = t.alg->final(&t, th);
+    }
+    if (rc == 0) {
+        rc = gmtls_finished_mac(h, c->ks.binder_key, th, binder);
+    }
+    int ok =
+        rc == 0 && ch->psks[i].binder_len == h->digest_len && gmtls_ct_memeq(binder, ch->psks[i].binder, h->digest_len);
+    gmtls_wipe(binder, sizeof binder);
+    /* RFC 8446 §4.2.11: "If the server does not validate the binder ... it
+     * MUST abort the handshake with a "decrypt_error" alert" (the binder of
+     * the identity it selects, and it selects the first one it knows). */
+    if (rc == 0 && !ok) {
+        rc = gmtls_fail(c, GMTLS_ALERT_DECRYPT_ERROR, "invalid PSK binder");
+    }
+    return rc;
+}
+
+int gmtls_psk_accept(gmtls_conn *c, const gmtls_client_hello *ch, int ke_only, int *selected)
 {
     const gmtls_config *cfg = c->cfg;
     *selected = -1;
@@ -215,9 +286,12 @@ int gmtls_psk_accept(gmtls_conn *c, const gmtls_client_hello *ch, int *selected)
     if (!ch->has_psk_modes) {
         return gmtls_fail(c, GMTLS_ALERT_MISSING_EXTENSION, "pre_shared_key without psk_key_exchange_modes");
     }
-    /* The reference: no resumption when tickets are off, or without psk_dhe_ke
-     * (psk_ke-only clients get a full handshake). */
-    if (cfg->tickets == 0 || !ch->psk_dhe) {
+    /* External PSKs in the mode this handshake takes; tickets as the
+     * reference: not when they are off, and only with psk_dhe_ke (psk_ke-only
+     * clients get a full handshake). */
+    int external_ok = ke_only ? external_ke_ok(cfg, ch) : external_dhe_ok(cfg, ch);
+    int tickets_ok = !ke_only && cfg->tickets != 0 && ch->psk_dhe;
+    if (!external_ok && !tickets_ok) {
         return 0;
     }
     const gmtls_hash_alg *h = c->suite->hash;
@@ -225,6 +299,24 @@ int gmtls_psk_accept(gmtls_conn *c, const gmtls_client_hello *ch, int *selected)
         cfg->client_auth == GMTLS_CLIENT_AUTH_REQUIRE_ANY || cfg->client_auth == GMTLS_CLIENT_AUTH_REQUIRE_AND_VERIFY;
     uint64_t now = gmtls_now_ms(c) / 1000;
     for (size_t i = 0; i < ch->npsks && i < GMTLS_MAX_PSK_IDENTITIES; i++) {
+        const gmtls_ext_psk *e = external_ok ? external_by_id(cfg, ch->psks[i].id, ch->psks[i].id_len) : NULL;
+        if (e != NULL) {
+            /* RFC 8446 §4.2.11: the server "MUST ensure that it selects a
+             * compatible PSK (if any) and cipher suite": a key of another
+             * hash than the suite's is skipped. */
+            if (e->hash != h) {
+                continue;
+            }
+            GMTLS_TRY(check_binder(c, ch, i, e->key, e->key_len, 1));
+            c->ext_psk = e;
+            c->psk_ke_only = ke_only;
+            *selected = (int)i;
+            snprintf(c->verify_result, sizeof c->verify_result, "%s", "no certificate (external PSK)");
+            return 0;
+        }
+        if (!tickets_ok) {
+            continue;
+        }
         uint8_t *copy = malloc(ch->psks[i].id_len);
         if (copy == NULL) {
             return GMTLS_ERR_NO_MEMORY;
@@ -250,26 +342,7 @@ int gmtls_psk_accept(gmtls_conn *c, const gmtls_client_hello *ch, int *selected)
             free(copy);
             continue;
         }
-        uint8_t binder[GMTLS_MAX_HASH_LEN], th[GMTLS_MAX_HASH_LEN];
-        gmtls_hash_ctx t;
-        int rc = gmtls_ks_early(&c->ks, h, s.psk, s.psk_len);
-        /* RFC 8446 §4.2.11.2: the binder is the Finished MAC over the
-         * transcript through the ClientHello truncated before the binders. */
-        if (rc == 0) {
-            rc = c->transcript.alg->copy(&t, &c->transcript);
-        }
-        if (rc == 0) {
-            t.alg->update(&t, ch->msg, ch->binders_off);
-            rc = t.alg->final(&t, th);
-        }
-        if (rc == 0) {
-            rc = gmtls_finished_mac(h, c->ks.binder_key, th, binder);
-        }
-        int ok = rc == 0 && ch->psks[i].binder_len == h->digest_len &&
-                 gmtls_ct_memeq(binder, ch->psks[i].binder, h->digest_len);
-        if (rc == 0 && !ok) {
-            rc = gmtls_fail(c, GMTLS_ALERT_DECRYPT_ERROR, "invalid PSK binder");
-        }
+        int rc = check_binder(c, ch, i, s.psk, s.psk_len, 0);
         if (rc == 0) {
             /* Restore the session's client chain (processCertsFromClient). */
             gmtls_peer_clear(c);
@@ -442,26 +515,88 @@ int gmtls_conn_set_session(gmtls_conn *c, const uint8_t *data, size_t len)
     return 0;
 }
 
+void gmtls_psk_choose_external(gmtls_conn *c)
+{
+    const gmtls_config *cfg = c->cfg;
+    c->noffered_ext = 0;
+    for (size_t i = 0; i < cfg->npsks; i++) {
+        const gmtls_hash_alg *h = cfg->psks[i].hash;
+        int usable = 0;
+        if (c->did_hrr) {
+            /* RFC 8446 §4.1.2: the second ClientHello may remove "PSKs which
+             * are incompatible with the server's indicated cipher suite". */
+            usable = c->suite != NULL && c->suite->hash == h;
+        } else {
+            for (size_t k = 0; k < cfg->nsuites && !usable; k++) {
+                const gmtls_suite *s = gmtls_suite_by_id(cfg->suites[k]);
+                usable = s != NULL && s->hash == h;
+            }
+        }
+        if (usable) {
+            c->offered_ext[c->noffered_ext++] = (uint8_t)i;
+        }
+    }
+}
+
+const gmtls_ext_psk *gmtls_psk_offered_external(const gmtls_conn *c, size_t i)
+{
+    if (c->offered_psk) {
+        if (i == 0) {
+            return NULL;
+        }
+        i--;
+    }
+    return &c->cfg->psks[c->offered_ext[i]];
+}
+
+const gmtls_hash_alg *gmtls_psk_offered_hash(const gmtls_conn *c, size_t i)
+{
+    const gmtls_ext_psk *e = gmtls_psk_offered_external(c, i);
+    return e != NULL ? e->hash : gmtls_suite_by_id(c->offer.suite)->hash;
+}
+
 int gmtls_psk_fill_binder(gmtls_conn *c, uint8_t *msg, size_t msglen)
 {
-    const gmtls_suite *s = gmtls_suite_by_id(c->offer.suite);
-    const gmtls_hash_alg *h = s->hash;
-    size_t hl = h->digest_len, binders = 2 + 1 + hl;
-    uint8_t th[GMTLS_MAX_HASH_LEN];
-    gmtls_hash_ctx t;
+    size_t n = (size_t)c->offered_psk + c->noffered_ext, binders = 2;
+    for (size_t i = 0; i < n; i++) {
+        binders += 1 + gmtls_psk_offered_hash(c, i)->digest_len;
+    }
     if (msglen < 4 + binders) {
         return GMTLS_ERR_BAD_ARGUMENT;
     }
-    GMTLS_TRY(gmtls_ks_early(&c->ks, h, c->offer.psk, c->offer.psk_len));
-    if (c->did_hrr) {
-        GMTLS_TRY(c->transcript.alg->copy(&t, &c->transcript));
-    } else {
-        t.alg = h;
-        GMTLS_TRY(h->init(&t));
+    size_t at = msglen - binders + 2;
+    int rc = 0;
+    gmtls_keysched ks;
+    memset(&ks, 0, sizeof ks);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const gmtls_hash_alg *h = gmtls_psk_offered_hash(c, i);
+        uint8_t th[GMTLS_MAX_HASH_LEN];
+        gmtls_hash_ctx t;
+        const gmtls_ext_psk *e = gmtls_psk_offered_external(c, i);
+        if (e == NULL) {
+            rc = gmtls_ks_early(&ks, h, c->offer.psk, c->offer.psk_len);
+        } else {
+            rc = gmtls_ks_early_ext(&ks, h, e->key, e->key_len);
+        }
+        /* After a HelloRetryRequest the transcript so far (message_hash and
+         * the HRR) comes first; every PSK left has the suite's hash then. */
+        if (rc == 0 && c->did_hrr) {
+            rc = c->transcript.alg->copy(&t, &c->transcript);
+        } else if (rc == 0) {
+            t.alg = h;
+            rc = h->init(&t);
+        }
+        if (rc == 0) {
+            t.alg->update(&t, msg, msglen - binders);
+            rc = t.alg->final(&t, th);
+        }
+        if (rc == 0) {
+            rc = gmtls_finished_mac(h, ks.binder_key, th, msg + at + 1);
+        }
+        at += 1 + h->digest_len;
     }
-    t.alg->update(&t, msg, msglen - binders);
-    GMTLS_TRY(t.alg->final(&t, th));
-    return gmtls_finished_mac(h, c->ks.binder_key, th, msg + msglen - hl);
+    gmtls_ks_wipe(&ks);
+    return rc;
 }
 
 /* ------------------------------------------------------------ HelloRetryRequest cookie */

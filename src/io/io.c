@@ -431,3 +431,26 @@ GMTLS_API int gmtls_io_key_update(gmtls_io *io, int request_peer)
     }
     return r;
 }
+
+GMTLS_API int gmtls_io_request_client_cert(gmtls_io *io, gmtls_client_auth mode)
+{
+    if (io == NULL) {
+        return GMTLS_ERR_BAD_ARGUMENT;
+    }
+    if (io->err != 0) {
+        return io->err;
+    }
+    int r = gmtls_request_client_cert(io->conn, &io->out, mode);
+    if (r != 0) {
+        if (r != GMTLS_ERR_BAD_ARGUMENT && r != GMTLS_ERR_NOT_READY) {
+            io->err = r;
+            (void)io_flush(io);
+        }
+        return r;
+    }
+    r = io_flush(io);
+    if (r != 0 && r != GMTLS_ERR_WANT_WRITE) {
+        io->err = r;
+    }
+    return r;
+}

@@ -169,7 +169,8 @@ static int derive_secret_keyed(const gmtls_hmac_key *secret, const char *label, 
     return gmtls_hkdf_expand_label_keyed(secret, label, thash, h->digest_len, out, h->digest_len);
 }
 
-int gmtls_ks_early(gmtls_keysched *ks, const gmtls_hash_alg *h, const uint8_t *psk, size_t psklen)
+static int ks_early(gmtls_keysched *ks, const gmtls_hash_alg *h, const uint8_t *psk, size_t psklen,
+                    const char *binder_label)
 {
     gmtls_ks_wipe(ks);
     ks->hash = h;
@@ -184,7 +185,20 @@ int gmtls_ks_early(gmtls_keysched *ks, const gmtls_hash_alg *h, const uint8_t *p
         return gmtls_hkdf_extract(h, NULL, 0, NULL, 0, ks->early);
     }
     GMTLS_TRY(gmtls_hkdf_extract(h, NULL, 0, psk, psklen, ks->early));
-    return gmtls_derive_secret(h, ks->early, "res binder", NULL, ks->binder_key);
+    return gmtls_derive_secret(h, ks->early, binder_label, NULL, ks->binder_key);
+}
+
+int gmtls_ks_early(gmtls_keysched *ks, const gmtls_hash_alg *h, const uint8_t *psk, size_t psklen)
+{
+    return ks_early(ks, h, psk, psklen, "res binder");
+}
+
+int gmtls_ks_early_ext(gmtls_keysched *ks, const gmtls_hash_alg *h, const uint8_t *psk, size_t psklen)
+{
+    /* RFC 8446 §7.1: binder_key = Derive-Secret(Early Secret, "ext binder" |
+     * "res binder", ""): "ext binder" for external PSKs, "res binder" for
+     * resumption PSKs, so that one can never be substituted for the other. */
+    return ks_early(ks, h, psk, psklen, "ext binder");
 }
 
 int gmtls_ks_handshake(gmtls_keysched *ks, const uint8_t *dhe, size_t dhelen, const uint8_t *thash)

@@ -37,6 +37,9 @@ typedef struct {
 
 /* Early Secret = HKDF-Extract(0, PSK or 0); binder_key (res binder). */
 GMTLS_MUST_CHECK int gmtls_ks_early(gmtls_keysched *ks, const gmtls_hash_alg *h, const uint8_t *psk, size_t psklen);
+/* The same for an external PSK: binder_key from "ext binder" (RFC 8446 §7.1). */
+GMTLS_MUST_CHECK int gmtls_ks_early_ext(gmtls_keysched *ks, const gmtls_hash_alg *h, const uint8_t *psk,
+                                        size_t psklen);
 /* Handshake Secret from (EC)DHE; c_hs/s_hs from Transcript-Hash(CH..SH). */
 GMTLS_MUST_CHECK int gmtls_ks_handshake(gmtls_keysched *ks, const uint8_t *dhe, size_t dhelen, const uint8_t *thash);
 /* Master Secret; c_ap/s_ap/exporter from Transcript-Hash(CH..server Finished). */

@@ -4,7 +4,8 @@
 # and client); a missing --ca file exits 1 in both, naming the file and what
 # to give instead; a server certificate the client cannot verify suggests
 # --ca, --servername and --insecure; the client's report lines go to stderr,
-# so stdout is exactly the server's data (--get and relayed bytes).
+# so stdout is exactly the server's data (--get and relayed bytes); misused
+# PSK and post-handshake options exit 2 (a missing --psk-file 1) saying why.
 . "$(dirname "$0")/cli_lib.sh"
 
 DEV=$TMP/dev
@@ -92,5 +93,30 @@ expect_eq "--count 2: exit 0" "$RC" 0
 expect_grep "$TMP/count.err" '^connection: 2$' "--count: 'connection:' lines on stderr"
 check "--count: nothing on stdout" test ! -s "$TMP/count.out"
 stop_pid "$SRV_PID"
+
+# ---------------------------------------------------------------- PSK and post-handshake options
+psk_usage() { # psk_usage WHAT RC REGEX ARGS...
+    local what=$1 want=$2 re=$3
+    shift 3
+    run_rc "$TMP/u.out" "$TMP/u.err" "$GMTLS" "$@"
+    expect_eq "$what: exit $want" "$RC" "$want"
+    expect_grep "$TMP/u.err" "$re" "$what: says why"
+}
+psk_usage "--psk not hex" 2 "--psk: the PSK is not an even number of hex digits" \
+    server --listen 127.0.0.1:0 --psk 0g
+psk_usage "--psk-identity without --psk" 2 "--psk-identity and --psk-hash go with --psk HEX" \
+    client "127.0.0.1:$SRV_PORT" --psk-identity alice
+psk_usage "--psk-hash unknown" 2 "unknown PSK hash 'MD5' \(SHA256, SHA384, SM3\)" \
+    server --listen 127.0.0.1:0 --psk 00112233 --psk-hash MD5
+psk_usage "--psk-modes unknown" 2 "--psk-modes: unknown mode 'dhe' \(psk_dhe_ke, psk_ke\)" \
+    client "127.0.0.1:$SRV_PORT" --psk 00112233 --psk-modes dhe
+psk_usage "--psk-file missing" 1 "$TMP/no-such-file" server --listen 127.0.0.1:0 --psk-file "$TMP/no-such-file"
+printf 'alice\n' >"$TMP/bad-psks.txt"
+psk_usage "--psk-file bad line" 2 "--psk-file line 1: not IDENTITY:HEX\[:HASH\]" \
+    server --listen 127.0.0.1:0 --psk-file "$TMP/bad-psks.txt"
+psk_usage "--pha-path alone" 2 "--pha-path goes with --verify-client post-handshake" \
+    server --listen 127.0.0.1:0 --pha-path /x
+psk_usage "post-handshake without --ca" 2 "--verify-client post-handshake: give --ca" \
+    server --listen 127.0.0.1:0 --verify-client post-handshake
 
 finish

@@ -236,6 +236,7 @@ static const struct {
     {44, CH | HRR, CH | HRR},           /* cookie */
     {45, CH, CH},                       /* psk_key_exchange_modes */
     {47, 0, CR},                        /* certificate_authorities: the client's CAs */
+    {49, CH, CH},                       /* post_handshake_auth: a client with a certificate */
     {50, CH, 0},                        /* signature_algorithms_cert */
     {51, CH | SH | HRR, CH | SH | HRR}, /* key_share */
     {0xff01, CH, CH},                   /* renegotiation_info: read, ignored by TLS 1.3; sent offering 1.2 */
@@ -313,7 +314,7 @@ static void test_parsers_writers(void)
             }
         }
     }
-    static const uint16_t ch_order[] = {0, 43, 10, 13, 51, 16, 5, 18, 27, 28, 44, 0xff01, 23, 11, 35, 45, 41};
+    static const uint16_t ch_order[] = {0, 43, 10, 13, 51, 16, 5, 18, 49, 27, 28, 44, 0xff01, 23, 11, 35, 45, 41};
     static const uint16_t sh_order[] = {43, 51, 41};
     static const uint16_t hrr_order[] = {43, 51, 44};
     static const uint16_t ee_order[] = {16, 0, 28};

@@ -142,12 +142,19 @@ start_s_server() {
     timeout 300 openssl s_server -accept 127.0.0.1:0 "$@" <"${S_SERVER_STDIN:-/dev/null}" >"$log" 2>&1 &
     SRV_PID=$!
     PIDS+=("$SRV_PID")
-    local line
+    local line i
     if ! line=$(wait_line "$log" '^ACCEPT ' "$SRV_PID"); then
         echo "FAIL: openssl s_server did not start: $*" >&2
         sed 's/^/    | /' "$log" >&2
         exit 1
     fi
+    # s_server writes "ACCEPT " and the address in separate writes: wait for
+    # the newline that ends the line before reading the port from it.
+    for i in $(seq 1 100); do
+        [ -z "$(tail -c 1 "$log" | tr -d '\n')" ] && break
+        sleep 0.1
+    done
+    line=$(grep -E '^ACCEPT ' "$log" | head -n 1)
     SRV_PORT=${line##*:}
 }
 

@@ -21,6 +21,15 @@ gmtls_test(rng_test unit ${CMAKE_CURRENT_LIST_DIR}/rng_test.c)
 # The socket layer on a socketpair: handshake, data, gmtls_io_shrink().
 gmtls_test(io_shrink_test handshake ${CMAKE_CURRENT_LIST_DIR}/io_shrink_test.c)
 target_link_libraries(io_shrink_test PRIVATE gmtls_tlstest)
+
+# External PSKs (RFC 8446 §2.2): hashes, modes, HRR, alerts on hand-made hellos.
+gmtls_test(ext_psk_test handshake ${CMAKE_CURRENT_LIST_DIR}/ext_psk_test.c)
+target_link_libraries(ext_psk_test PRIVATE gmtls_tlstest)
+
+# Post-handshake client authentication (RFC 8446 §4.6.2) and its alerts.
+gmtls_test(pha_test handshake ${CMAKE_CURRENT_LIST_DIR}/pha_test.c)
+target_link_libraries(pha_test PRIVATE gmtls_tlstest)
+
 # The Go gmtls dialect in memory: SM2 certificate styles, the go-gmtls profile, chain selection.
 gmtls_test(godialect_test handshake ${CMAKE_CURRENT_LIST_DIR}/godialect_test.c)
 target_link_libraries(godialect_test PRIVATE gmtls_tlstest)
