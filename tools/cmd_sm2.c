@@ -1,9 +1,12 @@
-/* tools/cmd_sm2.c - `gmtls sm2 keygen|sign|verify`: SM2 keys and
- * signatures with the native implementation. Keys and certificates are
+/* tools/cmd_sm2.c - `gmtls sm2 keygen|sign|verify|encrypt|decrypt`: SM2
+ * keys, signatures and public-key encryption with the native
+ * implementation. Keys and certificates are
  * read and written as PEM through libcrypto, so they interoperate with
  * `openssl pkey`, `openssl pkeyutl` and `openssl x509`; signatures are DER
  * (SEQUENCE { r, s }) over SM3(Z_A || message), like
- * `openssl pkeyutl -rawin -digest sm3 -pkeyopt distid:ID`. */
+ * `openssl pkeyutl -rawin -digest sm3 -pkeyopt distid:ID`; ciphertexts are
+ * the DER SM2Cipher of GM/T 0009 (what `openssl pkeyutl -encrypt` and
+ * `gmssl sm2encrypt` write) or raw C1 || C3 || C2. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -31,6 +34,10 @@ static void sm2_usage(FILE *f)
           "       gmtls sm2 sign --key KEY.pem [--key-pass SPEC] [--id ID] [--in FILE] --out SIG.der\n"
           "       gmtls sm2 verify (--pubkey PUB.pem | --cert CERT.pem) [--id ID]\n"
           "                        --sig SIG.der [--in FILE]\n"
+          "       gmtls sm2 encrypt (--pubkey PUB.pem | --cert CERT.pem) [--format der|c1c3c2]\n"
+          "                         [--in FILE] --out CIPHERTEXT\n"
+          "       gmtls sm2 decrypt --key KEY.pem [--key-pass SPEC] [--format der|c1c3c2]\n"
+          "                         [--in FILE] --out PLAINTEXT\n"
           "SM2 (GB/T 32918) on the curve sm2p256v1. keygen writes a PKCS#8 PEM private\n"
           "key (and optionally its PEM public key); it does not replace existing files\n"
           "unless --force is given. sign and verify work on\n"
@@ -40,13 +47,17 @@ static void sm2_usage(FILE *f)
           "\"verification failed\" (exit 1); usage errors exit 2. --key-pass SPEC\n"
           "(pass:TEXT, env:VAR, file:PATH or fd:N) encrypts the key keygen writes\n"
           "(PKCS#8, PBES2 with AES-256-CBC) and decrypts the key sign reads, also\n"
-          "GmSSL's (PBKDF2-HMAC-SM3, SM4-CBC); nothing is asked on a terminal.\n",
+          "GmSSL's (PBKDF2-HMAC-SM3, SM4-CBC); nothing is asked on a terminal.\n"
+          "encrypt and decrypt use SM2 public-key encryption (GB/T 32918.4) of 1 byte\n"
+          "to 1 MiB; --format der (default) is the DER SM2Cipher of `openssl pkeyutl\n"
+          "-encrypt` and `gmssl sm2encrypt`, c1c3c2 is 04||x||y||C3||C2. decrypt\n"
+          "prints \"decryption failed\" and exits 1 for any bad ciphertext.\n",
           f);
 }
 
 /* The options the subcommands take; NULL when not given. */
 typedef struct {
-    const char *out, *pubout, *key, *id, *in, *pubkey, *cert, *sig, *key_pass;
+    const char *out, *pubout, *key, *id, *in, *pubkey, *cert, *sig, *key_pass, *format;
     int force; /* keygen --force: replace existing files */
 } sm2_opts;
 
@@ -80,15 +91,16 @@ static int sm2_parse(int argc, char **argv, const char *const *allowed, sm2_opts
             return 2;
         }
         const char *v = argv[++i];
-        const char **slot = strcmp(a, "--out") == 0      ? &o->out
-                            : strcmp(a, "--pubout") == 0 ? &o->pubout
-                            : strcmp(a, "--key") == 0    ? &o->key
-                            : strcmp(a, "--id") == 0     ? &o->id
-                            : strcmp(a, "--in") == 0     ? &o->in
-                            : strcmp(a, "--pubkey") == 0 ? &o->pubkey
-                            : strcmp(a, "--cert") == 0   ? &o->cert
+        const char **slot = strcmp(a, "--out") == 0        ? &o->out
+                            : strcmp(a, "--pubout") == 0   ? &o->pubout
+                            : strcmp(a, "--key") == 0      ? &o->key
+                            : strcmp(a, "--id") == 0       ? &o->id
+                            : strcmp(a, "--in") == 0       ? &o->in
+                            : strcmp(a, "--pubkey") == 0   ? &o->pubkey
+                            : strcmp(a, "--cert") == 0     ? &o->cert
                             : strcmp(a, "--key-pass") == 0 ? &o->key_pass
-                                                         : &o->sig;
+                            : strcmp(a, "--format") == 0   ? &o->format
+                                                           : &o->sig;
         if (*slot != NULL) {
             tool_err("sm2 %s: %s given twice", argv[1], a);
             return 2;
@@ -328,6 +340,27 @@ static int read_message(const char *in, uint8_t **msg, size_t *msglen)
     return tool_read_file(in != NULL ? in : "-", msg, msglen);
 }
 
+/* The native private key of --key (with --key-pass). Returns 0 or 1. */
+static int load_private(const sm2_opts *o, gmtls_sm2_key *key)
+{
+    EVP_PKEY *pkey = read_private(o->key, o->key_pass);
+    if (pkey == NULL) {
+        return 1;
+    }
+    BIGNUM *bn = NULL;
+    uint8_t d[GMTLS_SM2_SCALAR_LEN];
+    int have_key = EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_PRIV_KEY, &bn) == 1 &&
+                   BN_bn2binpad(bn, d, sizeof d) == (int)sizeof d && gmtls_sm2_key_from_private(key, d) == 0;
+    OPENSSL_cleanse(d, sizeof d);
+    BN_clear_free(bn);
+    EVP_PKEY_free(pkey);
+    if (!have_key) {
+        tool_err("%s: unusable SM2 private key", o->key);
+        return 1;
+    }
+    return 0;
+}
+
 static int sm2_sign_cmd(const sm2_opts *o)
 {
     if (o->key == NULL) {
@@ -338,20 +371,8 @@ static int sm2_sign_cmd(const sm2_opts *o)
         tool_err("sm2 sign: --out is required");
         return 2;
     }
-    EVP_PKEY *pkey = read_private(o->key, o->key_pass);
-    if (pkey == NULL) {
-        return 1;
-    }
-    BIGNUM *bn = NULL;
-    uint8_t d[GMTLS_SM2_SCALAR_LEN];
     gmtls_sm2_key key;
-    int have_key = EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_PRIV_KEY, &bn) == 1 &&
-                   BN_bn2binpad(bn, d, sizeof d) == (int)sizeof d && gmtls_sm2_key_from_private(&key, d) == 0;
-    OPENSSL_cleanse(d, sizeof d);
-    BN_clear_free(bn);
-    EVP_PKEY_free(pkey);
-    if (!have_key) {
-        tool_err("%s: unusable SM2 private key", o->key);
+    if (load_private(o, &key) != 0) {
         return 1;
     }
     uint8_t *msg = NULL, sig[GMTLS_SM2_MAX_DER_SIG_LEN];
@@ -384,14 +405,12 @@ static int evp_point(EVP_PKEY *pkey, uint8_t out[GMTLS_SM2_POINT_LEN])
     return ok ? 0 : -1;
 }
 
-static int sm2_verify_cmd(const sm2_opts *o)
+/* The public key of --pubkey or --cert (exactly one given). Returns 0,
+ * 1, or 2 for a usage error. */
+static int load_public(const sm2_opts *o, const char *sub, gmtls_sm2_pubkey *pub)
 {
     if ((o->pubkey == NULL) == (o->cert == NULL)) {
-        tool_err("sm2 verify: exactly one of --pubkey and --cert is required");
-        return 2;
-    }
-    if (o->sig == NULL) {
-        tool_err("sm2 verify: --sig is required");
+        tool_err("sm2 %s: exactly one of --pubkey and --cert is required", sub);
         return 2;
     }
     const char *path = o->pubkey != NULL ? o->pubkey : o->cert;
@@ -400,12 +419,28 @@ static int sm2_verify_cmd(const sm2_opts *o)
         return 1;
     }
     uint8_t point[GMTLS_SM2_POINT_LEN];
-    gmtls_sm2_pubkey pub;
-    int have_pub = evp_point(pkey, point) == 0 && gmtls_sm2_pubkey_from_bytes(&pub, point, sizeof point) == 0;
+    int have_pub = evp_point(pkey, point) == 0 && gmtls_sm2_pubkey_from_bytes(pub, point, sizeof point) == 0;
     EVP_PKEY_free(pkey);
     if (!have_pub) {
         tool_err("%s: unusable SM2 public key", path);
         return 1;
+    }
+    return 0;
+}
+
+static int sm2_verify_cmd(const sm2_opts *o)
+{
+    gmtls_sm2_pubkey pub;
+    if ((o->pubkey == NULL) == (o->cert == NULL)) {
+        return load_public(o, "verify", &pub);
+    }
+    if (o->sig == NULL) {
+        tool_err("sm2 verify: --sig is required");
+        return 2;
+    }
+    int r = load_public(o, "verify", &pub);
+    if (r != 0) {
+        return r;
     }
     uint8_t *sig = NULL, *msg = NULL;
     size_t siglen = 0, msglen = 0;
@@ -426,11 +461,104 @@ static int sm2_verify_cmd(const sm2_opts *o)
     return ok ? 0 : 1;
 }
 
+/* --format: der (default) or c1c3c2; -1 after a usage error. */
+static int parse_format(const sm2_opts *o, const char *sub)
+{
+    if (o->format == NULL || strcmp(o->format, "der") == 0) {
+        return GMTLS_SM2_ENC_DER;
+    }
+    if (strcmp(o->format, "c1c3c2") == 0) {
+        return GMTLS_SM2_ENC_C1C3C2;
+    }
+    tool_err("sm2 %s: --format must be der or c1c3c2, not %s", sub, o->format);
+    return -1;
+}
+
+static int sm2_encrypt_cmd(const sm2_opts *o)
+{
+    int format = parse_format(o, "encrypt");
+    if (format < 0) {
+        return 2;
+    }
+    gmtls_sm2_pubkey pub;
+    if ((o->pubkey == NULL) == (o->cert == NULL)) {
+        return load_public(o, "encrypt", &pub);
+    }
+    if (o->out == NULL) {
+        tool_err("sm2 encrypt: --out is required");
+        return 2;
+    }
+    int r = load_public(o, "encrypt", &pub);
+    if (r != 0) {
+        return r;
+    }
+    uint8_t *msg = NULL, *ct = NULL;
+    size_t msglen = 0, ctlen = 0;
+    if (read_message(o->in, &msg, &msglen) != 0) {
+        return 1;
+    }
+    int status = 1;
+    if (msglen == 0 || msglen > GMTLS_SM2_ENC_MAX_MSG_LEN) {
+        tool_err("sm2 encrypt: the plaintext must be 1 to %u bytes, not %zu", GMTLS_SM2_ENC_MAX_MSG_LEN, msglen);
+    } else {
+        size_t cap = gmtls_sm2_ciphertext_len(format, msglen);
+        ct = malloc(cap);
+        if (ct == NULL || gmtls_sm2_encrypt(&pub, format, msg, msglen, tool_rng, NULL, ct, cap, &ctlen) != 0) {
+            tool_err("sm2 encrypt: encryption failed");
+        } else if (tool_write_file(o->out, ct, ctlen) == 0) {
+            status = 0;
+        }
+    }
+    OPENSSL_cleanse(msg, msglen);
+    free(msg);
+    free(ct);
+    return status;
+}
+
+static int sm2_decrypt_cmd(const sm2_opts *o)
+{
+    int format = parse_format(o, "decrypt");
+    if (format < 0) {
+        return 2;
+    }
+    if (o->key == NULL) {
+        tool_err("sm2 decrypt: --key is required");
+        return 2;
+    }
+    if (o->out == NULL) {
+        tool_err("sm2 decrypt: --out is required");
+        return 2;
+    }
+    gmtls_sm2_key key;
+    if (load_private(o, &key) != 0) {
+        return 1;
+    }
+    uint8_t *ct = NULL, *pt = NULL;
+    size_t ctlen = 0, ptlen = 0;
+    int status = 1;
+    if (read_message(o->in, &ct, &ctlen) == 0) {
+        pt = malloc(ctlen + 1);
+        if (pt != NULL && gmtls_sm2_decrypt(&key, format, ct, ctlen, pt, ctlen, &ptlen) == 0) {
+            status = tool_write_file(o->out, pt, ptlen) == 0 ? 0 : 1;
+            OPENSSL_cleanse(pt, ptlen);
+        } else {
+            puts("decryption failed");
+            fflush(stdout);
+        }
+    }
+    free(ct);
+    free(pt);
+    gmtls_sm2_key_clear(&key);
+    return status;
+}
+
 int gmtls_cmd_sm2(int argc, char **argv)
 {
     static const char *const keygen_opts[] = {"--out", "--pubout", "--key-pass", "--force", NULL};
     static const char *const sign_opts[] = {"--key", "--key-pass", "--id", "--in", "--out", NULL};
     static const char *const verify_opts[] = {"--pubkey", "--cert", "--id", "--sig", "--in", NULL};
+    static const char *const encrypt_opts[] = {"--pubkey", "--cert", "--format", "--in", "--out", NULL};
+    static const char *const decrypt_opts[] = {"--key", "--key-pass", "--format", "--in", "--out", NULL};
     if (argc < 2) {
         sm2_usage(stderr);
         return 2;
@@ -440,10 +568,12 @@ int gmtls_cmd_sm2(int argc, char **argv)
         sm2_usage(stdout);
         return 0;
     }
-    const char *const *allowed = strcmp(sub, "keygen") == 0   ? keygen_opts
-                                 : strcmp(sub, "sign") == 0   ? sign_opts
-                                 : strcmp(sub, "verify") == 0 ? verify_opts
-                                                              : NULL;
+    const char *const *allowed = strcmp(sub, "keygen") == 0    ? keygen_opts
+                                 : strcmp(sub, "sign") == 0    ? sign_opts
+                                 : strcmp(sub, "verify") == 0  ? verify_opts
+                                 : strcmp(sub, "encrypt") == 0 ? encrypt_opts
+                                 : strcmp(sub, "decrypt") == 0 ? decrypt_opts
+                                                               : NULL;
     if (allowed == NULL) {
         tool_err("sm2: unknown subcommand %s", sub);
         sm2_usage(stderr);
@@ -467,6 +597,12 @@ int gmtls_cmd_sm2(int argc, char **argv)
     }
     if (strcmp(sub, "sign") == 0) {
         return sm2_sign_cmd(&o);
+    }
+    if (strcmp(sub, "encrypt") == 0) {
+        return sm2_encrypt_cmd(&o);
+    }
+    if (strcmp(sub, "decrypt") == 0) {
+        return sm2_decrypt_cmd(&o);
     }
     return sm2_verify_cmd(&o);
 }

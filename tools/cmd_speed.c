@@ -4,7 +4,11 @@
  * ciphers and SM3 run on 16 KiB buffers; SM2 rows are operations/second.
  * OpenSSL AES-128-GCM is printed as a ceiling row, and OpenSSL's ECDH on
  * P-256 (the same work as sm2-ecdh: key pair, peer import, shared secret)
- * as a reference row. With --repeat N each
+ * as a reference row. sm2-encrypt / sm2-decrypt (GB/T 32918.4, 48 bytes as
+ * TLCP's pre-master secret, DER) run beside OpenSSL's EVP_PKEY_encrypt /
+ * decrypt; sm2-kex is the responder's side of the SM2 key exchange
+ * protocol (GB/T 32918.3) as a TLCP ECDHE server runs it (OpenSSL has no
+ * such protocol: no openssl column). With --repeat N each
  * figure is the median of N measurements, the implementations of a row
  * taking turns (gmtls, OpenSSL, libgcrypt, gmtls, ...) so that they see
  * the same load on a shared machine. The active ShangMi CPU path
@@ -58,6 +62,9 @@ typedef struct {
     EVP_PKEY *x25519_peer;   /* a fixed X25519 peer key */
     uint8_t osig[128];
     size_t osiglen;
+    uint8_t ct[256], oct[256]; /* SM2 ciphertexts of 48 bytes: gmtls's, OpenSSL's */
+    size_t ctlen, octlen;
+    gmtls_sm2_key kex_peer_eph; /* the initiator's ephemeral key for sm2-kex */
 #ifdef GMTLS_HAVE_GCRYPT
     gcry_cipher_hd_t gc;
 #endif
@@ -158,6 +165,30 @@ static void g_ecdh(speed_ctx *c)
     gmtls_sm2_pubkey_to_bytes(&c->eph.pub, c->share);
 }
 
+/* SM2 encryption of a 48-byte secret (TLCP's pre-master) and its
+ * decryption, DER SM2Cipher. */
+static void g_sm2enc(speed_ctx *c)
+{
+    c->fail |= gmtls_sm2_encrypt(&c->sm2.pub, GMTLS_SM2_ENC_DER, c->buf, 48, tool_rng, NULL, c->ct, sizeof c->ct,
+                                 &c->ctlen) != 0;
+}
+static void g_sm2dec(speed_ctx *c)
+{
+    size_t n;
+    c->fail |= gmtls_sm2_decrypt(&c->sm2, GMTLS_SM2_ENC_DER, c->ct, c->ctlen, c->tag, sizeof c->tag, &n) != 0;
+}
+/* The responder's side of the SM2 key exchange (a TLCP ECDHE server): the
+ * initiator's ephemeral key imported, our ephemeral key pair, K (48 bytes)
+ * from both static and ephemeral keys. */
+static void g_sm2kex(speed_ctx *c)
+{
+    gmtls_sm2_pubkey peer_eph;
+    c->fail |=
+        gmtls_sm2_pubkey_from_bytes_ecdh(&peer_eph, c->kex_peer_eph.pub.bytes, GMTLS_SM2_POINT_LEN) != 0 ||
+        gmtls_sm2_keygen_ecdh(&c->eph, tool_rng, NULL) != 0 ||
+        gmtls_sm2_kex(0, &c->sm2, &c->eph, NULL, 0, &c->sm2peer.pub, &peer_eph, NULL, 0, c->tag, 48, NULL, NULL) != 0;
+}
+
 /* ML-KEM-768: a key pair; encapsulation to it; decapsulation (with the
  * FIPS 203 §7.2 / §7.3 input checks, as a TLS peer runs them). */
 static void g_mlkem_keygen(speed_ctx *c)
@@ -211,6 +242,27 @@ static void o_sign(speed_ctx *c)
     c->osiglen = sizeof c->osig;
     c->fail |= EVP_DigestSignInit(c->mdctx, NULL, EVP_sm3(), NULL, c->pk) != 1 ||
                EVP_DigestSign(c->mdctx, c->osig, &c->osiglen, c->buf, 32) != 1;
+}
+static void o_sm2crypt(speed_ctx *c, int enc)
+{
+    EVP_PKEY_CTX *p = EVP_PKEY_CTX_new(c->pk, NULL);
+    size_t n = enc ? sizeof c->oct : sizeof c->tag;
+    int ok =
+        p != NULL && (enc ? EVP_PKEY_encrypt_init(p) : EVP_PKEY_decrypt_init(p)) == 1 &&
+        (enc ? EVP_PKEY_encrypt(p, c->oct, &n, c->buf, 48) : EVP_PKEY_decrypt(p, c->tag, &n, c->oct, c->octlen)) == 1;
+    if (enc) {
+        c->octlen = n;
+    }
+    EVP_PKEY_CTX_free(p);
+    c->fail |= !ok;
+}
+static void o_sm2enc(speed_ctx *c)
+{
+    o_sm2crypt(c, 1);
+}
+static void o_sm2dec(speed_ctx *c)
+{
+    o_sm2crypt(c, 0);
 }
 static void o_verify(speed_ctx *c)
 {
@@ -270,13 +322,14 @@ static void gc_ccm(speed_ctx *c)
 /* ---- driver */
 
 static const char *const speed_items[] = {
-    "sm3",        "sm4-ecb",  "sm4-ctr",         "sm4-gcm",         "sm4-ccm",        "sm2-sign",
-    "sm2-verify", "sm2-ecdh", "mlkem768-keygen", "mlkem768-encaps", "mlkem768-decaps"};
+    "sm3",      "sm4-ecb",     "sm4-ctr",     "sm4-gcm", "sm4-ccm",         "sm2-sign",        "sm2-verify",
+    "sm2-ecdh", "sm2-encrypt", "sm2-decrypt", "sm2-kex", "mlkem768-keygen", "mlkem768-encaps", "mlkem768-decaps"};
 #define NITEMS (sizeof speed_items / sizeof speed_items[0])
 
 static void speed_usage(FILE *f)
 {
     fputs("usage: gmtls speed [sm3|sm4-ecb|sm4-ctr|sm4-gcm|sm4-ccm|sm2-sign|sm2-verify|sm2-ecdh|\n"
+          "                    sm2-encrypt|sm2-decrypt|sm2-kex|\n"
           "                    mlkem768-keygen|mlkem768-encaps|mlkem768-decaps|all]...\n"
           "                   [--seconds S] [--repeat N] [--json]\n"
           "  --seconds S  time per measurement (default 0.5)\n"
@@ -285,7 +338,9 @@ static void speed_usage(FILE *f)
           "  GMTLS_CPU=<path> selects the ShangMi implementation (portable, pclmul,\n"
           "               aesni-avx2, gfni-avx2, gfni-avx512; see `cpu path` in the output)\n"
           "  --json       one JSON array of {name, impl, unit, value, cpu_path, size}\n"
-          "  mlkem768-* rows: the openssl column is one X25519 key pair + shared secret\n",
+          "  mlkem768-* rows: the openssl column is one X25519 key pair + shared secret\n"
+          "  sm2-encrypt/-decrypt: 48 bytes (TLCP's pre-master secret), DER SM2Cipher;\n"
+          "  sm2-kex: the responder's side of the SM2 key exchange (no openssl column)\n",
           f);
 }
 
@@ -330,6 +385,16 @@ static int run_item(const char *item, speed_ctx *c, double secs, speed_rec *recs
     } else if (strcmp(item, "sm2-ecdh") == 0) {
         ours = g_ecdh;
         ossl = o_ecdh;
+    } else if (strcmp(item, "sm2-encrypt") == 0) {
+        ours = g_sm2enc;
+        ossl = o_sm2enc;
+    } else if (strcmp(item, "sm2-decrypt") == 0) {
+        ours = g_sm2dec;
+        ossl = o_sm2dec;
+        g_sm2enc(c);
+        o_sm2enc(c);
+    } else if (strcmp(item, "sm2-kex") == 0) {
+        ours = g_sm2kex;
     } else if (strncmp(item, "mlkem768-", 9) == 0) {
         ours = strcmp(item, "mlkem768-keygen") == 0   ? g_mlkem_keygen
                : strcmp(item, "mlkem768-encaps") == 0 ? g_mlkem_encaps
@@ -472,8 +537,9 @@ int gmtls_cmd_speed(int argc, char **argv)
     gmtls_sm4_set_key(&c->ks, c->key);
     gmtls_sm4_gcm_init(c->gcm, c->key);
     gmtls_sm4_ccm_init(&c->ccm, c->key);
-    if (want[5] || want[6] || want[7]) {
-        if (gmtls_sm2_keygen(&c->sm2, tool_rng, NULL) != 0 || gmtls_sm2_keygen(&c->sm2peer, tool_rng, NULL) != 0) {
+    if (want[5] || want[6] || want[7] || want[8] || want[9] || want[10]) {
+        if (gmtls_sm2_keygen(&c->sm2, tool_rng, NULL) != 0 || gmtls_sm2_keygen(&c->sm2peer, tool_rng, NULL) != 0 ||
+            gmtls_sm2_keygen_ecdh(&c->kex_peer_eph, tool_rng, NULL) != 0) {
             tool_err("speed: SM2 key generation failed");
             status = 1;
             goto done;
@@ -501,7 +567,7 @@ int gmtls_cmd_speed(int argc, char **argv)
             goto done;
         }
     }
-    if (want[8] || want[9] || want[10]) {
+    if (want[11] || want[12] || want[13]) {
         c->kg_x25519 = EVP_PKEY_CTX_new_from_name(NULL, "X25519", NULL);
         c->x25519_peer = EVP_PKEY_Q_keygen(NULL, NULL, "X25519");
         if (c->kg_x25519 == NULL || c->x25519_peer == NULL || EVP_PKEY_keygen_init(c->kg_x25519) != 1 ||
@@ -531,7 +597,7 @@ int gmtls_cmd_speed(int argc, char **argv)
     } else {
         printf("cpu path: %s; bulk rows on %d-byte buffers, %.2f s per measurement%s\n", path,
                SPEED_BUF, secs, speed_repeat > 1 ? ", median of repeats" : "");
-        if (want[8] || want[9] || want[10]) {
+        if (want[11] || want[12] || want[13]) {
             printf("ML-KEM path: %s; mlkem768-* rows: the openssl column is one X25519 key pair + shared secret\n",
                    gmtls_mlkem_cpu_path());
         }
@@ -592,6 +658,7 @@ done:
         gmtls_sm4_ccm_clear(&c->ccm);
         gmtls_sm2_key_clear(&c->sm2);
         gmtls_sm2_key_clear(&c->sm2peer);
+        gmtls_sm2_key_clear(&c->kex_peer_eph);
         EVP_PKEY_free(c->pk);
         EVP_PKEY_free(c->tmpl_sm2);
         EVP_PKEY_free(c->tmpl_p256);

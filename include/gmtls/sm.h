@@ -1,6 +1,7 @@
 /*
  * gmtls/sm.h - the ShangMi primitives of gmtls: SM3, HMAC-SM3, HKDF-SM3,
- * SM4 (ECB, CBC, CTR, GCM, CCM) and SM2 (sign, verify, ECDH).
+ * SM4 (ECB, CBC, CTR, GCM, CCM) and SM2 (sign, verify, ECDH, public-key
+ * encryption, the SM2 key exchange protocol).
  *
  * This header is usable on its own: it knows nothing of TLS and pulls in no
  * OpenSSL header. Link with -lgmtls.
@@ -223,6 +224,53 @@ GMTLS_API int gmtls_sm2_pubkey_from_bytes_ecdh(gmtls_sm2_pubkey *pub, const uint
  *  Returns 0, or -1 (RNG failure or infinite result; key is then wiped). */
 GMTLS_API int gmtls_sm2_ecdh_ephemeral(gmtls_sm2_key *key, const gmtls_sm2_pubkey *peer, gmtls_rng_fn rng,
                                        void *rng_ctx, uint8_t out[GMTLS_SM2_SCALAR_LEN]);
+
+/* ------------------------------------------------- SM2 public-key encryption */
+
+/* GB/T 32918.4-2016 ciphertext C = C1 || C3 || C2 (C1 = [k]G, C3 = SM3(x2 ||
+ * M || y2), C2 = M xor KDF(x2 || y2)) in one of two encodings:
+ *  GMTLS_SM2_ENC_DER:    SEQUENCE { x INTEGER, y INTEGER, hash OCTET STRING
+ *                        (32), ciphertext OCTET STRING } (GM/T 0009; what
+ *                        TLCP, OpenSSL and GmSSL exchange);
+ *  GMTLS_SM2_ENC_C1C3C2: 04 || x1 || y1 || C3 || C2 (65 + 32 + len bytes). */
+#define GMTLS_SM2_ENC_DER 0
+#define GMTLS_SM2_ENC_C1C3C2 1
+/** Longest plaintext accepted (1 MiB); the shortest is 1 byte. */
+#define GMTLS_SM2_ENC_MAX_MSG_LEN (1u << 20)
+
+/** Upper bound on the ciphertext length for msglen plaintext bytes in the
+ *  given format (exact for C1C3C2; DER may come out a few bytes shorter). */
+GMTLS_API size_t gmtls_sm2_ciphertext_len(int format, size_t msglen);
+/** Encrypts msg (1..GMTLS_SM2_ENC_MAX_MSG_LEN bytes) to pub with a fresh k
+ *  from rng into out[0..outcap). Returns 0 with *outlen set, or -1. */
+GMTLS_API int gmtls_sm2_encrypt(const gmtls_sm2_pubkey *pub, int format, const uint8_t *msg, size_t msglen,
+                                gmtls_rng_fn rng, void *rng_ctx, uint8_t *out, size_t outcap, size_t *outlen);
+/** Decrypts in (strict DER, or C1C3C2) with key into out[0..outcap)
+ *  (outcap >= the C2 length, at most inlen). C1 must be on the curve, t
+ *  non-zero and C3 correct (compared in constant time); any failure
+ *  returns -1 with nothing written to out. Returns 0 with *outlen set. */
+GMTLS_API int gmtls_sm2_decrypt(const gmtls_sm2_key *key, int format, const uint8_t *in, size_t inlen, uint8_t *out,
+                                size_t outcap, size_t *outlen);
+
+/* ------------------------------------------------ SM2 key exchange protocol */
+
+/** The SM2 key exchange protocol (GB/T 32918.3-2016 §6.1) from one side:
+ *  self/self_id are this side's static key pair and ID, self_eph its
+ *  ephemeral pair (r, R = [r]G, e.g. from gmtls_sm2_keygen_ecdh), peer /
+ *  peer_eph / peer_id the other side's public keys and ID (peer_eph
+ *  validated on import, e.g. gmtls_sm2_pubkey_from_bytes_ecdh). IDs NULL/0
+ *  mean the default ID. initiator = 1 for user A, 0 for user B.
+ *  Writes keylen (1..1024) bytes of K to key and, when not NULL, the
+ *  optional confirmation hashes: s_send is the one to send (S_A for the
+ *  initiator, S_B for the responder); s_expect the value the peer's must
+ *  equal (S_1 for the initiator, S_2 for the responder; compare it in
+ *  constant time). Returns 0, or -1 (bad arguments, U/V at infinity). */
+GMTLS_API int gmtls_sm2_kex(int initiator, const gmtls_sm2_key *self, const gmtls_sm2_key *self_eph,
+                            const uint8_t *self_id, size_t self_idlen, const gmtls_sm2_pubkey *peer,
+                            const gmtls_sm2_pubkey *peer_eph, const uint8_t *peer_id, size_t peer_idlen, uint8_t *key,
+                            size_t keylen, uint8_t s_send[GMTLS_SM3_DIGEST_LEN],
+                            uint8_t s_expect[GMTLS_SM3_DIGEST_LEN]);
+#define GMTLS_SM2_KEX_MAX_KEY_LEN 1024
 
 #ifdef __cplusplus
 }

@@ -18,13 +18,6 @@
 #include "sm2_point.h"
 #include "sm_internal.h"
 
-#ifdef GMTLS_SM2_CTGRIND
-#include <valgrind/memcheck.h>
-#define SM2_DECLASSIFY(p, n) VALGRIND_MAKE_MEM_DEFINED((p), (n))
-#else
-#define SM2_DECLASSIFY(p, n) ((void)(p), (void)(n))
-#endif
-
 /* Attempts at drawing a usable random scalar before giving up: a correct
  * RNG fails one draw with probability about 2^-32. */
 #define SM2_MAX_DRAWS 64
@@ -119,10 +112,7 @@ static void key_set(gmtls_sm2_key *key, const uint64_t d[4])
     gmtls_sm_wipe(d1, sizeof d1);
 }
 
-/* Draws d in [1, n-2] from rng and, when blind is not NULL, a non-zero
- * field element from the same call (the RNG's cost is mostly per call).
- * Returns 0, or -1 if the RNG fails. */
-static int draw_scalar(uint64_t d[4], uint64_t blind[4], gmtls_rng_fn rng, void *rng_ctx)
+int gmtls_sm2_draw_scalar(uint64_t d[4], uint64_t blind[4], gmtls_rng_fn rng, void *rng_ctx)
 {
     uint8_t buf[64];
     size_t len = blind != NULL ? 64 : 32;
@@ -160,7 +150,7 @@ static int keygen_with(gmtls_sm2_key *key, gmtls_rng_fn rng, void *rng_ctx,
     if (key == NULL || rng == NULL) {
         return -1;
     }
-    if (draw_scalar(d, NULL, rng, rng_ctx) != 0) {
+    if (gmtls_sm2_draw_scalar(d, NULL, rng, rng_ctx) != 0) {
         gmtls_sm_wipe(key, sizeof *key);
         return -1;
     }
@@ -411,8 +401,7 @@ int gmtls_sm2_verify_digest(const gmtls_sm2_pubkey *pub, const uint8_t e[32], co
 
 /* ------------------------------------------------------------------ DER */
 
-/* Writes INTEGER v (32 bytes big-endian, non-zero) minimally; returns length. */
-static size_t der_put_int(uint8_t *out, const uint8_t v[32])
+size_t gmtls_sm2_der_put_int(uint8_t *out, const uint8_t v[32])
 {
     size_t i = 0;
     while (i < 31 && v[i] == 0) {
@@ -447,8 +436,8 @@ int gmtls_sm2_sig_to_der(const uint8_t r[32], const uint8_t s[32], uint8_t *out,
     if (!scalar_bytes_in_range(r) || !scalar_bytes_in_range(s)) {
         return -1;
     }
-    size_t n = der_put_int(body, r);
-    n += der_put_int(body + n, s);
+    size_t n = gmtls_sm2_der_put_int(body, r);
+    n += gmtls_sm2_der_put_int(body + n, s);
     /* at most 2 * 35 = 70 content bytes: short-form length */
     out[0] = 0x30;
     out[1] = (uint8_t)n;
@@ -457,8 +446,7 @@ int gmtls_sm2_sig_to_der(const uint8_t r[32], const uint8_t s[32], uint8_t *out,
     return 0;
 }
 
-/* Reads one strict DER INTEGER at *p (end excluded) into v (32 bytes). */
-static int der_get_int(const uint8_t **p, const uint8_t *end, uint8_t v[32])
+int gmtls_sm2_der_get_int(const uint8_t **p, const uint8_t *end, uint8_t v[32])
 {
     const uint8_t *q = *p;
     if (end - q < 2 || q[0] != 0x02) {
@@ -504,7 +492,7 @@ int gmtls_sm2_sig_from_der(const uint8_t *der, size_t derlen, uint8_t r[32], uin
         return -1;
     }
     const uint8_t *p = der + 2, *end = der + derlen;
-    if (der_get_int(&p, end, r) != 0 || der_get_int(&p, end, s) != 0 || p != end) {
+    if (gmtls_sm2_der_get_int(&p, end, r) != 0 || gmtls_sm2_der_get_int(&p, end, s) != 0 || p != end) {
         return -1;
     }
     /* GB/T 32918.2-2016 §7.1 B1, B2: r, s in [1, n-1] */
@@ -577,6 +565,32 @@ int gmtls_sm2_verify(const gmtls_sm2_pubkey *pub, const uint8_t *id, size_t idle
 
 /* ----------------------------------------------------------------- ECDH */
 
+uint64_t gmtls_sm2_jac_to_affine2_blinded(sm2_aff *pa, sm2_aff *qa, const sm2_jac *p, const sm2_jac *q,
+                                          const uint64_t blind[4])
+{
+    uint64_t t[4], zpi[4], zqi[4];
+    /* Montgomery's simultaneous inversion: with t = (Z_P Z_Q)^-1,
+     * Z_P^-1 = t Z_Q and Z_Q^-1 = t Z_P */
+    sm2_fp_mul(t, p->Z, q->Z);
+    uint64_t inf = sm2_mask_zero4(t);
+    /* (t b)^-1 b = t^-1 for the random non-zero b: t b is uniform over the
+     * non-zero elements whatever t is (or 0 when t is 0, an infinite
+     * point, which the caller fails on), so the faster variable-time
+     * inversion reveals nothing about t */
+    sm2_fp_mul(t, t, blind);
+    SM2_DECLASSIFY(t, sizeof t);
+    gmtls_sm2_fp_inv_vt(t, t);
+    sm2_fp_mul(t, t, blind);
+    sm2_fp_mul(zpi, t, q->Z);
+    sm2_fp_mul(zqi, t, p->Z);
+    gmtls_sm2_jac_to_affine_zi(pa, p, zpi);
+    gmtls_sm2_jac_to_affine_zi(qa, q, zqi);
+    gmtls_sm_wipe(t, sizeof t);
+    gmtls_sm_wipe(zpi, sizeof zpi);
+    gmtls_sm_wipe(zqi, sizeof zqi);
+    return inf;
+}
+
 /*
  * The responder's side of an ephemeral exchange in one call: d, P = dG and
  * the shared x-coordinate of dQ, with one field inversion for both affine
@@ -586,13 +600,13 @@ int gmtls_sm2_verify(const gmtls_sm2_pubkey *pub, const uint8_t *id, size_t idle
 int gmtls_sm2_ecdh_ephemeral(gmtls_sm2_key *key, const gmtls_sm2_pubkey *peer, gmtls_rng_fn rng, void *rng_ctx,
                              uint8_t out[GMTLS_SM2_SCALAR_LEN])
 {
-    uint64_t d[4], blind[4], t[4], zpi[4], zqi[4], x[4];
+    uint64_t d[4], blind[4], x[4];
     sm2_jac pj, qj;
     sm2_aff pa, qa;
     if (key == NULL || peer == NULL || rng == NULL || out == NULL) {
         return -1;
     }
-    if (draw_scalar(d, blind, rng, rng_ctx) != 0) {
+    if (gmtls_sm2_draw_scalar(d, blind, rng, rng_ctx) != 0) {
         gmtls_sm_wipe(key, sizeof *key);
         return -1;
     }
@@ -602,24 +616,9 @@ int gmtls_sm2_ecdh_ephemeral(gmtls_sm2_key *key, const gmtls_sm2_pubkey *peer, g
     gmtls_sm2_mul_g(&pj, d);
     gmtls_sm2_mul_point(&qj, d, &qa);
     /* [d]Q is infinity only for an invalid peer (validated on import); the
-     * product is then 0 and the call fails below */
-    uint64_t inf = sm2_mask_zero4(qj.Z);
-    sm2_fp_mul(t, pj.Z, qj.Z);
-    /* (t b)^-1 b = t^-1 for the random non-zero b drawn with d: t b is
-     * uniform over the non-zero elements whatever t is (or 0 when t is 0,
-     * an invalid peer, which fails below anyway), so the faster
-     * variable-time inversion reveals nothing about t */
-    sm2_fp_mul(t, t, blind);
-    SM2_DECLASSIFY(t, sizeof t);
-    gmtls_sm2_fp_inv_vt(t, t);
-    sm2_fp_mul(t, t, blind);
-    sm2_fp_mul(zpi, t, qj.Z);
-    sm2_fp_mul(zqi, t, pj.Z);
-    gmtls_sm2_jac_to_affine_zi(&pa, &pj, zpi);
-    /* X/Z^2 */
-    sm2_fp_sqr(t, zqi);
-    sm2_fp_mul(x, qj.X, t);
-    gmtls_sm2_fp_from_mont(x, x);
+     * call then fails below */
+    uint64_t inf = gmtls_sm2_jac_to_affine2_blinded(&pa, &qa, &pj, &qj, blind);
+    gmtls_sm2_fp_from_mont(x, qa.x);
     gmtls_sm2_to_be(out, x);
     memcpy(key->d, d, sizeof key->d);
     memset(key->dinv1, 0, sizeof key->dinv1);
@@ -627,10 +626,8 @@ int gmtls_sm2_ecdh_ephemeral(gmtls_sm2_key *key, const gmtls_sm2_pubkey *peer, g
     pub_set_point(&key->pub, &pa);
     gmtls_sm_wipe(d, sizeof d);
     gmtls_sm_wipe(blind, sizeof blind);
-    gmtls_sm_wipe(t, sizeof t);
-    gmtls_sm_wipe(zpi, sizeof zpi);
-    gmtls_sm_wipe(zqi, sizeof zqi);
     gmtls_sm_wipe(x, sizeof x);
+    gmtls_sm_wipe(&qa, sizeof qa);
     gmtls_sm_wipe(&pj, sizeof pj);
     gmtls_sm_wipe(&qj, sizeof qj);
     gmtls_sm_wipe(&pa, sizeof pa);

@@ -690,12 +690,12 @@ static int wnaf5(int8_t naf[258], const uint64_t k[4])
     return len;
 }
 
-void gmtls_sm2_mul_double_vt(sm2_jac *r, const uint64_t u1[4], const uint64_t u2[4], const sm2_aff *p)
+/* acc = u*P by width-5 wNAF, variable time: public inputs only. */
+void gmtls_sm2_mul_point_vt(sm2_jac *acc_out, const uint64_t u[4], const sm2_aff *p)
 {
-    const sm2_aff(*tab)[SM2_COMB_ENTRIES] = g_table_get();
-    sm2_jac odd[8], p2, acc, gacc, q;
+    sm2_jac odd[8], p2, acc, q;
     int8_t naf[258];
-    int len = wnaf5(naf, u2);
+    int len = wnaf5(naf, u);
 
     /* odd[i] = (2i + 1) * P */
     jac_from_aff(&odd[0], p);
@@ -717,6 +717,14 @@ void gmtls_sm2_mul_double_vt(sm2_jac *r, const uint64_t u1[4], const uint64_t u2
             jac_add_vt(&acc, &acc, &q);
         }
     }
+    *acc_out = acc;
+}
+
+void gmtls_sm2_mul_double_vt(sm2_jac *r, const uint64_t u1[4], const uint64_t u2[4], const sm2_aff *p)
+{
+    const sm2_aff(*tab)[SM2_COMB_ENTRIES] = g_table_get();
+    sm2_jac acc, gacc;
+    gmtls_sm2_mul_point_vt(&acc, u2, p);
 
     /* u1*G from the comb table: no doublings needed (public data, so the
      * entries are read directly) */

@@ -35,6 +35,9 @@ void gmtls_sm2_jac_add(sm2_jac *r, const sm2_jac *p, const sm2_jac *q);
 void gmtls_sm2_mul_g(sm2_jac *r, const uint64_t k[4]);
 /* r = k*P, constant time in k and P. */
 void gmtls_sm2_mul_point(sm2_jac *r, const uint64_t k[4], const sm2_aff *p);
+/* r = k*P, variable time: public inputs only (the SM2 key exchange's
+ * P + [x]R, GB/T 32918.3-2016 §6.1 A7/B5). */
+void gmtls_sm2_mul_point_vt(sm2_jac *r, const uint64_t k[4], const sm2_aff *p);
 /* r = u1*G + u2*P, variable time: public inputs only. */
 void gmtls_sm2_mul_double_vt(sm2_jac *r, const uint64_t u1[4], const uint64_t u2[4], const sm2_aff *p);
 

@@ -224,6 +224,87 @@ void gmtls_hmac_sm3(const void *key, size_t keylen, const void *data, size_t len
     gmtls_hmac_sm3_final(&ctx, out);
 }
 
+/* All-ones if a < b, else 0 (a, b < 2^63), without branching; the barrier
+ * keeps the optimiser from turning the masks back into branches. */
+static inline uint64_t ct_lt64(uint64_t a, uint64_t b)
+{
+    __asm__("" : "+r"(a), "+r"(b));
+    uint64_t m = (uint64_t)0 - ((a - b) >> 63);
+    __asm__("" : "+r"(m));
+    return m;
+}
+
+static inline uint64_t ct_eq64(uint64_t a, uint64_t b)
+{
+    __asm__("" : "+r"(a), "+r"(b));
+    uint64_t x = a ^ b, m = ((x | ((uint64_t)0 - x)) >> 63) - 1;
+    __asm__("" : "+r"(m));
+    return m;
+}
+
+/*
+ * HMAC-SM3 of hdr[0..hdrlen) || data[0..len) where len is secret, with the
+ * work (blocks compressed, bytes read) fixed by hdrlen, min_len and max_len
+ * alone: the approach of the note in RFC 5246 §6.2.3.2 against Lucky13
+ * (compute the MAC over the same amount of data whatever the padding),
+ * done exactly. Blocks that lie wholly inside the shortest message are
+ * hashed as usual; every later block up to the last one the longest
+ * message can need is built byte by byte with masks (data below len, the
+ * 0x80 terminator at len, zeros after, the bit length in the final block)
+ * and compressed, and the state after the block that is final for len is
+ * kept with a mask.
+ */
+void gmtls_hmac_sm3_ct(const gmtls_hmac_sm3_ctx *key, const uint8_t *hdr, size_t hdrlen, const uint8_t *data,
+                       size_t len, size_t min_len, size_t max_len, uint8_t out[GMTLS_SM3_DIGEST_LEN])
+{
+    gmtls_sm3_ctx c = key->inner;
+    uint8_t blk[64], lenb[8];
+    uint32_t keep[8] = {0};
+    /* the inner state has absorbed exactly the ipad block */
+    const uint64_t total = (uint64_t)hdrlen + len, lmin = hdrlen + min_len, lmax = hdrlen + max_len;
+    /* GB/T 32905-2016 §5.2: the padded message ends with l, its bit length
+     * (the ipad block included), in the block f = (total + 8) / 64 */
+    const uint64_t f = (total + 8) >> 6;
+    gmtls_sm_store_be64(lenb, (c.nbytes + total) << 3);
+    size_t pub = (size_t)(lmin >> 6);
+    if ((uint64_t)pub * 64 < hdrlen) {
+        pub = 0;
+    }
+    if (pub > 0) {
+        gmtls_sm3_update(&c, hdr, hdrlen);
+        gmtls_sm3_update(&c, data, pub * 64 - hdrlen);
+    }
+    const size_t last = (size_t)((lmax + 8) >> 6);
+    for (size_t j = pub; j <= last; j++) {
+        const uint64_t is_final = ct_eq64(j, f);
+        for (size_t b = 0; b < 64; b++) {
+            size_t i = j * 64 + b;
+            /* which buffer byte i comes from is public (i, hdrlen, max_len) */
+            uint8_t m = i < hdrlen ? hdr[i] : i - hdrlen < max_len ? data[i - hdrlen] : 0;
+            uint8_t v = (uint8_t)(m & ct_lt64(i, total)) | (uint8_t)(0x80 & ct_eq64(i, total));
+            if (b >= 56) {
+                v |= (uint8_t)(lenb[b - 56] & is_final);
+            }
+            blk[b] = v;
+        }
+        sm3_compress(c.h, blk, 1);
+        for (int w = 0; w < 8; w++) {
+            keep[w] |= c.h[w] & (uint32_t)is_final;
+        }
+    }
+    uint8_t ih[GMTLS_SM3_DIGEST_LEN];
+    for (int w = 0; w < 8; w++) {
+        gmtls_sm_store_be32(ih + 4 * w, keep[w]);
+    }
+    gmtls_sm3_ctx o = key->outer;
+    gmtls_sm3_update(&o, ih, sizeof ih);
+    gmtls_sm3_final(&o, out);
+    gmtls_sm_wipe(&c, sizeof c);
+    gmtls_sm_wipe(blk, sizeof blk);
+    gmtls_sm_wipe(keep, sizeof keep);
+    gmtls_sm_wipe(ih, sizeof ih);
+}
+
 /* ------------------------------------------------------------ HKDF-SM3 */
 
 void gmtls_hkdf_sm3_extract(const uint8_t *salt, size_t saltlen, const uint8_t *ikm,

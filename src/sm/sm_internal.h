@@ -62,6 +62,14 @@ static inline uint32_t gmtls_sm_value_barrier_u32(uint32_t x)
     return x;
 }
 
+/* HMAC-SM3 (key: a context after gmtls_hmac_sm3_init, not modified) over
+ * hdr[0..hdrlen) || data[0..len) with len secret, min_len <= len <= max_len
+ * and data[0..max_len) readable: which blocks are compressed and which
+ * bytes read depend on hdrlen, min_len and max_len only (sm3.c; for
+ * MAC-then-encrypt records, src/record/cbc.c). hdr may hold secret bytes. */
+void gmtls_hmac_sm3_ct(const gmtls_hmac_sm3_ctx *key, const uint8_t *hdr, size_t hdrlen, const uint8_t *data,
+                       size_t len, size_t min_len, size_t max_len, uint8_t out[GMTLS_SM3_DIGEST_LEN]);
+
 /* --------------------------------------------------------- byte order */
 
 static inline uint32_t gmtls_sm_load_be32(const uint8_t *p)

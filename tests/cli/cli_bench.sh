@@ -172,8 +172,10 @@ for r in recs:
     assert r["value"] > 0 and r["cpu_path"] == "portable", r
     assert r["unit"] == ("ops/s" if "ecdh" in r["name"] or r["name"].startswith(("sm2", "mlkem")) else "MB/s"), r
 want = [("sm3", "openssl"), ("sm4-ecb", "openssl"), ("sm4-ctr", "openssl"), ("sm2-sign", "openssl"),
-        ("sm2-verify", "openssl"), ("sm2-ecdh", "openssl"), ("aes-128-gcm", "openssl"), ("ecdh-p256", "openssl")]
-want += [(n, "gmtls") for n in ("sm3", "sm4-ecb", "sm4-ctr", "sm4-gcm", "sm4-ccm", "sm2-sign", "sm2-verify", "sm2-ecdh")]
+        ("sm2-verify", "openssl"), ("sm2-ecdh", "openssl"), ("aes-128-gcm", "openssl"), ("ecdh-p256", "openssl"),
+        ("sm2-encrypt", "openssl"), ("sm2-decrypt", "openssl")]
+want += [(n, "gmtls") for n in ("sm3", "sm4-ecb", "sm4-ctr", "sm4-gcm", "sm4-ccm", "sm2-sign", "sm2-verify", "sm2-ecdh",
+                                "sm2-encrypt", "sm2-decrypt", "sm2-kex")]
 # ML-KEM-768 rows, each beside one libcrypto X25519 key pair + shared secret
 want += [(n, i) for n in ("mlkem768-keygen", "mlkem768-encaps", "mlkem768-decaps") for i in ("gmtls", "openssl")]
 missing = [w for w in want if w not in have]

@@ -7,7 +7,9 @@
  * fails the test. The SM2 sources are compiled into this program with
  * GMTLS_SM2_CTGRIND, which declassifies values at the points they become
  * public (the signature, the public key, a rejected random draw, an error
- * result). Without valgrind the marks are no-ops and the program still
+ * result, a ciphertext, a decryption's success). SM2 encryption and
+ * decryption (GB/T 32918.4) and the key exchange (GB/T 32918.3) run with
+ * secret keys, nonces and ephemeral scalars too. Without valgrind the marks are no-ops and the program still
  * checks its known answers.
  */
 #include <valgrind/memcheck.h>
@@ -141,6 +143,58 @@ static void run_all(void)
     PUBLIC(s1, 32);
     PUBLIC(s2, 32);
     CHECK_MEM(s1, s2, 32);
+
+    /* SM2 encryption with a secret k (the standard's example), with secret
+     * RNG output, and decryption with the secret d */
+    {
+        static const char *ct_hex = "04"
+                                    "04EBFC718E8D1798620432268E77FEB6415E2EDE0E073C0F4F640ECD2E149A73"
+                                    "E858F9D81E5430A57B36DAAB8F950A3C64E6EE6A63094D99283AFF767E124DF0"
+                                    "59983C18F809E262923C53AEC295D30383B54E39D609D160AFCB1908D0BD8766"
+                                    "21886CA989CA9C7D58087307CA93092D651EFA";
+        uint8_t want[116], ct[200], pt[64], msg[19];
+        size_t n, ptlen;
+        hex(ct_hex, want, sizeof want);
+        memcpy(msg, "encryption standard", 19);
+        SECRET(msg, sizeof msg);
+        CHECK_OK(gmtls_sm2_encrypt_with_k(&key.pub, GMTLS_SM2_ENC_C1C3C2, k, msg, 19, ct, sizeof ct, &n));
+        CHECK(n == sizeof want);
+        CHECK_MEM(ct, want, sizeof want);
+        CHECK_OK(gmtls_sm2_decrypt(&key, GMTLS_SM2_ENC_C1C3C2, ct, n, pt, sizeof pt, &ptlen));
+        PUBLIC(pt, sizeof pt);
+        CHECK(ptlen == 19);
+        CHECK_MEM(pt, "encryption standard", 19);
+        for (int format = 0; format < 2; format++) {
+            CHECK_OK(gmtls_sm2_encrypt(&key.pub, format, msg, 19, secret_rng, &ctr, ct, sizeof ct, &n));
+            CHECK_OK(gmtls_sm2_decrypt(&key, format, ct, n, pt, sizeof pt, &ptlen));
+            PUBLIC(pt, sizeof pt);
+            CHECK_MEM(pt, "encryption standard", 19);
+            /* a refused ciphertext: the failure is public, nothing else */
+            ct[n - 1] ^= 1;
+            CHECK(gmtls_sm2_decrypt(&key, format, ct, n, pt, sizeof pt, &ptlen) == -1);
+        }
+    }
+
+    /* the SM2 key exchange: secret static and ephemeral scalars */
+    {
+        gmtls_sm2_key ra, rb;
+        uint8_t ka[48], kb[48], sa[32], c1[32], sb[32], c2[32];
+        CHECK_OK(gmtls_sm2_keygen_ecdh(&ra, secret_rng, &ctr));
+        CHECK_OK(gmtls_sm2_keygen_ecdh(&rb, secret_rng, &ctr));
+        CHECK_OK(gmtls_sm2_kex(1, &key, &ra, NULL, 0, &key2.pub, &rb.pub, NULL, 0, ka, sizeof ka, sa, c1));
+        CHECK_OK(gmtls_sm2_kex(0, &key2, &rb, NULL, 0, &key.pub, &ra.pub, NULL, 0, kb, sizeof kb, sb, c2));
+        PUBLIC(ka, sizeof ka);
+        PUBLIC(kb, sizeof kb);
+        PUBLIC(sa, sizeof sa);
+        PUBLIC(c1, sizeof c1);
+        PUBLIC(sb, sizeof sb);
+        PUBLIC(c2, sizeof c2);
+        CHECK_MEM(ka, kb, sizeof ka);
+        CHECK_MEM(c1, sb, 32);
+        CHECK_MEM(c2, sa, 32);
+        gmtls_sm2_key_clear(&ra);
+        gmtls_sm2_key_clear(&rb);
+    }
 
     /* export is a copy of the secret; compare after declassifying */
     uint8_t dout[32];

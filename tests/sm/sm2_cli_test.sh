@@ -3,7 +3,9 @@
 # by gmtls load in openssl and the reverse, signatures made by either side
 # verify on the other (default ID and a custom one), wrong messages, IDs
 # and keys are refused, usage errors exit 2 naming the flag; keygen does not
-# replace an existing key unless --force.
+# replace an existing key unless --force; encrypt/decrypt interoperate with
+# openssl pkeyutl -encrypt/-decrypt both ways (DER), C1C3C2 round trips,
+# tampered ciphertexts are refused.
 # Env: GMTLS_BUILD (the build directory holding the gmtls binary).
 set -u
 GMTLS="${GMTLS_BUILD:?GMTLS_BUILD not set}/gmtls"
@@ -129,6 +131,46 @@ expect 1 "openssl refuses a gmtls signature over another message" openssl pkeyut
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/p256.pem" 2>/dev/null
 expect 1 "P-256 key refused" "$GMTLS" sm2 sign --key "$T/p256.pem" --in "$T/msg" --out "$T/x.sig"
 expect 1 "missing key file" "$GMTLS" sm2 sign --key "$T/nonexistent.pem" --in "$T/msg" --out "$T/x.sig"
+
+# ---- encryption (GB/T 32918.4, DER SM2Cipher): gmtls <-> openssl pkeyutl both ways
+head -c 1 /dev/urandom >"$T/one"
+head -c 5000 /dev/urandom >"$T/mid"
+for m in msg one mid; do
+    expect 0 "gmtls encrypts $m" "$GMTLS" sm2 encrypt --pubkey "$T/o.pub" --in "$T/$m" --out "$T/$m.ct"
+    expect 0 "openssl decrypts gmtls's $m" openssl pkeyutl -decrypt -inkey "$T/o.pem" -in "$T/$m.ct" \
+        -out "$T/$m.dec"
+    cmp -s "$T/$m" "$T/$m.dec" && ok || bad "openssl's decryption of gmtls's $m differs"
+    expect 0 "openssl encrypts $m" openssl pkeyutl -encrypt -pubin -inkey "$T/g.pub" -in "$T/$m" \
+        -out "$T/$m.oct"
+    expect 0 "gmtls decrypts openssl's $m" "$GMTLS" sm2 decrypt --key "$T/g.pem" --in "$T/$m.oct" \
+        --out "$T/$m.gdec"
+    cmp -s "$T/$m" "$T/$m.gdec" && ok || bad "gmtls's decryption of openssl's $m differs"
+done
+# from a certificate, and from standard input
+openssl req -new -x509 -key "$T/g.pem" -subj /CN=enc -days 1 -out "$T/g.crt" 2>/dev/null
+"$GMTLS" sm2 encrypt --cert "$T/g.crt" --out "$T/c.ct" <"$T/msg" && ok || bad "encrypt --cert from stdin"
+expect 0 "decrypt to stdout" "$GMTLS" sm2 decrypt --key "$T/g.pem" --in "$T/c.ct" --out -
+cmp -s "$T/msg" "$T/out" && ok || bad "decrypt to stdout differs"
+# raw C1C3C2: 97 bytes of overhead, round trip, not readable as DER
+expect 0 "encrypt c1c3c2" "$GMTLS" sm2 encrypt --pubkey "$T/g.pub" --format c1c3c2 --in "$T/msg" \
+    --out "$T/raw.ct"
+[ "$(stat -c %s "$T/raw.ct")" -eq $(($(stat -c %s "$T/msg") + 97)) ] && ok || bad "c1c3c2 length"
+expect 0 "decrypt c1c3c2" "$GMTLS" sm2 decrypt --key "$T/g.pem" --format c1c3c2 --in "$T/raw.ct" \
+    --out "$T/raw.dec"
+cmp -s "$T/msg" "$T/raw.dec" && ok || bad "c1c3c2 round trip differs"
+expect 1 "c1c3c2 read as DER" "$GMTLS" sm2 decrypt --key "$T/g.pem" --in "$T/raw.ct" --out "$T/x"
+grep -q "decryption failed" "$T/out" && ok || bad "no 'decryption failed'"
+# tampered ciphertext, wrong key: refused, nothing written
+cp "$T/msg.oct" "$T/flip.ct"
+printf '\x55' | dd of="$T/flip.ct" bs=1 seek=$(($(stat -c %s "$T/flip.ct") - 3)) conv=notrunc 2>/dev/null
+expect 1 "tampered ciphertext" "$GMTLS" sm2 decrypt --key "$T/g.pem" --in "$T/flip.ct" --out "$T/flip.dec"
+[ ! -s "$T/flip.dec" ] && ok || bad "a refused ciphertext left plaintext behind"
+expect 1 "wrong key" "$GMTLS" sm2 decrypt --key "$T/o.pem" --in "$T/msg.oct" --out "$T/x"
+expect 1 "empty plaintext refused" "$GMTLS" sm2 encrypt --pubkey "$T/g.pub" --in "$T/empty" --out "$T/x"
+expect 2 "bad --format" "$GMTLS" sm2 encrypt --pubkey "$T/g.pub" --format c1c2c3 --in "$T/msg" --out "$T/x"
+grep -q -- "--format" "$T/err" && ok || bad "bad --format not named"
+expect 2 "decrypt without --key" "$GMTLS" sm2 decrypt --in "$T/msg.oct" --out "$T/x"
+expect 2 "encrypt without a key" "$GMTLS" sm2 encrypt --in "$T/msg" --out "$T/x"
 
 # ---- usage: exit 2, naming the flag
 expect 2 "sign without --key" "$GMTLS" sm2 sign --in "$T/msg" --out "$T/x.sig"

@@ -2,7 +2,9 @@
  * tests/sm/sm2_diff_openssl_test.c - SM2 against OpenSSL 3 libcrypto on
  * random keys and messages: each side verifies the other's signatures
  * (default and custom IDs), public keys derived from the same private key
- * agree, and ECDH on the SM2 curve gives the same shared secret both ways.
+ * agree, ECDH on the SM2 curve gives the same shared secret both ways, and
+ * SM2 encryption (the DER C1C3C2 form OpenSSL's EVP_PKEY_encrypt produces)
+ * decrypts on the other side, both ways.
  */
 /* ECDH_compute_key and EC_KEY are deprecated in 3.0 but still the only
  * way to run OpenSSL ECDH on this curve with a chosen scalar */
@@ -123,11 +125,24 @@ static EVP_PKEY *ossl_keygen(const char *keytype, uint8_t d[32], uint8_t pub[65]
     return pkey;
 }
 
+/* OpenSSL 3.0 SM2 encryption / decryption (EVP_PKEY_encrypt with an "SM2"
+ * key: DER SM2Cipher, SM3). Return 0 or -1. */
+static int ossl_crypt(EVP_PKEY *pkey, int enc, const uint8_t *in, size_t inlen, uint8_t *out, size_t *outlen)
+{
+    EVP_PKEY_CTX *c = EVP_PKEY_CTX_new(pkey, NULL);
+    int ok = c != NULL && (enc ? EVP_PKEY_encrypt_init(c) : EVP_PKEY_decrypt_init(c)) == 1 &&
+             (enc ? EVP_PKEY_encrypt(c, out, outlen, in, inlen) : EVP_PKEY_decrypt(c, out, outlen, in, inlen)) == 1;
+    EVP_PKEY_CTX_free(c);
+    ERR_clear_error();
+    return ok ? 0 : -1;
+}
+
 int main(void)
 {
     static const uint8_t custom_id[] = "gmtls-differential@example.org";
     const size_t custom_idlen = sizeof custom_id - 1;
     const uint8_t *defid = (const uint8_t *)GMTLS_SM2_DEFAULT_ID;
+    int bad_enc_g2o = 0, bad_enc_o2g = 0, bad_enc_neg = 0;
     int bad_pub = 0, bad_g2o = 0, bad_o2g = 0, bad_cid = 0, bad_neg = 0, bad_dh = 0, bad_ekey = 0, bad_eph = 0;
 
     for (int i = 0; i < ROUNDS; i++) {
@@ -188,6 +203,32 @@ int main(void)
         bad_neg += gmtls_sm2_verify(&opub, NULL, 0, msg, msglen, sig, siglen) == 0;
         bad_neg += gmtls_sm2_verify(&key.pub, custom_id, custom_idlen, msg, msglen, sig, siglen) == 0;
 
+        /* SM2 encryption: gmtls encrypts to both keys (DER), OpenSSL
+         * decrypts; OpenSSL encrypts, gmtls decrypts; 1..300 bytes */
+        {
+            size_t mlen = msglen + 1, n, m;
+            uint8_t ct[600], pt[600];
+            CHECK_OK(gmtls_sm2_encrypt(&key.pub, GMTLS_SM2_ENC_DER, msg, mlen, rng, NULL, ct, sizeof ct, &n));
+            m = sizeof pt;
+            bad_enc_g2o += ossl_crypt(pk, 0, ct, n, pt, &m) != 0 || m != mlen || memcmp(pt, msg, mlen) != 0;
+            CHECK_OK(gmtls_sm2_encrypt(&opub, GMTLS_SM2_ENC_DER, msg, mlen, rng, NULL, ct, sizeof ct, &n));
+            m = sizeof pt;
+            bad_enc_g2o += ossl_crypt(opk, 0, ct, n, pt, &m) != 0 || m != mlen || memcmp(pt, msg, mlen) != 0;
+            /* a flipped bit in C3 is refused by OpenSSL as well */
+            ct[n - mlen - (mlen < 128 ? 2 : 3) - 1] ^= 0x80;
+            m = sizeof pt;
+            bad_enc_neg += ossl_crypt(opk, 0, ct, n, pt, &m) == 0;
+            n = sizeof ct;
+            bad_enc_o2g += ossl_crypt(pk, 1, msg, mlen, ct, &n) != 0;
+            bad_enc_o2g += gmtls_sm2_decrypt(&key, GMTLS_SM2_ENC_DER, ct, n, pt, sizeof pt, &m) != 0 || m != mlen ||
+                           memcmp(pt, msg, mlen) != 0;
+            bad_enc_neg += gmtls_sm2_decrypt(&okey_g, GMTLS_SM2_ENC_DER, ct, n, pt, sizeof pt, &m) == 0;
+            n = sizeof ct;
+            bad_enc_o2g += ossl_crypt(opk, 1, msg, mlen, ct, &n) != 0;
+            bad_enc_o2g += gmtls_sm2_decrypt(&okey_g, GMTLS_SM2_ENC_DER, ct, n, pt, sizeof pt, &m) != 0 || m != mlen ||
+                           memcmp(pt, msg, mlen) != 0;
+        }
+
         /* ECDH: gmtls(d_g, P_o) == OpenSSL EVP_PKEY_derive(d_o, P_g) ==
          * OpenSSL ECDH_compute_key(d_g, P_o) == gmtls(d_o, P_g) */
         if (i % 4 == 0) {
@@ -242,6 +283,12 @@ int main(void)
     CHECK(bad_neg == 0);
     CHECK(bad_dh == 0);
     CHECK(bad_eph == 0);
+    CHECK(bad_enc_g2o == 0);
+    CHECK(bad_enc_o2g == 0);
+    CHECK(bad_enc_neg == 0);
+    if (bad_enc_g2o | bad_enc_o2g | bad_enc_neg) {
+        fprintf(stderr, "encryption: g2o %d o2g %d neg %d (of %d)\n", bad_enc_g2o, bad_enc_o2g, bad_enc_neg, ROUNDS);
+    }
     if (bad_pub | bad_ekey | bad_g2o | bad_o2g | bad_cid | bad_neg | bad_dh | bad_eph) {
         fprintf(stderr, "pub %d ekey %d g2o %d o2g %d cid %d neg %d dh %d eph %d (of %d)\n", bad_pub, bad_ekey,
                 bad_g2o, bad_o2g, bad_cid, bad_neg, bad_dh, bad_eph, ROUNDS);
