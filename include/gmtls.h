@@ -74,6 +74,7 @@ enum {
     GMTLS_ALERT_INTERNAL_ERROR = 80,
     GMTLS_ALERT_INAPPROPRIATE_FALLBACK = 86,
     GMTLS_ALERT_USER_CANCELED = 90,
+    GMTLS_ALERT_NO_RENEGOTIATION = 100, /* TLS 1.2 (RFC 5246 §7.2.2) */
     GMTLS_ALERT_MISSING_EXTENSION = 109,
     GMTLS_ALERT_UNSUPPORTED_EXTENSION = 110,
     GMTLS_ALERT_UNRECOGNIZED_NAME = 112,
@@ -203,6 +204,11 @@ void gmtls_config_set_middlebox_compat(gmtls_config *cfg, int on);
  *  P-384, P-521, SM2). GMTLS_ERR_UNKNOWN_NAME for an unknown entry (see gmtls_config_last_error). */
 int gmtls_config_set_cipher_suites(gmtls_config *cfg, const char *list);
 int gmtls_config_set_groups(gmtls_config *cfg, const char *list);
+/** The TLS 1.2 suites (IANA names: TLS_ECDHE_{ECDSA,RSA}_WITH_AES_{128,256}_GCM_SHA{256,384},
+ *  TLS_ECDHE_{ECDSA,RSA}_WITH_CHACHA20_POLY1305_SHA256), in preference order; a
+ *  list apart from the TLS 1.3 one. Default: all six, AES-GCM first with AES
+ *  instructions (and a client that prefers it), else ChaCha20 first. */
+int gmtls_config_set_cipher_suites_tls12(gmtls_config *cfg, const char *list);
 int gmtls_config_set_sigalgs(gmtls_config *cfg, const char *list);
 /** Colon- or comma-separated ALPN protocol names in preference order. */
 int gmtls_config_set_alpn(gmtls_config *cfg, const char *list);
@@ -246,6 +252,14 @@ void gmtls_config_set_verify_time(gmtls_config *cfg, int64_t t);
  * verification time unless gmtls_config_set_verify_time fixed one. NULL
  * restores the system clock (CLOCK_REALTIME). */
 void gmtls_config_set_clock(gmtls_config *cfg, uint64_t (*now)(void *arg), void *arg);
+
+/** The protocol versions to negotiate: GMTLS_VERSION_TLS12 (0x0303) or
+ *  GMTLS_VERSION_TLS13 (0x0304), min <= max. Default 1.2 to 1.3 (as nginx):
+ *  a server answers TLS 1.2 clients on the same port (ECDHE with AEAD only,
+ *  Extended Master Secret required). A client speaks TLS 1.3 only.
+ *  GMTLS_ERR_BAD_ARGUMENT for another range. */
+enum { GMTLS_VERSION_TLS12 = 0x0303, GMTLS_VERSION_TLS13 = 0x0304 };
+int gmtls_config_set_versions(gmtls_config *cfg, uint16_t min_version, uint16_t max_version);
 
 /** Server: client authentication, the five modes of the reference. */
 typedef enum {
@@ -404,7 +418,7 @@ int gmtls_export(const gmtls_conn *conn, const char *label, const uint8_t *conte
 /* State after (or during) the handshake. */
 int gmtls_conn_is_server(const gmtls_conn *conn);
 int gmtls_conn_handshake_done(const gmtls_conn *conn);
-uint16_t gmtls_conn_version(const gmtls_conn *conn);      /**< 0x0304 */
+uint16_t gmtls_conn_version(const gmtls_conn *conn); /**< 0x0304 or 0x0303 (0 before the hellos) */
 uint16_t gmtls_conn_cipher_suite(const gmtls_conn *conn);
 uint16_t gmtls_conn_group(const gmtls_conn *conn);
 uint16_t gmtls_conn_sigalg(const gmtls_conn *conn);       /**< the server's CertificateVerify scheme */

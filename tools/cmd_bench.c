@@ -112,6 +112,8 @@ static const cfg_def default_hs[] = {
     {"TLS_AES_128_GCM_SHA256", "ffdhe3072", CT_P256},
     {"TLS_AES_128_GCM_SHA256", "x25519", 5},
     {"TLS_AES_128_GCM_SHA256", "x25519", 6},
+    /* TLS 1.2 (ECDHE + AEAD, extended master secret), beside OpenSSL's TLS 1.2 */
+    {"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "x25519", CT_P256},
 };
 static const char *const default_bulk[] = {
     "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256", "TLS_SM4_GCM_SM3",
@@ -331,6 +333,54 @@ typedef struct {
     gmtls_config *server, *client;
 } gm_pair;
 
+/* A TLS 1.2 suite (TLS_ECDHE_*): the row measures a TLS 1.2 handshake. */
+static int is_tls12_suite(const char *s)
+{
+    return strncmp(s, "TLS_ECDHE_", 10) == 0;
+}
+
+/* OpenSSL's name of a TLS 1.2 suite. */
+static const char *ossl_tls12_cipher(const char *s)
+{
+    static const char *const map[][2] = {
+        {"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "ECDHE-ECDSA-AES128-GCM-SHA256"},
+        {"TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "ECDHE-ECDSA-AES256-GCM-SHA384"},
+        {"TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "ECDHE-ECDSA-CHACHA20-POLY1305"},
+        {"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "ECDHE-RSA-AES128-GCM-SHA256"},
+        {"TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "ECDHE-RSA-AES256-GCM-SHA384"},
+        {"TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", "ECDHE-RSA-CHACHA20-POLY1305"},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+        if (strcmp(map[i][0], s) == 0) {
+            return map[i][1];
+        }
+    }
+    return s;
+}
+
+/* TLS 1.2 groups: the configured one, then the ECDSA certificate's curve,
+ * which the client must list (RFC 8422 §5.3; OpenSSL enforces it too), so
+ * that ECDHE still uses the configured group (server preference). */
+static void tls12_groups(const bench_cfg *c, int ossl, char *buf, size_t n)
+{
+    const char *curve = c->cert == &cert_types[CT_P256] ? "secp256r1" : c->cert == &cert_types[1] ? "secp384r1" : NULL;
+    const char *g = ossl ? ossl_group(c->group) : c->group;
+    size_t gl = strlen(g);
+    if (gl + 1 > n) {
+        gl = n - 1;
+    }
+    memcpy(buf, g, gl);
+    buf[gl] = '\0';
+    if (curve != NULL && strcmp(curve, c->group) != 0) {
+        const char *k = ossl ? ossl_group(curve) : curve;
+        size_t kl = strlen(k);
+        if (gl + 1 + kl + 1 <= n) {
+            buf[gl] = ':';
+            memcpy(buf + gl + 1, k, kl + 1);
+        }
+    }
+}
+
 static int gm_setup(gm_pair *p, const char *dir, const bench_cfg *c, unsigned tickets)
 {
     char chain[PATH_MAX], key[PATH_MAX], ca[PATH_MAX];
@@ -341,6 +391,19 @@ static int gm_setup(gm_pair *p, const char *dir, const bench_cfg *c, unsigned ti
         return -1;
     }
     gmtls_config_set_tickets(p->server, tickets, 3600);
+    if (is_tls12_suite(c->suite)) {
+        gmtls_config *both[2] = {p->server, p->client};
+        char groups[128];
+        tls12_groups(c, 0, groups, sizeof groups);
+        for (int i = 0; i < 2; i++) {
+            if (gmtls_config_set_versions(both[i], GMTLS_VERSION_TLS12, GMTLS_VERSION_TLS12) != 0 ||
+                tool_config_versions(both[i], NULL, NULL, c->suite) != 0 ||
+                tool_config_lists(both[i], NULL, groups, i == 1 ? c->cert->sigalg : NULL, NULL) != 0) {
+                return -1;
+            }
+        }
+        return gmtls_config_set_ca_file(p->client, ca) != 0 ? -1 : 0;
+    }
     if (tool_config_lists(p->server, c->suite, c->group, NULL, NULL) != 0 ||
         tool_config_lists(p->client, c->suite, c->group, c->cert->sigalg, NULL) != 0 ||
         gmtls_config_set_ca_file(p->client, ca) != 0) {
@@ -613,6 +676,18 @@ static int os_setup(os_pair *p, const char *dir, const bench_cfg *c, int tickets
     }
     SSL_CTX *both[2] = {p->server, p->client};
     for (int i = 0; i < 2; i++) {
+        if (is_tls12_suite(c->suite)) {
+            /* TLS 1.2 only, the one suite; OpenSSL uses the extended master secret by default */
+            char groups[128];
+            tls12_groups(c, 1, groups, sizeof groups);
+            if (!SSL_CTX_set_min_proto_version(both[i], TLS1_2_VERSION) ||
+                !SSL_CTX_set_max_proto_version(both[i], TLS1_2_VERSION) ||
+                !SSL_CTX_set_cipher_list(both[i], ossl_tls12_cipher(c->suite)) ||
+                !SSL_CTX_set1_groups_list(both[i], groups)) {
+                return -1;
+            }
+            continue;
+        }
         if (!SSL_CTX_set_min_proto_version(both[i], TLS1_3_VERSION) || !SSL_CTX_set_ciphersuites(both[i], c->suite) ||
             !SSL_CTX_set1_groups_list(both[i], ossl_group(c->group))) {
             return -1;
@@ -1494,7 +1569,9 @@ static void bench_usage(FILE *f)
                "  X25519MLKEM768+ECDSA P-256+AES-128-GCM, curveSM2MLKEM768+SM2+SM4-GCM,\n"
                "  SecP256r1MLKEM768+ECDSA P-256+AES-128-GCM, SecP384r1MLKEM1024+ECDSA P-384+AES-256-GCM,\n"
                "  x448, secp521r1, ffdhe2048 and ffdhe3072 each +ECDSA P-256+AES-128-GCM,\n"
-               "  x25519+ECDSA P-521+AES-128-GCM, x25519+Ed448+AES-128-GCM;\n"
+               "  x25519+ECDSA P-521+AES-128-GCM, x25519+Ed448+AES-128-GCM,\n"
+               "  TLS 1.2: x25519+ECDSA P-256+TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 (--ciphers takes\n"
+               "  the TLS 1.2 names too);\n"
                "record throughput for all seven suites. OpenSSL has no ShangMi suites: ShangMi\n"
                "rows show OpenSSL's standard-suite figures (marked *) and the ratios to them;\n"
                "hybrid post-quantum rows show OpenSSL's figure for the classical half (marked *).\n");

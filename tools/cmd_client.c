@@ -29,6 +29,7 @@ typedef struct {
     const char *ca;
     int insecure;
     const char *ciphers, *groups, *sigalgs, *alpn;
+    const char *min_version, *max_version, *ciphers12;
     const char *cert_comp, *record_size_limit;
     const char *cert, *key, *key_pass;
     const char *sess_out, *sess_in;
@@ -61,6 +62,11 @@ static void client_usage(FILE *f)
             "                        X25519MLKEM768 + x25519, or curveSM2MLKEM768 + curveSM2 when\n"
             "                        the first suite is ShangMi)\n"
             "  --sigalgs LIST        signature schemes (default: library's)\n"
+            "  --min-version V       lowest protocol version, 1.2 or 1.3: 1.2 also offers TLS 1.2\n"
+            "                        (ECDHE + AEAD, extended master secret) (default: 1.3)\n"
+            "  --max-version V       highest protocol version, 1.2 or 1.3 (default: 1.3)\n"
+            "  --tls12-ciphers LIST  TLS 1.2 cipher suites, colon-separated IANA names\n"
+            "                        (default: library's)\n"
             "  --alpn LIST           ALPN protocols to offer (default: none)\n"
             "  --cert-compression LIST  certificate compression algorithms offered, RFC 8879\n"
             "                        (brotli, zstd, zlib, or none; default: brotli:zstd:zlib)\n"
@@ -138,6 +144,8 @@ static int parse_args(int argc, char **argv, client_opts *o)
             {"--cert", &o->cert},             {"--key", &o->key},       {"--sess-out", &o->sess_out},
             {"--sess-in", &o->sess_in},       {"--keylog", &o->keylog}, {"--export", &o->export_spec},
             {"--sm2-id", &o->sm2_id},         {"--get", &o->get_path},  {"--key-pass", &o->key_pass},
+            {"--min-version", &o->min_version}, {"--max-version", &o->max_version},
+            {"--tls12-ciphers", &o->ciphers12},
             {"--psk", &o->psk.hex},           {"--psk-identity", &o->psk.identity},
             {"--psk-hash", &o->psk.hash},     {"--psk-file", &o->psk.file},
             {"--psk-modes", &o->psk.modes},
@@ -324,7 +332,7 @@ static int report(const gmtls_conn *conn, const client_opts *o)
     if (!o->quiet) {
         const char *alpn = gmtls_conn_alpn(conn), *peer = gmtls_conn_peer_subject(conn);
         const char *vr = gmtls_conn_verify_result(conn);
-        fprintf(stderr, "protocol: %s\n", gmtls_conn_version(conn) == 0x0304 ? "TLSv1.3" : "unknown");
+        fprintf(stderr, "protocol: %s\n", tool_version_name(gmtls_conn_version(conn)));
         fprintf(stderr, "cipher: %s\n", tool_suite_name(gmtls_conn_cipher_suite(conn)));
         fprintf(stderr, "group: %s\n", tool_group_name(gmtls_conn_group(conn)));
         fprintf(stderr, "signature: %s\n", tool_sigalg_name(gmtls_conn_sigalg(conn)));
@@ -780,6 +788,10 @@ int gmtls_cmd_client(int argc, char **argv)
         goto out;
     }
     if ((rc = tool_config_lists(cfg, o.ciphers, o.groups, o.sigalgs, o.alpn)) != 0 ||
+        (rc = tool_config_versions(cfg, o.min_version != NULL      ? o.min_version
+                                        : o.max_version != NULL ? o.max_version
+                                                                : NULL,
+                                   o.max_version, o.ciphers12)) != 0 ||
         (rc = tool_config_sizes(cfg, o.cert_comp, o.record_size_limit)) != 0) {
         goto out;
     }

@@ -35,6 +35,7 @@ typedef struct {
     size_t ncerts, nkeys;
     const char *key_pass;
     const char *ciphers, *groups, *sigalgs, *alpn;
+    const char *min_version, *max_version, *ciphers12;
     const char *cert_comp, *record_size_limit;
     const char *verify_client;
     const char *ca;
@@ -77,6 +78,11 @@ static void server_usage(FILE *f)
             "  --ciphers LIST         cipher suites, colon-separated IANA names (default: library's)\n"
             "  --groups LIST          key exchange groups (default: library's)\n"
             "  --sigalgs LIST         signature schemes (default: library's)\n"
+            "  --min-version V        lowest protocol version, 1.2 or 1.3 (default: 1.2: TLS 1.2 clients,\n"
+            "                         ECDHE + AEAD with the extended master secret, on the same port)\n"
+            "  --max-version V        highest protocol version, 1.2 or 1.3 (default: 1.3)\n"
+            "  --tls12-ciphers LIST   TLS 1.2 cipher suites, colon-separated IANA names\n"
+            "                         (default: library's)\n"
             "  --alpn LIST            ALPN protocols (default: http/1.1 with --www, else none)\n"
             "  --cert-compression LIST  certificate compression, RFC 8879: the algorithms the\n"
             "                         chain is compressed with for clients that offer them, and\n"
@@ -177,6 +183,8 @@ static int parse_args(int argc, char **argv, server_opts *o)
             {"--psk", &o->psk.hex},     {"--psk-identity", &o->psk.identity}, {"--psk-hash", &o->psk.hash},
             {"--psk-file", &o->psk.file}, {"--psk-modes", &o->psk.modes}, {"--pha-path", &o->pha_path},
             {"--metrics", &o->metrics}, {"--user", &o->user},           {"--profile", &o->profile},
+            {"--min-version", &o->min_version}, {"--max-version", &o->max_version},
+            {"--tls12-ciphers", &o->ciphers12},
             {"--cert-compression", &o->cert_comp}, {"--record-size-limit", &o->record_size_limit},
         };
         m = tool_opt_strings(argc, argv, &i, sopts, sizeof(sopts) / sizeof(sopts[0]));
@@ -326,6 +334,9 @@ static int build_config(const server_opts *o, gmtls_config **out)
      * a client that offers no protocol in common gets no_application_protocol) */
     const char *alpn = o->alpn != NULL ? o->alpn : o->echo || o->proxy != NULL ? NULL : "http/1.1";
     int rc = tool_config_lists(cfg, o->ciphers, o->groups, o->sigalgs, alpn);
+    if (rc == 0) {
+        rc = tool_config_versions(cfg, o->min_version, o->max_version, o->ciphers12);
+    }
     if (rc == 0) {
         rc = tool_config_sizes(cfg, o->cert_comp, o->record_size_limit);
     }

@@ -231,7 +231,7 @@ static int send_status_page(srv_http *h, gmtls_io *io, int head_only)
     strbuf b = {0};
     sb_printf(&b, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>gmtls</title></head><body>\n"
                   "<h1>gmtls server</h1>\n<table>\n");
-    sb_printf(&b, "<tr><th>protocol</th><td>%s</td></tr>\n", gmtls_conn_version(c) == 0x0304 ? "TLSv1.3" : "unknown");
+    sb_printf(&b, "<tr><th>protocol</th><td>%s</td></tr>\n", tool_version_name(gmtls_conn_version(c)));
     sb_printf(&b, "<tr><th>cipher suite</th><td>%s</td></tr>\n", tool_suite_name(gmtls_conn_cipher_suite(c)));
     sb_printf(&b, "<tr><th>group</th><td>%s</td></tr>\n", tool_group_name(gmtls_conn_group(c)));
     sb_printf(&b, "<tr><th>signature scheme</th><td>%s</td></tr>\n", tool_sigalg_name(gmtls_conn_sigalg(c)));

@@ -140,7 +140,7 @@ static atomic_ullong m_kills[K_COUNT];
 
 #define M_ROWS 128
 typedef struct {
-    uint16_t suite, group, sigalg;
+    uint16_t version, suite, group, sigalg;
     int resumed;
     unsigned long long n;
 } hs_row;
@@ -157,18 +157,19 @@ static pthread_mutex_t m_lock = PTHREAD_MUTEX_INITIALIZER;
 static void metric_handshake(const gmtls_conn *t)
 {
     uint16_t suite = gmtls_conn_cipher_suite(t), group = gmtls_conn_group(t), sigalg = gmtls_conn_sigalg(t);
+    uint16_t version = gmtls_conn_version(t);
     int resumed = gmtls_conn_is_resumed(t);
     if (resumed) {
         atomic_fetch_add(&m_resumed, 1);
     }
     pthread_mutex_lock(&m_lock);
     size_t i = 0;
-    while (i < m_nhs && !(m_hs[i].suite == suite && m_hs[i].group == group && m_hs[i].sigalg == sigalg &&
-                          m_hs[i].resumed == resumed)) {
+    while (i < m_nhs && !(m_hs[i].version == version && m_hs[i].suite == suite && m_hs[i].group == group &&
+                          m_hs[i].sigalg == sigalg && m_hs[i].resumed == resumed)) {
         i++;
     }
     if (i == m_nhs && m_nhs < M_ROWS) {
-        m_hs[m_nhs++] = (hs_row){suite, group, sigalg, resumed, 0};
+        m_hs[m_nhs++] = (hs_row){version, suite, group, sigalg, resumed, 0};
     }
     if (i < m_nhs) {
         m_hs[i].n++;
@@ -243,9 +244,9 @@ char *srv_metrics_text(size_t *len_out)
     P("# HELP gmtls_server_handshakes_total Completed handshakes.\n# TYPE gmtls_server_handshakes_total counter\n");
     pthread_mutex_lock(&m_lock);
     for (size_t i = 0; i < m_nhs; i++) {
-        P("gmtls_server_handshakes_total{protocol=\"TLSv1.3\",suite=\"%s\",group=\"%s\",signature=\"%s\","
+        P("gmtls_server_handshakes_total{protocol=\"%s\",suite=\"%s\",group=\"%s\",signature=\"%s\","
           "resumed=\"%s\"} %llu\n",
-          tool_suite_name(m_hs[i].suite), tool_group_name(m_hs[i].group),
+          tool_version_name(m_hs[i].version), tool_suite_name(m_hs[i].suite), tool_group_name(m_hs[i].group),
           m_hs[i].resumed ? "none" : tool_sigalg_name(m_hs[i].sigalg), m_hs[i].resumed ? "yes" : "no", m_hs[i].n);
     }
     P("# HELP gmtls_server_handshake_failures_total Connections whose handshake never completed, by reason and "
@@ -475,9 +476,10 @@ static void log_conn(const srv_conn *c)
     if (rsl != 0) {
         snprintf(rsls, sizeof rsls, "%u", rsl);
     }
-    srv_log("%s sni=%s suite=%s group=%s sigalg=%s alpn=%s resumed=%s%s in=%llu out=%llu certcomp=%s rsl=%s "
-            "duration=%llums result=%s",
-            c->peer, sni != NULL ? sni : "-", done ? tool_suite_name(gmtls_conn_cipher_suite(t)) : "none",
+    srv_log("%s proto=%s sni=%s suite=%s group=%s sigalg=%s alpn=%s resumed=%s%s in=%llu out=%llu certcomp=%s "
+            "rsl=%s duration=%llums result=%s",
+            c->peer, done ? tool_version_name(gmtls_conn_version(t)) : "none", sni != NULL ? sni : "-",
+            done ? tool_suite_name(gmtls_conn_cipher_suite(t)) : "none",
             done ? tool_group_name(gmtls_conn_group(t)) : "none",
             done ? tool_sigalg_name(gmtls_conn_sigalg(t)) : "none", alpn != NULL ? alpn : "-",
             gmtls_conn_is_resumed(t) ? "yes" : "no", psk, (unsigned long long)gmtls_conn_bytes_received(t),

@@ -243,6 +243,49 @@ int tool_config_lists(gmtls_config *cfg, const char *ciphers, const char *groups
     return r;
 }
 
+const char *tool_version_name(uint16_t v)
+{
+    switch (v) {
+    case GMTLS_VERSION_TLS13:
+        return "TLSv1.3";
+    case GMTLS_VERSION_TLS12:
+        return "TLSv1.2";
+    default:
+        return "unknown";
+    }
+}
+
+static int parse_version(const char *opt, const char *s, uint16_t *v)
+{
+    if (strcmp(s, "1.2") == 0 || strcmp(s, "TLSv1.2") == 0) {
+        *v = GMTLS_VERSION_TLS12;
+    } else if (strcmp(s, "1.3") == 0 || strcmp(s, "TLSv1.3") == 0) {
+        *v = GMTLS_VERSION_TLS13;
+    } else {
+        tool_err("%s: unknown version '%s' (1.2, 1.3)", opt, s);
+        return -1;
+    }
+    return 0;
+}
+
+int tool_config_versions(gmtls_config *cfg, const char *min, const char *max, const char *ciphers12)
+{
+    uint16_t lo = GMTLS_VERSION_TLS12, hi = GMTLS_VERSION_TLS13;
+    int r = apply_list(cfg, gmtls_config_set_cipher_suites_tls12, ciphers12, "TLS 1.2 cipher suites");
+    if (r != 0 || (min == NULL && max == NULL)) {
+        return r;
+    }
+    if ((min != NULL && parse_version("--min-version", min, &lo) != 0) ||
+        (max != NULL && parse_version("--max-version", max, &hi) != 0)) {
+        return 2;
+    }
+    if (lo > hi) {
+        tool_err("--min-version %s is above --max-version %s", min, max);
+        return 2;
+    }
+    return gmtls_config_set_versions(cfg, lo, hi) == 0 ? 0 : 2;
+}
+
 int tool_config_sizes(gmtls_config *cfg, const char *cert_comp, const char *record_size_limit)
 {
     int r = apply_list(cfg, gmtls_config_set_cert_compression, cert_comp, "certificate compression");

@@ -43,6 +43,11 @@ int tool_keylog_setup(gmtls_config *cfg, const char *path);
 
 /* Applies the algorithm lists (NULL = keep defaults). On an unknown name
  * prints "gmtls: <last error>" and returns 2; other failures 1; else 0. */
+/* "TLSv1.3", "TLSv1.2" or "unknown". */
+const char *tool_version_name(uint16_t version);
+/* --min-version / --max-version ("1.2", "1.3") and --tls12-ciphers (NULL =
+ * not given): 0, or 2 after an error message. */
+int tool_config_versions(gmtls_config *cfg, const char *min, const char *max, const char *ciphers12);
 int tool_config_lists(gmtls_config *cfg, const char *ciphers, const char *groups, const char *sigalgs,
                       const char *alpn);
 /* --cert-compression LIST|none and --record-size-limit N (NULL = keep the

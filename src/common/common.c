@@ -166,6 +166,8 @@ const char *gmtls_alert_name(int alert)
     case GMTLS_ALERT_INTERNAL_ERROR: return "internal_error";
     case GMTLS_ALERT_INAPPROPRIATE_FALLBACK: return "inappropriate_fallback";
     case GMTLS_ALERT_USER_CANCELED: return "user_canceled";
+    case GMTLS_ALERT_NO_RENEGOTIATION:
+        return "no_renegotiation";
     case GMTLS_ALERT_MISSING_EXTENSION: return "missing_extension";
     case GMTLS_ALERT_UNSUPPORTED_EXTENSION: return "unsupported_extension";
     case GMTLS_ALERT_UNRECOGNIZED_NAME: return "unrecognized_name";

@@ -109,12 +109,20 @@ typedef struct {
     const gmtls_hash_alg *hash;
     int is_sm;
     int is_aes_gcm;
+    int auth12; /* TLS 1.2 suites: the certificate key the suite needs (GMTLS_AUTH12_*); 0 for TLS 1.3 */
 } gmtls_suite;
+
+enum { GMTLS_AUTH12_ECDSA = 1, GMTLS_AUTH12_RSA = 2 };
 
 const gmtls_suite *gmtls_suite_by_id(uint16_t id);
 const gmtls_suite *gmtls_suite_by_name(const char *name);
 extern const gmtls_suite gmtls_all_suites[];
 extern const size_t gmtls_num_suites;
+/* The TLS 1.2 suites (ECDHE with AEAD only): a table apart, so that no
+ * TLS 1.3 code path ever sees one. */
+const gmtls_suite *gmtls_suite12_by_id(uint16_t id);
+extern const gmtls_suite gmtls_tls12_suites[];
+extern const size_t gmtls_num_tls12_suites;
 
 /* ------------------------------------------------------------ key exchange */
 

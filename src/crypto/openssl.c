@@ -948,7 +948,13 @@ int gmtls_sign(const gmtls_pkey *key, const gmtls_sigalg *alg, const uint8_t *ms
 int gmtls_verify(const gmtls_pkey *key, const gmtls_sigalg *alg, const uint8_t *msg, size_t len,
                  const uint8_t *sm2id, size_t sm2idlen, const uint8_t *sig, size_t siglen)
 {
-    if (!gmtls_sigalg_fits_key(alg, key)) {
+    /* An ECDSA scheme verifies with any ECDSA key: in TLS 1.2 the scheme
+     * names only the hash (RFC 5246 §7.4.1.4.1); TLS 1.3's curve binding
+     * (RFC 8446 §4.2.3) is checked by its caller (gmtls_cv_check). */
+    int ec = (alg->key_type == GMTLS_KEY_EC_P256 || alg->key_type == GMTLS_KEY_EC_P384 ||
+              alg->key_type == GMTLS_KEY_EC_P521) &&
+             (key->type == GMTLS_KEY_EC_P256 || key->type == GMTLS_KEY_EC_P384 || key->type == GMTLS_KEY_EC_P521);
+    if (!ec && !gmtls_sigalg_fits_key(alg, key)) {
         return -1;
     }
     if (key->type == GMTLS_KEY_SM2) {

@@ -5,17 +5,45 @@
 #include "crypto/crypto.h"
 
 const gmtls_suite gmtls_all_suites[] = {
-    {GMTLS_TLS_AES_128_GCM_SHA256, "TLS_AES_128_GCM_SHA256", &gmtls_aead_aes128gcm, &gmtls_hash_sha256, 0, 1},
-    {GMTLS_TLS_AES_256_GCM_SHA384, "TLS_AES_256_GCM_SHA384", &gmtls_aead_aes256gcm, &gmtls_hash_sha384, 0, 1},
+    {GMTLS_TLS_AES_128_GCM_SHA256, "TLS_AES_128_GCM_SHA256", &gmtls_aead_aes128gcm, &gmtls_hash_sha256, 0, 1, 0},
+    {GMTLS_TLS_AES_256_GCM_SHA384, "TLS_AES_256_GCM_SHA384", &gmtls_aead_aes256gcm, &gmtls_hash_sha384, 0, 1, 0},
     {GMTLS_TLS_CHACHA20_POLY1305_SHA256, "TLS_CHACHA20_POLY1305_SHA256", &gmtls_aead_chacha20poly1305,
-     &gmtls_hash_sha256, 0, 0},
+     &gmtls_hash_sha256, 0, 0, 0},
     /* RFC 8446 §B.4; not in the default list (as in OpenSSL): by name only. */
-    {GMTLS_TLS_AES_128_CCM_SHA256, "TLS_AES_128_CCM_SHA256", &gmtls_aead_aes128ccm, &gmtls_hash_sha256, 0, 0},
-    {GMTLS_TLS_AES_128_CCM_8_SHA256, "TLS_AES_128_CCM_8_SHA256", &gmtls_aead_aes128ccm8, &gmtls_hash_sha256, 0, 0},
-    {GMTLS_TLS_SM4_GCM_SM3, "TLS_SM4_GCM_SM3", &gmtls_aead_sm4gcm, &gmtls_hash_sm3, 1, 0},
-    {GMTLS_TLS_SM4_CCM_SM3, "TLS_SM4_CCM_SM3", &gmtls_aead_sm4ccm, &gmtls_hash_sm3, 1, 0},
+    {GMTLS_TLS_AES_128_CCM_SHA256, "TLS_AES_128_CCM_SHA256", &gmtls_aead_aes128ccm, &gmtls_hash_sha256, 0, 0, 0},
+    {GMTLS_TLS_AES_128_CCM_8_SHA256, "TLS_AES_128_CCM_8_SHA256", &gmtls_aead_aes128ccm8, &gmtls_hash_sha256, 0, 0, 0},
+    {GMTLS_TLS_SM4_GCM_SM3, "TLS_SM4_GCM_SM3", &gmtls_aead_sm4gcm, &gmtls_hash_sm3, 1, 0, 0},
+    {GMTLS_TLS_SM4_CCM_SM3, "TLS_SM4_CCM_SM3", &gmtls_aead_sm4ccm, &gmtls_hash_sm3, 1, 0, 0},
 };
 const size_t gmtls_num_suites = GMTLS_ARRAY_LEN(gmtls_all_suites);
+
+/* RFC 5289 (ECDHE with AES-GCM), RFC 7905 (ECDHE with ChaCha20-Poly1305):
+ * the PRF hash is the suite's hash (RFC 5246 §5). */
+const gmtls_suite gmtls_tls12_suites[] = {
+    {0xc02b, "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", &gmtls_aead_aes128gcm, &gmtls_hash_sha256, 0, 1,
+     GMTLS_AUTH12_ECDSA},
+    {0xc02f, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", &gmtls_aead_aes128gcm, &gmtls_hash_sha256, 0, 1,
+     GMTLS_AUTH12_RSA},
+    {0xc02c, "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", &gmtls_aead_aes256gcm, &gmtls_hash_sha384, 0, 1,
+     GMTLS_AUTH12_ECDSA},
+    {0xc030, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", &gmtls_aead_aes256gcm, &gmtls_hash_sha384, 0, 1,
+     GMTLS_AUTH12_RSA},
+    {0xcca9, "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", &gmtls_aead_chacha20poly1305, &gmtls_hash_sha256, 0, 0,
+     GMTLS_AUTH12_ECDSA},
+    {0xcca8, "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", &gmtls_aead_chacha20poly1305, &gmtls_hash_sha256, 0, 0,
+     GMTLS_AUTH12_RSA},
+};
+const size_t gmtls_num_tls12_suites = GMTLS_ARRAY_LEN(gmtls_tls12_suites);
+
+const gmtls_suite *gmtls_suite12_by_id(uint16_t id)
+{
+    for (size_t i = 0; i < gmtls_num_tls12_suites; i++) {
+        if (gmtls_tls12_suites[i].id == id) {
+            return &gmtls_tls12_suites[i];
+        }
+    }
+    return NULL;
+}
 
 const gmtls_suite *gmtls_suite_by_id(uint16_t id)
 {
@@ -40,6 +68,9 @@ const gmtls_suite *gmtls_suite_by_name(const char *name)
 const char *gmtls_cipher_suite_name(uint16_t id)
 {
     const gmtls_suite *s = gmtls_suite_by_id(id);
+    if (s == NULL) {
+        s = gmtls_suite12_by_id(id);
+    }
     return s ? s->name : NULL;
 }
 

@@ -394,7 +394,6 @@ int gmtls_xp_sct_ct(gmtls_conn *c, unsigned msg, gmtls_rd *r, void *out)
     const gmtls_ct_exts *ct = out;
     const uint8_t *body = r->p;
     size_t len = gmtls_rd_left(r);
-    gmtls_rd scts, one;
     (void)msg;
     /* Kept from the end-entity's entry only, as status_request. */
     if (ct->index > 0) {
@@ -402,13 +401,8 @@ int gmtls_xp_sct_ct(gmtls_conn *c, unsigned msg, gmtls_rd *r, void *out)
     }
     /* RFC 6962 §3.3: SerializedSCT sct_list <1..2^16-1>, each SerializedSCT
      * <1..2^16-1>: an empty list or SCT -> decode_error. */
-    if (gmtls_rd_vec(r, 2, 1, 0xffff, &scts) != 0 || gmtls_rd_done(r) != 0) {
+    if (gmtls_sct_list_check(body, len) != 0) {
         return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "malformed SCT list");
-    }
-    while (gmtls_rd_left(&scts) > 0) {
-        if (gmtls_rd_vec(&scts, 2, 1, 0xffff, &one) != 0) {
-            return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "malformed SCT list");
-        }
     }
     c->scts = malloc(len + 1);
     if (c->scts == NULL) {
@@ -600,8 +594,11 @@ int gmtls_xp_versions_ch(gmtls_conn *c, unsigned msg, gmtls_rd *r, void *out)
     }
     ch->has_supported_versions = 1;
     while (gmtls_rd_left(&l) > 0) {
-        if (gmtls_rd_u16(&l) == GMTLS_TLS13) {
+        uint16_t v = gmtls_rd_u16(&l);
+        if (v == GMTLS_TLS13) {
             ch->offers_tls13 = 1;
+        } else if (v == GMTLS_TLS12) {
+            ch->offers_tls12 = 1;
         }
     }
     return gmtls_rd_done(r);
@@ -612,7 +609,7 @@ int gmtls_xp_versions_sh(gmtls_conn *c, unsigned msg, gmtls_rd *r, void *out)
     gmtls_sh_exts *sh = out;
     (void)msg;
     /* RFC 8446 §4.2.1: a version we did not offer -> illegal_parameter. */
-    if (gmtls_rd_u16(r) != GMTLS_TLS13 || gmtls_rd_done(r) != 0) {
+    if (gmtls_rd_u16(r) != GMTLS_TLS13 || gmtls_rd_done(r) != 0 || c->cfg->max_version < GMTLS_TLS13) {
         return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "server selected a version other than TLS 1.3");
     }
     sh->has_version = 1;
@@ -630,11 +627,18 @@ int gmtls_xp_versions_hrr(gmtls_conn *c, unsigned msg, gmtls_rd *r, void *out)
 
 int gmtls_xw_versions_ch(gmtls_conn *c, unsigned msg, gmtls_wr *w, const void *in)
 {
-    (void)c, (void)msg, (void)in;
-    /* RFC 8446 §4.2.1: versions<2..254>, TLS 1.3 only. */
+    (void)msg, (void)in;
+    /* RFC 8446 §4.2.1: versions<2..254>: TLS 1.3, and TLS 1.2 when this
+     * client offers it (gmtls_config_set_versions), in preference order. */
     ext_begin(w, GMTLS_EXT_SUPPORTED_VERSIONS);
-    gmtls_wr_u8(w, 2);
-    gmtls_wr_u16(w, GMTLS_TLS13);
+    gmtls_wr_open(w, 1);
+    if (c->cfg->max_version >= GMTLS_TLS13) {
+        gmtls_wr_u16(w, GMTLS_TLS13);
+    }
+    if (gmtls_tls12_client_offers(c)) {
+        gmtls_wr_u16(w, GMTLS_TLS12);
+    }
+    gmtls_wr_close(w);
     gmtls_wr_close(w);
     return 0;
 }
@@ -899,6 +903,62 @@ int gmtls_xp_reneg_ch(gmtls_conn *c, unsigned msg, gmtls_rd *r, void *out)
     ch->has_reneg = 1;
     ch->reneg_len = gmtls_rd_left(&l);
     return gmtls_rd_done(r);
+}
+
+int gmtls_xw_reneg_ch(gmtls_conn *c, unsigned msg, gmtls_wr *w, const void *in)
+{
+    (void)msg, (void)in;
+    if (!gmtls_tls12_client_offers(c)) {
+        return 0;
+    }
+    /* RFC 5746 §3.4: renegotiation_info with an empty renegotiated_connection. */
+    ext_begin(w, GMTLS_EXT_RENEGOTIATION_INFO);
+    gmtls_wr_u8(w, 0);
+    gmtls_wr_close(w);
+    return 0;
+}
+
+/* ------------------------------------------------------------ TLS 1.2 signals */
+
+int gmtls_xw_ems_ch(gmtls_conn *c, unsigned msg, gmtls_wr *w, const void *in)
+{
+    (void)msg, (void)in;
+    if (!gmtls_tls12_client_offers(c)) {
+        return 0;
+    }
+    /* RFC 7627 §5.1: extended_master_secret, empty. */
+    ext_begin(w, GMTLS_EXT_EXTENDED_MASTER_SECRET);
+    gmtls_wr_close(w);
+    return 0;
+}
+
+int gmtls_xw_ec_formats_ch(gmtls_conn *c, unsigned msg, gmtls_wr *w, const void *in)
+{
+    (void)msg, (void)in;
+    if (!gmtls_tls12_client_offers(c)) {
+        return 0;
+    }
+    /* RFC 8422 §5.1.2: ECPointFormatList, uncompressed (0) only. */
+    ext_begin(w, GMTLS_EXT_EC_POINT_FORMATS);
+    gmtls_wr_u8(w, 1);
+    gmtls_wr_u8(w, 0);
+    gmtls_wr_close(w);
+    return 0;
+}
+
+int gmtls_xw_session_ticket_ch(gmtls_conn *c, unsigned msg, gmtls_wr *w, const void *in)
+{
+    (void)msg, (void)in;
+    if (!gmtls_tls12_client_offers(c)) {
+        return 0;
+    }
+    /* RFC 5077 §3.2: SessionTicket, empty or the ticket of the session offered. */
+    ext_begin(w, GMTLS_EXT_SESSION_TICKET);
+    if (gmtls_tls12_client_offers_ticket(c)) {
+        gmtls_wr_bytes(w, c->offer.ticket, c->offer.ticket_len);
+    }
+    gmtls_wr_close(w);
+    return 0;
 }
 
 /* ------------------------------------------------------------ compress_certificate (RFC 8879) */

@@ -55,6 +55,11 @@ gmtls_ext_write_fn gmtls_xw_key_share_ch;
 gmtls_ext_write_fn gmtls_xw_key_share_sh;
 gmtls_ext_write_fn gmtls_xw_key_share_hrr;
 gmtls_ext_parse_fn gmtls_xp_reneg_ch;
+/* TLS 1.2 signals of a ClientHello that offers 1.2 (nothing otherwise) */
+gmtls_ext_write_fn gmtls_xw_reneg_ch;
+gmtls_ext_write_fn gmtls_xw_ems_ch;
+gmtls_ext_write_fn gmtls_xw_ec_formats_ch;
+gmtls_ext_write_fn gmtls_xw_session_ticket_ch;
 gmtls_ext_parse_fn gmtls_xp_certcomp_ch;
 gmtls_ext_parse_fn gmtls_xp_certcomp_cr;
 gmtls_ext_write_fn gmtls_xw_certcomp_ch;

@@ -39,6 +39,23 @@ void gmtls_rsl_apply(gmtls_conn *c, uint16_t peer_limit)
     c->rd.max_inner = c->cfg->record_size_limit;
 }
 
+void gmtls_rsl_apply12(gmtls_conn *c, uint16_t peer_limit)
+{
+    /* RFC 8449 §4: in TLS 1.2 the limit counts the plaintext only (TLS 1.3
+     * adds the content type byte), and "the maximum ... is 2^14": a
+     * gmtls_rec's max_inner is one more than the largest plaintext. */
+    uint16_t mine = c->cfg->record_size_limit;
+    if (peer_limit > GMTLS_MAX_PLAINTEXT) {
+        peer_limit = GMTLS_MAX_PLAINTEXT;
+    }
+    if (mine > GMTLS_MAX_PLAINTEXT) {
+        mine = GMTLS_MAX_PLAINTEXT;
+    }
+    c->peer_rsl = peer_limit;
+    c->wr.max_inner = (uint16_t)(peer_limit + 1);
+    c->rd.max_inner = (uint16_t)(mine + 1);
+}
+
 uint16_t gmtls_conn_peer_record_size_limit(const gmtls_conn *conn)
 {
     return conn->peer_rsl;

@@ -24,7 +24,10 @@
 /* RFC 8446 §4.2: "The table below indicates the messages where a given
  * extension may appear" (the TLS 1.3 column of the IANA registry); sorted
  * by type. renegotiation_info (RFC 5746) is a ClientHello-only signal in
- * TLS 1.3: a TLS 1.2 client may send it, no TLS 1.3 server answers it. */
+ * TLS 1.3: a TLS 1.2 client may send it, no TLS 1.3 server answers it; so
+ * are the other TLS 1.2 extensions a ClientHello that offers 1.2 carries
+ * (ec_point_formats, extended_master_secret, session_ticket). Their TLS 1.2
+ * ServerHello answers are read by tls12.c, outside the TLS 1.3 messages. */
 static const gmtls_ext_desc table[] = {
     {GMTLS_EXT_SERVER_NAME,
      "server_name",
@@ -42,6 +45,7 @@ static const gmtls_ext_desc table[] = {
      CH | EE,
      {P_CH = gmtls_xp_groups_ch, P_EE = gmtls_xp_groups_ee},
      {P_CH = gmtls_xw_groups_ch}},
+    {GMTLS_EXT_EC_POINT_FORMATS, "ec_point_formats", CH, {0}, {P_CH = gmtls_xw_ec_formats_ch}},
     {GMTLS_EXT_SIGNATURE_ALGORITHMS,
      "signature_algorithms",
      CH | CR,
@@ -62,6 +66,8 @@ static const gmtls_ext_desc table[] = {
     {GMTLS_EXT_CLIENT_CERTIFICATE_TYPE, "client_certificate_type", CH | EE, {0}, {0}},
     {GMTLS_EXT_SERVER_CERTIFICATE_TYPE, "server_certificate_type", CH | EE, {0}, {0}},
     {GMTLS_EXT_PADDING, "padding", CH, {0}, {0}},
+    {GMTLS_EXT_EXTENDED_MASTER_SECRET, "extended_master_secret", CH, {0}, {P_CH = gmtls_xw_ems_ch}},
+    {GMTLS_EXT_SESSION_TICKET, "session_ticket", CH, {0}, {P_CH = gmtls_xw_session_ticket_ch}},
     {GMTLS_EXT_COMPRESS_CERTIFICATE, /* RFC 8879 §3 */
      "compress_certificate",
      CH | CR,
@@ -102,7 +108,11 @@ static const gmtls_ext_desc table[] = {
      CH | SH | HRR,
      {P_CH = gmtls_xp_key_share_ch, P_SH = gmtls_xp_key_share_sh, P_HRR = gmtls_xp_key_share_hrr},
      {P_CH = gmtls_xw_key_share_ch, P_SH = gmtls_xw_key_share_sh, P_HRR = gmtls_xw_key_share_hrr}},
-    {GMTLS_EXT_RENEGOTIATION_INFO, "renegotiation_info", CH, {P_CH = gmtls_xp_reneg_ch}, {0}},
+    {GMTLS_EXT_RENEGOTIATION_INFO,
+     "renegotiation_info",
+     CH,
+     {P_CH = gmtls_xp_reneg_ch},
+     {P_CH = gmtls_xw_reneg_ch}},
 };
 
 /* The order in which gmtls writes each message's extensions (kept from
@@ -122,6 +132,11 @@ static const uint16_t order_ch[] = {
     GMTLS_EXT_COMPRESS_CERTIFICATE,
     GMTLS_EXT_RECORD_SIZE_LIMIT,
     GMTLS_EXT_COOKIE,
+    /* only in a ClientHello that offers TLS 1.2 */
+    GMTLS_EXT_RENEGOTIATION_INFO,
+    GMTLS_EXT_EXTENDED_MASTER_SECRET,
+    GMTLS_EXT_EC_POINT_FORMATS,
+    GMTLS_EXT_SESSION_TICKET,
     GMTLS_EXT_PSK_KEY_EXCHANGE_MODES,
     GMTLS_EXT_PRE_SHARED_KEY,
 };

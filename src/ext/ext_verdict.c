@@ -17,6 +17,11 @@ int gmtls_client_offered_ext(const gmtls_conn *c, uint16_t type)
         return c->cfg->request_ocsp;
     case GMTLS_EXT_COOKIE:
         return c->sent_cookie;
+    case GMTLS_EXT_RENEGOTIATION_INFO:
+    case GMTLS_EXT_EXTENDED_MASTER_SECRET:
+    case GMTLS_EXT_EC_POINT_FORMATS:
+    case GMTLS_EXT_SESSION_TICKET:
+        return gmtls_tls12_client_offers(c);
     case GMTLS_EXT_RECORD_SIZE_LIMIT:
         return c->sent_rsl;
     case GMTLS_EXT_COMPRESS_CERTIFICATE:

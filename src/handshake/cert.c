@@ -157,6 +157,23 @@ int gmtls_cert_msg_build(gmtls_conn *c, const gmtls_cert *cert, const uint8_t *c
     return gmtls_hs_end(c, &w);
 }
 
+int gmtls_sct_list_check(const uint8_t *p, size_t len)
+{
+    /* RFC 6962 §3.3: SerializedSCT sct_list <1..2^16-1>, each SerializedSCT
+     * <1..2^16-1>: an empty list or SCT -> decode_error. */
+    gmtls_rd r, scts, one;
+    gmtls_rd_init(&r, p, len);
+    if (gmtls_rd_vec(&r, 2, 1, 0xffff, &scts) != 0 || gmtls_rd_done(&r) != 0) {
+        return GMTLS_ALERT_DECODE_ERROR;
+    }
+    while (gmtls_rd_left(&scts) > 0) {
+        if (gmtls_rd_vec(&scts, 2, 1, 0xffff, &one) != 0) {
+            return GMTLS_ALERT_DECODE_ERROR;
+        }
+    }
+    return 0;
+}
+
 int gmtls_cert_msg_parse(gmtls_conn *c, const uint8_t *body, size_t len, const uint8_t *ctx, size_t ctxlen, int *empty)
 {
     gmtls_rd r, rctx, list;
@@ -360,7 +377,7 @@ static uint16_t pick_sigalg(const gmtls_config *cfg, const gmtls_pkey *key, cons
     return 0;
 }
 
-static int name_matches(const gmtls_cert *cert, const char *name)
+int gmtls_cert_name_matches(const gmtls_cert *cert, const char *name)
 {
     size_t len = strlen(name);
     int r = len > 0 && len <= 255 && cert->names != NULL ? name_memo_get(cert->names, name, len) : -1;
@@ -374,48 +391,54 @@ static int name_matches(const gmtls_cert *cert, const char *name)
     return r;
 }
 
+int gmtls_cert_callback(gmtls_conn *c, const gmtls_client_hello *ch)
+{
+    const gmtls_config *cfg = c->cfg;
+    gmtls_client_hello_info info;
+    uint16_t suites[64];
+    const char *alpn[32];
+    char alpn_buf[512];
+    size_t ns = 0, na = 0, off = 0;
+    for (size_t i = 0; i + 1 < ch->suites_len && ns < GMTLS_ARRAY_LEN(suites); i += 2) {
+        suites[ns++] = (uint16_t)(ch->suites[i] << 8 | ch->suites[i + 1]);
+    }
+    gmtls_rd r;
+    gmtls_rd_init(&r, ch->alpn, ch->alpn_len);
+    while (gmtls_rd_left(&r) > 0 && na < GMTLS_ARRAY_LEN(alpn)) {
+        gmtls_rd p;
+        (void)gmtls_rd_vec(&r, 1, 1, 255, &p);
+        size_t n = gmtls_rd_left(&p);
+        if (off + n + 1 > sizeof alpn_buf) {
+            break;
+        }
+        memcpy(alpn_buf + off, p.p, n);
+        alpn_buf[off + n] = '\0';
+        alpn[na++] = alpn_buf + off;
+        off += n + 1;
+    }
+    info = (gmtls_client_hello_info){
+        .server_name = ch->has_sni ? ch->sni : NULL,
+        .sigalgs = ch->sigalgs,
+        .num_sigalgs = ch->nsigalgs,
+        .sigalgs_cert = ch->sigalgs_cert,
+        .num_sigalgs_cert = ch->nsigalgs_cert,
+        .cipher_suites = suites,
+        .num_cipher_suites = ns,
+        .groups = ch->groups,
+        .num_groups = ch->ngroups,
+        .alpn = alpn,
+        .num_alpn = na,
+    };
+    return cfg->select_cert(cfg->select_cert_ctx, &info);
+}
+
 int gmtls_cert_select(gmtls_conn *c, const gmtls_client_hello *ch)
 {
     const gmtls_config *cfg = c->cfg;
     int best = -1, best_score = -1;
     uint16_t best_sig = 0;
     if (cfg->select_cert != NULL) {
-        gmtls_client_hello_info info;
-        uint16_t suites[64];
-        const char *alpn[32];
-        char alpn_buf[512];
-        size_t ns = 0, na = 0, off = 0;
-        for (size_t i = 0; i + 1 < ch->suites_len && ns < GMTLS_ARRAY_LEN(suites); i += 2) {
-            suites[ns++] = (uint16_t)(ch->suites[i] << 8 | ch->suites[i + 1]);
-        }
-        gmtls_rd r;
-        gmtls_rd_init(&r, ch->alpn, ch->alpn_len);
-        while (gmtls_rd_left(&r) > 0 && na < GMTLS_ARRAY_LEN(alpn)) {
-            gmtls_rd p;
-            (void)gmtls_rd_vec(&r, 1, 1, 255, &p);
-            size_t n = gmtls_rd_left(&p);
-            if (off + n + 1 > sizeof alpn_buf) {
-                break;
-            }
-            memcpy(alpn_buf + off, p.p, n);
-            alpn_buf[off + n] = '\0';
-            alpn[na++] = alpn_buf + off;
-            off += n + 1;
-        }
-        info = (gmtls_client_hello_info){
-            .server_name = ch->has_sni ? ch->sni : NULL,
-            .sigalgs = ch->sigalgs,
-            .num_sigalgs = ch->nsigalgs,
-            .sigalgs_cert = ch->sigalgs_cert,
-            .num_sigalgs_cert = ch->nsigalgs_cert,
-            .cipher_suites = suites,
-            .num_cipher_suites = ns,
-            .groups = ch->groups,
-            .num_groups = ch->ngroups,
-            .alpn = alpn,
-            .num_alpn = na,
-        };
-        best = cfg->select_cert(cfg->select_cert_ctx, &info);
+        best = gmtls_cert_callback(c, ch);
         if (best < 0 || (size_t)best >= cfg->ncerts) {
             return gmtls_fail(c, GMTLS_ALERT_UNRECOGNIZED_NAME, "no certificate for server name '%s'",
                               ch->has_sni ? ch->sni : "");
@@ -446,7 +469,7 @@ int gmtls_cert_select(gmtls_conn *c, const gmtls_client_hello *ch)
              * in certificates (RFC 8446 §4.4.2.2). */
             int same_family = (cert->key.type == GMTLS_KEY_SM2) == (c->suite != NULL && c->suite->is_sm);
             int same_dialect = cert->key.type != GMTLS_KEY_SM2 || cert->go_style == go_client;
-            int score = (!ch->has_sni || name_matches(cert, ch->sni)) * 8 + same_family * 4 + same_dialect * 2 +
+            int score = (!ch->has_sni || gmtls_cert_name_matches(cert, ch->sni)) * 8 + same_family * 4 + same_dialect * 2 +
                         (cert->leaf_sigalg == 0 || gmtls_list_has(chain_list, nchain, cert->leaf_sigalg));
             if (score > best_score) {
                 best = (int)i;

@@ -69,9 +69,10 @@ static int build_client_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *cook
     gmtls_wr_bytes(&w, c->session_id, c->session_id_len);
     gmtls_wr_close(&w);
     gmtls_wr_open(&w, 2);
-    for (size_t i = 0; i < cfg->nsuites; i++) {
+    for (size_t i = 0; i < cfg->nsuites && cfg->max_version >= GMTLS_TLS13; i++) {
         gmtls_wr_u16(&w, cfg->suites[i]);
     }
+    gmtls_tls12_client_suites(c, &w);
     gmtls_wr_close(&w);
     gmtls_wr_u8(&w, 1);
     gmtls_wr_u8(&w, 0);
@@ -153,9 +154,12 @@ int gmtls_client_start(gmtls_conn *c, gmtls_buf *out)
         }
     }
     GMTLS_TRY(gmtls_random(c->client_random, 32));
-    /* RFC 8446 §D.4: middlebox compatibility mode, a non-empty session id. */
+    /* RFC 8446 §D.4: middlebox compatibility mode, a non-empty session id.
+     * A TLS 1.2-only client sends none (RFC 5246 §7.4.1.2: empty without a
+     * session to resume), or a fresh one beside a ticket to see whether
+     * the server resumed (RFC 5077 §3.4). */
     GMTLS_TRY(gmtls_random(c->session_id, 32));
-    c->session_id_len = 32;
+    c->session_id_len = cfg->max_version >= GMTLS_TLS13 || gmtls_tls12_client_offers_ticket(c) ? 32 : 0;
     if (c->offer.ticket != NULL) {
         const gmtls_suite *s = gmtls_suite_by_id(c->offer.suite);
         uint64_t age = gmtls_now_ms(c) - c->offer.received_ms;
@@ -299,6 +303,24 @@ static int handle_server_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg
     if (r.err) {
         return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "malformed ServerHello");
     }
+    /* (A HelloRetryRequest, told by its random, is TLS 1.3 whatever its
+     * extensions: its duplicates get the HelloRetryRequest's alert.) */
+    if (gmtls_tls12_client_offers(c) && !c->did_hrr && memcmp(random, gmtls_hrr_random, 32) != 0) {
+        /* RFC 8446 §4.2.1: a server negotiating TLS 1.2 "MUST NOT send the
+         * "supported_versions" extension": without it, TLS 1.2 (tls12.c). */
+        int has_sv = 0;
+        gmtls_rd scan, blk;
+        size_t ns = 0;
+        gmtls_rd_init(&scan, r.p, gmtls_rd_left(&r));
+        if (gmtls_rd_left(&scan) > 0 && gmtls_exts_check(GMTLS_EXT_IN_SH, &scan, &blk, &ns) == 0) {
+            while (gmtls_exts_next(&blk, &e)) {
+                has_sv |= e.type == GMTLS_EXT_SUPPORTED_VERSIONS;
+            }
+        }
+        if (!has_sv) {
+            return gmtls_tls12_client_server_hello(c, msg, len);
+        }
+    }
     if (gmtls_rd_left(&r) == 0) {
         return gmtls_fail(c, GMTLS_ALERT_PROTOCOL_VERSION, "server does not speak TLS 1.3 (no extensions)");
     }
@@ -321,10 +343,18 @@ static int handle_server_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg
      * protocol_version, below.) */
     {
         gmtls_rd scan = exts;
+        int has_sv = 0;
         while (gmtls_exts_next(&scan, &e)) {
             if (e.type == GMTLS_EXT_SUPPORTED_VERSIONS && legacy != 0x0303) {
                 return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "ServerHello legacy_version 0x%04x", legacy);
             }
+            has_sv |= e.type == GMTLS_EXT_SUPPORTED_VERSIONS;
+        }
+        /* RFC 8446 §4.1.3: without supported_versions the server chose TLS
+         * 1.2 or older, which this client did not offer -> protocol_version
+         * (before any other field of a hello of another version is judged). */
+        if (!has_sv) {
+            return gmtls_fail(c, GMTLS_ALERT_PROTOCOL_VERSION, "server does not speak TLS 1.3");
         }
     }
     /* RFC 8446 §4.1.3: the echo must match what we sent, the suite must be
@@ -585,6 +615,9 @@ static int handle_server_finished(gmtls_conn *c, gmtls_buf *out, const uint8_t *
 
 int gmtls_client_handle(gmtls_conn *c, gmtls_buf *out, uint8_t type, const uint8_t *msg, size_t len)
 {
+    if (c->version == GMTLS_TLS12) {
+        return gmtls_tls12_handle(c, out, type, msg, len);
+    }
     switch (c->state) {
     case ST_C_WAIT_SH:
         if (type == GMTLS_HS_SERVER_HELLO) {

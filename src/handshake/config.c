@@ -61,6 +61,9 @@ gmtls_config *gmtls_config_new(void)
     memcpy(cfg->sigalgs, default_sigalgs, sizeof default_sigalgs);
     cfg->nsigalgs = GMTLS_ARRAY_LEN(default_sigalgs);
     cfg->verify_peer = 1;
+    /* TLS 1.2 and 1.3 by default, as nginx (docs/ARCHITECTURE.md, "TLS 1.2"). */
+    cfg->min_version = GMTLS_TLS12;
+    cfg->max_version = GMTLS_TLS13;
     cfg->tickets = 1;
     cfg->ticket_lifetime = GMTLS_MAX_TICKET_LIFETIME;
     cfg->sm2_id_mode = GMTLS_SM2_ID_RFC8998;
@@ -334,6 +337,23 @@ int gmtls_config_set_cipher_suites(gmtls_config *cfg, const char *list)
     return 0;
 }
 
+static int suite12_lookup(const char *name, uint16_t *id)
+{
+    for (size_t i = 0; i < gmtls_num_tls12_suites; i++) {
+        if (strcasecmp(gmtls_tls12_suites[i].name, name) == 0) {
+            *id = gmtls_tls12_suites[i].id;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+int gmtls_config_set_cipher_suites_tls12(gmtls_config *cfg, const char *list)
+{
+    GMTLS_TRY(parse_list(cfg, list, suite12_lookup, "TLS 1.2 cipher suite", cfg->suites12, &cfg->nsuites12));
+    return 0;
+}
+
 int gmtls_config_set_groups(gmtls_config *cfg, const char *list)
 {
     GMTLS_TRY(parse_list(cfg, list, group_lookup, "group", cfg->groups, &cfg->ngroups));
@@ -515,6 +535,17 @@ void gmtls_config_set_clock(gmtls_config *cfg, uint64_t (*now)(void *arg), void 
 {
     cfg->clock = now;
     cfg->clock_arg = now != NULL ? arg : NULL;
+}
+
+int gmtls_config_set_versions(gmtls_config *cfg, uint16_t min, uint16_t max)
+{
+    if ((min != GMTLS_TLS12 && min != GMTLS_TLS13) || (max != GMTLS_TLS12 && max != GMTLS_TLS13) || min > max) {
+        return cfg_err(cfg, GMTLS_ERR_BAD_ARGUMENT, "unsupported version range 0x%04x..0x%04x", min, max);
+    }
+    cfg->min_version = min;
+    cfg->max_version = max;
+    cfg->versions_set = 1;
+    return 0;
 }
 
 void gmtls_config_set_client_auth(gmtls_config *cfg, gmtls_client_auth mode)

@@ -33,6 +33,7 @@ void gmtls_conn_free(gmtls_conn *c)
     gmtls_buf_dispose(&c->rbuf);
     gmtls_buf_dispose(&c->hsbuf);
     gmtls_buf_dispose(&c->hsout);
+    gmtls_buf_dispose(&c->hslog);
     gmtls_rec_dispose(&c->rd);
     gmtls_rec_dispose(&c->wr);
     if (c->transcript_ready) {
@@ -51,6 +52,7 @@ void gmtls_conn_free(gmtls_conn *c)
     free(c->ch1);
     free(c->cr_context);
     gmtls_session_clear(&c->offer);
+    gmtls_session_clear(&c->pending12);
     for (size_t i = 0; i < c->nsessions; i++) {
         gmtls_session_clear(&c->sessions[i]);
     }
@@ -130,6 +132,16 @@ void gmtls_transcript_add(gmtls_conn *c, const uint8_t *p, size_t n)
 {
     if (c->transcript_ready) {
         c->transcript.alg->update(&c->transcript, p, n);
+    }
+    /* TLS 1.2: a CertificateVerify signs the messages themselves (RFC 5246
+     * §7.4.8), so they are kept until the handshake ends. */
+    if (c->hslog_on) {
+        if (gmtls_buf_reserve(&c->hslog, n) != 0) {
+            c->hslog_on = 0; /* a later CertificateVerify then fails to verify */
+            return;
+        }
+        memcpy(c->hslog.base + c->hslog.off, p, n);
+        c->hslog.off += n;
     }
 }
 
@@ -312,6 +324,16 @@ void gmtls_pha_end(gmtls_conn *c)
 static int post_handshake(gmtls_conn *c, gmtls_buf *out, uint8_t type, const uint8_t *msg, size_t len,
                           int *key_changed)
 {
+    if (c->version == GMTLS_TLS12) {
+        /* RFC 5746 §4.4/§4.2: we never renegotiate. A ClientHello (or a
+         * HelloRequest) after the handshake is refused with a fatal
+         * no_renegotiation, as BoringSSL does; there are no other
+         * post-handshake messages in TLS 1.2. */
+        if ((c->is_server && type == GMTLS_HS_CLIENT_HELLO) || (!c->is_server && type == 0)) {
+            return gmtls_fail(c, GMTLS_ALERT_NO_RENEGOTIATION, "renegotiation refused");
+        }
+        return gmtls_fail(c, GMTLS_ALERT_UNEXPECTED_MESSAGE, "unexpected post-handshake message %u", type);
+    }
     const uint8_t *body = msg + 4;
     switch (type) {
     case GMTLS_HS_KEY_UPDATE: {
@@ -507,7 +529,8 @@ static int handle_record(gmtls_conn *c, gmtls_buf *out, gmtls_buf *app, const ui
     }
     gmtls_rec plain;
     gmtls_rec *rd = &c->rd;
-    if (hdr[0] == GMTLS_CT_ALERT && c->rd.suite != NULL && c->rd.seq == 0 && c->state != ST_DONE) {
+    if (hdr[0] == GMTLS_CT_ALERT && c->rd.suite != NULL && c->rd.seq == 0 && c->state != ST_DONE &&
+        c->version != GMTLS_TLS12) {
         /* A peer that fails before it has installed its handshake keys (a
          * client rejecting our certificate) sends its alert in plaintext
          * (RFC 8446 §5: records are protected only once keys are
@@ -543,6 +566,14 @@ static int handle_record(gmtls_conn *c, gmtls_buf *out, gmtls_buf *app, const ui
     }
     switch (type) {
     case GMTLS_CT_CHANGE_CIPHER_SPEC:
+        /* RFC 5246 §7.1: "The message consists of a single byte of value 1";
+         * in TLS 1.2 it switches the read keys. */
+        if (c->version == GMTLS_TLS12) {
+            if (len != 1 || payload[0] != 1 || c->state == ST_DONE) {
+                return gmtls_fail(c, GMTLS_ALERT_UNEXPECTED_MESSAGE, "unexpected change_cipher_spec");
+            }
+            return gmtls_tls12_ccs(c);
+        }
         /* RFC 8446 §5: an unprotected change_cipher_spec of the single byte 1
          * is dropped between the first ClientHello and the peer's Finished;
          * any other value, or a protected one -> unexpected_message. */
@@ -751,7 +782,9 @@ int gmtls_send(gmtls_conn *c, gmtls_buf *out, const void *data, size_t len)
         if (c->cfg->key_update_records != 0 && c->cfg->key_update_records < limit) {
             limit = c->cfg->key_update_records;
         }
-        if (c->wr.seq >= limit) {
+        /* TLS 1.2 has no KeyUpdate: its records run on one key (the record
+         * layer refuses to wrap the sequence number). */
+        if (c->wr.seq >= limit && c->version != GMTLS_TLS12) {
             int rc = update_write_key(c, out, 0);
             if (rc != 0) {
                 return conn_fail(c, out, rc);
@@ -798,6 +831,9 @@ int gmtls_key_update(gmtls_conn *c, gmtls_buf *out, int request_peer)
     if (c->state != ST_DONE) {
         return GMTLS_ERR_NOT_READY;
     }
+    if (c->version == GMTLS_TLS12) {
+        return GMTLS_ERR_BAD_ARGUMENT; /* TLS 1.2 has no KeyUpdate */
+    }
     return conn_fail(c, out, update_write_key(c, out, request_peer));
 }
 
@@ -840,6 +876,10 @@ int gmtls_export(const gmtls_conn *c, const char *label, const uint8_t *context,
     if (label == NULL || strlen(label) > 249 || outlen > 255 * c->ks.hash->digest_len) {
         return GMTLS_ERR_BAD_ARGUMENT;
     }
+    if (c->version == GMTLS_TLS12) {
+        return gmtls_exporter12(c->ks.hash, c->ks.master, c->client_random, c->server_random, label, context,
+                                context ? context_len : 0, has_context && context != NULL, out, outlen);
+    }
     /* RFC 8446 §7.5: no context and an empty context are the same. */
     (void)has_context;
     return gmtls_exporter(c->ks.hash, c->ks.exporter, label, context ? context : (const uint8_t *)"",
@@ -860,7 +900,10 @@ int gmtls_conn_handshake_done(const gmtls_conn *c)
 
 uint16_t gmtls_conn_version(const gmtls_conn *c)
 {
-    return c->suite != NULL ? GMTLS_TLS13 : 0;
+    if (c->suite == NULL) {
+        return 0;
+    }
+    return c->version != 0 ? c->version : GMTLS_TLS13;
 }
 
 uint16_t gmtls_conn_cipher_suite(const gmtls_conn *c)

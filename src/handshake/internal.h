@@ -28,6 +28,7 @@ enum {
 };
 
 #define GMTLS_TLS13 0x0304
+#define GMTLS_TLS12 0x0303
 #define GMTLS_SIGALG_SM2_LEGACY 0x0204 /* the Go gmtls family's SM2-with-SM3 */
 #define GMTLS_MAX_LIST 32
 #define GMTLS_MAX_CERTS 16
@@ -135,6 +136,10 @@ struct gmtls_config {
     size_t npsks;
     unsigned psk_modes; /* GMTLS_PSK_MODE_* for external PSKs */
     int strict_sm;
+    uint16_t min_version, max_version; /* GMTLS_TLS12 / GMTLS_TLS13 (gmtls_config_set_versions) */
+    int versions_set;                  /* a client offers TLS 1.2 only when the range was set explicitly */
+    uint16_t suites12[GMTLS_MAX_LIST]; /* TLS 1.2 suites, strict preference; none set: the built-in order */
+    size_t nsuites12;
     int go_dialect; /* the go-gmtls profile (gmtls_config_set_profile) */
     int request_ocsp; /* client: send status_request (gmtls_config_set_request_ocsp) */
     int middlebox_compat;    /* RFC 8446 §D.4 CCS always (gmtls_config_set_middlebox_compat) */
@@ -176,6 +181,7 @@ typedef struct {
     /* decoded extensions */
     int offers_tls13;
     int has_supported_versions;
+    int offers_tls12; /* supported_versions lists 0x0303 */
     char sni[256];
     int has_sni;
     uint16_t *groups;
@@ -253,6 +259,19 @@ typedef enum {
     ST_S_WAIT_CERT,
     ST_S_WAIT_CV,
     ST_S_WAIT_FINISHED,
+    /* client, TLS 1.2 (tls12.c) */
+    ST_C12_WAIT_CERT,
+    ST_C12_WAIT_SKE,
+    ST_C12_WAIT_SHD,
+    ST_C12_WAIT_NST,
+    ST_C12_WAIT_CCS,
+    ST_C12_WAIT_FINISHED,
+    /* server, TLS 1.2 (tls12.c) */
+    ST_S12_WAIT_CERT,
+    ST_S12_WAIT_CKE,
+    ST_S12_WAIT_CV,
+    ST_S12_WAIT_CCS,
+    ST_S12_WAIT_FINISHED,
     /* client */
     ST_C_WAIT_SH,
     ST_C_WAIT_EE,
@@ -281,6 +300,7 @@ typedef struct {
 struct gmtls_conn {
     gmtls_config *cfg;
     int is_server;
+    uint16_t version; /* negotiated: GMTLS_TLS13, GMTLS_TLS12, or 0 before the hellos */
     gmtls_state state;
     int failed;        /* first fatal error, sticky */
     int closed_recv;   /* close_notify received */
@@ -378,6 +398,19 @@ struct gmtls_conn {
     uint8_t *scts;
     size_t scts_len;
 
+    /* TLS 1.2 (tls12.c) */
+    gmtls_buf hslog; /* the handshake messages so far (CertificateVerify signs them) */
+    int hslog_on;
+    int reneg12;  /* the peer signalled RFC 5746 support */
+    int ticket12; /* a NewSessionTicket comes (the session_ticket extension was exchanged) */
+    int status12; /* client: the server acknowledged status_request (CertificateStatus may come) */
+    uint8_t keys12[2 * GMTLS_MAX_KEY_LEN + 2 * GMTLS_IV_LEN]; /* key block until both keys are in use */
+    uint8_t pms12[GMTLS_MAX_KEX_SECRET]; /* client: the ECDHE secret until ClientKeyExchange is sent */
+    size_t pms12_len;
+    uint8_t pub12[256]; /* client: our ECDHE point for ClientKeyExchange */
+    size_t pub12_len;
+    gmtls_session pending12; /* client: the ticket received, kept once the server Finished verifies */
+
     uint64_t bytes_sent, bytes_received;
     uint64_t tickets_sent;
 
@@ -445,6 +478,12 @@ GMTLS_MUST_CHECK int gmtls_cert_select(gmtls_conn *c, const gmtls_client_hello *
 /* Picks a client certificate for a CertificateRequest; NULL if none fits. */
 const gmtls_cert *gmtls_cert_for_request(gmtls_conn *c, uint16_t *sigalg);
 void gmtls_cert_dispose(gmtls_cert *cert);
+/* RFC 6962 §3.3: 0 for a well-formed SignedCertificateTimestampList, else decode_error. */
+GMTLS_MUST_CHECK int gmtls_sct_list_check(const uint8_t *p, size_t len);
+/* The application's certificate callback on the ClientHello: its index, or -1. */
+int gmtls_cert_callback(gmtls_conn *c, const gmtls_client_hello *ch);
+/* 1 if the leaf of cert matches the server name (memoised). */
+int gmtls_cert_name_matches(const gmtls_cert *cert, const char *name);
 /* Sets up the memo of server names checked against the leaf. */
 GMTLS_MUST_CHECK int gmtls_cert_names_init(gmtls_cert *cert);
 void gmtls_peer_clear(gmtls_conn *c);
@@ -483,6 +522,8 @@ GMTLS_MUST_CHECK int gmtls_rsl_read(const uint8_t *data, size_t len, uint16_t *l
 void gmtls_rsl_write(gmtls_wr *w, uint16_t limit);
 /* Applies a negotiated limit: ours to what we read, the peer's to what we write. */
 void gmtls_rsl_apply(gmtls_conn *c, uint16_t peer_limit);
+/* The same for TLS 1.2 (tls12.c), where the limit counts the plaintext only. */
+void gmtls_rsl_apply12(gmtls_conn *c, uint16_t peer_limit);
 
 /* ---------------------------------------------------------------- keyfile.c */
 
@@ -526,6 +567,23 @@ GMTLS_MUST_CHECK int gmtls_exts_parse(gmtls_conn *c, unsigned msg, const char *m
 GMTLS_MUST_CHECK int gmtls_client_handle(gmtls_conn *c, gmtls_buf *out, uint8_t type, const uint8_t *msg,
                                          size_t len);
 
+/* ---------------------------------------------------------------- tls12.c */
+
+/* The server's TLS 1.2 answer to a ClientHello that negotiates 1.2. */
+GMTLS_MUST_CHECK int gmtls_tls12_server_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_client_hello *ch);
+/* Handshake messages and change_cipher_spec of a TLS 1.2 handshake. */
+GMTLS_MUST_CHECK int gmtls_tls12_handle(gmtls_conn *c, gmtls_buf *out, uint8_t type, const uint8_t *msg, size_t len);
+GMTLS_MUST_CHECK int gmtls_tls12_ccs(gmtls_conn *c);
+/* Client: whether this ClientHello offers TLS 1.2 (and a TLS 1.2 ticket),
+ * the suites it adds for it (its extensions are rows of the table,
+ * src/ext); the answer to a ServerHello without supported_versions. */
+int gmtls_tls12_client_offers(const gmtls_conn *c);
+int gmtls_tls12_client_offers_ticket(const gmtls_conn *c);
+void gmtls_tls12_client_suites(const gmtls_conn *c, gmtls_wr *w);
+GMTLS_MUST_CHECK int gmtls_tls12_client_server_hello(gmtls_conn *c, const uint8_t *msg, size_t len);
+/* ALPN for the ClientHello (RFC 7301 §3.2): sets c->alpn; both versions. */
+GMTLS_MUST_CHECK int gmtls_alpn_select(gmtls_conn *c, const gmtls_client_hello *ch);
+
 /* ---------------------------------------------------------------- ticket.c */
 
 GMTLS_MUST_CHECK int gmtls_ticket_send(gmtls_conn *c, gmtls_buf *out);
@@ -554,11 +612,19 @@ const gmtls_ext_psk *gmtls_psk_offered_external(const gmtls_conn *c, size_t i);
  * ClientHello msg truncated before the binders (RFC 8446 §4.2.11.2). */
 GMTLS_MUST_CHECK int gmtls_psk_fill_binder(gmtls_conn *c, uint8_t *msg, size_t msglen);
 void gmtls_session_clear(gmtls_session *s);
+/* Client: keeps s (taken over, ALPN and server name filled in) as the newest session. */
+GMTLS_MUST_CHECK int gmtls_session_add(gmtls_conn *c, gmtls_session *s);
 /* HelloRetryRequest cookie (RFC 8446 §4.2.2) over Hash(ClientHello1), the
  * HRR's suite and group and the time, under the first ticket key; checked
  * against every ticket key (illegal_parameter when it does not fit). */
 #define GMTLS_COOKIE_MAX (1 + 16 + 8 + 2 + 2 + 1 + GMTLS_MAX_HASH_LEN + 32)
 GMTLS_MUST_CHECK int gmtls_cookie_make(gmtls_conn *c, const uint8_t *ch1_hash, size_t hl, uint8_t *out, size_t *outlen);
+/* TLS 1.2 tickets (RFC 5077) under the same rotating keys: the sealed
+ * state of this connection (master secret, suite, client chain); opening
+ * returns 0 and sets c->ks.master, *suite and the peer chain, -1 for a
+ * ticket that does not open, is not a TLS 1.2 one or has expired. */
+GMTLS_MUST_CHECK int gmtls_ticket12_make(gmtls_conn *c, gmtls_buf *ticket);
+GMTLS_MUST_CHECK int gmtls_ticket12_open(gmtls_conn *c, const uint8_t *t, size_t len, uint16_t *suite);
 GMTLS_MUST_CHECK int gmtls_cookie_check(gmtls_conn *c, const uint8_t *cookie, size_t len, const uint8_t *ch1_hash,
                                         size_t hl);
 

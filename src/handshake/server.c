@@ -163,8 +163,9 @@ static int do_hello_retry(gmtls_conn *c, gmtls_buf *out, const gmtls_client_hell
     return 0;
 }
 
-/* EncryptedExtensions (RFC 8446 §4.3.1) with ALPN as the reference negotiates it. */
-static int send_encrypted_extensions(gmtls_conn *c, const gmtls_client_hello *ch)
+/* ALPN as the reference negotiates it (TLS 1.3's EncryptedExtensions and
+ * TLS 1.2's ServerHello). */
+int gmtls_alpn_select(gmtls_conn *c, const gmtls_client_hello *ch)
 {
     const gmtls_config *cfg = c->cfg;
     if (cfg->alpn_len > 0 && ch->has_alpn) {
@@ -194,6 +195,13 @@ static int send_encrypted_extensions(gmtls_conn *c, const gmtls_client_hello *ch
             return gmtls_fail(c, GMTLS_ALERT_NO_APPLICATION_PROTOCOL, "no ALPN protocol in common");
         }
     }
+    return 0;
+}
+
+/* EncryptedExtensions (RFC 8446 §4.3.1) with ALPN. */
+static int send_encrypted_extensions(gmtls_conn *c, const gmtls_client_hello *ch)
+{
+    GMTLS_TRY(gmtls_alpn_select(c, ch));
     gmtls_buf tmp;
     gmtls_wr w;
     gmtls_buf_init(&tmp);
@@ -375,12 +383,21 @@ static int process_client_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_clien
     if (ch->legacy_version <= 0x0300) {
         return gmtls_fail(c, GMTLS_ALERT_PROTOCOL_VERSION, "ClientHello legacy_version 0x%04x", ch->legacy_version);
     }
-    /* A client that negotiates with the legacy version field only (no
-     * supported_versions with 0x0304) speaks TLS 1.2 or older: we only do 1.3
-     * (RFC 8446 §4.2.1, §D.2) -> protocol_version. */
-    if (!ch->has_supported_versions || !ch->offers_tls13) {
-        return gmtls_fail(c, GMTLS_ALERT_PROTOCOL_VERSION, "client does not offer TLS 1.3");
+    /* Version dispatch (RFC 8446 §4.2.1, §D.2): supported_versions with
+     * 0x0304 -> TLS 1.3 when enabled; otherwise TLS 1.2 when enabled and
+     * offered (0x0303 in supported_versions, or without that extension a
+     * legacy_version of 0x0303 or more); else protocol_version. The TLCP
+     * hook (GB/T 38636-2020, legacy_version 0x0101) belongs before the
+     * legacy_version check above, which refuses 0x0300 and less. */
+    if (!ch->has_supported_versions || !ch->offers_tls13 || c->cfg->max_version < GMTLS_TLS13) {
+        int offers12 = ch->has_supported_versions ? ch->offers_tls12 : ch->legacy_version >= GMTLS_TLS12;
+        /* The strict ShangMi profile (RFC 8998 only) has no TLS 1.2. */
+        if (offers12 && !c->did_hrr && c->cfg->min_version <= GMTLS_TLS12 && !c->cfg->strict_sm) {
+            return gmtls_tls12_server_hello(c, out, ch);
+        }
+        return gmtls_fail(c, GMTLS_ALERT_PROTOCOL_VERSION, "no protocol version in common with the client");
     }
+    c->version = GMTLS_TLS13;
     /* RFC 7507 §3: TLS_FALLBACK_SCSV with a version below our highest ->
      * inappropriate_fallback. We negotiate 1.3, our highest, whenever the
      * client offers it, so the SCSV is accepted as the reference does. */
@@ -708,6 +725,9 @@ int gmtls_server_handle(gmtls_conn *c, gmtls_buf *out, uint8_t type, const uint8
 {
     gmtls_client_hello ch;
     int rc;
+    if (c->version == GMTLS_TLS12) {
+        return gmtls_tls12_handle(c, out, type, msg, len);
+    }
     switch (c->state) {
     case ST_S_WAIT_CH:
         if (type != GMTLS_HS_CLIENT_HELLO) {

@@ -167,12 +167,12 @@ typedef struct {
     size_t derlen[GMTLS_MAX_CHAIN];
 } ticket_state;
 
-static int parse_state(const uint8_t *p, size_t len, ticket_state *s)
+static int parse_state(const uint8_t *p, size_t len, uint8_t version, ticket_state *s)
 {
     gmtls_rd r, v;
     gmtls_rd_init(&r, p, len);
     memset(s, 0, sizeof(*s));
-    if (gmtls_rd_u8(&r) != STATE_VERSION) {
+    if (gmtls_rd_u8(&r) != version) {
         return -1;
     }
     s->suite = gmtls_rd_u16(&r);
@@ -290,7 +290,8 @@ int gmtls_psk_compatible(gmtls_conn *c, const gmtls_client_hello *ch)
             return GMTLS_ERR_NO_MEMORY;
         }
         memcpy(copy, ch->psks[i].id, ch->psks[i].id_len);
-        if (open_ticket(c->cfg, copy, ch->psks[i].id_len, &st, &stlen) == 0 && parse_state(st, stlen, &s) == 0) {
+        if (open_ticket(c->cfg, copy, ch->psks[i].id_len, &st, &stlen) == 0 &&
+            parse_state(st, stlen, STATE_VERSION, &s) == 0) {
             const gmtls_suite *ps = gmtls_suite_by_id(s.suite);
             found = ps != NULL && ps->hash == c->suite->hash;
         }
@@ -351,7 +352,8 @@ int gmtls_psk_accept(gmtls_conn *c, const gmtls_client_hello *ch, int ke_only, i
         uint8_t *st;
         size_t stlen;
         ticket_state s;
-        int usable = open_ticket(cfg, copy, ch->psks[i].id_len, &st, &stlen) == 0 && parse_state(st, stlen, &s) == 0;
+        int usable = open_ticket(cfg, copy, ch->psks[i].id_len, &st, &stlen) == 0 &&
+                     parse_state(st, stlen, STATE_VERSION, &s) == 0;
         /* Skip expired tickets (lifetime, and never beyond 7 days), tickets of
          * a suite with another hash, and tickets whose client-certificate
          * presence does not fit the current client-auth mode. RFC 8446 §4.6.1
@@ -440,6 +442,13 @@ int gmtls_ticket_recv(gmtls_conn *c, const uint8_t *body, size_t len)
     s.age_add = age_add;
     s.lifetime = lifetime;
     s.received_ms = gmtls_now_ms(c);
+    return gmtls_session_add(c, &s);
+}
+
+int gmtls_session_add(gmtls_conn *c, gmtls_session *sp)
+{
+    gmtls_session s = *sp;
+    gmtls_wipe(sp, sizeof *sp);
     snprintf(s.alpn, sizeof s.alpn, "%s", c->alpn);
     snprintf(s.server_name, sizeof s.server_name, "%s", c->server_name);
     /* Keep the newest few tickets. */
@@ -524,7 +533,8 @@ int gmtls_conn_set_session(gmtls_conn *c, const uint8_t *data, size_t len)
     s.received_ms = gmtls_rd_uint(&r, 8);
     gmtls_rd a, n;
     if (gmtls_rd_vec(&r, 1, 0, 255, &a) != 0 || gmtls_rd_vec(&r, 1, 0, 255, &n) != 0 || gmtls_rd_done(&r) != 0 ||
-        gmtls_suite_by_id(s.suite) == NULL || gmtls_suite_by_id(s.suite)->hash->digest_len != s.psk_len) {
+        !((gmtls_suite_by_id(s.suite) != NULL && gmtls_suite_by_id(s.suite)->hash->digest_len == s.psk_len) ||
+          (gmtls_suite12_by_id(s.suite) != NULL && s.psk_len == GMTLS_MASTER12_LEN))) {
         gmtls_session_clear(&s);
         return GMTLS_ERR_BAD_ARGUMENT;
     }
@@ -717,4 +727,89 @@ int gmtls_cookie_check(gmtls_conn *c, const uint8_t *cookie, size_t len, const u
         return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "cookie of another HelloRetryRequest");
     }
     return 0;
+}
+
+/* ------------------------------------------------------------ TLS 1.2 (RFC 5077) */
+
+/* The TLS 1.2 session state has the TLS 1.3 layout under its own version
+ * byte, so neither protocol ever takes the other's ticket: the "psk" field
+ * holds the 48-byte master secret (always an extended one, RFC 7627). */
+#define STATE_VERSION_TLS12 0x12
+
+int gmtls_ticket12_make(gmtls_conn *c, gmtls_buf *ticket)
+{
+    const gmtls_config *cfg = c->cfg;
+    gmtls_buf st;
+    gmtls_wr w;
+    gmtls_buf_init(&st);
+    gmtls_wr_init(&w, &st);
+    gmtls_wr_u8(&w, STATE_VERSION_TLS12);
+    gmtls_wr_u16(&w, c->suite->id);
+    gmtls_wr_uint(&w, gmtls_now_ms(c) / 1000, 8);
+    gmtls_wr_u32(&w, cfg->ticket_lifetime);
+    gmtls_wr_u32(&w, 0);
+    gmtls_wr_open(&w, 1);
+    gmtls_wr_bytes(&w, c->ks.master, GMTLS_MASTER12_LEN);
+    gmtls_wr_close(&w);
+    gmtls_wr_open(&w, 1);
+    gmtls_wr_close(&w);
+    gmtls_wr_u8(&w, (uint8_t)c->npeer);
+    for (size_t i = 0; i < c->npeer; i++) {
+        gmtls_wr_open(&w, 3);
+        gmtls_wr_bytes(&w, c->peer_der[i], c->peer_derlen[i]);
+        gmtls_wr_close(&w);
+    }
+    int rc = gmtls_wr_finish(&w);
+    if (rc == 0) {
+        rc = seal_state(cfg, st.base, st.off, ticket);
+    }
+    gmtls_buf_dispose(&st);
+    return rc;
+}
+
+int gmtls_ticket12_open(gmtls_conn *c, const uint8_t *t, size_t len, uint16_t *suite)
+{
+    const gmtls_config *cfg = c->cfg;
+    uint8_t *copy, *st;
+    size_t stlen;
+    ticket_state s;
+    if (len == 0 || cfg->tickets == 0) {
+        return -1;
+    }
+    copy = malloc(len);
+    if (copy == NULL) {
+        return GMTLS_ERR_NO_MEMORY;
+    }
+    memcpy(copy, t, len);
+    int need_certs =
+        cfg->client_auth == GMTLS_CLIENT_AUTH_REQUIRE_ANY || cfg->client_auth == GMTLS_CLIENT_AUTH_REQUIRE_AND_VERIFY;
+    uint64_t now = gmtls_now_ms(c) / 1000;
+    int usable = open_ticket(cfg, copy, len, &st, &stlen) == 0 && parse_state(st, stlen, STATE_VERSION_TLS12, &s) == 0;
+    /* Expired tickets, and tickets whose client-certificate presence does not
+     * fit the client-auth mode, give a full handshake (RFC 5077 §3.4). */
+    usable = usable && s.created <= now + 60 && now - s.created <= s.lifetime &&
+             now - s.created <= GMTLS_MAX_TICKET_LIFETIME && s.psk_len == GMTLS_MASTER12_LEN &&
+             gmtls_suite12_by_id(s.suite) != NULL && !(need_certs && s.ncerts == 0) &&
+             !(s.ncerts > 0 && cfg->client_auth == GMTLS_CLIENT_AUTH_NONE);
+    int rc = usable ? 0 : -1;
+    if (usable) {
+        memcpy(c->ks.master, s.psk, GMTLS_MASTER12_LEN);
+        *suite = s.suite;
+        gmtls_peer_clear(c);
+        for (size_t k = 0; k < s.ncerts; k++) {
+            c->peer_der[k] = malloc(s.derlen[k]);
+            if (c->peer_der[k] == NULL) {
+                rc = GMTLS_ERR_NO_MEMORY;
+                break;
+            }
+            memcpy(c->peer_der[k], s.der[k], s.derlen[k]);
+            c->peer_derlen[k] = s.derlen[k];
+            c->npeer = k + 1;
+        }
+        snprintf(c->verify_result, sizeof c->verify_result, "%s",
+                 s.ncerts > 0 ? "ok (resumed session)" : "no client certificate");
+    }
+    gmtls_wipe(copy, len);
+    free(copy);
+    return rc;
 }

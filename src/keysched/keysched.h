@@ -55,4 +55,25 @@ GMTLS_MUST_CHECK int gmtls_finished_mac(const gmtls_hash_alg *h, const uint8_t *
 GMTLS_MUST_CHECK int gmtls_exporter(const gmtls_hash_alg *h, const uint8_t *exporter_secret, const char *label,
                                     const uint8_t *ctx, size_t ctxlen, uint8_t *out, size_t outlen);
 
+/* ---- the pre-1.3 PRF family (prf12.c): TLS 1.2 (RFC 5246 §5) and TLCP, the
+ * hash a parameter. */
+#define GMTLS_MASTER12_LEN 48
+#define GMTLS_FINISHED12_LEN 12
+/* PRF(secret, label, seed1 + seed2) into out[0..outlen). */
+GMTLS_MUST_CHECK int gmtls_prf12(const gmtls_hash_alg *h, const uint8_t *secret, size_t secretlen, const char *label,
+                                 const uint8_t *seed1, size_t n1, const uint8_t *seed2, size_t n2, uint8_t *out,
+                                 size_t outlen);
+/* RFC 7627 §4: the extended master secret from the session hash. */
+GMTLS_MUST_CHECK int gmtls_ems12(const gmtls_hash_alg *h, const uint8_t *pms, size_t pmslen,
+                                 const uint8_t *session_hash, uint8_t master[GMTLS_MASTER12_LEN]);
+GMTLS_MUST_CHECK int gmtls_key_block12(const gmtls_hash_alg *h, const uint8_t master[GMTLS_MASTER12_LEN],
+                                       const uint8_t client_random[32], const uint8_t server_random[32], uint8_t *out,
+                                       size_t outlen);
+GMTLS_MUST_CHECK int gmtls_finished12(const gmtls_hash_alg *h, const uint8_t master[GMTLS_MASTER12_LEN],
+                                      int from_server, const uint8_t *thash, uint8_t out[GMTLS_FINISHED12_LEN]);
+GMTLS_MUST_CHECK int gmtls_exporter12(const gmtls_hash_alg *h, const uint8_t master[GMTLS_MASTER12_LEN],
+                                      const uint8_t client_random[32], const uint8_t server_random[32],
+                                      const char *label, const uint8_t *ctx, size_t ctxlen, int has_context,
+                                      uint8_t *out, size_t outlen);
+
 #endif

@@ -59,6 +59,28 @@ void gmtls_rec_dispose(gmtls_rec *r)
     gmtls_wipe(r, sizeof(*r));
 }
 
+int gmtls_rec_set_keys12(gmtls_rec *r, const gmtls_suite *suite, int is_enc, const uint8_t *key, const uint8_t *iv)
+{
+    uint16_t max_inner = r->max_inner; /* RFC 8449 §4: negotiated in the hellos, before the keys */
+    gmtls_rec_dispose(r);
+    r->max_inner = max_inner;
+    r->aead.alg = suite->aead;
+    GMTLS_TRY(suite->aead->init(&r->aead, is_enc, key));
+    /* RFC 5288 §3: nonce = salt (4 bytes, client/server_write_IV) ||
+     * nonce_explicit (8 bytes); we send the sequence number as
+     * nonce_explicit, so the iv is salt || 0^8 and make_nonce XORs in the
+     * sequence number. RFC 7905 §2: the 12-byte IV XOR the padded
+     * sequence number, as in TLS 1.3. */
+    r->explicit_len = suite->aead == &gmtls_aead_chacha20poly1305 ? 0 : 8;
+    memset(r->iv, 0, sizeof r->iv);
+    memcpy(r->iv, iv, r->explicit_len ? 4 : GMTLS_IV_LEN);
+    r->suite = suite;
+    r->is_enc = is_enc;
+    r->seq = 0;
+    r->version = GMTLS_REC_TLS12;
+    return 0;
+}
+
 static void make_nonce(const gmtls_rec *r, uint8_t nonce[GMTLS_IV_LEN])
 {
     /* RFC 8446 §5.3: the 64-bit sequence number, left-padded with zeros to
@@ -126,6 +148,52 @@ static int seal_one(gmtls_rec *r, gmtls_buf *out, uint8_t type, const uint8_t *d
     return 0;
 }
 
+/* RFC 5246 §6.2.3.3: additional_data = seq_num + TLSCompressed.type +
+ * TLSCompressed.version + TLSCompressed.length. */
+static void aad12(const gmtls_rec *r, uint8_t type, size_t len, uint8_t aad[13])
+{
+    for (int i = 0; i < 8; i++) {
+        aad[i] = (uint8_t)(r->seq >> (56 - 8 * i));
+    }
+    aad[8] = type;
+    aad[9] = (uint8_t)(r->version >> 8);
+    aad[10] = (uint8_t)r->version;
+    aad[11] = (uint8_t)(len >> 8);
+    aad[12] = (uint8_t)len;
+}
+
+static int seal_one12(gmtls_rec *r, gmtls_buf *out, uint8_t type, const uint8_t *data, size_t len)
+{
+    size_t clen = r->explicit_len + len + r->suite->aead->tag_len;
+    GMTLS_TRY(gmtls_buf_reserve(out, GMTLS_REC_HDR + clen));
+    if (r->seq == UINT64_MAX) {
+        return GMTLS_ERR_BAD_ARGUMENT;
+    }
+    uint8_t *hdr = out->base + out->off, *body = hdr + GMTLS_REC_HDR, *ct = body + r->explicit_len;
+    uint8_t nonce[GMTLS_IV_LEN], aad[13];
+    /* RFC 5246 §6.2.3.3: GenericAEADCipher { opaque nonce_explicit[...];
+     * aead-ciphered struct { opaque content[TLSCompressed.length]; }; } */
+    hdr[0] = type;
+    hdr[1] = (uint8_t)(r->version >> 8);
+    hdr[2] = (uint8_t)r->version;
+    hdr[3] = (uint8_t)(clen >> 8);
+    hdr[4] = (uint8_t)clen;
+    make_nonce(r, nonce);
+    memcpy(body, nonce + 4, r->explicit_len); /* nonce_explicit = seq_num */
+    aad12(r, type, len, aad);
+    if (r->aead.alg->seal_to != NULL && (data + len <= ct || data >= ct + len + r->suite->aead->tag_len)) {
+        GMTLS_TRY(r->aead.alg->seal_to(&r->aead, nonce, aad, sizeof aad, data, len, NULL, 0, ct, ct + len));
+    } else {
+        if (len > 0) {
+            memmove(ct, data, len);
+        }
+        GMTLS_TRY(r->aead.alg->seal(&r->aead, nonce, aad, sizeof aad, ct, len, ct + len));
+    }
+    r->seq++;
+    out->off += GMTLS_REC_HDR + clen;
+    return 0;
+}
+
 int gmtls_rec_write(gmtls_rec *r, gmtls_buf *out, uint8_t type, const uint8_t *data, size_t len, size_t pad_block)
 {
     /* RFC 8449 §4: "an endpoint MUST NOT generate a protected record with
@@ -134,7 +202,9 @@ int gmtls_rec_write(gmtls_rec *r, gmtls_buf *out, uint8_t type, const uint8_t *d
     size_t max = gmtls_rec_max_plain(r);
     do {
         size_t n = len > max ? max : len;
-        if (r->suite != NULL) {
+        if (r->suite != NULL && r->version == GMTLS_REC_TLS12) {
+            GMTLS_TRY(seal_one12(r, out, type, data, n));
+        } else if (r->suite != NULL) {
             GMTLS_TRY(seal_one(r, out, type, data, n, pad_block));
         } else {
             GMTLS_TRY(gmtls_buf_reserve(out, GMTLS_REC_HDR + n));
@@ -207,6 +277,43 @@ int gmtls_rec_open_split(gmtls_rec *r, const uint8_t hdr[GMTLS_REC_HDR], const u
         *type = outer;
         *payload = body;
         *len = n;
+        return 0;
+    }
+    if (r->version == GMTLS_REC_TLS12) {
+        /* RFC 5246 §6.2.3: "The length [of TLSCiphertext] MUST NOT exceed
+         * 2^14 + 2048"; §6.2.3.3: the nonce_explicit, then the ciphertext
+         * with its tag. */
+        if (n < (size_t)r->explicit_len + r->suite->aead->tag_len) {
+            return GMTLS_ALERT_BAD_RECORD_MAC;
+        }
+        size_t plen = n - r->explicit_len - r->suite->aead->tag_len;
+        /* RFC 5246 §6.2.1: TLSPlaintext.length MUST NOT exceed 2^14 ->
+         * record_overflow (§7.2.2: also for a decrypted record); RFC 8449
+         * §4: nor the record_size_limit we advertised, when negotiated. */
+        if (plen > max_inner(r) - 1) {
+            return GMTLS_ALERT_RECORD_OVERFLOW;
+        }
+        uint8_t nonce12[GMTLS_IV_LEN], aad[13];
+        make_nonce(r, nonce12);
+        memcpy(nonce12 + 4, in, r->explicit_len); /* RFC 5288 §3: salt || nonce_explicit */
+        aad12(r, outer, plen, aad);
+        const uint8_t *ct = in + r->explicit_len;
+        int bad;
+        if (body != in && r->aead.alg->open_to != NULL) {
+            bad = r->aead.alg->open_to(&r->aead, nonce12, aad, sizeof aad, ct, plen, ct + plen, body);
+        } else {
+            memmove(body, ct, plen + r->suite->aead->tag_len);
+            bad = r->aead.alg->open(&r->aead, nonce12, aad, sizeof aad, body, plen, body + plen);
+        }
+        /* RFC 5246 §6.2.3.3: "If the decryption fails, a fatal
+         * bad_record_mac alert MUST be generated." */
+        if (bad != 0) {
+            return GMTLS_ALERT_BAD_RECORD_MAC;
+        }
+        r->seq++;
+        *type = outer;
+        *payload = body;
+        *len = plen;
         return 0;
     }
     /* RFC 8446 §5.2: protected records carry opaque_type application_data. */

@@ -2,9 +2,10 @@
 # tests/bogo/bogo.sh - BoringSSL's TLS test runner (BoGo) against gmtls.
 #
 # Builds the runner once per build tree (peer_require bogo), then runs the
-# TLS 1.3 part of its suite against build/tests/bogo_shim (tests/bogo/shim.c):
-# every test with TLS13 in its name plus the TLS 1.3-only tests the runner
-# names without it (KEEP IN STEP with TLS13_UNMARKED below); DTLS and QUIC
+# TLS 1.3 and TLS 1.2 parts of its suite against build/tests/bogo_shim
+# (tests/bogo/shim.c): every test with TLS13 or TLS12 in its name plus the
+# TLS 1.3-only tests the runner names without it (KEEP IN STEP with
+# TLS13_UNMARKED below); DTLS and QUIC
 # tests are skipped by pattern, tests of features gmtls does not have are
 # disabled with their reasons in tests/bogo/config.json.
 #
@@ -34,7 +35,7 @@ TLS13_UNMARKED='KeyUpdate-*;TooManyKeyUpdates;Peek-KeyUpdate;Shutdown-Shim-KeyUp
 TLS13_UNMARKED+=';PartialServerHelloWithHelloRetryRequest;PartialSecondClientHelloAfterFirst'
 TLS13_UNMARKED+=';PartialClientFinishedWithSecondClientHello;PartialEndOfEarlyDataWithClientHello'
 TLS13_UNMARKED+=';Resume-Server-OmitPSKsOnSecondClientHello;EarlyData-*;TLS-ECH-*;*Kyber*'
-TESTS=${BOGO_TEST:-"*TLS13*;$TLS13_UNMARKED"}
+TESTS=${BOGO_TEST:-"*TLS13*;$TLS13_UNMARKED;*TLS12*"}
 
 # A scratch TMPDIR: the runner writes its keys there and leaves
 # testing-certs* folders behind when a run fails. Kept on failure.

@@ -52,6 +52,7 @@ typedef struct {
     int export_keying_material, use_export_context;
     const char *export_label, *export_context;
     int key_update, send_alert, no_ticket, no_op_extra_handshake;
+    int no_tls12, no_tls13;
     int enable_early_data, expect_reject_early_data;
     int read_size;
     int expect_curve_id, expect_peer_sigalg, expect_cipher, expect_cipher_aes, expect_cipher_no_aes;
@@ -155,6 +156,8 @@ static const flag_def g_flags[] = {
     B("-send-alert", send_alert),
     B("-no-op-extra-handshake", no_op_extra_handshake),
     B("-no-ticket", no_ticket),
+    B("-no-tls12", no_tls12),
+    B("-no-tls13", no_tls13),
     B("-enable-early-data", enable_early_data),
     B("-expect-reject-early-data", expect_reject_early_data),
     I("-read-size", read_size),
@@ -185,7 +188,7 @@ static const flag_def g_flags[] = {
      * -async only changes BoringSSL's BIO (every read and write may return
      * WANT_*), -implicit-handshake lets SSL_read/SSL_write start the
      * handshake, -peek-then-read peeks before reading; the no-tls1x flags
-     * turn off versions gmtls does not have; the renegotiation modes only
+     * below 1.2 turn off versions gmtls does not have; the renegotiation modes only
      * concern TLS 1.2; -server-preference is what a gmtls server always does;
      * the early and DDoS callbacks are BoringSSL hooks that accept; the
      * verify callback is always on_verify (-use-custom-verify-callback only
@@ -193,10 +196,12 @@ static const flag_def g_flags[] = {
      * the old client certificate callback hands over the same certificate;
      * a gmtls client never offers early data; a gmtls server without -select-alpn
      * declines ALPN. */
+    /* always true: gmtls requires the extended master secret in TLS 1.2
+     * (RFC 7627), and TLS 1.3 binds the transcript by construction */
+    {"-expect-extended-master-secret", F_IGNORE_BOOL, 0, 0},
     {"-async", F_IGNORE_BOOL, 0, 0},
     {"-implicit-handshake", F_IGNORE_BOOL, 0, 0},
     {"-peek-then-read", F_IGNORE_BOOL, 0, 0},
-    {"-no-tls12", F_IGNORE_BOOL, 0, 0},
     {"-no-tls11", F_IGNORE_BOOL, 0, 0},
     {"-no-tls1", F_IGNORE_BOOL, 0, 0},
     {"-renegotiate-freely", F_IGNORE_BOOL, 0, 0},
@@ -897,8 +902,14 @@ static gmtls_config *make_config(const conn_settings *cs, cb_state *st)
     if (cs->enable_early_data && !cs->expect_reject_early_data) {
         die_unimplemented("0-RTT server that accepts early data (tickets with early_data)");
     }
-    /* gmtls speaks TLS 1.3 only. */
-    if ((cs->max_version && cs->max_version < 0x0304) || cs->min_version > 0x0304) {
+    /* gmtls speaks TLS 1.2 and 1.3; the shim enables both on both sides, as
+     * bssl_shim does by default (a gmtls client offers 1.2 only when its
+     * range is set). A minimum below 1.2 allows what gmtls lacks anyway. */
+    if ((cs->max_version && cs->max_version < 0x0303) || cs->min_version > 0x0304) {
+        die_unimplemented("version range %04x-%04x", cs->min_version, cs->max_version);
+    }
+    if (gmtls_config_set_versions(cfg, cs->min_version > 0x0303 || cs->no_tls12 ? 0x0304 : 0x0303,
+                                  cs->max_version == 0x0303 || cs->no_tls13 ? 0x0303 : 0x0304) != 0) {
         die_unimplemented("version range %04x-%04x", cs->min_version, cs->max_version);
     }
     if (g_key_file || g_cert_file) {

@@ -17,7 +17,7 @@
 #     once; other bytes are closed at once (not after --handshake-timeout)
 #   --ocsp FILE without --cert exits 2 saying so
 #   monitoring: --metrics serves Prometheus text, scraped after handshakes
-#     (two suites, one resumed), a protocol_version alert, plain HTTP, a
+#     (two suites, one resumed, one TLS 1.2), a protocol_version alert (TLS 1.1), plain HTTP, a
 #     non-TLS client, a handshake timeout and a refused connection: each
 #     counter says so; the access log has one line per connection, refused
 #     ones included; NOTIFY_SOCKET (tests/cli/notify_listen.py) receives
@@ -203,6 +203,7 @@ quiet timeout 20 "$GMTLS" client "$S" --ca "$DEV/ca.pem" --get / --sess-out "$TM
 quiet timeout 20 "$GMTLS" client "$S" --ca "$DEV/ca.pem" --get / --sess-in "$TMP/sess" --quiet
 quiet timeout 20 "$GMTLS" client "$S" --ca "$DEV/ca.pem" --get / --ciphers TLS_SM4_GCM_SM3 --quiet
 quiet timeout 20 curl -s -k --tlsv1.2 --tls-max 1.2 "https://$S/"
+echo | quiet timeout 20 openssl s_client -connect "$S" -tls1_1 -cipher 'DEFAULT@SECLEVEL=0'
 quiet timeout 20 curl -s "http://$S/"
 timeout 20 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"; printf "\x01\x02" >&3; cat <&3 >/dev/null' _ "$SRV_PORT" 2>/dev/null
 # silent: the handshake timeout ends it; the next one right after is refused
@@ -225,7 +226,9 @@ expect_eq "metrics: the resumed handshake" \
 expect_eq "metrics: the ShangMi handshake" \
     "$(metric 'gmtls_server_handshakes_total{protocol="TLSv1.3",suite="TLS_SM4_GCM_SM3",group="curveSM2MLKEM768",signature="sm2sig_sm3",resumed="no"}')" 1
 expect_eq "metrics: resumptions" "$(metric gmtls_server_resumptions_total)" 1
-expect_eq "metrics: TLS 1.2 refused with protocol_version" \
+expect_eq "metrics: the TLS 1.2 handshake (curl --tls-max 1.2)" \
+    "$(metric 'gmtls_server_handshakes_total{protocol="TLSv1.2",suite="TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",group="x25519",signature="ecdsa_secp256r1_sha256",resumed="no"}')" 1
+expect_eq "metrics: TLS 1.1 refused with protocol_version" \
     "$(metric 'gmtls_server_handshake_failures_total{reason="alert_sent",alert="protocol_version"}')" 1
 expect_eq "metrics: plain HTTP" "$(metric 'gmtls_server_handshake_failures_total{reason="plain_http",alert="none"}')" 1
 expect_eq "metrics: not TLS" "$(metric 'gmtls_server_handshake_failures_total{reason="not_tls",alert="none"}')" 1
@@ -234,12 +237,12 @@ expect_eq "metrics: handshake timeout (failure)" \
 expect_eq "metrics: handshake timeout (deadline kill)" \
     "$(metric 'gmtls_server_deadline_kills_total{deadline="handshake"}')" 1
 expect_eq "metrics: refused by --max-conns" "$(metric 'gmtls_server_connections_refused_total{reason="max_conns"}')" 1
-expect_eq "metrics: accepted" "$(metric gmtls_server_connections_accepted_total)" 7
+expect_eq "metrics: accepted" "$(metric gmtls_server_connections_accepted_total)" 8
 expect_eq "metrics: none open" "$(metric gmtls_server_connections_open)" 0
 check "metrics: bytes in and out counted" test "$(metric gmtls_server_bytes_sent_total)" -gt 1000 -a \
     "$(metric gmtls_server_bytes_received_total)" -gt 100
 expect_eq "access log: one line per connection, the refused one included" \
-    "$(count_lines "$log" '^127\.0\.0\.1:[0-9]+ .*result=')" 8
+    "$(count_lines "$log" '^127\.0\.0\.1:[0-9]+ .*result=')" 9
 kill -HUP "$GM_PID"
 check "NOTIFY_SOCKET: RELOADING=1 on SIGHUP, then READY=1" wait_lines "$TMP/notify.out" '^READY=1$' 2 10
 expect_grep "$TMP/notify.out" '^RELOADING=1$' "... RELOADING=1"

@@ -130,6 +130,22 @@ print(len(set(r["impl"] for r in ok)) + len(set(r["impl"] for r in bulk)))' "$ou
     fi
 done
 
+# the TLS 1.2 row: a TLS 1.2 handshake (full and resumed by ticket) for both libraries
+out=$TMP/custom-tls12.json
+if timeout 60 "$GMTLS" bench --ciphers TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 --groups x25519 \
+    --cert-type ecdsa-p256 --only full,resumed --seconds 0.2 --json >"$out" 2>"$TMP/custom.err"; then
+    n=$(python3 -c '
+import json, sys
+recs = json.load(open(sys.argv[1]))
+ok = [r for r in recs if r["name"] in ("full-handshake", "resumed-handshake")
+      and r["suite"] == "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256" and (r["value"] or 0) > 0]
+print(len(set((r["name"], r["impl"], r["side"]) for r in ok)))' "$out")
+    expect_eq "bench TLS 1.2 row: both libraries, both sides, full and resumed handshakes" "$n" 8
+else
+    fail "bench TLS 1.2 row: exit status $?"
+    tail -n 10 "$TMP/custom.err" | sed 's/^/    | /' >&2
+fi
+
 # the table
 if timeout 60 "$GMTLS" bench --quick --only full --seconds 0.2 >"$TMP/table.out" 2>&1; then
     expect_grep "$TMP/table.out" '^x25519 ECDSA P-256 TLS_AES_128_GCM_SHA256 +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9.]+ +[0-9.]+$' \

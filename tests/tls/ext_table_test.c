@@ -45,10 +45,13 @@
  *   | signature_algorithms_cert (RFC 8446)             |      CH, CR |
  *
  * plus renegotiation_info (RFC 5746, 0xff01), which a TLS 1.3 server reads
- * in a ClientHello only, and the IANA registry's TLS 1.3 column for
+ * in a ClientHello only; the IANA registry's TLS 1.3 column for
  * compress_certificate (RFC 8879 §3: CH, CR) and record_size_limit (RFC 8449
- * §4: CH, EE). Written out here independently of the library's
- * table, with the IANA code points. */
+ * §4: CH, EE); and the TLS 1.2 extensions of a ClientHello that also offers
+ * TLS 1.2 (ClientHello only for TLS 1.3: their answers are TLS 1.2
+ * ServerHellos): ec_point_formats (RFC 8422, 11), extended_master_secret
+ * (RFC 7627, 23), session_ticket (RFC 5077, 35). Written out here
+ * independently of the library's table, with the IANA code points. */
 static const struct {
     uint16_t type;
     const char *name;
@@ -58,6 +61,7 @@ static const struct {
     {1, "max_fragment_length", CH | EE},
     {5, "status_request", CH | CR | CT},
     {10, "supported_groups", CH | EE},
+    {11, "ec_point_formats", CH},
     {13, "signature_algorithms", CH | CR},
     {14, "use_srtp", CH | EE},
     {15, "heartbeat", CH | EE},
@@ -66,6 +70,8 @@ static const struct {
     {19, "client_certificate_type", CH | EE},
     {20, "server_certificate_type", CH | EE},
     {21, "padding", CH},
+    {23, "extended_master_secret", CH},
+    {35, "session_ticket", CH},
     {27, "compress_certificate", CH | CR}, /* RFC 8879 §3 */
     {28, "record_size_limit", CH | EE},    /* RFC 8449 §4 */
     {51, "key_share", CH | SH | HRR},
@@ -241,7 +247,10 @@ static const struct {
     {49, CH, CH},                       /* post_handshake_auth: a client with a certificate */
     {50, CH, 0},                        /* signature_algorithms_cert */
     {51, CH | SH | HRR, CH | SH | HRR}, /* key_share */
-    {0xff01, CH, 0},                    /* renegotiation_info: read, ignored by TLS 1.3 */
+    {0xff01, CH, CH},                   /* renegotiation_info: read, ignored by TLS 1.3; sent offering 1.2 */
+    {11, 0, CH},                        /* ec_point_formats: sent offering 1.2 (tls12.c reads the rest) */
+    {23, 0, CH},                        /* extended_master_secret: sent offering 1.2 */
+    {35, 0, CH},                        /* session_ticket: sent offering 1.2 */
 };
 
 static unsigned bit_of(unsigned index)
@@ -313,7 +322,7 @@ static void test_parsers_writers(void)
             }
         }
     }
-    static const uint16_t ch_order[] = {0, 43, 10, 13, 51, 16, 5, 18, 49, 27, 28, 44, 45, 41};
+    static const uint16_t ch_order[] = {0, 43, 10, 13, 51, 16, 5, 18, 49, 27, 28, 44, 0xff01, 23, 11, 35, 45, 41};
     static const uint16_t sh_order[] = {43, 51, 41};
     static const uint16_t hrr_order[] = {43, 51, 44};
     static const uint16_t ee_order[] = {16, 0, 28};

@@ -4455,6 +4455,11 @@ int main(void)
         return 1;
     }
     gmtls_config_set_tickets(g_scfg, 0, 0);
+    /* TLS 1.3 only: a ClientHello without 0x0304 in supported_versions is
+     * then protocol_version (the TLS 1.2 server: tls12_test.c). */
+    if (gmtls_config_set_versions(g_scfg, GMTLS_VERSION_TLS13, GMTLS_VERSION_TLS13) != 0) {
+        return 1;
+    }
     gmtls_config_set_keylog(g_scfg, keylog_cb, &g_skl);
     /* Two ticket keys (they key the HelloRetryRequest cookies too). */
     for (size_t i = 0; i < sizeof g_ticket_keys; i++) {

@@ -1,0 +1,835 @@
+/* TLS 1.2 (tls12.c) in memory, gmtls client against gmtls server: every
+ * suite with every key type, the groups, RSA PKCS#1 / PSS / ECDSA / Ed25519
+ * signatures, resumption by ticket, ALPN, SNI certificate selection, OCSP,
+ * client authentication, exporters and key log, version dispatch and the
+ * downgrade sentinel; and the negative cases with their exact alerts:
+ * missing extended master secret (both sides), a bad Finished, a bad
+ * ServerKeyExchange signature, bad ECDHE points, the downgrade sentinel,
+ * renegotiation attempts (both sides), fallback SCSV, a misplaced
+ * change_cipher_spec. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "handshake/internal.h"
+#include "record/record.h"
+#include "test.h"
+#include "tlstest.h"
+
+/* ================================================================ helpers */
+
+static gmtls_config *server_cfg(const char *alg)
+{
+    return tt_server_config(tt_chain(alg));
+}
+
+/* A client that speaks TLS 1.2 (max 1.2 unless both). */
+static gmtls_config *client_cfg(const char *alg, int also13)
+{
+    gmtls_config *c = tt_client_config(tt_chain(alg));
+    if (c == NULL ||
+        gmtls_config_set_versions(c, GMTLS_VERSION_TLS12, also13 ? GMTLS_VERSION_TLS13 : GMTLS_VERSION_TLS12) != 0) {
+        abort();
+    }
+    return c;
+}
+
+typedef struct {
+    char line[4][256];
+    int n;
+} klog;
+
+static void keylog_cb(void *ctx, const gmtls_conn *conn, const char *line)
+{
+    klog *k = ctx;
+    (void)conn;
+    if (k->n < 4) {
+        snprintf(k->line[k->n++], sizeof k->line[0], "%s", line);
+    }
+}
+
+/* The records of buf: offset and length of the i-th (header included), -1 past the end. */
+static long rec_at(const gmtls_buf *b, int i, size_t *len)
+{
+    size_t off = 0;
+    for (int k = 0; off + 5 <= b->off; k++) {
+        size_t l = 5 + ((size_t)b->base[off + 3] << 8 | b->base[off + 4]);
+        if (k == i) {
+            *len = l;
+            return (long)off;
+        }
+        off += l;
+    }
+    return -1;
+}
+
+/* Replaces n bytes at off in buf with m bytes of p. */
+static void splice(gmtls_buf *b, size_t off, size_t n, const uint8_t *p, size_t m)
+{
+    if (gmtls_buf_reserve(b, m) != 0) {
+        abort();
+    }
+    memmove(b->base + off + m, b->base + off + n, b->off - off - n);
+    if (m > 0) {
+        memcpy(b->base + off, p, m);
+    }
+    b->off = b->off - n + m;
+}
+
+static void put16(uint8_t *p, size_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+static void put24(uint8_t *p, size_t v)
+{
+    p[0] = (uint8_t)(v >> 16);
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)v;
+}
+
+/* Offset of the extensions block length of the hello message in the
+ * plaintext record at rec (a ClientHello or a ServerHello). */
+static size_t hello_exts(const uint8_t *rec)
+{
+    size_t p = 5 + 4 + 2 + 32;
+    p += 1 + rec[p];
+    if (rec[5] == GMTLS_HS_CLIENT_HELLO) {
+        p += 2 + ((size_t)rec[p] << 8 | rec[p + 1]);
+        p += 1 + rec[p];
+    } else {
+        p += 2 + 1;
+    }
+    return p;
+}
+
+/* Drops extension `type` from the hello in the first record of b (lengths fixed). */
+static int drop_ext(gmtls_buf *b, uint16_t type)
+{
+    uint8_t *r = b->base;
+    size_t xo = hello_exts(r), total = (size_t)r[xo] << 8 | r[xo + 1], p = xo + 2;
+    while (p < xo + 2 + total) {
+        size_t t = (size_t)r[p] << 8 | r[p + 1], l = (size_t)r[p + 2] << 8 | r[p + 3];
+        if (t == type) {
+            splice(b, p, 4 + l, NULL, 0);
+            r = b->base;
+            put16(r + xo, total - 4 - l);
+            put24(r + 6, ((size_t)r[6] << 16 | (size_t)r[7] << 8 | r[8]) - 4 - l);
+            put16(r + 3, ((size_t)r[3] << 8 | r[4]) - 4 - l);
+            return 0;
+        }
+        p += 4 + l;
+    }
+    return -1;
+}
+
+/* Adds a cipher suite at the front of the ClientHello's list (first record of b). */
+static void add_suite(gmtls_buf *b, uint16_t id)
+{
+    uint8_t *r = b->base, s[2] = {(uint8_t)(id >> 8), (uint8_t)id};
+    size_t p = 5 + 4 + 2 + 32;
+    p += 1 + r[p];
+    size_t n = (size_t)r[p] << 8 | r[p + 1];
+    splice(b, p + 2, 0, s, 2);
+    r = b->base;
+    put16(r + p, n + 2);
+    put24(r + 6, ((size_t)r[6] << 16 | (size_t)r[7] << 8 | r[8]) + 2);
+    put16(r + 3, ((size_t)r[3] << 8 | r[4]) + 2);
+}
+
+/* Appends extension (type, body) to the hello in the first record of b. */
+static void add_ext(gmtls_buf *b, uint16_t type, const uint8_t *body, size_t n)
+{
+    uint8_t *r = b->base, hdr[4] = {(uint8_t)(type >> 8), (uint8_t)type, (uint8_t)(n >> 8), (uint8_t)n};
+    size_t xo = hello_exts(r), total = (size_t)r[xo] << 8 | r[xo + 1];
+    splice(b, xo + 2 + total, 0, body, n);
+    splice(b, xo + 2 + total, 0, hdr, 4);
+    r = b->base;
+    put16(r + xo, total + 4 + n);
+    put24(r + 6, ((size_t)r[6] << 16 | (size_t)r[7] << 8 | r[8]) + 4 + n);
+    put16(r + 3, ((size_t)r[3] << 8 | r[4]) + 4 + n);
+}
+
+static int client_step(tt_pair *p)
+{
+    size_t n = p->s2c.off;
+    int rc = gmtls_handshake(p->cli, &p->c2s, p->s2c.base, &n);
+    gmtls_buf_consume(&p->s2c, n);
+    return rc;
+}
+
+static int server_step(tt_pair *p)
+{
+    size_t n = p->c2s.off;
+    int rc = gmtls_handshake(p->srv, &p->s2c, p->c2s.base, &n);
+    gmtls_buf_consume(&p->c2s, n);
+    return rc;
+}
+
+/* out ends with the plaintext fatal alert record 15 03 03 00 02 02 alert. */
+static int ends_with_alert(const gmtls_buf *out, int alert)
+{
+    const uint8_t want[7] = {0x15, 3, 3, 0, 2, 2, (uint8_t)alert};
+    return out->off >= 7 && memcmp(out->base + out->off - 7, want, 7) == 0;
+}
+
+static const uint8_t sentinel[8] = {0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x01};
+
+/* ================================================================ positive */
+
+static void check_session(tt_pair *p, uint16_t suite, const char *what)
+{
+    uint8_t e1[32], e2[32], e3[32], e4[32];
+    CHECK(gmtls_conn_version(p->cli) == GMTLS_VERSION_TLS12 && gmtls_conn_version(p->srv) == GMTLS_VERSION_TLS12);
+    CHECK(gmtls_conn_cipher_suite(p->cli) == suite && gmtls_conn_cipher_suite(p->srv) == suite);
+    CHECK(gmtls_conn_sigalg(p->cli) == gmtls_conn_sigalg(p->srv));
+    /* RFC 5705: both sides export the same bytes; no context differs from an empty one. */
+    CHECK_OK(gmtls_export(p->cli, "EXPERIMENTAL test", (const uint8_t *)"ctx", 3, 1, e1, sizeof e1));
+    CHECK_OK(gmtls_export(p->srv, "EXPERIMENTAL test", (const uint8_t *)"ctx", 3, 1, e2, sizeof e2));
+    CHECK(memcmp(e1, e2, sizeof e1) == 0);
+    CHECK_OK(gmtls_export(p->srv, "EXPERIMENTAL test", NULL, 0, 0, e3, sizeof e3));
+    CHECK_OK(gmtls_export(p->srv, "EXPERIMENTAL test", (const uint8_t *)"", 0, 1, e4, sizeof e4));
+    CHECK(memcmp(e3, e4, sizeof e3) != 0 && memcmp(e1, e3, sizeof e1) != 0);
+    /* data both ways, more than one record */
+    static uint8_t big[40000];
+    for (size_t i = 0; i < sizeof big; i++) {
+        big[i] = (uint8_t)(i * 7);
+    }
+    CHECK_OK(tt_send(p, 1, big, sizeof big));
+    CHECK(p->srv_app.off == sizeof big && memcmp(p->srv_app.base, big, sizeof big) == 0);
+    CHECK_OK(tt_send(p, 0, "pong", 4));
+    CHECK(p->cli_app.off == 4 && memcmp(p->cli_app.base, "pong", 4) == 0);
+    /* TLS 1.2 has no KeyUpdate */
+    gmtls_buf o;
+    gmtls_buf_init(&o);
+    CHECK_ERR(gmtls_key_update(p->cli, &o, 0), GMTLS_ERR_BAD_ARGUMENT);
+    gmtls_buf_dispose(&o);
+    if (test_failed_ > 0) {
+        fprintf(stderr, "  in %s\n", what);
+    }
+}
+
+static void test_suites(void)
+{
+    static const struct {
+        const char *alg, *suite;
+        uint16_t id, sigalg;
+    } cases[] = {
+        {"P-256", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", 0xc02b, 0x0403},
+        {"P-256", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", 0xc02c, 0x0403},
+        {"P-256", "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", 0xcca9, 0x0403},
+        {"P-384", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", 0xc02c, 0x0503},
+        {"ED25519", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", 0xc02b, 0x0807},
+        {"ED448", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", 0xc02c, 0x0808},
+        /* RFC 8422 §5.3: the client must list the key's curve, which a gmtls
+         * client offers only when named (so the case names it below) */
+        {"P-521", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", 0xc02c, 0x0603},
+        {"RSA", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", 0xc02f, 0x0804},
+        {"RSA", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", 0xc030, 0x0804},
+        {"RSA", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", 0xcca8, 0x0804},
+        {"RSA-PSS", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", 0xc02f, 0x0809},
+    };
+    for (size_t i = 0; i < GMTLS_ARRAY_LEN_T(cases); i++) {
+        gmtls_config *s = server_cfg(cases[i].alg), *c = client_cfg(cases[i].alg, 0);
+        klog ks = {0}, kc = {0};
+        gmtls_config_set_keylog(s, keylog_cb, &ks);
+        gmtls_config_set_keylog(c, keylog_cb, &kc);
+        CHECK_OK(gmtls_config_set_cipher_suites_tls12(c, cases[i].suite));
+        if (strcmp(cases[i].alg, "P-521") == 0) {
+            CHECK_OK(gmtls_config_set_groups(c, "x25519:secp521r1"));
+        }
+        tt_pair p;
+        CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+        CHECK_OK(tt_handshake(&p));
+        check_session(&p, cases[i].id, cases[i].suite);
+        CHECK(gmtls_conn_sigalg(p.srv) == cases[i].sigalg);
+        CHECK(strcmp(gmtls_conn_verify_result(p.cli), "ok") == 0);
+        /* NSS key log: one CLIENT_RANDOM line on each side, the same. */
+        CHECK(ks.n == 1 && kc.n == 1 && strncmp(ks.line[0], "CLIENT_RANDOM ", 14) == 0 &&
+              strlen(ks.line[0]) == 14 + 64 + 1 + 96 && strcmp(ks.line[0], kc.line[0]) == 0);
+        tt_pair_free(&p);
+        gmtls_config_free(s);
+        gmtls_config_free(c);
+    }
+    /* RSA PKCS#1 v1.5 (allowed in TLS 1.2 ServerKeyExchange) when it is all the client takes. */
+    gmtls_config *s = server_cfg("RSA"), *c = client_cfg("RSA", 0);
+    CHECK_OK(gmtls_config_set_sigalgs(c, "rsa_pkcs1_sha384"));
+    tt_pair p;
+    CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+    CHECK_OK(tt_handshake(&p));
+    CHECK(gmtls_conn_sigalg(p.cli) == 0x0501);
+    tt_pair_free(&p);
+    gmtls_config_free(s);
+    gmtls_config_free(c);
+}
+
+static void test_groups(void)
+{
+    static const struct {
+        const char *name;
+        uint16_t id;
+    } g[] = {{"x25519", 0x001d}, {"secp256r1", 0x0017}, {"secp384r1", 0x0018}, {"x448", 0x001e}, {"secp521r1", 0x0019}};
+    for (size_t i = 0; i < GMTLS_ARRAY_LEN_T(g); i++) {
+        gmtls_config *s = server_cfg("RSA"), *c = client_cfg("RSA", 0);
+        CHECK_OK(gmtls_config_set_groups(c, g[i].name));
+        tt_pair p;
+        CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+        CHECK_OK(tt_handshake(&p));
+        CHECK(gmtls_conn_group(p.cli) == g[i].id && gmtls_conn_group(p.srv) == g[i].id);
+        tt_pair_free(&p);
+        gmtls_config_free(s);
+        gmtls_config_free(c);
+    }
+    /* RFC 8422 §5.3: the ECDSA key's curve (P-256) must be in the client's
+     * supported_groups: a client listing only x25519 gets no suite. */
+    {
+        gmtls_config *s1 = server_cfg("P-256"), *c1 = client_cfg("P-256", 0);
+        CHECK_OK(gmtls_config_set_groups(c1, "x25519"));
+        tt_pair q;
+        CHECK_OK(tt_pair_new(&q, c1, s1, "localhost"));
+        CHECK_ERR(tt_handshake(&q), GMTLS_ERR_PEER_ALERT(GMTLS_ALERT_HANDSHAKE_FAILURE));
+        tt_pair_free(&q);
+        gmtls_config_free(s1);
+        gmtls_config_free(c1);
+    }
+    /* no curve in common (the client lists only a hybrid, which TLS 1.2 lacks) */
+    gmtls_config *s = server_cfg("P-256"), *c = client_cfg("P-256", 0);
+    CHECK_OK(gmtls_config_set_groups(c, "X25519MLKEM768"));
+    tt_pair p;
+    CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+    CHECK_ERR(tt_handshake(&p), GMTLS_ERR_PEER_ALERT(GMTLS_ALERT_HANDSHAKE_FAILURE));
+    CHECK(p.srv_rc == GMTLS_ALERT_HANDSHAKE_FAILURE);
+    tt_pair_free(&p);
+    gmtls_config_free(s);
+    gmtls_config_free(c);
+}
+
+static void test_resumption_alpn_ocsp(void)
+{
+    gmtls_config *s = server_cfg("P-256"), *c = client_cfg("P-256", 0);
+    static const uint8_t ocsp[] = {0x30, 0x03, 0x0a, 0x01, 0x00};
+    CHECK_OK(gmtls_config_set_alpn(s, "h2,http/1.1"));
+    CHECK_OK(gmtls_config_set_alpn(c, "http/1.1"));
+    CHECK_OK(gmtls_config_set_ocsp_staple(s, ocsp, sizeof ocsp));
+    gmtls_config_set_request_ocsp(c, 1);
+    /* RFC 6962 §3.3: a SignedCertificateTimestampList (one 4-byte SCT) in the ServerHello */
+    static const uint8_t scts[] = {0x00, 0x06, 0x00, 0x04, 0xde, 0xad, 0xbe, 0xef};
+    CHECK_OK(gmtls_config_set_scts(s, scts, sizeof scts));
+    tt_pair p;
+    gmtls_buf sess;
+    gmtls_buf_init(&sess);
+    CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+    CHECK_OK(tt_handshake(&p));
+    CHECK(!gmtls_conn_is_resumed(p.cli) && !gmtls_conn_is_resumed(p.srv));
+    CHECK(gmtls_conn_alpn(p.cli) != NULL && strcmp(gmtls_conn_alpn(p.cli), "http/1.1") == 0);
+    CHECK(gmtls_conn_alpn(p.srv) != NULL && strcmp(gmtls_conn_alpn(p.srv), "http/1.1") == 0);
+    size_t olen = 0;
+    const uint8_t *o = gmtls_conn_ocsp_response(p.cli, &olen);
+    CHECK(o != NULL && olen == sizeof ocsp && memcmp(o, ocsp, olen) == 0);
+    /* the SCT list of the ServerHello outlives the Certificate that follows */
+    o = gmtls_conn_scts(p.cli, &olen);
+    CHECK(o != NULL && olen == sizeof scts && memcmp(o, scts, olen) == 0);
+    CHECK(strcmp(gmtls_conn_server_name(p.srv), "localhost") == 0);
+    CHECK_OK(gmtls_conn_get_session(p.cli, &sess));
+    uint16_t suite = gmtls_conn_cipher_suite(p.cli);
+    tt_pair_free(&p);
+    /* RFC 5077: the ticket resumes; the abbreviated handshake agrees on keys. */
+    CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+    CHECK_OK(gmtls_conn_set_session(p.cli, sess.base, sess.off));
+    CHECK_OK(tt_handshake(&p));
+    CHECK(gmtls_conn_is_resumed(p.cli) && gmtls_conn_is_resumed(p.srv));
+    check_session(&p, suite, "resumed");
+    tt_pair_free(&p);
+    /* A TLS 1.3-only server does not take the TLS 1.2 ticket (nor does a
+     * TLS 1.2 client send it as a PSK): a full TLS 1.3 handshake. */
+    gmtls_config *c13 = client_cfg("P-256", 1);
+    CHECK_OK(tt_pair_new(&p, c13, s, "localhost"));
+    CHECK_OK(gmtls_conn_set_session(p.cli, sess.base, sess.off));
+    CHECK_OK(tt_handshake(&p));
+    CHECK(gmtls_conn_version(p.cli) == GMTLS_VERSION_TLS13 && !gmtls_conn_is_resumed(p.srv));
+    tt_pair_free(&p);
+    gmtls_config_free(c13);
+    /* ALPN without overlap: no_application_protocol (RFC 7301 §3.2). */
+    CHECK_OK(gmtls_config_set_alpn(c, "spdy/1"));
+    CHECK_OK(gmtls_config_set_alpn(s, "h2"));
+    CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+    CHECK_ERR(tt_handshake(&p), GMTLS_ERR_PEER_ALERT(GMTLS_ALERT_NO_APPLICATION_PROTOCOL));
+    tt_pair_free(&p);
+    gmtls_buf_dispose(&sess);
+    gmtls_config_free(s);
+    gmtls_config_free(c);
+}
+
+/* The certificate callback sees the server name (SNI) and picks the chain. */
+static int pick_by_name(void *ctx, const gmtls_client_hello_info *info)
+{
+    (void)ctx;
+    return info->server_name != NULL && strcmp(info->server_name, "other.example") == 0 ? 1 : 0;
+}
+
+static void test_sni(void)
+{
+    gmtls_config *s = server_cfg("P-256"), *c = client_cfg("P-256", 0);
+    const test_chain *other = tt_chain("P-384");
+    CHECK_OK(gmtls_config_add_cert_chain_mem(s, other->chain_pem, strlen(other->chain_pem), other->key_pem,
+                                             strlen(other->key_pem)));
+    gmtls_config_set_select_cert(s, pick_by_name, NULL);
+    gmtls_config_set_verify_peer(c, 0);
+    tt_pair p;
+    CHECK_OK(tt_pair_new(&p, c, s, "other.example"));
+    CHECK_OK(tt_handshake(&p));
+    CHECK(gmtls_conn_sigalg(p.cli) == 0x0503); /* the P-384 chain for that name */
+    CHECK(strcmp(gmtls_conn_server_name(p.srv), "other.example") == 0);
+    tt_pair_free(&p);
+    CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+    CHECK_OK(tt_handshake(&p));
+    CHECK(gmtls_conn_sigalg(p.cli) == 0x0403);
+    tt_pair_free(&p);
+    gmtls_config_free(s);
+    gmtls_config_free(c);
+}
+
+static void test_client_auth(void)
+{
+    static const char *algs[] = {"P-256", "RSA"};
+    for (size_t i = 0; i < 2; i++) {
+        const test_chain *cc = tt_chain(algs[i]);
+        gmtls_config *s = server_cfg("P-256"), *c = client_cfg("P-256", 0);
+        gmtls_config_set_client_auth(s, GMTLS_CLIENT_AUTH_REQUIRE_AND_VERIFY);
+        CHECK_OK(gmtls_config_add_ca_mem(s, cc->ca_pem, strlen(cc->ca_pem)));
+        CHECK_OK(
+            gmtls_config_add_cert_chain_mem(c, cc->chain_pem, strlen(cc->chain_pem), cc->key_pem, strlen(cc->key_pem)));
+        tt_pair p;
+        gmtls_buf sess;
+        gmtls_buf_init(&sess);
+        CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+        CHECK_OK(tt_handshake(&p));
+        CHECK(gmtls_conn_peer_sigalg(p.srv) == (i == 0 ? 0x0403 : 0x0804));
+        CHECK(gmtls_conn_peer_subject(p.srv) != NULL && strcmp(gmtls_conn_verify_result(p.srv), "ok") == 0);
+        CHECK_OK(gmtls_conn_get_session(p.cli, &sess));
+        tt_pair_free(&p);
+        /* resumed: the client chain comes back from the ticket */
+        CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+        CHECK_OK(gmtls_conn_set_session(p.cli, sess.base, sess.off));
+        CHECK_OK(tt_handshake(&p));
+        size_t l = 0;
+        CHECK(gmtls_conn_is_resumed(p.srv) && gmtls_conn_peer_cert(p.srv, 0, &l) != NULL);
+        tt_pair_free(&p);
+        gmtls_buf_dispose(&sess);
+        gmtls_config_free(s);
+        gmtls_config_free(c);
+    }
+    /* RFC 5246 §7.4.6: no certificate where one is required -> handshake_failure. */
+    gmtls_config *s = server_cfg("P-256"), *c = client_cfg("P-256", 0);
+    gmtls_config_set_client_auth(s, GMTLS_CLIENT_AUTH_REQUIRE_ANY);
+    tt_pair p;
+    CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+    CHECK_ERR(tt_handshake(&p), GMTLS_ERR_PEER_ALERT(GMTLS_ALERT_HANDSHAKE_FAILURE));
+    CHECK(p.srv_rc == GMTLS_ALERT_HANDSHAKE_FAILURE);
+    tt_pair_free(&p);
+    /* optional: the empty Certificate is accepted */
+    gmtls_config_set_client_auth(s, GMTLS_CLIENT_AUTH_REQUEST);
+    CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+    CHECK_OK(tt_handshake(&p));
+    CHECK(gmtls_conn_peer_subject(p.srv) == NULL);
+    tt_pair_free(&p);
+    gmtls_config_free(s);
+    gmtls_config_free(c);
+}
+
+static void test_versions(void)
+{
+    gmtls_config *s = server_cfg("P-256"), *c12 = client_cfg("P-256", 0), *cboth = client_cfg("P-256", 1);
+    gmtls_config *c13 = tt_client_config(tt_chain("P-256")), *s12 = server_cfg("P-256"), *s13 = server_cfg("P-256");
+    CHECK_OK(gmtls_config_set_versions(s12, GMTLS_VERSION_TLS12, GMTLS_VERSION_TLS12));
+    CHECK_OK(gmtls_config_set_versions(s13, GMTLS_VERSION_TLS13, GMTLS_VERSION_TLS13));
+    CHECK_ERR(gmtls_config_set_versions(s13, GMTLS_VERSION_TLS13, GMTLS_VERSION_TLS12), GMTLS_ERR_BAD_ARGUMENT);
+    CHECK_ERR(gmtls_config_set_versions(s13, 0x0302, GMTLS_VERSION_TLS13), GMTLS_ERR_BAD_ARGUMENT);
+    tt_pair p;
+    /* 1.2+1.3 client, default server: TLS 1.3 */
+    CHECK_OK(tt_pair_new(&p, cboth, s, "localhost"));
+    CHECK_OK(tt_handshake(&p));
+    CHECK(gmtls_conn_version(p.srv) == GMTLS_VERSION_TLS13);
+    tt_pair_free(&p);
+    /* 1.2+1.3 client, 1.2-only server: TLS 1.2 without the sentinel */
+    CHECK_OK(tt_pair_new(&p, cboth, s12, "localhost"));
+    CHECK_OK(tt_handshake(&p));
+    CHECK(gmtls_conn_version(p.cli) == GMTLS_VERSION_TLS12 && memcmp(p.srv->server_random + 24, sentinel, 8) != 0);
+    tt_pair_free(&p);
+    /* RFC 8446 §4.1.3: a TLS 1.3 server negotiating 1.2 sets the sentinel */
+    CHECK_OK(tt_pair_new(&p, c12, s, "localhost"));
+    CHECK_OK(tt_handshake(&p));
+    CHECK(memcmp(p.cli->server_random + 24, sentinel, 8) == 0);
+    tt_pair_free(&p);
+    /* the strict ShangMi profile has no TLS 1.2: protocol_version */
+    {
+        gmtls_config *sm = server_cfg("SM2");
+        CHECK_OK(gmtls_config_set_strict_sm(sm, 1));
+        CHECK_OK(tt_pair_new(&p, c12, sm, "localhost"));
+        CHECK_ERR(tt_handshake(&p), GMTLS_ERR_PEER_ALERT(GMTLS_ALERT_PROTOCOL_VERSION));
+        tt_pair_free(&p);
+        gmtls_config_free(sm);
+    }
+    /* no version in common: protocol_version, either way */
+    CHECK_OK(tt_pair_new(&p, c12, s13, "localhost"));
+    CHECK_ERR(tt_handshake(&p), GMTLS_ERR_PEER_ALERT(GMTLS_ALERT_PROTOCOL_VERSION));
+    tt_pair_free(&p);
+    CHECK_OK(tt_pair_new(&p, c13, s12, "localhost"));
+    CHECK_ERR(tt_handshake(&p), GMTLS_ERR_PEER_ALERT(GMTLS_ALERT_PROTOCOL_VERSION));
+    tt_pair_free(&p);
+    gmtls_config_free(s);
+    gmtls_config_free(s12);
+    gmtls_config_free(s13);
+    gmtls_config_free(c12);
+    gmtls_config_free(c13);
+    gmtls_config_free(cboth);
+}
+
+/* ================================================================ negative */
+
+/* A pair stopped after the client's first flight (ClientHello in c2s). */
+static void start(tt_pair *p, gmtls_config *c, gmtls_config *s)
+{
+    if (tt_pair_new(p, c, s, "localhost") != 0 || client_step(p) != GMTLS_ERR_WANT_READ) {
+        abort();
+    }
+}
+
+/* 1 if the hello in the first record of b carries extension type. */
+static int has_ext(const gmtls_buf *b, uint16_t type)
+{
+    const uint8_t *r = b->base;
+    size_t xo = hello_exts(r), total = (size_t)r[xo] << 8 | r[xo + 1], p = xo + 2;
+    while (p < xo + 2 + total) {
+        if (((size_t)r[p] << 8 | r[p + 1]) == type) {
+            return 1;
+        }
+        p += 4 + ((size_t)r[p + 2] << 8 | r[p + 3]);
+    }
+    return 0;
+}
+
+static void test_client_hello_shape(void)
+{
+    static const uint16_t tls12_only[] = {0xff01, 23, 11, 35};
+    gmtls_config *s = server_cfg("P-256"), *c13 = tt_client_config(tt_chain("P-256")), *c12 = client_cfg("P-256", 1);
+    tt_pair p;
+    /* The default client offers TLS 1.3 only: none of the TLS 1.2 signals,
+     * supported_versions exactly { 0x0304 }, only the TLS 1.3 suites. */
+    start(&p, c13, s);
+    for (size_t i = 0; i < GMTLS_ARRAY_LEN_T(tls12_only); i++) {
+        CHECK(!has_ext(&p.c2s, tls12_only[i]));
+    }
+    static const uint8_t sv13[] = {0x00, 0x2b, 0x00, 0x03, 0x02, 0x03, 0x04};
+    CHECK(memmem(p.c2s.base, p.c2s.off, sv13, sizeof sv13) != NULL);
+    static const uint8_t c02b[] = {0xc0, 0x2b};
+    CHECK(memmem(p.c2s.base, p.c2s.off, c02b, 2) == NULL);
+    tt_pair_free(&p);
+    /* A client that also offers 1.2 sends them all, and { 0x0304, 0x0303 }. */
+    start(&p, c12, s);
+    for (size_t i = 0; i < GMTLS_ARRAY_LEN_T(tls12_only); i++) {
+        CHECK(has_ext(&p.c2s, tls12_only[i]));
+    }
+    static const uint8_t sv[] = {0x00, 0x2b, 0x00, 0x05, 0x04, 0x03, 0x04, 0x03, 0x03};
+    CHECK(memmem(p.c2s.base, p.c2s.off, sv, sizeof sv) != NULL);
+    tt_pair_free(&p);
+    gmtls_config_free(s);
+    gmtls_config_free(c13);
+    gmtls_config_free(c12);
+}
+
+static void test_missing_ems(void)
+{
+    gmtls_config *s = server_cfg("P-256"), *c = client_cfg("P-256", 0);
+    tt_pair p;
+    /* RFC 5246 §7.4.1.2: a TLS 1.2-only client without a session to resume
+     * sends an empty session_id (no TLS 1.3 compatibility ID). */
+    start(&p, c, s);
+    CHECK(p.c2s.off > 5 + 4 + 2 + 32 && p.c2s.base[5 + 4 + 2 + 32] == 0);
+    tt_pair_free(&p);
+    /* RFC 7627 §5.3: the server refuses a client without it: handshake_failure. */
+    start(&p, c, s);
+    CHECK_OK(drop_ext(&p.c2s, 23));
+    CHECK_ERR(server_step(&p), GMTLS_ALERT_HANDSHAKE_FAILURE);
+    CHECK(ends_with_alert(&p.s2c, GMTLS_ALERT_HANDSHAKE_FAILURE));
+    tt_pair_free(&p);
+    /* ... and the client a server without it. */
+    start(&p, c, s);
+    CHECK(server_step(&p) == GMTLS_ERR_WANT_READ);
+    CHECK_OK(drop_ext(&p.s2c, 23));
+    CHECK_ERR(client_step(&p), GMTLS_ALERT_HANDSHAKE_FAILURE);
+    CHECK(ends_with_alert(&p.c2s, GMTLS_ALERT_HANDSHAKE_FAILURE));
+    tt_pair_free(&p);
+    gmtls_config_free(s);
+    gmtls_config_free(c);
+}
+
+static void test_downgrade_sentinel(void)
+{
+    gmtls_config *s = server_cfg("P-256"), *c = client_cfg("P-256", 1);
+    tt_pair p;
+    /* The client offers 1.3 and 1.2; a middlebox strips 1.3 from its
+     * supported_versions; the server answers 1.2 with the sentinel; the
+     * client, which offered 1.3, must refuse: illegal_parameter. */
+    start(&p, c, s);
+    static const uint8_t sv[] = {0x00, 0x2b, 0x00, 0x05, 0x04, 0x03, 0x04, 0x03, 0x03};
+    uint8_t *hit = memmem(p.c2s.base, p.c2s.off, sv, sizeof sv);
+    CHECK(hit != NULL);
+    if (hit != NULL) {
+        hit[6] = 0x03; /* 0x0304 -> 0x0303 */
+    }
+    CHECK(server_step(&p) == GMTLS_ERR_WANT_READ);
+    CHECK(gmtls_conn_version(p.srv) == GMTLS_VERSION_TLS12);
+    CHECK_ERR(client_step(&p), GMTLS_ALERT_ILLEGAL_PARAMETER);
+    CHECK(ends_with_alert(&p.c2s, GMTLS_ALERT_ILLEGAL_PARAMETER));
+    tt_pair_free(&p);
+    gmtls_config_free(s);
+    gmtls_config_free(c);
+}
+
+static void test_record_size_limit(void)
+{
+    gmtls_config *s = server_cfg("P-256"), *c = client_cfg("P-256", 0);
+    static const uint8_t limit[2] = {0x02, 0x00}; /* 512 */
+    tt_pair p;
+    /* RFC 8449 §4: a TLS 1.2 ServerHello's record_size_limit (here added on
+     * the way) limits the client's plaintext records to the value itself. */
+    CHECK_OK(gmtls_config_set_record_size_limit(c, 1024));
+    start(&p, c, s);
+    CHECK(server_step(&p) == GMTLS_ERR_WANT_READ);
+    add_ext(&p.s2c, GMTLS_EXT_RECORD_SIZE_LIMIT, limit, 2);
+    CHECK(client_step(&p) == GMTLS_ERR_WANT_READ);
+    CHECK(gmtls_conn_peer_record_size_limit(p.cli) == 512 && p.cli->wr.max_inner == 513 &&
+          p.cli->rd.max_inner == 1025);
+    tt_pair_free(&p);
+    /* ... and is unsolicited from a client that did not send one. */
+    CHECK_OK(gmtls_config_set_record_size_limit(c, 0));
+    start(&p, c, s);
+    CHECK(server_step(&p) == GMTLS_ERR_WANT_READ);
+    add_ext(&p.s2c, GMTLS_EXT_RECORD_SIZE_LIMIT, limit, 2);
+    CHECK_ERR(client_step(&p), GMTLS_ALERT_UNSUPPORTED_EXTENSION);
+    tt_pair_free(&p);
+    gmtls_config_free(s);
+    gmtls_config_free(c);
+}
+
+static void test_fallback_scsv(void)
+{
+    gmtls_config *s = server_cfg("P-256"), *c = client_cfg("P-256", 0);
+    tt_pair p;
+    /* RFC 7507 §3: TLS_FALLBACK_SCSV in a 1.2 ClientHello to a 1.3 server:
+     * inappropriate_fallback. */
+    start(&p, c, s);
+    add_suite(&p.c2s, 0x5600);
+    CHECK_ERR(server_step(&p), GMTLS_ALERT_INAPPROPRIATE_FALLBACK);
+    CHECK(ends_with_alert(&p.s2c, GMTLS_ALERT_INAPPROPRIATE_FALLBACK));
+    tt_pair_free(&p);
+    /* ... accepted by a server whose highest version is 1.2 */
+    CHECK_OK(gmtls_config_set_versions(s, GMTLS_VERSION_TLS12, GMTLS_VERSION_TLS12));
+    start(&p, c, s);
+    add_suite(&p.c2s, 0x5600);
+    CHECK(server_step(&p) == GMTLS_ERR_WANT_READ);
+    tt_pair_free(&p);
+    gmtls_config_free(s);
+    gmtls_config_free(c);
+}
+
+/* Runs the pair until the client's second flight ([Certificate],
+ * ClientKeyExchange, ChangeCipherSpec, Finished) is in c2s. */
+static void to_client_flight(tt_pair *p, gmtls_config *c, gmtls_config *s)
+{
+    start(p, c, s);
+    if (server_step(p) != GMTLS_ERR_WANT_READ || client_step(p) != GMTLS_ERR_WANT_READ) {
+        abort();
+    }
+}
+
+static void test_bad_points(void)
+{
+    static const struct {
+        const char *group;
+        size_t len;
+        uint8_t fill;
+    } cases[] = {
+        {"x25519", 32, 0x00},    /* the all-zero point: an all-zero shared secret (RFC 7748 §6.1) */
+        {"secp256r1", 65, 0x04}, /* 04 04..04: not on the curve (RFC 8422 §5.11) */
+        {"secp384r1", 97, 0x05}, /* 05 ..: not an uncompressed point */
+    };
+    for (size_t i = 0; i < GMTLS_ARRAY_LEN_T(cases); i++) {
+        gmtls_config *s = server_cfg("RSA"), *c = client_cfg("RSA", 0);
+        CHECK_OK(gmtls_config_set_groups(c, cases[i].group));
+        tt_pair p;
+        to_client_flight(&p, c, s);
+        /* record 0: ClientKeyExchange, 16 03 03 | len | 10 00 00 len+1 | len | point */
+        size_t rl = 0;
+        CHECK(rec_at(&p.c2s, 0, &rl) == 0 && p.c2s.base[5] == 16 && rl == 5 + 4 + 1 + cases[i].len);
+        memset(p.c2s.base + 10, cases[i].fill, cases[i].len);
+        CHECK_ERR(server_step(&p), GMTLS_ALERT_ILLEGAL_PARAMETER);
+        CHECK(ends_with_alert(&p.s2c, GMTLS_ALERT_ILLEGAL_PARAMETER));
+        tt_pair_free(&p);
+        gmtls_config_free(s);
+        gmtls_config_free(c);
+    }
+}
+
+static void test_bad_finished(void)
+{
+    gmtls_config *s = server_cfg("P-256"), *c = client_cfg("P-256", 0);
+    tt_pair p;
+    to_client_flight(&p, c, s);
+    /* records: ClientKeyExchange, ChangeCipherSpec, Finished (encrypted with
+     * the client's write key, which the test takes from the client's key
+     * block: client_write_key, server_write_key, client_write_IV, ...). */
+    size_t rl = 0;
+    long off = rec_at(&p.c2s, 2, &rl);
+    CHECK(off > 0 && p.c2s.base[off] == GMTLS_CT_HANDSHAKE);
+    const gmtls_suite *suite = p.cli->suite;
+    size_t kl = suite->aead->key_len;
+    gmtls_rec dec, enc;
+    memset(&dec, 0, sizeof dec);
+    memset(&enc, 0, sizeof enc);
+    CHECK_OK(gmtls_rec_set_keys12(&dec, suite, 0, p.cli->keys12, p.cli->keys12 + 2 * kl));
+    CHECK_OK(gmtls_rec_set_keys12(&enc, suite, 1, p.cli->keys12, p.cli->keys12 + 2 * kl));
+    uint8_t type = 0, *pl = NULL, fin[16];
+    size_t plen = 0;
+    uint8_t copy[128];
+    memcpy(copy, p.c2s.base + off, rl);
+    CHECK_OK(gmtls_rec_open(&dec, copy, rl, &type, &pl, &plen));
+    CHECK(type == GMTLS_CT_HANDSHAKE && plen == 16 && pl[0] == GMTLS_HS_FINISHED);
+    memcpy(fin, pl, 16);
+    fin[15] ^= 1; /* verify_data off by one bit */
+    gmtls_buf sealed;
+    gmtls_buf_init(&sealed);
+    CHECK_OK(gmtls_rec_write(&enc, &sealed, GMTLS_CT_HANDSHAKE, fin, 16, 0));
+    splice(&p.c2s, (size_t)off, rl, sealed.base, sealed.off);
+    /* RFC 5246 §7.4.9: "Recipients of Finished messages MUST verify that the
+     * contents are correct" -> decrypt_error (§7.2.2). */
+    CHECK_ERR(server_step(&p), GMTLS_ALERT_DECRYPT_ERROR);
+    CHECK(ends_with_alert(&p.s2c, GMTLS_ALERT_DECRYPT_ERROR));
+    gmtls_buf_dispose(&sealed);
+    gmtls_rec_dispose(&dec);
+    gmtls_rec_dispose(&enc);
+    tt_pair_free(&p);
+    gmtls_config_free(s);
+    gmtls_config_free(c);
+}
+
+static void test_bad_ske_signature(void)
+{
+    gmtls_config *s = server_cfg("P-256"), *c = client_cfg("P-256", 0);
+    tt_pair p;
+    start(&p, c, s);
+    CHECK(server_step(&p) == GMTLS_ERR_WANT_READ);
+    /* records: ServerHello, Certificate, ServerKeyExchange, ServerHelloDone */
+    size_t rl = 0;
+    long off = rec_at(&p.s2c, 2, &rl);
+    CHECK(off > 0 && p.s2c.base[off + 5] == 12);
+    p.s2c.base[off + rl - 10] ^= 0x40; /* inside the signature */
+    /* RFC 5246 §7.2.2: an unverifiable signature -> decrypt_error. */
+    CHECK_ERR(client_step(&p), GMTLS_ALERT_DECRYPT_ERROR);
+    CHECK(ends_with_alert(&p.c2s, GMTLS_ALERT_DECRYPT_ERROR));
+    tt_pair_free(&p);
+    gmtls_config_free(s);
+    gmtls_config_free(c);
+}
+
+static void test_ccs_out_of_order(void)
+{
+    gmtls_config *s = server_cfg("P-256"), *c = client_cfg("P-256", 0);
+    tt_pair p;
+    to_client_flight(&p, c, s);
+    /* RFC 5246 §7.1: change_cipher_spec before the ClientKeyExchange -> unexpected_message */
+    size_t rl = 0;
+    long off = rec_at(&p.c2s, 1, &rl);
+    CHECK(off > 0 && p.c2s.base[off] == GMTLS_CT_CHANGE_CIPHER_SPEC);
+    static const uint8_t ccs[6] = {0x14, 3, 3, 0, 1, 1};
+    p.c2s.off = 0;
+    if (gmtls_buf_reserve(&p.c2s, 6) != 0) {
+        abort();
+    }
+    memcpy(p.c2s.base, ccs, 6);
+    p.c2s.off = 6;
+    CHECK_ERR(server_step(&p), GMTLS_ALERT_UNEXPECTED_MESSAGE);
+    CHECK(ends_with_alert(&p.s2c, GMTLS_ALERT_UNEXPECTED_MESSAGE));
+    tt_pair_free(&p);
+    gmtls_config_free(s);
+    gmtls_config_free(c);
+}
+
+static void test_renegotiation(void)
+{
+    gmtls_config *s = server_cfg("P-256"), *c = client_cfg("P-256", 0);
+    tt_pair p;
+    gmtls_buf app;
+    gmtls_buf_init(&app);
+    /* RFC 5746 / BoringSSL: a ClientHello after the handshake is refused
+     * with a fatal no_renegotiation, sent protected. */
+    CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+    CHECK_OK(tt_handshake(&p));
+    gmtls_buf ch;
+    gmtls_buf_init(&ch);
+    gmtls_conn *probe = gmtls_conn_new(c, 0);
+    CHECK(gmtls_handshake(probe, &ch, NULL, NULL) == GMTLS_ERR_WANT_READ);
+    CHECK_OK(gmtls_rec_write(&p.cli->wr, &p.c2s, GMTLS_CT_HANDSHAKE, ch.base + 5, ch.off - 5, 0));
+    size_t n = p.c2s.off;
+    CHECK_ERR(gmtls_receive(p.srv, &p.s2c, &app, p.c2s.base, &n), GMTLS_ALERT_NO_RENEGOTIATION);
+    CHECK(p.s2c.off > 5 && p.s2c.base[0] == GMTLS_CT_ALERT);
+    n = p.s2c.off;
+    CHECK_ERR(gmtls_receive(p.cli, &p.c2s, &app, p.s2c.base, &n), GMTLS_ERR_PEER_ALERT(GMTLS_ALERT_NO_RENEGOTIATION));
+    tt_pair_free(&p);
+    /* a HelloRequest to the client: no_renegotiation too */
+    CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+    CHECK_OK(tt_handshake(&p));
+    static const uint8_t hello_request[4] = {0, 0, 0, 0};
+    CHECK_OK(gmtls_rec_write(&p.srv->wr, &p.s2c, GMTLS_CT_HANDSHAKE, hello_request, 4, 0));
+    n = p.s2c.off;
+    CHECK_ERR(gmtls_receive(p.cli, &p.c2s, &app, p.s2c.base, &n), GMTLS_ALERT_NO_RENEGOTIATION);
+    tt_pair_free(&p);
+    gmtls_conn_free(probe);
+    gmtls_buf_dispose(&ch);
+    gmtls_buf_dispose(&app);
+    gmtls_config_free(s);
+    gmtls_config_free(c);
+}
+
+/* A record that fails to authenticate: bad_record_mac. */
+static void test_bad_record(void)
+{
+    gmtls_config *s = server_cfg("P-256"), *c = client_cfg("P-256", 0);
+    tt_pair p;
+    gmtls_buf app;
+    gmtls_buf_init(&app);
+    CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+    CHECK_OK(tt_handshake(&p));
+    CHECK_OK(gmtls_send(p.cli, &p.c2s, "hello", 5));
+    p.c2s.base[p.c2s.off - 1] ^= 1;
+    size_t n = p.c2s.off;
+    CHECK_ERR(gmtls_receive(p.srv, &p.s2c, &app, p.c2s.base, &n), GMTLS_ALERT_BAD_RECORD_MAC);
+    tt_pair_free(&p);
+    gmtls_buf_dispose(&app);
+    gmtls_config_free(s);
+    gmtls_config_free(c);
+}
+
+int main(void)
+{
+    test_suites();
+    test_groups();
+    test_resumption_alpn_ocsp();
+    test_sni();
+    test_client_auth();
+    test_versions();
+    test_client_hello_shape();
+    test_missing_ems();
+    test_downgrade_sentinel();
+    test_fallback_scsv();
+    test_record_size_limit();
+    test_bad_points();
+    test_bad_finished();
+    test_bad_ske_signature();
+    test_ccs_out_of_order();
+    test_renegotiation();
+    test_bad_record();
+    return TEST_END("tls12_test");
+}
