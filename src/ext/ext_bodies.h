@@ -35,6 +35,8 @@ gmtls_ext_parse_fn gmtls_xp_psk_sh;
 gmtls_ext_write_fn gmtls_xw_psk_ch;
 gmtls_ext_write_fn gmtls_xw_psk_sh;
 gmtls_ext_parse_fn gmtls_xp_early_ch;
+gmtls_ext_write_fn gmtls_xw_early_ee;
+gmtls_ext_write_fn gmtls_xw_early_nst;
 gmtls_ext_parse_fn gmtls_xp_versions_ch;
 gmtls_ext_parse_fn gmtls_xp_versions_sh;
 gmtls_ext_parse_fn gmtls_xp_versions_hrr;
