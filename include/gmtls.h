@@ -413,6 +413,12 @@ int gmtls_conn_early_data_state(const gmtls_conn *conn);
 /** Server: 1 when the bytes the last gmtls_receive returned were 0-RTT
  *  data (a read never mixes early and 1-RTT data), else 0. */
 int gmtls_conn_last_read_early(const gmtls_conn *conn);
+/** Client, before the handshake: data (copied) to send as 0-RTT data with
+ *  the session of gmtls_conn_set_session when its ticket allows that much
+ *  (otherwise none is sent). After the handshake gmtls_conn_early_data_state
+ *  says whether the server took it: GMTLS_EARLY_REJECTED means it was
+ *  dropped and the application sends it again if it wants to. */
+int gmtls_conn_set_early_data(gmtls_conn *conn, const void *data, size_t len);
 /** The identity of the external PSK this handshake used (sets *len), or
  *  NULL when none was used (a certificate or a resumption handshake). */
 const uint8_t *gmtls_conn_psk_identity(const gmtls_conn *conn, size_t *len);

@@ -37,6 +37,7 @@ void gmtls_conn_free(gmtls_conn *c)
         gmtls_wipe(c->early_buf.base, c->early_buf.off);
     }
     gmtls_buf_dispose(&c->early_buf);
+    gmtls_rec_dispose(&c->early_wr);
     gmtls_rec_dispose(&c->rd);
     gmtls_rec_dispose(&c->wr);
     if (c->transcript_ready) {
@@ -745,7 +746,7 @@ int gmtls_receive(gmtls_conn *c, gmtls_buf *out, gmtls_buf *app, const uint8_t *
         return GMTLS_ERR_NOT_READY;
     }
     c->last_read_early = 0;
-    if (c->early_buf.off > 0) {
+    if (c->is_server && c->early_buf.off > 0) {
         /* 0-RTT data first, alone: the caller learns it was early
          * (gmtls_conn_last_read_early) before any 1-RTT byte. */
         *inlen = 0;
@@ -940,6 +941,18 @@ int gmtls_conn_early_data_state(const gmtls_conn *c)
 int gmtls_conn_last_read_early(const gmtls_conn *c)
 {
     return c->last_read_early;
+}
+
+int gmtls_conn_set_early_data(gmtls_conn *c, const void *data, size_t len)
+{
+    if (c->is_server || c->state != ST_START || len == 0 || data == NULL) {
+        return GMTLS_ERR_BAD_ARGUMENT;
+    }
+    gmtls_buf_dispose(&c->early_buf);
+    GMTLS_TRY(gmtls_buf_reserve(&c->early_buf, len));
+    memcpy(c->early_buf.base, data, len);
+    c->early_buf.off = len;
+    return 0;
 }
 
 const uint8_t *gmtls_conn_psk_identity(const gmtls_conn *c, size_t *len)

@@ -282,6 +282,7 @@ typedef struct {
     uint32_t age_add;
     uint32_t lifetime;
     uint64_t received_ms; /* wall-clock milliseconds when received */
+    uint32_t max_early;   /* NewSessionTicket early_data max_early_data_size (0: no 0-RTT) */
     char alpn[256];
     char server_name[256];
 } gmtls_session;
@@ -331,7 +332,9 @@ struct gmtls_conn {
     uint32_t early_max;        /* the ticket's max_early_data_size */
     char early_alpn[256];      /* the ticket's ALPN */
     uint8_t c_early[GMTLS_MAX_HASH_LEN]; /* client_early_traffic_secret */
-    gmtls_buf early_buf;       /* early data not yet handed to the application */
+    gmtls_buf early_buf;       /* server: early data not yet handed to the application; client: to send */
+    int early_sending;         /* client: this ClientHello offers early data */
+    gmtls_rec early_wr;        /* client: the early write key, kept for EndOfEarlyData */
     size_t early_received;     /* plaintext bytes of early data */
     int last_read_early;       /* the last gmtls_receive returned early data */
     int got_record;         /* a record was received: the first one is checked for being TLS at all */

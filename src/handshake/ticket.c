@@ -376,7 +376,7 @@ int gmtls_psk_accept(gmtls_conn *c, const gmtls_client_hello *ch, int ke_only, i
             uint64_t ours = now_ms > made_ms ? now_ms - made_ms : 0;
             uint64_t theirs = (uint32_t)(ch->psks[i].obfuscated_age - s.age_add);
             uint64_t skew = ours > theirs ? ours - theirs : theirs - ours;
-            c->early_ticket_ok = i == 0 && s.max_early > 0 && skew <= GMTLS_EARLY_WINDOW_MS;
+            c->early_ticket_ok = i == 0 && s.max_early > 0 && s.suite == c->suite->id && skew <= GMTLS_EARLY_WINDOW_MS;
             c->early_max = s.max_early;
             snprintf(c->early_alpn, sizeof c->early_alpn, "%.*s", (int)s.alpn_len, (const char *)s.alpn);
             snprintf(c->verify_result, sizeof c->verify_result, "%s",
@@ -470,7 +470,8 @@ int gmtls_ticket_recv(gmtls_conn *c, const uint8_t *body, size_t len)
      * rejects a recognised one that does not belong here. early_data
      * (max_early_data_size) is the one allowed, and unused: this client sends
      * no early data. */
-    GMTLS_TRY(gmtls_exts_parse(c, GMTLS_EXT_IN_NST, "NewSessionTicket", exts, NULL));
+    uint32_t max_early = 0;
+    GMTLS_TRY(gmtls_exts_parse(c, GMTLS_EXT_IN_NST, "NewSessionTicket", exts, &max_early));
     /* RFC 8446 §4.6.1: "Servers MUST NOT use any value greater than 604800
      * seconds (7 days)"; a lifetime of 0 means discard at once. */
     if (lifetime > GMTLS_MAX_TICKET_LIFETIME) {
@@ -496,6 +497,7 @@ int gmtls_ticket_recv(gmtls_conn *c, const uint8_t *body, size_t len)
     s.age_add = age_add;
     s.lifetime = lifetime;
     s.received_ms = gmtls_now_ms(c);
+    s.max_early = max_early;
     snprintf(s.alpn, sizeof s.alpn, "%s", c->alpn);
     snprintf(s.server_name, sizeof s.server_name, "%s", c->server_name);
     /* Keep the newest few tickets. */
@@ -515,8 +517,9 @@ int gmtls_ticket_recv(gmtls_conn *c, const uint8_t *body, size_t len)
     return 0;
 }
 
-/* Serialized session: "GMS1" | suite | psk<1> | ticket<2> | age_add |
- * lifetime | received_ms(8) | alpn<1> | server_name<1>. */
+/* Serialized session: "GMS2" | suite | psk<1> | ticket<2> | age_add |
+ * lifetime | received_ms(8) | alpn<1> | server_name<1> | max_early(4)
+ * ("GMS1": without max_early, read as 0). */
 int gmtls_conn_get_session(const gmtls_conn *c, gmtls_buf *out)
 {
     if (c->nsessions == 0) {
@@ -525,7 +528,7 @@ int gmtls_conn_get_session(const gmtls_conn *c, gmtls_buf *out)
     const gmtls_session *s = &c->sessions[c->nsessions - 1];
     gmtls_wr w;
     gmtls_wr_init(&w, out);
-    gmtls_wr_bytes(&w, "GMS1", 4);
+    gmtls_wr_bytes(&w, "GMS2", 4);
     gmtls_wr_u16(&w, s->suite);
     gmtls_wr_open(&w, 1);
     gmtls_wr_bytes(&w, s->psk, s->psk_len);
@@ -542,6 +545,7 @@ int gmtls_conn_get_session(const gmtls_conn *c, gmtls_buf *out)
     gmtls_wr_open(&w, 1);
     gmtls_wr_bytes(&w, s->server_name, strlen(s->server_name));
     gmtls_wr_close(&w);
+    gmtls_wr_u32(&w, s->max_early);
     return gmtls_wr_finish(&w);
 }
 
@@ -555,7 +559,8 @@ int gmtls_conn_set_session(gmtls_conn *c, const uint8_t *data, size_t len)
     }
     gmtls_rd_init(&r, data, len);
     const uint8_t *magic = gmtls_rd_bytes(&r, 4);
-    if (magic == NULL || memcmp(magic, "GMS1", 4) != 0) {
+    int v2 = magic != NULL && memcmp(magic, "GMS2", 4) == 0;
+    if (magic == NULL || (!v2 && memcmp(magic, "GMS1", 4) != 0)) {
         return GMTLS_ERR_BAD_ARGUMENT;
     }
     s.suite = gmtls_rd_u16(&r);
@@ -579,8 +584,10 @@ int gmtls_conn_set_session(gmtls_conn *c, const uint8_t *data, size_t len)
     s.lifetime = gmtls_rd_u32(&r);
     s.received_ms = gmtls_rd_uint(&r, 8);
     gmtls_rd a, n;
-    if (gmtls_rd_vec(&r, 1, 0, 255, &a) != 0 || gmtls_rd_vec(&r, 1, 0, 255, &n) != 0 || gmtls_rd_done(&r) != 0 ||
-        gmtls_suite_by_id(s.suite) == NULL || gmtls_suite_by_id(s.suite)->hash->digest_len != s.psk_len) {
+    int vecs = gmtls_rd_vec(&r, 1, 0, 255, &a) == 0 && gmtls_rd_vec(&r, 1, 0, 255, &n) == 0;
+    s.max_early = v2 ? gmtls_rd_u32(&r) : 0;
+    if (!vecs || gmtls_rd_done(&r) != 0 || gmtls_suite_by_id(s.suite) == NULL ||
+        gmtls_suite_by_id(s.suite)->hash->digest_len != s.psk_len) {
         gmtls_session_clear(&s);
         return GMTLS_ERR_BAD_ARGUMENT;
     }

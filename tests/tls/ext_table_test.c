@@ -225,7 +225,7 @@ static const struct {
     {27, CH | CR, CH | CR},             /* compress_certificate: our algorithms; the peer's */
     {28, CH | EE, CH | EE},             /* record_size_limit */
     {41, CH | SH, CH | SH},             /* pre_shared_key */
-    {42, CH, EE | NST},                 /* early_data: read in CH; written in EE (0-RTT accepted), NST (max size) */
+    {42, CH | EE | NST, CH | EE | NST}, /* early_data: empty in CH/EE; max_early_data_size in NST */
     {43, CH | SH | HRR, CH | SH | HRR}, /* supported_versions */
     {44, CH | HRR, CH | HRR},           /* cookie */
     {45, CH, CH},                       /* psk_key_exchange_modes */
@@ -305,7 +305,7 @@ static void test_parsers_writers(void)
             }
         }
     }
-    static const uint16_t ch_order[] = {0, 43, 10, 13, 51, 16, 5, 18, 49, 27, 28, 44, 45, 41};
+    static const uint16_t ch_order[] = {0, 43, 10, 13, 51, 16, 5, 18, 49, 27, 28, 42, 44, 45, 41};
     static const uint16_t sh_order[] = {43, 51, 41};
     static const uint16_t hrr_order[] = {43, 51, 44};
     static const uint16_t ee_order[] = {16, 0, 28, 42};
