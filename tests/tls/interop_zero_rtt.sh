@@ -5,6 +5,9 @@
 # with `-early_data FILE`: the server accepts the early GET and answers it
 # (the access log says early=1), answers an early POST with 425 Too Early,
 # and a server without --max-early-data issues tickets without early data.
+# Then the gmtls client (`--early-data FILE`) against `openssl s_server
+# -early_data`: accepted, s_server prints the early data; against a server
+# whose tickets allow none: "not sent", the data goes after the handshake.
 set -uo pipefail
 . "$(dirname "$0")/interop_lib.sh"
 
@@ -54,6 +57,45 @@ if grep -q "Max Early Data: [1-9]" "$TMP/plain.out"; then
     fail "a server without --max-early-data offered early data"
 else
     pass "no early data offered when 0-RTT is off"
+fi
+stop_pid "$SRV_PID"
+
+# 5. gmtls client -> openssl s_server -early_data (stdin held open: s_server
+# stops at EOF on stdin).
+printf 'hello early\n' >"$TMP/early.txt"
+hold_stdin 120
+S_SERVER_STDIN=$HOLD_FIFO start_s_server "$TMP/s_server.log" -cert "$TMP/zrtt-chain.pem" -key "$TMP/zrtt-leaf.key" \
+    -tls1_3 -early_data
+timeout 20 "$GMTLS" client "127.0.0.1:$SRV_PORT" --servername localhost --ca "$CA" --sess-out "$TMP/g.sess" \
+    </dev/null >"$TMP/g1.out" 2>"$TMP/g1.err"
+expect_grep "$TMP/g1.err" "^resumed: no" "gmtls client: full handshake with s_server"
+timeout 20 "$GMTLS" client "127.0.0.1:$SRV_PORT" --servername localhost --ca "$CA" --sess-in "$TMP/g.sess" \
+    --early-data "$TMP/early.txt" </dev/null >"$TMP/g2.out" 2>"$TMP/g2.err"
+expect_grep "$TMP/g2.err" "^resumed: yes" "gmtls client: resumed with s_server"
+expect_grep "$TMP/g2.err" "^early data: accepted" "gmtls client: early data accepted by s_server"
+wait_count "$TMP/s_server.log" "^Reused session-id" 1
+wait_count "$TMP/s_server.log" "^hello early" 1
+expect_grep "$TMP/s_server.log" "^Early data received:" "s_server read early data"
+expect_grep "$TMP/s_server.log" "^hello early" "s_server got the early bytes"
+stop_pid "$SRV_PID"
+
+# 6. s_server without -early_data: its tickets allow none, the client sends
+# the data after the handshake.
+hold_stdin 120
+S_SERVER_STDIN=$HOLD_FIFO start_s_server "$TMP/s_server2.log" -cert "$TMP/zrtt-chain.pem" \
+    -key "$TMP/zrtt-leaf.key" -tls1_3
+timeout 20 "$GMTLS" client "127.0.0.1:$SRV_PORT" --servername localhost --ca "$CA" --sess-out "$TMP/g3.sess" \
+    </dev/null >"$TMP/g3.out" 2>"$TMP/g3.err"
+timeout 20 "$GMTLS" client "127.0.0.1:$SRV_PORT" --servername localhost --ca "$CA" --sess-in "$TMP/g3.sess" \
+    --early-data "$TMP/early.txt" </dev/null >"$TMP/g4.out" 2>"$TMP/g4.err"
+expect_grep "$TMP/g4.err" "^resumed: yes" "gmtls client: resumed (0-RTT off at s_server)"
+expect_grep "$TMP/g4.err" "^early data: not sent" "gmtls client: the ticket allows no early data"
+wait_count "$TMP/s_server2.log" "^hello early" 1
+expect_grep "$TMP/s_server2.log" "^hello early" "the data arrived after the handshake"
+if grep -q "^Early data received" "$TMP/s_server2.log"; then
+    fail "s_server without -early_data received early data"
+else
+    pass "no early data to s_server without -early_data"
 fi
 stop_pid "$SRV_PID"
 finish
