@@ -32,8 +32,8 @@ typedef struct {
     const char *cert_comp, *record_size_limit;
     const char *cert, *key, *key_pass;
     const char *sess_out, *sess_in;
-    const char *early_data;   /* --early-data FILE */
-    uint8_t *early;           /* its contents */
+    const char *early_data; /* --early-data FILE */
+    uint8_t *early;         /* its contents */
     size_t early_len;
     const char *keylog;
     const char *export_spec;
