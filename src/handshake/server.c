@@ -194,8 +194,10 @@ static int send_encrypted_extensions(gmtls_conn *c, const gmtls_client_hello *ch
     /* RFC 8446 §4.2.10: accept 0-RTT only when the resumed ticket allowed it
      * with the first identity and a fresh age (ticket.c), "The selected
      * cipher suite" and "The selected ALPN protocol, if any" are the
-     * ticket's, and (§8.2) this ClientHello was not seen before; anything
-     * else rejects it and the early records are skipped. */
+     * ticket's, and (§8.2) this ClientHello was not seen before - a recorded
+     * one: "either aborts the handshake with an "illegal_parameter" alert or
+     * accepts the PSK but rejects 0-RTT" (we take the second). Anything else
+     * rejects it and the early records are skipped. */
     if (ch->early_data && c->early_state == GMTLS_EARLY_REJECTED && c->early_ticket_ok && !c->did_hrr &&
         c->cfg->max_early_data > 0 && strcmp(c->alpn, c->early_alpn) == 0 &&
         gmtls_replay_fresh(c->cfg, ch->psks[0].binder, ch->psks[0].binder_len, gmtls_now_ms(c))) {
