@@ -413,7 +413,9 @@ static int process_client_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_clien
      * under its early traffic key are skipped ("ignore the extension and
      * return a regular 1-RTT response"), with or without a PSK offer. */
     c->skip_early_data = ch->early_data;
-    c->early_state = ch->early_data ? GMTLS_EARLY_REJECTED : GMTLS_EARLY_NONE;
+    if (!c->did_hrr) { /* after a HelloRetryRequest: rejected if the first ClientHello offered it */
+        c->early_state = ch->early_data ? GMTLS_EARLY_REJECTED : GMTLS_EARLY_NONE;
+    }
     memcpy(c->client_random, ch->random, 32);
     memcpy(c->session_id, ch->session_id, ch->session_id_len);
     c->session_id_len = ch->session_id_len;

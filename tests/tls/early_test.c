@@ -4,7 +4,7 @@
  * the server has 0-RTT off, the ALPN differs from the ticket's, the ticket
  * age is off by more than the window (the server's clock moved, through
  * gmtls_config_set_clock: no sleeping), or the same ClientHello comes again
- * (anti-replay); more early data than the ticket allows -> unexpected_message;
+ * (anti-replay), or a HelloRetryRequest was needed; more early data than the ticket allows -> unexpected_message;
  * EndOfEarlyData where none is expected -> unexpected_message. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -241,6 +241,21 @@ int main(void)
         CHECK_OK(tt_handshake(&p));
         CHECK_OK(gmtls_rec_write(&p.cli->wr, &p.c2s, GMTLS_CT_HANDSHAKE, eoed, sizeof eoed, 0));
         CHECK_ERR(tt_flush(&p), GMTLS_ALERT_UNEXPECTED_MESSAGE);
+        tt_pair_free(&p);
+    }
+    /* 9. A HelloRetryRequest (last: it changes the groups) rejects 0-RTT (RFC 8446 §4.2.10): the second
+     * ClientHello has no early_data, the server skips the early records, the
+     * handshake completes. */
+    {
+        CHECK_OK(gmtls_config_set_groups(scfg, "secp256r1"));
+        CHECK_OK(gmtls_config_set_groups(ccfg, "x25519:secp256r1"));
+        tt_pair p;
+        early_pair(&p, ccfg, scfg, sess, slen, req, sizeof req - 1);
+        CHECK_OK(tt_handshake(&p));
+        CHECK(gmtls_conn_did_hrr(p.srv) && gmtls_conn_is_resumed(p.srv));
+        CHECK_ERR(gmtls_conn_early_data_state(p.srv), GMTLS_EARLY_REJECTED);
+        CHECK_ERR(gmtls_conn_early_data_state(p.cli), GMTLS_EARLY_REJECTED);
+        CHECK(p.srv_app.off == 0 && p.srv->early_skipped > 0);
         tt_pair_free(&p);
     }
     free(sess);
