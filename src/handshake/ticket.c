@@ -809,7 +809,8 @@ int gmtls_ticket12_make(gmtls_conn *c, gmtls_buf *ticket)
     gmtls_wr_u16(&w, c->suite->id);
     gmtls_wr_uint(&w, gmtls_now_ms(c) / 1000, 8);
     gmtls_wr_u32(&w, cfg->ticket_lifetime);
-    gmtls_wr_u32(&w, 0);
+    gmtls_wr_u32(&w, 0); /* age_add: unused in TLS 1.2 */
+    gmtls_wr_u32(&w, 0); /* max_early_data: no 0-RTT in TLS 1.2 */
     gmtls_wr_open(&w, 1);
     gmtls_wr_bytes(&w, c->ks.master, GMTLS_MASTER12_LEN);
     gmtls_wr_close(&w);
