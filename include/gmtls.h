@@ -316,6 +316,15 @@ void gmtls_config_set_tickets(gmtls_config *cfg, unsigned count, uint32_t lifeti
 int gmtls_config_set_ticket_keys(gmtls_config *cfg, const uint8_t *keys, size_t nkeys);
 /** Loads ticket keys from a file: one 96-hex-digit key per line, newest first. */
 int gmtls_config_load_ticket_keys(gmtls_config *cfg, const char *file);
+/** 0-RTT (server, RFC 8446 §2.3, §4.2.10): tickets allow up to max bytes of
+ *  early data (0, the default, turns 0-RTT off). A resumed ClientHello's
+ *  early data is accepted when its ticket allowed it, the PSK is the first
+ *  identity, suite and ALPN match the ticket, the ticket age is within 10 s
+ *  of ours, and the ClientHello was not seen before by this config (an
+ *  in-memory record of binders, see docs/ARCHITECTURE.md: it cannot stop a
+ *  replay to another process sharing the ticket keys). Early data is
+ *  replayable: read it with gmtls_conn_last_read_early() in mind. */
+int gmtls_config_set_max_early_data(gmtls_config *cfg, uint32_t max);
 
 /** External pre-shared keys (RFC 8446 §2.2, §4.2.11): an identity
  *  (1..256 bytes), a key (1..256 bytes; RFC 9257 asks for at least 128 bits
@@ -428,6 +437,19 @@ uint16_t gmtls_conn_peer_sigalg(const gmtls_conn *conn);
 const char *gmtls_conn_alpn(const gmtls_conn *conn);      /**< NULL if none */
 const char *gmtls_conn_server_name(const gmtls_conn *conn); /**< SNI received / set */
 int gmtls_conn_is_resumed(const gmtls_conn *conn);
+/** 0-RTT: GMTLS_EARLY_NONE (not offered), _REJECTED (offered, skipped) or
+ *  _ACCEPTED. */
+enum { GMTLS_EARLY_NONE = 0, GMTLS_EARLY_REJECTED = 1, GMTLS_EARLY_ACCEPTED = 2 };
+int gmtls_conn_early_data_state(const gmtls_conn *conn);
+/** Server: 1 when the bytes the last gmtls_receive returned were 0-RTT
+ *  data (a read never mixes early and 1-RTT data), else 0. */
+int gmtls_conn_last_read_early(const gmtls_conn *conn);
+/** Client, before the handshake: data (copied) to send as 0-RTT data with
+ *  the session of gmtls_conn_set_session when its ticket allows that much
+ *  (otherwise none is sent). After the handshake gmtls_conn_early_data_state
+ *  says whether the server took it: GMTLS_EARLY_REJECTED means it was
+ *  dropped and the application sends it again if it wants to. */
+int gmtls_conn_set_early_data(gmtls_conn *conn, const void *data, size_t len);
 /** The identity of the external PSK this handshake used (sets *len), or
  *  NULL when none was used (a certificate or a resumption handshake). */
 const uint8_t *gmtls_conn_psk_identity(const gmtls_conn *conn, size_t *len);
@@ -473,6 +495,9 @@ int gmtls_io_handshake(gmtls_io *io);
 /** Reads application data: 0 with *nread > 0, GMTLS_ERR_CLOSED at
  *  close_notify, GMTLS_ERR_EOF at a TCP EOF without it, WANT_* or error. */
 int gmtls_io_read(gmtls_io *io, void *buf, size_t len, size_t *nread);
+/** 1 when the bytes the last gmtls_io_read returned were 0-RTT data (a read
+ *  never mixes early and 1-RTT data), else 0. */
+int gmtls_io_last_read_early(const gmtls_io *io);
 /** Writes all of buf (blocking), or queues it and returns WANT_WRITE with
  *  *nwritten = len when the socket is full (non-blocking; call gmtls_io_flush). */
 int gmtls_io_write(gmtls_io *io, const void *buf, size_t len, size_t *nwritten);

@@ -33,6 +33,9 @@ typedef struct {
     const char *cert_comp, *record_size_limit;
     const char *cert, *key, *key_pass;
     const char *sess_out, *sess_in;
+    const char *early_data; /* --early-data FILE */
+    uint8_t *early;         /* its contents */
+    size_t early_len;
     const char *keylog;
     const char *export_spec;
     int key_update;
@@ -83,6 +86,9 @@ static void client_usage(FILE *f)
             "  --psk-modes LIST      psk_dhe_ke and/or psk_ke, comma-separated (default: psk_dhe_ke)\n"
             "  --sess-out FILE       save the session ticket (default: no)\n"
             "  --sess-in FILE        resume the session saved in FILE (default: no)\n"
+            "  --early-data FILE     send FILE as 0-RTT data with the --sess-in session when its\n"
+            "                        ticket allows it, else after the handshake; reports\n"
+            "                        \"early data: accepted|rejected|not sent\" (default: no)\n"
             "  --keylog FILE         append NSS key log lines (default: $SSLKEYLOGFILE if set)\n"
             "  --export LABEL:LEN[:CONTEXT]  print an exporter value (default: no)\n"
             "  --key-update          send a KeyUpdate after the first data sent (default: no)\n"
@@ -143,6 +149,7 @@ static int parse_args(int argc, char **argv, client_opts *o)
             {"--groups", &o->groups},         {"--sigalgs", &o->sigalgs}, {"--alpn", &o->alpn},
             {"--cert", &o->cert},             {"--key", &o->key},       {"--sess-out", &o->sess_out},
             {"--sess-in", &o->sess_in},       {"--keylog", &o->keylog}, {"--export", &o->export_spec},
+            {"--early-data", &o->early_data},
             {"--sm2-id", &o->sm2_id},         {"--get", &o->get_path},  {"--key-pass", &o->key_pass},
             {"--min-version", &o->min_version}, {"--max-version", &o->max_version},
             {"--tls12-ciphers", &o->ciphers12},
@@ -346,6 +353,13 @@ static int report(const gmtls_conn *conn, const client_opts *o)
             fprintf(stderr, "psk: %s (%s)\n", psk, gmtls_conn_psk_ke_only(conn) ? "psk_ke" : "psk_dhe_ke");
         }
         fprintf(stderr, "hrr: %s\n", gmtls_conn_did_hrr(conn) ? "yes" : "no");
+        if (o->early != NULL) {
+            int es = gmtls_conn_early_data_state(conn);
+            fprintf(stderr, "early data: %s\n",
+                    es == GMTLS_EARLY_ACCEPTED   ? "accepted"
+                    : es == GMTLS_EARLY_REJECTED ? "rejected"
+                                                 : "not sent");
+        }
         fprintf(stderr, "peer: %s\n", peer != NULL ? peer : "none");
         fprintf(stderr, "verify: %s\n", o->insecure ? "skipped (--insecure)" : (vr != NULL ? vr : "none"));
         char cc[64];
@@ -725,6 +739,10 @@ static int run_connection(gmtls_config *cfg, const client_opts *o, const char *h
         if (r != 0 && !o->quiet) {
             tool_err("session not usable (%s): full handshake", gmtls_strerror(r));
         }
+        if (r == 0 && o->early != NULL && (r = gmtls_conn_set_early_data(conn, o->early, o->early_len)) != 0) {
+            tool_err("--early-data: %s", gmtls_strerror(r));
+            goto out;
+        }
     }
     set_timeouts(fd, o->connect_timeout);
     r = gmtls_io_handshake(io);
@@ -743,6 +761,19 @@ static int run_connection(gmtls_config *cfg, const client_opts *o, const char *h
     }
     if (report(conn, o) != 0) {
         goto out;
+    }
+    /* RFC 8446 §2.3: early data the server did not take (or that was never
+     * sent) goes again, as 1-RTT data. */
+    if (o->early != NULL && gmtls_conn_early_data_state(conn) != GMTLS_EARLY_ACCEPTED) {
+        size_t wn = 0;
+        r = gmtls_io_write(io, o->early, o->early_len, &wn);
+        if (r == 0 || r == GMTLS_ERR_WANT_WRITE) {
+            r = gmtls_io_flush(io);
+        }
+        if (r != 0) {
+            tool_print_tls_error("send failed", r, conn);
+            goto out;
+        }
     }
     int ku_done = 0;
     if (o->get_path != NULL) {
@@ -842,6 +873,10 @@ int gmtls_cmd_client(int argc, char **argv)
     if (o.sess_in != NULL && tool_read_file(o.sess_in, &sess.data, &sess.len) != 0) {
         goto out;
     }
+    if (o.early_data != NULL && (tool_read_file(o.early_data, &o.early, &o.early_len) != 0 || o.early_len == 0)) {
+        tool_err("--early-data %s: cannot read it, or it is empty", o.early_data);
+        goto out;
+    }
     /* RFC 6066 §3: the HostName in server_name has no trailing dot; the
      * absolute form "example.com." names the same host for verification. */
     char *sni = strdup(o.servername != NULL ? o.servername : host);
@@ -861,6 +896,7 @@ int gmtls_cmd_client(int argc, char **argv)
     free(sni);
 out:
     free(sess.data);
+    free(o.early);
     gmtls_config_free(cfg);
     free(host);
     free(port);

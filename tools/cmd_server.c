@@ -40,6 +40,7 @@ typedef struct {
     const char *verify_client;
     const char *ca;
     unsigned long tickets;
+    unsigned long max_early_data;
     int has_tickets;
     const char *ticket_keys;
     const char *keylog;
@@ -104,6 +105,9 @@ static void server_usage(FILE *f)
             "  --psk-file FILE        PSKs, one IDENTITY:HEX[:HASH] per line (default: none)\n"
             "  --psk-modes LIST       psk_dhe_ke and/or psk_ke, comma-separated (default: psk_dhe_ke)\n"
             "  --tickets N            session tickets per handshake, 0 = off (default: library's, 1)\n"
+            "  --max-early-data N     accept up to N bytes of 0-RTT data with a resumed session,\n"
+            "                         replay-checked per process (--www: 425 unless GET/HEAD;\n"
+            "                         default: 0, off)\n"
             "  --ticket-keys FILE     ticket keys, one 96-hex-digit key per line (default: random,\n"
             "                         kept across SIGHUP)\n"
             "  --keylog FILE          append NSS key log lines (default: $SSLKEYLOGFILE if set)\n"
@@ -223,6 +227,7 @@ static int parse_args(int argc, char **argv, server_opts *o)
             unsigned long *dst, min, max;
         } nopts[] = {
             {"--tickets", &o->tickets, 0, 16},
+            {"--max-early-data", &o->max_early_data, 0, 0xffffffffUL},
             {"--workers", &o->workers, 1, MAX_WORKERS},
             {"--max-conns", &o->max_conns, 0, 10000000},
             {"--max-conns-per-ip", &o->max_conns_per_ip, 0, 10000000},
@@ -410,6 +415,10 @@ static int build_config(const server_opts *o, gmtls_config **out)
     }
     if (o->has_tickets) {
         gmtls_config_set_tickets(cfg, (unsigned)o->tickets, 7 * 24 * 3600);
+    }
+    if (o->max_early_data > 0 && gmtls_config_set_max_early_data(cfg, (uint32_t)o->max_early_data) != 0) {
+        config_error(cfg, "--max-early-data", GMTLS_ERR_NO_MEMORY);
+        goto fail;
     }
     if (o->ticket_keys != NULL) {
         int r = gmtls_config_load_ticket_keys(cfg, o->ticket_keys);

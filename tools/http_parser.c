@@ -105,6 +105,8 @@ const char *http_reason(int status)
         return "Method Not Allowed";
     case 411:
         return "Length Required";
+    case 425:
+        return "Too Early"; /* RFC 8470 §5.2 */
     case 413:
         return "Content Too Large";
     case 414:

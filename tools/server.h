@@ -59,7 +59,8 @@ void srv_http_free(srv_http *h);
 /* Feeds decrypted bytes; writes responses through io. Returns 0 to go on,
  * 1 when the connection should be closed after the output is flushed, or
  * -1 on a TLS error (already logged by the caller). */
-int srv_http_input(srv_http *h, gmtls_io *io, const srv_settings *st, const uint8_t *data, size_t len);
+/* early: data is 0-RTT data (gmtls_io_last_read_early), replayable. */
+int srv_http_input(srv_http *h, gmtls_io *io, const srv_settings *st, const uint8_t *data, size_t len, int early);
 /* Continues a file being sent once output drained. Same results. */
 int srv_http_resume(srv_http *h, gmtls_io *io, const srv_settings *st);
 /* 1 while a request is half-received or a response is being produced. */

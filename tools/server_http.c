@@ -32,6 +32,8 @@ struct srv_http {
     int close_after; /* close once the response is out */
     int pha_wait;    /* a --pha-path request waits for post-handshake authentication */
     int pha_head_only;
+    size_t early_left; /* 0-RTT bytes given and not parsed yet (they come first) */
+    int req_early;     /* the request being parsed has 0-RTT bytes */
     char peer[64];
 };
 
@@ -478,12 +480,21 @@ static int serve_file(srv_http *h, gmtls_io *io, const srv_settings *st, const h
 static int handle_request(srv_http *h, gmtls_io *io, const srv_settings *st)
 {
     const http_request *req = &h->parser.req;
+    int early = h->req_early;
+    h->req_early = 0;
     if (!req->keep_alive) {
         h->close_after = 1;
     }
     int head_only = strcmp(req->method, "HEAD") == 0;
     if (st->verbose) {
-        srv_log("%s %s %s HTTP/1.%d", h->peer, req->method, req->target, req->minor);
+        srv_log("%s %s %s HTTP/1.%d%s", h->peer, req->method, req->target, req->minor, early ? " early=1" : "");
+    }
+    /* RFC 8470 §5.2: "A server MUST ensure that any instance of it (or any
+     * intermediary) that accepts early data ... either processes the request
+     * and completes the response or responds with 425 (Too Early)"; §3 lets
+     * it answer early only what is safe to replay: GET and HEAD here. */
+    if (early && strcmp(req->method, "GET") != 0 && !head_only) {
+        return send_error(h, io, 425, 0);
     }
     if (strcmp(req->method, "GET") != 0 && !head_only) {
         /* RFC 9110 §15.5.6: the origin server MUST generate an Allow header field in a 405 */
@@ -509,9 +520,13 @@ static int process(srv_http *h, gmtls_io *io, const srv_settings *st, const uint
     *used = 0;
     while (*used < len && !h->close_after && h->file_fd < 0 && !h->pha_wait &&
            gmtls_io_pending_output(io) < HTTP_OUT_HIGH) {
-        size_t n = 0;
+        size_t n = 0, e = h->early_left;
         int r = http_parser_feed(&h->parser, data + *used, len - *used, &n);
         *used += n;
+        if (e > 0 && n > 0) {
+            h->req_early = 1;
+            h->early_left -= n < e ? n : e;
+        }
         if (r == HTTP_FAILED) {
             h->close_after = 1;
             *used = len;
@@ -588,8 +603,11 @@ int srv_http_resume(srv_http *h, gmtls_io *io, const srv_settings *st)
     return h->close_after && !srv_http_sending(h) ? 1 : 0;
 }
 
-int srv_http_input(srv_http *h, gmtls_io *io, const srv_settings *st, const uint8_t *data, size_t len)
+int srv_http_input(srv_http *h, gmtls_io *io, const srv_settings *st, const uint8_t *data, size_t len, int early)
 {
+    if (early) {
+        h->early_left += len;
+    }
     if (h->close_after) {
         return 1; /* the connection is ending: ignore pipelined leftovers */
     }

@@ -468,6 +468,10 @@ static void log_conn(const srv_conn *c)
         size_t plen = strlen(psk);
         snprintf(psk + plen, sizeof psk - plen, " pha=%s", gmtls_conn_peer_subject(t) != NULL ? "cert" : "nocert");
     }
+    if (gmtls_conn_early_data_state(t) == GMTLS_EARLY_ACCEPTED) {
+        size_t plen = strlen(psk); /* " early=1": 0-RTT data was accepted (RFC 8446 §2.3) */
+        snprintf(psk + plen, sizeof psk - plen, " early=1");
+    }
     /* certcomp: the algorithm our Certificate went with (RFC 8879), rsl: the
      * client's record_size_limit our records obey (RFC 8449) */
     const char *cc = gmtls_cert_compression_name(gmtls_conn_cert_compression(t, 0, NULL, NULL));
@@ -686,7 +690,7 @@ static int www_progress(srv_conn *c)
                 }
                 srv_http_set_peer(c->http, c->peer);
             }
-            int hr = srv_http_input(c->http, c->io, st, buf, n);
+            int hr = srv_http_input(c->http, c->io, st, buf, n, gmtls_io_last_read_early(c->io));
             if (hr < 0) {
                 set_result(c, "send failed");
                 fail_conn(c);

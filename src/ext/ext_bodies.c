@@ -580,6 +580,62 @@ int gmtls_xp_early_ch(gmtls_conn *c, unsigned msg, gmtls_rd *r, void *out)
     return gmtls_rd_done(r);
 }
 
+int gmtls_xw_early_ch(gmtls_conn *c, unsigned msg, gmtls_wr *w, const void *in)
+{
+    (void)msg, (void)in;
+    /* RFC 8446 §4.2.10: empty in the ClientHello; never in a second one. */
+    if (c->early_sending) {
+        ext_begin(w, GMTLS_EXT_EARLY_DATA);
+        gmtls_wr_close(w);
+    }
+    return 0;
+}
+
+int gmtls_xp_early_ee(gmtls_conn *c, unsigned msg, gmtls_rd *r, void *out)
+{
+    (void)msg, (void)out;
+    /* RFC 8446 §4.2.10: empty in EncryptedExtensions (the verdict already
+     * refused it when our ClientHello did not offer early data). */
+    GMTLS_TRY(gmtls_rd_done(r));
+    c->early_state = GMTLS_EARLY_ACCEPTED;
+    return 0;
+}
+
+int gmtls_xp_early_nst(gmtls_conn *c, unsigned msg, gmtls_rd *r, void *out)
+{
+    (void)c, (void)msg;
+    /* RFC 8446 §4.2.10: struct { uint32 max_early_data_size; } in NewSessionTicket. */
+    uint32_t v = gmtls_rd_u32(r);
+    GMTLS_TRY(gmtls_rd_done(r));
+    *(uint32_t *)out = v;
+    return 0;
+}
+
+int gmtls_xw_early_ee(gmtls_conn *c, unsigned msg, gmtls_wr *w, const void *in)
+{
+    (void)msg, (void)in;
+    /* RFC 8446 §4.2.10: "If the server supplies an "early_data" extension,
+     * the client MUST verify that the server's selected_identity is 0" - we
+     * send it (empty in EncryptedExtensions) only when we accept 0-RTT. */
+    if (c->early_state == GMTLS_EARLY_ACCEPTED) {
+        ext_begin(w, GMTLS_EXT_EARLY_DATA);
+        gmtls_wr_close(w);
+    }
+    return 0;
+}
+
+int gmtls_xw_early_nst(gmtls_conn *c, unsigned msg, gmtls_wr *w, const void *in)
+{
+    (void)msg, (void)in;
+    /* RFC 8446 §4.2.10: in NewSessionTicket, uint32 max_early_data_size. */
+    if (c->cfg->max_early_data > 0) {
+        ext_begin(w, GMTLS_EXT_EARLY_DATA);
+        gmtls_wr_u32(w, c->cfg->max_early_data);
+        gmtls_wr_close(w);
+    }
+    return 0;
+}
+
 /* ------------------------------------------------------------ supported_versions */
 
 int gmtls_xp_versions_ch(gmtls_conn *c, unsigned msg, gmtls_rd *r, void *out)

@@ -20,6 +20,7 @@
 #define P_EE [GMTLS_EXT_MSG_EE]
 #define P_CT [GMTLS_EXT_MSG_CT]
 #define P_CR [GMTLS_EXT_MSG_CR]
+#define P_NST [GMTLS_EXT_MSG_NST]
 
 /* RFC 8446 §4.2: "The table below indicates the messages where a given
  * extension may appear" (the TLS 1.3 column of the IANA registry); sorted
@@ -83,7 +84,11 @@ static const gmtls_ext_desc table[] = {
      CH | SH,
      {P_CH = gmtls_xp_psk_ch, P_SH = gmtls_xp_psk_sh},
      {P_CH = gmtls_xw_psk_ch, P_SH = gmtls_xw_psk_sh}},
-    {GMTLS_EXT_EARLY_DATA, "early_data", CH | EE | NST, {P_CH = gmtls_xp_early_ch}, {0}},
+    {GMTLS_EXT_EARLY_DATA,
+     "early_data",
+     CH | EE | NST,
+     {P_CH = gmtls_xp_early_ch, P_EE = gmtls_xp_early_ee, P_NST = gmtls_xp_early_nst},
+     {P_CH = gmtls_xw_early_ch, P_EE = gmtls_xw_early_ee, P_NST = gmtls_xw_early_nst}},
     {GMTLS_EXT_SUPPORTED_VERSIONS,
      "supported_versions",
      CH | SH | HRR,
@@ -131,6 +136,7 @@ static const uint16_t order_ch[] = {
     GMTLS_EXT_POST_HANDSHAKE_AUTH,
     GMTLS_EXT_COMPRESS_CERTIFICATE,
     GMTLS_EXT_RECORD_SIZE_LIMIT,
+    GMTLS_EXT_EARLY_DATA,
     GMTLS_EXT_COOKIE,
     /* only in a ClientHello that offers TLS 1.2 */
     GMTLS_EXT_RENEGOTIATION_INFO,
@@ -142,7 +148,9 @@ static const uint16_t order_ch[] = {
 };
 static const uint16_t order_sh[] = {GMTLS_EXT_SUPPORTED_VERSIONS, GMTLS_EXT_KEY_SHARE, GMTLS_EXT_PRE_SHARED_KEY};
 static const uint16_t order_hrr[] = {GMTLS_EXT_SUPPORTED_VERSIONS, GMTLS_EXT_KEY_SHARE, GMTLS_EXT_COOKIE};
-static const uint16_t order_ee[] = {GMTLS_EXT_ALPN, GMTLS_EXT_SERVER_NAME, GMTLS_EXT_RECORD_SIZE_LIMIT};
+static const uint16_t order_ee[] = {GMTLS_EXT_ALPN, GMTLS_EXT_SERVER_NAME, GMTLS_EXT_RECORD_SIZE_LIMIT,
+                                    GMTLS_EXT_EARLY_DATA};
+static const uint16_t order_nst[] = {GMTLS_EXT_EARLY_DATA};
 static const uint16_t order_ct[] = {GMTLS_EXT_STATUS_REQUEST, GMTLS_EXT_SCT};
 static const uint16_t order_cr[] = {GMTLS_EXT_SIGNATURE_ALGORITHMS, GMTLS_EXT_CERTIFICATE_AUTHORITIES,
                                     GMTLS_EXT_COMPRESS_CERTIFICATE};
@@ -154,6 +162,7 @@ static const struct {
     P_CH = {order_ch, GMTLS_ARRAY_LEN(order_ch)},    P_SH = {order_sh, GMTLS_ARRAY_LEN(order_sh)},
     P_HRR = {order_hrr, GMTLS_ARRAY_LEN(order_hrr)}, P_EE = {order_ee, GMTLS_ARRAY_LEN(order_ee)},
     P_CT = {order_ct, GMTLS_ARRAY_LEN(order_ct)},    P_CR = {order_cr, GMTLS_ARRAY_LEN(order_cr)},
+    P_NST = {order_nst, GMTLS_ARRAY_LEN(order_nst)},
 };
 
 const gmtls_ext_desc *gmtls_ext_table(size_t *n)

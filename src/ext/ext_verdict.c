@@ -26,6 +26,8 @@ int gmtls_client_offered_ext(const gmtls_conn *c, uint16_t type)
         return c->sent_rsl;
     case GMTLS_EXT_COMPRESS_CERTIFICATE:
         return c->cfg->ncert_comp > 0;
+    case GMTLS_EXT_EARLY_DATA:
+        return c->early_sending;
     case GMTLS_EXT_SUPPORTED_VERSIONS:
     case GMTLS_EXT_SUPPORTED_GROUPS:
     case GMTLS_EXT_SIGNATURE_ALGORITHMS:

@@ -122,6 +122,8 @@ static int build_client_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *cook
     return rc;
 }
 
+static int send_early_data(gmtls_conn *c, gmtls_buf *out);
+
 int gmtls_client_start(gmtls_conn *c, gmtls_buf *out)
 {
     const gmtls_config *cfg = c->cfg;
@@ -175,9 +177,49 @@ int gmtls_client_start(gmtls_conn *c, gmtls_buf *out)
         }
     }
     gmtls_psk_choose_external(c);
+    /* RFC 8446 §4.2.10: early data only with a ticket (our first identity)
+     * that allows it, and no more than its max_early_data_size. */
+    c->early_sending = c->offered_psk && c->early_buf.off > 0 && c->early_buf.off <= c->offer.max_early;
     GMTLS_TRY(build_client_hello(c, out, NULL, 0));
     c->ccs_allowed = 1;
     c->state = ST_C_WAIT_SH;
+    if (c->early_sending) {
+        GMTLS_TRY(send_early_data(c, out));
+    }
+    return 0;
+}
+
+/* RFC 8446 §2.3: the early data right after the ClientHello, under
+ * client_early_traffic_secret = Derive-Secret(Early Secret of the ticket's
+ * PSK, "c e traffic", ClientHello), with the ticket's suite; the write key is
+ * kept for EndOfEarlyData (send_second_flight). */
+static int send_early_data(gmtls_conn *c, gmtls_buf *out)
+{
+    const gmtls_suite *s = gmtls_suite_by_id(c->offer.suite);
+    uint8_t th[GMTLS_MAX_HASH_LEN];
+    gmtls_keysched ks;
+    memset(&ks, 0, sizeof ks);
+    int rc = gmtls_ks_early(&ks, s->hash, c->offer.psk, c->offer.psk_len);
+    if (rc == 0) {
+        rc = gmtls_hash(s->hash, c->ch1, c->ch1_len, th);
+    }
+    if (rc == 0) {
+        rc = gmtls_derive_secret(s->hash, ks.early, "c e traffic", th, c->c_early);
+    }
+    gmtls_ks_wipe(&ks);
+    GMTLS_TRY(rc);
+    GMTLS_TRY(gmtls_rec_set_secret(&c->early_wr, s, 1, c->c_early));
+    gmtls_keylog(c, "CLIENT_EARLY_TRAFFIC_SECRET", c->c_early);
+    gmtls_wipe(c->c_early, sizeof c->c_early);
+    c->early_state = GMTLS_EARLY_REJECTED; /* until EncryptedExtensions says otherwise */
+    size_t max = gmtls_rec_max_plain(&c->early_wr);
+    for (size_t off = 0; off < c->early_buf.off;) {
+        size_t n = c->early_buf.off - off > max ? max : c->early_buf.off - off;
+        GMTLS_TRY(gmtls_rec_write(&c->early_wr, out, GMTLS_CT_APPLICATION_DATA, c->early_buf.base + off, n,
+                                  c->cfg->record_padding));
+        off += n;
+        c->bytes_sent += n;
+    }
     return 0;
 }
 
@@ -245,6 +287,9 @@ static int handle_hello_retry(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg,
         }
     }
     gmtls_psk_choose_external(c);
+    /* RFC 8446 §4.2.10: "A client MUST NOT include the "early_data"
+     * extension in its followup ClientHello": the early data is rejected. */
+    c->early_sending = 0;
     /* RFC 8446 §D.4: the client's dummy change_cipher_spec "may either be
      * before its second ClientHello or before its encrypted handshake
      * flight": the first place in middlebox compatibility mode (as OpenSSL
@@ -479,6 +524,13 @@ static int handle_encrypted_extensions(gmtls_conn *c, const uint8_t *msg, size_t
     GMTLS_TRY(gmtls_fail(c, gmtls_exts_check(GMTLS_EXT_IN_EE, &r, &exts, &nexts), "bad EncryptedExtensions"));
     GMTLS_TRY(gmtls_fail(c, gmtls_rd_done(&r), "malformed EncryptedExtensions"));
     GMTLS_TRY(gmtls_exts_parse(c, GMTLS_EXT_IN_EE, "EncryptedExtensions", exts, NULL));
+    /* RFC 8446 §4.2.10: "If the server supplies an "early_data" extension,
+     * the client MUST verify that the server's selected_identity is 0. If
+     * any other value is returned, the client MUST abort the handshake with
+     * an "illegal_parameter" alert." (the ticket is our identity 0) */
+    if (c->early_state == GMTLS_EARLY_ACCEPTED && !(c->resumed && c->ext_psk == NULL)) {
+        return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "early_data accepted without the first PSK");
+    }
     gmtls_transcript_add(c, msg, len);
     /* RFC 8446 §2.2: a PSK handshake (resumption or external) authenticates
      * with the PSK: no Certificate, no CertificateVerify, and §4.3.2 "Servers
@@ -567,6 +619,22 @@ static int send_second_flight(gmtls_conn *c, gmtls_buf *out)
     if (c->peer_sent_ccs || c->cfg->middlebox_compat) {
         GMTLS_TRY(gmtls_send_ccs(c, out));
     }
+    if (c->early_state == GMTLS_EARLY_ACCEPTED) {
+        /* RFC 8446 §4.5: "If the server sent an "early_data" extension in
+         * EncryptedExtensions, the client MUST send an EndOfEarlyData message
+         * after receiving the server Finished", under the early key; then
+         * the handshake key. */
+        static const uint8_t eoed[4] = {GMTLS_HS_END_OF_EARLY_DATA, 0, 0, 0};
+        gmtls_rec hs = c->wr;
+        c->wr = c->early_wr;
+        GMTLS_TRY(gmtls_hs_queue(c, eoed, sizeof eoed));
+        int rc = gmtls_hs_flush(c, out);
+        c->early_wr = c->wr;
+        c->wr = hs;
+        GMTLS_TRY(rc);
+    }
+    gmtls_rec_dispose(&c->early_wr);
+    gmtls_buf_dispose(&c->early_buf); /* sent or not, the application has its own copy */
     if (c->cert_requested) {
         uint16_t sigalg = 0;
         const gmtls_cert *cert = gmtls_cert_for_request(c, &sigalg);

@@ -97,6 +97,7 @@ void gmtls_config_free(gmtls_config *cfg)
         cfg->verifier->free(cfg->verifier);
     }
     free(cfg->ca_names);
+    gmtls_replay_free(cfg->replay);
     gmtls_config_clear_key_passphrase(cfg);
     gmtls_wipe(cfg, sizeof(*cfg));
     free(cfg);
@@ -666,6 +667,19 @@ void gmtls_config_set_tickets(gmtls_config *cfg, unsigned count, uint32_t lifeti
     /* RFC 8446 §4.6.1: lifetime at most 604800 seconds (7 days). */
     cfg->ticket_lifetime =
         (lifetime == 0 || lifetime > GMTLS_MAX_TICKET_LIFETIME) ? GMTLS_MAX_TICKET_LIFETIME : lifetime;
+}
+
+int gmtls_config_set_max_early_data(gmtls_config *cfg, uint32_t max)
+{
+    if (max > 0 && cfg->replay == NULL) {
+        cfg->replay = calloc(1, gmtls_replay_size());
+        if (cfg->replay == NULL) {
+            return cfg_err(cfg, GMTLS_ERR_NO_MEMORY, "0-RTT replay record");
+        }
+        gmtls_replay_init(cfg->replay);
+    }
+    cfg->max_early_data = max;
+    return 0;
 }
 
 int gmtls_config_set_ticket_keys(gmtls_config *cfg, const uint8_t *keys, size_t nkeys)

@@ -34,6 +34,11 @@ void gmtls_conn_free(gmtls_conn *c)
     gmtls_buf_dispose(&c->hsbuf);
     gmtls_buf_dispose(&c->hsout);
     gmtls_buf_dispose(&c->hslog);
+    if (c->early_buf.base != NULL) {
+        gmtls_wipe(c->early_buf.base, c->early_buf.off);
+    }
+    gmtls_buf_dispose(&c->early_buf);
+    gmtls_rec_dispose(&c->early_wr);
     gmtls_rec_dispose(&c->rd);
     gmtls_rec_dispose(&c->wr);
     if (c->transcript_ready) {
@@ -619,6 +624,23 @@ static int handle_record(gmtls_conn *c, gmtls_buf *out, gmtls_buf *app, const ui
     case GMTLS_CT_HANDSHAKE:
         return handle_handshake_bytes(c, out, payload, len);
     case GMTLS_CT_APPLICATION_DATA:
+        if (c->state == ST_S_WAIT_EOED) {
+            /* RFC 8446 §4.2.10: "Only Application Data payload (i.e.,
+             * plaintext but not padding or the inner content type byte) is
+             * counted. A server receiving more than max_early_data_size bytes
+             * of 0-RTT data SHOULD terminate the connection with an
+             * "unexpected_message" alert." */
+            if (len > c->early_max - c->early_received) {
+                return gmtls_fail(c, GMTLS_ALERT_UNEXPECTED_MESSAGE, "more than %u bytes of early data",
+                                  (unsigned)c->early_max);
+            }
+            GMTLS_TRY(gmtls_buf_reserve(&c->early_buf, len));
+            memcpy(c->early_buf.base + c->early_buf.off, payload, len);
+            c->early_buf.off += len;
+            c->early_received += len;
+            c->bytes_received += len;
+            return 0;
+        }
         if (c->state != ST_DONE || app == NULL || c->rd.suite == NULL) {
             return gmtls_fail(c, GMTLS_ALERT_UNEXPECTED_MESSAGE, "application data before the handshake completed");
         }
@@ -753,6 +775,19 @@ int gmtls_receive(gmtls_conn *c, gmtls_buf *out, gmtls_buf *app, const uint8_t *
     if (c->state != ST_DONE) {
         *inlen = 0;
         return GMTLS_ERR_NOT_READY;
+    }
+    c->last_read_early = 0;
+    if (c->is_server && c->early_buf.off > 0) {
+        /* 0-RTT data first, alone: the caller learns it was early
+         * (gmtls_conn_last_read_early) before any 1-RTT byte. */
+        *inlen = 0;
+        GMTLS_TRY(gmtls_buf_reserve(app, c->early_buf.off));
+        memcpy(app->base + app->off, c->early_buf.base, c->early_buf.off);
+        app->off += c->early_buf.off;
+        gmtls_wipe(c->early_buf.base, c->early_buf.off);
+        gmtls_buf_dispose(&c->early_buf);
+        c->last_read_early = 1;
+        return 0;
     }
     if (c->closed_recv) {
         *inlen = 0;
@@ -939,6 +974,28 @@ const char *gmtls_conn_server_name(const gmtls_conn *c)
 int gmtls_conn_is_resumed(const gmtls_conn *c)
 {
     return c->resumed;
+}
+
+int gmtls_conn_early_data_state(const gmtls_conn *c)
+{
+    return c->early_state;
+}
+
+int gmtls_conn_last_read_early(const gmtls_conn *c)
+{
+    return c->last_read_early;
+}
+
+int gmtls_conn_set_early_data(gmtls_conn *c, const void *data, size_t len)
+{
+    if (c->is_server || c->state != ST_START || len == 0 || data == NULL) {
+        return GMTLS_ERR_BAD_ARGUMENT;
+    }
+    gmtls_buf_dispose(&c->early_buf);
+    GMTLS_TRY(gmtls_buf_reserve(&c->early_buf, len));
+    memcpy(c->early_buf.base, data, len);
+    c->early_buf.off = len;
+    return 0;
 }
 
 const uint8_t *gmtls_conn_psk_identity(const gmtls_conn *c, size_t *len)

@@ -55,6 +55,12 @@ enum {
 #define GMTLS_MAX_USER_CANCELED 4
 /* Bytes of rejected early data a server skips (its max_early_data_size). */
 #define GMTLS_MAX_EARLY_SKIP (16 * GMTLS_MAX_CIPHERTEXT)
+/* 0-RTT freshness window (RFC 8446 §8.3): the client's ticket age may differ
+ * from ours by this much; the ClientHello record keeps binders twice as long. */
+#define GMTLS_EARLY_WINDOW_MS 10000
+/* Binders the 0-RTT anti-replay record holds (RFC 8446 §8.2); when it is full
+ * of live entries 0-RTT is rejected (the handshake goes on in 1-RTT). */
+#define GMTLS_REPLAY_SLOTS 4096
 
 /* One configured certificate chain with its key. */
 typedef struct {
@@ -146,6 +152,8 @@ struct gmtls_config {
     uint16_t cert_comp[GMTLS_CERTCOMP_NALGS]; /* RFC 8879 algorithms, preferred first; none: off */
     size_t ncert_comp;
     uint16_t record_size_limit; /* RFC 8449 value we advertise (0: not sent) */
+    uint32_t max_early_data;     /* server: 0-RTT bytes tickets allow (0: off) */
+    struct gmtls_replay *replay; /* server: 0-RTT ClientHello record (ticket.c) */
     gmtls_pass_src key_pass; /* for encrypted private keys (keyfile.c) */
     char err[256];
 };
@@ -256,6 +264,7 @@ typedef enum {
     /* server */
     ST_S_WAIT_CH,
     ST_S_WAIT_CH2,
+    ST_S_WAIT_EOED, /* 0-RTT accepted: early data until EndOfEarlyData */
     ST_S_WAIT_CERT,
     ST_S_WAIT_CV,
     ST_S_WAIT_FINISHED,
@@ -293,6 +302,7 @@ typedef struct {
     uint32_t age_add;
     uint32_t lifetime;
     uint64_t received_ms; /* wall-clock milliseconds when received */
+    uint32_t max_early;   /* NewSessionTicket early_data max_early_data_size (0: no 0-RTT) */
     char alpn[256];
     char server_name[256];
 } gmtls_session;
@@ -337,6 +347,17 @@ struct gmtls_conn {
     int ku_answered;     /* answered a KeyUpdate request and sent no application data since */
     unsigned ku_in_a_row; /* KeyUpdates received since the peer's last application data */
     size_t early_skipped;
+    /* 0-RTT (server) */
+    int early_state;           /* GMTLS_EARLY_* */
+    int early_ticket_ok;       /* the resumed ticket (first identity) allows 0-RTT */
+    uint32_t early_max;        /* the ticket's max_early_data_size */
+    char early_alpn[256];      /* the ticket's ALPN */
+    uint8_t c_early[GMTLS_MAX_HASH_LEN]; /* client_early_traffic_secret */
+    gmtls_buf early_buf;       /* server: early data not yet handed to the application; client: to send */
+    int early_sending;         /* client: this ClientHello offers early data */
+    gmtls_rec early_wr;        /* client: the early write key, kept for EndOfEarlyData */
+    size_t early_received;     /* plaintext bytes of early data */
+    int last_read_early;       /* the last gmtls_receive returned early data */
     int got_record;         /* a record was received: the first one is checked for being TLS at all */
     unsigned empty_records; /* records in a row that carried nothing */
     unsigned user_canceled; /* user_canceled alerts since the last record that carried something */
@@ -596,6 +617,12 @@ GMTLS_MUST_CHECK int gmtls_psk_compatible(gmtls_conn *c, const gmtls_client_hell
  * (a ticket) or c->ext_psk (an external PSK). ke_only: the handshake is to
  * be psk_ke, so only external PSKs qualify. */
 GMTLS_MUST_CHECK int gmtls_psk_accept(gmtls_conn *c, const gmtls_client_hello *ch, int ke_only, int *selected);
+/* RFC 8446 §8.2 anti-replay: 1 when this binder was not seen within the
+ * record's window (and records it), 0 when seen or the record is full. */
+int gmtls_replay_fresh(const gmtls_config *cfg, const uint8_t *binder, size_t len, uint64_t now_ms);
+void gmtls_replay_free(struct gmtls_replay *r);
+size_t gmtls_replay_size(void);
+void gmtls_replay_init(struct gmtls_replay *r);
 /* Server: the first external PSK among the client's first identities that
  * the modes on both sides allow, or NULL (to pick a suite with its hash). */
 const gmtls_ext_psk *gmtls_psk_find_external(const gmtls_config *cfg, const gmtls_client_hello *ch);

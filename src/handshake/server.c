@@ -202,6 +202,19 @@ int gmtls_alpn_select(gmtls_conn *c, const gmtls_client_hello *ch)
 static int send_encrypted_extensions(gmtls_conn *c, const gmtls_client_hello *ch)
 {
     GMTLS_TRY(gmtls_alpn_select(c, ch));
+    /* RFC 8446 §4.2.10: accept 0-RTT only when the resumed ticket allowed it
+     * with the first identity and a fresh age (ticket.c), "The selected
+     * cipher suite" and "The selected ALPN protocol, if any" are the
+     * ticket's, and (§8.2) this ClientHello was not seen before - a recorded
+     * one: "either aborts the handshake with an "illegal_parameter" alert or
+     * accepts the PSK but rejects 0-RTT" (we take the second). Anything else
+     * rejects it and the early records are skipped. */
+    if (ch->early_data && c->early_state == GMTLS_EARLY_REJECTED && c->early_ticket_ok && !c->did_hrr &&
+        c->cfg->max_early_data > 0 && strcmp(c->alpn, c->early_alpn) == 0 &&
+        gmtls_replay_fresh(c->cfg, ch->psks[0].binder, ch->psks[0].binder_len, gmtls_now_ms(c))) {
+        c->early_state = GMTLS_EARLY_ACCEPTED;
+        c->skip_early_data = 0;
+    }
     gmtls_buf tmp;
     gmtls_wr w;
     gmtls_buf_init(&tmp);
@@ -417,6 +430,9 @@ static int process_client_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_clien
      * under its early traffic key are skipped ("ignore the extension and
      * return a regular 1-RTT response"), with or without a PSK offer. */
     c->skip_early_data = ch->early_data;
+    if (!c->did_hrr) { /* after a HelloRetryRequest: rejected if the first ClientHello offered it */
+        c->early_state = ch->early_data ? GMTLS_EARLY_REJECTED : GMTLS_EARLY_NONE;
+    }
     memcpy(c->client_random, ch->random, 32);
     memcpy(c->session_id, ch->session_id, ch->session_id_len);
     c->session_id_len = ch->session_id_len;
@@ -488,6 +504,15 @@ static int process_client_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_clien
         rc = 0;
     }
     gmtls_transcript_add(c, ch->msg, ch->msglen);
+    if (rc == 0 && c->resumed && ch->early_data && c->early_ticket_ok) {
+        /* RFC 8446 §7.1: client_early_traffic_secret = Derive-Secret(Early
+         * Secret, "c e traffic", ClientHello). */
+        uint8_t chh[GMTLS_MAX_HASH_LEN];
+        rc = gmtls_transcript_hash(c, chh);
+        if (rc == 0) {
+            rc = gmtls_derive_secret(c->suite->hash, c->ks.early, "c e traffic", chh, c->c_early);
+        }
+    }
     if (rc == 0 && !c->resumed && c->ext_psk == NULL) {
         GMTLS_TRY(gmtls_ks_early(&c->ks, c->suite->hash, NULL, 0));
         /* RFC 8446 §6.2 unknown_psk_identity: "Sent by servers when PSK key
@@ -550,6 +575,14 @@ static int process_client_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_clien
     gmtls_keylog(c, "SERVER_TRAFFIC_SECRET_0", c->ks.s_ap);
     gmtls_keylog(c, "EXPORTER_SECRET", c->ks.exporter);
 
+    if (c->early_state == GMTLS_EARLY_ACCEPTED) {
+        /* RFC 8446 §2.3: the client's early data follows under
+         * client_early_traffic_secret, ended by EndOfEarlyData. */
+        GMTLS_TRY(gmtls_rec_set_secret(&c->rd, c->suite, 0, c->c_early));
+        gmtls_keylog(c, "CLIENT_EARLY_TRAFFIC_SECRET", c->c_early);
+        c->state = ST_S_WAIT_EOED;
+        return run_verify_connection(c);
+    }
     if (!c->cert_requested) {
         GMTLS_TRY(expect_client_finished(c));
         return run_verify_connection(c);
@@ -746,6 +779,21 @@ int gmtls_server_handle(gmtls_conn *c, gmtls_buf *out, uint8_t type, const uint8
         rc = process_second_client_hello(c, out, &ch);
         gmtls_ch_free(&ch);
         return rc;
+    case ST_S_WAIT_EOED:
+        if (type != GMTLS_HS_END_OF_EARLY_DATA) {
+            break;
+        }
+        /* RFC 8446 §4.5: struct {} EndOfEarlyData: an empty body. */
+        if (len != 4) {
+            return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "EndOfEarlyData is not empty");
+        }
+        /* §4.5: "the client ... sends an EndOfEarlyData message ... After
+         * sending this message, ... switch to the handshake traffic keys" -
+         * it ends the transcript part the client Finished covers. */
+        gmtls_transcript_add(c, msg, len);
+        GMTLS_TRY(gmtls_rec_set_secret(&c->rd, c->suite, 0, c->ks.c_hs));
+        gmtls_wipe(c->c_early, sizeof c->c_early);
+        return expect_client_finished(c);
     case ST_S_WAIT_CERT:
         /* RFC 8879 §4: a CompressedCertificate only if our CertificateRequest offered compression */
         if (type != GMTLS_HS_CERTIFICATE && !(type == GMTLS_HS_COMPRESSED_CERTIFICATE && c->sent_cr_cert_comp)) {

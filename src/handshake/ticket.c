@@ -4,13 +4,14 @@
  * under a ticket key (name || nonce || ciphertext || tag, the key name as
  * additional data). The first configured key encrypts; every key decrypts,
  * so keys rotate without invalidating recent tickets. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
 #include "handshake/internal.h"
 
-#define STATE_VERSION 1
+#define STATE_VERSION 2 /* 2: max_early_data after age_add */
 #define TICKET_OVERHEAD (16 + GMTLS_IV_LEN + GMTLS_TAG_LEN)
 
 void gmtls_session_clear(gmtls_session *s)
@@ -21,7 +22,8 @@ void gmtls_session_clear(gmtls_session *s)
 
 /* ------------------------------------------------------------ server */
 
-/* Session state: version | suite | created | lifetime | age_add | psk<1> |
+/* Session state: version | suite | created | lifetime | age_add |
+ * max_early_data | psk<1> |
  * alpn<1> | client chain (count, cert<3>...) | ocsp<3> | scts<2>. */
 static int seal_state(const gmtls_config *cfg, const uint8_t *state, size_t len, gmtls_buf *out)
 {
@@ -104,6 +106,7 @@ int gmtls_ticket_send(gmtls_conn *c, gmtls_buf *out)
             gmtls_wr_uint(&w, gmtls_now_ms(c) / 1000, 8);
             gmtls_wr_u32(&w, cfg->ticket_lifetime);
             gmtls_wr_u32(&w, age_add);
+            gmtls_wr_u32(&w, cfg->max_early_data);
             gmtls_wr_open(&w, 1);
             gmtls_wr_bytes(&w, psk, hl);
             gmtls_wr_close(&w);
@@ -138,9 +141,13 @@ int gmtls_ticket_send(gmtls_conn *c, gmtls_buf *out)
             gmtls_wr_open(&w, 2);
             gmtls_wr_bytes(&w, ticket.base, ticket.off);
             gmtls_wr_close(&w);
-            gmtls_wr_u16(&w, 0);
+            gmtls_wr_open(&w, 2);
+            rc = gmtls_exts_write(c, GMTLS_EXT_IN_NST, &w, NULL); /* early_data when 0-RTT is on */
             gmtls_wr_close(&w);
-            rc = gmtls_wr_finish(&w);
+            gmtls_wr_close(&w);
+            if (rc == 0) {
+                rc = gmtls_wr_finish(&w);
+            }
         }
         if (rc == 0 && fits) {
             rc = gmtls_rec_write(&c->wr, out, GMTLS_CT_HANDSHAKE, msg.base, msg.off, cfg->record_padding);
@@ -158,6 +165,8 @@ typedef struct {
     uint16_t suite;
     uint64_t created;
     uint32_t lifetime;
+    uint32_t age_add;
+    uint32_t max_early;
     const uint8_t *psk;
     size_t psk_len;
     const uint8_t *alpn;
@@ -178,7 +187,8 @@ static int parse_state(const uint8_t *p, size_t len, uint8_t version, ticket_sta
     s->suite = gmtls_rd_u16(&r);
     s->created = gmtls_rd_uint(&r, 8);
     s->lifetime = gmtls_rd_u32(&r);
-    (void)gmtls_rd_u32(&r);
+    s->age_add = gmtls_rd_u32(&r);
+    s->max_early = gmtls_rd_u32(&r);
     if (gmtls_rd_vec(&r, 1, 32, GMTLS_MAX_HASH_LEN, &v) != 0) {
         return -1;
     }
@@ -388,6 +398,18 @@ int gmtls_psk_accept(gmtls_conn *c, const gmtls_client_hello *ch, int ke_only, i
             }
             c->resumed = 1;
             *selected = (int)i;
+            /* RFC 8446 §4.2.10: early data may be accepted only with the
+             * first identity, a ticket that allowed it, and (checked once
+             * ALPN is chosen, server.c) the ticket's suite and ALPN; §8.3:
+             * the client's ticket age (obfuscated_ticket_age - age_add) must
+             * be within the window of ours (from the ticket's creation). */
+            uint64_t now_ms = gmtls_now_ms(c), made_ms = s.created * 1000;
+            uint64_t ours = now_ms > made_ms ? now_ms - made_ms : 0;
+            uint64_t theirs = (uint32_t)(ch->psks[i].obfuscated_age - s.age_add);
+            uint64_t skew = ours > theirs ? ours - theirs : theirs - ours;
+            c->early_ticket_ok = i == 0 && s.max_early > 0 && s.suite == c->suite->id && skew <= GMTLS_EARLY_WINDOW_MS;
+            c->early_max = s.max_early;
+            snprintf(c->early_alpn, sizeof c->early_alpn, "%.*s", (int)s.alpn_len, (const char *)s.alpn);
             snprintf(c->verify_result, sizeof c->verify_result, "%s",
                      s.ncerts > 0 ? "ok (resumed session)" : "no client certificate");
         }
@@ -396,6 +418,69 @@ int gmtls_psk_accept(gmtls_conn *c, const gmtls_client_hello *ch, int ke_only, i
         return rc;
     }
     return 0;
+}
+
+/* The 0-RTT ClientHello record (RFC 8446 §8.2): binders (the first 32
+ * bytes; a binder is a MAC over the ClientHello, so it names it) with the
+ * time they were seen, kept for twice the freshness window: a replay later
+ * than that fails the ticket age check instead. One per config, shared by
+ * the connections (and threads) of one process only. */
+struct gmtls_replay {
+    pthread_mutex_t mu;
+    struct {
+        uint8_t id[32];
+        uint64_t seen_ms;
+    } e[GMTLS_REPLAY_SLOTS];
+    size_t next; /* ring position: the oldest entry */
+};
+
+size_t gmtls_replay_size(void)
+{
+    return sizeof(struct gmtls_replay);
+}
+
+void gmtls_replay_init(struct gmtls_replay *r)
+{
+    pthread_mutex_init(&r->mu, NULL);
+}
+
+void gmtls_replay_free(struct gmtls_replay *r)
+{
+    if (r != NULL) {
+        pthread_mutex_destroy(&r->mu);
+        free(r);
+    }
+}
+
+int gmtls_replay_fresh(const gmtls_config *cfg, const uint8_t *binder, size_t len, uint64_t now_ms)
+{
+    struct gmtls_replay *r = cfg->replay;
+    uint8_t id[32] = {0};
+    int fresh = 1;
+    if (r == NULL) {
+        return 0;
+    }
+    memcpy(id, binder, len < sizeof id ? len : sizeof id);
+    const uint64_t keep = 2 * GMTLS_EARLY_WINDOW_MS;
+    pthread_mutex_lock(&r->mu);
+    for (size_t i = 0; i < GMTLS_REPLAY_SLOTS; i++) {
+        if (r->e[i].seen_ms != 0 && r->e[i].seen_ms + keep >= now_ms && memcmp(r->e[i].id, id, sizeof id) == 0) {
+            fresh = 0;
+            break;
+        }
+    }
+    /* The slot to reuse must hold an expired entry: a full record of live
+     * binders rejects 0-RTT rather than forget one. */
+    if (fresh && r->e[r->next].seen_ms != 0 && r->e[r->next].seen_ms + keep >= now_ms) {
+        fresh = 0;
+    }
+    if (fresh) {
+        memcpy(r->e[r->next].id, id, sizeof id);
+        r->e[r->next].seen_ms = now_ms != 0 ? now_ms : 1;
+        r->next = (r->next + 1) % GMTLS_REPLAY_SLOTS;
+    }
+    pthread_mutex_unlock(&r->mu);
+    return fresh;
 }
 
 /* ------------------------------------------------------------ client */
@@ -416,7 +501,8 @@ int gmtls_ticket_recv(gmtls_conn *c, const uint8_t *body, size_t len)
      * rejects a recognised one that does not belong here. early_data
      * (max_early_data_size) is the one allowed, and unused: this client sends
      * no early data. */
-    GMTLS_TRY(gmtls_exts_parse(c, GMTLS_EXT_IN_NST, "NewSessionTicket", exts, NULL));
+    uint32_t max_early = 0;
+    GMTLS_TRY(gmtls_exts_parse(c, GMTLS_EXT_IN_NST, "NewSessionTicket", exts, &max_early));
     /* RFC 8446 §4.6.1: "Servers MUST NOT use any value greater than 604800
      * seconds (7 days)"; a lifetime of 0 means discard at once. */
     if (lifetime > GMTLS_MAX_TICKET_LIFETIME) {
@@ -442,6 +528,7 @@ int gmtls_ticket_recv(gmtls_conn *c, const uint8_t *body, size_t len)
     s.age_add = age_add;
     s.lifetime = lifetime;
     s.received_ms = gmtls_now_ms(c);
+    s.max_early = max_early;
     return gmtls_session_add(c, &s);
 }
 
@@ -468,8 +555,9 @@ int gmtls_session_add(gmtls_conn *c, gmtls_session *sp)
     return 0;
 }
 
-/* Serialized session: "GMS1" | suite | psk<1> | ticket<2> | age_add |
- * lifetime | received_ms(8) | alpn<1> | server_name<1>. */
+/* Serialized session: "GMS2" | suite | psk<1> | ticket<2> | age_add |
+ * lifetime | received_ms(8) | alpn<1> | server_name<1> | max_early(4)
+ * ("GMS1": without max_early, read as 0). */
 int gmtls_conn_get_session(const gmtls_conn *c, gmtls_buf *out)
 {
     if (c->nsessions == 0) {
@@ -478,7 +566,7 @@ int gmtls_conn_get_session(const gmtls_conn *c, gmtls_buf *out)
     const gmtls_session *s = &c->sessions[c->nsessions - 1];
     gmtls_wr w;
     gmtls_wr_init(&w, out);
-    gmtls_wr_bytes(&w, "GMS1", 4);
+    gmtls_wr_bytes(&w, "GMS2", 4);
     gmtls_wr_u16(&w, s->suite);
     gmtls_wr_open(&w, 1);
     gmtls_wr_bytes(&w, s->psk, s->psk_len);
@@ -495,6 +583,7 @@ int gmtls_conn_get_session(const gmtls_conn *c, gmtls_buf *out)
     gmtls_wr_open(&w, 1);
     gmtls_wr_bytes(&w, s->server_name, strlen(s->server_name));
     gmtls_wr_close(&w);
+    gmtls_wr_u32(&w, s->max_early);
     return gmtls_wr_finish(&w);
 }
 
@@ -508,7 +597,8 @@ int gmtls_conn_set_session(gmtls_conn *c, const uint8_t *data, size_t len)
     }
     gmtls_rd_init(&r, data, len);
     const uint8_t *magic = gmtls_rd_bytes(&r, 4);
-    if (magic == NULL || memcmp(magic, "GMS1", 4) != 0) {
+    int v2 = magic != NULL && memcmp(magic, "GMS2", 4) == 0;
+    if (magic == NULL || (!v2 && memcmp(magic, "GMS1", 4) != 0)) {
         return GMTLS_ERR_BAD_ARGUMENT;
     }
     s.suite = gmtls_rd_u16(&r);
@@ -532,7 +622,9 @@ int gmtls_conn_set_session(gmtls_conn *c, const uint8_t *data, size_t len)
     s.lifetime = gmtls_rd_u32(&r);
     s.received_ms = gmtls_rd_uint(&r, 8);
     gmtls_rd a, n;
-    if (gmtls_rd_vec(&r, 1, 0, 255, &a) != 0 || gmtls_rd_vec(&r, 1, 0, 255, &n) != 0 || gmtls_rd_done(&r) != 0 ||
+    int vecs = gmtls_rd_vec(&r, 1, 0, 255, &a) == 0 && gmtls_rd_vec(&r, 1, 0, 255, &n) == 0;
+    s.max_early = v2 ? gmtls_rd_u32(&r) : 0;
+    if (!vecs || gmtls_rd_done(&r) != 0 ||
         !((gmtls_suite_by_id(s.suite) != NULL && gmtls_suite_by_id(s.suite)->hash->digest_len == s.psk_len) ||
           (gmtls_suite12_by_id(s.suite) != NULL && s.psk_len == GMTLS_MASTER12_LEN))) {
         gmtls_session_clear(&s);
@@ -747,7 +839,8 @@ int gmtls_ticket12_make(gmtls_conn *c, gmtls_buf *ticket)
     gmtls_wr_u16(&w, c->suite->id);
     gmtls_wr_uint(&w, gmtls_now_ms(c) / 1000, 8);
     gmtls_wr_u32(&w, cfg->ticket_lifetime);
-    gmtls_wr_u32(&w, 0);
+    gmtls_wr_u32(&w, 0); /* age_add: unused in TLS 1.2 */
+    gmtls_wr_u32(&w, 0); /* max_early_data: no 0-RTT in TLS 1.2 */
     gmtls_wr_open(&w, 1);
     gmtls_wr_bytes(&w, c->ks.master, GMTLS_MASTER12_LEN);
     gmtls_wr_close(&w);

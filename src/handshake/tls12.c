@@ -195,7 +195,7 @@ static int install_keys(gmtls_conn *c, int is_write)
     int client_side = c->is_server != is_write; /* the server reads with the client's keys */
     const uint8_t *key = c->keys12 + (client_side ? 0 : kl);
     const uint8_t *iv = c->keys12 + 2 * kl + (client_side ? 0 : il);
-    return gmtls_rec_set_keys12(is_write ? &c->wr : &c->rd, c->suite, is_write, key, iv);
+    return gmtls_rec_set_keys12(is_write ? &c->wr : &c->rd, c->suite, is_write, key, iv, GMTLS_REC_VERSION_TLS12);
 }
 
 static int derive_keys(gmtls_conn *c)

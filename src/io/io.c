@@ -45,6 +45,8 @@ struct gmtls_io {
     gmtls_buf out;
     gmtls_buf app;
     size_t app_pos;     /* first app byte not yet returned */
+    size_t early_left;  /* 0-RTT bytes at app_pos (returned alone) */
+    int last_early;     /* the last gmtls_io_read returned 0-RTT data */
 };
 
 /* EAGAIN on a blocking fd means a socket timeout expired. The flag is
@@ -231,6 +233,16 @@ GMTLS_API int gmtls_io_handshake(gmtls_io *io)
             return fr;
         }
         if (r == 0) {
+            /* 0-RTT data accepted during the handshake comes first. */
+            if (gmtls_conn_early_data_state(io->conn) == GMTLS_EARLY_ACCEPTED) {
+                size_t before = io->app.off, none = 0;
+                r = gmtls_receive(io->conn, &io->out, &io->app, NULL, &none);
+                if (r != 0) {
+                    io->err = r;
+                    return r;
+                }
+                io->early_left += io->app.off - before;
+            }
             return 0;
         }
         /* WANT_READ: call again with what is left if the engine made
@@ -289,6 +301,12 @@ GMTLS_API int gmtls_io_read(gmtls_io *io, void *buf, size_t len, size_t *nread)
         size_t avail = io->app.off - io->app_pos;
         if (avail > 0) {
             size_t n = avail < len ? avail : len;
+            /* a read returns early data or 1-RTT data, never both */
+            io->last_early = io->early_left > 0;
+            if (io->early_left > 0 && n > io->early_left) {
+                n = io->early_left;
+            }
+            io->early_left -= io->last_early ? n : 0;
             memcpy(buf, io->app.base + io->app_pos, n);
             io->app_pos += n;
             if (io->app_pos == io->app.off) {
@@ -376,6 +394,11 @@ GMTLS_API size_t gmtls_io_pending_output(const gmtls_io *io)
 GMTLS_API size_t gmtls_io_pending_input(const gmtls_io *io)
 {
     return io == NULL ? 0 : io->app.off - io->app_pos;
+}
+
+GMTLS_API int gmtls_io_last_read_early(const gmtls_io *io)
+{
+    return io != NULL && io->last_early;
 }
 
 GMTLS_API int gmtls_io_has_pending(gmtls_io *io)

@@ -1,6 +1,6 @@
-/* Pre-1.3 record protection: CBC MAC-then-encrypt (SM4-CBC + HMAC-SM3) and
- * explicit-nonce AEAD records, for TLCP (GB/T 38636-2020 §6.3) and the
- * TLS 1.2 family (RFC 5246 §6.2.3). */
+/* Pre-1.3 CBC record protection: MAC-then-encrypt SM4-CBC + HMAC-SM3 for
+ * TLCP (GB/T 38636-2020 §6.3, RFC 5246 §6.2.3.2). The explicit-nonce AEAD
+ * records (TLS 1.2 and TLCP) are gmtls_rec's, in record.c. */
 #include "record/rec12.h"
 #include "sm/sm_internal.h"
 
@@ -228,97 +228,5 @@ int gmtls_cbc_rec_open(gmtls_cbc_rec *r, const uint8_t hdr[GMTLS_REC_HDR], uint8
     }
     *payload = p;
     *len = (size_t)clen;
-    return 0;
-}
-
-/* ----------------------------------------------------------------- AEAD */
-
-int gmtls_aead12_rec_init(gmtls_aead12_rec *r, const gmtls_aead_alg *alg, int is_enc, const uint8_t *key,
-                          const uint8_t salt[GMTLS_AEAD12_SALT_LEN])
-{
-    memset(r, 0, sizeof *r);
-    r->aead.alg = alg;
-    int rc = alg->init(&r->aead, is_enc, key);
-    if (rc != 0) {
-        memset(r, 0, sizeof *r);
-        return rc;
-    }
-    memcpy(r->salt, salt, GMTLS_AEAD12_SALT_LEN);
-    return 0;
-}
-
-void gmtls_aead12_rec_dispose(gmtls_aead12_rec *r)
-{
-    if (r->aead.alg != NULL) {
-        r->aead.alg->dispose(&r->aead);
-    }
-    gmtls_wipe(r, sizeof *r);
-}
-
-int gmtls_aead12_rec_seal(gmtls_aead12_rec *r, gmtls_buf *out, uint8_t type, uint16_t version, const uint8_t *data,
-                          size_t len)
-{
-    if (len > GMTLS_MAX_PLAINTEXT || (data == NULL && len != 0) || r->seq == UINT64_MAX) {
-        return GMTLS_ERR_BAD_ARGUMENT;
-    }
-    size_t bodylen = GMTLS_AEAD12_EXPLICIT + len + GMTLS_TAG_LEN;
-    GMTLS_TRY(gmtls_buf_reserve(out, GMTLS_REC_HDR + bodylen));
-    uint8_t *hdr = out->base + out->off, *expl = hdr + GMTLS_REC_HDR, *p = expl + GMTLS_AEAD12_EXPLICIT;
-    uint8_t nonce[GMTLS_IV_LEN], aad[13];
-    put_header(hdr, type, version, bodylen);
-    /* RFC 5288 §3: nonce = salt (4, implicit) || nonce_explicit (8, sent) */
-    for (int i = 0; i < 8; i++) {
-        expl[i] = (uint8_t)(r->seq >> (56 - 8 * i));
-    }
-    memcpy(nonce, r->salt, GMTLS_AEAD12_SALT_LEN);
-    memcpy(nonce + GMTLS_AEAD12_SALT_LEN, expl, GMTLS_AEAD12_EXPLICIT);
-    /* RFC 5246 §6.2.3.3: additional_data = seq_num + type + version + length
-     * (of the plaintext) */
-    mac_header(aad, r->seq, type, version, len);
-    if (len > 0) {
-        memmove(p, data, len);
-    }
-    GMTLS_TRY(r->aead.alg->seal(&r->aead, nonce, aad, sizeof aad, p, len, p + len));
-    r->seq++;
-    out->off += GMTLS_REC_HDR + bodylen;
-    return 0;
-}
-
-int gmtls_aead12_rec_open(gmtls_aead12_rec *r, const uint8_t hdr[GMTLS_REC_HDR], uint8_t *body, size_t bodylen,
-                          uint8_t **payload, size_t *len)
-{
-    gmtls_rd rd;
-    gmtls_rd_init(&rd, hdr, GMTLS_REC_HDR);
-    uint8_t type = gmtls_rd_u8(&rd);
-    uint16_t version = (uint16_t)gmtls_rd_u16(&rd);
-    size_t n = gmtls_rd_u16(&rd);
-    if (rd.err || n != bodylen) {
-        return GMTLS_ALERT_DECODE_ERROR;
-    }
-    /* RFC 5246 §6.2.3: at most 2^14 + 2048 -> record_overflow */
-    if (bodylen > GMTLS_REC12_MAX_CIPHERTEXT) {
-        return GMTLS_ALERT_RECORD_OVERFLOW;
-    }
-    if (bodylen < GMTLS_AEAD12_EXPLICIT + GMTLS_TAG_LEN || r->seq == UINT64_MAX) {
-        return GMTLS_ALERT_BAD_RECORD_MAC;
-    }
-    size_t clen = bodylen - GMTLS_AEAD12_EXPLICIT - GMTLS_TAG_LEN;
-    /* RFC 5246 §6.2.3.3 / §6.2.1: the plaintext is at most 2^14 bytes */
-    if (clen > GMTLS_MAX_PLAINTEXT) {
-        return GMTLS_ALERT_RECORD_OVERFLOW;
-    }
-    uint8_t nonce[GMTLS_IV_LEN], aad[13];
-    memcpy(nonce, r->salt, GMTLS_AEAD12_SALT_LEN);
-    memcpy(nonce + GMTLS_AEAD12_SALT_LEN, body, GMTLS_AEAD12_EXPLICIT);
-    mac_header(aad, r->seq, type, version, clen);
-    uint8_t *p = body + GMTLS_AEAD12_EXPLICIT;
-    /* RFC 5246 §6.2.3.3: "If the decryption fails, a fatal bad_record_mac
-     * alert MUST be generated." */
-    if (r->aead.alg->open(&r->aead, nonce, aad, sizeof aad, p, clen, p + clen) != 0) {
-        return GMTLS_ALERT_BAD_RECORD_MAC;
-    }
-    r->seq++;
-    *payload = p;
-    *len = clen;
     return 0;
 }

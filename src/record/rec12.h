@@ -1,15 +1,14 @@
-/* src/record/rec12.h - pre-1.3 record protection for TLCP (GB/T 38636-2020
- * §6.3) and the TLS 1.2 family: one record at a time, 5-byte header
- * included, sequence numbers kept here.
+/* src/record/rec12.h - pre-1.3 CBC record protection for TLCP (GB/T
+ * 38636-2020 §6.3): one record at a time, 5-byte header included, sequence
+ * numbers kept here. MAC-then-encrypt (TLS 1.1/1.2 GenericBlockCipher, RFC
+ * 5246 §6.2.3.2): SM4-CBC with HMAC-SM3 (ECC/ECDHE_SM4_CBC_SM3), a random
+ * explicit IV per record, the padding and the MAC checked in constant time
+ * (no Lucky13 timing): a bad padding and a bad MAC are the same
+ * bad_record_mac after the same work.
  *
- *  - CBC, MAC-then-encrypt (TLS 1.1/1.2 GenericBlockCipher, RFC 5246
- *    §6.2.3.2): SM4-CBC with HMAC-SM3 (ECC/ECDHE_SM4_CBC_SM3), a random
- *    explicit IV per record, the padding and the MAC checked in constant
- *    time (no Lucky13 timing): a bad padding and a bad MAC are the same
- *    bad_record_mac after the same work.
- *  - AEAD with an 8-byte explicit nonce (GenericAEADCipher, RFC 5246
- *    §6.2.3.3 with RFC 5288 §3): any gmtls_aead_alg with a 12-byte nonce
- *    (SM4-GCM for ECC/ECDHE_SM4_GCM_SM3, AES-GCM for TLS 1.2). */
+ * TLCP's SM4-GCM suites (ECC/ECDHE_SM4_GCM_SM3) use the explicit-nonce AEAD
+ * format of TLS 1.2 (RFC 5246 §6.2.3.3, RFC 5288 §3): that is gmtls_rec
+ * (record/record.h) with gmtls_rec_set_keys12(..., GMTLS_TLCP_VERSION). */
 #ifndef GMTLS_REC12_H
 #define GMTLS_REC12_H
 
@@ -20,10 +19,8 @@
 #define GMTLS_TLCP_VERSION 0x0101
 /* RFC 5246 §6.2.3: TLSCiphertext.length MUST NOT exceed 2^14 + 2048. */
 #define GMTLS_REC12_MAX_CIPHERTEXT (GMTLS_MAX_PLAINTEXT + 2048)
-#define GMTLS_CBC_MAC_LEN 32    /* HMAC-SM3 */
-#define GMTLS_CBC_KEY_LEN 16    /* SM4 */
-#define GMTLS_AEAD12_SALT_LEN 4 /* RFC 5288 §3: GCMNonce.salt */
-#define GMTLS_AEAD12_EXPLICIT 8 /* GCMNonce.nonce_explicit */
+#define GMTLS_CBC_MAC_LEN 32 /* HMAC-SM3 */
+#define GMTLS_CBC_KEY_LEN 16 /* SM4 */
 
 typedef struct {
     gmtls_sm4_key ks;
@@ -49,24 +46,5 @@ GMTLS_MUST_CHECK int gmtls_cbc_rec_seal(gmtls_cbc_rec *r, gmtls_buf *out, uint8_
  * the same work for a given bodylen), record_overflow. */
 GMTLS_MUST_CHECK int gmtls_cbc_rec_open(gmtls_cbc_rec *r, const uint8_t hdr[GMTLS_REC_HDR], uint8_t *body,
                                         size_t bodylen, uint8_t **payload, size_t *len);
-
-typedef struct {
-    gmtls_aead_ctx aead;
-    uint8_t salt[GMTLS_AEAD12_SALT_LEN];
-    uint64_t seq;
-} gmtls_aead12_rec;
-
-/* alg needs a 12-byte nonce and a 16-byte tag (the GCMs). is_enc selects
- * the direction. 0 or an error. */
-GMTLS_MUST_CHECK int gmtls_aead12_rec_init(gmtls_aead12_rec *r, const gmtls_aead_alg *alg, int is_enc,
-                                           const uint8_t *key, const uint8_t salt[GMTLS_AEAD12_SALT_LEN]);
-void gmtls_aead12_rec_dispose(gmtls_aead12_rec *r);
-/* Appends one record: header, explicit nonce (the sequence number, RFC
- * 5288 §3 allows it and it never repeats under one key), ciphertext, tag. */
-GMTLS_MUST_CHECK int gmtls_aead12_rec_seal(gmtls_aead12_rec *r, gmtls_buf *out, uint8_t type, uint16_t version,
-                                           const uint8_t *data, size_t len);
-/* Opens one record in place (bad_record_mac, record_overflow). */
-GMTLS_MUST_CHECK int gmtls_aead12_rec_open(gmtls_aead12_rec *r, const uint8_t hdr[GMTLS_REC_HDR], uint8_t *body,
-                                           size_t bodylen, uint8_t **payload, size_t *len);
 
 #endif

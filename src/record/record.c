@@ -59,7 +59,8 @@ void gmtls_rec_dispose(gmtls_rec *r)
     gmtls_wipe(r, sizeof(*r));
 }
 
-int gmtls_rec_set_keys12(gmtls_rec *r, const gmtls_suite *suite, int is_enc, const uint8_t *key, const uint8_t *iv)
+int gmtls_rec_set_keys12(gmtls_rec *r, const gmtls_suite *suite, int is_enc, const uint8_t *key, const uint8_t *iv,
+                         uint16_t version)
 {
     uint16_t max_inner = r->max_inner; /* RFC 8449 §4: negotiated in the hellos, before the keys */
     gmtls_rec_dispose(r);
@@ -77,7 +78,8 @@ int gmtls_rec_set_keys12(gmtls_rec *r, const gmtls_suite *suite, int is_enc, con
     r->suite = suite;
     r->is_enc = is_enc;
     r->seq = 0;
-    r->version = GMTLS_REC_TLS12;
+    r->format = GMTLS_REC_FMT_AEAD12;
+    r->version = version;
     return 0;
 }
 
@@ -202,7 +204,7 @@ int gmtls_rec_write(gmtls_rec *r, gmtls_buf *out, uint8_t type, const uint8_t *d
     size_t max = gmtls_rec_max_plain(r);
     do {
         size_t n = len > max ? max : len;
-        if (r->suite != NULL && r->version == GMTLS_REC_TLS12) {
+        if (r->suite != NULL && r->format == GMTLS_REC_FMT_AEAD12) {
             GMTLS_TRY(seal_one12(r, out, type, data, n));
         } else if (r->suite != NULL) {
             GMTLS_TRY(seal_one(r, out, type, data, n, pad_block));
@@ -279,7 +281,7 @@ int gmtls_rec_open_split(gmtls_rec *r, const uint8_t hdr[GMTLS_REC_HDR], const u
         *len = n;
         return 0;
     }
-    if (r->version == GMTLS_REC_TLS12) {
+    if (r->format == GMTLS_REC_FMT_AEAD12) {
         /* RFC 5246 §6.2.3: "The length [of TLSCiphertext] MUST NOT exceed
          * 2^14 + 2048"; §6.2.3.3: the nonce_explicit, then the ciphertext
          * with its tag. */

@@ -24,20 +24,24 @@ typedef struct {
     uint8_t secret[GMTLS_MAX_HASH_LEN]; /* current traffic secret, for KeyUpdate */
     uint64_t seq;
     int is_enc;
-    /* Record format: 0 = TLS 1.3 (RFC 8446 §5.2); GMTLS_REC_TLS12 = the
-     * TLS 1.2 AEAD format (RFC 5246 §6.2.3.3: real content type, AAD of
-     * seq_num + type + version + length, RFC 5288's 8-byte explicit nonce for
-     * AES-GCM, RFC 7905's implicit one for ChaCha20). TLCP's record formats
-     * (version 0x0101) belong here too. */
+    /* Record format: GMTLS_REC_FMT_TLS13 (RFC 8446 §5.2) or
+     * GMTLS_REC_FMT_AEAD12, the pre-1.3 AEAD format (RFC 5246 §6.2.3.3: real
+     * content type, AAD of seq_num + type + version + length, RFC 5288's
+     * 8-byte explicit nonce for the GCMs, RFC 7905's implicit one for
+     * ChaCha20) shared by TLS 1.2 and TLCP's SM4-GCM suites. */
+    uint8_t format;
+    /* AEAD12 only: the version written in headers and the AAD (0x0303 for
+     * TLS 1.2, GMTLS_TLCP_VERSION 0x0101 for TLCP). */
     uint16_t version;
-    uint8_t explicit_len; /* bytes of explicit nonce per record (8 for 1.2 AES-GCM, else 0) */
+    uint8_t explicit_len; /* bytes of explicit nonce per record (8 for the GCMs, else 0) */
     /* RFC 8449: the largest TLSInnerPlaintext (content, type and padding)
      * of a protected record in this direction; 0 means 2^14 + 1. Kept across
      * key changes. */
     uint16_t max_inner;
 } gmtls_rec;
 
-#define GMTLS_REC_TLS12 0x0303
+enum { GMTLS_REC_FMT_TLS13 = 0, GMTLS_REC_FMT_AEAD12 = 1 };
+#define GMTLS_REC_VERSION_TLS12 0x0303
 
 /* Installs the keys derived from a traffic secret (RFC 8446 §7.3), resetting
  * the sequence number. */
@@ -45,11 +49,13 @@ GMTLS_MUST_CHECK int gmtls_rec_set_secret(gmtls_rec *r, const gmtls_suite *suite
 /* RFC 8446 §7.2: next secret = HKDF-Expand-Label(secret, "traffic upd", "", Hash.length). */
 GMTLS_MUST_CHECK int gmtls_rec_update(gmtls_rec *r);
 void gmtls_rec_dispose(gmtls_rec *r);
-/* TLS 1.2: installs a key and the write IV from the key block (RFC 5246
- * §6.3): for AES-GCM the 4-byte salt (RFC 5288 §3), for ChaCha20-Poly1305
- * 12 bytes (RFC 7905 §2); the sequence number starts at 0. */
+/* The pre-1.3 AEAD format (TLS 1.2, TLCP): installs a key and the write IV
+ * from the key block (RFC 5246 §6.3): for the GCMs the 4-byte salt (RFC 5288
+ * §3), for ChaCha20-Poly1305 12 bytes (RFC 7905 §2); `version` goes into
+ * every header and AAD (GMTLS_REC_VERSION_TLS12, or 0x0101 for TLCP); the
+ * sequence number starts at 0. Only suite->aead is used. */
 GMTLS_MUST_CHECK int gmtls_rec_set_keys12(gmtls_rec *r, const gmtls_suite *suite, int is_enc, const uint8_t *key,
-                                          const uint8_t *iv);
+                                          const uint8_t *iv, uint16_t version);
 
 /* The most content one record of r carries: 2^14, or less under a record
  * size limit (RFC 8449) once r is protected. */

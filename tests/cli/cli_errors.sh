@@ -118,5 +118,10 @@ psk_usage "--pha-path alone" 2 "--pha-path goes with --verify-client post-handsh
     server --listen 127.0.0.1:0 --pha-path /x
 psk_usage "post-handshake without --ca" 2 "--verify-client post-handshake: give --ca" \
     server --listen 127.0.0.1:0 --verify-client post-handshake
+psk_usage "--max-early-data not a number" 2 "--max-early-data: 'x' is not a number in \[0, 4294967295\]" \
+    server --listen 127.0.0.1:0 --max-early-data x
+: >"$TMP/empty.txt"
+psk_usage "--early-data empty file" 1 "--early-data $TMP/empty.txt: cannot read it, or it is empty" \
+    client "127.0.0.1:$SRV_PORT" --early-data "$TMP/empty.txt"
 
 finish

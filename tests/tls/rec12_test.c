@@ -1,7 +1,8 @@
 /*
- * tests/tls/rec12_test.c - pre-1.3 record protection (src/record/rec12.c):
- * TLCP's SM4-CBC + HMAC-SM3 MAC-then-encrypt records and the explicit-nonce
- * AEAD records (SM4-GCM, AES-GCM), against records built independently with
+ * tests/tls/rec12_test.c - pre-1.3 record protection: TLCP's SM4-CBC +
+ * HMAC-SM3 MAC-then-encrypt records (src/record/rec12.c) and the
+ * explicit-nonce AEAD records of gmtls_rec (src/record/record.c) with TLCP's
+ * version 0x0101 (SM4-GCM, AES-GCM), against records built independently with
  * OpenSSL libcrypto (EVP SM4-CBC, HMAC-SM3, AES-GCM; SM4-GCM through the
  * gmtls_sm4_gcm primitive, as OpenSSL 3.0 lacks it) in both directions; every
  * tampering, bad padding, wrong sequence number and length limit gives its
@@ -13,6 +14,7 @@
 #include <openssl/rand.h>
 
 #include "record/rec12.h"
+#include "record/record.h"
 #include "sm/sm_internal.h"
 #include "test.h"
 
@@ -411,24 +413,35 @@ static size_t ossl_gcm_record(const EVP_CIPHER *ciph, const uint8_t *key, const 
     return 5 + body;
 }
 
+/* Opens a copy of rec[0..rl) with r; the type must come back as 23. */
+static int rec_open_copy(gmtls_rec *r, const uint8_t *rec, size_t rl, uint8_t *buf, uint8_t **pl, size_t *pn)
+{
+    uint8_t type = 0;
+    memcpy(buf, rec, rl);
+    int rc = gmtls_rec_open(r, buf, rl, &type, pl, pn);
+    return rc == 0 && type != 23 ? -1 : rc;
+}
+
+/* gmtls_rec's explicit-nonce AEAD format with TLCP's version 0x0101. */
 static void test_aead(void)
 {
     struct {
         const gmtls_aead_alg *alg;
         const EVP_CIPHER *ossl;
-        size_t keylen;
-    } algs[] = {{&gmtls_aead_sm4gcm, NULL, 16},
-                {&gmtls_aead_aes128gcm, EVP_aes_128_gcm(), 16},
-                {&gmtls_aead_aes256gcm, EVP_aes_256_gcm(), 32}};
-    uint8_t key[32], salt[4], *data = malloc(16384), *rec = malloc(17000), *buf = malloc(17000);
+    } algs[] = {{&gmtls_aead_sm4gcm, NULL},
+                {&gmtls_aead_aes128gcm, EVP_aes_128_gcm()},
+                {&gmtls_aead_aes256gcm, EVP_aes_256_gcm()}};
+    uint8_t key[32], salt[4], *data = malloc(16384), *rec = malloc(20000), *buf = malloc(20000);
     RAND_bytes(key, sizeof key);
     RAND_bytes(salt, sizeof salt);
     RAND_bytes(data, 16384);
     for (size_t a = 0; a < sizeof algs / sizeof algs[0]; a++) {
-        gmtls_aead12_rec w, r, o;
-        CHECK_OK(gmtls_aead12_rec_init(&w, algs[a].alg, 1, key, salt));
-        CHECK_OK(gmtls_aead12_rec_init(&r, algs[a].alg, 0, key, salt));
-        CHECK_OK(gmtls_aead12_rec_init(&o, algs[a].alg, 0, key, salt));
+        const gmtls_suite suite = {.aead = algs[a].alg};
+        gmtls_rec w = {0}, r = {0}, o = {0};
+        CHECK_OK(gmtls_rec_set_keys12(&w, &suite, 1, key, salt, TLCP));
+        CHECK_OK(gmtls_rec_set_keys12(&r, &suite, 0, key, salt, TLCP));
+        CHECK_OK(gmtls_rec_set_keys12(&o, &suite, 0, key, salt, TLCP));
+        CHECK(w.explicit_len == 8);
         gmtls_buf out;
         gmtls_buf_init(&out);
         int bad = 0;
@@ -437,69 +450,84 @@ static void test_aead(void)
             size_t len = lens[li];
             out.off = 0;
             uint64_t seq = w.seq;
-            CHECK_OK(gmtls_aead12_rec_seal(&w, &out, 23, TLCP, data, len));
+            CHECK_OK(gmtls_rec_write(&w, &out, 23, data, len, 0));
             /* byte-exact against OpenSSL with the same nonce */
             size_t rl = ossl_gcm_record(algs[a].ossl, key, salt, seq, 23, data, len, rec);
             bad += rl != out.off || memcmp(rec, out.base, rl) != 0;
             uint8_t *pl;
             size_t pn;
-            memcpy(buf, out.base, out.off);
-            bad += gmtls_aead12_rec_open(&r, buf, buf + 5, out.off - 5, &pl, &pn) != 0 || pn != len ||
-                   memcmp(pl, data, len) != 0;
-            memcpy(buf, rec, rl);
-            bad += gmtls_aead12_rec_open(&o, buf, buf + 5, rl - 5, &pl, &pn) != 0 || pn != len;
+            bad += rec_open_copy(&r, out.base, out.off, buf, &pl, &pn) != 0 || pn != len ||
+                   (len > 0 && memcmp(pl, data, len) != 0);
+            bad += rec_open_copy(&o, rec, rl, buf, &pl, &pn) != 0 || pn != len;
         }
         CHECK(bad == 0);
-        /* tampering: each byte of a short record (explicit nonce, ciphertext,
-         * tag), the type, the version, the sequence number */
+        /* tampering: each byte of a short record (type, explicit nonce,
+         * ciphertext, tag), the sequence number. The header's version is
+         * not read: the AAD carries the version the keys were set with, so
+         * a record of another version fails below. */
         out.off = 0;
         uint64_t seq = w.seq;
-        CHECK_OK(gmtls_aead12_rec_seal(&w, &out, 23, TLCP, data, 20));
+        CHECK_OK(gmtls_rec_write(&w, &out, 23, data, 20, 0));
         int wrong = 0;
         for (size_t i = 0; i < out.off; i++) {
-            if (i >= 3 && i < 5) {
-                continue; /* the length: a decode error, below */
+            if (i >= 1 && i < 5) {
+                continue; /* version (above) and length (a decode error, below) */
             }
-            gmtls_aead12_rec t;
+            gmtls_rec t = {0};
             uint8_t *pl;
             size_t pn;
-            CHECK_OK(gmtls_aead12_rec_init(&t, algs[a].alg, 0, key, salt));
+            CHECK_OK(gmtls_rec_set_keys12(&t, &suite, 0, key, salt, TLCP));
             t.seq = seq;
             memcpy(buf, out.base, out.off);
             buf[i] ^= 0x40;
-            wrong += gmtls_aead12_rec_open(&t, buf, buf + 5, out.off - 5, &pl, &pn) != GMTLS_ALERT_BAD_RECORD_MAC;
-            gmtls_aead12_rec_dispose(&t);
+            wrong += rec_open_copy(&t, buf, out.off, rec, &pl, &pn) != GMTLS_ALERT_BAD_RECORD_MAC;
+            gmtls_rec_dispose(&t);
         }
         CHECK(wrong == 0);
         {
-            gmtls_aead12_rec t;
+            gmtls_rec t = {0}, w12 = {0};
             uint8_t *pl;
             size_t pn;
-            CHECK_OK(gmtls_aead12_rec_init(&t, algs[a].alg, 0, key, salt));
+            CHECK_OK(gmtls_rec_set_keys12(&t, &suite, 0, key, salt, TLCP));
             t.seq = seq + 1;
             memcpy(buf, out.base, out.off);
-            CHECK(gmtls_aead12_rec_open(&t, buf, buf + 5, out.off - 5, &pl, &pn) == GMTLS_ALERT_BAD_RECORD_MAC);
+            CHECK(gmtls_rec_open(&t, buf, out.off, &(uint8_t){0}, &pl, &pn) == GMTLS_ALERT_BAD_RECORD_MAC);
             CHECK(t.seq == seq + 1);
             t.seq = seq;
-            CHECK(gmtls_aead12_rec_open(&t, buf, buf + 5, out.off - 6, &pl, &pn) == GMTLS_ALERT_DECODE_ERROR);
+            CHECK(gmtls_rec_open(&t, buf, out.off - 1, &(uint8_t){0}, &pl, &pn) == GMTLS_ALERT_DECODE_ERROR);
             buf[3] = 0;
             buf[4] = 23;
-            CHECK(gmtls_aead12_rec_open(&t, buf, buf + 5, 23, &pl, &pn) == GMTLS_ALERT_BAD_RECORD_MAC);
+            CHECK(gmtls_rec_open(&t, buf, 5 + 23, &(uint8_t){0}, &pl, &pn) == GMTLS_ALERT_BAD_RECORD_MAC);
             /* 2^14 + 1 bytes of plaintext, and a ciphertext over 2^14 + 2048 */
             size_t body = 8 + 16385 + 16;
             buf[3] = (uint8_t)(body >> 8);
             buf[4] = (uint8_t)body;
-            CHECK(gmtls_aead12_rec_open(&t, buf, buf + 5, body, &pl, &pn) == GMTLS_ALERT_RECORD_OVERFLOW);
+            CHECK(gmtls_rec_open(&t, buf, 5 + body, &(uint8_t){0}, &pl, &pn) == GMTLS_ALERT_RECORD_OVERFLOW);
             body = 16384 + 2049;
             buf[3] = (uint8_t)(body >> 8);
             buf[4] = (uint8_t)body;
-            CHECK(gmtls_aead12_rec_open(&t, buf, buf + 5, body, &pl, &pn) == GMTLS_ALERT_RECORD_OVERFLOW);
-            gmtls_aead12_rec_dispose(&t);
+            CHECK(gmtls_rec_open(&t, buf, 5 + body, &(uint8_t){0}, &pl, &pn) == GMTLS_ALERT_RECORD_OVERFLOW);
+            CHECK(t.seq == seq);
+            /* the version is under the AAD: a TLS 1.2 (0x0303) record of the
+             * same key, sequence number and content fails under TLCP keys,
+             * with its own header or with TLCP's */
+            CHECK_OK(gmtls_rec_set_keys12(&w12, &suite, 1, key, salt, GMTLS_REC_VERSION_TLS12));
+            w12.seq = seq;
+            out.off = 0;
+            CHECK_OK(gmtls_rec_write(&w12, &out, 23, data, 20, 0));
+            CHECK(out.base[1] == 3 && out.base[2] == 3);
+            CHECK(rec_open_copy(&t, out.base, out.off, buf, &pl, &pn) == GMTLS_ALERT_BAD_RECORD_MAC);
+            out.base[1] = 1;
+            out.base[2] = 1;
+            CHECK(rec_open_copy(&t, out.base, out.off, buf, &pl, &pn) == GMTLS_ALERT_BAD_RECORD_MAC);
+            CHECK(t.seq == seq);
+            gmtls_rec_dispose(&t);
+            gmtls_rec_dispose(&w12);
         }
         gmtls_buf_dispose(&out);
-        gmtls_aead12_rec_dispose(&w);
-        gmtls_aead12_rec_dispose(&r);
-        gmtls_aead12_rec_dispose(&o);
+        gmtls_rec_dispose(&w);
+        gmtls_rec_dispose(&r);
+        gmtls_rec_dispose(&o);
     }
     free(data);
     free(rec);

@@ -33,3 +33,8 @@ target_link_libraries(pha_test PRIVATE gmtls_tlstest)
 # The Go gmtls dialect in memory: SM2 certificate styles, the go-gmtls profile, chain selection.
 gmtls_test(godialect_test handshake ${CMAKE_CURRENT_LIST_DIR}/godialect_test.c)
 target_link_libraries(godialect_test PRIVATE gmtls_tlstest)
+
+# 0-RTT (RFC 8446 §2.3, §4.2.10, §8): accepted, rejected (off, ALPN, age,
+# replay), too much early data and a misplaced EndOfEarlyData.
+gmtls_test(early_test handshake ${CMAKE_CURRENT_LIST_DIR}/early_test.c)
+target_link_libraries(early_test PRIVATE gmtls_tlstest)

@@ -689,8 +689,8 @@ static void test_bad_finished(void)
     gmtls_rec dec, enc;
     memset(&dec, 0, sizeof dec);
     memset(&enc, 0, sizeof enc);
-    CHECK_OK(gmtls_rec_set_keys12(&dec, suite, 0, p.cli->keys12, p.cli->keys12 + 2 * kl));
-    CHECK_OK(gmtls_rec_set_keys12(&enc, suite, 1, p.cli->keys12, p.cli->keys12 + 2 * kl));
+    CHECK_OK(gmtls_rec_set_keys12(&dec, suite, 0, p.cli->keys12, p.cli->keys12 + 2 * kl, GMTLS_REC_VERSION_TLS12));
+    CHECK_OK(gmtls_rec_set_keys12(&enc, suite, 1, p.cli->keys12, p.cli->keys12 + 2 * kl, GMTLS_REC_VERSION_TLS12));
     uint8_t type = 0, *pl = NULL, fin[16];
     size_t plen = 0;
     uint8_t copy[128];
