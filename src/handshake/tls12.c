@@ -565,14 +565,6 @@ int gmtls_tls12_server_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_client_h
     return 0;
 }
 
-static int run_verify_connection(gmtls_conn *c)
-{
-    if (c->cfg->verify_conn != NULL && c->cfg->verify_conn(c->cfg->verify_conn_ctx, c) != 0) {
-        return gmtls_fail(c, GMTLS_ALERT_BAD_CERTIFICATE, "connection rejected by the verify callback");
-    }
-    return 0;
-}
-
 /* A Certificate (RFC 5246 §7.4.2: certificate_list<0..2^24-1> of
  * ASN.1Cert<1..2^24-1>) read into the peer chain through the TLS 1.3
  * parser, after re-framing (an empty request context, no extensions). */
@@ -629,7 +621,7 @@ static int handle_client_certificate(gmtls_conn *c, const uint8_t *msg, size_t l
     } else {
         snprintf(c->verify_result, sizeof c->verify_result, "not verified (client auth mode)");
     }
-    GMTLS_TRY(run_verify_connection(c));
+    GMTLS_TRY(gmtls_verify_conn_run(c));
     c->state = ST_S12_WAIT_CKE;
     return 0;
 }
@@ -1118,9 +1110,7 @@ static int client_server_hello_done(gmtls_conn *c, gmtls_buf *out, const uint8_t
     if (len != 4) {
         return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "ServerHelloDone with a body");
     }
-    if (c->cfg->verify_conn != NULL && c->cfg->verify_conn(c->cfg->verify_conn_ctx, c) != 0) {
-        return gmtls_fail(c, GMTLS_ALERT_BAD_CERTIFICATE, "connection rejected by the verify callback");
-    }
+    GMTLS_TRY(gmtls_verify_conn_run(c));
     gmtls_transcript_add(c, msg, len);
     const gmtls_cert *mine = NULL;
     uint16_t sigalg = 0;
