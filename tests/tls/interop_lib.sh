@@ -104,9 +104,17 @@ make_chain() {
 # line in FILE; prints it.
 wait_line() {
     local i
+    local n m
     for i in $(seq 1 600); do
-        if grep -Eq -- "$2" "$1" 2>/dev/null; then
-            grep -E -- "$2" "$1" | head -n 1
+        # Only complete lines: a line still being written (its newline not
+        # yet in the file) would give a cut value.
+        n=$(wc -l <"$1" 2>/dev/null || echo 0)
+        m=""
+        if [ "$n" -gt 0 ]; then
+            m=$(head -n "$n" "$1" | grep -E -- "$2" || true)
+        fi
+        if [ -n "$m" ]; then
+            printf '%s\n' "${m%%$'\n'*}"
             return 0
         fi
         if ! kill -0 "$3" 2>/dev/null; then
