@@ -302,6 +302,11 @@ int gmtls_cv_build(gmtls_conn *c, const gmtls_pkey *key, uint16_t sigalg)
         /* The reference: a key too small for RSA-PSS -> handshake_failure. */
         return gmtls_fail(c, GMTLS_ALERT_INTERNAL_ERROR, "signing CertificateVerify failed");
     }
+    return gmtls_cv_write(c, sigalg, sig, siglen);
+}
+
+int gmtls_cv_write(gmtls_conn *c, uint16_t sigalg, const uint8_t *sig, size_t siglen)
+{
     gmtls_buf tmp;
     gmtls_wr w;
     gmtls_buf_init(&tmp);

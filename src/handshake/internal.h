@@ -492,6 +492,8 @@ GMTLS_MUST_CHECK int gmtls_verify_conn_run(gmtls_conn *c);
 GMTLS_MUST_CHECK int gmtls_cert_verify_chain(gmtls_conn *c, const char *host);
 /* Builds / checks CertificateVerify (RFC 8446 §4.4.3). */
 GMTLS_MUST_CHECK int gmtls_cv_build(gmtls_conn *c, const gmtls_pkey *key, uint16_t sigalg);
+/* Writes a CertificateVerify (TLS 1.3 and 1.2: scheme || signature<2>). */
+GMTLS_MUST_CHECK int gmtls_cv_write(gmtls_conn *c, uint16_t sigalg, const uint8_t *sig, size_t siglen);
 GMTLS_MUST_CHECK int gmtls_cv_check(gmtls_conn *c, const uint8_t *body, size_t len, const uint16_t *allowed,
                                     size_t nallowed);
 /* Picks a chain and scheme for the client's lists (server). */

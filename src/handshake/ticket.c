@@ -227,6 +227,34 @@ static const gmtls_ext_psk *external_by_id(const gmtls_config *cfg, const uint8_
 
 /* Whether the modes of the client and ours allow an external PSK: with
  * (EC)DHE, or alone. */
+/* A ticket's state is still good for this server: not expired (its lifetime,
+ * and never beyond 7 days; RFC 8446 §4.6.1, RFC 5077 §3.4), not from the
+ * future, and its client-certificate presence fits the client-auth mode. */
+static int state_fits(const gmtls_config *cfg, const ticket_state *s, uint64_t now)
+{
+    int need_certs =
+        cfg->client_auth == GMTLS_CLIENT_AUTH_REQUIRE_ANY || cfg->client_auth == GMTLS_CLIENT_AUTH_REQUIRE_AND_VERIFY;
+    return s->created <= now + 60 && now - s->created <= s->lifetime && now - s->created <= GMTLS_MAX_TICKET_LIFETIME &&
+           !(need_certs && s->ncerts == 0) && !(s->ncerts > 0 && cfg->client_auth == GMTLS_CLIENT_AUTH_NONE);
+}
+
+/* Restores the session's client chain (the reference's
+ * processCertsFromClient on resumption). */
+static int restore_peer_chain(gmtls_conn *c, const ticket_state *s)
+{
+    gmtls_peer_clear(c);
+    for (size_t k = 0; k < s->ncerts; k++) {
+        c->peer_der[k] = malloc(s->derlen[k]);
+        if (c->peer_der[k] == NULL) {
+            return GMTLS_ERR_NO_MEMORY;
+        }
+        memcpy(c->peer_der[k], s->der[k], s->derlen[k]);
+        c->peer_derlen[k] = s->derlen[k];
+        c->npeer = k + 1;
+    }
+    return 0;
+}
+
 static int external_dhe_ok(const gmtls_config *cfg, const gmtls_client_hello *ch)
 {
     return ch->psk_dhe && (cfg->psk_modes & GMTLS_PSK_MODE_DHE_KE);
@@ -332,8 +360,6 @@ int gmtls_psk_accept(gmtls_conn *c, const gmtls_client_hello *ch, int ke_only, i
         return 0;
     }
     const gmtls_hash_alg *h = c->suite->hash;
-    int need_certs =
-        cfg->client_auth == GMTLS_CLIENT_AUTH_REQUIRE_ANY || cfg->client_auth == GMTLS_CLIENT_AUTH_REQUIRE_AND_VERIFY;
     uint64_t now = gmtls_now_ms(c) / 1000;
     for (size_t i = 0; i < ch->npsks && i < GMTLS_MAX_PSK_IDENTITIES; i++) {
         const gmtls_ext_psk *e = external_ok ? external_by_id(cfg, ch->psks[i].id, ch->psks[i].id_len) : NULL;
@@ -364,18 +390,16 @@ int gmtls_psk_accept(gmtls_conn *c, const gmtls_client_hello *ch, int ke_only, i
         ticket_state s;
         int usable = open_ticket(cfg, copy, ch->psks[i].id_len, &st, &stlen) == 0 &&
                      parse_state(st, stlen, STATE_VERSION, &s) == 0;
-        /* Skip expired tickets (lifetime, and never beyond 7 days), tickets of
-         * a suite with another hash, and tickets whose client-certificate
-         * presence does not fit the current client-auth mode. RFC 8446 §4.6.1
-         * lets a ticket resume "with a cipher suite that has the same KDF hash
-         * algorithm"; as BoringSSL, gmtls declines a ticket whose own suite
-         * the client no longer offers (a full handshake follows). */
+        /* Skip expired tickets, tickets of a suite with another hash, and
+         * tickets whose client-certificate presence does not fit the current
+         * client-auth mode. RFC 8446 §4.6.1 lets a ticket resume "with a
+         * cipher suite that has the same KDF hash algorithm"; as BoringSSL,
+         * gmtls declines a ticket whose own suite the client no longer offers
+         * (a full handshake follows). */
         if (usable) {
             const gmtls_suite *ps = gmtls_suite_by_id(s.suite);
-            usable = s.created <= now + 60 && now - s.created <= s.lifetime &&
-                     now - s.created <= GMTLS_MAX_TICKET_LIFETIME && ps != NULL && ps->hash == h &&
-                     gmtls_ch_offers_suite(ch, s.suite) && s.psk_len == h->digest_len &&
-                     !(need_certs && s.ncerts == 0) && !(s.ncerts > 0 && cfg->client_auth == GMTLS_CLIENT_AUTH_NONE);
+            usable = state_fits(cfg, &s, now) && ps != NULL && ps->hash == h && gmtls_ch_offers_suite(ch, s.suite) &&
+                     s.psk_len == h->digest_len;
         }
         if (!usable) {
             gmtls_wipe(copy, ch->psks[i].id_len);
@@ -384,18 +408,7 @@ int gmtls_psk_accept(gmtls_conn *c, const gmtls_client_hello *ch, int ke_only, i
         }
         int rc = check_binder(c, ch, i, s.psk, s.psk_len, 0);
         if (rc == 0) {
-            /* Restore the session's client chain (processCertsFromClient). */
-            gmtls_peer_clear(c);
-            for (size_t k = 0; k < s.ncerts && rc == 0; k++) {
-                c->peer_der[k] = malloc(s.derlen[k]);
-                if (c->peer_der[k] == NULL) {
-                    rc = GMTLS_ERR_NO_MEMORY;
-                    break;
-                }
-                memcpy(c->peer_der[k], s.der[k], s.derlen[k]);
-                c->peer_derlen[k] = s.derlen[k];
-                c->npeer = k + 1;
-            }
+            rc = restore_peer_chain(c, &s);
             c->resumed = 1;
             *selected = (int)i;
             /* RFC 8446 §4.2.10: early data may be accepted only with the
@@ -874,31 +887,17 @@ int gmtls_ticket12_open(gmtls_conn *c, const uint8_t *t, size_t len, uint16_t *s
         return GMTLS_ERR_NO_MEMORY;
     }
     memcpy(copy, t, len);
-    int need_certs =
-        cfg->client_auth == GMTLS_CLIENT_AUTH_REQUIRE_ANY || cfg->client_auth == GMTLS_CLIENT_AUTH_REQUIRE_AND_VERIFY;
     uint64_t now = gmtls_now_ms(c) / 1000;
     int usable = open_ticket(cfg, copy, len, &st, &stlen) == 0 && parse_state(st, stlen, STATE_VERSION_TLS12, &s) == 0;
     /* Expired tickets, and tickets whose client-certificate presence does not
      * fit the client-auth mode, give a full handshake (RFC 5077 §3.4). */
-    usable = usable && s.created <= now + 60 && now - s.created <= s.lifetime &&
-             now - s.created <= GMTLS_MAX_TICKET_LIFETIME && s.psk_len == GMTLS_MASTER12_LEN &&
-             gmtls_suite12_by_id(s.suite) != NULL && !(need_certs && s.ncerts == 0) &&
-             !(s.ncerts > 0 && cfg->client_auth == GMTLS_CLIENT_AUTH_NONE);
+    usable =
+        usable && state_fits(cfg, &s, now) && s.psk_len == GMTLS_MASTER12_LEN && gmtls_suite12_by_id(s.suite) != NULL;
     int rc = usable ? 0 : -1;
     if (usable) {
         memcpy(c->ks.master, s.psk, GMTLS_MASTER12_LEN);
         *suite = s.suite;
-        gmtls_peer_clear(c);
-        for (size_t k = 0; k < s.ncerts; k++) {
-            c->peer_der[k] = malloc(s.derlen[k]);
-            if (c->peer_der[k] == NULL) {
-                rc = GMTLS_ERR_NO_MEMORY;
-                break;
-            }
-            memcpy(c->peer_der[k], s.der[k], s.derlen[k]);
-            c->peer_derlen[k] = s.derlen[k];
-            c->npeer = k + 1;
-        }
+        rc = restore_peer_chain(c, &s);
         snprintf(c->verify_result, sizeof c->verify_result, "%s",
                  s.ncerts > 0 ? "ok (resumed session)" : "no client certificate");
     }

@@ -1163,13 +1163,7 @@ static int client_server_hello_done(gmtls_conn *c, gmtls_buf *out, const uint8_t
             0) {
             return gmtls_fail(c, GMTLS_ALERT_INTERNAL_ERROR, "signing CertificateVerify failed");
         }
-        gmtls_buf_init(&tmp);
-        gmtls_hs_begin(&w, &tmp, GMTLS_HS_CERTIFICATE_VERIFY);
-        gmtls_wr_u16(&w, sigalg);
-        gmtls_wr_open(&w, 2);
-        gmtls_wr_bytes(&w, sig, siglen);
-        gmtls_wr_close(&w);
-        GMTLS_TRY(gmtls_hs_end(c, &w));
+        GMTLS_TRY(gmtls_cv_write(c, sigalg, sig, siglen));
     }
     GMTLS_TRY(derive_keys(c));
     keylog12(c);
