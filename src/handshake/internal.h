@@ -29,6 +29,9 @@ enum {
 
 #define GMTLS_TLS13 0x0304
 #define GMTLS_TLS12 0x0303
+#define GMTLS_TLCP 0x0101 /* GB/T 38636-2020 §6.4.5.2.1: ProtocolVersion {1, 1} */
+/* The pre-1.3 family, one engine (tls12.c): TLS 1.2 and TLCP. */
+#define GMTLS_IS_12FAMILY(c) ((c)->version == GMTLS_TLS12 || (c)->version == GMTLS_TLCP)
 #define GMTLS_SIGALG_SM2_LEGACY 0x0204 /* the Go gmtls family's SM2-with-SM3 */
 #define GMTLS_MAX_LIST 32
 #define GMTLS_MAX_CERTS 16
@@ -117,6 +120,11 @@ struct gmtls_config {
     size_t alpn_len;
     gmtls_cert certs[GMTLS_MAX_CERTS];
     size_t ncerts;
+    /* TLCP (GB/T 38636-2020): the encryption certificate and its SM2 key,
+     * sent after the first SM2 signing chain; a server with one answers
+     * ClientHellos of version 0x0101. */
+    gmtls_cert enc_cert;
+    int has_enc_cert;
     gmtls_cert_verifier *verifier; /* trust anchors and chain checks (src/crypto/x509.h), or NULL */
     uint8_t *ca_names; /* DistinguishedName list body for certificate_authorities */
     size_t ca_names_len;
@@ -594,6 +602,8 @@ GMTLS_MUST_CHECK int gmtls_client_handle(gmtls_conn *c, gmtls_buf *out, uint8_t 
 
 /* The server's TLS 1.2 answer to a ClientHello that negotiates 1.2. */
 GMTLS_MUST_CHECK int gmtls_tls12_server_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_client_hello *ch);
+/* TLCP (GB/T 38636-2020), server: answers a ClientHello of version 0x0101. */
+GMTLS_MUST_CHECK int gmtls_tlcp_server_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_client_hello *ch);
 /* Handshake messages and change_cipher_spec of a TLS 1.2 handshake. */
 GMTLS_MUST_CHECK int gmtls_tls12_handle(gmtls_conn *c, gmtls_buf *out, uint8_t type, const uint8_t *msg, size_t len);
 GMTLS_MUST_CHECK int gmtls_tls12_ccs(gmtls_conn *c);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "gmtls/sm.h"
 #include "handshake/internal.h"
 
 enum {
@@ -195,7 +196,9 @@ static int install_keys(gmtls_conn *c, int is_write)
     int client_side = c->is_server != is_write; /* the server reads with the client's keys */
     const uint8_t *key = c->keys12 + (client_side ? 0 : kl);
     const uint8_t *iv = c->keys12 + 2 * kl + (client_side ? 0 : il);
-    return gmtls_rec_set_keys12(is_write ? &c->wr : &c->rd, c->suite, is_write, key, iv, GMTLS_REC_VERSION_TLS12);
+    /* GB/T 38636-2020 §6.3.3.1: TLCP records (header and AAD) carry 0x0101. */
+    return gmtls_rec_set_keys12(is_write ? &c->wr : &c->rd, c->suite, is_write, key, iv,
+                                c->version == GMTLS_TLCP ? GMTLS_TLCP : GMTLS_REC_VERSION_TLS12);
 }
 
 static int derive_keys(gmtls_conn *c)
@@ -426,6 +429,7 @@ static int send_ccs_finished(gmtls_conn *c, gmtls_buf *out)
     gmtls_rec plain;
     GMTLS_TRY(gmtls_hs_flush(c, out));
     memset(&plain, 0, sizeof plain);
+    plain.version = c->version == GMTLS_TLCP ? GMTLS_TLCP : 0;
     GMTLS_TRY(gmtls_rec_write(&plain, out, GMTLS_CT_CHANGE_CIPHER_SPEC, &one, 1, 0));
     GMTLS_TRY(install_keys(c, 1));
     GMTLS_TRY(send_finished(c));
@@ -628,8 +632,13 @@ static int handle_client_certificate(gmtls_conn *c, const uint8_t *msg, size_t l
 
 /* ClientKeyExchange (RFC 8422 §5.7: ECPoint<1..255>), the extended master
  * secret and the key block. */
+static int tlcp_client_key_exchange(gmtls_conn *c, const uint8_t *msg, size_t len);
+
 static int handle_client_key_exchange(gmtls_conn *c, const uint8_t *msg, size_t len)
 {
+    if (c->version == GMTLS_TLCP) {
+        return tlcp_client_key_exchange(c, msg, len);
+    }
     gmtls_rd r, pt;
     uint8_t pms[GMTLS_MAX_KEX_SECRET], th[GMTLS_MAX_HASH_LEN];
     size_t pmslen = 0;
@@ -728,6 +737,172 @@ static int handle_finished(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg, si
         GMTLS_TRY(gmtls_session_add(c, &c->pending12));
     }
     handshake_done(c);
+    return 0;
+}
+
+/* ================================================================ TLCP server
+ * GB/T 38636-2020 §6.4: the 1.2-family flow with two server certificates
+ * (signing, encryption), the ECC key exchange (the pre-master secret SM2-
+ * encrypted to the encryption certificate), SM3 in the PRF. Records and
+ * Finished as for TLS 1.2, at version 0x0101. */
+
+/* The first SM2 signing chain configured (TLCP signs with it). */
+static const gmtls_cert *tlcp_sign_cert(const gmtls_config *cfg)
+{
+    for (size_t k = 0; k < cfg->ncerts; k++) {
+        if (cfg->certs[k].key.type == GMTLS_KEY_SM2) {
+            return &cfg->certs[k];
+        }
+    }
+    return NULL;
+}
+
+static int tlcp_send_server_hello(gmtls_conn *c)
+{
+    gmtls_buf tmp;
+    gmtls_wr w;
+    gmtls_buf_init(&tmp);
+    gmtls_hs_begin(&w, &tmp, GMTLS_HS_SERVER_HELLO);
+    /* GB/T 38636-2020 §6.4.5.2.2: server_version {1, 1}, random, session_id
+     * (empty: we keep no session cache), cipher_suite, compression null. */
+    gmtls_wr_u16(&w, GMTLS_TLCP);
+    gmtls_wr_bytes(&w, c->server_random, 32);
+    gmtls_wr_u8(&w, 0);
+    gmtls_wr_u16(&w, c->suite->id);
+    gmtls_wr_u8(&w, 0);
+    return gmtls_hs_end(c, &w);
+}
+
+/* GB/T 38636-2020 §6.4.5.3: certificate_list = the signing certificate,
+ * the encryption certificate, then the signing chain's CA certificates. */
+static int tlcp_send_certificate(gmtls_conn *c)
+{
+    const gmtls_cert *enc = &c->cfg->enc_cert;
+    gmtls_buf tmp;
+    gmtls_wr w;
+    gmtls_buf_init(&tmp);
+    gmtls_hs_begin(&w, &tmp, GMTLS_HS_CERTIFICATE);
+    gmtls_wr_open(&w, 3);
+    for (size_t i = 0; i <= c->cert->n; i++) {
+        const uint8_t *der = i == 0 ? c->cert->der[0] : i == 1 ? enc->der[0] : c->cert->der[i - 1];
+        size_t dl = i == 0 ? c->cert->derlen[0] : i == 1 ? enc->derlen[0] : c->cert->derlen[i - 1];
+        gmtls_wr_open(&w, 3);
+        gmtls_wr_bytes(&w, der, dl);
+        gmtls_wr_close(&w);
+    }
+    gmtls_wr_close(&w);
+    return gmtls_hs_end(c, &w);
+}
+
+/* GB/T 38636-2020 §6.4.5.4 (ECC): signed_params = SM2 signature (default
+ * ID) over client_random + server_random + the encryption certificate as
+ * an ASN.1Cert (3-byte length in front); sent as opaque<0..2^16-1> with no
+ * scheme in front. */
+static int tlcp_send_server_key_exchange(gmtls_conn *c)
+{
+    const gmtls_cert *enc = &c->cfg->enc_cert;
+    size_t tbslen = 64 + 3 + enc->derlen[0], siglen = 0;
+    uint8_t *tbs = malloc(tbslen), sig[GMTLS_MAX_SIG_LEN];
+    if (tbs == NULL) {
+        return GMTLS_ERR_NO_MEMORY;
+    }
+    memcpy(tbs, c->client_random, 32);
+    memcpy(tbs + 32, c->server_random, 32);
+    tbs[64] = (uint8_t)(enc->derlen[0] >> 16);
+    tbs[65] = (uint8_t)(enc->derlen[0] >> 8);
+    tbs[66] = (uint8_t)enc->derlen[0];
+    memcpy(tbs + 67, enc->der[0], enc->derlen[0]);
+    int rc = gmtls_sign(&c->cert->key, gmtls_sigalg_by_id(0x0708), tbs, tbslen, (const uint8_t *)GMTLS_SM2_DEFAULT_ID,
+                        GMTLS_SM2_DEFAULT_ID_LEN, sig, &siglen);
+    free(tbs);
+    if (rc != 0) {
+        return gmtls_fail(c, GMTLS_ALERT_INTERNAL_ERROR, "signing the TLCP ServerKeyExchange failed");
+    }
+    gmtls_buf tmp;
+    gmtls_wr w;
+    gmtls_buf_init(&tmp);
+    gmtls_hs_begin(&w, &tmp, HS_SERVER_KEY_EXCHANGE);
+    gmtls_wr_open(&w, 2);
+    gmtls_wr_bytes(&w, sig, siglen);
+    gmtls_wr_close(&w);
+    return gmtls_hs_end(c, &w);
+}
+
+int gmtls_tlcp_server_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_client_hello *ch)
+{
+    const gmtls_config *cfg = c->cfg;
+    c->version = GMTLS_TLCP;
+    c->ccs_allowed = 0;
+    c->wr.version = GMTLS_TLCP; /* our plaintext records too (GB/T 38636-2020 §6.3.3.1) */
+    /* GB/T 38636-2020 §6.4.5.2.1 (as RFC 5246 §7.4.1.2): the null
+     * compression method must be offered; we take only it. */
+    int has_null = 0;
+    for (size_t i = 0; i < ch->comp_len; i++) {
+        has_null |= ch->comp[i] == 0;
+    }
+    if (!has_null) {
+        return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "compression methods without null");
+    }
+    for (size_t i = 0; i < gmtls_num_tlcp_suites && c->suite == NULL; i++) {
+        if (offers_suite(ch, gmtls_tlcp_suites[i].id)) {
+            c->suite = &gmtls_tlcp_suites[i];
+        }
+    }
+    c->cert = tlcp_sign_cert(cfg);
+    /* RFC 5246 §7.4.1.3 (GB/T 38636-2020 the same): no acceptable choices -> handshake_failure. */
+    if (c->suite == NULL || c->cert == NULL) {
+        return gmtls_fail(c, GMTLS_ALERT_HANDSHAKE_FAILURE,
+                          "no TLCP cipher suite or SM2 signing certificate in common");
+    }
+    GMTLS_TRY(gmtls_random(c->server_random, 32));
+    memcpy(c->client_random, ch->random, 32);
+    if (ch->has_sni) {
+        snprintf(c->server_name, sizeof c->server_name, "%s", ch->sni);
+    }
+    c->ks.hash = c->suite->hash;
+    GMTLS_TRY(gmtls_transcript_init(c, c->suite->hash));
+    gmtls_transcript_add(c, ch->msg, ch->msglen);
+    GMTLS_TRY(tlcp_send_server_hello(c));
+    GMTLS_TRY(tlcp_send_certificate(c));
+    GMTLS_TRY(tlcp_send_server_key_exchange(c));
+    uint8_t done[4] = {HS_SERVER_HELLO_DONE, 0, 0, 0};
+    GMTLS_TRY(gmtls_hs_queue(c, done, sizeof done));
+    GMTLS_TRY(gmtls_hs_flush(c, out));
+    c->state = ST_S12_WAIT_CKE;
+    return 0;
+}
+
+/* GB/T 38636-2020 §6.4.5.8 (ECC): encrypted_pre_master_secret
+ * opaque<0..2^16-1>, the 48-byte PreMasterSecret (client_version {1, 1}
+ * and 46 random bytes) SM2-encrypted to the encryption certificate, in the
+ * DER form of GM/T 0009. SM2 encryption is IND-CCA2 (C3 is a hash over the
+ * plaintext), so a failure reveals nothing an attacker could not compute:
+ * it is answered at once (decrypt_error, as GmSSL). */
+static int tlcp_client_key_exchange(gmtls_conn *c, const uint8_t *msg, size_t len)
+{
+    gmtls_rd r, ct;
+    uint8_t pms[GMTLS_MASTER12_LEN]; /* a longer C2 fails to decrypt into it */
+    size_t pmslen = 0;
+    gmtls_rd_init(&r, msg + 4, len - 4);
+    if (gmtls_rd_vec(&r, 2, 1, 0xffff, &ct) != 0 || gmtls_rd_done(&r) != 0) {
+        return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "malformed ClientKeyExchange");
+    }
+    size_t ctlen = gmtls_rd_left(&ct);
+    if (gmtls_sm2_decrypt(c->cfg->enc_cert.key.sm2, GMTLS_SM2_ENC_DER, ct.p, ctlen, pms, sizeof pms, &pmslen) != 0 ||
+        pmslen != GMTLS_MASTER12_LEN || pms[0] != (GMTLS_TLCP >> 8) || pms[1] != (GMTLS_TLCP & 0xff)) {
+        gmtls_wipe(pms, sizeof pms);
+        return gmtls_fail(c, GMTLS_ALERT_DECRYPT_ERROR, "cannot decrypt the TLCP pre-master secret");
+    }
+    /* GB/T 38636-2020 §6.5.1: master_secret = PRF(pre_master_secret,
+     * "master secret", ClientHello.random + ServerHello.random)[0..47]. */
+    int rc = gmtls_prf12(c->suite->hash, pms, pmslen, "master secret", c->client_random, 32, c->server_random, 32,
+                         c->ks.master, GMTLS_MASTER12_LEN);
+    gmtls_wipe(pms, sizeof pms);
+    GMTLS_TRY(rc);
+    gmtls_transcript_add(c, msg, len);
+    GMTLS_TRY(derive_keys(c));
+    keylog12(c);
+    c->state = ST_S12_WAIT_CCS;
     return 0;
 }
 

@@ -211,9 +211,12 @@ int gmtls_rec_write(gmtls_rec *r, gmtls_buf *out, uint8_t type, const uint8_t *d
         } else {
             GMTLS_TRY(gmtls_buf_reserve(out, GMTLS_REC_HDR + n));
             uint8_t *hdr = out->base + out->off;
+            /* The version a plaintext record carries: r->version when set
+             * (TLCP's 0x0101, GB/T 38636-2020 §6.3.3.1), else 0x0303. */
+            uint16_t v = r->version != 0 ? r->version : GMTLS_REC_VERSION_TLS12;
             hdr[0] = type;
-            hdr[1] = 3;
-            hdr[2] = 3;
+            hdr[1] = (uint8_t)(v >> 8);
+            hdr[2] = (uint8_t)v;
             hdr[3] = (uint8_t)(n >> 8);
             hdr[4] = (uint8_t)n;
             memcpy(hdr + GMTLS_REC_HDR, data, n);
