@@ -816,7 +816,8 @@ int gmtls_send(gmtls_conn *c, gmtls_buf *out, const void *data, size_t len)
         size_t n = len > max ? max : len;
         /* RFC 8446 §5.5: rekey before the AEAD's record limit is reached
          * (or the configured, smaller limit). */
-        uint64_t limit = c->wr.suite->aead->max_records - 1;
+        /* (TLCP's CBC suites have no AEAD and no limit but the sequence number's.) */
+        uint64_t limit = c->wr.suite->aead != NULL ? c->wr.suite->aead->max_records - 1 : UINT64_MAX;
         if (c->cfg->key_update_records != 0 && c->cfg->key_update_records < limit) {
             limit = c->cfg->key_update_records;
         }

@@ -433,7 +433,8 @@ struct gmtls_conn {
     int reneg12;  /* the peer signalled RFC 5746 support */
     int ticket12; /* a NewSessionTicket comes (the session_ticket extension was exchanged) */
     int status12; /* client: the server acknowledged status_request (CertificateStatus may come) */
-    uint8_t keys12[2 * GMTLS_MAX_KEY_LEN + 2 * GMTLS_IV_LEN]; /* key block until both keys are in use */
+    /* key block until both keys are in use (TLCP CBC: two 32-byte MAC keys, two SM4 keys) */
+    uint8_t keys12[2 * GMTLS_MAX_KEY_LEN + 2 * GMTLS_IV_LEN + 64];
     uint8_t pms12[GMTLS_MAX_KEX_SECRET]; /* client: the ECDHE secret until ClientKeyExchange is sent */
     size_t pms12_len;
     uint8_t pub12[256]; /* client: our ECDHE point for ClientKeyExchange */

@@ -192,6 +192,14 @@ static uint16_t pick_group12(const gmtls_config *cfg, const gmtls_client_hello *
  * client_write_key, server_write_key, client_write_IV, server_write_IV). */
 static int install_keys(gmtls_conn *c, int is_write)
 {
+    if (c->suite->aead == NULL) {
+        /* GB/T 38636-2020 §6.5.2, TLCP CBC suites: client_write_MAC_key,
+         * server_write_MAC_key (32 each), client_write_key,
+         * server_write_key (16 each); TLS 1.1+ records carry their IVs. */
+        int client_side = c->is_server != is_write;
+        return gmtls_rec_set_keys_cbc(is_write ? &c->wr : &c->rd, c->suite, c->keys12 + (client_side ? 0 : 32),
+                                      c->keys12 + 64 + (client_side ? 0 : 16), GMTLS_TLCP);
+    }
     size_t kl = c->suite->aead->key_len, il = c->suite->aead == &gmtls_aead_chacha20poly1305 ? 12 : 4;
     int client_side = c->is_server != is_write; /* the server reads with the client's keys */
     const uint8_t *key = c->keys12 + (client_side ? 0 : kl);
@@ -203,6 +211,10 @@ static int install_keys(gmtls_conn *c, int is_write)
 
 static int derive_keys(gmtls_conn *c)
 {
+    if (c->suite->aead == NULL) {
+        return gmtls_key_block12(c->suite->hash, c->ks.master, c->client_random, c->server_random, c->keys12,
+                                 2 * 32 + 2 * 16);
+    }
     size_t kl = c->suite->aead->key_len, il = c->suite->aead == &gmtls_aead_chacha20poly1305 ? 12 : 4;
     return gmtls_key_block12(c->suite->hash, c->ks.master, c->client_random, c->server_random, c->keys12,
                              2 * kl + 2 * il);

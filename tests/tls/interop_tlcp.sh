@@ -53,8 +53,13 @@ if [ "${1:-}" = "--case" ]; then
             -cipher_suite TLS_SM4_GCM_SM3 -supported_group sm2p256v1 -sig_alg sm2sig_sm3 -in msg.txt \
             >"$name-c2.out" 2>"$name-c2.err"
         ;;
+    ecc-cbc)
+        gmtls_server --cert sign.pem --key sign.key --enc-cert enc.pem --enc-key enc.key
+        tlcp_client "$name-c1" "$SRV_PORT" -cipher_suite TLS_ECC_SM4_CBC_SM3 -in msg.txt
+        tlcp_client "$name-c2" "$SRV_PORT" -cipher_suite TLS_ECC_SM4_CBC_SM3 -in big.txt
+        ;;
     offer)
-        # both ECC suites in GmSSL's order (CBC first): gmtls picks the one it serves
+        # both ECC suites in GmSSL's order (CBC first): gmtls picks its preference, GCM
         gmtls_server --cert sign.pem --key sign.key --enc-cert enc.pem --enc-key enc.key
         tlcp_client "$name-c1" "$SRV_PORT" -cipher_suite TLS_ECC_SM4_CBC_SM3 -cipher_suite TLS_ECC_SM4_GCM_SM3 \
             -in msg.txt
@@ -110,6 +115,7 @@ gm reqsign -in "$D/enc.req" -serial_len 8 -days 2 -cacert "$D/ca.pem" -key "$D/c
 MSG="gmssl tlcp interop $$ $(date +%s)"
 printf '%s\n' "$MSG" >"$D/msg.txt"
 LEN=$(wc -c <"$D/msg.txt")
+head -c 15000 /dev/urandom | base64 -w 76 >"$D/big.txt"
 
 run_case() {
     in_netns bash "$HERE/interop_tlcp.sh" --case "$1" "$D" || fail "case $1 did not run (exit $?)"
@@ -136,6 +142,20 @@ expect_log ecc-gcm 1 "proto=TLCP .*suite=ECC_SM4_GCM_SM3 .*in=$LEN out=$LEN .*re
     "ecc-gcm: gmtls server logged the TLCP connection"
 expect_grep "$D/ecc-gcm-c2.out" "^$MSG\$" "ecc-gcm: the same port answered a GmSSL TLS 1.3 client"
 expect_log ecc-gcm 2 "proto=TLSv1.3 .*result=ok" "ecc-gcm: gmtls server logged the TLS 1.3 connection"
+
+run_case ecc-cbc
+expect_grep "$D/ecc-cbc-c1.err" "^CipherSuite: TLS_ECC_SM4_CBC_SM3$" "ecc-cbc: GmSSL tlcp_client negotiated ECC_SM4_CBC_SM3"
+expect_grep "$D/ecc-cbc-c1.out" "^$MSG\$" "ecc-cbc: GmSSL client got the echo over SM4-CBC + HMAC-SM3 records"
+expect_log ecc-cbc 1 "proto=TLCP .*suite=ECC_SM4_CBC_SM3 .*in=$LEN out=$LEN .*result=ok" \
+    "ecc-cbc: gmtls server logged the TLCP CBC connection"
+# several full-size CBC records each way (GmSSL echoes back what fits its buffer)
+got=$(wc -c <"$D/ecc-cbc-c2.out")
+if [ "$got" -gt 16384 ] && head -c "$got" "$D/big.txt" | cmp -s - "$D/ecc-cbc-c2.out"; then
+    pass "ecc-cbc: GmSSL client got the echo of more than one full CBC record"
+else
+    fail "ecc-cbc: GmSSL client's echo ($got bytes) is not a prefix of what it sent longer than one record"
+fi
+expect_log ecc-cbc 2 "in=$(wc -c <"$D/big.txt") .*result=ok" "ecc-cbc: gmtls server read every byte of the long message"
 
 run_case offer
 expect_grep "$D/offer-c1.err" "^CipherSuite: TLS_ECC_SM4_GCM_SM3$" "offer: gmtls chose ECC_SM4_GCM_SM3 from GmSSL's list"
