@@ -267,6 +267,9 @@ void gmtls_config_set_clock(gmtls_config *cfg, uint64_t (*now)(void *arg), void 
  *  GMTLS_ERR_BAD_ARGUMENT for another range. */
 enum { GMTLS_VERSION_TLS12 = 0x0303, GMTLS_VERSION_TLS13 = 0x0304, GMTLS_VERSION_TLCP = 0x0101 };
 int gmtls_config_set_versions(gmtls_config *cfg, uint16_t min_version, uint16_t max_version);
+/** A client config that speaks TLCP (GB/T 38636-2020) only, its ECC suites
+ *  (ECC_SM4_GCM_SM3, ECC_SM4_CBC_SM3), instead of TLS. */
+void gmtls_config_set_tlcp_client(gmtls_config *cfg, int on);
 
 /** Server: client authentication, the five modes of the reference. */
 typedef enum {

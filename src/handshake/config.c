@@ -571,6 +571,11 @@ void gmtls_config_set_clock(gmtls_config *cfg, uint64_t (*now)(void *arg), void 
     cfg->clock_arg = now != NULL ? arg : NULL;
 }
 
+void gmtls_config_set_tlcp_client(gmtls_config *cfg, int on)
+{
+    cfg->tlcp_client = on != 0;
+}
+
 int gmtls_config_set_versions(gmtls_config *cfg, uint16_t min, uint16_t max)
 {
     if ((min != GMTLS_TLS12 && min != GMTLS_TLS13) || (max != GMTLS_TLS12 && max != GMTLS_TLS13) || min > max) {

@@ -493,8 +493,10 @@ static int check_first_header(gmtls_conn *c, const uint8_t *p, size_t n)
      * legacy_record_version (0x0301 or 0x0303 from a TLS peer, 0x0300 for
      * SSL 3.0): a major version other than 3 is not a TLS record. */
     /* GB/T 38636-2020 §6.3.3.1: TLCP records carry version {1, 1} (0x0101),
-     * which a server with an encryption certificate answers. */
-    int tlcp = c->is_server && c->cfg->has_enc_cert && n >= 2 && p[1] == 1 && (n < 3 || p[2] == 1);
+     * which a server with an encryption certificate answers and a TLCP
+     * client expects. */
+    int tlcp =
+        (c->is_server ? c->cfg->has_enc_cert : c->cfg->tlcp_client) && n >= 2 && p[1] == 1 && (n < 3 || p[2] == 1);
     if (n >= 2 && p[1] != 3 && !tlcp) {
         return gmtls_fail(c, GMTLS_ERR_NOT_TLS, "the peer does not speak TLS (first bytes %02x %02x%s)", p[0], p[1],
                           p[0] >= 'A' && p[0] <= 'Z' ? ", maybe plain HTTP" : "");

@@ -152,6 +152,7 @@ struct gmtls_config {
     int strict_sm;
     uint16_t min_version, max_version; /* GMTLS_TLS12 / GMTLS_TLS13 (gmtls_config_set_versions) */
     int versions_set;                  /* a client offers TLS 1.2 only when the range was set explicitly */
+    int tlcp_client;                   /* a client speaks TLCP only (gmtls_config_set_tlcp_client) */
     uint16_t suites12[GMTLS_MAX_LIST]; /* TLS 1.2 suites, strict preference; none set: the built-in order */
     size_t nsuites12;
     int go_dialect; /* the go-gmtls profile (gmtls_config_set_profile) */
@@ -420,6 +421,11 @@ struct gmtls_conn {
     size_t npeer;
     gmtls_x509 *peer_leaf; /* peer_der[0], parsed once */
     gmtls_pkey peer_key;
+    /* TLCP client: the server's encryption certificate (taken out of the
+     * peer chain, owned here) and its SM2 key. */
+    uint8_t *tlcp_enc_der;
+    size_t tlcp_enc_derlen;
+    gmtls_pkey tlcp_enc;
     char peer_subject[512];
     char verify_result[200];
     uint8_t *ocsp;
@@ -603,6 +609,8 @@ GMTLS_MUST_CHECK int gmtls_client_handle(gmtls_conn *c, gmtls_buf *out, uint8_t 
 
 /* The server's TLS 1.2 answer to a ClientHello that negotiates 1.2. */
 GMTLS_MUST_CHECK int gmtls_tls12_server_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_client_hello *ch);
+/* TLCP (GB/T 38636-2020), client: sends the ClientHello of version 0x0101. */
+GMTLS_MUST_CHECK int gmtls_tlcp_client_start(gmtls_conn *c, gmtls_buf *out);
 /* TLCP (GB/T 38636-2020), server: answers a ClientHello of version 0x0101. */
 GMTLS_MUST_CHECK int gmtls_tlcp_server_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_client_hello *ch);
 /* Handshake messages and change_cipher_spec of a TLS 1.2 handshake. */

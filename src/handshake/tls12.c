@@ -37,6 +37,10 @@ static int offers_suite(const gmtls_client_hello *ch, uint16_t id)
 
 static int key_fits_auth(const gmtls_pkey *k, int auth)
 {
+    if (auth == GMTLS_AUTH12_SM2) {
+        /* GB/T 38636-2020 §6.4.5.3: TLCP signs with an SM2 key */
+        return k->type == GMTLS_KEY_SM2;
+    }
     if (auth == GMTLS_AUTH12_ECDSA) {
         /* RFC 8422 §5.1.3, §5.3: ECDSA and EdDSA certificates under the ECDSA suites */
         return k->type == GMTLS_KEY_EC_P256 || k->type == GMTLS_KEY_EC_P384 || k->type == GMTLS_KEY_EC_P521 ||
@@ -752,6 +756,70 @@ static int handle_finished(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg, si
     return 0;
 }
 
+/* ================================================================ TLCP client */
+
+int gmtls_tlcp_client_start(gmtls_conn *c, gmtls_buf *out)
+{
+    c->version = GMTLS_TLCP;
+    c->wr.version = GMTLS_TLCP; /* GB/T 38636-2020 §6.3.3.1: records of version {1, 1} */
+    GMTLS_TRY(gmtls_random(c->client_random, 32));
+    gmtls_buf tmp;
+    gmtls_wr w;
+    gmtls_buf_init(&tmp);
+    /* GB/T 38636-2020 §6.4.5.2.1: client_version {1, 1}, random, an empty
+     * session_id, our suites, the null compression method; no extensions. */
+    gmtls_hs_begin(&w, &tmp, GMTLS_HS_CLIENT_HELLO);
+    gmtls_wr_u16(&w, GMTLS_TLCP);
+    gmtls_wr_bytes(&w, c->client_random, 32);
+    gmtls_wr_u8(&w, 0);
+    gmtls_wr_open(&w, 2);
+    for (size_t i = 0; i < gmtls_num_tlcp_suites; i++) {
+        gmtls_wr_u16(&w, gmtls_tlcp_suites[i].id);
+    }
+    gmtls_wr_close(&w);
+    gmtls_wr_u8(&w, 1);
+    gmtls_wr_u8(&w, 0);
+    /* PRF and transcript use SM3 for every TLCP suite (§6.5). */
+    c->ks.hash = &gmtls_hash_sm3;
+    GMTLS_TRY(gmtls_transcript_init(c, &gmtls_hash_sm3));
+    GMTLS_TRY(gmtls_hs_end(c, &w));
+    GMTLS_TRY(gmtls_hs_flush(c, out));
+    c->state = ST_C_WAIT_SH;
+    return 0;
+}
+
+static int tlcp_client_server_hello(gmtls_conn *c, const uint8_t *msg, size_t len)
+{
+    gmtls_rd r, sid;
+    gmtls_rd_init(&r, msg + 4, len - 4);
+    uint16_t version = gmtls_rd_u16(&r);
+    const uint8_t *random = gmtls_rd_bytes(&r, 32);
+    (void)gmtls_rd_vec(&r, 1, 0, 32, &sid);
+    uint16_t suite_id = gmtls_rd_u16(&r);
+    uint8_t comp = gmtls_rd_u8(&r);
+    if (r.err) {
+        return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "malformed ServerHello");
+    }
+    /* RFC 5246 §7.4.1.4: no extension we did not offer -> unsupported_extension. */
+    if (gmtls_rd_left(&r) > 0) {
+        return gmtls_fail(c, GMTLS_ALERT_UNSUPPORTED_EXTENSION, "TLCP ServerHello with extensions we did not offer");
+    }
+    /* GB/T 38636-2020 §6.4.5.2.2: server_version {1, 1}. */
+    if (version != GMTLS_TLCP) {
+        return gmtls_fail(c, GMTLS_ALERT_PROTOCOL_VERSION, "TLCP server chose version 0x%04x", version);
+    }
+    /* RFC 5246 §7.4.1.3: a suite or compression we did not offer -> illegal_parameter. */
+    c->suite = gmtls_tlcp_suite_by_id(suite_id);
+    if (c->suite == NULL || comp != 0) {
+        return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "server chose suite 0x%04x / compression %u", suite_id,
+                          comp);
+    }
+    memcpy(c->server_random, random, 32);
+    gmtls_transcript_add(c, msg, len);
+    c->state = ST_C12_WAIT_CERT;
+    return 0;
+}
+
 /* ================================================================ TLCP server
  * GB/T 38636-2020 §6.4: the 1.2-family flow with two server certificates
  * (signing, encryption), the ECC key exchange (the pre-master secret SM2-
@@ -830,6 +898,7 @@ static int tlcp_send_server_key_exchange(gmtls_conn *c)
     if (rc != 0) {
         return gmtls_fail(c, GMTLS_ALERT_INTERNAL_ERROR, "signing the TLCP ServerKeyExchange failed");
     }
+    c->sigalg = 0x0708; /* sm2sig_sm3, as the access log names it */
     gmtls_buf tmp;
     gmtls_wr w;
     gmtls_buf_init(&tmp);
@@ -1144,6 +1213,29 @@ int gmtls_tls12_client_server_hello(gmtls_conn *c, const uint8_t *msg, size_t le
     return 0;
 }
 
+/* GB/T 38636-2020 §6.4.5.3: the server's list is the signing certificate,
+ * the encryption certificate, then CA certificates. The encryption
+ * certificate leaves the peer chain (which is verified as the signing
+ * chain) for c->tlcp_enc; both keys must be SM2. */
+static int tlcp_take_enc_cert(gmtls_conn *c)
+{
+    if (c->npeer < 2) {
+        return gmtls_fail(c, GMTLS_ALERT_BAD_CERTIFICATE, "TLCP server sent no encryption certificate");
+    }
+    gmtls_x509 *x = gmtls_x509_parse(c->peer_der[1], c->peer_derlen[1]);
+    int ok = x != NULL && gmtls_x509_pubkey(x, &c->tlcp_enc) == 0;
+    gmtls_x509_free(x);
+    if (!ok || c->tlcp_enc.type != GMTLS_KEY_SM2) {
+        return gmtls_fail(c, GMTLS_ALERT_UNSUPPORTED_CERTIFICATE, "TLCP encryption certificate without an SM2 key");
+    }
+    c->tlcp_enc_der = c->peer_der[1];
+    c->tlcp_enc_derlen = c->peer_derlen[1];
+    memmove(c->peer_der + 1, c->peer_der + 2, (c->npeer - 2) * sizeof c->peer_der[0]);
+    memmove(c->peer_derlen + 1, c->peer_derlen + 2, (c->npeer - 2) * sizeof c->peer_derlen[0]);
+    c->npeer--;
+    return 0;
+}
+
 static int client_server_certificate(gmtls_conn *c, const uint8_t *msg, size_t len)
 {
     int empty = 0;
@@ -1162,6 +1254,9 @@ static int client_server_certificate(gmtls_conn *c, const uint8_t *msg, size_t l
      * suite needs one) -> decode_error as in TLS 1.3. */
     if (empty) {
         return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "server sent no certificate");
+    }
+    if (c->version == GMTLS_TLCP) {
+        GMTLS_TRY(tlcp_take_enc_cert(c));
     }
     /* RFC 8422 §5.3 / RFC 5246 §7.4.2: the key must fit the suite's
      * authentication -> unsupported_certificate. */
@@ -1203,6 +1298,38 @@ static int client_certificate_status(gmtls_conn *c, const uint8_t *msg, size_t l
  * we offered, the signature valid over the randoms and the parameters. */
 static int client_server_key_exchange(gmtls_conn *c, const uint8_t *msg, size_t len)
 {
+    if (c->version == GMTLS_TLCP) {
+        /* GB/T 38636-2020 §6.4.5.4 (ECC): opaque signature<1..2^16-1>, SM2
+         * (default ID) over client_random + server_random + the encryption
+         * certificate (3-byte length first); a bad one -> decrypt_error. */
+        gmtls_rd r, sig;
+        gmtls_rd_init(&r, msg + 4, len - 4);
+        if (gmtls_rd_vec(&r, 2, 1, 0xffff, &sig) != 0 || gmtls_rd_done(&r) != 0) {
+            return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "malformed TLCP ServerKeyExchange");
+        }
+        size_t tbslen = 67 + c->tlcp_enc_derlen;
+        uint8_t *tbs = malloc(tbslen);
+        if (tbs == NULL) {
+            return GMTLS_ERR_NO_MEMORY;
+        }
+        memcpy(tbs, c->client_random, 32);
+        memcpy(tbs + 32, c->server_random, 32);
+        tbs[64] = (uint8_t)(c->tlcp_enc_derlen >> 16);
+        tbs[65] = (uint8_t)(c->tlcp_enc_derlen >> 8);
+        tbs[66] = (uint8_t)c->tlcp_enc_derlen;
+        memcpy(tbs + 67, c->tlcp_enc_der, c->tlcp_enc_derlen);
+        int bad =
+            gmtls_verify(&c->peer_key, gmtls_sigalg_by_id(0x0708), tbs, tbslen, (const uint8_t *)GMTLS_SM2_DEFAULT_ID,
+                         GMTLS_SM2_DEFAULT_ID_LEN, sig.p, gmtls_rd_left(&sig));
+        free(tbs);
+        if (bad != 0) {
+            return gmtls_fail(c, GMTLS_ALERT_DECRYPT_ERROR, "invalid TLCP ServerKeyExchange signature");
+        }
+        c->sigalg = 0x0708; /* sm2sig_sm3, as the report names it */
+        gmtls_transcript_add(c, msg, len);
+        c->state = ST_C12_WAIT_SHD;
+        return 0;
+    }
     const gmtls_config *cfg = c->cfg;
     gmtls_rd r, pt, sig;
     gmtls_rd_init(&r, msg + 4, len - 4);
@@ -1291,6 +1418,47 @@ static int client_certificate_request(gmtls_conn *c, const uint8_t *msg, size_t 
 
 /* ServerHelloDone (RFC 5246 §7.4.5), then our flight: [Certificate],
  * ClientKeyExchange, [CertificateVerify], ChangeCipherSpec, Finished. */
+static int sm2_rng(void *ctx, uint8_t *out, size_t len)
+{
+    (void)ctx;
+    return gmtls_random(out, len);
+}
+
+/* GB/T 38636-2020 §6.4.5.8 (ECC): the 48-byte pre-master secret
+ * (client_version {1, 1}, 46 random bytes) SM2-encrypted (DER) to the
+ * encryption certificate; then change_cipher_spec and Finished. */
+static int tlcp_send_client_key_exchange(gmtls_conn *c, gmtls_buf *out)
+{
+    uint8_t pms[GMTLS_MASTER12_LEN], ct[256];
+    size_t ctlen = 0;
+    pms[0] = GMTLS_TLCP >> 8;
+    pms[1] = GMTLS_TLCP & 0xff;
+    int rc = gmtls_random(pms + 2, sizeof pms - 2);
+    if (rc == 0 && gmtls_sm2_encrypt(&c->tlcp_enc.sm2pub, GMTLS_SM2_ENC_DER, pms, sizeof pms, sm2_rng, NULL, ct,
+                                     sizeof ct, &ctlen) != 0) {
+        rc = gmtls_fail(c, GMTLS_ALERT_INTERNAL_ERROR, "SM2 encryption of the pre-master secret failed");
+    }
+    if (rc == 0) {
+        rc = gmtls_prf12(c->suite->hash, pms, sizeof pms, "master secret", c->client_random, 32, c->server_random, 32,
+                         c->ks.master, GMTLS_MASTER12_LEN);
+    }
+    gmtls_wipe(pms, sizeof pms);
+    GMTLS_TRY(rc);
+    gmtls_buf tmp;
+    gmtls_wr w;
+    gmtls_buf_init(&tmp);
+    gmtls_hs_begin(&w, &tmp, HS_CLIENT_KEY_EXCHANGE);
+    gmtls_wr_open(&w, 2);
+    gmtls_wr_bytes(&w, ct, ctlen);
+    gmtls_wr_close(&w);
+    GMTLS_TRY(gmtls_hs_end(c, &w));
+    GMTLS_TRY(derive_keys(c));
+    keylog12(c);
+    GMTLS_TRY(send_ccs_finished(c, out));
+    c->state = ST_C12_WAIT_CCS;
+    return 0;
+}
+
 static int client_server_hello_done(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg, size_t len)
 {
     uint8_t th[GMTLS_MAX_HASH_LEN];
@@ -1322,6 +1490,9 @@ static int client_server_hello_done(gmtls_conn *c, gmtls_buf *out, const uint8_t
         }
         gmtls_wr_close(&w);
         GMTLS_TRY(gmtls_hs_end(c, &w));
+    }
+    if (c->version == GMTLS_TLCP) {
+        return tlcp_send_client_key_exchange(c, out);
     }
     size_t pmslen = c->pms12_len;
     uint8_t pms[GMTLS_MAX_KEX_SECRET];
@@ -1402,6 +1573,11 @@ int gmtls_tls12_ccs(gmtls_conn *c)
 int gmtls_tls12_handle(gmtls_conn *c, gmtls_buf *out, uint8_t type, const uint8_t *msg, size_t len)
 {
     switch (c->state) {
+    case ST_C_WAIT_SH:
+        if (type == GMTLS_HS_SERVER_HELLO && c->version == GMTLS_TLCP) {
+            return tlcp_client_server_hello(c, msg, len);
+        }
+        break;
     case ST_S12_WAIT_CERT:
         if (type == GMTLS_HS_CERTIFICATE) {
             return handle_client_certificate(c, msg, len);

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # tests/tls/interop_tlcp.sh - live TLCP (GB/T 38636-2020) interop with stock
 # GmSSL 3.3.0-dev (built from ../shared/peers by tests/peers/peers.sh), gmtls
-# with its shipped defaults: GmSSL's tlcp_client against a gmtls server given
-# an SM2 signing chain and an encryption pair (--enc-cert/--enc-key), on the
-# same port that serves TLS 1.3 (a GmSSL tls13_client in turn). Each case
+# with its shipped defaults, ECC_SM4_GCM_SM3 and ECC_SM4_CBC_SM3 both ways:
+# GmSSL's tlcp_client against a gmtls server given an SM2 signing chain and
+# an encryption pair (--enc-cert/--enc-key), on the same port that serves
+# TLS 1.3 (a GmSSL tls13_client in turn); `gmtls client --tlcp` against
+# GmSSL's tlcp_server. Each case
 # runs in its own network namespace (GmSSL's tools bind every interface).
 # The PKI comes from GmSSL's own tools: the signing and encryption
 # certificates share the subject (GmSSL's entity match) and differ in
@@ -64,6 +66,21 @@ if [ "${1:-}" = "--case" ]; then
         tlcp_client "$name-c1" "$SRV_PORT" -cipher_suite TLS_ECC_SM4_CBC_SM3 -cipher_suite TLS_ECC_SM4_GCM_SM3 \
             -in msg.txt
         ;;
+    client-gcm | client-cbc)
+        # gmtls client --tlcp -> GmSSL's tlcp_server (one connection per
+        # process, on a fixed port: it is alone in this namespace)
+        suite=TLS_ECC_SM4_GCM_SM3
+        [ "$name" = client-cbc ] && suite=TLS_ECC_SM4_CBC_SM3
+        "$G" tlcp_server -port 4433 -cert "$D/gchain.pem" -key "$D/gkeys.pem" -pass "$GPASS" -cipher_suite "$suite" \
+            -verbose >"$name-gmssl-server.log" 2>&1 &
+        PIDS+=($!)
+        for i in $(seq 1 200); do
+            ss -Hltn "sport = :4433" | grep -q . && break
+            sleep 0.05
+        done
+        timeout 20 "$GMTLS" client 127.0.0.1:4433 --tlcp --servername localhost --ca "$D/ca.pem" <msg.txt \
+            >"$name.out" 2>"$name.err"
+        ;;
     no-enc)
         # without an encryption pair a TLCP ClientHello is not answered as TLCP
         gmtls_server --cert sign.pem --key sign.key
@@ -112,6 +129,9 @@ gm reqsign -in "$D/sign.req" -serial_len 8 -days 2 -cacert "$D/ca.pem" -key "$D/
     -key_usage digitalSignature -subject_dns_name localhost -out "$D/sign.pem"
 gm reqsign -in "$D/enc.req" -serial_len 8 -days 2 -cacert "$D/ca.pem" -key "$D/ca.key" -pass "$PASS" \
     -key_usage keyEncipherment -key_usage dataEncipherment -subject_dns_name localhost -out "$D/enc.pem"
+# GmSSL's tlcp_server takes both certificates in one file and both keys in another
+cat "$D/sign.pem" "$D/enc.pem" >"$D/gchain.pem"
+cat "$D/sign.key" "$D/enc.key" >"$D/gkeys.pem"
 MSG="gmssl tlcp interop $$ $(date +%s)"
 printf '%s\n' "$MSG" >"$D/msg.txt"
 LEN=$(wc -c <"$D/msg.txt")
@@ -160,6 +180,19 @@ expect_log ecc-cbc 2 "in=$(wc -c <"$D/big.txt") .*result=ok" "ecc-cbc: gmtls ser
 run_case offer
 expect_grep "$D/offer-c1.err" "^CipherSuite: TLS_ECC_SM4_GCM_SM3$" "offer: gmtls chose ECC_SM4_GCM_SM3 from GmSSL's list"
 expect_grep "$D/offer-c1.out" "^$MSG\$" "offer: GmSSL client got the echo"
+
+for c in gcm cbc; do
+    SUITE=ECC_SM4_GCM_SM3
+    [ "$c" = cbc ] && SUITE=ECC_SM4_CBC_SM3
+    run_case "client-$c"
+    expect_grep "$D/client-$c.err" "^protocol: TLCP$" "client-$c: gmtls client --tlcp negotiated TLCP with GmSSL's tlcp_server"
+    expect_grep "$D/client-$c.err" "^cipher: $SUITE$" "client-$c: suite $SUITE"
+    expect_grep "$D/client-$c.err" "^signature: sm2sig_sm3$" "client-$c: GmSSL's ServerKeyExchange verified (SM2)"
+    expect_grep "$D/client-$c.err" "^verify: ok$" "client-$c: gmtls verified GmSSL's signing chain"
+    expect_grep "$D/client-$c.out" "^$MSG\$" "client-$c: gmtls client got GmSSL's echo"
+    expect_grep "$D/client-$c-gmssl-server.log" "^send server \{Finished\}" \
+        "client-$c: GmSSL server accepted gmtls's Finished (sent its own)"
+done
 
 run_case no-enc
 if grep -q "^Protocol: TLCP$" "$D/no-enc-c1.err"; then

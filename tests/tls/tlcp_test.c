@@ -369,10 +369,113 @@ static void test_negative(void)
     tc_free(&t);
 }
 
+/* ================================================================ client */
+
+static int client_step(tt_pair *p)
+{
+    size_t n = p->s2c.off;
+    int rc = gmtls_handshake(p->cli, &p->c2s, p->s2c.base, &n);
+    gmtls_buf_consume(&p->s2c, n);
+    return rc;
+}
+
+static int server_step(tt_pair *p)
+{
+    size_t n = p->c2s.off;
+    int rc = gmtls_handshake(p->srv, &p->s2c, p->c2s.base, &n);
+    gmtls_buf_consume(&p->c2s, n);
+    return rc;
+}
+
+/* Offset and length of the i-th record in b, or -1. */
+static long rec_at(const gmtls_buf *b, int i, size_t *len)
+{
+    size_t off = 0;
+    for (int k = 0; off + 5 <= b->off; k++) {
+        size_t l = 5 + ((size_t)b->base[off + 3] << 8 | b->base[off + 4]);
+        if (k == i) {
+            *len = l;
+            return (long)off;
+        }
+        off += l;
+    }
+    return -1;
+}
+
+static gmtls_config *tlcp_client(void)
+{
+    gmtls_config *c = tt_client_config(tt_chain("SM2"));
+    if (c == NULL) {
+        abort();
+    }
+    gmtls_config_set_tlcp_client(c, 1);
+    return c;
+}
+
+/* gmtls client --tlcp against the gmtls server: ClientHello of version
+ * 0x0101 offering the TLCP suites only, the server's choice (GCM), data
+ * both ways; then the client's refusals with their exact alerts. */
+static void test_client(void)
+{
+    gmtls_config *c = tlcp_client(), *s = tlcp_server(1);
+    tt_pair p;
+    CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+    CHECK_ERR(client_step(&p), GMTLS_ERR_WANT_READ);
+    /* the ClientHello record: 16 01 01, client_version 01 01, suites E053 E013 */
+    static const uint8_t suites[] = {0x00, 0x04, 0xe0, 0x53, 0xe0, 0x13, 0x01, 0x00};
+    CHECK(p.c2s.off > 11 && p.c2s.base[0] == 22 && p.c2s.base[1] == 1 && p.c2s.base[2] == 1 && p.c2s.base[9] == 1 &&
+          p.c2s.base[10] == 1);
+    CHECK(p.c2s.off == 5 + 4 + 2 + 32 + 1 + sizeof suites &&
+          memcmp(p.c2s.base + p.c2s.off - sizeof suites, suites, sizeof suites) == 0);
+    CHECK_OK(tt_handshake(&p));
+    CHECK(gmtls_conn_version(p.cli) == GMTLS_VERSION_TLCP && gmtls_conn_cipher_suite(p.cli) == 0xe053);
+    CHECK(gmtls_conn_sigalg(p.cli) == 0x0708 && gmtls_conn_sigalg(p.srv) == 0x0708);
+    CHECK_OK(tt_send(&p, 1, "abc", 3));
+    CHECK(p.srv_app.off == 3 && memcmp(p.srv_app.base, "abc", 3) == 0);
+    CHECK_OK(tt_send(&p, 0, "defg", 4));
+    CHECK(p.cli_app.off == 4 && memcmp(p.cli_app.base, "defg", 4) == 0);
+    tt_pair_free(&p);
+
+    /* records: ServerHello, Certificate, ServerKeyExchange, ServerHelloDone */
+    for (int what = 0; what < 3; what++) {
+        size_t rl = 0;
+        CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+        CHECK_ERR(client_step(&p), GMTLS_ERR_WANT_READ);
+        CHECK_ERR(server_step(&p), GMTLS_ERR_WANT_READ);
+        int alert;
+        if (what == 0) {
+            /* RFC 5246 §7.2.2 (GB/T 38636-2020 the same): a bad signature -> decrypt_error */
+            long off = rec_at(&p.s2c, 2, &rl);
+            CHECK(off > 0 && p.s2c.base[off + 5] == 12);
+            p.s2c.base[off + rl - 10] ^= 0x40;
+            alert = GMTLS_ALERT_DECRYPT_ERROR;
+        } else if (what == 1) {
+            /* GB/T 38636-2020 §6.4.5.2.2: server_version {1,1}; another -> protocol_version */
+            long off = rec_at(&p.s2c, 0, &rl);
+            CHECK(off == 0 && p.s2c.base[5] == 2 && p.s2c.base[9] == 1);
+            p.s2c.base[10] = 3;
+            alert = GMTLS_ALERT_PROTOCOL_VERSION;
+        } else {
+            /* a suite we did not offer (0xe051) -> illegal_parameter */
+            long off = rec_at(&p.s2c, 0, &rl);
+            CHECK(off == 0 && p.s2c.base[5 + 4 + 2 + 32 + 1] == 0xe0);
+            p.s2c.base[5 + 4 + 2 + 32 + 2] = 0x51;
+            alert = GMTLS_ALERT_ILLEGAL_PARAMETER;
+        }
+        CHECK_ERR(client_step(&p), alert);
+        const uint8_t want[7] = {0x15, 1, 1, 0, 2, 2, (uint8_t)alert};
+        CHECK(p.c2s.off >= 7 && memcmp(p.c2s.base + p.c2s.off - 7, want, 7) == 0);
+        tt_pair_free(&p);
+    }
+    gmtls_config_free(c);
+    gmtls_config_free(s);
+}
+
 int main(void)
 {
     test_handshake(0xe053);
     test_handshake(0xe013);
     test_negative();
+    test_client();
     return TEST_END("tlcp_test");
 }
