@@ -317,6 +317,12 @@ int gmtls_rec_open_split(gmtls_rec *r, const uint8_t hdr[GMTLS_REC_HDR], const u
             memmove(body, in, n);
         }
         GMTLS_TRY(gmtls_cbc_rec_open(r->cbc, hdr, body, n, payload, len));
+        /* the content starts after the IV: move it to the start of body,
+         * where the caller's fast path expects the plaintext (conn.c) */
+        if (*len > 0) {
+            memmove(body, *payload, *len);
+        }
+        *payload = body;
         /* RFC 5246 §6.2.1 / RFC 8449 §4: the content's limit -> record_overflow. */
         if (*len > max_inner(r) - 1) {
             return GMTLS_ALERT_RECORD_OVERFLOW;
