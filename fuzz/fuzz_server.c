@@ -6,8 +6,8 @@
  * that partial records, partial messages and several flights are exercised;
  * once the handshake completes the rest goes to gmtls_receive. Every result
  * is acceptable (alerts, WANT_READ) except a crash, a leak, or an alert
- * result without its alert record in the output. The certificate (P-256)
- * is made once. The engine's randomness is the system RNG. */
+ * result without its alert record in the output. The certificates (P-256;
+ * SM2 signing and encryption for TLCP) are made once. The engine's randomness is the system RNG. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +33,18 @@ static gmtls_config *server_config(void)
         gmtls_config_add_cert_chain_mem(cfg, chain.chain_pem, strlen(chain.chain_pem), chain.key_pem,
                                         strlen(chain.key_pem)) != 0 ||
         gmtls_config_set_alpn(cfg, "h2,http/1.1") != 0) {
+        abort();
+    }
+    /* TLCP (GB/T 38636-2020): an SM2 signing chain and an encryption pair,
+     * so a ClientHello of version 0x0101 reaches the TLCP server
+     * (corpus/fuzz_server/ch_tlcp) and its ClientKeyExchange decryption. */
+    static test_chain sm2, enc;
+    if (test_make_chain("SM2", "localhost", "1234567812345678", &sm2) != 0 ||
+        test_make_chain("SM2", "localhost", "1234567812345678", &enc) != 0 ||
+        gmtls_config_add_cert_chain_mem(cfg, sm2.chain_pem, strlen(sm2.chain_pem), sm2.key_pem,
+                                        strlen(sm2.key_pem)) != 0 ||
+        gmtls_config_set_enc_cert_mem(cfg, enc.chain_pem, strlen(enc.chain_pem), enc.key_pem, strlen(enc.key_pem)) !=
+            0) {
         abort();
     }
     /* An external PSK in both modes (corpus/fuzz_server/ch_ext_psk_ke carries

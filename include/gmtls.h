@@ -157,6 +157,13 @@ void gmtls_config_free(gmtls_config *cfg);
 int gmtls_config_add_cert_chain_file(gmtls_config *cfg, const char *chain_pem_file, const char *key_pem_file);
 int gmtls_config_add_cert_chain_mem(gmtls_config *cfg, const char *chain_pem, size_t chain_len, const char *key_pem,
                                     size_t key_len);
+/** TLCP (GB/T 38636-2020): the server's encryption certificate and its SM2
+ *  private key (PEM), sent after the first SM2 signing chain added with
+ *  gmtls_config_add_cert_chain_*; a server with one answers TLCP
+ *  ClientHellos (version 0x0101) besides TLS. One per config. */
+int gmtls_config_set_enc_cert_file(gmtls_config *cfg, const char *cert_pem_file, const char *key_pem_file);
+int gmtls_config_set_enc_cert_mem(gmtls_config *cfg, const char *cert_pem, size_t cert_len, const char *key_pem,
+                                  size_t key_len);
 /** Encrypted private keys: PKCS#8 "ENCRYPTED PRIVATE KEY" as OpenSSL writes
  *  it (PBES2 / PKCS#12 PBE) or as GmSSL writes it (PBES2 with PBKDF2-HMAC-SM3
  *  and SM4-CBC), and traditional PEM with "Proc-Type: 4,ENCRYPTED". The
@@ -258,8 +265,11 @@ void gmtls_config_set_clock(gmtls_config *cfg, uint64_t (*now)(void *arg), void 
  *  a server answers TLS 1.2 clients on the same port (ECDHE with AEAD only,
  *  Extended Master Secret required). A client speaks TLS 1.3 only.
  *  GMTLS_ERR_BAD_ARGUMENT for another range. */
-enum { GMTLS_VERSION_TLS12 = 0x0303, GMTLS_VERSION_TLS13 = 0x0304 };
+enum { GMTLS_VERSION_TLS12 = 0x0303, GMTLS_VERSION_TLS13 = 0x0304, GMTLS_VERSION_TLCP = 0x0101 };
 int gmtls_config_set_versions(gmtls_config *cfg, uint16_t min_version, uint16_t max_version);
+/** A client config that speaks TLCP (GB/T 38636-2020) only, its ECC suites
+ *  (ECC_SM4_GCM_SM3, ECC_SM4_CBC_SM3), instead of TLS. */
+void gmtls_config_set_tlcp_client(gmtls_config *cfg, int on);
 
 /** Server: client authentication, the five modes of the reference. */
 typedef enum {
@@ -427,7 +437,7 @@ int gmtls_export(const gmtls_conn *conn, const char *label, const uint8_t *conte
 /* State after (or during) the handshake. */
 int gmtls_conn_is_server(const gmtls_conn *conn);
 int gmtls_conn_handshake_done(const gmtls_conn *conn);
-uint16_t gmtls_conn_version(const gmtls_conn *conn); /**< 0x0304 or 0x0303 (0 before the hellos) */
+uint16_t gmtls_conn_version(const gmtls_conn *conn); /**< 0x0304, 0x0303 or 0x0101 (TLCP) (0 before the hellos) */
 uint16_t gmtls_conn_cipher_suite(const gmtls_conn *conn);
 uint16_t gmtls_conn_group(const gmtls_conn *conn);
 uint16_t gmtls_conn_sigalg(const gmtls_conn *conn);       /**< the server's CertificateVerify scheme */

@@ -41,6 +41,7 @@ typedef struct {
     int key_update;
     const char *sm2_id;
     int strict_sm;
+    int tlcp;
     const char *profile;
     const char *get_path;
     int quiet;
@@ -94,6 +95,8 @@ static void client_usage(FILE *f)
             "  --key-update          send a KeyUpdate after the first data sent (default: no)\n"
             "  --sm2-id MODE         rfc8998 | gbt-default | accept-both (default: rfc8998)\n"
             "  --strict-sm           ShangMi only: TLS_SM4_*_SM3, curveSM2, sm2sig_sm3 (default: off)\n"
+            "  --tlcp                speak TLCP (GB/T 38636-2020) instead of TLS: ECC_SM4_GCM_SM3,\n"
+            "                        ECC_SM4_CBC_SM3 (default: off)\n"
             "  --profile NAME        go-gmtls: the Go gmtls family's dialect (group 26, scheme\n"
             "                        0x0204 first; its SM2 certificates verified); sets the\n"
             "                        group and scheme lists; combines with --strict-sm\n"
@@ -130,6 +133,10 @@ static int parse_args(int argc, char **argv, client_opts *o)
         }
         if (strcmp(a, "--strict-sm") == 0) {
             o->strict_sm = 1;
+            continue;
+        }
+        if (strcmp(a, "--tlcp") == 0) {
+            o->tlcp = 1;
             continue;
         }
         if (strcmp(a, "--quiet") == 0) {
@@ -831,6 +838,7 @@ int gmtls_cmd_client(int argc, char **argv)
         tool_err("--profile: %s", gmtls_config_last_error(cfg));
         goto out;
     }
+    gmtls_config_set_tlcp_client(cfg, o.tlcp);
     if (o.strict_sm && gmtls_config_set_strict_sm(cfg, 1) != 0) {
         tool_err("--strict-sm: %s", gmtls_config_last_error(cfg));
         goto out;

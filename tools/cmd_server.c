@@ -33,6 +33,7 @@ typedef struct {
     int reuse_port;
     const char *certs[MAX_CERTS], *keys[MAX_CERTS];
     size_t ncerts, nkeys;
+    const char *enc_cert, *enc_key; /* TLCP encryption pair */
     const char *key_pass;
     const char *ciphers, *groups, *sigalgs, *alpn;
     const char *min_version, *max_version, *ciphers12;
@@ -73,6 +74,9 @@ static void server_usage(FILE *f)
             "                         is an error (default: off)\n"
             "  --cert FILE --key FILE certificate chain (PEM, leaf first) and key; repeatable pairs\n"
             "                         (default: development certificates in --dev-dir)\n"
+            "  --enc-cert FILE --enc-key FILE  TLCP (GB/T 38636-2020) encryption certificate and SM2 key:\n"
+            "                         the server then also answers TLCP (ECC_SM4_GCM_SM3, ECC_SM4_CBC_SM3),\n"
+            "                         signing with the first SM2 --cert chain\n"
             "  --key-pass SPEC        passphrase of encrypted keys: pass:TEXT, env:VAR, file:PATH or\n"
             "                         fd:N (default: none; keys are never asked for on a terminal)\n"
             "  --dev-dir DIR          where development CAs/certificates live (default: ./gmtls-dev)\n"
@@ -188,7 +192,7 @@ static int parse_args(int argc, char **argv, server_opts *o)
             {"--psk-file", &o->psk.file}, {"--psk-modes", &o->psk.modes}, {"--pha-path", &o->pha_path},
             {"--metrics", &o->metrics}, {"--user", &o->user},           {"--profile", &o->profile},
             {"--min-version", &o->min_version}, {"--max-version", &o->max_version},
-            {"--tls12-ciphers", &o->ciphers12},
+            {"--tls12-ciphers", &o->ciphers12}, {"--enc-cert", &o->enc_cert}, {"--enc-key", &o->enc_key},
             {"--cert-compression", &o->cert_comp}, {"--record-size-limit", &o->record_size_limit},
         };
         m = tool_opt_strings(argc, argv, &i, sopts, sizeof(sopts) / sizeof(sopts[0]));
@@ -259,6 +263,10 @@ static int parse_args(int argc, char **argv, server_opts *o)
     }
     if (o->nlisten == 0) {
         o->listen[o->nlisten++] = "127.0.0.1:8443";
+    }
+    if ((o->enc_cert == NULL) != (o->enc_key == NULL)) {
+        tool_err("server: --enc-cert and --enc-key go together (the TLCP encryption certificate and its key)");
+        return -1;
     }
     if (o->ncerts != o->nkeys) {
         tool_err("server: --cert and --key must come in pairs (%zu certificates, %zu keys)", o->ncerts, o->nkeys);
@@ -383,6 +391,14 @@ static int build_config(const server_opts *o, gmtls_config **out)
     rc = 1;
     if (o->ca != NULL && tool_config_ca(cfg, o->ca) != 0) {
         goto fail;
+    }
+    if (o->enc_cert != NULL) {
+        int r = gmtls_config_set_enc_cert_file(cfg, o->enc_cert, o->enc_key);
+        if (r != 0) {
+            const char *d = gmtls_config_last_error(cfg);
+            tool_err("--enc-cert %s: %s%s%s", o->enc_cert, gmtls_strerror(r), d && d[0] ? ": " : "", d ? d : "");
+            goto fail;
+        }
     }
     for (size_t i = 0; i < o->ncerts; i++) {
         if (tool_config_chain(cfg, o->certs[i], o->keys[i]) != 0) {

@@ -928,7 +928,9 @@ static int sniff(srv_conn *c)
     if (n <= 0) {
         return 1; /* EAGAIN, EOF or an error: the handshake reports it */
     }
-    if (b[0] == 0x16 && (n < 2 || b[1] == 0x03)) {
+    /* GB/T 38636-2020 §6.3.3.1: a TLCP record carries version 0x0101 (the
+     * library refuses it unless an encryption certificate is configured). */
+    if (b[0] == 0x16 && (n < 2 || b[1] == 0x03 || b[1] == 0x01)) {
         c->sniffed = 1;
         return 1;
     }

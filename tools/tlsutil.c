@@ -250,6 +250,8 @@ const char *tool_version_name(uint16_t v)
         return "TLSv1.3";
     case GMTLS_VERSION_TLS12:
         return "TLSv1.2";
+    case GMTLS_VERSION_TLCP:
+        return "TLCP";
     default:
         return "unknown";
     }

@@ -112,7 +112,7 @@ typedef struct {
     int auth12; /* TLS 1.2 suites: the certificate key the suite needs (GMTLS_AUTH12_*); 0 for TLS 1.3 */
 } gmtls_suite;
 
-enum { GMTLS_AUTH12_ECDSA = 1, GMTLS_AUTH12_RSA = 2 };
+enum { GMTLS_AUTH12_ECDSA = 1, GMTLS_AUTH12_RSA = 2, GMTLS_AUTH12_SM2 = 3 };
 
 const gmtls_suite *gmtls_suite_by_id(uint16_t id);
 const gmtls_suite *gmtls_suite_by_name(const char *name);
@@ -123,6 +123,11 @@ extern const size_t gmtls_num_suites;
 const gmtls_suite *gmtls_suite12_by_id(uint16_t id);
 extern const gmtls_suite gmtls_tls12_suites[];
 extern const size_t gmtls_num_tls12_suites;
+/* TLCP (GB/T 38636-2020 §6.4.5.2.1) suites, a table apart like TLS 1.2's:
+ * SM2 signing and encryption certificates, SM3 for the PRF. */
+const gmtls_suite *gmtls_tlcp_suite_by_id(uint16_t id);
+extern const gmtls_suite gmtls_tlcp_suites[];
+extern const size_t gmtls_num_tlcp_suites;
 
 /* ------------------------------------------------------------ key exchange */
 

@@ -35,6 +35,25 @@ const gmtls_suite gmtls_tls12_suites[] = {
 };
 const size_t gmtls_num_tls12_suites = GMTLS_ARRAY_LEN(gmtls_tls12_suites);
 
+/* GB/T 38636-2020 §6.4.5.2.1: ECC_SM4_GCM_SM3 {0xe0, 0x53},
+ * ECC_SM4_CBC_SM3 {0xe0, 0x13} (MAC-then-encrypt records, no AEAD: aead
+ * NULL, rec12.c). Our preference: GCM first. */
+const gmtls_suite gmtls_tlcp_suites[] = {
+    {0xe053, "ECC_SM4_GCM_SM3", &gmtls_aead_sm4gcm, &gmtls_hash_sm3, 1, 0, GMTLS_AUTH12_SM2},
+    {0xe013, "ECC_SM4_CBC_SM3", NULL, &gmtls_hash_sm3, 1, 0, GMTLS_AUTH12_SM2},
+};
+const size_t gmtls_num_tlcp_suites = GMTLS_ARRAY_LEN(gmtls_tlcp_suites);
+
+const gmtls_suite *gmtls_tlcp_suite_by_id(uint16_t id)
+{
+    for (size_t i = 0; i < gmtls_num_tlcp_suites; i++) {
+        if (gmtls_tlcp_suites[i].id == id) {
+            return &gmtls_tlcp_suites[i];
+        }
+    }
+    return NULL;
+}
+
 const gmtls_suite *gmtls_suite12_by_id(uint16_t id)
 {
     for (size_t i = 0; i < gmtls_num_tls12_suites; i++) {
@@ -70,6 +89,9 @@ const char *gmtls_cipher_suite_name(uint16_t id)
     const gmtls_suite *s = gmtls_suite_by_id(id);
     if (s == NULL) {
         s = gmtls_suite12_by_id(id);
+    }
+    if (s == NULL) {
+        s = gmtls_tlcp_suite_by_id(id);
     }
     return s ? s->name : NULL;
 }

@@ -20,6 +20,12 @@ void gmtls_peer_clear(gmtls_conn *c)
     if (c->peer_key.evp != NULL) {
         gmtls_pkey_dispose(&c->peer_key);
     }
+    free(c->tlcp_enc_der);
+    c->tlcp_enc_der = NULL;
+    c->tlcp_enc_derlen = 0;
+    if (c->tlcp_enc.evp != NULL) {
+        gmtls_pkey_dispose(&c->tlcp_enc);
+    }
     free(c->ocsp);
     free(c->scts);
     c->ocsp = c->scts = NULL;

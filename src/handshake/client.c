@@ -127,6 +127,9 @@ static int send_early_data(gmtls_conn *c, gmtls_buf *out);
 int gmtls_client_start(gmtls_conn *c, gmtls_buf *out)
 {
     const gmtls_config *cfg = c->cfg;
+    if (cfg->tlcp_client) {
+        return gmtls_tlcp_client_start(c, out);
+    }
     uint16_t group = cfg->groups[0];
     /* Without a configured group list, a ShangMi-first client offers its key
      * share on curveSM2 (RFC 8998 §3), with curveSM2MLKEM768 beside it. */
@@ -683,7 +686,7 @@ static int handle_server_finished(gmtls_conn *c, gmtls_buf *out, const uint8_t *
 
 int gmtls_client_handle(gmtls_conn *c, gmtls_buf *out, uint8_t type, const uint8_t *msg, size_t len)
 {
-    if (c->version == GMTLS_TLS12) {
+    if (GMTLS_IS_12FAMILY(c)) {
         return gmtls_tls12_handle(c, out, type, msg, len);
     }
     switch (c->state) {

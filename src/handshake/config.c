@@ -93,6 +93,9 @@ void gmtls_config_free(gmtls_config *cfg)
     for (size_t i = 0; i < cfg->ncerts; i++) {
         gmtls_cert_dispose(&cfg->certs[i]);
     }
+    if (cfg->has_enc_cert) {
+        gmtls_cert_dispose(&cfg->enc_cert);
+    }
     if (cfg->verifier != NULL) {
         cfg->verifier->free(cfg->verifier);
     }
@@ -136,13 +139,18 @@ static int read_small_file(gmtls_config *cfg, const char *path, gmtls_buf *b)
     return 0;
 }
 
+/* Loads a chain and its key into cfg->certs (enc = 0) or, for TLCP, into
+ * the one encryption pair cfg->enc_cert (enc = 1, an SM2 key). */
 static int add_chain(gmtls_config *cfg, const char *chain_pem, size_t chain_len, const char *key_pem, size_t key_len,
-                     const char *what)
+                     const char *what, int enc)
 {
-    if (cfg->ncerts == GMTLS_MAX_CERTS) {
+    if (!enc && cfg->ncerts == GMTLS_MAX_CERTS) {
         return cfg_err(cfg, GMTLS_ERR_BAD_ARGUMENT, "too many certificates (at most %d)", GMTLS_MAX_CERTS);
     }
-    gmtls_cert *cert = &cfg->certs[cfg->ncerts];
+    if (enc && cfg->has_enc_cert) {
+        return cfg_err(cfg, GMTLS_ERR_BAD_ARGUMENT, "only one encryption certificate");
+    }
+    gmtls_cert *cert = enc ? &cfg->enc_cert : &cfg->certs[cfg->ncerts];
     memset(cert, 0, sizeof(*cert));
     if (gmtls_x509_pem_chain(chain_pem, chain_len, cert->der, cert->derlen, GMTLS_MAX_CHAIN, &cert->n, &cert->leaf) !=
         0) {
@@ -167,6 +175,15 @@ static int add_chain(gmtls_config *cfg, const char *chain_pem, size_t chain_len,
         return cfg_err(cfg, GMTLS_ERR_FILE, "%s: unsupported key type (RSA, ECDSA P-256/P-384/P-521, Ed25519, Ed448, SM2)",
                        what);
     }
+    if (enc) {
+        /* GB/T 38636-2020 §6.4.5.3: the encryption certificate holds an SM2 key. */
+        if (cert->key.type != GMTLS_KEY_SM2) {
+            gmtls_cert_dispose(cert);
+            return cfg_err(cfg, GMTLS_ERR_FILE, "%s: the encryption certificate needs an SM2 key", what);
+        }
+        cfg->has_enc_cert = 1;
+        return 0;
+    }
     cert->leaf_sigalg = gmtls_x509_signed_with(cert->leaf);
     cert->go_style = cert->key.type == GMTLS_KEY_SM2 && gmtls_x509_go_style_key(cert->leaf);
     if (gmtls_cert_names_init(cert) != 0) {
@@ -177,7 +194,7 @@ static int add_chain(gmtls_config *cfg, const char *chain_pem, size_t chain_len,
     return 0;
 }
 
-int gmtls_config_add_cert_chain_file(gmtls_config *cfg, const char *chain_file, const char *key_file)
+static int add_chain_file(gmtls_config *cfg, const char *chain_file, const char *key_file, int enc)
 {
     gmtls_buf c, k;
     gmtls_buf_init(&c);
@@ -189,7 +206,7 @@ int gmtls_config_add_cert_chain_file(gmtls_config *cfg, const char *chain_file, 
     if (rc == 0) {
         char what[600];
         snprintf(what, sizeof what, "%s / %s", chain_file, key_file);
-        rc = add_chain(cfg, (const char *)c.base, c.off, (const char *)k.base, k.off, what);
+        rc = add_chain(cfg, (const char *)c.base, c.off, (const char *)k.base, k.off, what, enc);
     }
     gmtls_buf_dispose(&c);
     if (k.base != NULL) {
@@ -199,10 +216,26 @@ int gmtls_config_add_cert_chain_file(gmtls_config *cfg, const char *chain_file, 
     return rc;
 }
 
+int gmtls_config_add_cert_chain_file(gmtls_config *cfg, const char *chain_file, const char *key_file)
+{
+    return add_chain_file(cfg, chain_file, key_file, 0);
+}
+
 int gmtls_config_add_cert_chain_mem(gmtls_config *cfg, const char *chain_pem, size_t chain_len, const char *key_pem,
                                     size_t key_len)
 {
-    return add_chain(cfg, chain_pem, chain_len, key_pem, key_len, "certificate in memory");
+    return add_chain(cfg, chain_pem, chain_len, key_pem, key_len, "certificate in memory", 0);
+}
+
+int gmtls_config_set_enc_cert_file(gmtls_config *cfg, const char *cert_file, const char *key_file)
+{
+    return add_chain_file(cfg, cert_file, key_file, 1);
+}
+
+int gmtls_config_set_enc_cert_mem(gmtls_config *cfg, const char *cert_pem, size_t cert_len, const char *key_pem,
+                                  size_t key_len)
+{
+    return add_chain(cfg, cert_pem, cert_len, key_pem, key_len, "encryption certificate in memory", 1);
 }
 
 static int dup_into(uint8_t **dst, size_t *dstlen, const uint8_t *src, size_t len)
@@ -536,6 +569,11 @@ void gmtls_config_set_clock(gmtls_config *cfg, uint64_t (*now)(void *arg), void 
 {
     cfg->clock = now;
     cfg->clock_arg = now != NULL ? arg : NULL;
+}
+
+void gmtls_config_set_tlcp_client(gmtls_config *cfg, int on)
+{
+    cfg->tlcp_client = on != 0;
 }
 
 int gmtls_config_set_versions(gmtls_config *cfg, uint16_t min, uint16_t max)

@@ -329,7 +329,7 @@ void gmtls_pha_end(gmtls_conn *c)
 static int post_handshake(gmtls_conn *c, gmtls_buf *out, uint8_t type, const uint8_t *msg, size_t len,
                           int *key_changed)
 {
-    if (c->version == GMTLS_TLS12) {
+    if (GMTLS_IS_12FAMILY(c)) {
         /* RFC 5746 §4.4/§4.2: we never renegotiate. A ClientHello (or a
          * HelloRequest) after the handshake is refused with a fatal
          * no_renegotiation, as BoringSSL does; there are no other
@@ -492,7 +492,12 @@ static int check_first_header(gmtls_conn *c, const uint8_t *p, size_t n)
     /* RFC 8446 §5.1: a record starts ContentType type; ProtocolVersion
      * legacy_record_version (0x0301 or 0x0303 from a TLS peer, 0x0300 for
      * SSL 3.0): a major version other than 3 is not a TLS record. */
-    if (n >= 2 && p[1] != 3) {
+    /* GB/T 38636-2020 §6.3.3.1: TLCP records carry version {1, 1} (0x0101),
+     * which a server with an encryption certificate answers and a TLCP
+     * client expects. */
+    int tlcp =
+        (c->is_server ? c->cfg->has_enc_cert : c->cfg->tlcp_client) && n >= 2 && p[1] == 1 && (n < 3 || p[2] == 1);
+    if (n >= 2 && p[1] != 3 && !tlcp) {
         return gmtls_fail(c, GMTLS_ERR_NOT_TLS, "the peer does not speak TLS (first bytes %02x %02x%s)", p[0], p[1],
                           p[0] >= 'A' && p[0] <= 'Z' ? ", maybe plain HTTP" : "");
     }
@@ -535,7 +540,7 @@ static int handle_record(gmtls_conn *c, gmtls_buf *out, gmtls_buf *app, const ui
     gmtls_rec plain;
     gmtls_rec *rd = &c->rd;
     if (hdr[0] == GMTLS_CT_ALERT && c->rd.suite != NULL && c->rd.seq == 0 && c->state != ST_DONE &&
-        c->version != GMTLS_TLS12) {
+        !GMTLS_IS_12FAMILY(c)) {
         /* A peer that fails before it has installed its handshake keys (a
          * client rejecting our certificate) sends its alert in plaintext
          * (RFC 8446 §5: records are protected only once keys are
@@ -573,7 +578,7 @@ static int handle_record(gmtls_conn *c, gmtls_buf *out, gmtls_buf *app, const ui
     case GMTLS_CT_CHANGE_CIPHER_SPEC:
         /* RFC 5246 §7.1: "The message consists of a single byte of value 1";
          * in TLS 1.2 it switches the read keys. */
-        if (c->version == GMTLS_TLS12) {
+        if (GMTLS_IS_12FAMILY(c)) {
             if (len != 1 || payload[0] != 1 || c->state == ST_DONE) {
                 return gmtls_fail(c, GMTLS_ALERT_UNEXPECTED_MESSAGE, "unexpected change_cipher_spec");
             }
@@ -813,13 +818,14 @@ int gmtls_send(gmtls_conn *c, gmtls_buf *out, const void *data, size_t len)
         size_t n = len > max ? max : len;
         /* RFC 8446 §5.5: rekey before the AEAD's record limit is reached
          * (or the configured, smaller limit). */
-        uint64_t limit = c->wr.suite->aead->max_records - 1;
+        /* (TLCP's CBC suites have no AEAD and no limit but the sequence number's.) */
+        uint64_t limit = c->wr.suite->aead != NULL ? c->wr.suite->aead->max_records - 1 : UINT64_MAX;
         if (c->cfg->key_update_records != 0 && c->cfg->key_update_records < limit) {
             limit = c->cfg->key_update_records;
         }
         /* TLS 1.2 has no KeyUpdate: its records run on one key (the record
          * layer refuses to wrap the sequence number). */
-        if (c->wr.seq >= limit && c->version != GMTLS_TLS12) {
+        if (c->wr.seq >= limit && !GMTLS_IS_12FAMILY(c)) {
             int rc = update_write_key(c, out, 0);
             if (rc != 0) {
                 return conn_fail(c, out, rc);
@@ -866,7 +872,7 @@ int gmtls_key_update(gmtls_conn *c, gmtls_buf *out, int request_peer)
     if (c->state != ST_DONE) {
         return GMTLS_ERR_NOT_READY;
     }
-    if (c->version == GMTLS_TLS12) {
+    if (GMTLS_IS_12FAMILY(c)) {
         return GMTLS_ERR_BAD_ARGUMENT; /* TLS 1.2 has no KeyUpdate */
     }
     return conn_fail(c, out, update_write_key(c, out, request_peer));
@@ -911,7 +917,7 @@ int gmtls_export(const gmtls_conn *c, const char *label, const uint8_t *context,
     if (label == NULL || strlen(label) > 249 || outlen > 255 * c->ks.hash->digest_len) {
         return GMTLS_ERR_BAD_ARGUMENT;
     }
-    if (c->version == GMTLS_TLS12) {
+    if (GMTLS_IS_12FAMILY(c)) {
         return gmtls_exporter12(c->ks.hash, c->ks.master, c->client_random, c->server_random, label, context,
                                 context ? context_len : 0, has_context && context != NULL, out, outlen);
     }

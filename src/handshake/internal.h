@@ -29,6 +29,9 @@ enum {
 
 #define GMTLS_TLS13 0x0304
 #define GMTLS_TLS12 0x0303
+#define GMTLS_TLCP 0x0101 /* GB/T 38636-2020 §6.4.5.2.1: ProtocolVersion {1, 1} */
+/* The pre-1.3 family, one engine (tls12.c): TLS 1.2 and TLCP. */
+#define GMTLS_IS_12FAMILY(c) ((c)->version == GMTLS_TLS12 || (c)->version == GMTLS_TLCP)
 #define GMTLS_SIGALG_SM2_LEGACY 0x0204 /* the Go gmtls family's SM2-with-SM3 */
 #define GMTLS_MAX_LIST 32
 #define GMTLS_MAX_CERTS 16
@@ -117,6 +120,11 @@ struct gmtls_config {
     size_t alpn_len;
     gmtls_cert certs[GMTLS_MAX_CERTS];
     size_t ncerts;
+    /* TLCP (GB/T 38636-2020): the encryption certificate and its SM2 key,
+     * sent after the first SM2 signing chain; a server with one answers
+     * ClientHellos of version 0x0101. */
+    gmtls_cert enc_cert;
+    int has_enc_cert;
     gmtls_cert_verifier *verifier; /* trust anchors and chain checks (src/crypto/x509.h), or NULL */
     uint8_t *ca_names; /* DistinguishedName list body for certificate_authorities */
     size_t ca_names_len;
@@ -144,6 +152,7 @@ struct gmtls_config {
     int strict_sm;
     uint16_t min_version, max_version; /* GMTLS_TLS12 / GMTLS_TLS13 (gmtls_config_set_versions) */
     int versions_set;                  /* a client offers TLS 1.2 only when the range was set explicitly */
+    int tlcp_client;                   /* a client speaks TLCP only (gmtls_config_set_tlcp_client) */
     uint16_t suites12[GMTLS_MAX_LIST]; /* TLS 1.2 suites, strict preference; none set: the built-in order */
     size_t nsuites12;
     int go_dialect; /* the go-gmtls profile (gmtls_config_set_profile) */
@@ -412,6 +421,11 @@ struct gmtls_conn {
     size_t npeer;
     gmtls_x509 *peer_leaf; /* peer_der[0], parsed once */
     gmtls_pkey peer_key;
+    /* TLCP client: the server's encryption certificate (taken out of the
+     * peer chain, owned here) and its SM2 key. */
+    uint8_t *tlcp_enc_der;
+    size_t tlcp_enc_derlen;
+    gmtls_pkey tlcp_enc;
     char peer_subject[512];
     char verify_result[200];
     uint8_t *ocsp;
@@ -425,7 +439,8 @@ struct gmtls_conn {
     int reneg12;  /* the peer signalled RFC 5746 support */
     int ticket12; /* a NewSessionTicket comes (the session_ticket extension was exchanged) */
     int status12; /* client: the server acknowledged status_request (CertificateStatus may come) */
-    uint8_t keys12[2 * GMTLS_MAX_KEY_LEN + 2 * GMTLS_IV_LEN]; /* key block until both keys are in use */
+    /* key block until both keys are in use (TLCP CBC: two 32-byte MAC keys, two SM4 keys) */
+    uint8_t keys12[2 * GMTLS_MAX_KEY_LEN + 2 * GMTLS_IV_LEN + 64];
     uint8_t pms12[GMTLS_MAX_KEX_SECRET]; /* client: the ECDHE secret until ClientKeyExchange is sent */
     size_t pms12_len;
     uint8_t pub12[256]; /* client: our ECDHE point for ClientKeyExchange */
@@ -594,6 +609,10 @@ GMTLS_MUST_CHECK int gmtls_client_handle(gmtls_conn *c, gmtls_buf *out, uint8_t 
 
 /* The server's TLS 1.2 answer to a ClientHello that negotiates 1.2. */
 GMTLS_MUST_CHECK int gmtls_tls12_server_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_client_hello *ch);
+/* TLCP (GB/T 38636-2020), client: sends the ClientHello of version 0x0101. */
+GMTLS_MUST_CHECK int gmtls_tlcp_client_start(gmtls_conn *c, gmtls_buf *out);
+/* TLCP (GB/T 38636-2020), server: answers a ClientHello of version 0x0101. */
+GMTLS_MUST_CHECK int gmtls_tlcp_server_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_client_hello *ch);
 /* Handshake messages and change_cipher_spec of a TLS 1.2 handshake. */
 GMTLS_MUST_CHECK int gmtls_tls12_handle(gmtls_conn *c, gmtls_buf *out, uint8_t type, const uint8_t *msg, size_t len);
 GMTLS_MUST_CHECK int gmtls_tls12_ccs(gmtls_conn *c);

@@ -393,15 +393,20 @@ static int process_client_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_clien
      * TLS 1.3 client may send 0x0300 "or less" (0x0301 and 0x0302 are old
      * but allowed: §4.2.1 ignores legacy_version when supported_versions is
      * present, as OpenSSL does). */
+    /* GB/T 38636-2020 §6.4.5.2.1: a TLCP ClientHello has client_version
+     * {1, 1}; a server with an encryption certificate answers TLCP (not in
+     * the strict RFC 8998 profile, nor after a HelloRetryRequest). */
+    if (ch->legacy_version == GMTLS_TLCP && c->cfg->has_enc_cert && !c->cfg->strict_sm && !c->did_hrr) {
+        return gmtls_tlcp_server_hello(c, out, ch);
+    }
     if (ch->legacy_version <= 0x0300) {
         return gmtls_fail(c, GMTLS_ALERT_PROTOCOL_VERSION, "ClientHello legacy_version 0x%04x", ch->legacy_version);
     }
     /* Version dispatch (RFC 8446 §4.2.1, §D.2): supported_versions with
      * 0x0304 -> TLS 1.3 when enabled; otherwise TLS 1.2 when enabled and
      * offered (0x0303 in supported_versions, or without that extension a
-     * legacy_version of 0x0303 or more); else protocol_version. The TLCP
-     * hook (GB/T 38636-2020, legacy_version 0x0101) belongs before the
-     * legacy_version check above, which refuses 0x0300 and less. */
+     * legacy_version of 0x0303 or more); else protocol_version. TLCP
+     * (legacy_version 0x0101) is dispatched above. */
     if (!ch->has_supported_versions || !ch->offers_tls13 || c->cfg->max_version < GMTLS_TLS13) {
         int offers12 = ch->has_supported_versions ? ch->offers_tls12 : ch->legacy_version >= GMTLS_TLS12;
         /* The strict ShangMi profile (RFC 8998 only) has no TLS 1.2. */
@@ -758,7 +763,7 @@ int gmtls_server_handle(gmtls_conn *c, gmtls_buf *out, uint8_t type, const uint8
 {
     gmtls_client_hello ch;
     int rc;
-    if (c->version == GMTLS_TLS12) {
+    if (GMTLS_IS_12FAMILY(c)) {
         return gmtls_tls12_handle(c, out, type, msg, len);
     }
     switch (c->state) {

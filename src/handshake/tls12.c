@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "gmtls/sm.h"
 #include "handshake/internal.h"
 
 enum {
@@ -36,6 +37,10 @@ static int offers_suite(const gmtls_client_hello *ch, uint16_t id)
 
 static int key_fits_auth(const gmtls_pkey *k, int auth)
 {
+    if (auth == GMTLS_AUTH12_SM2) {
+        /* GB/T 38636-2020 §6.4.5.3: TLCP signs with an SM2 key */
+        return k->type == GMTLS_KEY_SM2;
+    }
     if (auth == GMTLS_AUTH12_ECDSA) {
         /* RFC 8422 §5.1.3, §5.3: ECDSA and EdDSA certificates under the ECDSA suites */
         return k->type == GMTLS_KEY_EC_P256 || k->type == GMTLS_KEY_EC_P384 || k->type == GMTLS_KEY_EC_P521 ||
@@ -191,15 +196,29 @@ static uint16_t pick_group12(const gmtls_config *cfg, const gmtls_client_hello *
  * client_write_key, server_write_key, client_write_IV, server_write_IV). */
 static int install_keys(gmtls_conn *c, int is_write)
 {
+    if (c->suite->aead == NULL) {
+        /* GB/T 38636-2020 §6.5.2, TLCP CBC suites: client_write_MAC_key,
+         * server_write_MAC_key (32 each), client_write_key,
+         * server_write_key (16 each); TLS 1.1+ records carry their IVs. */
+        int client_side = c->is_server != is_write;
+        return gmtls_rec_set_keys_cbc(is_write ? &c->wr : &c->rd, c->suite, c->keys12 + (client_side ? 0 : 32),
+                                      c->keys12 + 64 + (client_side ? 0 : 16), GMTLS_TLCP);
+    }
     size_t kl = c->suite->aead->key_len, il = c->suite->aead == &gmtls_aead_chacha20poly1305 ? 12 : 4;
     int client_side = c->is_server != is_write; /* the server reads with the client's keys */
     const uint8_t *key = c->keys12 + (client_side ? 0 : kl);
     const uint8_t *iv = c->keys12 + 2 * kl + (client_side ? 0 : il);
-    return gmtls_rec_set_keys12(is_write ? &c->wr : &c->rd, c->suite, is_write, key, iv, GMTLS_REC_VERSION_TLS12);
+    /* GB/T 38636-2020 §6.3.3.1: TLCP records (header and AAD) carry 0x0101. */
+    return gmtls_rec_set_keys12(is_write ? &c->wr : &c->rd, c->suite, is_write, key, iv,
+                                c->version == GMTLS_TLCP ? GMTLS_TLCP : GMTLS_REC_VERSION_TLS12);
 }
 
 static int derive_keys(gmtls_conn *c)
 {
+    if (c->suite->aead == NULL) {
+        return gmtls_key_block12(c->suite->hash, c->ks.master, c->client_random, c->server_random, c->keys12,
+                                 2 * 32 + 2 * 16);
+    }
     size_t kl = c->suite->aead->key_len, il = c->suite->aead == &gmtls_aead_chacha20poly1305 ? 12 : 4;
     return gmtls_key_block12(c->suite->hash, c->ks.master, c->client_random, c->server_random, c->keys12,
                              2 * kl + 2 * il);
@@ -426,6 +445,7 @@ static int send_ccs_finished(gmtls_conn *c, gmtls_buf *out)
     gmtls_rec plain;
     GMTLS_TRY(gmtls_hs_flush(c, out));
     memset(&plain, 0, sizeof plain);
+    plain.version = c->version == GMTLS_TLCP ? GMTLS_TLCP : 0;
     GMTLS_TRY(gmtls_rec_write(&plain, out, GMTLS_CT_CHANGE_CIPHER_SPEC, &one, 1, 0));
     GMTLS_TRY(install_keys(c, 1));
     GMTLS_TRY(send_finished(c));
@@ -628,8 +648,13 @@ static int handle_client_certificate(gmtls_conn *c, const uint8_t *msg, size_t l
 
 /* ClientKeyExchange (RFC 8422 §5.7: ECPoint<1..255>), the extended master
  * secret and the key block. */
+static int tlcp_client_key_exchange(gmtls_conn *c, const uint8_t *msg, size_t len);
+
 static int handle_client_key_exchange(gmtls_conn *c, const uint8_t *msg, size_t len)
 {
+    if (c->version == GMTLS_TLCP) {
+        return tlcp_client_key_exchange(c, msg, len);
+    }
     gmtls_rd r, pt;
     uint8_t pms[GMTLS_MAX_KEX_SECRET], th[GMTLS_MAX_HASH_LEN];
     size_t pmslen = 0;
@@ -728,6 +753,237 @@ static int handle_finished(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg, si
         GMTLS_TRY(gmtls_session_add(c, &c->pending12));
     }
     handshake_done(c);
+    return 0;
+}
+
+/* ================================================================ TLCP client */
+
+int gmtls_tlcp_client_start(gmtls_conn *c, gmtls_buf *out)
+{
+    c->version = GMTLS_TLCP;
+    c->wr.version = GMTLS_TLCP; /* GB/T 38636-2020 §6.3.3.1: records of version {1, 1} */
+    GMTLS_TRY(gmtls_random(c->client_random, 32));
+    gmtls_buf tmp;
+    gmtls_wr w;
+    gmtls_buf_init(&tmp);
+    /* GB/T 38636-2020 §6.4.5.2.1: client_version {1, 1}, random, an empty
+     * session_id, our suites, the null compression method; no extensions. */
+    gmtls_hs_begin(&w, &tmp, GMTLS_HS_CLIENT_HELLO);
+    gmtls_wr_u16(&w, GMTLS_TLCP);
+    gmtls_wr_bytes(&w, c->client_random, 32);
+    gmtls_wr_u8(&w, 0);
+    gmtls_wr_open(&w, 2);
+    for (size_t i = 0; i < gmtls_num_tlcp_suites; i++) {
+        gmtls_wr_u16(&w, gmtls_tlcp_suites[i].id);
+    }
+    gmtls_wr_close(&w);
+    gmtls_wr_u8(&w, 1);
+    gmtls_wr_u8(&w, 0);
+    /* PRF and transcript use SM3 for every TLCP suite (§6.5). */
+    c->ks.hash = &gmtls_hash_sm3;
+    GMTLS_TRY(gmtls_transcript_init(c, &gmtls_hash_sm3));
+    GMTLS_TRY(gmtls_hs_end(c, &w));
+    GMTLS_TRY(gmtls_hs_flush(c, out));
+    c->state = ST_C_WAIT_SH;
+    return 0;
+}
+
+static int tlcp_client_server_hello(gmtls_conn *c, const uint8_t *msg, size_t len)
+{
+    gmtls_rd r, sid;
+    gmtls_rd_init(&r, msg + 4, len - 4);
+    uint16_t version = gmtls_rd_u16(&r);
+    const uint8_t *random = gmtls_rd_bytes(&r, 32);
+    (void)gmtls_rd_vec(&r, 1, 0, 32, &sid);
+    uint16_t suite_id = gmtls_rd_u16(&r);
+    uint8_t comp = gmtls_rd_u8(&r);
+    if (r.err) {
+        return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "malformed ServerHello");
+    }
+    /* RFC 5246 §7.4.1.4: no extension we did not offer -> unsupported_extension. */
+    if (gmtls_rd_left(&r) > 0) {
+        return gmtls_fail(c, GMTLS_ALERT_UNSUPPORTED_EXTENSION, "TLCP ServerHello with extensions we did not offer");
+    }
+    /* GB/T 38636-2020 §6.4.5.2.2: server_version {1, 1}. */
+    if (version != GMTLS_TLCP) {
+        return gmtls_fail(c, GMTLS_ALERT_PROTOCOL_VERSION, "TLCP server chose version 0x%04x", version);
+    }
+    /* RFC 5246 §7.4.1.3: a suite or compression we did not offer -> illegal_parameter. */
+    c->suite = gmtls_tlcp_suite_by_id(suite_id);
+    if (c->suite == NULL || comp != 0) {
+        return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "server chose suite 0x%04x / compression %u", suite_id,
+                          comp);
+    }
+    memcpy(c->server_random, random, 32);
+    gmtls_transcript_add(c, msg, len);
+    c->state = ST_C12_WAIT_CERT;
+    return 0;
+}
+
+/* ================================================================ TLCP server
+ * GB/T 38636-2020 §6.4: the 1.2-family flow with two server certificates
+ * (signing, encryption), the ECC key exchange (the pre-master secret SM2-
+ * encrypted to the encryption certificate), SM3 in the PRF. Records and
+ * Finished as for TLS 1.2, at version 0x0101. */
+
+/* The first SM2 signing chain configured (TLCP signs with it). */
+static const gmtls_cert *tlcp_sign_cert(const gmtls_config *cfg)
+{
+    for (size_t k = 0; k < cfg->ncerts; k++) {
+        if (cfg->certs[k].key.type == GMTLS_KEY_SM2) {
+            return &cfg->certs[k];
+        }
+    }
+    return NULL;
+}
+
+static int tlcp_send_server_hello(gmtls_conn *c)
+{
+    gmtls_buf tmp;
+    gmtls_wr w;
+    gmtls_buf_init(&tmp);
+    gmtls_hs_begin(&w, &tmp, GMTLS_HS_SERVER_HELLO);
+    /* GB/T 38636-2020 §6.4.5.2.2: server_version {1, 1}, random, session_id
+     * (empty: we keep no session cache), cipher_suite, compression null. */
+    gmtls_wr_u16(&w, GMTLS_TLCP);
+    gmtls_wr_bytes(&w, c->server_random, 32);
+    gmtls_wr_u8(&w, 0);
+    gmtls_wr_u16(&w, c->suite->id);
+    gmtls_wr_u8(&w, 0);
+    return gmtls_hs_end(c, &w);
+}
+
+/* GB/T 38636-2020 §6.4.5.3: certificate_list = the signing certificate,
+ * the encryption certificate, then the signing chain's CA certificates. */
+static int tlcp_send_certificate(gmtls_conn *c)
+{
+    const gmtls_cert *enc = &c->cfg->enc_cert;
+    gmtls_buf tmp;
+    gmtls_wr w;
+    gmtls_buf_init(&tmp);
+    gmtls_hs_begin(&w, &tmp, GMTLS_HS_CERTIFICATE);
+    gmtls_wr_open(&w, 3);
+    for (size_t i = 0; i <= c->cert->n; i++) {
+        const uint8_t *der = i == 0 ? c->cert->der[0] : i == 1 ? enc->der[0] : c->cert->der[i - 1];
+        size_t dl = i == 0 ? c->cert->derlen[0] : i == 1 ? enc->derlen[0] : c->cert->derlen[i - 1];
+        gmtls_wr_open(&w, 3);
+        gmtls_wr_bytes(&w, der, dl);
+        gmtls_wr_close(&w);
+    }
+    gmtls_wr_close(&w);
+    return gmtls_hs_end(c, &w);
+}
+
+/* GB/T 38636-2020 §6.4.5.4 (ECC): signed_params = SM2 signature (default
+ * ID) over client_random + server_random + the encryption certificate as
+ * an ASN.1Cert (3-byte length in front); sent as opaque<0..2^16-1> with no
+ * scheme in front. */
+static int tlcp_send_server_key_exchange(gmtls_conn *c)
+{
+    const gmtls_cert *enc = &c->cfg->enc_cert;
+    size_t tbslen = 64 + 3 + enc->derlen[0], siglen = 0;
+    uint8_t *tbs = malloc(tbslen), sig[GMTLS_MAX_SIG_LEN];
+    if (tbs == NULL) {
+        return GMTLS_ERR_NO_MEMORY;
+    }
+    memcpy(tbs, c->client_random, 32);
+    memcpy(tbs + 32, c->server_random, 32);
+    tbs[64] = (uint8_t)(enc->derlen[0] >> 16);
+    tbs[65] = (uint8_t)(enc->derlen[0] >> 8);
+    tbs[66] = (uint8_t)enc->derlen[0];
+    memcpy(tbs + 67, enc->der[0], enc->derlen[0]);
+    int rc = gmtls_sign(&c->cert->key, gmtls_sigalg_by_id(0x0708), tbs, tbslen, (const uint8_t *)GMTLS_SM2_DEFAULT_ID,
+                        GMTLS_SM2_DEFAULT_ID_LEN, sig, &siglen);
+    free(tbs);
+    if (rc != 0) {
+        return gmtls_fail(c, GMTLS_ALERT_INTERNAL_ERROR, "signing the TLCP ServerKeyExchange failed");
+    }
+    c->sigalg = 0x0708; /* sm2sig_sm3, as the access log names it */
+    gmtls_buf tmp;
+    gmtls_wr w;
+    gmtls_buf_init(&tmp);
+    gmtls_hs_begin(&w, &tmp, HS_SERVER_KEY_EXCHANGE);
+    gmtls_wr_open(&w, 2);
+    gmtls_wr_bytes(&w, sig, siglen);
+    gmtls_wr_close(&w);
+    return gmtls_hs_end(c, &w);
+}
+
+int gmtls_tlcp_server_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_client_hello *ch)
+{
+    const gmtls_config *cfg = c->cfg;
+    c->version = GMTLS_TLCP;
+    c->ccs_allowed = 0;
+    c->wr.version = GMTLS_TLCP; /* our plaintext records too (GB/T 38636-2020 §6.3.3.1) */
+    /* GB/T 38636-2020 §6.4.5.2.1 (as RFC 5246 §7.4.1.2): the null
+     * compression method must be offered; we take only it. */
+    int has_null = 0;
+    for (size_t i = 0; i < ch->comp_len; i++) {
+        has_null |= ch->comp[i] == 0;
+    }
+    if (!has_null) {
+        return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "compression methods without null");
+    }
+    for (size_t i = 0; i < gmtls_num_tlcp_suites && c->suite == NULL; i++) {
+        if (offers_suite(ch, gmtls_tlcp_suites[i].id)) {
+            c->suite = &gmtls_tlcp_suites[i];
+        }
+    }
+    c->cert = tlcp_sign_cert(cfg);
+    /* RFC 5246 §7.4.1.3 (GB/T 38636-2020 the same): no acceptable choices -> handshake_failure. */
+    if (c->suite == NULL || c->cert == NULL) {
+        return gmtls_fail(c, GMTLS_ALERT_HANDSHAKE_FAILURE,
+                          "no TLCP cipher suite or SM2 signing certificate in common");
+    }
+    GMTLS_TRY(gmtls_random(c->server_random, 32));
+    memcpy(c->client_random, ch->random, 32);
+    if (ch->has_sni) {
+        snprintf(c->server_name, sizeof c->server_name, "%s", ch->sni);
+    }
+    c->ks.hash = c->suite->hash;
+    GMTLS_TRY(gmtls_transcript_init(c, c->suite->hash));
+    gmtls_transcript_add(c, ch->msg, ch->msglen);
+    GMTLS_TRY(tlcp_send_server_hello(c));
+    GMTLS_TRY(tlcp_send_certificate(c));
+    GMTLS_TRY(tlcp_send_server_key_exchange(c));
+    uint8_t done[4] = {HS_SERVER_HELLO_DONE, 0, 0, 0};
+    GMTLS_TRY(gmtls_hs_queue(c, done, sizeof done));
+    GMTLS_TRY(gmtls_hs_flush(c, out));
+    c->state = ST_S12_WAIT_CKE;
+    return 0;
+}
+
+/* GB/T 38636-2020 §6.4.5.8 (ECC): encrypted_pre_master_secret
+ * opaque<0..2^16-1>, the 48-byte PreMasterSecret (client_version {1, 1}
+ * and 46 random bytes) SM2-encrypted to the encryption certificate, in the
+ * DER form of GM/T 0009. SM2 encryption is IND-CCA2 (C3 is a hash over the
+ * plaintext), so a failure reveals nothing an attacker could not compute:
+ * it is answered at once (decrypt_error, as GmSSL). */
+static int tlcp_client_key_exchange(gmtls_conn *c, const uint8_t *msg, size_t len)
+{
+    gmtls_rd r, ct;
+    uint8_t pms[GMTLS_MASTER12_LEN]; /* a longer C2 fails to decrypt into it */
+    size_t pmslen = 0;
+    gmtls_rd_init(&r, msg + 4, len - 4);
+    if (gmtls_rd_vec(&r, 2, 1, 0xffff, &ct) != 0 || gmtls_rd_done(&r) != 0) {
+        return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "malformed ClientKeyExchange");
+    }
+    size_t ctlen = gmtls_rd_left(&ct);
+    if (gmtls_sm2_decrypt(c->cfg->enc_cert.key.sm2, GMTLS_SM2_ENC_DER, ct.p, ctlen, pms, sizeof pms, &pmslen) != 0 ||
+        pmslen != GMTLS_MASTER12_LEN || pms[0] != (GMTLS_TLCP >> 8) || pms[1] != (GMTLS_TLCP & 0xff)) {
+        gmtls_wipe(pms, sizeof pms);
+        return gmtls_fail(c, GMTLS_ALERT_DECRYPT_ERROR, "cannot decrypt the TLCP pre-master secret");
+    }
+    /* GB/T 38636-2020 §6.5.1: master_secret = PRF(pre_master_secret,
+     * "master secret", ClientHello.random + ServerHello.random)[0..47]. */
+    int rc = gmtls_prf12(c->suite->hash, pms, pmslen, "master secret", c->client_random, 32, c->server_random, 32,
+                         c->ks.master, GMTLS_MASTER12_LEN);
+    gmtls_wipe(pms, sizeof pms);
+    GMTLS_TRY(rc);
+    gmtls_transcript_add(c, msg, len);
+    GMTLS_TRY(derive_keys(c));
+    keylog12(c);
+    c->state = ST_S12_WAIT_CCS;
     return 0;
 }
 
@@ -957,6 +1213,29 @@ int gmtls_tls12_client_server_hello(gmtls_conn *c, const uint8_t *msg, size_t le
     return 0;
 }
 
+/* GB/T 38636-2020 §6.4.5.3: the server's list is the signing certificate,
+ * the encryption certificate, then CA certificates. The encryption
+ * certificate leaves the peer chain (which is verified as the signing
+ * chain) for c->tlcp_enc; both keys must be SM2. */
+static int tlcp_take_enc_cert(gmtls_conn *c)
+{
+    if (c->npeer < 2) {
+        return gmtls_fail(c, GMTLS_ALERT_BAD_CERTIFICATE, "TLCP server sent no encryption certificate");
+    }
+    gmtls_x509 *x = gmtls_x509_parse(c->peer_der[1], c->peer_derlen[1]);
+    int ok = x != NULL && gmtls_x509_pubkey(x, &c->tlcp_enc) == 0;
+    gmtls_x509_free(x);
+    if (!ok || c->tlcp_enc.type != GMTLS_KEY_SM2) {
+        return gmtls_fail(c, GMTLS_ALERT_UNSUPPORTED_CERTIFICATE, "TLCP encryption certificate without an SM2 key");
+    }
+    c->tlcp_enc_der = c->peer_der[1];
+    c->tlcp_enc_derlen = c->peer_derlen[1];
+    memmove(c->peer_der + 1, c->peer_der + 2, (c->npeer - 2) * sizeof c->peer_der[0]);
+    memmove(c->peer_derlen + 1, c->peer_derlen + 2, (c->npeer - 2) * sizeof c->peer_derlen[0]);
+    c->npeer--;
+    return 0;
+}
+
 static int client_server_certificate(gmtls_conn *c, const uint8_t *msg, size_t len)
 {
     int empty = 0;
@@ -975,6 +1254,9 @@ static int client_server_certificate(gmtls_conn *c, const uint8_t *msg, size_t l
      * suite needs one) -> decode_error as in TLS 1.3. */
     if (empty) {
         return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "server sent no certificate");
+    }
+    if (c->version == GMTLS_TLCP) {
+        GMTLS_TRY(tlcp_take_enc_cert(c));
     }
     /* RFC 8422 §5.3 / RFC 5246 §7.4.2: the key must fit the suite's
      * authentication -> unsupported_certificate. */
@@ -1016,6 +1298,38 @@ static int client_certificate_status(gmtls_conn *c, const uint8_t *msg, size_t l
  * we offered, the signature valid over the randoms and the parameters. */
 static int client_server_key_exchange(gmtls_conn *c, const uint8_t *msg, size_t len)
 {
+    if (c->version == GMTLS_TLCP) {
+        /* GB/T 38636-2020 §6.4.5.4 (ECC): opaque signature<1..2^16-1>, SM2
+         * (default ID) over client_random + server_random + the encryption
+         * certificate (3-byte length first); a bad one -> decrypt_error. */
+        gmtls_rd r, sig;
+        gmtls_rd_init(&r, msg + 4, len - 4);
+        if (gmtls_rd_vec(&r, 2, 1, 0xffff, &sig) != 0 || gmtls_rd_done(&r) != 0) {
+            return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "malformed TLCP ServerKeyExchange");
+        }
+        size_t tbslen = 67 + c->tlcp_enc_derlen;
+        uint8_t *tbs = malloc(tbslen);
+        if (tbs == NULL) {
+            return GMTLS_ERR_NO_MEMORY;
+        }
+        memcpy(tbs, c->client_random, 32);
+        memcpy(tbs + 32, c->server_random, 32);
+        tbs[64] = (uint8_t)(c->tlcp_enc_derlen >> 16);
+        tbs[65] = (uint8_t)(c->tlcp_enc_derlen >> 8);
+        tbs[66] = (uint8_t)c->tlcp_enc_derlen;
+        memcpy(tbs + 67, c->tlcp_enc_der, c->tlcp_enc_derlen);
+        int bad =
+            gmtls_verify(&c->peer_key, gmtls_sigalg_by_id(0x0708), tbs, tbslen, (const uint8_t *)GMTLS_SM2_DEFAULT_ID,
+                         GMTLS_SM2_DEFAULT_ID_LEN, sig.p, gmtls_rd_left(&sig));
+        free(tbs);
+        if (bad != 0) {
+            return gmtls_fail(c, GMTLS_ALERT_DECRYPT_ERROR, "invalid TLCP ServerKeyExchange signature");
+        }
+        c->sigalg = 0x0708; /* sm2sig_sm3, as the report names it */
+        gmtls_transcript_add(c, msg, len);
+        c->state = ST_C12_WAIT_SHD;
+        return 0;
+    }
     const gmtls_config *cfg = c->cfg;
     gmtls_rd r, pt, sig;
     gmtls_rd_init(&r, msg + 4, len - 4);
@@ -1104,6 +1418,47 @@ static int client_certificate_request(gmtls_conn *c, const uint8_t *msg, size_t 
 
 /* ServerHelloDone (RFC 5246 §7.4.5), then our flight: [Certificate],
  * ClientKeyExchange, [CertificateVerify], ChangeCipherSpec, Finished. */
+static int sm2_rng(void *ctx, uint8_t *out, size_t len)
+{
+    (void)ctx;
+    return gmtls_random(out, len);
+}
+
+/* GB/T 38636-2020 §6.4.5.8 (ECC): the 48-byte pre-master secret
+ * (client_version {1, 1}, 46 random bytes) SM2-encrypted (DER) to the
+ * encryption certificate; then change_cipher_spec and Finished. */
+static int tlcp_send_client_key_exchange(gmtls_conn *c, gmtls_buf *out)
+{
+    uint8_t pms[GMTLS_MASTER12_LEN], ct[256];
+    size_t ctlen = 0;
+    pms[0] = GMTLS_TLCP >> 8;
+    pms[1] = GMTLS_TLCP & 0xff;
+    int rc = gmtls_random(pms + 2, sizeof pms - 2);
+    if (rc == 0 && gmtls_sm2_encrypt(&c->tlcp_enc.sm2pub, GMTLS_SM2_ENC_DER, pms, sizeof pms, sm2_rng, NULL, ct,
+                                     sizeof ct, &ctlen) != 0) {
+        rc = gmtls_fail(c, GMTLS_ALERT_INTERNAL_ERROR, "SM2 encryption of the pre-master secret failed");
+    }
+    if (rc == 0) {
+        rc = gmtls_prf12(c->suite->hash, pms, sizeof pms, "master secret", c->client_random, 32, c->server_random, 32,
+                         c->ks.master, GMTLS_MASTER12_LEN);
+    }
+    gmtls_wipe(pms, sizeof pms);
+    GMTLS_TRY(rc);
+    gmtls_buf tmp;
+    gmtls_wr w;
+    gmtls_buf_init(&tmp);
+    gmtls_hs_begin(&w, &tmp, HS_CLIENT_KEY_EXCHANGE);
+    gmtls_wr_open(&w, 2);
+    gmtls_wr_bytes(&w, ct, ctlen);
+    gmtls_wr_close(&w);
+    GMTLS_TRY(gmtls_hs_end(c, &w));
+    GMTLS_TRY(derive_keys(c));
+    keylog12(c);
+    GMTLS_TRY(send_ccs_finished(c, out));
+    c->state = ST_C12_WAIT_CCS;
+    return 0;
+}
+
 static int client_server_hello_done(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg, size_t len)
 {
     uint8_t th[GMTLS_MAX_HASH_LEN];
@@ -1135,6 +1490,9 @@ static int client_server_hello_done(gmtls_conn *c, gmtls_buf *out, const uint8_t
         }
         gmtls_wr_close(&w);
         GMTLS_TRY(gmtls_hs_end(c, &w));
+    }
+    if (c->version == GMTLS_TLCP) {
+        return tlcp_send_client_key_exchange(c, out);
     }
     size_t pmslen = c->pms12_len;
     uint8_t pms[GMTLS_MAX_KEX_SECRET];
@@ -1215,6 +1573,11 @@ int gmtls_tls12_ccs(gmtls_conn *c)
 int gmtls_tls12_handle(gmtls_conn *c, gmtls_buf *out, uint8_t type, const uint8_t *msg, size_t len)
 {
     switch (c->state) {
+    case ST_C_WAIT_SH:
+        if (type == GMTLS_HS_SERVER_HELLO && c->version == GMTLS_TLCP) {
+            return tlcp_client_server_hello(c, msg, len);
+        }
+        break;
     case ST_S12_WAIT_CERT:
         if (type == GMTLS_HS_CERTIFICATE) {
             return handle_client_certificate(c, msg, len);

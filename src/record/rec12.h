@@ -22,7 +22,7 @@
 #define GMTLS_CBC_MAC_LEN 32 /* HMAC-SM3 */
 #define GMTLS_CBC_KEY_LEN 16 /* SM4 */
 
-typedef struct {
+typedef struct gmtls_cbc_rec {
     gmtls_sm4_key ks;
     gmtls_hmac_sm3_ctx mac; /* keyed (ipad/opad absorbed), copied per record */
     uint64_t seq;

@@ -1,5 +1,8 @@
 /* Record protection (RFC 8446 §5.2-§5.5). */
+#include <stdlib.h>
+
 #include "record/record.h"
+#include "record/rec12.h"
 #include "keysched/keysched.h"
 
 int gmtls_rec_set_secret(gmtls_rec *r, const gmtls_suite *suite, int is_enc, const uint8_t *secret)
@@ -56,7 +59,28 @@ void gmtls_rec_dispose(gmtls_rec *r)
     if (r->suite != NULL && r->aead.alg != NULL) {
         r->aead.alg->dispose(&r->aead);
     }
+    if (r->cbc != NULL) {
+        gmtls_cbc_rec_dispose(r->cbc);
+        free(r->cbc);
+    }
     gmtls_wipe(r, sizeof(*r));
+}
+
+int gmtls_rec_set_keys_cbc(gmtls_rec *r, const gmtls_suite *suite, const uint8_t mac_key[32], const uint8_t enc_key[16],
+                           uint16_t version)
+{
+    uint16_t max_inner = r->max_inner;
+    gmtls_rec_dispose(r);
+    r->max_inner = max_inner;
+    r->cbc = malloc(sizeof *r->cbc);
+    if (r->cbc == NULL) {
+        return GMTLS_ERR_NO_MEMORY;
+    }
+    gmtls_cbc_rec_init(r->cbc, mac_key, enc_key);
+    r->suite = suite;
+    r->format = GMTLS_REC_FMT_CBC12;
+    r->version = version;
+    return 0;
 }
 
 int gmtls_rec_set_keys12(gmtls_rec *r, const gmtls_suite *suite, int is_enc, const uint8_t *key, const uint8_t *iv,
@@ -204,16 +228,21 @@ int gmtls_rec_write(gmtls_rec *r, gmtls_buf *out, uint8_t type, const uint8_t *d
     size_t max = gmtls_rec_max_plain(r);
     do {
         size_t n = len > max ? max : len;
-        if (r->suite != NULL && r->format == GMTLS_REC_FMT_AEAD12) {
+        if (r->suite != NULL && r->format == GMTLS_REC_FMT_CBC12) {
+            GMTLS_TRY(gmtls_cbc_rec_seal(r->cbc, out, type, r->version, data, n, 0));
+        } else if (r->suite != NULL && r->format == GMTLS_REC_FMT_AEAD12) {
             GMTLS_TRY(seal_one12(r, out, type, data, n));
         } else if (r->suite != NULL) {
             GMTLS_TRY(seal_one(r, out, type, data, n, pad_block));
         } else {
             GMTLS_TRY(gmtls_buf_reserve(out, GMTLS_REC_HDR + n));
             uint8_t *hdr = out->base + out->off;
+            /* The version a plaintext record carries: r->version when set
+             * (TLCP's 0x0101, GB/T 38636-2020 §6.3.3.1), else 0x0303. */
+            uint16_t v = r->version != 0 ? r->version : GMTLS_REC_VERSION_TLS12;
             hdr[0] = type;
-            hdr[1] = 3;
-            hdr[2] = 3;
+            hdr[1] = (uint8_t)(v >> 8);
+            hdr[2] = (uint8_t)v;
             hdr[3] = (uint8_t)(n >> 8);
             hdr[4] = (uint8_t)n;
             memcpy(hdr + GMTLS_REC_HDR, data, n);
@@ -279,6 +308,26 @@ int gmtls_rec_open_split(gmtls_rec *r, const uint8_t hdr[GMTLS_REC_HDR], const u
         *type = outer;
         *payload = body;
         *len = n;
+        return 0;
+    }
+    if (r->format == GMTLS_REC_FMT_CBC12) {
+        /* GB/T 38636-2020 §6.3 (RFC 5246 §6.2.3.2): IV, then SM4-CBC of
+         * content, MAC and padding; every failure is bad_record_mac. */
+        if (body != in && n > 0) {
+            memmove(body, in, n);
+        }
+        GMTLS_TRY(gmtls_cbc_rec_open(r->cbc, hdr, body, n, payload, len));
+        /* the content starts after the IV: move it to the start of body,
+         * where the caller's fast path expects the plaintext (conn.c) */
+        if (*len > 0) {
+            memmove(body, *payload, *len);
+        }
+        *payload = body;
+        /* RFC 5246 §6.2.1 / RFC 8449 §4: the content's limit -> record_overflow. */
+        if (*len > max_inner(r) - 1) {
+            return GMTLS_ALERT_RECORD_OVERFLOW;
+        }
+        *type = outer;
         return 0;
     }
     if (r->format == GMTLS_REC_FMT_AEAD12) {

@@ -34,13 +34,16 @@ typedef struct {
      * TLS 1.2, GMTLS_TLCP_VERSION 0x0101 for TLCP). */
     uint16_t version;
     uint8_t explicit_len; /* bytes of explicit nonce per record (8 for the GCMs, else 0) */
+    /* GMTLS_REC_FMT_CBC12 only (TLCP's SM4-CBC + HMAC-SM3, rec12.c): the
+     * keys and sequence number live there (allocated, freed by dispose). */
+    struct gmtls_cbc_rec *cbc;
     /* RFC 8449: the largest TLSInnerPlaintext (content, type and padding)
      * of a protected record in this direction; 0 means 2^14 + 1. Kept across
      * key changes. */
     uint16_t max_inner;
 } gmtls_rec;
 
-enum { GMTLS_REC_FMT_TLS13 = 0, GMTLS_REC_FMT_AEAD12 = 1 };
+enum { GMTLS_REC_FMT_TLS13 = 0, GMTLS_REC_FMT_AEAD12 = 1, GMTLS_REC_FMT_CBC12 = 2 };
 #define GMTLS_REC_VERSION_TLS12 0x0303
 
 /* Installs the keys derived from a traffic secret (RFC 8446 §7.3), resetting
@@ -56,6 +59,12 @@ void gmtls_rec_dispose(gmtls_rec *r);
  * sequence number starts at 0. Only suite->aead is used. */
 GMTLS_MUST_CHECK int gmtls_rec_set_keys12(gmtls_rec *r, const gmtls_suite *suite, int is_enc, const uint8_t *key,
                                           const uint8_t *iv, uint16_t version);
+
+/* TLCP's CBC format (GB/T 38636-2020 §6.3, rec12.c): installs one
+ * direction's HMAC-SM3 and SM4 keys (suite: a TLCP CBC suite, aead NULL),
+ * `version` in every header and MAC; the sequence number starts at 0. */
+GMTLS_MUST_CHECK int gmtls_rec_set_keys_cbc(gmtls_rec *r, const gmtls_suite *suite, const uint8_t mac_key[32],
+                                            const uint8_t enc_key[16], uint16_t version);
 
 /* The most content one record of r carries: 2^14, or less under a record
  * size limit (RFC 8449) once r is protected. */

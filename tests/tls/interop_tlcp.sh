@@ -1,0 +1,210 @@
+#!/usr/bin/env bash
+# tests/tls/interop_tlcp.sh - live TLCP (GB/T 38636-2020) interop with stock
+# GmSSL 3.3.0-dev (built from ../shared/peers by tests/peers/peers.sh), gmtls
+# with its shipped defaults, ECC_SM4_GCM_SM3 and ECC_SM4_CBC_SM3 both ways:
+# GmSSL's tlcp_client against a gmtls server given an SM2 signing chain and
+# an encryption pair (--enc-cert/--enc-key), on the same port that serves
+# TLS 1.3 (a GmSSL tls13_client in turn); `gmtls client --tlcp` against
+# GmSSL's tlcp_server. Each case
+# runs in its own network namespace (GmSSL's tools bind every interface).
+# The PKI comes from GmSSL's own tools: the signing and encryption
+# certificates share the subject (GmSSL's entity match) and differ in
+# keyUsage. Every check reads what the programs print (GmSSL exits 0 even
+# when it fails).
+set -u
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+
+# ------------------------------------------------------------ inside a namespace
+# `interop_tlcp.sh --case NAME DIR` runs one case in the current (private)
+# network namespace, leaving the programs' output in DIR/NAME-*.
+if [ "${1:-}" = "--case" ]; then
+    name=$2 D=$3
+    GMTLS=$GMTLS_BUILD/gmtls
+    G=$GMSSL_BIN
+    cd "$D" || exit 1
+    PIDS=()
+    trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null' EXIT
+    GPASS=$(cat "$D/pass.txt")
+    # gmtls server (kernel-picked port) -> SRV_PORT
+    gmtls_server() {
+        "$GMTLS" server --listen 127.0.0.1:0 --workers 1 --echo --key-pass file:"$D/pass.txt" "$@" \
+            >"$name-server.log" 2>&1 &
+        PIDS+=($!)
+        local i
+        for i in $(seq 1 200); do
+            SRV_PORT=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$name-server.log" 2>/dev/null)
+            [ -n "$SRV_PORT" ] && return 0
+            sleep 0.05
+        done
+        echo "gmtls server did not start" >>"$name-server.log"
+        exit 1
+    }
+    tlcp_client() { # OUT PORT ARGS...
+        local out=$1 port=$2
+        shift 2
+        timeout 20 "$G" tlcp_client -host localhost -port "$port" -cacert "$D/ca.pem" -verbose "$@" \
+            >"$out.out" 2>"$out.err"
+    }
+    case $name in
+    ecc-gcm)
+        gmtls_server --cert sign.pem --key sign.key --enc-cert enc.pem --enc-key enc.key
+        tlcp_client "$name-c1" "$SRV_PORT" -cipher_suite TLS_ECC_SM4_GCM_SM3 -in msg.txt
+        # the same port answers TLS 1.3
+        timeout 20 "$G" tls13_client -host 127.0.0.1 -port "$SRV_PORT" -server_name localhost -cacert "$D/ca.pem" \
+            -cipher_suite TLS_SM4_GCM_SM3 -supported_group sm2p256v1 -sig_alg sm2sig_sm3 -in msg.txt \
+            >"$name-c2.out" 2>"$name-c2.err"
+        ;;
+    ecc-cbc)
+        gmtls_server --cert sign.pem --key sign.key --enc-cert enc.pem --enc-key enc.key
+        tlcp_client "$name-c1" "$SRV_PORT" -cipher_suite TLS_ECC_SM4_CBC_SM3 -in msg.txt
+        tlcp_client "$name-c2" "$SRV_PORT" -cipher_suite TLS_ECC_SM4_CBC_SM3 -in big.txt
+        ;;
+    offer)
+        # both ECC suites in GmSSL's order (CBC first): gmtls picks its preference, GCM
+        gmtls_server --cert sign.pem --key sign.key --enc-cert enc.pem --enc-key enc.key
+        tlcp_client "$name-c1" "$SRV_PORT" -cipher_suite TLS_ECC_SM4_CBC_SM3 -cipher_suite TLS_ECC_SM4_GCM_SM3 \
+            -in msg.txt
+        ;;
+    client-gcm | client-cbc)
+        # gmtls client --tlcp -> GmSSL's tlcp_server (one connection per
+        # process, on a fixed port: it is alone in this namespace)
+        suite=TLS_ECC_SM4_GCM_SM3
+        [ "$name" = client-cbc ] && suite=TLS_ECC_SM4_CBC_SM3
+        "$G" tlcp_server -port 4433 -cert "$D/gchain.pem" -key "$D/gkeys.pem" -pass "$GPASS" -cipher_suite "$suite" \
+            -verbose >"$name-gmssl-server.log" 2>&1 &
+        PIDS+=($!)
+        for i in $(seq 1 200); do
+            ss -Hltn "sport = :4433" | grep -q . && break
+            sleep 0.05
+        done
+        timeout 20 "$GMTLS" client 127.0.0.1:4433 --tlcp --servername localhost --ca "$D/ca.pem" <msg.txt \
+            >"$name.out" 2>"$name.err"
+        ;;
+    no-enc)
+        # without an encryption pair a TLCP ClientHello is not answered as TLCP
+        gmtls_server --cert sign.pem --key sign.key
+        tlcp_client "$name-c1" "$SRV_PORT" -cipher_suite TLS_ECC_SM4_GCM_SM3 -in msg.txt
+        ;;
+    *)
+        echo "unknown case $name" >&2
+        exit 2
+        ;;
+    esac
+    exit 0
+fi
+
+# ------------------------------------------------------------ outside
+. "$HERE/../peers/peers.sh"
+. "$HERE/interop_lib.sh"
+peer_require gmssl
+if ! in_netns true 2>/dev/null; then
+    echo "FAIL: cannot make a network namespace (unshare -n needs root); GmSSL's tools bind every interface" >&2
+    exit 1
+fi
+export GMSSL_BIN GMTLS_BUILD
+G=$GMSSL_BIN
+D=$TMP
+PASS='gm-Pass:1'
+printf '%s\n' "$PASS" >"$D/pass.txt"
+
+gm() {
+    "$G" "$@" >>"$D/pki.log" 2>&1 || {
+        echo "FAIL: gmssl $1 failed:" >&2
+        tail -n 5 "$D/pki.log" >&2
+        exit 1
+    }
+}
+# A root CA; a signing and an encryption certificate for one entity (same
+# subject, GmSSL checks the pair), keyUsage digitalSignature and
+# keyEncipherment + dataEncipherment.
+gm sm2keygen -pass "$PASS" -out "$D/ca.key"
+gm certgen -C CN -O "gmtls interop" -CN "gmtls TLCP interop root" -serial_len 8 -days 2 -key "$D/ca.key" \
+    -pass "$PASS" -ca -path_len_constraint 0 -key_usage keyCertSign -key_usage cRLSign -out "$D/ca.pem"
+for w in sign enc; do
+    gm sm2keygen -pass "$PASS" -out "$D/$w.key"
+    gm reqgen -C CN -O "gmtls interop" -CN "gmtls-tlcp-server" -key "$D/$w.key" -pass "$PASS" -out "$D/$w.req"
+done
+gm reqsign -in "$D/sign.req" -serial_len 8 -days 2 -cacert "$D/ca.pem" -key "$D/ca.key" -pass "$PASS" \
+    -key_usage digitalSignature -subject_dns_name localhost -out "$D/sign.pem"
+gm reqsign -in "$D/enc.req" -serial_len 8 -days 2 -cacert "$D/ca.pem" -key "$D/ca.key" -pass "$PASS" \
+    -key_usage keyEncipherment -key_usage dataEncipherment -subject_dns_name localhost -out "$D/enc.pem"
+# GmSSL's tlcp_server takes both certificates in one file and both keys in another
+cat "$D/sign.pem" "$D/enc.pem" >"$D/gchain.pem"
+cat "$D/sign.key" "$D/enc.key" >"$D/gkeys.pem"
+MSG="gmssl tlcp interop $$ $(date +%s)"
+printf '%s\n' "$MSG" >"$D/msg.txt"
+LEN=$(wc -c <"$D/msg.txt")
+head -c 15000 /dev/urandom | base64 -w 76 >"$D/big.txt"
+
+run_case() {
+    in_netns bash "$HERE/interop_tlcp.sh" --case "$1" "$D" || fail "case $1 did not run (exit $?)"
+}
+log_line() { # NAME N: the Nth connection line of the gmtls access log
+    grep ' proto=' "$D/$1-server.log" | sed -n "$2p"
+}
+expect_log() { # NAME N REGEX WHAT
+    local line
+    line=$(log_line "$1" "$2")
+    if printf '%s\n' "$line" | grep -Eq -- "$3"; then
+        pass "$4"
+    else
+        fail "$4: access log line $2 is '$line'"
+        sed 's/^/    | /' "$D/$1-server.log" >&2
+    fi
+}
+
+run_case ecc-gcm
+expect_grep "$D/ecc-gcm-c1.err" "^Protocol: TLCP$" "ecc-gcm: GmSSL tlcp_client negotiated TLCP with gmtls"
+expect_grep "$D/ecc-gcm-c1.err" "^CipherSuite: TLS_ECC_SM4_GCM_SM3$" "ecc-gcm: suite ECC_SM4_GCM_SM3"
+expect_grep "$D/ecc-gcm-c1.out" "^$MSG\$" "ecc-gcm: GmSSL client got the echo over TLCP"
+expect_log ecc-gcm 1 "proto=TLCP .*suite=ECC_SM4_GCM_SM3 .*in=$LEN out=$LEN .*result=ok" \
+    "ecc-gcm: gmtls server logged the TLCP connection"
+expect_grep "$D/ecc-gcm-c2.out" "^$MSG\$" "ecc-gcm: the same port answered a GmSSL TLS 1.3 client"
+expect_log ecc-gcm 2 "proto=TLSv1.3 .*result=ok" "ecc-gcm: gmtls server logged the TLS 1.3 connection"
+
+run_case ecc-cbc
+expect_grep "$D/ecc-cbc-c1.err" "^CipherSuite: TLS_ECC_SM4_CBC_SM3$" "ecc-cbc: GmSSL tlcp_client negotiated ECC_SM4_CBC_SM3"
+expect_grep "$D/ecc-cbc-c1.out" "^$MSG\$" "ecc-cbc: GmSSL client got the echo over SM4-CBC + HMAC-SM3 records"
+expect_log ecc-cbc 1 "proto=TLCP .*suite=ECC_SM4_CBC_SM3 .*in=$LEN out=$LEN .*result=ok" \
+    "ecc-cbc: gmtls server logged the TLCP CBC connection"
+# a message of several full-size CBC records: gmtls reads all of it (the
+# access log) and echoes it; GmSSL prints what it read before its client
+# went quiet, which depends on timing (how our records were cut), so only a
+# non-empty prefix is required there
+got=$(wc -c <"$D/ecc-cbc-c2.out")
+if [ "$got" -gt 0 ] && head -c "$got" "$D/big.txt" | cmp -s - "$D/ecc-cbc-c2.out"; then
+    pass "ecc-cbc: GmSSL client decrypted the echo of the long message ($got bytes)"
+else
+    fail "ecc-cbc: GmSSL client's echo ($got bytes) is not a prefix of what it sent"
+fi
+BIG=$(wc -c <"$D/big.txt")
+expect_log ecc-cbc 2 "in=$BIG out=$BIG .*result=ok" "ecc-cbc: gmtls server read and echoed every byte of the long message"
+
+run_case offer
+expect_grep "$D/offer-c1.err" "^CipherSuite: TLS_ECC_SM4_GCM_SM3$" "offer: gmtls chose ECC_SM4_GCM_SM3 from GmSSL's list"
+expect_grep "$D/offer-c1.out" "^$MSG\$" "offer: GmSSL client got the echo"
+
+for c in gcm cbc; do
+    SUITE=ECC_SM4_GCM_SM3
+    [ "$c" = cbc ] && SUITE=ECC_SM4_CBC_SM3
+    run_case "client-$c"
+    expect_grep "$D/client-$c.err" "^protocol: TLCP$" "client-$c: gmtls client --tlcp negotiated TLCP with GmSSL's tlcp_server"
+    expect_grep "$D/client-$c.err" "^cipher: $SUITE$" "client-$c: suite $SUITE"
+    expect_grep "$D/client-$c.err" "^signature: sm2sig_sm3$" "client-$c: GmSSL's ServerKeyExchange verified (SM2)"
+    expect_grep "$D/client-$c.err" "^verify: ok$" "client-$c: gmtls verified GmSSL's signing chain"
+    expect_grep "$D/client-$c.out" "^$MSG\$" "client-$c: gmtls client got GmSSL's echo"
+    expect_grep "$D/client-$c-gmssl-server.log" "^send server \{Finished\}" \
+        "client-$c: GmSSL server accepted gmtls's Finished (sent its own)"
+done
+
+run_case no-enc
+if grep -q "^Protocol: TLCP$" "$D/no-enc-c1.err"; then
+    fail "no-enc: a server without an encryption certificate answered TLCP"
+else
+    pass "no-enc: no TLCP without an encryption certificate"
+fi
+expect_log no-enc 1 "proto=none .*result=handshake failed: the peer does not speak TLS" \
+    "no-enc: gmtls server refused the TLCP ClientHello (records of version 0x0101)"
+
+finish

@@ -1,0 +1,488 @@
+/* TLCP (GB/T 38636-2020) server in memory: a client written here, byte by
+ * byte, against the gmtls server with a signing chain and an encryption
+ * pair. Positive: ECC_SM4_GCM_SM3 and ECC_SM4_CBC_SM3 to application data
+ * both ways, the server flight's shape (version 0x0101 on every record,
+ * signing then encryption certificate, the ServerKeyExchange signature over
+ * the randoms and the encryption certificate, verified). Negative, each with
+ * its exact alert: a tampered ClientKeyExchange and a wrong pre-master
+ * version (decrypt_error), a bad Finished (decrypt_error), a bad CBC record
+ * and a bad GCM record (bad_record_mac), no TLCP suite in common
+ * (handshake_failure), and no TLCP at all without an encryption pair. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gmtls/sm.h"
+#include "handshake/internal.h"
+#include "record/rec12.h"
+#include "record/record.h"
+#include "test.h"
+#include "tlstest.h"
+
+#define TLCP_V 0x0101
+
+static int rng(void *ctx, uint8_t *out, size_t len)
+{
+    (void)ctx;
+    return gmtls_random(out, len);
+}
+
+static gmtls_config *tlcp_server(int with_enc)
+{
+    static test_chain enc;
+    static int made;
+    if (!made) {
+        if (test_make_chain("SM2", "localhost", "1234567812345678", &enc) != 0) {
+            abort();
+        }
+        made = 1;
+    }
+    gmtls_config *cfg = tt_server_config(tt_chain("SM2"));
+    if (cfg == NULL || (with_enc && gmtls_config_set_enc_cert_mem(cfg, enc.chain_pem, strlen(enc.chain_pem),
+                                                                  enc.key_pem, strlen(enc.key_pem)) != 0)) {
+        abort();
+    }
+    return cfg;
+}
+
+typedef struct {
+    gmtls_conn *srv;
+    gmtls_config *cfg;
+    gmtls_buf out; /* the server's bytes */
+    gmtls_buf th;  /* the handshake messages, for the transcript hash */
+    uint8_t cr[32], sr[32], master[48], keys[96];
+    uint16_t suite;
+    gmtls_rec wr, rd; /* the client's record states */
+} tc;
+
+static int buf_append(gmtls_buf *b, const void *p, size_t n)
+{
+    if (gmtls_buf_reserve(b, n) != 0) {
+        return -1;
+    }
+    memcpy(b->base + b->off, p, n);
+    b->off += n;
+    return 0;
+}
+
+static void put_record(gmtls_buf *b, uint8_t type, const uint8_t *p, size_t n)
+{
+    uint8_t h[5] = {type, 1, 1, (uint8_t)(n >> 8), (uint8_t)n};
+    if (buf_append(b, h, 5) != 0 || buf_append(b, p, n) != 0) {
+        abort();
+    }
+}
+
+static int feed(tc *t, const uint8_t *p, size_t n)
+{
+    size_t len = n;
+    return gmtls_handshake(t->srv, &t->out, p, &len);
+}
+
+/* out ends with the plaintext fatal alert record 15 01 01 00 02 02 alert. */
+static int ends_with_alert(const gmtls_buf *out, int alert)
+{
+    const uint8_t want[7] = {0x15, 1, 1, 0, 2, 2, (uint8_t)alert};
+    return out->off >= 7 && memcmp(out->base + out->off - 7, want, 7) == 0;
+}
+
+/* Sends a ClientHello offering suites[0..n); returns the server's result. */
+static int send_hello(tc *t, const uint16_t *suites, size_t n, int with_enc)
+{
+    memset(t, 0, sizeof *t);
+    t->cfg = tlcp_server(with_enc);
+    t->srv = gmtls_conn_new(t->cfg, 1);
+    gmtls_buf_init(&t->out);
+    gmtls_buf_init(&t->th);
+    if (gmtls_random(t->cr, 32) != 0) {
+        abort();
+    }
+    /* GB/T 38636-2020 §6.4.5.2.1: client_version {1,1}, random,
+     * session_id, cipher_suites, compression_methods; no extensions. */
+    uint8_t m[128];
+    size_t k = 0;
+    m[k++] = 1;
+    k += 3;
+    m[k++] = 1;
+    m[k++] = 1;
+    memcpy(m + k, t->cr, 32);
+    k += 32;
+    m[k++] = 0;
+    m[k++] = 0;
+    m[k++] = (uint8_t)(2 * n);
+    for (size_t i = 0; i < n; i++) {
+        m[k++] = (uint8_t)(suites[i] >> 8);
+        m[k++] = (uint8_t)suites[i];
+    }
+    m[k++] = 1;
+    m[k++] = 0;
+    m[1] = 0;
+    m[2] = (uint8_t)((k - 4) >> 8);
+    m[3] = (uint8_t)(k - 4);
+    if (buf_append(&t->th, m, k) != 0) {
+        abort();
+    }
+    gmtls_buf rec;
+    gmtls_buf_init(&rec);
+    put_record(&rec, GMTLS_CT_HANDSHAKE, m, k);
+    int rc = feed(t, rec.base, rec.off);
+    gmtls_buf_dispose(&rec);
+    return rc;
+}
+
+static void tc_free(tc *t)
+{
+    gmtls_conn_free(t->srv);
+    gmtls_config_free(t->cfg);
+    gmtls_buf_dispose(&t->out);
+    gmtls_buf_dispose(&t->th);
+    gmtls_rec_dispose(&t->wr);
+    gmtls_rec_dispose(&t->rd);
+}
+
+/* Reads the server's first flight: four plaintext records of version
+ * 0x0101, one message each; checks their contents. */
+static void read_flight(tc *t, uint16_t want_suite)
+{
+    const uint8_t *p = t->out.base;
+    size_t left = t->out.off;
+    const uint8_t *enc_der = NULL;
+    size_t enc_len = 0, ncerts = 0;
+    const uint8_t *sig = NULL;
+    size_t siglen = 0;
+    for (int i = 0; i < 4; i++) {
+        CHECK(left >= 9 && p[0] == GMTLS_CT_HANDSHAKE && p[1] == 1 && p[2] == 1);
+        if (left < 9) {
+            return;
+        }
+        size_t rl = (size_t)p[3] << 8 | p[4];
+        const uint8_t *m = p + 5;
+        size_t ml = (size_t)m[1] << 16 | (size_t)m[2] << 8 | m[3];
+        CHECK(rl == 4 + ml && rl + 5 <= left);
+        static const uint8_t types[4] = {2, 11, 12, 14};
+        CHECK(m[0] == types[i]);
+        if (buf_append(&t->th, m, 4 + ml) != 0) {
+            abort();
+        }
+        if (i == 0) {
+            /* server_version {1,1}, random, empty session_id, suite, null */
+            CHECK(ml == 38 && m[4] == 1 && m[5] == 1 && m[38] == 0);
+            memcpy(t->sr, m + 6, 32);
+            t->suite = (uint16_t)(m[39] << 8 | m[40]);
+            CHECK(t->suite == want_suite && m[41] == 0);
+        } else if (i == 1) {
+            gmtls_rd r, list, cert;
+            gmtls_rd_init(&r, m + 4, ml);
+            CHECK(gmtls_rd_vec(&r, 3, 1, 0xffffff, &list) == 0 && gmtls_rd_done(&r) == 0);
+            while (gmtls_rd_left(&list) > 0 && gmtls_rd_vec(&list, 3, 1, 0xffffff, &cert) == 0) {
+                if (++ncerts == 2) {
+                    enc_der = cert.p;
+                    enc_len = gmtls_rd_left(&cert);
+                }
+            }
+        } else if (i == 2) {
+            gmtls_rd r, s;
+            gmtls_rd_init(&r, m + 4, ml);
+            CHECK(gmtls_rd_vec(&r, 2, 1, 0xffff, &s) == 0 && gmtls_rd_done(&r) == 0);
+            sig = s.p;
+            siglen = gmtls_rd_left(&s);
+        }
+        p += 5 + rl;
+        left -= 5 + rl;
+    }
+    CHECK(left == 0);
+    /* GB/T 38636-2020 §6.4.5.3: the signing certificate, then the encryption one. */
+    CHECK(ncerts == 2);
+    const gmtls_cert *enc = &t->cfg->enc_cert;
+    CHECK(enc_der != NULL && enc_len == enc->derlen[0] && memcmp(enc_der, enc->der[0], enc_len) == 0);
+    /* §6.4.5.4: SM2 (default ID) over client_random + server_random + ASN.1Cert(enc). */
+    if (enc_der != NULL && sig != NULL) {
+        size_t tl = 67 + enc_len;
+        uint8_t *tbs = malloc(tl);
+        memcpy(tbs, t->cr, 32);
+        memcpy(tbs + 32, t->sr, 32);
+        tbs[64] = (uint8_t)(enc_len >> 16);
+        tbs[65] = (uint8_t)(enc_len >> 8);
+        tbs[66] = (uint8_t)enc_len;
+        memcpy(tbs + 67, enc_der, enc_len);
+        const gmtls_pkey *sk = &t->cfg->certs[0].key;
+        CHECK(gmtls_sm2_verify(&sk->sm2pub, (const uint8_t *)GMTLS_SM2_DEFAULT_ID, GMTLS_SM2_DEFAULT_ID_LEN, tbs, tl,
+                               sig, siglen) == 0);
+        free(tbs);
+    }
+    gmtls_buf_consume(&t->out, t->out.off);
+}
+
+static void th_hash(tc *t, uint8_t h[32])
+{
+    gmtls_sm3(t->th.base, t->th.off, h);
+}
+
+/* Installs the client's keys for one direction (is_write: client -> server). */
+static void client_keys(tc *t, int is_write)
+{
+    const gmtls_suite *s = gmtls_tlcp_suite_by_id(t->suite);
+    gmtls_rec *r = is_write ? &t->wr : &t->rd;
+    if (s->aead == NULL) {
+        if (gmtls_rec_set_keys_cbc(r, s, t->keys + (is_write ? 0 : 32), t->keys + 64 + (is_write ? 0 : 16), TLCP_V)) {
+            abort();
+        }
+    } else if (gmtls_rec_set_keys12(r, s, is_write, t->keys + (is_write ? 0 : 16), t->keys + 32 + (is_write ? 0 : 4),
+                                    TLCP_V) != 0) {
+        abort();
+    }
+}
+
+enum { BAD_NONE, BAD_CKE, BAD_PMS_VERSION, BAD_FINISHED, BAD_RECORD };
+
+/* ClientKeyExchange, change_cipher_spec, Finished (one spoiled per `bad`);
+ * returns the server's result. */
+static int send_second_flight(tc *t, int bad)
+{
+    uint8_t pms[48], ct[256];
+    size_t ctlen = 0;
+    pms[0] = 1;
+    pms[1] = bad == BAD_PMS_VERSION ? 3 : 1;
+    if (gmtls_random(pms + 2, 46) != 0 || gmtls_sm2_encrypt(&t->cfg->enc_cert.key.sm2pub, GMTLS_SM2_ENC_DER, pms, 48,
+                                                            rng, NULL, ct, sizeof ct, &ctlen) != 0) {
+        abort();
+    }
+    if (bad == BAD_CKE) {
+        ct[ctlen - 10] ^= 1; /* inside C2: C3 no longer matches */
+    }
+    uint8_t m[4 + 2 + 256];
+    m[0] = 16;
+    m[1] = 0;
+    m[2] = (uint8_t)((ctlen + 2) >> 8);
+    m[3] = (uint8_t)(ctlen + 2);
+    m[4] = (uint8_t)(ctlen >> 8);
+    m[5] = (uint8_t)ctlen;
+    memcpy(m + 6, ct, ctlen);
+    if (buf_append(&t->th, m, 6 + ctlen) != 0) {
+        abort();
+    }
+    const gmtls_hash_alg *h = &gmtls_hash_sm3;
+    if (gmtls_prf12(h, pms, 48, "master secret", t->cr, 32, t->sr, 32, t->master, 48) != 0 ||
+        gmtls_key_block12(h, t->master, t->cr, t->sr, t->keys,
+                          gmtls_tlcp_suite_by_id(t->suite)->aead == NULL ? 96 : 40) != 0) {
+        abort();
+    }
+    gmtls_buf rec;
+    gmtls_buf_init(&rec);
+    put_record(&rec, GMTLS_CT_HANDSHAKE, m, 6 + ctlen);
+    static const uint8_t one = 1;
+    put_record(&rec, GMTLS_CT_CHANGE_CIPHER_SPEC, &one, 1);
+    client_keys(t, 1);
+    uint8_t fin[16] = {20, 0, 0, 12}, th[32];
+    th_hash(t, th);
+    if (gmtls_finished12(h, t->master, 0, th, fin + 4) != 0) {
+        abort();
+    }
+    if (bad == BAD_FINISHED) {
+        fin[9] ^= 0x80;
+    }
+    if (buf_append(&t->th, fin, 16) != 0) {
+        abort();
+    }
+    if (gmtls_rec_write(&t->wr, &rec, GMTLS_CT_HANDSHAKE, fin, 16, 0) != 0) {
+        abort();
+    }
+    if (bad == BAD_RECORD) {
+        rec.base[rec.off - 1] ^= 1; /* the CBC padding / the GCM tag */
+    }
+    int rc = feed(t, rec.base, rec.off);
+    gmtls_buf_dispose(&rec);
+    return rc;
+}
+
+static void test_handshake(uint16_t suite)
+{
+    tc t;
+    uint16_t offer[2] = {suite, 0x00ff};
+    CHECK_ERR(send_hello(&t, offer, 2, 1), GMTLS_ERR_WANT_READ);
+    read_flight(&t, suite);
+    CHECK_OK(send_second_flight(&t, BAD_NONE));
+    CHECK(gmtls_conn_handshake_done(t.srv));
+    CHECK(gmtls_conn_version(t.srv) == GMTLS_VERSION_TLCP && gmtls_conn_cipher_suite(t.srv) == suite);
+    /* the server's change_cipher_spec (plaintext, 0x0101) and Finished */
+    static const uint8_t ccs[6] = {20, 1, 1, 0, 1, 1};
+    CHECK(t.out.off > 6 && memcmp(t.out.base, ccs, 6) == 0);
+    client_keys(&t, 0);
+    uint8_t type = 0, *payload = NULL, th[32], want[12];
+    size_t len = 0;
+    th_hash(&t, th);
+    CHECK_OK(gmtls_finished12(&gmtls_hash_sm3, t.master, 1, th, want));
+    CHECK(t.out.base[6] == GMTLS_CT_HANDSHAKE && t.out.base[7] == 1 && t.out.base[8] == 1);
+    CHECK_OK(gmtls_rec_open(&t.rd, t.out.base + 6, t.out.off - 6, &type, &payload, &len));
+    CHECK(type == GMTLS_CT_HANDSHAKE && len == 16 && payload[0] == 20 && memcmp(payload + 4, want, 12) == 0);
+    gmtls_buf_consume(&t.out, t.out.off);
+    /* application data both ways */
+    gmtls_buf rec, app;
+    gmtls_buf_init(&rec);
+    gmtls_buf_init(&app);
+    /* two records, longer than the CBC IV (the plaintext moves in place) */
+    static uint8_t big[1000];
+    for (size_t i = 0; i < sizeof big; i++) {
+        big[i] = (uint8_t)(i * 7 + 1);
+    }
+    CHECK_OK(gmtls_rec_write(&t.wr, &rec, GMTLS_CT_APPLICATION_DATA, big, sizeof big, 0));
+    CHECK_OK(gmtls_rec_write(&t.wr, &rec, GMTLS_CT_APPLICATION_DATA, (const uint8_t *)"ping", 4, 0));
+    size_t n = rec.off;
+    CHECK_OK(gmtls_receive(t.srv, &t.out, &app, rec.base, &n));
+    CHECK(n == rec.off && app.off == sizeof big + 4 && memcmp(app.base, big, sizeof big) == 0 &&
+          memcmp(app.base + sizeof big, "ping", 4) == 0);
+    CHECK_OK(gmtls_send(t.srv, &t.out, (const uint8_t *)"pong", 4));
+    CHECK(t.out.off > 5 && t.out.base[0] == GMTLS_CT_APPLICATION_DATA && t.out.base[1] == 1 && t.out.base[2] == 1);
+    CHECK_OK(gmtls_rec_open(&t.rd, t.out.base, t.out.off, &type, &payload, &len));
+    CHECK(type == GMTLS_CT_APPLICATION_DATA && len == 4 && memcmp(payload, "pong", 4) == 0);
+    gmtls_buf_dispose(&rec);
+    gmtls_buf_dispose(&app);
+    tc_free(&t);
+}
+
+static void test_bad(uint16_t suite, int bad, int alert)
+{
+    tc t;
+    CHECK_ERR(send_hello(&t, &suite, 1, 1), GMTLS_ERR_WANT_READ);
+    read_flight(&t, suite);
+    CHECK_ERR(send_second_flight(&t, bad), alert);
+    CHECK(ends_with_alert(&t.out, alert));
+    CHECK(!gmtls_conn_handshake_done(t.srv));
+    tc_free(&t);
+}
+
+static void test_negative(void)
+{
+    for (int i = 0; i < 2; i++) {
+        uint16_t s = i == 0 ? 0xe053 : 0xe013;
+        /* GB/T 38636-2020 §6.4.5.8 / GmSSL: an undecryptable pre-master
+         * secret, or one without client_version {1,1} -> decrypt_error. */
+        test_bad(s, BAD_CKE, GMTLS_ALERT_DECRYPT_ERROR);
+        test_bad(s, BAD_PMS_VERSION, GMTLS_ALERT_DECRYPT_ERROR);
+        /* RFC 5246 §7.4.9 (GB/T 38636-2020 §6.4.5.10): a wrong verify_data -> decrypt_error. */
+        test_bad(s, BAD_FINISHED, GMTLS_ALERT_DECRYPT_ERROR);
+        /* §6.3 / RFC 5246 §6.2.3.2, §6.2.3.3: bad padding or MAC, bad tag -> bad_record_mac. */
+        test_bad(s, BAD_RECORD, GMTLS_ALERT_BAD_RECORD_MAC);
+    }
+    /* RFC 5246 §7.4.1.3: no TLCP suite in common -> handshake_failure. */
+    tc t;
+    uint16_t tls12 = 0xc02b;
+    CHECK_ERR(send_hello(&t, &tls12, 1, 1), GMTLS_ALERT_HANDSHAKE_FAILURE);
+    CHECK(ends_with_alert(&t.out, GMTLS_ALERT_HANDSHAKE_FAILURE));
+    tc_free(&t);
+    /* Without an encryption pair a record of version 0x0101 is not TLS. */
+    uint16_t gcm = 0xe053;
+    CHECK_ERR(send_hello(&t, &gcm, 1, 0), GMTLS_ERR_NOT_TLS);
+    tc_free(&t);
+}
+
+/* ================================================================ client */
+
+static int client_step(tt_pair *p)
+{
+    size_t n = p->s2c.off;
+    int rc = gmtls_handshake(p->cli, &p->c2s, p->s2c.base, &n);
+    gmtls_buf_consume(&p->s2c, n);
+    return rc;
+}
+
+static int server_step(tt_pair *p)
+{
+    size_t n = p->c2s.off;
+    int rc = gmtls_handshake(p->srv, &p->s2c, p->c2s.base, &n);
+    gmtls_buf_consume(&p->c2s, n);
+    return rc;
+}
+
+/* Offset and length of the i-th record in b, or -1. */
+static long rec_at(const gmtls_buf *b, int i, size_t *len)
+{
+    size_t off = 0;
+    for (int k = 0; off + 5 <= b->off; k++) {
+        size_t l = 5 + ((size_t)b->base[off + 3] << 8 | b->base[off + 4]);
+        if (k == i) {
+            *len = l;
+            return (long)off;
+        }
+        off += l;
+    }
+    return -1;
+}
+
+static gmtls_config *tlcp_client(void)
+{
+    gmtls_config *c = tt_client_config(tt_chain("SM2"));
+    if (c == NULL) {
+        abort();
+    }
+    gmtls_config_set_tlcp_client(c, 1);
+    return c;
+}
+
+/* gmtls client --tlcp against the gmtls server: ClientHello of version
+ * 0x0101 offering the TLCP suites only, the server's choice (GCM), data
+ * both ways; then the client's refusals with their exact alerts. */
+static void test_client(void)
+{
+    gmtls_config *c = tlcp_client(), *s = tlcp_server(1);
+    tt_pair p;
+    CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+    CHECK_ERR(client_step(&p), GMTLS_ERR_WANT_READ);
+    /* the ClientHello record: 16 01 01, client_version 01 01, suites E053 E013 */
+    static const uint8_t suites[] = {0x00, 0x04, 0xe0, 0x53, 0xe0, 0x13, 0x01, 0x00};
+    CHECK(p.c2s.off > 11 && p.c2s.base[0] == 22 && p.c2s.base[1] == 1 && p.c2s.base[2] == 1 && p.c2s.base[9] == 1 &&
+          p.c2s.base[10] == 1);
+    CHECK(p.c2s.off == 5 + 4 + 2 + 32 + 1 + sizeof suites &&
+          memcmp(p.c2s.base + p.c2s.off - sizeof suites, suites, sizeof suites) == 0);
+    CHECK_OK(tt_handshake(&p));
+    CHECK(gmtls_conn_version(p.cli) == GMTLS_VERSION_TLCP && gmtls_conn_cipher_suite(p.cli) == 0xe053);
+    CHECK(gmtls_conn_sigalg(p.cli) == 0x0708 && gmtls_conn_sigalg(p.srv) == 0x0708);
+    CHECK_OK(tt_send(&p, 1, "abc", 3));
+    CHECK(p.srv_app.off == 3 && memcmp(p.srv_app.base, "abc", 3) == 0);
+    CHECK_OK(tt_send(&p, 0, "defg", 4));
+    CHECK(p.cli_app.off == 4 && memcmp(p.cli_app.base, "defg", 4) == 0);
+    tt_pair_free(&p);
+
+    /* records: ServerHello, Certificate, ServerKeyExchange, ServerHelloDone */
+    for (int what = 0; what < 3; what++) {
+        size_t rl = 0;
+        CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+        CHECK_ERR(client_step(&p), GMTLS_ERR_WANT_READ);
+        CHECK_ERR(server_step(&p), GMTLS_ERR_WANT_READ);
+        int alert;
+        if (what == 0) {
+            /* RFC 5246 §7.2.2 (GB/T 38636-2020 the same): a bad signature -> decrypt_error */
+            long off = rec_at(&p.s2c, 2, &rl);
+            CHECK(off > 0 && p.s2c.base[off + 5] == 12);
+            p.s2c.base[off + rl - 10] ^= 0x40;
+            alert = GMTLS_ALERT_DECRYPT_ERROR;
+        } else if (what == 1) {
+            /* GB/T 38636-2020 §6.4.5.2.2: server_version {1,1}; another -> protocol_version */
+            long off = rec_at(&p.s2c, 0, &rl);
+            CHECK(off == 0 && p.s2c.base[5] == 2 && p.s2c.base[9] == 1);
+            p.s2c.base[10] = 3;
+            alert = GMTLS_ALERT_PROTOCOL_VERSION;
+        } else {
+            /* a suite we did not offer (0xe051) -> illegal_parameter */
+            long off = rec_at(&p.s2c, 0, &rl);
+            CHECK(off == 0 && p.s2c.base[5 + 4 + 2 + 32 + 1] == 0xe0);
+            p.s2c.base[5 + 4 + 2 + 32 + 2] = 0x51;
+            alert = GMTLS_ALERT_ILLEGAL_PARAMETER;
+        }
+        CHECK_ERR(client_step(&p), alert);
+        const uint8_t want[7] = {0x15, 1, 1, 0, 2, 2, (uint8_t)alert};
+        CHECK(p.c2s.off >= 7 && memcmp(p.c2s.base + p.c2s.off - 7, want, 7) == 0);
+        tt_pair_free(&p);
+    }
+    gmtls_config_free(c);
+    gmtls_config_free(s);
+}
+
+int main(void)
+{
+    test_handshake(0xe053);
+    test_handshake(0xe013);
+    test_negative();
+    test_client();
+    return TEST_END("tlcp_test");
+}
