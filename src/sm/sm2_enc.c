@@ -297,7 +297,12 @@ static int enc_finish(const gmtls_sm2_pubkey *pub, int format, const uint64_t k[
     }
     int rc = enc_core(pub, k, blind, msg, msglen, c1, c3, c2);
     if (rc != 0) {
-        gmtls_sm_wipe(c2, msglen);
+        /* An all-zero t left C2 = M: wipe that copy of the message, unless
+         * it is the caller's own (in place), which the next attempt reads.
+         * (t is one byte for a 1-byte M: this happens 1 time in 256.) */
+        if (msg != c2) {
+            gmtls_sm_wipe(c2, msglen);
+        }
         return rc;
     }
     return encode(format, c1, c3, c2, msglen, out, outcap, outlen);
