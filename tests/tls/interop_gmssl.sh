@@ -149,28 +149,9 @@ fi
 . "$HERE/../peers/peers.sh"
 . "$HERE/interop_lib.sh"
 peer_require gmssl
-if ! in_netns true 2>/dev/null; then
-    echo "FAIL: cannot make a network namespace (unshare -n needs root); GmSSL's server binds every interface" >&2
-    exit 1
-fi
-export GMSSL_BIN GMTLS_BUILD
-G=$GMSSL_BIN
-D=$TMP
-PASS='gm-Pass:1'
-printf '%s\n' "$PASS" >"$D/pass.txt"
-
 # The PKI, made with GmSSL's own tools: a root CA, then server and client
 # leaves from CSRs; every key PKCS#8-encrypted the GmSSL way.
-gm() {
-    "$G" "$@" >>"$D/pki.log" 2>&1 || {
-        echo "FAIL: gmssl $1 failed:" >&2
-        tail -n 5 "$D/pki.log" >&2
-        exit 1
-    }
-}
-gm sm2keygen -pass "$PASS" -out "$D/ca.key"
-gm certgen -C CN -O "gmtls interop" -CN "gmtls GmSSL interop root" -serial_len 8 -days 2 -key "$D/ca.key" \
-    -pass "$PASS" -ca -path_len_constraint 0 -key_usage keyCertSign -key_usage cRLSign -out "$D/ca.pem"
+gmssl_pki_begin "gmtls GmSSL interop root"
 for who in server client; do
     gm sm2keygen -pass "$PASS" -out "$D/$who.key"
     gm reqgen -C CN -O "gmtls interop" -CN "gmssl-interop-$who" -key "$D/$who.key" -pass "$PASS" -out "$D/$who.req"

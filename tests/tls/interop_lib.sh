@@ -237,3 +237,31 @@ temp_key_name() {
         P-384) echo "ECDH, secp384r1" ;;
     esac
 }
+
+# gmssl_pki_begin ROOT_CN: for the GmSSL interop scripts (after peer_require
+# gmssl): checks that a private network namespace can be made (GmSSL's tools
+# bind every interface), exports GMSSL_BIN and GMTLS_BUILD for the cases, sets
+# G (gmssl), D ($TMP), PASS (written to $D/pass.txt), defines gm (runs gmssl,
+# logging to $D/pki.log, failing the script with its last lines), and makes
+# a root CA ($D/ca.key, encrypted the GmSSL way, and $D/ca.pem) named ROOT_CN.
+gmssl_pki_begin() {
+    if ! in_netns true 2>/dev/null; then
+        echo "FAIL: cannot make a network namespace (unshare -n needs root); GmSSL's tools bind every interface" >&2
+        exit 1
+    fi
+    export GMSSL_BIN GMTLS_BUILD
+    G=$GMSSL_BIN
+    D=$TMP
+    PASS='gm-Pass:1'
+    printf '%s\n' "$PASS" >"$D/pass.txt"
+    gm() {
+        "$G" "$@" >>"$D/pki.log" 2>&1 || {
+            echo "FAIL: gmssl $1 failed:" >&2
+            tail -n 5 "$D/pki.log" >&2
+            exit 1
+        }
+    }
+    gm sm2keygen -pass "$PASS" -out "$D/ca.key"
+    gm certgen -C CN -O "gmtls interop" -CN "$1" -serial_len 8 -days 2 -key "$D/ca.key" \
+        -pass "$PASS" -ca -path_len_constraint 0 -key_usage keyCertSign -key_usage cRLSign -out "$D/ca.pem"
+}

@@ -98,29 +98,10 @@ fi
 . "$HERE/../peers/peers.sh"
 . "$HERE/interop_lib.sh"
 peer_require gmssl
-if ! in_netns true 2>/dev/null; then
-    echo "FAIL: cannot make a network namespace (unshare -n needs root); GmSSL's tools bind every interface" >&2
-    exit 1
-fi
-export GMSSL_BIN GMTLS_BUILD
-G=$GMSSL_BIN
-D=$TMP
-PASS='gm-Pass:1'
-printf '%s\n' "$PASS" >"$D/pass.txt"
-
-gm() {
-    "$G" "$@" >>"$D/pki.log" 2>&1 || {
-        echo "FAIL: gmssl $1 failed:" >&2
-        tail -n 5 "$D/pki.log" >&2
-        exit 1
-    }
-}
 # A root CA; a signing and an encryption certificate for one entity (same
 # subject, GmSSL checks the pair), keyUsage digitalSignature and
 # keyEncipherment + dataEncipherment.
-gm sm2keygen -pass "$PASS" -out "$D/ca.key"
-gm certgen -C CN -O "gmtls interop" -CN "gmtls TLCP interop root" -serial_len 8 -days 2 -key "$D/ca.key" \
-    -pass "$PASS" -ca -path_len_constraint 0 -key_usage keyCertSign -key_usage cRLSign -out "$D/ca.pem"
+gmssl_pki_begin "gmtls TLCP interop root"
 for w in sign enc; do
     gm sm2keygen -pass "$PASS" -out "$D/$w.key"
     gm reqgen -C CN -O "gmtls interop" -CN "gmtls-tlcp-server" -key "$D/$w.key" -pass "$PASS" -out "$D/$w.req"
