@@ -32,6 +32,7 @@ typedef struct {
     const char *min_version, *max_version, *ciphers12;
     const char *cert_comp, *record_size_limit;
     const char *cert, *key, *key_pass;
+    const char *enc_cert, *enc_key; /* TLCP encryption pair */
     const char *sess_out, *sess_in;
     const char *early_data; /* --early-data FILE */
     uint8_t *early;         /* its contents */
@@ -96,7 +97,10 @@ static void client_usage(FILE *f)
             "  --sm2-id MODE         rfc8998 | gbt-default | accept-both (default: rfc8998)\n"
             "  --strict-sm           ShangMi only: TLS_SM4_*_SM3, curveSM2, sm2sig_sm3 (default: off)\n"
             "  --tlcp                speak TLCP (GB/T 38636-2020) instead of TLS: ECC_SM4_GCM_SM3,\n"
-            "                        ECC_SM4_CBC_SM3 (default: off)\n"
+            "                        ECC_SM4_CBC_SM3; with an SM2 --cert and --enc-cert also\n"
+            "                        ECDHE_SM4_GCM_SM3, ECDHE_SM4_CBC_SM3, first (default: off)\n"
+            "  --enc-cert FILE --enc-key FILE  TLCP encryption certificate and SM2 key, sent\n"
+            "                        after the --cert signing certificate (default: none)\n"
             "  --profile NAME        go-gmtls: the Go gmtls family's dialect (group 26, scheme\n"
             "                        0x0204 first; its SM2 certificates verified); sets the\n"
             "                        group and scheme lists; combines with --strict-sm\n"
@@ -155,6 +159,7 @@ static int parse_args(int argc, char **argv, client_opts *o)
             {"--servername", &o->servername}, {"--ca", &o->ca},         {"--ciphers", &o->ciphers},
             {"--groups", &o->groups},         {"--sigalgs", &o->sigalgs}, {"--alpn", &o->alpn},
             {"--cert", &o->cert},             {"--key", &o->key},       {"--sess-out", &o->sess_out},
+            {"--enc-cert", &o->enc_cert},     {"--enc-key", &o->enc_key},
             {"--sess-in", &o->sess_in},       {"--keylog", &o->keylog}, {"--export", &o->export_spec},
             {"--early-data", &o->early_data},
             {"--sm2-id", &o->sm2_id},         {"--get", &o->get_path},  {"--key-pass", &o->key_pass},
@@ -202,6 +207,10 @@ static int parse_args(int argc, char **argv, client_opts *o)
     }
     if ((o->cert == NULL) != (o->key == NULL)) {
         tool_err("client: --cert and --key go together");
+        return -1;
+    }
+    if ((o->enc_cert == NULL) != (o->enc_key == NULL) || (o->enc_cert != NULL && (!o->tlcp || o->cert == NULL))) {
+        tool_err("client: --enc-cert and --enc-key go together, with --tlcp and a --cert signing chain");
         return -1;
     }
     return 0;
@@ -868,6 +877,14 @@ int gmtls_cmd_client(int argc, char **argv)
     }
     if (o.cert != NULL && tool_config_chain(cfg, o.cert, o.key) != 0) {
         goto out;
+    }
+    if (o.enc_cert != NULL) {
+        int r = gmtls_config_set_enc_cert_file(cfg, o.enc_cert, o.enc_key);
+        if (r != 0) {
+            const char *d = gmtls_config_last_error(cfg);
+            tool_err("--enc-cert %s: %s%s%s", o.enc_cert, gmtls_strerror(r), d && d[0] ? ": " : "", d ? d : "");
+            goto out;
+        }
     }
     size_t npsks = 0;
     int pr2 = tool_config_psk(cfg, &o.psk, &npsks);

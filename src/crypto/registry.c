@@ -35,10 +35,14 @@ const gmtls_suite gmtls_tls12_suites[] = {
 };
 const size_t gmtls_num_tls12_suites = GMTLS_ARRAY_LEN(gmtls_tls12_suites);
 
-/* GB/T 38636-2020 §6.4.5.2.1: ECC_SM4_GCM_SM3 {0xe0, 0x53},
- * ECC_SM4_CBC_SM3 {0xe0, 0x13} (MAC-then-encrypt records, no AEAD: aead
- * NULL, rec12.c). Our preference: GCM first. */
+/* GB/T 38636-2020 §6.4.5.2.1: ECDHE_SM4_GCM_SM3 {0xe0, 0x51},
+ * ECDHE_SM4_CBC_SM3 {0xe0, 0x11}, ECC_SM4_GCM_SM3 {0xe0, 0x53},
+ * ECC_SM4_CBC_SM3 {0xe0, 0x13} (CBC: MAC-then-encrypt records, no AEAD:
+ * aead NULL, rec12.c). Our preference: ECDHE (forward secrecy) first when
+ * both sides can (tls12.c decides), GCM before CBC. */
 const gmtls_suite gmtls_tlcp_suites[] = {
+    {0xe051, "ECDHE_SM4_GCM_SM3", &gmtls_aead_sm4gcm, &gmtls_hash_sm3, 1, 0, GMTLS_AUTH12_SM2},
+    {0xe011, "ECDHE_SM4_CBC_SM3", NULL, &gmtls_hash_sm3, 1, 0, GMTLS_AUTH12_SM2},
     {0xe053, "ECC_SM4_GCM_SM3", &gmtls_aead_sm4gcm, &gmtls_hash_sm3, 1, 0, GMTLS_AUTH12_SM2},
     {0xe013, "ECC_SM4_CBC_SM3", NULL, &gmtls_hash_sm3, 1, 0, GMTLS_AUTH12_SM2},
 };

@@ -54,6 +54,10 @@ void gmtls_conn_free(gmtls_conn *c)
     if (c->kex_state2 != NULL) {
         c->kex_offered2->free(c->kex_state2);
     }
+    if (c->tlcp_eph != NULL) {
+        gmtls_sm2_key_clear(c->tlcp_eph);
+        free(c->tlcp_eph);
+    }
     free(c->ch1);
     free(c->cr_context);
     gmtls_session_clear(&c->offer);

@@ -426,6 +426,9 @@ struct gmtls_conn {
     uint8_t *tlcp_enc_der;
     size_t tlcp_enc_derlen;
     gmtls_pkey tlcp_enc;
+    /* TLCP ECDHE server: our ephemeral SM2 key from ServerKeyExchange to
+     * ClientKeyExchange (wiped and freed then). */
+    gmtls_sm2_key *tlcp_eph;
     char peer_subject[512];
     char verify_result[200];
     uint8_t *ocsp;

@@ -452,12 +452,15 @@ static int send_ccs_finished(gmtls_conn *c, gmtls_buf *out)
     return gmtls_hs_flush(c, out);
 }
 
+static void tlcp_eph_free(gmtls_conn *c);
+
 static void handshake_done(gmtls_conn *c)
 {
     c->state = ST_DONE;
     c->hslog_on = 0;
     gmtls_buf_dispose(&c->hslog);
     gmtls_wipe(c->keys12, sizeof c->keys12);
+    tlcp_eph_free(c);
 }
 
 int gmtls_tls12_server_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_client_hello *ch)
@@ -621,6 +624,9 @@ static int parse_certificate12(gmtls_conn *c, const uint8_t *msg, size_t len, in
     return rc;
 }
 
+static int tlcp_take_enc_cert(gmtls_conn *c);
+static int tlcp_is_ecdhe(const gmtls_suite *s);
+
 /* The client's Certificate (RFC 5246 §7.4.6). */
 static int handle_client_certificate(gmtls_conn *c, const uint8_t *msg, size_t len)
 {
@@ -629,6 +635,21 @@ static int handle_client_certificate(gmtls_conn *c, const uint8_t *msg, size_t l
     GMTLS_TRY(parse_certificate12(c, msg, len, &empty));
     gmtls_transcript_add(c, msg, len);
     c->client_cert_empty = empty;
+    if (c->version == GMTLS_TLCP) {
+        /* GmSSL's tlcp.c: with an ECDHE suite the client must send its
+         * double chain (signing, then encryption certificate): its
+         * encryption key is the responder's long-term key. */
+        if (empty && tlcp_is_ecdhe(c->suite)) {
+            return gmtls_fail(c, GMTLS_ALERT_HANDSHAKE_FAILURE, "no client certificate for a TLCP ECDHE suite");
+        }
+        if (!empty && tlcp_is_ecdhe(c->suite)) {
+            GMTLS_TRY(tlcp_take_enc_cert(c));
+        }
+        /* GB/T 38636-2020 §6.4.5.6: TLCP client certificates are SM2. */
+        if (!empty && c->peer_key.type != GMTLS_KEY_SM2) {
+            return gmtls_fail(c, GMTLS_ALERT_UNSUPPORTED_CERTIFICATE, "TLCP client certificate without an SM2 key");
+        }
+    }
     if (empty) {
         /* RFC 5246 §7.4.6: a server that requires a certificate "MAY at its
          * discretion ... respond with a fatal handshake_failure alert". */
@@ -690,6 +711,24 @@ static int handle_certificate_verify(gmtls_conn *c, const uint8_t *msg, size_t l
 {
     gmtls_rd r, sig;
     gmtls_rd_init(&r, msg + 4, len - 4);
+    if (c->version == GMTLS_TLCP) {
+        /* GB/T 38636-2020 §6.4.5.9: signature over the handshake messages
+         * from ClientHello up to this one, opaque<0..2^16-1> with no scheme
+         * in front; GmSSL signs the messages themselves with SM2 and the
+         * default ID. A bad signature -> decrypt_error (RFC 5246 §7.2.2). */
+        if (gmtls_rd_vec(&r, 2, 1, 0xffff, &sig) != 0 || gmtls_rd_done(&r) != 0) {
+            return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "malformed CertificateVerify");
+        }
+        if (gmtls_verify(&c->peer_key, gmtls_sigalg_by_id(0x0708), c->hslog.base, c->hslog.off,
+                         (const uint8_t *)GMTLS_SM2_DEFAULT_ID, GMTLS_SM2_DEFAULT_ID_LEN, sig.p,
+                         gmtls_rd_left(&sig)) != 0) {
+            return gmtls_fail(c, GMTLS_ALERT_DECRYPT_ERROR, "invalid TLCP CertificateVerify signature");
+        }
+        c->peer_sigalg = 0x0708;
+        gmtls_transcript_add(c, msg, len);
+        c->state = ST_S12_WAIT_CCS;
+        return 0;
+    }
     uint16_t scheme = gmtls_rd_u16(&r);
     if (gmtls_rd_vec(&r, 2, 1, 0xffff, &sig) != 0 || gmtls_rd_done(&r) != 0) {
         return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "malformed CertificateVerify");
@@ -758,10 +797,31 @@ static int handle_finished(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg, si
 
 /* ================================================================ TLCP client */
 
+static const gmtls_cert *tlcp_sign_cert(const gmtls_config *cfg);
+static int sm2_rng(void *ctx, uint8_t *out, size_t len);
+
+/* GB/T 38636-2020 §6.4.5.2.1: ECDHE_SM4_CBC_SM3 {0xe0, 0x11} and
+ * ECDHE_SM4_GCM_SM3 {0xe0, 0x51} use the SM2 key exchange protocol. */
+static int tlcp_is_ecdhe(const gmtls_suite *s)
+{
+    return s->id == 0xe011 || s->id == 0xe051;
+}
+
+/* The ECDHE suites take both sides' encryption keys as the long-term keys
+ * of the SM2 key exchange (GmSSL's tlcp.c: the server asks for and the
+ * client must send its double certificate chain), so a client offers them
+ * only with an SM2 signing chain and an encryption pair. */
+static int tlcp_client_can_ecdhe(const gmtls_config *cfg)
+{
+    return tlcp_sign_cert(cfg) != NULL && cfg->has_enc_cert;
+}
+
 int gmtls_tlcp_client_start(gmtls_conn *c, gmtls_buf *out)
 {
     c->version = GMTLS_TLCP;
     c->wr.version = GMTLS_TLCP; /* GB/T 38636-2020 §6.3.3.1: records of version {1, 1} */
+    /* The messages are kept for a CertificateVerify when we can send one. */
+    c->hslog_on = tlcp_sign_cert(c->cfg) != NULL;
     GMTLS_TRY(gmtls_random(c->client_random, 32));
     gmtls_buf tmp;
     gmtls_wr w;
@@ -774,7 +834,9 @@ int gmtls_tlcp_client_start(gmtls_conn *c, gmtls_buf *out)
     gmtls_wr_u8(&w, 0);
     gmtls_wr_open(&w, 2);
     for (size_t i = 0; i < gmtls_num_tlcp_suites; i++) {
-        gmtls_wr_u16(&w, gmtls_tlcp_suites[i].id);
+        if (!tlcp_is_ecdhe(&gmtls_tlcp_suites[i]) || tlcp_client_can_ecdhe(c->cfg)) {
+            gmtls_wr_u16(&w, gmtls_tlcp_suites[i].id);
+        }
     }
     gmtls_wr_close(&w);
     gmtls_wr_u8(&w, 1);
@@ -810,7 +872,7 @@ static int tlcp_client_server_hello(gmtls_conn *c, const uint8_t *msg, size_t le
     }
     /* RFC 5246 §7.4.1.3: a suite or compression we did not offer -> illegal_parameter. */
     c->suite = gmtls_tlcp_suite_by_id(suite_id);
-    if (c->suite == NULL || comp != 0) {
+    if (c->suite == NULL || (tlcp_is_ecdhe(c->suite) && !tlcp_client_can_ecdhe(c->cfg)) || comp != 0) {
         return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "server chose suite 0x%04x / compression %u", suite_id,
                           comp);
     }
@@ -854,18 +916,22 @@ static int tlcp_send_server_hello(gmtls_conn *c)
 }
 
 /* GB/T 38636-2020 §6.4.5.3: certificate_list = the signing certificate,
- * the encryption certificate, then the signing chain's CA certificates. */
-static int tlcp_send_certificate(gmtls_conn *c)
+ * the encryption certificate, then the signing chain's CA certificates.
+ * A client sends its encryption certificate only for the ECDHE suites
+ * (enc NULL: the signing chain alone, as GmSSL's client does for ECC), and
+ * an empty list without a signing chain (sign NULL). */
+static int tlcp_send_certificate(gmtls_conn *c, const gmtls_cert *sign, const gmtls_cert *enc)
 {
-    const gmtls_cert *enc = &c->cfg->enc_cert;
     gmtls_buf tmp;
     gmtls_wr w;
     gmtls_buf_init(&tmp);
     gmtls_hs_begin(&w, &tmp, GMTLS_HS_CERTIFICATE);
     gmtls_wr_open(&w, 3);
-    for (size_t i = 0; i <= c->cert->n; i++) {
-        const uint8_t *der = i == 0 ? c->cert->der[0] : i == 1 ? enc->der[0] : c->cert->der[i - 1];
-        size_t dl = i == 0 ? c->cert->derlen[0] : i == 1 ? enc->derlen[0] : c->cert->derlen[i - 1];
+    size_t n = sign == NULL ? 0 : enc == NULL ? sign->n : sign->n + 1;
+    for (size_t i = 0; i < n; i++) {
+        size_t k = enc == NULL || i == 0 ? i : i - 1;
+        const uint8_t *der = enc != NULL && i == 1 ? enc->der[0] : sign->der[k];
+        size_t dl = enc != NULL && i == 1 ? enc->derlen[0] : sign->derlen[k];
         gmtls_wr_open(&w, 3);
         gmtls_wr_bytes(&w, der, dl);
         gmtls_wr_close(&w);
@@ -909,6 +975,109 @@ static int tlcp_send_server_key_exchange(gmtls_conn *c)
     return gmtls_hs_end(c, &w);
 }
 
+/* ServerECDHEParams / ClientECDHEParams (GB/T 38636-2020 §6.4.5.4,
+ * §6.4.5.8, RFC 8422 §5.4's form): curve_type named_curve (3), the curve
+ * (curveSM2, 0x0029), ECPoint<1..255> = 04 || x || y. */
+#define TLCP_ECDHE_PARAMS_LEN (3 + 1 + GMTLS_SM2_POINT_LEN)
+static void tlcp_ecdhe_params(uint8_t out[TLCP_ECDHE_PARAMS_LEN], const gmtls_sm2_key *eph)
+{
+    out[0] = 3;
+    out[1] = GMTLS_GROUP_CURVESM2 >> 8;
+    out[2] = GMTLS_GROUP_CURVESM2 & 0xff;
+    out[3] = GMTLS_SM2_POINT_LEN;
+    gmtls_sm2_pubkey_to_bytes(&eph->pub, out + 4);
+}
+
+/* Reads ECDHE params (the point validated: on the curve, not infinity;
+ * another curve type or curve, or a bad point -> illegal_parameter). */
+static int tlcp_read_ecdhe_params(gmtls_conn *c, gmtls_rd *r, gmtls_sm2_pubkey *eph)
+{
+    gmtls_rd pt;
+    uint8_t curve_type = gmtls_rd_u8(r);
+    uint16_t group = gmtls_rd_u16(r);
+    if (gmtls_rd_vec(r, 1, 1, 255, &pt) != 0) {
+        return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "malformed TLCP ECDHE parameters");
+    }
+    /* GB/T 38636-2020 §6.4.5.4: the SM2 curve only (GmSSL: illegal_parameter). */
+    if (curve_type != 3 || group != GMTLS_GROUP_CURVESM2) {
+        return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "TLCP ECDHE parameters of curve type %u, curve 0x%04x",
+                          curve_type, group);
+    }
+    /* GB/T 32918.3-2016 §6.1 B1/A6: verify that R is on the curve. */
+    if (gmtls_sm2_pubkey_from_bytes_ecdh(eph, pt.p, gmtls_rd_left(&pt)) != 0) {
+        return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "invalid SM2 point in TLCP ECDHE parameters");
+    }
+    return 0;
+}
+
+static void tlcp_eph_free(gmtls_conn *c)
+{
+    if (c->tlcp_eph != NULL) {
+        gmtls_sm2_key_clear(c->tlcp_eph);
+        free(c->tlcp_eph);
+        c->tlcp_eph = NULL;
+    }
+}
+
+/* GB/T 38636-2020 §6.4.5.4 (ECDHE): ServerECDHEParams, then the SM2
+ * signature (default ID) over client_random + server_random + the params,
+ * as opaque<0..2^16-1> (GmSSL's layout: no scheme in front). Our ephemeral
+ * key stays until the ClientKeyExchange. */
+static int tlcp_send_server_key_exchange_ecdhe(gmtls_conn *c)
+{
+    uint8_t tbs[64 + TLCP_ECDHE_PARAMS_LEN], sig[GMTLS_MAX_SIG_LEN];
+    size_t siglen = 0;
+    c->tlcp_eph = malloc(sizeof *c->tlcp_eph);
+    if (c->tlcp_eph == NULL) {
+        return GMTLS_ERR_NO_MEMORY;
+    }
+    if (gmtls_sm2_keygen_ecdh(c->tlcp_eph, sm2_rng, NULL) != 0) {
+        free(c->tlcp_eph);
+        c->tlcp_eph = NULL;
+        return GMTLS_ERR_CRYPTO;
+    }
+    memcpy(tbs, c->client_random, 32);
+    memcpy(tbs + 32, c->server_random, 32);
+    tlcp_ecdhe_params(tbs + 64, c->tlcp_eph);
+    if (gmtls_sign(&c->cert->key, gmtls_sigalg_by_id(0x0708), tbs, sizeof tbs, (const uint8_t *)GMTLS_SM2_DEFAULT_ID,
+                   GMTLS_SM2_DEFAULT_ID_LEN, sig, &siglen) != 0) {
+        return gmtls_fail(c, GMTLS_ALERT_INTERNAL_ERROR, "signing the TLCP ServerKeyExchange failed");
+    }
+    c->sigalg = 0x0708;
+    c->group = GMTLS_GROUP_CURVESM2; /* as the access log names it */
+    gmtls_buf tmp;
+    gmtls_wr w;
+    gmtls_buf_init(&tmp);
+    gmtls_hs_begin(&w, &tmp, HS_SERVER_KEY_EXCHANGE);
+    gmtls_wr_bytes(&w, tbs + 64, TLCP_ECDHE_PARAMS_LEN);
+    gmtls_wr_open(&w, 2);
+    gmtls_wr_bytes(&w, sig, siglen);
+    gmtls_wr_close(&w);
+    return gmtls_hs_end(c, &w);
+}
+
+/* GB/T 38636-2020 §6.4.5.5: CertificateRequest = certificate_types<1..2^8-1>
+ * (ecdsa_sign (64): an SM2 signing certificate) and
+ * certificate_authorities<0..2^16-1>; no signature algorithms (the
+ * TLS 1.1 form). */
+static int tlcp_send_certificate_request(gmtls_conn *c)
+{
+    const gmtls_config *cfg = c->cfg;
+    gmtls_buf tmp;
+    gmtls_wr w;
+    gmtls_buf_init(&tmp);
+    gmtls_hs_begin(&w, &tmp, GMTLS_HS_CERTIFICATE_REQUEST);
+    gmtls_wr_open(&w, 1);
+    gmtls_wr_u8(&w, 64);
+    gmtls_wr_close(&w);
+    gmtls_wr_open(&w, 2);
+    if (cfg->ca_names_len <= 0xffff) {
+        gmtls_wr_bytes(&w, cfg->ca_names, cfg->ca_names_len);
+    }
+    gmtls_wr_close(&w);
+    return gmtls_hs_end(c, &w);
+}
+
 int gmtls_tlcp_server_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_client_hello *ch)
 {
     const gmtls_config *cfg = c->cfg;
@@ -924,8 +1093,12 @@ int gmtls_tlcp_server_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_client_he
     if (!has_null) {
         return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "compression methods without null");
     }
+    /* Client authentication as configured (the TLS modes); the ECDHE suites
+     * need the client's encryption certificate, so we choose them (first:
+     * forward secrecy) only when we ask for certificates anyway. */
+    int want_cert = cfg->client_auth >= GMTLS_CLIENT_AUTH_REQUEST;
     for (size_t i = 0; i < gmtls_num_tlcp_suites && c->suite == NULL; i++) {
-        if (offers_suite(ch, gmtls_tlcp_suites[i].id)) {
+        if (offers_suite(ch, gmtls_tlcp_suites[i].id) && (want_cert || !tlcp_is_ecdhe(&gmtls_tlcp_suites[i]))) {
             c->suite = &gmtls_tlcp_suites[i];
         }
     }
@@ -942,14 +1115,23 @@ int gmtls_tlcp_server_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_client_he
     }
     c->ks.hash = c->suite->hash;
     GMTLS_TRY(gmtls_transcript_init(c, c->suite->hash));
+    c->hslog_on = want_cert; /* the client's CertificateVerify signs the messages */
     gmtls_transcript_add(c, ch->msg, ch->msglen);
     GMTLS_TRY(tlcp_send_server_hello(c));
-    GMTLS_TRY(tlcp_send_certificate(c));
-    GMTLS_TRY(tlcp_send_server_key_exchange(c));
+    GMTLS_TRY(tlcp_send_certificate(c, c->cert, &cfg->enc_cert));
+    if (tlcp_is_ecdhe(c->suite)) {
+        GMTLS_TRY(tlcp_send_server_key_exchange_ecdhe(c));
+    } else {
+        GMTLS_TRY(tlcp_send_server_key_exchange(c));
+    }
+    if (want_cert) {
+        GMTLS_TRY(tlcp_send_certificate_request(c));
+        c->cert_requested = 1;
+    }
     uint8_t done[4] = {HS_SERVER_HELLO_DONE, 0, 0, 0};
     GMTLS_TRY(gmtls_hs_queue(c, done, sizeof done));
     GMTLS_TRY(gmtls_hs_flush(c, out));
-    c->state = ST_S12_WAIT_CKE;
+    c->state = c->cert_requested ? ST_S12_WAIT_CERT : ST_S12_WAIT_CKE;
     return 0;
 }
 
@@ -959,8 +1141,13 @@ int gmtls_tlcp_server_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_client_he
  * DER form of GM/T 0009. SM2 encryption is IND-CCA2 (C3 is a hash over the
  * plaintext), so a failure reveals nothing an attacker could not compute:
  * it is answered at once (decrypt_error, as GmSSL). */
+static int tlcp_client_key_exchange_ecdhe(gmtls_conn *c, const uint8_t *msg, size_t len);
+
 static int tlcp_client_key_exchange(gmtls_conn *c, const uint8_t *msg, size_t len)
 {
+    if (tlcp_is_ecdhe(c->suite)) {
+        return tlcp_client_key_exchange_ecdhe(c, msg, len);
+    }
     gmtls_rd r, ct;
     uint8_t pms[GMTLS_MASTER12_LEN]; /* a longer C2 fails to decrypt into it */
     size_t pmslen = 0;
@@ -983,7 +1170,52 @@ static int tlcp_client_key_exchange(gmtls_conn *c, const uint8_t *msg, size_t le
     gmtls_transcript_add(c, msg, len);
     GMTLS_TRY(derive_keys(c));
     keylog12(c);
-    c->state = ST_S12_WAIT_CCS;
+    c->state = c->cert_requested && !c->client_cert_empty ? ST_S12_WAIT_CV : ST_S12_WAIT_CCS;
+    return 0;
+}
+
+/* GB/T 38636-2020 §6.4.5.8 (ECDHE): ClientECDHEParams as opaque<1..2^16-1>
+ * (GmSSL's layout). The pre-master secret is the 48-byte K of the SM2 key
+ * exchange (GB/T 32918.3-2016 §6.1) with the server as initiator A: its
+ * encryption key and ephemeral key against the client's encryption
+ * certificate (from its Certificate) and ClientECDHEParams, default IDs
+ * on both sides (GmSSL's tlcp.c); no confirmation hashes (Finished
+ * confirms). */
+static int tlcp_client_key_exchange_ecdhe(gmtls_conn *c, const uint8_t *msg, size_t len)
+{
+    gmtls_rd r, params;
+    gmtls_sm2_pubkey peer_eph;
+    uint8_t pms[GMTLS_MASTER12_LEN];
+    gmtls_rd_init(&r, msg + 4, len - 4);
+    if (gmtls_rd_vec(&r, 2, 1, 0xffff, &params) != 0 || gmtls_rd_done(&r) != 0) {
+        return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "malformed ClientKeyExchange");
+    }
+    GMTLS_TRY(tlcp_read_ecdhe_params(c, &params, &peer_eph));
+    if (gmtls_rd_done(&params) != 0) {
+        return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "trailing bytes in ClientECDHEParams");
+    }
+    if (c->tlcp_eph == NULL || c->tlcp_enc.type != GMTLS_KEY_SM2) {
+        return gmtls_fail(c, GMTLS_ALERT_INTERNAL_ERROR, "TLCP ECDHE without our ephemeral or the client's key");
+    }
+    /* GB/T 32918.3-2016 §6.1 A7: U at infinity -> the exchange fails (a
+     * client's point chosen to cancel its static key). */
+    int rc = gmtls_sm2_kex(1, c->cfg->enc_cert.key.sm2, c->tlcp_eph, NULL, 0, &c->tlcp_enc.sm2pub, &peer_eph, NULL, 0,
+                           pms, sizeof pms, NULL, NULL);
+    tlcp_eph_free(c);
+    if (rc != 0) {
+        gmtls_wipe(pms, sizeof pms);
+        return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "SM2 key exchange failed on the client's ECDHE point");
+    }
+    /* GB/T 38636-2020 §6.5.1: master_secret = PRF(pre_master_secret,
+     * "master secret", ClientHello.random + ServerHello.random)[0..47]. */
+    rc = gmtls_prf12(c->suite->hash, pms, sizeof pms, "master secret", c->client_random, 32, c->server_random, 32,
+                     c->ks.master, GMTLS_MASTER12_LEN);
+    gmtls_wipe(pms, sizeof pms);
+    GMTLS_TRY(rc);
+    gmtls_transcript_add(c, msg, len);
+    GMTLS_TRY(derive_keys(c));
+    keylog12(c);
+    c->state = ST_S12_WAIT_CV; /* the ECDHE suites always have a client certificate */
     return 0;
 }
 
@@ -1220,7 +1452,8 @@ int gmtls_tls12_client_server_hello(gmtls_conn *c, const uint8_t *msg, size_t le
 static int tlcp_take_enc_cert(gmtls_conn *c)
 {
     if (c->npeer < 2) {
-        return gmtls_fail(c, GMTLS_ALERT_BAD_CERTIFICATE, "TLCP server sent no encryption certificate");
+        return gmtls_fail(c, GMTLS_ALERT_BAD_CERTIFICATE, "TLCP %s sent no encryption certificate",
+                          c->is_server ? "client" : "server");
     }
     gmtls_x509 *x = gmtls_x509_parse(c->peer_der[1], c->peer_derlen[1]);
     int ok = x != NULL && gmtls_x509_pubkey(x, &c->tlcp_enc) == 0;
@@ -1294,10 +1527,44 @@ static int client_certificate_status(gmtls_conn *c, const uint8_t *msg, size_t l
     return 0;
 }
 
+/* GB/T 38636-2020 §6.4.5.4 (ECDHE): ServerECDHEParams, then the SM2
+ * signature (default ID) over client_random + server_random + the params
+ * (a bad one -> decrypt_error); the server's ephemeral point is kept (in
+ * pub12) for the SM2 key exchange in our ClientKeyExchange. */
+static int tlcp_client_server_key_exchange_ecdhe(gmtls_conn *c, const uint8_t *msg, size_t len)
+{
+    gmtls_rd r, sig;
+    gmtls_sm2_pubkey eph;
+    uint8_t tbs[64 + TLCP_ECDHE_PARAMS_LEN];
+    gmtls_rd_init(&r, msg + 4, len - 4);
+    const uint8_t *params = r.p;
+    GMTLS_TRY(tlcp_read_ecdhe_params(c, &r, &eph));
+    if (gmtls_rd_vec(&r, 2, 1, 0xffff, &sig) != 0 || gmtls_rd_done(&r) != 0) {
+        return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "malformed TLCP ServerKeyExchange");
+    }
+    memcpy(tbs, c->client_random, 32);
+    memcpy(tbs + 32, c->server_random, 32);
+    memcpy(tbs + 64, params, TLCP_ECDHE_PARAMS_LEN); /* the point was 65 bytes (validated) */
+    if (gmtls_verify(&c->peer_key, gmtls_sigalg_by_id(0x0708), tbs, sizeof tbs, (const uint8_t *)GMTLS_SM2_DEFAULT_ID,
+                     GMTLS_SM2_DEFAULT_ID_LEN, sig.p, gmtls_rd_left(&sig)) != 0) {
+        return gmtls_fail(c, GMTLS_ALERT_DECRYPT_ERROR, "invalid TLCP ServerKeyExchange signature");
+    }
+    c->sigalg = 0x0708;
+    c->group = GMTLS_GROUP_CURVESM2; /* as the report names it */
+    memcpy(c->pub12, params + 4, GMTLS_SM2_POINT_LEN);
+    c->pub12_len = GMTLS_SM2_POINT_LEN;
+    gmtls_transcript_add(c, msg, len);
+    c->state = ST_C12_WAIT_SHD;
+    return 0;
+}
+
 /* ServerKeyExchange (RFC 8422 §5.4, RFC 5246 §7.4.3): the curve must be one
  * we offered, the signature valid over the randoms and the parameters. */
 static int client_server_key_exchange(gmtls_conn *c, const uint8_t *msg, size_t len)
 {
+    if (c->version == GMTLS_TLCP && tlcp_is_ecdhe(c->suite)) {
+        return tlcp_client_server_key_exchange_ecdhe(c, msg, len);
+    }
     if (c->version == GMTLS_TLCP) {
         /* GB/T 38636-2020 §6.4.5.4 (ECC): opaque signature<1..2^16-1>, SM2
          * (default ID) over client_random + server_random + the encryption
@@ -1400,6 +1667,18 @@ static int client_certificate_request(gmtls_conn *c, const uint8_t *msg, size_t 
 {
     gmtls_rd r, types, algs, cas;
     gmtls_rd_init(&r, msg + 4, len - 4);
+    if (c->version == GMTLS_TLCP) {
+        /* GB/T 38636-2020 §6.4.5.5: certificate_types<1..2^8-1>,
+         * certificate_authorities<0..2^16-1>; we answer with our SM2
+         * signing chain whatever they list. */
+        if (gmtls_rd_vec(&r, 1, 1, 255, &types) != 0 || gmtls_rd_vec(&r, 2, 0, 0xffff, &cas) != 0 ||
+            gmtls_rd_done(&r) != 0) {
+            return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "malformed TLCP CertificateRequest");
+        }
+        c->cert_requested = 1;
+        gmtls_transcript_add(c, msg, len);
+        return 0;
+    }
     if (gmtls_rd_vec(&r, 1, 1, 255, &types) != 0 || gmtls_rd_vec(&r, 2, 2, 0xfffe, &algs) != 0 ||
         gmtls_rd_vec(&r, 2, 0, 0xffff, &cas) != 0 || gmtls_rd_done(&r) != 0 || gmtls_rd_left(&algs) % 2 != 0) {
         return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "malformed CertificateRequest");
@@ -1424,19 +1703,49 @@ static int sm2_rng(void *ctx, uint8_t *out, size_t len)
     return gmtls_random(out, len);
 }
 
+/* GB/T 38636-2020 §6.4.5.8 (ECDHE): our ClientECDHEParams; the pre-master
+ * secret is the 48-byte K of the SM2 key exchange with us as responder B
+ * (our encryption key and a fresh ephemeral key against the server's
+ * encryption certificate and ServerECDHEParams, default IDs). */
+static int tlcp_client_ecdhe(gmtls_conn *c, uint8_t pms[GMTLS_MASTER12_LEN], uint8_t params[TLCP_ECDHE_PARAMS_LEN])
+{
+    gmtls_sm2_key eph;
+    gmtls_sm2_pubkey server_eph;
+    if (gmtls_sm2_pubkey_from_bytes_ecdh(&server_eph, c->pub12, c->pub12_len) != 0 ||
+        gmtls_sm2_keygen_ecdh(&eph, sm2_rng, NULL) != 0) {
+        return gmtls_fail(c, GMTLS_ALERT_INTERNAL_ERROR, "TLCP ECDHE key generation failed");
+    }
+    tlcp_ecdhe_params(params, &eph);
+    /* GB/T 32918.3-2016 §6.1 B6: V at infinity -> the exchange fails. */
+    int rc = gmtls_sm2_kex(0, c->cfg->enc_cert.key.sm2, &eph, NULL, 0, &c->tlcp_enc.sm2pub, &server_eph, NULL, 0, pms,
+                           GMTLS_MASTER12_LEN, NULL, NULL);
+    gmtls_sm2_key_clear(&eph);
+    if (rc != 0) {
+        return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "SM2 key exchange failed on the server's ECDHE point");
+    }
+    return 0;
+}
+
 /* GB/T 38636-2020 §6.4.5.8 (ECC): the 48-byte pre-master secret
  * (client_version {1, 1}, 46 random bytes) SM2-encrypted (DER) to the
- * encryption certificate; then change_cipher_spec and Finished. */
-static int tlcp_send_client_key_exchange(gmtls_conn *c, gmtls_buf *out)
+ * encryption certificate; (ECDHE) our ClientECDHEParams; then
+ * [CertificateVerify], change_cipher_spec and Finished. */
+static int tlcp_send_client_key_exchange(gmtls_conn *c, gmtls_buf *out, const gmtls_cert *mine)
 {
     uint8_t pms[GMTLS_MASTER12_LEN], ct[256];
     size_t ctlen = 0;
-    pms[0] = GMTLS_TLCP >> 8;
-    pms[1] = GMTLS_TLCP & 0xff;
-    int rc = gmtls_random(pms + 2, sizeof pms - 2);
-    if (rc == 0 && gmtls_sm2_encrypt(&c->tlcp_enc.sm2pub, GMTLS_SM2_ENC_DER, pms, sizeof pms, sm2_rng, NULL, ct,
-                                     sizeof ct, &ctlen) != 0) {
-        rc = gmtls_fail(c, GMTLS_ALERT_INTERNAL_ERROR, "SM2 encryption of the pre-master secret failed");
+    int rc = 0;
+    if (tlcp_is_ecdhe(c->suite)) {
+        rc = tlcp_client_ecdhe(c, pms, ct);
+        ctlen = TLCP_ECDHE_PARAMS_LEN;
+    } else {
+        pms[0] = GMTLS_TLCP >> 8;
+        pms[1] = GMTLS_TLCP & 0xff;
+        rc = gmtls_random(pms + 2, sizeof pms - 2);
+        if (rc == 0 && gmtls_sm2_encrypt(&c->tlcp_enc.sm2pub, GMTLS_SM2_ENC_DER, pms, sizeof pms, sm2_rng, NULL, ct,
+                                         sizeof ct, &ctlen) != 0) {
+            rc = gmtls_fail(c, GMTLS_ALERT_INTERNAL_ERROR, "SM2 encryption of the pre-master secret failed");
+        }
     }
     if (rc == 0) {
         rc = gmtls_prf12(c->suite->hash, pms, sizeof pms, "master secret", c->client_random, 32, c->server_random, 32,
@@ -1452,11 +1761,49 @@ static int tlcp_send_client_key_exchange(gmtls_conn *c, gmtls_buf *out)
     gmtls_wr_bytes(&w, ct, ctlen);
     gmtls_wr_close(&w);
     GMTLS_TRY(gmtls_hs_end(c, &w));
+    if (mine != NULL) {
+        /* GB/T 38636-2020 §6.4.5.9: SM2 (default ID, as GmSSL) over the
+         * handshake messages so far, opaque<0..2^16-1>. */
+        uint8_t sig[GMTLS_MAX_SIG_LEN];
+        size_t siglen = 0;
+        if (gmtls_sign(&mine->key, gmtls_sigalg_by_id(0x0708), c->hslog.base, c->hslog.off,
+                       (const uint8_t *)GMTLS_SM2_DEFAULT_ID, GMTLS_SM2_DEFAULT_ID_LEN, sig, &siglen) != 0) {
+            return gmtls_fail(c, GMTLS_ALERT_INTERNAL_ERROR, "signing the TLCP CertificateVerify failed");
+        }
+        gmtls_buf_init(&tmp);
+        gmtls_hs_begin(&w, &tmp, GMTLS_HS_CERTIFICATE_VERIFY);
+        gmtls_wr_open(&w, 2);
+        gmtls_wr_bytes(&w, sig, siglen);
+        gmtls_wr_close(&w);
+        GMTLS_TRY(gmtls_hs_end(c, &w));
+    }
     GMTLS_TRY(derive_keys(c));
     keylog12(c);
     GMTLS_TRY(send_ccs_finished(c, out));
     c->state = ST_C12_WAIT_CCS;
     return 0;
+}
+
+/* Our TLCP flight after ServerHelloDone: [Certificate], ClientKeyExchange,
+ * [CertificateVerify], change_cipher_spec, Finished. */
+static int tlcp_client_flight(gmtls_conn *c, gmtls_buf *out)
+{
+    const gmtls_cert *mine = NULL;
+    if (tlcp_is_ecdhe(c->suite)) {
+        /* GmSSL's tlcp.c: an ECDHE server must ask for the client's
+         * certificates (handshake_failure otherwise, as GmSSL). */
+        if (!c->cert_requested) {
+            return gmtls_fail(c, GMTLS_ALERT_HANDSHAKE_FAILURE, "TLCP ECDHE server sent no CertificateRequest");
+        }
+    }
+    if (c->cert_requested) {
+        /* RFC 5246 §7.4.6: a client without a suitable certificate sends
+         * an empty list; ours is the SM2 signing chain (and, for ECDHE,
+         * the encryption certificate after the signing certificate). */
+        mine = tlcp_sign_cert(c->cfg);
+        GMTLS_TRY(tlcp_send_certificate(c, mine, mine != NULL && tlcp_is_ecdhe(c->suite) ? &c->cfg->enc_cert : NULL));
+    }
+    return tlcp_send_client_key_exchange(c, out, mine);
 }
 
 static int client_server_hello_done(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg, size_t len)
@@ -1467,6 +1814,9 @@ static int client_server_hello_done(gmtls_conn *c, gmtls_buf *out, const uint8_t
     }
     GMTLS_TRY(gmtls_verify_conn_run(c));
     gmtls_transcript_add(c, msg, len);
+    if (c->version == GMTLS_TLCP) {
+        return tlcp_client_flight(c, out);
+    }
     const gmtls_cert *mine = NULL;
     uint16_t sigalg = 0;
     gmtls_buf tmp;
@@ -1490,9 +1840,6 @@ static int client_server_hello_done(gmtls_conn *c, gmtls_buf *out, const uint8_t
         }
         gmtls_wr_close(&w);
         GMTLS_TRY(gmtls_hs_end(c, &w));
-    }
-    if (c->version == GMTLS_TLCP) {
-        return tlcp_send_client_key_exchange(c, out);
     }
     size_t pmslen = c->pms12_len;
     uint8_t pms[GMTLS_MAX_KEX_SECRET];

@@ -26,9 +26,15 @@ if [ "${1:-}" = "--case" ]; then
     PIDS=()
     trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null' EXIT
     GPASS=$(cat "$D/pass.txt")
-    # gmtls server (kernel-picked port) -> SRV_PORT
+    # gmtls server (kernel-picked port) -> SRV_PORT; --echo unless the
+    # first argument is --www
     gmtls_server() {
-        "$GMTLS" server --listen 127.0.0.1:0 --workers 1 --echo --key-pass file:"$D/pass.txt" "$@" \
+        local mode=--echo
+        if [ "$1" = --www ]; then
+            mode=--www
+            shift
+        fi
+        "$GMTLS" server --listen 127.0.0.1:0 --workers 1 $mode --key-pass file:"$D/pass.txt" "$@" \
             >"$name-server.log" 2>&1 &
         PIDS+=($!)
         local i
@@ -81,6 +87,65 @@ if [ "${1:-}" = "--case" ]; then
         timeout 20 "$GMTLS" client 127.0.0.1:4433 --tlcp --servername localhost --ca "$D/ca.pem" <msg.txt \
             >"$name.out" 2>"$name.err"
         ;;
+    auth-ecc-gcm | auth-ecc-cbc)
+        # client authentication with an ECC suite: GmSSL's tlcp_client sends
+        # its signing chain (the --www page shows the subject)
+        suite=TLS_ECC_SM4_GCM_SM3
+        [ "$name" = auth-ecc-cbc ] && suite=TLS_ECC_SM4_CBC_SM3
+        gmtls_server --cert sign.pem --key sign.key --enc-cert enc.pem --enc-key enc.key \
+            --verify-client require-and-verify --ca ca.pem
+        tlcp_client "$name-c1" "$SRV_PORT" -cipher_suite "$suite" -cert csign.pem -key csign.key -pass "$GPASS" \
+            -in msg.txt
+        ;;
+    auth-www)
+        gmtls_server --www --cert sign.pem --key sign.key --enc-cert enc.pem --enc-key enc.key \
+            --verify-client require-and-verify --ca ca.pem
+        tlcp_client "$name-c1" "$SRV_PORT" -cipher_suite TLS_ECDHE_SM4_GCM_SM3 -cert cchain.pem -key ckeys.pem \
+            -pass "$GPASS" -get /
+        ;;
+    ecdhe-gcm | ecdhe-cbc)
+        # ECDHE: GmSSL's tlcp_client with its double chain (signing, encryption)
+        suite=TLS_ECDHE_SM4_GCM_SM3
+        [ "$name" = ecdhe-cbc ] && suite=TLS_ECDHE_SM4_CBC_SM3
+        gmtls_server --cert sign.pem --key sign.key --enc-cert enc.pem --enc-key enc.key \
+            --verify-client require-and-verify --ca ca.pem
+        tlcp_client "$name-c1" "$SRV_PORT" -cipher_suite "$suite" -cert cchain.pem -key ckeys.pem -pass "$GPASS" \
+            -in msg.txt
+        # all four suites in GmSSL's order (ECC first): gmtls prefers ECDHE, GCM
+        tlcp_client "$name-c2" "$SRV_PORT" -cipher_suite TLS_ECC_SM4_CBC_SM3 -cipher_suite TLS_ECC_SM4_GCM_SM3 \
+            -cipher_suite TLS_ECDHE_SM4_CBC_SM3 -cipher_suite TLS_ECDHE_SM4_GCM_SM3 -cert cchain.pem -key ckeys.pem \
+            -pass "$GPASS" -in msg.txt
+        ;;
+    ecdhe-noauth)
+        # a server that asks for no client certificate does not choose ECDHE
+        gmtls_server --cert sign.pem --key sign.key --enc-cert enc.pem --enc-key enc.key
+        tlcp_client "$name-c1" "$SRV_PORT" -cipher_suite TLS_ECDHE_SM4_GCM_SM3 -cert cchain.pem -key ckeys.pem \
+            -pass "$GPASS" -in msg.txt
+        tlcp_client "$name-c2" "$SRV_PORT" -cipher_suite TLS_ECDHE_SM4_GCM_SM3 -cipher_suite TLS_ECC_SM4_GCM_SM3 \
+            -cert cchain.pem -key ckeys.pem -pass "$GPASS" -in msg.txt
+        ;;
+    client-auth-gcm | client-auth-cbc | client-ecdhe-gcm | client-ecdhe-cbc)
+        # gmtls client --tlcp --cert/--key [--enc-cert/--enc-key] -> GmSSL's
+        # tlcp_server -cert_request
+        case $name in
+        client-auth-gcm) suite=TLS_ECC_SM4_GCM_SM3 ;;
+        client-auth-cbc) suite=TLS_ECC_SM4_CBC_SM3 ;;
+        client-ecdhe-gcm) suite=TLS_ECDHE_SM4_GCM_SM3 ;;
+        *) suite=TLS_ECDHE_SM4_CBC_SM3 ;;
+        esac
+        "$G" tlcp_server -port 4433 -cert "$D/gchain.pem" -key "$D/gkeys.pem" -pass "$GPASS" -cipher_suite "$suite" \
+            -cert_request -cacert "$D/ca.pem" -verbose >"$name-gmssl-server.log" 2>&1 &
+        PIDS+=($!)
+        for i in $(seq 1 200); do
+            ss -Hltn "sport = :4433" | grep -q . && break
+            sleep 0.05
+        done
+        enc=()
+        case $name in client-ecdhe-*) enc=(--enc-cert "$D/cenc.pem" --enc-key "$D/cenc.key") ;; esac
+        timeout 20 "$GMTLS" client 127.0.0.1:4433 --tlcp --servername localhost --ca "$D/ca.pem" \
+            --cert "$D/csign.pem" --key "$D/csign.key" "${enc[@]}" --key-pass file:"$D/pass.txt" <msg.txt \
+            >"$name.out" 2>"$name.err"
+        ;;
     no-enc)
         # without an encryption pair a TLCP ClientHello is not answered as TLCP
         gmtls_server --cert sign.pem --key sign.key
@@ -113,6 +178,17 @@ gm reqsign -in "$D/enc.req" -serial_len 8 -days 2 -cacert "$D/ca.pem" -key "$D/c
 # GmSSL's tlcp_server takes both certificates in one file and both keys in another
 cat "$D/sign.pem" "$D/enc.pem" >"$D/gchain.pem"
 cat "$D/sign.key" "$D/enc.key" >"$D/gkeys.pem"
+# The client's pair, made the same way (its double chain for ECDHE)
+for w in csign cenc; do
+    gm sm2keygen -pass "$PASS" -out "$D/$w.key"
+    gm reqgen -C CN -O "gmtls interop" -CN "gmtls-tlcp-client" -key "$D/$w.key" -pass "$PASS" -out "$D/$w.req"
+done
+gm reqsign -in "$D/csign.req" -serial_len 8 -days 2 -cacert "$D/ca.pem" -key "$D/ca.key" -pass "$PASS" \
+    -key_usage digitalSignature -out "$D/csign.pem"
+gm reqsign -in "$D/cenc.req" -serial_len 8 -days 2 -cacert "$D/ca.pem" -key "$D/ca.key" -pass "$PASS" \
+    -key_usage keyEncipherment -key_usage dataEncipherment -out "$D/cenc.pem"
+cat "$D/csign.pem" "$D/cenc.pem" >"$D/cchain.pem"
+cat "$D/csign.key" "$D/cenc.key" >"$D/ckeys.pem"
 MSG="gmssl tlcp interop $$ $(date +%s)"
 printf '%s\n' "$MSG" >"$D/msg.txt"
 LEN=$(wc -c <"$D/msg.txt")
@@ -177,6 +253,63 @@ for c in gcm cbc; do
     expect_grep "$D/client-$c.out" "^$MSG\$" "client-$c: gmtls client got GmSSL's echo"
     expect_grep "$D/client-$c-gmssl-server.log" "^send server \{Finished\}" \
         "client-$c: GmSSL server accepted gmtls's Finished (sent its own)"
+done
+
+for c in gcm cbc; do
+    SUITE=ECC_SM4_GCM_SM3
+    [ "$c" = cbc ] && SUITE=ECC_SM4_CBC_SM3
+    run_case "auth-ecc-$c"
+    expect_grep "$D/auth-ecc-$c-c1.err" "^CipherSuite: TLS_$SUITE$" "auth-ecc-$c: GmSSL tlcp_client negotiated $SUITE"
+    expect_grep "$D/auth-ecc-$c-c1.err" "send CertificateVerify" "auth-ecc-$c: gmtls asked GmSSL for its certificate"
+    expect_grep "$D/auth-ecc-$c-c1.out" "^$MSG\$" "auth-ecc-$c: GmSSL client got the echo after client authentication"
+    expect_log "auth-ecc-$c" 1 "proto=TLCP .*suite=$SUITE .*in=$LEN out=$LEN .*result=ok" \
+        "auth-ecc-$c: gmtls server verified GmSSL's certificate and CertificateVerify"
+done
+
+for c in gcm cbc; do
+    SUITE=ECDHE_SM4_GCM_SM3
+    [ "$c" = cbc ] && SUITE=ECDHE_SM4_CBC_SM3
+    run_case "ecdhe-$c"
+    expect_grep "$D/ecdhe-$c-c1.err" "^CipherSuite: TLS_$SUITE$" "ecdhe-$c: GmSSL tlcp_client negotiated $SUITE"
+    expect_grep "$D/ecdhe-$c-c1.out" "^$MSG\$" "ecdhe-$c: GmSSL client got the echo over the SM2 key exchange"
+    expect_log "ecdhe-$c" 1 "proto=TLCP .*suite=$SUITE group=curveSM2 sigalg=sm2sig_sm3 .*in=$LEN out=$LEN .*result=ok" \
+        "ecdhe-$c: gmtls server logged the ECDHE connection"
+    expect_grep "$D/ecdhe-$c-c2.err" "^CipherSuite: TLS_ECDHE_SM4_GCM_SM3$" \
+        "ecdhe-$c: from all four suites gmtls chose ECDHE_SM4_GCM_SM3"
+    expect_grep "$D/ecdhe-$c-c2.out" "^$MSG\$" "ecdhe-$c: GmSSL client got the echo (all four offered)"
+done
+
+run_case auth-www
+expect_grep "$D/auth-www-c1.out" "client certificate</th><td>[^<]*gmtls-tlcp-client" \
+    "auth-www: the --www page shows GmSSL's client certificate subject (ECDHE)"
+
+run_case ecdhe-noauth
+if grep -q "^CipherSuite: TLS_ECDHE" "$D/ecdhe-noauth-c1.err" "$D/ecdhe-noauth-c2.err"; then
+    fail "ecdhe-noauth: a server without client authentication chose ECDHE"
+else
+    pass "ecdhe-noauth: no ECDHE without client authentication"
+fi
+expect_log ecdhe-noauth 1 "proto=none .*result=.*no TLCP cipher suite" \
+    "ecdhe-noauth: gmtls refused a client offering only ECDHE (handshake_failure)"
+expect_grep "$D/ecdhe-noauth-c2.err" "^CipherSuite: TLS_ECC_SM4_GCM_SM3$" \
+    "ecdhe-noauth: from ECDHE + ECC gmtls chose ECC_SM4_GCM_SM3"
+
+for c in auth-gcm auth-cbc ecdhe-gcm ecdhe-cbc; do
+    case $c in
+    auth-gcm) SUITE=ECC_SM4_GCM_SM3 ;;
+    auth-cbc) SUITE=ECC_SM4_CBC_SM3 ;;
+    ecdhe-gcm) SUITE=ECDHE_SM4_GCM_SM3 ;;
+    *) SUITE=ECDHE_SM4_CBC_SM3 ;;
+    esac
+    run_case "client-$c"
+    expect_grep "$D/client-$c.err" "^protocol: TLCP$" "client-$c: gmtls client --tlcp with a certificate negotiated TLCP"
+    expect_grep "$D/client-$c.err" "^cipher: $SUITE$" "client-$c: suite $SUITE"
+    expect_grep "$D/client-$c.err" "^verify: ok$" "client-$c: gmtls verified GmSSL's signing chain"
+    expect_grep "$D/client-$c.out" "^$MSG\$" "client-$c: gmtls client got GmSSL's echo"
+    expect_grep "$D/client-$c-gmssl-server.log" "recv CertificateVerify" \
+        "client-$c: GmSSL server received gmtls's CertificateVerify"
+    expect_grep "$D/client-$c-gmssl-server.log" "^send server \{Finished\}" \
+        "client-$c: GmSSL server accepted gmtls's certificate, CertificateVerify and Finished"
 done
 
 run_case no-enc
