@@ -7,11 +7,20 @@
  * its exact alert: a tampered ClientKeyExchange and a wrong pre-master
  * version (decrypt_error), a bad Finished (decrypt_error), a bad CBC record
  * and a bad GCM record (bad_record_mac), no TLCP suite in common
- * (handshake_failure), and no TLCP at all without an encryption pair. */
+ * (handshake_failure), and no TLCP at all without an encryption pair.
+ * Client authentication and the ECDHE suites (ECDHE_SM4_GCM_SM3,
+ * ECDHE_SM4_CBC_SM3): the TLCP CertificateRequest, the client's signing
+ * (and for ECDHE encryption) certificate and SM2 CertificateVerify, the
+ * SM2 key exchange, and their refusals: a missing certificate
+ * (handshake_failure), a bad CertificateVerify (decrypt_error), no
+ * encryption certificate for ECDHE (bad_certificate), the encryption
+ * certificate first (bad_certificate: no digitalSignature), a bad ECDHE
+ * point or curve (illegal_parameter), both ways where they apply. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "certgen/certgen.h"
 #include "gmtls/sm.h"
 #include "handshake/internal.h"
 #include "record/rec12.h"
@@ -26,6 +35,54 @@ static int rng(void *ctx, uint8_t *out, size_t len)
     (void)ctx;
     return gmtls_random(out, len);
 }
+
+/* The client's PKI: a CA, an SM2 signing certificate and an SM2
+ * encryption certificate (keyEncipherment) of the same CA, held in
+ * cli_keys (a client config: the signing chain, the encryption pair, the
+ * server's CA as trust anchor). */
+static char *cli_ca_pem, *cli_sign_pem, *cli_sign_key_pem;
+static gmtls_config *cli_keys;
+
+static void make_client_pki(void)
+{
+    gmtls_cg_chain ch;
+    char err[200];
+    if (gmtls_cg_make_chain("SM2", "gmtls tests", "tlcp-client", GMTLS_CG_STYLE_RFC, "1234567812345678", &ch) != 0) {
+        abort();
+    }
+    gmtls_cg_spec spec = {.subject = "CN=tlcp-client,O=gmtls tests",
+                          .key_usage = "critical,keyEncipherment,dataEncipherment",
+                          .pathlen = -1,
+                          .style = GMTLS_CG_STYLE_RFC,
+                          .sm2_id = "1234567812345678"};
+    void *ca = gmtls_cg_read_cert(ch.ca_pem, strlen(ch.ca_pem)),
+         *ca_key = gmtls_cg_read_key(ch.ca_key_pem, strlen(ch.ca_key_pem), NULL);
+    void *key = gmtls_cg_keygen("SM2");
+    void *enc = gmtls_cg_issue(&spec, key, ca, ca_key, err, sizeof err);
+    char *enc_pem = enc != NULL ? gmtls_cg_cert_pem(enc) : NULL, *enc_key_pem = gmtls_cg_key_pem(key);
+    cli_keys = tt_client_config(tt_chain("SM2"));
+    if (enc_pem == NULL || enc_key_pem == NULL || cli_keys == NULL ||
+        gmtls_config_add_cert_chain_mem(cli_keys, ch.leaf_pem, strlen(ch.leaf_pem), ch.key_pem, strlen(ch.key_pem)) !=
+            0 ||
+        gmtls_config_set_enc_cert_mem(cli_keys, enc_pem, strlen(enc_pem), enc_key_pem, strlen(enc_key_pem)) != 0) {
+        abort();
+    }
+    gmtls_config_set_tlcp_client(cli_keys, 1);
+    cli_ca_pem = strdup(ch.ca_pem);
+    cli_sign_pem = strdup(ch.leaf_pem);
+    cli_sign_key_pem = strdup(ch.key_pem);
+    free(enc_pem);
+    free(enc_key_pem);
+    gmtls_cg_cert_free(enc);
+    gmtls_cg_cert_free(ca);
+    gmtls_cg_key_free(key);
+    gmtls_cg_key_free(ca_key);
+    gmtls_cg_chain_free(&ch);
+}
+
+/* The server's client authentication mode for the next send_hello (the
+ * client's CA trusted when not NONE). */
+static gmtls_client_auth srv_auth = GMTLS_CLIENT_AUTH_NONE;
 
 static gmtls_config *tlcp_server(int with_enc)
 {
@@ -42,6 +99,12 @@ static gmtls_config *tlcp_server(int with_enc)
                                                                   enc.key_pem, strlen(enc.key_pem)) != 0)) {
         abort();
     }
+    if (srv_auth != GMTLS_CLIENT_AUTH_NONE) {
+        gmtls_config_set_client_auth(cfg, srv_auth);
+        if (gmtls_config_add_ca_mem(cfg, cli_ca_pem, strlen(cli_ca_pem)) != 0) {
+            abort();
+        }
+    }
     return cfg;
 }
 
@@ -53,7 +116,16 @@ typedef struct {
     uint8_t cr[32], sr[32], master[48], keys[96];
     uint16_t suite;
     gmtls_rec wr, rd; /* the client's record states */
+    uint8_t seph[65]; /* ECDHE: the server's ephemeral point */
+    int send_cert;    /* the client's Certificate: CERT_* */
 } tc;
+
+enum { CERT_NONE, CERT_EMPTY, CERT_SIGN, CERT_DOUBLE, CERT_SWAPPED };
+
+static int is_ecdhe(uint16_t s)
+{
+    return s == 0xe051 || s == 0xe011;
+}
 
 static int buf_append(gmtls_buf *b, const void *p, size_t n)
 {
@@ -146,11 +218,12 @@ static void read_flight(tc *t, uint16_t want_suite)
 {
     const uint8_t *p = t->out.base;
     size_t left = t->out.off;
-    const uint8_t *enc_der = NULL;
+    const uint8_t *enc_der = NULL, *params = NULL;
     size_t enc_len = 0, ncerts = 0;
     const uint8_t *sig = NULL;
     size_t siglen = 0;
-    for (int i = 0; i < 4; i++) {
+    int cr = srv_auth != GMTLS_CLIENT_AUTH_NONE, nrec = cr ? 5 : 4;
+    for (int i = 0; i < nrec; i++) {
         CHECK(left >= 9 && p[0] == GMTLS_CT_HANDSHAKE && p[1] == 1 && p[2] == 1);
         if (left < 9) {
             return;
@@ -159,8 +232,8 @@ static void read_flight(tc *t, uint16_t want_suite)
         const uint8_t *m = p + 5;
         size_t ml = (size_t)m[1] << 16 | (size_t)m[2] << 8 | m[3];
         CHECK(rl == 4 + ml && rl + 5 <= left);
-        static const uint8_t types[4] = {2, 11, 12, 14};
-        CHECK(m[0] == types[i]);
+        static const uint8_t types[2][5] = {{2, 11, 12, 14}, {2, 11, 12, 13, 14}};
+        CHECK(m[0] == types[cr][i]);
         if (buf_append(&t->th, m, 4 + ml) != 0) {
             abort();
         }
@@ -183,9 +256,23 @@ static void read_flight(tc *t, uint16_t want_suite)
         } else if (i == 2) {
             gmtls_rd r, s;
             gmtls_rd_init(&r, m + 4, ml);
+            if (is_ecdhe(want_suite)) {
+                /* ServerECDHEParams: named_curve (3), curveSM2 (0x0029), 65-byte point */
+                params = r.p;
+                CHECK(gmtls_rd_left(&r) > 69 && memcmp(params, "\x03\x00\x29\x41\x04", 5) == 0);
+                memcpy(t->seph, params + 4, 65);
+                (void)gmtls_rd_bytes(&r, 69);
+            }
             CHECK(gmtls_rd_vec(&r, 2, 1, 0xffff, &s) == 0 && gmtls_rd_done(&r) == 0);
             sig = s.p;
             siglen = gmtls_rd_left(&s);
+        } else if (i == 3 && cr) {
+            /* GB/T 38636-2020 §6.4.5.5: certificate_types {ecdsa_sign},
+             * certificate_authorities (the client's CA), nothing else */
+            gmtls_rd r, ctypes, cas;
+            gmtls_rd_init(&r, m + 4, ml);
+            CHECK(gmtls_rd_vec(&r, 1, 1, 255, &ctypes) == 0 && gmtls_rd_left(&ctypes) == 1 && ctypes.p[0] == 64);
+            CHECK(gmtls_rd_vec(&r, 2, 1, 0xffff, &cas) == 0 && gmtls_rd_done(&r) == 0);
         }
         p += 5 + rl;
         left -= 5 + rl;
@@ -195,8 +282,17 @@ static void read_flight(tc *t, uint16_t want_suite)
     CHECK(ncerts == 2);
     const gmtls_cert *enc = &t->cfg->enc_cert;
     CHECK(enc_der != NULL && enc_len == enc->derlen[0] && memcmp(enc_der, enc->der[0], enc_len) == 0);
-    /* §6.4.5.4: SM2 (default ID) over client_random + server_random + ASN.1Cert(enc). */
-    if (enc_der != NULL && sig != NULL) {
+    /* §6.4.5.4 (ECDHE): SM2 (default ID) over the randoms + ServerECDHEParams. */
+    if (params != NULL && sig != NULL) {
+        uint8_t tbs[64 + 69];
+        memcpy(tbs, t->cr, 32);
+        memcpy(tbs + 32, t->sr, 32);
+        memcpy(tbs + 64, params, 69);
+        CHECK(gmtls_sm2_verify(&t->cfg->certs[0].key.sm2pub, (const uint8_t *)GMTLS_SM2_DEFAULT_ID,
+                               GMTLS_SM2_DEFAULT_ID_LEN, tbs, sizeof tbs, sig, siglen) == 0);
+    }
+    /* §6.4.5.4 (ECC): SM2 (default ID) over client_random + server_random + ASN.1Cert(enc). */
+    if (params == NULL && enc_der != NULL && sig != NULL) {
         size_t tl = 67 + enc_len;
         uint8_t *tbs = malloc(tl);
         memcpy(tbs, t->cr, 32);
@@ -233,23 +329,94 @@ static void client_keys(tc *t, int is_write)
     }
 }
 
-enum { BAD_NONE, BAD_CKE, BAD_PMS_VERSION, BAD_FINISHED, BAD_RECORD };
+enum { BAD_NONE, BAD_CKE, BAD_PMS_VERSION, BAD_FINISHED, BAD_RECORD, BAD_CV, BAD_POINT, BAD_CURVE };
 
-/* ClientKeyExchange, change_cipher_spec, Finished (one spoiled per `bad`);
- * returns the server's result. */
-static int send_second_flight(tc *t, int bad)
+/* One handshake message into rec (a record of its own) and the transcript. */
+static void put_hs(tc *t, gmtls_buf *rec, const uint8_t *m, size_t n)
 {
-    uint8_t pms[48], ct[256];
+    if (buf_append(&t->th, m, n) != 0) {
+        abort();
+    }
+    put_record(rec, GMTLS_CT_HANDSHAKE, m, n);
+}
+
+/* The client's Certificate as t->send_cert says (GB/T 38636-2020 §6.4.5.6:
+ * signing certificate, then for ECDHE the encryption certificate). */
+static void put_client_cert(tc *t, gmtls_buf *rec)
+{
+    if (t->send_cert == CERT_NONE) {
+        return;
+    }
+    const gmtls_cert *s = &cli_keys->certs[0], *e = &cli_keys->enc_cert;
+    const gmtls_cert *order[2] = {t->send_cert == CERT_SWAPPED ? e : s, t->send_cert == CERT_SWAPPED ? s : e};
+    size_t n = t->send_cert == CERT_EMPTY ? 0 : t->send_cert == CERT_SIGN ? 1 : 2;
+    gmtls_buf b;
+    gmtls_wr w;
+    gmtls_buf_init(&b);
+    gmtls_wr_init(&w, &b);
+    gmtls_wr_u8(&w, GMTLS_HS_CERTIFICATE);
+    gmtls_wr_open(&w, 3);
+    gmtls_wr_open(&w, 3);
+    for (size_t i = 0; i < n; i++) {
+        gmtls_wr_open(&w, 3);
+        gmtls_wr_bytes(&w, order[i]->der[0], order[i]->derlen[0]);
+        gmtls_wr_close(&w);
+    }
+    gmtls_wr_close(&w);
+    gmtls_wr_close(&w);
+    if (gmtls_wr_finish(&w) != 0) {
+        abort();
+    }
+    put_hs(t, rec, b.base, b.off);
+    gmtls_buf_dispose(&b);
+}
+
+/* ClientKeyExchange body (opaque<0..2^16-1>) and the pre-master secret:
+ * ECC: the SM2-encrypted pre-master; ECDHE: ClientECDHEParams and K of the
+ * SM2 key exchange, the client as responder. */
+static size_t client_kex(tc *t, int bad, uint8_t pms[48], uint8_t *ct, size_t cap)
+{
     size_t ctlen = 0;
+    if (is_ecdhe(t->suite)) {
+        gmtls_sm2_key eph;
+        gmtls_sm2_pubkey seph;
+        if (gmtls_sm2_keygen_ecdh(&eph, rng, NULL) != 0 || gmtls_sm2_pubkey_from_bytes_ecdh(&seph, t->seph, 65) != 0 ||
+            gmtls_sm2_kex(0, cli_keys->enc_cert.key.sm2, &eph, NULL, 0, &t->cfg->enc_cert.key.sm2pub, &seph, NULL, 0,
+                          pms, 48, NULL, NULL) != 0) {
+            abort();
+        }
+        memcpy(ct, "\x03\x00\x29\x41", 4);
+        gmtls_sm2_pubkey_to_bytes(&eph.pub, ct + 4);
+        if (bad == BAD_CURVE) {
+            ct[2] = 0x17; /* secp256r1 */
+        } else if (bad == BAD_POINT) {
+            ct[68] ^= 1; /* y: off the curve */
+        }
+        gmtls_sm2_key_clear(&eph);
+        return 69;
+    }
     pms[0] = 1;
     pms[1] = bad == BAD_PMS_VERSION ? 3 : 1;
-    if (gmtls_random(pms + 2, 46) != 0 || gmtls_sm2_encrypt(&t->cfg->enc_cert.key.sm2pub, GMTLS_SM2_ENC_DER, pms, 48,
-                                                            rng, NULL, ct, sizeof ct, &ctlen) != 0) {
+    if (gmtls_random(pms + 2, 46) != 0 ||
+        gmtls_sm2_encrypt(&t->cfg->enc_cert.key.sm2pub, GMTLS_SM2_ENC_DER, pms, 48, rng, NULL, ct, cap, &ctlen) != 0) {
         abort();
     }
     if (bad == BAD_CKE) {
         ct[ctlen - 10] ^= 1; /* inside C2: C3 no longer matches */
     }
+    return ctlen;
+}
+
+/* [Certificate], ClientKeyExchange, [CertificateVerify],
+ * change_cipher_spec, Finished (one spoiled per `bad`); returns the
+ * server's result. */
+static int send_second_flight(tc *t, int bad)
+{
+    uint8_t pms[48], ct[256];
+    gmtls_buf rec;
+    gmtls_buf_init(&rec);
+    put_client_cert(t, &rec);
+    size_t ctlen = client_kex(t, bad, pms, ct, sizeof ct);
     uint8_t m[4 + 2 + 256];
     m[0] = 16;
     m[1] = 0;
@@ -258,8 +425,25 @@ static int send_second_flight(tc *t, int bad)
     m[4] = (uint8_t)(ctlen >> 8);
     m[5] = (uint8_t)ctlen;
     memcpy(m + 6, ct, ctlen);
-    if (buf_append(&t->th, m, 6 + ctlen) != 0) {
-        abort();
+    put_hs(t, &rec, m, 6 + ctlen);
+    if (t->send_cert >= CERT_SIGN) {
+        /* GB/T 38636-2020 §6.4.5.9 (GmSSL's form): SM2 with the default ID
+         * over the handshake messages so far, opaque<0..2^16-1>. */
+        uint8_t cv[4 + 2 + GMTLS_SM2_MAX_DER_SIG_LEN];
+        size_t siglen = 0;
+        t->th.base[t->th.off - 1] ^= bad == BAD_CV; /* sign other bytes */
+        if (gmtls_sm2_sign(cli_keys->certs[0].key.sm2, (const uint8_t *)GMTLS_SM2_DEFAULT_ID, GMTLS_SM2_DEFAULT_ID_LEN,
+                           t->th.base, t->th.off, rng, NULL, cv + 6, &siglen) != 0) {
+            abort();
+        }
+        t->th.base[t->th.off - 1] ^= bad == BAD_CV;
+        cv[0] = 15;
+        cv[1] = 0;
+        cv[2] = 0;
+        cv[3] = (uint8_t)(siglen + 2);
+        cv[4] = 0;
+        cv[5] = (uint8_t)siglen;
+        put_hs(t, &rec, cv, 6 + siglen);
     }
     const gmtls_hash_alg *h = &gmtls_hash_sm3;
     if (gmtls_prf12(h, pms, 48, "master secret", t->cr, 32, t->sr, 32, t->master, 48) != 0 ||
@@ -267,9 +451,6 @@ static int send_second_flight(tc *t, int bad)
                           gmtls_tlcp_suite_by_id(t->suite)->aead == NULL ? 96 : 40) != 0) {
         abort();
     }
-    gmtls_buf rec;
-    gmtls_buf_init(&rec);
-    put_record(&rec, GMTLS_CT_HANDSHAKE, m, 6 + ctlen);
     static const uint8_t one = 1;
     put_record(&rec, GMTLS_CT_CHANGE_CIPHER_SPEC, &one, 1);
     client_keys(t, 1);
@@ -295,15 +476,20 @@ static int send_second_flight(tc *t, int bad)
     return rc;
 }
 
-static void test_handshake(uint16_t suite)
+static void test_handshake(uint16_t suite, int cert)
 {
     tc t;
     uint16_t offer[2] = {suite, 0x00ff};
     CHECK_ERR(send_hello(&t, offer, 2, 1), GMTLS_ERR_WANT_READ);
     read_flight(&t, suite);
+    t.send_cert = cert;
     CHECK_OK(send_second_flight(&t, BAD_NONE));
     CHECK(gmtls_conn_handshake_done(t.srv));
     CHECK(gmtls_conn_version(t.srv) == GMTLS_VERSION_TLCP && gmtls_conn_cipher_suite(t.srv) == suite);
+    /* the client's signing certificate is the peer's; ECDHE names curveSM2 */
+    const char *subj = gmtls_conn_peer_subject(t.srv);
+    CHECK(cert >= CERT_SIGN ? subj != NULL && strstr(subj, "tlcp-client") != NULL : subj == NULL);
+    CHECK(gmtls_conn_group(t.srv) == (is_ecdhe(suite) ? GMTLS_GROUP_CURVESM2 : 0));
     /* the server's change_cipher_spec (plaintext, 0x0101) and Finished */
     static const uint8_t ccs[6] = {20, 1, 1, 0, 1, 1};
     CHECK(t.out.off > 6 && memcmp(t.out.base, ccs, 6) == 0);
@@ -340,15 +526,25 @@ static void test_handshake(uint16_t suite)
     tc_free(&t);
 }
 
-static void test_bad(uint16_t suite, int bad, int alert)
+/* The server refuses the client's second flight with alert (and, when
+ * why is not NULL, a reason containing it). */
+static void test_bad_why(uint16_t suite, int cert, int bad, int alert, const char *why)
 {
     tc t;
     CHECK_ERR(send_hello(&t, &suite, 1, 1), GMTLS_ERR_WANT_READ);
     read_flight(&t, suite);
+    t.send_cert = cert;
     CHECK_ERR(send_second_flight(&t, bad), alert);
     CHECK(ends_with_alert(&t.out, alert));
+    const char *detail = gmtls_conn_error_detail(t.srv);
+    CHECK(why == NULL || (detail != NULL && strstr(detail, why) != NULL));
     CHECK(!gmtls_conn_handshake_done(t.srv));
     tc_free(&t);
+}
+
+static void test_bad(uint16_t suite, int cert, int bad, int alert)
+{
+    test_bad_why(suite, cert, bad, alert, NULL);
 }
 
 static void test_negative(void)
@@ -357,12 +553,12 @@ static void test_negative(void)
         uint16_t s = i == 0 ? 0xe053 : 0xe013;
         /* GB/T 38636-2020 §6.4.5.8 / GmSSL: an undecryptable pre-master
          * secret, or one without client_version {1,1} -> decrypt_error. */
-        test_bad(s, BAD_CKE, GMTLS_ALERT_DECRYPT_ERROR);
-        test_bad(s, BAD_PMS_VERSION, GMTLS_ALERT_DECRYPT_ERROR);
+        test_bad(s, CERT_NONE, BAD_CKE, GMTLS_ALERT_DECRYPT_ERROR);
+        test_bad(s, CERT_NONE, BAD_PMS_VERSION, GMTLS_ALERT_DECRYPT_ERROR);
         /* RFC 5246 §7.4.9 (GB/T 38636-2020 §6.4.5.10): a wrong verify_data -> decrypt_error. */
-        test_bad(s, BAD_FINISHED, GMTLS_ALERT_DECRYPT_ERROR);
+        test_bad(s, CERT_NONE, BAD_FINISHED, GMTLS_ALERT_DECRYPT_ERROR);
         /* §6.3 / RFC 5246 §6.2.3.2, §6.2.3.3: bad padding or MAC, bad tag -> bad_record_mac. */
-        test_bad(s, BAD_RECORD, GMTLS_ALERT_BAD_RECORD_MAC);
+        test_bad(s, CERT_NONE, BAD_RECORD, GMTLS_ALERT_BAD_RECORD_MAC);
     }
     /* RFC 5246 §7.4.1.3: no TLCP suite in common -> handshake_failure. */
     tc t;
@@ -374,6 +570,52 @@ static void test_negative(void)
     uint16_t gcm = 0xe053;
     CHECK_ERR(send_hello(&t, &gcm, 1, 0), GMTLS_ERR_NOT_TLS);
     tc_free(&t);
+    /* A server that asks for no client certificate never chooses ECDHE
+     * (the suite needs the client's encryption certificate). */
+    uint16_t ecdhe[2] = {0xe051, 0xe011};
+    CHECK_ERR(send_hello(&t, ecdhe, 2, 1), GMTLS_ALERT_HANDSHAKE_FAILURE);
+    CHECK(ends_with_alert(&t.out, GMTLS_ALERT_HANDSHAKE_FAILURE));
+    tc_free(&t);
+}
+
+/* The server with client authentication: the hand-written client sends
+ * its certificates and CertificateVerify; the ECDHE suites. */
+static void test_server_auth(void)
+{
+    tc t;
+    srv_auth = GMTLS_CLIENT_AUTH_REQUIRE_AND_VERIFY;
+    for (int i = 0; i < 2; i++) {
+        uint16_t ecc = i == 0 ? 0xe053 : 0xe013, ecdhe = i == 0 ? 0xe051 : 0xe011;
+        test_handshake(ecc, CERT_SIGN);
+        test_handshake(ecdhe, CERT_DOUBLE);
+        /* RFC 5246 §7.4.6: a required certificate missing -> handshake_failure */
+        test_bad_why(ecc, CERT_EMPTY, BAD_NONE, GMTLS_ALERT_HANDSHAKE_FAILURE, "no certificate");
+        /* GB/T 38636-2020 §6.4.5.9, RFC 5246 §7.2.2: a bad CertificateVerify -> decrypt_error */
+        test_bad_why(ecc, CERT_SIGN, BAD_CV, GMTLS_ALERT_DECRYPT_ERROR, "CertificateVerify");
+        test_bad_why(ecdhe, CERT_DOUBLE, BAD_CV, GMTLS_ALERT_DECRYPT_ERROR, "CertificateVerify");
+        /* ECDHE without the client's encryption certificate -> bad_certificate */
+        test_bad_why(ecdhe, CERT_SIGN, BAD_NONE, GMTLS_ALERT_BAD_CERTIFICATE, "no encryption certificate");
+        /* encryption certificate first: its keyUsage (keyEncipherment,
+         * dataEncipherment) has no digitalSignature -> bad_certificate */
+        test_bad_why(ecdhe, CERT_SWAPPED, BAD_NONE, GMTLS_ALERT_BAD_CERTIFICATE, "key usage");
+        /* ClientECDHEParams: a point off the curve, another curve -> illegal_parameter */
+        test_bad_why(ecdhe, CERT_DOUBLE, BAD_POINT, GMTLS_ALERT_ILLEGAL_PARAMETER, "invalid SM2 point");
+        test_bad_why(ecdhe, CERT_DOUBLE, BAD_CURVE, GMTLS_ALERT_ILLEGAL_PARAMETER, "curve 0x0017");
+        /* a bad Finished and a bad record under ECDHE keys */
+        test_bad(ecdhe, CERT_DOUBLE, BAD_FINISHED, GMTLS_ALERT_DECRYPT_ERROR);
+        test_bad(ecdhe, CERT_DOUBLE, BAD_RECORD, GMTLS_ALERT_BAD_RECORD_MAC);
+    }
+    /* our preference: ECDHE, GCM first, whatever the client's order */
+    uint16_t all[4] = {0xe013, 0xe053, 0xe011, 0xe051};
+    CHECK_ERR(send_hello(&t, all, 4, 1), GMTLS_ERR_WANT_READ);
+    read_flight(&t, 0xe051);
+    tc_free(&t);
+    /* request (not required): an empty Certificate is accepted for ECC ... */
+    srv_auth = GMTLS_CLIENT_AUTH_REQUEST;
+    test_handshake(0xe053, CERT_EMPTY);
+    /* ... but ECDHE cannot go on without it -> handshake_failure */
+    test_bad_why(0xe051, CERT_EMPTY, BAD_NONE, GMTLS_ALERT_HANDSHAKE_FAILURE, "ECDHE");
+    srv_auth = GMTLS_CLIENT_AUTH_NONE;
 }
 
 /* ================================================================ client */
@@ -478,11 +720,107 @@ static void test_client(void)
     gmtls_config_free(s);
 }
 
+/* Spoils the server's flight in s2c (records: ServerHello, Certificate,
+ * ServerKeyExchange, CertificateRequest, ServerHelloDone) and expects the
+ * client's alert. */
+static void client_refuses(gmtls_config *s, int what, int alert)
+{
+    tt_pair p;
+    size_t rl = 0;
+    CHECK_OK(tt_pair_new(&p, cli_keys, s, "localhost"));
+    CHECK_ERR(client_step(&p), GMTLS_ERR_WANT_READ);
+    CHECK_ERR(server_step(&p), GMTLS_ERR_WANT_READ);
+    long ske = rec_at(&p.s2c, 2, &rl);
+    CHECK(ske > 0 && p.s2c.base[ske + 5] == 12 && p.s2c.base[ske + 9] == 3);
+    if (ske > 0 && what == 0) {
+        p.s2c.base[ske + 9 + 2] = 0x17; /* ServerECDHEParams on secp256r1 */
+    } else if (ske > 0 && what == 1) {
+        p.s2c.base[ske + 9 + 68] ^= 1; /* the point's y: off the curve */
+    } else {
+        long cr = rec_at(&p.s2c, 3, &rl); /* no CertificateRequest */
+        CHECK(cr > 0 && p.s2c.base[cr + 5] == 13);
+        if (cr > 0) {
+            memmove(p.s2c.base + cr, p.s2c.base + cr + rl, p.s2c.off - (size_t)cr - rl);
+            p.s2c.off -= rl;
+        }
+    }
+    CHECK_ERR(client_step(&p), alert);
+    const uint8_t want[7] = {0x15, 1, 1, 0, 2, 2, (uint8_t)alert};
+    CHECK(p.c2s.off >= 7 && memcmp(p.c2s.base + p.c2s.off - 7, want, 7) == 0);
+    tt_pair_free(&p);
+}
+
+/* gmtls client --tlcp with certificates against the gmtls server asking
+ * for them: ECDHE with the double chain, ECC with a signing chain only,
+ * an empty Certificate without one; the client's ECDHE refusals. */
+static void test_client_auth(void)
+{
+    tt_pair p;
+    srv_auth = GMTLS_CLIENT_AUTH_REQUIRE_AND_VERIFY;
+    gmtls_config *s = tlcp_server(1);
+    CHECK_OK(tt_pair_new(&p, cli_keys, s, "localhost"));
+    CHECK_ERR(client_step(&p), GMTLS_ERR_WANT_READ);
+    /* with an encryption pair the client offers ECDHE first */
+    static const uint8_t suites[] = {0x00, 0x08, 0xe0, 0x51, 0xe0, 0x11, 0xe0, 0x53, 0xe0, 0x13, 0x01, 0x00};
+    CHECK(p.c2s.off > sizeof suites && memcmp(p.c2s.base + p.c2s.off - sizeof suites, suites, sizeof suites) == 0);
+    CHECK_OK(tt_handshake(&p));
+    CHECK(gmtls_conn_cipher_suite(p.cli) == 0xe051 && gmtls_conn_cipher_suite(p.srv) == 0xe051);
+    CHECK(gmtls_conn_group(p.cli) == GMTLS_GROUP_CURVESM2 && gmtls_conn_group(p.srv) == GMTLS_GROUP_CURVESM2);
+    const char *subj = gmtls_conn_peer_subject(p.srv);
+    CHECK(subj != NULL && strstr(subj, "tlcp-client") != NULL);
+    CHECK(strcmp(gmtls_conn_verify_result(p.srv), "ok") == 0);
+    CHECK_OK(tt_send(&p, 1, "abc", 3));
+    CHECK(p.srv_app.off == 3 && memcmp(p.srv_app.base, "abc", 3) == 0);
+    CHECK_OK(tt_send(&p, 0, "defg", 4));
+    CHECK(p.cli_app.off == 4 && memcmp(p.cli_app.base, "defg", 4) == 0);
+    tt_pair_free(&p);
+
+    /* a signing chain only: ECC (ECDHE not offered), authenticated */
+    gmtls_config *c = tlcp_client();
+    CHECK_OK(gmtls_config_add_cert_chain_mem(c, cli_sign_pem, strlen(cli_sign_pem), cli_sign_key_pem,
+                                             strlen(cli_sign_key_pem)));
+    CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+    CHECK_OK(tt_handshake(&p));
+    CHECK(gmtls_conn_cipher_suite(p.srv) == 0xe053 && gmtls_conn_group(p.srv) == 0);
+    subj = gmtls_conn_peer_subject(p.srv);
+    CHECK(subj != NULL && strstr(subj, "tlcp-client") != NULL);
+    tt_pair_free(&p);
+    gmtls_config_free(c);
+
+    /* no certificate: an empty Certificate; required -> handshake_failure */
+    c = tlcp_client();
+    CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+    CHECK_ERR(client_step(&p), GMTLS_ERR_WANT_READ);
+    CHECK_ERR(server_step(&p), GMTLS_ERR_WANT_READ);
+    CHECK_ERR(client_step(&p), GMTLS_ERR_WANT_READ);
+    static const uint8_t empty[] = {22, 1, 1, 0, 7, 11, 0, 0, 3, 0, 0, 0};
+    CHECK(p.c2s.off > sizeof empty && memcmp(p.c2s.base, empty, sizeof empty) == 0);
+    CHECK_ERR(server_step(&p), GMTLS_ALERT_HANDSHAKE_FAILURE);
+    tt_pair_free(&p);
+    gmtls_config_free(c);
+
+    /* GB/T 38636-2020 §6.4.5.4: ServerECDHEParams on another curve or with
+     * a point off the curve -> illegal_parameter; an ECDHE server without
+     * CertificateRequest -> handshake_failure (GmSSL's choice) */
+    client_refuses(s, 0, GMTLS_ALERT_ILLEGAL_PARAMETER);
+    client_refuses(s, 1, GMTLS_ALERT_ILLEGAL_PARAMETER);
+    client_refuses(s, 2, GMTLS_ALERT_HANDSHAKE_FAILURE);
+    gmtls_config_free(s);
+    srv_auth = GMTLS_CLIENT_AUTH_NONE;
+}
+
 int main(void)
 {
-    test_handshake(0xe053);
-    test_handshake(0xe013);
+    make_client_pki();
+    test_handshake(0xe053, CERT_NONE);
+    test_handshake(0xe013, CERT_NONE);
     test_negative();
+    test_server_auth();
     test_client();
+    test_client_auth();
+    gmtls_config_free(cli_keys);
+    free(cli_ca_pem);
+    free(cli_sign_pem);
+    free(cli_sign_key_pem);
     return TEST_END("tlcp_test");
 }
