@@ -7,7 +7,11 @@
  * once the handshake completes the rest goes to gmtls_receive. Every result
  * is acceptable (alerts, WANT_READ) except a crash, a leak, or an alert
  * result without its alert record in the output. The certificates (P-256;
- * SM2 signing and encryption for TLCP) are made once. The engine's randomness is the system RNG. */
+ * SM2 signing and encryption for TLCP) are made once. The engine's randomness is the system RNG.
+ * Bit 7 of byte 0 (unused by the framing) picks a second config that asks
+ * for client certificates (request mode): then the client's Certificate and
+ * CertificateVerify are parsed, and TLCP's ECDHE suites can be chosen
+ * (corpus/fuzz_server/tlcp_ecdhe_client_flight). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,14 +22,15 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static gmtls_config *server_config(void)
+static gmtls_config *server_config(int client_auth)
 {
-    static gmtls_config *cfg;
+    static gmtls_config *cfgs[2];
     static test_chain chain;
+    gmtls_config *cfg = cfgs[client_auth];
     if (cfg != NULL) {
         return cfg;
     }
-    if (test_make_chain("P-256", "localhost", NULL, &chain) != 0) {
+    if (chain.ca_pem == NULL && test_make_chain("P-256", "localhost", NULL, &chain) != 0) {
         abort();
     }
     cfg = gmtls_config_new();
@@ -39,10 +44,10 @@ static gmtls_config *server_config(void)
      * so a ClientHello of version 0x0101 reaches the TLCP server
      * (corpus/fuzz_server/ch_tlcp) and its ClientKeyExchange decryption. */
     static test_chain sm2, enc;
-    if (test_make_chain("SM2", "localhost", "1234567812345678", &sm2) != 0 ||
-        test_make_chain("SM2", "localhost", "1234567812345678", &enc) != 0 ||
-        gmtls_config_add_cert_chain_mem(cfg, sm2.chain_pem, strlen(sm2.chain_pem), sm2.key_pem,
-                                        strlen(sm2.key_pem)) != 0 ||
+    if ((sm2.ca_pem == NULL && test_make_chain("SM2", "localhost", "1234567812345678", &sm2) != 0) ||
+        (enc.ca_pem == NULL && test_make_chain("SM2", "localhost", "1234567812345678", &enc) != 0) ||
+        gmtls_config_add_cert_chain_mem(cfg, sm2.chain_pem, strlen(sm2.chain_pem), sm2.key_pem, strlen(sm2.key_pem)) !=
+            0 ||
         gmtls_config_set_enc_cert_mem(cfg, enc.chain_pem, strlen(enc.chain_pem), enc.key_pem, strlen(enc.key_pem)) !=
             0) {
         abort();
@@ -61,6 +66,10 @@ static gmtls_config *server_config(void)
     if (gmtls_config_set_max_early_data(cfg, 16384) != 0) {
         abort();
     }
+    if (client_auth) {
+        gmtls_config_set_client_auth(cfg, GMTLS_CLIENT_AUTH_REQUEST);
+    }
+    cfgs[client_auth] = cfg;
     return cfg;
 }
 
@@ -72,11 +81,12 @@ static int is_alert(int rc)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     size_t k, chunk[4];
+    int client_auth = size > 0 && (data[0] & 0x80) != 0;
     if (fuzz_chunks(&data, &size, chunk, &k) != 0) {
         return 0;
     }
 
-    gmtls_conn *c = gmtls_conn_new(server_config(), 1);
+    gmtls_conn *c = gmtls_conn_new(server_config(client_auth), 1);
     gmtls_buf out, app;
     if (c == NULL) {
         abort();
