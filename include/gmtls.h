@@ -157,10 +157,11 @@ void gmtls_config_free(gmtls_config *cfg);
 int gmtls_config_add_cert_chain_file(gmtls_config *cfg, const char *chain_pem_file, const char *key_pem_file);
 int gmtls_config_add_cert_chain_mem(gmtls_config *cfg, const char *chain_pem, size_t chain_len, const char *key_pem,
                                     size_t key_len);
-/** TLCP (GB/T 38636-2020): the server's encryption certificate and its SM2
- *  private key (PEM), sent after the first SM2 signing chain added with
+/** TLCP (GB/T 38636-2020): the encryption certificate and its SM2 private
+ *  key (PEM), sent after the first SM2 signing chain added with
  *  gmtls_config_add_cert_chain_*; a server with one answers TLCP
- *  ClientHellos (version 0x0101) besides TLS. One per config. */
+ *  ClientHellos (version 0x0101) besides TLS; a TLCP client with one (and
+ *  a signing chain) offers the ECDHE suites. One per config. */
 int gmtls_config_set_enc_cert_file(gmtls_config *cfg, const char *cert_pem_file, const char *key_pem_file);
 int gmtls_config_set_enc_cert_mem(gmtls_config *cfg, const char *cert_pem, size_t cert_len, const char *key_pem,
                                   size_t key_len);
@@ -267,8 +268,10 @@ void gmtls_config_set_clock(gmtls_config *cfg, uint64_t (*now)(void *arg), void 
  *  GMTLS_ERR_BAD_ARGUMENT for another range. */
 enum { GMTLS_VERSION_TLS12 = 0x0303, GMTLS_VERSION_TLS13 = 0x0304, GMTLS_VERSION_TLCP = 0x0101 };
 int gmtls_config_set_versions(gmtls_config *cfg, uint16_t min_version, uint16_t max_version);
-/** A client config that speaks TLCP (GB/T 38636-2020) only, its ECC suites
- *  (ECC_SM4_GCM_SM3, ECC_SM4_CBC_SM3), instead of TLS. */
+/** A client config that speaks TLCP (GB/T 38636-2020) only, instead of
+ *  TLS: ECC_SM4_GCM_SM3, ECC_SM4_CBC_SM3, and first ECDHE_SM4_GCM_SM3,
+ *  ECDHE_SM4_CBC_SM3 when it has an SM2 signing chain and an encryption
+ *  pair (gmtls_config_set_enc_cert_*). */
 void gmtls_config_set_tlcp_client(gmtls_config *cfg, int on);
 
 /** Server: client authentication, the five modes of the reference. */

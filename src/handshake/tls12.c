@@ -645,7 +645,7 @@ static int handle_client_certificate(gmtls_conn *c, const uint8_t *msg, size_t l
         if (!empty && tlcp_is_ecdhe(c->suite)) {
             GMTLS_TRY(tlcp_take_enc_cert(c));
         }
-        /* GB/T 38636-2020 §6.4.5.6: TLCP client certificates are SM2. */
+        /* GB/T 38636-2020 §6.4.5.7: TLCP client certificates are SM2. */
         if (!empty && c->peer_key.type != GMTLS_KEY_SM2) {
             return gmtls_fail(c, GMTLS_ALERT_UNSUPPORTED_CERTIFICATE, "TLCP client certificate without an SM2 key");
         }

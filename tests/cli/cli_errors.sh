@@ -123,5 +123,10 @@ psk_usage "--max-early-data not a number" 2 "--max-early-data: 'x' is not a numb
 : >"$TMP/empty.txt"
 psk_usage "--early-data empty file" 1 "--early-data $TMP/empty.txt: cannot read it, or it is empty" \
     client "127.0.0.1:$SRV_PORT" --early-data "$TMP/empty.txt"
+# TLCP client: the encryption pair goes with --tlcp and a signing chain
+psk_usage "--enc-cert without --tlcp" 2 "--enc-cert and --enc-key go together, with --tlcp and a --cert" \
+    client "127.0.0.1:$SRV_PORT" --enc-cert "$TMP/x.pem" --enc-key "$TMP/x.key"
+psk_usage "--enc-cert without --enc-key" 2 "--enc-cert and --enc-key go together" \
+    client "127.0.0.1:$SRV_PORT" --tlcp --cert "$TMP/x.pem" --key "$TMP/x.key" --enc-cert "$TMP/x.pem"
 
 finish

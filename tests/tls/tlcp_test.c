@@ -340,7 +340,7 @@ static void put_hs(tc *t, gmtls_buf *rec, const uint8_t *m, size_t n)
     put_record(rec, GMTLS_CT_HANDSHAKE, m, n);
 }
 
-/* The client's Certificate as t->send_cert says (GB/T 38636-2020 §6.4.5.6:
+/* The client's Certificate as t->send_cert says (GB/T 38636-2020 §6.4.5.7:
  * signing certificate, then for ECDHE the encryption certificate). */
 static void put_client_cert(tc *t, gmtls_buf *rec)
 {
