@@ -1032,8 +1032,7 @@ static int tlcp_send_server_key_exchange_ecdhe(gmtls_conn *c)
         return GMTLS_ERR_NO_MEMORY;
     }
     if (gmtls_sm2_keygen_ecdh(c->tlcp_eph, sm2_rng, NULL) != 0) {
-        free(c->tlcp_eph);
-        c->tlcp_eph = NULL;
+        tlcp_eph_free(c);
         return GMTLS_ERR_CRYPTO;
     }
     memcpy(tbs, c->client_random, 32);
@@ -1713,6 +1712,7 @@ static int tlcp_client_ecdhe(gmtls_conn *c, uint8_t pms[GMTLS_MASTER12_LEN], uin
     gmtls_sm2_pubkey server_eph;
     if (gmtls_sm2_pubkey_from_bytes_ecdh(&server_eph, c->pub12, c->pub12_len) != 0 ||
         gmtls_sm2_keygen_ecdh(&eph, sm2_rng, NULL) != 0) {
+        gmtls_sm2_key_clear(&eph);
         return gmtls_fail(c, GMTLS_ALERT_INTERNAL_ERROR, "TLCP ECDHE key generation failed");
     }
     tlcp_ecdhe_params(params, &eph);
