@@ -1142,6 +1142,24 @@ int gmtls_tlcp_server_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_client_he
  * it is answered at once (decrypt_error, as GmSSL). */
 static int tlcp_client_key_exchange_ecdhe(gmtls_conn *c, const uint8_t *msg, size_t len);
 
+/* The server's side after a TLCP ClientKeyExchange: the master secret from
+ * the 48-byte pre-master secret (wiped here), the keys; then the client's
+ * CertificateVerify when it sent a certificate. */
+static int tlcp_server_master(gmtls_conn *c, uint8_t pms[GMTLS_MASTER12_LEN], const uint8_t *msg, size_t len)
+{
+    /* GB/T 38636-2020 §6.5.1: master_secret = PRF(pre_master_secret,
+     * "master secret", ClientHello.random + ServerHello.random)[0..47]. */
+    int rc = gmtls_prf12(c->suite->hash, pms, GMTLS_MASTER12_LEN, "master secret", c->client_random, 32,
+                         c->server_random, 32, c->ks.master, GMTLS_MASTER12_LEN);
+    gmtls_wipe(pms, GMTLS_MASTER12_LEN);
+    GMTLS_TRY(rc);
+    gmtls_transcript_add(c, msg, len);
+    GMTLS_TRY(derive_keys(c));
+    keylog12(c);
+    c->state = c->cert_requested && !c->client_cert_empty ? ST_S12_WAIT_CV : ST_S12_WAIT_CCS;
+    return 0;
+}
+
 static int tlcp_client_key_exchange(gmtls_conn *c, const uint8_t *msg, size_t len)
 {
     if (tlcp_is_ecdhe(c->suite)) {
@@ -1160,17 +1178,7 @@ static int tlcp_client_key_exchange(gmtls_conn *c, const uint8_t *msg, size_t le
         gmtls_wipe(pms, sizeof pms);
         return gmtls_fail(c, GMTLS_ALERT_DECRYPT_ERROR, "cannot decrypt the TLCP pre-master secret");
     }
-    /* GB/T 38636-2020 §6.5.1: master_secret = PRF(pre_master_secret,
-     * "master secret", ClientHello.random + ServerHello.random)[0..47]. */
-    int rc = gmtls_prf12(c->suite->hash, pms, pmslen, "master secret", c->client_random, 32, c->server_random, 32,
-                         c->ks.master, GMTLS_MASTER12_LEN);
-    gmtls_wipe(pms, sizeof pms);
-    GMTLS_TRY(rc);
-    gmtls_transcript_add(c, msg, len);
-    GMTLS_TRY(derive_keys(c));
-    keylog12(c);
-    c->state = c->cert_requested && !c->client_cert_empty ? ST_S12_WAIT_CV : ST_S12_WAIT_CCS;
-    return 0;
+    return tlcp_server_master(c, pms, msg, len);
 }
 
 /* GB/T 38636-2020 §6.4.5.8 (ECDHE): ClientECDHEParams as opaque<1..2^16-1>
@@ -1205,17 +1213,7 @@ static int tlcp_client_key_exchange_ecdhe(gmtls_conn *c, const uint8_t *msg, siz
         gmtls_wipe(pms, sizeof pms);
         return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "SM2 key exchange failed on the client's ECDHE point");
     }
-    /* GB/T 38636-2020 §6.5.1: master_secret = PRF(pre_master_secret,
-     * "master secret", ClientHello.random + ServerHello.random)[0..47]. */
-    rc = gmtls_prf12(c->suite->hash, pms, sizeof pms, "master secret", c->client_random, 32, c->server_random, 32,
-                     c->ks.master, GMTLS_MASTER12_LEN);
-    gmtls_wipe(pms, sizeof pms);
-    GMTLS_TRY(rc);
-    gmtls_transcript_add(c, msg, len);
-    GMTLS_TRY(derive_keys(c));
-    keylog12(c);
-    c->state = ST_S12_WAIT_CV; /* the ECDHE suites always have a client certificate */
-    return 0;
+    return tlcp_server_master(c, pms, msg, len); /* ECDHE: a client certificate was required */
 }
 
 /* ================================================================ client */
