@@ -5,7 +5,12 @@
 # GmSSL's tlcp_client against a gmtls server given an SM2 signing chain and
 # an encryption pair (--enc-cert/--enc-key), on the same port that serves
 # TLS 1.3 (a GmSSL tls13_client in turn); `gmtls client --tlcp` against
-# GmSSL's tlcp_server. Each case
+# GmSSL's tlcp_server. Client authentication both ways with every suite:
+# ECC with GmSSL's signing chain, ECDHE_SM4_GCM_SM3 and ECDHE_SM4_CBC_SM3
+# (the SM2 key exchange) with its double chain (tlcp_client -cert/-key;
+# tlcp_server -cert_request -cacert; gmtls --verify-client, and gmtls client
+# --cert/--key [--enc-cert/--enc-key]); a server without client
+# authentication never chooses ECDHE. Each case
 # runs in its own network namespace (GmSSL's tools bind every interface).
 # The PKI comes from GmSSL's own tools: the signing and encryption
 # certificates share the subject (GmSSL's entity match) and differ in
