@@ -31,10 +31,10 @@ extern "C" {
 /* ---------------------------------------------------------------- errors */
 
 #define GMTLS_ERR_PEER_ALERT(a) (0x100 + (a)) /**< the peer sent fatal alert a */
-#define GMTLS_ERR_WANT_READ 0x201             /**< more input is needed */
-#define GMTLS_ERR_WANT_WRITE 0x202            /**< (socket layer) the fd is not writable now */
+#define GMTLS_ERR_WANT_READ 0x201      /**< more input is needed */
+#define GMTLS_ERR_WANT_WRITE 0x202     /**< (socket layer) the fd is not writable now */
 #define GMTLS_ERR_NO_MEMORY 0x203
-#define GMTLS_ERR_CRYPTO 0x204 /**< a crypto library call failed */
+#define GMTLS_ERR_CRYPTO 0x204         /**< a crypto library call failed */
 #define GMTLS_ERR_BAD_ARGUMENT 0x205
 #define GMTLS_ERR_CLOSED 0x206         /**< the peer sent close_notify */
 #define GMTLS_ERR_IO 0x207             /**< (socket layer) read/write failed; see errno */
@@ -284,9 +284,9 @@ void gmtls_config_set_client_auth(gmtls_config *cfg, gmtls_client_auth mode);
 /** SM2 IDs in CertificateVerify (sm2sig_sm3). RFC 8998 §3.2.1 fixes
  *  "TLSv1.3+GM+Cipher+Suite"; some deployed stacks use "1234567812345678". */
 typedef enum {
-    GMTLS_SM2_ID_RFC8998 = 0, /**< sign and verify with the RFC ID (default) */
-    GMTLS_SM2_ID_GBT_DEFAULT, /**< sign and verify with 1234567812345678 */
-    GMTLS_SM2_ID_ACCEPT_BOTH, /**< sign with the RFC ID, accept either */
+    GMTLS_SM2_ID_RFC8998 = 0,  /**< sign and verify with the RFC ID (default) */
+    GMTLS_SM2_ID_GBT_DEFAULT,  /**< sign and verify with 1234567812345678 */
+    GMTLS_SM2_ID_ACCEPT_BOTH,  /**< sign with the RFC ID, accept either */
 } gmtls_sm2_id_mode;
 void gmtls_config_set_sm2_id_mode(gmtls_config *cfg, gmtls_sm2_id_mode mode);
 
@@ -297,17 +297,12 @@ void gmtls_config_set_keylog(gmtls_config *cfg, gmtls_keylog_fn *fn, void *ctx);
 
 /** Information from the ClientHello, for certificate selection. */
 typedef struct {
-    const char *server_name; /**< NULL when absent */
-    const uint16_t *sigalgs;
-    size_t num_sigalgs;
-    const uint16_t *sigalgs_cert;
-    size_t num_sigalgs_cert; /**< 0 when absent */
-    const uint16_t *cipher_suites;
-    size_t num_cipher_suites;
-    const uint16_t *groups;
-    size_t num_groups;
-    const char *const *alpn;
-    size_t num_alpn;
+    const char *server_name;         /**< NULL when absent */
+    const uint16_t *sigalgs;         size_t num_sigalgs;
+    const uint16_t *sigalgs_cert;    size_t num_sigalgs_cert; /**< 0 when absent */
+    const uint16_t *cipher_suites;   size_t num_cipher_suites;
+    const uint16_t *groups;          size_t num_groups;
+    const char *const *alpn;         size_t num_alpn;
 } gmtls_client_hello_info;
 /** Certificate selection callback: returns the index (in the order added) of
  *  the chain to use, or -1 when none applies (unrecognized_name is sent). */
@@ -445,8 +440,8 @@ int gmtls_conn_pha_status(const gmtls_conn *conn);
 /** Server: 1 when the client offered post_handshake_auth. */
 int gmtls_conn_peer_offers_pha(const gmtls_conn *conn);
 /** RFC 8446 §7.5 exporter; context may be NULL (no context). */
-int gmtls_export(const gmtls_conn *conn, const char *label, const uint8_t *context, size_t context_len, int has_context,
-                 uint8_t *out, size_t outlen);
+int gmtls_export(const gmtls_conn *conn, const char *label, const uint8_t *context, size_t context_len,
+                 int has_context, uint8_t *out, size_t outlen);
 
 /* State after (or during) the handshake. */
 int gmtls_conn_is_server(const gmtls_conn *conn);
@@ -454,11 +449,11 @@ int gmtls_conn_handshake_done(const gmtls_conn *conn);
 uint16_t gmtls_conn_version(const gmtls_conn *conn); /**< 0x0304, 0x0303 or 0x0101 (TLCP) (0 before the hellos) */
 uint16_t gmtls_conn_cipher_suite(const gmtls_conn *conn);
 uint16_t gmtls_conn_group(const gmtls_conn *conn);
-uint16_t gmtls_conn_sigalg(const gmtls_conn *conn); /**< the server's CertificateVerify scheme */
+uint16_t gmtls_conn_sigalg(const gmtls_conn *conn);       /**< the server's CertificateVerify scheme */
 /** The scheme of the CertificateVerify this side received in this handshake
  *  (0 when none: no client certificate, or a resumed handshake). */
 uint16_t gmtls_conn_peer_sigalg(const gmtls_conn *conn);
-const char *gmtls_conn_alpn(const gmtls_conn *conn);        /**< NULL if none */
+const char *gmtls_conn_alpn(const gmtls_conn *conn);      /**< NULL if none */
 const char *gmtls_conn_server_name(const gmtls_conn *conn); /**< SNI received / set */
 int gmtls_conn_is_resumed(const gmtls_conn *conn);
 /** 0-RTT: GMTLS_EARLY_NONE (not offered), _REJECTED (offered, skipped) or

@@ -179,8 +179,8 @@ static int add_chain(gmtls_config *cfg, const char *chain_pem, size_t chain_len,
     }
     if (gmtls_pkey_from_evp(&cert->key, evp, 1) != 0) {
         gmtls_cert_dispose(cert); /* the key (evp) goes with it */
-        return cfg_err(cfg, GMTLS_ERR_FILE,
-                       "%s: unsupported key type (RSA, ECDSA P-256/P-384/P-521, Ed25519, Ed448, SM2)", what);
+        return cfg_err(cfg, GMTLS_ERR_FILE, "%s: unsupported key type (RSA, ECDSA P-256/P-384/P-521, Ed25519, Ed448, SM2)",
+                       what);
     }
     if (enc) {
         /* GB/T 38636-2020 §6.4.5.3: the encryption certificate holds an SM2 key. */
@@ -439,8 +439,8 @@ int gmtls_config_set_alpn(gmtls_config *cfg, const char *list)
  * both at once. */
 static const uint16_t go_groups[] = {0x001a, GMTLS_GROUP_X25519, GMTLS_GROUP_SECP256R1, GMTLS_GROUP_CURVESM2,
                                      GMTLS_GROUP_SECP384R1};
-static const uint16_t go_sigalgs[] = {0x0204, 0x0708, 0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0804,
-                                      0x0805, 0x0806, 0x0809, 0x080a, 0x080b, 0x0401, 0x0501, 0x0601};
+static const uint16_t go_sigalgs[] = {0x0204, 0x0708, 0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0804, 0x0805,
+                                      0x0806, 0x0809, 0x080a, 0x080b, 0x0401, 0x0501, 0x0601};
 static const uint16_t strict_groups[] = {GMTLS_GROUP_CURVESM2};
 static const uint16_t strict_sigalgs[] = {0x0708};
 static const uint16_t strict_go_groups[] = {0x001a, GMTLS_GROUP_CURVESM2};

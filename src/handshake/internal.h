@@ -76,10 +76,10 @@ typedef struct {
     uint8_t *der[GMTLS_MAX_CHAIN];
     size_t derlen[GMTLS_MAX_CHAIN];
     size_t n;
-    gmtls_x509 *leaf;              /* der[0] parsed, for name matching */
+    gmtls_x509 *leaf; /* der[0] parsed, for name matching */
     struct gmtls_name_memo *names; /* recent server names checked against leaf (cert.c) */
-    uint16_t leaf_sigalg;          /* scheme the leaf certificate is signed with (0 if unknown) */
-    int go_style;                  /* an SM2 leaf with the Go gmtls family's key encoding (gmtls_x509_go_style_key) */
+    uint16_t leaf_sigalg; /* scheme the leaf certificate is signed with (0 if unknown) */
+    int go_style;         /* an SM2 leaf with the Go gmtls family's key encoding (gmtls_x509_go_style_key) */
     gmtls_pkey key;
     uint8_t *ocsp;
     size_t ocsp_len;
@@ -132,7 +132,7 @@ struct gmtls_config {
     gmtls_cert enc_cert;
     int has_enc_cert;
     gmtls_cert_verifier *verifier; /* trust anchors and chain checks (src/crypto/x509.h), or NULL */
-    uint8_t *ca_names;             /* DistinguishedName list body for certificate_authorities */
+    uint8_t *ca_names; /* DistinguishedName list body for certificate_authorities */
     size_t ca_names_len;
     int verify_peer;
     int64_t verify_time;
@@ -161,16 +161,16 @@ struct gmtls_config {
     int tlcp_client;                   /* a client speaks TLCP only (gmtls_config_set_tlcp_client) */
     uint16_t suites12[GMTLS_MAX_LIST]; /* TLS 1.2 suites, strict preference; none set: the built-in order */
     size_t nsuites12;
-    int go_dialect;                           /* the go-gmtls profile (gmtls_config_set_profile) */
-    int request_ocsp;                         /* client: send status_request (gmtls_config_set_request_ocsp) */
-    int middlebox_compat;                     /* RFC 8446 §D.4 CCS always (gmtls_config_set_middlebox_compat) */
+    int go_dialect; /* the go-gmtls profile (gmtls_config_set_profile) */
+    int request_ocsp; /* client: send status_request (gmtls_config_set_request_ocsp) */
+    int middlebox_compat;    /* RFC 8446 §D.4 CCS always (gmtls_config_set_middlebox_compat) */
     uint16_t cert_comp[GMTLS_CERTCOMP_NALGS]; /* RFC 8879 algorithms, preferred first; none: off */
     size_t ncert_comp;
-    uint16_t record_size_limit;        /* RFC 8449 value we advertise (0: not sent) */
-    uint32_t max_early_data;           /* server: 0-RTT bytes tickets allow (0: off) */
-    struct gmtls_replay *replay;       /* server: 0-RTT ClientHello record (ticket.c) */
+    uint16_t record_size_limit; /* RFC 8449 value we advertise (0: not sent) */
+    uint32_t max_early_data;     /* server: 0-RTT bytes tickets allow (0: off) */
+    struct gmtls_replay *replay; /* server: 0-RTT ClientHello record (ticket.c) */
     struct gmtls_sesscache *sesscache; /* server: TLS 1.2 / TLCP sessions by ID (sesscache.c) */
-    gmtls_pass_src key_pass;           /* for encrypted private keys (keyfile.c) */
+    gmtls_pass_src key_pass; /* for encrypted private keys (keyfile.c) */
     char err[256];
 };
 
@@ -321,7 +321,7 @@ typedef struct {
     uint32_t max_early;   /* NewSessionTicket early_data max_early_data_size (0: no 0-RTT) */
     char alpn[256];
     char server_name[256];
-    uint8_t session_id[32]; /* TLS 1.2 / TLCP: the server's session ID (resumed by ID when there is no ticket) */
+    uint8_t session_id[32]; /* TLS 1.2 / TLCP: the server's ID, to resume by when there is no ticket */
     size_t session_id_len;
 } gmtls_session;
 
@@ -330,15 +330,15 @@ struct gmtls_conn {
     int is_server;
     uint16_t version; /* negotiated: GMTLS_TLS13, GMTLS_TLS12, or 0 before the hellos */
     gmtls_state state;
-    int failed;      /* first fatal error, sticky */
-    int closed_recv; /* close_notify received */
+    int failed;        /* first fatal error, sticky */
+    int closed_recv;   /* close_notify received */
     int closed_sent;
-    char detail[200]; /* why the connection failed */
+    char detail[200];  /* why the connection failed */
     void *user_data;
 
-    gmtls_buf rbuf;  /* incoming bytes not yet a complete record */
-    gmtls_buf hsbuf; /* handshake bytes not yet a complete message */
-    gmtls_buf hsout; /* handshake messages to send with the current write key */
+    gmtls_buf rbuf;   /* incoming bytes not yet a complete record */
+    gmtls_buf hsbuf;  /* handshake bytes not yet a complete message */
+    gmtls_buf hsout;  /* handshake messages to send with the current write key */
     gmtls_rec rd, wr;
 
     const gmtls_suite *suite;
@@ -352,49 +352,49 @@ struct gmtls_conn {
 
     /* negotiated */
     uint16_t group;
-    uint16_t sigalg;      /* server's CertificateVerify scheme */
-    uint16_t peer_sigalg; /* scheme of the peer's CertificateVerify */
+    uint16_t sigalg;       /* server's CertificateVerify scheme */
+    uint16_t peer_sigalg;  /* scheme of the peer's CertificateVerify */
     char alpn[256];
     char server_name[256];
     int resumed;
     int did_hrr;
     int sent_ccs;
-    int peer_sent_ccs;    /* a dummy change_cipher_spec arrived (client: the server is in compatibility mode) */
-    int ccs_allowed;      /* a dummy change_cipher_spec may still arrive */
-    int skip_early_data;  /* server: drop undecryptable records (rejected 0-RTT) */
-    int ku_answered;      /* answered a KeyUpdate request and sent no application data since */
+    int peer_sent_ccs;  /* a dummy change_cipher_spec arrived (client: the server is in compatibility mode) */
+    int ccs_allowed;    /* a dummy change_cipher_spec may still arrive */
+    int skip_early_data; /* server: drop undecryptable records (rejected 0-RTT) */
+    int ku_answered;     /* answered a KeyUpdate request and sent no application data since */
     unsigned ku_in_a_row; /* KeyUpdates received since the peer's last application data */
     size_t early_skipped;
     /* 0-RTT (server) */
-    int early_state;                     /* GMTLS_EARLY_* */
-    int early_ticket_ok;                 /* the resumed ticket (first identity) allows 0-RTT */
-    uint32_t early_max;                  /* the ticket's max_early_data_size */
-    char early_alpn[256];                /* the ticket's ALPN */
+    int early_state;           /* GMTLS_EARLY_* */
+    int early_ticket_ok;       /* the resumed ticket (first identity) allows 0-RTT */
+    uint32_t early_max;        /* the ticket's max_early_data_size */
+    char early_alpn[256];      /* the ticket's ALPN */
     uint8_t c_early[GMTLS_MAX_HASH_LEN]; /* client_early_traffic_secret */
-    gmtls_buf early_buf;                 /* server: early data not yet handed to the application; client: to send */
-    int early_sending;                   /* client: this ClientHello offers early data */
-    gmtls_rec early_wr;                  /* client: the early write key, kept for EndOfEarlyData */
-    size_t early_received;               /* plaintext bytes of early data */
-    int last_read_early;                 /* the last gmtls_receive returned early data */
-    int got_record;                      /* a record was received: the first one is checked for being TLS at all */
-    unsigned empty_records;              /* records in a row that carried nothing */
-    unsigned user_canceled;              /* user_canceled alerts since the last record that carried something */
-    int cert_requested;                  /* server: sent CertificateRequest / client: received one */
-    int peer_psk_dhe;                    /* server: the client offered psk_dhe_ke (tickets are useful) */
-    int has_client_cert_state;           /* server: a resumed session carried a client chain */
-    int key_update_pending;              /* must answer a KeyUpdate with update_requested */
-    int cr_legacy_ok;                    /* server: our CertificateRequest listed the legacy SM2 scheme */
+    gmtls_buf early_buf;       /* server: early data not yet handed to the application; client: to send */
+    int early_sending;         /* client: this ClientHello offers early data */
+    gmtls_rec early_wr;        /* client: the early write key, kept for EndOfEarlyData */
+    size_t early_received;     /* plaintext bytes of early data */
+    int last_read_early;       /* the last gmtls_receive returned early data */
+    int got_record;         /* a record was received: the first one is checked for being TLS at all */
+    unsigned empty_records; /* records in a row that carried nothing */
+    unsigned user_canceled; /* user_canceled alerts since the last record that carried something */
+    int cert_requested; /* server: sent CertificateRequest / client: received one */
+    int peer_psk_dhe;   /* server: the client offered psk_dhe_ke (tickets are useful) */
+    int has_client_cert_state; /* server: a resumed session carried a client chain */
+    int key_update_pending; /* must answer a KeyUpdate with update_requested */
+    int cr_legacy_ok;       /* server: our CertificateRequest listed the legacy SM2 scheme */
     /* post-handshake authentication (RFC 8446 §4.6.2) */
     int sent_pha;  /* client: offered post_handshake_auth */
     int peer_pha;  /* server: the client offered it */
     int pha_state; /* GMTLS_PHA_* */
     int pha_step;  /* server: waiting for 0 Certificate, 1 CertificateVerify, 2 Finished */
     gmtls_client_auth pha_mode;
-    uint8_t pha_ctx[16];     /* server: certificate_request_context of the pending request */
+    uint8_t pha_ctx[16]; /* server: certificate_request_context of the pending request */
     gmtls_hash_ctx pha_main; /* the handshake's transcript, kept while an exchange uses c->transcript */
     int pha_saved;
     const gmtls_ext_psk *ext_psk; /* the external PSK this handshake uses, or NULL */
-    int psk_ke_only;              /* psk_ke: no (EC)DHE (RFC 8446 §4.2.9) */
+    int psk_ke_only;        /* psk_ke: no (EC)DHE (RFC 8446 §4.2.9) */
 
     /* server side */
     const gmtls_cert *cert;
@@ -413,7 +413,7 @@ struct gmtls_conn {
     void *kex_state2;
     uint8_t *ch1; /* first ClientHello (for HRR and binder recomputation) */
     size_t ch1_len;
-    gmtls_session offer; /* session offered for resumption */
+    gmtls_session offer;  /* session offered for resumption */
     int offered_psk;
     /* client: the external PSKs offered after the ticket (cfg->psks indexes) */
     uint8_t offered_ext[GMTLS_MAX_EXT_PSKS];
@@ -455,7 +455,7 @@ struct gmtls_conn {
     uint8_t pub12[256]; /* client: our ECDHE point for ClientKeyExchange */
     size_t pub12_len;
     gmtls_session pending12; /* client: the ticket received, kept once the server Finished verifies */
-    int sid12_new;           /* server: c->session_id is one we issued, cached once the handshake completes */
+    int sid12_new; /* server: c->session_id is one we issued, cached once the handshake completes */
 
     uint64_t bytes_sent, bytes_received;
     uint64_t tickets_sent;
@@ -466,8 +466,8 @@ struct gmtls_conn {
     uint16_t cc_sent_alg, cc_recv_alg;
     size_t cc_sent_wire, cc_sent_plain, cc_recv_wire, cc_recv_plain;
     /* record_size_limit (RFC 8449) */
-    int sent_rsl;      /* client: our ClientHello carried it */
-    uint16_t peer_rsl; /* the peer's limit, 0 when not negotiated */
+    int sent_rsl;       /* client: our ClientHello carried it */
+    uint16_t peer_rsl;  /* the peer's limit, 0 when not negotiated */
 };
 
 /* ---------------------------------------------------------------- conn.c */
@@ -584,7 +584,8 @@ void gmtls_config_clear_key_passphrase(gmtls_config *cfg);
 
 /* ---------------------------------------------------------------- server.c / client.c */
 
-GMTLS_MUST_CHECK int gmtls_server_handle(gmtls_conn *c, gmtls_buf *out, uint8_t type, const uint8_t *msg, size_t len);
+GMTLS_MUST_CHECK int gmtls_server_handle(gmtls_conn *c, gmtls_buf *out, uint8_t type, const uint8_t *msg,
+                                         size_t len);
 GMTLS_MUST_CHECK int gmtls_client_start(gmtls_conn *c, gmtls_buf *out);
 /* Post-handshake authentication: the server's handling of the client's
  * Certificate / CertificateVerify / Finished (msg with its header), and the
@@ -611,7 +612,8 @@ GMTLS_MUST_CHECK int gmtls_ext_verdict(gmtls_conn *c, unsigned msg, const char *
  * (ServerHello, HelloRetryRequest, EncryptedExtensions) every extension that
  * passes the verdict has a parser. */
 GMTLS_MUST_CHECK int gmtls_exts_parse(gmtls_conn *c, unsigned msg, const char *msgname, gmtls_rd block, void *out);
-GMTLS_MUST_CHECK int gmtls_client_handle(gmtls_conn *c, gmtls_buf *out, uint8_t type, const uint8_t *msg, size_t len);
+GMTLS_MUST_CHECK int gmtls_client_handle(gmtls_conn *c, gmtls_buf *out, uint8_t type, const uint8_t *msg,
+                                         size_t len);
 
 /* ---------------------------------------------------------------- tls12.c */
 
