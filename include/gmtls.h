@@ -330,6 +330,10 @@ void gmtls_config_set_tickets(gmtls_config *cfg, unsigned count, uint32_t lifeti
  *  7200; at most 86400). Empties the cache; shared by the connections of
  *  cfg, on any thread. */
 void gmtls_config_set_session_cache(gmtls_config *cfg, size_t max_entries, uint32_t lifetime);
+/** cfg drops its session-ID cache and shares from's (its sessions, size and
+ *  lifetime): a server's reloaded config keeps resuming the old one's
+ *  sessions. Call before cfg serves connections. */
+void gmtls_config_share_session_cache(gmtls_config *cfg, const gmtls_config *from);
 /** Replaces the ticket keys: nkeys 48-byte keys (16-byte name, 32-byte
  *  secret); the first encrypts, all decrypt. Without it a random key is made. */
 int gmtls_config_set_ticket_keys(gmtls_config *cfg, const uint8_t *keys, size_t nkeys);

@@ -112,7 +112,7 @@ static void server_usage(FILE *f)
             "  --psk-modes LIST       psk_dhe_ke and/or psk_ke, comma-separated (default: psk_dhe_ke)\n"
             "  --tickets N            session tickets per handshake, 0 = off (default: library's, 1)\n"
             "  --session-cache N      TLS 1.2 / TLCP sessions kept for session-ID resumption, 0 = off\n"
-            "                         (default: library's, 20480; emptied on SIGHUP)\n"
+            "                         (default: library's, 20480; kept across SIGHUP)\n"
             "  --max-early-data N     accept up to N bytes of 0-RTT data with a resumed session,\n"
             "                         replay-checked per process (--www: 425 unless GET/HEAD;\n"
             "                         default: 0, off)\n"
@@ -489,6 +489,8 @@ static void reload_config(void)
         tool_err("SIGHUP: reload failed, keeping the current configuration");
         return;
     }
+    /* the sessions cached so far stay resumable (as tickets, under the kept key) */
+    gmtls_config_share_session_cache(cfg, g_cfg);
     pthread_mutex_lock(&cfg_lock);
     gmtls_config *old = g_cfg;
     g_cfg = cfg;

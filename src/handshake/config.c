@@ -719,6 +719,15 @@ void gmtls_config_set_session_cache(gmtls_config *cfg, size_t max_entries, uint3
     gmtls_sesscache_configure(cfg->sesscache, max_entries, lifetime);
 }
 
+void gmtls_config_share_session_cache(gmtls_config *cfg, const gmtls_config *from)
+{
+    if (cfg->sesscache == from->sesscache) {
+        return;
+    }
+    gmtls_sesscache_free(cfg->sesscache);
+    cfg->sesscache = gmtls_sesscache_ref(from->sesscache);
+}
+
 int gmtls_config_set_max_early_data(gmtls_config *cfg, uint32_t max)
 {
     if (max > 0 && cfg->replay == NULL) {

@@ -698,7 +698,9 @@ GMTLS_MUST_CHECK int gmtls_cookie_check(gmtls_conn *c, const uint8_t *cookie, si
 /* ---------------------------------------------------------------- sesscache.c */
 
 struct gmtls_sesscache *gmtls_sesscache_new(void);
+/* Drops one reference (the last frees it); ref adds one. */
 void gmtls_sesscache_free(struct gmtls_sesscache *sc);
+struct gmtls_sesscache *gmtls_sesscache_ref(struct gmtls_sesscache *sc);
 /* Empties the cache and sets its size (0: off) and lifetime (0: default). */
 void gmtls_sesscache_configure(struct gmtls_sesscache *sc, size_t max, uint32_t lifetime);
 int gmtls_sesscache_on(const struct gmtls_sesscache *sc);

@@ -10,9 +10,11 @@
  * (ticket.c, never sealed: it does not leave the process) and the server
  * name; the state is wiped when the entry is evicted, expires or the cache
  * is freed. One mutex guards the cache, since a config (and so its cache)
- * may serve connections on several threads; a lookup copies the state out
- * under it. */
+ * may serve connections on several threads, and configs may share one (a
+ * reloaded server's new config takes over the old one's sessions); a lookup
+ * copies the state out under it. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #include "handshake/internal.h"
@@ -26,6 +28,7 @@ typedef struct {
 } sc_entry;
 
 struct gmtls_sesscache {
+    atomic_int refs; /* the configs sharing it (gmtls_config_share_session_cache) */
     pthread_mutex_t lock;
     size_t cap;        /* entries at most; 0: the cache is off */
     uint32_t lifetime; /* seconds */
@@ -45,8 +48,15 @@ struct gmtls_sesscache *gmtls_sesscache_new(void)
         free(sc);
         return NULL;
     }
+    atomic_init(&sc->refs, 1);
     sc->cap = GMTLS_SESSION_CACHE_DEFAULT;
     sc->lifetime = GMTLS_SESSION_CACHE_LIFETIME;
+    return sc;
+}
+
+struct gmtls_sesscache *gmtls_sesscache_ref(struct gmtls_sesscache *sc)
+{
+    atomic_fetch_add(&sc->refs, 1);
     return sc;
 }
 
@@ -71,7 +81,7 @@ static void drop_all(struct gmtls_sesscache *sc)
 
 void gmtls_sesscache_free(struct gmtls_sesscache *sc)
 {
-    if (sc == NULL) {
+    if (sc == NULL || atomic_fetch_sub(&sc->refs, 1) != 1) {
         return;
     }
     drop_all(sc);
