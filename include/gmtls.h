@@ -216,6 +216,10 @@ int gmtls_config_set_groups(gmtls_config *cfg, const char *list);
  *  list apart from the TLS 1.3 one. Default: all six, AES-GCM first with AES
  *  instructions (and a client that prefers it), else ChaCha20 first. */
 int gmtls_config_set_cipher_suites_tls12(gmtls_config *cfg, const char *list);
+/** The TLCP suites (ECC_SM4_GCM_SM3, ECC_SM4_CBC_SM3), in preference order:
+ *  what a TLCP client offers and what a server picks first. Default: all,
+ *  GCM first. */
+int gmtls_config_set_cipher_suites_tlcp(gmtls_config *cfg, const char *list);
 int gmtls_config_set_sigalgs(gmtls_config *cfg, const char *list);
 /** Colon- or comma-separated ALPN protocol names in preference order. */
 int gmtls_config_set_alpn(gmtls_config *cfg, const char *list);

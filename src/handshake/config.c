@@ -395,6 +395,23 @@ int gmtls_config_set_cipher_suites_tls12(gmtls_config *cfg, const char *list)
     return 0;
 }
 
+static int suite_tlcp_lookup(const char *name, uint16_t *id)
+{
+    for (size_t i = 0; i < gmtls_num_tlcp_suites; i++) {
+        if (strcasecmp(gmtls_tlcp_suites[i].name, name) == 0) {
+            *id = gmtls_tlcp_suites[i].id;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+int gmtls_config_set_cipher_suites_tlcp(gmtls_config *cfg, const char *list)
+{
+    GMTLS_TRY(parse_list(cfg, list, suite_tlcp_lookup, "TLCP cipher suite", cfg->suites_tlcp, &cfg->nsuites_tlcp));
+    return 0;
+}
+
 int gmtls_config_set_groups(gmtls_config *cfg, const char *list)
 {
     GMTLS_TRY(parse_list(cfg, list, group_lookup, "group", cfg->groups, &cfg->ngroups));

@@ -161,6 +161,8 @@ struct gmtls_config {
     int tlcp_client;                   /* a client speaks TLCP only (gmtls_config_set_tlcp_client) */
     uint16_t suites12[GMTLS_MAX_LIST]; /* TLS 1.2 suites, strict preference; none set: the built-in order */
     size_t nsuites12;
+    uint16_t suites_tlcp[GMTLS_MAX_LIST]; /* TLCP suites, the same way (gmtls_config_set_cipher_suites_tlcp) */
+    size_t nsuites_tlcp;
     int go_dialect; /* the go-gmtls profile (gmtls_config_set_profile) */
     int request_ocsp; /* client: send status_request (gmtls_config_set_request_ocsp) */
     int middlebox_compat;    /* RFC 8446 §D.4 CCS always (gmtls_config_set_middlebox_compat) */

@@ -123,6 +123,19 @@ static size_t suite_order(const gmtls_config *cfg, int aes_first, uint16_t *pref
     return n;
 }
 
+/* The TLCP suites in preference order: the configured list, or the table's. */
+static size_t tlcp_order(const gmtls_config *cfg, uint16_t *pref)
+{
+    if (cfg->nsuites_tlcp > 0) {
+        memcpy(pref, cfg->suites_tlcp, cfg->nsuites_tlcp * sizeof pref[0]);
+        return cfg->nsuites_tlcp;
+    }
+    for (size_t i = 0; i < gmtls_num_tlcp_suites; i++) {
+        pref[i] = gmtls_tlcp_suites[i].id;
+    }
+    return gmtls_num_tlcp_suites;
+}
+
 /* Suite and certificate (RFC 5246 §7.4.2, RFC 8422 §5.3): among the chains
  * that fit the server name best, the first suite of our preference that the
  * client offers and one of them can sign for with a scheme the client
@@ -829,9 +842,11 @@ int gmtls_tlcp_client_start(gmtls_conn *c, gmtls_buf *out)
     gmtls_wr_open(&w, 1);
     gmtls_wr_bytes(&w, c->session_id, c->session_id_len);
     gmtls_wr_close(&w);
+    uint16_t pref[GMTLS_MAX_LIST];
+    size_t npref = tlcp_order(c->cfg, pref);
     gmtls_wr_open(&w, 2);
-    for (size_t i = 0; i < gmtls_num_tlcp_suites; i++) {
-        gmtls_wr_u16(&w, gmtls_tlcp_suites[i].id);
+    for (size_t i = 0; i < npref; i++) {
+        gmtls_wr_u16(&w, pref[i]);
     }
     gmtls_wr_close(&w);
     gmtls_wr_u8(&w, 1);
@@ -866,8 +881,10 @@ static int tlcp_client_server_hello(gmtls_conn *c, const uint8_t *msg, size_t le
         return gmtls_fail(c, GMTLS_ALERT_PROTOCOL_VERSION, "TLCP server chose version 0x%04x", version);
     }
     /* RFC 5246 §7.4.1.3: a suite or compression we did not offer -> illegal_parameter. */
+    uint16_t pref[GMTLS_MAX_LIST];
+    size_t npref = tlcp_order(c->cfg, pref);
     c->suite = gmtls_tlcp_suite_by_id(suite_id);
-    if (c->suite == NULL || comp != 0) {
+    if (c->suite == NULL || !gmtls_list_has(pref, npref, suite_id) || comp != 0) {
         return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "server chose suite 0x%04x / compression %u", suite_id,
                           comp);
     }
@@ -1001,9 +1018,11 @@ int gmtls_tlcp_server_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_client_he
     if (!has_null) {
         return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "compression methods without null");
     }
-    for (size_t i = 0; i < gmtls_num_tlcp_suites && c->suite == NULL; i++) {
-        if (offers_suite(ch, gmtls_tlcp_suites[i].id)) {
-            c->suite = &gmtls_tlcp_suites[i];
+    uint16_t pref[GMTLS_MAX_LIST];
+    size_t npref = tlcp_order(cfg, pref);
+    for (size_t i = 0; i < npref && c->suite == NULL; i++) {
+        if (offers_suite(ch, pref[i])) {
+            c->suite = gmtls_tlcp_suite_by_id(pref[i]);
         }
     }
     c->cert = tlcp_sign_cert(cfg);

@@ -741,6 +741,55 @@ static void test_resume_client(void)
     gmtls_config_free(s);
 }
 
+/* gmtls_config_set_cipher_suites_tlcp: what the client offers, what the
+ * server prefers, and the client's refusal of a suite it did not offer. */
+static void test_suite_lists(void)
+{
+    gmtls_config *c = tlcp_client(), *s = tlcp_server(1);
+    CHECK_ERR(gmtls_config_set_cipher_suites_tlcp(c, "TLS_AES_128_GCM_SHA256"), GMTLS_ERR_UNKNOWN_NAME);
+    CHECK_OK(gmtls_config_set_cipher_suites_tlcp(c, "ECC_SM4_CBC_SM3"));
+    tt_pair p;
+    CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+    CHECK_ERR(client_step(&p), GMTLS_ERR_WANT_READ);
+    static const uint8_t cbc_only[] = {0x00, 0x02, 0xe0, 0x13, 0x01, 0x00};
+    CHECK(p.c2s.off > sizeof cbc_only &&
+          memcmp(p.c2s.base + p.c2s.off - sizeof cbc_only, cbc_only, sizeof cbc_only) == 0);
+    CHECK_OK(tt_handshake(&p));
+    CHECK(gmtls_conn_cipher_suite(p.cli) == 0xe013 && gmtls_conn_cipher_suite(p.srv) == 0xe013);
+    /* the session resumes with its CBC suite */
+    gmtls_buf sess;
+    gmtls_buf_init(&sess);
+    CHECK_OK(gmtls_conn_get_session(p.cli, &sess));
+    tt_pair_free(&p);
+    CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+    CHECK_OK(gmtls_conn_set_session(p.cli, sess.base, sess.off));
+    CHECK_OK(tt_handshake(&p));
+    CHECK(gmtls_conn_is_resumed(p.cli) && gmtls_conn_is_resumed(p.srv) && gmtls_conn_cipher_suite(p.srv) == 0xe013);
+    CHECK_OK(tt_send(&p, 1, "cbc", 3));
+    CHECK(p.srv_app.off == 3 && memcmp(p.srv_app.base, "cbc", 3) == 0);
+    tt_pair_free(&p);
+    gmtls_buf_dispose(&sess);
+    /* a server preferring CBC takes it from a client offering both */
+    gmtls_config *both = tlcp_client();
+    CHECK_OK(gmtls_config_set_cipher_suites_tlcp(s, "ECC_SM4_CBC_SM3:ECC_SM4_GCM_SM3"));
+    CHECK_OK(tt_pair_new(&p, both, s, "localhost"));
+    CHECK_OK(tt_handshake(&p));
+    CHECK(gmtls_conn_cipher_suite(p.cli) == 0xe013);
+    tt_pair_free(&p);
+    /* RFC 5246 §7.4.1.3: GCM chosen though the client offered CBC only -> illegal_parameter */
+    CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+    CHECK_ERR(client_step(&p), GMTLS_ERR_WANT_READ);
+    CHECK_ERR(server_step(&p), GMTLS_ERR_WANT_READ);
+    size_t at = 5 + 4 + 2 + 32 + 1 + 32;
+    CHECK(p.s2c.off > at + 2 && p.s2c.base[at] == 0xe0 && p.s2c.base[at + 1] == 0x13);
+    p.s2c.base[at + 1] = 0x53;
+    CHECK_ERR(client_step(&p), GMTLS_ALERT_ILLEGAL_PARAMETER);
+    tt_pair_free(&p);
+    gmtls_config_free(both);
+    gmtls_config_free(c);
+    gmtls_config_free(s);
+}
+
 int main(void)
 {
     test_handshake(0xe053);
@@ -749,5 +798,6 @@ int main(void)
     test_client();
     test_resume_server();
     test_resume_client();
+    test_suite_lists();
     return TEST_END("tlcp_test");
 }
