@@ -480,10 +480,10 @@ static void handshake_done(gmtls_conn *c)
  * cipher_suites "MUST include at least the cipher_suite from that session"
  * (else, a full handshake). Otherwise a full handshake that issues a new
  * session ID when the cache is on and no ticket is coming. */
-static int resume_by_id(gmtls_conn *c, const gmtls_client_hello *ch)
+static int resume_by_id(gmtls_conn *c, const gmtls_client_hello *ch, int lookup)
 {
     uint16_t rsuite = 0;
-    int rc = gmtls_session12_find(c, ch, &rsuite);
+    int rc = lookup ? gmtls_session12_find(c, ch, &rsuite) : -1;
     if (rc > 0) {
         return rc;
     }
@@ -585,9 +585,11 @@ int gmtls_tls12_server_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_client_h
             gmtls_peer_clear(c);
             gmtls_wipe(c->ks.master, sizeof c->ks.master);
         }
-    } else {
-        /* No ticket offered: the session ID, if any, names a cached session. */
-        GMTLS_TRY(resume_by_id(c, ch));
+    }
+    if (!c->resumed) {
+        /* Without a ticket offered, the session ID (if any) names a cached
+         * session; beside one, it only marks the ticket (RFC 5077 §3.4). */
+        GMTLS_TRY(resume_by_id(c, ch, st == NULL || st->len == 0));
     }
     if (!c->resumed) {
         GMTLS_TRY(pick_suite_cert(c, ch));
@@ -1040,7 +1042,7 @@ int gmtls_tlcp_server_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_client_he
      * to resume that session (TLCP has no tickets). */
     memcpy(c->session_id, ch->session_id, ch->session_id_len);
     c->session_id_len = ch->session_id_len;
-    GMTLS_TRY(resume_by_id(c, ch));
+    GMTLS_TRY(resume_by_id(c, ch, 1));
     c->ks.hash = c->suite->hash;
     GMTLS_TRY(gmtls_transcript_init(c, c->suite->hash));
     gmtls_transcript_add(c, ch->msg, ch->msglen);

@@ -428,6 +428,30 @@ static void test_session_id(void)
     CHECK_ERR(gmtls_conn_get_session(p.cli, &none), GMTLS_ERR_NOT_READY);
     gmtls_buf_dispose(&none);
     tt_pair_free(&p);
+    /* a client offering a ticket to a server whose tickets are off gets a
+     * full handshake and a session ID, which then resumes */
+    gmtls_config_set_session_cache(s, 16, 0);
+    gmtls_config *st = server_cfg("P-256");
+    CHECK_OK(tt_pair_new(&p, c, st, "localhost"));
+    CHECK_OK(tt_handshake(&p));
+    gmtls_buf tsess;
+    gmtls_buf_init(&tsess);
+    CHECK_OK(gmtls_conn_get_session(p.cli, &tsess));
+    tt_pair_free(&p);
+    CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+    CHECK_OK(gmtls_conn_set_session(p.cli, tsess.base, tsess.off));
+    CHECK_OK(tt_handshake(&p));
+    CHECK(!gmtls_conn_is_resumed(p.cli) && p.srv->sid12_new && p.srv->session_id_len == 32);
+    gmtls_buf_consume(&tsess, tsess.off);
+    CHECK_OK(gmtls_conn_get_session(p.cli, &tsess));
+    tt_pair_free(&p);
+    CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+    CHECK_OK(gmtls_conn_set_session(p.cli, tsess.base, tsess.off));
+    CHECK_OK(tt_handshake(&p));
+    CHECK(gmtls_conn_is_resumed(p.cli) && gmtls_conn_is_resumed(p.srv));
+    tt_pair_free(&p);
+    gmtls_buf_dispose(&tsess);
+    gmtls_config_free(st);
     /* with tickets on, a client offering the ticket extension gets a ticket
      * and no session ID (RFC 5077 §3.4) */
     gmtls_config_set_session_cache(s, 16, 0);
