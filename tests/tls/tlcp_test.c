@@ -118,8 +118,10 @@ static int send_hello_sid(tc *t, gmtls_config *cfg, const uint8_t *sid, size_t s
     memcpy(m + k, t->cr, 32);
     k += 32;
     m[k++] = (uint8_t)sidlen;
-    memcpy(m + k, sid, sidlen);
-    k += sidlen;
+    if (sidlen > 0) {
+        memcpy(m + k, sid, sidlen);
+        k += sidlen;
+    }
     m[k++] = 0;
     m[k++] = (uint8_t)(2 * n);
     for (size_t i = 0; i < n; i++) {
