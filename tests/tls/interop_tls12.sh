@@ -108,6 +108,14 @@ expect_grep "$TMP/sid1.out" "Session-ID: [0-9A-F]{64}\$" "... and a 32-byte sess
 printf '%s' "$HTTP_GET" | s_client "$TMP/sid2.out" "$TMP/ec-ca.pem" -tls1_2 -no_ticket -ign_eof -sess_in "$TMP/sid.pem"
 expect_grep "$TMP/sid2.out" "^Reused, TLSv1.2" "s_client -tls1_2 -no_ticket resumes by session ID"
 expect_grep "$TMP/sid2.out" "<th>resumed</th><td>yes</td>" "... the --www page says resumed"
+# a SIGHUP reload keeps the cached sessions (the new config shares the cache)
+kill -HUP "$SRV_PID"
+if wait_line "$TMP/sid.log" "SIGHUP: reloaded" "$SRV_PID" >/dev/null; then
+    printf '%s' "$HTTP_GET" | s_client "$TMP/sid5.out" "$TMP/ec-ca.pem" -tls1_2 -no_ticket -ign_eof -sess_in "$TMP/sid.pem"
+    expect_grep "$TMP/sid5.out" "^Reused, TLSv1.2" "the session ID resumes after a SIGHUP reload"
+else
+    fail "SIGHUP: no reload line in the server log"
+fi
 stop_pid "$SRV_PID"
 # --session-cache 0: no session ID; the ID of the server before is unknown -> a full handshake
 start_gmtls_server "$TMP/sid0.log" --www --cert "$TMP/ec-chain.pem" --key "$TMP/ec-leaf.key" --session-cache 0
