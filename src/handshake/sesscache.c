@@ -207,8 +207,9 @@ int gmtls_sesscache_get(struct gmtls_sesscache *sc, const uint8_t *id, size_t id
         if (!gmtls_ct_memeq(x->id, id, GMTLS_SESSION_ID_LEN)) {
             continue;
         }
-        /* Expired (or from the future): gone for good (RFC 5246 §F.1.4). */
-        if (x->created > now + 60 || now - x->created > sc->lifetime) {
+        /* Expired, or from the future beyond 60 s of clock skew: gone for
+         * good (RFC 5246 §F.1.4). */
+        if (x->created > now + 60 || (now > x->created && now - x->created > sc->lifetime)) {
             evict(sc, (size_t)i);
             break;
         }

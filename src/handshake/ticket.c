@@ -234,7 +234,9 @@ static int state_fits(const gmtls_config *cfg, const ticket_state *s, uint64_t n
 {
     int need_certs =
         cfg->client_auth == GMTLS_CLIENT_AUTH_REQUIRE_ANY || cfg->client_auth == GMTLS_CLIENT_AUTH_REQUIRE_AND_VERIFY;
-    return s->created <= now + 60 && now - s->created <= s->lifetime && now - s->created <= GMTLS_MAX_TICKET_LIFETIME &&
+    /* (created up to 60 s ahead of us is clock skew: age 0, not a huge unsigned age) */
+    uint64_t age = now > s->created ? now - s->created : 0;
+    return s->created <= now + 60 && age <= s->lifetime && age <= GMTLS_MAX_TICKET_LIFETIME &&
            !(need_certs && s->ncerts == 0) && !(s->ncerts > 0 && cfg->client_auth == GMTLS_CLIENT_AUTH_NONE);
 }
 

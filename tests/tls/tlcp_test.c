@@ -657,6 +657,13 @@ static void test_resume_server(void)
     resume_bytes(cfg, ids[2], ms[2], 0xe053, 0);
     /* the refused one's full handshake took ids[1]'s place */
     resume_refused(cfg, ids[1], both, 2, 0xe053);
+    /* our clock stepped back 30 s (within the 60 s of skew allowed): it
+     * still resumes */
+    gmtls_config_set_session_cache(cfg, 16, 0);
+    full_session(cfg, 0xe053, sid, master);
+    g_now_ms -= 30 * 1000;
+    resume_bytes(cfg, sid, master, 0xe053, 0);
+    g_now_ms += 30 * 1000;
     /* off: no session ID in the ServerHello */
     gmtls_config_set_session_cache(cfg, 0, 0);
     tc t;
