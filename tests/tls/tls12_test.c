@@ -495,11 +495,14 @@ static void test_sni(void)
 
 static void test_client_auth(void)
 {
-    static const char *algs[] = {"P-256", "RSA"};
-    for (size_t i = 0; i < 2; i++) {
+    static const char *algs[] = {"P-256", "RSA", "P-256"};
+    for (size_t i = 0; i < 3; i++) {
         const test_chain *cc = tt_chain(algs[i]);
         gmtls_config *s = server_cfg("P-256"), *c = client_cfg("P-256", 0);
         gmtls_config_set_client_auth(s, GMTLS_CLIENT_AUTH_REQUIRE_AND_VERIFY);
+        if (i == 2) {
+            gmtls_config_set_tickets(s, 0, 0); /* by session ID: the chain comes from the cache */
+        }
         CHECK_OK(gmtls_config_add_ca_mem(s, cc->ca_pem, strlen(cc->ca_pem)));
         CHECK_OK(
             gmtls_config_add_cert_chain_mem(c, cc->chain_pem, strlen(cc->chain_pem), cc->key_pem, strlen(cc->key_pem)));
@@ -508,7 +511,7 @@ static void test_client_auth(void)
         gmtls_buf_init(&sess);
         CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
         CHECK_OK(tt_handshake(&p));
-        CHECK(gmtls_conn_peer_sigalg(p.srv) == (i == 0 ? 0x0403 : 0x0804));
+        CHECK(gmtls_conn_peer_sigalg(p.srv) == (i != 1 ? 0x0403 : 0x0804));
         CHECK(gmtls_conn_peer_subject(p.srv) != NULL && strcmp(gmtls_conn_verify_result(p.srv), "ok") == 0);
         CHECK_OK(gmtls_conn_get_session(p.cli, &sess));
         tt_pair_free(&p);
@@ -518,7 +521,18 @@ static void test_client_auth(void)
         CHECK_OK(tt_handshake(&p));
         size_t l = 0;
         CHECK(gmtls_conn_is_resumed(p.srv) && gmtls_conn_peer_cert(p.srv, 0, &l) != NULL);
+        CHECK(strcmp(gmtls_conn_verify_result(p.srv), "ok (resumed session)") == 0);
         tt_pair_free(&p);
+        if (i == 2) {
+            /* the same session on a server that no longer asks for a
+             * certificate: its client chain does not fit -> a full handshake */
+            gmtls_config_set_client_auth(s, GMTLS_CLIENT_AUTH_NONE);
+            CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+            CHECK_OK(gmtls_conn_set_session(p.cli, sess.base, sess.off));
+            CHECK_OK(tt_handshake(&p));
+            CHECK(!gmtls_conn_is_resumed(p.srv) && gmtls_conn_peer_cert(p.srv, 0, &l) == NULL);
+            tt_pair_free(&p);
+        }
         gmtls_buf_dispose(&sess);
         gmtls_config_free(s);
         gmtls_config_free(c);
