@@ -217,6 +217,10 @@ int gmtls_config_set_groups(gmtls_config *cfg, const char *list);
  *  list apart from the TLS 1.3 one. Default: all six, AES-GCM first with AES
  *  instructions (and a client that prefers it), else ChaCha20 first. */
 int gmtls_config_set_cipher_suites_tls12(gmtls_config *cfg, const char *list);
+/** The TLCP suites (ECC_SM4_GCM_SM3, ECC_SM4_CBC_SM3), in preference order:
+ *  what a TLCP client offers and what a server picks first. Default: all,
+ *  GCM first. */
+int gmtls_config_set_cipher_suites_tlcp(gmtls_config *cfg, const char *list);
 int gmtls_config_set_sigalgs(gmtls_config *cfg, const char *list);
 /** Colon- or comma-separated ALPN protocol names in preference order. */
 int gmtls_config_set_alpn(gmtls_config *cfg, const char *list);
@@ -324,6 +328,19 @@ void gmtls_config_set_verify_connection(gmtls_config *cfg, gmtls_verify_conn_fn 
 /** Session tickets (server): number sent after the handshake (default 1;
  *  0 disables tickets), lifetime in seconds (default and maximum 7 days). */
 void gmtls_config_set_tickets(gmtls_config *cfg, unsigned count, uint32_t lifetime);
+/** Session-ID cache (server, TLS 1.2 and TLCP; RFC 5246 §7.4.1.2): a full
+ *  handshake without a ticket issues a 32-byte session ID, and a later
+ *  ClientHello offering it (and no ticket) resumes with the abbreviated
+ *  handshake when the version, suite, server name and client-auth mode fit.
+ *  At most max_entries sessions (default 20480, 0 turns the cache off; the
+ *  oldest is evicted first), each for lifetime seconds (0: the default,
+ *  7200; at most 86400). Empties the cache; shared by the connections of
+ *  cfg, on any thread. */
+void gmtls_config_set_session_cache(gmtls_config *cfg, size_t max_entries, uint32_t lifetime);
+/** cfg drops its session-ID cache and shares from's (its sessions, size and
+ *  lifetime): a server's reloaded config keeps resuming the old one's
+ *  sessions. Call before cfg serves connections. */
+void gmtls_config_share_session_cache(gmtls_config *cfg, const gmtls_config *from);
 /** Replaces the ticket keys: nkeys 48-byte keys (16-byte name, 32-byte
  *  secret); the first encrypts, all decrypt. Without it a random key is made. */
 int gmtls_config_set_ticket_keys(gmtls_config *cfg, const uint8_t *keys, size_t nkeys);

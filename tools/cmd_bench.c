@@ -82,6 +82,7 @@ typedef struct {
     char suite[256];
     char group[128];
     const cert_type *cert;
+    int sid; /* TLS 1.2: tickets off, resumption by session ID (both sides) */
 } bench_cfg;
 
 typedef struct {
@@ -114,6 +115,11 @@ static const cfg_def default_hs[] = {
     {"TLS_AES_128_GCM_SHA256", "x25519", 6},
     /* TLS 1.2 (ECDHE + AEAD, extended master secret), beside OpenSSL's TLS 1.2 */
     {"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "x25519", CT_P256},
+    /* TLCP (GB/T 38636-2020, the pre-master SM2-encrypted; session-ID
+     * resumption): OpenSSL has none, its TLS 1.2 ECDHE-ECDSA row (session
+     * IDs) stands in */
+    {"ECC_SM4_GCM_SM3", "SM2-enc", CT_SM2},
+    {"ECC_SM4_CBC_SM3", "SM2-enc", CT_SM2},
 };
 static const char *const default_bulk[] = {
     "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256", "TLS_SM4_GCM_SM3",
@@ -127,6 +133,9 @@ static const char *const quick_bulk[] = {"TLS_AES_128_GCM_SHA256", "TLS_SM4_GCM_
 
 /* OpenSSL's stand-in for a ShangMi configuration */
 static const cfg_def ossl_ref_hs = {"TLS_AES_128_GCM_SHA256", "x25519", CT_P256};
+/* ... for a TLCP one: TLS 1.2, resumed by session ID as TLCP is (sid set
+ * at use); the same configuration is the default run's last row */
+static const cfg_def ossl_ref_tlcp = {"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "x25519", CT_P256};
 
 enum { M_FULL, M_RESUMED, M_BULK, M_MEMORY, M_MEMHS, M_TTFB, M_COUNT };
 static const char *const metric_names[M_COUNT] = {"full-handshake",       "resumed-handshake",
@@ -339,6 +348,30 @@ static int is_tls12_suite(const char *s)
     return strncmp(s, "TLS_ECDHE_", 10) == 0;
 }
 
+/* A TLCP suite (GB/T 38636-2020): the row measures a TLCP handshake. */
+static int is_tlcp_suite(const char *s)
+{
+    return strncmp(s, "ECC_SM4_", 8) == 0;
+}
+
+/* The TLCP encryption pair (an SM2 certificate of its own), made once in dir. */
+static int make_tlcp_enc(const char *dir, char *cert, char *key, size_t len)
+{
+    snprintf(cert, len, "%s/sm2enc.pem", dir);
+    snprintf(key, len, "%s/sm2enc.key", dir);
+    if (access(cert, R_OK) == 0) {
+        return 0;
+    }
+    gmtls_cg_chain c;
+    if (gmtls_cg_make_chain("SM2", "gmtls bench", "localhost", GMTLS_CG_STYLE_RFC, NULL, &c) != 0) {
+        return -1;
+    }
+    int rc = tool_write_file(cert, (const uint8_t *)c.leaf_pem, strlen(c.leaf_pem));
+    rc |= tool_write_file(key, (const uint8_t *)c.key_pem, strlen(c.key_pem));
+    gmtls_cg_chain_free(&c);
+    return rc;
+}
+
 /* OpenSSL's name of a TLS 1.2 suite. */
 static const char *ossl_tls12_cipher(const char *s)
 {
@@ -390,7 +423,18 @@ static int gm_setup(gm_pair *p, const char *dir, const bench_cfg *c, unsigned ti
     if (p->server == NULL || p->client == NULL || gmtls_config_add_cert_chain_file(p->server, chain, key) != 0) {
         return -1;
     }
-    gmtls_config_set_tickets(p->server, tickets, 3600);
+    gmtls_config_set_tickets(p->server, c->sid ? 0 : tickets, 3600);
+    if (is_tlcp_suite(c->suite)) {
+        /* the SM2 signing chain, an encryption pair; resumption by session ID */
+        char enc[PATH_MAX], enckey[PATH_MAX];
+        gmtls_config_set_tlcp_client(p->client, 1);
+        if (make_tlcp_enc(dir, enc, enckey, sizeof enc) != 0 ||
+            gmtls_config_set_enc_cert_file(p->server, enc, enckey) != 0 ||
+            gmtls_config_set_cipher_suites_tlcp(p->client, c->suite) != 0) {
+            return -1;
+        }
+        return gmtls_config_set_ca_file(p->client, ca) != 0 ? -1 : 0;
+    }
     if (is_tls12_suite(c->suite)) {
         gmtls_config *both[2] = {p->server, p->client};
         char groups[128];
@@ -697,7 +741,14 @@ static int os_setup(os_pair *p, const char *dir, const bench_cfg *c, int tickets
         return -1;
     }
     SSL_CTX_set_num_tickets(p->server, (size_t)tickets);
-    SSL_CTX_set_session_cache_mode(p->server, SSL_SESS_CACHE_SERVER | SSL_SESS_CACHE_NO_INTERNAL);
+    if (c->sid) {
+        /* no tickets: the server's internal session cache resumes by ID */
+        SSL_CTX_set_options(p->server, SSL_OP_NO_TICKET);
+        SSL_CTX_set_options(p->client, SSL_OP_NO_TICKET);
+        SSL_CTX_set_session_cache_mode(p->server, SSL_SESS_CACHE_SERVER);
+    } else {
+        SSL_CTX_set_session_cache_mode(p->server, SSL_SESS_CACHE_SERVER | SSL_SESS_CACHE_NO_INTERNAL);
+    }
     if (SSL_CTX_use_certificate_chain_file(p->server, chain) != 1 ||
         SSL_CTX_use_PrivateKey_file(p->server, key, SSL_FILETYPE_PEM) != 1 ||
         SSL_CTX_load_verify_locations(p->client, ca, NULL) != 1) {
@@ -1263,6 +1314,7 @@ static void cfg_from_def(bench_cfg *c, const cfg_def *d)
     snprintf(c->suite, sizeof(c->suite), "%s", d->suite);
     snprintf(c->group, sizeof(c->group), "%s", d->group);
     c->cert = &cert_types[d->cert];
+    c->sid = 0;
 }
 
 /* OpenSSL's stand-in for a ShangMi bulk suite */
@@ -1308,7 +1360,7 @@ static void print_table(const bench_state *b)
 {
     static const char *const titles[M_COUNT] = {
         "full handshakes per second of one side's CPU time",
-        "resumed handshakes per second (ticket, psk_dhe_ke) of one side's CPU time",
+        "resumed handshakes per second (TLS 1.3: ticket, psk_dhe_ke; TLS 1.2: ticket or session ID; TLCP: session ID) of one side's CPU time",
         "record throughput, 16 KiB records, MB/s (client seals, server opens)",
         "memory per established connection, heap bytes",
         ("memory per connection mid-handshake (server: flight sent, awaiting the client Finished; client: "
@@ -1571,7 +1623,9 @@ static void bench_usage(FILE *f)
                "  x448, secp521r1, ffdhe2048 and ffdhe3072 each +ECDSA P-256+AES-128-GCM,\n"
                "  x25519+ECDSA P-521+AES-128-GCM, x25519+Ed448+AES-128-GCM,\n"
                "  TLS 1.2: x25519+ECDSA P-256+TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 (--ciphers takes\n"
-               "  the TLS 1.2 names too);\n"
+               "  the TLS 1.2 names too), with tickets and with session IDs (tickets off);\n"
+               "  TLCP: SM2 encryption+SM2+ECC_SM4_GCM_SM3 and ECC_SM4_CBC_SM3 (resumed by session ID;\n"
+               "  OpenSSL's figures: the TLS 1.2 session-ID row, marked *);\n"
                "record throughput for all seven suites. OpenSSL has no ShangMi suites: ShangMi\n"
                "rows show OpenSSL's standard-suite figures (marked *) and the ratios to them;\n"
                "hybrid post-quantum rows show OpenSSL's figure for the classical half (marked *).\n");
@@ -1715,6 +1769,11 @@ int gmtls_cmd_bench(int argc, char **argv)
         for (size_t k = 0; k < n; k++) {
             cfg_from_def(&hs[nhs++], &defs[k]);
         }
+        if (!quick) {
+            /* TLS 1.2 resumed by session ID (tickets off on both sides) */
+            cfg_from_def(&hs[nhs], &ossl_ref_tlcp);
+            hs[nhs++].sid = 1;
+        }
         const char *const *suites = quick ? quick_bulk : default_bulk;
         n = quick ? sizeof(quick_bulk) / sizeof(quick_bulk[0]) : sizeof(default_bulk) / sizeof(default_bulk[0]);
         for (size_t k = 0; k < n; k++) {
@@ -1727,8 +1786,10 @@ int gmtls_cmd_bench(int argc, char **argv)
     }
 
     /* rows and the number of steps (for the progress line) */
-    bench_cfg ref;
+    bench_cfg ref, ref_tlcp;
     cfg_from_def(&ref, &ossl_ref_hs);
+    cfg_from_def(&ref_tlcp, &ossl_ref_tlcp);
+    ref_tlcp.sid = 1;
     for (int m = 0; m < M_COUNT; m++) {
         if (!b.do_metric[m]) {
             continue;
@@ -1739,8 +1800,8 @@ int gmtls_cmd_bench(int argc, char **argv)
             if (m == M_BULK) {
                 snprintf(b.row_buf[m][k], sizeof(b.row_buf[m][k]), "%.159s", list[k].suite);
             } else {
-                snprintf(b.row_buf[m][k], sizeof(b.row_buf[m][k]), "%.40s %s %.100s", list[k].group,
-                         list[k].cert->label, list[k].suite);
+                snprintf(b.row_buf[m][k], sizeof(b.row_buf[m][k]), "%.40s %s %.90s%s", list[k].group,
+                         list[k].cert->label, list[k].suite, list[k].sid ? " session-ID" : "");
             }
             b.row_label[m][k] = b.row_buf[m][k];
             b.steps += 1 + (b.do_ossl ? 1 : 0) + (b.do_ossl && m == M_BULK && evp_aead_name(list[k].suite) != NULL);
@@ -1798,8 +1859,8 @@ int gmtls_cmd_bench(int argc, char **argv)
                 }
                 continue;
             }
-            /* the standard stand-in, measured in this run */
-            bench_cfg stand = ref;
+            /* the standard stand-in, measured in this run (TLS 1.2 for TLCP) */
+            bench_cfg stand = is_tlcp_suite(c->suite) ? ref_tlcp : ref;
             if (m == M_BULK) {
                 snprintf(stand.suite, sizeof(stand.suite), "%s", ossl_ref_suite(c->suite));
             }

@@ -43,6 +43,8 @@ typedef struct {
     unsigned long tickets;
     unsigned long max_early_data;
     int has_tickets;
+    unsigned long session_cache; /* TLS 1.2 / TLCP session-ID cache entries */
+    int has_session_cache;
     const char *ticket_keys;
     const char *keylog;
     const char *ocsp;
@@ -110,6 +112,8 @@ static void server_usage(FILE *f)
             "  --psk-file FILE        PSKs, one IDENTITY:HEX[:HASH] per line (default: none)\n"
             "  --psk-modes LIST       psk_dhe_ke and/or psk_ke, comma-separated (default: psk_dhe_ke)\n"
             "  --tickets N            session tickets per handshake, 0 = off (default: library's, 1)\n"
+            "  --session-cache N      TLS 1.2 / TLCP sessions kept for session-ID resumption, 0 = off\n"
+            "                         (default: library's, 20480; kept across SIGHUP)\n"
             "  --max-early-data N     accept up to N bytes of 0-RTT data with a resumed session,\n"
             "                         replay-checked per process (--www: 425 unless GET/HEAD;\n"
             "                         default: 0, off)\n"
@@ -232,6 +236,7 @@ static int parse_args(int argc, char **argv, server_opts *o)
             unsigned long *dst, min, max;
         } nopts[] = {
             {"--tickets", &o->tickets, 0, 16},
+            {"--session-cache", &o->session_cache, 0, 16777216},
             {"--max-early-data", &o->max_early_data, 0, 0xffffffffUL},
             {"--workers", &o->workers, 1, MAX_WORKERS},
             {"--max-conns", &o->max_conns, 0, 10000000},
@@ -252,6 +257,9 @@ static int parse_args(int argc, char **argv, server_opts *o)
                 }
                 if (nopts[k].dst == &o->tickets) {
                     o->has_tickets = 1;
+                }
+                if (nopts[k].dst == &o->session_cache) {
+                    o->has_session_cache = 1;
                 }
                 matched = 1;
             }
@@ -433,6 +441,9 @@ static int build_config(const server_opts *o, gmtls_config **out)
     if (o->has_tickets) {
         gmtls_config_set_tickets(cfg, (unsigned)o->tickets, 7 * 24 * 3600);
     }
+    if (o->has_session_cache) {
+        gmtls_config_set_session_cache(cfg, (size_t)o->session_cache, 0);
+    }
     if (o->max_early_data > 0 && gmtls_config_set_max_early_data(cfg, (uint32_t)o->max_early_data) != 0) {
         config_error(cfg, "--max-early-data", GMTLS_ERR_NO_MEMORY);
         goto fail;
@@ -479,6 +490,8 @@ static void reload_config(void)
         tool_err("SIGHUP: reload failed, keeping the current configuration");
         return;
     }
+    /* the sessions cached so far stay resumable (as tickets, under the kept key) */
+    gmtls_config_share_session_cache(cfg, g_cfg);
     pthread_mutex_lock(&cfg_lock);
     gmtls_config *old = g_cfg;
     g_cfg = cfg;

@@ -165,6 +165,11 @@ int gmtls_client_start(gmtls_conn *c, gmtls_buf *out)
      * the server resumed (RFC 5077 §3.4). */
     GMTLS_TRY(gmtls_random(c->session_id, 32));
     c->session_id_len = cfg->max_version >= GMTLS_TLS13 || gmtls_tls12_client_offers_ticket(c) ? 32 : 0;
+    if (gmtls_tls12_client_offers_sid(c)) {
+        /* RFC 5246 §7.4.1.2: the ID of the session to resume. */
+        memcpy(c->session_id, c->offer.session_id, c->offer.session_id_len);
+        c->session_id_len = c->offer.session_id_len;
+    }
     if (c->offer.ticket != NULL) {
         const gmtls_suite *s = gmtls_suite_by_id(c->offer.suite);
         uint64_t age = gmtls_now_ms(c) - c->offer.received_ms;

@@ -82,6 +82,12 @@ gmtls_config *gmtls_config_new(void)
         return NULL;
     }
     cfg->nticket_keys = 1;
+    cfg->sesscache = gmtls_sesscache_new();
+    if (cfg->sesscache == NULL) {
+        gmtls_wipe(cfg, sizeof(*cfg));
+        free(cfg);
+        return NULL;
+    }
     return cfg;
 }
 
@@ -101,6 +107,7 @@ void gmtls_config_free(gmtls_config *cfg)
     }
     free(cfg->ca_names);
     gmtls_replay_free(cfg->replay);
+    gmtls_sesscache_free(cfg->sesscache);
     gmtls_config_clear_key_passphrase(cfg);
     gmtls_wipe(cfg, sizeof(*cfg));
     free(cfg);
@@ -385,6 +392,23 @@ static int suite12_lookup(const char *name, uint16_t *id)
 int gmtls_config_set_cipher_suites_tls12(gmtls_config *cfg, const char *list)
 {
     GMTLS_TRY(parse_list(cfg, list, suite12_lookup, "TLS 1.2 cipher suite", cfg->suites12, &cfg->nsuites12));
+    return 0;
+}
+
+static int suite_tlcp_lookup(const char *name, uint16_t *id)
+{
+    for (size_t i = 0; i < gmtls_num_tlcp_suites; i++) {
+        if (strcasecmp(gmtls_tlcp_suites[i].name, name) == 0) {
+            *id = gmtls_tlcp_suites[i].id;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+int gmtls_config_set_cipher_suites_tlcp(gmtls_config *cfg, const char *list)
+{
+    GMTLS_TRY(parse_list(cfg, list, suite_tlcp_lookup, "TLCP cipher suite", cfg->suites_tlcp, &cfg->nsuites_tlcp));
     return 0;
 }
 
@@ -705,6 +729,20 @@ void gmtls_config_set_tickets(gmtls_config *cfg, unsigned count, uint32_t lifeti
     /* RFC 8446 §4.6.1: lifetime at most 604800 seconds (7 days). */
     cfg->ticket_lifetime =
         (lifetime == 0 || lifetime > GMTLS_MAX_TICKET_LIFETIME) ? GMTLS_MAX_TICKET_LIFETIME : lifetime;
+}
+
+void gmtls_config_set_session_cache(gmtls_config *cfg, size_t max_entries, uint32_t lifetime)
+{
+    gmtls_sesscache_configure(cfg->sesscache, max_entries, lifetime);
+}
+
+void gmtls_config_share_session_cache(gmtls_config *cfg, const gmtls_config *from)
+{
+    if (cfg->sesscache == from->sesscache) {
+        return;
+    }
+    gmtls_sesscache_free(cfg->sesscache);
+    cfg->sesscache = gmtls_sesscache_ref(from->sesscache);
 }
 
 int gmtls_config_set_max_early_data(gmtls_config *cfg, uint32_t max)

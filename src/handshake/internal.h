@@ -46,6 +46,12 @@ enum {
 #define GMTLS_MAX_TICKET_KEYS 8
 #define GMTLS_TICKET_KEY_LEN 48
 #define GMTLS_MAX_TICKET_LIFETIME (7 * 24 * 3600)
+/* The server's session-ID cache (sesscache.c): entries by default and at
+ * most, and the default lifetime in seconds. */
+#define GMTLS_SESSION_ID_LEN 32
+#define GMTLS_SESSION_CACHE_DEFAULT 20480
+#define GMTLS_SESSION_CACHE_MAX (1u << 24)
+#define GMTLS_SESSION_CACHE_LIFETIME 7200
 #define GMTLS_MAX_PSK_IDENTITIES 5 /* identities the server tries (as the reference) */
 #define GMTLS_MAX_EXT_PSKS 8       /* external PSKs in a config */
 #define GMTLS_MAX_EXT_PSK_LEN 256  /* bytes of an external PSK's identity or key */
@@ -155,6 +161,8 @@ struct gmtls_config {
     int tlcp_client;                   /* a client speaks TLCP only (gmtls_config_set_tlcp_client) */
     uint16_t suites12[GMTLS_MAX_LIST]; /* TLS 1.2 suites, strict preference; none set: the built-in order */
     size_t nsuites12;
+    uint16_t suites_tlcp[GMTLS_MAX_LIST]; /* TLCP suites, the same way (gmtls_config_set_cipher_suites_tlcp) */
+    size_t nsuites_tlcp;
     int go_dialect; /* the go-gmtls profile (gmtls_config_set_profile) */
     int request_ocsp; /* client: send status_request (gmtls_config_set_request_ocsp) */
     int middlebox_compat;    /* RFC 8446 §D.4 CCS always (gmtls_config_set_middlebox_compat) */
@@ -163,6 +171,7 @@ struct gmtls_config {
     uint16_t record_size_limit; /* RFC 8449 value we advertise (0: not sent) */
     uint32_t max_early_data;     /* server: 0-RTT bytes tickets allow (0: off) */
     struct gmtls_replay *replay; /* server: 0-RTT ClientHello record (ticket.c) */
+    struct gmtls_sesscache *sesscache; /* server: TLS 1.2 / TLCP sessions by ID (sesscache.c) */
     gmtls_pass_src key_pass; /* for encrypted private keys (keyfile.c) */
     char err[256];
 };
@@ -314,6 +323,8 @@ typedef struct {
     uint32_t max_early;   /* NewSessionTicket early_data max_early_data_size (0: no 0-RTT) */
     char alpn[256];
     char server_name[256];
+    uint8_t session_id[32]; /* TLS 1.2 / TLCP: the server's ID, to resume by when there is no ticket */
+    size_t session_id_len;
 } gmtls_session;
 
 struct gmtls_conn {
@@ -449,6 +460,7 @@ struct gmtls_conn {
     uint8_t pub12[256]; /* client: our ECDHE point for ClientKeyExchange */
     size_t pub12_len;
     gmtls_session pending12; /* client: the ticket received, kept once the server Finished verifies */
+    int sid12_new; /* server: c->session_id is one we issued, cached once the handshake completes */
 
     uint64_t bytes_sent, bytes_received;
     uint64_t tickets_sent;
@@ -624,6 +636,8 @@ GMTLS_MUST_CHECK int gmtls_tls12_ccs(gmtls_conn *c);
  * src/ext); the answer to a ServerHello without supported_versions. */
 int gmtls_tls12_client_offers(const gmtls_conn *c);
 int gmtls_tls12_client_offers_ticket(const gmtls_conn *c);
+/* Client: the session to offer is a TLS 1.2 one resumed by session ID. */
+int gmtls_tls12_client_offers_sid(const gmtls_conn *c);
 void gmtls_tls12_client_suites(const gmtls_conn *c, gmtls_wr *w);
 GMTLS_MUST_CHECK int gmtls_tls12_client_server_hello(gmtls_conn *c, const uint8_t *msg, size_t len);
 /* ALPN for the ClientHello (RFC 7301 §3.2): sets c->alpn; both versions. */
@@ -676,7 +690,33 @@ GMTLS_MUST_CHECK int gmtls_cookie_make(gmtls_conn *c, const uint8_t *ch1_hash, s
  * ticket that does not open, is not a TLS 1.2 one or has expired. */
 GMTLS_MUST_CHECK int gmtls_ticket12_make(gmtls_conn *c, gmtls_buf *ticket);
 GMTLS_MUST_CHECK int gmtls_ticket12_open(gmtls_conn *c, const uint8_t *t, size_t len, uint16_t *suite);
+/* Session-ID resumption (TLS 1.2 and TLCP) through the config's cache:
+ * save stores this connection's state under c->session_id; find looks
+ * the ClientHello's session ID up and, when its version, server name and
+ * client-auth fit, restores it as gmtls_ticket12_open does (0; -1 for a
+ * full handshake). */
+GMTLS_MUST_CHECK int gmtls_session12_save(gmtls_conn *c);
+GMTLS_MUST_CHECK int gmtls_session12_find(gmtls_conn *c, const gmtls_client_hello *ch, uint16_t *suite);
 GMTLS_MUST_CHECK int gmtls_cookie_check(gmtls_conn *c, const uint8_t *cookie, size_t len, const uint8_t *ch1_hash,
                                         size_t hl);
+
+/* ---------------------------------------------------------------- sesscache.c */
+
+struct gmtls_sesscache *gmtls_sesscache_new(void);
+/* Drops one reference (the last frees it); ref adds one. */
+void gmtls_sesscache_free(struct gmtls_sesscache *sc);
+struct gmtls_sesscache *gmtls_sesscache_ref(struct gmtls_sesscache *sc);
+/* Empties the cache and sets its size (0: off) and lifetime (0: default). */
+void gmtls_sesscache_configure(struct gmtls_sesscache *sc, size_t max, uint32_t lifetime);
+int gmtls_sesscache_on(const struct gmtls_sesscache *sc);
+uint32_t gmtls_sesscache_lifetime(const struct gmtls_sesscache *sc);
+/* Stores state and the server name under a GMTLS_SESSION_ID_LEN-byte id,
+ * evicting the oldest entry when full; now in seconds. */
+GMTLS_MUST_CHECK int gmtls_sesscache_put(struct gmtls_sesscache *sc, const uint8_t *id, uint64_t now,
+                                         const uint8_t *state, size_t state_len, const char *name);
+/* Appends the state stored under id to *state and copies its server name:
+ * 0; -1 when absent or expired (an expired entry is dropped). */
+GMTLS_MUST_CHECK int gmtls_sesscache_get(struct gmtls_sesscache *sc, const uint8_t *id, size_t idlen, uint64_t now,
+                                         gmtls_buf *state, char *name, size_t namesz);
 
 #endif

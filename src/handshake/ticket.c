@@ -234,7 +234,9 @@ static int state_fits(const gmtls_config *cfg, const ticket_state *s, uint64_t n
 {
     int need_certs =
         cfg->client_auth == GMTLS_CLIENT_AUTH_REQUIRE_ANY || cfg->client_auth == GMTLS_CLIENT_AUTH_REQUIRE_AND_VERIFY;
-    return s->created <= now + 60 && now - s->created <= s->lifetime && now - s->created <= GMTLS_MAX_TICKET_LIFETIME &&
+    /* (created up to 60 s ahead of us is clock skew: age 0, not a huge unsigned age) */
+    uint64_t age = now > s->created ? now - s->created : 0;
+    return s->created <= now + 60 && age <= s->lifetime && age <= GMTLS_MAX_TICKET_LIFETIME &&
            !(need_certs && s->ncerts == 0) && !(s->ncerts > 0 && cfg->client_auth == GMTLS_CLIENT_AUTH_NONE);
 }
 
@@ -568,9 +570,11 @@ int gmtls_session_add(gmtls_conn *c, gmtls_session *sp)
     return 0;
 }
 
-/* Serialized session: "GMS2" | suite | psk<1> | ticket<2> | age_add |
- * lifetime | received_ms(8) | alpn<1> | server_name<1> | max_early(4)
- * ("GMS1": without max_early, read as 0). */
+/* Serialized session: "GMS3" | suite | psk<1> | ticket<2> | age_add |
+ * lifetime | received_ms(8) | alpn<1> | server_name<1> | max_early(4) |
+ * session_id<1> ("GMS2": without session_id; "GMS1": without max_early
+ * either, read as 0). A TLS 1.2 / TLCP session resumed by session ID has
+ * an empty ticket and its ID. */
 int gmtls_conn_get_session(const gmtls_conn *c, gmtls_buf *out)
 {
     if (c->nsessions == 0) {
@@ -579,7 +583,7 @@ int gmtls_conn_get_session(const gmtls_conn *c, gmtls_buf *out)
     const gmtls_session *s = &c->sessions[c->nsessions - 1];
     gmtls_wr w;
     gmtls_wr_init(&w, out);
-    gmtls_wr_bytes(&w, "GMS2", 4);
+    gmtls_wr_bytes(&w, "GMS3", 4);
     gmtls_wr_u16(&w, s->suite);
     gmtls_wr_open(&w, 1);
     gmtls_wr_bytes(&w, s->psk, s->psk_len);
@@ -597,6 +601,9 @@ int gmtls_conn_get_session(const gmtls_conn *c, gmtls_buf *out)
     gmtls_wr_bytes(&w, s->server_name, strlen(s->server_name));
     gmtls_wr_close(&w);
     gmtls_wr_u32(&w, s->max_early);
+    gmtls_wr_open(&w, 1);
+    gmtls_wr_bytes(&w, s->session_id, s->session_id_len);
+    gmtls_wr_close(&w);
     return gmtls_wr_finish(&w);
 }
 
@@ -610,7 +617,8 @@ int gmtls_conn_set_session(gmtls_conn *c, const uint8_t *data, size_t len)
     }
     gmtls_rd_init(&r, data, len);
     const uint8_t *magic = gmtls_rd_bytes(&r, 4);
-    int v2 = magic != NULL && memcmp(magic, "GMS2", 4) == 0;
+    int v3 = magic != NULL && memcmp(magic, "GMS3", 4) == 0;
+    int v2 = v3 || (magic != NULL && memcmp(magic, "GMS2", 4) == 0);
     if (magic == NULL || (!v2 && memcmp(magic, "GMS1", 4) != 0)) {
         return GMTLS_ERR_BAD_ARGUMENT;
     }
@@ -620,26 +628,43 @@ int gmtls_conn_set_session(gmtls_conn *c, const uint8_t *data, size_t len)
     }
     s.psk_len = gmtls_rd_left(&v);
     memcpy(s.psk, v.p, s.psk_len);
-    if (gmtls_rd_vec(&r, 2, 1, 0xffff, &v) != 0) {
+    /* An empty ticket only beside a session ID (GMS3, checked below). */
+    if (gmtls_rd_vec(&r, 2, v3 ? 0 : 1, 0xffff, &v) != 0) {
         gmtls_wipe(&s, sizeof s);
         return GMTLS_ERR_BAD_ARGUMENT;
     }
     s.ticket_len = gmtls_rd_left(&v);
-    s.ticket = malloc(s.ticket_len);
-    if (s.ticket == NULL) {
-        gmtls_wipe(&s, sizeof s);
-        return GMTLS_ERR_NO_MEMORY;
+    if (s.ticket_len > 0) {
+        s.ticket = malloc(s.ticket_len);
+        if (s.ticket == NULL) {
+            gmtls_wipe(&s, sizeof s);
+            return GMTLS_ERR_NO_MEMORY;
+        }
+        memcpy(s.ticket, v.p, s.ticket_len);
     }
-    memcpy(s.ticket, v.p, s.ticket_len);
     s.age_add = gmtls_rd_u32(&r);
     s.lifetime = gmtls_rd_u32(&r);
     s.received_ms = gmtls_rd_uint(&r, 8);
-    gmtls_rd a, n;
+    gmtls_rd a = {0}, n = {0};
     int vecs = gmtls_rd_vec(&r, 1, 0, 255, &a) == 0 && gmtls_rd_vec(&r, 1, 0, 255, &n) == 0;
     s.max_early = v2 ? gmtls_rd_u32(&r) : 0;
+    gmtls_rd sid;
+    gmtls_rd_init(&sid, NULL, 0);
+    if (v3) {
+        vecs = vecs && gmtls_rd_vec(&r, 1, 0, GMTLS_SESSION_ID_LEN, &sid) == 0;
+    }
+    s.session_id_len = gmtls_rd_left(&sid);
+    if (s.session_id_len > 0) {
+        memcpy(s.session_id, sid.p, s.session_id_len);
+    }
+    int is12 = (gmtls_suite12_by_id(s.suite) != NULL || gmtls_tlcp_suite_by_id(s.suite) != NULL) &&
+               s.psk_len == GMTLS_MASTER12_LEN;
+    /* A session ID resumes TLS 1.2 and TLCP sessions only (RFC 5246
+     * §7.4.1.2), a TLCP session by it alone (GB/T 38636-2020 has no tickets). */
     if (!vecs || gmtls_rd_done(&r) != 0 ||
-        !((gmtls_suite_by_id(s.suite) != NULL && gmtls_suite_by_id(s.suite)->hash->digest_len == s.psk_len) ||
-          (gmtls_suite12_by_id(s.suite) != NULL && s.psk_len == GMTLS_MASTER12_LEN))) {
+        !((gmtls_suite_by_id(s.suite) != NULL && gmtls_suite_by_id(s.suite)->hash->digest_len == s.psk_len) || is12) ||
+        (s.ticket == NULL && !(is12 && s.session_id_len > 0)) ||
+        (gmtls_tlcp_suite_by_id(s.suite) != NULL && s.ticket != NULL)) {
         gmtls_session_clear(&s);
         return GMTLS_ERR_BAD_ARGUMENT;
     }
@@ -841,17 +866,19 @@ int gmtls_cookie_check(gmtls_conn *c, const uint8_t *cookie, size_t len, const u
  * holds the 48-byte master secret (always an extended one, RFC 7627). */
 #define STATE_VERSION_TLS12 0x12
 
-int gmtls_ticket12_make(gmtls_conn *c, gmtls_buf *ticket)
+/* TLCP sessions (GB/T 38636-2020, resumed by session ID only) under a
+ * version byte of their own, so a TLS 1.2 handshake never takes one. */
+#define STATE_VERSION_TLCP 0x11
+
+/* The TLS 1.2 / TLCP session state of this connection (ticket layout). */
+static int state12_write(gmtls_conn *c, uint32_t lifetime, gmtls_buf *st)
 {
-    const gmtls_config *cfg = c->cfg;
-    gmtls_buf st;
     gmtls_wr w;
-    gmtls_buf_init(&st);
-    gmtls_wr_init(&w, &st);
-    gmtls_wr_u8(&w, STATE_VERSION_TLS12);
+    gmtls_wr_init(&w, st);
+    gmtls_wr_u8(&w, c->version == GMTLS_TLCP ? STATE_VERSION_TLCP : STATE_VERSION_TLS12);
     gmtls_wr_u16(&w, c->suite->id);
     gmtls_wr_uint(&w, gmtls_now_ms(c) / 1000, 8);
-    gmtls_wr_u32(&w, cfg->ticket_lifetime);
+    gmtls_wr_u32(&w, lifetime);
     gmtls_wr_u32(&w, 0); /* age_add: unused in TLS 1.2 */
     gmtls_wr_u32(&w, 0); /* max_early_data: no 0-RTT in TLS 1.2 */
     gmtls_wr_open(&w, 1);
@@ -865,10 +892,41 @@ int gmtls_ticket12_make(gmtls_conn *c, gmtls_buf *ticket)
         gmtls_wr_bytes(&w, c->peer_der[i], c->peer_derlen[i]);
         gmtls_wr_close(&w);
     }
-    int rc = gmtls_wr_finish(&w);
-    if (rc == 0) {
-        rc = seal_state(cfg, st.base, st.off, ticket);
+    return gmtls_wr_finish(&w);
+}
+
+/* Restores a TLS 1.2 / TLCP state of the given version byte: 0 and
+ * c->ks.master, *suite and the peer chain set; -1 when it is another
+ * version's, expired or does not fit the client-auth mode. */
+static int state12_restore(gmtls_conn *c, const uint8_t *st, size_t stlen, uint8_t version, uint16_t *suite)
+{
+    ticket_state s;
+    uint64_t now = gmtls_now_ms(c) / 1000;
+    int usable = parse_state(st, stlen, version, &s) == 0;
+    /* Expired sessions, and sessions whose client-certificate presence does
+     * not fit the client-auth mode, give a full handshake (RFC 5077 §3.4,
+     * RFC 5246 §7.4.1.2). */
+    usable = usable && state_fits(c->cfg, &s, now) && s.psk_len == GMTLS_MASTER12_LEN &&
+             (version == STATE_VERSION_TLCP ? gmtls_tlcp_suite_by_id(s.suite) : gmtls_suite12_by_id(s.suite)) != NULL;
+    if (!usable) {
+        return -1;
     }
+    memcpy(c->ks.master, s.psk, GMTLS_MASTER12_LEN);
+    *suite = s.suite;
+    snprintf(c->verify_result, sizeof c->verify_result, "%s",
+             s.ncerts > 0 ? "ok (resumed session)" : "no client certificate");
+    return restore_peer_chain(c, &s);
+}
+
+int gmtls_ticket12_make(gmtls_conn *c, gmtls_buf *ticket)
+{
+    gmtls_buf st;
+    gmtls_buf_init(&st);
+    int rc = state12_write(c, c->cfg->ticket_lifetime, &st);
+    if (rc == 0) {
+        rc = seal_state(c->cfg, st.base, st.off, ticket);
+    }
+    gmtls_wipe(st.base, st.off);
     gmtls_buf_dispose(&st);
     return rc;
 }
@@ -878,7 +936,6 @@ int gmtls_ticket12_open(gmtls_conn *c, const uint8_t *t, size_t len, uint16_t *s
     const gmtls_config *cfg = c->cfg;
     uint8_t *copy, *st;
     size_t stlen;
-    ticket_state s;
     if (len == 0 || cfg->tickets == 0) {
         return -1;
     }
@@ -887,21 +944,53 @@ int gmtls_ticket12_open(gmtls_conn *c, const uint8_t *t, size_t len, uint16_t *s
         return GMTLS_ERR_NO_MEMORY;
     }
     memcpy(copy, t, len);
-    uint64_t now = gmtls_now_ms(c) / 1000;
-    int usable = open_ticket(cfg, copy, len, &st, &stlen) == 0 && parse_state(st, stlen, STATE_VERSION_TLS12, &s) == 0;
-    /* Expired tickets, and tickets whose client-certificate presence does not
-     * fit the client-auth mode, give a full handshake (RFC 5077 §3.4). */
-    usable =
-        usable && state_fits(cfg, &s, now) && s.psk_len == GMTLS_MASTER12_LEN && gmtls_suite12_by_id(s.suite) != NULL;
-    int rc = usable ? 0 : -1;
-    if (usable) {
-        memcpy(c->ks.master, s.psk, GMTLS_MASTER12_LEN);
-        *suite = s.suite;
-        rc = restore_peer_chain(c, &s);
-        snprintf(c->verify_result, sizeof c->verify_result, "%s",
-                 s.ncerts > 0 ? "ok (resumed session)" : "no client certificate");
-    }
+    int rc =
+        open_ticket(cfg, copy, len, &st, &stlen) == 0 ? state12_restore(c, st, stlen, STATE_VERSION_TLS12, suite) : -1;
     gmtls_wipe(copy, len);
     free(copy);
+    return rc;
+}
+
+/* ------------------------------------------------------------ session IDs */
+
+int gmtls_session12_save(gmtls_conn *c)
+{
+    struct gmtls_sesscache *sc = c->cfg->sesscache;
+    gmtls_buf st;
+    gmtls_buf_init(&st);
+    int rc = state12_write(c, gmtls_sesscache_lifetime(sc), &st);
+    if (rc == 0) {
+        rc = gmtls_sesscache_put(sc, c->session_id, gmtls_now_ms(c) / 1000, st.base, st.off, c->server_name);
+    }
+    gmtls_wipe(st.base, st.off);
+    gmtls_buf_dispose(&st);
+    return rc;
+}
+
+int gmtls_session12_find(gmtls_conn *c, const gmtls_client_hello *ch, uint16_t *suite)
+{
+    char name[256];
+    gmtls_buf st;
+    if (!gmtls_sesscache_on(c->cfg->sesscache) || ch->session_id_len != GMTLS_SESSION_ID_LEN) {
+        return -1;
+    }
+    gmtls_buf_init(&st);
+    int rc = gmtls_sesscache_get(c->cfg->sesscache, ch->session_id, ch->session_id_len, gmtls_now_ms(c) / 1000, &st,
+                                 name, sizeof name);
+    /* RFC 6066 §3: "A server that implements this extension MUST NOT accept
+     * the request to resume the session if the server_name extension
+     * contains a different name. Instead, it proceeds with a full handshake". */
+    if (rc == 0 && strcmp(name, ch->has_sni ? ch->sni : "") != 0) {
+        rc = -1;
+    }
+    /* RFC 5246 §7.4.1.2: the session's version too (a TLCP session for a
+     * TLCP ClientHello, a TLS 1.2 one for TLS 1.2): its own version byte. */
+    if (rc == 0) {
+        rc = state12_restore(c, st.base, st.off, c->version == GMTLS_TLCP ? STATE_VERSION_TLCP : STATE_VERSION_TLS12,
+                             suite);
+    }
+    gmtls_wipe(st.base, st.off);
+    gmtls_buf_dispose(&st);
+    gmtls_wipe(name, sizeof name);
     return rc;
 }

@@ -123,6 +123,19 @@ static size_t suite_order(const gmtls_config *cfg, int aes_first, uint16_t *pref
     return n;
 }
 
+/* The TLCP suites in preference order: the configured list, or the table's. */
+static size_t tlcp_order(const gmtls_config *cfg, uint16_t *pref)
+{
+    if (cfg->nsuites_tlcp > 0) {
+        memcpy(pref, cfg->suites_tlcp, cfg->nsuites_tlcp * sizeof pref[0]);
+        return cfg->nsuites_tlcp;
+    }
+    for (size_t i = 0; i < gmtls_num_tlcp_suites; i++) {
+        pref[i] = gmtls_tlcp_suites[i].id;
+    }
+    return gmtls_num_tlcp_suites;
+}
+
 /* Suite and certificate (RFC 5246 §7.4.2, RFC 8422 §5.3): among the chains
  * that fit the server name best, the first suite of our preference that the
  * client offers and one of them can sign for with a scheme the client
@@ -254,8 +267,9 @@ static int send_server_hello(gmtls_conn *c, const gmtls_client_hello *ch, int ec
     gmtls_wr_bytes(&w, c->server_random, 32);
     gmtls_wr_open(&w, 1);
     /* RFC 5077 §3.4: a server accepting a ticket echoes the client's
-     * session ID; we keep no session cache, so a new session has none. */
-    gmtls_wr_bytes(&w, c->session_id, c->resumed ? c->session_id_len : 0);
+     * session ID, as one resuming a cached session (RFC 5246 §7.4.1.3); a
+     * new session has the ID we issued, or none beside a ticket. */
+    gmtls_wr_bytes(&w, c->session_id, c->resumed || c->sid12_new ? c->session_id_len : 0);
     gmtls_wr_close(&w);
     gmtls_wr_u16(&w, c->suite->id);
     gmtls_wr_u8(&w, 0);
@@ -463,6 +477,35 @@ static void handshake_done(gmtls_conn *c)
     tlcp_eph_free(c);
 }
 
+/* RFC 5246 §7.4.1.2: a non-empty session_id asks to resume that session;
+ * the server resumes it "if a match is found and the server is willing to
+ * re-establish the connection under the specified session state", and the
+ * cipher_suites "MUST include at least the cipher_suite from that session"
+ * (else, a full handshake). Otherwise a full handshake that issues a new
+ * session ID when the cache is on and no ticket is coming. */
+static int resume_by_id(gmtls_conn *c, const gmtls_client_hello *ch, int lookup)
+{
+    uint16_t rsuite = 0;
+    int rc = lookup ? gmtls_session12_find(c, ch, &rsuite) : -1;
+    if (rc > 0) {
+        return rc;
+    }
+    if (rc == 0 && offers_suite(ch, rsuite)) {
+        c->suite = c->version == GMTLS_TLCP ? gmtls_tlcp_suite_by_id(rsuite) : gmtls_suite12_by_id(rsuite);
+        c->resumed = 1;
+        return 0;
+    }
+    gmtls_peer_clear(c);
+    gmtls_wipe(c->ks.master, sizeof c->ks.master);
+    c->session_id_len = 0;
+    if (gmtls_sesscache_on(c->cfg->sesscache) && !c->ticket12) {
+        GMTLS_TRY(gmtls_random(c->session_id, GMTLS_SESSION_ID_LEN));
+        c->session_id_len = GMTLS_SESSION_ID_LEN;
+        c->sid12_new = 1;
+    }
+    return 0;
+}
+
 int gmtls_tls12_server_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_client_hello *ch)
 {
     const gmtls_config *cfg = c->cfg;
@@ -545,6 +588,11 @@ int gmtls_tls12_server_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_client_h
             gmtls_peer_clear(c);
             gmtls_wipe(c->ks.master, sizeof c->ks.master);
         }
+    }
+    if (!c->resumed) {
+        /* Without a ticket offered, the session ID (if any) names a cached
+         * session; beside one, it only marks the ticket (RFC 5077 §3.4). */
+        GMTLS_TRY(resume_by_id(c, ch, st == NULL || st->len == 0));
     }
     if (!c->resumed) {
         GMTLS_TRY(pick_suite_cert(c, ch));
@@ -772,24 +820,38 @@ static int handle_finished(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg, si
         }
         GMTLS_TRY(send_ccs_finished(c, out));
     }
-    if (!c->is_server && c->resumed && c->pending12.ticket == NULL && c->offer.ticket != NULL) {
+    if (!c->is_server && c->resumed && c->pending12.ticket == NULL &&
+        (c->offer.ticket != NULL || c->offer.session_id_len > 0)) {
         /* RFC 5077 §3.4: a resumed session without a new ticket stays
-         * resumable with the ticket it was offered with. */
+         * resumable with the ticket (or session ID) it was offered with. */
         c->pending12 = c->offer;
-        c->pending12.ticket = malloc(c->offer.ticket_len);
-        if (c->pending12.ticket == NULL) {
-            memset(&c->pending12, 0, sizeof c->pending12);
-            return GMTLS_ERR_NO_MEMORY;
+        c->pending12.ticket = NULL;
+        if (c->offer.ticket != NULL) {
+            c->pending12.ticket = malloc(c->offer.ticket_len);
+            if (c->pending12.ticket == NULL) {
+                memset(&c->pending12, 0, sizeof c->pending12);
+                return GMTLS_ERR_NO_MEMORY;
+            }
+            memcpy(c->pending12.ticket, c->offer.ticket, c->offer.ticket_len);
         }
-        memcpy(c->pending12.ticket, c->offer.ticket, c->offer.ticket_len);
-    } else if (!c->is_server && c->pending12.ticket != NULL) {
+    } else if (!c->is_server && (c->pending12.ticket != NULL || c->pending12.session_id_len > 0)) {
         c->pending12.suite = c->suite->id;
         memcpy(c->pending12.psk, c->ks.master, GMTLS_MASTER12_LEN);
         c->pending12.psk_len = GMTLS_MASTER12_LEN;
         c->pending12.received_ms = gmtls_now_ms(c);
+        if (c->pending12.ticket == NULL) {
+            /* RFC 5246 §F.1.4: "An upper limit of 24 hours is suggested for
+             * session ID lifetimes"; the server may forget it sooner. */
+            c->pending12.lifetime = 86400;
+        }
     }
-    if (!c->is_server && c->pending12.ticket != NULL) {
+    if (!c->is_server && (c->pending12.ticket != NULL || c->pending12.session_id_len > 0)) {
         GMTLS_TRY(gmtls_session_add(c, &c->pending12));
+    }
+    /* RFC 5246 §7.4.1.2: the session is resumable once the handshake has
+     * completed: both Finished are verified or sent now. */
+    if (c->is_server && c->sid12_new) {
+        GMTLS_TRY(gmtls_session12_save(c));
     }
     handshake_done(c);
     return 0;
@@ -826,16 +888,28 @@ int gmtls_tlcp_client_start(gmtls_conn *c, gmtls_buf *out)
     gmtls_buf tmp;
     gmtls_wr w;
     gmtls_buf_init(&tmp);
-    /* GB/T 38636-2020 §6.4.5.2.1: client_version {1, 1}, random, an empty
+    /* GB/T 38636-2020 §6.4.5.2.1: client_version {1, 1}, random,
      * session_id, our suites, the null compression method; no extensions. */
     gmtls_hs_begin(&w, &tmp, GMTLS_HS_CLIENT_HELLO);
     gmtls_wr_u16(&w, GMTLS_TLCP);
     gmtls_wr_bytes(&w, c->client_random, 32);
-    gmtls_wr_u8(&w, 0);
+    /* §6.4.5.2.1: a session ID to resume, when we hold a live TLCP session. */
+    const gmtls_session *o = &c->offer;
+    c->session_id_len = 0;
+    if (o->session_id_len > 0 && gmtls_tlcp_suite_by_id(o->suite) != NULL && o->psk_len == GMTLS_MASTER12_LEN &&
+        (gmtls_now_ms(c) - o->received_ms) / 1000 < o->lifetime) {
+        memcpy(c->session_id, o->session_id, o->session_id_len);
+        c->session_id_len = o->session_id_len;
+    }
+    gmtls_wr_open(&w, 1);
+    gmtls_wr_bytes(&w, c->session_id, c->session_id_len);
+    gmtls_wr_close(&w);
+    uint16_t pref[GMTLS_MAX_LIST];
+    size_t npref = tlcp_order(c->cfg, pref);
     gmtls_wr_open(&w, 2);
-    for (size_t i = 0; i < gmtls_num_tlcp_suites; i++) {
-        if (!tlcp_is_ecdhe(&gmtls_tlcp_suites[i]) || tlcp_client_can_ecdhe(c->cfg)) {
-            gmtls_wr_u16(&w, gmtls_tlcp_suites[i].id);
+    for (size_t i = 0; i < npref; i++) {
+        if (!tlcp_is_ecdhe(gmtls_tlcp_suite_by_id(pref[i])) || tlcp_client_can_ecdhe(c->cfg)) {
+            gmtls_wr_u16(&w, pref[i]);
         }
     }
     gmtls_wr_close(&w);
@@ -871,13 +945,33 @@ static int tlcp_client_server_hello(gmtls_conn *c, const uint8_t *msg, size_t le
         return gmtls_fail(c, GMTLS_ALERT_PROTOCOL_VERSION, "TLCP server chose version 0x%04x", version);
     }
     /* RFC 5246 §7.4.1.3: a suite or compression we did not offer -> illegal_parameter. */
+    uint16_t pref[GMTLS_MAX_LIST];
+    size_t npref = tlcp_order(c->cfg, pref);
     c->suite = gmtls_tlcp_suite_by_id(suite_id);
-    if (c->suite == NULL || (tlcp_is_ecdhe(c->suite) && !tlcp_client_can_ecdhe(c->cfg)) || comp != 0) {
+    if (c->suite == NULL || !gmtls_list_has(pref, npref, suite_id) ||
+        (tlcp_is_ecdhe(c->suite) && !tlcp_client_can_ecdhe(c->cfg)) || comp != 0) {
         return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "server chose suite 0x%04x / compression %u", suite_id,
                           comp);
     }
     memcpy(c->server_random, random, 32);
     gmtls_transcript_add(c, msg, len);
+    /* RFC 5246 §7.4.1.3 (GB/T 38636-2020 the same): our session ID echoed
+     * resumes that session, whose suite the server must keep. */
+    if (c->session_id_len > 0 && gmtls_rd_left(&sid) == c->session_id_len &&
+        memcmp(sid.p, c->session_id, c->session_id_len) == 0) {
+        if (c->offer.suite != suite_id) {
+            return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "server resumed the session with another suite");
+        }
+        c->resumed = 1;
+        memcpy(c->ks.master, c->offer.psk, GMTLS_MASTER12_LEN);
+        GMTLS_TRY(derive_keys(c));
+        keylog12(c);
+        c->state = ST_C12_WAIT_CCS;
+        return 0;
+    }
+    /* A new session, resumable by the ID the server gave it. */
+    c->pending12.session_id_len = gmtls_rd_left(&sid);
+    memcpy(c->pending12.session_id, sid.p, c->pending12.session_id_len);
     c->state = ST_C12_WAIT_CERT;
     return 0;
 }
@@ -906,10 +1000,13 @@ static int tlcp_send_server_hello(gmtls_conn *c)
     gmtls_buf_init(&tmp);
     gmtls_hs_begin(&w, &tmp, GMTLS_HS_SERVER_HELLO);
     /* GB/T 38636-2020 §6.4.5.2.2: server_version {1, 1}, random, session_id
-     * (empty: we keep no session cache), cipher_suite, compression null. */
+     * (the resumed session's, a new one, or empty with the cache off),
+     * cipher_suite, compression null. */
     gmtls_wr_u16(&w, GMTLS_TLCP);
     gmtls_wr_bytes(&w, c->server_random, 32);
-    gmtls_wr_u8(&w, 0);
+    gmtls_wr_open(&w, 1);
+    gmtls_wr_bytes(&w, c->session_id, c->session_id_len);
+    gmtls_wr_close(&w);
     gmtls_wr_u16(&w, c->suite->id);
     gmtls_wr_u8(&w, 0);
     return gmtls_hs_end(c, &w);
@@ -1096,9 +1193,12 @@ int gmtls_tlcp_server_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_client_he
      * need the client's encryption certificate, so we choose them (first:
      * forward secrecy) only when we ask for certificates anyway. */
     int want_cert = cfg->client_auth >= GMTLS_CLIENT_AUTH_REQUEST;
-    for (size_t i = 0; i < gmtls_num_tlcp_suites && c->suite == NULL; i++) {
-        if (offers_suite(ch, gmtls_tlcp_suites[i].id) && (want_cert || !tlcp_is_ecdhe(&gmtls_tlcp_suites[i]))) {
-            c->suite = &gmtls_tlcp_suites[i];
+    uint16_t pref[GMTLS_MAX_LIST];
+    size_t npref = tlcp_order(cfg, pref);
+    for (size_t i = 0; i < npref && c->suite == NULL; i++) {
+        const gmtls_suite *s = gmtls_tlcp_suite_by_id(pref[i]);
+        if (offers_suite(ch, pref[i]) && (want_cert || !tlcp_is_ecdhe(s))) {
+            c->suite = s;
         }
     }
     c->cert = tlcp_sign_cert(cfg);
@@ -1112,11 +1212,26 @@ int gmtls_tlcp_server_hello(gmtls_conn *c, gmtls_buf *out, const gmtls_client_he
     if (ch->has_sni) {
         snprintf(c->server_name, sizeof c->server_name, "%s", ch->sni);
     }
+    /* GB/T 38636-2020 §6.4.5.2.1 (as RFC 5246 §7.4.1.2): a session ID asks
+     * to resume that session (TLCP has no tickets). */
+    memcpy(c->session_id, ch->session_id, ch->session_id_len);
+    c->session_id_len = ch->session_id_len;
+    GMTLS_TRY(resume_by_id(c, ch, 1));
     c->ks.hash = c->suite->hash;
     GMTLS_TRY(gmtls_transcript_init(c, c->suite->hash));
     c->hslog_on = want_cert; /* the client's CertificateVerify signs the messages */
     gmtls_transcript_add(c, ch->msg, ch->msglen);
     GMTLS_TRY(tlcp_send_server_hello(c));
+    if (c->resumed) {
+        /* GB/T 38636-2020 §6.4.4 (RFC 5246 §7.3), the abbreviated
+         * handshake: ServerHello, ChangeCipherSpec, Finished; the client
+         * answers with ChangeCipherSpec, Finished. */
+        GMTLS_TRY(derive_keys(c));
+        keylog12(c);
+        GMTLS_TRY(send_ccs_finished(c, out));
+        c->state = ST_S12_WAIT_CCS;
+        return 0;
+    }
     GMTLS_TRY(tlcp_send_certificate(c, c->cert, &cfg->enc_cert));
     if (tlcp_is_ecdhe(c->suite)) {
         GMTLS_TRY(tlcp_send_server_key_exchange_ecdhe(c));
@@ -1237,6 +1352,19 @@ void gmtls_tls12_client_suites(const gmtls_conn *c, gmtls_wr *w)
         gmtls_wr_u16(w, pref[i]);
     }
     /* RFC 5746 §3.4: the extension below signals secure renegotiation. */
+}
+
+/* A TLS 1.2 session resumable by its session ID (no ticket), still live. */
+static int offer_sid12(const gmtls_conn *c)
+{
+    const gmtls_session *o = &c->offer;
+    return o->ticket == NULL && o->session_id_len > 0 && gmtls_suite12_by_id(o->suite) != NULL &&
+           o->psk_len == GMTLS_MASTER12_LEN && (gmtls_now_ms(c) - o->received_ms) / 1000 < o->lifetime;
+}
+
+int gmtls_tls12_client_offers_sid(const gmtls_conn *c)
+{
+    return gmtls_tls12_client_offers(c) && offer_sid12(c);
 }
 
 static int offer_ticket12(const gmtls_conn *c)
@@ -1424,11 +1552,12 @@ int gmtls_tls12_client_server_hello(gmtls_conn *c, const uint8_t *msg, size_t le
     c->hslog_on = 1;
     gmtls_transcript_add(c, c->ch1, c->ch1_len);
     gmtls_transcript_add(c, msg, len);
-    /* RFC 5077 §3.4: the session ID we sent, echoed, means the ticket was accepted. */
+    /* RFC 5077 §3.4: the session ID we sent, echoed, means the ticket was
+     * accepted; RFC 5246 §7.4.1.3: or the session of that ID resumed. */
     int echoed = c->session_id_len > 0 && gmtls_rd_left(&sid) == c->session_id_len &&
                  memcmp(sid.p, c->session_id, c->session_id_len) == 0;
     if (echoed) {
-        if (!offer_ticket12(c) || c->offer.suite != suite_id) {
+        if (!(offer_ticket12(c) || offer_sid12(c)) || c->offer.suite != suite_id) {
             return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "server resumed a session we did not offer");
         }
         c->resumed = 1;
@@ -1438,6 +1567,9 @@ int gmtls_tls12_client_server_hello(gmtls_conn *c, const uint8_t *msg, size_t le
         c->state = c->ticket12 ? ST_C12_WAIT_NST : ST_C12_WAIT_CCS;
         return 0;
     }
+    /* A new session: resumable by the server's session ID if no ticket comes. */
+    c->pending12.session_id_len = gmtls_rd_left(&sid);
+    memcpy(c->pending12.session_id, sid.p, c->pending12.session_id_len);
     c->state = ST_C12_WAIT_CERT;
     return 0;
 }

@@ -1056,8 +1056,13 @@ int main(int argc, char **argv)
         st.cs = cs;
         /* Each connection takes its own settings; a server keeps its
          * ticket key across them (set in make_config). */
-        gmtls_config_free(cfg);
+        gmtls_config *prev = cfg;
         cfg = make_config(cs, &st);
+        if (cfg != NULL && prev != NULL) {
+            /* ... and its TLS 1.2 session-ID cache */
+            gmtls_config_share_session_cache(cfg, prev);
+        }
+        gmtls_config_free(prev);
         if (cfg == NULL) {
             ok = 0;
             break;

@@ -10,6 +10,8 @@
 #     well-formed XML with a bar per figure (kept in build/artifacts/)
 #   one custom configuration (--ciphers/--groups/--cert-type) for P-384 and
 #     RSA-2048: both libraries negotiate what was asked
+#   the TLCP rows (--ciphers ECC_SM4_GCM_SM3 / ECC_SM4_CBC_SM3): gmtls's
+#     full and resumed figures beside OpenSSL's TLS 1.2 stand-in
 #   the table; bad arguments exit 2
 #   gmtls speed all --json (GMTLS_CPU=portable): every item for gmtls and its
 #     OpenSSL reference (aes-128-gcm ceiling, ecdh-p256), the path reported
@@ -145,6 +147,27 @@ else
     fail "bench TLS 1.2 row: exit status $?"
     tail -n 10 "$TMP/custom.err" | sed 's/^/    | /' >&2
 fi
+
+# the TLCP rows: gmtls's TLCP handshakes (full and resumed by session ID),
+# OpenSSL's TLS 1.2 ECDHE-ECDSA with session IDs standing in (it has no TLCP)
+for suite in ECC_SM4_GCM_SM3 ECC_SM4_CBC_SM3; do
+    out=$TMP/custom-tlcp.json
+    if timeout 60 "$GMTLS" bench --ciphers "$suite" --only full,resumed --seconds 0.2 --json >"$out" \
+        2>"$TMP/custom.err"; then
+        n=$(python3 -c '
+import json, sys
+recs = json.load(open(sys.argv[1]))
+s = sys.argv[2]
+gm = [r for r in recs if r["impl"] == "gmtls" and r["suite"] == s and r["cert"] == "sm2" and (r["value"] or 0) > 0]
+os_ = [r for r in recs if r["impl"] == "openssl" and r.get("stand_in_for") == s
+       and r["suite"] == "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256" and (r["value"] or 0) > 0]
+print(len(set((r["name"], r["impl"], r["side"]) for r in gm + os_)))' "$out" "$suite")
+        expect_eq "bench TLCP $suite row: gmtls and the TLS 1.2 stand-in, both sides, full and resumed" "$n" 8
+    else
+        fail "bench TLCP $suite row: exit status $?"
+        tail -n 10 "$TMP/custom.err" | sed 's/^/    | /' >&2
+    fi
+done
 
 # the table
 if timeout 60 "$GMTLS" bench --quick --only full --seconds 0.2 >"$TMP/table.out" 2>&1; then

@@ -5,7 +5,8 @@
 # to give instead; a server certificate the client cannot verify suggests
 # --ca, --servername and --insecure; the client's report lines go to stderr,
 # so stdout is exactly the server's data (--get and relayed bytes); misused
-# PSK and post-handshake options exit 2 (a missing --psk-file 1) saying why.
+# PSK and post-handshake options exit 2 (a missing --psk-file 1) saying why,
+# as does a --session-cache out of range.
 . "$(dirname "$0")/cli_lib.sh"
 
 DEV=$TMP/dev
@@ -120,6 +121,8 @@ psk_usage "post-handshake without --ca" 2 "--verify-client post-handshake: give 
     server --listen 127.0.0.1:0 --verify-client post-handshake
 psk_usage "--max-early-data not a number" 2 "--max-early-data: 'x' is not a number in \[0, 4294967295\]" \
     server --listen 127.0.0.1:0 --max-early-data x
+psk_usage "--session-cache too large" 2 "--session-cache: '16777217' is not a number in \[0, 16777216\]" \
+    server --listen 127.0.0.1:0 --session-cache 16777217
 : >"$TMP/empty.txt"
 psk_usage "--early-data empty file" 1 "--early-data $TMP/empty.txt: cannot read it, or it is empty" \
     client "127.0.0.1:$SRV_PORT" --early-data "$TMP/empty.txt"

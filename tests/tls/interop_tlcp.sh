@@ -10,7 +10,9 @@
 # (the SM2 key exchange) with its double chain (tlcp_client -cert/-key;
 # tlcp_server -cert_request -cacert; gmtls --verify-client, and gmtls client
 # --cert/--key [--enc-cert/--enc-key]); a server without client
-# authentication never chooses ECDHE. Each case
+# authentication never chooses ECDHE. gmtls client --tlcp resuming from the
+# gmtls server by session ID (GmSSL's TLCP tools cannot save or offer a
+# session). Each case
 # runs in its own network namespace (GmSSL's tools bind every interface).
 # The PKI comes from GmSSL's own tools: the signing and encryption
 # certificates share the subject (GmSSL's entity match) and differ in
@@ -150,6 +152,28 @@ if [ "${1:-}" = "--case" ]; then
         timeout 20 "$GMTLS" client 127.0.0.1:4433 --tlcp --servername localhost --ca "$D/ca.pem" \
             --cert "$D/csign.pem" --key "$D/csign.key" "${enc[@]}" --key-pass file:"$D/pass.txt" <msg.txt \
             >"$name.out" 2>"$name.err"
+        ;;
+    resume | resume-off)
+        # gmtls client --tlcp -> gmtls server: session-ID resumption within
+        # one run (--count 2) and through a saved session (--sess-out /
+        # --sess-in); resume-off: a server with --session-cache 0 offered
+        # the saved session
+        off=()
+        [ "$name" = resume-off ] && off=(--session-cache 0)
+        gmtls_server --cert sign.pem --key sign.key --enc-cert enc.pem --enc-key enc.key "${off[@]}"
+        gmtls_client() { # OUT ARGS...
+            local out=$1
+            shift
+            timeout 20 "$GMTLS" client "127.0.0.1:$SRV_PORT" --tlcp --servername localhost --ca "$D/ca.pem" "$@" \
+                <msg.txt >"$out.out" 2>"$out.err"
+        }
+        if [ "$name" = resume ]; then
+            gmtls_client "$name-count" --count 2
+            gmtls_client "$name-save" --sess-out resume.sess
+            gmtls_client "$name-load" --sess-in resume.sess
+        else
+            gmtls_client "$name-load" --sess-in resume.sess
+        fi
         ;;
     no-enc)
         # without an encryption pair a TLCP ClientHello is not answered as TLCP
@@ -316,6 +340,20 @@ for c in auth-gcm auth-cbc ecdhe-gcm ecdhe-cbc; do
     expect_grep "$D/client-$c-gmssl-server.log" "^send server \{Finished\}" \
         "client-$c: GmSSL server accepted gmtls's certificate, CertificateVerify and Finished"
 done
+run_case resume
+expect_grep "$D/resume-count.err" "^resumed: no$" "resume: the first gmtls TLCP connection is a full handshake"
+expect_grep "$D/resume-count.err" "^resumed: yes$" "resume: gmtls client --tlcp --count 2 resumed by session ID"
+expect_log resume 2 "proto=TLCP .*suite=ECC_SM4_GCM_SM3 .*resumed=yes .*result=ok" \
+    "resume: gmtls server logged the resumed TLCP connection"
+expect_grep "$D/resume-save.err" "^resumed: no$" "resume: --sess-out run is a full handshake"
+expect_grep "$D/resume-load.err" "^protocol: TLCP$" "resume: --sess-in run speaks TLCP"
+expect_grep "$D/resume-load.err" "^resumed: yes$" "resume: gmtls client --tlcp --sess-in resumed the saved session"
+expect_grep "$D/resume-load.out" "^$MSG\$" "resume: the echo over the resumed session"
+expect_log resume 4 "proto=TLCP .*resumed=yes .*in=$LEN out=$LEN .*result=ok" \
+    "resume: gmtls server logged the --sess-in connection as resumed"
+run_case resume-off
+expect_grep "$D/resume-off-load.err" "^resumed: no$" "resume-off: --session-cache 0 gives a full handshake"
+expect_grep "$D/resume-off-load.out" "^$MSG\$" "resume-off: the echo over the full handshake"
 
 run_case no-enc
 if grep -q "^Protocol: TLCP$" "$D/no-enc-c1.err"; then

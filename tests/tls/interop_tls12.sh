@@ -7,6 +7,9 @@
 #                                               stapling, key log = OpenSSL's
 #   one gmtls port                             answers s_client -tls1_3 and -tls1_2 in turn
 #   gmtls client -> openssl s_server -tls1_2   ECDSA and RSA, resumption, client auth
+#   session IDs (tickets off)                  s_client -no_ticket -sess_out/-sess_in -> gmtls
+#                                               (Reused; --session-cache 0: none), gmtls client
+#                                               -> s_server -no_ticket (resumed: yes)
 #   gnutls-cli (TLS 1.2 priority) -> gmtls server
 #   gmtls client -> gnutls-serv (TLS 1.2 priority), in a private network
 #                                               namespace (gnutls-serv binds every interface)
@@ -94,6 +97,43 @@ expect_grep "$TMP/b12rsa.out" "Peer signature type: RSA\$" "... signed with RSA 
 echo | timeout 20 openssl s_client -connect "127.0.0.1:$SRV_PORT" -tls1_1 -cipher 'DEFAULT@SECLEVEL=0' \
     >"$TMP/b11.out" 2>&1
 expect_grep "$TMP/b11.out" "alert protocol version" "TLS 1.1 gets protocol_version"
+stop_pid "$SRV_PID"
+
+# ---------------------------------------------------------------- session IDs (RFC 5246 §7.4.1.2)
+# s_client -no_ticket offers no ticket: gmtls issues a session ID and resumes it.
+start_gmtls_server "$TMP/sid.log" --www --cert "$TMP/ec-chain.pem" --key "$TMP/ec-leaf.key"
+printf '%s' "$HTTP_GET" | s_client "$TMP/sid1.out" "$TMP/ec-ca.pem" -tls1_2 -no_ticket -ign_eof -sess_out "$TMP/sid.pem"
+expect_grep "$TMP/sid1.out" "^New, TLSv1.2" "s_client -tls1_2 -no_ticket: a full handshake"
+expect_grep "$TMP/sid1.out" "Session-ID: [0-9A-F]{64}\$" "... and a 32-byte session ID"
+printf '%s' "$HTTP_GET" | s_client "$TMP/sid2.out" "$TMP/ec-ca.pem" -tls1_2 -no_ticket -ign_eof -sess_in "$TMP/sid.pem"
+expect_grep "$TMP/sid2.out" "^Reused, TLSv1.2" "s_client -tls1_2 -no_ticket resumes by session ID"
+expect_grep "$TMP/sid2.out" "<th>resumed</th><td>yes</td>" "... the --www page says resumed"
+# a SIGHUP reload keeps the cached sessions (the new config shares the cache)
+kill -HUP "$SRV_PID"
+if wait_line "$TMP/sid.log" "SIGHUP: reloaded" "$SRV_PID" >/dev/null; then
+    printf '%s' "$HTTP_GET" | s_client "$TMP/sid5.out" "$TMP/ec-ca.pem" -tls1_2 -no_ticket -ign_eof -sess_in "$TMP/sid.pem"
+    expect_grep "$TMP/sid5.out" "^Reused, TLSv1.2" "the session ID resumes after a SIGHUP reload"
+else
+    fail "SIGHUP: no reload line in the server log"
+fi
+stop_pid "$SRV_PID"
+# --session-cache 0: no session ID; the ID of the server before is unknown -> a full handshake
+start_gmtls_server "$TMP/sid0.log" --www --cert "$TMP/ec-chain.pem" --key "$TMP/ec-leaf.key" --session-cache 0
+printf '%s' "$HTTP_GET" | s_client "$TMP/sid3.out" "$TMP/ec-ca.pem" -tls1_2 -no_ticket -ign_eof
+expect_grep "$TMP/sid3.out" "Session-ID: \$" "--session-cache 0: no session ID"
+printf '%s' "$HTTP_GET" | s_client "$TMP/sid4.out" "$TMP/ec-ca.pem" -tls1_2 -no_ticket -ign_eof -sess_in "$TMP/sid.pem"
+expect_grep "$TMP/sid4.out" "^New, TLSv1.2" "--session-cache 0: an offered session ID gets a full handshake"
+stop_pid "$SRV_PID"
+# gmtls client -> s_server -tls1_2 -no_ticket: resumes by the server's session ID
+start_s_server "$TMP/ssid.log" -cert "$TMP/ec-chain.pem" -key "$TMP/ec-leaf.key" -tls1_2 -no_ticket -www
+if timeout 30 "$GMTLS" client "127.0.0.1:$SRV_PORT" --servername localhost --ca "$TMP/ec-ca.pem" \
+    --min-version 1.2 --max-version 1.2 --count 2 --sess-out "$TMP/gsid.sess" >"$TMP/gsid.out" 2>&1; then
+    expect_grep "$TMP/gsid.out" "^protocol: TLSv1.2\$" "gmtls client -> s_server -tls1_2 -no_ticket: protocol"
+    expect_grep "$TMP/gsid.out" "^resumed: yes\$" "gmtls client -> s_server -tls1_2 -no_ticket: resumes by session ID"
+else
+    fail "gmtls client -> s_server -tls1_2 -no_ticket"
+    sed 's/^/    | /' "$TMP/gsid.out" >&2
+fi
 stop_pid "$SRV_PID"
 
 # --max-version 1.3 --min-version 1.3: TLS 1.2 refused

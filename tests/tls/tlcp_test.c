@@ -15,7 +15,12 @@
  * (handshake_failure), a bad CertificateVerify (decrypt_error), no
  * encryption certificate for ECDHE (bad_certificate), the encryption
  * certificate first (bad_certificate: no digitalSignature), a bad ECDHE
- * point or curve (illegal_parameter), both ways where they apply. */
+ * point or curve (illegal_parameter), both ways where they apply.
+ * Session-ID resumption: the abbreviated handshake byte by byte (a bad
+ * Finished: decrypt_error), the IDs that get a full handshake (unknown, the
+ * suite not offered, expired, evicted, a TLS 1.2 session's, the cache off),
+ * and the gmtls client resuming (a resumed suite it did not have:
+ * illegal_parameter). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,6 +123,8 @@ typedef struct {
     gmtls_rec wr, rd; /* the client's record states */
     uint8_t seph[65]; /* ECDHE: the server's ephemeral point */
     int send_cert;    /* the client's Certificate: CERT_* */
+    uint8_t sid[32];  /* the session ID of the server's ServerHello */
+    size_t sidlen;
 } tc;
 
 enum { CERT_NONE, CERT_EMPTY, CERT_SIGN, CERT_DOUBLE, CERT_SWAPPED };
@@ -159,10 +166,13 @@ static int ends_with_alert(const gmtls_buf *out, int alert)
 }
 
 /* Sends a ClientHello offering suites[0..n); returns the server's result. */
-static int send_hello(tc *t, const uint16_t *suites, size_t n, int with_enc)
+/* A ClientHello offering suites and session ID sid, to a server on cfg
+ * (a new one for NULL; a given one is the caller's to free). */
+static int send_hello_sid(tc *t, gmtls_config *cfg, const uint8_t *sid, size_t sidlen, const uint16_t *suites, size_t n,
+                          int with_enc)
 {
     memset(t, 0, sizeof *t);
-    t->cfg = tlcp_server(with_enc);
+    t->cfg = cfg != NULL ? cfg : tlcp_server(with_enc);
     t->srv = gmtls_conn_new(t->cfg, 1);
     gmtls_buf_init(&t->out);
     gmtls_buf_init(&t->th);
@@ -179,7 +189,11 @@ static int send_hello(tc *t, const uint16_t *suites, size_t n, int with_enc)
     m[k++] = 1;
     memcpy(m + k, t->cr, 32);
     k += 32;
-    m[k++] = 0;
+    m[k++] = (uint8_t)sidlen;
+    if (sidlen > 0) {
+        memcpy(m + k, sid, sidlen);
+        k += sidlen;
+    }
     m[k++] = 0;
     m[k++] = (uint8_t)(2 * n);
     for (size_t i = 0; i < n; i++) {
@@ -199,7 +213,15 @@ static int send_hello(tc *t, const uint16_t *suites, size_t n, int with_enc)
     put_record(&rec, GMTLS_CT_HANDSHAKE, m, k);
     int rc = feed(t, rec.base, rec.off);
     gmtls_buf_dispose(&rec);
+    if (cfg != NULL) {
+        atomic_fetch_add(&cfg->refs, 1); /* for tc_free */
+    }
     return rc;
+}
+
+static int send_hello(tc *t, const uint16_t *suites, size_t n, int with_enc)
+{
+    return send_hello_sid(t, NULL, NULL, 0, suites, n, with_enc);
 }
 
 static void tc_free(tc *t)
@@ -238,11 +260,14 @@ static void read_flight(tc *t, uint16_t want_suite)
             abort();
         }
         if (i == 0) {
-            /* server_version {1,1}, random, empty session_id, suite, null */
-            CHECK(ml == 38 && m[4] == 1 && m[5] == 1 && m[38] == 0);
+            /* server_version {1,1}, random, session_id (a new 32-byte one:
+             * the cache is on by default), suite, null */
+            CHECK(ml == 38 + 32 && m[4] == 1 && m[5] == 1 && m[38] == 32);
             memcpy(t->sr, m + 6, 32);
-            t->suite = (uint16_t)(m[39] << 8 | m[40]);
-            CHECK(t->suite == want_suite && m[41] == 0);
+            memcpy(t->sid, m + 39, 32);
+            t->sidlen = 32;
+            t->suite = (uint16_t)(m[71] << 8 | m[72]);
+            CHECK(t->suite == want_suite && m[73] == 0);
         } else if (i == 1) {
             gmtls_rd r, list, cert;
             gmtls_rd_init(&r, m + 4, ml);
@@ -707,8 +732,8 @@ static void test_client(void)
         } else {
             /* a suite we did not offer (0xe051) -> illegal_parameter */
             long off = rec_at(&p.s2c, 0, &rl);
-            CHECK(off == 0 && p.s2c.base[5 + 4 + 2 + 32 + 1] == 0xe0);
-            p.s2c.base[5 + 4 + 2 + 32 + 2] = 0x51;
+            CHECK(off == 0 && p.s2c.base[5 + 4 + 2 + 32 + 1 + 32] == 0xe0);
+            p.s2c.base[5 + 4 + 2 + 32 + 2 + 32] = 0x51;
             alert = GMTLS_ALERT_ILLEGAL_PARAMETER;
         }
         CHECK_ERR(client_step(&p), alert);
@@ -809,6 +834,302 @@ static void test_client_auth(void)
     srv_auth = GMTLS_CLIENT_AUTH_NONE;
 }
 
+/* ================================================================ resumption */
+
+/* The client's change_cipher_spec and Finished (spoiled when bad) after
+ * the server's in an abbreviated handshake; returns the server's result. */
+static int send_ccs_finished(tc *t, int bad)
+{
+    gmtls_buf rec;
+    gmtls_buf_init(&rec);
+    static const uint8_t one = 1;
+    put_record(&rec, GMTLS_CT_CHANGE_CIPHER_SPEC, &one, 1);
+    client_keys(t, 1);
+    uint8_t fin[16] = {20, 0, 0, 12}, th[32];
+    th_hash(t, th);
+    if (gmtls_finished12(&gmtls_hash_sm3, t->master, 0, th, fin + 4) != 0) {
+        abort();
+    }
+    fin[9] ^= bad ? 0x80 : 0;
+    if (gmtls_rec_write(&t->wr, &rec, GMTLS_CT_HANDSHAKE, fin, 16, 0) != 0) {
+        abort();
+    }
+    int rc = feed(t, rec.base, rec.off);
+    gmtls_buf_dispose(&rec);
+    return rc;
+}
+
+/* A full handshake on cfg with suite; its session ID and master secret. */
+static void full_session(gmtls_config *cfg, uint16_t suite, uint8_t sid[32], uint8_t master[48])
+{
+    tc t;
+    CHECK_ERR(send_hello_sid(&t, cfg, NULL, 0, &suite, 1, 1), GMTLS_ERR_WANT_READ);
+    read_flight(&t, suite);
+    CHECK_OK(send_second_flight(&t, BAD_NONE));
+    CHECK(gmtls_conn_handshake_done(t.srv) && !gmtls_conn_is_resumed(t.srv));
+    memcpy(sid, t.sid, 32);
+    memcpy(master, t.master, 48);
+    tc_free(&t);
+}
+
+/* The server's answer to a ClientHello offering sid: the abbreviated
+ * flight (GB/T 38636-2020 §6.4.4, RFC 5246 §7.3: ServerHello echoing the
+ * ID with the session's suite, change_cipher_spec, Finished), checked byte
+ * by byte; then our change_cipher_spec and Finished (bad: a wrong one). */
+static void resume_bytes(gmtls_config *cfg, const uint8_t sid[32], const uint8_t master[48], uint16_t suite, int bad)
+{
+    tc t;
+    uint16_t offer[2] = {0xe053, 0xe013};
+    CHECK_ERR(send_hello_sid(&t, cfg, sid, 32, offer, 2, 1), GMTLS_ERR_WANT_READ);
+    const uint8_t *m = t.out.base + 5;
+    CHECK(t.out.off > 5 + 74 && t.out.base[0] == GMTLS_CT_HANDSHAKE && t.out.base[3] == 0 && t.out.base[4] == 74);
+    if (t.out.off <= 5 + 74) {
+        tc_free(&t);
+        return;
+    }
+    CHECK(m[0] == 2 && m[3] == 70 && m[4] == 1 && m[5] == 1 && m[38] == 32 && memcmp(m + 39, sid, 32) == 0);
+    CHECK((uint16_t)(m[71] << 8 | m[72]) == suite && m[73] == 0);
+    memcpy(t.sr, m + 6, 32);
+    t.suite = suite;
+    memcpy(t.master, master, 48);
+    if (buf_append(&t.th, m, 74) != 0 ||
+        gmtls_key_block12(&gmtls_hash_sm3, t.master, t.cr, t.sr, t.keys,
+                          gmtls_tlcp_suite_by_id(suite)->aead == NULL ? 96 : 40) != 0) {
+        abort();
+    }
+    gmtls_buf_consume(&t.out, 5 + 74);
+    static const uint8_t ccs[6] = {20, 1, 1, 0, 1, 1};
+    CHECK(t.out.off > 6 && memcmp(t.out.base, ccs, 6) == 0);
+    client_keys(&t, 0);
+    uint8_t type = 0, *payload = NULL, th[32], want[12];
+    size_t len = 0;
+    th_hash(&t, th);
+    CHECK_OK(gmtls_finished12(&gmtls_hash_sm3, t.master, 1, th, want));
+    CHECK_OK(gmtls_rec_open(&t.rd, t.out.base + 6, t.out.off - 6, &type, &payload, &len));
+    CHECK(type == GMTLS_CT_HANDSHAKE && len == 16 && payload[0] == 20 && memcmp(payload + 4, want, 12) == 0);
+    if (len == 16 && buf_append(&t.th, payload, 16) != 0) {
+        abort();
+    }
+    gmtls_buf_consume(&t.out, t.out.off);
+    if (bad) {
+        /* RFC 5246 §7.4.9 (GB/T 38636-2020 §6.4.5.10): a wrong verify_data -> decrypt_error. */
+        CHECK_ERR(send_ccs_finished(&t, 1), GMTLS_ALERT_DECRYPT_ERROR);
+        /* the alert under the server's write keys, in place since its Finished */
+        CHECK_OK(gmtls_rec_open(&t.rd, t.out.base, t.out.off, &type, &payload, &len));
+        CHECK(type == GMTLS_CT_ALERT && len == 2 && payload[0] == 2 && payload[1] == GMTLS_ALERT_DECRYPT_ERROR);
+        CHECK(!gmtls_conn_handshake_done(t.srv));
+    } else {
+        CHECK_OK(send_ccs_finished(&t, 0));
+        CHECK(gmtls_conn_handshake_done(t.srv) && gmtls_conn_is_resumed(t.srv) &&
+              gmtls_conn_cipher_suite(t.srv) == suite && t.out.off == 0);
+    }
+    tc_free(&t);
+}
+
+/* A ClientHello offering sid that gets a full handshake: a new session ID
+ * (not sid), the four-message flight with suite. */
+static void resume_refused(gmtls_config *cfg, const uint8_t *sid, const uint16_t *offer, size_t n, uint16_t suite)
+{
+    tc t;
+    CHECK_ERR(send_hello_sid(&t, cfg, sid, 32, offer, n, 1), GMTLS_ERR_WANT_READ);
+    read_flight(&t, suite);
+    CHECK(memcmp(t.sid, sid, 32) != 0);
+    CHECK_OK(send_second_flight(&t, BAD_NONE));
+    CHECK(gmtls_conn_handshake_done(t.srv) && !gmtls_conn_is_resumed(t.srv));
+    tc_free(&t);
+}
+
+static uint64_t g_now_ms = 1700000000000ull;
+static uint64_t test_clock(void *arg)
+{
+    (void)arg;
+    return g_now_ms;
+}
+
+/* The server's session cache byte by byte: resumption of both suites,
+ * a bad Finished in the abbreviated handshake, and the IDs that get a full
+ * handshake (unknown, the suite not offered, expired, evicted, a TLS 1.2
+ * session's). */
+static void test_resume_server(void)
+{
+    gmtls_config *cfg = tlcp_server(1);
+    gmtls_config_set_clock(cfg, test_clock, NULL);
+    uint8_t sid[32], master[48], sid2[32], master2[48];
+    full_session(cfg, 0xe053, sid, master);
+    resume_bytes(cfg, sid, master, 0xe053, 0);
+    resume_bytes(cfg, sid, master, 0xe053, 1);
+    resume_bytes(cfg, sid, master, 0xe053, 0); /* an ID resumes again */
+    full_session(cfg, 0xe013, sid2, master2);
+    resume_bytes(cfg, sid2, master2, 0xe013, 0);
+    /* unknown ID -> a full handshake with a new one */
+    uint8_t unknown[32];
+    memcpy(unknown, sid, 32);
+    unknown[31] ^= 1;
+    uint16_t both[2] = {0xe053, 0xe013}, cbc = 0xe013;
+    resume_refused(cfg, unknown, both, 2, 0xe053);
+    /* RFC 5246 §7.4.1.2: the ClientHello must offer the session's suite;
+     * without it, a full handshake. */
+    resume_refused(cfg, sid, &cbc, 1, 0xe013);
+    resume_bytes(cfg, sid, master, 0xe053, 0);
+    /* expired: the cache's lifetime (set to 100 s) passed -> a full handshake */
+    gmtls_config_set_session_cache(cfg, 16, 100);
+    full_session(cfg, 0xe053, sid, master);
+    g_now_ms += 100 * 1000;
+    resume_bytes(cfg, sid, master, 0xe053, 0);
+    g_now_ms += 1000;
+    resume_refused(cfg, sid, both, 2, 0xe053);
+    /* eviction: a cache of 2 holds the newest two sessions */
+    gmtls_config_set_session_cache(cfg, 2, 0);
+    uint8_t ids[3][32], ms[3][48];
+    for (int i = 0; i < 3; i++) {
+        full_session(cfg, 0xe053, ids[i], ms[i]);
+    }
+    resume_refused(cfg, ids[0], both, 2, 0xe053);
+    resume_bytes(cfg, ids[2], ms[2], 0xe053, 0);
+    /* the refused one's full handshake took ids[1]'s place */
+    resume_refused(cfg, ids[1], both, 2, 0xe053);
+    /* our clock stepped back 30 s (within the 60 s of skew allowed): it
+     * still resumes */
+    gmtls_config_set_session_cache(cfg, 16, 0);
+    full_session(cfg, 0xe053, sid, master);
+    g_now_ms -= 30 * 1000;
+    resume_bytes(cfg, sid, master, 0xe053, 0);
+    g_now_ms += 30 * 1000;
+    /* off: no session ID in the ServerHello */
+    gmtls_config_set_session_cache(cfg, 0, 0);
+    tc t;
+    CHECK_ERR(send_hello_sid(&t, cfg, ids[2], 32, both, 2, 1), GMTLS_ERR_WANT_READ);
+    CHECK(t.out.off > 5 + 42 && t.out.base[5] == 2 && t.out.base[5 + 38] == 0);
+    tc_free(&t);
+    /* RFC 5246 §7.4.1.2: a TLS 1.2 session's ID on the same server (and
+     * cache) does not resume TLCP: a full handshake. */
+    gmtls_config_set_session_cache(cfg, 16, 0);
+    gmtls_config_set_tickets(cfg, 0, 0);
+    const test_chain *ec = tt_chain("P-256");
+    CHECK_OK(
+        gmtls_config_add_cert_chain_mem(cfg, ec->chain_pem, strlen(ec->chain_pem), ec->key_pem, strlen(ec->key_pem)));
+    gmtls_config *c12 = tt_client_config(ec);
+    CHECK_OK(gmtls_config_set_versions(c12, GMTLS_VERSION_TLS12, GMTLS_VERSION_TLS12));
+    tt_pair p;
+    CHECK_OK(tt_pair_new(&p, c12, cfg, "localhost"));
+    CHECK_OK(tt_handshake(&p));
+    CHECK(gmtls_conn_version(p.srv) == GMTLS_VERSION_TLS12 && p.srv->session_id_len == 32);
+    memcpy(sid, p.srv->session_id, 32);
+    tt_pair_free(&p);
+    resume_refused(cfg, sid, both, 2, 0xe053);
+    gmtls_config_free(c12);
+    gmtls_config_free(cfg);
+}
+
+/* The gmtls TLCP client resuming from the gmtls server in memory (the
+ * session through gmtls_conn_get_session / _set_session), and what makes
+ * it fall back to a full handshake. */
+static void test_resume_client(void)
+{
+    gmtls_config *c = tlcp_client(), *s = tlcp_server(1);
+    tt_pair p;
+    gmtls_buf sess;
+    gmtls_buf_init(&sess);
+    CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+    CHECK_OK(tt_handshake(&p));
+    CHECK(!gmtls_conn_is_resumed(p.cli) && !gmtls_conn_is_resumed(p.srv));
+    CHECK_OK(gmtls_conn_get_session(p.cli, &sess));
+    tt_pair_free(&p);
+    for (int round = 0; round < 2; round++) {
+        /* resumed, and resumable again with the same session */
+        CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+        CHECK_OK(gmtls_conn_set_session(p.cli, sess.base, sess.off));
+        CHECK_OK(tt_handshake(&p));
+        CHECK(gmtls_conn_is_resumed(p.cli) && gmtls_conn_is_resumed(p.srv));
+        CHECK(gmtls_conn_version(p.cli) == GMTLS_VERSION_TLCP && gmtls_conn_cipher_suite(p.cli) == 0xe053);
+        CHECK_OK(tt_send(&p, 1, "abc", 3));
+        CHECK(p.srv_app.off == 3 && memcmp(p.srv_app.base, "abc", 3) == 0);
+        CHECK_OK(tt_send(&p, 0, "de", 2));
+        CHECK(p.cli_app.off == 2 && memcmp(p.cli_app.base, "de", 2) == 0);
+        gmtls_buf again;
+        gmtls_buf_init(&again);
+        CHECK_OK(gmtls_conn_get_session(p.cli, &again));
+        CHECK(again.off == sess.off && memcmp(again.base, sess.base, sess.off) == 0);
+        gmtls_buf_dispose(&again);
+        tt_pair_free(&p);
+    }
+    /* RFC 5246 §7.4.1.3: the server echoes our ID with another suite ->
+     * illegal_parameter */
+    CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+    CHECK_OK(gmtls_conn_set_session(p.cli, sess.base, sess.off));
+    CHECK_ERR(client_step(&p), GMTLS_ERR_WANT_READ);
+    CHECK_ERR(server_step(&p), GMTLS_ERR_WANT_READ);
+    CHECK(p.s2c.off > 5 + 4 + 2 + 32 + 1 + 32 + 2 && p.s2c.base[5 + 4 + 2 + 32 + 1 + 32 + 1] == 0x53);
+    p.s2c.base[5 + 4 + 2 + 32 + 1 + 32 + 1] = 0x13;
+    CHECK_ERR(client_step(&p), GMTLS_ALERT_ILLEGAL_PARAMETER);
+    const uint8_t want[7] = {0x15, 1, 1, 0, 2, 2, GMTLS_ALERT_ILLEGAL_PARAMETER};
+    CHECK(p.c2s.off >= 7 && memcmp(p.c2s.base + p.c2s.off - 7, want, 7) == 0);
+    tt_pair_free(&p);
+    /* the server's cache off: no session ID, so no session to keep */
+    gmtls_config_set_session_cache(s, 0, 0);
+    CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+    CHECK_OK(gmtls_conn_set_session(p.cli, sess.base, sess.off));
+    CHECK_OK(tt_handshake(&p));
+    CHECK(!gmtls_conn_is_resumed(p.cli));
+    gmtls_buf none;
+    gmtls_buf_init(&none);
+    CHECK_ERR(gmtls_conn_get_session(p.cli, &none), GMTLS_ERR_NOT_READY);
+    gmtls_buf_dispose(&none);
+    tt_pair_free(&p);
+    gmtls_buf_dispose(&sess);
+    gmtls_config_free(c);
+    gmtls_config_free(s);
+}
+
+/* gmtls_config_set_cipher_suites_tlcp: what the client offers, what the
+ * server prefers, and the client's refusal of a suite it did not offer. */
+static void test_suite_lists(void)
+{
+    gmtls_config *c = tlcp_client(), *s = tlcp_server(1);
+    CHECK_ERR(gmtls_config_set_cipher_suites_tlcp(c, "TLS_AES_128_GCM_SHA256"), GMTLS_ERR_UNKNOWN_NAME);
+    CHECK_OK(gmtls_config_set_cipher_suites_tlcp(c, "ECC_SM4_CBC_SM3"));
+    tt_pair p;
+    CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+    CHECK_ERR(client_step(&p), GMTLS_ERR_WANT_READ);
+    static const uint8_t cbc_only[] = {0x00, 0x02, 0xe0, 0x13, 0x01, 0x00};
+    CHECK(p.c2s.off > sizeof cbc_only &&
+          memcmp(p.c2s.base + p.c2s.off - sizeof cbc_only, cbc_only, sizeof cbc_only) == 0);
+    CHECK_OK(tt_handshake(&p));
+    CHECK(gmtls_conn_cipher_suite(p.cli) == 0xe013 && gmtls_conn_cipher_suite(p.srv) == 0xe013);
+    /* the session resumes with its CBC suite */
+    gmtls_buf sess;
+    gmtls_buf_init(&sess);
+    CHECK_OK(gmtls_conn_get_session(p.cli, &sess));
+    tt_pair_free(&p);
+    CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+    CHECK_OK(gmtls_conn_set_session(p.cli, sess.base, sess.off));
+    CHECK_OK(tt_handshake(&p));
+    CHECK(gmtls_conn_is_resumed(p.cli) && gmtls_conn_is_resumed(p.srv) && gmtls_conn_cipher_suite(p.srv) == 0xe013);
+    CHECK_OK(tt_send(&p, 1, "cbc", 3));
+    CHECK(p.srv_app.off == 3 && memcmp(p.srv_app.base, "cbc", 3) == 0);
+    tt_pair_free(&p);
+    gmtls_buf_dispose(&sess);
+    /* a server preferring CBC takes it from a client offering both */
+    gmtls_config *both = tlcp_client();
+    CHECK_OK(gmtls_config_set_cipher_suites_tlcp(s, "ECC_SM4_CBC_SM3:ECC_SM4_GCM_SM3"));
+    CHECK_OK(tt_pair_new(&p, both, s, "localhost"));
+    CHECK_OK(tt_handshake(&p));
+    CHECK(gmtls_conn_cipher_suite(p.cli) == 0xe013);
+    tt_pair_free(&p);
+    /* RFC 5246 §7.4.1.3: GCM chosen though the client offered CBC only -> illegal_parameter */
+    CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+    CHECK_ERR(client_step(&p), GMTLS_ERR_WANT_READ);
+    CHECK_ERR(server_step(&p), GMTLS_ERR_WANT_READ);
+    size_t at = 5 + 4 + 2 + 32 + 1 + 32;
+    CHECK(p.s2c.off > at + 2 && p.s2c.base[at] == 0xe0 && p.s2c.base[at + 1] == 0x13);
+    p.s2c.base[at + 1] = 0x53;
+    CHECK_ERR(client_step(&p), GMTLS_ALERT_ILLEGAL_PARAMETER);
+    tt_pair_free(&p);
+    gmtls_config_free(both);
+    gmtls_config_free(c);
+    gmtls_config_free(s);
+}
+
 int main(void)
 {
     make_client_pki();
@@ -817,6 +1138,9 @@ int main(void)
     test_negative();
     test_server_auth();
     test_client();
+    test_resume_server();
+    test_resume_client();
+    test_suite_lists();
     test_client_auth();
     gmtls_config_free(cli_keys);
     free(cli_ca_pem);

@@ -368,6 +368,109 @@ static int pick_by_name(void *ctx, const gmtls_client_hello_info *info)
     return info->server_name != NULL && strcmp(info->server_name, "other.example") == 0 ? 1 : 0;
 }
 
+/* Session-ID resumption (RFC 5246 §7.4.1.2) with the server's tickets off:
+ * the ServerHello carries a new 32-byte ID, the session (GMS3) carries it,
+ * the ClientHello offers it and the abbreviated handshake agrees on keys;
+ * another server name gets a full handshake (RFC 6066 §3); with the cache
+ * off there is no ID and no session. */
+static void test_session_id(void)
+{
+    gmtls_config *s = server_cfg("P-256"), *c = client_cfg("P-256", 0);
+    gmtls_config_set_tickets(s, 0, 0);
+    tt_pair p;
+    gmtls_buf sess;
+    gmtls_buf_init(&sess);
+    CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+    CHECK_ERR(client_step(&p), GMTLS_ERR_WANT_READ);
+    CHECK_ERR(server_step(&p), GMTLS_ERR_WANT_READ);
+    /* ServerHello: 16 03 03 len | 02 len(3) | 03 03 | random | 32, the ID */
+    CHECK(p.s2c.off > 5 + 4 + 2 + 32 + 1 + 32 && p.s2c.base[5] == 2 && p.s2c.base[5 + 4 + 2 + 32] == 32);
+    uint8_t sid[32];
+    memcpy(sid, p.s2c.base + 5 + 4 + 2 + 32 + 1, 32);
+    CHECK_OK(tt_handshake(&p));
+    CHECK(!gmtls_conn_is_resumed(p.cli) && !gmtls_conn_is_resumed(p.srv));
+    CHECK_OK(gmtls_conn_get_session(p.cli, &sess));
+    CHECK(sess.off > 4 + 32 && memcmp(sess.base, "GMS3", 4) == 0 && sess.base[sess.off - 33] == 32 &&
+          memcmp(sess.base + sess.off - 32, sid, 32) == 0);
+    uint16_t suite = gmtls_conn_cipher_suite(p.cli);
+    tt_pair_free(&p);
+    for (int round = 0; round < 2; round++) {
+        CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+        CHECK_OK(gmtls_conn_set_session(p.cli, sess.base, sess.off));
+        CHECK_ERR(client_step(&p), GMTLS_ERR_WANT_READ);
+        /* the ClientHello's legacy_session_id is the session's ID */
+        CHECK(p.c2s.off > 5 + 4 + 2 + 32 + 1 + 32 && p.c2s.base[5 + 4 + 2 + 32] == 32 &&
+              memcmp(p.c2s.base + 5 + 4 + 2 + 32 + 1, sid, 32) == 0);
+        CHECK_OK(tt_handshake(&p));
+        CHECK(gmtls_conn_is_resumed(p.cli) && gmtls_conn_is_resumed(p.srv));
+        check_session(&p, suite, "resumed by session ID");
+        tt_pair_free(&p);
+    }
+    /* RFC 6066 §3: the session was for "localhost"; another name -> a full handshake */
+    gmtls_config_set_verify_peer(c, 0);
+    CHECK_OK(tt_pair_new(&p, c, s, "other.example"));
+    CHECK_OK(gmtls_conn_set_session(p.cli, sess.base, sess.off));
+    CHECK_OK(tt_handshake(&p));
+    CHECK(!gmtls_conn_is_resumed(p.cli) && !gmtls_conn_is_resumed(p.srv));
+    tt_pair_free(&p);
+    gmtls_config_set_verify_peer(c, 1);
+    /* the server restarted with an empty cache: a full handshake */
+    gmtls_config_set_session_cache(s, 0, 0);
+    CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+    CHECK_OK(gmtls_conn_set_session(p.cli, sess.base, sess.off));
+    CHECK_ERR(client_step(&p), GMTLS_ERR_WANT_READ);
+    CHECK_ERR(server_step(&p), GMTLS_ERR_WANT_READ);
+    CHECK(p.s2c.off > 5 + 4 + 2 + 32 + 1 && p.s2c.base[5 + 4 + 2 + 32] == 0); /* cache off: no ID */
+    CHECK_OK(tt_handshake(&p));
+    CHECK(!gmtls_conn_is_resumed(p.cli) && !gmtls_conn_is_resumed(p.srv));
+    gmtls_buf none;
+    gmtls_buf_init(&none);
+    CHECK_ERR(gmtls_conn_get_session(p.cli, &none), GMTLS_ERR_NOT_READY);
+    gmtls_buf_dispose(&none);
+    tt_pair_free(&p);
+    /* a client offering a ticket to a server whose tickets are off gets a
+     * full handshake and a session ID, which then resumes */
+    gmtls_config_set_session_cache(s, 16, 0);
+    gmtls_config *st = server_cfg("P-256");
+    CHECK_OK(tt_pair_new(&p, c, st, "localhost"));
+    CHECK_OK(tt_handshake(&p));
+    gmtls_buf tsess;
+    gmtls_buf_init(&tsess);
+    CHECK_OK(gmtls_conn_get_session(p.cli, &tsess));
+    tt_pair_free(&p);
+    CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+    CHECK_OK(gmtls_conn_set_session(p.cli, tsess.base, tsess.off));
+    CHECK_OK(tt_handshake(&p));
+    CHECK(!gmtls_conn_is_resumed(p.cli) && p.srv->sid12_new && p.srv->session_id_len == 32);
+    gmtls_buf_consume(&tsess, tsess.off);
+    CHECK_OK(gmtls_conn_get_session(p.cli, &tsess));
+    tt_pair_free(&p);
+    CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+    CHECK_OK(gmtls_conn_set_session(p.cli, tsess.base, tsess.off));
+    CHECK_OK(tt_handshake(&p));
+    CHECK(gmtls_conn_is_resumed(p.cli) && gmtls_conn_is_resumed(p.srv));
+    tt_pair_free(&p);
+    gmtls_buf_dispose(&tsess);
+    gmtls_config_free(st);
+    /* with tickets on, a client offering the ticket extension gets a ticket
+     * and no session ID (RFC 5077 §3.4) */
+    gmtls_config_set_session_cache(s, 16, 0);
+    gmtls_config_set_tickets(s, 1, 0);
+    CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+    CHECK_ERR(client_step(&p), GMTLS_ERR_WANT_READ);
+    CHECK_ERR(server_step(&p), GMTLS_ERR_WANT_READ);
+    CHECK(p.s2c.off > 5 + 4 + 2 + 32 + 1 && p.s2c.base[5 + 4 + 2 + 32] == 0);
+    CHECK_OK(tt_handshake(&p));
+    gmtls_buf_dispose(&sess);
+    gmtls_buf_init(&sess);
+    CHECK_OK(gmtls_conn_get_session(p.cli, &sess));
+    CHECK(sess.off > 4 && sess.base[sess.off - 1] == 0); /* session_id<1> empty */
+    tt_pair_free(&p);
+    gmtls_buf_dispose(&sess);
+    gmtls_config_free(s);
+    gmtls_config_free(c);
+}
+
 static void test_sni(void)
 {
     gmtls_config *s = server_cfg("P-256"), *c = client_cfg("P-256", 0);
@@ -392,11 +495,14 @@ static void test_sni(void)
 
 static void test_client_auth(void)
 {
-    static const char *algs[] = {"P-256", "RSA"};
-    for (size_t i = 0; i < 2; i++) {
+    static const char *algs[] = {"P-256", "RSA", "P-256"};
+    for (size_t i = 0; i < 3; i++) {
         const test_chain *cc = tt_chain(algs[i]);
         gmtls_config *s = server_cfg("P-256"), *c = client_cfg("P-256", 0);
         gmtls_config_set_client_auth(s, GMTLS_CLIENT_AUTH_REQUIRE_AND_VERIFY);
+        if (i == 2) {
+            gmtls_config_set_tickets(s, 0, 0); /* by session ID: the chain comes from the cache */
+        }
         CHECK_OK(gmtls_config_add_ca_mem(s, cc->ca_pem, strlen(cc->ca_pem)));
         CHECK_OK(
             gmtls_config_add_cert_chain_mem(c, cc->chain_pem, strlen(cc->chain_pem), cc->key_pem, strlen(cc->key_pem)));
@@ -405,7 +511,7 @@ static void test_client_auth(void)
         gmtls_buf_init(&sess);
         CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
         CHECK_OK(tt_handshake(&p));
-        CHECK(gmtls_conn_peer_sigalg(p.srv) == (i == 0 ? 0x0403 : 0x0804));
+        CHECK(gmtls_conn_peer_sigalg(p.srv) == (i != 1 ? 0x0403 : 0x0804));
         CHECK(gmtls_conn_peer_subject(p.srv) != NULL && strcmp(gmtls_conn_verify_result(p.srv), "ok") == 0);
         CHECK_OK(gmtls_conn_get_session(p.cli, &sess));
         tt_pair_free(&p);
@@ -415,7 +521,18 @@ static void test_client_auth(void)
         CHECK_OK(tt_handshake(&p));
         size_t l = 0;
         CHECK(gmtls_conn_is_resumed(p.srv) && gmtls_conn_peer_cert(p.srv, 0, &l) != NULL);
+        CHECK(strcmp(gmtls_conn_verify_result(p.srv), "ok (resumed session)") == 0);
         tt_pair_free(&p);
+        if (i == 2) {
+            /* the same session on a server that no longer asks for a
+             * certificate: its client chain does not fit -> a full handshake */
+            gmtls_config_set_client_auth(s, GMTLS_CLIENT_AUTH_NONE);
+            CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+            CHECK_OK(gmtls_conn_set_session(p.cli, sess.base, sess.off));
+            CHECK_OK(tt_handshake(&p));
+            CHECK(!gmtls_conn_is_resumed(p.srv) && gmtls_conn_peer_cert(p.srv, 0, &l) == NULL);
+            tt_pair_free(&p);
+        }
         gmtls_buf_dispose(&sess);
         gmtls_config_free(s);
         gmtls_config_free(c);
@@ -832,6 +949,7 @@ int main(void)
     test_suites();
     test_groups();
     test_resumption_alpn_ocsp();
+    test_session_id();
     test_sni();
     test_client_auth();
     test_versions();
