@@ -17,7 +17,8 @@
 # The PKI comes from GmSSL's own tools: the signing and encryption
 # certificates share the subject (GmSSL's entity match) and differ in
 # keyUsage; gmtls verifies the peer's encryption certificate (entity, usage,
-# chain) in every case where it verifies the peer. Every check reads what the programs print (GmSSL exits 0 even
+# chain) in every case where it verifies the peer, and refuses GmSSL-made
+# encryption certificates of another entity both ways (bad_certificate). Every check reads what the programs print (GmSSL exits 0 even
 # when it fails).
 set -u
 
@@ -179,6 +180,32 @@ if [ "${1:-}" = "--case" ]; then
             --cert "$D/csign.pem" --key "$D/csign.key" "${enc[@]}" --key-pass file:"$D/pass.txt" <msg.txt \
             >"$name.out" 2>"$name.err"
         ;;
+    entity-client)
+        # GmSSL's tlcp_server with an encryption certificate of another
+        # entity (same CA, another subject): gmtls client --tlcp refuses it
+        "$G" tlcp_server -port 4433 -cert "$D/xchain.pem" -key "$D/xkeys.pem" -pass "$GPASS" \
+            -cipher_suite TLS_ECC_SM4_GCM_SM3 -verbose >"$name-gmssl-server.log" 2>&1 &
+        PIDS+=($!)
+        for i in $(seq 1 200); do
+            ss -Hltn "sport = :4433" | grep -q . && break
+            sleep 0.05
+        done
+        timeout 20 "$GMTLS" client 127.0.0.1:4433 --tlcp --servername localhost --ca "$D/ca.pem" <msg.txt \
+            >"$name.out" 2>"$name.err"
+        echo "exit $?" >>"$name.err"
+        ;;
+    entity-server)
+        # GmSSL's tlcp_client with a double chain whose encryption
+        # certificate is another entity's: the gmtls ECDHE server refuses it
+        gmtls_server --cert sign.pem --key sign.key --enc-cert enc.pem --enc-key enc.key \
+            --verify-client require-and-verify --ca ca.pem
+        tlcp_client "$name-c1" "$SRV_PORT" -cipher_suite TLS_ECDHE_SM4_GCM_SM3 -cert cxchain.pem -key cxkeys.pem \
+            -pass "$GPASS" -in msg.txt
+        for i in $(seq 1 600); do
+            [ "$(grep -c ' proto=' "$name-server.log")" -ge 1 ] && break
+            sleep 0.1
+        done
+        ;;
     no-enc)
         # without an encryption pair a TLCP ClientHello is not answered as TLCP
         gmtls_server --cert sign.pem --key sign.key
@@ -222,6 +249,16 @@ gm reqsign -in "$D/cenc.req" -serial_len 8 -days 2 -cacert "$D/ca.pem" -key "$D/
     -key_usage keyEncipherment -key_usage dataEncipherment -out "$D/cenc.pem"
 cat "$D/csign.pem" "$D/cenc.pem" >"$D/cchain.pem"
 cat "$D/csign.key" "$D/cenc.key" >"$D/ckeys.pem"
+# An encryption certificate of another entity (same CA and usage, another
+# subject), paired with each side's signing certificate
+gm sm2keygen -pass "$PASS" -out "$D/xenc.key"
+gm reqgen -C CN -O "gmtls interop" -CN "gmtls-tlcp-other" -key "$D/xenc.key" -pass "$PASS" -out "$D/xenc.req"
+gm reqsign -in "$D/xenc.req" -serial_len 8 -days 2 -cacert "$D/ca.pem" -key "$D/ca.key" -pass "$PASS" \
+    -key_usage keyEncipherment -key_usage dataEncipherment -subject_dns_name localhost -out "$D/xenc.pem"
+cat "$D/sign.pem" "$D/xenc.pem" >"$D/xchain.pem"
+cat "$D/sign.key" "$D/xenc.key" >"$D/xkeys.pem"
+cat "$D/csign.pem" "$D/xenc.pem" >"$D/cxchain.pem"
+cat "$D/csign.key" "$D/xenc.key" >"$D/cxkeys.pem"
 # A P-256 chain on the same port, for openssl s_client (no ShangMi in TLS)
 make_chain ec ecdsa
 MSG="gmssl tlcp interop $$ $(date +%s)"
@@ -368,6 +405,17 @@ for c in auth-gcm auth-cbc ecdhe-gcm ecdhe-cbc; do
     expect_grep "$D/client-$c-gmssl-server.log" "^send server \{Finished\}" \
         "client-$c: GmSSL server accepted gmtls's certificate, CertificateVerify and Finished"
 done
+
+# GmSSL-made encryption certificates of another entity, refused both ways
+# with bad_certificate (gmtls checks the pair as GmSSL's own verifier does)
+run_case entity-client
+expect_grep "$D/entity-client.err" "sent alert bad_certificate \(42\) \(the TLCP encryption certificate does not match the signing certificate" \
+    "entity-client: gmtls client refused GmSSL's encryption certificate of another entity"
+expect_grep "$D/entity-client.err" "^exit 1$" "entity-client: gmtls client exited 1"
+# (whether GmSSL prints our alert depends on timing: a reset can come first)
+run_case entity-server
+expect_log entity-server 1 "proto=none .*result=handshake failed: sent alert bad_certificate \(42\) \(the TLCP encryption certificate does not match" \
+    "entity-server: gmtls ECDHE server refused GmSSL's client encryption certificate of another entity"
 
 run_case no-enc
 if grep -q "^Protocol: TLCP$" "$D/no-enc-c1.err"; then
