@@ -323,9 +323,10 @@ typedef struct {
     int client_purpose;
 } verify_state;
 
-/* libcrypto calls this on every check; it overrules exactly one failure: an
- * SM2 certificate signature that does not verify the standard way but does
- * in the Go style, when the policy allows that style. */
+/* libcrypto calls this on every check; it overrules exactly two failures: a
+ * TLCP encryption certificate's purpose failing on its keyUsage alone, and
+ * an SM2 certificate signature that does not verify the standard way but
+ * does in the Go style, when the policy allows that style. */
 static int verify_cb(int ok, X509_STORE_CTX *ctx)
 {
     /* A TLCP encryption certificate: libcrypto's TLS purposes also want

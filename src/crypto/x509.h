@@ -24,8 +24,8 @@ int gmtls_x509_allows_signing(const gmtls_x509 *x);
 int gmtls_x509_allows_encipherment(const gmtls_x509 *x, int agreement);
 /* 1 if a TLCP signing and encryption certificate name one entity, compared
  * byte for byte as GmSSL's x509_tlcp_cert_pair_entity_match does: subject,
- * issuer, subjectAltName (presence, criticality, value) and the signature
- * algorithm. */
+ * issuer, subjectAltName (presence, criticality, value), the public key
+ * algorithm and parameters, and the signature algorithm. */
 int gmtls_x509_same_entity(const gmtls_x509 *sign, const gmtls_x509 *enc);
 /* The subject public key as a gmtls_pkey (GMTLS_ERR_CRYPTO: unsupported). */
 GMTLS_MUST_CHECK int gmtls_x509_pubkey(const gmtls_x509 *x, gmtls_pkey *key);
