@@ -43,13 +43,12 @@ static gmtls_config *server_config(int client_auth)
     /* TLCP (GB/T 38636-2020): an SM2 signing chain and an encryption pair,
      * so a ClientHello of version 0x0101 reaches the TLCP server
      * (corpus/fuzz_server/ch_tlcp) and its ClientKeyExchange decryption. */
-    static test_chain sm2, enc;
-    if ((sm2.ca_pem == NULL && test_make_chain("SM2", "localhost", "1234567812345678", &sm2) != 0) ||
-        (enc.ca_pem == NULL && test_make_chain("SM2", "localhost", "1234567812345678", &enc) != 0) ||
-        gmtls_config_add_cert_chain_mem(cfg, sm2.chain_pem, strlen(sm2.chain_pem), sm2.key_pem, strlen(sm2.key_pem)) !=
-            0 ||
-        gmtls_config_set_enc_cert_mem(cfg, enc.chain_pem, strlen(enc.chain_pem), enc.key_pem, strlen(enc.key_pem)) !=
-            0) {
+    static test_tlcp_chain sm2;
+    if ((sm2.enc_pem == NULL && test_make_tlcp_chain("localhost", &sm2) != 0) ||
+        gmtls_config_add_cert_chain_mem(cfg, sm2.sign.chain_pem, strlen(sm2.sign.chain_pem), sm2.sign.key_pem,
+                                        strlen(sm2.sign.key_pem)) != 0 ||
+        gmtls_config_set_enc_cert_mem(cfg, sm2.enc_pem, strlen(sm2.enc_pem), sm2.enc_key_pem,
+                                      strlen(sm2.enc_key_pem)) != 0) {
         abort();
     }
     /* An external PSK in both modes (corpus/fuzz_server/ch_ext_psk_ke carries

@@ -878,13 +878,8 @@ int gmtls_cmd_client(int argc, char **argv)
     if (o.cert != NULL && tool_config_chain(cfg, o.cert, o.key) != 0) {
         goto out;
     }
-    if (o.enc_cert != NULL) {
-        int r = gmtls_config_set_enc_cert_file(cfg, o.enc_cert, o.enc_key);
-        if (r != 0) {
-            const char *d = gmtls_config_last_error(cfg);
-            tool_err("--enc-cert %s: %s%s%s", o.enc_cert, gmtls_strerror(r), d && d[0] ? ": " : "", d ? d : "");
-            goto out;
-        }
+    if (o.enc_cert != NULL && tool_config_enc_cert(cfg, o.enc_cert, o.enc_key) != 0) {
+        goto out;
     }
     size_t npsks = 0;
     int pr2 = tool_config_psk(cfg, &o.psk, &npsks);

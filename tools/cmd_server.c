@@ -401,13 +401,8 @@ static int build_config(const server_opts *o, gmtls_config **out)
     if (o->ca != NULL && tool_config_ca(cfg, o->ca) != 0) {
         goto fail;
     }
-    if (o->enc_cert != NULL) {
-        int r = gmtls_config_set_enc_cert_file(cfg, o->enc_cert, o->enc_key);
-        if (r != 0) {
-            const char *d = gmtls_config_last_error(cfg);
-            tool_err("--enc-cert %s: %s%s%s", o->enc_cert, gmtls_strerror(r), d && d[0] ? ": " : "", d ? d : "");
-            goto fail;
-        }
+    if (o->enc_cert != NULL && tool_config_enc_cert(cfg, o->enc_cert, o->enc_key) != 0) {
+        goto fail;
     }
     for (size_t i = 0; i < o->ncerts; i++) {
         if (tool_config_chain(cfg, o->certs[i], o->keys[i]) != 0) {

@@ -7,6 +7,9 @@
  *   ca-sm2-go.pem -> sm2-go.pem (the Go gmtls family's style: SM2-OID keys,
  *                                signatures over SM3(TBS); served only to
  *                                its clients, see gmtls_cert_select)
+ *   ca-sm2.pem    -> sm2enc.pem (a TLCP encryption certificate, GB/T 38636-2020,
+ *                                for the entity of sm2.pem: `gmtls bench`'s
+ *                                TLCP rows and `--enc-cert` to try TLCP)
  * ca.pem holds the three CAs. Leaves name DNS:localhost, IP:127.0.0.1, IP:::1.
  * Everything is made by the certificate factory (src/certgen, as `gmtls
  * cert` makes it) once and reused on later runs. */
@@ -16,6 +19,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <openssl/crypto.h>
 
 #include "certgen/certgen.h"
 #include "cmd.h"
@@ -61,6 +66,30 @@ static const struct {
 };
 #define NDEV (sizeof(dev_chains) / sizeof(dev_chains[0]))
 
+/* The TLCP encryption pair of chain c's entity: sm2enc.pem / sm2enc.key. */
+static int make_enc(const char *dir, const gmtls_cg_chain *c)
+{
+    void *key = gmtls_cg_keygen("sm2");
+    void *x = key != NULL ? gmtls_cg_make_enc_cert(c, key, NULL) : NULL;
+    char *cert_pem = x != NULL ? gmtls_cg_cert_pem(x) : NULL;
+    char *key_pem = cert_pem != NULL ? gmtls_cg_key_pem(key) : NULL;
+    int rc = key_pem != NULL && write_pem(dir, "sm2enc.key", key_pem, NULL, 1) == 0 &&
+                     write_pem(dir, "sm2enc.pem", cert_pem, NULL, 0) == 0
+                 ? 0
+                 : -1;
+    if (rc != 0) {
+        tool_err("dev certificates: TLCP encryption certificate creation failed");
+    }
+    if (key_pem != NULL) {
+        OPENSSL_cleanse(key_pem, strlen(key_pem));
+    }
+    free(key_pem);
+    free(cert_pem);
+    gmtls_cg_cert_free(x);
+    gmtls_cg_key_free(key);
+    return rc;
+}
+
 /* Makes CA + leaf of dev_chains[i] (the certificate factory, src/certgen);
  * files <prefix>.pem / <prefix>.key / ca-<prefix>.pem. *ca_out receives the
  * CA certificate (PEM, malloc'd). */
@@ -78,7 +107,7 @@ static int make_chain(const char *dir, size_t i, char **ca_out)
     }
     int rc = -1;
     if (write_pem(dir, key_name, c.key_pem, NULL, 1) == 0 && write_pem(dir, cert_name, c.leaf_pem, c.ca_pem, 0) == 0 &&
-        write_pem(dir, ca_name, c.ca_pem, NULL, 0) == 0) {
+        write_pem(dir, ca_name, c.ca_pem, NULL, 0) == 0 && (strcmp(prefix, "sm2") != 0 || make_enc(dir, &c) == 0)) {
         *ca_out = c.ca_pem;
         c.ca_pem = NULL;
         rc = 0;

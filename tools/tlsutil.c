@@ -405,6 +405,23 @@ int tool_config_chain(gmtls_config *cfg, const char *cert, const char *key)
     return -1;
 }
 
+int tool_config_enc_cert(gmtls_config *cfg, const char *cert, const char *key)
+{
+    int r = gmtls_config_set_enc_cert_file(cfg, cert, key);
+    if (r == 0) {
+        return 0;
+    }
+    if (r == GMTLS_ERR_FILE && key_mismatch(cert, key)) {
+        tool_err("--enc-key %s is not the private key of the certificate in --enc-cert %s", key, cert);
+        return -1;
+    }
+    const char *d = gmtls_config_last_error(cfg);
+    tool_err("--enc-cert %s: %s: give the TLCP encryption certificate of the --cert entity (an SM2 key, keyUsage "
+             "keyEncipherment) and its PEM private key",
+             cert, d != NULL && d[0] ? d : gmtls_strerror(r));
+    return -1;
+}
+
 static const char *name_or_hex(const char *name, uint16_t id)
 {
     static _Thread_local char buf[4][8];

@@ -69,6 +69,9 @@ int tool_config_ca(gmtls_config *cfg, const char *path);
  * on failure prints what is wrong and what to do - a key that is not the
  * certificate's is named as such. 0 or -1. */
 int tool_config_chain(gmtls_config *cfg, const char *cert, const char *key);
+/* --enc-cert / --enc-key (TLCP): the same, saying what an encryption
+ * certificate needs when the library refuses it. 0 or -1 (message printed). */
+int tool_config_enc_cert(gmtls_config *cfg, const char *cert, const char *key);
 
 /* External PSKs from the command line: --psk HEX with --psk-identity ID
  * (default "Client_identity", OpenSSL's) and --psk-hash (default SHA256),

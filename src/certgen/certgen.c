@@ -464,6 +464,8 @@ int gmtls_cg_print(void *cert, FILE *out)
     return ok ? 0 : -1;
 }
 
+#define CHAIN_LEAF_SAN "DNS:localhost,IP:127.0.0.1,IP:::1"
+
 int gmtls_cg_make_chain(const char *alg, const char *org, const char *cn, gmtls_cg_style style, const char *sm2_id,
                         gmtls_cg_chain *out)
 {
@@ -475,8 +477,7 @@ int gmtls_cg_make_chain(const char *alg, const char *org, const char *cn, gmtls_
     EVP_PKEY *cakey = gmtls_cg_keygen(alg), *key = gmtls_cg_keygen(alg);
     gmtls_cg_spec ca_spec = {
         .subject = ca_subj, .is_ca = 1, .has_pathlen = 1, .days = 3650, .style = style, .sm2_id = sm2_id};
-    gmtls_cg_spec leaf_spec = {
-        .subject = subj, .san = "DNS:localhost,IP:127.0.0.1,IP:::1", .days = 825, .style = style, .sm2_id = sm2_id};
+    gmtls_cg_spec leaf_spec = {.subject = subj, .san = CHAIN_LEAF_SAN, .days = 825, .style = style, .sm2_id = sm2_id};
     X509 *ca = NULL, *leaf = NULL;
     int rc = -1;
     if (cakey != NULL && key != NULL && (ca = gmtls_cg_issue(&ca_spec, cakey, NULL, NULL, NULL, 0)) != NULL &&
@@ -495,6 +496,37 @@ int gmtls_cg_make_chain(const char *alg, const char *org, const char *cn, gmtls_
     EVP_PKEY_free(cakey);
     EVP_PKEY_free(key);
     return rc;
+}
+
+void *gmtls_cg_make_enc_cert(const gmtls_cg_chain *c, void *key, const gmtls_cg_spec *spec)
+{
+    X509 *ca = gmtls_cg_read_cert(c->ca_pem, strlen(c->ca_pem));
+    X509 *leaf = gmtls_cg_read_cert(c->leaf_pem, strlen(c->leaf_pem));
+    EVP_PKEY *cakey = gmtls_cg_read_key(c->ca_key_pem, strlen(c->ca_key_pem), NULL);
+    gmtls_cg_spec e = {0};
+    if (spec != NULL) {
+        e = *spec;
+    }
+    /* GB/T 38636-2020 §6.4.5.3 and GmSSL's entity match: the signing
+     * certificate's subject (its very encoding), subjectAltName and CA. */
+    X509_NAME *name = e.subject != NULL ? parse_name(e.subject) : NULL;
+    e.san = e.san != NULL ? e.san : CHAIN_LEAF_SAN;
+    e.key_usage = e.key_usage != NULL ? e.key_usage : "critical,keyEncipherment,dataEncipherment,keyAgreement";
+    e.days = e.days != 0 ? e.days : 825;
+    e.is_ca = 0;
+    X509 *x = NULL;
+    if (ca != NULL && leaf != NULL && cakey != NULL && key != NULL && (e.subject == NULL || name != NULL)) {
+        /* the chain's style (the Go style's key encoding and signature) */
+        if (gmtls_x509_go_style_key((gmtls_x509 *)(void *)leaf)) {
+            e.style = GMTLS_CG_STYLE_GO;
+        }
+        x = issue(&e, key, name != NULL ? name : X509_get_subject_name(leaf), ca, cakey, NULL, 0);
+    }
+    X509_NAME_free(name);
+    X509_free(ca);
+    X509_free(leaf);
+    EVP_PKEY_free(cakey);
+    return x;
 }
 
 void gmtls_cg_chain_free(gmtls_cg_chain *c)

@@ -71,5 +71,13 @@ typedef struct {
 int gmtls_cg_make_chain(const char *alg, const char *org, const char *cn, gmtls_cg_style style, const char *sm2_id,
                         gmtls_cg_chain *out);
 void gmtls_cg_chain_free(gmtls_cg_chain *c);
+/* A TLCP (GB/T 38636-2020) encryption certificate for the entity of a chain
+ * from gmtls_cg_make_chain: key (an EVP_PKEY: SM2, another only to test
+ * refusals) issued by the chain's CA with the leaf's subject and
+ * subjectAltName (what GmSSL's pair check compares). spec (may be NULL)
+ * overrides subject, san ("" for none), key_usage (default
+ * "critical,keyEncipherment,dataEncipherment,keyAgreement": every TLCP suite
+ * accepts it), eku, days, backdate and sm2_id. Returns an X509 or NULL. */
+void *gmtls_cg_make_enc_cert(const gmtls_cg_chain *c, void *key, const gmtls_cg_spec *spec);
 
 #endif

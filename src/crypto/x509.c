@@ -51,6 +51,50 @@ int gmtls_x509_allows_signing(const gmtls_x509 *x)
     return !(X509_get_extension_flags(X(x)) & EXFLAG_KUSAGE) || (X509_get_key_usage(X(x)) & KU_DIGITAL_SIGNATURE);
 }
 
+int gmtls_x509_allows_encipherment(const gmtls_x509 *x, int agreement)
+{
+    if (!(X509_get_extension_flags(X(x)) & EXFLAG_KUSAGE)) {
+        return 1;
+    }
+    uint32_t ku = X509_get_key_usage(X(x));
+    /* RFC 5280 §4.2.1.3: keyEncipherment "for key transport", keyAgreement
+     * "for key agreement"; GmSSL (x509_key_usage_check) refuses certificate
+     * and CRL signing in an encryption certificate. */
+    uint32_t need = KU_KEY_ENCIPHERMENT | (agreement ? KU_KEY_AGREEMENT : 0);
+    return (ku & need) != 0 && (ku & (KU_KEY_CERT_SIGN | KU_CRL_SIGN)) == 0;
+}
+
+static int name_der_equal(const X509_NAME *a, const X509_NAME *b)
+{
+    const unsigned char *pa = NULL, *pb = NULL;
+    size_t la = 0, lb = 0;
+    return X509_NAME_get0_der(a, &pa, &la) == 1 && X509_NAME_get0_der(b, &pb, &lb) == 1 && la == lb &&
+           memcmp(pa, pb, la) == 0;
+}
+
+int gmtls_x509_same_entity(const gmtls_x509 *sign, const gmtls_x509 *enc)
+{
+    X509 *a = X(sign), *b = X(enc);
+    int ia = X509_get_ext_by_NID(a, NID_subject_alt_name, -1), ib = X509_get_ext_by_NID(b, NID_subject_alt_name, -1);
+    if (!name_der_equal(X509_get_subject_name(a), X509_get_subject_name(b)) ||
+        !name_der_equal(X509_get_issuer_name(a), X509_get_issuer_name(b)) || (ia < 0) != (ib < 0) ||
+        X509_get_signature_nid(a) != X509_get_signature_nid(b)) {
+        return 0;
+    }
+    /* the same public key algorithm and parameters (GmSSL: algor, algor_param) */
+    X509_ALGOR *ka = NULL, *kb = NULL;
+    if (X509_PUBKEY_get0_param(NULL, NULL, NULL, &ka, X509_get_X509_PUBKEY(a)) != 1 ||
+        X509_PUBKEY_get0_param(NULL, NULL, NULL, &kb, X509_get_X509_PUBKEY(b)) != 1 || X509_ALGOR_cmp(ka, kb) != 0) {
+        return 0;
+    }
+    if (ia < 0) {
+        return 1;
+    }
+    X509_EXTENSION *ea = X509_get_ext(a, ia), *eb = X509_get_ext(b, ib);
+    return X509_EXTENSION_get_critical(ea) == X509_EXTENSION_get_critical(eb) &&
+           ASN1_STRING_cmp(X509_EXTENSION_get_data(ea), X509_EXTENSION_get_data(eb)) == 0;
+}
+
 int gmtls_x509_pubkey(const gmtls_x509 *x, gmtls_pkey *key)
 {
     EVP_PKEY *pk = X509_get_pubkey(X(x));
@@ -274,14 +318,34 @@ typedef struct {
 
 typedef struct {
     int allow_go;
-    int go_seen; /* a signature failed the standard check but is a valid Go-style one */
+    int go_seen;  /* a signature failed the standard check but is a valid Go-style one */
+    int enc_leaf; /* gmtls_chain_policy.enc_leaf */
+    int client_purpose;
 } verify_state;
 
-/* libcrypto calls this on every check; it overrules exactly one failure: an
- * SM2 certificate signature that does not verify the standard way but does
- * in the Go style, when the policy allows that style. */
+/* libcrypto calls this on every check; it overrules exactly two failures: a
+ * TLCP encryption certificate's purpose failing on its keyUsage alone, and
+ * an SM2 certificate signature that does not verify the standard way but
+ * does in the Go style, when the policy allows that style. */
 static int verify_cb(int ok, X509_STORE_CTX *ctx)
 {
+    /* A TLCP encryption certificate: libcrypto's TLS purposes also want
+     * digitalSignature or keyAgreement in the leaf's keyUsage, which an
+     * encryption certificate (keyEncipherment) need not have; the caller
+     * checks its keyUsage, so here only its extendedKeyUsage counts, as in
+     * GmSSL (x509_ext_key_usage_check: serverAuth / clientAuth if present). */
+    if (!ok && X509_STORE_CTX_get_error(ctx) == X509_V_ERR_INVALID_PURPOSE &&
+        X509_STORE_CTX_get_error_depth(ctx) == 0) {
+        const verify_state *es = X509_STORE_CTX_get_app_data(ctx);
+        X509 *leaf = X509_STORE_CTX_get_current_cert(ctx);
+        uint32_t want = es != NULL && es->client_purpose ? XKU_SSL_CLIENT : XKU_SSL_SERVER;
+        if (es != NULL && es->enc_leaf && leaf != NULL &&
+            (!(X509_get_extension_flags(leaf) & EXFLAG_XKUSAGE) || (X509_get_extended_key_usage(leaf) & want))) {
+            X509_STORE_CTX_set_error(ctx, X509_V_OK);
+            return 1;
+        }
+        return ok;
+    }
     if (ok || X509_STORE_CTX_get_error(ctx) != X509_V_ERR_CERT_SIGNATURE_FAILURE) {
         return ok;
     }
@@ -378,7 +442,8 @@ static int ts_verify_chain(const gmtls_cert_verifier *self, uint8_t *const *der,
             break;
         }
     }
-    verify_state st = {.allow_go = pol->sm2_double_hash};
+    verify_state st = {
+        .allow_go = pol->sm2_double_hash, .enc_leaf = pol->enc_leaf, .client_purpose = pol->client_purpose};
     if (chain != NULL && leaf != NULL && sk_X509_num(chain) == (int)n - 1) {
         /* SM2 certificates: GB/T and RFC 8998 CAs sign with the default ID
          * 1234567812345678; OpenSSL 3.0 signs with an empty one by default.

@@ -18,6 +18,15 @@ void gmtls_x509_free(gmtls_x509 *x);
 void gmtls_x509_subject(const gmtls_x509 *x, char *out, size_t outlen);
 /* RFC 8446 §4.4.2.2: 0 if a keyUsage extension is present without digitalSignature. */
 int gmtls_x509_allows_signing(const gmtls_x509 *x);
+/* A TLCP encryption certificate's keyUsage (RFC 5280 §4.2.1.3), checked as
+ * GmSSL does: 1 if the extension is absent, or asserts keyEncipherment (or,
+ * when agreement is set, keyAgreement) and neither keyCertSign nor cRLSign. */
+int gmtls_x509_allows_encipherment(const gmtls_x509 *x, int agreement);
+/* 1 if a TLCP signing and encryption certificate name one entity, compared
+ * byte for byte as GmSSL's x509_tlcp_cert_pair_entity_match does: subject,
+ * issuer, subjectAltName (presence, criticality, value), the public key
+ * algorithm and parameters, and the signature algorithm. */
+int gmtls_x509_same_entity(const gmtls_x509 *sign, const gmtls_x509 *enc);
 /* The subject public key as a gmtls_pkey (GMTLS_ERR_CRYPTO: unsupported). */
 GMTLS_MUST_CHECK int gmtls_x509_pubkey(const gmtls_x509 *x, gmtls_pkey *key);
 /* 1 if the leaf matches a DNS name (RFC 6125, no partial wildcards) or an IP literal. */
@@ -43,6 +52,8 @@ typedef struct {
     int client_purpose;  /* the leaf authenticates a client (else a server) */
     int64_t at;          /* verification time in seconds; 0: now */
     int sm2_double_hash; /* accept Go-style SM2 signatures: default ID over SM3(TBS) */
+    int enc_leaf;        /* the leaf is a TLCP encryption certificate: its keyUsage is the caller's
+                            check (gmtls_x509_allows_encipherment), the purpose checks its extendedKeyUsage */
 } gmtls_chain_policy;
 
 /* A certificate verifier: decides whether the peer's chain (DER, leaf first)

@@ -246,16 +246,11 @@ int gmtls_cert_msg_parse(gmtls_conn *c, const uint8_t *body, size_t len, const u
     return 0;
 }
 
-int gmtls_cert_verify_chain(gmtls_conn *c, const char *host)
+/* What the peer's certificates are verified for: the purpose by our side,
+ * the config's clock, the Go dialect's signatures. */
+static gmtls_chain_policy chain_policy(gmtls_conn *c, const char *host)
 {
     const gmtls_config *cfg = c->cfg;
-    if (c->npeer == 0) {
-        return GMTLS_ERR_BAD_ARGUMENT;
-    }
-    if (cfg->verifier == NULL) {
-        snprintf(c->verify_result, sizeof c->verify_result, "no trust anchors configured");
-        return gmtls_fail(c, GMTLS_ALERT_UNKNOWN_CA, "cannot verify the peer: no CA configured");
-    }
     gmtls_chain_policy pol = {
         .host = host,
         .client_purpose = c->is_server,
@@ -266,12 +261,66 @@ int gmtls_cert_verify_chain(gmtls_conn *c, const char *host)
          * with its profile only (docs/ARCHITECTURE.md, "Certificates"). */
         .sm2_double_hash = cfg->go_dialect,
     };
+    return pol;
+}
+
+int gmtls_cert_verify_chain(gmtls_conn *c, const char *host)
+{
+    const gmtls_config *cfg = c->cfg;
+    if (c->npeer == 0) {
+        return GMTLS_ERR_BAD_ARGUMENT;
+    }
+    if (cfg->verifier == NULL) {
+        snprintf(c->verify_result, sizeof c->verify_result, "no trust anchors configured");
+        return gmtls_fail(c, GMTLS_ALERT_UNKNOWN_CA, "cannot verify the peer: no CA configured");
+    }
+    gmtls_chain_policy pol = chain_policy(c, host);
     int rc = cfg->verifier->verify_chain(cfg->verifier, c->peer_der, c->peer_derlen, c->npeer, &pol, c->verify_result,
                                          sizeof c->verify_result);
     if (rc == 0 || rc >= 0x100) {
         return rc;
     }
     return gmtls_fail(c, rc, "peer certificate verification failed: %s", c->verify_result);
+}
+
+int gmtls_cert_verify_tlcp_enc(gmtls_conn *c)
+{
+    const gmtls_config *cfg = c->cfg;
+    if (c->npeer == 0 || c->peer_leaf == NULL || c->tlcp_enc_der == NULL || cfg->verifier == NULL) {
+        return GMTLS_ERR_BAD_ARGUMENT; /* only after gmtls_cert_verify_chain succeeded */
+    }
+    /* GmSSL's x509_certs_verify_tlcp (x509_tlcp_cert_pair_entity_match): the
+     * two certificates name one entity, compared byte for byte; another
+     * entity's certificate -> bad_certificate. */
+    gmtls_x509 *enc = gmtls_x509_parse(c->tlcp_enc_der, c->tlcp_enc_derlen);
+    int same = enc != NULL && gmtls_x509_same_entity(c->peer_leaf, enc);
+    gmtls_x509_free(enc);
+    if (!same) {
+        snprintf(c->verify_result, sizeof c->verify_result, "encryption certificate of another entity");
+        return gmtls_fail(c, GMTLS_ALERT_BAD_CERTIFICATE,
+                          "the TLCP encryption certificate does not match the signing certificate's subject, issuer, "
+                          "subjectAltName or algorithms");
+    }
+    /* The encryption certificate's own chain through the same CA
+     * certificates to the same anchors, at the same time, for the same
+     * purpose (its keyUsage was checked when it was taken). */
+    uint8_t *der[GMTLS_MAX_CHAIN];
+    size_t derlen[GMTLS_MAX_CHAIN];
+    der[0] = c->tlcp_enc_der;
+    derlen[0] = c->tlcp_enc_derlen;
+    for (size_t i = 1; i < c->npeer; i++) {
+        der[i] = c->peer_der[i];
+        derlen[i] = c->peer_derlen[i];
+    }
+    gmtls_chain_policy pol = chain_policy(c, NULL);
+    pol.enc_leaf = 1;
+    char why[sizeof c->verify_result];
+    int rc = cfg->verifier->verify_chain(cfg->verifier, der, derlen, c->npeer, &pol, why, sizeof why);
+    if (rc == 0 || rc >= 0x100) {
+        return rc;
+    }
+    snprintf(c->verify_result, sizeof c->verify_result, "encryption certificate: %.170s", why);
+    return gmtls_fail(c, rc, "peer encryption certificate verification failed: %s", why);
 }
 
 /* ------------------------------------------------------------ CertificateVerify */

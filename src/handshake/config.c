@@ -188,6 +188,17 @@ static int add_chain(gmtls_config *cfg, const char *chain_pem, size_t chain_len,
             gmtls_cert_dispose(cert);
             return cfg_err(cfg, GMTLS_ERR_FILE, "%s: the encryption certificate needs an SM2 key", what);
         }
+        /* RFC 5280 §4.2.1.3: the ECC suites encrypt the pre-master to this
+         * key (key transport: keyEncipherment), and GmSSL requires
+         * keyEncipherment of every TLCP encryption certificate, ECDHE too;
+         * one that signs certificates or CRLs is refused as GmSSL does. */
+        if (!gmtls_x509_allows_encipherment(cert->leaf, 0)) {
+            gmtls_cert_dispose(cert);
+            return cfg_err(cfg, GMTLS_ERR_FILE,
+                           "%s: the encryption certificate's keyUsage must allow keyEncipherment "
+                           "(and not keyCertSign or cRLSign)",
+                           what);
+        }
         cfg->has_enc_cert = 1;
         return 0;
     }

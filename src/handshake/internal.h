@@ -520,6 +520,10 @@ GMTLS_MUST_CHECK int gmtls_cert_msg_parse(gmtls_conn *c, const uint8_t *body, si
 GMTLS_MUST_CHECK int gmtls_verify_conn_run(gmtls_conn *c);
 /* Verifies the peer chain against the CA store (and host name for a client). */
 GMTLS_MUST_CHECK int gmtls_cert_verify_chain(gmtls_conn *c, const char *host);
+/* TLCP, after gmtls_cert_verify_chain: the peer's encryption certificate
+ * names the signing certificate's entity and chains through the same CA
+ * certificates to the anchors (bad_certificate, unknown_ca, ...). */
+GMTLS_MUST_CHECK int gmtls_cert_verify_tlcp_enc(gmtls_conn *c);
 /* Builds / checks CertificateVerify (RFC 8446 §4.4.3). */
 GMTLS_MUST_CHECK int gmtls_cv_build(gmtls_conn *c, const gmtls_pkey *key, uint16_t sigalg);
 /* Writes a CertificateVerify (TLS 1.3 and 1.2: scheme || signature<2>). */

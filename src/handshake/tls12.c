@@ -707,6 +707,9 @@ static int handle_client_certificate(gmtls_conn *c, const uint8_t *msg, size_t l
         snprintf(c->verify_result, sizeof c->verify_result, "no client certificate");
     } else if (mode >= GMTLS_CLIENT_AUTH_VERIFY_IF_GIVEN) {
         GMTLS_TRY(gmtls_cert_verify_chain(c, NULL));
+        if (c->tlcp_enc_der != NULL) {
+            GMTLS_TRY(gmtls_cert_verify_tlcp_enc(c)); /* TLCP ECDHE: the client's encryption certificate */
+        }
     } else {
         snprintf(c->verify_result, sizeof c->verify_result, "not verified (client auth mode)");
     }
@@ -1586,9 +1589,21 @@ static int tlcp_take_enc_cert(gmtls_conn *c)
     }
     gmtls_x509 *x = gmtls_x509_parse(c->peer_der[1], c->peer_derlen[1]);
     int ok = x != NULL && gmtls_x509_pubkey(x, &c->tlcp_enc) == 0;
+    /* RFC 5280 §4.2.1.3: the ECC suites encrypt the pre-master to this key
+     * (key transport: keyEncipherment); ECDHE uses it in the SM2 key
+     * exchange (keyAgreement, or keyEncipherment, which GmSSL requires of
+     * every encryption certificate); checked whether or not the chain is
+     * verified, as the signing certificate's digitalSignature. */
+    int usage = x != NULL && gmtls_x509_allows_encipherment(x, tlcp_is_ecdhe(c->suite));
     gmtls_x509_free(x);
     if (!ok || c->tlcp_enc.type != GMTLS_KEY_SM2) {
         return gmtls_fail(c, GMTLS_ALERT_UNSUPPORTED_CERTIFICATE, "TLCP encryption certificate without an SM2 key");
+    }
+    if (!usage) {
+        return gmtls_fail(c, GMTLS_ALERT_BAD_CERTIFICATE,
+                          "TLCP encryption certificate's key usage does not fit %s (keyEncipherment%s wanted, "
+                          "keyCertSign and cRLSign refused)",
+                          c->suite->name, tlcp_is_ecdhe(c->suite) ? " or keyAgreement" : "");
     }
     c->tlcp_enc_der = c->peer_der[1];
     c->tlcp_enc_derlen = c->peer_derlen[1];
@@ -1627,6 +1642,9 @@ static int client_server_certificate(gmtls_conn *c, const uint8_t *msg, size_t l
     }
     if (c->cfg->verify_peer) {
         GMTLS_TRY(gmtls_cert_verify_chain(c, c->server_name[0] ? c->server_name : NULL));
+        if (c->version == GMTLS_TLCP) {
+            GMTLS_TRY(gmtls_cert_verify_tlcp_enc(c));
+        }
     } else {
         snprintf(c->verify_result, sizeof c->verify_result, "not verified (verification disabled)");
     }

@@ -6,7 +6,8 @@
 # --ca, --servername and --insecure; the client's report lines go to stderr,
 # so stdout is exactly the server's data (--get and relayed bytes); misused
 # PSK and post-handshake options exit 2 (a missing --psk-file 1) saying why,
-# as does a --session-cache out of range.
+# as does a --session-cache out of range; a TLCP --enc-cert that is not SM2 or lacks keyEncipherment exits 1 (server
+# and client) saying what it needs.
 . "$(dirname "$0")/cli_lib.sh"
 
 DEV=$TMP/dev
@@ -131,5 +132,19 @@ psk_usage "--enc-cert without --tlcp" 2 "--enc-cert and --enc-key go together, w
     client "127.0.0.1:$SRV_PORT" --enc-cert "$TMP/x.pem" --enc-key "$TMP/x.key"
 psk_usage "--enc-cert without --enc-key" 2 "--enc-cert and --enc-key go together" \
     client "127.0.0.1:$SRV_PORT" --tlcp --cert "$TMP/x.pem" --key "$TMP/x.key" --enc-cert "$TMP/x.pem"
+# TLCP encryption certificates the server and the client refuse at start
+# (exit 1, before any connection): a signing certificate (keyUsage
+# digitalSignature) and a P-256 one
+psk_usage "server --enc-cert without keyEncipherment" 1 \
+    "--enc-cert $DEV/sm2\.pem: .*keyUsage must allow keyEncipherment.*: give the TLCP encryption certificate" \
+    server --listen 127.0.0.1:0 --cert "$DEV/sm2.pem" --key "$DEV/sm2.key" --enc-cert "$DEV/sm2.pem" \
+    --enc-key "$DEV/sm2.key"
+psk_usage "server --enc-cert with a P-256 key" 1 "--enc-cert $DEV/ecdsa\.pem: .*needs an SM2 key" \
+    server --listen 127.0.0.1:0 --cert "$DEV/sm2.pem" --key "$DEV/sm2.key" --enc-cert "$DEV/ecdsa.pem" \
+    --enc-key "$DEV/ecdsa.key"
+psk_usage "client --enc-cert without keyEncipherment" 1 \
+    "--enc-cert $DEV/sm2\.pem: .*keyUsage must allow keyEncipherment" \
+    client "127.0.0.1:$SRV_PORT" --tlcp --ca "$DEV/ca.pem" --cert "$DEV/sm2.pem" --key "$DEV/sm2.key" \
+    --enc-cert "$DEV/sm2.pem" --enc-key "$DEV/sm2.key"
 
 finish

@@ -4,7 +4,9 @@
 # with its shipped defaults, ECC_SM4_GCM_SM3 and ECC_SM4_CBC_SM3 both ways:
 # GmSSL's tlcp_client against a gmtls server given an SM2 signing chain and
 # an encryption pair (--enc-cert/--enc-key), on the same port that serves
-# TLS 1.3 (a GmSSL tls13_client in turn); `gmtls client --tlcp` against
+# TLS 1.3 and 1.2 (in turn a GmSSL tls13_client, then openssl s_client with
+# its TLS 1.3 defaults and with -tls1_2, served a P-256 chain given beside
+# the SM2 one; each checked for protocol, suite and echo); `gmtls client --tlcp` against
 # GmSSL's tlcp_server. Client authentication both ways with every suite:
 # ECC with GmSSL's signing chain, ECDHE_SM4_GCM_SM3 and ECDHE_SM4_CBC_SM3
 # (the SM2 key exchange) with its double chain (tlcp_client -cert/-key;
@@ -16,7 +18,9 @@
 # runs in its own network namespace (GmSSL's tools bind every interface).
 # The PKI comes from GmSSL's own tools: the signing and encryption
 # certificates share the subject (GmSSL's entity match) and differ in
-# keyUsage. Every check reads what the programs print (GmSSL exits 0 even
+# keyUsage; gmtls verifies the peer's encryption certificate (entity, usage,
+# chain) in every case where it verifies the peer, and refuses GmSSL-made
+# encryption certificates of another entity both ways (bad_certificate). Every check reads what the programs print (GmSSL exits 0 even
 # when it fails).
 set -u
 
@@ -59,14 +63,39 @@ if [ "${1:-}" = "--case" ]; then
         timeout 20 "$G" tlcp_client -host localhost -port "$port" -cacert "$D/ca.pem" -verbose "$@" \
             >"$out.out" 2>"$out.err"
     }
+    # openssl s_client ARGS... -> OUT: sends msg.txt, keeps its stdin open
+    # until the echo is back (up to 60 s), then closes
+    s_client_echo() {
+        local out=$1 i
+        shift
+        {
+            cat msg.txt
+            for i in $(seq 1 600); do
+                grep -qxFf msg.txt "$out" 2>/dev/null && break
+                sleep 0.1
+            done
+        } | timeout 60 openssl s_client -connect "127.0.0.1:$SRV_PORT" -servername localhost -CAfile "$D/ec-ca.pem" \
+            -verify_return_error "$@" >"$out" 2>&1
+    }
     case $name in
     ecc-gcm)
-        gmtls_server --cert sign.pem --key sign.key --enc-cert enc.pem --enc-key enc.key
+        # an SM2 signing chain and encryption pair, and a P-256 chain for
+        # the clients without ShangMi (openssl s_client)
+        gmtls_server --cert sign.pem --key sign.key --enc-cert enc.pem --enc-key enc.key \
+            --cert ec-chain.pem --key ec-leaf.key
         tlcp_client "$name-c1" "$SRV_PORT" -cipher_suite TLS_ECC_SM4_GCM_SM3 -in msg.txt
         # the same port answers TLS 1.3
         timeout 20 "$G" tls13_client -host 127.0.0.1 -port "$SRV_PORT" -server_name localhost -cacert "$D/ca.pem" \
             -cipher_suite TLS_SM4_GCM_SM3 -supported_group sm2p256v1 -sig_alg sm2sig_sm3 -in msg.txt \
             >"$name-c2.out" 2>"$name-c2.err"
+        # ... then openssl s_client, TLS 1.3 with its defaults, and TLS 1.2
+        s_client_echo "$name-c3.out"
+        s_client_echo "$name-c4.out" -tls1_2
+        # the access log has its four lines before the server is stopped
+        for i in $(seq 1 600); do
+            [ "$(grep -c ' proto=' "$name-server.log")" -ge 4 ] && break
+            sleep 0.1
+        done
         ;;
     ecc-cbc)
         gmtls_server --cert sign.pem --key sign.key --enc-cert enc.pem --enc-key enc.key
@@ -175,6 +204,32 @@ if [ "${1:-}" = "--case" ]; then
             gmtls_client "$name-load" --sess-in resume.sess
         fi
         ;;
+    entity-client)
+        # GmSSL's tlcp_server with an encryption certificate of another
+        # entity (same CA, another subject): gmtls client --tlcp refuses it
+        "$G" tlcp_server -port 4433 -cert "$D/xchain.pem" -key "$D/xkeys.pem" -pass "$GPASS" \
+            -cipher_suite TLS_ECC_SM4_GCM_SM3 -verbose >"$name-gmssl-server.log" 2>&1 &
+        PIDS+=($!)
+        for i in $(seq 1 200); do
+            ss -Hltn "sport = :4433" | grep -q . && break
+            sleep 0.05
+        done
+        timeout 20 "$GMTLS" client 127.0.0.1:4433 --tlcp --servername localhost --ca "$D/ca.pem" <msg.txt \
+            >"$name.out" 2>"$name.err"
+        echo "exit $?" >>"$name.err"
+        ;;
+    entity-server)
+        # GmSSL's tlcp_client with a double chain whose encryption
+        # certificate is another entity's: the gmtls ECDHE server refuses it
+        gmtls_server --cert sign.pem --key sign.key --enc-cert enc.pem --enc-key enc.key \
+            --verify-client require-and-verify --ca ca.pem
+        tlcp_client "$name-c1" "$SRV_PORT" -cipher_suite TLS_ECDHE_SM4_GCM_SM3 -cert cxchain.pem -key cxkeys.pem \
+            -pass "$GPASS" -in msg.txt
+        for i in $(seq 1 600); do
+            [ "$(grep -c ' proto=' "$name-server.log")" -ge 1 ] && break
+            sleep 0.1
+        done
+        ;;
     no-enc)
         # without an encryption pair a TLCP ClientHello is not answered as TLCP
         gmtls_server --cert sign.pem --key sign.key
@@ -218,6 +273,18 @@ gm reqsign -in "$D/cenc.req" -serial_len 8 -days 2 -cacert "$D/ca.pem" -key "$D/
     -key_usage keyEncipherment -key_usage dataEncipherment -out "$D/cenc.pem"
 cat "$D/csign.pem" "$D/cenc.pem" >"$D/cchain.pem"
 cat "$D/csign.key" "$D/cenc.key" >"$D/ckeys.pem"
+# An encryption certificate of another entity (same CA and usage, another
+# subject), paired with each side's signing certificate
+gm sm2keygen -pass "$PASS" -out "$D/xenc.key"
+gm reqgen -C CN -O "gmtls interop" -CN "gmtls-tlcp-other" -key "$D/xenc.key" -pass "$PASS" -out "$D/xenc.req"
+gm reqsign -in "$D/xenc.req" -serial_len 8 -days 2 -cacert "$D/ca.pem" -key "$D/ca.key" -pass "$PASS" \
+    -key_usage keyEncipherment -key_usage dataEncipherment -subject_dns_name localhost -out "$D/xenc.pem"
+cat "$D/sign.pem" "$D/xenc.pem" >"$D/xchain.pem"
+cat "$D/sign.key" "$D/xenc.key" >"$D/xkeys.pem"
+cat "$D/csign.pem" "$D/xenc.pem" >"$D/cxchain.pem"
+cat "$D/csign.key" "$D/xenc.key" >"$D/cxkeys.pem"
+# A P-256 chain on the same port, for openssl s_client (no ShangMi in TLS)
+make_chain ec ecdsa
 MSG="gmssl tlcp interop $$ $(date +%s)"
 printf '%s\n' "$MSG" >"$D/msg.txt"
 LEN=$(wc -c <"$D/msg.txt")
@@ -248,6 +315,28 @@ expect_log ecc-gcm 1 "proto=TLCP .*suite=ECC_SM4_GCM_SM3 .*in=$LEN out=$LEN .*re
     "ecc-gcm: gmtls server logged the TLCP connection"
 expect_grep "$D/ecc-gcm-c2.out" "^$MSG\$" "ecc-gcm: the same port answered a GmSSL TLS 1.3 client"
 expect_log ecc-gcm 2 "proto=TLSv1.3 .*result=ok" "ecc-gcm: gmtls server logged the TLS 1.3 connection"
+# openssl s_client in turn on that port: TLS 1.3 (its defaults), then -tls1_2
+for v in 3 4; do
+    c=ecc-gcm-c$v
+    if [ "$v" = 3 ]; then
+        P=TLSv1.3 SUITES='TLS_AES_128_GCM_SHA256|TLS_AES_256_GCM_SHA384|TLS_CHACHA20_POLY1305_SHA256'
+    else
+        P=TLSv1.2 SUITES='ECDHE-ECDSA-AES128-GCM-SHA256|ECDHE-ECDSA-AES256-GCM-SHA384|ECDHE-ECDSA-CHACHA20-POLY1305'
+    fi
+    expect_grep "$D/$c.out" "^New, $P, Cipher is ($SUITES)\$" "ecc-gcm: the same port answered openssl s_client with $P"
+    expect_grep "$D/$c.out" "Verify return code: 0 \(ok\)" "ecc-gcm: s_client ($P) verified the P-256 chain"
+    expect_grep "$D/$c.out" "^$MSG\$" "ecc-gcm: s_client ($P) got the echo"
+    # the suite s_client names is the one gmtls logged
+    ossl=$(sed -n "s/^New, $P, Cipher is \(.*\)\$/\1/p" "$D/$c.out")
+    case $ossl in
+    ECDHE-ECDSA-AES128-GCM-SHA256) want=TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 ;;
+    ECDHE-ECDSA-AES256-GCM-SHA384) want=TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 ;;
+    ECDHE-ECDSA-CHACHA20-POLY1305) want=TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 ;;
+    *) want=$ossl ;;
+    esac
+    expect_log ecc-gcm "$v" "proto=$P sni=localhost suite=$want .*in=$LEN out=$LEN .*result=ok" \
+        "ecc-gcm: gmtls server logged s_client's $P connection ($want)"
+done
 
 run_case ecc-cbc
 expect_grep "$D/ecc-cbc-c1.err" "^CipherSuite: TLS_ECC_SM4_CBC_SM3$" "ecc-cbc: GmSSL tlcp_client negotiated ECC_SM4_CBC_SM3"
@@ -354,6 +443,17 @@ expect_log resume 4 "proto=TLCP .*resumed=yes .*in=$LEN out=$LEN .*result=ok" \
 run_case resume-off
 expect_grep "$D/resume-off-load.err" "^resumed: no$" "resume-off: --session-cache 0 gives a full handshake"
 expect_grep "$D/resume-off-load.out" "^$MSG\$" "resume-off: the echo over the full handshake"
+
+# GmSSL-made encryption certificates of another entity, refused both ways
+# with bad_certificate (gmtls checks the pair as GmSSL's own verifier does)
+run_case entity-client
+expect_grep "$D/entity-client.err" "sent alert bad_certificate \(42\) \(the TLCP encryption certificate does not match the signing certificate" \
+    "entity-client: gmtls client refused GmSSL's encryption certificate of another entity"
+expect_grep "$D/entity-client.err" "^exit 1$" "entity-client: gmtls client exited 1"
+# (whether GmSSL prints our alert depends on timing: a reset can come first)
+run_case entity-server
+expect_log entity-server 1 "proto=none .*result=handshake failed: sent alert bad_certificate \(42\) \(the TLCP encryption certificate does not match" \
+    "entity-server: gmtls ECDHE server refused GmSSL's client encryption certificate of another entity"
 
 run_case no-enc
 if grep -q "^Protocol: TLCP$" "$D/no-enc-c1.err"; then

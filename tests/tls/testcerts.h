@@ -17,6 +17,17 @@ typedef struct {
  * OpenSSL 3.0 does by default). Returns 0 or -1. */
 int test_make_chain(const char *alg, const char *cn, const char *sm2_cert_id, test_chain *out);
 void test_free_chain(test_chain *c);
+/* TLCP (GB/T 38636-2020): an SM2 CA and signing leaf (as test_make_chain,
+ * the ID 1234567812345678) and the same entity's encryption certificate
+ * (gmtls_cg_make_enc_cert: keyEncipherment, dataEncipherment, keyAgreement)
+ * with its SM2 key. Returns 0 or -1. */
+typedef struct {
+    test_chain sign;
+    char *enc_pem;
+    char *enc_key_pem;
+} test_tlcp_chain;
+int test_make_tlcp_chain(const char *cn, test_tlcp_chain *out);
+void test_free_tlcp_chain(test_tlcp_chain *c);
 /* Writes s to dir/name; returns a static path buffer, or NULL. */
 const char *test_write_file(const char *dir, const char *name, const char *s);
 

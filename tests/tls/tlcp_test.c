@@ -20,10 +20,18 @@
  * Finished: decrypt_error), the IDs that get a full handshake (unknown, the
  * suite not offered, expired, evicted, a TLS 1.2 session's, the cache off),
  * and the gmtls client resuming (a resumed suite it did not have:
- * illegal_parameter). */
+ * illegal_parameter). The encryption certificate's checks, both ways (the client checking the
+ * server's, ECC and ECDHE; the server checking the client's, ECDHE):
+ * keyUsage per suite and no certificate signing (bad_certificate), an SM2
+ * key (unsupported_certificate), the signing certificate's entity
+ * (bad_certificate), its chain: an untrusted CA (unknown_ca), expiry at the
+ * config's time (certificate_expired), extendedKeyUsage (bad_certificate);
+ * without verification only the key and keyUsage; and the config-time
+ * refusals of gmtls_config_set_enc_cert_mem. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "certgen/certgen.h"
 #include "gmtls/sm.h"
@@ -41,67 +49,81 @@ static int rng(void *ctx, uint8_t *out, size_t len)
     return gmtls_random(out, len);
 }
 
-/* The client's PKI: a CA, an SM2 signing certificate and an SM2
- * encryption certificate (keyEncipherment) of the same CA, held in
- * cli_keys (a client config: the signing chain, the encryption pair, the
- * server's CA as trust anchor). */
+/* The PKIs, one per side: a CA, an SM2 signing certificate and an SM2
+ * encryption certificate of the same entity (subject, subjectAltName, CA)
+ * from the certificate factory. The server's encryption certificate has
+ * keyEncipherment, dataEncipherment and keyAgreement; the client's only
+ * keyEncipherment and dataEncipherment (GmSSL's PKI, which the ECDHE
+ * suites accept). cli_keys is a client config with the client's signing
+ * chain and encryption pair, trusting the server's CA. */
+static gmtls_cg_chain srv_pki, cli_pki;
+static void *srv_enc_key, *cli_enc_key; /* EVP_PKEYs, for the variants */
+static char *srv_enc_pem, *srv_enc_key_pem;
 static char *cli_ca_pem, *cli_sign_pem, *cli_sign_key_pem;
 static gmtls_config *cli_keys;
 
-static void make_client_pki(void)
+/* An encryption certificate for the entity of chain (PEM, malloc'd). */
+static char *enc_cert_pem(const gmtls_cg_chain *chain, void *key, const gmtls_cg_spec *spec)
 {
-    gmtls_cg_chain ch;
-    char err[200];
-    if (gmtls_cg_make_chain("SM2", "gmtls tests", "tlcp-client", GMTLS_CG_STYLE_RFC, "1234567812345678", &ch) != 0) {
+    void *x = gmtls_cg_make_enc_cert(chain, key, spec);
+    char *pem = x != NULL ? gmtls_cg_cert_pem(x) : NULL;
+    gmtls_cg_cert_free(x);
+    return pem;
+}
+
+static void make_pki(void)
+{
+    static const char *id = "1234567812345678";
+    gmtls_cg_spec gmssl_like = {.key_usage = "critical,keyEncipherment,dataEncipherment", .sm2_id = id};
+    gmtls_cg_spec srv_spec = {.sm2_id = id};
+    if (gmtls_cg_make_chain("SM2", "gmtls tests", "tlcp-server", GMTLS_CG_STYLE_RFC, id, &srv_pki) != 0 ||
+        gmtls_cg_make_chain("SM2", "gmtls tests", "tlcp-client", GMTLS_CG_STYLE_RFC, id, &cli_pki) != 0 ||
+        (srv_enc_key = gmtls_cg_keygen("SM2")) == NULL || (cli_enc_key = gmtls_cg_keygen("SM2")) == NULL) {
         abort();
     }
-    gmtls_cg_spec spec = {.subject = "CN=tlcp-client,O=gmtls tests",
-                          .key_usage = "critical,keyEncipherment,dataEncipherment",
-                          .pathlen = -1,
-                          .style = GMTLS_CG_STYLE_RFC,
-                          .sm2_id = "1234567812345678"};
-    void *ca = gmtls_cg_read_cert(ch.ca_pem, strlen(ch.ca_pem)),
-         *ca_key = gmtls_cg_read_key(ch.ca_key_pem, strlen(ch.ca_key_pem), NULL);
-    void *key = gmtls_cg_keygen("SM2");
-    void *enc = gmtls_cg_issue(&spec, key, ca, ca_key, err, sizeof err);
-    char *enc_pem = enc != NULL ? gmtls_cg_cert_pem(enc) : NULL, *enc_key_pem = gmtls_cg_key_pem(key);
-    cli_keys = tt_client_config(tt_chain("SM2"));
-    if (enc_pem == NULL || enc_key_pem == NULL || cli_keys == NULL ||
-        gmtls_config_add_cert_chain_mem(cli_keys, ch.leaf_pem, strlen(ch.leaf_pem), ch.key_pem, strlen(ch.key_pem)) !=
-            0 ||
+    srv_enc_pem = enc_cert_pem(&srv_pki, srv_enc_key, &srv_spec);
+    srv_enc_key_pem = gmtls_cg_key_pem(srv_enc_key);
+    char *enc_pem = enc_cert_pem(&cli_pki, cli_enc_key, &gmssl_like), *enc_key_pem = gmtls_cg_key_pem(cli_enc_key);
+    cli_keys = gmtls_config_new();
+    if (srv_enc_pem == NULL || srv_enc_key_pem == NULL || enc_pem == NULL || enc_key_pem == NULL || cli_keys == NULL ||
+        gmtls_config_add_ca_mem(cli_keys, srv_pki.ca_pem, strlen(srv_pki.ca_pem)) != 0 ||
+        gmtls_config_add_cert_chain_mem(cli_keys, cli_pki.leaf_pem, strlen(cli_pki.leaf_pem), cli_pki.key_pem,
+                                        strlen(cli_pki.key_pem)) != 0 ||
         gmtls_config_set_enc_cert_mem(cli_keys, enc_pem, strlen(enc_pem), enc_key_pem, strlen(enc_key_pem)) != 0) {
         abort();
     }
     gmtls_config_set_tlcp_client(cli_keys, 1);
-    cli_ca_pem = strdup(ch.ca_pem);
-    cli_sign_pem = strdup(ch.leaf_pem);
-    cli_sign_key_pem = strdup(ch.key_pem);
+    cli_ca_pem = cli_pki.ca_pem;
+    cli_sign_pem = cli_pki.leaf_pem;
+    cli_sign_key_pem = cli_pki.key_pem;
     free(enc_pem);
     free(enc_key_pem);
-    gmtls_cg_cert_free(enc);
-    gmtls_cg_cert_free(ca);
-    gmtls_cg_key_free(key);
-    gmtls_cg_key_free(ca_key);
-    gmtls_cg_chain_free(&ch);
+}
+
+static void free_pki(void)
+{
+    gmtls_config_free(cli_keys);
+    gmtls_cg_chain_free(&srv_pki);
+    gmtls_cg_chain_free(&cli_pki);
+    gmtls_cg_key_free(srv_enc_key);
+    gmtls_cg_key_free(cli_enc_key);
+    free(srv_enc_pem);
+    free(srv_enc_key_pem);
 }
 
 /* The server's client authentication mode for the next send_hello (the
- * client's CA trusted when not NONE). */
+ * client's CA trusted when not NONE), and its verification time (0: now). */
 static gmtls_client_auth srv_auth = GMTLS_CLIENT_AUTH_NONE;
+static int64_t srv_time;
 
 static gmtls_config *tlcp_server(int with_enc)
 {
-    static test_chain enc;
-    static int made;
-    if (!made) {
-        if (test_make_chain("SM2", "localhost", "1234567812345678", &enc) != 0) {
-            abort();
-        }
-        made = 1;
-    }
-    gmtls_config *cfg = tt_server_config(tt_chain("SM2"));
-    if (cfg == NULL || (with_enc && gmtls_config_set_enc_cert_mem(cfg, enc.chain_pem, strlen(enc.chain_pem),
-                                                                  enc.key_pem, strlen(enc.key_pem)) != 0)) {
+    gmtls_config *cfg = gmtls_config_new();
+    if (cfg == NULL ||
+        gmtls_config_add_cert_chain_mem(cfg, srv_pki.leaf_pem, strlen(srv_pki.leaf_pem), srv_pki.key_pem,
+                                        strlen(srv_pki.key_pem)) != 0 ||
+        (with_enc && gmtls_config_set_enc_cert_mem(cfg, srv_enc_pem, strlen(srv_enc_pem), srv_enc_key_pem,
+                                                   strlen(srv_enc_key_pem)) != 0)) {
         abort();
     }
     if (srv_auth != GMTLS_CLIENT_AUTH_NONE) {
@@ -110,6 +132,7 @@ static gmtls_config *tlcp_server(int with_enc)
             abort();
         }
     }
+    gmtls_config_set_verify_time(cfg, srv_time);
     return cfg;
 }
 
@@ -365,6 +388,9 @@ static void put_hs(tc *t, gmtls_buf *rec, const uint8_t *m, size_t n)
     put_record(rec, GMTLS_CT_HANDSHAKE, m, n);
 }
 
+static const uint8_t *enc_override;
+static size_t enc_override_len;
+
 /* The client's Certificate as t->send_cert says (GB/T 38636-2020 §6.4.5.7:
  * signing certificate, then for ECDHE the encryption certificate). */
 static void put_client_cert(tc *t, gmtls_buf *rec)
@@ -373,6 +399,8 @@ static void put_client_cert(tc *t, gmtls_buf *rec)
         return;
     }
     const gmtls_cert *s = &cli_keys->certs[0], *e = &cli_keys->enc_cert;
+    const uint8_t *der[2];
+    size_t derlen[2];
     const gmtls_cert *order[2] = {t->send_cert == CERT_SWAPPED ? e : s, t->send_cert == CERT_SWAPPED ? s : e};
     size_t n = t->send_cert == CERT_EMPTY ? 0 : t->send_cert == CERT_SIGN ? 1 : 2;
     gmtls_buf b;
@@ -383,8 +411,12 @@ static void put_client_cert(tc *t, gmtls_buf *rec)
     gmtls_wr_open(&w, 3);
     gmtls_wr_open(&w, 3);
     for (size_t i = 0; i < n; i++) {
+        /* enc_override: another encryption certificate (the key stays) */
+        int over = order[i] == e && enc_override != NULL;
+        der[i] = over ? enc_override : order[i]->der[0];
+        derlen[i] = over ? enc_override_len : order[i]->derlen[0];
         gmtls_wr_open(&w, 3);
-        gmtls_wr_bytes(&w, order[i]->der[0], order[i]->derlen[0]);
+        gmtls_wr_bytes(&w, der[i], derlen[i]);
         gmtls_wr_close(&w);
     }
     gmtls_wr_close(&w);
@@ -678,8 +710,8 @@ static long rec_at(const gmtls_buf *b, int i, size_t *len)
 
 static gmtls_config *tlcp_client(void)
 {
-    gmtls_config *c = tt_client_config(tt_chain("SM2"));
-    if (c == NULL) {
+    gmtls_config *c = gmtls_config_new();
+    if (c == NULL || gmtls_config_add_ca_mem(c, srv_pki.ca_pem, strlen(srv_pki.ca_pem)) != 0) {
         abort();
     }
     gmtls_config_set_tlcp_client(c, 1);
@@ -1130,9 +1162,257 @@ static void test_suite_lists(void)
     gmtls_config_free(s);
 }
 
+/* ================================================================ encryption certificates */
+
+/* Variants of an encryption certificate, each checked both ways: by the
+ * gmtls client (the server's, ECC and ECDHE) and by the gmtls server (the
+ * client's, ECDHE). */
+enum {
+    V_SIGN_ONLY,
+    V_AGREE_ONLY,
+    V_ENC_ONLY,
+    V_CERT_SIGN,
+    V_P256,
+    V_SUBJECT,
+    V_SAN,
+    V_NO_SAN,
+    V_OTHER_CA,
+    V_EXPIRED,
+    V_EKU,
+    V_COUNT
+};
+
+typedef struct {
+    const char *what;
+    int ecc_alert, ecdhe_alert; /* 0: accepted */
+    const char *why;            /* in the refusal's detail */
+} enc_case;
+
+#define BAD_CERT GMTLS_ALERT_BAD_CERTIFICATE
+static const enc_case enc_cases[V_COUNT] = {
+    /* RFC 5280 §4.2.1.3: key transport (ECC) needs keyEncipherment, the
+     * SM2 key exchange (ECDHE) keyAgreement or keyEncipherment (GmSSL's
+     * encryption certificates); no certificate or CRL signing (GmSSL) */
+    [V_SIGN_ONLY] = {"keyUsage digitalSignature only", BAD_CERT, BAD_CERT, "key usage"},
+    [V_AGREE_ONLY] = {"keyUsage keyAgreement only", BAD_CERT, 0, "key usage"},
+    [V_ENC_ONLY] = {"keyUsage keyEncipherment only (GmSSL's)", 0, 0, NULL},
+    [V_CERT_SIGN] = {"keyUsage keyEncipherment and keyCertSign", BAD_CERT, BAD_CERT, "key usage"},
+    /* GB/T 38636-2020 §6.4.5.3: an SM2 key */
+    [V_P256] = {"a P-256 key", GMTLS_ALERT_UNSUPPORTED_CERTIFICATE, GMTLS_ALERT_UNSUPPORTED_CERTIFICATE, "SM2 key"},
+    /* GmSSL's x509_tlcp_cert_pair_entity_match: one entity */
+    [V_SUBJECT] = {"another subject", BAD_CERT, BAD_CERT, "does not match the signing certificate"},
+    [V_SAN] = {"another subjectAltName", BAD_CERT, BAD_CERT, "does not match the signing certificate"},
+    [V_NO_SAN] = {"no subjectAltName", BAD_CERT, BAD_CERT, "does not match the signing certificate"},
+    /* the chain to the anchors, at the config's time, for the purpose,
+     * with the signing chain's alerts */
+    [V_OTHER_CA] = {"an untrusted CA of the same name", GMTLS_ALERT_UNKNOWN_CA, GMTLS_ALERT_UNKNOWN_CA,
+                    "encryption certificate verification failed: unable to get local issuer"},
+    [V_EXPIRED] = {"expired", GMTLS_ALERT_CERTIFICATE_EXPIRED, GMTLS_ALERT_CERTIFICATE_EXPIRED,
+                   "encryption certificate verification failed: certificate has expired"},
+    [V_EKU] = {"extendedKeyUsage for the other side", BAD_CERT, BAD_CERT,
+               "encryption certificate verification failed: unsuitable certificate purpose"},
+};
+
+/* The DER of variant v of the encryption certificate of chain's entity
+ * (key: the right encryption key, kept unless v changes it); the client's
+ * when for_client. malloc'd. */
+static uint8_t *enc_variant(int v, const gmtls_cg_chain *chain, const char *cn, void *key, int for_client, size_t *len)
+{
+    gmtls_cg_spec spec = {.sm2_id = "1234567812345678"};
+    gmtls_cg_chain other = {0};
+    const gmtls_cg_chain *ca = chain;
+    void *p256 = NULL;
+    switch (v) {
+    case V_SIGN_ONLY:
+        spec.key_usage = "critical,digitalSignature";
+        break;
+    case V_AGREE_ONLY:
+        spec.key_usage = "critical,keyAgreement";
+        break;
+    case V_ENC_ONLY:
+        spec.key_usage = "critical,keyEncipherment";
+        break;
+    case V_CERT_SIGN:
+        spec.key_usage = "critical,keyEncipherment,keyCertSign";
+        break;
+    case V_P256:
+        key = p256 = gmtls_cg_keygen("P-256");
+        break;
+    case V_SUBJECT:
+        spec.subject = "O=gmtls tests,CN=someone-else";
+        break;
+    case V_SAN:
+        spec.san = "DNS:other.example";
+        break;
+    case V_NO_SAN:
+        spec.san = "";
+        break;
+    case V_OTHER_CA:
+        /* the same names (CA and leaf), another CA key */
+        if (gmtls_cg_make_chain("SM2", "gmtls tests", cn, GMTLS_CG_STYLE_RFC, "1234567812345678", &other) != 0) {
+            abort();
+        }
+        ca = &other;
+        break;
+    case V_EXPIRED:
+        spec.days = 1;
+        break;
+    default:
+        spec.eku = for_client ? "serverAuth" : "clientAuth";
+        break;
+    }
+    void *x = gmtls_cg_make_enc_cert(ca, key, &spec);
+    char *pem = x != NULL ? gmtls_cg_cert_pem(x) : NULL;
+    uint8_t *der = NULL;
+    size_t n = 0;
+    gmtls_x509 *leaf = NULL;
+    if (pem == NULL || gmtls_x509_pem_chain(pem, strlen(pem), &der, len, 1, &n, &leaf) != 0 || n != 1) {
+        abort();
+    }
+    gmtls_x509_free(leaf);
+    free(pem);
+    gmtls_cg_cert_free(x);
+    gmtls_cg_key_free(p256);
+    gmtls_cg_chain_free(&other);
+    return der;
+}
+
+/* Verification three days on: the variant V_EXPIRED (one day) has expired,
+ * the signing certificates (825 days) have not. */
+static int64_t later(void)
+{
+    return (int64_t)time(NULL) + 3 * 86400;
+}
+
+/* The gmtls client (verifying the server or not) against a server sending
+ * variant v as its encryption certificate (ECC: no client authentication;
+ * ECDHE: cli_keys); alert 0: accepted. */
+static void client_sees_enc(int v, int ecdhe, int verify, int alert)
+{
+    const enc_case *k = &enc_cases[v];
+    uint16_t suite = ecdhe ? 0xe051 : 0xe053;
+    srv_auth = ecdhe ? GMTLS_CLIENT_AUTH_REQUIRE_AND_VERIFY : GMTLS_CLIENT_AUTH_NONE;
+    gmtls_config *s = tlcp_server(1), *c = ecdhe ? cli_keys : tlcp_client();
+    gmtls_config_set_verify_peer(c, verify);
+    /* the server sends (and for ECC signs) these bytes; its key stays */
+    free(s->enc_cert.der[0]);
+    s->enc_cert.der[0] = enc_variant(v, &srv_pki, "tlcp-server", srv_enc_key, 0, &s->enc_cert.derlen[0]);
+    gmtls_config_set_verify_time(c, v == V_EXPIRED ? later() : 0);
+    tt_pair p;
+    CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+    if (alert == 0) {
+        CHECK_OK(tt_handshake(&p));
+        CHECK(gmtls_conn_cipher_suite(p.cli) == suite);
+        CHECK(strcmp(gmtls_conn_verify_result(p.cli), verify ? "ok" : "not verified (verification disabled)") == 0);
+        CHECK_OK(tt_send(&p, 1, "enc", 3));
+        CHECK(p.srv_app.off == 3 && memcmp(p.srv_app.base, "enc", 3) == 0);
+    } else {
+        CHECK_ERR(client_step(&p), GMTLS_ERR_WANT_READ);
+        CHECK_ERR(server_step(&p), GMTLS_ERR_WANT_READ);
+        CHECK_ERR(client_step(&p), alert);
+        const uint8_t want[7] = {0x15, 1, 1, 0, 2, 2, (uint8_t)alert};
+        CHECK(p.c2s.off >= 7 && memcmp(p.c2s.base + p.c2s.off - 7, want, 7) == 0);
+        const char *detail = gmtls_conn_error_detail(p.cli);
+        CHECK(detail != NULL && strstr(detail, k->why) != NULL);
+        if (detail == NULL || strstr(detail, k->why) == NULL) {
+            fprintf(stderr, "client, %s, %s: %s\n", ecdhe ? "ECDHE" : "ECC", k->what, detail ? detail : "(none)");
+        }
+    }
+    tt_pair_free(&p);
+    gmtls_config_set_verify_time(c, 0);
+    gmtls_config_set_verify_peer(c, 1);
+    if (!ecdhe) {
+        gmtls_config_free(c);
+    }
+    gmtls_config_free(s);
+    srv_auth = GMTLS_CLIENT_AUTH_NONE;
+}
+
+/* The gmtls server (client authentication mode mode) against the
+ * hand-written client sending variant v as its encryption certificate. */
+static void server_sees_enc(int v, uint16_t suite, gmtls_client_auth mode, int alert)
+{
+    size_t len = 0;
+    uint8_t *der = enc_variant(v, &cli_pki, "tlcp-client", cli_enc_key, 1, &len);
+    enc_override = der;
+    enc_override_len = len;
+    srv_auth = mode;
+    srv_time = v == V_EXPIRED ? later() : 0;
+    if (alert == 0) {
+        test_handshake(suite, CERT_DOUBLE);
+    } else {
+        test_bad_why(suite, CERT_DOUBLE, BAD_NONE, alert, enc_cases[v].why);
+    }
+    enc_override = NULL;
+    srv_time = 0;
+    srv_auth = GMTLS_CLIENT_AUTH_NONE;
+    free(der);
+}
+
+static void test_enc_cert(void)
+{
+    for (int v = 0; v < V_COUNT; v++) {
+        client_sees_enc(v, 0, 1, enc_cases[v].ecc_alert);
+        client_sees_enc(v, 1, 1, enc_cases[v].ecdhe_alert);
+        for (int i = 0; i < 2; i++) {
+            server_sees_enc(v, i == 0 ? 0xe051 : 0xe011, GMTLS_CLIENT_AUTH_REQUIRE_AND_VERIFY,
+                            enc_cases[v].ecdhe_alert);
+        }
+    }
+    /* A server that asks for certificates without verifying them checks the
+     * encryption certificate's key and usage (as the signing certificate's
+     * digitalSignature), not its chain. */
+    server_sees_enc(V_OTHER_CA, 0xe051, GMTLS_CLIENT_AUTH_REQUEST, 0);
+    server_sees_enc(V_SUBJECT, 0xe051, GMTLS_CLIENT_AUTH_REQUEST, 0);
+    server_sees_enc(V_SIGN_ONLY, 0xe051, GMTLS_CLIENT_AUTH_REQUEST, BAD_CERT);
+    server_sees_enc(V_P256, 0xe051, GMTLS_CLIENT_AUTH_REQUEST, GMTLS_ALERT_UNSUPPORTED_CERTIFICATE);
+    /* ... and so does a client that does not verify the server */
+    client_sees_enc(V_OTHER_CA, 0, 0, 0);
+    client_sees_enc(V_SUBJECT, 1, 0, 0);
+    client_sees_enc(V_SIGN_ONLY, 0, 0, BAD_CERT);
+    client_sees_enc(V_P256, 1, 0, GMTLS_ALERT_UNSUPPORTED_CERTIFICATE);
+
+    /* Config time (gmtls_config_set_enc_cert_*, server and client alike):
+     * an SM2 key whose keyUsage allows keyEncipherment (every TLCP suite
+     * can use it) and no certificate signing. */
+    static const struct {
+        int v, ok;
+        const char *why;
+    } cfg_cases[] = {
+        {V_ENC_ONLY, 1, NULL},
+        {V_SIGN_ONLY, 0, "keyUsage must allow keyEncipherment"},
+        {V_AGREE_ONLY, 0, "keyUsage must allow keyEncipherment"},
+        {V_CERT_SIGN, 0, "keyUsage must allow keyEncipherment"},
+        {V_P256, 0, "needs an SM2 key"},
+    };
+    for (size_t i = 0; i < sizeof cfg_cases / sizeof cfg_cases[0]; i++) {
+        gmtls_cg_spec spec = {.sm2_id = "1234567812345678"};
+        void *key = cfg_cases[i].v == V_P256 ? gmtls_cg_keygen("P-256") : srv_enc_key;
+        spec.key_usage = cfg_cases[i].v == V_SIGN_ONLY    ? "critical,digitalSignature"
+                         : cfg_cases[i].v == V_AGREE_ONLY ? "critical,keyAgreement"
+                         : cfg_cases[i].v == V_CERT_SIGN  ? "critical,keyEncipherment,keyCertSign"
+                                                          : "critical,keyEncipherment";
+        char *pem = enc_cert_pem(&srv_pki, key, &spec), *kpem = gmtls_cg_key_pem(key);
+        gmtls_config *cfg = gmtls_config_new();
+        int rc = gmtls_config_set_enc_cert_mem(cfg, pem, strlen(pem), kpem, strlen(kpem));
+        if (cfg_cases[i].ok) {
+            CHECK_OK(rc);
+        } else {
+            CHECK_ERR(rc, GMTLS_ERR_FILE);
+            CHECK(strstr(gmtls_config_last_error(cfg), cfg_cases[i].why) != NULL);
+        }
+        gmtls_config_free(cfg);
+        free(pem);
+        free(kpem);
+        if (key != srv_enc_key) {
+            gmtls_cg_key_free(key);
+        }
+    }
+}
+
 int main(void)
 {
-    make_client_pki();
+    make_pki();
     test_handshake(0xe053, CERT_NONE);
     test_handshake(0xe013, CERT_NONE);
     test_negative();
@@ -1142,9 +1422,7 @@ int main(void)
     test_resume_client();
     test_suite_lists();
     test_client_auth();
-    gmtls_config_free(cli_keys);
-    free(cli_ca_pem);
-    free(cli_sign_pem);
-    free(cli_sign_key_pem);
+    test_enc_cert();
+    free_pki();
     return TEST_END("tlcp_test");
 }
