@@ -477,6 +477,10 @@ const uint8_t *gmtls_conn_ocsp_response(const gmtls_conn *conn, size_t *len);
 const uint8_t *gmtls_conn_scts(const gmtls_conn *conn, size_t *len);
 /** Client: serializes the newest session ticket for resumption into out. */
 int gmtls_conn_get_session(const gmtls_conn *conn, gmtls_buf *out);
+/** Client: the max_early_data_size of the ticket gmtls_conn_get_session
+ *  would return: the bytes of 0-RTT data a resumption with it may carry
+ *  (0: the ticket allows none, or there is no ticket yet). */
+uint32_t gmtls_conn_session_max_early_data(const gmtls_conn *conn);
 /** The algorithm that compressed the Certificate this side received
  *  (peer = 1) or sent (peer = 0), 0 if it went uncompressed; the compressed
  *  and uncompressed sizes in bytes when the pointers are not NULL. */

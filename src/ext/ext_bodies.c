@@ -598,6 +598,7 @@ int gmtls_xp_early_ee(gmtls_conn *c, unsigned msg, gmtls_rd *r, void *out)
      * refused it when our ClientHello did not offer early data). */
     GMTLS_TRY(gmtls_rd_done(r));
     c->early_state = GMTLS_EARLY_ACCEPTED;
+    c->early_wr_current = 1;
     return 0;
 }
 

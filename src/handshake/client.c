@@ -187,6 +187,12 @@ int gmtls_client_start(gmtls_conn *c, gmtls_buf *out)
     c->ccs_allowed = 1;
     c->state = ST_C_WAIT_SH;
     if (c->early_sending) {
+        /* RFC 8446 §D.4: "If offering early data, the record is placed
+         * immediately after the first ClientHello" (the dummy CCS of
+         * middlebox compatibility mode; gmtls_send_ccs sends one only). */
+        if (cfg->middlebox_compat) {
+            GMTLS_TRY(gmtls_send_ccs(c, out));
+        }
         GMTLS_TRY(send_early_data(c, out));
     }
     return 0;
@@ -534,6 +540,17 @@ static int handle_encrypted_extensions(gmtls_conn *c, const uint8_t *msg, size_t
     if (c->early_state == GMTLS_EARLY_ACCEPTED && !(c->resumed && c->ext_psk == NULL)) {
         return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "early_data accepted without the first PSK");
     }
+    /* RFC 8446 §4.2.10: to accept early data the server "MUST verify that the
+     * following values are the same as those associated with the selected
+     * PSK: ... The selected cipher suite ... The selected ALPN protocol, if
+     * any": a server that accepts with others breaks that (and our early
+     * data went under the ticket's suite); illegal_parameter, as for
+     * selected_identity. */
+    if (c->early_state == GMTLS_EARLY_ACCEPTED &&
+        (c->suite->id != c->offer.suite || strcmp(c->alpn, c->offer.alpn) != 0)) {
+        return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER,
+                          "early_data accepted with another suite or ALPN than the ticket's");
+    }
     gmtls_transcript_add(c, msg, len);
     /* RFC 8446 §2.2: a PSK handshake (resumption or external) authenticates
      * with the PSK: no Certificate, no CertificateVerify, and §4.3.2 "Servers
@@ -636,6 +653,7 @@ static int send_second_flight(gmtls_conn *c, gmtls_buf *out)
         c->wr = hs;
         GMTLS_TRY(rc);
     }
+    c->early_wr_current = 0;
     gmtls_rec_dispose(&c->early_wr);
     gmtls_buf_dispose(&c->early_buf); /* sent or not, the application has its own copy */
     if (c->cert_requested) {

@@ -248,7 +248,11 @@ int gmtls_send_ccs(gmtls_conn *c, gmtls_buf *out)
 static void send_alert(gmtls_conn *c, gmtls_buf *out, uint8_t level, uint8_t desc)
 {
     uint8_t a[2] = {level, desc};
-    if (out != NULL && gmtls_rec_write(&c->wr, out, GMTLS_CT_ALERT, a, 2, c->cfg->record_padding) != 0) {
+    /* RFC 8446 §4.5, §2.3: a client whose 0-RTT was accepted writes under
+     * client_early_traffic_secret until its EndOfEarlyData, and the server
+     * reads with that key until then: an alert before it goes there too. */
+    gmtls_rec *wr = c->early_wr_current ? &c->early_wr : &c->wr;
+    if (out != NULL && gmtls_rec_write(wr, out, GMTLS_CT_ALERT, a, 2, c->cfg->record_padding) != 0) {
         c->closed_sent = 1; /* could not even queue the alert: nothing more to say */
     }
 }

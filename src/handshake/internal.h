@@ -365,6 +365,7 @@ struct gmtls_conn {
     gmtls_buf early_buf;       /* server: early data not yet handed to the application; client: to send */
     int early_sending;         /* client: this ClientHello offers early data */
     gmtls_rec early_wr;        /* client: the early write key, kept for EndOfEarlyData */
+    int early_wr_current;      /* client: 0-RTT accepted, EndOfEarlyData not sent: early_wr is the write key */
     size_t early_received;     /* plaintext bytes of early data */
     int last_read_early;       /* the last gmtls_receive returned early data */
     int got_record;         /* a record was received: the first one is checked for being TLS at all */

@@ -600,6 +600,16 @@ int gmtls_conn_get_session(const gmtls_conn *c, gmtls_buf *out)
     return gmtls_wr_finish(&w);
 }
 
+uint32_t gmtls_conn_session_max_early_data(const gmtls_conn *c)
+{
+    /* RFC 8446 §4.6.1: max_early_data_size of the ticket's early_data
+     * extension; 0 when the ticket has none (no 0-RTT with it). */
+    if (c == NULL || c->is_server || c->nsessions == 0) {
+        return 0;
+    }
+    return c->sessions[c->nsessions - 1].max_early;
+}
+
 int gmtls_conn_set_session(gmtls_conn *c, const uint8_t *data, size_t len)
 {
     gmtls_rd r, v;

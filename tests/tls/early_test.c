@@ -5,7 +5,10 @@
  * age is off by more than the window (the server's clock moved, through
  * gmtls_config_set_clock: no sleeping), or the same ClientHello comes again
  * (anti-replay), or a HelloRetryRequest was needed; more early data than the ticket allows -> unexpected_message;
- * EndOfEarlyData where none is expected -> unexpected_message. */
+ * EndOfEarlyData where none is expected -> unexpected_message; in middlebox
+ * compatibility mode the dummy change_cipher_spec precedes the early data; a
+ * server accepting 0-RTT with another suite or ALPN than the ticket's ->
+ * illegal_parameter, under the early key. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,16 +25,21 @@ static uint64_t test_clock(void *arg)
     return *(const uint64_t *)arg;
 }
 
-/* A session from a full handshake on the two configs (*len bytes, malloc'd). */
-static uint8_t *get_session(gmtls_config *ccfg, gmtls_config *scfg, size_t *len)
+/* A session from a full handshake on the two configs (*len bytes, malloc'd),
+ * whose ticket allows max_early bytes of 0-RTT data
+ * (gmtls_conn_session_max_early_data). */
+static uint8_t *get_session(gmtls_config *ccfg, gmtls_config *scfg, size_t *len, uint32_t max_early)
 {
     tt_pair p;
     gmtls_buf b;
     gmtls_buf_init(&b);
     uint8_t *s = NULL;
     CHECK_OK(tt_pair_new(&p, ccfg, scfg, "localhost"));
+    CHECK_ERR(gmtls_conn_session_max_early_data(p.cli), 0); /* no ticket yet */
     CHECK_OK(tt_handshake(&p));
     CHECK_OK(gmtls_conn_get_session(p.cli, &b));
+    CHECK_ERR(gmtls_conn_session_max_early_data(p.cli), max_early);
+    CHECK_ERR(gmtls_conn_session_max_early_data(p.srv), 0); /* client only */
     if (b.off > 0) {
         s = malloc(b.off);
         memcpy(s, b.base, b.off);
@@ -101,7 +109,7 @@ int main(void)
     CHECK_OK(gmtls_config_set_alpn(ccfg, "http/1.1"));
     CHECK_OK(gmtls_config_set_max_early_data(scfg, 1024));
     size_t slen = 0;
-    uint8_t *sess = get_session(ccfg, scfg, &slen);
+    uint8_t *sess = get_session(ccfg, scfg, &slen, 1024);
     CHECK(sess != NULL);
     sclock += 3000; /* both clocks move 3 s: the ticket is 3 s old on both sides */
     cclock += 3000;
@@ -127,7 +135,7 @@ int main(void)
         gmtls_config *off = tt_server_config(chain);
         gmtls_config_set_clock(off, test_clock, &sclock);
         size_t l2 = 0;
-        uint8_t *s2 = get_session(ccfg, off, &l2);
+        uint8_t *s2 = get_session(ccfg, off, &l2, 0);
         tt_pair p;
         early_pair(&p, ccfg, off, s2, l2, req, sizeof req - 1);
         CHECK_OK(tt_handshake(&p));
@@ -243,7 +251,59 @@ int main(void)
         CHECK_ERR(tt_flush(&p), GMTLS_ALERT_UNEXPECTED_MESSAGE);
         tt_pair_free(&p);
     }
-    /* 9. A HelloRetryRequest (last: it changes the groups) rejects 0-RTT (RFC 8446 §4.2.10): the second
+    /* 9. Middlebox compatibility mode: the client's dummy change_cipher_spec
+     * goes right after the first ClientHello, before the early data (RFC 8446
+     * §D.4: "If offering early data, the record is placed immediately after
+     * the first ClientHello"); BoGo's runner fails on an early record there.
+     * Without the mode, the early data follows the ClientHello directly. */
+    for (int compat = 0; compat <= 1; compat++) {
+        gmtls_config *c2 = tt_client_config(chain);
+        gmtls_config_set_clock(c2, test_clock, &cclock);
+        CHECK_OK(gmtls_config_set_alpn(c2, "http/1.1"));
+        gmtls_config_set_middlebox_compat(c2, compat);
+        tt_pair p;
+        early_pair(&p, c2, scfg, sess, slen, req, sizeof req - 1);
+        size_t none = 0;
+        CHECK_ERR(gmtls_handshake(p.cli, &p.c2s, NULL, &none), GMTLS_ERR_WANT_READ);
+        const uint8_t *b = p.c2s.base;
+        size_t ch = 5 + ((size_t)b[3] << 8 | b[4]), next = ch;
+        CHECK(b[0] == GMTLS_CT_HANDSHAKE && p.c2s.off > ch + 5);
+        if (compat) {
+            static const uint8_t ccs[6] = {GMTLS_CT_CHANGE_CIPHER_SPEC, 3, 3, 0, 1, 1};
+            CHECK(memcmp(b + ch, ccs, sizeof ccs) == 0);
+            next += sizeof ccs;
+        }
+        CHECK(p.c2s.off > next && b[next] == GMTLS_CT_APPLICATION_DATA);
+        CHECK_OK(tt_handshake(&p));
+        CHECK_ERR(gmtls_conn_early_data_state(p.srv), GMTLS_EARLY_ACCEPTED);
+        CHECK(server_reads(&p, req, sizeof req - 1, 1));
+        tt_pair_free(&p);
+        gmtls_config_free(c2);
+    }
+    /* 10. A server that accepts 0-RTT with another ALPN or suite than the
+     * ticket's (RFC 8446 §4.2.10 forbids it; played by changing what the
+     * client remembers of the ticket once its first flight is out) ->
+     * illegal_parameter from the client, sent under the early key the server
+     * reads with until EndOfEarlyData (§2.3), so the server reads the alert
+     * rather than failing to decrypt it. */
+    for (int what = 0; what < 2; what++) {
+        tt_pair p;
+        early_pair(&p, ccfg, scfg, sess, slen, req, sizeof req - 1);
+        size_t none = 0;
+        CHECK_ERR(gmtls_handshake(p.cli, &p.c2s, NULL, &none), GMTLS_ERR_WANT_READ);
+        if (what == 0) {
+            strcpy(p.cli->offer.alpn, "h2");
+        } else {
+            /* another suite of the same hash, so the PSK stays usable */
+            p.cli->offer.suite = p.cli->offer.suite == GMTLS_TLS_AES_128_GCM_SHA256 ? GMTLS_TLS_CHACHA20_POLY1305_SHA256
+                                                                                    : GMTLS_TLS_AES_128_GCM_SHA256;
+        }
+        CHECK_ERR(tt_handshake(&p), GMTLS_ALERT_ILLEGAL_PARAMETER);
+        CHECK(strstr(gmtls_conn_error_detail(p.cli), "another suite or ALPN") != NULL);
+        CHECK_ERR(p.srv_rc, GMTLS_ERR_PEER_ALERT(GMTLS_ALERT_ILLEGAL_PARAMETER));
+        tt_pair_free(&p);
+    }
+    /* 11. A HelloRetryRequest (last: it changes the groups) rejects 0-RTT (RFC 8446 §4.2.10): the second
      * ClientHello has no early_data, the server skips the early records, the
      * handshake completes. */
     {
