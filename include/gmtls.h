@@ -217,6 +217,15 @@ int gmtls_config_set_groups(gmtls_config *cfg, const char *list);
  *  instructions (and a client that prefers it), else ChaCha20 first. */
 int gmtls_config_set_cipher_suites_tls12(gmtls_config *cfg, const char *list);
 int gmtls_config_set_sigalgs(gmtls_config *cfg, const char *list);
+/** The signature schemes this side accepts from the peer, when they differ
+ *  from the ones it signs with (as OpenSSL's SSL_CTX_set1_client_sigalgs
+ *  and BoringSSL's SSL_CTX_set_verify_algorithm_prefs): the list it sends
+ *  in signature_algorithms (ClientHello, CertificateRequest) and the
+ *  schemes of CertificateVerify / ServerKeyExchange it verifies.
+ *  gmtls_config_set_sigalgs then says only what this side signs with (in
+ *  the peer's list). "DEFAULT" is gmtls's default list; NULL (the default)
+ *  uses the one list of gmtls_config_set_sigalgs for both. */
+int gmtls_config_set_verify_sigalgs(gmtls_config *cfg, const char *list);
 /** Colon- or comma-separated ALPN protocol names in preference order. */
 int gmtls_config_set_alpn(gmtls_config *cfg, const char *list);
 /** Restricts everything to the ShangMi profile of RFC 8998: TLS_SM4_GCM_SM3 /

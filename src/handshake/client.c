@@ -753,7 +753,9 @@ int gmtls_client_handle(gmtls_conn *c, gmtls_buf *out, uint8_t type, const uint8
         break;
     case ST_C_WAIT_CV:
         if (type == GMTLS_HS_CERTIFICATE_VERIFY) {
-            GMTLS_TRY(gmtls_cv_check(c, msg + 4, len - 4, c->cfg->sigalgs, c->cfg->nsigalgs));
+            size_t nv;
+            const uint16_t *v = gmtls_verify_sigalgs(c->cfg, &nv);
+            GMTLS_TRY(gmtls_cv_check(c, msg + 4, len - 4, v, nv));
             gmtls_transcript_add(c, msg, len);
             GMTLS_TRY(gmtls_verify_conn_run(c));
             c->state = ST_C_WAIT_FINISHED;

@@ -402,6 +402,26 @@ int gmtls_config_set_sigalgs(gmtls_config *cfg, const char *list)
     return 0;
 }
 
+int gmtls_config_set_verify_sigalgs(gmtls_config *cfg, const char *list)
+{
+    if (cfg == NULL) {
+        return GMTLS_ERR_BAD_ARGUMENT;
+    }
+    if (list == NULL) {
+        cfg->nverify_sigalgs = 0;
+        return 0;
+    }
+    if (strcmp(list, "DEFAULT") == 0) {
+        memcpy(cfg->verify_sigalgs, default_sigalgs, sizeof default_sigalgs);
+        cfg->nverify_sigalgs = GMTLS_ARRAY_LEN(default_sigalgs);
+        cfg->verify_sigalgs_custom = 0;
+        return 0;
+    }
+    GMTLS_TRY(parse_list(cfg, list, sigalg_lookup, "signature scheme", cfg->verify_sigalgs, &cfg->nverify_sigalgs));
+    cfg->verify_sigalgs_custom = 1;
+    return 0;
+}
+
 int gmtls_config_set_alpn(gmtls_config *cfg, const char *list)
 {
     size_t n = 0;

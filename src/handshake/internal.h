@@ -116,6 +116,9 @@ struct gmtls_config {
     size_t ngroups;
     uint16_t sigalgs[GMTLS_MAX_LIST];
     size_t nsigalgs;
+    uint16_t verify_sigalgs[GMTLS_MAX_LIST]; /* gmtls_config_set_verify_sigalgs (0: sigalgs) */
+    size_t nverify_sigalgs;
+    int verify_sigalgs_custom; /* set from a list, not "DEFAULT" */
     uint8_t alpn_wire[512]; /* ProtocolNameList body */
     size_t alpn_len;
     gmtls_cert certs[GMTLS_MAX_CERTS];
@@ -676,5 +679,18 @@ GMTLS_MUST_CHECK int gmtls_ticket12_make(gmtls_conn *c, gmtls_buf *ticket);
 GMTLS_MUST_CHECK int gmtls_ticket12_open(gmtls_conn *c, const uint8_t *t, size_t len, uint16_t *suite);
 GMTLS_MUST_CHECK int gmtls_cookie_check(gmtls_conn *c, const uint8_t *cookie, size_t len, const uint8_t *ch1_hash,
                                         size_t hl);
+
+/* The signature schemes this side accepts from the peer (what it lists in
+ * signature_algorithms and verifies): gmtls_config_set_verify_sigalgs's
+ * list when set, else the one list it also signs with. */
+static inline const uint16_t *gmtls_verify_sigalgs(const gmtls_config *cfg, size_t *n)
+{
+    if (cfg->nverify_sigalgs > 0) {
+        *n = cfg->nverify_sigalgs;
+        return cfg->verify_sigalgs;
+    }
+    *n = cfg->nsigalgs;
+    return cfg->sigalgs;
+}
 
 #endif

@@ -683,7 +683,9 @@ int gmtls_server_pha_handle(gmtls_conn *c, uint8_t type, const uint8_t *msg, siz
         return 0;
     }
     if (c->pha_step == 1) {
-        GMTLS_TRY(gmtls_cv_check(c, msg + 4, len - 4, c->cfg->sigalgs, c->cfg->nsigalgs));
+        size_t nv;
+        const uint16_t *v = gmtls_verify_sigalgs(c->cfg, &nv);
+        GMTLS_TRY(gmtls_cv_check(c, msg + 4, len - 4, v, nv));
         gmtls_transcript_add(c, msg, len);
         c->pha_step = 2;
         return 0;
@@ -805,13 +807,16 @@ int gmtls_server_handle(gmtls_conn *c, gmtls_buf *out, uint8_t type, const uint8
             break;
         }
         return handle_client_certificate(c, out, msg, len);
-    case ST_S_WAIT_CV:
+    case ST_S_WAIT_CV: {
         if (type != GMTLS_HS_CERTIFICATE_VERIFY) {
             break;
         }
-        GMTLS_TRY(gmtls_cv_check(c, msg + 4, len - 4, c->cfg->sigalgs, c->cfg->nsigalgs));
+        size_t nv;
+        const uint16_t *v = gmtls_verify_sigalgs(c->cfg, &nv);
+        GMTLS_TRY(gmtls_cv_check(c, msg + 4, len - 4, v, nv));
         gmtls_transcript_add(c, msg, len);
         return expect_client_finished(c);
+    }
     case ST_S_WAIT_FINISHED: {
         if (type != GMTLS_HS_FINISHED) {
             break;

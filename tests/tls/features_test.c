@@ -702,6 +702,65 @@ static void test_key_usage(void)
     }
 }
 
+/* Separate verifying and signing schemes (gmtls_config_set_verify_sigalgs):
+ * the verify list is what a side offers in signature_algorithms and accepts,
+ * the sigalgs list only what it signs with; TLS 1.3 and TLS 1.2. */
+static void test_verify_sigalgs(void)
+{
+    const test_chain *ec = tt_chain("P-256");
+    for (int v12 = 0; v12 <= 1; v12++) {
+        uint16_t ver = v12 ? GMTLS_VERSION_TLS12 : GMTLS_VERSION_TLS13;
+        gmtls_config *scfg = tt_server_config(ec), *ccfg = tt_client_config(ec);
+        CHECK_OK(gmtls_config_set_versions(scfg, ver, ver));
+        CHECK_OK(gmtls_config_set_versions(ccfg, ver, ver));
+        CHECK_OK(gmtls_config_add_ca_mem(scfg, ec->ca_pem, strlen(ec->ca_pem)));
+        CHECK_OK(gmtls_config_add_cert_chain_mem(ccfg, ec->chain_pem, strlen(ec->chain_pem), ec->key_pem,
+                                                 strlen(ec->key_pem)));
+        gmtls_config_set_client_auth(scfg, GMTLS_CLIENT_AUTH_REQUIRE_ANY);
+        /* The client signs with P-256 and verifies only P-256 too; the server
+         * signs with P-256 and asks for ed25519 or P-256 from the client. */
+        CHECK_OK(gmtls_config_set_sigalgs(ccfg, "ecdsa_secp256r1_sha256"));
+        CHECK_OK(gmtls_config_set_verify_sigalgs(ccfg, "rsa_pss_rsae_sha256:ecdsa_secp256r1_sha256"));
+        CHECK_OK(gmtls_config_set_sigalgs(scfg, "ecdsa_secp256r1_sha256"));
+        CHECK_OK(gmtls_config_set_verify_sigalgs(scfg, "ed25519:ecdsa_secp256r1_sha256"));
+        tt_pair p;
+        CHECK_OK(tt_pair_new(&p, ccfg, scfg, "localhost"));
+        CHECK_OK(tt_handshake(&p));
+        CHECK_ERR(gmtls_conn_peer_sigalg(p.cli), 0x0403);
+        CHECK_ERR(gmtls_conn_peer_sigalg(p.srv), 0x0403);
+        tt_pair_free(&p);
+        /* A client that verifies only ed25519: the server's P-256 cannot
+         * sign in its list -> handshake_failure, though the client signs
+         * with P-256 itself. */
+        CHECK_OK(gmtls_config_set_verify_sigalgs(ccfg, "ed25519"));
+        CHECK_OK(tt_pair_new(&p, ccfg, scfg, "localhost"));
+        CHECK(tt_handshake(&p) != 0);
+        CHECK_ERR(p.srv_rc, GMTLS_ALERT_HANDSHAKE_FAILURE);
+        tt_pair_free(&p);
+        /* A server that verifies only rsa_pss_rsae_sha256: its
+         * CertificateRequest lists that alone, so the P-256 client sends no
+         * certificate -> certificate_required (TLS 1.3) / handshake_failure
+         * (TLS 1.2), though the server signs with P-256 itself. */
+        CHECK_OK(gmtls_config_set_verify_sigalgs(ccfg, NULL)); /* back to one list */
+        CHECK_OK(gmtls_config_set_verify_sigalgs(scfg, "rsa_pss_rsae_sha256"));
+        CHECK_OK(tt_pair_new(&p, ccfg, scfg, "localhost"));
+        CHECK(tt_handshake(&p) != 0);
+        CHECK_ERR(p.srv_rc, v12 ? GMTLS_ALERT_HANDSHAKE_FAILURE : GMTLS_ALERT_CERTIFICATE_REQUIRED);
+        CHECK(gmtls_conn_peer_subject(p.srv) == NULL);
+        tt_pair_free(&p);
+        CHECK_ERR(gmtls_config_set_verify_sigalgs(scfg, "no_such_scheme"), GMTLS_ERR_UNKNOWN_NAME);
+        /* "DEFAULT": the server signs with P-256 only but verifies the
+         * default schemes, ecdsa_secp256r1_sha256 among them */
+        CHECK_OK(gmtls_config_set_verify_sigalgs(scfg, "DEFAULT"));
+        CHECK_OK(tt_pair_new(&p, ccfg, scfg, "localhost"));
+        CHECK_OK(tt_handshake(&p));
+        CHECK_ERR(gmtls_conn_peer_sigalg(p.srv), 0x0403);
+        tt_pair_free(&p);
+        gmtls_config_free(scfg);
+        gmtls_config_free(ccfg);
+    }
+}
+
 int main(void)
 {
     test_sm_client_auth_matrix();
@@ -717,5 +776,6 @@ int main(void)
     test_sm2_ids();
     test_keylog();
     test_ocsp_scts_padding();
+    test_verify_sigalgs();
     return TEST_END("features_test");
 }
