@@ -390,6 +390,14 @@ const char *gmtls_cert_compression_name(uint16_t alg);
  *  64..16385; 16385 (the TLS 1.3 maximum) by default; 0 = not sent. */
 int gmtls_config_set_record_size_limit(gmtls_config *cfg, unsigned limit);
 
+/** The largest plaintext this side puts in one record (handshake,
+ *  application data, alerts; protected or not), 64..16384, as OpenSSL's
+ *  and BoringSSL's SSL_set_max_send_fragment: smaller records for
+ *  constrained peers or lower latency. 0 (the default) is 2^14, the TLS
+ *  maximum; the peer's record_size_limit (RFC 8449) may lower it further.
+ *  GMTLS_ERR_BAD_ARGUMENT outside the range. */
+int gmtls_config_set_max_send_fragment(gmtls_config *cfg, unsigned max);
+
 /* ---------------------------------------------------------------- connection */
 
 gmtls_conn *gmtls_conn_new(gmtls_config *cfg, int is_server);

@@ -217,6 +217,7 @@ static int send_early_data(gmtls_conn *c, gmtls_buf *out)
     }
     gmtls_ks_wipe(&ks);
     GMTLS_TRY(rc);
+    c->early_wr.max_frag = c->cfg->max_send_fragment;
     GMTLS_TRY(gmtls_rec_set_secret(&c->early_wr, s, 1, c->c_early));
     gmtls_keylog(c, "CLIENT_EARLY_TRAFFIC_SECRET", c->c_early);
     gmtls_wipe(c->c_early, sizeof c->c_early);

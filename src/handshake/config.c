@@ -659,6 +659,17 @@ int gmtls_config_set_cert_compression(gmtls_config *cfg, const char *list)
     return 0;
 }
 
+int gmtls_config_set_max_send_fragment(gmtls_config *cfg, unsigned max)
+{
+    /* RFC 8449 §4 bounds record_size_limit to 64..2^14+1; the same floor
+     * keeps the per-record overhead sane. 0 restores 2^14 (RFC 8446 §5.1). */
+    if (cfg == NULL || (max != 0 && (max < 64 || max > GMTLS_MAX_PLAINTEXT))) {
+        return GMTLS_ERR_BAD_ARGUMENT;
+    }
+    cfg->max_send_fragment = (uint16_t)max;
+    return 0;
+}
+
 int gmtls_config_set_record_size_limit(gmtls_config *cfg, unsigned limit)
 {
     /* RFC 8449 §4: "Endpoints MUST NOT send a "record_size_limit" extension

@@ -21,6 +21,7 @@ gmtls_conn *gmtls_conn_new(gmtls_config *cfg, int is_server)
     c->cfg = cfg;
     c->is_server = is_server ? 1 : 0;
     c->state = is_server ? ST_S_WAIT_CH : ST_START;
+    c->wr.max_frag = cfg->max_send_fragment;
     snprintf(c->verify_result, sizeof c->verify_result, "no peer certificate");
     return c;
 }

@@ -164,6 +164,7 @@ struct gmtls_config {
     uint16_t cert_comp[GMTLS_CERTCOMP_NALGS]; /* RFC 8879 algorithms, preferred first; none: off */
     size_t ncert_comp;
     uint16_t record_size_limit; /* RFC 8449 value we advertise (0: not sent) */
+    uint16_t max_send_fragment; /* largest plaintext per record we send (0: 2^14) */
     uint32_t max_early_data;     /* server: 0-RTT bytes tickets allow (0: off) */
     struct gmtls_replay *replay; /* server: 0-RTT ClientHello record (ticket.c) */
     gmtls_pass_src key_pass; /* for encrypted private keys (keyfile.c) */
