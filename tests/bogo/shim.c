@@ -99,6 +99,7 @@ static uint64_t shim_clock(void *arg)
 
 /* Exits with 89. With BOGO_SHIM_UNIMPLEMENTED_LOG set (bogo.sh sets it),
  * the reason is appended to that file, for the summary of what is missing. */
+static void die_unimplemented(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 static void die_unimplemented(const char *fmt, ...)
 {
     va_list ap;
@@ -921,7 +922,7 @@ static int do_connection(gmtls_config *cfg, const conn_settings *cs, cb_state *s
         goto out;
     }
 
-    if (cs->shim_writes_first && sent_hello < 5 && !write_all(io, "hello" + sent_hello, 5 - sent_hello)) {
+    if (cs->shim_writes_first && sent_hello < 5 && !write_all(io, &"hello"[sent_hello], 5 - sent_hello)) {
         goto out;
     }
     if (!cs->shim_shuts_down) {
