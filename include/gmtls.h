@@ -494,6 +494,11 @@ const uint8_t *gmtls_conn_ocsp_response(const gmtls_conn *conn, size_t *len);
 const uint8_t *gmtls_conn_scts(const gmtls_conn *conn, size_t *len);
 /** Client: serializes the newest session ticket for resumption into out. */
 int gmtls_conn_get_session(const gmtls_conn *conn, gmtls_buf *out);
+/** Server, after a resumption with a ticket: the client's view of the
+ *  ticket's age minus this server's, in seconds (as BoringSSL's
+ *  SSL_get_ticket_age_skew): a measure of clock skew between the two
+ *  (0-RTT is refused beyond 10 s, RFC 8446 §8.3). 0 otherwise. */
+int32_t gmtls_conn_ticket_age_skew(const gmtls_conn *conn);
 /** Client: the max_early_data_size of the ticket gmtls_conn_get_session
  *  would return: the bytes of 0-RTT data a resumption with it may carry
  *  (0: the ticket allows none, or there is no ticket yet). */

@@ -363,6 +363,7 @@ struct gmtls_conn {
     /* 0-RTT (server) */
     int early_state;           /* GMTLS_EARLY_* */
     int early_ticket_ok;       /* the resumed ticket (first identity) allows 0-RTT */
+    int32_t ticket_age_skew;   /* server: client's ticket age - ours, seconds (resumption) */
     uint32_t early_max;        /* the ticket's max_early_data_size */
     char early_alpn[256];      /* the ticket's ALPN */
     uint8_t c_early[GMTLS_MAX_HASH_LEN]; /* client_early_traffic_secret */

@@ -60,6 +60,7 @@ typedef struct {
     const char *expect_early_data_reason;
     int resumption_delay;
     int max_send_fragment;
+    int expect_ticket_age_skew;
     int read_size;
     int expect_curve_id, expect_peer_sigalg, expect_cipher, expect_cipher_aes, expect_cipher_no_aes;
     const char *host_name, *expect_server_name;
@@ -190,6 +191,7 @@ static const flag_def g_flags[] = {
     S("-expect-early-data-reason", expect_early_data_reason),
     I("-resumption-delay", resumption_delay),
     I("-max-send-fragment", max_send_fragment),
+    I("-expect-ticket-age-skew", expect_ticket_age_skew),
     I("-read-size", read_size),
     I("-expect-curve-id", expect_curve_id),
     I("-expect-peer-signature-algorithm", expect_peer_sigalg),
@@ -779,6 +781,10 @@ static int check_properties(gmtls_conn *conn, const conn_settings *cs, int is_re
     if (cs->expect_cipher && suite != cs->expect_cipher) {
         return fail("Cipher ID was %04x, wanted %04x", suite, cs->expect_cipher);
     }
+    if (is_resume && cs->expect_ticket_age_skew && gmtls_conn_ticket_age_skew(conn) != cs->expect_ticket_age_skew) {
+        return fail("Ticket age skew was %d, wanted %d", (int)gmtls_conn_ticket_age_skew(conn),
+                    cs->expect_ticket_age_skew);
+    }
     if (!check_early_data(conn, cs)) {
         return 0;
     }
@@ -1167,7 +1173,9 @@ int main(int argc, char **argv)
     fclose(ur);
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    g_clock_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+    /* whole seconds, and frozen but for -resumption-delay: ticket ages are
+     * then exactly the delays (tickets are dated in seconds) */
+    g_clock_ms = (uint64_t)ts.tv_sec * 1000;
     if (g_port <= 0) {
         die_unimplemented("no -port");
     }

@@ -122,6 +122,7 @@ int main(void)
         CHECK_OK(tt_handshake(&p));
         CHECK(gmtls_conn_is_resumed(p.srv) && gmtls_conn_is_resumed(p.cli));
         CHECK_ERR(gmtls_conn_early_data_state(p.srv), GMTLS_EARLY_ACCEPTED);
+        CHECK_ERR(gmtls_conn_ticket_age_skew(p.srv), 0); /* both clocks moved 3 s */
         CHECK_ERR(gmtls_conn_early_data_state(p.cli), GMTLS_EARLY_ACCEPTED);
         CHECK(server_reads(&p, req, sizeof req - 1, 1));
         CHECK_OK(tt_send(&p, 1, "late", 4));
@@ -159,7 +160,8 @@ int main(void)
         gmtls_config_free(c2);
     }
     /* 5. Ticket age: the server's clock 11 s ahead of the client's view
-     * (window 10 s): rejected; 9 s ahead: accepted. */
+     * (window 10 s): rejected; 9 s ahead: accepted, with a ticket age skew
+     * of -9 s (gmtls_conn_ticket_age_skew). */
     sclock += 11000;
     expect_rejected("age off by 11 s", ccfg, scfg, sess, slen);
     sclock -= 2000;
@@ -168,6 +170,9 @@ int main(void)
         early_pair(&p, ccfg, scfg, sess, slen, req, sizeof req - 1);
         CHECK_OK(tt_handshake(&p));
         CHECK_ERR(gmtls_conn_early_data_state(p.srv), GMTLS_EARLY_ACCEPTED);
+        /* the client's ticket age is 9 s behind ours */
+        CHECK_ERR(gmtls_conn_ticket_age_skew(p.srv), -9);
+        CHECK_ERR(gmtls_conn_ticket_age_skew(p.cli), 0); /* server only */
         tt_pair_free(&p);
     }
     sclock -= 9000;
