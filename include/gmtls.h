@@ -468,6 +468,17 @@ int gmtls_conn_is_resumed(const gmtls_conn *conn);
  *  _ACCEPTED. */
 enum { GMTLS_EARLY_NONE = 0, GMTLS_EARLY_REJECTED = 1, GMTLS_EARLY_ACCEPTED = 2 };
 int gmtls_conn_early_data_state(const gmtls_conn *conn);
+/** Why 0-RTT went as it did, in BoringSSL's words
+ *  (SSL_early_data_reason_string): "accept"; "disabled" (off on this side:
+ *  no gmtls_config_set_max_early_data / no gmtls_conn_set_early_data);
+ *  "protocol_version" (TLS 1.2 negotiated); "peer_declined" (the client
+ *  offered none, or the server rejected it); "no_session_offered",
+ *  "session_not_resumed", "unsupported_for_session" (the ticket allows
+ *  none, or less than the data, or is not the first identity / suite);
+ *  "hello_retry_request"; "alpn_mismatch"; "ticket_age_skew"; "replay"
+ *  (the anti-replay record knew the ClientHello). "unknown" before the
+ *  handshake is done. */
+const char *gmtls_conn_early_data_reason(const gmtls_conn *conn);
 /** Server: 1 when the bytes the last gmtls_receive returned were 0-RTT
  *  data (a read never mixes early and 1-RTT data), else 0. */
 int gmtls_conn_last_read_early(const gmtls_conn *conn);

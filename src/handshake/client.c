@@ -183,6 +183,15 @@ int gmtls_client_start(gmtls_conn *c, gmtls_buf *out)
     /* RFC 8446 §4.2.10: early data only with a ticket (our first identity)
      * that allows it, and no more than its max_early_data_size. */
     c->early_sending = c->offered_psk && c->early_buf.off > 0 && c->early_buf.off <= c->offer.max_early;
+    /* gmtls_conn_early_data_reason when none is sent (else decided by the
+     * server's answer) */
+    if (c->early_buf.off == 0) {
+        c->early_reason = "disabled";
+    } else if (!c->offered_psk) {
+        c->early_reason = "no_session_offered";
+    } else if (!c->early_sending) {
+        c->early_reason = "unsupported_for_session";
+    }
     GMTLS_TRY(build_client_hello(c, out, NULL, 0));
     c->ccs_allowed = 1;
     c->state = ST_C_WAIT_SH;

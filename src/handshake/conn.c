@@ -1009,6 +1009,28 @@ int gmtls_conn_set_early_data(gmtls_conn *c, const void *data, size_t len)
     return 0;
 }
 
+const char *gmtls_conn_early_data_reason(const gmtls_conn *c)
+{
+    if (c == NULL || c->state != ST_DONE) {
+        return "unknown";
+    }
+    if (c->early_reason != NULL) {
+        return c->early_reason;
+    }
+    if (gmtls_conn_version(c) != GMTLS_TLS13) {
+        /* TLS 1.2 / TLCP have no 0-RTT */
+        return !c->is_server || c->cfg->max_early_data > 0 ? "protocol_version" : "disabled";
+    }
+    if (c->early_state == GMTLS_EARLY_ACCEPTED) {
+        return "accept";
+    }
+    /* a client that sent early data the server did not take */
+    if (c->did_hrr) {
+        return "hello_retry_request";
+    }
+    return c->resumed ? "peer_declined" : "session_not_resumed";
+}
+
 const uint8_t *gmtls_conn_psk_identity(const gmtls_conn *c, size_t *len)
 {
     if (c->ext_psk == NULL) {

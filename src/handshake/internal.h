@@ -164,7 +164,7 @@ struct gmtls_config {
     uint16_t cert_comp[GMTLS_CERTCOMP_NALGS]; /* RFC 8879 algorithms, preferred first; none: off */
     size_t ncert_comp;
     uint16_t record_size_limit; /* RFC 8449 value we advertise (0: not sent) */
-    uint16_t max_send_fragment; /* largest plaintext per record we send (0: 2^14) */
+    uint16_t max_send_fragment;  /* largest plaintext per record we send (0: 2^14) */
     uint32_t max_early_data;     /* server: 0-RTT bytes tickets allow (0: off) */
     struct gmtls_replay *replay; /* server: 0-RTT ClientHello record (ticket.c) */
     gmtls_pass_src key_pass; /* for encrypted private keys (keyfile.c) */
@@ -364,13 +364,16 @@ struct gmtls_conn {
     int early_state;           /* GMTLS_EARLY_* */
     int early_ticket_ok;       /* the resumed ticket (first identity) allows 0-RTT */
     int32_t ticket_age_skew;   /* server: client's ticket age - ours, seconds (resumption) */
+    int early_ticket_usable;   /* server: first identity, the ticket allows 0-RTT, its suite */
+    int early_age_ok;          /* server: the ticket age within GMTLS_EARLY_WINDOW_MS */
+    const char *early_reason;  /* gmtls_conn_early_data_reason once decided, else NULL */
     uint32_t early_max;        /* the ticket's max_early_data_size */
     char early_alpn[256];      /* the ticket's ALPN */
     uint8_t c_early[GMTLS_MAX_HASH_LEN]; /* client_early_traffic_secret */
     gmtls_buf early_buf;       /* server: early data not yet handed to the application; client: to send */
     int early_sending;         /* client: this ClientHello offers early data */
     gmtls_rec early_wr;        /* client: the early write key, kept for EndOfEarlyData */
-    int early_wr_current;      /* client: 0-RTT accepted, EndOfEarlyData not sent: early_wr is the write key */
+    int early_wr_current;      /* client: accepted 0-RTT, no EndOfEarlyData yet: write with early_wr */
     size_t early_received;     /* plaintext bytes of early data */
     int last_read_early;       /* the last gmtls_receive returned early data */
     int got_record;         /* a record was received: the first one is checked for being TLS at all */

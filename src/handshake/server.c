@@ -215,6 +215,29 @@ static int send_encrypted_extensions(gmtls_conn *c, const gmtls_client_hello *ch
         c->early_state = GMTLS_EARLY_ACCEPTED;
         c->skip_early_data = 0;
     }
+    /* Why (gmtls_conn_early_data_reason, BoringSSL's names), in the order
+     * of the checks above; "replay" is the anti-replay record's. */
+    if (c->early_state == GMTLS_EARLY_ACCEPTED) {
+        c->early_reason = "accept";
+    } else if (c->cfg->max_early_data == 0) {
+        c->early_reason = "disabled";
+    } else if (!ch->has_psk && c->early_state == GMTLS_EARLY_NONE) {
+        c->early_reason = "no_session_offered";
+    } else if (c->early_state == GMTLS_EARLY_NONE) {
+        c->early_reason = "peer_declined"; /* the (first) ClientHello offered none */
+    } else if (!c->resumed || c->ext_psk != NULL) {
+        c->early_reason = "session_not_resumed";
+    } else if (!c->early_ticket_usable) {
+        c->early_reason = "unsupported_for_session";
+    } else if (c->did_hrr) {
+        c->early_reason = "hello_retry_request";
+    } else if (strcmp(c->alpn, c->early_alpn) != 0) {
+        c->early_reason = "alpn_mismatch";
+    } else if (!c->early_age_ok) {
+        c->early_reason = "ticket_age_skew";
+    } else {
+        c->early_reason = "replay";
+    }
     gmtls_buf tmp;
     gmtls_wr w;
     gmtls_buf_init(&tmp);

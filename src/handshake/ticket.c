@@ -423,7 +423,9 @@ int gmtls_psk_accept(gmtls_conn *c, const gmtls_client_hello *ch, int ke_only, i
             /* in whole seconds, the client's view minus ours (as BoringSSL's
              * SSL_get_ticket_age_skew) */
             c->ticket_age_skew = (int32_t)((int64_t)(theirs / 1000) - (int64_t)(ours / 1000));
-            c->early_ticket_ok = i == 0 && s.max_early > 0 && s.suite == c->suite->id && skew <= GMTLS_EARLY_WINDOW_MS;
+            c->early_ticket_usable = i == 0 && s.max_early > 0 && s.suite == c->suite->id;
+            c->early_age_ok = skew <= GMTLS_EARLY_WINDOW_MS;
+            c->early_ticket_ok = c->early_ticket_usable && c->early_age_ok;
             c->early_max = s.max_early;
             snprintf(c->early_alpn, sizeof c->early_alpn, "%.*s", (int)s.alpn_len, (const char *)s.alpn);
             snprintf(c->verify_result, sizeof c->verify_result, "%s",

@@ -8,7 +8,8 @@
  * EndOfEarlyData where none is expected -> unexpected_message; in middlebox
  * compatibility mode the dummy change_cipher_spec precedes the early data; a
  * server accepting 0-RTT with another suite or ALPN than the ticket's ->
- * illegal_parameter, under the early key. */
+ * illegal_parameter, under the early key. gmtls_conn_early_data_reason says
+ * why in each case. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,8 +36,12 @@ static uint8_t *get_session(gmtls_config *ccfg, gmtls_config *scfg, size_t *len,
     gmtls_buf_init(&b);
     uint8_t *s = NULL;
     CHECK_OK(tt_pair_new(&p, ccfg, scfg, "localhost"));
-    CHECK_ERR(gmtls_conn_session_max_early_data(p.cli), 0); /* no ticket yet */
+    CHECK_ERR(gmtls_conn_session_max_early_data(p.cli), 0);             /* no ticket yet */
+    CHECK(strcmp(gmtls_conn_early_data_reason(p.cli), "unknown") == 0); /* before the handshake */
     CHECK_OK(tt_handshake(&p));
+    /* no early data given / no PSK offered */
+    CHECK(strcmp(gmtls_conn_early_data_reason(p.cli), "disabled") == 0);
+    CHECK(strcmp(gmtls_conn_early_data_reason(p.srv), max_early ? "no_session_offered" : "disabled") == 0);
     CHECK_OK(gmtls_conn_get_session(p.cli, &b));
     CHECK_ERR(gmtls_conn_session_max_early_data(p.cli), max_early);
     CHECK_ERR(gmtls_conn_session_max_early_data(p.srv), 0); /* client only */
@@ -78,7 +83,10 @@ static int server_reads(tt_pair *p, const void *want, size_t n, int early)
 }
 
 /* A rejected 0-RTT: the handshake completes, resumed, with nothing early. */
-static void expect_rejected(const char *what, gmtls_config *ccfg, gmtls_config *scfg, const uint8_t *sess, size_t slen)
+/* A rejected 0-RTT: ... gmtls_conn_early_data_reason says why on the
+ * server (why), "peer_declined" on the client. */
+static void expect_rejected(const char *what, const char *why, gmtls_config *ccfg, gmtls_config *scfg,
+                            const uint8_t *sess, size_t slen)
 {
     tt_pair p;
     early_pair(&p, ccfg, scfg, sess, slen, req, sizeof req - 1);
@@ -87,12 +95,16 @@ static void expect_rejected(const char *what, gmtls_config *ccfg, gmtls_config *
     CHECK(gmtls_conn_is_resumed(p.srv));
     CHECK_ERR(gmtls_conn_early_data_state(p.srv), GMTLS_EARLY_REJECTED);
     CHECK_ERR(gmtls_conn_early_data_state(p.cli), GMTLS_EARLY_REJECTED);
+    CHECK(strcmp(gmtls_conn_early_data_reason(p.srv), why) == 0);
+    CHECK(strcmp(gmtls_conn_early_data_reason(p.cli), "peer_declined") == 0);
     CHECK(p.srv_app.off == 0 && p.srv->early_buf.off == 0);
     /* 1-RTT data after it is read normally */
     CHECK_OK(tt_send(&p, 1, "late", 4));
     CHECK(p.srv_app.off == 4 && memcmp(p.srv_app.base, "late", 4) == 0 && !gmtls_conn_last_read_early(p.srv));
-    if (rc != 0 || gmtls_conn_early_data_state(p.srv) != GMTLS_EARLY_REJECTED) {
-        fprintf(stderr, "  case: %s (%s / %s)\n", what, gmtls_conn_error_detail(p.srv), gmtls_conn_error_detail(p.cli));
+    if (rc != 0 || gmtls_conn_early_data_state(p.srv) != GMTLS_EARLY_REJECTED ||
+        strcmp(gmtls_conn_early_data_reason(p.srv), why) != 0) {
+        fprintf(stderr, "  case: %s (%s / %s; reason %s)\n", what, gmtls_conn_error_detail(p.srv),
+                gmtls_conn_error_detail(p.cli), gmtls_conn_early_data_reason(p.srv));
     }
     tt_pair_free(&p);
 }
@@ -123,6 +135,8 @@ int main(void)
         CHECK(gmtls_conn_is_resumed(p.srv) && gmtls_conn_is_resumed(p.cli));
         CHECK_ERR(gmtls_conn_early_data_state(p.srv), GMTLS_EARLY_ACCEPTED);
         CHECK_ERR(gmtls_conn_ticket_age_skew(p.srv), 0); /* both clocks moved 3 s */
+        CHECK(strcmp(gmtls_conn_early_data_reason(p.srv), "accept") == 0);
+        CHECK(strcmp(gmtls_conn_early_data_reason(p.cli), "accept") == 0);
         CHECK_ERR(gmtls_conn_early_data_state(p.cli), GMTLS_EARLY_ACCEPTED);
         CHECK(server_reads(&p, req, sizeof req - 1, 1));
         CHECK_OK(tt_send(&p, 1, "late", 4));
@@ -140,6 +154,8 @@ int main(void)
         tt_pair p;
         early_pair(&p, ccfg, off, s2, l2, req, sizeof req - 1);
         CHECK_OK(tt_handshake(&p));
+        CHECK(strcmp(gmtls_conn_early_data_reason(p.cli), "unsupported_for_session") == 0);
+        CHECK(strcmp(gmtls_conn_early_data_reason(p.srv), "disabled") == 0);
         CHECK(gmtls_conn_is_resumed(p.srv));
         CHECK_ERR(gmtls_conn_early_data_state(p.cli), GMTLS_EARLY_NONE);
         CHECK_ERR(gmtls_conn_early_data_state(p.srv), GMTLS_EARLY_NONE);
@@ -149,21 +165,21 @@ int main(void)
     }
     /* 3. The server turned 0-RTT off since the ticket: rejected. */
     CHECK_OK(gmtls_config_set_max_early_data(scfg, 0));
-    expect_rejected("0-RTT off", ccfg, scfg, sess, slen);
+    expect_rejected("0-RTT off", "disabled", ccfg, scfg, sess, slen);
     CHECK_OK(gmtls_config_set_max_early_data(scfg, 1024));
     /* 4. Another ALPN than the ticket's (RFC 8446 §4.2.10): rejected. */
     {
         gmtls_config *c2 = tt_client_config(chain);
         gmtls_config_set_clock(c2, test_clock, &cclock);
         CHECK_OK(gmtls_config_set_alpn(c2, "h2"));
-        expect_rejected("ALPN h2, ticket http/1.1", c2, scfg, sess, slen);
+        expect_rejected("ALPN h2, ticket http/1.1", "alpn_mismatch", c2, scfg, sess, slen);
         gmtls_config_free(c2);
     }
     /* 5. Ticket age: the server's clock 11 s ahead of the client's view
      * (window 10 s): rejected; 9 s ahead: accepted, with a ticket age skew
      * of -9 s (gmtls_conn_ticket_age_skew). */
     sclock += 11000;
-    expect_rejected("age off by 11 s", ccfg, scfg, sess, slen);
+    expect_rejected("age off by 11 s", "ticket_age_skew", ccfg, scfg, sess, slen);
     sclock -= 2000;
     {
         tt_pair p;
@@ -202,6 +218,9 @@ int main(void)
         CHECK(n == flight.off && out.off > 0);
         CHECK(gmtls_conn_is_resumed(s));
         CHECK_ERR(gmtls_conn_early_data_state(s), GMTLS_EARLY_REJECTED);
+        /* decided with the EncryptedExtensions (the getter waits for the
+         * handshake's end) */
+        CHECK(s->early_reason != NULL && strcmp(s->early_reason, "replay") == 0);
         CHECK(s->early_buf.off == 0 && s->early_skipped > 0);
         gmtls_buf_dispose(&out);
         gmtls_conn_free(s);
@@ -320,6 +339,8 @@ int main(void)
         CHECK(gmtls_conn_did_hrr(p.srv) && gmtls_conn_is_resumed(p.srv));
         CHECK_ERR(gmtls_conn_early_data_state(p.srv), GMTLS_EARLY_REJECTED);
         CHECK_ERR(gmtls_conn_early_data_state(p.cli), GMTLS_EARLY_REJECTED);
+        CHECK(strcmp(gmtls_conn_early_data_reason(p.srv), "hello_retry_request") == 0);
+        CHECK(strcmp(gmtls_conn_early_data_reason(p.cli), "hello_retry_request") == 0);
         CHECK(p.srv_app.off == 0 && p.srv->early_skipped > 0);
         tt_pair_free(&p);
     }
