@@ -222,6 +222,15 @@ int gmtls_config_set_cipher_suites_tls12(gmtls_config *cfg, const char *list);
  *  GCM first. */
 int gmtls_config_set_cipher_suites_tlcp(gmtls_config *cfg, const char *list);
 int gmtls_config_set_sigalgs(gmtls_config *cfg, const char *list);
+/** The signature schemes this side accepts from the peer, when they differ
+ *  from the ones it signs with (as OpenSSL's SSL_CTX_set1_client_sigalgs
+ *  and BoringSSL's SSL_CTX_set_verify_algorithm_prefs): the list it sends
+ *  in signature_algorithms (ClientHello, CertificateRequest) and the
+ *  schemes of CertificateVerify / ServerKeyExchange it verifies.
+ *  gmtls_config_set_sigalgs then says only what this side signs with (in
+ *  the peer's list). "DEFAULT" is gmtls's default list; NULL (the default)
+ *  uses the one list of gmtls_config_set_sigalgs for both. */
+int gmtls_config_set_verify_sigalgs(gmtls_config *cfg, const char *list);
 /** Colon- or comma-separated ALPN protocol names in preference order. */
 int gmtls_config_set_alpn(gmtls_config *cfg, const char *list);
 /** Restricts everything to the ShangMi profile of RFC 8998: TLS_SM4_GCM_SM3 /
@@ -401,6 +410,14 @@ const char *gmtls_cert_compression_name(uint16_t alg);
  *  64..16385; 16385 (the TLS 1.3 maximum) by default; 0 = not sent. */
 int gmtls_config_set_record_size_limit(gmtls_config *cfg, unsigned limit);
 
+/** The largest plaintext this side puts in one record (handshake,
+ *  application data, alerts; protected or not), 64..16384, as OpenSSL's
+ *  and BoringSSL's SSL_set_max_send_fragment: smaller records for
+ *  constrained peers or lower latency. 0 (the default) is 2^14, the TLS
+ *  maximum; the peer's record_size_limit (RFC 8449) may lower it further.
+ *  GMTLS_ERR_BAD_ARGUMENT outside the range. */
+int gmtls_config_set_max_send_fragment(gmtls_config *cfg, unsigned max);
+
 /* ---------------------------------------------------------------- connection */
 
 gmtls_conn *gmtls_conn_new(gmtls_config *cfg, int is_server);
@@ -471,6 +488,17 @@ int gmtls_conn_is_resumed(const gmtls_conn *conn);
  *  _ACCEPTED. */
 enum { GMTLS_EARLY_NONE = 0, GMTLS_EARLY_REJECTED = 1, GMTLS_EARLY_ACCEPTED = 2 };
 int gmtls_conn_early_data_state(const gmtls_conn *conn);
+/** Why 0-RTT went as it did, in BoringSSL's words
+ *  (SSL_early_data_reason_string): "accept"; "disabled" (off on this side:
+ *  no gmtls_config_set_max_early_data / no gmtls_conn_set_early_data);
+ *  "protocol_version" (TLS 1.2 negotiated); "peer_declined" (the client
+ *  offered none, or the server rejected it); "no_session_offered",
+ *  "session_not_resumed", "unsupported_for_session" (the ticket allows
+ *  none, or less than the data, or is not the first identity / suite);
+ *  "hello_retry_request"; "alpn_mismatch"; "ticket_age_skew"; "replay"
+ *  (the anti-replay record knew the ClientHello). "unknown" before the
+ *  handshake is done. */
+const char *gmtls_conn_early_data_reason(const gmtls_conn *conn);
 /** Server: 1 when the bytes the last gmtls_receive returned were 0-RTT
  *  data (a read never mixes early and 1-RTT data), else 0. */
 int gmtls_conn_last_read_early(const gmtls_conn *conn);
@@ -497,6 +525,15 @@ const uint8_t *gmtls_conn_ocsp_response(const gmtls_conn *conn, size_t *len);
 const uint8_t *gmtls_conn_scts(const gmtls_conn *conn, size_t *len);
 /** Client: serializes the newest session ticket for resumption into out. */
 int gmtls_conn_get_session(const gmtls_conn *conn, gmtls_buf *out);
+/** Server, after a resumption with a ticket: the client's view of the
+ *  ticket's age minus this server's, in seconds (as BoringSSL's
+ *  SSL_get_ticket_age_skew): a measure of clock skew between the two
+ *  (0-RTT is refused beyond 10 s, RFC 8446 §8.3). 0 otherwise. */
+int32_t gmtls_conn_ticket_age_skew(const gmtls_conn *conn);
+/** Client: the max_early_data_size of the ticket gmtls_conn_get_session
+ *  would return: the bytes of 0-RTT data a resumption with it may carry
+ *  (0: the ticket allows none, or there is no ticket yet). */
+uint32_t gmtls_conn_session_max_early_data(const gmtls_conn *conn);
 /** The algorithm that compressed the Certificate this side received
  *  (peer = 1) or sent (peer = 0), 0 if it went uncompressed; the compressed
  *  and uncompressed sizes in bytes when the pointers are not NULL. */

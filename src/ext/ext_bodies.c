@@ -267,12 +267,16 @@ int gmtls_xw_sigalgs_ch(gmtls_conn *c, unsigned msg, gmtls_wr *w, const void *in
 {
     const gmtls_config *cfg = c->cfg;
     (void)msg, (void)in;
+    size_t nv;
+    const uint16_t *v = gmtls_verify_sigalgs(cfg, &nv);
     ext_begin(w, GMTLS_EXT_SIGNATURE_ALGORITHMS);
     gmtls_wr_open(w, 2);
-    for (size_t i = 0; i < cfg->nsigalgs; i++) {
-        const gmtls_sigalg *a = gmtls_sigalg_by_id(cfg->sigalgs[i]);
-        if (a != NULL && (!a->is_legacy || cfg->sigalgs_custom)) {
-            gmtls_wr_u16(w, cfg->sigalgs[i]);
+    for (size_t i = 0; i < nv; i++) {
+        /* the legacy 0x0204 only in a list the application set */
+        const gmtls_sigalg *a = gmtls_sigalg_by_id(v[i]);
+        int custom = cfg->nverify_sigalgs > 0 ? cfg->verify_sigalgs_custom : cfg->sigalgs_custom;
+        if (a != NULL && (!a->is_legacy || custom)) {
+            gmtls_wr_u16(w, v[i]);
         }
     }
     gmtls_wr_close(w);
@@ -286,16 +290,18 @@ int gmtls_xw_sigalgs_cr(gmtls_conn *c, unsigned msg, gmtls_wr *w, const void *in
     const gmtls_config *cfg = c->cfg;
     (void)msg;
     /* RFC 8446 §4.3.2: "The "signature_algorithms" extension MUST be specified". */
+    size_t nv;
+    const uint16_t *v = gmtls_verify_sigalgs(cfg, &nv);
     ext_begin(w, GMTLS_EXT_SIGNATURE_ALGORITHMS);
     gmtls_wr_open(w, 2);
-    for (size_t i = 0; i < cfg->nsigalgs; i++) {
+    for (size_t i = 0; i < nv; i++) {
         /* A legacy code point (the Go family's 0x0204) only for a client that
          * offered it itself: to anyone else it is another scheme. */
-        const gmtls_sigalg *a = gmtls_sigalg_by_id(cfg->sigalgs[i]);
+        const gmtls_sigalg *a = gmtls_sigalg_by_id(v[i]);
         if (a != NULL && a->is_legacy && (ch == NULL || !gmtls_list_has(ch->sigalgs, ch->nsigalgs, a->id))) {
             continue;
         }
-        gmtls_wr_u16(w, cfg->sigalgs[i]);
+        gmtls_wr_u16(w, v[i]);
     }
     gmtls_wr_close(w);
     gmtls_wr_close(w);
@@ -598,6 +604,7 @@ int gmtls_xp_early_ee(gmtls_conn *c, unsigned msg, gmtls_rd *r, void *out)
      * refused it when our ClientHello did not offer early data). */
     GMTLS_TRY(gmtls_rd_done(r));
     c->early_state = GMTLS_EARLY_ACCEPTED;
+    c->early_wr_current = 1;
     return 0;
 }
 

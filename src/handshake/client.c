@@ -188,10 +188,25 @@ int gmtls_client_start(gmtls_conn *c, gmtls_buf *out)
     /* RFC 8446 §4.2.10: early data only with a ticket (our first identity)
      * that allows it, and no more than its max_early_data_size. */
     c->early_sending = c->offered_psk && c->early_buf.off > 0 && c->early_buf.off <= c->offer.max_early;
+    /* gmtls_conn_early_data_reason when none is sent (else decided by the
+     * server's answer) */
+    if (c->early_buf.off == 0) {
+        c->early_reason = "disabled";
+    } else if (!c->offered_psk) {
+        c->early_reason = "no_session_offered";
+    } else if (!c->early_sending) {
+        c->early_reason = "unsupported_for_session";
+    }
     GMTLS_TRY(build_client_hello(c, out, NULL, 0));
     c->ccs_allowed = 1;
     c->state = ST_C_WAIT_SH;
     if (c->early_sending) {
+        /* RFC 8446 §D.4: "If offering early data, the record is placed
+         * immediately after the first ClientHello" (the dummy CCS of
+         * middlebox compatibility mode; gmtls_send_ccs sends one only). */
+        if (cfg->middlebox_compat) {
+            GMTLS_TRY(gmtls_send_ccs(c, out));
+        }
         GMTLS_TRY(send_early_data(c, out));
     }
     return 0;
@@ -216,6 +231,7 @@ static int send_early_data(gmtls_conn *c, gmtls_buf *out)
     }
     gmtls_ks_wipe(&ks);
     GMTLS_TRY(rc);
+    c->early_wr.max_frag = c->cfg->max_send_fragment;
     GMTLS_TRY(gmtls_rec_set_secret(&c->early_wr, s, 1, c->c_early));
     gmtls_keylog(c, "CLIENT_EARLY_TRAFFIC_SECRET", c->c_early);
     gmtls_wipe(c->c_early, sizeof c->c_early);
@@ -539,6 +555,17 @@ static int handle_encrypted_extensions(gmtls_conn *c, const uint8_t *msg, size_t
     if (c->early_state == GMTLS_EARLY_ACCEPTED && !(c->resumed && c->ext_psk == NULL)) {
         return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "early_data accepted without the first PSK");
     }
+    /* RFC 8446 §4.2.10: to accept early data the server "MUST verify that the
+     * following values are the same as those associated with the selected
+     * PSK: ... The selected cipher suite ... The selected ALPN protocol, if
+     * any": a server that accepts with others breaks that (and our early
+     * data went under the ticket's suite); illegal_parameter, as for
+     * selected_identity. */
+    if (c->early_state == GMTLS_EARLY_ACCEPTED &&
+        (c->suite->id != c->offer.suite || strcmp(c->alpn, c->offer.alpn) != 0)) {
+        return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER,
+                          "early_data accepted with another suite or ALPN than the ticket's");
+    }
     gmtls_transcript_add(c, msg, len);
     /* RFC 8446 §2.2: a PSK handshake (resumption or external) authenticates
      * with the PSK: no Certificate, no CertificateVerify, and §4.3.2 "Servers
@@ -641,6 +668,7 @@ static int send_second_flight(gmtls_conn *c, gmtls_buf *out)
         c->wr = hs;
         GMTLS_TRY(rc);
     }
+    c->early_wr_current = 0;
     gmtls_rec_dispose(&c->early_wr);
     gmtls_buf_dispose(&c->early_buf); /* sent or not, the application has its own copy */
     if (c->cert_requested) {
@@ -740,7 +768,9 @@ int gmtls_client_handle(gmtls_conn *c, gmtls_buf *out, uint8_t type, const uint8
         break;
     case ST_C_WAIT_CV:
         if (type == GMTLS_HS_CERTIFICATE_VERIFY) {
-            GMTLS_TRY(gmtls_cv_check(c, msg + 4, len - 4, c->cfg->sigalgs, c->cfg->nsigalgs));
+            size_t nv;
+            const uint16_t *v = gmtls_verify_sigalgs(c->cfg, &nv);
+            GMTLS_TRY(gmtls_cv_check(c, msg + 4, len - 4, v, nv));
             gmtls_transcript_add(c, msg, len);
             GMTLS_TRY(gmtls_verify_conn_run(c));
             c->state = ST_C_WAIT_FINISHED;

@@ -437,6 +437,26 @@ int gmtls_config_set_sigalgs(gmtls_config *cfg, const char *list)
     return 0;
 }
 
+int gmtls_config_set_verify_sigalgs(gmtls_config *cfg, const char *list)
+{
+    if (cfg == NULL) {
+        return GMTLS_ERR_BAD_ARGUMENT;
+    }
+    if (list == NULL) {
+        cfg->nverify_sigalgs = 0;
+        return 0;
+    }
+    if (strcmp(list, "DEFAULT") == 0) {
+        memcpy(cfg->verify_sigalgs, default_sigalgs, sizeof default_sigalgs);
+        cfg->nverify_sigalgs = GMTLS_ARRAY_LEN(default_sigalgs);
+        cfg->verify_sigalgs_custom = 0;
+        return 0;
+    }
+    GMTLS_TRY(parse_list(cfg, list, sigalg_lookup, "signature scheme", cfg->verify_sigalgs, &cfg->nverify_sigalgs));
+    cfg->verify_sigalgs_custom = 1;
+    return 0;
+}
+
 int gmtls_config_set_alpn(gmtls_config *cfg, const char *list)
 {
     size_t n = 0;
@@ -671,6 +691,17 @@ int gmtls_config_set_cert_compression(gmtls_config *cfg, const char *list)
     GMTLS_TRY(parse_list(cfg, list, gmtls_certcomp_lookup, "certificate compression algorithm", tmp, &n));
     memcpy(cfg->cert_comp, tmp, n * sizeof tmp[0]); /* at most the 3 distinct algorithms */
     cfg->ncert_comp = n;
+    return 0;
+}
+
+int gmtls_config_set_max_send_fragment(gmtls_config *cfg, unsigned max)
+{
+    /* RFC 8449 §4 bounds record_size_limit to 64..2^14+1; the same floor
+     * keeps the per-record overhead sane. 0 restores 2^14 (RFC 8446 §5.1). */
+    if (cfg == NULL || (max != 0 && (max < 64 || max > GMTLS_MAX_PLAINTEXT))) {
+        return GMTLS_ERR_BAD_ARGUMENT;
+    }
+    cfg->max_send_fragment = (uint16_t)max;
     return 0;
 }
 

@@ -21,6 +21,7 @@ gmtls_conn *gmtls_conn_new(gmtls_config *cfg, int is_server)
     c->cfg = cfg;
     c->is_server = is_server ? 1 : 0;
     c->state = is_server ? ST_S_WAIT_CH : ST_START;
+    c->wr.max_frag = cfg->max_send_fragment;
     snprintf(c->verify_result, sizeof c->verify_result, "no peer certificate");
     return c;
 }
@@ -252,7 +253,11 @@ int gmtls_send_ccs(gmtls_conn *c, gmtls_buf *out)
 static void send_alert(gmtls_conn *c, gmtls_buf *out, uint8_t level, uint8_t desc)
 {
     uint8_t a[2] = {level, desc};
-    if (out != NULL && gmtls_rec_write(&c->wr, out, GMTLS_CT_ALERT, a, 2, c->cfg->record_padding) != 0) {
+    /* RFC 8446 §4.5, §2.3: a client whose 0-RTT was accepted writes under
+     * client_early_traffic_secret until its EndOfEarlyData, and the server
+     * reads with that key until then: an alert before it goes there too. */
+    gmtls_rec *wr = c->early_wr_current ? &c->early_wr : &c->wr;
+    if (out != NULL && gmtls_rec_write(wr, out, GMTLS_CT_ALERT, a, 2, c->cfg->record_padding) != 0) {
         c->closed_sent = 1; /* could not even queue the alert: nothing more to say */
     }
 }
@@ -1006,6 +1011,28 @@ int gmtls_conn_set_early_data(gmtls_conn *c, const void *data, size_t len)
     memcpy(c->early_buf.base, data, len);
     c->early_buf.off = len;
     return 0;
+}
+
+const char *gmtls_conn_early_data_reason(const gmtls_conn *c)
+{
+    if (c == NULL || c->state != ST_DONE) {
+        return "unknown";
+    }
+    if (c->early_reason != NULL) {
+        return c->early_reason;
+    }
+    if (gmtls_conn_version(c) != GMTLS_TLS13) {
+        /* TLS 1.2 / TLCP have no 0-RTT */
+        return !c->is_server || c->cfg->max_early_data > 0 ? "protocol_version" : "disabled";
+    }
+    if (c->early_state == GMTLS_EARLY_ACCEPTED) {
+        return "accept";
+    }
+    /* a client that sent early data the server did not take */
+    if (c->did_hrr) {
+        return "hello_retry_request";
+    }
+    return c->resumed ? "peer_declined" : "session_not_resumed";
 }
 
 const uint8_t *gmtls_conn_psk_identity(const gmtls_conn *c, size_t *len)

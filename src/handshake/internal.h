@@ -122,6 +122,9 @@ struct gmtls_config {
     size_t ngroups;
     uint16_t sigalgs[GMTLS_MAX_LIST];
     size_t nsigalgs;
+    uint16_t verify_sigalgs[GMTLS_MAX_LIST]; /* gmtls_config_set_verify_sigalgs (0: sigalgs) */
+    size_t nverify_sigalgs;
+    int verify_sigalgs_custom; /* set from a list, not "DEFAULT" */
     uint8_t alpn_wire[512]; /* ProtocolNameList body */
     size_t alpn_len;
     gmtls_cert certs[GMTLS_MAX_CERTS];
@@ -169,6 +172,7 @@ struct gmtls_config {
     uint16_t cert_comp[GMTLS_CERTCOMP_NALGS]; /* RFC 8879 algorithms, preferred first; none: off */
     size_t ncert_comp;
     uint16_t record_size_limit; /* RFC 8449 value we advertise (0: not sent) */
+    uint16_t max_send_fragment;  /* largest plaintext per record we send (0: 2^14) */
     uint32_t max_early_data;     /* server: 0-RTT bytes tickets allow (0: off) */
     struct gmtls_replay *replay; /* server: 0-RTT ClientHello record (ticket.c) */
     struct gmtls_sesscache *sesscache; /* server: TLS 1.2 / TLCP sessions by ID (sesscache.c) */
@@ -370,12 +374,17 @@ struct gmtls_conn {
     /* 0-RTT (server) */
     int early_state;           /* GMTLS_EARLY_* */
     int early_ticket_ok;       /* the resumed ticket (first identity) allows 0-RTT */
+    int32_t ticket_age_skew;   /* server: client's ticket age - ours, seconds (resumption) */
+    int early_ticket_usable;   /* server: first identity, the ticket allows 0-RTT, its suite */
+    int early_age_ok;          /* server: the ticket age within GMTLS_EARLY_WINDOW_MS */
+    const char *early_reason;  /* gmtls_conn_early_data_reason once decided, else NULL */
     uint32_t early_max;        /* the ticket's max_early_data_size */
     char early_alpn[256];      /* the ticket's ALPN */
     uint8_t c_early[GMTLS_MAX_HASH_LEN]; /* client_early_traffic_secret */
     gmtls_buf early_buf;       /* server: early data not yet handed to the application; client: to send */
     int early_sending;         /* client: this ClientHello offers early data */
     gmtls_rec early_wr;        /* client: the early write key, kept for EndOfEarlyData */
+    int early_wr_current;      /* client: accepted 0-RTT, no EndOfEarlyData yet: write with early_wr */
     size_t early_received;     /* plaintext bytes of early data */
     int last_read_early;       /* the last gmtls_receive returned early data */
     int got_record;         /* a record was received: the first one is checked for being TLS at all */
@@ -722,5 +731,18 @@ GMTLS_MUST_CHECK int gmtls_sesscache_put(struct gmtls_sesscache *sc, const uint8
  * 0; -1 when absent or expired (an expired entry is dropped). */
 GMTLS_MUST_CHECK int gmtls_sesscache_get(struct gmtls_sesscache *sc, const uint8_t *id, size_t idlen, uint64_t now,
                                          gmtls_buf *state, char *name, size_t namesz);
+
+/* The signature schemes this side accepts from the peer (what it lists in
+ * signature_algorithms and verifies): gmtls_config_set_verify_sigalgs's
+ * list when set, else the one list it also signs with. */
+static inline const uint16_t *gmtls_verify_sigalgs(const gmtls_config *cfg, size_t *n)
+{
+    if (cfg->nverify_sigalgs > 0) {
+        *n = cfg->nverify_sigalgs;
+        return cfg->verify_sigalgs;
+    }
+    *n = cfg->nsigalgs;
+    return cfg->sigalgs;
+}
 
 #endif

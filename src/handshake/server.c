@@ -215,6 +215,29 @@ static int send_encrypted_extensions(gmtls_conn *c, const gmtls_client_hello *ch
         c->early_state = GMTLS_EARLY_ACCEPTED;
         c->skip_early_data = 0;
     }
+    /* Why (gmtls_conn_early_data_reason, BoringSSL's names), in the order
+     * of the checks above; "replay" is the anti-replay record's. */
+    if (c->early_state == GMTLS_EARLY_ACCEPTED) {
+        c->early_reason = "accept";
+    } else if (c->cfg->max_early_data == 0) {
+        c->early_reason = "disabled";
+    } else if (!ch->has_psk && c->early_state == GMTLS_EARLY_NONE) {
+        c->early_reason = "no_session_offered";
+    } else if (c->early_state == GMTLS_EARLY_NONE) {
+        c->early_reason = "peer_declined"; /* the (first) ClientHello offered none */
+    } else if (!c->resumed || c->ext_psk != NULL) {
+        c->early_reason = "session_not_resumed";
+    } else if (!c->early_ticket_usable) {
+        c->early_reason = "unsupported_for_session";
+    } else if (c->did_hrr) {
+        c->early_reason = "hello_retry_request";
+    } else if (strcmp(c->alpn, c->early_alpn) != 0) {
+        c->early_reason = "alpn_mismatch";
+    } else if (!c->early_age_ok) {
+        c->early_reason = "ticket_age_skew";
+    } else {
+        c->early_reason = "replay";
+    }
     gmtls_buf tmp;
     gmtls_wr w;
     gmtls_buf_init(&tmp);
@@ -683,7 +706,9 @@ int gmtls_server_pha_handle(gmtls_conn *c, uint8_t type, const uint8_t *msg, siz
         return 0;
     }
     if (c->pha_step == 1) {
-        GMTLS_TRY(gmtls_cv_check(c, msg + 4, len - 4, c->cfg->sigalgs, c->cfg->nsigalgs));
+        size_t nv;
+        const uint16_t *v = gmtls_verify_sigalgs(c->cfg, &nv);
+        GMTLS_TRY(gmtls_cv_check(c, msg + 4, len - 4, v, nv));
         gmtls_transcript_add(c, msg, len);
         c->pha_step = 2;
         return 0;
@@ -805,13 +830,16 @@ int gmtls_server_handle(gmtls_conn *c, gmtls_buf *out, uint8_t type, const uint8
             break;
         }
         return handle_client_certificate(c, out, msg, len);
-    case ST_S_WAIT_CV:
+    case ST_S_WAIT_CV: {
         if (type != GMTLS_HS_CERTIFICATE_VERIFY) {
             break;
         }
-        GMTLS_TRY(gmtls_cv_check(c, msg + 4, len - 4, c->cfg->sigalgs, c->cfg->nsigalgs));
+        size_t nv;
+        const uint16_t *v = gmtls_verify_sigalgs(c->cfg, &nv);
+        GMTLS_TRY(gmtls_cv_check(c, msg + 4, len - 4, v, nv));
         gmtls_transcript_add(c, msg, len);
         return expect_client_finished(c);
+    }
     case ST_S_WAIT_FINISHED: {
         if (type != GMTLS_HS_FINISHED) {
             break;

@@ -422,7 +422,12 @@ int gmtls_psk_accept(gmtls_conn *c, const gmtls_client_hello *ch, int ke_only, i
             uint64_t ours = now_ms > made_ms ? now_ms - made_ms : 0;
             uint64_t theirs = (uint32_t)(ch->psks[i].obfuscated_age - s.age_add);
             uint64_t skew = ours > theirs ? ours - theirs : theirs - ours;
-            c->early_ticket_ok = i == 0 && s.max_early > 0 && s.suite == c->suite->id && skew <= GMTLS_EARLY_WINDOW_MS;
+            /* in whole seconds, the client's view minus ours (as BoringSSL's
+             * SSL_get_ticket_age_skew) */
+            c->ticket_age_skew = (int32_t)((int64_t)(theirs / 1000) - (int64_t)(ours / 1000));
+            c->early_ticket_usable = i == 0 && s.max_early > 0 && s.suite == c->suite->id;
+            c->early_age_ok = skew <= GMTLS_EARLY_WINDOW_MS;
+            c->early_ticket_ok = c->early_ticket_usable && c->early_age_ok;
             c->early_max = s.max_early;
             snprintf(c->early_alpn, sizeof c->early_alpn, "%.*s", (int)s.alpn_len, (const char *)s.alpn);
             snprintf(c->verify_result, sizeof c->verify_result, "%s",
@@ -605,6 +610,21 @@ int gmtls_conn_get_session(const gmtls_conn *c, gmtls_buf *out)
     gmtls_wr_bytes(&w, s->session_id, s->session_id_len);
     gmtls_wr_close(&w);
     return gmtls_wr_finish(&w);
+}
+
+int32_t gmtls_conn_ticket_age_skew(const gmtls_conn *c)
+{
+    return c != NULL && c->is_server && c->resumed ? c->ticket_age_skew : 0;
+}
+
+uint32_t gmtls_conn_session_max_early_data(const gmtls_conn *c)
+{
+    /* RFC 8446 §4.6.1: max_early_data_size of the ticket's early_data
+     * extension; 0 when the ticket has none (no 0-RTT with it). */
+    if (c == NULL || c->is_server || c->nsessions == 0) {
+        return 0;
+    }
+    return c->sessions[c->nsessions - 1].max_early;
 }
 
 int gmtls_conn_set_session(gmtls_conn *c, const uint8_t *data, size_t len)

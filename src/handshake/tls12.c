@@ -407,8 +407,10 @@ static int send_certificate_request(gmtls_conn *c)
     gmtls_wr_u8(&w, 64); /* ecdsa_sign (RFC 8422 §5.5) */
     gmtls_wr_close(&w);
     gmtls_wr_open(&w, 2);
-    for (size_t i = 0; i < cfg->nsigalgs; i++) {
-        const gmtls_sigalg *a = gmtls_sigalg_by_id(cfg->sigalgs[i]);
+    size_t nv;
+    const uint16_t *v = gmtls_verify_sigalgs(cfg, &nv);
+    for (size_t i = 0; i < nv; i++) {
+        const gmtls_sigalg *a = gmtls_sigalg_by_id(v[i]);
         if (a != NULL && a->key_type != GMTLS_KEY_SM2 && !a->is_legacy) {
             gmtls_wr_u16(&w, a->id);
         }
@@ -787,8 +789,10 @@ static int handle_certificate_verify(gmtls_conn *c, const uint8_t *msg, size_t l
     const gmtls_sigalg *alg = gmtls_sigalg_by_id(scheme);
     /* RFC 5246 §7.4.8: the scheme "MUST be one of those present in the
      * supported_signature_algorithms field of the CertificateRequest". */
-    if (alg == NULL || alg->key_type == GMTLS_KEY_SM2 || alg->is_legacy ||
-        !gmtls_list_has(c->cfg->sigalgs, c->cfg->nsigalgs, scheme) || !fits12(alg, &c->peer_key)) {
+    size_t nv;
+    const uint16_t *v = gmtls_verify_sigalgs(c->cfg, &nv);
+    if (alg == NULL || alg->key_type == GMTLS_KEY_SM2 || alg->is_legacy || !gmtls_list_has(v, nv, scheme) ||
+        !fits12(alg, &c->peer_key)) {
         return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "CertificateVerify uses scheme 0x%04x we did not offer",
                           scheme);
     }
@@ -1765,8 +1769,10 @@ static int client_server_key_exchange(gmtls_conn *c, const uint8_t *msg, size_t 
     }
     const gmtls_sigalg *alg = gmtls_sigalg_by_id(scheme);
     /* RFC 5246 §7.4.3: the scheme must be one we listed, for the server's key. */
-    if (alg == NULL || alg->key_type == GMTLS_KEY_SM2 || alg->is_legacy ||
-        !gmtls_list_has(cfg->sigalgs, cfg->nsigalgs, scheme) || !fits12(alg, &c->peer_key)) {
+    size_t nv;
+    const uint16_t *v = gmtls_verify_sigalgs(cfg, &nv);
+    if (alg == NULL || alg->key_type == GMTLS_KEY_SM2 || alg->is_legacy || !gmtls_list_has(v, nv, scheme) ||
+        !fits12(alg, &c->peer_key)) {
         return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "ServerKeyExchange signed with scheme 0x%04x", scheme);
     }
     uint8_t *tbs = malloc(64 + plen);

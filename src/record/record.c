@@ -9,9 +9,10 @@ int gmtls_rec_set_secret(gmtls_rec *r, const gmtls_suite *suite, int is_enc, con
 {
     uint8_t key[GMTLS_MAX_KEY_LEN];
     const gmtls_hash_alg *h = suite->hash;
-    uint16_t max_inner = r->max_inner; /* RFC 8449 §4: the limit outlives key changes */
+    uint16_t max_inner = r->max_inner, max_frag = r->max_frag; /* RFC 8449 §4: the limit outlives key changes */
     gmtls_rec_dispose(r);
     r->max_inner = max_inner;
+    r->max_frag = max_frag;
     /* RFC 8446 §7.3: [sender]_write_key = HKDF-Expand-Label(Secret, "key", "", key_length)
      *                [sender]_write_iv  = HKDF-Expand-Label(Secret, "iv", "", iv_length) */
     gmtls_hmac_key hk;
@@ -69,9 +70,10 @@ void gmtls_rec_dispose(gmtls_rec *r)
 int gmtls_rec_set_keys_cbc(gmtls_rec *r, const gmtls_suite *suite, const uint8_t mac_key[32], const uint8_t enc_key[16],
                            uint16_t version)
 {
-    uint16_t max_inner = r->max_inner;
+    uint16_t max_inner = r->max_inner, max_frag = r->max_frag;
     gmtls_rec_dispose(r);
     r->max_inner = max_inner;
+    r->max_frag = max_frag;
     r->cbc = malloc(sizeof *r->cbc);
     if (r->cbc == NULL) {
         return GMTLS_ERR_NO_MEMORY;
@@ -86,9 +88,10 @@ int gmtls_rec_set_keys_cbc(gmtls_rec *r, const gmtls_suite *suite, const uint8_t
 int gmtls_rec_set_keys12(gmtls_rec *r, const gmtls_suite *suite, int is_enc, const uint8_t *key, const uint8_t *iv,
                          uint16_t version)
 {
-    uint16_t max_inner = r->max_inner; /* RFC 8449 §4: negotiated in the hellos, before the keys */
+    uint16_t max_inner = r->max_inner, max_frag = r->max_frag; /* RFC 8449 §4: negotiated in the hellos */
     gmtls_rec_dispose(r);
     r->max_inner = max_inner;
+    r->max_frag = max_frag;
     r->aead.alg = suite->aead;
     GMTLS_TRY(suite->aead->init(&r->aead, is_enc, key));
     /* RFC 5288 §3: nonce = salt (4 bytes, client/server_write_IV) ||
@@ -125,7 +128,8 @@ static size_t max_inner(const gmtls_rec *r)
 
 size_t gmtls_rec_max_plain(const gmtls_rec *r)
 {
-    return r->suite != NULL ? max_inner(r) - 1 : GMTLS_MAX_PLAINTEXT;
+    size_t max = r->suite != NULL ? max_inner(r) - 1 : GMTLS_MAX_PLAINTEXT;
+    return r->max_frag != 0 && r->max_frag < max ? r->max_frag : max;
 }
 
 static int seal_one(gmtls_rec *r, gmtls_buf *out, uint8_t type, const uint8_t *data, size_t len, size_t pad_block)

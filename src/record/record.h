@@ -41,6 +41,10 @@ typedef struct {
      * of a protected record in this direction; 0 means 2^14 + 1. Kept across
      * key changes. */
     uint16_t max_inner;
+    /* gmtls_config_set_max_send_fragment: the largest plaintext this side
+     * puts in one record of any kind; 0 means no limit of its own. Kept
+     * across key changes. */
+    uint16_t max_frag;
 } gmtls_rec;
 
 enum { GMTLS_REC_FMT_TLS13 = 0, GMTLS_REC_FMT_AEAD12 = 1, GMTLS_REC_FMT_CBC12 = 2 };

@@ -18,7 +18,8 @@
  *     89 for a flag or feature gmtls does not have (the runner reports the
  *     test "unimplemented", not failed).
  * Flags may carry the prefixes -on-initial / -on-resume (one connection
- * only), -on-retry (0-RTT retry, which gmtls never does: ignored) and
+ * only), -on-retry (the rest of a client's resumption after the server
+ * rejected its 0-RTT data, which BoringSSL runs as a retried connection) and
  * -on-shim (applies) / -on-handshaker (ignored).
  */
 #ifndef _GNU_SOURCE
@@ -35,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <gmtls.h>
@@ -53,7 +55,12 @@ typedef struct {
     const char *export_label, *export_context;
     int key_update, send_alert, no_ticket, no_op_extra_handshake;
     int no_tls12, no_tls13;
-    int enable_early_data, expect_reject_early_data;
+    int enable_early_data, expect_reject_early_data, expect_accept_early_data;
+    int expect_ticket_early_data, expect_no_offer_early_data;
+    const char *expect_early_data_reason;
+    int resumption_delay;
+    int max_send_fragment;
+    int expect_ticket_age_skew;
     int read_size;
     int expect_curve_id, expect_peer_sigalg, expect_cipher, expect_cipher_aes, expect_cipher_no_aes;
     const char *host_name, *expect_server_name;
@@ -65,7 +72,14 @@ typedef struct {
     int curves[MAX_LIST], ncurves;
     int signing_prefs[MAX_LIST], nsigning;
     int verify_prefs[MAX_LIST], nverify;
+    int expect_peer_verify[MAX_LIST], nexpect_peer_verify;
 } conn_settings;
+
+/* The settings of a client's resumption after its 0-RTT data was rejected
+ * (unprefixed and -on-retry flags): BoringSSL's retried connection. */
+static conn_settings g_retry;
+/* The max_early_data_size of the session the client keeps for resumption. */
+static uint32_t g_session_max_early;
 
 /* Global settings (the same for every connection). */
 static int g_port, g_ipv6, g_is_server, g_resume_count;
@@ -73,9 +87,20 @@ static unsigned long long g_shim_id;
 static const char *g_key_file, *g_cert_file;
 /* The server's ticket key for all connections of the process (random). */
 static uint8_t g_ticket_key[48];
+/* The clock of every config (gmtls_config_set_clock), in ms since the
+ * epoch: the real time at start, advanced by -resumption-delay seconds
+ * after each connection, as bssl_shim's AdvanceClock. */
+static uint64_t g_clock_ms;
+
+static uint64_t shim_clock(void *arg)
+{
+    (void)arg;
+    return g_clock_ms;
+}
 
 /* Exits with 89. With BOGO_SHIM_UNIMPLEMENTED_LOG set (bogo.sh sets it),
  * the reason is appended to that file, for the summary of what is missing. */
+static void die_unimplemented(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 static void die_unimplemented(const char *fmt, ...)
 {
     va_list ap;
@@ -160,6 +185,13 @@ static const flag_def g_flags[] = {
     B("-no-tls13", no_tls13),
     B("-enable-early-data", enable_early_data),
     B("-expect-reject-early-data", expect_reject_early_data),
+    B("-expect-accept-early-data", expect_accept_early_data),
+    B("-expect-ticket-supports-early-data", expect_ticket_early_data),
+    B("-expect-no-offer-early-data", expect_no_offer_early_data),
+    S("-expect-early-data-reason", expect_early_data_reason),
+    I("-resumption-delay", resumption_delay),
+    I("-max-send-fragment", max_send_fragment),
+    I("-expect-ticket-age-skew", expect_ticket_age_skew),
     I("-read-size", read_size),
     I("-expect-curve-id", expect_curve_id),
     I("-expect-peer-signature-algorithm", expect_peer_sigalg),
@@ -184,6 +216,7 @@ static const flag_def g_flags[] = {
     L("-curves", curves, ncurves),
     L("-signing-prefs", signing_prefs, nsigning),
     L("-verify-prefs", verify_prefs, nverify),
+    L("-expect-peer-verify-pref", expect_peer_verify, nexpect_peer_verify),
     /* No effect on a TLS 1.3-only stack driven through blocking sockets:
      * -async only changes BoringSSL's BIO (every read and write may return
      * WANT_*), -implicit-handshake lets SSL_read/SSL_write start the
@@ -194,7 +227,7 @@ static const flag_def g_flags[] = {
      * verify callback is always on_verify (-use-custom-verify-callback only
      * chooses its alert);
      * the old client certificate callback hands over the same certificate;
-     * a gmtls client never offers early data; a gmtls server without -select-alpn
+     * a gmtls server without -select-alpn
      * declines ALPN. */
     /* always true: gmtls requires the extended master secret in TLS 1.2
      * (RFC 7627), and TLS 1.3 binds the transcript by construction */
@@ -214,13 +247,16 @@ static const flag_def g_flags[] = {
     {"-install-ddos-callback", F_IGNORE_BOOL, 0, 0},
     B("-use-custom-verify-callback", custom_verify),
     {"-use-old-client-cert-callback", F_IGNORE_BOOL, 0, 0},
-    {"-expect-no-offer-early-data", F_IGNORE_BOOL, 0, 0},
     {"-decline-alpn", F_IGNORE_BOOL, 0, 0},
     /* BoringSSL's legacy OCSP callback: by default it changes nothing, and
      * with -set-ocsp-in-callback it staples the same -ocsp-response. */
     {"-use-ocsp-callback", F_IGNORE_BOOL, 0, 0},
     {"-set-ocsp-in-callback", F_IGNORE_BOOL, 0, 0},
     {"-write-settings", F_IGNORE_ARG, 0, 0},
+    /* "session was unexpectedly cached on the server": BoringSSL's server
+     * session cache; a gmtls server has none (stateless tickets only), so
+     * it never caches one. */
+    {"-expect-no-session-id", F_IGNORE_BOOL, 0, 0},
 };
 
 static const flag_def *find_flag(const char *name)
@@ -271,7 +307,7 @@ static void set_flag(conn_settings *cs, const flag_def *f, const char *arg)
     }
 }
 
-static void parse_flags(int argc, char **argv, conn_settings *initial, conn_settings *resume)
+static void parse_flags(int argc, char **argv, conn_settings *initial, conn_settings *resume, conn_settings *retry)
 {
     for (int i = 1; i < argc; i++) {
         const char *name = argv[i];
@@ -290,10 +326,8 @@ static void parse_flags(int argc, char **argv, conn_settings *initial, conn_sett
             name += 10;
             only = resume;
         } else if (strncmp(name, "-on-retry-", 10) == 0) {
-            /* The settings of the connection retried after a client's 0-RTT
-             * is rejected: gmtls never sends 0-RTT, so never retries. */
             name += 9;
-            skip = 1;
+            only = retry;
         }
 
         long long v;
@@ -361,6 +395,7 @@ static void parse_flags(int argc, char **argv, conn_settings *initial, conn_sett
         } else {
             set_flag(initial, f, arg);
             set_flag(resume, f, arg);
+            set_flag(retry, f, arg);
         }
     }
 }
@@ -545,6 +580,7 @@ static void alpn_wire_to_list(const char *wire, char *out, size_t outlen)
 typedef struct {
     const conn_settings *cs;
     int alpn_checked, alpn_ok;
+    int peer_verify_checked, peer_verify_ok;
 } cb_state;
 
 static int on_verify(void *ctx, const gmtls_conn *conn)
@@ -564,6 +600,14 @@ static int on_verify(void *ctx, const gmtls_conn *conn)
 static int on_select_cert(void *ctx, const gmtls_client_hello_info *info)
 {
     cb_state *st = ctx;
+    if (st->cs->nexpect_peer_verify) {
+        /* -expect-peer-verify-pref: the client's signature_algorithms */
+        st->peer_verify_checked = 1;
+        st->peer_verify_ok = info->num_sigalgs == (size_t)st->cs->nexpect_peer_verify;
+        for (size_t i = 0; st->peer_verify_ok && i < info->num_sigalgs; i++) {
+            st->peer_verify_ok = info->sigalgs[i] == st->cs->expect_peer_verify[i];
+        }
+    }
     if (st->cs->expect_advertised_alpn != NULL) {
         char want[1024], got[1024];
         size_t off = 0;
@@ -647,6 +691,27 @@ static int has_aes_hardware(void)
 #endif
 }
 
+/* -expect-{accept,reject}-early-data and -expect-early-data-reason
+ * (SSL_early_data_reason_string's names) against gmtls's 0-RTT state. */
+static int check_early_data(const gmtls_conn *conn, const conn_settings *cs)
+{
+    int state = gmtls_conn_early_data_state(conn);
+    const char *why = cs->expect_early_data_reason;
+    if ((cs->expect_accept_early_data && state != GMTLS_EARLY_ACCEPTED) ||
+        (cs->expect_reject_early_data && state == GMTLS_EARLY_ACCEPTED)) {
+        return fail("Early data was%s accepted, but we expected the opposite",
+                    state == GMTLS_EARLY_ACCEPTED ? "" : " not");
+    }
+    if (why == NULL) {
+        return 1;
+    }
+    /* gmtls_conn_early_data_reason uses BoringSSL's names */
+    if (strcmp(gmtls_conn_early_data_reason(conn), why) != 0) {
+        return fail("Early data reason was \"%s\", expected \"%s\"", gmtls_conn_early_data_reason(conn), why);
+    }
+    return 1;
+}
+
 static int check_properties(gmtls_conn *conn, const conn_settings *cs, int is_resume, const cb_state *st)
 {
     uint16_t suite = gmtls_conn_cipher_suite(conn);
@@ -674,6 +739,9 @@ static int check_properties(gmtls_conn *conn, const conn_settings *cs, int is_re
     if (st->alpn_checked && !st->alpn_ok) {
         return fail("bad ALPN list advertised by the client");
     }
+    if (cs->nexpect_peer_verify && (!st->peer_verify_checked || !st->peer_verify_ok)) {
+        return fail("peer verify preferences %s", st->peer_verify_checked ? "mismatch" : "not seen");
+    }
     if (cs->expect_advertised_alpn != NULL && !st->alpn_checked && !resumed) {
         return fail("client ALPN list was not seen");
     }
@@ -692,6 +760,13 @@ static int check_properties(gmtls_conn *conn, const conn_settings *cs, int is_re
     }
     if (cs->expect_cipher && suite != cs->expect_cipher) {
         return fail("Cipher ID was %04x, wanted %04x", suite, cs->expect_cipher);
+    }
+    if (is_resume && cs->expect_ticket_age_skew && gmtls_conn_ticket_age_skew(conn) != cs->expect_ticket_age_skew) {
+        return fail("Ticket age skew was %d, wanted %d", (int)gmtls_conn_ticket_age_skew(conn),
+                    cs->expect_ticket_age_skew);
+    }
+    if (!check_early_data(conn, cs)) {
+        return 0;
     }
     if ((cs->expect_hrr && !gmtls_conn_did_hrr(conn)) || (cs->expect_no_hrr && gmtls_conn_did_hrr(conn))) {
         return fail("Got %sHRR, but wanted opposite.", gmtls_conn_did_hrr(conn) ? "" : "no ");
@@ -732,6 +807,7 @@ static int check_properties(gmtls_conn *conn, const conn_settings *cs, int is_re
 static int do_connection(gmtls_config *cfg, const conn_settings *cs, cb_state *st, int is_resume, gmtls_buf *session)
 {
     int ok = 0, r;
+    size_t sent_hello = 0, hello_early = 0;
     int fd = connect_runner();
     if (fd < 0) {
         return fail("cannot connect to the runner: %s", strerror(errno));
@@ -757,12 +833,42 @@ static int do_connection(gmtls_config *cfg, const conn_settings *cs, cb_state *s
                 goto out;
             }
         }
+        /* 0-RTT: the first write goes as early data, as much of it as the
+         * ticket allows (the rest after the handshake, as BoringSSL's
+         * SSL_write does); all of it when the ticket allows none or there is
+         * no session (gmtls sends none then, and says why). */
+        hello_early = is_resume && g_session_max_early > 0 && g_session_max_early < 5 ? g_session_max_early : 5;
+        if (cs->enable_early_data && cs->shim_writes_first &&
+            (r = gmtls_conn_set_early_data(conn, "hello", hello_early)) != 0) {
+            fail("cannot set the early data: %s", gmtls_strerror(r));
+            goto out;
+        }
     }
 
     r = gmtls_io_handshake(io);
     if (r != 0) {
         report_error(conn, "handshake", r);
         goto out;
+    }
+    if (!g_is_server && is_resume) {
+        int early = gmtls_conn_early_data_state(conn);
+        if (cs->expect_no_offer_early_data && early != GMTLS_EARLY_NONE) {
+            fail("Client unexpectedly offered early data.");
+            goto out;
+        }
+        sent_hello = early == GMTLS_EARLY_ACCEPTED ? hello_early : 0;
+        if (early == GMTLS_EARLY_REJECTED) {
+            /* BoringSSL's client fails the connection with
+             * SSL_ERROR_EARLY_DATA_REJECTED and retries it under the
+             * -on-retry settings; gmtls's goes on in 1-RTT, which the
+             * retry settings describe. */
+            if (!cs->expect_reject_early_data) {
+                fail("Early data was not accepted, but we expected the opposite");
+                goto out;
+            }
+            cs = &g_retry;
+            st->cs = cs;
+        }
     }
     if (!check_properties(conn, cs, is_resume, st)) {
         goto out;
@@ -803,7 +909,7 @@ static int do_connection(gmtls_config *cfg, const conn_settings *cs, cb_state *s
         goto out;
     }
 
-    if (cs->shim_writes_first && !write_all(io, "hello", 5)) {
+    if (cs->shim_writes_first && sent_hello < 5 && !write_all(io, &"hello"[sent_hello], 5 - sent_hello)) {
         goto out;
     }
     if (!cs->shim_shuts_down) {
@@ -850,7 +956,14 @@ static int do_connection(gmtls_config *cfg, const conn_settings *cs, cb_state *s
             fail("new session was%s cached, but we expected the opposite", got ? "" : " not");
             goto out;
         }
+        if (got && !!gmtls_conn_session_max_early_data(conn) != cs->expect_ticket_early_data) {
+            gmtls_buf_dispose(&s);
+            fail("new session did%s support early data, but we expected the opposite",
+                 gmtls_conn_session_max_early_data(conn) ? "" : " not");
+            goto out;
+        }
         if (got) {
+            g_session_max_early = gmtls_conn_session_max_early_data(conn);
             gmtls_buf_dispose(session);
             *session = s;
         } else {
@@ -889,18 +1002,21 @@ static gmtls_config *make_config(const conn_settings *cs, cb_state *st)
     if (cfg == NULL) {
         return NULL;
     }
-    /* 0-RTT: a gmtls server never accepts early data (it skips it, RFC 8446
-     * §4.2.10) nor offers it in tickets, so it can only play a server that
-     * enables 0-RTT and is expected to reject it; a gmtls client never sends
-     * early data. */
-    if (cs->enable_early_data && !g_is_server) {
-        die_unimplemented("0-RTT client");
+    /* 0-RTT. A gmtls server with -enable-early-data takes up to 14336
+     * bytes (BoringSSL's kMaxEarlyDataAccepted) in the tickets it issues.
+     * A gmtls client sends early data only when given it before the
+     * handshake (gmtls_conn_set_early_data): with -shim-writes-first the
+     * shim's "hello" (do_connection). BoringSSL's client also offers
+     * early_data with no data, which the shim cannot express. */
+    /* the CertificateRequest's signature_algorithms: gmtls has no getter */
+    if (!g_is_server && cs->nexpect_peer_verify) {
+        die_unimplemented("-expect-peer-verify-pref on a client");
     }
-    if (cs->expect_reject_early_data && !g_is_server) {
-        die_unimplemented("0-RTT client");
+    if (!g_is_server && (cs->expect_reject_early_data || cs->expect_accept_early_data) && !cs->shim_writes_first) {
+        die_unimplemented("0-RTT client offering early_data without data");
     }
-    if (cs->enable_early_data && !cs->expect_reject_early_data) {
-        die_unimplemented("0-RTT server that accepts early data (tickets with early_data)");
+    if (g_is_server && cs->enable_early_data && gmtls_config_set_max_early_data(cfg, 14336) != 0) {
+        die_unimplemented("max early data");
     }
     /* gmtls speaks TLS 1.2 and 1.3; the shim enables both on both sides, as
      * bssl_shim does by default (a gmtls client offers 1.2 only when its
@@ -951,29 +1067,20 @@ static gmtls_config *make_config(const conn_settings *cs, cb_state *st)
             die_unimplemented("groups %s (%s)", list, gmtls_config_last_error(cfg));
         }
     }
-    /* gmtls has one signature algorithm list, for signing and verifying:
-     * -signing-prefs alone can be honoured only where this side verifies no
-     * signature (a server without client authentication), -verify-prefs
-     * alone only where it signs nothing (a client without a certificate). */
-    int verifies = !g_is_server || cs->verify_peer || cs->require_any_client_cert;
-    int signs = g_is_server || g_key_file != NULL;
-    if (cs->nsigning && cs->nverify &&
-        (cs->nsigning != cs->nverify ||
-         memcmp(cs->signing_prefs, cs->verify_prefs, sizeof(int) * (size_t)cs->nverify))) {
-        die_unimplemented("different signing and verifying preferences");
-    }
-    if ((cs->nsigning && !cs->nverify && verifies) || (cs->nverify && !cs->nsigning && signs)) {
-        die_unimplemented("separate signing and verifying preferences");
-    }
-    if (cs->nsigning || cs->nverify) {
-        if (cs->nsigning) {
-            names_list(list, sizeof list, cs->signing_prefs, cs->nsigning, gmtls_sigalg_name, "signature algorithm");
-        } else {
-            names_list(list, sizeof list, cs->verify_prefs, cs->nverify, gmtls_sigalg_name, "signature algorithm");
-        }
+    /* -signing-prefs: the schemes this side signs with
+     * (gmtls_config_set_sigalgs); -verify-prefs: the ones it offers and
+     * accepts (gmtls_config_set_verify_sigalgs), else gmtls's default. */
+    if (cs->nsigning) {
+        names_list(list, sizeof list, cs->signing_prefs, cs->nsigning, gmtls_sigalg_name, "signature algorithm");
         if (gmtls_config_set_sigalgs(cfg, list) != 0) {
             die_unimplemented("signature algorithms %s (%s)", list, gmtls_config_last_error(cfg));
         }
+    }
+    if (cs->nverify) {
+        names_list(list, sizeof list, cs->verify_prefs, cs->nverify, gmtls_sigalg_name, "signature algorithm");
+    }
+    if ((cs->nverify || cs->nsigning) && gmtls_config_set_verify_sigalgs(cfg, cs->nverify ? list : "DEFAULT") != 0) {
+        die_unimplemented("signature algorithms %s (%s)", list, gmtls_config_last_error(cfg));
     }
     if (g_is_server) {
         if (cs->select_alpn) {
@@ -1020,6 +1127,10 @@ static gmtls_config *make_config(const conn_settings *cs, cb_state *st)
      * GmSSL's sake (include/gmtls.h). */
     gmtls_config_set_middlebox_compat(cfg, 1);
     gmtls_config_set_verify_connection(cfg, on_verify, st);
+    gmtls_config_set_clock(cfg, shim_clock, NULL);
+    if (cs->max_send_fragment && gmtls_config_set_max_send_fragment(cfg, (unsigned)cs->max_send_fragment) != 0) {
+        die_unimplemented("max send fragment %d", cs->max_send_fragment);
+    }
     return cfg;
 }
 
@@ -1034,13 +1145,18 @@ int main(int argc, char **argv)
             return 0;
         }
     }
-    parse_flags(argc, argv, &initial, &resume);
+    parse_flags(argc, argv, &initial, &resume, &g_retry);
     FILE *ur = fopen("/dev/urandom", "rb");
     if (ur == NULL || fread(g_ticket_key, 1, sizeof g_ticket_key, ur) != sizeof g_ticket_key) {
         fprintf(stderr, "cannot read /dev/urandom\n");
         return 1;
     }
     fclose(ur);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    /* whole seconds, and frozen but for -resumption-delay: ticket ages are
+     * then exactly the delays (tickets are dated in seconds) */
+    g_clock_ms = (uint64_t)ts.tv_sec * 1000;
     if (g_port <= 0) {
         die_unimplemented("no -port");
     }
@@ -1071,6 +1187,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "Connection %d failed.\n", i + 1);
             ok = 0;
         }
+        g_clock_ms += (uint64_t)cs->resumption_delay * 1000;
     }
     gmtls_config_free(cfg);
     gmtls_buf_dispose(&session);

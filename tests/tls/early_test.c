@@ -5,7 +5,11 @@
  * age is off by more than the window (the server's clock moved, through
  * gmtls_config_set_clock: no sleeping), or the same ClientHello comes again
  * (anti-replay), or a HelloRetryRequest was needed; more early data than the ticket allows -> unexpected_message;
- * EndOfEarlyData where none is expected -> unexpected_message. */
+ * EndOfEarlyData where none is expected -> unexpected_message; in middlebox
+ * compatibility mode the dummy change_cipher_spec precedes the early data; a
+ * server accepting 0-RTT with another suite or ALPN than the ticket's ->
+ * illegal_parameter, under the early key. gmtls_conn_early_data_reason says
+ * why in each case. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,16 +26,25 @@ static uint64_t test_clock(void *arg)
     return *(const uint64_t *)arg;
 }
 
-/* A session from a full handshake on the two configs (*len bytes, malloc'd). */
-static uint8_t *get_session(gmtls_config *ccfg, gmtls_config *scfg, size_t *len)
+/* A session from a full handshake on the two configs (*len bytes, malloc'd),
+ * whose ticket allows max_early bytes of 0-RTT data
+ * (gmtls_conn_session_max_early_data). */
+static uint8_t *get_session(gmtls_config *ccfg, gmtls_config *scfg, size_t *len, uint32_t max_early)
 {
     tt_pair p;
     gmtls_buf b;
     gmtls_buf_init(&b);
     uint8_t *s = NULL;
     CHECK_OK(tt_pair_new(&p, ccfg, scfg, "localhost"));
+    CHECK_ERR(gmtls_conn_session_max_early_data(p.cli), 0);             /* no ticket yet */
+    CHECK(strcmp(gmtls_conn_early_data_reason(p.cli), "unknown") == 0); /* before the handshake */
     CHECK_OK(tt_handshake(&p));
+    /* no early data given / no PSK offered */
+    CHECK(strcmp(gmtls_conn_early_data_reason(p.cli), "disabled") == 0);
+    CHECK(strcmp(gmtls_conn_early_data_reason(p.srv), max_early ? "no_session_offered" : "disabled") == 0);
     CHECK_OK(gmtls_conn_get_session(p.cli, &b));
+    CHECK_ERR(gmtls_conn_session_max_early_data(p.cli), max_early);
+    CHECK_ERR(gmtls_conn_session_max_early_data(p.srv), 0); /* client only */
     if (b.off > 0) {
         s = malloc(b.off);
         memcpy(s, b.base, b.off);
@@ -70,7 +83,10 @@ static int server_reads(tt_pair *p, const void *want, size_t n, int early)
 }
 
 /* A rejected 0-RTT: the handshake completes, resumed, with nothing early. */
-static void expect_rejected(const char *what, gmtls_config *ccfg, gmtls_config *scfg, const uint8_t *sess, size_t slen)
+/* A rejected 0-RTT: ... gmtls_conn_early_data_reason says why on the
+ * server (why), "peer_declined" on the client. */
+static void expect_rejected(const char *what, const char *why, gmtls_config *ccfg, gmtls_config *scfg,
+                            const uint8_t *sess, size_t slen)
 {
     tt_pair p;
     early_pair(&p, ccfg, scfg, sess, slen, req, sizeof req - 1);
@@ -79,12 +95,16 @@ static void expect_rejected(const char *what, gmtls_config *ccfg, gmtls_config *
     CHECK(gmtls_conn_is_resumed(p.srv));
     CHECK_ERR(gmtls_conn_early_data_state(p.srv), GMTLS_EARLY_REJECTED);
     CHECK_ERR(gmtls_conn_early_data_state(p.cli), GMTLS_EARLY_REJECTED);
+    CHECK(strcmp(gmtls_conn_early_data_reason(p.srv), why) == 0);
+    CHECK(strcmp(gmtls_conn_early_data_reason(p.cli), "peer_declined") == 0);
     CHECK(p.srv_app.off == 0 && p.srv->early_buf.off == 0);
     /* 1-RTT data after it is read normally */
     CHECK_OK(tt_send(&p, 1, "late", 4));
     CHECK(p.srv_app.off == 4 && memcmp(p.srv_app.base, "late", 4) == 0 && !gmtls_conn_last_read_early(p.srv));
-    if (rc != 0 || gmtls_conn_early_data_state(p.srv) != GMTLS_EARLY_REJECTED) {
-        fprintf(stderr, "  case: %s (%s / %s)\n", what, gmtls_conn_error_detail(p.srv), gmtls_conn_error_detail(p.cli));
+    if (rc != 0 || gmtls_conn_early_data_state(p.srv) != GMTLS_EARLY_REJECTED ||
+        strcmp(gmtls_conn_early_data_reason(p.srv), why) != 0) {
+        fprintf(stderr, "  case: %s (%s / %s; reason %s)\n", what, gmtls_conn_error_detail(p.srv),
+                gmtls_conn_error_detail(p.cli), gmtls_conn_early_data_reason(p.srv));
     }
     tt_pair_free(&p);
 }
@@ -101,7 +121,7 @@ int main(void)
     CHECK_OK(gmtls_config_set_alpn(ccfg, "http/1.1"));
     CHECK_OK(gmtls_config_set_max_early_data(scfg, 1024));
     size_t slen = 0;
-    uint8_t *sess = get_session(ccfg, scfg, &slen);
+    uint8_t *sess = get_session(ccfg, scfg, &slen, 1024);
     CHECK(sess != NULL);
     sclock += 3000; /* both clocks move 3 s: the ticket is 3 s old on both sides */
     cclock += 3000;
@@ -114,6 +134,9 @@ int main(void)
         CHECK_OK(tt_handshake(&p));
         CHECK(gmtls_conn_is_resumed(p.srv) && gmtls_conn_is_resumed(p.cli));
         CHECK_ERR(gmtls_conn_early_data_state(p.srv), GMTLS_EARLY_ACCEPTED);
+        CHECK_ERR(gmtls_conn_ticket_age_skew(p.srv), 0); /* both clocks moved 3 s */
+        CHECK(strcmp(gmtls_conn_early_data_reason(p.srv), "accept") == 0);
+        CHECK(strcmp(gmtls_conn_early_data_reason(p.cli), "accept") == 0);
         CHECK_ERR(gmtls_conn_early_data_state(p.cli), GMTLS_EARLY_ACCEPTED);
         CHECK(server_reads(&p, req, sizeof req - 1, 1));
         CHECK_OK(tt_send(&p, 1, "late", 4));
@@ -127,10 +150,12 @@ int main(void)
         gmtls_config *off = tt_server_config(chain);
         gmtls_config_set_clock(off, test_clock, &sclock);
         size_t l2 = 0;
-        uint8_t *s2 = get_session(ccfg, off, &l2);
+        uint8_t *s2 = get_session(ccfg, off, &l2, 0);
         tt_pair p;
         early_pair(&p, ccfg, off, s2, l2, req, sizeof req - 1);
         CHECK_OK(tt_handshake(&p));
+        CHECK(strcmp(gmtls_conn_early_data_reason(p.cli), "unsupported_for_session") == 0);
+        CHECK(strcmp(gmtls_conn_early_data_reason(p.srv), "disabled") == 0);
         CHECK(gmtls_conn_is_resumed(p.srv));
         CHECK_ERR(gmtls_conn_early_data_state(p.cli), GMTLS_EARLY_NONE);
         CHECK_ERR(gmtls_conn_early_data_state(p.srv), GMTLS_EARLY_NONE);
@@ -140,26 +165,30 @@ int main(void)
     }
     /* 3. The server turned 0-RTT off since the ticket: rejected. */
     CHECK_OK(gmtls_config_set_max_early_data(scfg, 0));
-    expect_rejected("0-RTT off", ccfg, scfg, sess, slen);
+    expect_rejected("0-RTT off", "disabled", ccfg, scfg, sess, slen);
     CHECK_OK(gmtls_config_set_max_early_data(scfg, 1024));
     /* 4. Another ALPN than the ticket's (RFC 8446 §4.2.10): rejected. */
     {
         gmtls_config *c2 = tt_client_config(chain);
         gmtls_config_set_clock(c2, test_clock, &cclock);
         CHECK_OK(gmtls_config_set_alpn(c2, "h2"));
-        expect_rejected("ALPN h2, ticket http/1.1", c2, scfg, sess, slen);
+        expect_rejected("ALPN h2, ticket http/1.1", "alpn_mismatch", c2, scfg, sess, slen);
         gmtls_config_free(c2);
     }
     /* 5. Ticket age: the server's clock 11 s ahead of the client's view
-     * (window 10 s): rejected; 9 s ahead: accepted. */
+     * (window 10 s): rejected; 9 s ahead: accepted, with a ticket age skew
+     * of -9 s (gmtls_conn_ticket_age_skew). */
     sclock += 11000;
-    expect_rejected("age off by 11 s", ccfg, scfg, sess, slen);
+    expect_rejected("age off by 11 s", "ticket_age_skew", ccfg, scfg, sess, slen);
     sclock -= 2000;
     {
         tt_pair p;
         early_pair(&p, ccfg, scfg, sess, slen, req, sizeof req - 1);
         CHECK_OK(tt_handshake(&p));
         CHECK_ERR(gmtls_conn_early_data_state(p.srv), GMTLS_EARLY_ACCEPTED);
+        /* the client's ticket age is 9 s behind ours */
+        CHECK_ERR(gmtls_conn_ticket_age_skew(p.srv), -9);
+        CHECK_ERR(gmtls_conn_ticket_age_skew(p.cli), 0); /* server only */
         tt_pair_free(&p);
     }
     sclock -= 9000;
@@ -189,6 +218,9 @@ int main(void)
         CHECK(n == flight.off && out.off > 0);
         CHECK(gmtls_conn_is_resumed(s));
         CHECK_ERR(gmtls_conn_early_data_state(s), GMTLS_EARLY_REJECTED);
+        /* decided with the EncryptedExtensions (the getter waits for the
+         * handshake's end) */
+        CHECK(s->early_reason != NULL && strcmp(s->early_reason, "replay") == 0);
         CHECK(s->early_buf.off == 0 && s->early_skipped > 0);
         gmtls_buf_dispose(&out);
         gmtls_conn_free(s);
@@ -243,7 +275,59 @@ int main(void)
         CHECK_ERR(tt_flush(&p), GMTLS_ALERT_UNEXPECTED_MESSAGE);
         tt_pair_free(&p);
     }
-    /* 9. A HelloRetryRequest (last: it changes the groups) rejects 0-RTT (RFC 8446 §4.2.10): the second
+    /* 9. Middlebox compatibility mode: the client's dummy change_cipher_spec
+     * goes right after the first ClientHello, before the early data (RFC 8446
+     * §D.4: "If offering early data, the record is placed immediately after
+     * the first ClientHello"); BoGo's runner fails on an early record there.
+     * Without the mode, the early data follows the ClientHello directly. */
+    for (int compat = 0; compat <= 1; compat++) {
+        gmtls_config *c2 = tt_client_config(chain);
+        gmtls_config_set_clock(c2, test_clock, &cclock);
+        CHECK_OK(gmtls_config_set_alpn(c2, "http/1.1"));
+        gmtls_config_set_middlebox_compat(c2, compat);
+        tt_pair p;
+        early_pair(&p, c2, scfg, sess, slen, req, sizeof req - 1);
+        size_t none = 0;
+        CHECK_ERR(gmtls_handshake(p.cli, &p.c2s, NULL, &none), GMTLS_ERR_WANT_READ);
+        const uint8_t *b = p.c2s.base;
+        size_t ch = 5 + ((size_t)b[3] << 8 | b[4]), next = ch;
+        CHECK(b[0] == GMTLS_CT_HANDSHAKE && p.c2s.off > ch + 5);
+        if (compat) {
+            static const uint8_t ccs[6] = {GMTLS_CT_CHANGE_CIPHER_SPEC, 3, 3, 0, 1, 1};
+            CHECK(memcmp(b + ch, ccs, sizeof ccs) == 0);
+            next += sizeof ccs;
+        }
+        CHECK(p.c2s.off > next && b[next] == GMTLS_CT_APPLICATION_DATA);
+        CHECK_OK(tt_handshake(&p));
+        CHECK_ERR(gmtls_conn_early_data_state(p.srv), GMTLS_EARLY_ACCEPTED);
+        CHECK(server_reads(&p, req, sizeof req - 1, 1));
+        tt_pair_free(&p);
+        gmtls_config_free(c2);
+    }
+    /* 10. A server that accepts 0-RTT with another ALPN or suite than the
+     * ticket's (RFC 8446 §4.2.10 forbids it; played by changing what the
+     * client remembers of the ticket once its first flight is out) ->
+     * illegal_parameter from the client, sent under the early key the server
+     * reads with until EndOfEarlyData (§2.3), so the server reads the alert
+     * rather than failing to decrypt it. */
+    for (int what = 0; what < 2; what++) {
+        tt_pair p;
+        early_pair(&p, ccfg, scfg, sess, slen, req, sizeof req - 1);
+        size_t none = 0;
+        CHECK_ERR(gmtls_handshake(p.cli, &p.c2s, NULL, &none), GMTLS_ERR_WANT_READ);
+        if (what == 0) {
+            strcpy(p.cli->offer.alpn, "h2");
+        } else {
+            /* another suite of the same hash, so the PSK stays usable */
+            p.cli->offer.suite = p.cli->offer.suite == GMTLS_TLS_AES_128_GCM_SHA256 ? GMTLS_TLS_CHACHA20_POLY1305_SHA256
+                                                                                    : GMTLS_TLS_AES_128_GCM_SHA256;
+        }
+        CHECK_ERR(tt_handshake(&p), GMTLS_ALERT_ILLEGAL_PARAMETER);
+        CHECK(strstr(gmtls_conn_error_detail(p.cli), "another suite or ALPN") != NULL);
+        CHECK_ERR(p.srv_rc, GMTLS_ERR_PEER_ALERT(GMTLS_ALERT_ILLEGAL_PARAMETER));
+        tt_pair_free(&p);
+    }
+    /* 11. A HelloRetryRequest (last: it changes the groups) rejects 0-RTT (RFC 8446 §4.2.10): the second
      * ClientHello has no early_data, the server skips the early records, the
      * handshake completes. */
     {
@@ -255,6 +339,8 @@ int main(void)
         CHECK(gmtls_conn_did_hrr(p.srv) && gmtls_conn_is_resumed(p.srv));
         CHECK_ERR(gmtls_conn_early_data_state(p.srv), GMTLS_EARLY_REJECTED);
         CHECK_ERR(gmtls_conn_early_data_state(p.cli), GMTLS_EARLY_REJECTED);
+        CHECK(strcmp(gmtls_conn_early_data_reason(p.srv), "hello_retry_request") == 0);
+        CHECK(strcmp(gmtls_conn_early_data_reason(p.cli), "hello_retry_request") == 0);
         CHECK(p.srv_app.off == 0 && p.srv->early_skipped > 0);
         tt_pair_free(&p);
     }

@@ -702,6 +702,136 @@ static void test_key_usage(void)
     }
 }
 
+/* Separate verifying and signing schemes (gmtls_config_set_verify_sigalgs):
+ * the verify list is what a side offers in signature_algorithms and accepts,
+ * the sigalgs list only what it signs with; TLS 1.3 and TLS 1.2. */
+static void test_verify_sigalgs(void)
+{
+    const test_chain *ec = tt_chain("P-256");
+    for (int v12 = 0; v12 <= 1; v12++) {
+        uint16_t ver = v12 ? GMTLS_VERSION_TLS12 : GMTLS_VERSION_TLS13;
+        gmtls_config *scfg = tt_server_config(ec), *ccfg = tt_client_config(ec);
+        CHECK_OK(gmtls_config_set_versions(scfg, ver, ver));
+        CHECK_OK(gmtls_config_set_versions(ccfg, ver, ver));
+        CHECK_OK(gmtls_config_add_ca_mem(scfg, ec->ca_pem, strlen(ec->ca_pem)));
+        CHECK_OK(gmtls_config_add_cert_chain_mem(ccfg, ec->chain_pem, strlen(ec->chain_pem), ec->key_pem,
+                                                 strlen(ec->key_pem)));
+        gmtls_config_set_client_auth(scfg, GMTLS_CLIENT_AUTH_REQUIRE_ANY);
+        /* The client signs with P-256 and verifies only P-256 too; the server
+         * signs with P-256 and asks for ed25519 or P-256 from the client. */
+        CHECK_OK(gmtls_config_set_sigalgs(ccfg, "ecdsa_secp256r1_sha256"));
+        CHECK_OK(gmtls_config_set_verify_sigalgs(ccfg, "rsa_pss_rsae_sha256:ecdsa_secp256r1_sha256"));
+        CHECK_OK(gmtls_config_set_sigalgs(scfg, "ecdsa_secp256r1_sha256"));
+        CHECK_OK(gmtls_config_set_verify_sigalgs(scfg, "ed25519:ecdsa_secp256r1_sha256"));
+        tt_pair p;
+        CHECK_OK(tt_pair_new(&p, ccfg, scfg, "localhost"));
+        CHECK_OK(tt_handshake(&p));
+        CHECK_ERR(gmtls_conn_peer_sigalg(p.cli), 0x0403);
+        CHECK_ERR(gmtls_conn_peer_sigalg(p.srv), 0x0403);
+        tt_pair_free(&p);
+        /* A client that verifies only ed25519: the server's P-256 cannot
+         * sign in its list -> handshake_failure, though the client signs
+         * with P-256 itself. */
+        CHECK_OK(gmtls_config_set_verify_sigalgs(ccfg, "ed25519"));
+        CHECK_OK(tt_pair_new(&p, ccfg, scfg, "localhost"));
+        CHECK(tt_handshake(&p) != 0);
+        CHECK_ERR(p.srv_rc, GMTLS_ALERT_HANDSHAKE_FAILURE);
+        tt_pair_free(&p);
+        /* A server that verifies only rsa_pss_rsae_sha256: its
+         * CertificateRequest lists that alone, so the P-256 client sends no
+         * certificate -> certificate_required (TLS 1.3) / handshake_failure
+         * (TLS 1.2), though the server signs with P-256 itself. */
+        CHECK_OK(gmtls_config_set_verify_sigalgs(ccfg, NULL)); /* back to one list */
+        CHECK_OK(gmtls_config_set_verify_sigalgs(scfg, "rsa_pss_rsae_sha256"));
+        CHECK_OK(tt_pair_new(&p, ccfg, scfg, "localhost"));
+        CHECK(tt_handshake(&p) != 0);
+        CHECK_ERR(p.srv_rc, v12 ? GMTLS_ALERT_HANDSHAKE_FAILURE : GMTLS_ALERT_CERTIFICATE_REQUIRED);
+        CHECK(gmtls_conn_peer_subject(p.srv) == NULL);
+        tt_pair_free(&p);
+        CHECK_ERR(gmtls_config_set_verify_sigalgs(scfg, "no_such_scheme"), GMTLS_ERR_UNKNOWN_NAME);
+        /* "DEFAULT": the server signs with P-256 only but verifies the
+         * default schemes, ecdsa_secp256r1_sha256 among them */
+        CHECK_OK(gmtls_config_set_verify_sigalgs(scfg, "DEFAULT"));
+        CHECK_OK(tt_pair_new(&p, ccfg, scfg, "localhost"));
+        CHECK_OK(tt_handshake(&p));
+        CHECK_ERR(gmtls_conn_peer_sigalg(p.srv), 0x0403);
+        tt_pair_free(&p);
+        gmtls_config_free(scfg);
+        gmtls_config_free(ccfg);
+    }
+}
+
+/* The records in b: 1 when each carries at most max plaintext bytes
+ * (overhead: the bytes a protected record adds); *nfull counts the records
+ * that carry exactly max. */
+static int records_fit(const gmtls_buf *b, size_t max, size_t overhead, size_t *nfull)
+{
+    size_t off = 0;
+    int ccs = 0; /* records after change_cipher_spec are protected */
+    *nfull = 0;
+    while (off + 5 <= b->off) {
+        size_t len = (size_t)b->base[off + 3] << 8 | b->base[off + 4];
+        size_t plain = (ccs || b->base[off] == 23) && b->base[off] != 20 ? len - overhead : len;
+        if (plain > max) {
+            fprintf(stderr, "  record of %zu plaintext bytes > %zu\n", plain, max);
+            return 0;
+        }
+        *nfull += plain == max;
+        ccs |= b->base[off] == 20;
+        off += 5 + len;
+    }
+    return off == b->off;
+}
+
+/* gmtls_config_set_max_send_fragment: every record the server sends, the
+ * handshake flight (its certificate does not fit one 512-byte record) and
+ * application data, carries at most 512 bytes; TLS 1.3 and TLS 1.2. */
+static void test_max_send_fragment(void)
+{
+    const test_chain *rsa = tt_chain("RSA");
+    static uint8_t big[2000];
+    for (int v12 = 0; v12 <= 1; v12++) {
+        uint16_t ver = v12 ? GMTLS_VERSION_TLS12 : GMTLS_VERSION_TLS13;
+        gmtls_config *scfg = tt_server_config(rsa), *ccfg = tt_client_config(rsa);
+        CHECK_OK(gmtls_config_set_versions(scfg, ver, ver));
+        CHECK_OK(gmtls_config_set_versions(ccfg, ver, ver));
+        CHECK_OK(gmtls_config_set_cipher_suites(scfg, "TLS_AES_128_GCM_SHA256"));
+        CHECK_OK(gmtls_config_set_cipher_suites_tls12(scfg, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"));
+        CHECK_ERR(gmtls_config_set_max_send_fragment(scfg, 63), GMTLS_ERR_BAD_ARGUMENT);
+        CHECK_ERR(gmtls_config_set_max_send_fragment(scfg, 16385), GMTLS_ERR_BAD_ARGUMENT);
+        CHECK_OK(gmtls_config_set_max_send_fragment(scfg, 512));
+        /* AES-GCM: TLS 1.3 adds the content type and the tag, TLS 1.2 the
+         * explicit nonce and the tag */
+        size_t overhead = v12 ? 8 + 16 : 1 + 16, nfull = 0;
+        tt_pair p;
+        CHECK_OK(tt_pair_new(&p, ccfg, scfg, "localhost"));
+        size_t none = 0, n;
+        CHECK_ERR(gmtls_handshake(p.cli, &p.c2s, NULL, &none), GMTLS_ERR_WANT_READ);
+        n = p.c2s.off;
+        CHECK_ERR(gmtls_handshake(p.srv, &p.s2c, p.c2s.base, &n), GMTLS_ERR_WANT_READ);
+        gmtls_buf_consume(&p.c2s, n);
+        CHECK(p.s2c.off > 1200); /* the server's flight, with its RSA chain */
+        CHECK(records_fit(&p.s2c, 512, overhead, &nfull));
+        CHECK(nfull >= 1);
+        CHECK_OK(tt_handshake(&p));
+        gmtls_buf out;
+        gmtls_buf_init(&out);
+        memset(big, 'a', sizeof big);
+        CHECK_OK(gmtls_send(p.srv, &out, big, sizeof big));
+        CHECK(records_fit(&out, 512, overhead, &nfull));
+        CHECK_ERR(nfull, 3); /* 3 x 512 + 464 */
+        gmtls_buf_dispose(&out);
+        /* the client keeps the default: one record */
+        gmtls_buf_init(&out);
+        CHECK_OK(gmtls_send(p.cli, &out, big, sizeof big));
+        CHECK_ERR(out.off, 5 + sizeof big + overhead);
+        gmtls_buf_dispose(&out);
+        tt_pair_free(&p);
+        gmtls_config_free(scfg);
+        gmtls_config_free(ccfg);
+    }
+}
+
 int main(void)
 {
     test_sm_client_auth_matrix();
@@ -717,5 +847,7 @@ int main(void)
     test_sm2_ids();
     test_keylog();
     test_ocsp_scts_padding();
+    test_verify_sigalgs();
+    test_max_send_fragment();
     return TEST_END("features_test");
 }
