@@ -52,6 +52,13 @@ enum {
     GMTLS_EXT_IN_NST = 1 << 6, /* NewSessionTicket */
 };
 
+/* The protocol versions whose ClientHello carries an extension (a
+ * descriptor's ch_versions), one bit each. */
+enum {
+    GMTLS_EXT_V12 = 1 << 0, /* a ClientHello that offers TLS 1.2 */
+    GMTLS_EXT_V13 = 1 << 1, /* a ClientHello that offers TLS 1.3 */
+};
+
 /* The same messages as indexes into a descriptor's parse/write arrays. */
 enum {
     GMTLS_EXT_MSG_CH,
@@ -85,6 +92,10 @@ typedef struct {
     /* by GMTLS_EXT_MSG_*: NULL where gmtls does not read / send it */
     gmtls_ext_parse_fn *parse[GMTLS_EXT_NMSGS];
     gmtls_ext_write_fn *write[GMTLS_EXT_NMSGS];
+    /* GMTLS_EXT_V*: the versions whose ClientHello carries it; the client
+     * writes it when its ClientHello offers one of them (0 without a
+     * ClientHello writer) */
+    uint8_t ch_versions;
 } gmtls_ext_desc;
 
 /* A parsed extension, pointing into the message. */
@@ -136,7 +147,8 @@ GMTLS_MUST_CHECK int gmtls_ext_parse(gmtls_conn *c, unsigned msg, const gmtls_ex
 /* The order in which gmtls writes the extensions of msg (*n types). */
 const uint16_t *gmtls_ext_write_order(unsigned msg, size_t *n);
 /* Writes the extensions of msg, each through its table writer, in
- * gmtls_ext_write_order's order (inside the caller's open block). */
+ * gmtls_ext_write_order's order (inside the caller's open block); in a
+ * ClientHello only those of the versions it offers (ch_versions). */
 GMTLS_MUST_CHECK int gmtls_exts_write(gmtls_conn *c, unsigned msg, gmtls_wr *w, const void *in);
 
 /* Writers shared by both sides. */

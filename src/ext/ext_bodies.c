@@ -691,13 +691,12 @@ int gmtls_xp_versions_hrr(gmtls_conn *c, unsigned msg, gmtls_rd *r, void *out)
 int gmtls_xw_versions_ch(gmtls_conn *c, unsigned msg, gmtls_wr *w, const void *in)
 {
     (void)msg, (void)in;
-    /* RFC 8446 §4.2.1: versions<2..254>: TLS 1.3, and TLS 1.2 when this
-     * client offers it (gmtls_config_set_versions), in preference order. */
+    /* RFC 8446 §4.2.1: versions<2..254>: TLS 1.3 (the table writes this
+     * only into a ClientHello that offers it), and TLS 1.2 when this client
+     * offers it too (gmtls_config_set_versions), in preference order. */
     ext_begin(w, GMTLS_EXT_SUPPORTED_VERSIONS);
     gmtls_wr_open(w, 1);
-    if (c->cfg->max_version >= GMTLS_TLS13) {
-        gmtls_wr_u16(w, GMTLS_TLS13);
-    }
+    gmtls_wr_u16(w, GMTLS_TLS13);
     if (gmtls_tls12_client_offers(c)) {
         gmtls_wr_u16(w, GMTLS_TLS12);
     }
@@ -970,10 +969,7 @@ int gmtls_xp_reneg_ch(gmtls_conn *c, unsigned msg, gmtls_rd *r, void *out)
 
 int gmtls_xw_reneg_ch(gmtls_conn *c, unsigned msg, gmtls_wr *w, const void *in)
 {
-    (void)msg, (void)in;
-    if (!gmtls_tls12_client_offers(c)) {
-        return 0;
-    }
+    (void)c, (void)msg, (void)in;
     /* RFC 5746 §3.4: renegotiation_info with an empty renegotiated_connection. */
     ext_begin(w, GMTLS_EXT_RENEGOTIATION_INFO);
     gmtls_wr_u8(w, 0);
@@ -982,13 +978,12 @@ int gmtls_xw_reneg_ch(gmtls_conn *c, unsigned msg, gmtls_wr *w, const void *in)
 }
 
 /* ------------------------------------------------------------ TLS 1.2 signals */
+/* (written only into a ClientHello that offers TLS 1.2: the table's
+ * ch_versions) */
 
 int gmtls_xw_ems_ch(gmtls_conn *c, unsigned msg, gmtls_wr *w, const void *in)
 {
-    (void)msg, (void)in;
-    if (!gmtls_tls12_client_offers(c)) {
-        return 0;
-    }
+    (void)c, (void)msg, (void)in;
     /* RFC 7627 §5.1: extended_master_secret, empty. */
     ext_begin(w, GMTLS_EXT_EXTENDED_MASTER_SECRET);
     gmtls_wr_close(w);
@@ -997,10 +992,7 @@ int gmtls_xw_ems_ch(gmtls_conn *c, unsigned msg, gmtls_wr *w, const void *in)
 
 int gmtls_xw_ec_formats_ch(gmtls_conn *c, unsigned msg, gmtls_wr *w, const void *in)
 {
-    (void)msg, (void)in;
-    if (!gmtls_tls12_client_offers(c)) {
-        return 0;
-    }
+    (void)c, (void)msg, (void)in;
     /* RFC 8422 §5.1.2: ECPointFormatList, uncompressed (0) only. */
     ext_begin(w, GMTLS_EXT_EC_POINT_FORMATS);
     gmtls_wr_u8(w, 1);
@@ -1012,9 +1004,6 @@ int gmtls_xw_ec_formats_ch(gmtls_conn *c, unsigned msg, gmtls_wr *w, const void 
 int gmtls_xw_session_ticket_ch(gmtls_conn *c, unsigned msg, gmtls_wr *w, const void *in)
 {
     (void)msg, (void)in;
-    if (!gmtls_tls12_client_offers(c)) {
-        return 0;
-    }
     /* RFC 5077 §3.2: SessionTicket, empty or the ticket of the session offered. */
     ext_begin(w, GMTLS_EXT_SESSION_TICKET);
     if (gmtls_tls12_client_offers_ticket(c)) {

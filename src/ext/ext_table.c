@@ -4,6 +4,7 @@
  * and the one place where the alert for a duplicate, unknown, misplaced or
  * unsolicited extension is chosen. */
 #include "ext/ext_bodies.h"
+#include "handshake/internal.h"
 
 #define CH GMTLS_EXT_IN_CH
 #define SH GMTLS_EXT_IN_SH
@@ -22,102 +23,133 @@
 #define P_CR [GMTLS_EXT_MSG_CR]
 #define P_NST [GMTLS_EXT_MSG_NST]
 
+/* The versions whose ClientHello carries an extension (ch_versions). */
+#define V12 GMTLS_EXT_V12
+#define V13 GMTLS_EXT_V13
+
 /* RFC 8446 §4.2: "The table below indicates the messages where a given
  * extension may appear" (the TLS 1.3 column of the IANA registry); sorted
  * by type. renegotiation_info (RFC 5746) is a ClientHello-only signal in
  * TLS 1.3: a TLS 1.2 client may send it, no TLS 1.3 server answers it; so
  * are the other TLS 1.2 extensions a ClientHello that offers 1.2 carries
  * (ec_point_formats, extended_master_secret, session_ticket). Their TLS 1.2
- * ServerHello answers are read by tls12.c, outside the TLS 1.3 messages. */
+ * ServerHello answers are read by tls12.c, outside the TLS 1.3 messages.
+ * The last column says which ClientHellos carry an extension: those of
+ * RFC 8446 alone (key_share, pre_shared_key, psk_key_exchange_modes,
+ * early_data, cookie, supported_versions, post_handshake_auth) and RFC
+ * 8879's compress_certificate ("only supported with TLS 1.3 [RFC8446] and
+ * newer") only one that offers TLS 1.3; the TLS 1.2 ones only one that
+ * offers TLS 1.2; the others (RFC 6066, 7301, 6962, 8449, and the groups
+ * and signature algorithms of RFC 8422 / 5246) both. */
 static const gmtls_ext_desc table[] = {
     {GMTLS_EXT_SERVER_NAME,
      "server_name",
      CH | EE,
      {P_CH = gmtls_xp_sni_ch, P_EE = gmtls_xp_sni_ee},
-     {P_CH = gmtls_xw_sni_ch, P_EE = gmtls_xw_sni_ee}},
-    {GMTLS_EXT_MAX_FRAGMENT_LENGTH, "max_fragment_length", CH | EE, {0}, {0}},
+     {P_CH = gmtls_xw_sni_ch, P_EE = gmtls_xw_sni_ee},
+     V12 | V13},
+    {GMTLS_EXT_MAX_FRAGMENT_LENGTH, "max_fragment_length", CH | EE, {0}, {0}, 0},
     {GMTLS_EXT_STATUS_REQUEST,
      "status_request",
      CH | CR | CT,
      {P_CH = gmtls_xp_status_ch, P_CT = gmtls_xp_status_ct},
-     {P_CH = gmtls_xw_status_ch, P_CT = gmtls_xw_status_ct}},
+     {P_CH = gmtls_xw_status_ch, P_CT = gmtls_xw_status_ct},
+     V12 | V13},
     {GMTLS_EXT_SUPPORTED_GROUPS,
      "supported_groups",
      CH | EE,
      {P_CH = gmtls_xp_groups_ch, P_EE = gmtls_xp_groups_ee},
-     {P_CH = gmtls_xw_groups_ch}},
-    {GMTLS_EXT_EC_POINT_FORMATS, "ec_point_formats", CH, {0}, {P_CH = gmtls_xw_ec_formats_ch}},
+     {P_CH = gmtls_xw_groups_ch},
+     V12 | V13},
+    {GMTLS_EXT_EC_POINT_FORMATS, "ec_point_formats", CH, {0}, {P_CH = gmtls_xw_ec_formats_ch}, V12},
     {GMTLS_EXT_SIGNATURE_ALGORITHMS,
      "signature_algorithms",
      CH | CR,
      {P_CH = gmtls_xp_sigalgs_ch, P_CR = gmtls_xp_sigalgs_cr},
-     {P_CH = gmtls_xw_sigalgs_ch, P_CR = gmtls_xw_sigalgs_cr}},
-    {GMTLS_EXT_USE_SRTP, "use_srtp", CH | EE, {0}, {0}},
-    {GMTLS_EXT_HEARTBEAT, "heartbeat", CH | EE, {0}, {0}},
+     {P_CH = gmtls_xw_sigalgs_ch, P_CR = gmtls_xw_sigalgs_cr},
+     V12 | V13},
+    {GMTLS_EXT_USE_SRTP, "use_srtp", CH | EE, {0}, {0}, 0},
+    {GMTLS_EXT_HEARTBEAT, "heartbeat", CH | EE, {0}, {0}, 0},
     {GMTLS_EXT_ALPN,
      "application_layer_protocol_negotiation",
      CH | EE,
      {P_CH = gmtls_xp_alpn_ch, P_EE = gmtls_xp_alpn_ee},
-     {P_CH = gmtls_xw_alpn_ch, P_EE = gmtls_xw_alpn_ee}},
+     {P_CH = gmtls_xw_alpn_ch, P_EE = gmtls_xw_alpn_ee},
+     V12 | V13},
     {GMTLS_EXT_SCT,
      "signed_certificate_timestamp",
      CH | CR | CT,
      {P_CH = gmtls_xp_sct_ch, P_CT = gmtls_xp_sct_ct},
-     {P_CH = gmtls_xw_sct_ch, P_CT = gmtls_xw_sct_ct}},
-    {GMTLS_EXT_CLIENT_CERTIFICATE_TYPE, "client_certificate_type", CH | EE, {0}, {0}},
-    {GMTLS_EXT_SERVER_CERTIFICATE_TYPE, "server_certificate_type", CH | EE, {0}, {0}},
-    {GMTLS_EXT_PADDING, "padding", CH, {0}, {0}},
-    {GMTLS_EXT_EXTENDED_MASTER_SECRET, "extended_master_secret", CH, {0}, {P_CH = gmtls_xw_ems_ch}},
-    {GMTLS_EXT_SESSION_TICKET, "session_ticket", CH, {0}, {P_CH = gmtls_xw_session_ticket_ch}},
+     {P_CH = gmtls_xw_sct_ch, P_CT = gmtls_xw_sct_ct},
+     V12 | V13},
+    {GMTLS_EXT_CLIENT_CERTIFICATE_TYPE, "client_certificate_type", CH | EE, {0}, {0}, 0},
+    {GMTLS_EXT_SERVER_CERTIFICATE_TYPE, "server_certificate_type", CH | EE, {0}, {0}, 0},
+    {GMTLS_EXT_PADDING, "padding", CH, {0}, {0}, 0},
+    {GMTLS_EXT_EXTENDED_MASTER_SECRET, "extended_master_secret", CH, {0}, {P_CH = gmtls_xw_ems_ch}, V12},
+    {GMTLS_EXT_SESSION_TICKET, "session_ticket", CH, {0}, {P_CH = gmtls_xw_session_ticket_ch}, V12},
     {GMTLS_EXT_COMPRESS_CERTIFICATE, /* RFC 8879 §3 */
      "compress_certificate",
      CH | CR,
      {P_CH = gmtls_xp_certcomp_ch, P_CR = gmtls_xp_certcomp_cr},
-     {P_CH = gmtls_xw_certcomp_ch, P_CR = gmtls_xw_certcomp_cr}},
+     {P_CH = gmtls_xw_certcomp_ch, P_CR = gmtls_xw_certcomp_cr},
+     V13},
     {GMTLS_EXT_RECORD_SIZE_LIMIT, /* RFC 8449 §4 */
      "record_size_limit",
      CH | EE,
      {P_CH = gmtls_xp_rsl_ch, P_EE = gmtls_xp_rsl_ee},
-     {P_CH = gmtls_xw_rsl_ch, P_EE = gmtls_xw_rsl_ee}},
+     {P_CH = gmtls_xw_rsl_ch, P_EE = gmtls_xw_rsl_ee},
+     V12 | V13},
     {GMTLS_EXT_PRE_SHARED_KEY,
      "pre_shared_key",
      CH | SH,
      {P_CH = gmtls_xp_psk_ch, P_SH = gmtls_xp_psk_sh},
-     {P_CH = gmtls_xw_psk_ch, P_SH = gmtls_xw_psk_sh}},
+     {P_CH = gmtls_xw_psk_ch, P_SH = gmtls_xw_psk_sh},
+     V13},
     {GMTLS_EXT_EARLY_DATA,
      "early_data",
      CH | EE | NST,
      {P_CH = gmtls_xp_early_ch, P_EE = gmtls_xp_early_ee, P_NST = gmtls_xp_early_nst},
-     {P_CH = gmtls_xw_early_ch, P_EE = gmtls_xw_early_ee, P_NST = gmtls_xw_early_nst}},
+     {P_CH = gmtls_xw_early_ch, P_EE = gmtls_xw_early_ee, P_NST = gmtls_xw_early_nst},
+     V13},
     {GMTLS_EXT_SUPPORTED_VERSIONS,
      "supported_versions",
      CH | SH | HRR,
      {P_CH = gmtls_xp_versions_ch, P_SH = gmtls_xp_versions_sh, P_HRR = gmtls_xp_versions_hrr},
-     {P_CH = gmtls_xw_versions_ch, P_SH = gmtls_xw_versions_sh, P_HRR = gmtls_xw_versions_sh}},
+     {P_CH = gmtls_xw_versions_ch, P_SH = gmtls_xw_versions_sh, P_HRR = gmtls_xw_versions_sh},
+     V13},
     {GMTLS_EXT_COOKIE,
      "cookie",
      CH | HRR,
      {P_CH = gmtls_xp_cookie_ch, P_HRR = gmtls_xp_cookie_hrr},
-     {P_CH = gmtls_xw_cookie, P_HRR = gmtls_xw_cookie}},
+     {P_CH = gmtls_xw_cookie, P_HRR = gmtls_xw_cookie},
+     V13},
     {GMTLS_EXT_PSK_KEY_EXCHANGE_MODES,
      "psk_key_exchange_modes",
      CH,
      {P_CH = gmtls_xp_psk_modes_ch},
-     {P_CH = gmtls_xw_psk_modes_ch}},
-    {GMTLS_EXT_CERTIFICATE_AUTHORITIES, "certificate_authorities", CH | CR, {0}, {P_CR = gmtls_xw_cas_cr}},
-    {GMTLS_EXT_OID_FILTERS, "oid_filters", CR, {0}, {0}},
-    {GMTLS_EXT_POST_HANDSHAKE_AUTH, "post_handshake_auth", CH, {P_CH = gmtls_xp_pha_ch}, {P_CH = gmtls_xw_pha_ch}},
-    {GMTLS_EXT_SIGNATURE_ALGORITHMS_CERT, "signature_algorithms_cert", CH | CR, {P_CH = gmtls_xp_sigalgs_cert_ch}, {0}},
+     {P_CH = gmtls_xw_psk_modes_ch},
+     V13},
+    {GMTLS_EXT_CERTIFICATE_AUTHORITIES, "certificate_authorities", CH | CR, {0}, {P_CR = gmtls_xw_cas_cr}, 0},
+    {GMTLS_EXT_OID_FILTERS, "oid_filters", CR, {0}, {0}, 0},
+    {GMTLS_EXT_POST_HANDSHAKE_AUTH, "post_handshake_auth", CH, {P_CH = gmtls_xp_pha_ch}, {P_CH = gmtls_xw_pha_ch}, V13},
+    {GMTLS_EXT_SIGNATURE_ALGORITHMS_CERT,
+     "signature_algorithms_cert",
+     CH | CR,
+     {P_CH = gmtls_xp_sigalgs_cert_ch},
+     {0},
+     0},
     {GMTLS_EXT_KEY_SHARE,
      "key_share",
      CH | SH | HRR,
      {P_CH = gmtls_xp_key_share_ch, P_SH = gmtls_xp_key_share_sh, P_HRR = gmtls_xp_key_share_hrr},
-     {P_CH = gmtls_xw_key_share_ch, P_SH = gmtls_xw_key_share_sh, P_HRR = gmtls_xw_key_share_hrr}},
+     {P_CH = gmtls_xw_key_share_ch, P_SH = gmtls_xw_key_share_sh, P_HRR = gmtls_xw_key_share_hrr},
+     V13},
     {GMTLS_EXT_RENEGOTIATION_INFO,
      "renegotiation_info",
      CH,
      {P_CH = gmtls_xp_reneg_ch},
-     {P_CH = gmtls_xw_reneg_ch}},
+     {P_CH = gmtls_xw_reneg_ch},
+     V12},
 };
 
 /* The order in which gmtls writes each message's extensions (kept from
@@ -261,6 +293,13 @@ int gmtls_exts_write(gmtls_conn *c, unsigned msg, gmtls_wr *w, const void *in)
         const gmtls_ext_desc *d = gmtls_ext_find(types[k]);
         if (d == NULL || d->write[i] == NULL || (d->msgs & msg) == 0) {
             return GMTLS_ALERT_INTERNAL_ERROR; /* not reached: ext_table_test checks the orders */
+        }
+        /* RFC 8446 §4.2.1: without "supported_versions" listing TLS 1.3 a
+         * server "MUST negotiate TLS 1.2 or prior": a ClientHello that does
+         * not offer 1.3 carries none of its extensions (nor one that does
+         * not offer 1.2 the TLS 1.2 ones). */
+        if (msg == GMTLS_EXT_IN_CH && (d->ch_versions & gmtls_client_ch_versions(c)) == 0) {
+            continue;
         }
         GMTLS_TRY(d->write[i](c, msg, w, in));
     }

@@ -4,8 +4,19 @@
  * parser) and act on nothing else. */
 #include "handshake/internal.h"
 
+unsigned gmtls_client_ch_versions(const gmtls_conn *c)
+{
+    return (gmtls_tls12_client_offers(c) ? GMTLS_EXT_V12 : 0u) | (gmtls_tls13_client_offers(c) ? GMTLS_EXT_V13 : 0u);
+}
+
 int gmtls_client_offered_ext(const gmtls_conn *c, uint16_t type)
 {
+    /* Not in a ClientHello of the versions it offered (the table's
+     * ch_versions, gmtls_exts_write): not requested. */
+    const gmtls_ext_desc *d = gmtls_ext_find(type);
+    if (d != NULL && (d->ch_versions & gmtls_client_ch_versions(c)) == 0) {
+        return 0;
+    }
     switch (type) {
     case GMTLS_EXT_SERVER_NAME:
         return c->sent_sni;
@@ -17,17 +28,16 @@ int gmtls_client_offered_ext(const gmtls_conn *c, uint16_t type)
         return c->cfg->request_ocsp;
     case GMTLS_EXT_COOKIE:
         return c->sent_cookie;
-    case GMTLS_EXT_RENEGOTIATION_INFO:
-    case GMTLS_EXT_EXTENDED_MASTER_SECRET:
-    case GMTLS_EXT_EC_POINT_FORMATS:
-    case GMTLS_EXT_SESSION_TICKET:
-        return gmtls_tls12_client_offers(c);
     case GMTLS_EXT_RECORD_SIZE_LIMIT:
         return c->sent_rsl;
     case GMTLS_EXT_COMPRESS_CERTIFICATE:
         return c->cfg->ncert_comp > 0;
     case GMTLS_EXT_EARLY_DATA:
         return c->early_sending;
+    case GMTLS_EXT_RENEGOTIATION_INFO: /* the TLS 1.2 ones, when 1.2 is offered (above) */
+    case GMTLS_EXT_EXTENDED_MASTER_SECRET:
+    case GMTLS_EXT_EC_POINT_FORMATS:
+    case GMTLS_EXT_SESSION_TICKET:
     case GMTLS_EXT_SUPPORTED_VERSIONS:
     case GMTLS_EXT_SUPPORTED_GROUPS:
     case GMTLS_EXT_SIGNATURE_ALGORITHMS:

@@ -34,13 +34,23 @@ static int ch1_key_share(gmtls_conn *c, gmtls_rd *body)
     return gmtls_fail(c, GMTLS_ALERT_INTERNAL_ERROR, "our first ClientHello has no key_share");
 }
 
+int gmtls_tls13_client_offers(const gmtls_conn *c)
+{
+    /* gmtls_config_set_versions: the highest version the client offers */
+    return c->cfg->max_version >= GMTLS_TLS13;
+}
+
 static int build_client_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *cookie, size_t cookielen)
 {
     const gmtls_config *cfg = c->cfg;
     uint8_t pub[GMTLS_MAX_KEX_PUB], pub2[GMTLS_MAX_KEX_PUB];
     size_t publen = 0, publen2 = 0;
     gmtls_rd kept = {NULL, NULL, 0};
-    if (c->kex_state != NULL) {
+    if (!gmtls_tls13_client_offers(c)) {
+        /* RFC 8446 §4.2.8: key_share is a TLS 1.3 extension; a TLS 1.2
+         * ClientHello has none, so no key pair (TLS 1.2's ECDHE key comes
+         * with the ClientKeyExchange). */
+    } else if (c->kex_state != NULL) {
         /* RFC 8446 §4.1.2: the second ClientHello is the first "without
          * modification, except" that the key shares are replaced "If a
          * "key_share" extension was supplied in the HelloRetryRequest": after
@@ -50,7 +60,7 @@ static int build_client_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *cook
     } else {
         GMTLS_TRY(c->kex_offered->keygen(&c->kex_state, pub, &publen));
     }
-    if (kept.p == NULL && c->kex_offered2 != NULL) {
+    if (kept.p == NULL && c->kex_offered2 != NULL && gmtls_tls13_client_offers(c)) {
         /* the second share (a classical one beside a hybrid) comes with the first */
         if (c->kex_state2 != NULL) {
             c->kex_offered2->free(c->kex_state2);
@@ -69,7 +79,7 @@ static int build_client_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *cook
     gmtls_wr_bytes(&w, c->session_id, c->session_id_len);
     gmtls_wr_close(&w);
     gmtls_wr_open(&w, 2);
-    for (size_t i = 0; i < cfg->nsuites && cfg->max_version >= GMTLS_TLS13; i++) {
+    for (size_t i = 0; i < cfg->nsuites && gmtls_tls13_client_offers(c); i++) {
         gmtls_wr_u16(&w, cfg->suites[i]);
     }
     gmtls_tls12_client_suites(c, &w);
@@ -124,12 +134,11 @@ static int build_client_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *cook
 
 static int send_early_data(gmtls_conn *c, gmtls_buf *out);
 
-int gmtls_client_start(gmtls_conn *c, gmtls_buf *out)
+/* The groups of the first ClientHello's key shares (c->kex_offered, and
+ * c->kex_offered2 beside a hybrid one). */
+static int choose_key_shares(gmtls_conn *c)
 {
     const gmtls_config *cfg = c->cfg;
-    if (cfg->tlcp_client) {
-        return gmtls_tlcp_client_start(c, out);
-    }
     uint16_t group = cfg->groups[0];
     /* Without a configured group list, a ShangMi-first client offers its key
      * share on curveSM2 (RFC 8998 §3), with curveSM2MLKEM768 beside it. */
@@ -158,19 +167,37 @@ int gmtls_client_start(gmtls_conn *c, gmtls_buf *out)
             }
         }
     }
+    return 0;
+}
+
+int gmtls_client_start(gmtls_conn *c, gmtls_buf *out)
+{
+    const gmtls_config *cfg = c->cfg;
+    if (cfg->tlcp_client) {
+        return gmtls_tlcp_client_start(c, out);
+    }
+    int offers13 = gmtls_tls13_client_offers(c);
+    if (!offers13 && !gmtls_tls12_client_offers(c)) {
+        /* up to TLS 1.2 with the strict ShangMi profile, which has no 1.2 */
+        return GMTLS_ERR_BAD_ARGUMENT;
+    }
+    /* A TLS 1.2-only client has no TLS 1.3 key share, ticket or PSK. */
+    if (offers13) {
+        GMTLS_TRY(choose_key_shares(c));
+    }
     GMTLS_TRY(gmtls_random(c->client_random, 32));
     /* RFC 8446 §D.4: middlebox compatibility mode, a non-empty session id.
      * A TLS 1.2-only client sends none (RFC 5246 §7.4.1.2: empty without a
      * session to resume), or a fresh one beside a ticket to see whether
      * the server resumed (RFC 5077 §3.4). */
     GMTLS_TRY(gmtls_random(c->session_id, 32));
-    c->session_id_len = cfg->max_version >= GMTLS_TLS13 || gmtls_tls12_client_offers_ticket(c) ? 32 : 0;
+    c->session_id_len = offers13 || gmtls_tls12_client_offers_ticket(c) ? 32 : 0;
     if (gmtls_tls12_client_offers_sid(c)) {
         /* RFC 5246 §7.4.1.2: the ID of the session to resume. */
         memcpy(c->session_id, c->offer.session_id, c->offer.session_id_len);
         c->session_id_len = c->offer.session_id_len;
     }
-    if (c->offer.ticket != NULL) {
+    if (c->offer.ticket != NULL && offers13) {
         const gmtls_suite *s = gmtls_suite_by_id(c->offer.suite);
         uint64_t age = gmtls_now_ms(c) - c->offer.received_ms;
         c->offered_psk = s != NULL && age / 1000 < c->offer.lifetime;
@@ -184,7 +211,9 @@ int gmtls_client_start(gmtls_conn *c, gmtls_buf *out)
             }
         }
     }
-    gmtls_psk_choose_external(c);
+    if (offers13) {
+        gmtls_psk_choose_external(c);
+    }
     /* RFC 8446 §4.2.10: early data only with a ticket (our first identity)
      * that allows it, and no more than its max_early_data_size. */
     c->early_sending = c->offered_psk && c->early_buf.off > 0 && c->early_buf.off <= c->offer.max_early;
@@ -192,6 +221,8 @@ int gmtls_client_start(gmtls_conn *c, gmtls_buf *out)
      * server's answer) */
     if (c->early_buf.off == 0) {
         c->early_reason = "disabled";
+    } else if (!offers13) {
+        c->early_reason = "protocol_version"; /* as BoringSSL for a client up to TLS 1.2 */
     } else if (!c->offered_psk) {
         c->early_reason = "no_session_offered";
     } else if (!c->early_sending) {
@@ -371,6 +402,15 @@ static int handle_server_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg
     uint8_t comp = gmtls_rd_u8(&r);
     if (r.err) {
         return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "malformed ServerHello");
+    }
+    /* RFC 8446 §4.2.1: "If the "supported_versions" extension in the
+     * ServerHello contains a version not offered by the client ... the client
+     * MUST abort the handshake with an "illegal_parameter" alert": a client
+     * that offered TLS 1.2 only reads every ServerHello (a HelloRetryRequest
+     * too) as TLS 1.2, and tls12.c refuses a TLS 1.3 one's suite, which it
+     * did not offer, with that alert. */
+    if (!gmtls_tls13_client_offers(c)) {
+        return gmtls_tls12_client_server_hello(c, msg, len);
     }
     /* (A HelloRetryRequest, told by its random, is TLS 1.3 whatever its
      * extensions: its duplicates get the HelloRetryRequest's alert.) */

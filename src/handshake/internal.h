@@ -617,6 +617,9 @@ void gmtls_pha_end(gmtls_conn *c);
 
 /* ---------------------------------------------------------------- src/ext/ext_verdict.c */
 
+/* The versions this client's ClientHello offers (GMTLS_EXT_V12 |
+ * GMTLS_EXT_V13): the table writes the extensions of those only. */
+unsigned gmtls_client_ch_versions(const gmtls_conn *c);
 /* Whether this client's ClientHello carried extension `type` (the requests
  * that server messages may answer, RFC 8446 §4.2). */
 int gmtls_client_offered_ext(const gmtls_conn *c, uint16_t type);
@@ -648,6 +651,9 @@ GMTLS_MUST_CHECK int gmtls_tls12_ccs(gmtls_conn *c);
  * the suites it adds for it (its extensions are rows of the table,
  * src/ext); the answer to a ServerHello without supported_versions. */
 int gmtls_tls12_client_offers(const gmtls_conn *c);
+/* Client: whether this ClientHello offers TLS 1.3 (else it is a TLS 1.2
+ * one: no key share, no TLS 1.3 extension, every ServerHello read as 1.2). */
+int gmtls_tls13_client_offers(const gmtls_conn *c);
 int gmtls_tls12_client_offers_ticket(const gmtls_conn *c);
 /* Client: the session to offer is a TLS 1.2 one resumed by session ID. */
 int gmtls_tls12_client_offers_sid(const gmtls_conn *c);

@@ -347,6 +347,47 @@ static void test_parsers_writers(void)
     }
 }
 
+/* Which ClientHellos carry each extension gmtls writes there (the table's
+ * ch_versions), written out independently: RFC 8446 §4.2's extensions of
+ * its own (key_share, pre_shared_key, psk_key_exchange_modes, early_data,
+ * cookie, supported_versions, post_handshake_auth) and RFC 8879's
+ * compress_certificate (§3: "only supported with TLS 1.3 [RFC8446] and
+ * newer") only a ClientHello that offers TLS 1.3; the TLS 1.2 ones
+ * (renegotiation_info, extended_master_secret, ec_point_formats,
+ * session_ticket) only one that offers TLS 1.2; server_name,
+ * status_request, supported_groups, signature_algorithms, ALPN,
+ * signed_certificate_timestamp and record_size_limit both. */
+static void test_ch_versions(void)
+{
+    enum { V12 = 1, V13 = 2 };
+    static const struct {
+        uint16_t type;
+        unsigned versions;
+    } ch[] = {
+        {0, V12 | V13},  {5, V12 | V13},  {10, V12 | V13}, {13, V12 | V13}, {16, V12 | V13},
+        {18, V12 | V13}, {28, V12 | V13}, {27, V13},       {41, V13},       {42, V13},
+        {43, V13},       {44, V13},       {45, V13},       {49, V13},       {51, V13},
+        {11, V12},       {23, V12},       {35, V12},       {0xff01, V12},
+    };
+    size_t n = 0;
+    const gmtls_ext_desc *t = gmtls_ext_table(&n);
+    CHECK((unsigned)GMTLS_EXT_V12 == V12 && (unsigned)GMTLS_EXT_V13 == V13);
+    for (size_t i = 0; i < n; i++) {
+        unsigned want = 0;
+        for (size_t j = 0; j < GMTLS_ARRAY_LEN_T(ch); j++) {
+            if (ch[j].type == t[i].type) {
+                want = ch[j].versions;
+            }
+        }
+        /* a version set exactly for the types with a ClientHello writer */
+        if (t[i].ch_versions != want || (want != 0) != (t[i].write[GMTLS_EXT_MSG_CH] != NULL)) {
+            printf("  %s: ClientHello versions %u, want %u\n", t[i].name, t[i].ch_versions, want);
+        }
+        CHECK(t[i].ch_versions == want);
+        CHECK((want != 0) == (t[i].write[GMTLS_EXT_MSG_CH] != NULL));
+    }
+}
+
 static void test_cookie_writer(void)
 {
     /* RFC 8446 §4.2.2: struct { opaque cookie<1..2^16-1>; } Cookie; inside
@@ -371,6 +412,7 @@ int main(void)
     test_unknown();
     test_block();
     test_parsers_writers();
+    test_ch_versions();
     test_cookie_writer();
     return TEST_END("ext_table_test");
 }

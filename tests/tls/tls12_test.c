@@ -671,6 +671,195 @@ static void test_client_hello_shape(void)
     gmtls_config_free(c12);
 }
 
+/* The extension types of the hello in the first record of b, in order (at
+ * most max); their number. */
+static size_t ext_types(const gmtls_buf *b, uint16_t *t, size_t max)
+{
+    const uint8_t *r = b->base;
+    size_t xo = hello_exts(r), total = (size_t)r[xo] << 8 | r[xo + 1], p = xo + 2, n = 0;
+    while (p < xo + 2 + total && n < max) {
+        t[n++] = (uint16_t)(r[p] << 8 | r[p + 1]);
+        p += 4 + ((size_t)r[p + 2] << 8 | r[p + 3]);
+    }
+    return n;
+}
+
+/* 1 when the ClientHello in the first record of b carries exactly the
+ * extensions want[n], in that order; else prints what it carries. */
+static int exts_are(const gmtls_buf *b, const uint16_t *want, size_t n, const char *what)
+{
+    uint16_t got[64];
+    size_t k = ext_types(b, got, GMTLS_ARRAY_LEN_T(got));
+    if (k == n && memcmp(got, want, n * sizeof want[0]) == 0) {
+        return 1;
+    }
+    fprintf(stderr, "  %s: the ClientHello carries", what);
+    for (size_t i = 0; i < k; i++) {
+        fprintf(stderr, " %u", got[i]);
+    }
+    fprintf(stderr, "\n");
+    return 0;
+}
+
+/* A pair stopped after the client's first flight, its client offering the
+ * session sess (if any) with early data (if any). */
+static void start_offering(tt_pair *p, gmtls_config *c, gmtls_config *s, const gmtls_buf *sess, const char *early)
+{
+    if (tt_pair_new(p, c, s, "localhost") != 0 ||
+        (sess != NULL && gmtls_conn_set_session(p->cli, sess->base, sess->off) != 0) ||
+        (early != NULL && gmtls_conn_set_early_data(p->cli, early, strlen(early)) != 0) ||
+        client_step(p) != GMTLS_ERR_WANT_READ) {
+        abort();
+    }
+}
+
+/* The server's first record for client configuration c (a ServerHello or a
+ * HelloRetryRequest), put in front of the 1.2-only pair p's client. */
+static void graft_server_hello(tt_pair *p, gmtls_config *c, gmtls_config *s)
+{
+    tt_pair q;
+    size_t len = 0;
+    start(&q, c, s);
+    if (server_step(&q) != GMTLS_ERR_WANT_READ || rec_at(&q.s2c, 0, &len) != 0) {
+        abort();
+    }
+    splice(&p->s2c, 0, 0, q.s2c.base, len);
+    tt_pair_free(&q);
+}
+
+static void test_tls12_only_hello(void)
+{
+    /* The extensions of each ClientHello, exactly: the TLS 1.3 ones and their
+     * order as before the TLS 1.2-only ClientHello lost its TLS 1.3 ones
+     * (RFC 8446 §4.2.1: a ClientHello without supported_versions is a TLS
+     * 1.2 one; §4.2's table: key_share, pre_shared_key,
+     * psk_key_exchange_modes, early_data, cookie, supported_versions and
+     * post_handshake_auth are TLS 1.3's; RFC 8879 §3: compress_certificate
+     * "is only supported with TLS 1.3 [RFC8446] and newer"). */
+    static const uint16_t def13[] = {0, 43, 10, 13, 51, 18, 27, 28, 45};
+    static const uint16_t def_both[] = {0, 43, 10, 13, 51, 18, 27, 28, 0xff01, 23, 11, 35, 45};
+    static const uint16_t def12[] = {0, 10, 13, 18, 28, 0xff01, 23, 11, 35};
+    /* with ALPN, OCSP, a certificate, an external PSK, a TLS 1.3 session
+     * and early data */
+    static const uint16_t full13[] = {0, 43, 10, 13, 51, 16, 5, 18, 49, 27, 28, 42, 45, 41};
+    static const uint16_t full_both[] = {0, 43, 10, 13, 51, 16, 5, 18, 49, 27, 28, 42, 0xff01, 23, 11, 35, 45, 41};
+    static const uint16_t full12[] = {0, 10, 13, 16, 5, 18, 28, 0xff01, 23, 11, 35};
+    static const uint8_t psk_id[] = "tls12-only", psk_key[32] = {1, 2, 3};
+    gmtls_config *s = server_cfg("P-256"), *c13 = tt_client_config(tt_chain("P-256"));
+    gmtls_config *cboth = client_cfg("P-256", 1), *c12 = client_cfg("P-256", 0);
+    const test_chain *mine = tt_chain("RSA");
+    gmtls_config *full[3];
+    tt_pair p;
+    gmtls_buf sess;
+    gmtls_buf_init(&sess);
+    CHECK_OK(gmtls_config_set_max_early_data(s, 1024));
+    /* a TLS 1.3 session whose ticket allows early data */
+    CHECK_OK(tt_pair_new(&p, c13, s, "localhost"));
+    CHECK_OK(tt_handshake(&p));
+    CHECK_OK(gmtls_conn_get_session(p.cli, &sess));
+    CHECK(gmtls_conn_session_max_early_data(p.cli) == 1024);
+    tt_pair_free(&p);
+    for (int i = 0; i < 3; i++) {
+        full[i] = tt_client_config(tt_chain("P-256"));
+        CHECK(full[i] != NULL);
+        if (full[i] == NULL) {
+            abort();
+        }
+        CHECK_OK(gmtls_config_add_cert_chain_mem(full[i], mine->chain_pem, strlen(mine->chain_pem), mine->key_pem,
+                                                 strlen(mine->key_pem)));
+        CHECK_OK(gmtls_config_set_alpn(full[i], "http/1.1"));
+        gmtls_config_set_request_ocsp(full[i], 1);
+        CHECK_OK(gmtls_config_add_psk(full[i], psk_id, sizeof psk_id - 1, psk_key, sizeof psk_key, "SHA256"));
+    }
+    CHECK_OK(gmtls_config_set_versions(full[1], GMTLS_VERSION_TLS12, GMTLS_VERSION_TLS13));
+    CHECK_OK(gmtls_config_set_versions(full[2], GMTLS_VERSION_TLS12, GMTLS_VERSION_TLS12));
+
+    /* The TLS 1.3 ClientHellos: unchanged, a key pair made for the share. */
+    start(&p, c13, s);
+    CHECK(exts_are(&p.c2s, def13, GMTLS_ARRAY_LEN_T(def13), "default"));
+    CHECK(p.cli->kex_state != NULL);
+    tt_pair_free(&p);
+    start(&p, cboth, s);
+    CHECK(exts_are(&p.c2s, def_both, GMTLS_ARRAY_LEN_T(def_both), "TLS 1.2 and 1.3"));
+    tt_pair_free(&p);
+    start_offering(&p, full[0], s, &sess, "early");
+    CHECK(exts_are(&p.c2s, full13, GMTLS_ARRAY_LEN_T(full13), "TLS 1.3, all options"));
+    tt_pair_free(&p);
+    start_offering(&p, full[1], s, &sess, "early");
+    CHECK(exts_are(&p.c2s, full_both, GMTLS_ARRAY_LEN_T(full_both), "TLS 1.2 and 1.3, all options"));
+    tt_pair_free(&p);
+
+    /* The TLS 1.2-only ClientHello: the TLS 1.2 extensions only, no TLS 1.3
+     * suite, no key pair made, no session ID (RFC 5246 §7.4.1.2). */
+    start(&p, c12, s);
+    CHECK(exts_are(&p.c2s, def12, GMTLS_ARRAY_LEN_T(def12), "TLS 1.2 only"));
+    CHECK(p.cli->kex_state == NULL && p.cli->kex_state2 == NULL && p.cli->kex_offered == NULL);
+    for (uint16_t id = 0x1301; id <= 0x1305; id++) {
+        CHECK(!offers_suite(&p.c2s, id));
+    }
+    CHECK(!offers_suite(&p.c2s, 0x00c6) && !offers_suite(&p.c2s, 0x00c7)); /* RFC 8998 */
+    CHECK(offers_suite(&p.c2s, 0xc02b));
+    CHECK(p.c2s.base[5 + 4 + 2 + 32] == 0);
+    CHECK_OK(tt_handshake(&p));
+    CHECK(gmtls_conn_version(p.cli) == GMTLS_VERSION_TLS12);
+    tt_pair_free(&p);
+    /* ... with every option: the TLS 1.3 session, the external PSK and the
+     * early data are not offered; a full TLS 1.2 handshake, its early data
+     * reason BoringSSL's for a client up to TLS 1.2. */
+    start_offering(&p, full[2], s, &sess, "early");
+    CHECK(exts_are(&p.c2s, full12, GMTLS_ARRAY_LEN_T(full12), "TLS 1.2 only, all options"));
+    CHECK(p.cli->kex_state == NULL && !p.cli->offered_psk && p.cli->noffered_ext == 0 && !p.cli->early_sending);
+    CHECK(p.c2s.base[5 + 4 + 2 + 32] == 0);
+    CHECK_OK(tt_handshake(&p));
+    CHECK(gmtls_conn_version(p.cli) == GMTLS_VERSION_TLS12 && !gmtls_conn_is_resumed(p.cli));
+    CHECK(strcmp(gmtls_conn_early_data_reason(p.cli), "protocol_version") == 0);
+    tt_pair_free(&p);
+
+    /* RFC 8446 §4.2.1: "If the "supported_versions" extension in the
+     * ServerHello contains a version not offered by the client ... the
+     * client MUST abort the handshake with an "illegal_parameter" alert":
+     * a TLS 1.3 ServerHello (its suite is not one we offered either) ... */
+    start(&p, c12, s);
+    graft_server_hello(&p, cboth, s);
+    CHECK_ERR(client_step(&p), GMTLS_ALERT_ILLEGAL_PARAMETER);
+    CHECK(ends_with_alert(&p.c2s, GMTLS_ALERT_ILLEGAL_PARAMETER));
+    tt_pair_free(&p);
+    /* ... and a HelloRetryRequest, which is no reason for a second
+     * ClientHello from a client that did not offer TLS 1.3. */
+    gmtls_config *s384 = server_cfg("P-256");
+    CHECK_OK(gmtls_config_set_groups(s384, "secp384r1"));
+    start(&p, c12, s);
+    graft_server_hello(&p, cboth, s384);
+    CHECK_ERR(client_step(&p), GMTLS_ALERT_ILLEGAL_PARAMETER);
+    CHECK(ends_with_alert(&p.c2s, GMTLS_ALERT_ILLEGAL_PARAMETER));
+    tt_pair_free(&p);
+    /* (which is one: the 1.2 and 1.3 client gets a HelloRetryRequest there) */
+    CHECK_OK(tt_pair_new(&p, cboth, s384, "localhost"));
+    CHECK_OK(tt_handshake(&p));
+    CHECK(gmtls_conn_version(p.cli) == GMTLS_VERSION_TLS13 && p.cli->did_hrr);
+    tt_pair_free(&p);
+
+    /* Up to TLS 1.2 with the strict ShangMi profile (no TLS 1.2): nothing to
+     * offer, refused before any ClientHello. */
+    gmtls_config *sm12 = client_cfg("SM2", 0);
+    CHECK_OK(gmtls_config_set_strict_sm(sm12, 1));
+    CHECK_OK(tt_pair_new(&p, sm12, s, "localhost"));
+    CHECK_ERR(client_step(&p), GMTLS_ERR_BAD_ARGUMENT);
+    CHECK(p.c2s.off == 0);
+    tt_pair_free(&p);
+
+    gmtls_buf_dispose(&sess);
+    for (int i = 0; i < 3; i++) {
+        gmtls_config_free(full[i]);
+    }
+    gmtls_config_free(sm12);
+    gmtls_config_free(s384);
+    gmtls_config_free(s);
+    gmtls_config_free(c13);
+    gmtls_config_free(cboth);
+    gmtls_config_free(c12);
+}
+
 static void test_missing_ems(void)
 {
     gmtls_config *s = server_cfg("P-256"), *c = client_cfg("P-256", 0);
@@ -954,6 +1143,7 @@ int main(void)
     test_client_auth();
     test_versions();
     test_client_hello_shape();
+    test_tls12_only_hello();
     test_missing_ems();
     test_downgrade_sentinel();
     test_fallback_scsv();
