@@ -223,8 +223,15 @@ fi
 log=$TMP/echo.log
 start_gmtls_server "$log" --echo --cert "$TMP/rsa-chain.pem" --key "$TMP/rsa-leaf.key"
 out=$TMP/echo.out
-(printf 'ping-1\n'; sleep 1; printf 'ping-2\n'; sleep 1) | timeout 20 openssl s_client -quiet \
-    -connect "127.0.0.1:$SRV_PORT" -servername localhost -CAfile "$TMP/rsa-ca.pem" >"$out" 2>/dev/null
+echo_client() {
+    timeout 20 openssl s_client -quiet -connect "127.0.0.1:$SRV_PORT" -servername localhost \
+        -CAfile "$TMP/rsa-ca.pem" >"$out" 2>/dev/null
+}
+# the second line goes once the first has come back, stdin closes after it
+feed_start echo_client
+feed_send $'ping-1\n'
+feed_wait "$out" '^ping-1$' && feed_send $'ping-2\n' && feed_wait "$out" '^ping-2$'
+feed_close
 expect_grep "$out" '^ping-1$' "echo first line"
 expect_grep "$out" '^ping-2$' "echo second line"
 stop_pid "$SRV_PID"

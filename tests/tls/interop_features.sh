@@ -22,10 +22,15 @@ s_client() { # s_client OUT ARGS... (stdin from the caller)
 
 # ---------------------------------------------------------------- resumption: s_client -> gmtls server
 start_gmtls_server "$TMP/res.log" --www "${SRV[@]}"
-sleep 1 | s_client "$TMP/res1.out" -sess_out "$TMP/sess.pem"
+# s_client stays connected until a ticket has come (s_client writes it to
+# -sess_out: its stdout is a buffered file, flushed at exit only), or the
+# handshake's summary (flushed) for the second
+run_until "$TMP/sess.pem" '^-----END SSL SESSION PARAMETERS-----' '' \
+    s_client "$TMP/res1.out" -sess_out "$TMP/sess.pem" || fail "s_client got no ticket from the gmtls server"
 expect_grep "$TMP/res1.out" "^New, TLSv1.3" "s_client first connection is a full handshake"
 if [ -s "$TMP/sess.pem" ]; then
-    sleep 1 | s_client "$TMP/res2.out" -sess_in "$TMP/sess.pem"
+    run_until "$TMP/res2.out" '^(New|Reused), ' '' s_client "$TMP/res2.out" -sess_in "$TMP/sess.pem" ||
+        fail "s_client -sess_in: no handshake summary"
     expect_grep "$TMP/res2.out" "^Reused, TLSv1.3" "s_client -sess_in resumes against gmtls server"
     wait_count "$TMP/res.log" ' suite=' 2
     expect_grep "$TMP/res.log" ' resumed=yes ' "gmtls server logs the resumption"
@@ -123,9 +128,13 @@ stop_pid "$SRV_PID"
 hold_stdin 20
 S_SERVER_STDIN=$HOLD_FIFO start_s_server "$TMP/ss-exp.log" "${S_SRV[@]}" -naccept 1 -keymatexport EXPERIMENTAL-gmtls -keymatexportlen 32
 out=$TMP/exp.out
-sleep 1 | timeout 20 "$GMTLS" client "127.0.0.1:$SRV_PORT" --servername localhost --ca "$CA" \
-    --export EXPERIMENTAL-gmtls:32 >"$out" 2>&1 || fail "gmtls client --export against s_server"
-sleep 0.5
+exp_client() {
+    timeout 20 "$GMTLS" client "127.0.0.1:$SRV_PORT" --servername localhost --ca "$CA" \
+        --export EXPERIMENTAL-gmtls:32 >"$out" 2>&1
+}
+# connected until s_server has printed the keying material
+run_until "$TMP/ss-exp.log" '^ *Keying material: ' '' exp_client || fail "s_server printed no keying material"
+[ "$FEED_RC" -eq 0 ] || fail "gmtls client --export against s_server (exit $FEED_RC)"
 ours=$(sed -n 's/^export: //p' "$out" | tr 'a-f' 'A-F')
 theirs=$(sed -n 's/^ *Keying material: //p' "$TMP/ss-exp.log" | head -n 1 | tr 'a-f' 'A-F')
 if [ -n "$ours" ] && [ "$ours" = "$theirs" ]; then

@@ -108,7 +108,7 @@ wait_line() {
     for i in $(seq 1 600); do
         # Only complete lines: a line still being written (its newline not
         # yet in the file) would give a cut value.
-        n=$(wc -l <"$1" 2>/dev/null || echo 0)
+        n=$({ wc -l <"$1"; } 2>/dev/null || echo 0)
         m=""
         if [ "$n" -gt 0 ]; then
             m=$(head -n "$n" "$1" | grep -E -- "$2" || true)
@@ -173,6 +173,56 @@ hold_stdin() {
     mkfifo "$HOLD_FIFO"
     sleep "$1" >"$HOLD_FIFO" &
     PIDS+=($!)
+}
+
+# A client kept connected until its peer has said what the case needs,
+# instead of `sleep N | client` (too short on a loaded machine or under
+# ASan, and wasted time otherwise):
+#   feed_start CMD...     runs CMD in the background (its output is its own
+#                         business: redirect it in CMD, e.g. a function) with
+#                         stdin a fifo this shell holds open; sets FEED_PID
+#   feed_send TEXT        writes TEXT (printf %s) to CMD's stdin
+#   feed_wait FILE REGEX  waits (wait_line: up to 60 s, or until CMD exits)
+#                         for a line of FILE; 1 if it did not come
+#   feed_close            closes CMD's stdin (EOF) and waits for CMD; sets
+#                         FEED_RC to its exit status
+#   run_until FILE REGEX INPUT CMD...: the four in one (INPUT may be ''):
+#                         1 if the line did not come; FEED_RC as above
+feed_start() {
+    local fifo
+    fifo=$(mktemp -u "$TMP/feed.XXXXXX")
+    mkfifo "$fifo"
+    "$@" <"$fifo" &
+    FEED_PID=$!
+    PIDS+=("$FEED_PID")
+    # blocks until CMD has opened its end: neither side waits for the other
+    exec {FEED_FD}>"$fifo"
+    rm -f "$fifo"
+}
+
+feed_send() {
+    # (in a subshell: a CMD already gone means EPIPE there, not SIGPIPE here)
+    (printf '%s' "$1" >&"$FEED_FD") 2>/dev/null
+}
+
+feed_wait() {
+    wait_line "$1" "$2" "$FEED_PID" >/dev/null
+}
+
+feed_close() {
+    exec {FEED_FD}>&-
+    FEED_RC=0
+    wait "$FEED_PID" 2>/dev/null || FEED_RC=$?
+}
+
+run_until() {
+    local file=$1 re=$2 input=$3 rc=0
+    shift 3
+    feed_start "$@"
+    [ -z "$input" ] || feed_send "$input"
+    feed_wait "$file" "$re" || rc=1
+    feed_close
+    return "$rc"
 }
 
 # stop_pid PID: SIGTERM, then up to 60 s for it to exit. A process that does
