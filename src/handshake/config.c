@@ -389,15 +389,21 @@ int gmtls_config_set_cipher_suites(gmtls_config *cfg, const char *list)
     return 0;
 }
 
-static int suite12_lookup(const char *name, uint16_t *id)
+/* The id of the suite of table tab (n entries) named name (any case). */
+static int suite_table_lookup(const gmtls_suite *tab, size_t n, const char *name, uint16_t *id)
 {
-    for (size_t i = 0; i < gmtls_num_tls12_suites; i++) {
-        if (strcasecmp(gmtls_tls12_suites[i].name, name) == 0) {
-            *id = gmtls_tls12_suites[i].id;
+    for (size_t i = 0; i < n; i++) {
+        if (strcasecmp(tab[i].name, name) == 0) {
+            *id = tab[i].id;
             return 0;
         }
     }
     return -1;
+}
+
+static int suite12_lookup(const char *name, uint16_t *id)
+{
+    return suite_table_lookup(gmtls_tls12_suites, gmtls_num_tls12_suites, name, id);
 }
 
 int gmtls_config_set_cipher_suites_tls12(gmtls_config *cfg, const char *list)
@@ -408,13 +414,7 @@ int gmtls_config_set_cipher_suites_tls12(gmtls_config *cfg, const char *list)
 
 static int suite_tlcp_lookup(const char *name, uint16_t *id)
 {
-    for (size_t i = 0; i < gmtls_num_tlcp_suites; i++) {
-        if (strcasecmp(gmtls_tlcp_suites[i].name, name) == 0) {
-            *id = gmtls_tlcp_suites[i].id;
-            return 0;
-        }
-    }
-    return -1;
+    return suite_table_lookup(gmtls_tlcp_suites, gmtls_num_tlcp_suites, name, id);
 }
 
 int gmtls_config_set_cipher_suites_tlcp(gmtls_config *cfg, const char *list)

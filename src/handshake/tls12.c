@@ -357,6 +357,42 @@ static int send_certificate_status(gmtls_conn *c)
     return gmtls_hs_end(c, &w);
 }
 
+/* A ServerKeyExchange (TLS 1.2 and TLCP): the params (none in TLCP's ECC
+ * form, which signs the encryption certificate instead), the signature's
+ * scheme (RFC 5246 §7.4.3: "SignatureAndHashAlgorithm algorithm"; 0 for
+ * TLCP, which has none: GB/T 38636-2020 §6.4.5.4) and the signature as
+ * opaque<0..2^16-1>. */
+static int send_ske(gmtls_conn *c, const uint8_t *params, size_t paramslen, uint16_t scheme, const uint8_t *sig,
+                    size_t siglen)
+{
+    gmtls_buf tmp;
+    gmtls_wr w;
+    gmtls_buf_init(&tmp);
+    gmtls_hs_begin(&w, &tmp, HS_SERVER_KEY_EXCHANGE);
+    if (paramslen > 0) {
+        gmtls_wr_bytes(&w, params, paramslen);
+    }
+    if (scheme != 0) {
+        gmtls_wr_u16(&w, scheme);
+    }
+    gmtls_wr_open(&w, 2);
+    gmtls_wr_bytes(&w, sig, siglen);
+    gmtls_wr_close(&w);
+    return gmtls_hs_end(c, &w);
+}
+
+/* A CertificateRequest's certificate_authorities (RFC 5246 §7.4.4:
+ * DistinguishedName certificate_authorities<0..2^16-1>; GB/T 38636-2020
+ * §6.4.5.5 the same): the configured client CAs. */
+static void write_ca_names(gmtls_wr *w, const gmtls_config *cfg)
+{
+    gmtls_wr_open(w, 2);
+    if (cfg->ca_names_len <= 0xffff) {
+        gmtls_wr_bytes(w, cfg->ca_names, cfg->ca_names_len);
+    }
+    gmtls_wr_close(w);
+}
+
 /* RFC 8422 §5.4: ServerECDHParams (curve_type named_curve(3), the group,
  * ECPoint<1..255>) and its signature over client_random + server_random +
  * params, with the scheme in front (RFC 5246 §7.4.3). */
@@ -381,16 +417,7 @@ static int send_server_key_exchange(gmtls_conn *c)
     if (gmtls_sign(&c->cert->key, alg, tbs, 68 + publen, NULL, 0, sig, &siglen) != 0) {
         return gmtls_fail(c, GMTLS_ALERT_INTERNAL_ERROR, "signing ServerKeyExchange failed");
     }
-    gmtls_buf tmp;
-    gmtls_wr w;
-    gmtls_buf_init(&tmp);
-    gmtls_hs_begin(&w, &tmp, HS_SERVER_KEY_EXCHANGE);
-    gmtls_wr_bytes(&w, tbs + 64, 4 + publen);
-    gmtls_wr_u16(&w, c->sigalg);
-    gmtls_wr_open(&w, 2);
-    gmtls_wr_bytes(&w, sig, siglen);
-    gmtls_wr_close(&w);
-    return gmtls_hs_end(c, &w);
+    return send_ske(c, tbs + 64, 4 + publen, c->sigalg, sig, siglen);
 }
 
 /* RFC 5246 §7.4.4: certificate_types, supported_signature_algorithms,
@@ -416,11 +443,7 @@ static int send_certificate_request(gmtls_conn *c)
         }
     }
     gmtls_wr_close(&w);
-    gmtls_wr_open(&w, 2);
-    if (cfg->ca_names_len <= 0xffff) {
-        gmtls_wr_bytes(&w, cfg->ca_names, cfg->ca_names_len);
-    }
-    gmtls_wr_close(&w);
+    write_ca_names(&w, cfg);
     return gmtls_hs_end(c, &w);
 }
 
@@ -1069,14 +1092,7 @@ static int tlcp_send_server_key_exchange(gmtls_conn *c)
         return gmtls_fail(c, GMTLS_ALERT_INTERNAL_ERROR, "signing the TLCP ServerKeyExchange failed");
     }
     c->sigalg = 0x0708; /* sm2sig_sm3, as the access log names it */
-    gmtls_buf tmp;
-    gmtls_wr w;
-    gmtls_buf_init(&tmp);
-    gmtls_hs_begin(&w, &tmp, HS_SERVER_KEY_EXCHANGE);
-    gmtls_wr_open(&w, 2);
-    gmtls_wr_bytes(&w, sig, siglen);
-    gmtls_wr_close(&w);
-    return gmtls_hs_end(c, &w);
+    return send_ske(c, NULL, 0, 0, sig, siglen);
 }
 
 /* ServerECDHEParams / ClientECDHEParams (GB/T 38636-2020 §6.4.5.4,
@@ -1148,15 +1164,7 @@ static int tlcp_send_server_key_exchange_ecdhe(gmtls_conn *c)
     }
     c->sigalg = 0x0708;
     c->group = GMTLS_GROUP_CURVESM2; /* as the access log names it */
-    gmtls_buf tmp;
-    gmtls_wr w;
-    gmtls_buf_init(&tmp);
-    gmtls_hs_begin(&w, &tmp, HS_SERVER_KEY_EXCHANGE);
-    gmtls_wr_bytes(&w, tbs + 64, TLCP_ECDHE_PARAMS_LEN);
-    gmtls_wr_open(&w, 2);
-    gmtls_wr_bytes(&w, sig, siglen);
-    gmtls_wr_close(&w);
-    return gmtls_hs_end(c, &w);
+    return send_ske(c, tbs + 64, TLCP_ECDHE_PARAMS_LEN, 0, sig, siglen);
 }
 
 /* GB/T 38636-2020 §6.4.5.5: CertificateRequest = certificate_types<1..2^8-1>
@@ -1165,7 +1173,6 @@ static int tlcp_send_server_key_exchange_ecdhe(gmtls_conn *c)
  * TLS 1.1 form). */
 static int tlcp_send_certificate_request(gmtls_conn *c)
 {
-    const gmtls_config *cfg = c->cfg;
     gmtls_buf tmp;
     gmtls_wr w;
     gmtls_buf_init(&tmp);
@@ -1173,11 +1180,7 @@ static int tlcp_send_certificate_request(gmtls_conn *c)
     gmtls_wr_open(&w, 1);
     gmtls_wr_u8(&w, 64);
     gmtls_wr_close(&w);
-    gmtls_wr_open(&w, 2);
-    if (cfg->ca_names_len <= 0xffff) {
-        gmtls_wr_bytes(&w, cfg->ca_names, cfg->ca_names_len);
-    }
-    gmtls_wr_close(&w);
+    write_ca_names(&w, c->cfg);
     return gmtls_hs_end(c, &w);
 }
 
