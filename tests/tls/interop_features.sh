@@ -145,28 +145,41 @@ fi
 stop_pid "$SRV_PID"
 
 # ---------------------------------------------------------------- KeyUpdate
-# 1. the gmtls client initiates (after its first data), s_server sends data on both sides of it
-mkfifo "$TMP/ss-in"
-start_s_server_fifo() {
-    (
-        sleep 1
-        printf 'server-before\n'
-        sleep 3
-        printf 'server-after\n'
-        sleep 3
-    ) >"$TMP/ss-in" &
-    PIDS+=($!)
-    S_SERVER_STDIN=$TMP/ss-in start_s_server "$@"
+# Each side writes its next line once the peer has shown the last one, so
+# every line is on the intended side of the KeyUpdate whatever the machine's
+# speed. s_server's stdin is a fifo this shell holds open read-write (so
+# neither open waits); its -msg lines go to a buffered stdout, flushed when
+# it exits: they are checked after that.
+ss_in_open() {
+    rm -f "$TMP/ss-in"
+    mkfifo "$TMP/ss-in"
+    exec {SS_IN}<>"$TMP/ss-in"
 }
-start_s_server_fifo "$TMP/ss-ku1.log" "${S_SRV[@]}" -msg -naccept 1
+ss_say() {
+    printf '%s\n' "$1" >&"$SS_IN"
+}
+ss_close() { # closes s_server's stdin, waits for it (-naccept 1) to exit
+    exec {SS_IN}>&-
+    wait "$SRV_PID" 2>/dev/null
+}
+
+# 1. the gmtls client initiates (after its first data): s_server's data
+# before the client's, the client's data before and after its KeyUpdate,
+# s_server's after it
+ss_in_open
+S_SERVER_STDIN=$TMP/ss-in start_s_server "$TMP/ss-ku1.log" "${S_SRV[@]}" -msg -naccept 1
 out=$TMP/ku1.out
-(
-    printf 'client-before\n'
-    sleep 2
-    printf 'client-after\n'
-    sleep 4
-) | timeout 20 "$GMTLS" client "127.0.0.1:$SRV_PORT" --servername localhost --ca "$CA" --key-update \
-    >"$out" 2>&1 || fail "gmtls client --key-update session failed"
+ku1_client() {
+    timeout 60 "$GMTLS" client "127.0.0.1:$SRV_PORT" --servername localhost --ca "$CA" --key-update >"$out" 2>&1
+}
+feed_start ku1_client
+ss_say server-before
+feed_wait "$out" '^server-before' && feed_send $'client-before\n' &&
+    feed_wait "$TMP/ss-ku1.log" '^client-before' && feed_send $'client-after\n' &&
+    feed_wait "$TMP/ss-ku1.log" '^client-after' && ss_say server-after && feed_wait "$out" '^server-after'
+feed_close
+[ "$FEED_RC" -eq 0 ] || fail "gmtls client --key-update session failed (exit $FEED_RC)"
+ss_close
 expect_grep "$TMP/ss-ku1.log" "<<< .*KeyUpdate" "s_server received the client's KeyUpdate"
 expect_grep "$TMP/ss-ku1.log" "^client-before" "data before the client KeyUpdate"
 expect_grep "$TMP/ss-ku1.log" "^client-after" "data after the client KeyUpdate"
@@ -174,44 +187,39 @@ expect_grep "$out" "^server-before" "s_server data before, read by gmtls"
 expect_grep "$out" "^server-after" "s_server data after (new keys), read by gmtls"
 stop_pid "$SRV_PID"
 
-# 2. s_server initiates ("K": update_requested), gmtls answers and keeps talking
-rm -f "$TMP/ss-in"
-mkfifo "$TMP/ss-in"
-(
-    sleep 1
-    printf 'server-before\n'
-    sleep 1
-    printf 'K\n'
-    sleep 1
-    printf 'server-after\n'
-    sleep 3
-) >"$TMP/ss-in" &
-PIDS+=($!)
+# 2. s_server initiates ("K": update_requested), gmtls answers and keeps
+# talking: its next line goes once s_server's line after the KeyUpdate came
+ss_in_open
 S_SERVER_STDIN=$TMP/ss-in start_s_server "$TMP/ss-ku2.log" "${S_SRV[@]}" -msg -naccept 1
 out=$TMP/ku2.out
-(
-    printf 'client-before\n'
-    sleep 4
-    printf 'client-after\n'
-    sleep 2
-) | timeout 20 "$GMTLS" client "127.0.0.1:$SRV_PORT" --servername localhost --ca "$CA" \
-    >"$out" 2>&1 || fail "gmtls client session with a server KeyUpdate failed"
+ku2_client() {
+    timeout 60 "$GMTLS" client "127.0.0.1:$SRV_PORT" --servername localhost --ca "$CA" >"$out" 2>&1
+}
+feed_start ku2_client
+ss_say server-before
+feed_wait "$out" '^server-before' && feed_send $'client-before\n' &&
+    feed_wait "$TMP/ss-ku2.log" '^client-before' && ss_say K && ss_say server-after &&
+    feed_wait "$out" '^server-after' && feed_send $'client-after\n' && feed_wait "$TMP/ss-ku2.log" '^client-after'
+feed_close
+[ "$FEED_RC" -eq 0 ] || fail "gmtls client session with a server KeyUpdate failed (exit $FEED_RC)"
+ss_close
 expect_grep "$TMP/ss-ku2.log" ">>> .*KeyUpdate" "s_server sent a KeyUpdate"
 expect_grep "$TMP/ss-ku2.log" "<<< .*KeyUpdate" "gmtls answered update_requested with its own KeyUpdate"
 expect_grep "$TMP/ss-ku2.log" "^client-after" "gmtls data after the server KeyUpdate"
 expect_grep "$out" "^server-after" "s_server data after its KeyUpdate"
 stop_pid "$SRV_PID"
 
-# 3. s_client initiates against the gmtls server (--echo): data echoed before and after
+# 3. s_client initiates against the gmtls server (--echo): data echoed
+# before and after. s_client takes a "K" line only alone in its read, so
+# the next line goes once its KeyUpdate is out (stdbuf: its -msg lines at
+# once, not when it exits).
 start_gmtls_server "$TMP/ku3.log" --echo "${SRV[@]}"
-(
-    printf 'echo-before\n'
-    sleep 1
-    printf 'K\n'
-    sleep 1
-    printf 'echo-after\n'
-    sleep 1
-) | s_client "$TMP/ku3.out" -msg
+feed_start stdbuf -oL timeout 20 openssl s_client -connect "127.0.0.1:$SRV_PORT" -servername localhost \
+    -CAfile "$CA" -verify_return_error -msg >"$TMP/ku3.out" 2>&1
+feed_send $'echo-before\n'
+feed_wait "$TMP/ku3.out" '^echo-before' && feed_send $'K\n' && feed_wait "$TMP/ku3.out" '^>>> .*KeyUpdate' &&
+    feed_send $'echo-after\n' && feed_wait "$TMP/ku3.out" '^echo-after'
+feed_close
 expect_grep "$TMP/ku3.out" ">>> .*KeyUpdate" "s_client sent a KeyUpdate to gmtls"
 expect_grep "$TMP/ku3.out" "<<< .*KeyUpdate" "gmtls server answered update_requested"
 expect_grep "$TMP/ku3.out" "^echo-before" "echo before the KeyUpdate"
