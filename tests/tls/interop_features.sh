@@ -148,8 +148,7 @@ stop_pid "$SRV_PID"
 # Each side writes its next line once the peer has shown the last one, so
 # every line is on the intended side of the KeyUpdate whatever the machine's
 # speed. s_server's stdin is a fifo this shell holds open read-write (so
-# neither open waits); its -msg lines go to a buffered stdout, flushed when
-# it exits: they are checked after that.
+# neither open waits).
 ss_in_open() {
     rm -f "$TMP/ss-in"
     mkfifo "$TMP/ss-in"
@@ -188,9 +187,11 @@ expect_grep "$out" "^server-after" "s_server data after (new keys), read by gmtl
 stop_pid "$SRV_PID"
 
 # 2. s_server initiates ("K": update_requested), gmtls answers and keeps
-# talking: its next line goes once s_server's line after the KeyUpdate came
+# talking. s_server takes a "K" line only alone in its read: its next line
+# waits for gmtls's answering KeyUpdate (-msg, line-buffered); gmtls's next
+# line for s_server's line after the KeyUpdate.
 ss_in_open
-S_SERVER_STDIN=$TMP/ss-in start_s_server "$TMP/ss-ku2.log" "${S_SRV[@]}" -msg -naccept 1
+S_SERVER_LINEBUF=1 S_SERVER_STDIN=$TMP/ss-in start_s_server "$TMP/ss-ku2.log" "${S_SRV[@]}" -msg -naccept 1
 out=$TMP/ku2.out
 ku2_client() {
     timeout 60 "$GMTLS" client "127.0.0.1:$SRV_PORT" --servername localhost --ca "$CA" >"$out" 2>&1
@@ -198,8 +199,9 @@ ku2_client() {
 feed_start ku2_client
 ss_say server-before
 feed_wait "$out" '^server-before' && feed_send $'client-before\n' &&
-    feed_wait "$TMP/ss-ku2.log" '^client-before' && ss_say K && ss_say server-after &&
-    feed_wait "$out" '^server-after' && feed_send $'client-after\n' && feed_wait "$TMP/ss-ku2.log" '^client-after'
+    feed_wait "$TMP/ss-ku2.log" '^client-before' && ss_say K && feed_wait "$TMP/ss-ku2.log" '^<<< .*KeyUpdate' &&
+    ss_say server-after && feed_wait "$out" '^server-after' && feed_send $'client-after\n' &&
+    feed_wait "$TMP/ss-ku2.log" '^client-after'
 feed_close
 [ "$FEED_RC" -eq 0 ] || fail "gmtls client session with a server KeyUpdate failed (exit $FEED_RC)"
 ss_close

@@ -144,10 +144,14 @@ start_gmtls_server() {
 
 # start_s_server LOG ARGS...: openssl s_server on a kernel-picked port;
 # sets SRV_PID and SRV_PORT. stdin comes from $S_SERVER_STDIN (default /dev/null).
+# With S_SERVER_LINEBUF set its stdout is line-buffered (stdbuf -oL), so that
+# -msg lines can be waited for (a file otherwise gets them when it exits).
 start_s_server() {
     local log=$1
+    local -a wrap=()
     shift
-    timeout 300 openssl s_server -accept 127.0.0.1:0 "$@" <"${S_SERVER_STDIN:-/dev/null}" >"$log" 2>&1 &
+    [ -z "${S_SERVER_LINEBUF:-}" ] || wrap=(stdbuf -oL)
+    "${wrap[@]}" timeout 300 openssl s_server -accept 127.0.0.1:0 "$@" <"${S_SERVER_STDIN:-/dev/null}" >"$log" 2>&1 &
     SRV_PID=$!
     PIDS+=("$SRV_PID")
     local line i
