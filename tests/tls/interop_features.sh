@@ -107,7 +107,9 @@ fi
 start_s_server "$TMP/ss-kl.log" "${S_SRV[@]}" -www -keylogfile "$TMP/ossl-server.keys"
 timeout 20 "$GMTLS" client "127.0.0.1:$SRV_PORT" --servername localhost --ca "$CA" --get / \
     --keylog "$TMP/gmtls-client.keys" >"$TMP/kl2.out" 2>&1 || fail "gmtls client --keylog against s_server"
-sleep 0.5
+# (s_server writes and flushes each line as the secret is made: the client's
+# page needed the last of them)
+wait_count "$TMP/ossl-server.keys" '^(EXPORTER_SECRET|CLIENT_TRAFFIC_SECRET_0) ' 2
 stop_pid "$SRV_PID"
 if [ -s "$TMP/gmtls-client.keys" ] &&
     diff <(grep -v '^#' "$TMP/ossl-server.keys" | sort) <(sort "$TMP/gmtls-client.keys") >"$TMP/kl2.diff" 2>&1; then
