@@ -30,6 +30,40 @@ void gmtls_peer_clear(gmtls_conn *c)
     free(c->scts);
     c->ocsp = c->scts = NULL;
     c->ocsp_len = c->scts_len = 0;
+    /* what was said about the chain goes with it */
+    c->peer_subject[0] = '\0';
+    c->peer_verified = 0;
+    snprintf(c->verify_result, sizeof c->verify_result, "no peer certificate");
+}
+
+int gmtls_peer_restore(gmtls_conn *c, const uint8_t *const *der, const size_t *derlen, size_t n)
+{
+    gmtls_peer_clear(c);
+    if (n > GMTLS_MAX_CHAIN) {
+        return GMTLS_ERR_BAD_ARGUMENT;
+    }
+    for (size_t k = 0; k < n; k++) {
+        c->peer_der[k] = malloc(derlen[k]);
+        if (c->peer_der[k] == NULL) {
+            return GMTLS_ERR_NO_MEMORY;
+        }
+        memcpy(c->peer_der[k], der[k], derlen[k]);
+        c->peer_derlen[k] = derlen[k];
+        c->npeer = k + 1;
+    }
+    if (n == 0) {
+        return 0;
+    }
+    /* The chain passed gmtls_cert_msg_parse when the session was made: the
+     * leaf parses and its key is usable (a stored session that says
+     * otherwise is not ours). */
+    c->peer_leaf = gmtls_x509_parse(c->peer_der[0], c->peer_derlen[0]);
+    if (c->peer_leaf == NULL || gmtls_x509_pubkey(c->peer_leaf, &c->peer_key) != 0) {
+        gmtls_peer_clear(c);
+        return GMTLS_ERR_BAD_ARGUMENT;
+    }
+    gmtls_x509_subject(c->peer_leaf, c->peer_subject, sizeof c->peer_subject);
+    return 0;
 }
 
 /*
@@ -277,6 +311,7 @@ int gmtls_cert_verify_chain(gmtls_conn *c, const char *host)
     gmtls_chain_policy pol = chain_policy(c, host);
     int rc = cfg->verifier->verify_chain(cfg->verifier, c->peer_der, c->peer_derlen, c->npeer, &pol, c->verify_result,
                                          sizeof c->verify_result);
+    c->peer_verified = rc == 0;
     if (rc == 0 || rc >= 0x100) {
         return rc;
     }
@@ -529,7 +564,8 @@ int gmtls_cert_select(gmtls_conn *c, const gmtls_client_hello *ch)
              * in certificates (RFC 8446 §4.4.2.2). */
             int same_family = (cert->key.type == GMTLS_KEY_SM2) == (c->suite != NULL && c->suite->is_sm);
             int same_dialect = cert->key.type != GMTLS_KEY_SM2 || cert->go_style == go_client;
-            int score = (!ch->has_sni || gmtls_cert_name_matches(cert, ch->sni)) * 8 + same_family * 4 + same_dialect * 2 +
+            int score = (!ch->has_sni || gmtls_cert_name_matches(cert, ch->sni)) * 8 + same_family * 4 +
+                        same_dialect * 2 +
                         (cert->leaf_sigalg == 0 || gmtls_list_has(chain_list, nchain, cert->leaf_sigalg));
             if (score > best_score) {
                 best = (int)i;

@@ -518,6 +518,10 @@ static int handle_server_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg
     } else if (rc == 0 && psk_selected > 0) {
         c->resumed = 1;
         rc = gmtls_ks_early(&c->ks, suite->hash, c->offer.psk, c->offer.psk_len);
+        if (rc == 0) {
+            /* the server's chain and verify outcome, as the session knew them */
+            rc = gmtls_session_restore_peer(c);
+        }
     } else if (rc == 0) {
         rc = gmtls_ks_early(&c->ks, suite->hash, NULL, 0);
     }

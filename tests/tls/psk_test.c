@@ -41,6 +41,8 @@ static int get_session(gmtls_config *ccfg, gmtls_config *scfg, session *out)
         out->s = tmp->offer;
         out->s.ticket = malloc(tmp->offer.ticket_len);
         memcpy(out->s.ticket, tmp->offer.ticket, tmp->offer.ticket_len);
+        out->s.peer = NULL; /* owned by tmp */
+        out->s.peer_len = 0;
         gmtls_conn_free(tmp);
     }
     gmtls_buf_dispose(&b);
