@@ -318,6 +318,25 @@ int gmtls_cert_verify_chain(gmtls_conn *c, const char *host)
     return gmtls_fail(c, rc, "peer certificate verification failed: %s", c->verify_result);
 }
 
+int gmtls_cert_reverify(gmtls_conn *c)
+{
+    const gmtls_config *cfg = c->cfg;
+    if (!cfg->reverify_on_resume) {
+        return 0;
+    }
+    /* gmtls_conn_set_session keeps no chainless session when this is on */
+    if (c->npeer == 0) {
+        return gmtls_fail(c, GMTLS_ALERT_INTERNAL_ERROR, "the resumed session keeps no server chain to verify");
+    }
+    if (cfg->verify_peer) {
+        GMTLS_TRY(gmtls_cert_verify_chain(c, c->server_name[0] ? c->server_name : NULL));
+        if (c->version == GMTLS_TLCP) {
+            GMTLS_TRY(gmtls_cert_verify_tlcp_enc(c));
+        }
+    }
+    return gmtls_verify_conn_run(c);
+}
+
 int gmtls_cert_verify_tlcp_enc(gmtls_conn *c)
 {
     const gmtls_config *cfg = c->cfg;

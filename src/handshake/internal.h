@@ -151,6 +151,7 @@ struct gmtls_config {
     void *select_cert_ctx;
     gmtls_verify_conn_fn *verify_conn;
     void *verify_conn_ctx;
+    int reverify_on_resume; /* client: verify a resumed session's chain again */
     unsigned tickets;
     uint32_t ticket_lifetime;
     gmtls_ticket_key ticket_keys[GMTLS_MAX_TICKET_KEYS];
@@ -538,6 +539,10 @@ GMTLS_MUST_CHECK int gmtls_cert_msg_parse(gmtls_conn *c, const uint8_t *body, si
                                           size_t ctxlen, int *empty);
 /* Runs the application's verify_conn callback; fails with its alert. */
 GMTLS_MUST_CHECK int gmtls_verify_conn_run(gmtls_conn *c);
+/* Client, a resumption with the session's peer restored: with
+ * reverify_on_resume, chain verification (if on) and the verify_conn
+ * callback again, as after a full handshake's Certificate; else 0. */
+GMTLS_MUST_CHECK int gmtls_cert_reverify(gmtls_conn *c);
 /* Verifies the peer chain against the CA store (and host name for a client). */
 GMTLS_MUST_CHECK int gmtls_cert_verify_chain(gmtls_conn *c, const char *host);
 /* TLCP, after gmtls_cert_verify_chain: the peer's encryption certificate

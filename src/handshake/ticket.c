@@ -841,6 +841,12 @@ int gmtls_conn_set_session(gmtls_conn *c, const uint8_t *data, size_t len)
     }
     memcpy(s.alpn, a.p, gmtls_rd_left(&a));
     memcpy(s.server_name, n.p, gmtls_rd_left(&n));
+    /* re-verification needs a chain: an older session's, or one made
+     * without a certificate, is refused */
+    if (c->cfg->reverify_on_resume && (!v4 || gmtls_rd_left(&peer) < 1 || peer.p[0] == 0)) {
+        gmtls_session_clear(&s);
+        return GMTLS_ERR_BAD_ARGUMENT;
+    }
     if (v4) {
         s.peer = malloc(gmtls_rd_left(&peer));
         if (s.peer == NULL) {

@@ -973,6 +973,7 @@ static int tlcp_client_server_hello(gmtls_conn *c, const uint8_t *msg, size_t le
         c->resumed = 1;
         memcpy(c->ks.master, c->offer.psk, GMTLS_MASTER12_LEN);
         GMTLS_TRY(gmtls_session_restore_peer(c));
+        GMTLS_TRY(gmtls_cert_reverify(c));
         GMTLS_TRY(derive_keys(c));
         keylog12(c);
         c->state = ST_C12_WAIT_CCS;
@@ -1572,6 +1573,7 @@ int gmtls_tls12_client_server_hello(gmtls_conn *c, const uint8_t *msg, size_t le
         c->resumed = 1;
         memcpy(c->ks.master, c->offer.psk, GMTLS_MASTER12_LEN);
         GMTLS_TRY(gmtls_session_restore_peer(c));
+        GMTLS_TRY(gmtls_cert_reverify(c));
         GMTLS_TRY(derive_keys(c));
         keylog12(c);
         c->state = c->ticket12 ? ST_C12_WAIT_NST : ST_C12_WAIT_CCS;

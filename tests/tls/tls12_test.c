@@ -678,6 +678,93 @@ static void test_resumed_peer(void)
     gmtls_config_free(c);
 }
 
+typedef struct {
+    int calls, reject; /* reject: the alert to return */
+} verify_count;
+
+static int count_verify(void *ctx, const gmtls_conn *conn)
+{
+    verify_count *v = ctx;
+    v->calls++;
+    return gmtls_conn_peer_subject(conn) != NULL ? v->reject : GMTLS_ALERT_BAD_CERTIFICATE;
+}
+
+/* gmtls_config_set_reverify_on_resume (TLS 1.2 and 1.3): a resumption runs
+ * chain verification and the verify callback again over the session's
+ * chain; a client whose trust anchors changed refuses the resumption with
+ * the alert its full handshake sends (unknown_ca), as does a callback that
+ * now rejects (its alert); without the option both resume, reporting the
+ * session's outcome. A session that keeps no chain (GMS3) is refused. */
+static void test_reverify(void)
+{
+    for (int also13 = 0; also13 < 2; also13++) {
+        gmtls_config *s = server_cfg("P-256"), *c = client_cfg("P-256", also13);
+        verify_count vc = {0, 0};
+        gmtls_config_set_verify_connection(c, count_verify, &vc);
+        gmtls_config_set_reverify_on_resume(c, 1);
+        tt_pair p;
+        gmtls_buf sess;
+        gmtls_buf_init(&sess);
+        CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+        CHECK_OK(tt_handshake(&p));
+        CHECK(gmtls_conn_version(p.cli) == (also13 ? GMTLS_VERSION_TLS13 : GMTLS_VERSION_TLS12) && vc.calls == 1);
+        CHECK_OK(gmtls_conn_get_session(p.cli, &sess));
+        tt_pair_free(&p);
+        /* the same trust: resumes, the callback ran once more */
+        CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+        CHECK_OK(gmtls_conn_set_session(p.cli, sess.base, sess.off));
+        CHECK_OK(tt_handshake(&p));
+        CHECK(gmtls_conn_is_resumed(p.cli) && gmtls_conn_is_resumed(p.srv) && vc.calls == 2);
+        CHECK(strcmp(gmtls_conn_verify_result(p.cli), "ok") == 0);
+        tt_pair_free(&p);
+        /* the callback now rejects: its alert, sent to the server */
+        vc.reject = GMTLS_ALERT_CERTIFICATE_UNKNOWN;
+        CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+        CHECK_OK(gmtls_conn_set_session(p.cli, sess.base, sess.off));
+        CHECK_ERR(tt_handshake(&p), GMTLS_ALERT_CERTIFICATE_UNKNOWN);
+        CHECK(p.srv_rc == GMTLS_ERR_PEER_ALERT(GMTLS_ALERT_CERTIFICATE_UNKNOWN) && vc.calls == 3);
+        tt_pair_free(&p);
+        /* ... which it does not run without the option: the session's outcome */
+        gmtls_config_set_reverify_on_resume(c, 0);
+        CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+        CHECK_OK(gmtls_conn_set_session(p.cli, sess.base, sess.off));
+        CHECK_OK(tt_handshake(&p));
+        CHECK(gmtls_conn_is_resumed(p.cli) && vc.calls == 3 && strcmp(gmtls_conn_verify_result(p.cli), "ok") == 0);
+        tt_pair_free(&p);
+        /* another trust anchor: the full handshake's alert, with the option */
+        gmtls_config *c2 = client_cfg("P-384", also13);
+        int full_alert = 0;
+        CHECK_OK(tt_pair_new(&p, c2, s, "localhost"));
+        full_alert = tt_handshake(&p);
+        CHECK_ERR(full_alert, GMTLS_ALERT_UNKNOWN_CA);
+        tt_pair_free(&p);
+        gmtls_config_set_reverify_on_resume(c2, 1);
+        CHECK_OK(tt_pair_new(&p, c2, s, "localhost"));
+        CHECK_OK(gmtls_conn_set_session(p.cli, sess.base, sess.off));
+        CHECK_ERR(tt_handshake(&p), full_alert);
+        CHECK(p.srv_rc == GMTLS_ERR_PEER_ALERT(GMTLS_ALERT_UNKNOWN_CA) && !gmtls_conn_handshake_done(p.cli));
+        tt_pair_free(&p);
+        /* GMS3 keeps no chain: nothing to verify again */
+        uint8_t v3[4096];
+        size_t v3len = sess.off <= sizeof v3 ? tt_session_gms3(sess.base, sess.off, v3) : 0;
+        CHECK_OK(tt_pair_new(&p, c2, s, "localhost"));
+        CHECK(v3len > 0);
+        CHECK_ERR(gmtls_conn_set_session(p.cli, v3, v3len), GMTLS_ERR_BAD_ARGUMENT);
+        tt_pair_free(&p);
+        /* without the option the untrusting client resumes (the session's verdict) */
+        gmtls_config_set_reverify_on_resume(c2, 0);
+        CHECK_OK(tt_pair_new(&p, c2, s, "localhost"));
+        CHECK_OK(gmtls_conn_set_session(p.cli, sess.base, sess.off));
+        CHECK_OK(tt_handshake(&p));
+        CHECK(gmtls_conn_is_resumed(p.cli) && strcmp(gmtls_conn_verify_result(p.cli), "ok") == 0);
+        tt_pair_free(&p);
+        gmtls_config_free(c2);
+        gmtls_buf_dispose(&sess);
+        gmtls_config_free(s);
+        gmtls_config_free(c);
+    }
+}
+
 static void test_versions(void)
 {
     gmtls_config *s = server_cfg("P-256"), *c12 = client_cfg("P-256", 0), *cboth = client_cfg("P-256", 1);
@@ -1075,6 +1162,7 @@ int main(void)
     test_sni();
     test_client_auth();
     test_resumed_peer();
+    test_reverify();
     test_versions();
     test_client_hello_shape();
     test_missing_ems();
