@@ -328,6 +328,9 @@ int gmtls_cert_reverify(gmtls_conn *c)
     if (c->npeer == 0) {
         return gmtls_fail(c, GMTLS_ALERT_INTERNAL_ERROR, "the resumed session keeps no server chain to verify");
     }
+    /* RFC 8446 §4.6.1: limits on resumed keying material "should take into
+     * account the lifetime of the peer's certificate, the likelihood of
+     * intervening revocation": the chain again, at today's time and anchors. */
     if (cfg->verify_peer) {
         GMTLS_TRY(gmtls_cert_verify_chain(c, c->server_name[0] ? c->server_name : NULL));
         if (c->version == GMTLS_TLCP) {
