@@ -586,8 +586,7 @@ int gmtls_cert_select(gmtls_conn *c, const gmtls_client_hello *ch)
              * in certificates (RFC 8446 §4.4.2.2). */
             int same_family = (cert->key.type == GMTLS_KEY_SM2) == (c->suite != NULL && c->suite->is_sm);
             int same_dialect = cert->key.type != GMTLS_KEY_SM2 || cert->go_style == go_client;
-            int score = (!ch->has_sni || gmtls_cert_name_matches(cert, ch->sni)) * 8 + same_family * 4 +
-                        same_dialect * 2 +
+            int score = (!ch->has_sni || gmtls_cert_name_matches(cert, ch->sni)) * 8 + same_family * 4 + same_dialect * 2 +
                         (cert->leaf_sigalg == 0 || gmtls_list_has(chain_list, nchain, cert->leaf_sigalg));
             if (score > best_score) {
                 best = (int)i;

@@ -337,10 +337,8 @@ int main(void)
      * key for decryption only. */
     char dir[] = "/tmp/gmtls-psk-XXXXXX";
     CHECK(mkdtemp(dir) != NULL);
-    const char *k1 =
-        "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n";
-    const char *k2 =
-        "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100\n";
+    const char *k1 = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n";
+    const char *k2 = "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100\n";
     char both[256];
     snprintf(both, sizeof both, "# newest first\n%s%s", k2, k1);
     char f1[4096], f2[4096], fbad[4096];

@@ -942,7 +942,8 @@ static void test_record_size_limit(void)
     CHECK(server_step(&p) == GMTLS_ERR_WANT_READ);
     add_ext(&p.s2c, GMTLS_EXT_RECORD_SIZE_LIMIT, limit, 2);
     CHECK(client_step(&p) == GMTLS_ERR_WANT_READ);
-    CHECK(gmtls_conn_peer_record_size_limit(p.cli) == 512 && p.cli->wr.max_inner == 513 && p.cli->rd.max_inner == 1025);
+    CHECK(gmtls_conn_peer_record_size_limit(p.cli) == 512 && p.cli->wr.max_inner == 513 &&
+          p.cli->rd.max_inner == 1025);
     tt_pair_free(&p);
     /* ... and is unsolicited from a client that did not send one. */
     CHECK_OK(gmtls_config_set_record_size_limit(c, 0));
