@@ -744,6 +744,47 @@ static void test_reverify(void)
         CHECK_ERR(tt_handshake(&p), full_alert);
         CHECK(p.srv_rc == GMTLS_ERR_PEER_ALERT(GMTLS_ALERT_UNKNOWN_CA) && !gmtls_conn_handshake_done(p.cli));
         tt_pair_free(&p);
+        if (also13) {
+            /* 0-RTT: verified again before the ClientHello carries the data,
+             * and not once more when the server accepts it */
+            gmtls_config *s0 = server_cfg("P-256");
+            CHECK_OK(gmtls_config_set_max_early_data(s0, 1024));
+            gmtls_config_set_reverify_on_resume(c, 1);
+            vc.reject = 0;
+            gmtls_buf es;
+            gmtls_buf_init(&es);
+            CHECK_OK(tt_pair_new(&p, c, s0, "localhost"));
+            CHECK_OK(tt_handshake(&p));
+            CHECK_OK(gmtls_conn_get_session(p.cli, &es));
+            tt_pair_free(&p);
+            for (int reject = 0; reject < 2; reject++) {
+                vc.calls = 0;
+                vc.reject = reject ? GMTLS_ALERT_CERTIFICATE_UNKNOWN : 0;
+                size_t z = 0;
+                CHECK_OK(tt_pair_new(&p, c, s0, "localhost"));
+                CHECK_OK(gmtls_conn_set_session(p.cli, es.base, es.off));
+                CHECK_OK(gmtls_conn_set_early_data(p.cli, "early", 5));
+                if (reject) {
+                    /* nothing but the alert goes out: 15 03 03 00 02 02 2e */
+                    static const uint8_t alert[] = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x2e};
+                    CHECK_ERR(gmtls_handshake(p.cli, &p.c2s, NULL, &z), GMTLS_ALERT_CERTIFICATE_UNKNOWN);
+                    CHECK(vc.calls == 1 && p.c2s.off == sizeof alert && memcmp(p.c2s.base, alert, sizeof alert) == 0);
+                } else {
+                    CHECK_OK(tt_handshake(&p));
+                    CHECK(gmtls_conn_early_data_state(p.cli) == GMTLS_EARLY_ACCEPTED && vc.calls == 1);
+                    gmtls_buf o, app;
+                    gmtls_buf_init(&o);
+                    gmtls_buf_init(&app);
+                    CHECK_OK(gmtls_receive(p.srv, &o, &app, NULL, &z));
+                    CHECK(app.off == 5 && memcmp(app.base, "early", 5) == 0 && gmtls_conn_last_read_early(p.srv));
+                    gmtls_buf_dispose(&o);
+                    gmtls_buf_dispose(&app);
+                }
+                tt_pair_free(&p);
+            }
+            gmtls_buf_dispose(&es);
+            gmtls_config_free(s0);
+        }
         /* GMS3 keeps no chain: nothing to verify again */
         uint8_t v3[4096];
         size_t v3len = sess.off <= sizeof v3 ? tt_session_gms3(sess.base, sess.off, v3) : 0;
