@@ -809,8 +809,8 @@ int gmtls_conn_set_session(gmtls_conn *c, const uint8_t *data, size_t len)
     if (s.session_id_len > 0) {
         memcpy(s.session_id, sid.p, s.session_id_len);
     }
-    /* GMS4: the server's chain, well formed with a leaf that parses (a
-     * full handshake needed one), and the verify outcome. */
+    /* GMS4: the server's chain, well formed with a leaf that parses and has
+     * a usable key (as a full handshake needed), and the verify outcome. */
     gmtls_rd peer = {0};
     if (v4 && vecs) {
         const uint8_t *der[GMTLS_MAX_CHAIN], *vr = NULL;
@@ -820,8 +820,13 @@ int gmtls_conn_set_session(gmtls_conn *c, const uint8_t *data, size_t len)
                peer_unpack(peer.p, gmtls_rd_left(&peer), &ncerts, der, derlen, &enc) == 0 &&
                verdict_read(&r, &s.peer_verified, &vr, &vrlen) == 0;
         if (vecs && ncerts > 0) {
+            /* what gmtls_peer_restore needs of the leaf at resumption */
             gmtls_x509 *leaf = gmtls_x509_parse(der[0], derlen[0]);
-            vecs = leaf != NULL;
+            gmtls_pkey key = {0};
+            vecs = leaf != NULL && gmtls_x509_pubkey(leaf, &key) == 0;
+            if (key.evp != NULL) {
+                gmtls_pkey_dispose(&key);
+            }
             gmtls_x509_free(leaf);
         }
         if (vecs) {
