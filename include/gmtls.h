@@ -333,6 +333,17 @@ void gmtls_config_set_select_cert(gmtls_config *cfg, gmtls_select_cert_fn *fn, v
  *  value for bad_certificate. */
 typedef int gmtls_verify_conn_fn(void *ctx, const gmtls_conn *conn);
 void gmtls_config_set_verify_connection(gmtls_config *cfg, gmtls_verify_conn_fn *fn, void *ctx);
+/** Client: verify the server again when a session resumes (default off, as
+ *  BoringSSL's SSL_CTX_set_reverify_on_resume), for trust anchors or
+ *  revocation that changed since the session was made: the session's chain
+ *  goes through chain verification (when gmtls_config_set_verify_peer is
+ *  on) and the verify_connection callback, failing with the alert a full
+ *  handshake would send: in TLS 1.3 once the server resumed (before its
+ *  Finished), or before the ClientHello that sends 0-RTT data; in TLS 1.2
+ *  and TLCP at the ServerHello that resumes. Without it a resumption
+ *  reports the chain and verify result the session kept. With it,
+ *  gmtls_conn_set_session refuses a session that keeps no server chain. */
+void gmtls_config_set_reverify_on_resume(gmtls_config *cfg, int on);
 
 /** Session tickets (server): number sent after the handshake (default 1;
  *  0 disables tickets), lifetime in seconds (default and maximum 7 days). */

@@ -30,6 +30,40 @@ void gmtls_peer_clear(gmtls_conn *c)
     free(c->scts);
     c->ocsp = c->scts = NULL;
     c->ocsp_len = c->scts_len = 0;
+    /* what was said about the chain goes with it */
+    c->peer_subject[0] = '\0';
+    c->peer_verified = 0;
+    snprintf(c->verify_result, sizeof c->verify_result, "no peer certificate");
+}
+
+int gmtls_peer_restore(gmtls_conn *c, const uint8_t *const *der, const size_t *derlen, size_t n)
+{
+    gmtls_peer_clear(c);
+    if (n > GMTLS_MAX_CHAIN) {
+        return GMTLS_ERR_BAD_ARGUMENT;
+    }
+    for (size_t k = 0; k < n; k++) {
+        c->peer_der[k] = malloc(derlen[k]);
+        if (c->peer_der[k] == NULL) {
+            return GMTLS_ERR_NO_MEMORY;
+        }
+        memcpy(c->peer_der[k], der[k], derlen[k]);
+        c->peer_derlen[k] = derlen[k];
+        c->npeer = k + 1;
+    }
+    if (n == 0) {
+        return 0;
+    }
+    /* The chain passed gmtls_cert_msg_parse when the session was made: the
+     * leaf parses and its key is usable (a stored session that says
+     * otherwise is not ours). */
+    c->peer_leaf = gmtls_x509_parse(c->peer_der[0], c->peer_derlen[0]);
+    if (c->peer_leaf == NULL || gmtls_x509_pubkey(c->peer_leaf, &c->peer_key) != 0) {
+        gmtls_peer_clear(c);
+        return GMTLS_ERR_BAD_ARGUMENT;
+    }
+    gmtls_x509_subject(c->peer_leaf, c->peer_subject, sizeof c->peer_subject);
+    return 0;
 }
 
 /*
@@ -277,10 +311,33 @@ int gmtls_cert_verify_chain(gmtls_conn *c, const char *host)
     gmtls_chain_policy pol = chain_policy(c, host);
     int rc = cfg->verifier->verify_chain(cfg->verifier, c->peer_der, c->peer_derlen, c->npeer, &pol, c->verify_result,
                                          sizeof c->verify_result);
+    c->peer_verified = rc == 0;
     if (rc == 0 || rc >= 0x100) {
         return rc;
     }
     return gmtls_fail(c, rc, "peer certificate verification failed: %s", c->verify_result);
+}
+
+int gmtls_cert_reverify(gmtls_conn *c)
+{
+    const gmtls_config *cfg = c->cfg;
+    if (!cfg->reverify_on_resume) {
+        return 0;
+    }
+    /* gmtls_conn_set_session keeps no chainless session when this is on */
+    if (c->npeer == 0) {
+        return gmtls_fail(c, GMTLS_ALERT_INTERNAL_ERROR, "the resumed session keeps no server chain to verify");
+    }
+    /* RFC 8446 §4.6.1: limits on resumed keying material "should take into
+     * account the lifetime of the peer's certificate, the likelihood of
+     * intervening revocation": the chain again, at today's time and anchors. */
+    if (cfg->verify_peer) {
+        GMTLS_TRY(gmtls_cert_verify_chain(c, c->server_name[0] ? c->server_name : NULL));
+        if (c->version == GMTLS_TLCP) {
+            GMTLS_TRY(gmtls_cert_verify_tlcp_enc(c));
+        }
+    }
+    return gmtls_verify_conn_run(c);
 }
 
 int gmtls_cert_verify_tlcp_enc(gmtls_conn *c)

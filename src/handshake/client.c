@@ -217,6 +217,13 @@ int gmtls_client_start(gmtls_conn *c, gmtls_buf *out)
     /* RFC 8446 §4.2.10: early data only with a ticket (our first identity)
      * that allows it, and no more than its max_early_data_size. */
     c->early_sending = c->offered_psk && c->early_buf.off > 0 && c->early_buf.off <= c->offer.max_early;
+    /* With re-verification on, 0-RTT data goes only to a server that still
+     * verifies: checked before the ClientHello carries it (a failure sends
+     * the alert alone, in the clear: no key is in use yet). */
+    if (c->early_sending && c->cfg->reverify_on_resume) {
+        GMTLS_TRY(gmtls_session_restore_peer(c));
+        GMTLS_TRY(gmtls_cert_reverify(c));
+    }
     /* gmtls_conn_early_data_reason when none is sent (else decided by the
      * server's answer) */
     if (c->early_buf.off == 0) {
@@ -558,6 +565,10 @@ static int handle_server_hello(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg
     } else if (rc == 0 && psk_selected > 0) {
         c->resumed = 1;
         rc = gmtls_ks_early(&c->ks, suite->hash, c->offer.psk, c->offer.psk_len);
+        if (rc == 0) {
+            /* the server's chain and verify outcome, as the session knew them */
+            rc = gmtls_session_restore_peer(c);
+        }
     } else if (rc == 0) {
         rc = gmtls_ks_early(&c->ks, suite->hash, NULL, 0);
     }
@@ -612,6 +623,12 @@ static int handle_encrypted_extensions(gmtls_conn *c, const uint8_t *msg, size_t
      * which are authenticating with a PSK MUST NOT send the
      * CertificateRequest message in the main handshake". */
     c->state = c->resumed || c->ext_psk != NULL ? ST_C_WAIT_FINISHED : ST_C_WAIT_CERT_CR;
+    /* gmtls_config_set_reverify_on_resume: the session's server again, in
+     * place of the Certificate a full handshake would bring here (0-RTT
+     * accepted: done before the ClientHello) */
+    if (c->resumed && c->ext_psk == NULL && c->early_state != GMTLS_EARLY_ACCEPTED) {
+        GMTLS_TRY(gmtls_cert_reverify(c));
+    }
     return 0;
 }
 

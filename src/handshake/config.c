@@ -664,6 +664,11 @@ void gmtls_config_set_select_cert(gmtls_config *cfg, gmtls_select_cert_fn *fn, v
     cfg->select_cert_ctx = ctx;
 }
 
+void gmtls_config_set_reverify_on_resume(gmtls_config *cfg, int on)
+{
+    cfg->reverify_on_resume = on ? 1 : 0;
+}
+
 void gmtls_config_set_verify_connection(gmtls_config *cfg, gmtls_verify_conn_fn *fn, void *ctx)
 {
     cfg->verify_conn = fn;

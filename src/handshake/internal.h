@@ -36,6 +36,8 @@ enum {
 #define GMTLS_MAX_LIST 32
 #define GMTLS_MAX_CERTS 16
 #define GMTLS_MAX_CHAIN 10
+/* the longest verify outcome a session keeps (verify_result[200] less its NUL) */
+#define GMTLS_VERDICT_MAX 199
 #define GMTLS_MAX_HS_MSG (256 * 1024)
 /* The largest Certificate body a CompressedCertificate may decompress to: the
  * room an uncompressed Certificate message gets (RFC 8879 §4 bound). */
@@ -149,6 +151,7 @@ struct gmtls_config {
     void *select_cert_ctx;
     gmtls_verify_conn_fn *verify_conn;
     void *verify_conn_ctx;
+    int reverify_on_resume; /* client: verify a resumed session's chain again */
     unsigned tickets;
     uint32_t ticket_lifetime;
     gmtls_ticket_key ticket_keys[GMTLS_MAX_TICKET_KEYS];
@@ -329,6 +332,14 @@ typedef struct {
     char server_name[256];
     uint8_t session_id[32]; /* TLS 1.2 / TLCP: the server's ID, to resume by when there is no ticket */
     size_t session_id_len;
+    /* The server as the handshake that made the session saw it (kept by
+     * gmtls_session_add, restored by gmtls_session_restore_peer): its chain,
+     * count(1) | cert<1..2^24-1>... | TLCP encryption cert<0..2^24-1>, and
+     * the verify outcome (NULL / 0 for a session read in an older form). */
+    uint8_t *peer;
+    size_t peer_len;
+    int peer_verified;
+    char verify_result[200];
 } gmtls_session;
 
 struct gmtls_conn {
@@ -451,6 +462,7 @@ struct gmtls_conn {
     gmtls_sm2_key *tlcp_eph;
     char peer_subject[512];
     char verify_result[200];
+    int peer_verified; /* the peer chain passed gmtls_cert_verify_chain (here or in the resumed session) */
     uint8_t *ocsp;
     size_t ocsp_len;
     uint8_t *scts;
@@ -527,6 +539,10 @@ GMTLS_MUST_CHECK int gmtls_cert_msg_parse(gmtls_conn *c, const uint8_t *body, si
                                           size_t ctxlen, int *empty);
 /* Runs the application's verify_conn callback; fails with its alert. */
 GMTLS_MUST_CHECK int gmtls_verify_conn_run(gmtls_conn *c);
+/* Client, a resumption with the session's peer restored: with
+ * reverify_on_resume, chain verification (if on) and the verify_conn
+ * callback again, as after a full handshake's Certificate; else 0. */
+GMTLS_MUST_CHECK int gmtls_cert_reverify(gmtls_conn *c);
 /* Verifies the peer chain against the CA store (and host name for a client). */
 GMTLS_MUST_CHECK int gmtls_cert_verify_chain(gmtls_conn *c, const char *host);
 /* TLCP, after gmtls_cert_verify_chain: the peer's encryption certificate
@@ -553,6 +569,10 @@ int gmtls_cert_name_matches(const gmtls_cert *cert, const char *name);
 /* Sets up the memo of server names checked against the leaf. */
 GMTLS_MUST_CHECK int gmtls_cert_names_init(gmtls_cert *cert);
 void gmtls_peer_clear(gmtls_conn *c);
+/* Sets the peer chain to copies of der[0..n-1] (leaf first; n may be 0),
+ * with the leaf's subject and public key, as a resumed session knew it.
+ * GMTLS_ERR_BAD_ARGUMENT when the leaf does not parse. */
+GMTLS_MUST_CHECK int gmtls_peer_restore(gmtls_conn *c, const uint8_t *const *der, const size_t *derlen, size_t n);
 
 /* Writes a Certificate message body (without its handshake header). */
 GMTLS_MUST_CHECK int gmtls_cert_body_write(gmtls_conn *c, gmtls_wr *w, const gmtls_cert *cert, const uint8_t *ctx,
@@ -698,6 +718,9 @@ GMTLS_MUST_CHECK int gmtls_psk_fill_binder(gmtls_conn *c, uint8_t *msg, size_t m
 void gmtls_session_clear(gmtls_session *s);
 /* Client: keeps s (taken over, ALPN and server name filled in) as the newest session. */
 GMTLS_MUST_CHECK int gmtls_session_add(gmtls_conn *c, gmtls_session *s);
+/* Client, on resumption: the peer chain and verify outcome of the session
+ * offered (c->offer) become the connection's. */
+GMTLS_MUST_CHECK int gmtls_session_restore_peer(gmtls_conn *c);
 /* HelloRetryRequest cookie (RFC 8446 §4.2.2) over Hash(ClientHello1), the
  * HRR's suite and group and the time, under the first ticket key; checked
  * against every ticket key (illegal_parameter when it does not fit). */

@@ -11,20 +11,73 @@
 
 #include "handshake/internal.h"
 
-#define STATE_VERSION 2 /* 2: max_early_data after age_add */
+#define STATE_VERSION 3 /* 2: max_early_data after age_add; 3: the verify outcome after the chain */
 #define TICKET_OVERHEAD (16 + GMTLS_IV_LEN + GMTLS_TAG_LEN)
 
 void gmtls_session_clear(gmtls_session *s)
 {
     free(s->ticket);
+    free(s->peer);
     gmtls_wipe(s, sizeof(*s));
+}
+
+/* A session's peer chain: count(1) | cert<1..2^24-1>... (at most
+ * GMTLS_MAX_CHAIN), c's as received. */
+static void chain_write(gmtls_wr *w, const gmtls_conn *c)
+{
+    gmtls_wr_u8(w, (uint8_t)c->npeer);
+    for (size_t i = 0; i < c->npeer; i++) {
+        gmtls_wr_open(w, 3);
+        gmtls_wr_bytes(w, c->peer_der[i], c->peer_derlen[i]);
+        gmtls_wr_close(w);
+    }
+}
+
+static int chain_read(gmtls_rd *r, size_t *n, const uint8_t **der, size_t *derlen)
+{
+    gmtls_rd v;
+    *n = gmtls_rd_u8(r);
+    if (r->err || *n > GMTLS_MAX_CHAIN) {
+        return -1;
+    }
+    for (size_t i = 0; i < *n; i++) {
+        if (gmtls_rd_vec(r, 3, 1, 0xffffff, &v) != 0) {
+            return -1;
+        }
+        der[i] = v.p;
+        derlen[i] = gmtls_rd_left(&v);
+    }
+    return 0;
+}
+
+/* The verify outcome after the chain: verified(1) | verify_result<0..199>. */
+static void verdict_write(gmtls_wr *w, int verified, const char *result)
+{
+    gmtls_wr_u8(w, verified ? 1 : 0);
+    gmtls_wr_open(w, 1);
+    gmtls_wr_bytes(w, result, strnlen(result, GMTLS_VERDICT_MAX));
+    gmtls_wr_close(w);
+}
+
+static int verdict_read(gmtls_rd *r, int *verified, const uint8_t **result, size_t *len)
+{
+    gmtls_rd v;
+    uint8_t b = gmtls_rd_u8(r);
+    if (gmtls_rd_vec(r, 1, 0, GMTLS_VERDICT_MAX, &v) != 0 || b > 1) {
+        return -1;
+    }
+    *verified = b;
+    *result = v.p;
+    *len = gmtls_rd_left(&v);
+    return 0;
 }
 
 /* ------------------------------------------------------------ server */
 
 /* Session state: version | suite | created | lifetime | age_add |
- * max_early_data | psk<1> |
- * alpn<1> | client chain (count, cert<3>...) | ocsp<3> | scts<2>. */
+ * max_early_data | psk<1> | alpn<1> | client chain (count, cert<3>...) |
+ * verified(1) | verify_result<1> (the client chain's verify outcome in the
+ * handshake that made the session). */
 static int seal_state(const gmtls_config *cfg, const uint8_t *state, size_t len, gmtls_buf *out)
 {
     const gmtls_ticket_key *k = &cfg->ticket_keys[0];
@@ -113,12 +166,8 @@ int gmtls_ticket_send(gmtls_conn *c, gmtls_buf *out)
             gmtls_wr_open(&w, 1);
             gmtls_wr_bytes(&w, c->alpn, strlen(c->alpn));
             gmtls_wr_close(&w);
-            gmtls_wr_u8(&w, (uint8_t)c->npeer);
-            for (size_t i = 0; i < c->npeer; i++) {
-                gmtls_wr_open(&w, 3);
-                gmtls_wr_bytes(&w, c->peer_der[i], c->peer_derlen[i]);
-                gmtls_wr_close(&w);
-            }
+            chain_write(&w, c);
+            verdict_write(&w, c->peer_verified, c->verify_result);
             rc = gmtls_wr_finish(&w);
         }
         gmtls_buf ticket;
@@ -174,6 +223,9 @@ typedef struct {
     size_t ncerts;
     const uint8_t *der[GMTLS_MAX_CHAIN];
     size_t derlen[GMTLS_MAX_CHAIN];
+    int verified; /* the client chain was verified */
+    const uint8_t *verify_result;
+    size_t verify_result_len;
 } ticket_state;
 
 static int parse_state(const uint8_t *p, size_t len, uint8_t version, ticket_state *s)
@@ -199,16 +251,9 @@ static int parse_state(const uint8_t *p, size_t len, uint8_t version, ticket_sta
     }
     s->alpn = v.p;
     s->alpn_len = gmtls_rd_left(&v);
-    s->ncerts = gmtls_rd_u8(&r);
-    if (s->ncerts > GMTLS_MAX_CHAIN) {
+    if (chain_read(&r, &s->ncerts, s->der, s->derlen) != 0 ||
+        verdict_read(&r, &s->verified, &s->verify_result, &s->verify_result_len) != 0) {
         return -1;
-    }
-    for (size_t i = 0; i < s->ncerts; i++) {
-        if (gmtls_rd_vec(&r, 3, 1, 0xffffff, &v) != 0) {
-            return -1;
-        }
-        s->der[i] = v.p;
-        s->derlen[i] = gmtls_rd_left(&v);
     }
     return gmtls_rd_done(&r) == 0 ? 0 : -1;
 }
@@ -234,26 +279,27 @@ static int state_fits(const gmtls_config *cfg, const ticket_state *s, uint64_t n
 {
     int need_certs =
         cfg->client_auth == GMTLS_CLIENT_AUTH_REQUIRE_ANY || cfg->client_auth == GMTLS_CLIENT_AUTH_REQUIRE_AND_VERIFY;
+    int verifies = cfg->client_auth == GMTLS_CLIENT_AUTH_VERIFY_IF_GIVEN ||
+                   cfg->client_auth == GMTLS_CLIENT_AUTH_REQUIRE_AND_VERIFY;
     /* (created up to 60 s ahead of us is clock skew: age 0, not a huge unsigned age) */
     uint64_t age = now > s->created ? now - s->created : 0;
+    /* A client chain that was never verified (REQUEST / REQUIRE_ANY) does
+     * not resume where the mode verifies: a full handshake verifies it. */
     return s->created <= now + 60 && age <= s->lifetime && age <= GMTLS_MAX_TICKET_LIFETIME &&
-           !(need_certs && s->ncerts == 0) && !(s->ncerts > 0 && cfg->client_auth == GMTLS_CLIENT_AUTH_NONE);
+           !(need_certs && s->ncerts == 0) && !(s->ncerts > 0 && cfg->client_auth == GMTLS_CLIENT_AUTH_NONE) &&
+           !(s->ncerts > 0 && verifies && !s->verified);
 }
 
 /* Restores the session's client chain (the reference's
- * processCertsFromClient on resumption). */
+ * processCertsFromClient on resumption), its subject, and the verify
+ * outcome of the handshake that made the session: resumption verifies
+ * nothing again, so it reports what was found then. */
 static int restore_peer_chain(gmtls_conn *c, const ticket_state *s)
 {
-    gmtls_peer_clear(c);
-    for (size_t k = 0; k < s->ncerts; k++) {
-        c->peer_der[k] = malloc(s->derlen[k]);
-        if (c->peer_der[k] == NULL) {
-            return GMTLS_ERR_NO_MEMORY;
-        }
-        memcpy(c->peer_der[k], s->der[k], s->derlen[k]);
-        c->peer_derlen[k] = s->derlen[k];
-        c->npeer = k + 1;
-    }
+    GMTLS_TRY(gmtls_peer_restore(c, s->der, s->derlen, s->ncerts));
+    c->peer_verified = s->verified;
+    snprintf(c->verify_result, sizeof c->verify_result, "%.*s", (int)s->verify_result_len,
+             (const char *)s->verify_result);
     return 0;
 }
 
@@ -430,8 +476,6 @@ int gmtls_psk_accept(gmtls_conn *c, const gmtls_client_hello *ch, int ke_only, i
             c->early_ticket_ok = c->early_ticket_usable && c->early_age_ok;
             c->early_max = s.max_early;
             snprintf(c->early_alpn, sizeof c->early_alpn, "%.*s", (int)s.alpn_len, (const char *)s.alpn);
-            snprintf(c->verify_result, sizeof c->verify_result, "%s",
-                     s.ncerts > 0 ? "ok (resumed session)" : "no client certificate");
         }
         gmtls_wipe(copy, ch->psks[i].id_len);
         free(copy);
@@ -552,12 +596,93 @@ int gmtls_ticket_recv(gmtls_conn *c, const uint8_t *body, size_t len)
     return gmtls_session_add(c, &s);
 }
 
+/* The server's chain (and TLCP encryption certificate) of c, for a
+ * session: count(1) | cert<3>... | enc<0..2^24-1>. */
+static int peer_pack(const gmtls_conn *c, gmtls_session *s)
+{
+    gmtls_buf b;
+    gmtls_wr w;
+    gmtls_buf_init(&b);
+    gmtls_wr_init(&w, &b);
+    chain_write(&w, c);
+    gmtls_wr_open(&w, 3);
+    gmtls_wr_bytes(&w, c->tlcp_enc_der, c->tlcp_enc_derlen);
+    gmtls_wr_close(&w);
+    int rc = gmtls_wr_finish(&w);
+    if (rc != 0) {
+        gmtls_buf_dispose(&b);
+        return rc;
+    }
+    s->peer = b.base; /* taken over */
+    s->peer_len = b.off;
+    s->peer_verified = c->peer_verified;
+    snprintf(s->verify_result, sizeof s->verify_result, "%s", c->verify_result);
+    return 0;
+}
+
+/* Reads a session's packed chain: 0 when it is well formed and its leaf
+ * (if any) parses. */
+static int peer_unpack(const uint8_t *p, size_t len, size_t *n, const uint8_t **der, size_t *derlen, gmtls_rd *enc)
+{
+    gmtls_rd r;
+    gmtls_rd_init(&r, p, len);
+    if (chain_read(&r, n, der, derlen) != 0 || gmtls_rd_vec(&r, 3, 0, 0xffffff, enc) != 0 || gmtls_rd_done(&r) != 0) {
+        return -1;
+    }
+    return 0;
+}
+
+int gmtls_session_restore_peer(gmtls_conn *c)
+{
+    const gmtls_session *s = &c->offer;
+    const uint8_t *der[GMTLS_MAX_CHAIN];
+    size_t derlen[GMTLS_MAX_CHAIN], n = 0;
+    gmtls_rd enc;
+    /* A session of an older serialized form knows no chain: the
+     * connection reports none. */
+    if (s->peer == NULL) {
+        gmtls_peer_clear(c);
+        return 0;
+    }
+    if (peer_unpack(s->peer, s->peer_len, &n, der, derlen, &enc) != 0) {
+        return GMTLS_ERR_BAD_ARGUMENT; /* checked by gmtls_conn_set_session */
+    }
+    /* keep what the ServerHello brought (an SCT list) */
+    uint8_t *scts = c->scts;
+    size_t scts_len = c->scts_len;
+    c->scts = NULL;
+    int rc = gmtls_peer_restore(c, der, derlen, n);
+    c->scts = scts;
+    c->scts_len = scts_len;
+    GMTLS_TRY(rc);
+    if (gmtls_rd_left(&enc) > 0) {
+        c->tlcp_enc_der = malloc(gmtls_rd_left(&enc));
+        if (c->tlcp_enc_der == NULL) {
+            return GMTLS_ERR_NO_MEMORY;
+        }
+        memcpy(c->tlcp_enc_der, enc.p, gmtls_rd_left(&enc));
+        c->tlcp_enc_derlen = gmtls_rd_left(&enc);
+    }
+    c->peer_verified = s->peer_verified;
+    snprintf(c->verify_result, sizeof c->verify_result, "%s", s->verify_result);
+    return 0;
+}
+
 int gmtls_session_add(gmtls_conn *c, gmtls_session *sp)
 {
     gmtls_session s = *sp;
     gmtls_wipe(sp, sizeof *sp);
     snprintf(s.alpn, sizeof s.alpn, "%s", c->alpn);
     snprintf(s.server_name, sizeof s.server_name, "%s", c->server_name);
+    /* Go's crypto/tls keeps the peer certificates and verified chains in
+     * the session state: a resumed connection reports them. */
+    free(s.peer);
+    s.peer = NULL;
+    int prc = peer_pack(c, &s);
+    if (prc != 0) {
+        gmtls_session_clear(&s);
+        return prc;
+    }
     /* Keep the newest few tickets. */
     if (c->nsessions == 4) {
         gmtls_session_clear(&c->sessions[0]);
@@ -575,11 +700,13 @@ int gmtls_session_add(gmtls_conn *c, gmtls_session *sp)
     return 0;
 }
 
-/* Serialized session: "GMS3" | suite | psk<1> | ticket<2> | age_add |
+/* Serialized session: "GMS4" | suite | psk<1> | ticket<2> | age_add |
  * lifetime | received_ms(8) | alpn<1> | server_name<1> | max_early(4) |
- * session_id<1> ("GMS2": without session_id; "GMS1": without max_early
- * either, read as 0). A TLS 1.2 / TLCP session resumed by session ID has
- * an empty ticket and its ID. */
+ * session_id<1> | peer<0..2^24-1> (the packed server chain, peer_pack) |
+ * verified(1) | verify_result<0..199> ("GMS3": without the last three, a
+ * resumption reports no peer; "GMS2": without session_id either; "GMS1":
+ * without max_early either, read as 0). A TLS 1.2 / TLCP session resumed by
+ * session ID has an empty ticket and its ID. */
 int gmtls_conn_get_session(const gmtls_conn *c, gmtls_buf *out)
 {
     if (c->nsessions == 0) {
@@ -588,7 +715,7 @@ int gmtls_conn_get_session(const gmtls_conn *c, gmtls_buf *out)
     const gmtls_session *s = &c->sessions[c->nsessions - 1];
     gmtls_wr w;
     gmtls_wr_init(&w, out);
-    gmtls_wr_bytes(&w, "GMS3", 4);
+    gmtls_wr_bytes(&w, "GMS4", 4);
     gmtls_wr_u16(&w, s->suite);
     gmtls_wr_open(&w, 1);
     gmtls_wr_bytes(&w, s->psk, s->psk_len);
@@ -609,6 +736,10 @@ int gmtls_conn_get_session(const gmtls_conn *c, gmtls_buf *out)
     gmtls_wr_open(&w, 1);
     gmtls_wr_bytes(&w, s->session_id, s->session_id_len);
     gmtls_wr_close(&w);
+    gmtls_wr_open(&w, 3);
+    gmtls_wr_bytes(&w, s->peer, s->peer_len);
+    gmtls_wr_close(&w);
+    verdict_write(&w, s->peer_verified, s->verify_result);
     return gmtls_wr_finish(&w);
 }
 
@@ -637,7 +768,8 @@ int gmtls_conn_set_session(gmtls_conn *c, const uint8_t *data, size_t len)
     }
     gmtls_rd_init(&r, data, len);
     const uint8_t *magic = gmtls_rd_bytes(&r, 4);
-    int v3 = magic != NULL && memcmp(magic, "GMS3", 4) == 0;
+    int v4 = magic != NULL && memcmp(magic, "GMS4", 4) == 0;
+    int v3 = v4 || (magic != NULL && memcmp(magic, "GMS3", 4) == 0);
     int v2 = v3 || (magic != NULL && memcmp(magic, "GMS2", 4) == 0);
     if (magic == NULL || (!v2 && memcmp(magic, "GMS1", 4) != 0)) {
         return GMTLS_ERR_BAD_ARGUMENT;
@@ -677,6 +809,30 @@ int gmtls_conn_set_session(gmtls_conn *c, const uint8_t *data, size_t len)
     if (s.session_id_len > 0) {
         memcpy(s.session_id, sid.p, s.session_id_len);
     }
+    /* GMS4: the server's chain, well formed with a leaf that parses and has
+     * a usable key (as a full handshake needed), and the verify outcome. */
+    gmtls_rd peer = {0};
+    if (v4 && vecs) {
+        const uint8_t *der[GMTLS_MAX_CHAIN], *vr = NULL;
+        size_t derlen[GMTLS_MAX_CHAIN], ncerts = 0, vrlen = 0;
+        gmtls_rd enc;
+        vecs = gmtls_rd_vec(&r, 3, 1, 0xffffff, &peer) == 0 &&
+               peer_unpack(peer.p, gmtls_rd_left(&peer), &ncerts, der, derlen, &enc) == 0 &&
+               verdict_read(&r, &s.peer_verified, &vr, &vrlen) == 0;
+        if (vecs && ncerts > 0) {
+            /* what gmtls_peer_restore needs of the leaf at resumption */
+            gmtls_x509 *leaf = gmtls_x509_parse(der[0], derlen[0]);
+            gmtls_pkey key = {0};
+            vecs = leaf != NULL && gmtls_x509_pubkey(leaf, &key) == 0;
+            if (key.evp != NULL) {
+                gmtls_pkey_dispose(&key);
+            }
+            gmtls_x509_free(leaf);
+        }
+        if (vecs) {
+            snprintf(s.verify_result, sizeof s.verify_result, "%.*s", (int)vrlen, (const char *)vr);
+        }
+    }
     int is12 = (gmtls_suite12_by_id(s.suite) != NULL || gmtls_tlcp_suite_by_id(s.suite) != NULL) &&
                s.psk_len == GMTLS_MASTER12_LEN;
     /* A session ID resumes TLS 1.2 and TLCP sessions only (RFC 5246
@@ -690,6 +846,21 @@ int gmtls_conn_set_session(gmtls_conn *c, const uint8_t *data, size_t len)
     }
     memcpy(s.alpn, a.p, gmtls_rd_left(&a));
     memcpy(s.server_name, n.p, gmtls_rd_left(&n));
+    /* re-verification needs a chain: an older session's, or one made
+     * without a certificate, is refused */
+    if (c->cfg->reverify_on_resume && (!v4 || gmtls_rd_left(&peer) < 1 || peer.p[0] == 0)) {
+        gmtls_session_clear(&s);
+        return GMTLS_ERR_BAD_ARGUMENT;
+    }
+    if (v4) {
+        s.peer = malloc(gmtls_rd_left(&peer));
+        if (s.peer == NULL) {
+            gmtls_session_clear(&s);
+            return GMTLS_ERR_NO_MEMORY;
+        }
+        memcpy(s.peer, peer.p, gmtls_rd_left(&peer));
+        s.peer_len = gmtls_rd_left(&peer);
+    }
     gmtls_session_clear(&c->offer);
     c->offer = s;
     return 0;
@@ -883,12 +1054,14 @@ int gmtls_cookie_check(gmtls_conn *c, const uint8_t *cookie, size_t len, const u
 
 /* The TLS 1.2 session state has the TLS 1.3 layout under its own version
  * byte, so neither protocol ever takes the other's ticket: the "psk" field
- * holds the 48-byte master secret (always an extended one, RFC 7627). */
-#define STATE_VERSION_TLS12 0x12
+ * holds the 48-byte master secret (always an extended one, RFC 7627).
+ * (0x12 before the verify outcome was kept: declined, a full handshake.) */
+#define STATE_VERSION_TLS12 0x22
 
 /* TLCP sessions (GB/T 38636-2020, resumed by session ID only) under a
- * version byte of their own, so a TLS 1.2 handshake never takes one. */
-#define STATE_VERSION_TLCP 0x11
+ * version byte of their own, so a TLS 1.2 handshake never takes one (0x11
+ * before the verify outcome). */
+#define STATE_VERSION_TLCP 0x21
 
 /* The TLS 1.2 / TLCP session state of this connection (ticket layout). */
 static int state12_write(gmtls_conn *c, uint32_t lifetime, gmtls_buf *st)
@@ -906,12 +1079,8 @@ static int state12_write(gmtls_conn *c, uint32_t lifetime, gmtls_buf *st)
     gmtls_wr_close(&w);
     gmtls_wr_open(&w, 1);
     gmtls_wr_close(&w);
-    gmtls_wr_u8(&w, (uint8_t)c->npeer);
-    for (size_t i = 0; i < c->npeer; i++) {
-        gmtls_wr_open(&w, 3);
-        gmtls_wr_bytes(&w, c->peer_der[i], c->peer_derlen[i]);
-        gmtls_wr_close(&w);
-    }
+    chain_write(&w, c);
+    verdict_write(&w, c->peer_verified, c->verify_result);
     return gmtls_wr_finish(&w);
 }
 
@@ -933,8 +1102,6 @@ static int state12_restore(gmtls_conn *c, const uint8_t *st, size_t stlen, uint8
     }
     memcpy(c->ks.master, s.psk, GMTLS_MASTER12_LEN);
     *suite = s.suite;
-    snprintf(c->verify_result, sizeof c->verify_result, "%s",
-             s.ncerts > 0 ? "ok (resumed session)" : "no client certificate");
     return restore_peer_chain(c, &s);
 }
 

@@ -856,6 +856,7 @@ static int handle_finished(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg, si
          * resumable with the ticket (or session ID) it was offered with. */
         c->pending12 = c->offer;
         c->pending12.ticket = NULL;
+        c->pending12.peer = NULL; /* gmtls_session_add keeps the (restored) peer of c */
         if (c->offer.ticket != NULL) {
             c->pending12.ticket = malloc(c->offer.ticket_len);
             if (c->pending12.ticket == NULL) {
@@ -994,6 +995,8 @@ static int tlcp_client_server_hello(gmtls_conn *c, const uint8_t *msg, size_t le
         }
         c->resumed = 1;
         memcpy(c->ks.master, c->offer.psk, GMTLS_MASTER12_LEN);
+        GMTLS_TRY(gmtls_session_restore_peer(c));
+        GMTLS_TRY(gmtls_cert_reverify(c));
         GMTLS_TRY(derive_keys(c));
         keylog12(c);
         c->state = ST_C12_WAIT_CCS;
@@ -1572,6 +1575,8 @@ int gmtls_tls12_client_server_hello(gmtls_conn *c, const uint8_t *msg, size_t le
         }
         c->resumed = 1;
         memcpy(c->ks.master, c->offer.psk, GMTLS_MASTER12_LEN);
+        GMTLS_TRY(gmtls_session_restore_peer(c));
+        GMTLS_TRY(gmtls_cert_reverify(c));
         GMTLS_TRY(derive_keys(c));
         keylog12(c);
         c->state = c->ticket12 ? ST_C12_WAIT_NST : ST_C12_WAIT_CCS;

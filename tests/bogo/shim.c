@@ -50,7 +50,7 @@ typedef struct {
     int min_version, max_version, expect_version;
     int expect_hrr, expect_no_hrr, expect_session_miss, expect_no_session;
     int shim_writes_first, shim_shuts_down, check_close_notify;
-    int verify_peer, verify_fail, custom_verify, require_any_client_cert;
+    int verify_peer, verify_fail, custom_verify, require_any_client_cert, reverify_on_resume;
     int export_keying_material, use_export_context;
     const char *export_label, *export_context;
     int key_update, send_alert, no_ticket, no_op_extra_handshake;
@@ -246,6 +246,7 @@ static const flag_def g_flags[] = {
     {"-use-early-callback", F_IGNORE_BOOL, 0, 0},
     {"-install-ddos-callback", F_IGNORE_BOOL, 0, 0},
     B("-use-custom-verify-callback", custom_verify),
+    B("-reverify-on-resume", reverify_on_resume),
     {"-use-old-client-cert-callback", F_IGNORE_BOOL, 0, 0},
     {"-decline-alpn", F_IGNORE_BOOL, 0, 0},
     /* BoringSSL's legacy OCSP callback: by default it changes nothing, and
@@ -586,15 +587,24 @@ typedef struct {
 static int on_verify(void *ctx, const gmtls_conn *conn)
 {
     const cb_state *st = ctx;
-    /* A resumed handshake carries no certificate: bssl_shim's callback only
-     * runs (and fails with -verify-fail) on full handshakes. */
-    if (!st->cs->verify_fail || gmtls_conn_is_resumed(conn)) {
+    /* A gmtls client runs it after a full handshake's Certificate and, with
+     * -reverify-on-resume (gmtls_config_set_reverify_on_resume), on a
+     * resumption too: where bssl_shim's callback runs. A gmtls TLS 1.3
+     * server runs it on every handshake (as Go's VerifyConnection), a
+     * BoringSSL server only on a certificate: a resumption passes. */
+    /* Once the server rejected our 0-RTT data, BoringSSL's client retries
+     * under the -on-retry settings, whose callback then runs; gmtls's goes
+     * on in 1-RTT, so a callback that runs after the rejection is known
+     * takes those settings. */
+    const conn_settings *cs =
+        !g_is_server && gmtls_conn_early_data_state(conn) == GMTLS_EARLY_REJECTED ? &g_retry : st->cs;
+    if (!cs->verify_fail || (g_is_server && gmtls_conn_is_resumed(conn))) {
         return 0;
     }
     /* BoringSSL's alerts when the application rejects the peer: its custom
      * verify callback (ssl_verify_invalid) sends certificate_unknown, its
      * X.509 verify callback handshake_failure. */
-    return st->cs->custom_verify ? GMTLS_ALERT_CERTIFICATE_UNKNOWN : GMTLS_ALERT_HANDSHAKE_FAILURE;
+    return cs->custom_verify ? GMTLS_ALERT_CERTIFICATE_UNKNOWN : GMTLS_ALERT_HANDSHAKE_FAILURE;
 }
 
 static int on_select_cert(void *ctx, const gmtls_client_hello_info *info)
@@ -1120,6 +1130,7 @@ static gmtls_config *make_config(const conn_settings *cs, cb_state *st)
         /* bssl_shim's client accepts any chain (its verify callback only
          * fails with -verify-fail): no chain or name verification. */
         gmtls_config_set_verify_peer(cfg, 0);
+        gmtls_config_set_reverify_on_resume(cfg, cs->reverify_on_resume);
     }
     /* BoringSSL is always in middlebox compatibility mode (RFC 8446 §D.4:
      * CCS before the second ClientHello, after a HelloRetryRequest whatever

@@ -202,6 +202,36 @@ for suite in TLS_SM4_GCM_SM3 TLS_AES_128_GCM_SHA256; do
         expect_eq "$what: page server name (SNI)" "$(page_value "$out2" 'server name')" localhost
         log_line_has "$nlog" " suite=$suite " "$what: access log suite"
         log_line_has "$nlog" " resumed=yes " "$what: access log resumed=yes"
+        # the session keeps the server's chain and verify outcome: the same report lines
+        expect_grep "$out1" '^peer: [^n]' "$what: first client names its peer"
+        expect_eq "$what: resumed client reports the same peer" "$(report_value "$out2" peer)" \
+            "$(report_value "$out1" peer)"
+        expect_eq "$what: resumed client reports verify ok" "$(report_value "$out2" verify)" ok
+    else
+        fail "$what: a client failed"
+        sed 's/^/    | /' "$out1" "$out2" >&2
+    fi
+done
+
+# resumption with a client certificate, TLS 1.3 and 1.2: the resumed
+# connection's page names the client's subject, its report the server's
+for ver in 1.3 1.2; do
+    sess=$TMP/sess-cert-$ver
+    out1=$TMP/res-cert1-$ver.out out2=$TMP/res-cert2-$ver.out
+    what="resumption with a client certificate [TLS $ver]"
+    if timeout 20 "$GMTLS" client localhost:"$SRV_PORT" --ca "$DEV/ca.pem" --max-version "$ver" \
+        --cert "$TMP/client.pem" --key "$TMP/client.key" --sess-out "$sess" --get / >"$out1" 2>&1 &&
+        timeout 20 "$GMTLS" client localhost:"$SRV_PORT" --ca "$DEV/ca.pem" --max-version "$ver" \
+            --cert "$TMP/client.pem" --key "$TMP/client.key" --sess-in "$sess" --get / >"$out2" 2>&1; then
+        nlog=$((nlog + 2))
+        expect_eq "$what: second client resumed" "$(report_value "$out2" resumed)" yes
+        expect_grep "$out1" '^peer: [^n]' "$what: first client names its peer"
+        expect_grep "$out1" '<th>client certificate</th><td>[^<]*CN ?= ?cli-test-user' "$what: first page's subject"
+        expect_eq "$what: resumed page names the same client certificate" \
+            "$(page_value "$out2" 'client certificate')" "$(page_value "$out1" 'client certificate')"
+        expect_eq "$what: resumed client reports the same peer" "$(report_value "$out2" peer)" \
+            "$(report_value "$out1" peer)"
+        expect_eq "$what: resumed client reports verify ok" "$(report_value "$out2" verify)" ok
     else
         fail "$what: a client failed"
         sed 's/^/    | /' "$out1" "$out2" >&2

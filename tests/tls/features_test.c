@@ -78,8 +78,12 @@ static void test_resumption(void)
             int resumed = 0;
             CHECK_OK(resume(ccfg, scfg, sess, len, &resumed));
             CHECK(resumed);
-            /* A tampered ticket is refused: full handshake instead. */
-            sess[len / 2] ^= 1;
+            /* A tampered ticket is refused: full handshake instead. The
+             * session: "GMS4" | suite(2) | psk<1> | ticket<2> | ... */
+            size_t at = 4 + 2 + 1 + sess[6];
+            size_t tlen = at + 2 <= len ? (size_t)sess[at] << 8 | sess[at + 1] : 0;
+            CHECK(tlen > 0 && at + 2 + tlen <= len);
+            sess[at + 2 + tlen / 2] ^= 1;
             resumed = 1;
             int rc = resume(ccfg, scfg, sess, len, &resumed);
             CHECK(rc == 0 || rc == GMTLS_ALERT_DECRYPT_ERROR || rc == GMTLS_ERR_PEER_ALERT(GMTLS_ALERT_DECRYPT_ERROR));

@@ -41,6 +41,8 @@ static int get_session(gmtls_config *ccfg, gmtls_config *scfg, session *out)
         out->s = tmp->offer;
         out->s.ticket = malloc(tmp->offer.ticket_len);
         memcpy(out->s.ticket, tmp->offer.ticket, tmp->offer.ticket_len);
+        out->s.peer = NULL; /* owned by tmp */
+        out->s.peer_len = 0;
         gmtls_conn_free(tmp);
     }
     gmtls_buf_dispose(&b);
@@ -184,8 +186,81 @@ static uint64_t test_clock(void *arg)
     return *(const uint64_t *)arg;
 }
 
+/* What a resumed TLS 1.3 connection knows about its peer: both sides report
+ * the chain, subject and verify outcome of the handshake that made the
+ * ticket (the reference keeps PeerCertificates and VerifiedChains in the
+ * session state); a client chain that was never verified (REQUEST,
+ * REQUIRE_ANY) says so when resumed and does not resume on a server that
+ * verifies now; a GMS3 session (older form) resumes knowing no peer. */
+static void test_resumed_peer(void)
+{
+    static const gmtls_client_auth modes[] = {GMTLS_CLIENT_AUTH_NONE, GMTLS_CLIENT_AUTH_REQUIRE_AND_VERIFY,
+                                              GMTLS_CLIENT_AUTH_REQUEST, GMTLS_CLIENT_AUTH_REQUIRE_ANY};
+    static const char *const server_says[] = {"no peer certificate", "ok", "not verified (client auth mode)",
+                                              "not verified (client auth mode)"};
+    const test_chain *chain = tt_chain("P-256"), *cc = tt_chain("SM2");
+    for (size_t m = 0; m < 4; m++) {
+        gmtls_config *s = tt_server_config(chain), *c = tt_client_config(chain);
+        gmtls_config_set_client_auth(s, modes[m]);
+        CHECK_OK(gmtls_config_add_ca_mem(s, cc->ca_pem, strlen(cc->ca_pem)));
+        CHECK_OK(
+            gmtls_config_add_cert_chain_mem(c, cc->chain_pem, strlen(cc->chain_pem), cc->key_pem, strlen(cc->key_pem)));
+        tt_pair p;
+        tt_peer_view full_c, full_s, v;
+        gmtls_buf sess;
+        gmtls_buf_init(&sess);
+        CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+        CHECK_OK(tt_handshake(&p));
+        tt_peer_get(p.cli, &full_c);
+        tt_peer_get(p.srv, &full_s);
+        CHECK(full_c.has_subject && full_c.ncerts > 0 && strcmp(full_c.verify, "ok") == 0);
+        CHECK(full_s.has_subject == (m != 0) && strcmp(full_s.verify, server_says[m]) == 0);
+        CHECK_OK(gmtls_conn_get_session(p.cli, &sess));
+        tt_pair_free(&p);
+        for (int round = 0; round < 2; round++) {
+            /* the second round resumes the ticket the resumed connection got */
+            CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+            CHECK_OK(gmtls_conn_set_session(p.cli, sess.base, sess.off));
+            CHECK_OK(tt_handshake(&p));
+            CHECK(gmtls_conn_is_resumed(p.cli) && gmtls_conn_is_resumed(p.srv));
+            tt_peer_get(p.cli, &v);
+            CHECK(tt_peer_same(&v, &full_c));
+            tt_peer_get(p.srv, &v);
+            CHECK(tt_peer_same(&v, &full_s));
+            gmtls_buf_dispose(&sess);
+            gmtls_buf_init(&sess);
+            CHECK_OK(gmtls_conn_get_session(p.cli, &sess));
+            tt_pair_free(&p);
+        }
+        if (m >= 2) {
+            gmtls_config_set_client_auth(s, GMTLS_CLIENT_AUTH_VERIFY_IF_GIVEN);
+            CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+            CHECK_OK(gmtls_conn_set_session(p.cli, sess.base, sess.off));
+            CHECK_OK(tt_handshake(&p));
+            CHECK(!gmtls_conn_is_resumed(p.srv) && strcmp(gmtls_conn_verify_result(p.srv), "ok") == 0);
+            tt_pair_free(&p);
+        }
+        if (m == 0) {
+            uint8_t v3[4096];
+            size_t v3len = sess.off <= sizeof v3 ? tt_session_gms3(sess.base, sess.off, v3) : 0;
+            CHECK(v3len > 0 && v3len < sess.off);
+            CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+            CHECK_OK(gmtls_conn_set_session(p.cli, v3, v3len));
+            CHECK_OK(tt_handshake(&p));
+            tt_peer_get(p.cli, &v);
+            CHECK(gmtls_conn_is_resumed(p.cli) && !v.has_subject && v.ncerts == 0 &&
+                  strcmp(v.verify, "no peer certificate") == 0);
+            tt_pair_free(&p);
+        }
+        gmtls_buf_dispose(&sess);
+        gmtls_config_free(s);
+        gmtls_config_free(c);
+    }
+}
+
 int main(void)
 {
+    test_resumed_peer();
     const test_chain *chain = tt_chain("P-256");
     gmtls_config *scfg = tt_server_config(chain), *ccfg = tt_client_config(chain);
     CHECK_OK(gmtls_config_set_cipher_suites(ccfg, "TLS_AES_128_GCM_SHA256"));

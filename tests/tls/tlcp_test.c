@@ -1113,6 +1113,58 @@ static void test_resume_client(void)
     gmtls_config_free(s);
 }
 
+/* What a resumed TLCP connection knows about its peer: the client reports
+ * the server's signing chain, subject and verify outcome, the server the
+ * client's chain and subject and the verify outcome of the handshake that
+ * made the session (not "ok" for a chain it never verified), for the ECDHE
+ * suite (the client's double chain) and ECC (a signing chain only). */
+static void test_resume_peer(void)
+{
+    static const gmtls_client_auth modes[] = {GMTLS_CLIENT_AUTH_REQUIRE_AND_VERIFY, GMTLS_CLIENT_AUTH_REQUEST};
+    for (size_t m = 0; m < 2; m++) {
+        for (int sign_only = 0; sign_only < 2; sign_only++) {
+            srv_auth = modes[m];
+            gmtls_config *s = tlcp_server(1), *c = cli_keys;
+            if (sign_only) {
+                c = tlcp_client();
+                CHECK_OK(gmtls_config_add_cert_chain_mem(c, cli_sign_pem, strlen(cli_sign_pem), cli_sign_key_pem,
+                                                         strlen(cli_sign_key_pem)));
+            }
+            tt_pair p;
+            tt_peer_view full_c, full_s, v;
+            gmtls_buf sess;
+            gmtls_buf_init(&sess);
+            CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+            CHECK_OK(tt_handshake(&p));
+            CHECK(gmtls_conn_cipher_suite(p.srv) == (sign_only ? 0xe053 : 0xe051));
+            tt_peer_get(p.cli, &full_c);
+            tt_peer_get(p.srv, &full_s);
+            CHECK(full_c.has_subject && full_c.ncerts > 0 && strcmp(full_c.verify, "ok") == 0);
+            CHECK(full_s.has_subject && strstr(full_s.subject, "tlcp-client") != NULL &&
+                  strcmp(full_s.verify, m == 0 ? "ok" : "not verified (client auth mode)") == 0);
+            CHECK_OK(gmtls_conn_get_session(p.cli, &sess));
+            tt_pair_free(&p);
+            CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+            CHECK_OK(gmtls_conn_set_session(p.cli, sess.base, sess.off));
+            CHECK_OK(tt_handshake(&p));
+            CHECK(gmtls_conn_is_resumed(p.cli) && gmtls_conn_is_resumed(p.srv));
+            tt_peer_get(p.cli, &v);
+            CHECK(tt_peer_same(&v, &full_c));
+            tt_peer_get(p.srv, &v);
+            CHECK(tt_peer_same(&v, &full_s));
+            CHECK_OK(tt_send(&p, 1, "abc", 3));
+            CHECK(p.srv_app.off == 3 && memcmp(p.srv_app.base, "abc", 3) == 0);
+            tt_pair_free(&p);
+            gmtls_buf_dispose(&sess);
+            if (sign_only) {
+                gmtls_config_free(c);
+            }
+            gmtls_config_free(s);
+        }
+    }
+    srv_auth = GMTLS_CLIENT_AUTH_NONE;
+}
+
 /* gmtls_config_set_cipher_suites_tlcp: what the client offers, what the
  * server prefers, and the client's refusal of a suite it did not offer. */
 static void test_suite_lists(void)
@@ -1422,6 +1474,7 @@ int main(void)
     test_resume_client();
     test_suite_lists();
     test_client_auth();
+    test_resume_peer();
     test_enc_cert();
     free_pki();
     return TEST_END("tlcp_test");

@@ -390,8 +390,10 @@ static void test_session_id(void)
     CHECK_OK(tt_handshake(&p));
     CHECK(!gmtls_conn_is_resumed(p.cli) && !gmtls_conn_is_resumed(p.srv));
     CHECK_OK(gmtls_conn_get_session(p.cli, &sess));
-    CHECK(sess.off > 4 + 32 && memcmp(sess.base, "GMS3", 4) == 0 && sess.base[sess.off - 33] == 32 &&
-          memcmp(sess.base + sess.off - 32, sid, 32) == 0);
+    /* GMS4 is GMS3 (ending in the session ID) and the peer */
+    uint8_t v3[4096];
+    size_t v3len = sess.off <= sizeof v3 ? tt_session_gms3(sess.base, sess.off, v3) : 0;
+    CHECK(v3len > 4 + 32 && v3[v3len - 33] == 32 && memcmp(v3 + v3len - 32, sid, 32) == 0);
     uint16_t suite = gmtls_conn_cipher_suite(p.cli);
     tt_pair_free(&p);
     for (int round = 0; round < 2; round++) {
@@ -464,7 +466,9 @@ static void test_session_id(void)
     gmtls_buf_dispose(&sess);
     gmtls_buf_init(&sess);
     CHECK_OK(gmtls_conn_get_session(p.cli, &sess));
-    CHECK(sess.off > 4 && sess.base[sess.off - 1] == 0); /* session_id<1> empty */
+    uint8_t v3t[4096];
+    size_t v3tlen = sess.off <= sizeof v3t ? tt_session_gms3(sess.base, sess.off, v3t) : 0;
+    CHECK(v3tlen > 4 && v3t[v3tlen - 1] == 0); /* session_id<1> empty */
     tt_pair_free(&p);
     gmtls_buf_dispose(&sess);
     gmtls_config_free(s);
@@ -521,7 +525,7 @@ static void test_client_auth(void)
         CHECK_OK(tt_handshake(&p));
         size_t l = 0;
         CHECK(gmtls_conn_is_resumed(p.srv) && gmtls_conn_peer_cert(p.srv, 0, &l) != NULL);
-        CHECK(strcmp(gmtls_conn_verify_result(p.srv), "ok (resumed session)") == 0);
+        CHECK(strcmp(gmtls_conn_verify_result(p.srv), "ok") == 0 && gmtls_conn_peer_subject(p.srv) != NULL);
         tt_pair_free(&p);
         if (i == 2) {
             /* the same session on a server that no longer asks for a
@@ -553,6 +557,253 @@ static void test_client_auth(void)
     tt_pair_free(&p);
     gmtls_config_free(s);
     gmtls_config_free(c);
+}
+
+/* What a resumed connection knows about its peer (tasks of the session
+ * state): by ticket and by session ID, both sides report the chain, subject
+ * and verify outcome of the handshake that made the session; a client chain
+ * that was never verified (REQUEST, REQUIRE_ANY) says so when resumed, and
+ * does not resume on a server that verifies now (a full handshake does);
+ * a client that did not verify says so; the older session form (GMS3)
+ * still resumes, knowing no peer; malformed GMS4 peers are refused. */
+static void test_resumed_peer(void)
+{
+    static const gmtls_client_auth modes[] = {GMTLS_CLIENT_AUTH_REQUIRE_AND_VERIFY, GMTLS_CLIENT_AUTH_REQUEST,
+                                              GMTLS_CLIENT_AUTH_REQUIRE_ANY};
+    const test_chain *cc = tt_chain("P-256");
+    for (int by_id = 0; by_id < 2; by_id++) {
+        for (size_t m = 0; m < 3; m++) {
+            gmtls_config *s = server_cfg("P-256"), *c = client_cfg("P-256", 0);
+            gmtls_config_set_client_auth(s, modes[m]);
+            if (by_id) {
+                gmtls_config_set_tickets(s, 0, 0);
+            }
+            CHECK_OK(gmtls_config_add_ca_mem(s, cc->ca_pem, strlen(cc->ca_pem)));
+            CHECK_OK(gmtls_config_add_cert_chain_mem(c, cc->chain_pem, strlen(cc->chain_pem), cc->key_pem,
+                                                     strlen(cc->key_pem)));
+            tt_pair p;
+            tt_peer_view full_c, full_s, v;
+            gmtls_buf sess;
+            gmtls_buf_init(&sess);
+            CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+            CHECK_OK(tt_handshake(&p));
+            tt_peer_get(p.cli, &full_c);
+            tt_peer_get(p.srv, &full_s);
+            CHECK(full_c.has_subject && full_c.ncerts > 0 && strcmp(full_c.verify, "ok") == 0);
+            CHECK(full_s.has_subject && full_s.ncerts > 0 &&
+                  strcmp(full_s.verify, m == 0 ? "ok" : "not verified (client auth mode)") == 0);
+            CHECK_OK(gmtls_conn_get_session(p.cli, &sess));
+            tt_pair_free(&p);
+            for (int round = 0; round < 2; round++) {
+                CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+                CHECK_OK(gmtls_conn_set_session(p.cli, sess.base, sess.off));
+                CHECK_OK(tt_handshake(&p));
+                CHECK(gmtls_conn_is_resumed(p.cli) && gmtls_conn_is_resumed(p.srv));
+                tt_peer_get(p.cli, &v);
+                CHECK(tt_peer_same(&v, &full_c));
+                tt_peer_get(p.srv, &v);
+                CHECK(tt_peer_same(&v, &full_s));
+                /* the session it leaves (its ticket or ID again) keeps the peer */
+                gmtls_buf_dispose(&sess);
+                gmtls_buf_init(&sess);
+                CHECK_OK(gmtls_conn_get_session(p.cli, &sess));
+                tt_pair_free(&p);
+            }
+            if (m != 0) {
+                /* never verified: a server that verifies now does not resume it */
+                gmtls_config_set_client_auth(s, GMTLS_CLIENT_AUTH_REQUIRE_AND_VERIFY);
+                CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+                CHECK_OK(gmtls_conn_set_session(p.cli, sess.base, sess.off));
+                CHECK_OK(tt_handshake(&p));
+                CHECK(!gmtls_conn_is_resumed(p.srv) && strcmp(gmtls_conn_verify_result(p.srv), "ok") == 0);
+                tt_pair_free(&p);
+            }
+            gmtls_buf_dispose(&sess);
+            gmtls_config_free(s);
+            gmtls_config_free(c);
+        }
+    }
+    /* a client that does not verify: so it says on resumption too */
+    gmtls_config *s = server_cfg("P-256"), *c = client_cfg("P-256", 0);
+    gmtls_config_set_verify_peer(c, 0);
+    tt_pair p;
+    tt_peer_view full, v;
+    gmtls_buf sess;
+    gmtls_buf_init(&sess);
+    CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+    CHECK_OK(tt_handshake(&p));
+    tt_peer_get(p.cli, &full);
+    CHECK(full.has_subject && strcmp(full.verify, "not verified (verification disabled)") == 0);
+    CHECK_OK(gmtls_conn_get_session(p.cli, &sess));
+    tt_pair_free(&p);
+    CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+    CHECK_OK(gmtls_conn_set_session(p.cli, sess.base, sess.off));
+    CHECK_OK(tt_handshake(&p));
+    tt_peer_get(p.cli, &v);
+    CHECK(gmtls_conn_is_resumed(p.cli) && tt_peer_same(&v, &full));
+    tt_pair_free(&p);
+    /* GMS3 (before the peer was kept): resumes, and reports no peer */
+    uint8_t v3[4096];
+    size_t v3len = sess.off <= sizeof v3 ? tt_session_gms3(sess.base, sess.off, v3) : 0;
+    CHECK(v3len > 0 && v3len < sess.off);
+    CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+    CHECK_OK(gmtls_conn_set_session(p.cli, v3, v3len));
+    CHECK_OK(tt_handshake(&p));
+    tt_peer_get(p.cli, &v);
+    CHECK(gmtls_conn_is_resumed(p.cli) && !v.has_subject && v.ncerts == 0 &&
+          strcmp(v.verify, "no peer certificate") == 0);
+    tt_pair_free(&p);
+    /* GMS4 after the session ID: peer<3> = count(1) | cert<3>... | enc<3>, verified(1), verify_result<1> */
+    uint8_t bad[8192];
+    CHECK(sess.off <= sizeof bad && sess.off > v3len + 3 + 1 + 3 + 1);
+    gmtls_conn *t = gmtls_conn_new(c, 0);
+    CHECK_ERR(gmtls_conn_set_session(t, sess.base, sess.off - 1), GMTLS_ERR_BAD_ARGUMENT); /* truncated */
+    memcpy(bad, sess.base, sess.off);
+    bad[v3len + 3] = 11; /* more certificates than GMTLS_MAX_CHAIN */
+    CHECK_ERR(gmtls_conn_set_session(t, bad, sess.off), GMTLS_ERR_BAD_ARGUMENT);
+    memcpy(bad, sess.base, sess.off);
+    bad[v3len + 3 + 1 + 3] ^= 0x01; /* the leaf's DER tag: it does not parse */
+    CHECK_ERR(gmtls_conn_set_session(t, bad, sess.off), GMTLS_ERR_BAD_ARGUMENT);
+    size_t peer_len = (size_t)bad[v3len] << 16 | (size_t)bad[v3len + 1] << 8 | bad[v3len + 2];
+    memcpy(bad, sess.base, sess.off);
+    bad[v3len + 3 + peer_len] = 2; /* verified is 0 or 1 */
+    CHECK_ERR(gmtls_conn_set_session(t, bad, sess.off), GMTLS_ERR_BAD_ARGUMENT);
+    memcpy(bad, sess.base, sess.off);
+    bad[v3len + 3 + peer_len + 1] = 200; /* a verify result over 199 bytes */
+    CHECK_ERR(gmtls_conn_set_session(t, bad, sess.off), GMTLS_ERR_BAD_ARGUMENT);
+    CHECK_OK(gmtls_conn_set_session(t, sess.base, sess.off));
+    gmtls_conn_free(t);
+    gmtls_buf_dispose(&sess);
+    gmtls_config_free(s);
+    gmtls_config_free(c);
+}
+
+typedef struct {
+    int calls, reject; /* reject: the alert to return */
+} verify_count;
+
+static int count_verify(void *ctx, const gmtls_conn *conn)
+{
+    verify_count *v = ctx;
+    v->calls++;
+    return gmtls_conn_peer_subject(conn) != NULL ? v->reject : GMTLS_ALERT_BAD_CERTIFICATE;
+}
+
+/* gmtls_config_set_reverify_on_resume (TLS 1.2 and 1.3): a resumption runs
+ * chain verification and the verify callback again over the session's
+ * chain; a client whose trust anchors changed refuses the resumption with
+ * the alert its full handshake sends (unknown_ca), as does a callback that
+ * now rejects (its alert); without the option both resume, reporting the
+ * session's outcome. A session that keeps no chain (GMS3) is refused. */
+static void test_reverify(void)
+{
+    for (int also13 = 0; also13 < 2; also13++) {
+        gmtls_config *s = server_cfg("P-256"), *c = client_cfg("P-256", also13);
+        verify_count vc = {0, 0};
+        gmtls_config_set_verify_connection(c, count_verify, &vc);
+        gmtls_config_set_reverify_on_resume(c, 1);
+        tt_pair p;
+        gmtls_buf sess;
+        gmtls_buf_init(&sess);
+        CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+        CHECK_OK(tt_handshake(&p));
+        CHECK(gmtls_conn_version(p.cli) == (also13 ? GMTLS_VERSION_TLS13 : GMTLS_VERSION_TLS12) && vc.calls == 1);
+        CHECK_OK(gmtls_conn_get_session(p.cli, &sess));
+        tt_pair_free(&p);
+        /* the same trust: resumes, the callback ran once more */
+        CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+        CHECK_OK(gmtls_conn_set_session(p.cli, sess.base, sess.off));
+        CHECK_OK(tt_handshake(&p));
+        CHECK(gmtls_conn_is_resumed(p.cli) && gmtls_conn_is_resumed(p.srv) && vc.calls == 2);
+        CHECK(strcmp(gmtls_conn_verify_result(p.cli), "ok") == 0);
+        tt_pair_free(&p);
+        /* the callback now rejects: its alert, sent to the server */
+        vc.reject = GMTLS_ALERT_CERTIFICATE_UNKNOWN;
+        CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+        CHECK_OK(gmtls_conn_set_session(p.cli, sess.base, sess.off));
+        CHECK_ERR(tt_handshake(&p), GMTLS_ALERT_CERTIFICATE_UNKNOWN);
+        CHECK(p.srv_rc == GMTLS_ERR_PEER_ALERT(GMTLS_ALERT_CERTIFICATE_UNKNOWN) && vc.calls == 3);
+        tt_pair_free(&p);
+        /* ... which it does not run without the option: the session's outcome */
+        gmtls_config_set_reverify_on_resume(c, 0);
+        CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+        CHECK_OK(gmtls_conn_set_session(p.cli, sess.base, sess.off));
+        CHECK_OK(tt_handshake(&p));
+        CHECK(gmtls_conn_is_resumed(p.cli) && vc.calls == 3 && strcmp(gmtls_conn_verify_result(p.cli), "ok") == 0);
+        tt_pair_free(&p);
+        /* another trust anchor: the full handshake's alert, with the option */
+        gmtls_config *c2 = client_cfg("P-384", also13);
+        int full_alert = 0;
+        CHECK_OK(tt_pair_new(&p, c2, s, "localhost"));
+        full_alert = tt_handshake(&p);
+        CHECK_ERR(full_alert, GMTLS_ALERT_UNKNOWN_CA);
+        tt_pair_free(&p);
+        gmtls_config_set_reverify_on_resume(c2, 1);
+        CHECK_OK(tt_pair_new(&p, c2, s, "localhost"));
+        CHECK_OK(gmtls_conn_set_session(p.cli, sess.base, sess.off));
+        CHECK_ERR(tt_handshake(&p), full_alert);
+        CHECK(p.srv_rc == GMTLS_ERR_PEER_ALERT(GMTLS_ALERT_UNKNOWN_CA) && !gmtls_conn_handshake_done(p.cli));
+        tt_pair_free(&p);
+        if (also13) {
+            /* 0-RTT: verified again before the ClientHello carries the data,
+             * and not once more when the server accepts it */
+            gmtls_config *s0 = server_cfg("P-256");
+            CHECK_OK(gmtls_config_set_max_early_data(s0, 1024));
+            gmtls_config_set_reverify_on_resume(c, 1);
+            vc.reject = 0;
+            gmtls_buf es;
+            gmtls_buf_init(&es);
+            CHECK_OK(tt_pair_new(&p, c, s0, "localhost"));
+            CHECK_OK(tt_handshake(&p));
+            CHECK_OK(gmtls_conn_get_session(p.cli, &es));
+            tt_pair_free(&p);
+            for (int reject = 0; reject < 2; reject++) {
+                vc.calls = 0;
+                vc.reject = reject ? GMTLS_ALERT_CERTIFICATE_UNKNOWN : 0;
+                size_t z = 0;
+                CHECK_OK(tt_pair_new(&p, c, s0, "localhost"));
+                CHECK_OK(gmtls_conn_set_session(p.cli, es.base, es.off));
+                CHECK_OK(gmtls_conn_set_early_data(p.cli, "early", 5));
+                if (reject) {
+                    /* nothing but the alert goes out: 15 03 03 00 02 02 2e */
+                    static const uint8_t alert[] = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x2e};
+                    CHECK_ERR(gmtls_handshake(p.cli, &p.c2s, NULL, &z), GMTLS_ALERT_CERTIFICATE_UNKNOWN);
+                    CHECK(vc.calls == 1 && p.c2s.off == sizeof alert && memcmp(p.c2s.base, alert, sizeof alert) == 0);
+                } else {
+                    CHECK_OK(tt_handshake(&p));
+                    CHECK(gmtls_conn_early_data_state(p.cli) == GMTLS_EARLY_ACCEPTED && vc.calls == 1);
+                    gmtls_buf o, app;
+                    gmtls_buf_init(&o);
+                    gmtls_buf_init(&app);
+                    CHECK_OK(gmtls_receive(p.srv, &o, &app, NULL, &z));
+                    CHECK(app.off == 5 && memcmp(app.base, "early", 5) == 0 && gmtls_conn_last_read_early(p.srv));
+                    gmtls_buf_dispose(&o);
+                    gmtls_buf_dispose(&app);
+                }
+                tt_pair_free(&p);
+            }
+            gmtls_buf_dispose(&es);
+            gmtls_config_free(s0);
+        }
+        /* GMS3 keeps no chain: nothing to verify again */
+        uint8_t v3[4096];
+        size_t v3len = sess.off <= sizeof v3 ? tt_session_gms3(sess.base, sess.off, v3) : 0;
+        CHECK_OK(tt_pair_new(&p, c2, s, "localhost"));
+        CHECK(v3len > 0);
+        CHECK_ERR(gmtls_conn_set_session(p.cli, v3, v3len), GMTLS_ERR_BAD_ARGUMENT);
+        tt_pair_free(&p);
+        /* without the option the untrusting client resumes (the session's verdict) */
+        gmtls_config_set_reverify_on_resume(c2, 0);
+        CHECK_OK(tt_pair_new(&p, c2, s, "localhost"));
+        CHECK_OK(gmtls_conn_set_session(p.cli, sess.base, sess.off));
+        CHECK_OK(tt_handshake(&p));
+        CHECK(gmtls_conn_is_resumed(p.cli) && strcmp(gmtls_conn_verify_result(p.cli), "ok") == 0);
+        tt_pair_free(&p);
+        gmtls_config_free(c2);
+        gmtls_buf_dispose(&sess);
+        gmtls_config_free(s);
+        gmtls_config_free(c);
+    }
 }
 
 static void test_versions(void)
@@ -1141,6 +1392,8 @@ int main(void)
     test_session_id();
     test_sni();
     test_client_auth();
+    test_resumed_peer();
+    test_reverify();
     test_versions();
     test_client_hello_shape();
     test_tls12_only_hello();

@@ -192,3 +192,56 @@ const test_chain *tt_chain(const char *alg)
     }
     return NULL;
 }
+
+void tt_peer_get(const gmtls_conn *c, tt_peer_view *v)
+{
+    memset(v, 0, sizeof *v);
+    const char *subj = gmtls_conn_peer_subject(c);
+    v->has_subject = subj != NULL;
+    snprintf(v->subject, sizeof v->subject, "%s", subj != NULL ? subj : "");
+    size_t len = 0;
+    while (gmtls_conn_peer_cert(c, v->ncerts, &len) != NULL) {
+        if (v->ncerts == 0 && len <= sizeof v->leaf) {
+            memcpy(v->leaf, gmtls_conn_peer_cert(c, 0, &len), len);
+            v->leaf_len = len;
+        }
+        v->ncerts++;
+    }
+    snprintf(v->verify, sizeof v->verify, "%s", gmtls_conn_verify_result(c));
+}
+
+int tt_peer_same(const tt_peer_view *a, const tt_peer_view *b)
+{
+    return a->has_subject == b->has_subject && strcmp(a->subject, b->subject) == 0 && a->ncerts == b->ncerts &&
+           a->leaf_len == b->leaf_len && memcmp(a->leaf, b->leaf, a->leaf_len) == 0 &&
+           strcmp(a->verify, b->verify) == 0;
+}
+
+size_t tt_session_gms3(const uint8_t *s4, size_t len, uint8_t *out)
+{
+    /* "GMS4" | suite(2) | psk<1> | ticket<2> | age_add(4) | lifetime(4) |
+     * received_ms(8) | alpn<1> | server_name<1> | max_early(4) | session_id<1> | ... */
+    static const size_t widths[] = {0, 2, 1, 2, 4, 4, 8, 1, 1, 4, 1}; /* 1, 2: a vector's length bytes */
+    static const int vec[] = {0, 0, 1, 1, 0, 0, 0, 1, 1, 0, 1};
+    size_t at = 4;
+    if (len < 4 || memcmp(s4, "GMS4", 4) != 0) {
+        return 0;
+    }
+    for (size_t f = 1; f < sizeof widths / sizeof widths[0]; f++) {
+        size_t n = widths[f];
+        if (vec[f]) {
+            if (at + n > len) {
+                return 0;
+            }
+            size_t l = n == 1 ? s4[at] : (size_t)s4[at] << 8 | s4[at + 1];
+            n += l;
+        }
+        if (at + n > len) {
+            return 0;
+        }
+        at += n;
+    }
+    memcpy(out, "GMS3", 4);
+    memcpy(out + 4, s4 + 4, at - 4);
+    return at;
+}

@@ -35,4 +35,21 @@ const test_chain *tt_chain(const char *alg);
  * HelloRetryRequest). Returns that answer's result (0 if the setup failed). */
 int tt_second_hello(tt_pair *p, int strip);
 
+/* What a connection reports about its peer (gmtls_conn_peer_subject,
+ * _peer_cert, _verify_result), copied. */
+typedef struct {
+    int has_subject;
+    char subject[512];
+    size_t ncerts, leaf_len;
+    uint8_t leaf[8192];
+    char verify[200];
+} tt_peer_view;
+void tt_peer_get(const gmtls_conn *c, tt_peer_view *v);
+/* 1 when a and b report the same peer: subject, chain length, leaf, verify result. */
+int tt_peer_same(const tt_peer_view *a, const tt_peer_view *b);
+/* The serialized session s4 ("GMS4", gmtls_conn_get_session) rewritten in
+ * the older "GMS3" form (up to its session_id<1>: no peer chain, no verify
+ * outcome) into out (len bytes or more); its length, 0 if s4 is not GMS4. */
+size_t tt_session_gms3(const uint8_t *s4, size_t len, uint8_t *out);
+
 #endif
