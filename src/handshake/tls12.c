@@ -1482,8 +1482,13 @@ int gmtls_tls12_client_server_hello(gmtls_conn *c, const uint8_t *msg, size_t le
             break;
         case GMTLS_EXT_ALPN: {
             gmtls_rd p;
+            /* RFC 5246 §7.4.1.4: an extension type the client did not
+             * offer -> unsupported_extension. */
+            if (!c->offered_alpn) {
+                return gmtls_fail(c, GMTLS_ALERT_UNSUPPORTED_EXTENSION, "unsolicited ALPN in ServerHello");
+            }
             /* RFC 7301 §3.1: exactly one protocol, one we offered. */
-            if (!c->offered_alpn || gmtls_rd_vec(&er, 2, 2, 0xffff, &l) != 0 || gmtls_rd_done(&er) != 0 ||
+            if (gmtls_rd_vec(&er, 2, 2, 0xffff, &l) != 0 || gmtls_rd_done(&er) != 0 ||
                 gmtls_rd_vec(&l, 1, 1, 255, &p) != 0 || gmtls_rd_done(&l) != 0) {
                 return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "bad ALPN in ServerHello");
             }

@@ -1186,6 +1186,32 @@ static void test_record_size_limit(void)
     gmtls_config_free(c);
 }
 
+static void test_unsolicited_alpn(void)
+{
+    gmtls_config *s = server_cfg("P-256"), *c = client_cfg("P-256", 0);
+    static const uint8_t alpn[] = {0x00, 0x05, 0x04, 'a', 'l', 'p', 'n'};
+    tt_pair p;
+    /* RFC 5246 §7.4.1.4: an ALPN answer (added on the way) to a client that
+     * offered no ALPN is an extension it did not offer: unsupported_extension
+     * (BoGo UnofferedExtension-Client), not illegal_parameter. */
+    start(&p, c, s);
+    CHECK(server_step(&p) == GMTLS_ERR_WANT_READ);
+    add_ext(&p.s2c, GMTLS_EXT_ALPN, alpn, sizeof alpn);
+    CHECK_ERR(client_step(&p), GMTLS_ALERT_UNSUPPORTED_EXTENSION);
+    CHECK(ends_with_alert(&p.c2s, GMTLS_ALERT_UNSUPPORTED_EXTENSION));
+    tt_pair_free(&p);
+    /* ... while a protocol the client did not offer is illegal_parameter
+     * (RFC 7301 §3.1 lets the server pick only from the client's list). */
+    CHECK_OK(gmtls_config_set_alpn(c, "h2"));
+    start(&p, c, s);
+    CHECK(server_step(&p) == GMTLS_ERR_WANT_READ);
+    add_ext(&p.s2c, GMTLS_EXT_ALPN, alpn, sizeof alpn);
+    CHECK_ERR(client_step(&p), GMTLS_ALERT_ILLEGAL_PARAMETER);
+    tt_pair_free(&p);
+    gmtls_config_free(s);
+    gmtls_config_free(c);
+}
+
 static void test_fallback_scsv(void)
 {
     gmtls_config *s = server_cfg("P-256"), *c = client_cfg("P-256", 0);
@@ -1401,6 +1427,7 @@ int main(void)
     test_downgrade_sentinel();
     test_fallback_scsv();
     test_record_size_limit();
+    test_unsolicited_alpn();
     test_bad_points();
     test_bad_finished();
     test_bad_ske_signature();
