@@ -183,7 +183,8 @@ void gmtls_config_set_key_passphrase_cb(gmtls_config *cfg, gmtls_passphrase_fn *
 int gmtls_private_key_pem_to_der(const char *pem, size_t len, const char *pass, gmtls_buf *der, char *err,
                                  size_t errlen);
 /** Attaches a DER OCSP response / an SCT list (RFC 6962 SignedCertificateTimestampList)
- *  to the most recently added chain, sent when the client asks for it. */
+ *  to the most recently added chain, sent when the client asks for it; a
+ *  malformed SCT list (RFC 6962 §3.3) is refused with GMTLS_ERR_BAD_ARGUMENT. */
 int gmtls_config_set_ocsp_staple(gmtls_config *cfg, const uint8_t *der, size_t len);
 int gmtls_config_set_scts(gmtls_config *cfg, const uint8_t *list, size_t len);
 /** Client: asks the server for a stapled OCSP response (status_request,

@@ -284,6 +284,11 @@ int gmtls_config_set_scts(gmtls_config *cfg, const uint8_t *list, size_t len)
     if (cfg->ncerts == 0 || len == 0 || len > 0xffff) {
         return cfg_err(cfg, GMTLS_ERR_BAD_ARGUMENT, "SCT list needs a certificate added first");
     }
+    /* RFC 6962 §3.3: "SerializedSCT sct_list <1..2^16-1>", each SCT
+     * <1..2^16-1>: a list a client must refuse is not configured. */
+    if (gmtls_sct_list_check(list, len) != 0) {
+        return cfg_err(cfg, GMTLS_ERR_BAD_ARGUMENT, "malformed SCT list (RFC 6962 §3.3)");
+    }
     gmtls_cert *c = &cfg->certs[cfg->ncerts - 1];
     gmtls_certcomp_cache_clear(c);
     return dup_into(&c->scts, &c->scts_len, list, len);

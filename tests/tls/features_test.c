@@ -465,6 +465,16 @@ static void test_ocsp_scts_padding(void)
     static const uint8_t scts[] = {0x00, 0x04, 0x00, 0x02, 0xab, 0xcd};
     gmtls_config *scfg = server_cfg("P-256"), *ccfg = client_cfg("P-256");
     CHECK_OK(gmtls_config_set_ocsp_staple(scfg, ocsp, sizeof ocsp));
+    /* RFC 6962 §3.3: an empty list, an empty SCT, a list longer or shorter
+     * than its length are refused (BoGo SignedCertificateTimestampListInvalid-Server). */
+    static const uint8_t bad[][6] = {{0x00, 0x00},
+                                     {0x00, 0x02, 0x00, 0x00},
+                                     {0x00, 0x05, 0x00, 0x02, 0xab, 0xcd},
+                                     {0x00, 0x03, 0x00, 0x02, 0xab, 0xcd}};
+    static const size_t badlen[] = {2, 4, 6, 6};
+    for (size_t i = 0; i < sizeof badlen / sizeof badlen[0]; i++) {
+        CHECK(gmtls_config_set_scts(scfg, bad[i], badlen[i]) == GMTLS_ERR_BAD_ARGUMENT);
+    }
     CHECK_OK(gmtls_config_set_scts(scfg, scts, sizeof scts));
     gmtls_config_set_record_padding(scfg, 256);
     gmtls_config_set_record_padding(ccfg, 64);
