@@ -480,6 +480,19 @@ static int handle_handshake_bytes(gmtls_conn *c, gmtls_buf *out, const uint8_t *
 }
 
 /* Counts a record that carried nothing; too many in a row -> unexpected_message. */
+/* RFC 5246 §7.2.2: "If an alert with a level of warning is sent and
+ * received, generally the connection can continue normally." A client of TLS
+ * 1.2 or TLCP, or one that offers TLS 1.2 and has no ServerHello yet (such
+ * servers send it just before theirs), goes on after the warning-level
+ * unrecognized_name (RFC 6066 §3) sent for a server_name a server does not
+ * know; every other alert ends the connection, and in TLS 1.3 (RFC 8446
+ * §6.2: error alerts "regardless of the AlertLevel") this one too. */
+static int sni_warning_ignored(const gmtls_conn *c, const uint8_t alert[2])
+{
+    int tls12 = GMTLS_IS_12FAMILY(c) || (c->version == 0 && c->cfg->min_version <= GMTLS_TLS12);
+    return !c->is_server && tls12 && alert[0] == 1 && alert[1] == GMTLS_ALERT_UNRECOGNIZED_NAME;
+}
+
 static int count_empty_record(gmtls_conn *c, const char *what)
 {
     /* A peer must not keep the connection busy with records that cost it
@@ -575,10 +588,11 @@ static int handle_record(gmtls_conn *c, gmtls_buf *out, gmtls_buf *app, const ui
         c->skip_early_data = 0; /* the first record that decrypts ends the skipping */
     }
     if (len == 0 || type == GMTLS_CT_CHANGE_CIPHER_SPEC ||
-        (type == GMTLS_CT_ALERT && len == 2 && payload[1] == GMTLS_ALERT_USER_CANCELED)) {
+        (type == GMTLS_CT_ALERT && len == 2 && payload[1] == GMTLS_ALERT_USER_CANCELED) ||
+        (type == GMTLS_CT_ALERT && len == 2 && sni_warning_ignored(c, payload))) {
         GMTLS_TRY(count_empty_record(c, len == 0                              ? "empty"
                                         : type == GMTLS_CT_CHANGE_CIPHER_SPEC ? "change_cipher_spec"
-                                                                              : "user_canceled"));
+                                                                              : "ignored alert"));
     } else {
         c->empty_records = 0;
         c->user_canceled = 0;
@@ -625,6 +639,9 @@ static int handle_record(gmtls_conn *c, gmtls_buf *out, gmtls_buf *app, const ui
          * "close_notify""; §6.2: every other alert is an error alert whatever
          * its level. A peer that sends user_canceled again and again instead
          * is cut off at the 5th in a row, as by BoringSSL and OpenSSL. */
+        if (sni_warning_ignored(c, payload)) {
+            return 0; /* counted above with the empty records */
+        }
         if (desc == GMTLS_ALERT_USER_CANCELED) {
             if (++c->user_canceled > GMTLS_MAX_USER_CANCELED) {
                 return gmtls_fail(c, GMTLS_ALERT_UNEXPECTED_MESSAGE, "more than %d user_canceled alerts in a row",

@@ -1212,6 +1212,42 @@ static void test_unsolicited_alpn(void)
     gmtls_config_free(c);
 }
 
+static void test_sni_warning(void)
+{
+    gmtls_config *s = server_cfg("P-256"), *c = client_cfg("P-256", 1), *c13 = client_cfg("P-256", 1);
+    static const uint8_t warn[7] = {0x15, 0x03, 0x03, 0x00, 0x02, 0x01, GMTLS_ALERT_UNRECOGNIZED_NAME};
+    static const uint8_t fatal[7] = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, GMTLS_ALERT_UNRECOGNIZED_NAME};
+    tt_pair p;
+    /* RFC 5246 §7.2.2 / RFC 6066 §3: a TLS 1.2 server's warning-level
+     * unrecognized_name just before its ServerHello (BoGo SendSNIWarningAlert):
+     * the client goes on and completes the handshake. */
+    CHECK_OK(gmtls_config_set_versions(s, GMTLS_VERSION_TLS12, GMTLS_VERSION_TLS12));
+    start(&p, c, s);
+    CHECK(server_step(&p) == GMTLS_ERR_WANT_READ);
+    splice(&p.s2c, 0, 0, warn, sizeof warn);
+    CHECK_OK(tt_handshake(&p));
+    CHECK(gmtls_conn_version(p.cli) == GMTLS_VERSION_TLS12);
+    tt_pair_free(&p);
+    /* ... a fatal one ends it ... */
+    start(&p, c, s);
+    CHECK(server_step(&p) == GMTLS_ERR_WANT_READ);
+    splice(&p.s2c, 0, 0, fatal, sizeof fatal);
+    CHECK(client_step(&p) == GMTLS_ERR_PEER_ALERT(GMTLS_ALERT_UNRECOGNIZED_NAME));
+    tt_pair_free(&p);
+    /* ... and so does the warning to a client that offers TLS 1.3 only
+     * (RFC 8446 §6.2: error alerts "regardless of the AlertLevel"). */
+    CHECK_OK(gmtls_config_set_versions(s, GMTLS_VERSION_TLS12, GMTLS_VERSION_TLS13));
+    CHECK_OK(gmtls_config_set_versions(c13, GMTLS_VERSION_TLS13, GMTLS_VERSION_TLS13));
+    start(&p, c13, s);
+    CHECK(server_step(&p) == GMTLS_ERR_WANT_READ);
+    splice(&p.s2c, 0, 0, warn, sizeof warn);
+    CHECK(client_step(&p) == GMTLS_ERR_PEER_ALERT(GMTLS_ALERT_UNRECOGNIZED_NAME));
+    tt_pair_free(&p);
+    gmtls_config_free(s);
+    gmtls_config_free(c);
+    gmtls_config_free(c13);
+}
+
 static void test_fallback_scsv(void)
 {
     gmtls_config *s = server_cfg("P-256"), *c = client_cfg("P-256", 0);
@@ -1428,6 +1464,7 @@ int main(void)
     test_fallback_scsv();
     test_record_size_limit();
     test_unsolicited_alpn();
+    test_sni_warning();
     test_bad_points();
     test_bad_finished();
     test_bad_ske_signature();
