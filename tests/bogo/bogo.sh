@@ -1,13 +1,11 @@
 #!/usr/bin/env bash
 # tests/bogo/bogo.sh - BoringSSL's TLS test runner (BoGo) against gmtls.
 #
-# Builds the runner once per build tree (peer_require bogo), then runs the
-# TLS 1.3 and TLS 1.2 parts of its suite against build/tests/bogo_shim
-# (tests/bogo/shim.c): every test with TLS13 or TLS12 in its name plus the
-# TLS 1.3-only tests the runner names without it (KEEP IN STEP with
-# TLS13_UNMARKED below); DTLS and QUIC
-# tests are skipped by pattern, tests of features gmtls does not have are
-# disabled with their reasons in tests/bogo/config.json.
+# Builds the runner once per build tree (peer_require bogo), then runs its
+# whole TLS suite against build/tests/bogo_shim (tests/bogo/shim.c): DTLS
+# and QUIC tests are skipped by pattern; tests of TLS 1.0/1.1 and SSL 3 and
+# of features gmtls does not have are disabled with their reasons in
+# tests/bogo/config.json.
 #
 # Fails on any failed test. Tests listed in tests/bogo/pending.txt are
 # expected to fail until the engine fixes they wait for are merged; one that
@@ -33,12 +31,7 @@ peer_require bogo
 SHIM=$GMTLS_BUILD/tests/bogo_shim
 [ -x "$SHIM" ] || { echo "FAIL: $SHIM is not built" >&2; exit 1; }
 
-# TLS 1.3-only tests whose names do not say TLS13.
-TLS13_UNMARKED='KeyUpdate-*;TooManyKeyUpdates;Peek-KeyUpdate;Shutdown-Shim-KeyUpdate-*'
-TLS13_UNMARKED+=';PartialServerHelloWithHelloRetryRequest;PartialSecondClientHelloAfterFirst'
-TLS13_UNMARKED+=';PartialClientFinishedWithSecondClientHello;PartialEndOfEarlyDataWithClientHello'
-TLS13_UNMARKED+=';Resume-Server-OmitPSKsOnSecondClientHello;EarlyData-*;TLS-ECH-*;*Kyber*'
-TESTS=${BOGO_TEST:-"*TLS13*;$TLS13_UNMARKED;*TLS12*"}
+TESTS=${BOGO_TEST:-"*"}
 
 # A scratch TMPDIR: the runner writes its keys there and leaves
 # testing-certs* folders behind when a run fails. Kept on failure.

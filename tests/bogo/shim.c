@@ -51,7 +51,8 @@ typedef struct {
     int expect_hrr, expect_no_hrr, expect_session_miss, expect_no_session;
     int shim_writes_first, shim_shuts_down, check_close_notify;
     int verify_peer, verify_fail, custom_verify, require_any_client_cert, reverify_on_resume;
-    int export_keying_material, use_export_context;
+    int export_keying_material, use_export_context, export_traffic_secrets;
+    int expect_ticket_renewal;
     const char *export_label, *export_context;
     int key_update, send_alert, no_ticket, no_op_extra_handshake;
     int no_tls12, no_tls13;
@@ -167,6 +168,8 @@ static const flag_def g_flags[] = {
     B("-expect-no-hrr", expect_no_hrr),
     B("-expect-session-miss", expect_session_miss),
     B("-expect-no-session", expect_no_session),
+    B("-expect-ticket-renewal", expect_ticket_renewal),
+    B("-export-traffic-secrets", export_traffic_secrets),
     B("-shim-writes-first", shim_writes_first),
     B("-shim-shuts-down", shim_shuts_down),
     B("-check-close-notify", check_close_notify),
@@ -582,7 +585,37 @@ typedef struct {
     const conn_settings *cs;
     int alpn_checked, alpn_ok;
     int peer_verify_checked, peer_verify_ok;
+    char traffic_secret[2][2 * 64 + 1]; /* client's, server's: hex, from the key log */
 } cb_state;
+
+/* -export-traffic-secrets: the application traffic secrets (RFC 8446 §7.1)
+ * as gmtls's key log (NSS format, gmtls_config_set_keylog) gives them. */
+static void on_keylog(void *ctx, const gmtls_conn *conn, const char *line)
+{
+    static const char *const labels[2] = {"CLIENT_TRAFFIC_SECRET_0 ", "SERVER_TRAFFIC_SECRET_0 "};
+    cb_state *st = ctx;
+    (void)conn;
+    for (int i = 0; i < 2; i++) {
+        size_t n = strlen(labels[i]);
+        const char *sp = strncmp(line, labels[i], n) == 0 ? strchr(line + n, ' ') : NULL;
+        if (sp != NULL) {
+            snprintf(st->traffic_secret[i], sizeof st->traffic_secret[i], "%s", sp + 1);
+        }
+    }
+}
+
+/* Decodes n bytes of hex into out: 0, or -1 on a bad digit. */
+static int unhex(const char *hex, uint8_t *out, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned v;
+        if (sscanf(hex + 2 * i, "%2x", &v) != 1) {
+            return -1;
+        }
+        out[i] = (uint8_t)v;
+    }
+    return 0;
+}
 
 static int on_verify(void *ctx, const gmtls_conn *conn)
 {
@@ -814,6 +847,31 @@ static int check_properties(gmtls_conn *conn, const conn_settings *cs, int is_re
 }
 
 /* Runs one connection; on success a client stores the newest session. */
+/* The ticket of a gmtls_conn_get_session blob ("GMS4" | suite(2) | psk<1> |
+ * ticket<2> | ...): into *t and *n, 0, or -1 when too short. */
+static int session_ticket(const uint8_t *p, size_t len, const uint8_t **t, size_t *n)
+{
+    size_t at = 4 + 2;
+    if (len < at + 1 || len < at + 1 + p[at] + 2) {
+        return -1;
+    }
+    at += 1 + p[at];
+    *n = (size_t)p[at] << 8 | p[at + 1];
+    *t = p + at + 2;
+    return len - at - 2 >= *n ? 0 : -1;
+}
+
+/* 1 when the two sessions carry different tickets. */
+static int ticket_differs(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+    const uint8_t *ta, *tb;
+    size_t na, nb;
+    if (session_ticket(a, alen, &ta, &na) != 0 || session_ticket(b, blen, &tb, &nb) != 0) {
+        return 0;
+    }
+    return na != nb || memcmp(ta, tb, na) != 0;
+}
+
 static int do_connection(gmtls_config *cfg, const conn_settings *cs, cb_state *st, int is_resume, gmtls_buf *session)
 {
     int ok = 0, r;
@@ -906,6 +964,24 @@ static int do_connection(gmtls_config *cfg, const conn_settings *cs, cb_state *s
         }
     }
 
+    if (cs->export_traffic_secrets) {
+        /* bssl_shim's SSL_get_traffic_secrets: the length (2 bytes, little
+         * endian), the read secret, the write secret. */
+        uint8_t buf[2 + 2 * 64];
+        size_t n = strlen(st->traffic_secret[0]) / 2;
+        int rd = g_is_server ? 0 : 1; /* a server reads the client's */
+        if (n == 0 || strlen(st->traffic_secret[1]) != 2 * n || unhex(st->traffic_secret[rd], buf + 2, n) != 0 ||
+            unhex(st->traffic_secret[1 - rd], buf + 2 + n, n) != 0) {
+            fail("no traffic secrets in the key log");
+            goto out;
+        }
+        buf[0] = (uint8_t)n;
+        buf[1] = (uint8_t)(n >> 8);
+        if (!write_all(io, buf, 2 + 2 * n)) {
+            goto out;
+        }
+    }
+
     if (cs->send_alert) {
         /* bssl_shim sends a fatal decompression_failure (30) and stops. */
         gmtls_buf out;
@@ -966,6 +1042,14 @@ static int do_connection(gmtls_config *cfg, const conn_settings *cs, cb_state *s
         if (got != want) {
             gmtls_buf_dispose(&s);
             fail("new session was%s cached, but we expected the opposite", got ? "" : " not");
+            goto out;
+        }
+        /* -expect-ticket-renewal: a resumption brings a new ticket too
+         * (bssl_shim expects a new session after a full handshake anyway). */
+        if (cs->expect_ticket_renewal && is_resume && gmtls_conn_is_resumed(conn) &&
+            (!got || !ticket_differs(s.base, s.off, session->base, session->off))) {
+            gmtls_buf_dispose(&s);
+            fail("the ticket was not renewed, but we expected it");
             goto out;
         }
         if (got && !!gmtls_conn_session_max_early_data(conn) != cs->expect_ticket_early_data) {
@@ -1039,6 +1123,9 @@ static gmtls_config *make_config(const conn_settings *cs, cb_state *st)
     if (gmtls_config_set_versions(cfg, cs->min_version > 0x0303 || cs->no_tls12 ? 0x0304 : 0x0303,
                                   cs->max_version == 0x0303 || cs->no_tls13 ? 0x0303 : 0x0304) != 0) {
         die_unimplemented("version range %04x-%04x", cs->min_version, cs->max_version);
+    }
+    if (cs->export_traffic_secrets) {
+        gmtls_config_set_keylog(cfg, on_keylog, st);
     }
     if (g_key_file || g_cert_file) {
         if (!g_key_file || !g_cert_file) {
