@@ -324,7 +324,7 @@ typedef struct {
     size_t psk_len;
     uint8_t *ticket;
     size_t ticket_len;
-    uint32_t age_add;
+    uint32_t age_add; /* TLS 1.3; a TLS 1.2 / TLCP session keeps its ECDHE group here */
     uint32_t lifetime;
     uint64_t received_ms; /* wall-clock milliseconds when received */
     uint32_t max_early;   /* NewSessionTicket early_data max_early_data_size (0: no 0-RTT) */

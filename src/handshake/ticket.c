@@ -77,7 +77,8 @@ static int verdict_read(gmtls_rd *r, int *verified, const uint8_t **result, size
 /* Session state: version | suite | created | lifetime | age_add |
  * max_early_data | psk<1> | alpn<1> | client chain (count, cert<3>...) |
  * verified(1) | verify_result<1> (the client chain's verify outcome in the
- * handshake that made the session). */
+ * handshake that made the session). A TLS 1.2 / TLCP state keeps the ECDHE
+ * group of its full handshake in age_add's place. */
 static int seal_state(const gmtls_config *cfg, const uint8_t *state, size_t len, gmtls_buf *out)
 {
     const gmtls_ticket_key *k = &cfg->ticket_keys[0];
@@ -706,7 +707,8 @@ int gmtls_session_add(gmtls_conn *c, gmtls_session *sp)
  * verified(1) | verify_result<0..199> ("GMS3": without the last three, a
  * resumption reports no peer; "GMS2": without session_id either; "GMS1":
  * without max_early either, read as 0). A TLS 1.2 / TLCP session resumed by
- * session ID has an empty ticket and its ID. */
+ * session ID has an empty ticket and its ID; its age_add, which only TLS 1.3
+ * uses, keeps the ECDHE group of its full handshake (0 from older gmtls). */
 int gmtls_conn_get_session(const gmtls_conn *c, gmtls_buf *out)
 {
     if (c->nsessions == 0) {
@@ -1072,8 +1074,8 @@ static int state12_write(gmtls_conn *c, uint32_t lifetime, gmtls_buf *st)
     gmtls_wr_u16(&w, c->suite->id);
     gmtls_wr_uint(&w, gmtls_now_ms(c) / 1000, 8);
     gmtls_wr_u32(&w, lifetime);
-    gmtls_wr_u32(&w, 0); /* age_add: unused in TLS 1.2 */
-    gmtls_wr_u32(&w, 0); /* max_early_data: no 0-RTT in TLS 1.2 */
+    gmtls_wr_u32(&w, c->group); /* age_add's place: the ECDHE group (0 in older states) */
+    gmtls_wr_u32(&w, 0);        /* max_early_data: no 0-RTT in TLS 1.2 */
     gmtls_wr_open(&w, 1);
     gmtls_wr_bytes(&w, c->ks.master, GMTLS_MASTER12_LEN);
     gmtls_wr_close(&w);
@@ -1095,13 +1097,15 @@ static int state12_restore(gmtls_conn *c, const uint8_t *st, size_t stlen, uint8
     /* Expired sessions, and sessions whose client-certificate presence does
      * not fit the client-auth mode, give a full handshake (RFC 5077 §3.4,
      * RFC 5246 §7.4.1.2). */
-    usable = usable && state_fits(c->cfg, &s, now) && s.psk_len == GMTLS_MASTER12_LEN &&
+    usable = usable && state_fits(c->cfg, &s, now) && s.psk_len == GMTLS_MASTER12_LEN && s.age_add <= 0xffff &&
              (version == STATE_VERSION_TLCP ? gmtls_tlcp_suite_by_id(s.suite) : gmtls_suite12_by_id(s.suite)) != NULL;
     if (!usable) {
         return -1;
     }
     memcpy(c->ks.master, s.psk, GMTLS_MASTER12_LEN);
     *suite = s.suite;
+    /* no key exchange: the session's group, as the full handshake had it */
+    c->group = (uint16_t)s.age_add;
     return restore_peer_chain(c, &s);
 }
 

@@ -867,6 +867,7 @@ static int handle_finished(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg, si
         }
     } else if (!c->is_server && (c->pending12.ticket != NULL || c->pending12.session_id_len > 0)) {
         c->pending12.suite = c->suite->id;
+        c->pending12.age_add = c->group;
         memcpy(c->pending12.psk, c->ks.master, GMTLS_MASTER12_LEN);
         c->pending12.psk_len = GMTLS_MASTER12_LEN;
         c->pending12.received_ms = gmtls_now_ms(c);
@@ -994,6 +995,9 @@ static int tlcp_client_server_hello(gmtls_conn *c, const uint8_t *msg, size_t le
             return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "server resumed the session with another suite");
         }
         c->resumed = 1;
+        /* no key exchange: the session's group, as the full handshake had it
+         * (kept where a TLS 1.3 session keeps its age_add) */
+        c->group = (uint16_t)c->offer.age_add;
         memcpy(c->ks.master, c->offer.psk, GMTLS_MASTER12_LEN);
         GMTLS_TRY(gmtls_session_restore_peer(c));
         GMTLS_TRY(gmtls_cert_reverify(c));
@@ -1579,6 +1583,9 @@ int gmtls_tls12_client_server_hello(gmtls_conn *c, const uint8_t *msg, size_t le
             return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "server resumed a session we did not offer");
         }
         c->resumed = 1;
+        /* no key exchange: the session's group, as the full handshake had it
+         * (kept where a TLS 1.3 session keeps its age_add) */
+        c->group = (uint16_t)c->offer.age_add;
         memcpy(c->ks.master, c->offer.psk, GMTLS_MASTER12_LEN);
         GMTLS_TRY(gmtls_session_restore_peer(c));
         GMTLS_TRY(gmtls_cert_reverify(c));

@@ -184,6 +184,8 @@ static void check_session(tt_pair *p, uint16_t suite, const char *what)
     CHECK(gmtls_conn_version(p->cli) == GMTLS_VERSION_TLS12 && gmtls_conn_version(p->srv) == GMTLS_VERSION_TLS12);
     CHECK(gmtls_conn_cipher_suite(p->cli) == suite && gmtls_conn_cipher_suite(p->srv) == suite);
     CHECK(gmtls_conn_sigalg(p->cli) == gmtls_conn_sigalg(p->srv));
+    /* the ECDHE group, a resumption's that of its full handshake (BoGo CurveID-Resume-*) */
+    CHECK(gmtls_conn_group(p->cli) != 0 && gmtls_conn_group(p->cli) == gmtls_conn_group(p->srv));
     /* RFC 5705: both sides export the same bytes; no context differs from an empty one. */
     CHECK_OK(gmtls_export(p->cli, "EXPERIMENTAL test", (const uint8_t *)"ctx", 3, 1, e1, sizeof e1));
     CHECK_OK(gmtls_export(p->srv, "EXPERIMENTAL test", (const uint8_t *)"ctx", 3, 1, e2, sizeof e2));
@@ -332,7 +334,7 @@ static void test_resumption_alpn_ocsp(void)
     CHECK(o != NULL && olen == sizeof scts && memcmp(o, scts, olen) == 0);
     CHECK(strcmp(gmtls_conn_server_name(p.srv), "localhost") == 0);
     CHECK_OK(gmtls_conn_get_session(p.cli, &sess));
-    uint16_t suite = gmtls_conn_cipher_suite(p.cli);
+    uint16_t suite = gmtls_conn_cipher_suite(p.cli), group = gmtls_conn_group(p.cli);
     tt_pair_free(&p);
     /* RFC 5077: the ticket resumes; the abbreviated handshake agrees on keys. */
     CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
@@ -340,6 +342,7 @@ static void test_resumption_alpn_ocsp(void)
     CHECK_OK(tt_handshake(&p));
     CHECK(gmtls_conn_is_resumed(p.cli) && gmtls_conn_is_resumed(p.srv));
     check_session(&p, suite, "resumed");
+    CHECK(group != 0 && gmtls_conn_group(p.cli) == group && gmtls_conn_group(p.srv) == group);
     tt_pair_free(&p);
     /* A TLS 1.3-only server does not take the TLS 1.2 ticket (nor does a
      * TLS 1.2 client send it as a PSK): a full TLS 1.3 handshake. */
@@ -394,7 +397,7 @@ static void test_session_id(void)
     uint8_t v3[4096];
     size_t v3len = sess.off <= sizeof v3 ? tt_session_gms3(sess.base, sess.off, v3) : 0;
     CHECK(v3len > 4 + 32 && v3[v3len - 33] == 32 && memcmp(v3 + v3len - 32, sid, 32) == 0);
-    uint16_t suite = gmtls_conn_cipher_suite(p.cli);
+    uint16_t suite = gmtls_conn_cipher_suite(p.cli), group = gmtls_conn_group(p.cli);
     tt_pair_free(&p);
     for (int round = 0; round < 2; round++) {
         CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
@@ -406,6 +409,7 @@ static void test_session_id(void)
         CHECK_OK(tt_handshake(&p));
         CHECK(gmtls_conn_is_resumed(p.cli) && gmtls_conn_is_resumed(p.srv));
         check_session(&p, suite, "resumed by session ID");
+        CHECK(group != 0 && gmtls_conn_group(p.cli) == group && gmtls_conn_group(p.srv) == group);
         tt_pair_free(&p);
     }
     /* RFC 6066 §3: the session was for "localhost"; another name -> a full handshake */
