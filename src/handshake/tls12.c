@@ -1729,6 +1729,23 @@ static int tlcp_client_server_key_exchange_ecdhe(gmtls_conn *c, const uint8_t *m
     return 0;
 }
 
+/* The curve of an ECDSA key as a group; 0 for other keys. */
+static uint16_t ecdsa_group(const gmtls_pkey *k)
+{
+    return k->type == GMTLS_KEY_EC_P256   ? GMTLS_GROUP_SECP256R1
+           : k->type == GMTLS_KEY_EC_P384 ? GMTLS_GROUP_SECP384R1
+           : k->type == GMTLS_KEY_EC_P521 ? GMTLS_GROUP_SECP521R1
+                                          : 0;
+}
+
+/* 1 when the client's supported_groups lists group. */
+static int client_offers_group(const gmtls_config *cfg, uint16_t group)
+{
+    const gmtls_kex_alg *kex = gmtls_kex_by_id(group);
+    return kex != NULL && gmtls_list_has(cfg->groups, cfg->ngroups, group) &&
+           gmtls_kex_client_offers(kex, cfg->groups_custom);
+}
+
 /* ServerKeyExchange (RFC 8422 §5.4, RFC 5246 §7.4.3): the curve must be one
  * we offered, the signature valid over the randoms and the parameters. */
 static int client_server_key_exchange(gmtls_conn *c, const uint8_t *msg, size_t len)
@@ -1786,6 +1803,14 @@ static int client_server_key_exchange(gmtls_conn *c, const uint8_t *msg, size_t 
         !gmtls_kex_client_offers(kex, cfg->groups_custom)) {
         return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "ServerKeyExchange with curve 0x%04x we did not offer",
                           group);
+    }
+    /* RFC 8422 §5.3: the server's ECDSA public key "MUST use a curve and
+     * point format supported by the client": one not in our supported_groups
+     * is inconsistent with it -> illegal_parameter (BoGo CheckLeafCurve). */
+    uint16_t leaf = ecdsa_group(&c->peer_key);
+    if (leaf != 0 && !client_offers_group(cfg, leaf)) {
+        return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "server's ECDSA key on curve 0x%04x we did not offer",
+                          leaf);
     }
     const gmtls_sigalg *alg = gmtls_sigalg_by_id(scheme);
     /* RFC 5246 §7.4.3: the scheme must be one we listed, for the server's key. */

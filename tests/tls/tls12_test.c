@@ -295,6 +295,29 @@ static void test_groups(void)
         gmtls_config_free(s1);
         gmtls_config_free(c1);
     }
+    /* ... and a server that sends one anyway is refused (BoGo CheckLeafCurve):
+     * the client lists x25519 and P-384, which a middlebox turns into P-256;
+     * the ServerKeyExchange (x25519, an ECDSA P-256 key) -> illegal_parameter. */
+    {
+        gmtls_config *s1 = server_cfg("P-256"), *c1 = client_cfg("P-256", 0);
+        CHECK_OK(gmtls_config_set_groups(c1, "x25519:secp384r1"));
+        tt_pair q;
+        CHECK_OK(tt_pair_new(&q, c1, s1, "localhost"));
+        CHECK_ERR(client_step(&q), GMTLS_ERR_WANT_READ);
+        static const uint8_t ours[] = {0x00, 0x0a, 0x00, 0x06, 0x00, 0x04, 0x00, 0x1d, 0x00, 0x18};
+        uint8_t *hit = memmem(q.c2s.base, q.c2s.off, ours, sizeof ours);
+        CHECK(hit != NULL);
+        if (hit != NULL) {
+            hit[9] = 0x17; /* secp384r1 -> secp256r1 */
+        }
+        CHECK(server_step(&q) == GMTLS_ERR_WANT_READ);
+        CHECK(gmtls_conn_group(q.srv) == 0x001d);
+        CHECK_ERR(client_step(&q), GMTLS_ALERT_ILLEGAL_PARAMETER);
+        CHECK(ends_with_alert(&q.c2s, GMTLS_ALERT_ILLEGAL_PARAMETER));
+        tt_pair_free(&q);
+        gmtls_config_free(s1);
+        gmtls_config_free(c1);
+    }
     /* no curve in common (the client lists only a hybrid, which TLS 1.2 lacks) */
     gmtls_config *s = server_cfg("P-256"), *c = client_cfg("P-256", 0);
     CHECK_OK(gmtls_config_set_groups(c, "X25519MLKEM768"));
