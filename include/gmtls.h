@@ -526,6 +526,14 @@ const uint8_t *gmtls_conn_psk_identity(const gmtls_conn *conn, size_t *len);
 /** 1 when the handshake used an external PSK without (EC)DHE (psk_ke). */
 int gmtls_conn_psk_ke_only(const gmtls_conn *conn);
 int gmtls_conn_did_hrr(const gmtls_conn *conn);
+/** TLS 1.2 / TLCP: the session ID of this connection's session, as the
+ *  ServerHello carried it (RFC 5246 §7.4.1.3): one the server issued for
+ *  its session cache (gmtls_config_set_session_cache), the resumed
+ *  session's, or the client's echoed with an accepted ticket (RFC 5077
+ *  §3.4). Sets *len; NULL (*len 0) when the ServerHello carried none (a
+ *  new session with a ticket or without the cache), before the ServerHello,
+ *  and in TLS 1.3 (whose legacy_session_id names no session). */
+const uint8_t *gmtls_conn_session_id(const gmtls_conn *conn, size_t *len);
 /** Peer certificate chain (DER), leaf first; NULL past the end. */
 const uint8_t *gmtls_conn_peer_cert(const gmtls_conn *conn, size_t i, size_t *len);
 /** One-line subject of the peer's leaf ("CN=..., O=..."), or NULL. */

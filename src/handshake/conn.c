@@ -1086,6 +1086,13 @@ const char *gmtls_conn_peer_subject(const gmtls_conn *c)
     return c->peer_subject[0] ? c->peer_subject : NULL;
 }
 
+const uint8_t *gmtls_conn_session_id(const gmtls_conn *c, size_t *len)
+{
+    int v12 = c->version == GMTLS_TLS12 || c->version == GMTLS_TLCP;
+    *len = v12 ? c->sid12_len : 0;
+    return *len > 0 ? c->sid12 : NULL;
+}
+
 const char *gmtls_conn_verify_result(const gmtls_conn *c)
 {
     return c->verify_result;

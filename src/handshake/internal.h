@@ -482,6 +482,8 @@ struct gmtls_conn {
     size_t pub12_len;
     gmtls_session pending12; /* client: the ticket received, kept once the server Finished verifies */
     int sid12_new; /* server: c->session_id is one we issued, cached once the handshake completes */
+    uint8_t sid12[32]; /* TLS 1.2 / TLCP: the ServerHello's session_id (gmtls_conn_session_id) */
+    size_t sid12_len;
 
     uint64_t bytes_sent, bytes_received;
     uint64_t tickets_sent;

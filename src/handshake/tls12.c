@@ -269,7 +269,9 @@ static int send_server_hello(gmtls_conn *c, const gmtls_client_hello *ch, int ec
     /* RFC 5077 §3.4: a server accepting a ticket echoes the client's
      * session ID, as one resuming a cached session (RFC 5246 §7.4.1.3); a
      * new session has the ID we issued, or none beside a ticket. */
-    gmtls_wr_bytes(&w, c->session_id, c->resumed || c->sid12_new ? c->session_id_len : 0);
+    c->sid12_len = c->resumed || c->sid12_new ? c->session_id_len : 0;
+    memcpy(c->sid12, c->session_id, c->sid12_len);
+    gmtls_wr_bytes(&w, c->sid12, c->sid12_len);
     gmtls_wr_close(&w);
     gmtls_wr_u16(&w, c->suite->id);
     gmtls_wr_u8(&w, 0);
@@ -987,6 +989,8 @@ static int tlcp_client_server_hello(gmtls_conn *c, const uint8_t *msg, size_t le
     }
     memcpy(c->server_random, random, 32);
     gmtls_transcript_add(c, msg, len);
+    c->sid12_len = gmtls_rd_left(&sid);
+    memcpy(c->sid12, sid.p, c->sid12_len);
     /* RFC 5246 §7.4.1.3 (GB/T 38636-2020 the same): our session ID echoed
      * resumes that session, whose suite the server must keep. */
     if (c->session_id_len > 0 && gmtls_rd_left(&sid) == c->session_id_len &&
@@ -1042,7 +1046,9 @@ static int tlcp_send_server_hello(gmtls_conn *c)
     gmtls_wr_u16(&w, GMTLS_TLCP);
     gmtls_wr_bytes(&w, c->server_random, 32);
     gmtls_wr_open(&w, 1);
-    gmtls_wr_bytes(&w, c->session_id, c->session_id_len);
+    c->sid12_len = c->session_id_len;
+    memcpy(c->sid12, c->session_id, c->sid12_len);
+    gmtls_wr_bytes(&w, c->sid12, c->sid12_len);
     gmtls_wr_close(&w);
     gmtls_wr_u16(&w, c->suite->id);
     gmtls_wr_u8(&w, 0);
@@ -1576,6 +1582,8 @@ int gmtls_tls12_client_server_hello(gmtls_conn *c, const uint8_t *msg, size_t le
     gmtls_transcript_add(c, msg, len);
     /* RFC 5077 §3.4: the session ID we sent, echoed, means the ticket was
      * accepted; RFC 5246 §7.4.1.3: or the session of that ID resumed. */
+    c->sid12_len = gmtls_rd_left(&sid);
+    memcpy(c->sid12, sid.p, c->sid12_len);
     int echoed = c->session_id_len > 0 && gmtls_rd_left(&sid) == c->session_id_len &&
                  memcmp(sid.p, c->session_id, c->session_id_len) == 0;
     if (echoed) {

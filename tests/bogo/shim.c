@@ -49,6 +49,7 @@
 typedef struct {
     int min_version, max_version, expect_version;
     int expect_hrr, expect_no_hrr, expect_session_miss, expect_no_session;
+    int expect_session_id, expect_no_session_id;
     int shim_writes_first, shim_shuts_down, check_close_notify;
     int verify_peer, verify_fail, custom_verify, require_any_client_cert, reverify_on_resume;
     int export_keying_material, use_export_context, export_traffic_secrets;
@@ -257,10 +258,10 @@ static const flag_def g_flags[] = {
     {"-use-ocsp-callback", F_IGNORE_BOOL, 0, 0},
     {"-set-ocsp-in-callback", F_IGNORE_BOOL, 0, 0},
     {"-write-settings", F_IGNORE_ARG, 0, 0},
-    /* "session was unexpectedly cached on the server": BoringSSL's server
-     * session cache; a gmtls server has none (stateless tickets only), so
-     * it never caches one. */
-    {"-expect-no-session-id", F_IGNORE_BOOL, 0, 0},
+    /* a server's stateful session cache: whether it cached the new session
+     * (gmtls_conn_session_id: the ID its ServerHello issued) */
+    B("-expect-session-id", expect_session_id),
+    B("-expect-no-session-id", expect_no_session_id),
 };
 
 static const flag_def *find_flag(const char *name)
@@ -810,6 +811,22 @@ static int check_properties(gmtls_conn *conn, const conn_settings *cs, int is_re
     }
     if (!check_early_data(conn, cs)) {
         return 0;
+    }
+    /* bssl_shim: on the first connection, whether the server cached the
+     * session statefully: a gmtls server caches the one it issued an ID for
+     * (TLS 1.2 / TLCP, its session cache on and no ticket coming) */
+    if (!is_resume && (cs->expect_session_id || cs->expect_no_session_id)) {
+        if (!g_is_server) {
+            die_unimplemented("-expect-session-id / -expect-no-session-id on a client");
+        }
+        size_t sid_len;
+        int cached = gmtls_conn_session_id(conn, &sid_len) != NULL && !resumed;
+        if (cs->expect_session_id && !cached) {
+            return fail("session was not cached on the server.");
+        }
+        if (cs->expect_no_session_id && cached) {
+            return fail("session was unexpectedly cached on the server.");
+        }
     }
     if ((cs->expect_hrr && !gmtls_conn_did_hrr(conn)) || (cs->expect_no_hrr && gmtls_conn_did_hrr(conn))) {
         return fail("Got %sHRR, but wanted opposite.", gmtls_conn_did_hrr(conn) ? "" : "no ");

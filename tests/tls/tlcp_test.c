@@ -900,6 +900,10 @@ static void full_session(gmtls_config *cfg, uint16_t suite, uint8_t sid[32], uin
     CHECK_OK(send_second_flight(&t, BAD_NONE));
     CHECK(gmtls_conn_handshake_done(t.srv) && !gmtls_conn_is_resumed(t.srv));
     memcpy(sid, t.sid, 32);
+    /* gmtls_conn_session_id: the ID our ServerHello issued */
+    size_t idlen = 0;
+    const uint8_t *id = gmtls_conn_session_id(t.srv, &idlen);
+    CHECK(id != NULL && idlen == 32 && memcmp(id, sid, 32) == 0);
     memcpy(master, t.master, 48);
     tc_free(&t);
 }
@@ -920,6 +924,9 @@ static void resume_bytes(gmtls_config *cfg, const uint8_t sid[32], const uint8_t
         return;
     }
     CHECK(m[0] == 2 && m[3] == 70 && m[4] == 1 && m[5] == 1 && m[38] == 32 && memcmp(m + 39, sid, 32) == 0);
+    size_t idlen = 0;
+    const uint8_t *id = gmtls_conn_session_id(t.srv, &idlen);
+    CHECK(id != NULL && idlen == 32 && memcmp(id, sid, 32) == 0); /* the resumed session's */
     CHECK((uint16_t)(m[71] << 8 | m[72]) == suite && m[73] == 0);
     memcpy(t.sr, m + 6, 32);
     t.suite = suite;
@@ -1032,6 +1039,8 @@ static void test_resume_server(void)
     tc t;
     CHECK_ERR(send_hello_sid(&t, cfg, ids[2], 32, both, 2, 1), GMTLS_ERR_WANT_READ);
     CHECK(t.out.off > 5 + 42 && t.out.base[5] == 2 && t.out.base[5 + 38] == 0);
+    size_t nolen = 99;
+    CHECK(gmtls_conn_session_id(t.srv, &nolen) == NULL && nolen == 0);
     tc_free(&t);
     /* RFC 5246 §7.4.1.2: a TLS 1.2 session's ID on the same server (and
      * cache) does not resume TLCP: a full handshake. */

@@ -330,6 +330,18 @@ static void test_groups(void)
     gmtls_config_free(c);
 }
 
+/* gmtls_conn_session_id on both sides: the ServerHello's session_id, want
+ * (want_len bytes; NULL / 0: none). */
+static void check_sid(const tt_pair *p, const uint8_t *want, size_t want_len)
+{
+    for (int side = 0; side < 2; side++) {
+        size_t len = 99;
+        const uint8_t *id = gmtls_conn_session_id(side ? p->srv : p->cli, &len);
+        CHECK(len == want_len);
+        CHECK(want_len == 0 ? id == NULL : id != NULL && memcmp(id, want, want_len) == 0);
+    }
+}
+
 static void test_resumption_alpn_ocsp(void)
 {
     gmtls_config *s = server_cfg("P-256"), *c = client_cfg("P-256", 0);
@@ -365,6 +377,13 @@ static void test_resumption_alpn_ocsp(void)
     CHECK_OK(tt_handshake(&p));
     CHECK(gmtls_conn_is_resumed(p.cli) && gmtls_conn_is_resumed(p.srv));
     check_session(&p, suite, "resumed");
+    /* RFC 5077 §3.4: the server accepting the ticket echoes the client's ID */
+    size_t tid_len = 0;
+    const uint8_t *tid = gmtls_conn_session_id(p.cli, &tid_len);
+    CHECK(tid != NULL && tid_len > 0);
+    uint8_t tid_copy[32];
+    memcpy(tid_copy, tid, tid_len <= 32 ? tid_len : 32);
+    check_sid(&p, tid_copy, tid_len);
     CHECK(group != 0 && gmtls_conn_group(p.cli) == group && gmtls_conn_group(p.srv) == group);
     tt_pair_free(&p);
     /* A TLS 1.3-only server does not take the TLS 1.2 ticket (nor does a
@@ -374,6 +393,7 @@ static void test_resumption_alpn_ocsp(void)
     CHECK_OK(gmtls_conn_set_session(p.cli, sess.base, sess.off));
     CHECK_OK(tt_handshake(&p));
     CHECK(gmtls_conn_version(p.cli) == GMTLS_VERSION_TLS13 && !gmtls_conn_is_resumed(p.srv));
+    check_sid(&p, NULL, 0); /* TLS 1.3: no session ID */
     tt_pair_free(&p);
     gmtls_config_free(c13);
     /* ALPN without overlap: no_application_protocol (RFC 7301 §3.2). */
@@ -415,6 +435,7 @@ static void test_session_id(void)
     memcpy(sid, p.s2c.base + 5 + 4 + 2 + 32 + 1, 32);
     CHECK_OK(tt_handshake(&p));
     CHECK(!gmtls_conn_is_resumed(p.cli) && !gmtls_conn_is_resumed(p.srv));
+    check_sid(&p, sid, 32); /* the ID the server issued */
     CHECK_OK(gmtls_conn_get_session(p.cli, &sess));
     /* GMS4 is GMS3 (ending in the session ID) and the peer */
     uint8_t v3[4096];
@@ -432,6 +453,7 @@ static void test_session_id(void)
         CHECK_OK(tt_handshake(&p));
         CHECK(gmtls_conn_is_resumed(p.cli) && gmtls_conn_is_resumed(p.srv));
         check_session(&p, suite, "resumed by session ID");
+        check_sid(&p, sid, 32); /* the resumed session's */
         CHECK(group != 0 && gmtls_conn_group(p.cli) == group && gmtls_conn_group(p.srv) == group);
         tt_pair_free(&p);
     }
@@ -451,6 +473,7 @@ static void test_session_id(void)
     CHECK_ERR(server_step(&p), GMTLS_ERR_WANT_READ);
     CHECK(p.s2c.off > 5 + 4 + 2 + 32 + 1 && p.s2c.base[5 + 4 + 2 + 32] == 0); /* cache off: no ID */
     CHECK_OK(tt_handshake(&p));
+    check_sid(&p, NULL, 0);
     CHECK(!gmtls_conn_is_resumed(p.cli) && !gmtls_conn_is_resumed(p.srv));
     gmtls_buf none;
     gmtls_buf_init(&none);
@@ -490,6 +513,7 @@ static void test_session_id(void)
     CHECK_ERR(server_step(&p), GMTLS_ERR_WANT_READ);
     CHECK(p.s2c.off > 5 + 4 + 2 + 32 + 1 && p.s2c.base[5 + 4 + 2 + 32] == 0);
     CHECK_OK(tt_handshake(&p));
+    check_sid(&p, NULL, 0); /* a ticket instead */
     gmtls_buf_dispose(&sess);
     gmtls_buf_init(&sess);
     CHECK_OK(gmtls_conn_get_session(p.cli, &sess));
