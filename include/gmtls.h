@@ -266,6 +266,14 @@ int gmtls_config_set_ca_dir(gmtls_config *cfg, const char *dir);
 int gmtls_config_add_ca_mem(gmtls_config *cfg, const char *pem, size_t len);
 /** Client: verify the server's chain and name (default on). */
 void gmtls_config_set_verify_peer(gmtls_config *cfg, int on);
+/** Limits on the peer's certificate chain: at most max_certs certificates
+ *  (1 to 100; default 10: beyond, bad_certificate) and a Certificate message
+ *  body of at most max_bytes bytes, uncompressed (0: the default, 262144,
+ *  the most any handshake message may have; beyond, illegal_parameter, as
+ *  OpenSSL's max_cert_list). The byte limit is checked on
+ *  the message header, before the message is buffered.
+ *  GMTLS_ERR_BAD_ARGUMENT outside these ranges. */
+int gmtls_config_set_peer_chain_limit(gmtls_config *cfg, size_t max_certs, size_t max_bytes);
 /** Fixed verification time (seconds since the epoch; 0 = now), for tests. */
 void gmtls_config_set_verify_time(gmtls_config *cfg, int64_t t);
 /** The wall clock the connections of cfg read (as Go's tls.Config.Time):

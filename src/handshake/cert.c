@@ -233,8 +233,10 @@ int gmtls_cert_msg_parse(gmtls_conn *c, const uint8_t *body, size_t len, const u
         if (gmtls_rd_vec(&list, 3, 1, 0xffffff, &der) != 0) {
             return gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "malformed CertificateEntry");
         }
-        if (c->npeer == GMTLS_MAX_CHAIN) {
-            return gmtls_fail(c, GMTLS_ALERT_BAD_CERTIFICATE, "certificate chain too long");
+        /* our limit on the chain (gmtls_config_set_peer_chain_limit) */
+        if (c->npeer == c->cfg->peer_chain_max) {
+            return gmtls_fail(c, GMTLS_ALERT_BAD_CERTIFICATE, "certificate chain of more than %zu certificates",
+                              c->cfg->peer_chain_max);
         }
         size_t n = gmtls_rd_left(&der);
         c->peer_der[c->npeer] = malloc(n);

@@ -326,6 +326,10 @@ int gmtls_certcomp_open(gmtls_conn *c, const uint8_t *msg, size_t len, uint8_t *
         return gmtls_fail(c, GMTLS_ALERT_BAD_CERTIFICATE, "CompressedCertificate uncompressed_length %zu out of bounds",
                           plain);
     }
+    if (plain > c->cfg->peer_chain_max_bytes) {
+        return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "Certificate of %zu bytes over the limit of %zu", plain,
+                          c->cfg->peer_chain_max_bytes);
+    }
     uint8_t *out = malloc(plain);
     if (out == NULL) {
         return GMTLS_ERR_NO_MEMORY;

@@ -77,6 +77,8 @@ gmtls_config *gmtls_config_new(void)
     /* RFC 8449 §4: "Endpoints SHOULD advertise the "record_size_limit"
      * extension, even if they have no need to limit the size of records". */
     cfg->record_size_limit = GMTLS_RECORD_SIZE_LIMIT_MAX;
+    cfg->peer_chain_max = GMTLS_PEER_CHAIN_DEFAULT;
+    cfg->peer_chain_max_bytes = GMTLS_MAX_HS_MSG;
     if (gmtls_random_secret((uint8_t *)&cfg->ticket_keys[0], sizeof cfg->ticket_keys[0]) != 0) {
         free(cfg);
         return NULL;
@@ -618,6 +620,16 @@ int gmtls_config_set_ca_dir(gmtls_config *cfg, const char *dir)
 void gmtls_config_set_verify_peer(gmtls_config *cfg, int on)
 {
     cfg->verify_peer = on ? 1 : 0;
+}
+
+int gmtls_config_set_peer_chain_limit(gmtls_config *cfg, size_t max_certs, size_t max_bytes)
+{
+    if (max_certs < 1 || max_certs > GMTLS_MAX_CHAIN || max_bytes > GMTLS_MAX_HS_MSG) {
+        return GMTLS_ERR_BAD_ARGUMENT;
+    }
+    cfg->peer_chain_max = max_certs;
+    cfg->peer_chain_max_bytes = max_bytes ? max_bytes : GMTLS_MAX_HS_MSG;
+    return 0;
 }
 
 void gmtls_config_set_verify_time(gmtls_config *cfg, int64_t t)

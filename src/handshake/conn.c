@@ -427,6 +427,16 @@ static int handle_handshake_bytes(gmtls_conn *c, gmtls_buf *out, const uint8_t *
             rc = gmtls_fail(c, GMTLS_ALERT_DECODE_ERROR, "handshake message too large (%zu bytes)", len);
             break;
         }
+        /* The peer's Certificate over our byte limit
+         * (gmtls_config_set_peer_chain_limit) is refused from its header,
+         * before it is buffered; illegal_parameter, as OpenSSL's
+         * max_cert_list (EXCESSIVE_MESSAGE_SIZE). */
+        if ((type == GMTLS_HS_CERTIFICATE || type == GMTLS_HS_COMPRESSED_CERTIFICATE) &&
+            len > c->cfg->peer_chain_max_bytes) {
+            rc = gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "Certificate of %zu bytes over the limit of %zu", len,
+                            c->cfg->peer_chain_max_bytes);
+            break;
+        }
         if (c->hsbuf.off - pos < 4 + len) {
             break;
         }

@@ -35,7 +35,11 @@ enum {
 #define GMTLS_SIGALG_SM2_LEGACY 0x0204 /* the Go gmtls family's SM2-with-SM3 */
 #define GMTLS_MAX_LIST 32
 #define GMTLS_MAX_CERTS 16
-#define GMTLS_MAX_CHAIN 10
+/* The most certificates a chain holds (ours, the peer's, a session's), as
+ * OpenSSL's default verify depth; the peer's is bounded further by
+ * gmtls_config_set_peer_chain_limit (GMTLS_PEER_CHAIN_DEFAULT). */
+#define GMTLS_MAX_CHAIN 100
+#define GMTLS_PEER_CHAIN_DEFAULT 10
 /* the longest verify outcome a session keeps (verify_result[200] less its NUL) */
 #define GMTLS_VERDICT_MAX 199
 #define GMTLS_MAX_HS_MSG (256 * 1024)
@@ -140,6 +144,8 @@ struct gmtls_config {
     uint8_t *ca_names; /* DistinguishedName list body for certificate_authorities */
     size_t ca_names_len;
     int verify_peer;
+    size_t peer_chain_max;       /* certificates in the peer's chain (gmtls_config_set_peer_chain_limit) */
+    size_t peer_chain_max_bytes; /* bytes of the peer's Certificate body, uncompressed */
     int64_t verify_time;
     uint64_t (*clock)(void *arg); /* ms since the epoch; NULL = CLOCK_REALTIME */
     void *clock_arg;

@@ -61,6 +61,7 @@ typedef struct {
     int expect_ticket_early_data, expect_no_offer_early_data;
     const char *expect_early_data_reason;
     int resumption_delay;
+    int max_cert_list;
     int max_send_fragment;
     int expect_ticket_age_skew;
     int read_size;
@@ -194,6 +195,7 @@ static const flag_def g_flags[] = {
     B("-expect-no-offer-early-data", expect_no_offer_early_data),
     S("-expect-early-data-reason", expect_early_data_reason),
     I("-resumption-delay", resumption_delay),
+    I("-max-cert-list", max_cert_list),
     I("-max-send-fragment", max_send_fragment),
     I("-expect-ticket-age-skew", expect_ticket_age_skew),
     I("-read-size", read_size),
@@ -1250,6 +1252,12 @@ static gmtls_config *make_config(const conn_settings *cs, cb_state *st)
      * the session ID), and the runner expects it; gmtls's default is off for
      * GmSSL's sake (include/gmtls.h). */
     gmtls_config_set_middlebox_compat(cfg, 1);
+    /* BoringSSL counts no certificates (gmtls: at most 10 by default, 100
+     * at most) and limits the Certificate message to -max-cert-list bytes
+     * (gmtls_config_set_peer_chain_limit; without it gmtls's default). */
+    if (gmtls_config_set_peer_chain_limit(cfg, 100, cs->max_cert_list > 0 ? (size_t)cs->max_cert_list : 0) != 0) {
+        die_unimplemented("-max-cert-list %d", cs->max_cert_list);
+    }
     gmtls_config_set_verify_connection(cfg, on_verify, st);
     gmtls_config_set_clock(cfg, shim_clock, NULL);
     if (cs->max_send_fragment && gmtls_config_set_max_send_fragment(cfg, (unsigned)cs->max_send_fragment) != 0) {

@@ -330,6 +330,74 @@ static void test_groups(void)
     gmtls_config_free(c);
 }
 
+/* gmtls_config_set_peer_chain_limit on a client, in TLS 1.2 (the Certificate
+ * checked on its header) and TLS 1.3 (compressed: its uncompressed_length):
+ * a server chain of 12 certificates (the leaf and 11 copies of the CA) is
+ * refused with bad_certificate under the default of 10 and a limit of 11,
+ * taken with 12; the byte limit takes a Certificate body of exactly its
+ * size and refuses one byte less with illegal_parameter. */
+static void test_peer_chain_limit(void)
+{
+    const test_chain *ch = tt_chain("P-256");
+    size_t leaf_len = strlen(ch->chain_pem), ca_len = strlen(ch->ca_pem);
+    char *pem = malloc(leaf_len + 11 * ca_len + 1);
+    CHECK(pem != NULL);
+    if (pem == NULL) {
+        return;
+    }
+    memcpy(pem, ch->chain_pem, leaf_len);
+    for (int i = 0; i < 11; i++) {
+        memcpy(pem + leaf_len + (size_t)i * ca_len, ch->ca_pem, ca_len);
+    }
+    pem[leaf_len + 11 * ca_len] = '\0';
+    gmtls_config *s = gmtls_config_new();
+    CHECK_OK(gmtls_config_add_cert_chain_mem(s, pem, strlen(pem), ch->key_pem, strlen(ch->key_pem)));
+    free(pem);
+    CHECK_ERR(gmtls_config_set_peer_chain_limit(s, 0, 0), GMTLS_ERR_BAD_ARGUMENT);
+    CHECK_ERR(gmtls_config_set_peer_chain_limit(s, 101, 0), GMTLS_ERR_BAD_ARGUMENT);
+    CHECK_ERR(gmtls_config_set_peer_chain_limit(s, 10, 256 * 1024 + 1), GMTLS_ERR_BAD_ARGUMENT);
+    for (int v13 = 0; v13 < 2; v13++) {
+        gmtls_config *c = client_cfg("P-256", v13);
+        gmtls_config_set_verify_peer(c, 0); /* the chain repeats its CA */
+        tt_pair p;
+        CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+        CHECK(tt_handshake(&p) != 0 && p.srv_rc == GMTLS_ERR_PEER_ALERT(GMTLS_ALERT_BAD_CERTIFICATE));
+        tt_pair_free(&p);
+        CHECK_OK(gmtls_config_set_peer_chain_limit(c, 11, 0));
+        CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+        CHECK(tt_handshake(&p) != 0 && p.srv_rc == GMTLS_ERR_PEER_ALERT(GMTLS_ALERT_BAD_CERTIFICATE));
+        tt_pair_free(&p);
+        CHECK_OK(gmtls_config_set_peer_chain_limit(c, 12, 0));
+        CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+        CHECK_OK(tt_handshake(&p));
+        CHECK(gmtls_conn_version(p.cli) == (v13 ? GMTLS_VERSION_TLS13 : GMTLS_VERSION_TLS12));
+        /* the Certificate body: TLS 1.3 context<1> and entries with
+         * extensions<2>; certificate_list<3> of cert<3> */
+        size_t body = v13 ? 1 + 3 : 3, n = 0, len;
+        while (gmtls_conn_peer_cert(p.cli, n, &len) != NULL) {
+            body += 3 + len + (v13 ? 2 : 0);
+            n++;
+        }
+        CHECK(n == 12);
+        tt_pair_free(&p);
+        CHECK_OK(gmtls_config_set_peer_chain_limit(c, 12, body));
+        CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+        CHECK_OK(tt_handshake(&p));
+        if (v13) {
+            size_t wire = 0, plain = 0;
+            /* the TLS 1.3 case goes through CompressedCertificate */
+            CHECK(gmtls_conn_cert_compression(p.cli, 1, &wire, &plain) != 0 && plain == body && wire < body);
+        }
+        tt_pair_free(&p);
+        CHECK_OK(gmtls_config_set_peer_chain_limit(c, 12, body - 1));
+        CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
+        CHECK(tt_handshake(&p) != 0 && p.srv_rc == GMTLS_ERR_PEER_ALERT(GMTLS_ALERT_ILLEGAL_PARAMETER));
+        tt_pair_free(&p);
+        gmtls_config_free(c);
+    }
+    gmtls_config_free(s);
+}
+
 /* gmtls_conn_session_id on both sides: the ServerHello's session_id, want
  * (want_len bytes; NULL / 0: none). */
 static void check_sid(const tt_pair *p, const uint8_t *want, size_t want_len)
@@ -710,7 +778,7 @@ static void test_resumed_peer(void)
     gmtls_conn *t = gmtls_conn_new(c, 0);
     CHECK_ERR(gmtls_conn_set_session(t, sess.base, sess.off - 1), GMTLS_ERR_BAD_ARGUMENT); /* truncated */
     memcpy(bad, sess.base, sess.off);
-    bad[v3len + 3] = 11; /* more certificates than GMTLS_MAX_CHAIN */
+    bad[v3len + 3] = 101; /* more certificates than GMTLS_MAX_CHAIN (100) */
     CHECK_ERR(gmtls_conn_set_session(t, bad, sess.off), GMTLS_ERR_BAD_ARGUMENT);
     memcpy(bad, sess.base, sess.off);
     bad[v3len + 3 + 1 + 3] ^= 0x01; /* the leaf's DER tag: it does not parse */
@@ -1522,5 +1590,6 @@ int main(void)
     test_ccs_out_of_order();
     test_renegotiation();
     test_bad_record();
+    test_peer_chain_limit();
     return TEST_END("tls12_test");
 }
