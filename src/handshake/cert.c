@@ -8,6 +8,30 @@
 
 #include "handshake/internal.h"
 
+int gmtls_peer_reserve(gmtls_conn *c, size_t n)
+{
+    if (n <= c->peer_cap) {
+        return 0;
+    }
+    if (n > GMTLS_MAX_CHAIN) {
+        return GMTLS_ERR_BAD_ARGUMENT;
+    }
+    size_t cap = c->peer_cap * 2 > n ? c->peer_cap * 2 : n < 4 ? 4 : n;
+    cap = cap < GMTLS_MAX_CHAIN ? cap : GMTLS_MAX_CHAIN;
+    uint8_t **der = realloc(c->peer_der, cap * sizeof *der);
+    if (der == NULL) {
+        return GMTLS_ERR_NO_MEMORY;
+    }
+    c->peer_der = der;
+    size_t *len = realloc(c->peer_derlen, cap * sizeof *len);
+    if (len == NULL) {
+        return GMTLS_ERR_NO_MEMORY;
+    }
+    c->peer_derlen = len;
+    c->peer_cap = cap;
+    return 0;
+}
+
 void gmtls_peer_clear(gmtls_conn *c)
 {
     for (size_t i = 0; i < c->npeer; i++) {
@@ -39,9 +63,7 @@ void gmtls_peer_clear(gmtls_conn *c)
 int gmtls_peer_restore(gmtls_conn *c, const uint8_t *const *der, const size_t *derlen, size_t n)
 {
     gmtls_peer_clear(c);
-    if (n > GMTLS_MAX_CHAIN) {
-        return GMTLS_ERR_BAD_ARGUMENT;
-    }
+    GMTLS_TRY(gmtls_peer_reserve(c, n));
     for (size_t k = 0; k < n; k++) {
         c->peer_der[k] = malloc(derlen[k]);
         if (c->peer_der[k] == NULL) {
@@ -238,6 +260,7 @@ int gmtls_cert_msg_parse(gmtls_conn *c, const uint8_t *body, size_t len, const u
             return gmtls_fail(c, GMTLS_ALERT_BAD_CERTIFICATE, "certificate chain of more than %zu certificates",
                               c->cfg->peer_chain_max);
         }
+        GMTLS_TRY(gmtls_peer_reserve(c, c->npeer + 1));
         size_t n = gmtls_rd_left(&der);
         c->peer_der[c->npeer] = malloc(n);
         if (c->peer_der[c->npeer] == NULL) {

@@ -68,6 +68,8 @@ void gmtls_conn_free(gmtls_conn *c)
     }
     free(c->sessions);
     gmtls_peer_clear(c);
+    free(c->peer_der);
+    free(c->peer_derlen);
     gmtls_config *cfg = c->cfg;
     gmtls_wipe(c, sizeof(*c));
     free(c);

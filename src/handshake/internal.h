@@ -453,8 +453,11 @@ struct gmtls_conn {
     int sent_cookie; /* client: our second ClientHello echoed a cookie */
 
     /* peer certificate chain */
-    uint8_t *peer_der[GMTLS_MAX_CHAIN];
-    size_t peer_derlen[GMTLS_MAX_CHAIN];
+    /* grown to the chain (gmtls_peer_reserve), at most GMTLS_MAX_CHAIN: a
+     * connection does not carry room for 100 certificates */
+    uint8_t **peer_der;
+    size_t *peer_derlen;
+    size_t peer_cap;
     size_t npeer;
     gmtls_x509 *peer_leaf; /* peer_der[0], parsed once */
     gmtls_pkey peer_key;
@@ -577,6 +580,8 @@ int gmtls_cert_name_matches(const gmtls_cert *cert, const char *name);
 /* Sets up the memo of server names checked against the leaf. */
 GMTLS_MUST_CHECK int gmtls_cert_names_init(gmtls_cert *cert);
 void gmtls_peer_clear(gmtls_conn *c);
+/* Room for n peer certificates (n <= GMTLS_MAX_CHAIN); freed with the connection. */
+GMTLS_MUST_CHECK int gmtls_peer_reserve(gmtls_conn *c, size_t n);
 /* Sets the peer chain to copies of der[0..n-1] (leaf first; n may be 0),
  * with the leaf's subject and public key, as a resumed session knew it.
  * GMTLS_ERR_BAD_ARGUMENT when the leaf does not parse. */
