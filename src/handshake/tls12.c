@@ -891,6 +891,23 @@ static int handle_finished(gmtls_conn *c, gmtls_buf *out, const uint8_t *msg, si
     return 0;
 }
 
+/* The client's side of an abbreviated handshake (RFC 5246 §7.3, GB/T
+ * 38636-2020 §6.4.4), TLS 1.2 and TLCP: the offered session's master
+ * secret, group and peer (re-verified when configured), then the keys. */
+static int client_resume(gmtls_conn *c)
+{
+    c->resumed = 1;
+    /* no key exchange: the session's group, as the full handshake had it
+     * (kept where a TLS 1.3 session keeps its age_add) */
+    c->group = (uint16_t)c->offer.age_add;
+    memcpy(c->ks.master, c->offer.psk, GMTLS_MASTER12_LEN);
+    GMTLS_TRY(gmtls_session_restore_peer(c));
+    GMTLS_TRY(gmtls_cert_reverify(c));
+    GMTLS_TRY(derive_keys(c));
+    keylog12(c);
+    return 0;
+}
+
 /* ================================================================ TLCP client */
 
 static const gmtls_cert *tlcp_sign_cert(const gmtls_config *cfg);
@@ -998,15 +1015,7 @@ static int tlcp_client_server_hello(gmtls_conn *c, const uint8_t *msg, size_t le
         if (c->offer.suite != suite_id) {
             return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "server resumed the session with another suite");
         }
-        c->resumed = 1;
-        /* no key exchange: the session's group, as the full handshake had it
-         * (kept where a TLS 1.3 session keeps its age_add) */
-        c->group = (uint16_t)c->offer.age_add;
-        memcpy(c->ks.master, c->offer.psk, GMTLS_MASTER12_LEN);
-        GMTLS_TRY(gmtls_session_restore_peer(c));
-        GMTLS_TRY(gmtls_cert_reverify(c));
-        GMTLS_TRY(derive_keys(c));
-        keylog12(c);
+        GMTLS_TRY(client_resume(c));
         c->state = ST_C12_WAIT_CCS;
         return 0;
     }
@@ -1590,15 +1599,7 @@ int gmtls_tls12_client_server_hello(gmtls_conn *c, const uint8_t *msg, size_t le
         if (!(offer_ticket12(c) || offer_sid12(c)) || c->offer.suite != suite_id) {
             return gmtls_fail(c, GMTLS_ALERT_ILLEGAL_PARAMETER, "server resumed a session we did not offer");
         }
-        c->resumed = 1;
-        /* no key exchange: the session's group, as the full handshake had it
-         * (kept where a TLS 1.3 session keeps its age_add) */
-        c->group = (uint16_t)c->offer.age_add;
-        memcpy(c->ks.master, c->offer.psk, GMTLS_MASTER12_LEN);
-        GMTLS_TRY(gmtls_session_restore_peer(c));
-        GMTLS_TRY(gmtls_cert_reverify(c));
-        GMTLS_TRY(derive_keys(c));
-        keylog12(c);
+        GMTLS_TRY(client_resume(c));
         c->state = c->ticket12 ? ST_C12_WAIT_NST : ST_C12_WAIT_CCS;
         return 0;
     }

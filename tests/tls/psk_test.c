@@ -209,29 +209,9 @@ static void test_resumed_peer(void)
         tt_peer_view full_c, full_s, v;
         gmtls_buf sess;
         gmtls_buf_init(&sess);
-        CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
-        CHECK_OK(tt_handshake(&p));
-        tt_peer_get(p.cli, &full_c);
-        tt_peer_get(p.srv, &full_s);
+        CHECK_OK(tt_resume_same_peer(c, s, 2, &full_c, &full_s, &sess));
         CHECK(full_c.has_subject && full_c.ncerts > 0 && strcmp(full_c.verify, "ok") == 0);
         CHECK(full_s.has_subject == (m != 0) && strcmp(full_s.verify, server_says[m]) == 0);
-        CHECK_OK(gmtls_conn_get_session(p.cli, &sess));
-        tt_pair_free(&p);
-        for (int round = 0; round < 2; round++) {
-            /* the second round resumes the ticket the resumed connection got */
-            CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
-            CHECK_OK(gmtls_conn_set_session(p.cli, sess.base, sess.off));
-            CHECK_OK(tt_handshake(&p));
-            CHECK(gmtls_conn_is_resumed(p.cli) && gmtls_conn_is_resumed(p.srv));
-            tt_peer_get(p.cli, &v);
-            CHECK(tt_peer_same(&v, &full_c));
-            tt_peer_get(p.srv, &v);
-            CHECK(tt_peer_same(&v, &full_s));
-            gmtls_buf_dispose(&sess);
-            gmtls_buf_init(&sess);
-            CHECK_OK(gmtls_conn_get_session(p.cli, &sess));
-            tt_pair_free(&p);
-        }
         if (m >= 2) {
             gmtls_config_set_client_auth(s, GMTLS_CLIENT_AUTH_VERIFY_IF_GIVEN);
             CHECK_OK(tt_pair_new(&p, c, s, "localhost"));

@@ -701,33 +701,13 @@ static void test_resumed_peer(void)
             CHECK_OK(gmtls_config_add_cert_chain_mem(c, cc->chain_pem, strlen(cc->chain_pem), cc->key_pem,
                                                      strlen(cc->key_pem)));
             tt_pair p;
-            tt_peer_view full_c, full_s, v;
+            tt_peer_view full_c, full_s;
             gmtls_buf sess;
             gmtls_buf_init(&sess);
-            CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
-            CHECK_OK(tt_handshake(&p));
-            tt_peer_get(p.cli, &full_c);
-            tt_peer_get(p.srv, &full_s);
+            CHECK_OK(tt_resume_same_peer(c, s, 2, &full_c, &full_s, &sess));
             CHECK(full_c.has_subject && full_c.ncerts > 0 && strcmp(full_c.verify, "ok") == 0);
             CHECK(full_s.has_subject && full_s.ncerts > 0 &&
                   strcmp(full_s.verify, m == 0 ? "ok" : "not verified (client auth mode)") == 0);
-            CHECK_OK(gmtls_conn_get_session(p.cli, &sess));
-            tt_pair_free(&p);
-            for (int round = 0; round < 2; round++) {
-                CHECK_OK(tt_pair_new(&p, c, s, "localhost"));
-                CHECK_OK(gmtls_conn_set_session(p.cli, sess.base, sess.off));
-                CHECK_OK(tt_handshake(&p));
-                CHECK(gmtls_conn_is_resumed(p.cli) && gmtls_conn_is_resumed(p.srv));
-                tt_peer_get(p.cli, &v);
-                CHECK(tt_peer_same(&v, &full_c));
-                tt_peer_get(p.srv, &v);
-                CHECK(tt_peer_same(&v, &full_s));
-                /* the session it leaves (its ticket or ID again) keeps the peer */
-                gmtls_buf_dispose(&sess);
-                gmtls_buf_init(&sess);
-                CHECK_OK(gmtls_conn_get_session(p.cli, &sess));
-                tt_pair_free(&p);
-            }
             if (m != 0) {
                 /* never verified: a server that verifies now does not resume it */
                 gmtls_config_set_client_auth(s, GMTLS_CLIENT_AUTH_REQUIRE_AND_VERIFY);

@@ -217,6 +217,37 @@ int tt_peer_same(const tt_peer_view *a, const tt_peer_view *b)
            strcmp(a->verify, b->verify) == 0;
 }
 
+int tt_resume_same_peer(gmtls_config *ccfg, gmtls_config *scfg, int rounds, tt_peer_view *full_c, tt_peer_view *full_s,
+                        gmtls_buf *sess)
+{
+    tt_pair p;
+    static tt_peer_view v; /* 8 KiB */
+    int ok = tt_pair_new(&p, ccfg, scfg, "localhost") == 0 && tt_handshake(&p) == 0;
+    if (ok) {
+        tt_peer_get(p.cli, full_c);
+        tt_peer_get(p.srv, full_s);
+        sess->off = 0;
+        ok = gmtls_conn_get_session(p.cli, sess) == 0;
+    }
+    tt_pair_free(&p);
+    for (int round = 0; ok && round < rounds; round++) {
+        ok = tt_pair_new(&p, ccfg, scfg, "localhost") == 0 &&
+             gmtls_conn_set_session(p.cli, sess->base, sess->off) == 0 && tt_handshake(&p) == 0 &&
+             gmtls_conn_is_resumed(p.cli) && gmtls_conn_is_resumed(p.srv);
+        if (ok) {
+            tt_peer_get(p.cli, &v);
+            ok = tt_peer_same(&v, full_c);
+            tt_peer_get(p.srv, &v);
+            ok = ok && tt_peer_same(&v, full_s);
+            /* the session it leaves (its ticket or ID again) keeps the peer */
+            sess->off = 0;
+            ok = ok && gmtls_conn_get_session(p.cli, sess) == 0;
+        }
+        tt_pair_free(&p);
+    }
+    return ok ? 0 : -1;
+}
+
 size_t tt_session_gms3(const uint8_t *s4, size_t len, uint8_t *out)
 {
     /* "GMS4" | suite(2) | psk<1> | ticket<2> | age_add(4) | lifetime(4) |

@@ -47,6 +47,13 @@ typedef struct {
 void tt_peer_get(const gmtls_conn *c, tt_peer_view *v);
 /* 1 when a and b report the same peer: subject, chain length, leaf, verify result. */
 int tt_peer_same(const tt_peer_view *a, const tt_peer_view *b);
+/* A full handshake of ccfg against scfg (what each side reports of its peer
+ * into full_c, full_s), then `rounds` resumptions, each with the session the
+ * connection before left; *sess (initialized by the caller) ends up holding
+ * the last one. Returns 0 when every resumption resumed on both sides and
+ * reported the full handshake's peers, -1 otherwise. */
+int tt_resume_same_peer(gmtls_config *ccfg, gmtls_config *scfg, int rounds, tt_peer_view *full_c,
+                        tt_peer_view *full_s, gmtls_buf *sess);
 /* The serialized session s4 ("GMS4", gmtls_conn_get_session) rewritten in
  * the older "GMS3" form (up to its session_id<1>: no peer chain, no verify
  * outcome) into out (len bytes or more); its length, 0 if s4 is not GMS4. */
