@@ -8,9 +8,9 @@
 
 typedef struct {
     gmtls_conn *cli, *srv;
-    gmtls_buf c2s, s2c;       /* bytes in flight */
+    gmtls_buf c2s, s2c; /* bytes in flight */
     gmtls_buf cli_app, srv_app;
-    int cli_rc, srv_rc;       /* last results */
+    int cli_rc, srv_rc; /* last results */
 } tt_pair;
 
 /* Makes a pair on the two configs (client sends server_name when sni != NULL). */
@@ -52,8 +52,8 @@ int tt_peer_same(const tt_peer_view *a, const tt_peer_view *b);
  * connection before left; *sess (initialized by the caller) ends up holding
  * the last one. Returns 0 when every resumption resumed on both sides and
  * reported the full handshake's peers, -1 otherwise. */
-int tt_resume_same_peer(gmtls_config *ccfg, gmtls_config *scfg, int rounds, tt_peer_view *full_c,
-                        tt_peer_view *full_s, gmtls_buf *sess);
+int tt_resume_same_peer(gmtls_config *ccfg, gmtls_config *scfg, int rounds, tt_peer_view *full_c, tt_peer_view *full_s,
+                        gmtls_buf *sess);
 /* The serialized session s4 ("GMS4", gmtls_conn_get_session) rewritten in
  * the older "GMS3" form (up to its session_id<1>: no peer chain, no verify
  * outcome) into out (len bytes or more); its length, 0 if s4 is not GMS4. */
