@@ -36,7 +36,21 @@ rss_kb() {
 }
 # one request so every worker-independent lazy allocation has happened
 timeout 20 "$GMTLS" client "127.0.0.1:$SRV_PORT" --ca "$DEV/ca.pem" --get / --quiet >/dev/null 2>&1
+# The baseline counts no connection: the server writes a connection's
+# access-log line right before it closes its fd, so wait for that line, then
+# take the lowest count over the next second (on a loaded machine the close
+# may come a moment after the line; counting it made the baseline one too
+# high, and every round then waited 60 s for a fd count it never reached).
+for i in $(seq 1 400); do
+    grep -q ' proto=' "$log" && break
+    sleep 0.05
+done
 base_fds=$(fds)
+for i in $(seq 1 20); do
+    sleep 0.05
+    n=$(fds)
+    [ "$n" -lt "$base_fds" ] && base_fds=$n
+done
 echo "server pid $GM_PID: $base_fds fds, VmRSS $(rss_kb) kB at the start"
 
 rss=()
