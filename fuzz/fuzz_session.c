@@ -5,8 +5,8 @@
  * handshake uses it: the ticket within its <1..2^16-1> bound (empty only
  * beside a TLS 1.2 / TLCP session ID), the PSK 32..48 bytes, the verify
  * result a C string under 200 bytes, and the kept server chain (GMS4) one
- * that gmtls_session_restore_peer restores: at most 10 certificates, with a
- * subject for a non-empty chain. The seeds are sessions of all four forms
+ * that gmtls_session_restore_peer restores: at most GMTLS_MAX_CHAIN (100)
+ * certificates, with a subject for a non-empty chain. The seeds are sessions of all four forms
  * (fuzz/corpus/fuzz_session). */
 #include <stdint.h>
 #include <stdlib.h>
